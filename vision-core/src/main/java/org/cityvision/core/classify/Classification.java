@@ -1,0 +1,37 @@
+package org.cityvision.core.classify;
+
+import java.util.List;
+
+/**
+ * The outcome of classifying one image.
+ *
+ * @param label the most probable label
+ * @param score its probability
+ * @param top the {@code k} most probable labels, best first
+ * @param probabilities every label's probability, in the model's label order
+ * @param model the model's name
+ * @param version the model's version
+ * @param batchSize how many images shared the forward pass
+ * @param timings where the time went
+ */
+public record Classification(String label, double score, List<LabelScore> top, List<Double> probabilities,
+    String model, String version, int batchSize, Timings timings) {
+  public Classification {
+    if (label == null || model == null || version == null) {
+      throw new IllegalArgumentException("label, model and version are required");
+    }
+    top = List.copyOf(top);
+    probabilities = List.copyOf(probabilities);
+    if (top.isEmpty()) {
+      throw new IllegalArgumentException("top must hold at least the best label");
+    }
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
+    }
+    timings = timings == null ? Timings.NONE : timings;
+  }
+
+  Classification withTimings(Timings newTimings) {
+    return new Classification(label, score, top, probabilities, model, version, batchSize, newTimings);
+  }
+}

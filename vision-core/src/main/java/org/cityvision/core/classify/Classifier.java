@@ -1,0 +1,351 @@
+package org.cityvision.core.classify;
+
+import ai.djl.Model;
+import ai.djl.inference.Predictor;
+import ai.djl.translate.TranslateException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.cityvision.core.VisionException;
+import org.cityvision.core.image.DecodedImage;
+import org.cityvision.core.image.ImageDecoder;
+import org.cityvision.core.image.InputSpec;
+import org.cityvision.core.image.Preprocessor;
+import org.cityvision.core.model.ModelException;
+import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.model.ModelSpec;
+import org.cityvision.core.model.TorchRuntime;
+
+/**
+ * Classifies images with one model, for many callers at once.
+ *
+ * <p>Callers decode and preprocess on their own threads ({@link #classify(byte[])} does it for
+ * them); ready tensors go into a bounded queue that a small pool of inference workers drains. Each
+ * worker owns one DJL {@link Predictor} (predictors are not thread-safe) and groups whatever is
+ * waiting, up to {@code maxBatch} images and {@code maxDelay} of waiting, into one forward pass. A
+ * full queue refuses new work at once with {@link OverCapacityException} instead of growing.
+ *
+ * <p>Thread-safe. <b>The classifier must be closed</b>: closing refuses new work, finishes what is
+ * queued, stops the workers, closes their predictors and, when the classifier loaded the model
+ * itself, the model.
+ */
+public final class Classifier implements AutoCloseable {
+  private final ModelSpec spec;
+  private final ClassifierOptions options;
+  private final Model model;
+  private final boolean ownsModel;
+  private final ImageDecoder decoder;
+  private final Preprocessor preprocessor;
+  private final BlockingQueue<Request> queue;
+  private final List<Thread> workers = new ArrayList<>();
+  private final AtomicLong images = new AtomicLong();
+  private final AtomicLong batches = new AtomicLong();
+  private final AtomicLong rejected = new AtomicLong();
+  private final AtomicLong inferenceNanos = new AtomicLong();
+  private final AtomicLongArray batchSizes;
+  private volatile boolean open = true;
+
+  private record Request(float[] tensor, long enqueuedAt, CompletableFuture<Classification> result) {}
+
+  private Classifier(ModelSpec spec, Model model, boolean ownsModel, ClassifierOptions options) throws ModelException {
+    this.spec = spec;
+    this.options = options;
+    this.model = model;
+    this.ownsModel = ownsModel;
+    this.decoder = new ImageDecoder(options.limits());
+    this.preprocessor = new Preprocessor(spec.input());
+    this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
+    this.batchSizes = new AtomicLongArray(options.maxBatch() + 1);
+    startWorkers();
+  }
+
+  /** Loads a model package and starts its workers; the classifier owns (and closes) the model. */
+  public static Classifier open(ModelPackage pkg, ClassifierOptions options) throws ModelException {
+    TorchRuntime.start(options.torchThreads());
+    Model model = pkg.loadModel();
+    try {
+      return new Classifier(pkg.spec(), model, true, options);
+    } catch (ModelException | RuntimeException e) {
+      model.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Serves a model that the caller owns (for example one being trained); the caller closes the
+   * model after closing the classifier.
+   */
+  public static Classifier wrap(Model model, ModelSpec spec, ClassifierOptions options) throws ModelException {
+    TorchRuntime.start(options.torchThreads());
+    return new Classifier(spec, model, false, options);
+  }
+
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  public ClassifierOptions options() {
+    return options;
+  }
+
+  public ImageDecoder decoder() {
+    return decoder;
+  }
+
+  public Preprocessor preprocessor() {
+    return preprocessor;
+  }
+
+  /**
+   * Decodes (at reduced scale where possible), preprocesses on the calling thread, and waits for the
+   * result.
+   *
+   * @throws org.cityvision.core.image.ImageException the image is refused
+   * @throws OverCapacityException the queue is full
+   */
+  public Classification classify(byte[] encoded) throws VisionException {
+    long t0 = System.nanoTime();
+    InputSpec input = spec.input();
+    float[] tensor;
+    long t1;
+    try (DecodedImage image = decoder.decode(encoded, input.width(), input.height())) {
+      t1 = System.nanoTime();
+      tensor = preprocessor.toTensor(image);
+    }
+    long t2 = System.nanoTime();
+    Classification c = await(submit(tensor));
+    return c.withTimings(c.timings().withInput(t1 - t0, t2 - t1));
+  }
+
+  /** Classifies an already decoded image and waits for the result. */
+  public Classification classify(DecodedImage image) throws VisionException {
+    long t0 = System.nanoTime();
+    float[] tensor = preprocessor.toTensor(image);
+    long t1 = System.nanoTime();
+    Classification c = await(submit(tensor));
+    return c.withTimings(c.timings().withInput(0, t1 - t0));
+  }
+
+  /**
+   * Queues one preprocessed CHW tensor ({@link InputSpec#tensorSize()} floats) without waiting.
+   *
+   * @throws OverCapacityException at once when the queue is full
+   * @throws ClassifierClosedException after {@link #close()}
+   */
+  public CompletableFuture<Classification> submit(float[] tensor) throws OverCapacityException, ClassifierClosedException {
+    if (tensor.length != spec.input().tensorSize()) {
+      throw new IllegalArgumentException("tensor has " + tensor.length + " floats; the model wants "
+          + spec.input().tensorSize());
+    }
+    if (!open) {
+      throw new ClassifierClosedException("classifier for model " + spec.name() + " is closed");
+    }
+    CompletableFuture<Classification> result = new CompletableFuture<>();
+    if (!queue.offer(new Request(tensor, System.nanoTime(), result))) {
+      rejected.incrementAndGet();
+      throw new OverCapacityException("inference queue of model " + spec.name() + " is full ("
+          + options.queueCapacity() + " images waiting); retry later");
+    }
+    return result;
+  }
+
+  /** Images waiting for a worker now. */
+  public int queueDepth() {
+    return queue.size();
+  }
+
+  public ClassifierStats stats() {
+    List<Long> sizes = new ArrayList<>(batchSizes.length());
+    for (int i = 0; i < batchSizes.length(); i++) {
+      sizes.add(batchSizes.get(i));
+    }
+    return new ClassifierStats(queue.size(), images.get(), batches.get(), rejected.get(), inferenceNanos.get(), sizes);
+  }
+
+  private static Classification await(CompletableFuture<Classification> future) throws VisionException {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClassifierClosedException("interrupted while waiting for a classification");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof VisionException v) {
+        throw v;
+      }
+      throw new VisionException("classification failed: " + cause, cause);
+    }
+  }
+
+  private void startWorkers() throws ModelException {
+    List<CompletableFuture<Void>> ready = new ArrayList<>();
+    for (int i = 0; i < options.workers(); i++) {
+      CompletableFuture<Void> started = new CompletableFuture<>();
+      ready.add(started);
+      Thread t = new Thread(() -> runWorker(started), "classifier-" + spec.name() + "-" + i);
+      t.setDaemon(true);
+      workers.add(t);
+      t.start();
+    }
+    try {
+      CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).join();
+    } catch (CompletionException e) {
+      close();
+      throw new ModelException("classifier workers for model " + spec.name() + " failed to start: "
+          + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  private void runWorker(CompletableFuture<Void> started) {
+    TorchRuntime.inferenceThread();
+    InputSpec input = spec.input();
+    int size = input.tensorSize();
+    float[] batch = new float[options.maxBatch() * size];
+    List<Request> taken = new ArrayList<>(options.maxBatch());
+    try (Predictor<TensorBatch, float[]> predictor = model.newPredictor(new SoftmaxTranslator())) {
+      try {
+        if (options.warmup()) {
+          warmUp(predictor, batch);
+        }
+        started.complete(null);
+      } catch (TranslateException | RuntimeException e) {
+        started.completeExceptionally(e);
+        return;
+      }
+      while (open || !queue.isEmpty()) {
+        taken.clear();
+        if (!fill(taken)) {
+          continue;
+        }
+        for (int i = 0; i < taken.size(); i++) {
+          System.arraycopy(taken.get(i).tensor(), 0, batch, i * size, size);
+        }
+        runBatch(predictor, batch, taken);
+      }
+    } finally {
+      // Whatever is still queued after the last worker stops would otherwise wait forever.
+      for (Request r; (r = queue.poll()) != null; ) {
+        r.result().completeExceptionally(new ClassifierClosedException("classifier closed before the image ran"));
+      }
+    }
+  }
+
+  /** Takes one request (waiting briefly), then whatever else arrives within {@code maxDelay}. */
+  private boolean fill(List<Request> taken) {
+    try {
+      Request first = queue.poll(50, TimeUnit.MILLISECONDS);
+      if (first == null) {
+        return false;
+      }
+      taken.add(first);
+      int max = options.maxBatch();
+      queue.drainTo(taken, max - taken.size());
+      long deadline = System.nanoTime() + options.maxDelay().toNanos();
+      while (taken.size() < max) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        Request next = queue.poll(left, TimeUnit.NANOSECONDS);
+        if (next == null) {
+          break;
+        }
+        taken.add(next);
+        queue.drainTo(taken, max - taken.size());
+      }
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return !taken.isEmpty();
+    }
+  }
+
+  private void runBatch(Predictor<TensorBatch, float[]> predictor, float[] batch, List<Request> taken) {
+    int n = taken.size();
+    InputSpec input = spec.input();
+    long start = System.nanoTime();
+    float[] probabilities;
+    try {
+      probabilities = predictor.predict(new TensorBatch(batch, n, input.height(), input.width()));
+    } catch (TranslateException | RuntimeException e) {
+      VisionException failure = new VisionException("inference failed for a batch of " + n + ": " + e.getMessage(), e);
+      taken.forEach(r -> r.result().completeExceptionally(failure));
+      return;
+    }
+    long elapsed = System.nanoTime() - start;
+    images.addAndGet(n);
+    batches.incrementAndGet();
+    batchSizes.incrementAndGet(n);
+    inferenceNanos.addAndGet(elapsed);
+    int classes = spec.labels().size();
+    for (int i = 0; i < n; i++) {
+      Request r = taken.get(i);
+      Timings timings = new Timings(0, 0, Math.max(0, start - r.enqueuedAt()), elapsed / n);
+      r.result().complete(toClassification(probabilities, i * classes, n, timings));
+    }
+  }
+
+  private Classification toClassification(float[] probabilities, int offset, int batchSize, Timings timings) {
+    List<String> labels = spec.labels();
+    Integer[] order = new Integer[labels.size()];
+    List<Double> all = new ArrayList<>(labels.size());
+    for (int c = 0; c < labels.size(); c++) {
+      order[c] = c;
+      all.add((double) probabilities[offset + c]);
+    }
+    Arrays.sort(order, Comparator.comparingDouble((Integer c) -> probabilities[offset + c]).reversed());
+    int k = Math.min(options.topK(), labels.size());
+    List<LabelScore> top = new ArrayList<>(k);
+    for (int i = 0; i < k; i++) {
+      top.add(new LabelScore(labels.get(order[i]), clamp(probabilities[offset + order[i]])));
+    }
+    return new Classification(top.get(0).label(), top.get(0).score(), top, all, spec.name(), spec.version(),
+        batchSize, timings);
+  }
+
+  private static double clamp(float p) {
+    return Math.min(1.0, Math.max(0.0, p));
+  }
+
+  /**
+   * TorchScript's executor specialises on input shapes during the first runs of each; running every
+   * batch size twice up front keeps that cost out of the first real requests.
+   */
+  private void warmUp(Predictor<TensorBatch, float[]> predictor, float[] batch) throws TranslateException {
+    InputSpec input = spec.input();
+    for (int n = 1; n <= options.maxBatch(); n++) {
+      for (int run = 0; run < 2; run++) {
+        predictor.predict(new TensorBatch(batch, n, input.height(), input.width()));
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    open = false;
+    for (Thread t : workers) {
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(30));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    // A request that slipped in while the last worker was leaving has nobody to run it.
+    for (Request r; (r = queue.poll()) != null; ) {
+      r.result().completeExceptionally(new ClassifierClosedException("classifier closed before the image ran"));
+    }
+    if (ownsModel) {
+      model.close();
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package org.cityvision.core.model;
+
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+
+/**
+ * Starts the PyTorch engine offline and sets its thread counts. Whoever starts the engine first
+ * decides its thread pools, so every entry point calls {@link #start(int)} before touching DJL.
+ *
+ * <p>Thread-safe. Gradient tracking is per thread in libtorch: every thread that runs inference
+ * calls {@link #inferenceThread()} first.
+ */
+public final class TorchRuntime {
+  private static volatile Engine engine;
+
+  private TorchRuntime() {}
+
+  /**
+   * Starts the engine (once) with {@code threads} intra-op threads and one inter-op thread. With
+   * several inference workers, one torch thread each avoids oversubscribing OpenMP on small machines.
+   *
+   * @param threads intra-op threads; 0 keeps libtorch's default (one per core)
+   */
+  public static Engine start(int threads) {
+    if (engine == null) {
+      synchronized (TorchRuntime.class) {
+        if (engine == null) {
+          // Telemetry would try the network on engine start; these must be set before it starts.
+          if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+          }
+          if (threads > 0 && System.getProperty("ai.djl.pytorch.num_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+          }
+          if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
+            System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+          }
+          engine = Engine.getEngine("PyTorch");
+        }
+      }
+    }
+    if (threads > 0 && JniUtils.getNumThreads() != threads) {
+      JniUtils.setNumThreads(threads);
+    }
+    return engine;
+  }
+
+  /** The engine, started with libtorch's default thread count if nobody started it yet. */
+  public static Engine engine() {
+    return start(0);
+  }
+
+  /** Prepares the calling thread for inference: no gradient tracking. */
+  public static void inferenceThread() {
+    engine();
+    JniUtils.setGradMode(false);
+  }
+}

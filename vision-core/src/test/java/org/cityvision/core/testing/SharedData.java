@@ -1,0 +1,49 @@
+package org.cityvision.core.testing;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Finds ../shared (datasets and pretrained backbones). Tests that need it call these methods, which
+ * skip the test with a clear message when it is absent; tests of the product itself must not.
+ */
+public final class SharedData {
+  private SharedData() {}
+
+  /** The shared folder: system property {@code cityvision.shared}, else ../shared from the working dir. */
+  public static Path root() {
+    String configured = System.getProperty("cityvision.shared");
+    if (configured != null && Files.isDirectory(Path.of(configured))) {
+      return Path.of(configured).toAbsolutePath().normalize();
+    }
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      Path candidate = dir.resolve("../shared").normalize();
+      if (Files.isDirectory(candidate.resolve("pretrained"))) {
+        return candidate;
+      }
+    }
+    return Path.of("../shared").toAbsolutePath().normalize();
+  }
+
+  /** A pretrained backbone folder, or skips the test. */
+  public static Path pretrained(String name) {
+    Path dir = root().resolve("pretrained").resolve(name);
+    assumeTrue(Files.isRegularFile(dir.resolve("model_features_ts.pt")),
+        "skipped: needs ../shared/pretrained/" + name + " (not present at " + dir + ")");
+    return dir;
+  }
+
+  /** The EdgeTPU-0.75 backbone, the project's default. */
+  public static Path edgeTpu() {
+    return pretrained("mobilenet_edgetpu_0.75_224");
+  }
+
+  /** A dataset folder under ../shared/datasets (e.g. {@code waste}), or skips the test. */
+  public static Path dataset(String name) {
+    Path dir = root().resolve("datasets").resolve(name);
+    assumeTrue(Files.isDirectory(dir), "skipped: needs ../shared/datasets/" + name + " (not present at " + dir + ")");
+    return dir;
+  }
+}
