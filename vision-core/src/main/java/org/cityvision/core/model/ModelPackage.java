@@ -117,8 +117,10 @@ public record ModelPackage(Path dir, ModelSpec spec) {
   /**
    * Builds a new model from a pretrained TorchScript backbone (a folder of ../shared/pretrained)
    * with a fresh linear head of {@code classes} outputs, ready to fine-tune; the caller closes it.
+   * The backbone's parameters are loaded as trainable: libtorch loads frozen ones as inference
+   * tensors, which can never be fine-tuned or re-initialised.
    */
-  public static Model fromPretrained(Path backboneDir, String name, int classes, int featureSize, boolean trainable)
+  public static Model fromPretrained(Path backboneDir, String name, int classes)
       throws ModelException {
     Path file = backboneDir.resolve("model_features_ts.pt");
     if (!Files.isRegularFile(file)) {
@@ -128,11 +130,18 @@ public record ModelPackage(Path dir, ModelSpec spec) {
     Model model = Model.newInstance(name, "PyTorch");
     try {
       PtSymbolBlock backbone = JniUtils.loadModule((PtNDManager) model.getNDManager(), file, true,
-          new String[0], new String[0], trainable);
+          new String[0], new String[0], true);
       Block block = headed(backbone, classes);
       model.setBlock(block);
-      ((SequentialBlock) block).getChildren().get(1).getValue()
-          .initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, featureSize));
+      // Parameters are created requiring gradients; libtorch forbids that on tensors made while
+      // gradient mode is off (as it is on the thread that started the engine).
+      boolean gradMode = JniUtils.isGradMode();
+      JniUtils.setGradMode(true);
+      try {
+        block.initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 3, 224, 224));
+      } finally {
+        JniUtils.setGradMode(gradMode);
+      }
       return model;
     } catch (RuntimeException e) {
       model.close();

@@ -27,7 +27,7 @@ class ModelPackageTest {
     Path backbone = SharedData.edgeTpu();
     ModelSpec spec = TestModels.spec("waste", TestModels.WASTE_LABELS, 224);
     float[] before;
-    try (Model model = ModelPackage.fromPretrained(backbone, "waste", 6, 1280, false)) {
+    try (Model model = ModelPackage.fromPretrained(backbone, "waste", 6)) {
       before = logits(model);
       ModelPackage.save(dir, spec, model);
     }

@@ -29,7 +29,7 @@ public final class TestModels {
   public static ModelPackage untrainedPackage(Path dir, String name, List<String> labels, int inputSize)
       throws ModelException {
     ModelSpec spec = spec(name, labels, inputSize);
-    try (Model model = ModelPackage.fromPretrained(SharedData.edgeTpu(), name, labels.size(), 1280, false)) {
+    try (Model model = ModelPackage.fromPretrained(SharedData.edgeTpu(), name, labels.size())) {
       return ModelPackage.save(dir, spec, model);
     }
   }
