@@ -1,0 +1,2 @@
+/** The composition root: HTTP API, review page, batch jobs, auth, metrics and the CLI. */
+package org.cityvision.serving;
