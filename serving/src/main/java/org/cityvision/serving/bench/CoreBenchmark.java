@@ -117,25 +117,33 @@ public final class CoreBenchmark {
     report.append(decodeTable(input)).append('\n');
 
     step("raw forward");
-    double raw = rawForward(2, 8);
-    Table throughput = new Table("workload", "concurrency", "images/s", "p50 ms", "p99 ms", "÷ raw forward",
-        "÷ physical limit");
-    throughput.row("raw forward, ready tensors, 2 workers × batch 8", "-", raw, "-", "-", 1.0, raw / limit);
+    // Measured again at the end; the better of the two is the capacity (noise only slows things).
+    double rawFirst = rawForward(2, 8);
+    List<Object[]> rows = new ArrayList<>();
     CpuSplit split = null;
     for (int concurrency : new int[] {1, 4, 16}) {
       step("pipeline 512x384 c" + concurrency);
       Run r = pipeline(photos, concurrency, ClassifierOptions.defaults().withWorkers(2).withTorchThreads(1));
-      throughput.row("JPEG bytes → label, 512x384", concurrency, r.rate(), r.p50(), r.p99(), r.rate() / raw, r.rate() / limit);
+      rows.add(new Object[] {"JPEG bytes → label, 512x384", concurrency, r});
     }
     Run frames16 = null;
     for (int concurrency : new int[] {1, 4, 16}) {
       step("pipeline 1080p c" + concurrency);
       Run r = pipeline(frames, concurrency, ClassifierOptions.defaults().withWorkers(2).withTorchThreads(1));
-      throughput.row("JPEG bytes → label, 1920x1080", concurrency, r.rate(), r.p50(), r.p99(), r.rate() / raw, r.rate() / limit);
+      rows.add(new Object[] {"JPEG bytes → label, 1920x1080", concurrency, r});
       if (concurrency == 16) {
         split = r.split();
         frames16 = r;
       }
+    }
+    step("raw forward again");
+    double raw = Math.max(rawFirst, rawForward(2, 8));
+    Table throughput = new Table("workload", "concurrency", "images/s", "p50 ms", "p99 ms", "÷ raw forward",
+        "÷ physical limit");
+    throughput.row("raw forward, ready tensors, 2 workers × batch 8 (best of 2)", "-", raw, "-", "-", 1.0, raw / limit);
+    for (Object[] row : rows) {
+      Run r = (Run) row[2];
+      throughput.row(row[0], row[1], r.rate(), r.p50(), r.p99(), r.rate() / raw, r.rate() / limit);
     }
     report.append("### Throughput\n\n").append(throughput.markdown()).append('\n');
 
@@ -159,11 +167,11 @@ public final class CoreBenchmark {
     report.append("### Dynamic batching\n\n").append(batching.markdown()).append('\n');
 
     step("DJL baseline");
-    double djl = djlBaseline(frames);
-    Table baseline = new Table("1920x1080 JPEG → label", "images/s", "ratio");
+    double[] djl = djlBaseline(frames);
+    Table baseline = new Table("1920x1080 JPEG → label", "images/s", "decode ms", "translate + forward ms", "ratio");
     baseline.row("DJL out of the box: ImageFactory + ImageClassificationTranslator, 1 predictor, " + cores + " torch threads",
-        djl, 1.0);
-    baseline.row("CityVision pipeline, concurrency 16", frames16.rate(), frames16.rate() / djl);
+        djl[0], djl[1], djl[2], 1.0);
+    baseline.row("CityVision pipeline, concurrency 16", frames16.rate(), split.decode(), "-", frames16.rate() / djl[0]);
     report.append("### Against DJL's out-of-the-box path\n\n").append(baseline.markdown());
     JniUtils.setNumThreads(1);
     return report.toString();
@@ -367,8 +375,11 @@ public final class CoreBenchmark {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
-  /** What a DJL user would write: ImageFactory decode, the stock translator, one predictor. */
-  private double djlBaseline(List<byte[]> images) throws Exception {
+  /**
+   * What a DJL user would write: ImageFactory decode, the stock translator, one predictor. Returns
+   * images/s, decode ms and translate+forward ms per image.
+   */
+  private double[] djlBaseline(List<byte[]> images) throws Exception {
     JniUtils.setNumThreads(cores);
     InputSpec input = pkg.spec().input();
     try (Model model = pkg.loadModel()) {
@@ -389,14 +400,18 @@ public final class CoreBenchmark {
         ImageFactory factory = ImageFactory.getInstance();
         predictor.predict(factory.fromInputStream(new ByteArrayInputStream(images.get(0))));
         int count = 0;
+        long decodeNanos = 0;
         long start = System.nanoTime();
         long deadline = start + (long) (seconds * 1e9);
         while (System.nanoTime() < deadline) {
+          long t0 = System.nanoTime();
           Image image = factory.fromInputStream(new ByteArrayInputStream(images.get(count % images.size())));
+          decodeNanos += System.nanoTime() - t0;
           predictor.predict(image);
           count++;
         }
-        return count / ((System.nanoTime() - start) / 1e9);
+        long elapsed = System.nanoTime() - start;
+        return new double[] {count / (elapsed / 1e9), decodeNanos / 1e6 / count, (elapsed - decodeNanos) / 1e6 / count};
       }
     }
   }

@@ -1,0 +1,84 @@
+package org.cityvision.serving.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.testing.TestImages;
+import org.cityvision.core.testing.TestModels;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ClassifyCommandTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir static Path dir;
+  static ModelPackage pkg;
+
+  @BeforeAll
+  static void model() throws Exception {
+    pkg = TestModels.untrainedPackage(dir.resolve("model"), "waste", TestModels.WASTE_LABELS, 224);
+  }
+
+  @Test
+  void printsOneJsonObjectPerFileInOrderAndFailsOnlyTheBadOnes() throws Exception {
+    Path good1 = Files.write(dir.resolve("a.jpg"), TestImages.jpeg(512, 384, 1));
+    Path truncated = dir.resolve("b.jpg");
+    byte[] jpeg = TestImages.jpeg(512, 384, 2);
+    Files.write(truncated, Arrays.copyOf(jpeg, jpeg.length / 2));
+    Path text = Files.writeString(dir.resolve("c.jpg"), "just text");
+    Path good2 = Files.write(dir.resolve("d.png"), TestImages.png(300, 300, 3));
+    Path missing = dir.resolve("missing.jpg");
+
+    Result r = run("classify", "--task", "waste", "--model", pkg.dir().toString(), "--json",
+        good1.toString(), truncated.toString(), text.toString(), missing.toString(), good2.toString());
+
+    assertEquals(1, r.exit(), "bad files make the exit code non-zero");
+    String[] lines = r.out().strip().split("\n");
+    assertEquals(5, lines.length, r.out());
+    JsonNode first = JSON.readTree(lines[0]);
+    assertEquals(good1.toString(), first.get("file").asText());
+    assertTrue(TestModels.WASTE_LABELS.contains(first.get("label").asText()));
+    assertTrue(first.get("score").asDouble() > 0);
+    assertEquals(3, first.get("top").size());
+    assertEquals("CorruptImageException", JSON.readTree(lines[1]).at("/error/type").asText());
+    assertEquals("UnsupportedImageException", JSON.readTree(lines[2]).at("/error/type").asText());
+    assertEquals("no such file", JSON.readTree(lines[3]).at("/error/message").asText());
+    assertEquals(good2.toString(), JSON.readTree(lines[4]).get("file").asText());
+    assertTrue(r.err().contains("truncated"), r.err());
+  }
+
+  @Test
+  void refusesModelOfAnotherTask() throws Exception {
+    Path image = Files.write(dir.resolve("e.jpg"), TestImages.jpeg(64, 64, 4));
+    Result r = run("classify", "--task", "urban", "--model", pkg.dir().toString(), image.toString());
+    assertEquals(2, r.exit());
+    assertTrue(r.err().contains("answers task 'waste'"), r.err());
+  }
+
+  record Result(int exit, String out, String err) {}
+
+  private static Result run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int exit = Main.commandLine().execute(args);
+      return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+}
