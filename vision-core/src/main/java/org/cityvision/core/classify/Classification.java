@@ -9,19 +9,24 @@ import java.util.List;
  * @param score its probability
  * @param top the {@code k} most probable labels, best first
  * @param probabilities every label's probability, in the model's label order
+ * @param labels the model's labels, in output order
  * @param model the model's name
  * @param version the model's version
  * @param batchSize how many images shared the forward pass
  * @param timings where the time went
  */
 public record Classification(String label, double score, List<LabelScore> top, List<Double> probabilities,
-    String model, String version, int batchSize, Timings timings) {
+    List<String> labels, String model, String version, int batchSize, Timings timings) {
   public Classification {
     if (label == null || model == null || version == null) {
       throw new IllegalArgumentException("label, model and version are required");
     }
     top = List.copyOf(top);
     probabilities = List.copyOf(probabilities);
+    labels = List.copyOf(labels);
+    if (labels.size() != probabilities.size()) {
+      throw new IllegalArgumentException(labels.size() + " labels but " + probabilities.size() + " probabilities");
+    }
     if (top.isEmpty()) {
       throw new IllegalArgumentException("top must hold at least the best label");
     }
@@ -32,6 +37,12 @@ public record Classification(String label, double score, List<LabelScore> top, L
   }
 
   Classification withTimings(Timings newTimings) {
-    return new Classification(label, score, top, probabilities, model, version, batchSize, newTimings);
+    return new Classification(label, score, top, probabilities, labels, model, version, batchSize, newTimings);
+  }
+
+  /** The probability of one label, if the model has it. */
+  public java.util.Optional<Double> labelProbability(String name) {
+    int i = labels.indexOf(name);
+    return i < 0 ? java.util.Optional.empty() : java.util.Optional.of(probabilities.get(i));
   }
 }

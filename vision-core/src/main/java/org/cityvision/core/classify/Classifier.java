@@ -308,7 +308,7 @@ public final class Classifier implements AutoCloseable {
     for (int i = 0; i < k; i++) {
       top.add(new LabelScore(labels.get(order[i]), clamp(probabilities[offset + order[i]])));
     }
-    return new Classification(top.get(0).label(), top.get(0).score(), top, all, spec.name(), spec.version(),
+    return new Classification(top.get(0).label(), top.get(0).score(), top, all, labels, spec.name(), spec.version(),
         batchSize, timings);
   }
 
