@@ -1,0 +1,7 @@
+package org.cityvision.core.storage;
+
+/** Orders of the review queue; each has its own index so that a page costs one listing. */
+public enum FlagOrder {
+  NEWEST_FIRST,
+  LEAST_CONFIDENT_FIRST
+}

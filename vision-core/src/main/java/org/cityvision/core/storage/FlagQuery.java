@@ -1,0 +1,50 @@
+package org.cityvision.core.storage;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A page of the review queue.
+ *
+ * @param cameraId only this camera, or {@code null}
+ * @param label only flags the model raised with this label, or {@code null}
+ * @param since only flags raised at or after, or {@code null}
+ * @param until only flags raised at or before, or {@code null}
+ * @param cursor from the previous page of the same query, or {@code null}
+ * @param limit 1..1000
+ */
+public record FlagQuery(
+    FlagStatus status,
+    String cameraId,
+    String label,
+    Instant since,
+    Instant until,
+    FlagOrder order,
+    String cursor,
+    int limit) {
+  public FlagQuery {
+    Objects.requireNonNull(status, "status");
+    if (cameraId != null) {
+      StorageKeys.requireSegment("cameraId", cameraId);
+    }
+    if (label != null) {
+      StorageKeys.requireSegment("label", label);
+    }
+    if (since != null && until != null && since.isAfter(until)) {
+      throw new IllegalArgumentException("since " + since + " is after until " + until);
+    }
+    Objects.requireNonNull(order, "order");
+    if (limit < 1 || limit > 1000) {
+      throw new IllegalArgumentException("limit must be in 1..1000, got " + limit);
+    }
+  }
+
+  /** The first page of {@code status}, newest first, no filters. */
+  public static FlagQuery of(FlagStatus status, int limit) {
+    return new FlagQuery(status, null, null, null, null, FlagOrder.NEWEST_FIRST, null, limit);
+  }
+
+  public FlagQuery withCursor(String value) {
+    return new FlagQuery(status, cameraId, label, since, until, order, value, limit);
+  }
+}

@@ -1,0 +1,79 @@
+package org.cityvision.core.storage;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * One revision of a flag: a frame the urban model flagged, and what reviewers decided.
+ *
+ * @param label the label the model flagged; it stays the queue's filter label after a relabel
+ * @param score the model's confidence in {@code label}, 0..1
+ * @param revision 1 when created, +1 per review; the unit of optimistic concurrency
+ * @param reviewer who set the current status, {@code null} while open
+ * @param reviewedAt when, {@code null} while open
+ * @param verdictLabel the reviewer's label for {@link FlagStatus#RELABELLED}, else {@code null}
+ * @param note the reviewer's note, or {@code null}
+ */
+public record FlagRecord(
+    String frameId,
+    String cameraId,
+    String label,
+    double score,
+    String model,
+    String modelVersion,
+    Instant flaggedAt,
+    FlagStatus status,
+    long revision,
+    String reviewer,
+    Instant reviewedAt,
+    String verdictLabel,
+    String note) {
+  public FlagRecord {
+    FrameId id = FrameId.parse(frameId);
+    StorageKeys.requireSegment("cameraId", cameraId);
+    if (!id.cameraId().equals(cameraId)) {
+      throw new IllegalArgumentException(
+          "cameraId " + cameraId + " does not match frameId " + frameId);
+    }
+    StorageKeys.requireSegment("label", label);
+    if (!(score >= 0.0 && score <= 1.0)) {
+      throw new IllegalArgumentException("score must be in 0..1, got " + score);
+    }
+    StorageKeys.requireSegment("model", model);
+    StorageKeys.requireDottedSegment("modelVersion", modelVersion);
+    Objects.requireNonNull(flaggedAt, "flaggedAt");
+    Objects.requireNonNull(status, "status");
+    if (revision < 1 || revision >= StorageKeys.MAX_REVISION) {
+      throw new IllegalArgumentException("revision must be >= 1, got " + revision);
+    }
+    if (status == FlagStatus.OPEN) {
+      if (reviewer != null || reviewedAt != null || verdictLabel != null) {
+        throw new IllegalArgumentException("an open flag has no reviewer, reviewedAt or verdictLabel");
+      }
+    } else {
+      StorageKeys.requireDottedSegment("reviewer", reviewer);
+      Objects.requireNonNull(reviewedAt, "reviewedAt");
+    }
+    if (status == FlagStatus.RELABELLED) {
+      StorageKeys.requireSegment("verdictLabel", verdictLabel);
+    } else if (verdictLabel != null) {
+      throw new IllegalArgumentException("verdictLabel is only for relabelled flags");
+    }
+  }
+
+  /** A new open flag at revision 1; the camera comes from the frame id. */
+  public static FlagRecord open(
+      String frameId, String label, double score, String model, String modelVersion,
+      Instant flaggedAt) {
+    return new FlagRecord(
+        frameId, FrameId.parse(frameId).cameraId(), label, score, model, modelVersion, flaggedAt,
+        FlagStatus.OPEN, 1, null, null, null, null);
+  }
+
+  /** The next revision after {@code review}. */
+  FlagRecord reviewed(FlagReview review, Instant at) {
+    return new FlagRecord(
+        frameId, cameraId, label, score, model, modelVersion, flaggedAt, review.verdict().status(),
+        revision + 1, review.reviewer(), at, review.label(), review.note());
+  }
+}

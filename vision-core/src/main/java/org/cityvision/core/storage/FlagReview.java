@@ -1,0 +1,29 @@
+package org.cityvision.core.storage;
+
+import java.util.Objects;
+
+/**
+ * A reviewer's request to move a flag out of (or, with {@code override}, between) statuses.
+ *
+ * @param label the new label, required for {@link Verdict#RELABEL} and forbidden otherwise
+ * @param note free text, up to 2,000 characters, or {@code null}
+ * @param override {@code false}: the flag must still be open and unchanged since it was read, or
+ *     the review fails with {@link ConflictException}; {@code true}: replace whatever verdict is
+ *     there (the previous one stays in the reviews log)
+ */
+public record FlagReview(
+    String frameId, Verdict verdict, String label, String note, String reviewer, boolean override) {
+  public FlagReview {
+    FrameId.parse(frameId);
+    Objects.requireNonNull(verdict, "verdict");
+    if (verdict == Verdict.RELABEL) {
+      StorageKeys.requireSegment("label", label);
+    } else if (label != null) {
+      throw new IllegalArgumentException("label is only allowed with verdict RELABEL");
+    }
+    if (note != null && note.length() > 2000) {
+      throw new IllegalArgumentException("note must be at most 2000 characters, got " + note.length());
+    }
+    StorageKeys.requireDottedSegment("reviewer", reviewer);
+  }
+}

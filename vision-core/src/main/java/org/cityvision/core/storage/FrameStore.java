@@ -1,0 +1,171 @@
+package org.cityvision.core.storage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The system of record: frames, classification results, the review queue, reviewers' verdicts,
+ * API keys, batch job state and idempotency records, all in one MinIO bucket (key layout in {@link
+ * StorageKeys}). Serving nodes keep no state of their own, so several share one store.
+ *
+ * <p>Plain blocking Java: call it from worker threads, never from an event loop.
+ *
+ * <h2>Nothing accepted is lost</h2>
+ * {@link #putFrame}, {@link #putResult} and {@link #createFlag} return only once the write is
+ * durable: in MinIO, or — when MinIO is down or slower than the configured request timeout — fsynced
+ * in the local spool, from which a background flusher delivers it (oldest first, with backoff) and
+ * which is replayed when a store opens over the same data directory. Spooled writes are visible to
+ * reads on this node at once. Every object carries its SHA-256 in metadata, checked on every read.
+ *
+ * <h2>Ownership and thread-safety</h2>
+ * Obtained from {@link FrameStores#open}; whoever opens it closes it, which stops the flusher,
+ * releases the spool and stops the embedded S3 server if the store started one. Thread-safe.
+ */
+public interface FrameStore extends AutoCloseable {
+
+  // ---- frames
+
+  /**
+   * Stores a frame (and its thumbnail) under a new frame id.
+   *
+   * @return the frame's record; {@link FrameRecord#durability()} says where it is durable
+   * @throws SpoolFullException if MinIO is unavailable and the spool is full
+   */
+  FrameRecord putFrame(FrameUpload upload) throws StorageException;
+
+  /** The record of a frame, from its metadata (one HEAD request). */
+  FrameRecord frame(String frameId) throws StorageException;
+
+  /**
+   * A frame with its bytes, checked against the SHA-256 written with it.
+   *
+   * @throws ObjectNotFoundException if there is no such frame
+   * @throws ChecksumMismatchException if the stored bytes are corrupt
+   */
+  FrameData readFrame(String frameId) throws StorageException;
+
+  /** The frame's thumbnail bytes, checked like {@link #readFrame}. */
+  byte[] readThumbnail(String frameId) throws StorageException;
+
+  /**
+   * Frames under a key prefix (for example {@code frames/cam-7/2025/06/}), in key order, which is
+   * camera then capture day then capture time. Memory is bounded by {@code limit}.
+   *
+   * @param prefix must start with {@code frames/}
+   * @param cursor from the previous page, or {@code null}
+   * @param limit 1..1000
+   */
+  Page<FrameEntry> listFrames(String prefix, String cursor, int limit) throws StorageException;
+
+  /** A presigned GET URL of the frame, valid for {@code expiry} (1 s .. 7 days). */
+  URI presignedFrameUrl(String frameId, Duration expiry) throws StorageException;
+
+  /** A presigned GET URL of the frame's thumbnail. */
+  URI presignedThumbnailUrl(String frameId, Duration expiry) throws StorageException;
+
+  // ---- results
+
+  /** Stores one classification of a frame, replacing one of the same model version. */
+  Durability putResult(ResultRecord result) throws StorageException;
+
+  /** Whether the frame has a result of this model version: one HEAD request, for batch jobs. */
+  boolean hasResult(String frameId, String model, String version) throws StorageException;
+
+  /** Every result of a frame, ordered by model then version. */
+  List<ResultRecord> results(String frameId) throws StorageException;
+
+  // ---- flags and reviews
+
+  /**
+   * Puts a frame on the review queue, once: when the frame already has a flag, returns that flag
+   * unchanged.
+   *
+   * @param flag an open flag at revision 1, as made by {@link FlagRecord#open}
+   */
+  FlagRecord createFlag(FlagRecord flag) throws StorageException;
+
+  /** The current revision of a frame's flag. */
+  FlagRecord flag(String frameId) throws StorageException;
+
+  /**
+   * A page of the review queue. Cost: one listing per 1,000 queue entries scanned plus two
+   * requests per flag returned, independent of the queue's length when unfiltered.
+   */
+  Page<FlagRecord> listFlags(FlagQuery query) throws StorageException;
+
+  /**
+   * Records a verdict: moves the flag to the verdict's status and appends a {@link ReviewRecord}.
+   * Of two reviewers of one flag, exactly one wins.
+   *
+   * @throws ConflictException if the flag is no longer open (without {@code override}) or another
+   *     reviewer changed it at the same moment
+   * @throws ObjectNotFoundException if the frame has no flag
+   */
+  FlagRecord reviewFlag(FlagReview review) throws StorageException;
+
+  /** Verdicts, oldest first (for {@code export-reviews}). */
+  Page<ReviewRecord> listReviews(String cursor, int limit) throws StorageException;
+
+  // ---- API keys
+
+  /**
+   * Stores a new API key.
+   *
+   * @throws ConflictException if a key of that name exists
+   */
+  void createApiKey(ApiKeyRecord key) throws StorageException;
+
+  Optional<ApiKeyRecord> apiKey(String name) throws StorageException;
+
+  /** All API keys, by name; there are few, so serving can cache them by hash. */
+  List<ApiKeyRecord> apiKeys() throws StorageException;
+
+  /** Deletes a key; {@code false} if there was none. */
+  boolean deleteApiKey(String name) throws StorageException;
+
+  // ---- batch jobs
+
+  /** Writes a job's state; one node owns a job, so the last write wins. */
+  void putJob(JobState job) throws StorageException;
+
+  Optional<JobState> job(String jobId) throws StorageException;
+
+  Page<JobState> listJobs(String cursor, int limit) throws StorageException;
+
+  // ---- idempotency
+
+  /**
+   * Atomically records {@code value} under an {@code Idempotency-Key} unless a record exists,
+   * across every node sharing the store.
+   *
+   * @return empty when this call created the record (go ahead), else the record already stored
+   *     (replay it, or report the request as in progress)
+   * @throws StoreUnavailableException when MinIO is unavailable: this is never spooled, since the
+   *     answer must come from the shared store
+   */
+  Optional<JsonNode> claimIdempotencyKey(String idempotencyKey, JsonNode value)
+      throws StorageException;
+
+  /** Overwrites the record of a key this node claimed (for example with the final response). */
+  void completeIdempotencyKey(String idempotencyKey, JsonNode value) throws StorageException;
+
+  // ---- operations
+
+  /** Reachability (one bucket check) and spool depth, for {@code /health/ready}. */
+  StoreHealth health();
+
+  /**
+   * One retention pass over the whole bucket, in chunks of {@code chunkSize} frames, with the
+   * configured {@link RetentionPolicy}; never deletes an unreviewed flag, a verdict, or anything
+   * still in the spool.
+   */
+  RetentionReport applyRetention(Instant now, int chunkSize) throws StorageException;
+
+  /** Stops the flusher (spooled entries stay on disk), releases the spool, stops an embedded server. */
+  @Override
+  void close() throws StorageException;
+}

@@ -1,0 +1,28 @@
+package org.cityvision.core.storage;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A frame to store, as received from a camera.
+ *
+ * @param cameraId the camera, {@code [A-Za-z0-9_-]{1,64}}
+ * @param capturedAt when the camera took it; {@code null} means "when received"
+ * @param contentType {@code image/jpeg} or {@code image/png}
+ * @param bytes the image as received, not re-encoded; not copied, so do not change it afterwards
+ * @param thumbnail a small JPEG made by the caller, or {@code null} for none
+ */
+public record FrameUpload(
+    String cameraId, Instant capturedAt, String contentType, byte[] bytes, byte[] thumbnail) {
+  public FrameUpload {
+    StorageKeys.requireSegment("cameraId", cameraId);
+    FrameRecord.extension(contentType);
+    Objects.requireNonNull(bytes, "bytes");
+    if (bytes.length == 0) {
+      throw new IllegalArgumentException("frame bytes must not be empty");
+    }
+    if (thumbnail != null && thumbnail.length == 0) {
+      throw new IllegalArgumentException("thumbnail must be null or non-empty");
+    }
+  }
+}

@@ -1,0 +1,9 @@
+package org.cityvision.core.storage;
+
+/** The state of a batch job. */
+public enum JobStatus {
+  RUNNING,
+  DONE,
+  FAILED,
+  CANCELLED
+}

@@ -1,0 +1,34 @@
+package org.cityvision.core.storage;
+
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * A reviewer's verdict as appended to {@code reviews/}: who, when, which model version they judged.
+ *
+ * @param previousStatus the flag's status before this verdict
+ * @param revision the flag revision this verdict created
+ */
+public record ReviewRecord(
+    String frameId,
+    String reviewer,
+    Verdict verdict,
+    String label,
+    String note,
+    String model,
+    String modelVersion,
+    String flaggedLabel,
+    FlagStatus previousStatus,
+    long revision,
+    Instant reviewedAt) {
+  public ReviewRecord {
+    FrameId.parse(frameId);
+    StorageKeys.requireDottedSegment("reviewer", reviewer);
+    Objects.requireNonNull(verdict, "verdict");
+    StorageKeys.requireSegment("model", model);
+    StorageKeys.requireDottedSegment("modelVersion", modelVersion);
+    StorageKeys.requireSegment("flaggedLabel", flaggedLabel);
+    Objects.requireNonNull(previousStatus, "previousStatus");
+    Objects.requireNonNull(reviewedAt, "reviewedAt");
+  }
+}

@@ -1,0 +1,165 @@
+package org.cityvision.core.storage;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * Every object key of the bucket, built in one place. The layout (see {@code docs/STORAGE.md}):
+ *
+ * <pre>
+ * frames/{cameraId}/{yyyy}/{MM}/{dd}/{frameId}.jpg|.png   the frame as received
+ * frames/{cameraId}/{yyyy}/{MM}/{dd}/{frameId}.thumb.jpg   its thumbnail
+ * results/{frameId}/{model}/{version}.json                 one classification per model version
+ * flags/log/{frameId}/{9999999999-revision}.json           flag revisions, newest listed first
+ * flags/{status}/time/{9999999999999-flaggedAtMillis}.{frameId}.{label}            queue, newest first
+ * flags/{status}/score/{score*10^6:7}.{9999999999999-flaggedAtMillis}.{frameId}.{label}  least confident first
+ * reviews/{yyyy}/{MM}/{dd}/{yyyyMMddTHHmmssSSSZ}-{frameId}-{reviewer}.json   verdicts, append-only
+ * system/keys/{name}.json, system/jobs/{jobId}.json, system/idempotency/{sha256(key)}.json
+ * </pre>
+ *
+ * <p>Names that become key segments (camera ids, labels, model names, ...) are restricted to
+ * {@code [A-Za-z0-9_-]} (plus {@code .} and {@code @} where noted) so that a key never needs
+ * escaping and the {@code .} separators of queue keys parse back unambiguously.
+ *
+ * <p>Stateless and thread-safe.
+ */
+public final class StorageKeys {
+  static final String FRAMES = "frames/";
+  static final String RESULTS = "results/";
+  static final String FLAGS = "flags/";
+  static final String FLAG_LOG = "flags/log/";
+  static final String REVIEWS = "reviews/";
+  static final String KEYS = "system/keys/";
+  static final String JOBS = "system/jobs/";
+  static final String IDEMPOTENCY = "system/idempotency/";
+  static final String THUMB_SUFFIX = ".thumb.jpg";
+
+  /** Inverting against these keeps keys fixed-width, so S3's ascending order is newest first. */
+  static final long MAX_MILLIS = 9_999_999_999_999L;
+
+  static final long MAX_REVISION = 9_999_999_999L;
+
+  private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  private static final Pattern DOTTED = Pattern.compile("[A-Za-z0-9_.@-]{1,64}");
+  private static final DateTimeFormatter DAY_PATH =
+      DateTimeFormatter.ofPattern("yyyy/MM/dd", Locale.ROOT).withZone(ZoneOffset.UTC);
+  static final DateTimeFormatter STAMP =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+  private StorageKeys() {}
+
+  /** Requires a camera id, label, role-free name or job id: 1-64 of {@code [A-Za-z0-9_-]}. */
+  public static String requireSegment(String what, String value) {
+    if (value == null || !SEGMENT.matcher(value).matches()) {
+      throw new IllegalArgumentException(
+          what + " must be 1-64 characters of [A-Za-z0-9_-], got " + quote(value));
+    }
+    return value;
+  }
+
+  /** Like {@link #requireSegment} but also allows {@code .} and {@code @} (model versions, reviewers). */
+  public static String requireDottedSegment(String what, String value) {
+    if (value == null
+        || !DOTTED.matcher(value).matches()
+        || value.equals(".")
+        || value.equals("..")) {
+      throw new IllegalArgumentException(
+          what + " must be 1-64 characters of [A-Za-z0-9_.@-], got " + quote(value));
+    }
+    return value;
+  }
+
+  private static String quote(String value) {
+    return value == null ? "null" : "'" + value + "'";
+  }
+
+  static String frame(FrameId id, String contentType) {
+    return framePrefix(id) + id.value() + FrameRecord.extension(contentType);
+  }
+
+  static String thumbnail(FrameId id) {
+    return framePrefix(id) + id.value() + THUMB_SUFFIX;
+  }
+
+  private static String framePrefix(FrameId id) {
+    return FRAMES + id.cameraId() + "/" + DAY_PATH.format(id.capturedAt()) + "/";
+  }
+
+  static String resultsPrefix(String frameId) {
+    return RESULTS + frameId + "/";
+  }
+
+  static String result(String frameId, String model, String version) {
+    return resultsPrefix(frameId) + model + "/" + version + ".json";
+  }
+
+  static String flagLogPrefix(String frameId) {
+    return FLAG_LOG + frameId + "/";
+  }
+
+  static String flagRevision(String frameId, long revision) {
+    return flagLogPrefix(frameId) + String.format(Locale.ROOT, "%010d", MAX_REVISION - revision) + ".json";
+  }
+
+  static long revisionOf(String flagLogKey) {
+    String name = flagLogKey.substring(flagLogKey.lastIndexOf('/') + 1, flagLogKey.length() - 5);
+    return MAX_REVISION - Long.parseLong(name);
+  }
+
+  static String queuePrefix(FlagStatus status, FlagOrder order) {
+    return FLAGS + status.keyName() + (order == FlagOrder.NEWEST_FIRST ? "/time/" : "/score/");
+  }
+
+  static String invertedMillis(Instant at) {
+    return String.format(Locale.ROOT, "%013d", MAX_MILLIS - at.toEpochMilli());
+  }
+
+  static String queueEntry(FlagStatus status, FlagOrder order, FlagRecord flag) {
+    String tail = invertedMillis(flag.flaggedAt()) + "." + flag.frameId() + "." + flag.label();
+    if (order == FlagOrder.NEWEST_FIRST) {
+      return queuePrefix(status, order) + tail;
+    }
+    long micros = Math.round(flag.score() * 1_000_000);
+    return queuePrefix(status, order) + String.format(Locale.ROOT, "%07d", micros) + "." + tail;
+  }
+
+  static String review(ReviewRecord review) {
+    return REVIEWS
+        + DAY_PATH.format(review.reviewedAt())
+        + "/"
+        + STAMP.format(review.reviewedAt())
+        + "-"
+        + review.frameId()
+        + "-"
+        + review.reviewer()
+        + ".json";
+  }
+
+  static String apiKey(String name) {
+    return KEYS + name + ".json";
+  }
+
+  static String job(String jobId) {
+    return JOBS + jobId + ".json";
+  }
+
+  static String idempotency(String idempotencyKey) {
+    return IDEMPOTENCY + sha256Hex(idempotencyKey.getBytes(StandardCharsets.UTF_8)) + ".json";
+  }
+
+  /** Lower-case hex SHA-256, the checksum written to every object's metadata. */
+  public static String sha256Hex(byte[] bytes) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    }
+  }
+}

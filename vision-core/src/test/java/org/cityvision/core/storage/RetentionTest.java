@@ -1,0 +1,95 @@
+package org.cityvision.core.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.cityvision.core.storage.StoreFixture.MutableClock;
+import org.cityvision.core.storage.embedded.EmbeddedS3Server;
+import org.cityvision.core.storage.spool.SpoolObject;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Retention deletes exactly what the policy says, and nothing unreviewed, spooled or judged. */
+class RetentionTest {
+  @TempDir Path serverDir;
+  @TempDir Path dataDir;
+
+  @Test
+  void deletesExactlyWhatThePolicySays(TestInfo info) throws Exception {
+    // Idempotency records are dated by MinIO's clock, so "now" is real time plus two days.
+    Instant now = Instant.now().plus(Duration.ofDays(2));
+    RetentionPolicy policy =
+        new RetentionPolicy(Duration.ofDays(30), Duration.ofDays(10), Duration.ofDays(1));
+    MutableClock clock = new MutableClock(now);
+    String bucket = StoreFixture.bucket(info.getTestMethod().orElseThrow().getName());
+    try (EmbeddedS3Server server = StoreFixture.server(serverDir);
+        MinioFrameStore store = FrameStores.open(
+            StoreFixture.config(server.endpoint(), dataDir, bucket).withRetention(policy), clock)) {
+      String oldUnflagged = frame(store, now.minus(Duration.ofDays(40)), 1, true);
+      String youngUnflagged = frame(store, now.minus(Duration.ofDays(5)), 2, true);
+      String oldOpen = frame(store, now.minus(Duration.ofDays(60)), 3, false);
+      String reviewedLongAgo = frame(store, now.minus(Duration.ofDays(60)), 4, true);
+      String reviewedRecently = frame(store, now.minus(Duration.ofDays(60)), 5, false);
+      String oldWithSpooledResult = frame(store, now.minus(Duration.ofDays(50)), 6, false);
+      for (String id : List.of(oldOpen, reviewedLongAgo, reviewedRecently)) {
+        store.createFlag(FlagRecord.open(id, "pothole", 0.9, "urban", "1.0.0",
+            now.minus(Duration.ofDays(60))));
+      }
+      clock.set(now.minus(Duration.ofDays(20)));
+      store.reviewFlag(new FlagReview(reviewedLongAgo, Verdict.CONFIRM, null, null, "alice", false));
+      clock.set(now.minus(Duration.ofDays(2)));
+      store.reviewFlag(new FlagReview(reviewedRecently, Verdict.REJECT, null, null, "bob", false));
+      store.pauseFlusher(true);
+      String spooledKey = StorageKeys.result(oldWithSpooledResult, "urban", "2.0.0");
+      store.spool().append(List.of(new SpoolObject(spooledKey, "application/json",
+          Map.of("sha256", StorageKeys.sha256Hex(new byte[0])), new byte[0], false)));
+      store.claimIdempotencyKey("old-request", JsonNodeFactory.instance.objectNode());
+      store.putJob(new JobState("job-1", "urban", "frames/", JobStatus.DONE, 1, 1, 0, 0, null,
+          null, now, now));
+
+      RetentionReport report = store.applyRetention(now, 2);
+
+      assertEquals(new RetentionReport(6, 2, 1, 1, 1, 1), report);
+      assertGone(store, oldUnflagged);
+      assertGone(store, reviewedLongAgo);
+      assertTrue(store.listKeys(StorageKeys.flagLogPrefix(reviewedLongAgo), 10).isEmpty());
+      assertTrue(store.listFlags(FlagQuery.of(FlagStatus.CONFIRMED, 10)).items().isEmpty());
+      for (String kept : List.of(youngUnflagged, oldOpen, reviewedRecently, oldWithSpooledResult)) {
+        assertEquals(kept, store.readFrame(kept).record().frameId());
+      }
+      assertEquals(FlagStatus.OPEN, store.flag(oldOpen).status());
+      assertEquals(1, store.listFlags(FlagQuery.of(FlagStatus.REJECTED, 10)).items().size());
+      assertEquals(2, store.listReviews(null, 10).items().size(), "verdicts are kept forever");
+      assertTrue(store.job("job-1").isPresent());
+      assertEquals(Optional.empty(),
+          store.claimIdempotencyKey("old-request", JsonNodeFactory.instance.nullNode()));
+      store.pauseFlusher(false);
+    }
+  }
+
+  private static String frame(MinioFrameStore store, Instant capturedAt, long seed,
+      boolean withResult) throws Exception {
+    String id = store.putFrame(StoreFixture.upload("cam-1", capturedAt, 2_000, seed)).frameId();
+    if (withResult) {
+      store.putResult(new ResultRecord(id, "urban", "1.0.0", capturedAt,
+          JsonNodeFactory.instance.objectNode().put("label", "road")));
+    }
+    return id;
+  }
+
+  private static void assertGone(MinioFrameStore store, String frameId) throws Exception {
+    FrameId id = FrameId.parse(frameId);
+    assertFalse(store.exists(StorageKeys.frame(id, "image/jpeg")));
+    assertFalse(store.exists(StorageKeys.thumbnail(id)));
+    assertTrue(store.results(frameId).isEmpty());
+  }
+}
