@@ -1,0 +1,96 @@
+package org.cityvision.serving.review;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import org.cityvision.core.storage.FlagReview;
+import org.cityvision.core.storage.FrameId;
+import org.cityvision.core.storage.Verdict;
+
+/**
+ * One verdict as a reviewer sends it: {@code {"verdict": "confirm"|"reject"|"relabel", "label"?,
+ * "note"?, "override"?}} (plus {@code "frameId"} inside a bulk request).
+ *
+ * @param label the new label for {@link Verdict#RELABEL}, one of the labels the page offers
+ */
+public record VerdictRequest(String frameId, Verdict verdict, String label, String note, boolean override) {
+  private static final Set<String> FIELDS = Set.of("frameId", "verdict", "label", "note", "override");
+
+  public VerdictRequest {
+    FrameId.parse(frameId);
+    Objects.requireNonNull(verdict, "verdict");
+    if (verdict == Verdict.RELABEL && (label == null || label.isEmpty())) {
+      throw new IllegalArgumentException("verdict relabel needs a label");
+    }
+    if (verdict != Verdict.RELABEL && label != null) {
+      throw new IllegalArgumentException("label is only allowed with verdict relabel");
+    }
+    if (note != null && note.length() > 2000) {
+      throw new IllegalArgumentException("note must be at most 2000 characters, got " + note.length());
+    }
+  }
+
+  /**
+   * Reads a request body (or one item of a bulk request).
+   *
+   * @param pathFrameId the frame of {@code POST /v1/flags/{frameId}/review}, or {@code null} when
+   *     the body names it
+   * @param labels the labels a relabel may choose; empty allows any valid label
+   * @throws IllegalArgumentException naming the field and the rule
+   */
+  public static VerdictRequest parse(JsonNode body, String pathFrameId, List<String> labels) {
+    if (body == null || !body.isObject()) {
+      throw new IllegalArgumentException("a verdict must be a JSON object");
+    }
+    for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
+      String field = it.next();
+      if (!FIELDS.contains(field) || (pathFrameId != null && field.equals("frameId"))) {
+        throw new IllegalArgumentException("unknown field '" + field + "' in verdict");
+      }
+    }
+    String frameId = pathFrameId != null ? pathFrameId : text(body, "frameId");
+    if (frameId == null) {
+      throw new IllegalArgumentException("frameId is required");
+    }
+    String verdictText = text(body, "verdict");
+    if (verdictText == null) {
+      throw new IllegalArgumentException("verdict is required: confirm, reject or relabel");
+    }
+    Verdict verdict;
+    try {
+      verdict = Verdict.valueOf(verdictText.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "verdict must be confirm, reject or relabel, got '" + verdictText + "'", e);
+    }
+    String label = text(body, "label");
+    if (label != null && !labels.isEmpty() && !labels.contains(label)) {
+      throw new IllegalArgumentException("label must be one of " + labels + ", got '" + label + "'");
+    }
+    JsonNode override = body.get("override");
+    if (override != null && !override.isBoolean() && !override.isNull()) {
+      throw new IllegalArgumentException("override must be true or false");
+    }
+    return new VerdictRequest(
+        frameId, verdict, label, text(body, "note"), override != null && override.asBoolean());
+  }
+
+  private static String text(JsonNode body, String field) {
+    JsonNode v = body.get(field);
+    if (v == null || v.isNull()) {
+      return null;
+    }
+    if (!v.isTextual()) {
+      throw new IllegalArgumentException(field + " must be a string");
+    }
+    return v.asText();
+  }
+
+  /** The store's review, by {@code reviewer}. */
+  public FlagReview review(String reviewer) {
+    return new FlagReview(frameId, verdict, label, note, reviewer, override);
+  }
+}

@@ -1,0 +1,110 @@
+package org.cityvision.serving.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.cityvision.core.batch.BatchCounts;
+import org.cityvision.core.batch.BatchProgress;
+import org.cityvision.core.batch.BatchRequest;
+import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.storage.FrameStore;
+import org.cityvision.core.storage.FrameStores;
+import org.cityvision.core.storage.FrameUpload;
+import org.cityvision.core.storage.JobStatus;
+import org.cityvision.core.storage.StorageConfig;
+import org.cityvision.core.testing.TestImages;
+import org.cityvision.core.testing.TestModels;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code cityvision batch} in-process, over the embedded store of a data directory. */
+class BatchCommandTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir static Path dir;
+  static ModelPackage pkg;
+  static Path data;
+
+  @BeforeAll
+  static void storeFramesAndModel() throws Exception {
+    pkg = TestModels.untrainedPackage(Files.createDirectories(dir.resolve("urban")), "urban",
+        List.of("pothole_road_damage", "graffiti", "garbage_dumping", "flooding", "normal"), 160);
+    data = dir.resolve("data");
+    try (FrameStore store = FrameStores.open(StorageConfig.embedded(data))) {
+      for (int i = 0; i < 5; i++) {
+        store.putFrame(new FrameUpload("cam-7", Instant.parse("2026-11-05T08:00:00Z").plusSeconds(i),
+            "image/jpeg", TestImages.jpeg(320, 240, i), null));
+      }
+    }
+  }
+
+  @Test
+  void classifiesThePrefixThenSkipsItOnReRunAndPrintsTheJobAsJson() throws Exception {
+    String[] args = {"batch", "--task", "urban", "--model", pkg.dir().toString(), "--prefix", "frames/cam-7/",
+        "--data", data.toString(), "--json"};
+
+    Result first = run(args);
+    Result second = run(args);
+
+    assertEquals(0, first.exit(), first.err());
+    JsonNode a = JSON.readTree(first.out());
+    assertEquals("done", a.path("state").asText());
+    assertEquals(5, a.path("classified").asInt());
+    assertTrue(first.err().contains("classified 5 skipped 0 failed 0  done"), first.err());
+    assertEquals(0, second.exit(), second.err());
+    JsonNode b = JSON.readTree(second.out());
+    assertEquals(0, b.path("classified").asInt());
+    assertEquals(5, b.path("skipped").asInt());
+
+    Result resumeDone = run("batch", "--resume", a.path("jobId").asText(), "--model", pkg.dir().toString(),
+        "--data", data.toString());
+    assertEquals(2, resumeDone.exit());
+    assertTrue(resumeDone.err().contains("is done"), resumeDone.err());
+  }
+
+  @Test
+  void refusesUsageWithoutPrefixOrWithAPrefixOutsideFrames() {
+    assertEquals(2, run("batch", "--task", "urban").exit());
+    Result outside = run("batch", "--task", "urban", "--prefix", "results/");
+    assertEquals(2, outside.exit());
+    assertTrue(outside.err().contains("prefix must start with frames/"), outside.err());
+  }
+
+  @Test
+  void progressLineShowsBarRateEtaAndCounts() {
+    BatchProgress p = new BatchProgress("job-1", new BatchRequest("urban", "frames/", false), "urban", "1.0",
+        JobStatus.RUNNING, 200, new BatchCounts(120, 90, 5, 5, Map.of(org.cityvision.core.batch.FailureKind.CORRUPT_OBJECT, 5L)),
+        List.of(), 25.0, 4, null, BatchCounts.ZERO, false, null, Instant.EPOCH, Instant.EPOCH);
+
+    assertEquals("[###############---------------]  50% 100/200  25.0 frames/s  ETA 0:00:04"
+        + "  classified 90 skipped 5 failed 5", BatchCommand.ProgressBar.render(p));
+  }
+
+  record Result(int exit, String out, String err) {}
+
+  private static Result run(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int exit = Main.commandLine().execute(args);
+      return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+}

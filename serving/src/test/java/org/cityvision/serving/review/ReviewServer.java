@@ -1,0 +1,151 @@
+package org.cityvision.serving.review;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.cityvision.core.classify.ClassificationJson;
+import org.cityvision.core.classify.Classification;
+import org.cityvision.core.classify.LabelScore;
+import org.cityvision.core.storage.ApiKeyRecord;
+import org.cityvision.core.storage.FlagRecord;
+import org.cityvision.core.storage.FrameRecord;
+import org.cityvision.core.storage.FrameStore;
+import org.cityvision.core.storage.FrameStores;
+import org.cityvision.core.storage.FrameUpload;
+import org.cityvision.core.storage.KeyRole;
+import org.cityvision.core.storage.ResultRecord;
+import org.cityvision.core.storage.StorageConfig;
+import org.cityvision.core.storage.embedded.EmbeddedS3Server;
+import org.cityvision.core.testing.TestImages;
+
+/**
+ * A review server for one test: a store on its own bucket of a shared S3 server, the review API and
+ * page on a real Vert.x HTTP server on 127.0.0.1 (port 0), keys for two reviewers, an admin and a
+ * camera. Closing it closes the HTTP server, the worker and the store.
+ */
+final class ReviewServer implements AutoCloseable {
+  static final String ALICE = "alice-key-0123456789";
+  static final String BOB = "bob-key-0123456789";
+  static final String ADMIN = "admin-key-0123456789";
+  static final String CAMERA = "camera-key-0123456789";
+  static final List<String> LABELS =
+      List.of("flooding", "garbage_dumping", "graffiti", "normal", "pothole_road_damage");
+  private static final AtomicInteger BUCKETS = new AtomicInteger();
+
+  final FrameStore store;
+  final WorkerExecutor worker;
+  final HttpServer server;
+  final URI base;
+  final HttpClient http = HttpClient.newHttpClient();
+
+  private ReviewServer(FrameStore store, WorkerExecutor worker, HttpServer server) {
+    this.store = store;
+    this.worker = worker;
+    this.server = server;
+    this.base = URI.create("http://127.0.0.1:" + server.actualPort());
+  }
+
+  static ReviewServer start(Vertx vertx, EmbeddedS3Server s3, Path dataDir, ReviewEvents events)
+      throws Exception {
+    String bucket = "review-" + BUCKETS.incrementAndGet() + "-" + Long.toHexString(System.nanoTime());
+    FrameStore store = FrameStores.open(StorageConfig.embedded(dataDir)
+        .withEndpoint(s3.endpoint(), s3.accessKey(), s3.secretKey())
+        .withBucket(bucket)
+        .withRequestTimeout(Duration.ofSeconds(5)));
+    Instant t = Instant.parse("2025-01-01T00:00:00Z");
+    store.createApiKey(new ApiKeyRecord("alice", KeyRole.REVIEWER, TestRoleCheck.hash(ALICE), t));
+    store.createApiKey(new ApiKeyRecord("bob", KeyRole.REVIEWER, TestRoleCheck.hash(BOB), t));
+    store.createApiKey(new ApiKeyRecord("root", KeyRole.ADMIN, TestRoleCheck.hash(ADMIN), t));
+    store.createApiKey(new ApiKeyRecord("cam-key", KeyRole.CAMERA, TestRoleCheck.hash(CAMERA), t));
+    WorkerExecutor worker = vertx.createSharedWorkerExecutor("review-test-io", 8);
+    Router router = Router.router(vertx);
+    ReviewRoutes.mount(router, new ReviewDeps(store, worker, new TestRoleCheck(store),
+        new ScanningFlagCounter(store, 1000, Duration.ofSeconds(30), Clock.systemUTC()), events, LABELS));
+    ReviewPage.mount(router);
+    HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
+        .await(30, TimeUnit.SECONDS);
+    return new ReviewServer(store, worker, server);
+  }
+
+  /**
+   * Stores a frame with a thumbnail and an urban result, and flags it.
+   *
+   * @param minutes flagged this many minutes after 2025-06-01T12:00Z (captured a minute before)
+   */
+  FlagRecord flagged(String camera, String label, double score, int minutes) throws Exception {
+    Instant flaggedAt = Instant.parse("2025-06-01T12:00:00Z").plus(Duration.ofMinutes(minutes));
+    FrameRecord frame = store.putFrame(new FrameUpload(camera, flaggedAt.minusSeconds(60), "image/jpeg",
+        TestImages.jpeg(640, 360, minutes), TestImages.jpeg(160, 90, minutes)));
+    store.putResult(new ResultRecord(frame.frameId(), "urban", "1.0.0", flaggedAt,
+        ClassificationJson.toJson(classification(label, score))));
+    return store.createFlag(FlagRecord.open(frame.frameId(), label, score, "urban", "1.0.0", flaggedAt));
+  }
+
+  private static Classification classification(String label, double score) {
+    double rest = (1 - score) / (LABELS.size() - 1);
+    List<Double> probabilities = LABELS.stream().map(l -> l.equals(label) ? score : rest).toList();
+    List<LabelScore> top = new java.util.ArrayList<>();
+    top.add(new LabelScore(label, score));
+    LABELS.stream().filter(l -> !l.equals(label)).limit(2).forEach(l -> top.add(new LabelScore(l, rest)));
+    return new Classification(label, score, top, probabilities, LABELS, "urban", "1.0.0", 1, null);
+  }
+
+  HttpResponse<String> get(String path, String key) throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).GET();
+    if (key != null) {
+      b.header("Authorization", "Bearer " + key);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<byte[]> getBytes(String path, String key) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + key).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  HttpResponse<String> post(String path, String key, String body) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(base.resolve(path))
+            .header("Authorization", "Bearer " + key)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The JSON body of a response that must have {@code status}. */
+  static JsonNode json(HttpResponse<String> response, int status) throws IOException {
+    if (response.statusCode() != status) {
+      throw new AssertionError("expected HTTP " + status + " from " + response.request().method() + " "
+          + response.uri() + ", got " + response.statusCode() + ": " + response.body());
+    }
+    return ReviewJson.MAPPER.readTree(response.body());
+  }
+
+  static String verdict(String verdict) {
+    return "{\"verdict\":\"" + verdict.toLowerCase(Locale.ROOT) + "\"}";
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      server.close().await(30, TimeUnit.SECONDS);
+      worker.close().await(30, TimeUnit.SECONDS);
+    } finally {
+      store.close();
+    }
+  }
+}
