@@ -7,15 +7,16 @@ import java.util.concurrent.Callable;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ModelSpec;
 import org.cityvision.serving.bench.CoreBenchmark;
+import org.cityvision.serving.bench.HttpBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code cityvision bench core}: runs a benchmark and prints its tables (markdown). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Run a benchmark and print its table: core (decode → classify pipeline).")
+    description = "Run a benchmark and print its table: core (decode → classify pipeline), http (the server).")
 public final class BenchCommand implements Callable<Integer> {
-  @Parameters(index = "0", defaultValue = "core", description = "which benchmark: core")
+  @Parameters(index = "0", defaultValue = "core", description = "which benchmark: core or http")
   String which;
 
   @Option(names = "--model", description = "model package (default: models/waste, else an untrained head on the "
@@ -30,13 +31,17 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!which.equals("core")) {
-      System.err.println("unknown benchmark '" + which + "'; available: core");
+    if (!which.equals("core") && !which.equals("http")) {
+      System.err.println("unknown benchmark '" + which + "'; available: core, http");
       return 2;
     }
     ModelPackage pkg = resolveModel();
     Path waste = Home.shared().resolve("datasets/waste");
-    String report = new CoreBenchmark(pkg, waste, seconds, System.err).run();
+    String report = which.equals("http")
+        ? new HttpBenchmark(pkg.dir(), HttpBenchmark.urbanModel(Home.shippedModel("urban"),
+            Home.shared().resolve("pretrained/mobilenet_edgetpu_0.75_224"), pkg.spec().input().width()), waste, seconds,
+            System.err).run()
+        : new CoreBenchmark(pkg, waste, seconds, System.err).run();
     System.out.println(report);
     if (out != null) {
       Files.writeString(out, report + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code cityvision}: the single entry point of every CityVision process. */
 @Command(name = "cityvision", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Computer vision for city cameras and smart sorting machines.",
-    subcommands = {ClassifyCommand.class, BenchCommand.class})
+    subcommands = {ServeCommand.class, KeysCommand.class, ClassifyCommand.class, BenchCommand.class, BatchCommand.class,
+        ExportReviewsCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

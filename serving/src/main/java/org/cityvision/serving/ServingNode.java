@@ -1,0 +1,272 @@
+package org.cityvision.serving;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.cityvision.core.storage.FrameStore;
+import org.cityvision.core.storage.FrameStores;
+import org.cityvision.core.storage.StoreHealth;
+import org.cityvision.serving.auth.ApiKeys;
+import org.cityvision.serving.auth.Authenticator;
+import org.cityvision.serving.auth.KeyRefreshVerticle;
+import org.cityvision.serving.auth.KeyRoutes;
+import org.cityvision.serving.auth.RateLimiter;
+import org.cityvision.serving.config.Secrets;
+import org.cityvision.serving.config.ServerConfig;
+import org.cityvision.serving.health.HealthRoutes;
+import org.cityvision.serving.http.HttpVerticle;
+import org.cityvision.serving.inference.ClassifyRoutes;
+import org.cityvision.serving.inference.InferenceService;
+import org.cityvision.serving.inference.ModelRegistry;
+import org.cityvision.serving.inference.ModelRoutes;
+import org.cityvision.serving.ingest.FrameRoutes;
+import org.cityvision.serving.ingest.IdempotencyLedger;
+import org.cityvision.serving.log.JsonLog;
+import org.cityvision.serving.metrics.Metrics;
+
+/**
+ * One serving node: the composition root of {@code cityvision serve}. It owns a Vert.x instance,
+ * the store, the loaded models and the HTTP verticles, and keeps no state of its own beyond caches:
+ * several nodes over one store behave as one system.
+ *
+ * <h2>Start-up order</h2>
+ * The store and the models open in parallel on worker threads (both take seconds); then the API keys
+ * are bootstrapped (they need the store), then the key refresher and the HTTP verticles deploy, and
+ * only then is the node ready: nothing listens before it can answer.
+ *
+ * <h2>Shutdown order</h2>
+ * Readiness turns false (so balancers stop sending), the HTTP servers stop accepting and drain the
+ * requests in flight, the classifiers finish what is queued, the spool gets a bounded time to reach
+ * MinIO, then the store and Vert.x close. Whoever starts a node calls {@link #shutdown()}.
+ */
+public final class ServingNode {
+  private final ServerConfig config;
+  private final Vertx vertx;
+  private final WorkerExecutor io;
+  private final WorkerExecutor decoders;
+  private final FrameStore store;
+  private final ModelRegistry models;
+  private final ApiKeys keys;
+  private final Metrics metrics;
+  private final AtomicBoolean draining;
+  private final List<String> deployments;
+  private final int port;
+  private final Optional<ApiKeys.Created> bootstrapKey;
+
+  private ServingNode(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders, FrameStore store,
+      ModelRegistry models, ApiKeys keys, Metrics metrics, AtomicBoolean draining, List<String> deployments, int port,
+      Optional<ApiKeys.Created> bootstrapKey) {
+    this.config = config;
+    this.vertx = vertx;
+    this.io = io;
+    this.decoders = decoders;
+    this.store = store;
+    this.models = models;
+    this.keys = keys;
+    this.metrics = metrics;
+    this.draining = draining;
+    this.deployments = deployments;
+    this.port = port;
+    this.bootstrapKey = bootstrapKey;
+  }
+
+  /** Starts a node; the future fails (and everything opened is closed) if any part cannot start. */
+  public static Future<ServingNode> start(ServerConfig config, Secrets secrets) {
+    int cores = Runtime.getRuntime().availableProcessors();
+    Vertx vertx = Vertx.vertx(new VertxOptions()
+        .setEventLoopPoolSize(Math.max(2, config.http().eventLoops()))
+        .setWorkerPoolSize(Math.max(4, cores))
+        .setMaxWorkerExecuteTime(5)
+        .setMaxWorkerExecuteTimeUnit(java.util.concurrent.TimeUnit.MINUTES));
+    WorkerExecutor io = vertx.createSharedWorkerExecutor("cityvision-io", config.ingest().ioThreads(), 5,
+        java.util.concurrent.TimeUnit.MINUTES);
+    WorkerExecutor decoders = vertx.createSharedWorkerExecutor("cityvision-decode",
+        config.inference().decodeThreads(), 5, java.util.concurrent.TimeUnit.MINUTES);
+    Metrics metrics = new Metrics();
+    long t0 = System.nanoTime();
+
+    Future<FrameStore> store = io.executeBlocking(() -> {
+      Files.createDirectories(config.uploadsDir());
+      return FrameStores.open(config.storage().storageConfig(config.data(), secrets));
+    }, false);
+    Future<ModelRegistry> models = decoders.executeBlocking(() -> ModelRegistry.load(
+        config.models().packages(config.home()), config.models().required(), config.inference(),
+        config.images().limits(config.http().bodyLimitBytes())), false);
+    Promise<ServingNode> started = Promise.promise();
+    Future.join(store, models).onComplete(opened -> {
+      if (opened.failed()) {
+        closeQuietly(store, models);
+        vertx.close().onComplete(v -> started.fail(store.failed() ? store.cause() : models.cause()));
+        return;
+      }
+      ApiKeys keys = new ApiKeys(store.result(), Clock.systemUTC());
+      io.executeBlocking(() -> keys.bootstrap(secrets.adminKey()), false)
+          .compose(bootstrap -> deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics)
+              .map(d -> new ServingNode(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
+                  d.draining(), d.ids(), d.port(), bootstrap)))
+          .onSuccess(node -> {
+            JsonLog.get().info("server_started", "host", config.http().host(), "port", node.port(),
+                "ms", (System.nanoTime() - t0) / 1_000_000, "models", models.result().all().size(),
+                "data", config.data().toString());
+            started.complete(node);
+          })
+          .onFailure(e -> {
+            closeQuietly(store, models);
+            vertx.close().onComplete(v -> started.fail(e));
+          });
+    });
+    return started.future();
+  }
+
+  private record Deployed(List<String> ids, int port, AtomicBoolean draining) {}
+
+  private static Future<Deployed> deploy(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders,
+      FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics) {
+    AtomicBoolean draining = new AtomicBoolean();
+    Buffer openApi;
+    try (InputStream in = ServingNode.class.getResourceAsStream("/cityvision/openapi.json")) {
+      if (in == null) {
+        return Future.failedFuture(new IllegalStateException("openapi.json is missing from the classpath"));
+      }
+      openApi = Buffer.buffer(in.readAllBytes());
+    } catch (IOException e) {
+      return Future.failedFuture(e);
+    }
+    InferenceService inference = new InferenceService(models, decoders, metrics);
+    Clock clock = Clock.systemUTC();
+    String nodeId = ManagementFactory.getRuntimeMXBean().getName();
+    IdempotencyLedger ledger = new IdempotencyLedger(store, clock, Duration.ofMillis(config.ingest().idempotencyWaitMs()),
+        Duration.ofMillis(Math.max(60_000, 2 * config.http().requestTimeoutMs())), nodeId);
+    ApiRouter.Services services = new ApiRouter.Services(config, metrics,
+        new Authenticator(keys, new RateLimiter(config.auth().ratePerSecond(), config.auth().burst()), io, metrics),
+        new HealthRoutes(models, store, io, metrics, draining::get, config.models().required()),
+        new ClassifyRoutes(inference),
+        new ModelRoutes(models),
+        new FrameRoutes(config.ingest(), inference, store, ledger, io, metrics, clock),
+        new KeyRoutes(keys, io),
+        openApi);
+    List<String> ids = new ArrayList<>();
+    HttpVerticle first = new HttpVerticle(config.http(), config.http().port(), v -> ApiRouter.build(v, services));
+    return vertx.deployVerticle(new KeyRefreshVerticle(keys, io, config.auth().keyRefreshMs()))
+        .compose(id -> {
+          ids.add(id);
+          return vertx.deployVerticle(first);
+        })
+        .compose(id -> {
+          ids.add(id);
+          // Further event loops share the first server's port (which may have been chosen by the OS).
+          Future<Void> more = Future.succeededFuture();
+          for (int i = 1; i < config.http().eventLoops(); i++) {
+            more = more.compose(v -> vertx.deployVerticle(new HttpVerticle(config.http(), first.actualPort(),
+                x -> ApiRouter.build(x, services))).map(id2 -> {
+                  ids.add(id2);
+                  return null;
+                }));
+          }
+          return more;
+        })
+        .map(v -> new Deployed(ids, first.actualPort(), draining));
+  }
+
+  /** The port the HTTP server listens on. */
+  public int port() {
+    return port;
+  }
+
+  public String host() {
+    return config.http().host();
+  }
+
+  public ServerConfig config() {
+    return config;
+  }
+
+  /** The admin key created at first start on an empty store (to be shown once), if this node made it. */
+  public Optional<ApiKeys.Created> bootstrapKey() {
+    return bootstrapKey;
+  }
+
+  public ModelRegistry models() {
+    return models;
+  }
+
+  public FrameStore store() {
+    return store;
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** Graceful shutdown in the order the class comment gives; completes when everything is closed. */
+  public Future<Void> shutdown() {
+    if (!draining.compareAndSet(false, true)) {
+      return Future.succeededFuture();
+    }
+    long t0 = System.nanoTime();
+    List<String> reversed = new ArrayList<>(deployments);
+    java.util.Collections.reverse(reversed);
+    Future<Void> undeployed = Future.succeededFuture();
+    for (String id : reversed) {
+      undeployed = undeployed.compose(v -> vertx.undeploy(id).recover(e -> Future.succeededFuture()));
+    }
+    return undeployed
+        .compose(v -> vertx.executeBlocking(() -> {
+          models.close();
+          drainSpool();
+          store.close();
+          return null;
+        }, false))
+        .transform(ar -> {
+          if (ar.failed()) {
+            JsonLog.get().error("shutdown_failed", ar.cause());
+          }
+          JsonLog.get().info("server_stopped", "ms", (System.nanoTime() - t0) / 1_000_000);
+          return vertx.close();
+        });
+  }
+
+  /** Gives writes still in the spool a bounded time to reach MinIO; what remains is replayed at next start. */
+  private void drainSpool() {
+    long deadline = System.nanoTime() + Duration.ofMillis(config.storage().spoolDrainMs()).toNanos();
+    StoreHealth h = store.health();
+    while (h.spoolItems() > 0 && h.reachable() && System.nanoTime() < deadline) {
+      LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+      h = store.health();
+    }
+    if (h.spoolItems() > 0) {
+      JsonLog.get().warn("spool_not_drained", "items", h.spoolItems(), "bytes", h.spoolBytes());
+    }
+  }
+
+  private static void closeQuietly(Future<FrameStore> store, Future<ModelRegistry> models) {
+    if (models.succeeded()) {
+      models.result().close();
+    }
+    if (store.succeeded()) {
+      try {
+        store.result().close();
+      } catch (Exception e) {
+        JsonLog.get().error("store_close_failed", e);
+      }
+    }
+  }
+}

@@ -1,0 +1,162 @@
+package org.cityvision.serving.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.cityvision.core.storage.ApiKeyRecord;
+import org.cityvision.core.storage.ConflictException;
+import org.cityvision.core.storage.FrameStore;
+import org.cityvision.core.storage.KeyRole;
+import org.cityvision.core.storage.StorageException;
+import org.cityvision.core.storage.StorageKeys;
+
+/**
+ * The API keys of the system. Keys live in the shared store as SHA-256 hashes only, so every node
+ * sees the same keys and a leaked store does not leak keys. Each node caches them by hash for
+ * lookups on the event loop and re-reads them periodically ({@link #reload}) and when an unknown
+ * key is presented ({@link Authenticator} paces those reloads), so a key created on one node works
+ * on another at once and a deleted key stops working within the refresh interval.
+ *
+ * <p>{@link #lookup} is non-blocking; every other method calls the store and must run off the event
+ * loop. Thread-safe.
+ */
+public final class ApiKeys {
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final String PREFIX = "cvk_";
+
+  private final FrameStore store;
+  private final Clock clock;
+  private volatile Map<String, Principal> byHash = Map.of();
+
+  public ApiKeys(FrameStore store, Clock clock) {
+    this.store = store;
+    this.clock = clock;
+  }
+
+  /** A new random key: {@code cvk_} and 43 URL-safe characters (256 bits). */
+  public static String newKey() {
+    byte[] b = new byte[32];
+    RANDOM.nextBytes(b);
+    return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+
+  /** Lower-case hex SHA-256 of a key, as stored. */
+  public static String hash(String key) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(sha.digest(key.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+    }
+  }
+
+  /** The principal of a presented key, from the cache. Non-blocking. */
+  public Optional<Principal> lookup(String presentedKey) {
+    return Optional.ofNullable(byHash.get(hash(presentedKey)));
+  }
+
+  /** Re-reads every key from the store. Blocking. */
+  public void reload() throws StorageException {
+    Map<String, Principal> fresh = new HashMap<>();
+    for (ApiKeyRecord r : store.apiKeys()) {
+      fresh.put(r.keyHash(), new Principal(r.name(), r.role()));
+    }
+    byHash = Map.copyOf(fresh);
+  }
+
+  /**
+   * Creates a key and returns it; the key itself is never stored or shown again. Blocking.
+   *
+   * @throws ConflictException if a key of that name exists
+   * @throws IllegalArgumentException if the name is not 1-64 of {@code [A-Za-z0-9_-]}
+   */
+  public Created create(String name, KeyRole role) throws StorageException {
+    StorageKeys.requireSegment("name", name);
+    String key = newKey();
+    ApiKeyRecord record = new ApiKeyRecord(name, role, hash(key), clock.instant());
+    store.createApiKey(record);
+    remember(record);
+    return new Created(record, key);
+  }
+
+  /** Lists keys (never their hashes beyond this process). Blocking. */
+  public List<ApiKeyRecord> list() throws StorageException {
+    return store.apiKeys();
+  }
+
+  /** Deletes a key; {@code false} if there was none. Blocking. */
+  public boolean delete(String name) throws StorageException {
+    StorageKeys.requireSegment("name", name);
+    boolean deleted = store.deleteApiKey(name);
+    Map<String, Principal> copy = new HashMap<>(byHash);
+    copy.values().removeIf(p -> p.name().equals(name));
+    byHash = Map.copyOf(copy);
+    return deleted;
+  }
+
+  /**
+   * Makes sure someone can administer a new installation. With {@code adminKey} (from {@code
+   * CITYVISION_ADMIN_KEY}), stores it as an admin key unless already stored. Otherwise, when the
+   * store has no keys at all, creates an admin key named {@code admin} and returns it (to be shown
+   * once). When two nodes bootstrap one empty store at once, one wins and the other returns empty.
+   * Blocking.
+   */
+  public Optional<Created> bootstrap(String adminKey) throws StorageException {
+    List<ApiKeyRecord> existing = store.apiKeys();
+    if (adminKey != null) {
+      String h = hash(adminKey);
+      if (existing.stream().noneMatch(r -> r.keyHash().equals(h))) {
+        for (int i = 0; i < 100; i++) {
+          String name = i == 0 ? "admin" : "admin-" + i;
+          if (existing.stream().anyMatch(r -> r.name().equals(name))) {
+            continue;
+          }
+          try {
+            store.createApiKey(new ApiKeyRecord(name, KeyRole.ADMIN, h, clock.instant()));
+            break;
+          } catch (ConflictException e) {
+            existing = store.apiKeys();
+            if (existing.stream().anyMatch(r -> r.keyHash().equals(h))) {
+              break;
+            }
+          }
+        }
+      }
+      reload();
+      return Optional.empty();
+    }
+    if (!existing.isEmpty()) {
+      reload();
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(create("admin", KeyRole.ADMIN));
+    } catch (ConflictException e) {
+      return Optional.empty();
+    } finally {
+      reload();
+    }
+  }
+
+  private void remember(ApiKeyRecord record) {
+    Map<String, Principal> copy = new HashMap<>(byHash);
+    copy.put(record.keyHash(), new Principal(record.name(), record.role()));
+    byHash = Map.copyOf(copy);
+  }
+
+  /** A key just created: its record, and the key itself, shown once. */
+  public record Created(ApiKeyRecord record, String key) {
+    @Override
+    public String toString() {
+      return "Created[" + record.name() + ", " + record.role() + "]";
+    }
+  }
+}

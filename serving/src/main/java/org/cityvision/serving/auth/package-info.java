@@ -1,0 +1,2 @@
+/** Bearer API keys with roles, stored hashed in the shared store; per-key rate limits. */
+package org.cityvision.serving.auth;

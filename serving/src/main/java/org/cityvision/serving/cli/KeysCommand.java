@@ -1,0 +1,146 @@
+package org.cityvision.serving.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.cityvision.core.storage.ApiKeyRecord;
+import org.cityvision.core.storage.ConflictException;
+import org.cityvision.core.storage.FrameStore;
+import org.cityvision.core.storage.FrameStores;
+import org.cityvision.core.storage.KeyRole;
+import org.cityvision.core.storage.StorageConfig;
+import org.cityvision.core.storage.StorageException;
+import org.cityvision.serving.auth.ApiKeys;
+import org.cityvision.serving.config.ConfigException;
+import org.cityvision.serving.config.ConfigLoader;
+import org.cityvision.serving.config.Secrets;
+import org.cityvision.serving.config.ServerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cityvision keys create|list|delete}: manages API keys directly in the store that {@code
+ * serve} uses (same {@code --data}, {@code --config} and environment). With the embedded store the
+ * server must be stopped (one process owns the data directory); with a running server, use {@code
+ * POST /v1/keys} instead.
+ */
+@Command(name = "keys", mixinStandardHelpOptions = true,
+    description = "Manage API keys: create (prints the new key once), list, delete.",
+    subcommands = {KeysCommand.Create.class, KeysCommand.List.class, KeysCommand.Delete.class})
+public final class KeysCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Options every subcommand shares. */
+  static class StoreOptions {
+    @Option(names = "--data", description = "data directory of the embedded store (env CITYVISION_DATA; default ./data)")
+    Path data;
+
+    @Option(names = "--config", description = "the server's JSON configuration file (env CITYVISION_CONFIG)")
+    Path config;
+
+    FrameStore open() throws ConfigException, StorageException, java.io.IOException {
+      Map<String, String> env = System.getenv();
+      Path file = config != null ? config
+          : env.get("CITYVISION_CONFIG") == null || env.get("CITYVISION_CONFIG").isBlank() ? null
+          : Path.of(env.get("CITYVISION_CONFIG"));
+      ServerConfig cfg = ConfigLoader.load(file, env, Home.root());
+      if (data != null) {
+        cfg = cfg.withData(data);
+      }
+      Secrets secrets = Secrets.fromEnvironment(env);
+      Path dataDir = cfg.data();
+      if (!cfg.storage().endpoint().isEmpty()) {
+        // An external MinIO: keep this short-lived process's spool away from a running server's.
+        dataDir = Files.createTempDirectory("cityvision-keys");
+      }
+      StorageConfig storage = cfg.storage().storageConfig(dataDir, secrets);
+      try {
+        return FrameStores.open(storage);
+      } catch (StorageException e) {
+        throw new StorageException(e.getMessage() + " (is 'cityvision serve' running on " + cfg.data()
+            + "? Stop it, or create keys through POST /v1/keys with an admin key)", e);
+      }
+    }
+  }
+
+  @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a key and print it (once).")
+  static final class Create extends StoreOptions implements Callable<Integer> {
+    @Option(names = "--role", required = true, description = "camera, sorter, reviewer or admin")
+    String role;
+
+    @Option(names = "--name", required = true, description = "a unique name, 1-64 of [A-Za-z0-9_-]")
+    String name;
+
+    @Override
+    public Integer call() throws Exception {
+      KeyRole r;
+      try {
+        r = KeyRole.valueOf(role.strip().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        System.err.println("cityvision keys: --role must be camera, sorter, reviewer or admin, got '" + role + "'");
+        return 2;
+      }
+      if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
+        System.err.println("cityvision keys: --name must be 1-64 characters of [A-Za-z0-9_-]");
+        return 2;
+      }
+      try (FrameStore store = open()) {
+        ApiKeys.Created created = new ApiKeys(store, java.time.Clock.systemUTC()).create(name, r);
+        System.err.println("created " + r.name().toLowerCase(Locale.ROOT) + " key '" + name
+            + "'; it is shown only this once:");
+        System.out.println(created.key());
+        return 0;
+      } catch (ConflictException e) {
+        System.err.println("cityvision keys: a key named '" + name + "' exists");
+        return 1;
+      } catch (StorageException | ConfigException e) {
+        System.err.println("cityvision keys: " + e.getMessage());
+        return 1;
+      }
+    }
+  }
+
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List keys: name, role, created.")
+  static final class List extends StoreOptions implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      try (FrameStore store = open()) {
+        for (ApiKeyRecord k : store.apiKeys()) {
+          System.out.println(k.name() + "\t" + k.role().name().toLowerCase(Locale.ROOT) + "\t" + k.createdAt());
+        }
+        return 0;
+      } catch (StorageException | ConfigException e) {
+        System.err.println("cityvision keys: " + e.getMessage());
+        return 1;
+      }
+    }
+  }
+
+  @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a key by name.")
+  static final class Delete extends StoreOptions implements Callable<Integer> {
+    @Option(names = "--name", required = true)
+    String name;
+
+    @Override
+    public Integer call() throws Exception {
+      try (FrameStore store = open()) {
+        if (!store.deleteApiKey(name)) {
+          System.err.println("cityvision keys: no key named '" + name + "'");
+          return 1;
+        }
+        System.err.println("deleted key '" + name + "'");
+        return 0;
+      } catch (StorageException | ConfigException | IllegalArgumentException e) {
+        System.err.println("cityvision keys: " + e.getMessage());
+        return 1;
+      }
+    }
+  }
+}

@@ -1,0 +1,100 @@
+package org.cityvision.serving.cli;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.cityvision.serving.ServingNode;
+import org.cityvision.serving.config.ConfigException;
+import org.cityvision.serving.config.ConfigLoader;
+import org.cityvision.serving.config.HttpConfig;
+import org.cityvision.serving.config.Secrets;
+import org.cityvision.serving.config.ServerConfig;
+import org.cityvision.serving.log.JsonLog;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cityvision serve}: starts a serving node and runs until SIGINT/SIGTERM, then shuts down
+ * gracefully. Once ready it prints exactly one line on stdout, {@code listening on
+ * http://HOST:PORT}; everything else (JSON logs, a bootstrap admin key) goes to stderr.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = {"Start the HTTP server: camera ingest, sorting-machine classification, models, keys, health, metrics.",
+        "Settings: defaults < --config FILE (JSON) < environment (CITYVISION_...) < options.",
+        "Secrets only from the environment: CITYVISION_ADMIN_KEY, CITYVISION_S3_ACCESS_KEY, CITYVISION_S3_SECRET_KEY."})
+public final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--port", description = "port; 0 = any free port (env CITYVISION_PORT; default 8080)")
+  Integer port;
+
+  @Option(names = "--host", description = "interface to bind (env CITYVISION_HOST; default 127.0.0.1)")
+  String host;
+
+  @Option(names = "--data", description = "embedded store, spool and uploads (env CITYVISION_DATA; default ./data)")
+  Path data;
+
+  @Option(names = "--config", description = "JSON configuration file (env CITYVISION_CONFIG)")
+  Path config;
+
+  @Override
+  public Integer call() throws Exception {
+    Map<String, String> env = System.getenv();
+    ServerConfig cfg;
+    Secrets secrets;
+    try {
+      cfg = resolve(env);
+      secrets = Secrets.fromEnvironment(env);
+    } catch (ConfigException | IllegalArgumentException e) {
+      System.err.println("cityvision serve: " + e.getMessage());
+      return 2;
+    }
+    ServingNode node;
+    try {
+      node = ServingNode.start(cfg, secrets).toCompletionStage().toCompletableFuture().get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      JsonLog.get().flush(1000);
+      System.err.println("cityvision serve: cannot start: " + e.getCause().getMessage());
+      return 1;
+    }
+    node.bootstrapKey().ifPresent(k -> {
+      System.err.println("cityvision serve: the store had no API keys; created admin key '" + k.record().name()
+          + "'. It is shown only this once:");
+      System.err.println("  " + k.key());
+      System.err.println("  (set CITYVISION_ADMIN_KEY to choose it yourself; create more with "
+          + "'cityvision keys create' or POST /v1/keys)");
+    });
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        node.shutdown().toCompletionStage().toCompletableFuture()
+            .get(cfg.http().shutdownGraceMs() + cfg.storage().spoolDrainMs() + 30_000, TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        System.err.println("cityvision serve: shutdown did not finish cleanly: " + e);
+      } finally {
+        JsonLog.get().flush(2000);
+        stopped.countDown();
+      }
+    }, "cityvision-shutdown"));
+    System.out.println("listening on http://" + node.host() + ":" + node.port());
+    System.out.flush();
+    stopped.await();
+    return 0;
+  }
+
+  ServerConfig resolve(Map<String, String> env) throws ConfigException {
+    Path file = config != null ? config
+        : env.get("CITYVISION_CONFIG") == null || env.get("CITYVISION_CONFIG").isBlank() ? null
+        : Path.of(env.get("CITYVISION_CONFIG"));
+    ServerConfig cfg = ConfigLoader.load(file, env, Home.root());
+    if (data != null) {
+      cfg = cfg.withData(data);
+    }
+    if (port != null || host != null) {
+      HttpConfig h = cfg.http();
+      cfg = cfg.withHttp(new HttpConfig(host != null ? host : h.host(), port != null ? port : h.port(),
+          h.bodyLimitBytes(), h.maxHeaderBytes(), h.requestTimeoutMs(), h.shutdownGraceMs(), h.eventLoops()));
+    }
+    return cfg;
+  }
+}

@@ -1,0 +1,51 @@
+package org.cityvision.serving.config;
+
+import java.time.Duration;
+import org.cityvision.core.classify.ClassifierOptions;
+import org.cityvision.core.image.ImageLimits;
+
+/**
+ * How models run. The defaults are the measured best on the 2-core reference machine
+ * (BUILD-NOTES.md): two inference workers with one torch thread each, batches of up to 8 with a 2 ms
+ * wait.
+ *
+ * @param workers inference threads per model
+ * @param torchThreads libtorch intra-op threads (process-wide); workers × torchThreads should not
+ *     exceed the cores, or libtorch's OpenMP threads degrade
+ * @param maxBatch most images per forward pass
+ * @param maxDelayMs how long a worker waits to fill a batch
+ * @param queueCapacity tensors waiting for a worker per model; beyond it, 503 at once
+ * @param maxInFlight requests per model admitted at once (decoding, queued or running); beyond it,
+ *     503 before any decoding; 0 means queueCapacity + 2 × decodeThreads
+ * @param decodeThreads threads decoding and preprocessing images (the CPU-bound part outside torch)
+ * @param topK labels in each answer's {@code top}
+ * @param warmup run every batch size once per worker before serving
+ */
+public record InferenceConfig(int workers, int torchThreads, int maxBatch, int maxDelayMs, int queueCapacity,
+    int maxInFlight, int decodeThreads, int topK, boolean warmup) {
+  public InferenceConfig {
+    Bounds.require("inference.workers", workers, 1, 64);
+    Bounds.require("inference.torchThreads", torchThreads, 0, 256);
+    Bounds.require("inference.maxBatch", maxBatch, 1, 256);
+    Bounds.require("inference.maxDelayMs", maxDelayMs, 0, 1000);
+    Bounds.require("inference.queueCapacity", queueCapacity, 1, 100_000);
+    Bounds.require("inference.maxInFlight", maxInFlight, 0, 100_000);
+    Bounds.require("inference.decodeThreads", decodeThreads, 1, 256);
+    Bounds.require("inference.topK", topK, 1, 100);
+  }
+
+  static InferenceConfig defaults() {
+    int cores = Runtime.getRuntime().availableProcessors();
+    return new InferenceConfig(Math.max(1, Math.min(cores, 4)), 1, 8, 2, 64, 0, Math.max(2, cores), 3, true);
+  }
+
+  /** Requests admitted per model at once. */
+  public int admitted() {
+    return maxInFlight > 0 ? maxInFlight : queueCapacity + 2 * decodeThreads;
+  }
+
+  public ClassifierOptions classifierOptions(ImageLimits limits) {
+    return new ClassifierOptions(workers, torchThreads, maxBatch, Duration.ofMillis(maxDelayMs), queueCapacity, topK,
+        warmup, limits);
+  }
+}

@@ -1,0 +1,47 @@
+package org.cityvision.serving.config;
+
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Camera frames.
+ *
+ * @param unknownCameras accept or refuse ids not listed in {@code cameras}
+ * @param cameras known camera ids
+ * @param thumbnailMaxSide longer side of stored thumbnails
+ * @param thumbnailQuality their JPEG quality
+ * @param idempotencyWaitMs how long a retry waits for the first request with its key to finish
+ *     (possibly on another node) before it gets 409 {@code idempotency_in_progress}
+ * @param ioThreads threads for blocking storage calls
+ */
+public record IngestConfig(UnknownCameras unknownCameras, List<String> cameras, int thumbnailMaxSide,
+    int thumbnailQuality, long idempotencyWaitMs, int ioThreads) {
+  /** Camera ids become storage key segments: no dots, slashes or other characters needing escapes. */
+  public static final Pattern CAMERA_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+  public IngestConfig {
+    if (unknownCameras == null) {
+      throw new IllegalArgumentException("ingest.unknownCameras must be accept or refuse");
+    }
+    cameras = cameras == null ? List.of() : List.copyOf(cameras);
+    for (String id : cameras) {
+      if (id == null || !CAMERA_ID.matcher(id).matches()) {
+        throw new IllegalArgumentException("ingest.cameras: '" + id + "' is not a camera id " + CAMERA_ID.pattern());
+      }
+    }
+    Bounds.require("ingest.thumbnailMaxSide", thumbnailMaxSide, 16, 4096);
+    Bounds.require("ingest.thumbnailQuality", thumbnailQuality, 1, 100);
+    Bounds.require("ingest.idempotencyWaitMs", idempotencyWaitMs, 0, 600_000);
+    Bounds.require("ingest.ioThreads", ioThreads, 1, 256);
+  }
+
+  static IngestConfig defaults() {
+    return new IngestConfig(UnknownCameras.ACCEPT, List.of(), 320, 80, 5_000, 8);
+  }
+
+  /** Whether frames from {@code cameraId} (already a valid id) are accepted. */
+  public boolean accepts(String cameraId) {
+    return unknownCameras == UnknownCameras.ACCEPT || Set.copyOf(cameras).contains(cameraId);
+  }
+}

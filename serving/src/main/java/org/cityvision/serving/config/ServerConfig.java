@@ -1,0 +1,74 @@
+package org.cityvision.serving.config;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Everything {@code cityvision serve} is configured with: file values over defaults, environment
+ * over file, command-line options over environment ({@link ConfigLoader}). Immutable; validated
+ * when built.
+ *
+ * @param data local state: the embedded store ({@code s3/}), the spool and request uploads
+ * @param home the installation home, against which relative model paths resolve
+ */
+public record ServerConfig(Path data, Path home, HttpConfig http, ImagesConfig images, InferenceConfig inference,
+    ModelsConfig models, IngestConfig ingest, AuthConfig auth, StoreConfig storage, LogConfig log) {
+  public ServerConfig {
+    Objects.requireNonNull(data, "data");
+    Objects.requireNonNull(home, "home");
+    data = data.toAbsolutePath().normalize();
+    home = home.toAbsolutePath().normalize();
+    Objects.requireNonNull(http, "http");
+    Objects.requireNonNull(images, "images");
+    Objects.requireNonNull(inference, "inference");
+    Objects.requireNonNull(models, "models");
+    Objects.requireNonNull(ingest, "ingest");
+    Objects.requireNonNull(auth, "auth");
+    Objects.requireNonNull(storage, "storage");
+    Objects.requireNonNull(log, "log");
+  }
+
+  /** The defaults: loopback on 8080, data under {@code ./data}, the shipped models under {@code home}. */
+  public static ServerConfig defaults(Path home) {
+    return new ServerConfig(Path.of("data"), home, HttpConfig.defaults(), ImagesConfig.defaults(),
+        InferenceConfig.defaults(), ModelsConfig.defaults(), IngestConfig.defaults(), AuthConfig.defaults(),
+        StoreConfig.defaults(), LogConfig.defaults());
+  }
+
+  public ServerConfig withData(Path value) {
+    return new ServerConfig(value, home, http, images, inference, models, ingest, auth, storage, log);
+  }
+
+  public ServerConfig withHttp(HttpConfig value) {
+    return new ServerConfig(data, home, value, images, inference, models, ingest, auth, storage, log);
+  }
+
+  public ServerConfig withInference(InferenceConfig value) {
+    return new ServerConfig(data, home, http, images, value, models, ingest, auth, storage, log);
+  }
+
+  public ServerConfig withModels(ModelsConfig value) {
+    return new ServerConfig(data, home, http, images, inference, value, ingest, auth, storage, log);
+  }
+
+  public ServerConfig withIngest(IngestConfig value) {
+    return new ServerConfig(data, home, http, images, inference, models, value, auth, storage, log);
+  }
+
+  public ServerConfig withAuth(AuthConfig value) {
+    return new ServerConfig(data, home, http, images, inference, models, ingest, value, storage, log);
+  }
+
+  public ServerConfig withStorage(StoreConfig value) {
+    return new ServerConfig(data, home, http, images, inference, models, ingest, auth, value, log);
+  }
+
+  public ServerConfig withLog(LogConfig value) {
+    return new ServerConfig(data, home, http, images, inference, models, ingest, auth, storage, value);
+  }
+
+  /** Where request bodies sent as multipart are written while a request runs. */
+  public Path uploadsDir() {
+    return data.resolve("uploads");
+  }
+}

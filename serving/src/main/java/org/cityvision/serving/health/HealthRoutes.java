@@ -1,0 +1,82 @@
+package org.cityvision.serving.health;
+
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.cityvision.core.classify.ClassifierStats;
+import org.cityvision.core.storage.FrameStore;
+import org.cityvision.core.storage.StoreHealth;
+import org.cityvision.serving.http.Json;
+import org.cityvision.serving.inference.ModelRegistry;
+import org.cityvision.serving.inference.ServedModel;
+import org.cityvision.serving.log.JsonLog;
+import org.cityvision.serving.metrics.Metrics;
+
+/**
+ * {@code /health/live} (the process answers), {@code /health/ready} (models loaded, store reachable
+ * or its spool has room, not draining: 200, else 503) and {@code /metrics}. Store checks run on the
+ * I/O executor.
+ */
+public final class HealthRoutes {
+  private final ModelRegistry models;
+  private final FrameStore store;
+  private final WorkerExecutor io;
+  private final Metrics metrics;
+  private final BooleanSupplier draining;
+  private final boolean modelsRequired;
+
+  /** @param modelsRequired whether a configured model that is missing makes the node not ready */
+  public HealthRoutes(ModelRegistry models, FrameStore store, WorkerExecutor io, Metrics metrics,
+      BooleanSupplier draining, boolean modelsRequired) {
+    this.modelsRequired = modelsRequired;
+    this.models = models;
+    this.store = store;
+    this.io = io;
+    this.metrics = metrics;
+    this.draining = draining;
+  }
+
+  public void live(RoutingContext ctx) {
+    Json.send(ctx, 200, new JsonObject().put("status", "live"));
+  }
+
+  public void ready(RoutingContext ctx) {
+    io.executeBlocking(store::health, false).onSuccess(h -> {
+      JsonObject modelsJson = new JsonObject();
+      for (ServedModel m : models.all()) {
+        modelsJson.put(m.task(), new JsonObject().put("loaded", true).put("model", m.spec().name())
+            .put("version", m.spec().version()).put("queueDepth", m.classifier().queueDepth()));
+      }
+      models.missing().forEach((task, why) -> modelsJson.put(task, new JsonObject().put("loaded", false)));
+      boolean storeOk = h.reachable() || h.spoolBytes() < h.spoolMaxBytes();
+      boolean modelsOk = models.missing().isEmpty() || !modelsRequired;
+      boolean drain = draining.getAsBoolean();
+      boolean ready = storeOk && modelsOk && !drain;
+      JsonObject body = new JsonObject()
+          .put("status", ready ? "ready" : "not_ready")
+          .put("draining", drain)
+          .put("models", modelsJson)
+          .put("store", new JsonObject().put("reachable", h.reachable()).put("degraded", h.degraded())
+              .put("spoolItems", h.spoolItems()).put("spoolBytes", h.spoolBytes())
+              .put("spoolMaxBytes", h.spoolMaxBytes()));
+      Json.send(ctx, ready ? 200 : 503, body);
+    }).onFailure(ctx::fail);
+  }
+
+  public void metrics(RoutingContext ctx) {
+    io.executeBlocking(() -> {
+      Map<String, ClassifierStats> stats = new LinkedHashMap<>();
+      Map<String, Integer> inFlight = new LinkedHashMap<>();
+      for (ServedModel m : models.all()) {
+        stats.put(m.spec().name(), m.classifier().stats());
+        inFlight.put(m.task(), m.inFlight());
+      }
+      StoreHealth h = store.health();
+      return metrics.render(stats, inFlight, h, JsonLog.get().dropped());
+    }, false).onSuccess(text -> ctx.response().putHeader("Content-Type", Metrics.contentType()).end(text))
+        .onFailure(ctx::fail);
+  }
+}

@@ -1,0 +1,2 @@
+/** The loaded models, the off-event-loop classify pipeline, and the sorting-machine and model routes. */
+package org.cityvision.serving.inference;

@@ -1,0 +1,84 @@
+package org.cityvision.serving.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir Path dir;
+
+  @Test
+  void defaultsListenOnLoopbackWithMeasuredInferenceSettings() throws Exception {
+    ServerConfig c = ConfigLoader.load(null, Map.of(), dir);
+    assertEquals("127.0.0.1", c.http().host());
+    assertEquals(8080, c.http().port());
+    assertEquals(10L * 1024 * 1024, c.http().bodyLimitBytes());
+    assertEquals(1, c.inference().torchThreads());
+    assertEquals(8, c.inference().maxBatch());
+    assertTrue(c.models().required());
+  }
+
+  @Test
+  void fileThenEnvironmentOverride() throws Exception {
+    Path file = dir.resolve("c.json");
+    Files.writeString(file, "{\"http\": {\"port\": 9000, \"bodyLimitBytes\": 2048},"
+        + " \"inference\": {\"workers\": 1}, \"ingest\": {\"unknownCameras\": \"refuse\", \"cameras\": [\"a\"]}}");
+    ServerConfig c = ConfigLoader.load(file, Map.of("CITYVISION_PORT", "9001", "CITYVISION_INFERENCE_TORCH_THREADS", "2",
+        "CITYVISION_INGEST_CAMERAS", "a, b", "CITYVISION_DATA", dir.resolve("d").toString()), dir);
+    assertEquals(9001, c.http().port());
+    assertEquals(2048, c.http().bodyLimitBytes());
+    assertEquals(1, c.inference().workers());
+    assertEquals(2, c.inference().torchThreads());
+    assertEquals(UnknownCameras.REFUSE, c.ingest().unknownCameras());
+    assertEquals(List.of("a", "b"), c.ingest().cameras());
+    assertEquals(dir.resolve("d"), c.data());
+  }
+
+  @Test
+  void unknownKeyInFileIsAnError() throws Exception {
+    Path file = dir.resolve("c.json");
+    Files.writeString(file, "{\"http\": {\"prot\": 9000}}");
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, Map.of(), dir));
+    assertTrue(e.getMessage().contains("prot"), e.getMessage());
+  }
+
+  @Test
+  void outOfRangeValueNamesTheKey() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(null, Map.of("CITYVISION_INFERENCE_WORKERS", "0"), dir));
+    assertTrue(e.getMessage().contains("inference.workers"), e.getMessage());
+  }
+
+  @Test
+  void nonNumberInEnvironmentIsAnError() {
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(null, Map.of("CITYVISION_PORT", "eighty"), dir));
+    assertTrue(e.getMessage().contains("CITYVISION_PORT"), e.getMessage());
+  }
+
+  @Test
+  void misspelledEnvironmentSettingIsAnError() {
+    assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of("CITYVISION_HTTP_PROT", "1"), dir));
+  }
+
+  @Test
+  void secretsNeverPrint() {
+    Secrets s = new Secrets("a-very-secret-admin-key", "access", "secret-key");
+    assertTrue(!s.toString().contains("secret-key") && !s.toString().contains("a-very-secret"));
+  }
+
+  @Test
+  void everySettingHasAnEnvironmentName() {
+    Map<String, String> names = ConfigLoader.environmentNames(dir);
+    assertEquals("http.bodyLimitBytes", names.get("CITYVISION_HTTP_BODY_LIMIT_BYTES"));
+    assertEquals("data", names.get("CITYVISION_DATA"));
+    assertEquals("http.port", names.get("CITYVISION_PORT"));
+  }
+}
