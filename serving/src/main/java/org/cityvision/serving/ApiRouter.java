@@ -22,6 +22,9 @@ import org.cityvision.serving.inference.ClassifyRoutes;
 import org.cityvision.serving.inference.ModelRoutes;
 import org.cityvision.serving.ingest.FrameRoutes;
 import org.cityvision.serving.metrics.Metrics;
+import org.cityvision.serving.review.ReviewDeps;
+import org.cityvision.serving.review.ReviewPage;
+import org.cityvision.serving.review.ReviewRoutes;
 
 /**
  * The whole HTTP API, built in one place. Every request first gets a request id, the access log
@@ -44,16 +47,26 @@ public final class ApiRouter {
       new Endpoint(HttpMethod.GET, "/openapi.json"),
       new Endpoint(HttpMethod.POST, "/v1/classify/{task}"),
       new Endpoint(HttpMethod.POST, "/v1/cameras/{cameraId}/frames"),
-      new Endpoint(HttpMethod.GET, "/v1/frames/{frameId}"),
       new Endpoint(HttpMethod.GET, "/v1/models"),
       new Endpoint(HttpMethod.GET, "/v1/models/{name}"),
       new Endpoint(HttpMethod.POST, "/v1/keys"),
       new Endpoint(HttpMethod.GET, "/v1/keys"),
-      new Endpoint(HttpMethod.DELETE, "/v1/keys/{name}"));
+      new Endpoint(HttpMethod.DELETE, "/v1/keys/{name}"),
+      new Endpoint(HttpMethod.GET, "/v1/review/session"),
+      new Endpoint(HttpMethod.GET, "/v1/flags/counts"),
+      new Endpoint(HttpMethod.GET, "/v1/flags/recent"),
+      new Endpoint(HttpMethod.POST, "/v1/flags/review"),
+      new Endpoint(HttpMethod.GET, "/v1/flags"),
+      new Endpoint(HttpMethod.POST, "/v1/flags/{frameId}/review"),
+      new Endpoint(HttpMethod.GET, "/v1/frames/{frameId}"),
+      new Endpoint(HttpMethod.GET, "/v1/frames/{frameId}/image"),
+      new Endpoint(HttpMethod.GET, "/v1/frames/{frameId}/thumbnail"),
+      new Endpoint(HttpMethod.GET, "/v1/reviews"));
 
   /** What the routes need. */
   public record Services(ServerConfig config, Metrics metrics, Authenticator auth, HealthRoutes health,
-      ClassifyRoutes classify, ModelRoutes models, FrameRoutes frames, KeyRoutes keys, Buffer openApi) {}
+      ClassifyRoutes classify, ModelRoutes models, FrameRoutes frames, KeyRoutes keys, ReviewDeps review,
+      Buffer openApi) {}
 
   private final Services s;
   private final List<Endpoint> mounted = new ArrayList<>();
@@ -103,10 +116,12 @@ public final class ApiRouter {
         s.frames()::ingest);
     mount(root, "/v1/cameras/*", cameras, failures);
 
-    // Review: frame metadata now; the flags API and the review page (at "/") come with issue 6.
-    Router review = Router.router(vertx);
-    add(review, "/v1/frames", HttpMethod.GET, "/:frameId", s.auth().require(KeyRole.REVIEWER), s.frames()::frame);
-    mount(root, "/v1/frames/*", review, failures);
+    // Review: the queue, frames, verdicts and the audit (reviewer or admin keys).
+    ReviewRoutes.mount(root, s.review());
+    for (String endpoint : ReviewRoutes.ENDPOINTS) {
+      String[] parts = endpoint.split(" ", 2);
+      mounted.add(new Endpoint(HttpMethod.valueOf(parts[0]), parts[1]));
+    }
 
     // Models: any key.
     Router models = Router.router(vertx);
@@ -121,6 +136,8 @@ public final class ApiRouter {
     add(keys, "/v1/keys", HttpMethod.DELETE, "/:name", s.auth().require(), s.keys()::delete);
     mount(root, "/v1/keys*", keys, failures);
 
+    // The review page answers every other GET, so it comes after every API route.
+    ReviewPage.mount(root);
     root.route().failureHandler(failures);
     root.errorHandler(404, failures);
     root.errorHandler(405, failures);

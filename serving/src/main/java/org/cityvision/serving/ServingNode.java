@@ -37,6 +37,12 @@ import org.cityvision.serving.ingest.FrameRoutes;
 import org.cityvision.serving.ingest.IdempotencyLedger;
 import org.cityvision.serving.log.JsonLog;
 import org.cityvision.serving.metrics.Metrics;
+import org.cityvision.serving.review.AuthenticatorRoleCheck;
+import org.cityvision.serving.review.ReviewDeps;
+import org.cityvision.serving.review.ReviewEvents;
+import org.cityvision.serving.review.ScanningFlagCounter;
+import org.cityvision.serving.review.open311.Open311Exporter;
+import org.cityvision.serving.review.webhook.WebhookNotifier;
 
 /**
  * One serving node: the composition root of {@code cityvision serve}. It owns a Vert.x instance,
@@ -66,10 +72,14 @@ public final class ServingNode {
   private final List<String> deployments;
   private final int port;
   private final Optional<ApiKeys.Created> bootstrapKey;
+  private final List<AutoCloseableEvents> listeners;
+
+  /** A review-queue listener that owns a sender thread. */
+  interface AutoCloseableEvents extends ReviewEvents, AutoCloseable {}
 
   private ServingNode(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders, FrameStore store,
       ModelRegistry models, ApiKeys keys, Metrics metrics, AtomicBoolean draining, List<String> deployments, int port,
-      Optional<ApiKeys.Created> bootstrapKey) {
+      Optional<ApiKeys.Created> bootstrapKey, List<AutoCloseableEvents> listeners) {
     this.config = config;
     this.vertx = vertx;
     this.io = io;
@@ -82,6 +92,61 @@ public final class ServingNode {
     this.deployments = deployments;
     this.port = port;
     this.bootstrapKey = bootstrapKey;
+    this.listeners = listeners;
+  }
+
+  /**
+   * Starts the webhook notifier and, when configured, the Open311 exporter. Their secrets come from
+   * the environment only; a configured receiver without its secret fails the start.
+   */
+  private static Future<List<AutoCloseableEvents>> startListeners(ServerConfig config, FrameStore store) {
+    List<AutoCloseableEvents> started = new ArrayList<>();
+    try {
+      Clock clock = Clock.systemUTC();
+      WebhookNotifier webhooks = WebhookNotifier.start(config.review().webhooks(), System.getenv(), clock);
+      started.add(wrap(webhooks, webhooks));
+      if (config.review().open311().enabled()) {
+        Open311Exporter open311 = Open311Exporter.start(config.review().open311(), store, System.getenv(), clock);
+        started.add(wrap(open311, open311));
+      }
+      return Future.succeededFuture(started);
+    } catch (RuntimeException e) {
+      started.forEach(ServingNode::closeQuietly);
+      return Future.failedFuture(e);
+    }
+  }
+
+  private static AutoCloseableEvents wrap(ReviewEvents events, AutoCloseable owner) {
+    return new AutoCloseableEvents() {
+      @Override
+      public void flagCreated(org.cityvision.core.storage.FlagRecord flag) {
+        events.flagCreated(flag);
+      }
+
+      @Override
+      public void flagReviewed(org.cityvision.core.storage.FlagRecord flag) {
+        events.flagReviewed(flag);
+      }
+
+      @Override
+      public void close() throws Exception {
+        owner.close();
+      }
+    };
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      JsonLog.get().error("listener_close_failed", e);
+    }
+  }
+
+  /** The labels reviewers can relabel to: the urban model's, when it is loaded. */
+  private static List<String> urbanLabels(ModelRegistry models) {
+    return models.all().stream().filter(m -> m.spec().task().equals("urban")).findFirst()
+        .map(m -> m.spec().labels()).orElse(List.of());
   }
 
   /** Starts a node; the future fails (and everything opened is closed) if any part cannot start. */
@@ -115,9 +180,12 @@ public final class ServingNode {
       }
       ApiKeys keys = new ApiKeys(store.result(), Clock.systemUTC());
       io.executeBlocking(() -> keys.bootstrap(secrets.adminKey()), false)
-          .compose(bootstrap -> deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics)
-              .map(d -> new ServingNode(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
-                  d.draining(), d.ids(), d.port(), bootstrap)))
+          .compose(bootstrap -> startListeners(config, store.result())
+              .compose(listeners -> deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
+                      ReviewEvents.all(listeners))
+                  .map(d -> new ServingNode(config, vertx, io, decoders, store.result(), models.result(), keys,
+                      metrics, d.draining(), d.ids(), d.port(), bootstrap, listeners))
+                  .onFailure(e -> listeners.forEach(ServingNode::closeQuietly))))
           .onSuccess(node -> {
             JsonLog.get().info("server_started", "host", config.http().host(), "port", node.port(),
                 "ms", (System.nanoTime() - t0) / 1_000_000, "models", models.result().all().size(),
@@ -135,7 +203,7 @@ public final class ServingNode {
   private record Deployed(List<String> ids, int port, AtomicBoolean draining) {}
 
   private static Future<Deployed> deploy(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders,
-      FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics) {
+      FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics, ReviewEvents events) {
     AtomicBoolean draining = new AtomicBoolean();
     Buffer openApi;
     try (InputStream in = ServingNode.class.getResourceAsStream("/cityvision/openapi.json")) {
@@ -151,13 +219,17 @@ public final class ServingNode {
     String nodeId = ManagementFactory.getRuntimeMXBean().getName();
     IdempotencyLedger ledger = new IdempotencyLedger(store, clock, Duration.ofMillis(config.ingest().idempotencyWaitMs()),
         Duration.ofMillis(Math.max(60_000, 2 * config.http().requestTimeoutMs())), nodeId);
-    ApiRouter.Services services = new ApiRouter.Services(config, metrics,
-        new Authenticator(keys, new RateLimiter(config.auth().ratePerSecond(), config.auth().burst()), io, metrics),
+    Authenticator auth =
+        new Authenticator(keys, new RateLimiter(config.auth().ratePerSecond(), config.auth().burst()), io, metrics);
+    ReviewDeps review = new ReviewDeps(store, io, new AuthenticatorRoleCheck(auth),
+        new ScanningFlagCounter(store, 1000, Duration.ofSeconds(15), clock), events, urbanLabels(models));
+    ApiRouter.Services services = new ApiRouter.Services(config, metrics, auth,
         new HealthRoutes(models, store, io, metrics, draining::get, config.models().required()),
         new ClassifyRoutes(inference),
         new ModelRoutes(models),
-        new FrameRoutes(config.ingest(), inference, store, ledger, io, metrics, clock),
+        new FrameRoutes(config.ingest(), inference, store, ledger, io, metrics, clock, events),
         new KeyRoutes(keys, io),
+        review,
         openApi);
     List<String> ids = new ArrayList<>();
     HttpVerticle first = new HttpVerticle(config.http(), config.http().port(), v -> ApiRouter.build(v, services));
@@ -231,6 +303,7 @@ public final class ServingNode {
     return undeployed
         .compose(v -> vertx.executeBlocking(() -> {
           models.close();
+          listeners.forEach(ServingNode::closeQuietly);
           drainSpool();
           store.close();
           return null;

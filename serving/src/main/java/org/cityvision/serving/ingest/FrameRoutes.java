@@ -34,6 +34,7 @@ import org.cityvision.serving.inference.Bodies;
 import org.cityvision.serving.inference.Inference;
 import org.cityvision.serving.inference.InferenceService;
 import org.cityvision.serving.metrics.Metrics;
+import org.cityvision.serving.review.ReviewEvents;
 
 /**
  * {@code POST /v1/cameras/{cameraId}/frames} (camera frames in) and {@code GET
@@ -58,9 +59,13 @@ public final class FrameRoutes {
   private final WorkerExecutor io;
   private final Metrics metrics;
   private final Clock clock;
+  private final ReviewEvents events;
 
+  /**
+   * @param events told about every flag created (webhooks, Open311); must not block
+   */
   public FrameRoutes(IngestConfig config, InferenceService inference, FrameStore store, IdempotencyLedger ledger,
-      WorkerExecutor io, Metrics metrics, Clock clock) {
+      WorkerExecutor io, Metrics metrics, Clock clock, ReviewEvents events) {
     this.config = config;
     this.inference = inference;
     this.store = store;
@@ -68,6 +73,7 @@ public final class FrameRoutes {
     this.io = io;
     this.metrics = metrics;
     this.clock = clock;
+    this.events = events;
   }
 
   /** {@code POST /v1/cameras/{cameraId}/frames}. */
@@ -148,6 +154,7 @@ public final class FrameRoutes {
       FlagRecord created = store.createFlag(FlagRecord.open(frame.frameId(), flag.get().label(),
           flag.get().score(), c.model(), c.version(), now));
       metrics.flagCreated(created.label());
+      events.flagCreated(created);
       answer.put("flag", new JsonObject().put("label", created.label()).put("score", created.score())
           .put("status", created.status().name().toLowerCase(Locale.ROOT)));
     }
