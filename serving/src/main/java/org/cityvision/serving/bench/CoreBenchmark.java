@@ -104,8 +104,8 @@ public final class CoreBenchmark {
         .append(seconds).append(" s per measurement.\n\n");
 
     step("matmul peak");
-    double peak = matmulGflops(cores);
-    double peak1 = matmulGflops(1);
+    double peak = PhysicalLimit.matmulGflops(cores, seconds / 3);
+    double peak1 = PhysicalLimit.matmulGflops(1, seconds / 3);
     double limit = gflopsPerImage > 0 ? peak / gflopsPerImage : Double.NaN;
     report.append("Physical limit: float32 matmul 2048x2048 through libtorch = ").append(Table.format(peak))
         .append(" GFLOP/s with ").append(cores).append(" threads (").append(Table.format(peak1))
@@ -227,25 +227,6 @@ public final class CoreBenchmark {
     InputSpec input = prep.spec();
     try (DecodedImage image = decoder.decode(jpeg, input.width(), input.height())) {
       prep.resize(image.mat()).release();
-    }
-  }
-
-  private double matmulGflops(int threads) {
-    JniUtils.setNumThreads(threads);
-    int n = 2048;
-    try (NDManager manager = NDManager.newBaseManager()) {
-      NDArray a = manager.randomUniform(-1, 1, new Shape(n, n));
-      NDArray b = manager.randomUniform(-1, 1, new Shape(n, n));
-      a.matMul(b).close();
-      int runs = 0;
-      long start = System.nanoTime();
-      long deadline = start + (long) (Math.max(1.0, seconds / 3) * 1e9);
-      while (System.nanoTime() < deadline || runs < 3) {
-        a.matMul(b).close();
-        runs++;
-      }
-      double elapsed = (System.nanoTime() - start) / 1e9;
-      return 2.0 * n * n * n * runs / elapsed / 1e9;
     }
   }
 

@@ -1,9 +1,5 @@
 package org.cityvision.serving.bench;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.jni.JniUtils;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -120,7 +116,7 @@ public final class HttpBenchmark {
       ModelPackage pkg = node.models().task("waste").orElseThrow().pkg();
       double gflops = pkg.spec().backbone().gflopsPerImage();
       step("matmul peak");
-      double peak = matmulGflops(cores);
+      double peak = PhysicalLimit.matmulGflops(cores, seconds / 3);
       TorchRuntime.start(config.inference().torchThreads());
       double limit = gflops > 0 ? peak / gflops : Double.NaN;
       report.append("Node: production defaults (").append(config.inference().workers()).append(" inference workers × ")
@@ -335,26 +331,6 @@ public final class HttpBenchmark {
       loaded.add(SyntheticScene.jpeg(512, 384, loaded.size(), 90));
     }
     return loaded;
-  }
-
-  private double matmulGflops(int threads) {
-    TorchRuntime.engine();
-    JniUtils.setNumThreads(threads);
-    int n = 2048;
-    try (NDManager manager = NDManager.newBaseManager()) {
-      NDArray a = manager.randomUniform(-1, 1, new Shape(n, n));
-      NDArray b = manager.randomUniform(-1, 1, new Shape(n, n));
-      a.matMul(b).close();
-      int runs = 0;
-      long start = System.nanoTime();
-      long deadline = start + (long) (Math.max(1.0, seconds / 3) * 1e9);
-      while (System.nanoTime() < deadline || runs < 3) {
-        a.matMul(b).close();
-        runs++;
-      }
-      double elapsed = (System.nanoTime() - start) / 1e9;
-      return 2.0 * n * n * n * runs / elapsed / 1e9;
-    }
   }
 
   private void step(String what) {
