@@ -1,0 +1,195 @@
+package org.cityvision.serving.batch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.cityvision.core.batch.BatchJobs;
+import org.cityvision.core.batch.BatchOptions;
+import org.cityvision.core.batch.BatchProgress;
+import org.cityvision.core.classify.Classifier;
+import org.cityvision.core.classify.ClassifierOptions;
+import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.storage.FrameStore;
+import org.cityvision.core.storage.FrameStores;
+import org.cityvision.core.storage.FrameUpload;
+import org.cityvision.core.storage.JobStatus;
+import org.cityvision.core.storage.StorageConfig;
+import org.cityvision.core.storage.embedded.EmbeddedS3Server;
+import org.cityvision.core.testing.TestImages;
+import org.cityvision.core.testing.TestModels;
+import org.cityvision.serving.http.FailureHandler;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code /v1/batch} over real HTTP (port 0), a real S3 server, a real model. */
+class BatchRoutesTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Instant DAY = Instant.parse("2026-11-05T08:00:00Z");
+
+  @TempDir static Path dir;
+  static EmbeddedS3Server s3;
+  static FrameStore store;
+  static Classifier classifier;
+  static BatchJobs jobs;
+  static Vertx vertx;
+  static WorkerExecutor io;
+  static HttpServer server;
+  static HttpClient http = HttpClient.newHttpClient();
+  static String base;
+
+  @BeforeAll
+  static void start() throws Exception {
+    ModelPackage pkg = TestModels.untrainedPackage(Files.createDirectories(dir.resolve("urban")), "urban",
+        java.util.List.of("pothole_road_damage", "graffiti", "garbage_dumping", "flooding", "normal"), 160);
+    classifier = Classifier.open(pkg, ClassifierOptions.defaults().withWorkers(2).withTorchThreads(1)
+        .withWarmup(false));
+    s3 = EmbeddedS3Server.start(dir.resolve("s3"), 0, "batch-routes", "batch-routes-secret");
+    store = FrameStores.open(StorageConfig.embedded(dir.resolve("data"))
+        .withEndpoint(s3.endpoint(), "batch-routes", "batch-routes-secret").withBucket("batch-routes"));
+    jobs = new BatchJobs(store, task -> task.equals("urban") ? Optional.of(classifier) : Optional.empty(),
+        BatchOptions.defaults().withParallelism(2).withPageSize(5).withCheckpointEvery(Duration.ofMillis(20)),
+        2, Clock.systemUTC());
+    vertx = Vertx.vertx();
+    io = vertx.createSharedWorkerExecutor("batch-test-io", 4);
+    Router router = Router.router(vertx);
+    new BatchRoutes(jobs, io, Clock.systemUTC())
+        .mount(router, ctx -> ctx.next(), BodyHandler.create().setHandleFileUploads(false).setBodyLimit(16_384));
+    router.route().failureHandler(new FailureHandler());
+    server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
+        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    base = "http://127.0.0.1:" + server.actualPort();
+    for (int i = 0; i < 30; i++) {
+      store.putFrame(new FrameUpload("cam-7", DAY.plusSeconds(i), "image/jpeg", TestImages.jpeg(320, 240, i), null));
+    }
+    for (int i = 0; i < 6; i++) {
+      store.putFrame(new FrameUpload("cam-3", DAY.plusSeconds(i), "image/jpeg", TestImages.jpeg(320, 240, i), null));
+    }
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (server != null) {
+      server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    if (vertx != null) {
+      io.close();
+      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    if (jobs != null) {
+      jobs.close();
+    }
+    if (classifier != null) {
+      classifier.close();
+    }
+    if (store != null) {
+      store.close();
+    }
+    if (s3 != null) {
+      s3.close();
+    }
+  }
+
+  private static HttpResponse<String> send(String method, String path, String body) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (body != null) {
+      b.header("Content-Type", "application/json");
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonNode json(HttpResponse<String> r) throws Exception {
+    return JSON.readTree(r.body());
+  }
+
+  private static BatchProgress awaitEnd(String jobId) throws Exception {
+    return jobs.completion(jobId).orElseThrow().get(2, TimeUnit.MINUTES);
+  }
+
+  @Test
+  void startedJobIsAcceptedThenReportsItsCountsWhenDone() throws Exception {
+    HttpResponse<String> started = send("POST", "/v1/batch", "{\"task\":\"urban\",\"prefix\":\"frames/cam-3/\"}");
+
+    assertEquals(202, started.statusCode(), started.body());
+    String jobId = json(started).path("jobId").asText();
+    assertEquals("/v1/batch/" + jobId, started.headers().firstValue("Location").orElseThrow());
+    assertEquals("running", json(started).path("state").asText());
+    awaitEnd(jobId);
+    JsonNode done = json(send("GET", "/v1/batch/" + jobId, null));
+    assertEquals("done", done.path("state").asText());
+    assertEquals(6, done.path("listed").asInt());
+    assertEquals(6, done.path("classified").asInt());
+    assertEquals(0, done.path("skipped").asInt());
+    assertEquals(0, done.path("failed").asInt());
+    assertEquals(6, done.path("total").asInt());
+    assertEquals("urban", done.path("model").asText());
+    assertTrue(done.path("failures").isArray());
+    assertTrue(done.path("etaSeconds").isNull(), "a finished job has no ETA");
+
+    JsonNode listed = json(send("GET", "/v1/batch?limit=100", null));
+    assertTrue(listed.path("jobs").findValuesAsText("jobId").contains(jobId));
+    HttpResponse<String> cancelDone = send("POST", "/v1/batch/" + jobId + "/cancel", null);
+    assertEquals(409, cancelDone.statusCode());
+    assertEquals("job_finished", json(cancelDone).path("error").path("code").asText());
+  }
+
+  @Test
+  void cancelStopsARunningJobAndResumeFinishesIt() throws Exception {
+    String jobId = json(send("POST", "/v1/batch", "{\"task\":\"urban\",\"prefix\":\"frames/cam-7/\"}"))
+        .path("jobId").asText();
+
+    HttpResponse<String> cancelled = send("DELETE", "/v1/batch/" + jobId, null);
+
+    assertEquals(202, cancelled.statusCode(), cancelled.body());
+    assertEquals("cancelled", json(cancelled).path("state").asText());
+    BatchProgress end = awaitEnd(jobId);
+    assertEquals(JobStatus.CANCELLED, end.status());
+    assertTrue(end.counts().processed() < 30, "stopped early, after " + end.counts().processed());
+    assertEquals("cancelled", json(send("GET", "/v1/batch/" + jobId, null)).path("state").asText());
+
+    HttpResponse<String> resumed = send("POST", "/v1/batch/" + jobId + "/resume", null);
+    assertEquals(202, resumed.statusCode(), resumed.body());
+    BatchProgress finished = awaitEnd(jobId);
+    assertEquals(JobStatus.DONE, finished.status());
+    assertEquals(30, finished.counts().listed());
+    assertEquals(30, finished.counts().classified() + finished.counts().skipped());
+  }
+
+  @Test
+  void refusesBadRequestsWithJsonErrors() throws Exception {
+    assertError(400, "unknown_task", send("POST", "/v1/batch", "{\"task\":\"waste\",\"prefix\":\"frames/cam-7/\"}"));
+    assertError(400, "invalid_request", send("POST", "/v1/batch", "{\"task\":\"urban\",\"prefix\":\"results/\"}"));
+    assertError(400, "invalid_request", send("POST", "/v1/batch", "{\"task\":\"urban\"}"));
+    assertError(400, "invalid_request",
+        send("POST", "/v1/batch", "{\"task\":\"urban\",\"prefix\":\"frames/\",\"flags\":true}"));
+    assertError(400, "invalid_json", send("POST", "/v1/batch", "not json"));
+    assertError(404, "not_found", send("GET", "/v1/batch/no-such-job", null));
+    assertError(404, "not_found", send("POST", "/v1/batch/no-such-job/cancel", null));
+    assertError(404, "not_found", send("POST", "/v1/batch/no-such-job/resume", null));
+  }
+
+  private static void assertError(int status, String code, HttpResponse<String> r) throws Exception {
+    assertEquals(status, r.statusCode(), r.body());
+    assertEquals(code, json(r).path("error").path("code").asText(), r.body());
+  }
+}

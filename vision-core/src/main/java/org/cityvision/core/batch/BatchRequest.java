@@ -1,0 +1,28 @@
+package org.cityvision.core.batch;
+
+import org.cityvision.core.storage.StorageKeys;
+
+/**
+ * What a batch job does: classify every frame under {@code prefix} with the model serving {@code
+ * task}, and optionally put frames on the review queue exactly as live ingest would.
+ *
+ * @param task the task whose model classifies ({@code urban}, {@code waste}, ...)
+ * @param prefix a key prefix under {@code frames/}, for example {@code frames/cam-7/2026/11/}
+ * @param flag create flags through the model's {@link org.cityvision.core.classify.FlagPolicy}
+ */
+public record BatchRequest(String task, String prefix, boolean flag) {
+  public BatchRequest {
+    StorageKeys.requireSegment("task", task);
+    if (prefix == null || !prefix.startsWith("frames/")) {
+      throw new IllegalArgumentException("prefix must start with frames/, got " + quote(prefix));
+    }
+    if (prefix.length() > 512 || prefix.contains("..") || prefix.contains("//")) {
+      throw new IllegalArgumentException(
+          "prefix must be at most 512 characters without '..' or '//', got " + quote(prefix));
+    }
+  }
+
+  private static String quote(String value) {
+    return value == null ? "null" : "'" + value + "'";
+  }
+}
