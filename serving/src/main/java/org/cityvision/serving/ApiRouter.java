@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.cityvision.core.storage.KeyRole;
 import org.cityvision.serving.auth.Authenticator;
+import org.cityvision.serving.batch.BatchRoutes;
 import org.cityvision.serving.auth.KeyRoutes;
 import org.cityvision.serving.config.ServerConfig;
 import org.cityvision.serving.health.HealthRoutes;
@@ -61,12 +62,18 @@ public final class ApiRouter {
       new Endpoint(HttpMethod.GET, "/v1/frames/{frameId}"),
       new Endpoint(HttpMethod.GET, "/v1/frames/{frameId}/image"),
       new Endpoint(HttpMethod.GET, "/v1/frames/{frameId}/thumbnail"),
-      new Endpoint(HttpMethod.GET, "/v1/reviews"));
+      new Endpoint(HttpMethod.GET, "/v1/reviews"),
+      new Endpoint(HttpMethod.POST, "/v1/batch"),
+      new Endpoint(HttpMethod.GET, "/v1/batch"),
+      new Endpoint(HttpMethod.GET, "/v1/batch/{jobId}"),
+      new Endpoint(HttpMethod.POST, "/v1/batch/{jobId}/cancel"),
+      new Endpoint(HttpMethod.DELETE, "/v1/batch/{jobId}"),
+      new Endpoint(HttpMethod.POST, "/v1/batch/{jobId}/resume"));
 
   /** What the routes need. */
   public record Services(ServerConfig config, Metrics metrics, Authenticator auth, HealthRoutes health,
       ClassifyRoutes classify, ModelRoutes models, FrameRoutes frames, KeyRoutes keys, ReviewDeps review,
-      Buffer openApi) {}
+      BatchRoutes batch, Buffer openApi) {}
 
   private final Services s;
   private final List<Endpoint> mounted = new ArrayList<>();
@@ -135,6 +142,13 @@ public final class ApiRouter {
     add(keys, "/v1/keys", HttpMethod.GET, "/", s.auth().require(), s.keys()::list);
     add(keys, "/v1/keys", HttpMethod.DELETE, "/:name", s.auth().require(), s.keys()::delete);
     mount(root, "/v1/keys*", keys, failures);
+
+    // Batch jobs: admin only.
+    s.batch().mount(root, s.auth().require(), body);
+    for (String endpoint : BatchRoutes.PATHS) {
+      String[] parts = endpoint.split(" ", 2);
+      mounted.add(new Endpoint(HttpMethod.valueOf(parts[0]), parts[1]));
+    }
 
     // The review page answers every other GET, so it comes after every API route.
     ReviewPage.mount(root);

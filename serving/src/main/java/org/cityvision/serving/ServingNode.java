@@ -20,7 +20,11 @@ import java.util.concurrent.locks.LockSupport;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.FrameStores;
 import org.cityvision.core.storage.StoreHealth;
+import org.cityvision.core.batch.BatchJobs;
+import org.cityvision.core.batch.BatchOptions;
 import org.cityvision.serving.auth.ApiKeys;
+import org.cityvision.serving.batch.BatchRoutes;
+import org.cityvision.serving.inference.ServedModel;
 import org.cityvision.serving.auth.Authenticator;
 import org.cityvision.serving.auth.KeyRefreshVerticle;
 import org.cityvision.serving.auth.KeyRoutes;
@@ -73,13 +77,14 @@ public final class ServingNode {
   private final int port;
   private final Optional<ApiKeys.Created> bootstrapKey;
   private final List<AutoCloseableEvents> listeners;
+  private final BatchJobs batch;
 
   /** A review-queue listener that owns a sender thread. */
   interface AutoCloseableEvents extends ReviewEvents, AutoCloseable {}
 
   private ServingNode(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders, FrameStore store,
       ModelRegistry models, ApiKeys keys, Metrics metrics, AtomicBoolean draining, List<String> deployments, int port,
-      Optional<ApiKeys.Created> bootstrapKey, List<AutoCloseableEvents> listeners) {
+      Optional<ApiKeys.Created> bootstrapKey, List<AutoCloseableEvents> listeners, BatchJobs batch) {
     this.config = config;
     this.vertx = vertx;
     this.io = io;
@@ -93,6 +98,16 @@ public final class ServingNode {
     this.port = port;
     this.bootstrapKey = bootstrapKey;
     this.listeners = listeners;
+    this.batch = batch;
+  }
+
+  /**
+   * Batch jobs run on this node with the live classifiers; at most 16 frames in flight per job keeps
+   * room in each classifier's queue (64) for live requests. One job at a time per node.
+   */
+  private static BatchJobs batchJobs(FrameStore store, ModelRegistry models) {
+    return new BatchJobs(store, task -> models.task(task).map(ServedModel::classifier),
+        BatchOptions.defaults().withParallelism(16), 1, Clock.systemUTC());
   }
 
   /**
@@ -181,11 +196,17 @@ public final class ServingNode {
       ApiKeys keys = new ApiKeys(store.result(), Clock.systemUTC());
       io.executeBlocking(() -> keys.bootstrap(secrets.adminKey()), false)
           .compose(bootstrap -> startListeners(config, store.result())
-              .compose(listeners -> deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
-                      ReviewEvents.all(listeners))
+              .compose(listeners -> {
+                BatchJobs batch = batchJobs(store.result(), models.result());
+                return deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
+                      ReviewEvents.all(listeners), batch)
                   .map(d -> new ServingNode(config, vertx, io, decoders, store.result(), models.result(), keys,
-                      metrics, d.draining(), d.ids(), d.port(), bootstrap, listeners))
-                  .onFailure(e -> listeners.forEach(ServingNode::closeQuietly))))
+                      metrics, d.draining(), d.ids(), d.port(), bootstrap, listeners, batch))
+                  .onFailure(e -> {
+                    batch.close();
+                    listeners.forEach(ServingNode::closeQuietly);
+                  });
+              }))
           .onSuccess(node -> {
             JsonLog.get().info("server_started", "host", config.http().host(), "port", node.port(),
                 "ms", (System.nanoTime() - t0) / 1_000_000, "models", models.result().all().size(),
@@ -203,7 +224,7 @@ public final class ServingNode {
   private record Deployed(List<String> ids, int port, AtomicBoolean draining) {}
 
   private static Future<Deployed> deploy(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders,
-      FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics, ReviewEvents events) {
+      FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics, ReviewEvents events, BatchJobs batch) {
     AtomicBoolean draining = new AtomicBoolean();
     Buffer openApi;
     try (InputStream in = ServingNode.class.getResourceAsStream("/cityvision/openapi.json")) {
@@ -230,6 +251,7 @@ public final class ServingNode {
         new FrameRoutes(config.ingest(), inference, store, ledger, io, metrics, clock, events),
         new KeyRoutes(keys, io),
         review,
+        new BatchRoutes(batch, io, clock),
         openApi);
     List<String> ids = new ArrayList<>();
     HttpVerticle first = new HttpVerticle(config.http(), config.http().port(), v -> ApiRouter.build(v, services));
@@ -302,6 +324,8 @@ public final class ServingNode {
     }
     return undeployed
         .compose(v -> vertx.executeBlocking(() -> {
+          // Jobs stop first (they end as cancelled, resumable) while classifiers and store still work.
+          batch.close();
           models.close();
           listeners.forEach(ServingNode::closeQuietly);
           drainSpool();
