@@ -102,6 +102,15 @@ public final class ApiRouter {
     // Bodies are read (up to the limit) before authentication: Vert.x orders body handling first.
     root.route().handler(body);
 
+    // Review: the queue, frames, verdicts and the audit (reviewer or admin keys). Mounted before the
+    // other areas so that its failure handler (bad ids and cursors are 400s there) sees its failures
+    // before the catch-all operations area's.
+    ReviewRoutes.mount(root, s.review());
+    for (String endpoint : ReviewRoutes.ENDPOINTS) {
+      String[] parts = endpoint.split(" ", 2);
+      mounted.add(new Endpoint(HttpMethod.valueOf(parts[0]), parts[1]));
+    }
+
     // Operations: no key needed (bind to loopback or a private network).
     Router ops = Router.router(vertx);
     add(ops, "", HttpMethod.GET, "/health/live", s.health()::live);
@@ -123,12 +132,6 @@ public final class ApiRouter {
         s.frames()::ingest);
     mount(root, "/v1/cameras/*", cameras, failures);
 
-    // Review: the queue, frames, verdicts and the audit (reviewer or admin keys).
-    ReviewRoutes.mount(root, s.review());
-    for (String endpoint : ReviewRoutes.ENDPOINTS) {
-      String[] parts = endpoint.split(" ", 2);
-      mounted.add(new Endpoint(HttpMethod.valueOf(parts[0]), parts[1]));
-    }
 
     // Models: any key.
     Router models = Router.router(vertx);

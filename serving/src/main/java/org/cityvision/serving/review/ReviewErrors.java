@@ -1,5 +1,7 @@
 package org.cityvision.serving.review;
 
+import org.cityvision.serving.http.ApiException;
+
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
@@ -33,7 +35,11 @@ public final class ReviewErrors implements Handler<RoutingContext> {
     int status;
     String code;
     String message;
-    if (failure instanceof IllegalArgumentException) {
+    if (failure instanceof ApiException api) {
+      status = api.status();
+      code = api.code();
+      message = api.getMessage();
+    } else if (failure instanceof IllegalArgumentException) {
       status = 400;
       code = "invalid_request";
       message = failure.getMessage();

@@ -27,7 +27,9 @@ public final class ReviewPage {
             .setIndexPage("index.html")
             .setMaxAgeSeconds(300)
             .setDirectoryListing(false);
-    router.get("/*")
+    // Everything but the API and operations paths, so that an unknown API path stays a JSON 404
+    // (not a 405 from this GET-only route).
+    router.getWithRegex("^/(?!v1/|v1$|health/|metrics$|openapi\\.json$).*")
         .handler(ctx -> {
           ctx.response()
               .putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)

@@ -27,6 +27,7 @@ import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FlagStatus;
 import org.cityvision.core.storage.FrameData;
 import org.cityvision.core.storage.FrameId;
+import org.cityvision.serving.http.ApiException;
 import org.cityvision.core.storage.FrameRecord;
 import org.cityvision.core.storage.KeyRole;
 import org.cityvision.core.storage.ObjectNotFoundException;
@@ -253,7 +254,7 @@ public final class ReviewRoutes {
     try {
       frameId = FrameId.parse(ctx.pathParam("frameId")).value();
     } catch (IllegalArgumentException e) {
-      ctx.fail(e);
+      ctx.fail(ApiException.badRequest("invalid_frame_id", e.getMessage()));
       return;
     }
     Future<FrameRecord> frame = blocking(() -> deps.store().frame(frameId));
@@ -282,7 +283,7 @@ public final class ReviewRoutes {
     try {
       frameId = FrameId.parse(ctx.pathParam("frameId")).value();
     } catch (IllegalArgumentException e) {
-      ctx.fail(e);
+      ctx.fail(ApiException.badRequest("invalid_frame_id", e.getMessage()));
       return;
     }
     blocking(() -> deps.store().readFrame(frameId))
@@ -295,7 +296,7 @@ public final class ReviewRoutes {
     try {
       frameId = FrameId.parse(ctx.pathParam("frameId")).value();
     } catch (IllegalArgumentException e) {
-      ctx.fail(e);
+      ctx.fail(ApiException.badRequest("invalid_frame_id", e.getMessage()));
       return;
     }
     blocking(() -> deps.store().readThumbnail(frameId))

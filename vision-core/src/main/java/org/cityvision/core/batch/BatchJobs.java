@@ -41,6 +41,15 @@ public final class BatchJobs implements AutoCloseable {
   private final JobLedger ledger;
   private final ExecutorService runners;
   private final Map<String, Running> running = new ConcurrentHashMap<>();
+  /** Jobs that ended here lately, so that a caller asking just after the end still gets the outcome. */
+  private final Map<String, CompletableFuture<BatchProgress>> ended = new java.util.LinkedHashMap<>() {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<BatchProgress>> eldest) {
+      return size() > 64;
+    }
+  };
   private volatile boolean closed;
 
   private record Running(BatchJob job, CompletableFuture<BatchProgress> done) {}
@@ -126,10 +135,18 @@ public final class BatchJobs implements AutoCloseable {
     return ledger.requestCancel(jobId, clock.instant());
   }
 
-  /** Completes with the final state of a job running on this node; empty for any other job. */
+  /**
+   * Completes with the final state of a job running on this node, or that ended here lately; empty
+   * for any other job.
+   */
   public Optional<CompletableFuture<BatchProgress>> completion(String jobId) {
     Running r = running.get(jobId);
-    return r == null ? Optional.empty() : Optional.of(r.done().copy());
+    if (r != null) {
+      return Optional.of(r.done().copy());
+    }
+    synchronized (ended) {
+      return Optional.ofNullable(ended.get(jobId)).map(CompletableFuture::copy);
+    }
   }
 
   /** Jobs running on this node now. */
@@ -161,6 +178,9 @@ public final class BatchJobs implements AutoCloseable {
       } catch (Exception | Error e) {
         done.completeExceptionally(e);
       } finally {
+        synchronized (ended) {
+          ended.put(job.jobId(), done);
+        }
         running.remove(job.jobId());
       }
     });
