@@ -2,6 +2,7 @@ package org.cityvision.core.classify;
 
 import ai.djl.Model;
 import ai.djl.inference.Predictor;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.translate.TranslateException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -34,6 +35,11 @@ import org.cityvision.core.model.TorchRuntime;
  * waiting, up to {@code maxBatch} images and {@code maxDelay} of waiting, into one forward pass. A
  * full queue refuses new work at once with {@link OverCapacityException} instead of growing.
  *
+ * <p>Warm-up runs every batch size twice (TorchScript specialises on shapes during the first runs)
+ * and checks that each image gets the same probabilities in a batch as alone: some libtorch CPU
+ * kernels (oneDNN's AVX-512 paths on some CPUs) compute wrong results for certain batch sizes and
+ * thread counts, and a classifier that would answer differently depending on load refuses to start.
+ *
  * <p>Thread-safe. <b>The classifier must be closed</b>: closing refuses new work, finishes what is
  * queued, stops the workers, closes their predictors and, when the classifier loaded the model
  * itself, the model.
@@ -53,6 +59,12 @@ public final class Classifier implements AutoCloseable {
   private final AtomicLong inferenceNanos = new AtomicLong();
   private final AtomicLongArray batchSizes;
   private volatile boolean open = true;
+
+  /**
+   * Largest difference in any probability between an image classified alone and in a batch; float
+   * reordering across batch sizes stays below 1e-5, a miscomputing kernel is far above.
+   */
+  static final double CONSISTENCY_TOLERANCE = 1e-3;
 
   private record Request(float[] tensor, long enqueuedAt, CompletableFuture<Classification> result) {}
 
@@ -217,7 +229,7 @@ public final class Classifier implements AutoCloseable {
           warmUp(predictor, batch);
         }
         started.complete(null);
-      } catch (TranslateException | RuntimeException e) {
+      } catch (TranslateException | ModelException | RuntimeException e) {
         started.completeExceptionally(e);
         return;
       }
@@ -320,11 +332,35 @@ public final class Classifier implements AutoCloseable {
    * TorchScript's executor specialises on input shapes during the first runs of each; running every
    * batch size twice up front keeps that cost out of the first real requests.
    */
-  private void warmUp(Predictor<TensorBatch, float[]> predictor, float[] batch) throws TranslateException {
+  private void warmUp(Predictor<TensorBatch, float[]> predictor, float[] batch)
+      throws TranslateException, ModelException {
     InputSpec input = spec.input();
+    int size = input.tensorSize();
+    int classes = spec.labels().size();
+    // Distinct, deterministic images, so that each batch size is checked against batch 1 below.
+    java.util.Random random = new java.util.Random(42);
+    for (int i = 0; i < options.maxBatch() * size; i++) {
+      batch[i] = random.nextFloat() * 2 - 1;
+    }
+    float[][] alone = new float[options.maxBatch()][];
     for (int n = 1; n <= options.maxBatch(); n++) {
+      float[] last = null;
       for (int run = 0; run < 2; run++) {
-        predictor.predict(new TensorBatch(batch, n, input.height(), input.width()));
+        float[] image = java.util.Arrays.copyOfRange(batch, (n - 1) * size, n * size);
+        alone[n - 1] = predictor.predict(new TensorBatch(image, 1, input.height(), input.width()));
+        last = predictor.predict(new TensorBatch(batch, n, input.height(), input.width()));
+      }
+      for (int i = 0; i < n; i++) {
+        for (int c = 0; c < classes; c++) {
+          double diff = Math.abs(last[i * classes + c] - alone[i][c]);
+          if (diff > CONSISTENCY_TOLERANCE) {
+            throw new ModelException("libtorch gives image " + i + " a probability differing by " + diff
+                + " in a batch of " + n + " from the same image alone (model " + spec.name() + ", "
+                + JniUtils.getNumThreads() + " torch threads). This is a known oneDNN AVX-512 fault on some "
+                + "CPUs: start the JVM with the environment variable ONEDNN_MAX_CPU_ISA=AVX2 (the launcher and "
+                + "the build set it), or lower maxBatch and torchThreads");
+          }
+        }
       }
     }
   }

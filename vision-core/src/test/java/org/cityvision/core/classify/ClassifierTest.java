@@ -144,6 +144,19 @@ class ClassifierTest {
   }
 
   @Test
+  void imagesGetTheSameProbabilitiesAloneAndInBatchesOf16WithTwoTorchThreads() throws Exception {
+    // Warm-up compares every batch size with single images and refuses to open on a mismatch; on
+    // this machine's CPU that needs ONEDNN_MAX_CPU_ISA=AVX2 (set by the build and the launcher).
+    ClassifierOptions wide = options().withWorkers(1).withTorchThreads(2).withBatching(16, Duration.ofMillis(5))
+        .withWarmup(true);
+    try (Classifier classifier = Classifier.open(pkg, wide)) {
+      assertEquals(0, classifier.stats().images());
+    } finally {
+      ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
+    }
+  }
+
+  @Test
   void warmUpRunsEveryBatchSizeBeforeOpenReturns() throws Exception {
     try (Classifier classifier = Classifier.open(pkg, options().withWorkers(1).withWarmup(true))) {
       // Warm-up passes are not counted as work.
