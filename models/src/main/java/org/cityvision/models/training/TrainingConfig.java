@@ -118,6 +118,18 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
         labelSmoothing, maxTrainImages, augment, threads, commandLine);
   }
 
+  public TrainingConfig withSplit(SplitSpec newSplit) {
+    return new TrainingConfig(task, version, data, extras, backbone, out, newSplit, inputSize, seed, views, headEpochs,
+        headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, frozenFraction, batchSize, patience,
+        labelSmoothing, maxTrainImages, augment, threads, commandLine);
+  }
+
+  public TrainingConfig withThreads(int newThreads) {
+    return new TrainingConfig(task, version, data, extras, backbone, out, split, inputSize, seed, views, headEpochs,
+        headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, frozenFraction, batchSize, patience,
+        labelSmoothing, maxTrainImages, augment, newThreads, commandLine);
+  }
+
   public TrainingConfig withCommandLine(String newCommandLine) {
     return new TrainingConfig(task, version, data, extras, backbone, out, split, inputSize, seed, views, headEpochs,
         headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, frozenFraction, batchSize, patience,
