@@ -82,7 +82,8 @@ public record EvaluationSummary(String model, String version, String split, Metr
     return n;
   }
 
-  static double round(double v) {
+  /** Four decimals: what reports show. */
+  public static double round(double v) {
     return Math.round(v * 10000) / 10000.0;
   }
 }

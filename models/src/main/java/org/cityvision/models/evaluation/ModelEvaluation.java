@@ -26,6 +26,7 @@ import org.cityvision.datasets.split.DatasetSplit;
 import org.cityvision.datasets.split.SplitSpec;
 import org.cityvision.models.ModelRunException;
 import org.cityvision.models.training.EpochRecord;
+import org.cityvision.models.training.SourceHoldoutProbe;
 import org.cityvision.models.training.TrainingProgress;
 
 /**
@@ -56,6 +57,16 @@ public final class ModelEvaluation {
   /** Loads the package, evaluates it on {@code part} of {@code data} and writes the report into {@code reportDir}. */
   public static EvaluationSummary run(Path modelDir, Path data, List<Path> extras, Part part, Path reportDir,
       TrainingProgress progress) throws ModelRunException {
+    return run(modelDir, data, extras, part, reportDir, null, progress);
+  }
+
+  /**
+   * As {@link #run(Path, Path, List, Part, Path, TrainingProgress)}; with {@code probeBackbone} (a
+   * pretrained backbone folder) non-null and several sources in the data, also runs the
+   * held-out-source diagnostic ({@link SourceHoldoutProbe}) and adds it to the report.
+   */
+  public static EvaluationSummary run(Path modelDir, Path data, List<Path> extras, Part part, Path reportDir,
+      Path probeBackbone, TrainingProgress progress) throws ModelRunException {
     ModelPackage pkg;
     try {
       pkg = ModelPackage.read(modelDir);
@@ -75,7 +86,17 @@ public final class ModelEvaluation {
     }
     EvaluationSummary summary = EvaluationSummary.of(pkg.spec().name(), pkg.spec().version(),
         part.name().toLowerCase(Locale.ROOT), predictions);
-    writeReport(reportDir, pkg.spec(), summary, predictions, JsonNodeFactory.instance.objectNode());
+    ObjectNode extra = JsonNodeFactory.instance.objectNode();
+    if (probeBackbone != null && summary.perSource().size() > 1) {
+      try {
+        ObjectNode diagnostics = extra.putObject("diagnostics");
+        diagnostics.set("heldOutSource", SourceHoldoutProbe.run(probeBackbone, ImageFolder.read(data, extras),
+            splitOf(pkg.spec()).seed(), progress));
+      } catch (DatasetException e) {
+        throw new ModelRunException(e.getMessage(), e);
+      }
+    }
+    writeReport(reportDir, pkg.spec(), summary, predictions, extra);
     return summary;
   }
 
@@ -129,6 +150,8 @@ public final class ModelEvaluation {
       thresholds.set("uncertainOnThisSplit", uncertainResults(predictions, spec.thresholds().uncertainBelow()));
       if (extra.has("thresholdsOnValidation")) {
         thresholds.set("onValidation", extra.get("thresholdsOnValidation"));
+      } else if (spec.training().has("thresholds")) {
+        thresholds.set("onValidation", spec.training().get("thresholds"));
       }
       if (extra.has("diagnostics")) {
         json.set("diagnostics", extra.get("diagnostics"));

@@ -68,7 +68,7 @@ public final class ClassifierTraining {
   public static final double UNCERTAIN_TARGET_ACCURACY = 0.98;
   /** Precision that flags aim for, on validation. */
   public static final double FLAG_TARGET_PRECISION = 0.9;
-  private static final int FEATURE_BATCH = 32;
+  private static final int FEATURE_BATCH = FineTuning.MAX_FORWARD_BATCH;
   private static final double EDGETPU_GFLOPS_224 = 1.246;
 
   private ClassifierTraining() {}
@@ -128,7 +128,8 @@ public final class ClassifierTraining {
       progress.note(String.format(Locale.ROOT, "phase 1: %d views' features in %.0fs, head trained in %d epochs",
           trainFeatures.y.length, featureSeconds, headHistory.size()));
 
-      ClassifierOptions validation = new ClassifierOptions(1, config.threads(), 16, java.time.Duration.ofMillis(1), 64,
+      ClassifierOptions validation = new ClassifierOptions(1, config.threads(), FineTuning.MAX_FORWARD_BATCH,
+          java.time.Duration.ofMillis(1), 64,
           labels.size(), false, ImageLimits.DEFAULT);
       try (Classifier classifier = Classifier.wrap(model, spec, validation)) {
         Metrics served = validate(classifier, val, progress);
@@ -197,11 +198,15 @@ public final class ClassifierTraining {
         progress.stage("evaluate (test)", test.size());
         testPredictions = Evaluator.predict(classifier, test, progress);
       }
+      Metrics reloaded = valPredictions.metrics();
+      progress.note(String.format(Locale.ROOT, "best checkpoint reloaded from %s: val accuracy %.4f, macro-F1 %.4f",
+          config.out(), reloaded.accuracy(), reloaded.macroF1()));
       ThresholdChoice choice = ThresholdChoice.choose(valPredictions, UNCERTAIN_TARGET_ACCURACY, NEGATIVE_LABELS,
           FLAG_TARGET_PRECISION);
       EvaluationSummary summary = EvaluationSummary.of(spec.name(), spec.version(), "test", testPredictions);
       double seconds = (System.nanoTime() - started) / 1e9;
       record.put("seconds", Math.round(seconds));
+      record.set("thresholds", choice.report());
       ObjectNode metrics = summary.toJson();
       ModelSpec finalSpec = spec.withTraining(record).withThresholds(choice.thresholds()).withMetrics(metrics);
       ModelPackage.writeSpec(config.out(), finalSpec);

@@ -33,6 +33,14 @@ import java.util.List;
  * <p>Not thread-safe: one training thread. The model stays the caller's.
  */
 final class FineTuning {
+  /**
+   * The most images in one forward pass, in training as in serving. On this libtorch build (2.7.1,
+   * CPU) the backbone gives different, wrong features once the batch reaches 16 with one intra-op
+   * thread, and for any batch with two threads (ImageNet labels turn to nonsense): training and
+   * serving must both stay on the path that is right, one thread and small batches.
+   */
+  static final int MAX_FORWARD_BATCH = 8;
+
   private final Model model;
   private final Block backbone;
   private final Linear head;
@@ -48,6 +56,9 @@ final class FineTuning {
 
   /** Backbone features of {@code n} CHW tensors in {@code data}, {@code n × featureSize} floats. */
   float[] features(float[] data, int n, int side) {
+    if (n > MAX_FORWARD_BATCH) {
+      throw new IllegalArgumentException("at most " + MAX_FORWARD_BATCH + " images per forward pass, got " + n);
+    }
     JniUtils.setGradMode(false);
     try (NDManager m = model.getNDManager().newSubManager()) {
       NDArray x = m.create(FloatBuffer.wrap(data, 0, n * 3 * side * side), new Shape(n, 3, side, side));
@@ -99,28 +110,36 @@ final class FineTuning {
 
   /**
    * One optimisation step on a batch; returns its loss. Loss: class-weighted, label-smoothed
-   * cross-entropy, normalised by the batch's total weight.
+   * cross-entropy, normalised by the batch's total weight. The batch runs through the network in
+   * micro-batches of at most {@link #MAX_FORWARD_BATCH} whose gradients add up before the update.
    */
   double step(float[] data, int[] labels, int n, int side, double[] classWeight, double smoothing,
       List<Parameter> trainable, Optimizer optimizer) {
-    float[] target = new float[n * classes];
     double weightSum = 0;
     for (int i = 0; i < n; i++) {
-      double w = classWeight[labels[i]];
-      weightSum += w;
-      for (int k = 0; k < classes; k++) {
-        target[i * classes + k] = (float) (w * ((k == labels[i] ? 1 - smoothing : 0) + smoothing / classes));
-      }
+      weightSum += classWeight[labels[i]];
     }
-    double loss;
-    try (NDManager m = model.getNDManager().newSubManager()) {
-      NDArray x = m.create(FloatBuffer.wrap(data, 0, n * 3 * side * side), new Shape(n, 3, side, side));
-      NDArray t = m.create(target, new Shape(n, classes));
-      try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-        NDArray logits = model.getBlock().forward(new ParameterStore(m, false), new NDList(x), true).singletonOrThrow();
-        NDArray value = logits.logSoftmax(1).mul(t).sum().neg().div((float) weightSum);
-        collector.backward(value);
-        loss = value.getFloat();
+    int plane = 3 * side * side;
+    double loss = 0;
+    try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+      for (int from = 0; from < n; from += MAX_FORWARD_BATCH) {
+        int size = Math.min(MAX_FORWARD_BATCH, n - from);
+        float[] target = new float[size * classes];
+        for (int i = 0; i < size; i++) {
+          int label = labels[from + i];
+          double w = classWeight[label];
+          for (int k = 0; k < classes; k++) {
+            target[i * classes + k] = (float) (w * ((k == label ? 1 - smoothing : 0) + smoothing / classes));
+          }
+        }
+        try (NDManager m = model.getNDManager().newSubManager()) {
+          NDArray x = m.create(FloatBuffer.wrap(data, from * plane, size * plane), new Shape(size, 3, side, side));
+          NDArray t = m.create(target, new Shape(size, classes));
+          NDArray logits = model.getBlock().forward(new ParameterStore(m, false), new NDList(x), true).singletonOrThrow();
+          NDArray value = logits.logSoftmax(1).mul(t).sum().neg().div((float) weightSum);
+          collector.backward(value);
+          loss += value.getFloat();
+        }
       }
     }
     // The collector restores the thread's previous mode; updates are in-place and must not be recorded.

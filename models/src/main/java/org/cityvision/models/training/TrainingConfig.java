@@ -32,7 +32,8 @@ import org.cityvision.datasets.split.SplitSpec;
  * @param labelSmoothing phase 2 label smoothing
  * @param maxTrainImages cap on training images (0 = all), for quick runs and tests
  * @param augment augmentation of training views
- * @param threads libtorch threads
+ * @param threads libtorch intra-op threads: 1, since with more this libtorch build computes wrong
+ *     features (see {@code FineTuning.MAX_FORWARD_BATCH})
  * @param commandLine the command that started the run, for the model card
  */
 public record TrainingConfig(String task, String version, Path data, List<Path> extras, Path backbone, Path out,
@@ -45,7 +46,7 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
   /** The defaults used for the shipped models. */
   public static TrainingConfig defaults(String task, Path data, Path backbone, Path out) {
     return new TrainingConfig(task, "1.0.0", data, List.of(), backbone, out, SplitSpec.DEFAULT, 224, 7, 8, 60, 1e-3,
-        1e-4, 6, 1e-4, 0.25, 16, 2, 0.1, 0, AugmentSpec.standard(), 2, "");
+        1e-4, 6, 5e-5, 0.25, 16, 3, 0.1, 0, AugmentSpec.standard(), 1, "");
   }
 
   public TrainingConfig {

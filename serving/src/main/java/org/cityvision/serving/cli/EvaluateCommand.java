@@ -31,6 +31,11 @@ public final class EvaluateCommand implements Callable<Integer> {
           + "such as an acceptance set (default: ${DEFAULT-VALUE})")
   String split;
 
+  @Option(names = "--holdout-backbone", description = "also run the held-out-source diagnostic: a linear probe on this "
+      + "pretrained backbone's features, trained on all sources but one and tested on that one (e.g. "
+      + "../shared/pretrained/mobilenet_edgetpu_0.75_224)")
+  Path holdoutBackbone;
+
   @Option(names = "--report", description = "folder for the report (default: the model folder)")
   Path report;
 
@@ -49,7 +54,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       dataDir = Path.of(System.getProperty("cityvision.home", ".")).resolve("../shared/datasets").resolve(task).normalize();
     }
     EvaluationSummary summary = ModelEvaluation.run(model, dataDir, extras, part, report != null ? report : model,
-        new ProgressBar(System.err));
+        holdoutBackbone, new ProgressBar(System.err));
     System.out.printf(java.util.Locale.ROOT, "%s %s on %s (%d images): accuracy %.4f, macro-F1 %.4f, ECE %.4f%n",
         summary.model(), summary.version(), summary.split(), summary.overall().count(), summary.overall().accuracy(),
         summary.overall().macroF1(), summary.overall().ece());

@@ -61,9 +61,6 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--max-images", description = "cap on training images, for quick trials (default: all)")
   Integer maxImages;
 
-  @Option(names = "--threads", description = "libtorch threads (default: 2)")
-  Integer threads;
-
   @Override
   public Integer call() throws Exception {
     Path home = Path.of(System.getProperty("cityvision.home", "."));
@@ -89,9 +86,6 @@ public final class TrainCommand implements Callable<Integer> {
     }
     if (maxImages != null) {
       c = c.withMaxTrainImages(maxImages);
-    }
-    if (threads != null) {
-      c = c.withThreads(threads);
     }
     c = c.withCommandLine(commandLine());
     TrainingResult result = ClassifierTraining.run(c, new ProgressBar(System.err));
@@ -121,7 +115,6 @@ public final class TrainCommand implements Callable<Integer> {
     append(sb, "--seed", seed);
     append(sb, "--split-seed", splitSeed);
     append(sb, "--max-images", maxImages);
-    append(sb, "--threads", threads);
     return sb.toString();
   }
 
