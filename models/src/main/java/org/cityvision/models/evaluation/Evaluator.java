@@ -29,6 +29,12 @@ public final class Evaluator {
 
   public static Predictions predict(Classifier classifier, List<Sample> samples, TrainingProgress progress)
       throws ModelRunException {
+    return predictBytes(classifier, samples, null, progress);
+  }
+
+  /** As {@link #predict}, classifying {@code images} (one per sample) instead of the samples' files. */
+  public static Predictions predictBytes(Classifier classifier, List<Sample> samples, List<byte[]> images,
+      TrainingProgress progress) throws ModelRunException {
     List<String> labels = classifier.spec().labels();
     int n = samples.size();
     int[] truth = new int[n];
@@ -44,7 +50,8 @@ public final class Evaluator {
             + classifier.spec().name() + " does not know; its labels are " + labels);
       }
       float[] tensor;
-      try (DecodedImage image = classifier.decoder().decode(s.read(), input.width(), input.height())) {
+      try (DecodedImage image = classifier.decoder().decode(images == null ? s.read() : images.get(i),
+          input.width(), input.height())) {
         tensor = classifier.preprocessor().toTensor(image);
       } catch (IOException | VisionException e) {
         throw new ModelRunException("cannot read image " + s.file() + ": " + e.getMessage(), e);

@@ -67,6 +67,15 @@ public final class ModelEvaluation {
    */
   public static EvaluationSummary run(Path modelDir, Path data, List<Path> extras, Part part, Path reportDir,
       Path probeBackbone, TrainingProgress progress) throws ModelRunException {
+    return run(modelDir, data, extras, part, reportDir, probeBackbone, null, progress);
+  }
+
+  /**
+   * As above; with {@code reencodeLabel} non-null, also runs {@link ReencodeCheck} for that label and
+   * adds it to the report.
+   */
+  public static EvaluationSummary run(Path modelDir, Path data, List<Path> extras, Part part, Path reportDir,
+      Path probeBackbone, String reencodeLabel, TrainingProgress progress) throws ModelRunException {
     ModelPackage pkg;
     try {
       pkg = ModelPackage.read(modelDir);
@@ -78,18 +87,22 @@ public final class ModelEvaluation {
         + " images (" + part.name().toLowerCase(Locale.ROOT) + ")");
     TorchRuntime.start(1);
     Predictions predictions;
+    ObjectNode extra = JsonNodeFactory.instance.objectNode();
     try (Classifier classifier = Classifier.open(pkg, ClassifierOptions.defaults().withWarmup(false))) {
       progress.stage("evaluate", samples.size());
       predictions = Evaluator.predict(classifier, samples, progress);
+      if (reencodeLabel != null) {
+        extra.with("diagnostics").set("reencode", ReencodeCheck.run(classifier, samples, reencodeLabel, predictions,
+            progress));
+      }
     } catch (ModelException e) {
       throw new ModelRunException(e.getMessage(), e);
     }
     EvaluationSummary summary = EvaluationSummary.of(pkg.spec().name(), pkg.spec().version(),
         part.name().toLowerCase(Locale.ROOT), predictions);
-    ObjectNode extra = JsonNodeFactory.instance.objectNode();
     if (probeBackbone != null && summary.perSource().size() > 1) {
       try {
-        ObjectNode diagnostics = extra.putObject("diagnostics");
+        ObjectNode diagnostics = extra.with("diagnostics");
         diagnostics.set("heldOutSource", SourceHoldoutProbe.run(probeBackbone, ImageFolder.read(data, extras),
             splitOf(pkg.spec()).seed(), progress));
       } catch (DatasetException e) {
@@ -237,10 +250,10 @@ public final class ModelEvaluation {
     }
     if (curves) {
       md.append("\n## Training\n\n![training curves](").append(CURVES_PNG).append(")\n\n")
-          .append("| phase | epoch | train loss | val loss | val accuracy | val macro-F1 | seconds |\n|---|---|---|---|---|---|---|\n");
+          .append("| phase | epoch | train loss | val loss | val accuracy | val macro-F1 | seconds | best so far |\n|---|---|---|---|---|---|---|---|\n");
       for (EpochRecord r : history(spec)) {
-        md.append(String.format(Locale.ROOT, "| %s | %d | %.4f | %.4f | %.4f | %.4f | %.0f |%s%n", r.phase(), r.epoch(),
-            r.trainLoss(), r.valLoss(), r.valAccuracy(), r.valMacroF1(), r.seconds(), r.best() ? " best so far" : ""));
+        md.append(String.format(Locale.ROOT, "| %s | %d | %.4f | %.4f | %.4f | %.4f | %.0f | %s |%n", r.phase(), r.epoch(),
+            r.trainLoss(), r.valLoss(), r.valAccuracy(), r.valMacroF1(), r.seconds(), r.best() ? "yes" : ""));
       }
     }
     return md.toString();

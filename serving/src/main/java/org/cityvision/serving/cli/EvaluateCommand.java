@@ -36,6 +36,10 @@ public final class EvaluateCommand implements Callable<Integer> {
       + "../shared/pretrained/mobilenet_edgetpu_0.75_224)")
   Path holdoutBackbone;
 
+  @Option(names = "--reencode-check", description = "also check that images of the other classes, resized and "
+      + "re-encoded the way this class's images were, are not called this class (e.g. trash for TrashNet)")
+  String reencodeLabel;
+
   @Option(names = "--report", description = "folder for the report (default: the model folder)")
   Path report;
 
@@ -54,7 +58,7 @@ public final class EvaluateCommand implements Callable<Integer> {
       dataDir = Path.of(System.getProperty("cityvision.home", ".")).resolve("../shared/datasets").resolve(task).normalize();
     }
     EvaluationSummary summary = ModelEvaluation.run(model, dataDir, extras, part, report != null ? report : model,
-        holdoutBackbone, new ProgressBar(System.err));
+        holdoutBackbone, reencodeLabel, new ProgressBar(System.err));
     System.out.printf(java.util.Locale.ROOT, "%s %s on %s (%d images): accuracy %.4f, macro-F1 %.4f, ECE %.4f%n",
         summary.model(), summary.version(), summary.split(), summary.overall().count(), summary.overall().accuracy(),
         summary.overall().macroF1(), summary.overall().ece());
