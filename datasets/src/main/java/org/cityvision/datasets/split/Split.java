@@ -1,0 +1,6 @@
+package org.cityvision.datasets.split;
+
+/** The three parts of a dataset. */
+public enum Split {
+  TRAIN, VAL, TEST
+}

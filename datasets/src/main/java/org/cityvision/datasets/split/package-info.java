@@ -1,0 +1,2 @@
+/** Deterministic, stratified, grouped train/validation/test splits. */
+package org.cityvision.datasets.split;

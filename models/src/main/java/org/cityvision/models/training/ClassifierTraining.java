@@ -1,0 +1,371 @@
+package org.cityvision.models.training;
+
+import ai.djl.Model;
+import ai.djl.nn.Parameter;
+import ai.djl.training.optimizer.Optimizer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.cityvision.core.classify.Classifier;
+import org.cityvision.core.classify.ClassifierOptions;
+import org.cityvision.core.image.ImageDecoder;
+import org.cityvision.core.image.ImageLimits;
+import org.cityvision.core.image.InputSpec;
+import org.cityvision.core.image.OpenCvRuntime;
+import org.cityvision.core.image.Preprocessor;
+import org.cityvision.core.model.BackboneSpec;
+import org.cityvision.core.model.ModelException;
+import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.model.ModelSpec;
+import org.cityvision.core.model.Thresholds;
+import org.cityvision.core.model.TorchRuntime;
+import org.cityvision.datasets.DatasetException;
+import org.cityvision.datasets.augment.Augmenter;
+import org.cityvision.datasets.folder.ImageFolder;
+import org.cityvision.datasets.folder.Sample;
+import org.cityvision.datasets.split.DatasetSplit;
+import org.cityvision.models.ModelRunException;
+import org.cityvision.models.evaluation.EvaluationSummary;
+import org.cityvision.models.evaluation.Evaluator;
+import org.cityvision.models.evaluation.Metrics;
+import org.cityvision.models.evaluation.ModelEvaluation;
+import org.cityvision.models.evaluation.Predictions;
+import org.cityvision.models.evaluation.ThresholdChoice;
+
+/**
+ * Trains a classifier package from a pretrained backbone and an ImageFolder dataset:
+ * <ol>
+ *   <li>split the data (stratified by class and source, duplicates grouped);</li>
+ *   <li>phase 1: backbone features of the serving view plus {@code views} augmented views of every
+ *       training image are computed once; a softmax head is trained on them in Java (seconds) and
+ *       copied into the model;</li>
+ *   <li>phase 2: end-to-end fine-tuning at a low learning rate with fresh augmentation each epoch,
+ *       the early backbone layers frozen; validation after each epoch through the serving path;
+ *       the best checkpoint (validation macro-F1, then NLL; phase 1's head counts as a candidate) is
+ *       kept, and training stops after {@code patience} epochs without improvement;</li>
+ *   <li>thresholds chosen on validation, evaluation on the test split, report written, package
+ *       saved with its training record and metrics.</li>
+ * </ol>
+ * Class weights {@code n / (classes × n_class)} balance the loss in both phases.
+ *
+ * <p>Blocking; runs on the calling thread, which must be the only one training in this JVM (libtorch
+ * gradient mode and thread counts are process-wide or per-thread state it sets).
+ */
+public final class ClassifierTraining {
+  /** Labels that are "nothing to report" and never flag. */
+  public static final Set<String> NEGATIVE_LABELS = Set.of("normal");
+  /** Accuracy that answers above the uncertain threshold aim for, on validation. */
+  public static final double UNCERTAIN_TARGET_ACCURACY = 0.98;
+  /** Precision that flags aim for, on validation. */
+  public static final double FLAG_TARGET_PRECISION = 0.9;
+  private static final int FEATURE_BATCH = FineTuning.MAX_FORWARD_BATCH;
+  private static final double EDGETPU_GFLOPS_224 = 1.246;
+
+  private ClassifierTraining() {}
+
+  public static TrainingResult run(TrainingConfig config, TrainingProgress progress) throws ModelRunException {
+    long started = System.nanoTime();
+    TorchRuntime.start(config.threads());
+    OpenCvRuntime.load();
+    ImageFolder data;
+    DatasetSplit split;
+    try {
+      data = ImageFolder.read(config.data(), config.extras());
+      split = DatasetSplit.of(data, config.split());
+    } catch (DatasetException e) {
+      throw new ModelRunException(e.getMessage(), e);
+    }
+    List<Sample> train = cap(split.train(), config.maxTrainImages(), config.seed());
+    List<Sample> val = cap(split.val(), config.maxTrainImages() / 2, config.seed());
+    List<Sample> test = cap(split.test(), config.maxTrainImages() / 2, config.seed());
+    List<String> labels = data.labels();
+    progress.note(String.format(Locale.ROOT, "%s: %d images, classes %s, sources %s; split train %d / val %d / test %d"
+        + " (%d duplicate groups kept together)", config.task(), data.samples().size(), data.classCounts(),
+        data.sourceCounts(), train.size(), val.size(), test.size(), split.groups()));
+
+    int side = config.inputSize();
+    InputSpec input = InputSpec.mobileNet(side);
+    double[] classWeight = classWeights(train, labels);
+    ObjectNode record = trainingRecord(config, data, split, train, val, test, classWeight, labels);
+    ModelSpec spec = new ModelSpec(config.task(), config.version(), config.task(), labels, input,
+        new BackboneSpec(config.backbone().toAbsolutePath().normalize().getFileName().toString(), 1280,
+            EDGETPU_GFLOPS_224 * side * side / (224.0 * 224.0)),
+        "model", Thresholds.NONE, record, null);
+
+    List<EpochRecord> history = new ArrayList<>();
+    Best best = new Best();
+    try (Model model = ModelPackage.fromPretrained(config.backbone(), config.task(), labels.size())) {
+      FineTuning tuning = new FineTuning(model, labels.size());
+      ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
+      Preprocessor preprocessor = new Preprocessor(input);
+      Augmenter augmenter = new Augmenter(config.augment(), side, side);
+
+      // Phase 1: cached features of several views, a head trained on them.
+      long t1 = System.nanoTime();
+      Features trainFeatures = features(tuning, jobs(train, labels, true, config.views()), decoder, preprocessor,
+          augmenter, config, progress, "features (train, " + (config.views() + 1) + " views each)");
+      Features valFeatures = features(tuning, jobs(val, labels, true, 0), decoder, preprocessor, augmenter, config,
+          progress, "features (val)");
+      double featureSeconds = (System.nanoTime() - t1) / 1e9;
+      SoftmaxHead head = new SoftmaxHead(labels.size(), 1280, config.seed());
+      List<EpochRecord> headHistory = head.train(trainFeatures.x, trainFeatures.y, classWeight, valFeatures.x,
+          valFeatures.y, labels, config.headEpochs(), config.headLearningRate(), config.headL2(), 0.0, 10,
+          config.seed(), progress);
+      tuning.setHead(head.weight(), head.bias());
+      for (EpochRecord r : headHistory) {
+        history.add(r);
+      }
+      progress.note(String.format(Locale.ROOT, "phase 1: %d views' features in %.0fs, head trained in %d epochs",
+          trainFeatures.y.length, featureSeconds, headHistory.size()));
+
+      ClassifierOptions validation = new ClassifierOptions(1, config.threads(), FineTuning.MAX_FORWARD_BATCH,
+          java.time.Duration.ofMillis(1), 64,
+          labels.size(), false, ImageLimits.DEFAULT);
+      try (Classifier classifier = Classifier.wrap(model, spec, validation)) {
+        Metrics served = validate(classifier, val, progress);
+        progress.note(String.format(Locale.ROOT, "phase 1 head through the serving path: val accuracy %.4f, macro-F1 %.4f",
+            served.accuracy(), served.macroF1()));
+        best.consider(served, "head", 0, model, spec, config, progress);
+
+        // Phase 2: end-to-end fine-tuning.
+        if (config.fineTuneEpochs() > 0) {
+          List<Parameter> trainable = tuning.trainable(config.frozenFraction());
+          int stepsPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
+          Optimizer optimizer = FineTuning.adam(config.fineTuneLearningRate(), stepsPerEpoch * config.fineTuneEpochs());
+          progress.note(String.format(Locale.ROOT, "phase 2: %d of %d backbone tensors trainable, %d steps per epoch",
+              trainable.size() - 2, tuning.backboneTensors(), stepsPerEpoch));
+          int sinceBest = 0;
+          for (int epoch = 1; epoch <= config.fineTuneEpochs(); epoch++) {
+            long e0 = System.nanoTime();
+            List<Sample> order = new ArrayList<>(train);
+            Collections.shuffle(order, new Random(config.seed() * 7919 + epoch));
+            progress.stage(String.format(Locale.ROOT, "fine-tune epoch %d/%d", epoch, config.fineTuneEpochs()), stepsPerEpoch);
+            double lossSum = 0;
+            int steps = 0;
+            try (ViewLoader loader = new ViewLoader(jobs(order, labels, false, 1), config.batchSize(), decoder,
+                preprocessor, augmenter, config.seed() + 1000L * epoch)) {
+              for (ViewLoader.Batch b; (b = loader.next()) != null; ) {
+                lossSum += tuning.step(b.data(), b.labels(), b.size(), side, classWeight, config.labelSmoothing(),
+                    trainable, optimizer);
+                steps++;
+                progress.advance(steps, String.format(Locale.ROOT, "loss %.3f", lossSum / steps));
+              }
+            }
+            Metrics m = validate(classifier, val, progress);
+            boolean improved = best.consider(m, "fine-tune", epoch, model, spec, config, progress);
+            EpochRecord r = new EpochRecord("fine-tune", epoch, lossSum / Math.max(1, steps), m.nll(), m.accuracy(),
+                m.macroF1(), (System.nanoTime() - e0) / 1e9, improved);
+            history.add(r);
+            progress.epoch(r);
+            sinceBest = improved ? 0 : sinceBest + 1;
+            if (sinceBest >= config.patience()) {
+              progress.note("early stop: no better validation score for " + sinceBest + " epochs");
+              break;
+            }
+          }
+        }
+      }
+    } catch (ModelException e) {
+      throw new ModelRunException(e.getMessage(), e);
+    }
+    return finish(config, spec, record, history, best, val, test, started, progress);
+  }
+
+  /** Reloads the best checkpoint, chooses thresholds, evaluates on test, writes the package and report. */
+  private static TrainingResult finish(TrainingConfig config, ModelSpec spec, ObjectNode record, List<EpochRecord> history,
+      Best best, List<Sample> val, List<Sample> test, long started, TrainingProgress progress) throws ModelRunException {
+    ArrayNode h = record.putArray("history");
+    ObjectMapper mapper = new ObjectMapper();
+    history.forEach(r -> h.add(mapper.valueToTree(r)));
+    record.put("bestCheckpoint", best.phase + (best.epoch > 0 ? " epoch " + best.epoch : ""));
+    try {
+      ModelPackage saved = ModelPackage.read(config.out());
+      Predictions valPredictions;
+      Predictions testPredictions;
+      try (Classifier classifier = Classifier.open(saved, ClassifierOptions.defaults().withWarmup(false))) {
+        progress.stage("thresholds (val)", val.size());
+        valPredictions = Evaluator.predict(classifier, val, progress);
+        progress.stage("evaluate (test)", test.size());
+        testPredictions = Evaluator.predict(classifier, test, progress);
+      }
+      Metrics reloaded = valPredictions.metrics();
+      progress.note(String.format(Locale.ROOT, "best checkpoint reloaded from %s: val accuracy %.4f, macro-F1 %.4f",
+          config.out(), reloaded.accuracy(), reloaded.macroF1()));
+      ThresholdChoice choice = ThresholdChoice.choose(valPredictions, UNCERTAIN_TARGET_ACCURACY, NEGATIVE_LABELS,
+          FLAG_TARGET_PRECISION);
+      EvaluationSummary summary = EvaluationSummary.of(spec.name(), spec.version(), "test", testPredictions);
+      double seconds = (System.nanoTime() - started) / 1e9;
+      record.put("seconds", Math.round(seconds));
+      record.set("thresholds", choice.report());
+      ObjectNode metrics = summary.toJson();
+      ModelSpec finalSpec = spec.withTraining(record).withThresholds(choice.thresholds()).withMetrics(metrics);
+      ModelPackage.writeSpec(config.out(), finalSpec);
+      ObjectNode extra = JsonNodeFactory.instance.objectNode();
+      extra.set("thresholdsOnValidation", choice.report());
+      ModelEvaluation.writeReport(config.out(), finalSpec, summary, testPredictions, extra);
+      progress.note(String.format(Locale.ROOT, "done in %.0fs: test accuracy %.4f, macro-F1 %.4f, ECE %.4f; thresholds %s",
+          seconds, summary.overall().accuracy(), summary.overall().macroF1(), summary.overall().ece(), choice.thresholds()));
+      return new TrainingResult(new ModelPackage(config.out(), finalSpec), history, summary, seconds);
+    } catch (ModelException e) {
+      throw new ModelRunException(e.getMessage(), e);
+    }
+  }
+
+  /** The best checkpoint so far; saving it writes the package folder. */
+  private static final class Best {
+    double f1 = -1;
+    double nll = Double.MAX_VALUE;
+    String phase = "";
+    int epoch;
+
+    boolean consider(Metrics m, String newPhase, int newEpoch, Model model, ModelSpec spec, TrainingConfig config,
+        TrainingProgress progress) throws ModelException {
+      boolean better = m.macroF1() > f1 + 1e-9 || (Math.abs(m.macroF1() - f1) <= 1e-9 && m.nll() < nll);
+      if (better) {
+        f1 = m.macroF1();
+        nll = m.nll();
+        phase = newPhase;
+        epoch = newEpoch;
+        // DJL numbers saved weights by the model's "Epoch" property, else one past the newest file; a
+        // package holds exactly one weights file, <weights>-0000.params, so every checkpoint overwrites it.
+        model.setProperty("Epoch", "0");
+        ModelPackage.save(config.out(), spec, model);
+        progress.note(String.format(Locale.ROOT, "checkpoint saved (%s%s): val macro-F1 %.4f, NLL %.4f", newPhase,
+            newEpoch > 0 ? " epoch " + newEpoch : "", f1, nll));
+      }
+      return better;
+    }
+  }
+
+  private static Metrics validate(Classifier classifier, List<Sample> val, TrainingProgress progress)
+      throws ModelRunException {
+    progress.stage("validate", val.size());
+    return Evaluator.predict(classifier, val, progress).metrics();
+  }
+
+  private record Features(float[] x, int[] y) {}
+
+  private static Features features(FineTuning tuning, List<ViewLoader.Job> jobs, ImageDecoder decoder,
+      Preprocessor preprocessor, Augmenter augmenter, TrainingConfig config, TrainingProgress progress, String stage)
+      throws ModelRunException {
+    int total = 0;
+    for (ViewLoader.Job j : jobs) {
+      total += (j.serving() ? 1 : 0) + j.augmented();
+    }
+    float[] x = new float[total * 1280];
+    int[] y = new int[total];
+    progress.stage(stage, total);
+    int done = 0;
+    try (ViewLoader loader = new ViewLoader(jobs, FEATURE_BATCH, decoder, preprocessor, augmenter, config.seed())) {
+      for (ViewLoader.Batch b; (b = loader.next()) != null; ) {
+        float[] f = tuning.features(b.data(), b.size(), config.inputSize());
+        System.arraycopy(f, 0, x, done * 1280, b.size() * 1280);
+        System.arraycopy(b.labels(), 0, y, done, b.size());
+        done += b.size();
+        progress.advance(done, "");
+      }
+    }
+    return new Features(x, y);
+  }
+
+  private static List<ViewLoader.Job> jobs(List<Sample> samples, List<String> labels, boolean serving, int augmented) {
+    List<ViewLoader.Job> jobs = new ArrayList<>(samples.size());
+    for (Sample s : samples) {
+      jobs.add(new ViewLoader.Job(s, labels.indexOf(s.label()), serving, augmented));
+    }
+    return jobs;
+  }
+
+  /** {@code n / (classes × n_class)}: a rare class's images weigh more, the mean weight is 1. */
+  static double[] classWeights(List<Sample> train, List<String> labels) {
+    int[] counts = new int[labels.size()];
+    train.forEach(s -> counts[labels.indexOf(s.label())]++);
+    double[] w = new double[labels.size()];
+    for (int k = 0; k < w.length; k++) {
+      w[k] = counts[k] == 0 ? 0 : (double) train.size() / (labels.size() * counts[k]);
+    }
+    return w;
+  }
+
+  /** At most {@code max} samples (0 = all), taken round-robin over classes so every class stays. */
+  static List<Sample> cap(List<Sample> samples, int max, long seed) {
+    if (max <= 0 || samples.size() <= max) {
+      return samples;
+    }
+    Map<String, List<Sample>> byClass = new java.util.TreeMap<>();
+    samples.forEach(s -> byClass.computeIfAbsent(s.label(), k -> new ArrayList<>()).add(s));
+    byClass.values().forEach(l -> Collections.shuffle(l, new Random(seed)));
+    List<Sample> out = new ArrayList<>();
+    for (int i = 0; out.size() < max; i++) {
+      for (List<Sample> l : byClass.values()) {
+        if (i < l.size() && out.size() < max) {
+          out.add(l.get(i));
+        }
+      }
+    }
+    out.sort(java.util.Comparator.comparing(Sample::id));
+    return out;
+  }
+
+  private static ObjectNode trainingRecord(TrainingConfig c, ImageFolder data, DatasetSplit split, List<Sample> train,
+      List<Sample> val, List<Sample> test, double[] classWeight, List<String> labels) {
+    ObjectMapper mapper = new ObjectMapper();
+    ObjectNode r = JsonNodeFactory.instance.objectNode();
+    r.put("commandLine", c.commandLine());
+    r.put("startedAt", Instant.now().toString());
+    ObjectNode d = r.putObject("dataset");
+    d.put("path", c.data().toString());
+    ArrayNode extras = d.putArray("extras");
+    c.extras().forEach(p -> extras.add(p.toString()));
+    d.put("images", data.samples().size());
+    d.set("classes", mapper.valueToTree(data.classCounts()));
+    d.set("sources", mapper.valueToTree(data.sourceCounts()));
+    ObjectNode s = r.putObject("split");
+    s.put("val", c.split().val());
+    s.put("test", c.split().test());
+    s.put("seed", c.split().seed());
+    s.put("stratifiedBy", "class and source");
+    s.put("grouping", "identical file contents (SHA-256), manifest 'group' column, Roboflow '<original>.rf.<hash>' names");
+    s.put("duplicateGroups", split.groups());
+    s.put("train", train.size());
+    s.put("valImages", val.size());
+    s.put("testImages", test.size());
+    if (c.maxTrainImages() > 0) {
+      s.put("cappedAt", c.maxTrainImages());
+    }
+    r.put("backbone", c.backbone().toAbsolutePath().normalize().getFileName().toString());
+    r.put("inputSize", c.inputSize());
+    r.put("seed", c.seed());
+    ObjectNode cw = r.putObject("classWeights");
+    for (int k = 0; k < labels.size(); k++) {
+      cw.put(labels.get(k), Math.round(classWeight[k] * 1000) / 1000.0);
+    }
+    ObjectNode p1 = r.putObject("phase1");
+    p1.put("what", "softmax head on cached backbone features (Adam, cosine decay, L2, class-weighted)");
+    p1.put("viewsPerImage", c.views() + 1);
+    p1.put("maxEpochs", c.headEpochs());
+    p1.put("learningRate", c.headLearningRate());
+    p1.put("l2", c.headL2());
+    ObjectNode p2 = r.putObject("phase2");
+    p2.put("what", "end-to-end fine-tuning (Adam, cosine decay to 5%, class-weighted, label smoothing)");
+    p2.put("maxEpochs", c.fineTuneEpochs());
+    p2.put("learningRate", c.fineTuneLearningRate());
+    p2.put("frozenFraction", c.frozenFraction());
+    p2.put("batchSize", c.batchSize());
+    p2.put("patience", c.patience());
+    p2.put("labelSmoothing", c.labelSmoothing());
+    r.set("augmentation", mapper.valueToTree(c.augment()));
+    r.put("threads", c.threads());
+    return r;
+  }
+}

@@ -1,0 +1,159 @@
+package org.cityvision.models.training;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.util.Pair;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The tensor work of fine-tuning one {@code SequentialBlock(backbone, Linear head)} model from
+ * {@code ModelPackage.fromPretrained}: backbone features for phase 1, copying a trained head in, and
+ * end-to-end steps for phase 2.
+ *
+ * <p>The loop is written here rather than with DJL's {@code Trainer}: the Trainer's parameter store
+ * only updates parameters that blocks fetch through it during the forward pass, and a TorchScript
+ * backbone ({@code PtSymbolBlock}) never does, so its weights would silently stay unchanged.
+ *
+ * <p>Not thread-safe: one training thread. The model stays the caller's.
+ */
+final class FineTuning {
+  /**
+   * The most images in one forward pass, in training as in serving. On this libtorch build (2.7.1,
+   * CPU) the backbone gives different, wrong features once the batch reaches 16 with one intra-op
+   * thread, and for any batch with two threads (ImageNet labels turn to nonsense): training and
+   * serving must both stay on the path that is right, one thread and small batches.
+   */
+  static final int MAX_FORWARD_BATCH = 8;
+
+  private final Model model;
+  private final Block backbone;
+  private final Linear head;
+  private final int classes;
+
+  FineTuning(Model model, int classes) {
+    this.model = model;
+    this.classes = classes;
+    SequentialBlock block = (SequentialBlock) model.getBlock();
+    this.backbone = block.getChildren().get(0).getValue();
+    this.head = (Linear) block.getChildren().get(1).getValue();
+  }
+
+  /** Backbone features of {@code n} CHW tensors in {@code data}, {@code n × featureSize} floats. */
+  float[] features(float[] data, int n, int side) {
+    if (n > MAX_FORWARD_BATCH) {
+      throw new IllegalArgumentException("at most " + MAX_FORWARD_BATCH + " images per forward pass, got " + n);
+    }
+    JniUtils.setGradMode(false);
+    try (NDManager m = model.getNDManager().newSubManager()) {
+      NDArray x = m.create(FloatBuffer.wrap(data, 0, n * 3 * side * side), new Shape(n, 3, side, side));
+      NDList out = backbone.forward(new ParameterStore(m, false), new NDList(x), false);
+      return out.singletonOrThrow().toFloatArray();
+    }
+  }
+
+  /** Overwrites the head's parameters ({@code weight[class][feature]}, {@code bias[class]}). */
+  void setHead(float[] weight, float[] bias) {
+    JniUtils.setGradMode(false);
+    head.getParameters().get("weight").getArray().set(FloatBuffer.wrap(weight));
+    head.getParameters().get("bias").getArray().set(FloatBuffer.wrap(bias));
+  }
+
+  /** Freezes the leading {@code fraction} of the backbone's parameter tensors; returns those left trainable. */
+  List<Parameter> trainable(double fraction) {
+    List<Parameter> backboneParams = new ArrayList<>();
+    for (Pair<String, Parameter> p : backbone.getParameters()) {
+      backboneParams.add(p.getValue());
+    }
+    int frozen = (int) Math.floor(backboneParams.size() * fraction);
+    List<Parameter> trainable = new ArrayList<>();
+    for (int i = 0; i < backboneParams.size(); i++) {
+      Parameter p = backboneParams.get(i);
+      p.freeze(i < frozen);
+      if (i >= frozen) {
+        trainable.add(p);
+      }
+    }
+    for (Pair<String, Parameter> p : head.getParameters()) {
+      p.getValue().freeze(false);
+      trainable.add(p.getValue());
+    }
+    return trainable;
+  }
+
+  /** Backbone parameter tensors in all. */
+  int backboneTensors() {
+    return backbone.getParameters().size();
+  }
+
+  static Optimizer adam(double learningRate, int totalSteps) {
+    return Optimizer.adam()
+        .optLearningRateTracker(Tracker.cosine().setBaseValue((float) learningRate)
+            .optFinalValue((float) learningRate * 0.05f).setMaxUpdates(Math.max(1, totalSteps)).build())
+        .build();
+  }
+
+  /**
+   * One optimisation step on a batch; returns its loss. Loss: class-weighted, label-smoothed
+   * cross-entropy, normalised by the batch's total weight. The batch runs through the network in
+   * micro-batches of at most {@link #MAX_FORWARD_BATCH} whose gradients add up before the update.
+   */
+  double step(float[] data, int[] labels, int n, int side, double[] classWeight, double smoothing,
+      List<Parameter> trainable, Optimizer optimizer) {
+    double weightSum = 0;
+    for (int i = 0; i < n; i++) {
+      weightSum += classWeight[labels[i]];
+    }
+    int plane = 3 * side * side;
+    double loss = 0;
+    try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+      for (int from = 0; from < n; from += MAX_FORWARD_BATCH) {
+        int size = Math.min(MAX_FORWARD_BATCH, n - from);
+        float[] target = new float[size * classes];
+        for (int i = 0; i < size; i++) {
+          int label = labels[from + i];
+          double w = classWeight[label];
+          for (int k = 0; k < classes; k++) {
+            target[i * classes + k] = (float) (w * ((k == label ? 1 - smoothing : 0) + smoothing / classes));
+          }
+        }
+        try (NDManager m = model.getNDManager().newSubManager()) {
+          NDArray x = m.create(FloatBuffer.wrap(data, from * plane, size * plane), new Shape(size, 3, side, side));
+          NDArray t = m.create(target, new Shape(size, classes));
+          NDArray logits = model.getBlock().forward(new ParameterStore(m, false), new NDList(x), true).singletonOrThrow();
+          NDArray value = logits.logSoftmax(1).mul(t).sum().neg().div((float) weightSum);
+          collector.backward(value);
+          loss += value.getFloat();
+        }
+      }
+    }
+    // The collector restores the thread's previous mode; updates are in-place and must not be recorded.
+    JniUtils.setGradMode(false);
+    for (Parameter p : trainable) {
+      NDArray weight = p.getArray();
+      NDArray grad = weight.getGradient();
+      try {
+        optimizer.update(p.getId(), weight, grad);
+      } finally {
+        JniUtils.zeroGrad((PtNDArray) weight);
+        grad.close();
+      }
+    }
+    return loss;
+  }
+}

@@ -1,0 +1,97 @@
+package org.cityvision.models;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.cityvision.core.classify.Classification;
+import org.cityvision.core.classify.Classifier;
+import org.cityvision.core.classify.ClassifierOptions;
+import org.cityvision.core.model.ModelPackage;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The shipped packages are part of the product: these tests need no ../shared. Each package is
+ * copied alone into an empty folder first, so loading it proves it needs no file outside itself.
+ */
+class ShippedModelsTest {
+  private static final long MAX_PACKAGE_BYTES = 20L * 1024 * 1024;
+
+  @TempDir
+  Path tmp;
+
+  private static List<String> images(String task) throws IOException {
+    try (InputStream in = ShippedModelsTest.class.getResourceAsStream("/shipped-test-images/" + task + "/index.txt")) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
+          .filter(l -> !l.isBlank()).toList();
+    }
+  }
+
+  private static byte[] image(String task, String name) throws IOException {
+    try (InputStream in = ShippedModelsTest.class.getResourceAsStream("/shipped-test-images/" + task + "/" + name)) {
+      return in.readAllBytes();
+    }
+  }
+
+  private Path copiedAlone(String task) throws IOException {
+    Path shipped = ShippedModels.find(task).orElseThrow(() -> new AssertionError("no shipped package models/" + task));
+    Path copy = tmp.resolve(task);
+    Files.createDirectories(copy);
+    long bytes = 0;
+    try (Stream<Path> files = Files.list(shipped)) {
+      for (Path f : files.toList()) {
+        Files.copy(f, copy.resolve(f.getFileName()));
+        bytes += Files.size(f);
+      }
+    }
+    assertTrue(bytes < MAX_PACKAGE_BYTES, task + " package is " + bytes + " bytes");
+    return copy;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"waste", "urban"})
+  void theShippedPackageLoadsFromAnEmptyFolderAndClassifiesDrawnImages(String task) throws Exception {
+    ModelPackage pkg = ModelPackage.read(copiedAlone(task));
+    List<String> names = images(task);
+    assertFalse(names.isEmpty());
+
+    try (Classifier classifier = Classifier.open(pkg, ClassifierOptions.defaults().withWarmup(false))) {
+      for (String name : names) {
+        Classification c = classifier.classify(image(task, name));
+
+        assertTrue(pkg.spec().labels().contains(c.label()), name + ": " + c.label());
+        assertEquals(pkg.spec().labels().size(), c.probabilities().size());
+        assertEquals(1.0, c.probabilities().stream().mapToDouble(Double::doubleValue).sum(), 1e-4, name);
+        assertTrue(c.score() > 0 && c.score() <= 1, name + ": score " + c.score());
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"waste", "urban"})
+  void theShippedPackageCarriesItsThresholdsMetricsAndReport(String task) throws Exception {
+    Path dir = ShippedModels.find(task).orElseThrow();
+    ModelPackage pkg = ModelPackage.read(dir);
+
+    assertEquals(task, pkg.spec().task());
+    assertTrue(pkg.spec().metrics().path("accuracy").asDouble() > 0);
+    assertFalse(pkg.spec().training().path("commandLine").asText().isBlank());
+    assertTrue(pkg.spec().thresholds().uncertainBelow() > 0);
+    if (task.equals("urban")) {
+      assertEquals(List.of("flooding", "garbage_dumping", "graffiti", "pothole_road_damage"),
+          pkg.spec().thresholds().flag().keySet().stream().sorted().toList());
+    }
+    for (String file : List.of("EVALUATION.md", "evaluation.json", "confusion_matrix.png", "training_curves.png",
+        "README.md")) {
+      assertTrue(Files.isRegularFile(dir.resolve(file)), task + ": " + file + " missing");
+    }
+  }
+}

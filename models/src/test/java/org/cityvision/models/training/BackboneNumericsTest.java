@@ -1,0 +1,48 @@
+package org.cityvision.models.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import ai.djl.Model;
+import org.cityvision.core.image.DecodedImage;
+import org.cityvision.core.image.ImageDecoder;
+import org.cityvision.core.image.ImageLimits;
+import org.cityvision.core.image.InputSpec;
+import org.cityvision.core.image.Preprocessor;
+import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.model.TorchRuntime;
+import org.cityvision.core.testing.SharedData;
+import org.cityvision.core.testing.TestImages;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Guards the assumption training rests on: with one torch thread, an image's backbone features do
+ * not depend on the batch it runs in, up to {@link FineTuning#MAX_FORWARD_BATCH}. (With two threads,
+ * or batches of 16 and more, this libtorch build computes different, wrong features.)
+ */
+class BackboneNumericsTest {
+  @Test
+  void featuresOfAnImageAreTheSameAloneAndInAFullBatch() throws Exception {
+    TorchRuntime.start(1);
+    float[] tensor;
+    try (DecodedImage image = new ImageDecoder(ImageLimits.DEFAULT).decode(TestImages.jpeg(512, 384, 21), 224, 224)) {
+      tensor = new Preprocessor(InputSpec.mobileNet(224)).toTensor(image);
+    }
+    int n = FineTuning.MAX_FORWARD_BATCH;
+    float[] batch = new float[n * tensor.length];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(tensor, 0, batch, i * tensor.length, tensor.length);
+    }
+    try (Model model = ModelPackage.fromPretrained(SharedData.edgeTpu(), "numerics", 2)) {
+      FineTuning tuning = new FineTuning(model, 2);
+
+      float[] alone = tuning.features(tensor, 1, 224);
+      float[] inBatch = tuning.features(batch, n, 224);
+
+      for (int i = 0; i < n; i++) {
+        for (int d = 0; d < alone.length; d++) {
+          assertEquals(alone[d], inBatch[i * alone.length + d], 1e-4, "image " + i + " feature " + d);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,126 @@
+package org.cityvision.serving.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.cityvision.datasets.split.SplitSpec;
+import org.cityvision.models.training.ClassifierTraining;
+import org.cityvision.models.training.ProgressBar;
+import org.cityvision.models.training.TrainingConfig;
+import org.cityvision.models.training.TrainingResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cityvision train}: fine-tunes a pretrained backbone on an ImageFolder dataset and writes a
+ * model package with its evaluation report. Defaults are those of the shipped models.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Fine-tune a pretrained backbone on an ImageFolder dataset into a model package (with EVALUATION.md).")
+public final class TrainCommand implements Callable<Integer> {
+  @Option(names = "--task", required = true, description = "task and model name, e.g. waste or urban")
+  String task;
+
+  @Option(names = "--data", description = "ImageFolder dataset (default: ../shared/datasets/<task>)")
+  Path data;
+
+  @Option(names = "--extra", arity = "1..*", description = "extra ImageFolder datasets, e.g. exported reviewed frames")
+  List<Path> extras = new ArrayList<>();
+
+  @Option(names = "--backbone", description = "pretrained backbone folder (default: ../shared/pretrained/mobilenet_edgetpu_0.75_224)")
+  Path backbone;
+
+  @Option(names = "--out", description = "package folder to write (default: models/<task>)")
+  Path out;
+
+  @Option(names = "--version", description = "version written into the package (default: ${DEFAULT-VALUE})", defaultValue = "1.0.0")
+  String version;
+
+  @Option(names = "--views", description = "augmented views per image for phase 1 (default: 8)")
+  Integer views;
+
+  @Option(names = "--head-epochs", description = "most phase 1 epochs (default: 60)")
+  Integer headEpochs;
+
+  @Option(names = "--epochs", description = "most phase 2 (end-to-end) epochs; 0 trains the head only (default: 6)")
+  Integer epochs;
+
+  @Option(names = "--lr", description = "phase 2 learning rate (default: 1e-4)")
+  Double learningRate;
+
+  @Option(names = "--frozen", description = "leading fraction of backbone tensors frozen in phase 2 (default: 0.25)")
+  Double frozen;
+
+  @Option(names = "--seed", description = "training seed (default: 7)")
+  Long seed;
+
+  @Option(names = "--split-seed", description = "split seed (default: 42)")
+  Long splitSeed;
+
+  @Option(names = "--max-images", description = "cap on training images, for quick trials (default: all)")
+  Integer maxImages;
+
+  @Override
+  public Integer call() throws Exception {
+    Path home = Path.of(System.getProperty("cityvision.home", "."));
+    Path dataDir = data != null ? data : home.resolve("../shared/datasets").resolve(task).normalize();
+    Path backboneDir = backbone != null ? backbone : home.resolve("../shared/pretrained/mobilenet_edgetpu_0.75_224").normalize();
+    Path outDir = out != null ? out : home.resolve("models").resolve(task);
+    TrainingConfig c = TrainingConfig.defaults(task, dataDir, backboneDir, outDir).withExtras(extras).withVersion(version);
+    if (views != null) {
+      c = c.withViews(views);
+    }
+    if (headEpochs != null || epochs != null) {
+      c = c.withEpochs(headEpochs != null ? headEpochs : c.headEpochs(), epochs != null ? epochs : c.fineTuneEpochs());
+    }
+    if (learningRate != null || frozen != null) {
+      c = c.withFineTune(c.fineTuneEpochs(), learningRate != null ? learningRate : c.fineTuneLearningRate(),
+          frozen != null ? frozen : c.frozenFraction());
+    }
+    if (seed != null) {
+      c = c.withSeed(seed);
+    }
+    if (splitSeed != null) {
+      c = c.withSplit(new SplitSpec(c.split().val(), c.split().test(), splitSeed));
+    }
+    if (maxImages != null) {
+      c = c.withMaxTrainImages(maxImages);
+    }
+    c = c.withCommandLine(commandLine());
+    TrainingResult result = ClassifierTraining.run(c, new ProgressBar(System.err));
+    System.out.printf(java.util.Locale.ROOT, "%s: test accuracy %.4f, macro-F1 %.4f (%.0f s); package %s%n", task,
+        result.test().overall().accuracy(), result.test().overall().macroF1(), result.seconds(), result.pkg().dir());
+    return 0;
+  }
+
+  private String commandLine() {
+    StringBuilder sb = new StringBuilder("cityvision train --task ").append(task);
+    if (data != null) {
+      sb.append(" --data ").append(data);
+    }
+    extras.forEach(e -> sb.append(" --extra ").append(e));
+    if (backbone != null) {
+      sb.append(" --backbone ").append(backbone);
+    }
+    if (out != null) {
+      sb.append(" --out ").append(out);
+    }
+    sb.append(" --version ").append(version);
+    append(sb, "--views", views);
+    append(sb, "--head-epochs", headEpochs);
+    append(sb, "--epochs", epochs);
+    append(sb, "--lr", learningRate);
+    append(sb, "--frozen", frozen);
+    append(sb, "--seed", seed);
+    append(sb, "--split-seed", splitSeed);
+    append(sb, "--max-images", maxImages);
+    return sb.toString();
+  }
+
+  private static void append(StringBuilder sb, String option, Object value) {
+    if (value != null) {
+      sb.append(' ').append(option).append(' ').append(value);
+    }
+  }
+}
