@@ -75,7 +75,8 @@ class OverloadTest {
       }
     }
     assertTrue(refused.size() > 0, "nothing was refused");
-    assertTrue(served.size() >= 4, "only " + served.size() + " served");
+    // At least what the model holds at once: one image in the forward pass and two queued.
+    assertTrue(served.size() >= 3, "only " + served.size() + " served");
     Collections.sort(refused);
     Collections.sort(served);
     long refusedMedian = refused.get(refused.size() / 2);
