@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -53,8 +50,8 @@ class BatchCommandTest {
     String[] args = {"batch", "--task", "urban", "--model", pkg.dir().toString(), "--prefix", "frames/cam-7/",
         "--data", data.toString(), "--json"};
 
-    Result first = run(args);
-    Result second = run(args);
+    CliRun first = run(args);
+    CliRun second = run(args);
 
     assertEquals(0, first.exit(), first.err());
     JsonNode a = JSON.readTree(first.out());
@@ -66,7 +63,7 @@ class BatchCommandTest {
     assertEquals(0, b.path("classified").asInt());
     assertEquals(5, b.path("skipped").asInt());
 
-    Result resumeDone = run("batch", "--resume", a.path("jobId").asText(), "--model", pkg.dir().toString(),
+    CliRun resumeDone = run("batch", "--resume", a.path("jobId").asText(), "--model", pkg.dir().toString(),
         "--data", data.toString());
     assertEquals(2, resumeDone.exit());
     assertTrue(resumeDone.err().contains("is done"), resumeDone.err());
@@ -75,7 +72,7 @@ class BatchCommandTest {
   @Test
   void refusesUsageWithoutPrefixOrWithAPrefixOutsideFrames() {
     assertEquals(2, run("batch", "--task", "urban").exit());
-    Result outside = run("batch", "--task", "urban", "--prefix", "results/");
+    CliRun outside = run("batch", "--task", "urban", "--prefix", "results/");
     assertEquals(2, outside.exit());
     assertTrue(outside.err().contains("prefix must start with frames/"), outside.err());
   }
@@ -90,21 +87,7 @@ class BatchCommandTest {
         + "  classified 90 skipped 5 failed 5", BatchCommand.ProgressBar.render(p));
   }
 
-  record Result(int exit, String out, String err) {}
-
-  private static Result run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = Main.commandLine().execute(args);
-      return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 }

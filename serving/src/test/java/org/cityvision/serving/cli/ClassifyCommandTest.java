@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -38,7 +35,7 @@ class ClassifyCommandTest {
     Path good2 = Files.write(dir.resolve("d.png"), TestImages.png(300, 300, 3));
     Path missing = dir.resolve("missing.jpg");
 
-    Result r = run("classify", "--task", "waste", "--model", pkg.dir().toString(), "--json",
+    CliRun r = run("classify", "--task", "waste", "--model", pkg.dir().toString(), "--json",
         good1.toString(), truncated.toString(), text.toString(), missing.toString(), good2.toString());
 
     assertEquals(1, r.exit(), "bad files make the exit code non-zero");
@@ -59,26 +56,12 @@ class ClassifyCommandTest {
   @Test
   void refusesModelOfAnotherTask() throws Exception {
     Path image = Files.write(dir.resolve("e.jpg"), TestImages.jpeg(64, 64, 4));
-    Result r = run("classify", "--task", "urban", "--model", pkg.dir().toString(), image.toString());
+    CliRun r = run("classify", "--task", "urban", "--model", pkg.dir().toString(), image.toString());
     assertEquals(2, r.exit());
     assertTrue(r.err().contains("answers task 'waste'"), r.err());
   }
 
-  record Result(int exit, String out, String err) {}
-
-  private static Result run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int exit = Main.commandLine().execute(args);
-      return new Result(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 }
