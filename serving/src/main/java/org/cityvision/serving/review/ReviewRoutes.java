@@ -250,13 +250,7 @@ public final class ReviewRoutes {
   }
 
   private void frame(RoutingContext ctx) {
-    String frameId;
-    try {
-      frameId = FrameId.parse(ctx.pathParam("frameId")).value();
-    } catch (IllegalArgumentException e) {
-      ctx.fail(ApiException.badRequest("invalid_frame_id", e.getMessage()));
-      return;
-    }
+    String frameId = frameId(ctx);
     Future<FrameRecord> frame = blocking(() -> deps.store().frame(frameId));
     Future<FlagRecord> flag = blocking(() -> {
       try {
@@ -278,27 +272,24 @@ public final class ReviewRoutes {
         .onFailure(ctx::fail);
   }
 
-  private void image(RoutingContext ctx) {
-    String frameId;
+  /** The path's frame id, or a 400 {@code invalid_frame_id} (thrown; the failure handler answers). */
+  private static String frameId(RoutingContext ctx) {
     try {
-      frameId = FrameId.parse(ctx.pathParam("frameId")).value();
+      return FrameId.parse(ctx.pathParam("frameId")).value();
     } catch (IllegalArgumentException e) {
-      ctx.fail(ApiException.badRequest("invalid_frame_id", e.getMessage()));
-      return;
+      throw ApiException.badRequest("invalid_frame_id", e.getMessage());
     }
+  }
+
+  private void image(RoutingContext ctx) {
+    String frameId = frameId(ctx);
     blocking(() -> deps.store().readFrame(frameId))
         .onSuccess(data -> bytes(ctx, data.record().contentType(), data))
         .onFailure(ctx::fail);
   }
 
   private void thumbnail(RoutingContext ctx) {
-    String frameId;
-    try {
-      frameId = FrameId.parse(ctx.pathParam("frameId")).value();
-    } catch (IllegalArgumentException e) {
-      ctx.fail(ApiException.badRequest("invalid_frame_id", e.getMessage()));
-      return;
-    }
+    String frameId = frameId(ctx);
     blocking(() -> deps.store().readThumbnail(frameId))
         .onSuccess(thumb -> ctx.response()
             .putHeader("Content-Type", "image/jpeg")
