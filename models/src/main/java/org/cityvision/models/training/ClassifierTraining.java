@@ -68,13 +68,17 @@ public final class ClassifierTraining {
   public static final double UNCERTAIN_TARGET_ACCURACY = 0.98;
   /** Precision that flags aim for, on validation. */
   public static final double FLAG_TARGET_PRECISION = 0.9;
-  private static final int FEATURE_BATCH = FineTuning.MAX_FORWARD_BATCH;
+  private static final int FEATURE_BATCH = FineTuning.MAX_FORWARD_BATCH; // serving-size batches: cheap, and safe anywhere
   private static final double EDGETPU_GFLOPS_224 = 1.246;
 
   private ClassifierTraining() {}
 
   public static TrainingResult run(TrainingConfig config, TrainingProgress progress) throws ModelRunException {
     long started = System.nanoTime();
+    if (config.threads() > 1 && !FineTuning.isaCapped()) {
+      throw new ModelRunException("training with " + config.threads() + " torch threads needs ONEDNN_MAX_CPU_ISA=AVX2"
+          + " (oneDNN's AVX-512 kernels compute wrong features with several threads); the launcher sets it");
+    }
     TorchRuntime.start(config.threads());
     OpenCvRuntime.load();
     ImageFolder data;

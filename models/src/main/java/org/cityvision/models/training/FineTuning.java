@@ -41,6 +41,25 @@ final class FineTuning {
    */
   static final int MAX_FORWARD_BATCH = 8;
 
+  /**
+   * The most images in one forward pass when oneDNN is kept off its AVX-512 kernels
+   * ({@code ONEDNN_MAX_CPU_ISA} set, as the launcher and the Maven build do): then features agree at
+   * any batch size and thread count.
+   */
+  static final int MAX_FORWARD_BATCH_SAFE_ISA = 32;
+
+  /** Whether this process runs with oneDNN's CPU ISA capped ({@code ONEDNN_MAX_CPU_ISA} set). */
+  static boolean isaCapped() {
+    String isa = System.getenv("ONEDNN_MAX_CPU_ISA");
+    return isa != null && !isa.isBlank() && !isa.toUpperCase(java.util.Locale.ROOT).startsWith("AVX512")
+        && !isa.equalsIgnoreCase("ALL") && !isa.equalsIgnoreCase("DEFAULT");
+  }
+
+  /** The most images in one forward pass in this process. */
+  static int maxForwardBatch() {
+    return isaCapped() ? MAX_FORWARD_BATCH_SAFE_ISA : MAX_FORWARD_BATCH;
+  }
+
   private final Model model;
   private final Block backbone;
   private final Linear head;
@@ -56,8 +75,8 @@ final class FineTuning {
 
   /** Backbone features of {@code n} CHW tensors in {@code data}, {@code n × featureSize} floats. */
   float[] features(float[] data, int n, int side) {
-    if (n > MAX_FORWARD_BATCH) {
-      throw new IllegalArgumentException("at most " + MAX_FORWARD_BATCH + " images per forward pass, got " + n);
+    if (n > maxForwardBatch()) {
+      throw new IllegalArgumentException("at most " + maxForwardBatch() + " images per forward pass, got " + n);
     }
     JniUtils.setGradMode(false);
     try (NDManager m = model.getNDManager().newSubManager()) {
@@ -111,7 +130,7 @@ final class FineTuning {
   /**
    * One optimisation step on a batch; returns its loss. Loss: class-weighted, label-smoothed
    * cross-entropy, normalised by the batch's total weight. The batch runs through the network in
-   * micro-batches of at most {@link #MAX_FORWARD_BATCH} whose gradients add up before the update.
+   * micro-batches of at most {@link #maxForwardBatch()} whose gradients add up before the update.
    */
   double step(float[] data, int[] labels, int n, int side, double[] classWeight, double smoothing,
       List<Parameter> trainable, Optimizer optimizer) {
@@ -122,8 +141,9 @@ final class FineTuning {
     int plane = 3 * side * side;
     double loss = 0;
     try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
-      for (int from = 0; from < n; from += MAX_FORWARD_BATCH) {
-        int size = Math.min(MAX_FORWARD_BATCH, n - from);
+      int micro = maxForwardBatch();
+      for (int from = 0; from < n; from += micro) {
+        int size = Math.min(micro, n - from);
         float[] target = new float[size * classes];
         for (int i = 0; i < size; i++) {
           int label = labels[from + i];

@@ -32,8 +32,9 @@ import org.cityvision.datasets.split.SplitSpec;
  * @param labelSmoothing phase 2 label smoothing
  * @param maxTrainImages cap on training images (0 = all), for quick runs and tests
  * @param augment augmentation of training views
- * @param threads libtorch intra-op threads: 1, since with more this libtorch build computes wrong
- *     features (see {@code FineTuning.MAX_FORWARD_BATCH})
+ * @param threads libtorch intra-op threads: 1 by default; more only with {@code ONEDNN_MAX_CPU_ISA}
+ *     set (oneDNN's AVX-512 kernels compute wrong features with several threads, see
+ *     {@code FineTuning.MAX_FORWARD_BATCH})
  * @param commandLine the command that started the run, for the model card
  */
 public record TrainingConfig(String task, String version, Path data, List<Path> extras, Path backbone, Path out,
@@ -129,6 +130,12 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
     return new TrainingConfig(task, version, data, extras, backbone, out, split, inputSize, seed, views, headEpochs,
         headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, frozenFraction, batchSize, patience,
         labelSmoothing, maxTrainImages, augment, newThreads, commandLine);
+  }
+
+  public TrainingConfig withInputSize(int newInputSize) {
+    return new TrainingConfig(task, version, data, extras, backbone, out, split, newInputSize, seed, views, headEpochs,
+        headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, frozenFraction, batchSize, patience,
+        labelSmoothing, maxTrainImages, augment, threads, commandLine);
   }
 
   public TrainingConfig withCommandLine(String newCommandLine) {

@@ -12,6 +12,7 @@ import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.TorchRuntime;
 import org.cityvision.core.testing.SharedData;
 import org.cityvision.core.testing.TestImages;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -38,6 +39,42 @@ class BackboneNumericsTest {
       float[] alone = tuning.features(tensor, 1, 224);
       float[] inBatch = tuning.features(batch, n, 224);
 
+      for (int i = 0; i < n; i++) {
+        for (int d = 0; d < alone.length; d++) {
+          assertEquals(alone[d], inBatch[i * alone.length + d], 1e-4, "image " + i + " feature " + d);
+        }
+      }
+    }
+  }
+
+  /**
+   * With oneDNN capped below AVX-512 ({@code ONEDNN_MAX_CPU_ISA}, set by the launcher and the Maven
+   * build), two threads and a batch of 16 give the features of one image alone on one thread.
+   */
+  @Test
+  void withTheIsaCappedTwoThreadsAndBatch16AgreeWithOneImageOnOneThread() throws Exception {
+    Assumptions.assumeTrue(FineTuning.isaCapped(), "ONEDNN_MAX_CPU_ISA not set");
+    float[] tensor;
+    try (DecodedImage image = new ImageDecoder(ImageLimits.DEFAULT).decode(TestImages.jpeg(512, 384, 22), 224, 224)) {
+      tensor = new Preprocessor(InputSpec.mobileNet(224)).toTensor(image);
+    }
+    int n = 16;
+    float[] batch = new float[n * tensor.length];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(tensor, 0, batch, i * tensor.length, tensor.length);
+    }
+    try (Model model = ModelPackage.fromPretrained(SharedData.edgeTpu(), "numerics", 2)) {
+      FineTuning tuning = new FineTuning(model, 2);
+      float[] alone;
+      float[] inBatch;
+      try {
+        TorchRuntime.start(1);
+        alone = tuning.features(tensor, 1, 224);
+        TorchRuntime.start(2);
+        inBatch = tuning.features(batch, n, 224);
+      } finally {
+        TorchRuntime.start(1);
+      }
       for (int i = 0; i < n; i++) {
         for (int d = 0; d < alone.length; d++) {
           assertEquals(alone[d], inBatch[i * alone.length + d], 1e-4, "image " + i + " feature " + d);

@@ -58,6 +58,13 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--split-seed", description = "split seed (default: 42)")
   Long splitSeed;
 
+  @Option(names = "--input-size", description = "square input side, a multiple of 32 (default: 224)")
+  Integer inputSize;
+
+  @Option(names = "--threads", description = "torch intra-op threads for training; above 1 needs ONEDNN_MAX_CPU_ISA"
+      + " (set by the launcher) (default: 1)")
+  Integer threads;
+
   @Option(names = "--max-images", description = "cap on training images, for quick trials (default: all)")
   Integer maxImages;
 
@@ -87,6 +94,12 @@ public final class TrainCommand implements Callable<Integer> {
     if (maxImages != null) {
       c = c.withMaxTrainImages(maxImages);
     }
+    if (inputSize != null) {
+      c = c.withInputSize(inputSize);
+    }
+    if (threads != null) {
+      c = c.withThreads(threads);
+    }
     c = c.withCommandLine(commandLine());
     TrainingResult result = ClassifierTraining.run(c, new ProgressBar(System.err));
     System.out.printf(java.util.Locale.ROOT, "%s: test accuracy %.4f, macro-F1 %.4f (%.0f s); package %s%n", task,
@@ -115,6 +128,8 @@ public final class TrainCommand implements Callable<Integer> {
     append(sb, "--seed", seed);
     append(sb, "--split-seed", splitSeed);
     append(sb, "--max-images", maxImages);
+    append(sb, "--input-size", inputSize);
+    append(sb, "--threads", threads);
     return sb.toString();
   }
 
