@@ -1,0 +1,81 @@
+package org.cityvision.serving.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's first command as a real process: {@code serve} with the shipped models prints exactly
+ * one {@code listening on} line on stdout once ready, answers, and exits cleanly on SIGTERM.
+ */
+class ServeProcessTest {
+  @TempDir Path data;
+
+  @Test
+  void servePrintsOneListeningLineAnswersAndStopsOnSigterm() throws Exception {
+    Path home = Home.root();
+    assumeTrue(Files.isRegularFile(home.resolve("models/waste/model.json"))
+        && Files.isRegularFile(home.resolve("models/urban/model.json")), "skipped: the shipped models are not at " + home);
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx2g", "-Dai.djl.offline=true", "-Dcityvision.home=" + home,
+        "-cp", System.getProperty("java.class.path"),
+        Main.class.getName(), "serve", "--port", "0", "--data", data.toString()));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectError(data.resolve("stderr.txt").toFile());
+    builder.environment().put("OPT_OUT_TRACKING", "true");
+    builder.environment().put("ONEDNN_MAX_CPU_ISA", "AVX2");
+    builder.environment().put("CITYVISION_ADMIN_KEY", "process-test-admin-key-0123");
+    Process process = builder.start();
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> {
+        try {
+          return out.readLine();
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+      String line = first.get(150, TimeUnit.SECONDS);
+      assertTrue(line != null && line.matches("listening on http://127\\.0\\.0\\.1:\\d+"),
+          "first stdout line: " + line + "; stderr: " + Files.readString(data.resolve("stderr.txt")));
+      String base = line.substring("listening on ".length());
+
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create(base + "/health/ready")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, ready.statusCode(), ready.body());
+      HttpResponse<String> models = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/models"))
+          .header("Authorization", "Bearer process-test-admin-key-0123").build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, models.statusCode(), models.body());
+      assertTrue(models.body().contains("\"waste\"") && models.body().contains("\"urban\""), models.body());
+
+      // SIGTERM through the handle: Process.destroy() would also close our end of its stdout.
+      process.toHandle().destroy();
+      assertTrue(process.waitFor(60, TimeUnit.SECONDS), "serve did not stop within 60 s of SIGTERM");
+      StringBuilder rest = new StringBuilder();
+      for (String more; (more = out.readLine()) != null; ) {
+        rest.append(more).append('\n');
+      }
+      assertEquals("", rest.toString().strip(), "stdout holds only the listening line");
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+}
