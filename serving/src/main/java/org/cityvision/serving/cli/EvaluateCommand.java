@@ -55,7 +55,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     Path dataDir = data;
     if (dataDir == null) {
       String task = org.cityvision.core.model.ModelPackage.read(model).spec().task();
-      dataDir = Path.of(System.getProperty("cityvision.home", ".")).resolve("../shared/datasets").resolve(task).normalize();
+      dataDir = Home.shared().resolve("datasets").resolve(task);
     }
     EvaluationSummary summary = ModelEvaluation.run(model, dataDir, extras, part, report != null ? report : model,
         holdoutBackbone, reencodeLabel, new ProgressBar(System.err));

@@ -7,12 +7,11 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.Callable;
 import org.cityvision.core.storage.FrameStore;
-import org.cityvision.core.storage.FrameStores;
-import org.cityvision.core.storage.StorageConfig;
 import org.cityvision.datasets.export.ReviewExport;
 import org.cityvision.datasets.export.ReviewExportOptions;
 import org.cityvision.datasets.export.ReviewExportReport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -44,16 +43,15 @@ public final class ExportReviewsCommand implements Callable<Integer> {
       description = "manifest license column (default: ${DEFAULT-VALUE})")
   String license;
 
-  @Option(names = "--data", paramLabel = "DIR", defaultValue = "${env:CITYVISION_DATA:-data}",
-      description = "data directory of the embedded store and spool (default: ${DEFAULT-VALUE})")
-  Path data;
+  @Mixin KeysCommand.StoreOptions store;
 
   @Override
   public Integer call() throws Exception {
     ReviewExportOptions options = new ReviewExportOptions(out, parseSince(since), rejectedAsNormal, task,
         "normal", license, overwrite);
-    try (FrameStore store = FrameStores.open(StorageConfig.fromEnvironment(System.getenv(), data))) {
-      ReviewExportReport report = ReviewExport.run(store, options, (done, total) -> {
+    // The same store `serve` uses: its configuration file, CITYVISION_S3_*, or the embedded one in --data.
+    try (FrameStore opened = store.open()) {
+      ReviewExportReport report = ReviewExport.run(opened, options, (done, total) -> {
         if (done == total || done % 50 == 0) {
           System.err.printf("\rexport-reviews: %d/%d frames", done, total);
           if (done == total) {

@@ -65,7 +65,7 @@ public final class KeysCommand implements Runnable {
         return FrameStores.open(storage);
       } catch (StorageException e) {
         throw new StorageException(e.getMessage() + " (is 'cityvision serve' running on " + cfg.data()
-            + "? Stop it, or create keys through POST /v1/keys with an admin key)", e);
+            + "? Only one process can hold an embedded store: stop it, or use the HTTP API with an admin key)", e);
       }
     }
   }

@@ -70,10 +70,9 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Path home = Path.of(System.getProperty("cityvision.home", "."));
-    Path dataDir = data != null ? data : home.resolve("../shared/datasets").resolve(task).normalize();
-    Path backboneDir = backbone != null ? backbone : home.resolve("../shared/pretrained/mobilenet_edgetpu_0.75_224").normalize();
-    Path outDir = out != null ? out : home.resolve("models").resolve(task);
+    Path dataDir = data != null ? data : Home.shared().resolve("datasets").resolve(task);
+    Path backboneDir = backbone != null ? backbone : Home.shared().resolve("pretrained/mobilenet_edgetpu_0.75_224");
+    Path outDir = out != null ? out : Home.shippedModel(task);
     TrainingConfig c = TrainingConfig.defaults(task, dataDir, backboneDir, outDir).withExtras(extras).withVersion(version);
     if (views != null) {
       c = c.withViews(views);
