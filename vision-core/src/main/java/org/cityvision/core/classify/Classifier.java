@@ -344,10 +344,10 @@ public final class Classifier implements AutoCloseable {
     }
     float[][] alone = new float[options.maxBatch()][];
     for (int n = 1; n <= options.maxBatch(); n++) {
+      float[] image = java.util.Arrays.copyOfRange(batch, (n - 1) * size, n * size);
+      alone[n - 1] = predictor.predict(new TensorBatch(image, 1, input.height(), input.width()));
       float[] last = null;
       for (int run = 0; run < 2; run++) {
-        float[] image = java.util.Arrays.copyOfRange(batch, (n - 1) * size, n * size);
-        alone[n - 1] = predictor.predict(new TensorBatch(image, 1, input.height(), input.width()));
         last = predictor.predict(new TensorBatch(batch, n, input.height(), input.width()));
       }
       for (int i = 0; i < n; i++) {
