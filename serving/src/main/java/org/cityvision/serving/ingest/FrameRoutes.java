@@ -15,6 +15,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import org.cityvision.core.classify.Classification;
+import org.cityvision.core.classify.ClassificationJson;
+import org.cityvision.core.classify.FlagPolicy;
+import org.cityvision.core.classify.Timings;
 import org.cityvision.core.classify.LabelScore;
 import org.cityvision.core.image.ImageFormat;
 import org.cityvision.core.storage.FlagRecord;
@@ -42,7 +45,7 @@ import org.cityvision.serving.review.ReviewEvents;
  *
  * <p>A frame is validated (camera id, capture time, body type and magic bytes), classified with the
  * urban model off the event loop, then stored with its thumbnail and result, and flagged when an
- * issue class passes its threshold ({@link FlagPolicy}). With an {@code Idempotency-Key}, retries
+ * issue class passes its threshold ({@link FlagPolicy}, the rule batch jobs flag by too). With an {@code Idempotency-Key}, retries
  * on any node get the first answer ({@link IdempotencyLedger}).
  */
 public final class FrameRoutes {
@@ -133,11 +136,11 @@ public final class FrameRoutes {
     FrameRecord frame = store.putFrame(new FrameUpload(cameraId, capturedAt, contentType, bytes, result.thumbnail()));
     JsonObject classification = Answers.classification(c);
     Instant now = clock.instant();
-    JsonNode payload = JSON.readTree(classification.copy()
-        .put("probabilities", new io.vertx.core.json.JsonArray(List.copyOf(c.probabilities())))
-        .put("timings", Answers.timings(result, 0)).encode());
+    // The one stored result format, the same as batch jobs and the Spark job write.
+    JsonNode payload = ClassificationJson.toJson(c.withTimings(new Timings(result.decodeNanos(), 0,
+        result.queueNanos(), result.inferenceNanos())));
     store.putResult(new ResultRecord(frame.frameId(), c.model(), c.version(), now, payload));
-    Optional<LabelScore> flag = FlagPolicy.decide(result.model().spec(), c);
+    Optional<LabelScore> flag = new FlagPolicy(result.model().spec().thresholds()).decide(c);
     JsonObject answer = new JsonObject()
         .put("frameId", frame.frameId())
         .put("cameraId", frame.cameraId())

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 import org.cityvision.core.classify.Classification;
+import org.cityvision.core.classify.FlagPolicy;
 import org.cityvision.core.classify.LabelScore;
 import org.cityvision.core.image.InputSpec;
 import org.cityvision.core.model.BackboneSpec;
@@ -27,22 +28,22 @@ class FlagPolicyTest {
 
   @Test
   void issueClassAtItsThresholdFlagsEvenWhenNotTop() {
-    var flag = FlagPolicy.decide(SPEC, scores(0.0, 0.45, 0.0, 0.0, 0.55));
+    var flag = new FlagPolicy(SPEC.thresholds()).decide(scores(0.0, 0.45, 0.0, 0.0, 0.55));
     assertEquals("graffiti", flag.orElseThrow().label());
   }
 
   @Test
   void normalNeverFlags() {
-    assertTrue(FlagPolicy.decide(SPEC, scores(0.05, 0.05, 0.05, 0.05, 0.8)).isEmpty());
+    assertTrue(new FlagPolicy(SPEC.thresholds()).decide(scores(0.05, 0.05, 0.05, 0.05, 0.8)).isEmpty());
   }
 
   @Test
   void issueBelowItsThresholdDoesNotFlag() {
-    assertTrue(FlagPolicy.decide(SPEC, scores(0.1, 0.3, 0.1, 0.5, 0.0)).isEmpty());
+    assertTrue(new FlagPolicy(SPEC.thresholds()).decide(scores(0.1, 0.3, 0.1, 0.5, 0.0)).isEmpty());
   }
 
   @Test
   void mostProbablePassingIssueIsChosen() {
-    assertEquals("flooding", FlagPolicy.decide(SPEC, scores(0.0, 0.0, 0.0, 0.7, 0.3)).orElseThrow().label());
+    assertEquals("flooding", new FlagPolicy(SPEC.thresholds()).decide(scores(0.0, 0.0, 0.0, 0.7, 0.3)).orElseThrow().label());
   }
 }

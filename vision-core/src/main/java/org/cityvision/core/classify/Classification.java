@@ -36,7 +36,8 @@ public record Classification(String label, double score, List<LabelScore> top, L
     timings = timings == null ? Timings.NONE : timings;
   }
 
-  Classification withTimings(Timings newTimings) {
+  /** The same classification with the timings its caller measured (for example decoding done elsewhere). */
+  public Classification withTimings(Timings newTimings) {
     return new Classification(label, score, top, probabilities, labels, model, version, batchSize, newTimings);
   }
 
