@@ -30,6 +30,24 @@ public record AugmentSpec(double minArea, double aspectJitter, double flipProbab
     return new AugmentSpec(0.45, 1.3, 0.5, 12, 0.12, 0.2, 0.25, 6, 0.5, 55);
   }
 
+  /**
+   * Milder crops, colours and degradation: for end-to-end fine-tuning, where each image is seen once
+   * per epoch in a fresh view and {@link #standard()} keeps the training loss well above validation's.
+   */
+  public static AugmentSpec light() {
+    return new AugmentSpec(0.65, 1.15, 0.5, 8, 0.08, 0.12, 0.15, 4, 0.25, 65);
+  }
+
+  /** A named preset: {@code standard}, {@code light} or {@code none}. */
+  public static AugmentSpec named(String name) {
+    return switch (name) {
+      case "standard" -> standard();
+      case "light" -> light();
+      case "none" -> NONE;
+      default -> throw new IllegalArgumentException("augmentation must be standard, light or none, got '" + name + "'");
+    };
+  }
+
   public AugmentSpec {
     if (!(minArea > 0 && minArea <= 1)) {
       throw new IllegalArgumentException("minArea must be in (0, 1], got " + minArea);

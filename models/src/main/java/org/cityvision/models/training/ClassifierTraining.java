@@ -97,13 +97,14 @@ public final class ClassifierTraining {
         + " (%d duplicate groups kept together)", config.task(), data.samples().size(), data.classCounts(),
         data.sourceCounts(), train.size(), val.size(), test.size(), split.groups()));
 
-    int side = config.inputSize();
-    InputSpec input = InputSpec.mobileNet(side);
+    int width = config.inputWidth();
+    int height = config.inputHeight();
+    InputSpec input = InputSpec.mobileNet(width, height);
     double[] classWeight = classWeights(train, labels);
     ObjectNode record = trainingRecord(config, data, split, train, val, test, classWeight, labels);
     ModelSpec spec = new ModelSpec(config.task(), config.version(), config.task(), labels, input,
         new BackboneSpec(config.backbone().toAbsolutePath().normalize().getFileName().toString(), 1280,
-            EDGETPU_GFLOPS_224 * side * side / (224.0 * 224.0)),
+            EDGETPU_GFLOPS_224 * width * height / (224.0 * 224.0)),
         "model", Thresholds.NONE, record, null);
 
     List<EpochRecord> history = new ArrayList<>();
@@ -112,7 +113,8 @@ public final class ClassifierTraining {
       FineTuning tuning = new FineTuning(model, labels.size());
       ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
       Preprocessor preprocessor = new Preprocessor(input);
-      Augmenter augmenter = new Augmenter(config.augment(), side, side);
+      Augmenter augmenter = new Augmenter(config.augment(), width, height);
+      Augmenter fineTuneAugmenter = new Augmenter(config.fineTuneAugment(), width, height);
 
       // Phase 1: cached features of several views, a head trained on them.
       long t1 = System.nanoTime();
@@ -157,9 +159,9 @@ public final class ClassifierTraining {
             double lossSum = 0;
             int steps = 0;
             try (ViewLoader loader = new ViewLoader(jobs(order, labels, false, 1), config.batchSize(), decoder,
-                preprocessor, augmenter, config.seed() + 1000L * epoch)) {
+                preprocessor, fineTuneAugmenter, config.seed() + 1000L * epoch)) {
               for (ViewLoader.Batch b; (b = loader.next()) != null; ) {
-                lossSum += tuning.step(b.data(), b.labels(), b.size(), side, classWeight, config.labelSmoothing(),
+                lossSum += tuning.step(b.data(), b.labels(), b.size(), width, height, classWeight, config.labelSmoothing(),
                     trainable, optimizer);
                 steps++;
                 progress.advance(steps, String.format(Locale.ROOT, "loss %.3f", lossSum / steps));
@@ -272,7 +274,7 @@ public final class ClassifierTraining {
     int done = 0;
     try (ViewLoader loader = new ViewLoader(jobs, FEATURE_BATCH, decoder, preprocessor, augmenter, config.seed())) {
       for (ViewLoader.Batch b; (b = loader.next()) != null; ) {
-        float[] f = tuning.features(b.data(), b.size(), config.inputSize());
+        float[] f = tuning.features(b.data(), b.size(), config.inputWidth(), config.inputHeight());
         System.arraycopy(f, 0, x, done * 1280, b.size() * 1280);
         System.arraycopy(b.labels(), 0, y, done, b.size());
         done += b.size();
@@ -348,7 +350,7 @@ public final class ClassifierTraining {
       s.put("cappedAt", c.maxTrainImages());
     }
     r.put("backbone", c.backbone().toAbsolutePath().normalize().getFileName().toString());
-    r.put("inputSize", c.inputSize());
+    r.put("input", c.inputWidth() + "x" + c.inputHeight());
     r.put("seed", c.seed());
     ObjectNode cw = r.putObject("classWeights");
     for (int k = 0; k < labels.size(); k++) {
@@ -369,6 +371,7 @@ public final class ClassifierTraining {
     p2.put("patience", c.patience());
     p2.put("labelSmoothing", c.labelSmoothing());
     r.set("augmentation", mapper.valueToTree(c.augment()));
+    r.set("fineTuneAugmentation", mapper.valueToTree(c.fineTuneAugment()));
     r.put("threads", c.threads());
     return r;
   }

@@ -74,13 +74,13 @@ final class FineTuning {
   }
 
   /** Backbone features of {@code n} CHW tensors in {@code data}, {@code n × featureSize} floats. */
-  float[] features(float[] data, int n, int side) {
+  float[] features(float[] data, int n, int width, int height) {
     if (n > maxForwardBatch()) {
       throw new IllegalArgumentException("at most " + maxForwardBatch() + " images per forward pass, got " + n);
     }
     JniUtils.setGradMode(false);
     try (NDManager m = model.getNDManager().newSubManager()) {
-      NDArray x = m.create(FloatBuffer.wrap(data, 0, n * 3 * side * side), new Shape(n, 3, side, side));
+      NDArray x = m.create(FloatBuffer.wrap(data, 0, n * 3 * width * height), new Shape(n, 3, height, width));
       NDList out = backbone.forward(new ParameterStore(m, false), new NDList(x), false);
       return out.singletonOrThrow().toFloatArray();
     }
@@ -132,13 +132,13 @@ final class FineTuning {
    * cross-entropy, normalised by the batch's total weight. The batch runs through the network in
    * micro-batches of at most {@link #maxForwardBatch()} whose gradients add up before the update.
    */
-  double step(float[] data, int[] labels, int n, int side, double[] classWeight, double smoothing,
+  double step(float[] data, int[] labels, int n, int width, int height, double[] classWeight, double smoothing,
       List<Parameter> trainable, Optimizer optimizer) {
     double weightSum = 0;
     for (int i = 0; i < n; i++) {
       weightSum += classWeight[labels[i]];
     }
-    int plane = 3 * side * side;
+    int plane = 3 * width * height;
     double loss = 0;
     try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
       int micro = maxForwardBatch();
@@ -153,7 +153,7 @@ final class FineTuning {
           }
         }
         try (NDManager m = model.getNDManager().newSubManager()) {
-          NDArray x = m.create(FloatBuffer.wrap(data, from * plane, size * plane), new Shape(size, 3, side, side));
+          NDArray x = m.create(FloatBuffer.wrap(data, from * plane, size * plane), new Shape(size, 3, height, width));
           NDArray t = m.create(target, new Shape(size, classes));
           NDArray logits = model.getBlock().forward(new ParameterStore(m, false), new NDList(x), true).singletonOrThrow();
           NDArray value = logits.logSoftmax(1).mul(t).sum().neg().div((float) weightSum);

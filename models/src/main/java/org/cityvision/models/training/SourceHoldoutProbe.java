@@ -58,7 +58,7 @@ public final class SourceHoldoutProbe {
       try (ViewLoader loader = new ViewLoader(jobs, BATCH, new ImageDecoder(ImageLimits.DEFAULT),
           new Preprocessor(InputSpec.mobileNet(224)), new Augmenter(AugmentSpec.NONE, 224, 224), seed)) {
         for (ViewLoader.Batch b; (b = loader.next()) != null; ) {
-          float[] f = tuning.features(b.data(), b.size(), 224);
+          float[] f = tuning.features(b.data(), b.size(), 224, 224);
           System.arraycopy(f, 0, x, done * 1280, b.size() * 1280);
           System.arraycopy(b.labels(), 0, y, done, b.size());
           done += b.size();

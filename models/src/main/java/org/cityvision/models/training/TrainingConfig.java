@@ -16,7 +16,9 @@ import org.cityvision.datasets.split.SplitSpec;
  * @param backbone a pretrained backbone folder (holding {@code model_features_ts.pt})
  * @param out the package folder to write
  * @param split fractions and seed of the split
- * @param inputSize square input side (a multiple of 32)
+ * @param inputWidth model input width (a multiple of 32); TrashNet's 4:3 photos keep their shape at
+ *     256x192, which costs what 224x224 does
+ * @param inputHeight model input height (a multiple of 32)
  * @param seed seed of augmentation, shuffling and initialisation
  * @param views augmented views per training image whose features train the head (phase 1)
  * @param headEpochs most epochs of head training on cached features
@@ -31,23 +33,26 @@ import org.cityvision.datasets.split.SplitSpec;
  * @param patience phase 2 epochs without a better validation score before stopping
  * @param labelSmoothing phase 2 label smoothing
  * @param maxTrainImages cap on training images (0 = all), for quick runs and tests
- * @param augment augmentation of training views
+ * @param augment augmentation of phase 1's cached views
+ * @param fineTuneAugment augmentation of phase 2's views (drawn fresh each epoch; the network sees each
+ *     image once per epoch, so it can be lighter than phase 1's)
  * @param threads libtorch intra-op threads: 1 by default; more only with {@code ONEDNN_MAX_CPU_ISA}
  *     set (oneDNN's AVX-512 kernels compute wrong features with several threads, see
  *     {@code FineTuning.MAX_FORWARD_BATCH})
  * @param commandLine the command that started the run, for the model card
  */
 public record TrainingConfig(String task, String version, Path data, List<Path> extras, Path backbone, Path out,
-    SplitSpec split, int inputSize, long seed, int views, int headEpochs, double headLearningRate, double headL2,
+    SplitSpec split, int inputWidth, int inputHeight, long seed, int views, int headEpochs, double headLearningRate, double headL2,
     int fineTuneEpochs, double fineTuneLearningRate, double frozenFraction, int batchSize, int patience,
-    double labelSmoothing, int maxTrainImages, AugmentSpec augment, int threads, String commandLine) {
+    double labelSmoothing, int maxTrainImages, AugmentSpec augment, AugmentSpec fineTuneAugment, int threads,
+    String commandLine) {
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
 
   /** The defaults used for the shipped models. */
   public static TrainingConfig defaults(String task, Path data, Path backbone, Path out) {
-    return new TrainingConfig(task, "1.0.0", data, List.of(), backbone, out, SplitSpec.DEFAULT, 224, 7, 8, 60, 1e-3,
-        1e-4, 6, 5e-5, 0.25, 16, 3, 0.1, 0, AugmentSpec.standard(), 1, "");
+    return new TrainingConfig(task, "1.0.0", data, List.of(), backbone, out, SplitSpec.DEFAULT, 224, 224, 7, 8, 60,
+        1e-3, 1e-4, 6, 5e-5, 0.25, 16, 3, 0.1, 0, AugmentSpec.standard(), AugmentSpec.standard(), 1, "");
   }
 
   public TrainingConfig {
@@ -57,12 +62,15 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
     if (version == null || version.isBlank()) {
       throw new IllegalArgumentException("version is required");
     }
-    if (data == null || backbone == null || out == null || split == null || augment == null) {
-      throw new IllegalArgumentException("data, backbone, out, split and augment are required");
+    if (data == null || backbone == null || out == null || split == null || augment == null
+        || fineTuneAugment == null) {
+      throw new IllegalArgumentException("data, backbone, out, split and both augmentations are required");
     }
     extras = extras == null ? List.of() : List.copyOf(extras);
-    if (inputSize < 64 || inputSize > 512 || inputSize % 32 != 0) {
-      throw new IllegalArgumentException("inputSize must be a multiple of 32 in 64..512, got " + inputSize);
+    if (inputWidth < 64 || inputWidth > 512 || inputWidth % 32 != 0 || inputHeight < 64 || inputHeight > 512
+        || inputHeight % 32 != 0) {
+      throw new IllegalArgumentException("input sides must be multiples of 32 in 64..512, got " + inputWidth + "x"
+          + inputHeight);
     }
     if (views < 0 || views > 64) {
       throw new IllegalArgumentException("views must be 0..64, got " + views);
@@ -84,69 +92,157 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
     commandLine = commandLine == null ? "" : commandLine;
   }
 
-  public TrainingConfig withEpochs(int newHeadEpochs, int newFineTuneEpochs) {
-    return new TrainingConfig(task, version, data, extras, backbone, out, split, inputSize, seed, views, newHeadEpochs,
-        headLearningRate, headL2, newFineTuneEpochs, fineTuneLearningRate, frozenFraction, batchSize, patience,
-        labelSmoothing, maxTrainImages, augment, threads, commandLine);
+  /** A builder holding this configuration's values, to change some of them. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  public TrainingConfig withViews(int newViews) {
-    return new TrainingConfig(task, version, data, extras, backbone, out, split, inputSize, seed, newViews, headEpochs,
-        headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, frozenFraction, batchSize, patience,
-        labelSmoothing, maxTrainImages, augment, threads, commandLine);
-  }
+  /** Changes some values of a configuration; {@link #build()} validates the result. */
+  public static final class Builder {
+    private String task;
+    private String version;
+    private Path data;
+    private List<Path> extras;
+    private Path backbone;
+    private Path out;
+    private SplitSpec split;
+    private int inputWidth;
+    private int inputHeight;
+    private long seed;
+    private int views;
+    private int headEpochs;
+    private double headLearningRate;
+    private double headL2;
+    private int fineTuneEpochs;
+    private double fineTuneLearningRate;
+    private double frozenFraction;
+    private int batchSize;
+    private int patience;
+    private double labelSmoothing;
+    private int maxTrainImages;
+    private AugmentSpec augment;
+    private AugmentSpec fineTuneAugment;
+    private int threads;
+    private String commandLine;
 
-  public TrainingConfig withMaxTrainImages(int n) {
-    return new TrainingConfig(task, version, data, extras, backbone, out, split, inputSize, seed, views, headEpochs,
-        headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, frozenFraction, batchSize, patience,
-        labelSmoothing, n, augment, threads, commandLine);
-  }
+    private Builder(TrainingConfig c) {
+      task = c.task;
+      version = c.version;
+      data = c.data;
+      extras = c.extras;
+      backbone = c.backbone;
+      out = c.out;
+      split = c.split;
+      inputWidth = c.inputWidth;
+      inputHeight = c.inputHeight;
+      seed = c.seed;
+      views = c.views;
+      headEpochs = c.headEpochs;
+      headLearningRate = c.headLearningRate;
+      headL2 = c.headL2;
+      fineTuneEpochs = c.fineTuneEpochs;
+      fineTuneLearningRate = c.fineTuneLearningRate;
+      frozenFraction = c.frozenFraction;
+      batchSize = c.batchSize;
+      patience = c.patience;
+      labelSmoothing = c.labelSmoothing;
+      maxTrainImages = c.maxTrainImages;
+      augment = c.augment;
+      fineTuneAugment = c.fineTuneAugment;
+      threads = c.threads;
+      commandLine = c.commandLine;
+    }
 
-  public TrainingConfig withExtras(List<Path> newExtras) {
-    return new TrainingConfig(task, version, data, newExtras, backbone, out, split, inputSize, seed, views, headEpochs,
-        headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, frozenFraction, batchSize, patience,
-        labelSmoothing, maxTrainImages, augment, threads, commandLine);
-  }
+    public Builder version(String v) {
+      version = v;
+      return this;
+    }
 
-  public TrainingConfig withFineTune(int epochs, double learningRate, double newFrozenFraction) {
-    return new TrainingConfig(task, version, data, extras, backbone, out, split, inputSize, seed, views, headEpochs,
-        headLearningRate, headL2, epochs, learningRate, newFrozenFraction, batchSize, patience, labelSmoothing,
-        maxTrainImages, augment, threads, commandLine);
-  }
+    public Builder extras(List<Path> v) {
+      extras = v;
+      return this;
+    }
 
-  public TrainingConfig withSeed(long newSeed) {
-    return new TrainingConfig(task, version, data, extras, backbone, out, split, inputSize, newSeed, views, headEpochs,
-        headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, frozenFraction, batchSize, patience,
-        labelSmoothing, maxTrainImages, augment, threads, commandLine);
-  }
+    public Builder split(SplitSpec v) {
+      split = v;
+      return this;
+    }
 
-  public TrainingConfig withSplit(SplitSpec newSplit) {
-    return new TrainingConfig(task, version, data, extras, backbone, out, newSplit, inputSize, seed, views, headEpochs,
-        headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, frozenFraction, batchSize, patience,
-        labelSmoothing, maxTrainImages, augment, threads, commandLine);
-  }
+    public Builder input(int width, int height) {
+      inputWidth = width;
+      inputHeight = height;
+      return this;
+    }
 
-  public TrainingConfig withThreads(int newThreads) {
-    return new TrainingConfig(task, version, data, extras, backbone, out, split, inputSize, seed, views, headEpochs,
-        headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, frozenFraction, batchSize, patience,
-        labelSmoothing, maxTrainImages, augment, newThreads, commandLine);
-  }
+    public Builder seed(long v) {
+      seed = v;
+      return this;
+    }
 
-  public TrainingConfig withInputSize(int newInputSize) {
-    return new TrainingConfig(task, version, data, extras, backbone, out, split, newInputSize, seed, views, headEpochs,
-        headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, frozenFraction, batchSize, patience,
-        labelSmoothing, maxTrainImages, augment, threads, commandLine);
-  }
+    public Builder views(int v) {
+      views = v;
+      return this;
+    }
 
-  public TrainingConfig withCommandLine(String newCommandLine) {
-    return new TrainingConfig(task, version, data, extras, backbone, out, split, inputSize, seed, views, headEpochs,
-        headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, frozenFraction, batchSize, patience,
-        labelSmoothing, maxTrainImages, augment, threads, newCommandLine);
-  }
+    public Builder headEpochs(int v) {
+      headEpochs = v;
+      return this;
+    }
 
-  public TrainingConfig withVersion(String newVersion) {
-    return new TrainingConfig(task, newVersion, data, extras, backbone, out, split, inputSize, seed, views, headEpochs,
-        headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, frozenFraction, batchSize, patience,
-        labelSmoothing, maxTrainImages, augment, threads, commandLine);
+    public Builder fineTuneEpochs(int v) {
+      fineTuneEpochs = v;
+      return this;
+    }
+
+    public Builder fineTuneLearningRate(double v) {
+      fineTuneLearningRate = v;
+      return this;
+    }
+
+    public Builder frozenFraction(double v) {
+      frozenFraction = v;
+      return this;
+    }
+
+    public Builder patience(int v) {
+      patience = v;
+      return this;
+    }
+
+    public Builder labelSmoothing(double v) {
+      labelSmoothing = v;
+      return this;
+    }
+
+    public Builder maxTrainImages(int v) {
+      maxTrainImages = v;
+      return this;
+    }
+
+    public Builder augment(AugmentSpec v) {
+      augment = v;
+      return this;
+    }
+
+    public Builder fineTuneAugment(AugmentSpec v) {
+      fineTuneAugment = v;
+      return this;
+    }
+
+    public Builder threads(int v) {
+      threads = v;
+      return this;
+    }
+
+    public Builder commandLine(String v) {
+      commandLine = v;
+      return this;
+    }
+
+    public TrainingConfig build() {
+      return new TrainingConfig(task, version, data, extras, backbone, out, split, inputWidth, inputHeight, seed, views,
+          headEpochs, headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, frozenFraction, batchSize,
+          patience, labelSmoothing, maxTrainImages, augment, fineTuneAugment, threads, commandLine);
+    }
   }
 }

@@ -36,8 +36,8 @@ class BackboneNumericsTest {
     try (Model model = ModelPackage.fromPretrained(SharedData.edgeTpu(), "numerics", 2)) {
       FineTuning tuning = new FineTuning(model, 2);
 
-      float[] alone = tuning.features(tensor, 1, 224);
-      float[] inBatch = tuning.features(batch, n, 224);
+      float[] alone = tuning.features(tensor, 1, 224, 224);
+      float[] inBatch = tuning.features(batch, n, 224, 224);
 
       for (int i = 0; i < n; i++) {
         for (int d = 0; d < alone.length; d++) {
@@ -69,9 +69,9 @@ class BackboneNumericsTest {
       float[] inBatch;
       try {
         TorchRuntime.start(1);
-        alone = tuning.features(tensor, 1, 224);
+        alone = tuning.features(tensor, 1, 224, 224);
         TorchRuntime.start(2);
-        inBatch = tuning.features(batch, n, 224);
+        inBatch = tuning.features(batch, n, 224, 224);
       } finally {
         TorchRuntime.start(1);
       }

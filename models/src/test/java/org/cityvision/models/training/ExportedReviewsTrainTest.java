@@ -61,7 +61,8 @@ class ExportedReviewsTrainTest {
     assertEquals(6, report.reviewedFrames());
 
     TrainingConfig config = TrainingConfig.defaults("urban", base, backbone, dir.resolve("pkg"))
-        .withExtras(List.of(export)).withViews(1).withEpochs(20, 1).withCommandLine("test --extra export");
+        .toBuilder().extras(List.of(export)).views(1).headEpochs(20).fineTuneEpochs(1).commandLine("test --extra export")
+        .build();
     TrainingResult result = ClassifierTraining.run(config, TrainingProgress.NONE);
 
     ModelSpec spec = result.pkg().spec();

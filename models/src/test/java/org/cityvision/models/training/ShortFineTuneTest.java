@@ -30,7 +30,7 @@ class ShortFineTuneTest {
     Path data = SharedData.dataset("waste");
     Path backbone = SharedData.edgeTpu();
     TrainingConfig config = TrainingConfig.defaults("waste", data, backbone, dir.resolve("pkg"))
-        .withMaxTrainImages(96).withViews(1).withEpochs(40, 1).withCommandLine("test");
+        .toBuilder().maxTrainImages(96).views(1).headEpochs(40).fineTuneEpochs(1).commandLine("test").build();
 
     TrainingResult result = ClassifierTraining.run(config, TrainingProgress.NONE);
 

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.cityvision.datasets.augment.AugmentSpec;
 import org.cityvision.datasets.split.SplitSpec;
 import org.cityvision.models.training.ClassifierTraining;
 import org.cityvision.models.training.ProgressBar;
@@ -58,8 +59,15 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--split-seed", description = "split seed (default: 42)")
   Long splitSeed;
 
-  @Option(names = "--input-size", description = "square input side, a multiple of 32 (default: 224)")
-  Integer inputSize;
+  @Option(names = "--input-size", description = "input size, W or WxH, multiples of 32 (default: 224); TrashNet's 4:3"
+      + " photos keep their shape at 256x192, which costs what 224 does")
+  String inputSize;
+
+  @Option(names = "--patience", description = "phase 2 epochs without a better validation score before stopping (default: 3)")
+  Integer patience;
+
+  @Option(names = "--fine-tune-augment", description = "phase 2 augmentation: standard, light or none (default: standard)")
+  String fineTuneAugment;
 
   @Option(names = "--threads", description = "torch intra-op threads for training; above 1 needs ONEDNN_MAX_CPU_ISA"
       + " (set by the launcher) (default: 1)")
@@ -73,37 +81,61 @@ public final class TrainCommand implements Callable<Integer> {
     Path dataDir = data != null ? data : Home.shared().resolve("datasets").resolve(task);
     Path backboneDir = backbone != null ? backbone : Home.shared().resolve("pretrained/mobilenet_edgetpu_0.75_224");
     Path outDir = out != null ? out : Home.shippedModel(task);
-    TrainingConfig c = TrainingConfig.defaults(task, dataDir, backboneDir, outDir).withExtras(extras).withVersion(version);
+    TrainingConfig.Builder b = TrainingConfig.defaults(task, dataDir, backboneDir, outDir).toBuilder()
+        .extras(extras).version(version);
     if (views != null) {
-      c = c.withViews(views);
+      b.views(views);
     }
-    if (headEpochs != null || epochs != null) {
-      c = c.withEpochs(headEpochs != null ? headEpochs : c.headEpochs(), epochs != null ? epochs : c.fineTuneEpochs());
+    if (headEpochs != null) {
+      b.headEpochs(headEpochs);
     }
-    if (learningRate != null || frozen != null) {
-      c = c.withFineTune(c.fineTuneEpochs(), learningRate != null ? learningRate : c.fineTuneLearningRate(),
-          frozen != null ? frozen : c.frozenFraction());
+    if (epochs != null) {
+      b.fineTuneEpochs(epochs);
+    }
+    if (learningRate != null) {
+      b.fineTuneLearningRate(learningRate);
+    }
+    if (frozen != null) {
+      b.frozenFraction(frozen);
     }
     if (seed != null) {
-      c = c.withSeed(seed);
+      b.seed(seed);
     }
     if (splitSeed != null) {
-      c = c.withSplit(new SplitSpec(c.split().val(), c.split().test(), splitSeed));
+      SplitSpec split = SplitSpec.DEFAULT;
+      b.split(new SplitSpec(split.val(), split.test(), splitSeed));
     }
     if (maxImages != null) {
-      c = c.withMaxTrainImages(maxImages);
+      b.maxTrainImages(maxImages);
     }
     if (inputSize != null) {
-      c = c.withInputSize(inputSize);
+      int[] wh = parseSize(inputSize);
+      b.input(wh[0], wh[1]);
+    }
+    if (patience != null) {
+      b.patience(patience);
+    }
+    if (fineTuneAugment != null) {
+      b.fineTuneAugment(AugmentSpec.named(fineTuneAugment));
     }
     if (threads != null) {
-      c = c.withThreads(threads);
+      b.threads(threads);
     }
-    c = c.withCommandLine(commandLine());
+    TrainingConfig c = b.commandLine(commandLine()).build();
     TrainingResult result = ClassifierTraining.run(c, new ProgressBar(System.err));
     System.out.printf(java.util.Locale.ROOT, "%s: test accuracy %.4f, macro-F1 %.4f (%.0f s); package %s%n", task,
         result.test().overall().accuracy(), result.test().overall().macroF1(), result.seconds(), result.pkg().dir());
     return 0;
+  }
+
+  /** {@code 224} or {@code 256x192}. */
+  static int[] parseSize(String size) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{2,4})(?:x(\\d{2,4}))?").matcher(size.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException("--input-size must be W or WxH, got '" + size + "'");
+    }
+    int w = Integer.parseInt(m.group(1));
+    return new int[] {w, m.group(2) == null ? w : Integer.parseInt(m.group(2))};
   }
 
   private String commandLine() {
@@ -128,6 +160,8 @@ public final class TrainCommand implements Callable<Integer> {
     append(sb, "--split-seed", splitSeed);
     append(sb, "--max-images", maxImages);
     append(sb, "--input-size", inputSize);
+    append(sb, "--patience", patience);
+    append(sb, "--fine-tune-augment", fineTuneAugment);
     append(sb, "--threads", threads);
     return sb.toString();
   }

@@ -12,7 +12,12 @@ public record InputSpec(int width, int height, ResizePolicy resize, ChannelOrder
 
   /** The backbones in ../shared/pretrained: 224x224 RGB scaled to [-1, 1]. */
   public static InputSpec mobileNet(int size) {
-    return new InputSpec(size, size, ResizePolicy.SQUASH, ChannelOrder.RGB,
+    return mobileNet(size, size);
+  }
+
+  /** The backbones in ../shared/pretrained at {@code width × height} (multiples of 32), RGB scaled to [-1, 1]. */
+  public static InputSpec mobileNet(int width, int height) {
+    return new InputSpec(width, height, ResizePolicy.SQUASH, ChannelOrder.RGB,
         List.of(127.5, 127.5, 127.5), List.of(127.5, 127.5, 127.5));
   }
 
