@@ -147,7 +147,8 @@ public final class ClassifierTraining {
         if (config.fineTuneEpochs() > 0) {
           List<Parameter> trainable = tuning.trainable(config.frozenFraction());
           int stepsPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
-          Optimizer optimizer = FineTuning.adam(config.fineTuneLearningRate(), stepsPerEpoch * config.fineTuneEpochs());
+          Optimizer optimizer = FineTuning.adam(config.fineTuneLearningRate(), stepsPerEpoch * config.fineTuneEpochs(),
+              (int) Math.round(stepsPerEpoch * config.warmupEpochs()));
           progress.note(String.format(Locale.ROOT, "phase 2: %d of %d backbone tensors trainable, %d steps per epoch",
               trainable.size() - 2, tuning.backboneTensors(), stepsPerEpoch));
           int sinceBest = 0;
@@ -363,9 +364,10 @@ public final class ClassifierTraining {
     p1.put("learningRate", c.headLearningRate());
     p1.put("l2", c.headL2());
     ObjectNode p2 = r.putObject("phase2");
-    p2.put("what", "end-to-end fine-tuning (Adam, cosine decay to 5%, class-weighted, label smoothing)");
+    p2.put("what", "end-to-end fine-tuning (Adam, linear warm-up from 10%, cosine decay to 5%, class-weighted, label smoothing)");
     p2.put("maxEpochs", c.fineTuneEpochs());
     p2.put("learningRate", c.fineTuneLearningRate());
+    p2.put("warmupEpochs", c.warmupEpochs());
     p2.put("frozenFraction", c.frozenFraction());
     p2.put("batchSize", c.batchSize());
     p2.put("patience", c.patience());

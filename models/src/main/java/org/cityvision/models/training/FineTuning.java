@@ -120,11 +120,27 @@ final class FineTuning {
     return backbone.getParameters().size();
   }
 
-  static Optimizer adam(double learningRate, int totalSteps) {
-    return Optimizer.adam()
-        .optLearningRateTracker(Tracker.cosine().setBaseValue((float) learningRate)
-            .optFinalValue((float) learningRate * 0.05f).setMaxUpdates(Math.max(1, totalSteps)).build())
-        .build();
+  /**
+   * Adam with the learning rate rising linearly from 10% over {@code warmupSteps}, then a cosine decay
+   * to 5% at {@code totalSteps}. The warm-up keeps the first full-size updates from undoing the head
+   * that phase 1 trained (all backbone layers start moving at once).
+   */
+  static Optimizer adam(double learningRate, int totalSteps, int warmupSteps) {
+    return Optimizer.adam().optLearningRateTracker(schedule(learningRate, totalSteps, warmupSteps)).build();
+  }
+
+  /** The learning rate of {@link #adam} after a number of updates. */
+  static Tracker schedule(double learningRate, int totalSteps, int warmupSteps) {
+    float base = (float) learningRate;
+    int warm = Math.max(0, Math.min(warmupSteps, totalSteps - 1));
+    Tracker cosine = Tracker.cosine().setBaseValue(base).optFinalValue(base * 0.05f)
+        .setMaxUpdates(Math.max(1, totalSteps - warm)).build();
+    return warm == 0 ? cosine : new Tracker() {
+      @Override
+      public float getNewValue(int numUpdate) {
+        return numUpdate < warm ? base * (0.1f + 0.9f * numUpdate / warm) : cosine.getNewValue(numUpdate - warm);
+      }
+    };
   }
 
   /**

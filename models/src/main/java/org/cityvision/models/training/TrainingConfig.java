@@ -26,6 +26,8 @@ import org.cityvision.datasets.split.SplitSpec;
  * @param headL2 L2 penalty on the head's weights
  * @param fineTuneEpochs most epochs of end-to-end fine-tuning (phase 2); 0 skips it
  * @param fineTuneLearningRate Adam learning rate of phase 2 (cosine decay to 5%)
+ * @param warmupEpochs phase 2 epochs (fractions allowed) over which the learning rate rises from 10%
+ *     to {@code fineTuneLearningRate} before the cosine decay; 0 starts at the full rate
  * @param frozenFraction leading fraction of the backbone's parameter tensors kept frozen in phase 2;
  *     the early, high-resolution layers are the costliest to back-propagate through and the most
  *     generic
@@ -43,7 +45,7 @@ import org.cityvision.datasets.split.SplitSpec;
  */
 public record TrainingConfig(String task, String version, Path data, List<Path> extras, Path backbone, Path out,
     SplitSpec split, int inputWidth, int inputHeight, long seed, int views, int headEpochs, double headLearningRate, double headL2,
-    int fineTuneEpochs, double fineTuneLearningRate, double frozenFraction, int batchSize, int patience,
+    int fineTuneEpochs, double fineTuneLearningRate, double warmupEpochs, double frozenFraction, int batchSize, int patience,
     double labelSmoothing, int maxTrainImages, AugmentSpec augment, AugmentSpec fineTuneAugment, int threads,
     String commandLine) {
 
@@ -52,7 +54,7 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
   /** The defaults used for the shipped models. */
   public static TrainingConfig defaults(String task, Path data, Path backbone, Path out) {
     return new TrainingConfig(task, "1.0.0", data, List.of(), backbone, out, SplitSpec.DEFAULT, 224, 224, 7, 8, 60,
-        1e-3, 1e-4, 6, 5e-5, 0.25, 16, 3, 0.1, 0, AugmentSpec.standard(), AugmentSpec.standard(), 1, "");
+        1e-3, 1e-4, 6, 5e-5, 0, 0.25, 16, 3, 0.1, 0, AugmentSpec.standard(), AugmentSpec.standard(), 1, "");
   }
 
   public TrainingConfig {
@@ -81,6 +83,9 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
     }
     if (!(headLearningRate > 0) || !(fineTuneLearningRate > 0) || headL2 < 0) {
       throw new IllegalArgumentException("learning rates must be positive and headL2 non-negative");
+    }
+    if (!(warmupEpochs >= 0 && warmupEpochs <= fineTuneEpochs)) {
+      throw new IllegalArgumentException("warmupEpochs must be in 0..fineTuneEpochs, got " + warmupEpochs);
     }
     if (frozenFraction < 0 || frozenFraction >= 1 || labelSmoothing < 0 || labelSmoothing >= 0.5) {
       throw new IllegalArgumentException("frozenFraction must be in [0, 1) and labelSmoothing in [0, 0.5), got "
@@ -115,6 +120,7 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
     private double headL2;
     private int fineTuneEpochs;
     private double fineTuneLearningRate;
+    private double warmupEpochs;
     private double frozenFraction;
     private int batchSize;
     private int patience;
@@ -142,6 +148,7 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
       headL2 = c.headL2;
       fineTuneEpochs = c.fineTuneEpochs;
       fineTuneLearningRate = c.fineTuneLearningRate;
+      warmupEpochs = c.warmupEpochs;
       frozenFraction = c.frozenFraction;
       batchSize = c.batchSize;
       patience = c.patience;
@@ -199,6 +206,11 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
       return this;
     }
 
+    public Builder warmupEpochs(double v) {
+      warmupEpochs = v;
+      return this;
+    }
+
     public Builder frozenFraction(double v) {
       frozenFraction = v;
       return this;
@@ -241,7 +253,7 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
 
     public TrainingConfig build() {
       return new TrainingConfig(task, version, data, extras, backbone, out, split, inputWidth, inputHeight, seed, views,
-          headEpochs, headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, frozenFraction, batchSize,
+          headEpochs, headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, warmupEpochs, frozenFraction, batchSize,
           patience, labelSmoothing, maxTrainImages, augment, fineTuneAugment, threads, commandLine);
     }
   }

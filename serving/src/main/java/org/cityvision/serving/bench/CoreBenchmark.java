@@ -101,7 +101,8 @@ public final class CoreBenchmark {
         .append(pkg.spec().backbone().name()).append(", ").append(input.width()).append("x").append(input.height())
         .append(", ").append(gflopsPerImage).append(" GFLOP/image); ").append(cores).append(" cores; ")
         .append(photoSource).append("; 16 synthetic 1920x1080 JPEGs (quality 85); ")
-        .append(seconds).append(" s per measurement.\n\n");
+        .append(seconds).append(" s per measurement; OpenCV threads ")
+        .append(org.cityvision.core.image.OpenCvRuntime.threads()).append(".\n\n");
 
     step("matmul peak");
     double peak = PhysicalLimit.matmulGflops(cores, seconds / 3);

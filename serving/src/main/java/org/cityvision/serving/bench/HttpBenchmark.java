@@ -16,18 +16,23 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.cityvision.core.classify.Classification;
+import org.cityvision.core.classify.ClassificationJson;
 import org.cityvision.core.classify.Classifier;
+import org.cityvision.core.classify.FlagPolicy;
+import org.cityvision.core.classify.LabelScore;
 import org.cityvision.core.image.DecodedImage;
 import org.cityvision.core.image.InputSpec;
 import org.cityvision.core.image.SyntheticScene;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.TorchRuntime;
+import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FrameRecord;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.FrameUpload;
@@ -98,7 +103,8 @@ public final class HttpBenchmark {
       frames.add(SyntheticScene.jpeg(1920, 1080, 2000 + i, 85));
     }
     Path data = Files.createTempDirectory("cityvision-bench-http");
-    ServerConfig defaults = ConfigLoader.load(null, Map.of(), data);
+    // CITYVISION_* settings from the environment apply, e.g. CITYVISION_INFERENCE_MAX_BATCH=1 to measure without batching.
+    ServerConfig defaults = ConfigLoader.load(null, System.getenv(), data);
     HttpConfig h = defaults.http();
     ServerConfig config = defaults.withData(data)
         .withHttp(new HttpConfig("127.0.0.1", 0, h.bodyLimitBytes(), h.maxHeaderBytes(), h.requestTimeoutMs(),
@@ -119,13 +125,14 @@ public final class HttpBenchmark {
       double peak = PhysicalLimit.matmulGflops(cores, seconds / 3);
       TorchRuntime.start(config.inference().torchThreads());
       double limit = gflops > 0 ? peak / gflops : Double.NaN;
-      report.append("Node: production defaults (").append(config.inference().workers()).append(" inference workers × ")
+      report.append("Node: production defaults unless CITYVISION_* says otherwise (").append(config.inference().workers()).append(" inference workers × ")
           .append(config.inference().torchThreads()).append(" torch thread, batch ≤ ").append(config.inference().maxBatch())
           .append(", ").append(config.inference().maxDelayMs()).append(" ms), embedded S3 store, access log off; ")
           .append("model `").append(pkg.spec().name()).append("` ").append(pkg.spec().version()).append(" at ")
           .append(pkg.spec().input().width()).append("x").append(pkg.spec().input().height()).append(" (")
           .append(gflops).append(" GFLOP/image); ").append(cores).append(" cores; client in the same JVM over ")
-          .append("loopback; ").append(seconds).append(" s per measurement.\n\n");
+          .append("loopback; ").append(seconds).append(" s per measurement; OpenCV threads ")
+          .append(org.cityvision.core.image.OpenCvRuntime.threads()).append(".\n\n");
       report.append("Physical limit: float32 matmul 2048x2048 through libtorch = ").append(Table.format(peak))
           .append(" GFLOP/s with ").append(cores).append(" threads → ").append(Table.format(limit))
           .append(" images/s.\n\n");
@@ -171,8 +178,9 @@ public final class HttpBenchmark {
           local.rate(), http.rate() / local.rate(), http.errors());
       report.append("### Camera path: `POST /v1/cameras/{id}/frames`, 1920x1080 JPEGs, with storage\n\n")
           .append(frameTable.markdown()).append('\n')
-          .append("In-process camera path: reduced decode, preprocess, thumbnail, classify, `putFrame` and ")
-          .append("`putResult` on the same store, without HTTP, auth or idempotency.\n");
+          .append("In-process camera path: reduced decode, preprocess, thumbnail, classify, `putFrame`, ")
+          .append("`putResult` with the stored result format and `createFlag` when the flag rule says so, on the same ")
+          .append("store: the endpoint's work without HTTP, auth or idempotency.\n");
       client.close();
     } finally {
       clientVertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -300,6 +308,7 @@ public final class HttpBenchmark {
     return new Run(counted.get() / elapsed, latencies, errors.get());
   }
 
+  /** What the camera endpoint does after reading the body, without HTTP, auth or idempotency: same writes, same flags. */
   private static void storeFrame(Classifier classifier, FrameStore store, byte[] bytes, int thumbSide)
       throws Exception {
     InputSpec input = classifier.spec().input();
@@ -311,9 +320,13 @@ public final class HttpBenchmark {
     }
     Classification c = classifier.submit(tensor).get();
     FrameRecord frame = store.putFrame(new FrameUpload("bench-local", null, "image/jpeg", bytes, thumb));
-    store.putResult(new ResultRecord(frame.frameId(), c.model(), c.version(), Instant.now(Clock.systemUTC()),
-        new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("label", c.label())
-            .put("score", c.score())));
+    Instant now = Instant.now(Clock.systemUTC());
+    store.putResult(new ResultRecord(frame.frameId(), c.model(), c.version(), now, ClassificationJson.toJson(c)));
+    Optional<LabelScore> flag = new FlagPolicy(classifier.spec().thresholds()).decide(c);
+    if (flag.isPresent()) {
+      store.createFlag(FlagRecord.open(frame.frameId(), flag.get().label(), flag.get().score(), c.model(), c.version(),
+          now));
+    }
   }
 
   private List<byte[]> photos() throws Exception {

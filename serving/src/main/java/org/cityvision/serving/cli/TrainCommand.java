@@ -47,8 +47,11 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--epochs", description = "most phase 2 (end-to-end) epochs; 0 trains the head only (default: 6)")
   Integer epochs;
 
-  @Option(names = "--lr", description = "phase 2 learning rate (default: 1e-4)")
+  @Option(names = "--lr", description = "phase 2 learning rate (default: 5e-5)")
   Double learningRate;
+
+  @Option(names = "--warmup", description = "phase 2 warm-up epochs: the learning rate rises from 10% (default: 0)")
+  Double warmup;
 
   @Option(names = "--frozen", description = "leading fraction of backbone tensors frozen in phase 2 (default: 0.25)")
   Double frozen;
@@ -94,6 +97,9 @@ public final class TrainCommand implements Callable<Integer> {
     }
     if (learningRate != null) {
       b.fineTuneLearningRate(learningRate);
+    }
+    if (warmup != null) {
+      b.warmupEpochs(warmup);
     }
     if (frozen != null) {
       b.frozenFraction(frozen);
@@ -155,6 +161,7 @@ public final class TrainCommand implements Callable<Integer> {
     append(sb, "--head-epochs", headEpochs);
     append(sb, "--epochs", epochs);
     append(sb, "--lr", learningRate);
+    append(sb, "--warmup", warmup);
     append(sb, "--frozen", frozen);
     append(sb, "--seed", seed);
     append(sb, "--split-seed", splitSeed);
