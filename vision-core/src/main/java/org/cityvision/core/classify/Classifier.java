@@ -32,8 +32,11 @@ import org.cityvision.core.model.TorchRuntime;
  * <p>Callers decode and preprocess on their own threads ({@link #classify(byte[])} does it for
  * them); ready tensors go into a bounded queue that a small pool of inference workers drains. Each
  * worker owns one DJL {@link Predictor} (predictors are not thread-safe) and groups whatever is
- * waiting, up to {@code maxBatch} images and {@code maxDelay} of waiting, into one forward pass. A
- * full queue refuses new work at once with {@link OverCapacityException} instead of growing.
+ * waiting, up to {@code maxBatch} images and {@code maxDelay} of waiting, into one forward pass. It
+ * waits for more only while every other worker is inside a forward pass: otherwise a request
+ * arriving later would start at once on another worker, so waiting would only delay the images
+ * already taken (one request at a time never pays the delay). A full queue refuses new work at once with
+ * {@link OverCapacityException} instead of growing.
  *
  * <p>Warm-up runs every batch size twice (TorchScript specialises on shapes during the first runs)
  * and checks that each image gets the same probabilities in a batch as alone: some libtorch CPU
@@ -54,6 +57,8 @@ public final class Classifier implements AutoCloseable {
   private final BlockingQueue<Request> queue;
   private final List<Thread> workers = new ArrayList<>();
   private final AtomicLong images = new AtomicLong();
+  /** Workers inside a forward pass. */
+  private final java.util.concurrent.atomic.AtomicInteger running = new java.util.concurrent.atomic.AtomicInteger();
   private final AtomicLong batches = new AtomicLong();
   private final AtomicLong rejected = new AtomicLong();
   private final AtomicLong inferenceNanos = new AtomicLong();
@@ -251,7 +256,10 @@ public final class Classifier implements AutoCloseable {
     }
   }
 
-  /** Takes one request (waiting briefly), then whatever else arrives within {@code maxDelay}. */
+  /**
+   * Takes one request (waiting briefly), whatever else is queued, then, while every other worker is
+   * inside a forward pass, whatever else arrives within {@code maxDelay}.
+   */
   private boolean fill(List<Request> taken) {
     try {
       Request first = queue.poll(50, TimeUnit.MILLISECONDS);
@@ -262,7 +270,7 @@ public final class Classifier implements AutoCloseable {
       int max = options.maxBatch();
       queue.drainTo(taken, max - taken.size());
       long deadline = System.nanoTime() + options.maxDelay().toNanos();
-      while (taken.size() < max) {
+      while (taken.size() < max && running.get() >= options.workers() - 1) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           break;
@@ -286,12 +294,15 @@ public final class Classifier implements AutoCloseable {
     InputSpec input = spec.input();
     long start = System.nanoTime();
     float[] probabilities;
+    running.incrementAndGet();
     try {
       probabilities = predictor.predict(new TensorBatch(batch, n, input.height(), input.width()));
     } catch (TranslateException | RuntimeException e) {
       VisionException failure = new VisionException("inference failed for a batch of " + n + ": " + e.getMessage(), e);
       taken.forEach(r -> r.result().completeExceptionally(failure));
       return;
+    } finally {
+      running.decrementAndGet();
     }
     long elapsed = System.nanoTime() - start;
     images.addAndGet(n);

@@ -90,6 +90,23 @@ class ClassifierTest {
   }
 
   @Test
+  void aLoneRequestDoesNotWaitForABatchWhileAnotherWorkerIsIdle() throws Exception {
+    byte[] image = TestImages.jpeg(320, 240, 7);
+    Duration delay = Duration.ofMillis(800);
+    try (Classifier two = Classifier.open(pkg, options().withWorkers(2).withBatching(8, delay))) {
+      for (int i = 0; i < 4; i++) {
+        long queued = two.classify(image).timings().queueNanos();
+        assertTrue(queued < delay.toNanos() / 2, "waited " + queued / 1e6 + " ms for a batch with a worker idle");
+      }
+    }
+    // With no other worker to take a later arrival, the worker still waits for company.
+    try (Classifier one = Classifier.open(pkg, options().withWorkers(1).withBatching(8, delay))) {
+      long queued = one.classify(image).timings().queueNanos();
+      assertTrue(queued >= delay.toNanos() * 9 / 10, "a single worker waits up to maxDelay: " + queued / 1e6 + " ms");
+    }
+  }
+
+  @Test
   void fullQueueRefusesAtOnceWithOverCapacity() throws Exception {
     ClassifierOptions tiny = options().withWorkers(1).withBatching(1, Duration.ZERO).withQueueCapacity(2);
     try (Classifier classifier = Classifier.open(pkg, tiny)) {
