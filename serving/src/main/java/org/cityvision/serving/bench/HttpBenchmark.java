@@ -48,7 +48,7 @@ import org.cityvision.serving.config.ServerConfig;
 
 /**
  * The serving benchmark (issue 5): a real node on loopback with the production defaults (embedded
- * S3 store, 2 inference workers × 1 torch thread, batches of 8), driven by a Vert.x HTTP client in
+ * S3 store, 2 inference workers × 1 torch thread, single-image passes), driven by a Vert.x HTTP client in
  * the same JVM. Sorting path with 512x384 JPEGs at concurrency 1, 8 and 32 against the same
  * classifier called in-process at the same concurrency and against the matmul limit; camera path
  * with 1920x1080 frames including storage against the same work in-process; then an open-loop run

@@ -6,8 +6,12 @@ import org.cityvision.core.image.ImageLimits;
 
 /**
  * How models run. The defaults are the measured best on the 2-core reference machine
- * (BUILD-NOTES.md): two inference workers with one torch thread each, batches of up to 8 with a 2 ms
- * wait.
+ * (BUILD-NOTES.md, docs/BENCHMARKS.md): two inference workers with one torch thread each, one image
+ * per forward pass. Dynamic batching ({@code maxBatch} above 1) gave no measurable throughput gain on
+ * libtorch's AVX2 CPU kernels (each image already runs at the matmul peak) and made tails worse: a
+ * batch answers all its images only at its end, so p99 ÷ p50 at 80% of the peak rate was 3.9-6.3
+ * with batches of 8 against 2.5-2.75 with single images. Raise it for engines or models that gain
+ * from batches.
  *
  * @param workers inference threads per model
  * @param torchThreads libtorch intra-op threads (process-wide); workers × torchThreads should not
@@ -36,7 +40,7 @@ public record InferenceConfig(int workers, int torchThreads, int maxBatch, int m
 
   static InferenceConfig defaults() {
     int cores = Runtime.getRuntime().availableProcessors();
-    return new InferenceConfig(Math.max(1, Math.min(cores, 4)), 1, 8, 2, 64, 0, Math.max(2, cores), 3, true);
+    return new InferenceConfig(Math.max(1, Math.min(cores, 4)), 1, 1, 2, 64, 0, Math.max(2, cores), 3, true);
   }
 
   /** Requests admitted per model at once. */

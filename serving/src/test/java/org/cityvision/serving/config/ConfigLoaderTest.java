@@ -21,7 +21,7 @@ class ConfigLoaderTest {
     assertEquals(8080, c.http().port());
     assertEquals(10L * 1024 * 1024, c.http().bodyLimitBytes());
     assertEquals(1, c.inference().torchThreads());
-    assertEquals(8, c.inference().maxBatch());
+    assertEquals(1, c.inference().maxBatch());
     assertTrue(c.models().required());
   }
 
