@@ -152,7 +152,10 @@ public final class ClassifierTraining {
           progress.note(String.format(Locale.ROOT, "phase 2: %d of %d backbone tensors trainable, %d steps per epoch",
               trainable.size() - 2, tuning.backboneTensors(), stepsPerEpoch));
           int sinceBest = 0;
+          FineTuning.WeightAverage average = new FineTuning.WeightAverage(trainable);
+          int lastEpoch = 0;
           for (int epoch = 1; epoch <= config.fineTuneEpochs(); epoch++) {
+            lastEpoch = epoch;
             long e0 = System.nanoTime();
             List<Sample> order = new ArrayList<>(train);
             Collections.shuffle(order, new Random(config.seed() * 7919 + epoch));
@@ -174,11 +177,28 @@ public final class ClassifierTraining {
                 m.macroF1(), (System.nanoTime() - e0) / 1e9, improved);
             history.add(r);
             progress.epoch(r);
+            if (config.averageFrom() > 0 && epoch >= config.averageFrom()) {
+              average.add();
+            }
             sinceBest = improved ? 0 : sinceBest + 1;
             if (sinceBest >= config.patience()) {
               progress.note("early stop: no better validation score for " + sinceBest + " epochs");
               break;
             }
+          }
+          if (average.count() >= 2) {
+            average.apply();
+            Metrics m = validate(classifier, val, progress);
+            String what = "average of epochs " + config.averageFrom() + "-" + lastEpoch;
+            boolean improved = best.consider(m, what, 0, model, spec, config, progress);
+            progress.note(String.format(Locale.ROOT, "%s: val accuracy %.4f, macro-F1 %.4f, NLL %.4f%s", what,
+                m.accuracy(), m.macroF1(), m.nll(), improved ? " (best)" : ""));
+            ObjectNode avg = record.putObject("weightAverage");
+            avg.put("epochs", config.averageFrom() + "-" + lastEpoch);
+            avg.put("valAccuracy", m.accuracy());
+            avg.put("valMacroF1", m.macroF1());
+            avg.put("valLoss", m.nll());
+            avg.put("chosen", improved);
           }
         }
       }
@@ -368,6 +388,7 @@ public final class ClassifierTraining {
     p2.put("maxEpochs", c.fineTuneEpochs());
     p2.put("learningRate", c.fineTuneLearningRate());
     p2.put("warmupEpochs", c.warmupEpochs());
+    p2.put("averageFrom", c.averageFrom());
     p2.put("frozenFraction", c.frozenFraction());
     p2.put("batchSize", c.batchSize());
     p2.put("patience", c.patience());

@@ -115,6 +115,52 @@ final class FineTuning {
     return trainable;
   }
 
+  /**
+   * A running mean of parameter values (stochastic weight averaging): the mean of the weights after
+   * several epochs of the same run usually generalises better than any one of them, at no inference
+   * cost. The backbones have their BatchNorm folded into the convolutions, so no statistics need
+   * recomputing after averaging.
+   */
+  static final class WeightAverage {
+    private final List<Parameter> params;
+    private final List<float[]> mean = new ArrayList<>();
+    private int count;
+
+    WeightAverage(List<Parameter> params) {
+      this.params = List.copyOf(params);
+    }
+
+    /** Adds the parameters' current values to the mean. */
+    void add() {
+      JniUtils.setGradMode(false);
+      for (int i = 0; i < params.size(); i++) {
+        float[] now = params.get(i).getArray().toFloatArray();
+        if (count == 0) {
+          mean.add(now);
+        } else {
+          float[] m = mean.get(i);
+          float w = 1f / (count + 1);
+          for (int k = 0; k < m.length; k++) {
+            m[k] += (now[k] - m[k]) * w;
+          }
+        }
+      }
+      count++;
+    }
+
+    int count() {
+      return count;
+    }
+
+    /** Overwrites the parameters with the mean. */
+    void apply() {
+      JniUtils.setGradMode(false);
+      for (int i = 0; i < params.size(); i++) {
+        params.get(i).getArray().set(FloatBuffer.wrap(mean.get(i)));
+      }
+    }
+  }
+
   /** Backbone parameter tensors in all. */
   int backboneTensors() {
     return backbone.getParameters().size();

@@ -28,6 +28,8 @@ import org.cityvision.datasets.split.SplitSpec;
  * @param fineTuneLearningRate Adam learning rate of phase 2 (cosine decay to 5%)
  * @param warmupEpochs phase 2 epochs (fractions allowed) over which the learning rate rises from 10%
  *     to {@code fineTuneLearningRate} before the cosine decay; 0 starts at the full rate
+ * @param averageFrom phase 2 epoch from which the weights are averaged (stochastic weight averaging);
+ *     the average of that and every later epoch competes as one more checkpoint; 0 = off
  * @param frozenFraction leading fraction of the backbone's parameter tensors kept frozen in phase 2;
  *     the early, high-resolution layers are the costliest to back-propagate through and the most
  *     generic
@@ -45,7 +47,7 @@ import org.cityvision.datasets.split.SplitSpec;
  */
 public record TrainingConfig(String task, String version, Path data, List<Path> extras, Path backbone, Path out,
     SplitSpec split, int inputWidth, int inputHeight, long seed, int views, int headEpochs, double headLearningRate, double headL2,
-    int fineTuneEpochs, double fineTuneLearningRate, double warmupEpochs, double frozenFraction, int batchSize, int patience,
+    int fineTuneEpochs, double fineTuneLearningRate, double warmupEpochs, int averageFrom, double frozenFraction, int batchSize, int patience,
     double labelSmoothing, int maxTrainImages, AugmentSpec augment, AugmentSpec fineTuneAugment, int threads,
     String commandLine) {
 
@@ -54,7 +56,7 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
   /** The defaults used for the shipped models. */
   public static TrainingConfig defaults(String task, Path data, Path backbone, Path out) {
     return new TrainingConfig(task, "1.0.0", data, List.of(), backbone, out, SplitSpec.DEFAULT, 224, 224, 7, 8, 60,
-        1e-3, 1e-4, 6, 5e-5, 0, 0.25, 16, 3, 0.1, 0, AugmentSpec.standard(), AugmentSpec.standard(), 1, "");
+        1e-3, 1e-4, 6, 5e-5, 0, 0, 0.25, 16, 3, 0.1, 0, AugmentSpec.standard(), AugmentSpec.standard(), 1, "");
   }
 
   public TrainingConfig {
@@ -86,6 +88,9 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
     }
     if (!(warmupEpochs >= 0 && warmupEpochs <= fineTuneEpochs)) {
       throw new IllegalArgumentException("warmupEpochs must be in 0..fineTuneEpochs, got " + warmupEpochs);
+    }
+    if (averageFrom < 0) {
+      throw new IllegalArgumentException("averageFrom must be 0 (off) or an epoch, got " + averageFrom);
     }
     if (frozenFraction < 0 || frozenFraction >= 1 || labelSmoothing < 0 || labelSmoothing >= 0.5) {
       throw new IllegalArgumentException("frozenFraction must be in [0, 1) and labelSmoothing in [0, 0.5), got "
@@ -121,6 +126,7 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
     private int fineTuneEpochs;
     private double fineTuneLearningRate;
     private double warmupEpochs;
+    private int averageFrom;
     private double frozenFraction;
     private int batchSize;
     private int patience;
@@ -149,6 +155,7 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
       fineTuneEpochs = c.fineTuneEpochs;
       fineTuneLearningRate = c.fineTuneLearningRate;
       warmupEpochs = c.warmupEpochs;
+      averageFrom = c.averageFrom;
       frozenFraction = c.frozenFraction;
       batchSize = c.batchSize;
       patience = c.patience;
@@ -211,6 +218,11 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
       return this;
     }
 
+    public Builder averageFrom(int v) {
+      averageFrom = v;
+      return this;
+    }
+
     public Builder frozenFraction(double v) {
       frozenFraction = v;
       return this;
@@ -253,7 +265,8 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
 
     public TrainingConfig build() {
       return new TrainingConfig(task, version, data, extras, backbone, out, split, inputWidth, inputHeight, seed, views,
-          headEpochs, headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, warmupEpochs, frozenFraction, batchSize,
+          headEpochs, headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, warmupEpochs, averageFrom, frozenFraction,
+          batchSize,
           patience, labelSmoothing, maxTrainImages, augment, fineTuneAugment, threads, commandLine);
     }
   }

@@ -53,6 +53,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--warmup", description = "phase 2 warm-up epochs: the learning rate rises from 10% (default: 0)")
   Double warmup;
 
+  @Option(names = "--average-from", description = "average the weights of this phase 2 epoch and every later one"
+      + " (stochastic weight averaging); the average competes as one more checkpoint (default: 0 = off)")
+  Integer averageFrom;
+
   @Option(names = "--frozen", description = "leading fraction of backbone tensors frozen in phase 2 (default: 0.25)")
   Double frozen;
 
@@ -100,6 +104,9 @@ public final class TrainCommand implements Callable<Integer> {
     }
     if (warmup != null) {
       b.warmupEpochs(warmup);
+    }
+    if (averageFrom != null) {
+      b.averageFrom(averageFrom);
     }
     if (frozen != null) {
       b.frozenFraction(frozen);
@@ -162,6 +169,7 @@ public final class TrainCommand implements Callable<Integer> {
     append(sb, "--epochs", epochs);
     append(sb, "--lr", learningRate);
     append(sb, "--warmup", warmup);
+    append(sb, "--average-from", averageFrom);
     append(sb, "--frozen", frozen);
     append(sb, "--seed", seed);
     append(sb, "--split-seed", splitSeed);
