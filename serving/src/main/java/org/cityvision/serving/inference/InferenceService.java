@@ -65,7 +65,7 @@ public final class InferenceService {
         .compose(prepared -> {
           CompletableFuture<Classification> queued;
           try {
-            queued = model.classifier().submit(prepared.tensor());
+            queued = model.classifier().submitAndRecycle(prepared.tensor());
           } catch (Exception e) {
             return Future.failedFuture(e);
           }
@@ -113,7 +113,8 @@ public final class InferenceService {
       }
     }
     try (DecodedImage image = classifier.decoder().decode(encoded, minW, minH)) {
-      float[] tensor = classifier.preprocessor().toTensor(image);
+      float[] tensor = classifier.newTensor();
+      classifier.preprocessor().toTensor(image.mat(), tensor, 0);
       byte[] thumbnail = thumbnailMaxSide > 0 ? image.thumbnailJpeg(thumbnailMaxSide, thumbnailQuality) : null;
       return new Prepared(tensor, header, thumbnail, System.nanoTime() - t0);
     }

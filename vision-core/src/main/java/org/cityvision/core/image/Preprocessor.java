@@ -19,6 +19,8 @@ import org.opencv.imgproc.Imgproc;
  */
 public final class Preprocessor {
   private final InputSpec spec;
+  /** One channel plane per thread: OpenCV's Java {@code Mat.get} copies into a whole array only. */
+  private final ThreadLocal<float[]> staging;
   private final boolean uniform;
   private final Scalar meanBgr;
   private final Scalar invStdBgr;
@@ -29,6 +31,8 @@ public final class Preprocessor {
     }
     OpenCvRuntime.load();
     this.spec = spec;
+    int plane = spec.width() * spec.height();
+    this.staging = ThreadLocal.withInitial(() -> new float[plane]);
     List<Double> m = spec.mean();
     List<Double> s = spec.std();
     this.uniform = m.get(0).equals(m.get(1)) && m.get(1).equals(m.get(2))
@@ -44,6 +48,7 @@ public final class Preprocessor {
   public InputSpec spec() {
     return spec;
   }
+
 
   /** A new tensor for one image. */
   public float[] toTensor(DecodedImage image) {
@@ -72,7 +77,7 @@ public final class Preprocessor {
       }
       Core.split(floats, planes);
       int plane = spec.width() * spec.height();
-      float[] buffer = new float[plane];
+      float[] buffer = staging.get();
       boolean rgb = spec.channelOrder() == ChannelOrder.RGB;
       for (int c = 0; c < 3; c++) {
         Mat source = planes.get(rgb ? 2 - c : c);

@@ -1,6 +1,8 @@
 package org.cityvision.core.classify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -103,6 +105,25 @@ class ClassifierTest {
     try (Classifier one = Classifier.open(pkg, options().withWorkers(1).withBatching(8, delay))) {
       long queued = one.classify(image).timings().queueNanos();
       assertTrue(queued >= delay.toNanos() * 9 / 10, "a single worker waits up to maxDelay: " + queued / 1e6 + " ms");
+    }
+  }
+
+  @Test
+  void recycledTensorsComeBackForReuseAndNeverChangeAnAnswer() throws Exception {
+    try (Classifier classifier = Classifier.open(pkg, options())) {
+      byte[] image = TestImages.jpeg(320, 240, 11);
+      Classification plain;
+      try (var decoded = classifier.decoder().decode(image, 224, 224)) {
+        plain = classifier.submit(classifier.preprocessor().toTensor(decoded)).get();
+        float[] tensor = classifier.newTensor();
+        classifier.preprocessor().toTensor(decoded.mat(), tensor, 0);
+        Classification recycled = classifier.submitAndRecycle(tensor).get();
+        assertEquals(plain.probabilities(), recycled.probabilities());
+        assertSame(tensor, classifier.newTensor(), "the array came back once copied into a batch");
+      }
+      float[] own = new float[pkg.spec().input().tensorSize()];
+      classifier.submit(own).get();
+      assertNotSame(own, classifier.newTensor(), "an array passed to submit stays the caller's");
     }
   }
 
