@@ -16,27 +16,20 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.cityvision.core.classify.Classification;
-import org.cityvision.core.classify.ClassificationJson;
 import org.cityvision.core.classify.Classifier;
-import org.cityvision.core.classify.FlagPolicy;
-import org.cityvision.core.classify.LabelScore;
 import org.cityvision.core.image.DecodedImage;
 import org.cityvision.core.image.InputSpec;
 import org.cityvision.core.image.SyntheticScene;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.TorchRuntime;
-import org.cityvision.core.storage.FlagRecord;
-import org.cityvision.core.storage.FrameRecord;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.FrameUpload;
-import org.cityvision.core.storage.ResultRecord;
 import org.cityvision.serving.ServingNode;
 import org.cityvision.serving.config.AuthConfig;
 import org.cityvision.serving.config.ConfigLoader;
@@ -45,6 +38,7 @@ import org.cityvision.serving.config.LogConfig;
 import org.cityvision.serving.config.ModelsConfig;
 import org.cityvision.serving.config.Secrets;
 import org.cityvision.serving.config.ServerConfig;
+import org.cityvision.serving.ingest.ClassifiedFrames;
 
 /**
  * The serving benchmark (issue 5): a real node on loopback with the production defaults (embedded
@@ -322,14 +316,8 @@ public final class HttpBenchmark {
       thumb = image.thumbnailJpeg(thumbSide, 80);
     }
     Classification c = classifier.submitAndRecycle(tensor).get();
-    FrameRecord frame = store.putFrame(new FrameUpload("bench-local", null, "image/jpeg", bytes, thumb));
-    Instant now = Instant.now(Clock.systemUTC());
-    store.putResult(new ResultRecord(frame.frameId(), c.model(), c.version(), now, ClassificationJson.toJson(c)));
-    Optional<LabelScore> flag = new FlagPolicy(classifier.spec().thresholds()).decide(c);
-    if (flag.isPresent()) {
-      store.createFlag(FlagRecord.open(frame.frameId(), flag.get().label(), flag.get().score(), c.model(), c.version(),
-          now));
-    }
+    ClassifiedFrames.write(store, new FrameUpload("bench-local", null, "image/jpeg", bytes, thumb), c,
+        classifier.spec().thresholds(), Instant.now(Clock.systemUTC()));
   }
 
   private List<byte[]> photos() throws Exception {

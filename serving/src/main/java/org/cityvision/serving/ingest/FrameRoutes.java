@@ -1,6 +1,5 @@
 package org.cityvision.serving.ingest;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
@@ -13,12 +12,9 @@ import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import org.cityvision.core.classify.Classification;
-import org.cityvision.core.classify.ClassificationJson;
 import org.cityvision.core.classify.FlagPolicy;
 import org.cityvision.core.classify.Timings;
-import org.cityvision.core.classify.LabelScore;
 import org.cityvision.core.image.ImageFormat;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FrameId;
@@ -133,14 +129,14 @@ public final class FrameRoutes {
       throws Exception {
     Classification c = result.classification();
     String contentType = result.header().format() == ImageFormat.PNG ? "image/png" : "image/jpeg";
-    FrameRecord frame = store.putFrame(new FrameUpload(cameraId, capturedAt, contentType, bytes, result.thumbnail()));
-    JsonObject classification = Answers.classification(c);
     Instant now = clock.instant();
     // The one stored result format, the same as batch jobs and the Spark job write.
-    JsonNode payload = ClassificationJson.toJson(c.withTimings(new Timings(result.decodeNanos(), 0,
-        result.queueNanos(), result.inferenceNanos())));
-    store.putResult(new ResultRecord(frame.frameId(), c.model(), c.version(), now, payload));
-    Optional<LabelScore> flag = new FlagPolicy(result.model().spec().thresholds()).decide(c);
+    Classification stored = c.withTimings(new Timings(result.decodeNanos(), 0, result.queueNanos(),
+        result.inferenceNanos()));
+    ClassifiedFrames.Written written = ClassifiedFrames.write(store, new FrameUpload(cameraId, capturedAt, contentType,
+        bytes, result.thumbnail()), stored, result.model().spec().thresholds(), now);
+    FrameRecord frame = written.frame();
+    JsonObject classification = Answers.classification(c);
     JsonObject answer = new JsonObject()
         .put("frameId", frame.frameId())
         .put("cameraId", frame.cameraId())
@@ -151,11 +147,10 @@ public final class FrameRoutes {
         .put("sizeBytes", frame.sizeBytes())
         .put("durability", frame.durability().name().toLowerCase(Locale.ROOT))
         .put("classification", classification)
-        .put("flagged", flag.isPresent());
+        .put("flagged", written.flag().isPresent());
     metrics.frameStored(frame.durability().name().toLowerCase(Locale.ROOT));
-    if (flag.isPresent()) {
-      FlagRecord created = store.createFlag(FlagRecord.open(frame.frameId(), flag.get().label(),
-          flag.get().score(), c.model(), c.version(), now));
+    if (written.flag().isPresent()) {
+      FlagRecord created = written.flag().get();
       metrics.flagCreated(created.label());
       events.flagCreated(created);
       answer.put("flag", new JsonObject().put("label", created.label()).put("score", created.score())
