@@ -61,12 +61,9 @@ class StorageOutageTest {
     node = ServingFixture.start(c.withStorage(new StoreConfig(s3.endpoint(), s.region(), "outage", false,
         s.spoolMaxBytes(), 2_000, 200)), new Secrets(ServingFixture.ADMIN_KEY, ACCESS, SECRET));
     client = new TestClient(node.port());
-    String camera = client.postJson("/v1/keys", ServingFixture.ADMIN_KEY, new JsonObject().put("role", "camera")
-        .put("name", "outage-camera")).json().getString("key");
-    String reviewer = client.postJson("/v1/keys", ServingFixture.ADMIN_KEY, new JsonObject().put("role", "reviewer")
-        .put("name", "outage-reviewer")).json().getString("key");
-    String sorter = client.postJson("/v1/keys", ServingFixture.ADMIN_KEY, new JsonObject().put("role", "sorter")
-        .put("name", "outage-sorter")).json().getString("key");
+    String camera = client.newKey("camera", "outage-camera");
+    String reviewer = client.newKey("reviewer", "outage-reviewer");
+    String sorter = client.newKey("sorter", "outage-sorter");
     Response before = client.post("/v1/cameras/cam-out/frames", camera, "image/jpeg", TestImages.jpeg(640, 480, 90));
     assertEquals(201, before.status(), before.text());
     assertEquals("stored", before.json().getString("durability"));

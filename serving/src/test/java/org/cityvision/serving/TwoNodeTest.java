@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,8 +46,7 @@ class TwoNodeTest {
     b = ServingFixture.start(node(dir.resolve("b")), secrets);
     toA = new TestClient(a.port());
     toB = new TestClient(b.port());
-    camera = toA.postJson("/v1/keys", ServingFixture.ADMIN_KEY, new JsonObject().put("role", "camera")
-        .put("name", "shared-camera")).json().getString("key");
+    camera = toA.newKey("camera", "shared-camera");
   }
 
   private static ServerConfig node(Path data) throws Exception {
@@ -81,8 +79,7 @@ class TwoNodeTest {
 
   @Test
   void keyDeletedOnOneNodeStopsWorkingOnTheOther() {
-    String key = toA.postJson("/v1/keys", ServingFixture.ADMIN_KEY, new JsonObject().put("role", "sorter")
-        .put("name", "short-lived")).json().getString("key");
+    String key = toA.newKey("sorter", "short-lived");
     assertEquals(200, toB.get("/v1/models", key).status());
     assertEquals(204, toA.send(HttpMethod.DELETE, "/v1/keys/short-lived", ServingFixture.ADMIN_KEY, Map.of(), null)
         .status());
@@ -119,8 +116,7 @@ class TwoNodeTest {
   void frameAndFlagStoredThroughOneNodeAreSeenThroughTheOther() {
     Response posted = toA.post("/v1/cameras/cam-q/frames", camera, "image/jpeg", TestImages.jpeg(640, 480, 63));
     assertEquals(201, posted.status(), posted.text());
-    String reviewer = toA.postJson("/v1/keys", ServingFixture.ADMIN_KEY, new JsonObject().put("role", "reviewer")
-        .put("name", "two-node-reviewer")).json().getString("key");
+    String reviewer = toA.newKey("reviewer", "two-node-reviewer");
     Response seen = toB.get("/v1/frames/" + posted.json().getString("frameId"), reviewer);
     assertEquals(200, seen.status(), seen.text());
     if (posted.json().getBoolean("flagged")) {

@@ -3,7 +3,6 @@ package org.cityvision.serving.auth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import org.cityvision.serving.ServingNode;
 import org.cityvision.serving.config.AuthConfig;
@@ -37,10 +36,8 @@ class RateLimitTest {
 
   @Test
   void keyOverItsRateGets429WithRetryAfterAndOtherKeysDoNot() {
-    String busy = http.postJson("/v1/keys", ServingFixture.ADMIN_KEY, new JsonObject().put("role", "sorter")
-        .put("name", "busy")).json().getString("key");
-    String quiet = http.postJson("/v1/keys", ServingFixture.ADMIN_KEY, new JsonObject().put("role", "sorter")
-        .put("name", "quiet")).json().getString("key");
+    String busy = http.newKey("sorter", "busy");
+    String quiet = http.newKey("sorter", "quiet");
     int limited = 0;
     for (int i = 0; i < 6; i++) {
       Response r = http.get("/v1/models", busy);

@@ -39,8 +39,7 @@ class BatchThroughServerTest {
 
   @Test
   void batchOverIngestedFramesSkipsWhatLiveIngestAlreadyClassified() {
-    String camera = http.postJson("/v1/keys", ServingFixture.ADMIN_KEY,
-        new JsonObject().put("role", "camera").put("name", "cam-b-key")).json().getString("key");
+    String camera = http.newKey("camera", "cam-b-key");
     for (int i = 0; i < 3; i++) {
       assertEquals(201, http.post("/v1/cameras/cam-b/frames", camera, "image/jpeg",
           TestImages.jpeg(320, 240, 300 + i)).status());

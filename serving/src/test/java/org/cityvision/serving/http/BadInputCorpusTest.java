@@ -52,15 +52,11 @@ class BadInputCorpusTest {
   static void start() throws Exception {
     node = ServingFixture.start(ServingFixture.withModels(data));
     http = new TestClient(node.port());
-    sorter = key("sorter", "corpus-sorter");
-    camera = key("camera", "corpus-camera");
-    reviewer = key("reviewer", "corpus-reviewer");
+    sorter = http.newKey("sorter", "corpus-sorter");
+    camera = http.newKey("camera", "corpus-camera");
+    reviewer = http.newKey("reviewer", "corpus-reviewer");
   }
 
-  private static String key(String role, String name) {
-    return http.postJson("/v1/keys", ADMIN, new JsonObject().put("role", role).put("name", name)).json()
-        .getString("key");
-  }
 
   @AfterAll
   static void stop() throws Exception {

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +26,7 @@ class ShutdownTest {
   void requestsInFlightCompleteDuringShutdown() throws Exception {
     ServingNode node = ServingFixture.start(ServingFixture.withModels(data));
     try (TestClient http = new TestClient(node.port())) {
-      String camera = http.postJson("/v1/keys", ServingFixture.ADMIN_KEY, new JsonObject().put("role", "camera")
-          .put("name", "drain")).json().getString("key");
+      String camera = http.newKey("camera", "drain");
       List<Future<Response>> inFlight = new ArrayList<>();
       // Fewer requests than the client's connection pool (5), so that every one is really sent and
       // in flight when shutdown starts; a request still queued in the client is not the server's.

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -36,8 +35,7 @@ class OverloadTest {
     var config = ServingFixture.withModels(data).withInference(new InferenceConfig(1, 1, 1, 0, 2, 4, 2, 3, false));
     node = ServingFixture.start(config);
     http = new TestClient(node.port());
-    sorter = http.postJson("/v1/keys", ServingFixture.ADMIN_KEY, new JsonObject().put("role", "sorter")
-        .put("name", "overload")).json().getString("key");
+    sorter = http.newKey("sorter", "overload");
   }
 
   @AfterAll

@@ -28,8 +28,7 @@ class SortingAndModelsTest {
   static void start() throws Exception {
     node = ServingFixture.start(ServingFixture.withModels(data));
     http = new TestClient(node.port());
-    sorter = http.postJson("/v1/keys", ServingFixture.ADMIN_KEY, new JsonObject().put("role", "sorter")
-        .put("name", "sorter-1")).json().getString("key");
+    sorter = http.newKey("sorter", "sorter-1");
   }
 
   @AfterAll

@@ -45,14 +45,10 @@ class CameraIngestTest {
         320, 80, 5_000, 8));
     node = ServingFixture.start(config);
     http = new TestClient(node.port());
-    camera = key("camera", "camera-1");
-    reviewer = key("reviewer", "reviewer-1");
+    camera = http.newKey("camera", "camera-1");
+    reviewer = http.newKey("reviewer", "reviewer-1");
   }
 
-  private static String key(String role, String name) {
-    return http.postJson("/v1/keys", ServingFixture.ADMIN_KEY, new JsonObject().put("role", role).put("name", name))
-        .json().getString("key");
-  }
 
   @AfterAll
   static void stop() throws Exception {

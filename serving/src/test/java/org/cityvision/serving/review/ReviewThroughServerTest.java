@@ -36,15 +36,11 @@ class ReviewThroughServerTest {
     ServingFixture.stop(node);
   }
 
-  private static String key(String role, String name) {
-    return http.postJson("/v1/keys", ServingFixture.ADMIN_KEY, new JsonObject().put("role", role).put("name", name))
-        .json().getString("key");
-  }
 
   @Test
   void flaggedCameraFrameIsJudgedThroughTheServersReviewApi() {
-    String camera = key("camera", "cam-key");
-    String reviewer = key("reviewer", "rita");
+    String camera = http.newKey("camera", "cam-key");
+    String reviewer = http.newKey("reviewer", "rita");
     Response posted = http.post("/v1/cameras/cam-9/frames", camera, "image/jpeg", TestImages.jpeg(640, 480, 91));
     assertEquals(201, posted.status(), posted.text());
     String frameId = posted.json().getString("frameId");

@@ -56,6 +56,12 @@ public final class TestClient implements AutoCloseable {
     return send(HttpMethod.POST, path, key, contentType == null ? Map.of() : Map.of("Content-Type", contentType), body);
   }
 
+  /** Creates an API key with {@link ServingFixture#ADMIN_KEY} and returns it (shown this once). */
+  public String newKey(String role, String name) {
+    return postJson("/v1/keys", ServingFixture.ADMIN_KEY, new JsonObject().put("role", role).put("name", name)).json()
+        .getString("key");
+  }
+
   public Response postJson(String path, String key, JsonObject body) {
     return post(path, key, "application/json", body.toBuffer().getBytes());
   }
