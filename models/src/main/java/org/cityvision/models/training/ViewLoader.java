@@ -45,24 +45,16 @@ final class ViewLoader implements AutoCloseable {
     InputSpec input = preprocessor.spec();
     int size = input.tensorSize();
     thread = new Thread(() -> {
-      float[] data = new float[batchSize * size];
-      int[] labels = new int[batchSize];
-      int filled = 0;
+      Filling batch = new Filling(batchSize, size);
       try {
         for (int j = 0; j < jobs.size() && open; j++) {
           Job job = jobs.get(j);
           byte[] bytes = job.sample().read();
           if (job.serving()) {
             try (DecodedImage image = decoder.decode(bytes, input.width(), input.height())) {
-              preprocessor.toTensor(image.mat(), data, filled * size);
+              preprocessor.toTensor(image.mat(), batch.data, batch.offset());
             }
-            labels[filled++] = job.label();
-            if (filled == batchSize) {
-              put(new Batch(data, labels, filled));
-              data = new float[batchSize * size];
-              labels = new int[batchSize];
-              filled = 0;
-            }
+            batch.added(job.label());
           }
           if (job.augmented() > 0) {
             try (DecodedImage image = decoder.decode(bytes)) {
@@ -70,24 +62,16 @@ final class ViewLoader implements AutoCloseable {
                 Random random = new Random(seed * 1_000_003L + j * 1_009L + v);
                 Mat view = augmenter.view(image.mat(), random);
                 try {
-                  preprocessor.toTensor(view, data, filled * size);
+                  preprocessor.toTensor(view, batch.data, batch.offset());
                 } finally {
                   view.release();
                 }
-                labels[filled++] = job.label();
-                if (filled == batchSize) {
-                  put(new Batch(data, labels, filled));
-                  data = new float[batchSize * size];
-                  labels = new int[batchSize];
-                  filled = 0;
-                }
+                batch.added(job.label());
               }
             }
           }
         }
-        if (filled > 0) {
-          put(new Batch(data, labels, filled));
-        }
+        batch.flush();
         put(END);
       } catch (IOException | VisionException | RuntimeException e) {
         putQuietly(new ModelRunException("cannot prepare training views: " + e.getMessage(), e));
@@ -97,6 +81,44 @@ final class ViewLoader implements AutoCloseable {
     }, "view-loader");
     thread.setDaemon(true);
     thread.start();
+  }
+
+  /** The batch being filled on the loader thread; a full one goes to the queue and a new one starts. */
+  private final class Filling {
+    private final int batchSize;
+    private final int size;
+    float[] data;
+    private int[] labels;
+    private int filled;
+
+    Filling(int batchSize, int size) {
+      this.batchSize = batchSize;
+      this.size = size;
+      this.data = new float[batchSize * size];
+      this.labels = new int[batchSize];
+    }
+
+    /** Where the next view's tensor goes in {@link #data}. */
+    int offset() {
+      return filled * size;
+    }
+
+    /** The view just written at {@link #offset()} has class {@code label}. */
+    void added(int label) throws InterruptedException {
+      labels[filled++] = label;
+      if (filled == batchSize) {
+        flush();
+      }
+    }
+
+    void flush() throws InterruptedException {
+      if (filled > 0) {
+        put(new Batch(data, labels, filled));
+        data = new float[batchSize * size];
+        labels = new int[batchSize];
+        filled = 0;
+      }
+    }
   }
 
   /** The next batch, or null when all jobs are done. */
