@@ -23,7 +23,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.cityvision.core.classify.Classification;
 import org.cityvision.core.classify.Classifier;
-import org.cityvision.core.image.DecodedImage;
 import org.cityvision.core.image.InputSpec;
 import org.cityvision.core.image.SyntheticScene;
 import org.cityvision.core.model.ModelPackage;
@@ -38,6 +37,7 @@ import org.cityvision.serving.config.LogConfig;
 import org.cityvision.serving.config.ModelsConfig;
 import org.cityvision.serving.config.Secrets;
 import org.cityvision.serving.config.ServerConfig;
+import org.cityvision.serving.inference.InferenceService;
 import org.cityvision.serving.ingest.ClassifiedFrames;
 
 /**
@@ -169,7 +169,8 @@ public final class HttpBenchmark {
       closedLoop(client, "/v1/cameras/bench-cam/frames", frames, c, 1.0);
       Run http = closedLoop(client, "/v1/cameras/bench-cam/frames", frames, c, seconds);
       step("camera path in-process, concurrency " + c);
-      Run local = inProcess(c, frames, bytes -> storeFrame(camera, store, bytes, config.ingest().thumbnailMaxSide()));
+      Run local = inProcess(c, frames, bytes -> storeFrame(camera, store, bytes, config.ingest().thumbnailMaxSide(),
+          config.ingest().thumbnailQuality()));
       frameTable.row(c, http.rate(), http.latencies().percentileMillis(50), http.latencies().percentileMillis(99),
           local.rate(), http.rate() / local.rate(), http.errors());
       report.append("### Camera path: `POST /v1/cameras/{id}/frames`, 1920x1080 JPEGs, with storage\n\n")
@@ -305,18 +306,11 @@ public final class HttpBenchmark {
   }
 
   /** What the camera endpoint does after reading the body, without HTTP, auth or idempotency: same writes, same flags. */
-  private static void storeFrame(Classifier classifier, FrameStore store, byte[] bytes, int thumbSide)
+  private static void storeFrame(Classifier classifier, FrameStore store, byte[] bytes, int thumbSide, int quality)
       throws Exception {
-    InputSpec input = classifier.spec().input();
-    float[] tensor;
-    byte[] thumb;
-    try (DecodedImage image = classifier.decoder().decode(bytes, Math.max(input.width(), thumbSide), input.height())) {
-      tensor = classifier.newTensor();
-      classifier.preprocessor().toTensor(image.mat(), tensor, 0);
-      thumb = image.thumbnailJpeg(thumbSide, 80);
-    }
-    Classification c = classifier.submitAndRecycle(tensor).get();
-    ClassifiedFrames.write(store, new FrameUpload("bench-local", null, "image/jpeg", bytes, thumb), c,
+    InferenceService.Prepared prepared = InferenceService.prepare(classifier, bytes, thumbSide, quality, false);
+    Classification c = classifier.submitAndRecycle(prepared.tensor()).get();
+    ClassifiedFrames.write(store, new FrameUpload("bench-local", null, "image/jpeg", bytes, prepared.thumbnail()), c,
         classifier.spec().thresholds(), Instant.now(Clock.systemUTC()));
   }
 

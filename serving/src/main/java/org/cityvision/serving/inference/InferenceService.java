@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import java.util.concurrent.CompletableFuture;
 import org.cityvision.core.classify.Classification;
+import org.cityvision.core.classify.Classifier;
 import org.cityvision.core.image.DecodedImage;
 import org.cityvision.core.image.ImageFormat;
 import org.cityvision.core.image.ImageHeader;
@@ -60,7 +61,7 @@ public final class InferenceService {
           + "' has " + model.inFlight() + " requests in flight; retry shortly", 1));
     }
     Context context = io.vertx.core.Vertx.currentContext();
-    Future<Inference> result = decoders.<Prepared>executeBlocking(() -> prepare(model, encoded, thumbnailMaxSide,
+    Future<Inference> result = decoders.<Prepared>executeBlocking(() -> prepare(model.classifier(), encoded, thumbnailMaxSide,
         thumbnailQuality, allowWebp), false)
         .compose(prepared -> {
           CompletableFuture<Classification> queued;
@@ -90,18 +91,26 @@ public final class InferenceService {
     });
   }
 
-  private record Prepared(float[] tensor, ImageHeader header, byte[] thumbnail, long decodeNanos) {}
+  /**
+   * One request's image work, ready for the model's queue.
+   *
+   * @param tensor from {@link Classifier#newTensor()}: hand it to {@link Classifier#submitAndRecycle}
+   */
+  public record Prepared(float[] tensor, ImageHeader header, byte[] thumbnail, long decodeNanos) {}
 
-  private static Prepared prepare(ServedModel model, byte[] encoded, int thumbnailMaxSide, int thumbnailQuality,
-      boolean allowWebp)
-      throws Exception {
+  /**
+   * The image work of one request on the calling thread: header check, decode (at reduced scale where
+   * the model input and the thumbnail allow), the model's tensor and, if {@code thumbnailMaxSide > 0},
+   * a JPEG thumbnail. Blocking and CPU-bound.
+   */
+  public static Prepared prepare(Classifier classifier, byte[] encoded, int thumbnailMaxSide, int thumbnailQuality,
+      boolean allowWebp) throws Exception {
     long t0 = System.nanoTime();
-    var classifier = model.classifier();
     ImageHeader header = classifier.decoder().inspect(encoded);
     if (!allowWebp && header.format() == ImageFormat.WEBP) {
       throw new ApiException(415, "unsupported_media_type", "camera frames must be JPEG or PNG, got WebP");
     }
-    InputSpec input = model.spec().input();
+    InputSpec input = classifier.spec().input();
     int minW = input.width();
     int minH = input.height();
     if (thumbnailMaxSide > 0) {
