@@ -50,7 +50,7 @@ import org.cityvision.models.evaluation.ThresholdChoice;
  *       training image are computed once; a softmax head is trained on them in Java (seconds) and
  *       copied into the model;</li>
  *   <li>phase 2: end-to-end fine-tuning at a low learning rate with fresh augmentation each epoch,
- *       the early backbone layers frozen; validation after each epoch through the serving path;
+ *       the early backbone layers frozen, batches optionally mixed (CutMix or MixUp); validation after each epoch through the serving path;
  *       the best checkpoint (validation macro-F1, then NLL; phase 1's head counts as a candidate) is
  *       kept, and training stops after {@code patience} epochs without improvement;</li>
  *   <li>thresholds chosen on validation, evaluation on the test split, report written, package
@@ -153,6 +153,7 @@ public final class ClassifierTraining {
               trainable.size() - 2, tuning.backboneTensors(), stepsPerEpoch));
           int sinceBest = 0;
           FineTuning.WeightAverage average = new FineTuning.WeightAverage(trainable);
+          BatchMixer mixer = new BatchMixer(config.mix(), config.seed() * 31 + 5);
           int lastEpoch = 0;
           for (int epoch = 1; epoch <= config.fineTuneEpochs(); epoch++) {
             lastEpoch = epoch;
@@ -165,8 +166,10 @@ public final class ClassifierTraining {
             try (ViewLoader loader = new ViewLoader(jobs(order, labels, false, 1), config.batchSize(), decoder,
                 preprocessor, fineTuneAugmenter, config.seed() + 1000L * epoch)) {
               for (ViewLoader.Batch b; (b = loader.next()) != null; ) {
-                lossSum += tuning.step(b.data(), b.labels(), b.size(), width, height, classWeight, config.labelSmoothing(),
-                    trainable, optimizer);
+                float[] target = FineTuning.targets(b.labels(), b.size(), labels.size(), classWeight,
+                    config.labelSmoothing());
+                mixer.mix(b.data(), target, b.size(), width, height, labels.size());
+                lossSum += tuning.step(b.data(), target, b.size(), width, height, trainable, optimizer);
                 steps++;
                 progress.advance(steps, String.format(Locale.ROOT, "loss %.3f", lossSum / steps));
               }
@@ -393,6 +396,7 @@ public final class ClassifierTraining {
     p2.put("batchSize", c.batchSize());
     p2.put("patience", c.patience());
     p2.put("labelSmoothing", c.labelSmoothing());
+    p2.put("mixing", c.mix().toString());
     r.set("augmentation", mapper.valueToTree(c.augment()));
     r.set("fineTuneAugmentation", mapper.valueToTree(c.fineTuneAugment()));
     r.put("threads", c.threads());

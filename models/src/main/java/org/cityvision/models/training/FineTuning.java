@@ -190,15 +190,32 @@ final class FineTuning {
   }
 
   /**
-   * One optimisation step on a batch; returns its loss. Loss: class-weighted, label-smoothed
-   * cross-entropy, normalised by the batch's total weight. The batch runs through the network in
-   * micro-batches of at most {@link #maxForwardBatch()} whose gradients add up before the update.
+   * Loss targets of {@code n} labelled images, {@code n × classes} floats: the label-smoothed one-hot
+   * row of each image times its class weight.
    */
-  double step(float[] data, int[] labels, int n, int width, int height, double[] classWeight, double smoothing,
-      List<Parameter> trainable, Optimizer optimizer) {
-    double weightSum = 0;
+  static float[] targets(int[] labels, int n, int classes, double[] classWeight, double smoothing) {
+    float[] target = new float[n * classes];
     for (int i = 0; i < n; i++) {
-      weightSum += classWeight[labels[i]];
+      int label = labels[i];
+      double w = classWeight[label];
+      for (int k = 0; k < classes; k++) {
+        target[i * classes + k] = (float) (w * ((k == label ? 1 - smoothing : 0) + smoothing / classes));
+      }
+    }
+    return target;
+  }
+
+  /**
+   * One optimisation step on a batch; returns its loss. Loss: cross-entropy against {@code target}
+   * ({@code n × classes}, from {@link #targets}, possibly mixed by {@link BatchMixer}), normalised by
+   * the targets' total weight. The batch runs through the network in micro-batches of at most
+   * {@link #maxForwardBatch()} whose gradients add up before the update.
+   */
+  double step(float[] data, float[] target, int n, int width, int height, List<Parameter> trainable,
+      Optimizer optimizer) {
+    double weightSum = 0;
+    for (int i = 0; i < n * classes; i++) {
+      weightSum += target[i];
     }
     int plane = 3 * width * height;
     double loss = 0;
@@ -206,17 +223,9 @@ final class FineTuning {
       int micro = maxForwardBatch();
       for (int from = 0; from < n; from += micro) {
         int size = Math.min(micro, n - from);
-        float[] target = new float[size * classes];
-        for (int i = 0; i < size; i++) {
-          int label = labels[from + i];
-          double w = classWeight[label];
-          for (int k = 0; k < classes; k++) {
-            target[i * classes + k] = (float) (w * ((k == label ? 1 - smoothing : 0) + smoothing / classes));
-          }
-        }
         try (NDManager m = model.getNDManager().newSubManager()) {
           NDArray x = m.create(FloatBuffer.wrap(data, from * plane, size * plane), new Shape(size, 3, height, width));
-          NDArray t = m.create(target, new Shape(size, classes));
+          NDArray t = m.create(FloatBuffer.wrap(target, from * classes, size * classes), new Shape(size, classes));
           NDArray logits = model.getBlock().forward(new ParameterStore(m, false), new NDList(x), true).singletonOrThrow();
           NDArray value = logits.logSoftmax(1).mul(t).sum().neg().div((float) weightSum);
           collector.backward(value);

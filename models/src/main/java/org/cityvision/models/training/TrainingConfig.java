@@ -40,6 +40,7 @@ import org.cityvision.datasets.split.SplitSpec;
  * @param augment augmentation of phase 1's cached views
  * @param fineTuneAugment augmentation of phase 2's views (drawn fresh each epoch; the network sees each
  *     image once per epoch, so it can be lighter than phase 1's)
+ * @param mix batch-level image mixing in phase 2 (CutMix or MixUp; {@link MixSpec#NONE} by default)
  * @param threads libtorch intra-op threads: 1 by default; more only with {@code ONEDNN_MAX_CPU_ISA}
  *     set (oneDNN's AVX-512 kernels compute wrong features with several threads, see
  *     {@code FineTuning.MAX_FORWARD_BATCH})
@@ -48,8 +49,8 @@ import org.cityvision.datasets.split.SplitSpec;
 public record TrainingConfig(String task, String version, Path data, List<Path> extras, Path backbone, Path out,
     SplitSpec split, int inputWidth, int inputHeight, long seed, int views, int headEpochs, double headLearningRate, double headL2,
     int fineTuneEpochs, double fineTuneLearningRate, double warmupEpochs, int averageFrom, double frozenFraction, int batchSize, int patience,
-    double labelSmoothing, int maxTrainImages, AugmentSpec augment, AugmentSpec fineTuneAugment, int threads,
-    String commandLine) {
+    double labelSmoothing, int maxTrainImages, AugmentSpec augment, AugmentSpec fineTuneAugment, MixSpec mix,
+    int threads, String commandLine) {
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
 
@@ -64,7 +65,8 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
   public static TrainingConfig defaults(String task, Path data, Path backbone, Path out) {
     int threads = FineTuning.isaCapped() ? Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())) : 1;
     return new TrainingConfig(task, "1.0.0", data, List.of(), backbone, out, SplitSpec.DEFAULT, 224, 224, 7, 4, 60,
-        1e-3, 1e-4, 10, 1e-4, 1, 4, 0.25, 16, 10, 0.1, 0, AugmentSpec.standard(), AugmentSpec.light(), threads, "");
+        1e-3, 1e-4, 10, 1e-4, 1, 4, 0.25, 16, 10, 0.1, 0, AugmentSpec.standard(), AugmentSpec.light(), MixSpec.NONE,
+        threads, "");
   }
 
   public TrainingConfig {
@@ -75,8 +77,8 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
       throw new IllegalArgumentException("version is required");
     }
     if (data == null || backbone == null || out == null || split == null || augment == null
-        || fineTuneAugment == null) {
-      throw new IllegalArgumentException("data, backbone, out, split and both augmentations are required");
+        || fineTuneAugment == null || mix == null) {
+      throw new IllegalArgumentException("data, backbone, out, split, both augmentations and mixing are required");
     }
     extras = extras == null ? List.of() : List.copyOf(extras);
     if (inputWidth < 64 || inputWidth > 512 || inputWidth % 32 != 0 || inputHeight < 64 || inputHeight > 512
@@ -142,6 +144,7 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
     private int maxTrainImages;
     private AugmentSpec augment;
     private AugmentSpec fineTuneAugment;
+    private MixSpec mix;
     private int threads;
     private String commandLine;
 
@@ -171,6 +174,7 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
       maxTrainImages = c.maxTrainImages;
       augment = c.augment;
       fineTuneAugment = c.fineTuneAugment;
+      mix = c.mix;
       threads = c.threads;
       commandLine = c.commandLine;
     }
@@ -261,6 +265,11 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
       return this;
     }
 
+    public Builder mix(MixSpec v) {
+      mix = v;
+      return this;
+    }
+
     public Builder threads(int v) {
       threads = v;
       return this;
@@ -275,7 +284,7 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
       return new TrainingConfig(task, version, data, extras, backbone, out, split, inputWidth, inputHeight, seed, views,
           headEpochs, headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, warmupEpochs, averageFrom, frozenFraction,
           batchSize,
-          patience, labelSmoothing, maxTrainImages, augment, fineTuneAugment, threads, commandLine);
+          patience, labelSmoothing, maxTrainImages, augment, fineTuneAugment, mix, threads, commandLine);
     }
   }
 }

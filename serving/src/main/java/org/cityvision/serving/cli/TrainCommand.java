@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.cityvision.datasets.augment.AugmentSpec;
 import org.cityvision.datasets.split.SplitSpec;
 import org.cityvision.models.training.ClassifierTraining;
+import org.cityvision.models.training.MixSpec;
 import org.cityvision.models.training.ProgressBar;
 import org.cityvision.models.training.TrainingConfig;
 import org.cityvision.models.training.TrainingResult;
@@ -77,6 +78,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--fine-tune-augment", description = "phase 2 augmentation: standard, light or none (default: light)")
   String fineTuneAugment;
 
+  @Option(names = "--mix", description = "phase 2 batch mixing: none, cutmix or mixup, as KIND[:PROBABILITY[:ALPHA]]"
+      + " (e.g. cutmix:0.5:1; default: none)")
+  String mix;
+
   @Option(names = "--threads", description = "torch intra-op threads for training; above 1 needs ONEDNN_MAX_CPU_ISA"
       + " (set by the launcher) (default: 2 with it, else 1)")
   Integer threads;
@@ -132,6 +137,9 @@ public final class TrainCommand implements Callable<Integer> {
     if (fineTuneAugment != null) {
       b.fineTuneAugment(AugmentSpec.named(fineTuneAugment));
     }
+    if (mix != null) {
+      b.mix(MixSpec.parse(mix));
+    }
     if (threads != null) {
       b.threads(threads);
     }
@@ -178,6 +186,7 @@ public final class TrainCommand implements Callable<Integer> {
     append(sb, "--input-size", inputSize);
     append(sb, "--patience", patience);
     append(sb, "--fine-tune-augment", fineTuneAugment);
+    append(sb, "--mix", mix);
     append(sb, "--threads", threads);
     return sb.toString();
   }
