@@ -26,11 +26,12 @@ class ShortFineTuneTest {
   Path dir;
 
   @Test
-  void aShortFineTuneOnASmallWasteSubsetClearlyBeatsChanceAndWritesAFullPackage() throws Exception {
+  void aShortFineTuneWithCutMixOnASmallWasteSubsetClearlyBeatsChanceAndWritesAFullPackage() throws Exception {
     Path data = SharedData.dataset("waste");
     Path backbone = SharedData.edgeTpu();
     TrainingConfig config = TrainingConfig.defaults("waste", data, backbone, dir.resolve("pkg"))
-        .toBuilder().maxTrainImages(96).views(1).headEpochs(40).fineTuneEpochs(1).commandLine("test").build();
+        .toBuilder().maxTrainImages(96).views(1).headEpochs(40).fineTuneEpochs(1)
+        .mix(new MixSpec(MixSpec.Kind.CUTMIX, 1, 0.5)).commandLine("test").build();
 
     TrainingResult result = ClassifierTraining.run(config, TrainingProgress.NONE);
 
@@ -43,6 +44,7 @@ class ShortFineTuneTest {
     }
     ModelSpec spec = ModelPackage.read(pkg).spec();
     assertEquals("test", spec.training().get("commandLine").asText());
+    assertEquals("cutmix:0.5:1.0", spec.training().get("phase2").get("mixing").asText());
     assertTrue(spec.thresholds().uncertainBelow() > 0);
     assertTrue(spec.metrics().has("macroF1"));
   }
