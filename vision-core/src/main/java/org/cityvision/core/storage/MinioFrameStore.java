@@ -413,18 +413,20 @@ public final class MinioFrameStore implements FrameStore {
     throw new ObjectNotFoundException("frame " + frameId + " has no flag");
   }
 
-  /** The newest revision in MinIO: one listing of at most one key, one GET. */
+  /**
+   * The newest readable revision in MinIO: one listing of the newest few keys, then one GET (more only
+   * while a write is in flight). A revision can be listed before it can be read (another reviewer's
+   * conditional PUT still landing, or losing); until it reads, the revision before it is the head, so
+   * a concurrent reviewer gets a conflict when writing, never "no flag".
+   */
   Optional<FlagRecord> flagHead(String frameId) throws StorageException {
-    List<String> newest = listKeys(StorageKeys.flagLogPrefix(frameId), 1);
-    if (newest.isEmpty()) {
-      return Optional.empty();
+    for (String key : listKeys(StorageKeys.flagLogPrefix(frameId), 3)) {
+      Optional<Blob> blob = readIfPresent(key);
+      if (blob.isPresent()) {
+        return Optional.of(StoreJson.read(blob.get().bytes(), FlagRecord.class, key));
+      }
     }
-    String key = newest.get(0);
-    Optional<Blob> blob = readIfPresent(key);
-    if (blob.isEmpty()) {
-      return Optional.empty();
-    }
-    return Optional.of(StoreJson.read(blob.get().bytes(), FlagRecord.class, key));
+    return Optional.empty();
   }
 
   @Override
