@@ -1,5 +1,6 @@
 package org.cityvision.models.training;
 
+import java.util.Arrays;
 import java.util.Random;
 
 /**
@@ -29,8 +30,8 @@ final class BatchMixer {
     }
     int[] partner = derangement(n);
     int plane = width * height;
-    float[] original = java.util.Arrays.copyOf(data, n * 3 * plane);
-    float[] originalTarget = java.util.Arrays.copyOf(target, n * classes);
+    float[] original = Arrays.copyOf(data, n * 3 * plane);
+    float[] originalTarget = Arrays.copyOf(target, n * classes);
     double lambdaSum = 0;
     for (int i = 0; i < n; i++) {
       int j = partner[i];

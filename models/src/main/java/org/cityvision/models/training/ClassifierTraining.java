@@ -50,9 +50,10 @@ import org.cityvision.models.evaluation.ThresholdChoice;
  *       training image are computed once; a softmax head is trained on them in Java (seconds) and
  *       copied into the model;</li>
  *   <li>phase 2: end-to-end fine-tuning at a low learning rate with fresh augmentation each epoch,
- *       the early backbone layers frozen, batches optionally mixed (CutMix or MixUp); validation after each epoch through the serving path;
- *       the best checkpoint (validation macro-F1, then NLL; phase 1's head counts as a candidate) is
- *       kept, and training stops after {@code patience} epochs without improvement;</li>
+ *       the early backbone layers frozen, batches optionally mixed (CutMix or MixUp); validation
+ *       after each epoch through the serving path; the best checkpoint (validation macro-F1, then
+ *       NLL; phase 1's head counts as a candidate) is kept, and training stops after
+ *       {@code patience} epochs without improvement;</li>
  *   <li>thresholds chosen on validation, evaluation on the test split, report written, package
  *       saved with its training record and metrics.</li>
  * </ol>

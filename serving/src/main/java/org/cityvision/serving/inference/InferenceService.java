@@ -94,7 +94,7 @@ public final class InferenceService {
   /**
    * One request's image work, ready for the model's queue.
    *
-   * @param tensor from {@link Classifier#newTensor()}: hand it to {@link Classifier#submitAndRecycle}
+   * @param tensor from {@link Classifier#tensorOf}: hand it to {@link Classifier#submitAndRecycle}
    */
   public record Prepared(float[] tensor, ImageHeader header, byte[] thumbnail, long decodeNanos) {}
 
@@ -122,8 +122,7 @@ public final class InferenceService {
       }
     }
     try (DecodedImage image = classifier.decoder().decode(encoded, minW, minH)) {
-      float[] tensor = classifier.newTensor();
-      classifier.preprocessor().toTensor(image.mat(), tensor, 0);
+      float[] tensor = classifier.tensorOf(image);
       byte[] thumbnail = thumbnailMaxSide > 0 ? image.thumbnailJpeg(thumbnailMaxSide, thumbnailQuality) : null;
       return new Prepared(tensor, header, thumbnail, System.nanoTime() - t0);
     }

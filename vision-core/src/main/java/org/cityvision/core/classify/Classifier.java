@@ -141,11 +141,11 @@ public final class Classifier implements AutoCloseable {
   public Classification classify(byte[] encoded) throws VisionException {
     long t0 = System.nanoTime();
     InputSpec input = spec.input();
-    float[] tensor = newTensor();
+    float[] tensor;
     long t1;
     try (DecodedImage image = decoder.decode(encoded, input.width(), input.height())) {
       t1 = System.nanoTime();
-      preprocessor.toTensor(image.mat(), tensor, 0);
+      tensor = tensorOf(image);
     }
     long t2 = System.nanoTime();
     Classification c = await(submitAndRecycle(tensor));
@@ -155,8 +155,7 @@ public final class Classifier implements AutoCloseable {
   /** Classifies an already decoded image and waits for the result. */
   public Classification classify(DecodedImage image) throws VisionException {
     long t0 = System.nanoTime();
-    float[] tensor = newTensor();
-    preprocessor.toTensor(image.mat(), tensor, 0);
+    float[] tensor = tensorOf(image);
     long t1 = System.nanoTime();
     Classification c = await(submitAndRecycle(tensor));
     return c.withTimings(c.timings().withInput(0, t1 - t0));
@@ -179,6 +178,13 @@ public final class Classifier implements AutoCloseable {
   public float[] newTensor() {
     float[] spare = spareTensors.poll();
     return spare != null ? spare : new float[spec.input().tensorSize()];
+  }
+
+  /** {@code image}'s tensor, in an array from {@link #newTensor()}: hand it to {@link #submitAndRecycle}. */
+  public float[] tensorOf(DecodedImage image) {
+    float[] tensor = newTensor();
+    preprocessor.toTensor(image.mat(), tensor, 0);
+    return tensor;
   }
 
   /**
