@@ -26,6 +26,10 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--seconds", defaultValue = "5", description = "seconds per measurement (default: ${DEFAULT-VALUE})")
   double seconds;
 
+  @Option(names = "--client", defaultValue = "process", description = "http: where the load generator runs: process "
+      + "(a JVM of its own, as cameras and sorting machines are; default) or jvm (the node's JVM)")
+  String client;
+
   @Option(names = "--out", description = "also append the report to this markdown file")
   Path out;
 
@@ -35,12 +39,16 @@ public final class BenchCommand implements Callable<Integer> {
       System.err.println("unknown benchmark '" + which + "'; available: core, http");
       return 2;
     }
+    if (!client.equals("process") && !client.equals("jvm")) {
+      System.err.println("unknown --client '" + client + "'; use process or jvm");
+      return 2;
+    }
     ModelPackage pkg = resolveModel();
     Path waste = Home.shared().resolve("datasets/waste");
     String report = which.equals("http")
         ? new HttpBenchmark(pkg.dir(), HttpBenchmark.urbanModel(Home.shippedModel("urban"),
             Home.shared().resolve("pretrained/mobilenet_edgetpu_0.75_224"), pkg.spec().input().width()), waste, seconds,
-            System.err).run()
+            client.equals("process"), System.err).run()
         : new CoreBenchmark(pkg, waste, seconds, System.err).run();
     System.out.println(report);
     if (out != null) {
