@@ -186,7 +186,9 @@ public final class LoadGenerator {
       return c;
     });
     AtomicInteger threadNumber = new AtomicInteger();
-    ThreadPoolExecutor senders = new ThreadPoolExecutor(0, MAX_CONNECTIONS, 10, TimeUnit.SECONDS,
+    // Idle senders live as long as the run may (600 s): each holds its connection, and one that died would
+    // leave an open connection behind and make its successor open another.
+    ThreadPoolExecutor senders = new ThreadPoolExecutor(0, MAX_CONNECTIONS, 600, TimeUnit.SECONDS,
         new SynchronousQueue<>(), r -> {
           Thread t = new Thread(r, "loadgen-" + threadNumber.incrementAndGet());
           t.setDaemon(true);
