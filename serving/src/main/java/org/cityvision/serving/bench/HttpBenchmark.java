@@ -108,6 +108,8 @@ public final class HttpBenchmark {
     ServingNode node = ServingNode.start(config, Secrets.NONE.withAdminKey(KEY)).toCompletionStage()
         .toCompletableFuture().get(300, TimeUnit.SECONDS);
     StringBuilder report = new StringBuilder();
+    Path photoFiles = null;
+    Path frameFiles = null;
     try {
       Classifier sorter = node.models().task("waste").orElseThrow().classifier();
       ModelPackage pkg = node.models().task("waste").orElseThrow().pkg();
@@ -130,8 +132,8 @@ public final class HttpBenchmark {
           .append(" GFLOP/s with ").append(cores).append(" threads → ").append(Table.format(limit))
           .append(" images/s.\n\n");
 
-      Path photoFiles = LoadGenerator.writeBodies(photos);
-      Path frameFiles = LoadGenerator.writeBodies(frames);
+      photoFiles = LoadGenerator.writeBodies(photos);
+      frameFiles = LoadGenerator.writeBodies(frames);
       Driver driver = new Driver(photoFiles, frameFiles);
       LoadGenerator.Target sortTarget = new LoadGenerator.Target(node.port(), "/v1/classify/waste", KEY, "image/jpeg",
           photos);
@@ -207,6 +209,8 @@ public final class HttpBenchmark {
           .append("store: the endpoint's work without HTTP, auth or idempotency.\n");
     } finally {
       node.shutdown().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      LoadGenerator.deleteBodies(photoFiles);
+      LoadGenerator.deleteBodies(frameFiles);
     }
     return report.toString();
   }

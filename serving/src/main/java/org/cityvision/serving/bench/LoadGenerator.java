@@ -428,6 +428,19 @@ public final class LoadGenerator {
     return dir;
   }
 
+  /** Deletes a folder that {@link #writeBodies} made (its files, then itself); {@code null} is ignored. */
+  public static void deleteBodies(Path dir) throws IOException {
+    if (dir == null) {
+      return;
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : files.toList()) {
+        Files.deleteIfExists(f);
+      }
+    }
+    Files.deleteIfExists(dir);
+  }
+
   /**
    * {@code --port P --path /v1/... --key K --content-type T --bodies DIR (--concurrency C | --rate R)
    * --warmup S --seconds S [--trace FILE]}: runs the load against 127.0.0.1:P and prints the result as one JSON line.

@@ -108,6 +108,8 @@ class LoadGeneratorTest {
     assertEquals(50, r.ok() + r.errors());
     assertTrue(r.clientCpuMsPerRequest() > 0, "the child measures its own CPU: " + r);
     assertTrue(r.p50Ms() >= DELAY_MS, r.toString());
+    LoadGenerator.deleteBodies(files);
+    assertTrue(!java.nio.file.Files.exists(files), "the bodies folder is gone");
   }
 
   @Test
