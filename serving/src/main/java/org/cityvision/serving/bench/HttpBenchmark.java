@@ -108,6 +108,9 @@ public final class HttpBenchmark {
     ServingNode node = ServingNode.start(config, Secrets.NONE.withAdminKey(KEY)).toCompletionStage()
         .toCompletableFuture().get(300, TimeUnit.SECONDS);
     StringBuilder report = new StringBuilder();
+    // The JIT compiles the node's request paths for the first half minute or so of load (jstat: 2.3 s of
+    // compilation per 10 s at first, on 2 cores): measure the steady state, not the compiler.
+    double warm = Math.max(10, 2 * seconds);
     Path photoFiles = null;
     Path frameFiles = null;
     try {
@@ -125,8 +128,8 @@ public final class HttpBenchmark {
           .append(pkg.spec().input().width()).append("x").append(pkg.spec().input().height()).append(" (")
           .append(gflops).append(" GFLOP/image); ").append(cores).append(" cores; load generator ")
           .append(clientProcess ? "in its own JVM" : "in the node's JVM").append(" over loopback; ").append(seconds)
-          .append(" s per measurement after ").append(Table.format(Math.max(10, 2 * seconds))).append(" s of sorting and ").append(Table.format(Math.max(10, 2 * seconds) / 2))
-          .append(" s of camera requests to warm the node up; OpenCV threads ")
+          .append(" s per measurement after ").append(Table.format(warm)).append(" s of sorting and ")
+          .append(Table.format(warm / 2)).append(" s of camera requests to warm the node up; OpenCV threads ")
           .append(org.cityvision.core.image.OpenCvRuntime.threads()).append(".\n\n");
       report.append("Physical limit: float32 matmul 2048x2048 through libtorch = ").append(Table.format(peak))
           .append(" GFLOP/s with ").append(cores).append(" threads → ").append(Table.format(limit))
@@ -134,7 +137,6 @@ public final class HttpBenchmark {
 
       photoFiles = LoadGenerator.writeBodies(photos);
       frameFiles = LoadGenerator.writeBodies(frames);
-      Driver driver = new Driver(photoFiles, frameFiles);
       LoadGenerator.Target sortTarget = new LoadGenerator.Target(node.port(), "/v1/classify/waste", KEY, "image/jpeg",
           photos);
       Table sorting = new Table("concurrency", "HTTP req/s", "p50 ms", "p99 ms", "in-process img/s",
@@ -142,16 +144,13 @@ public final class HttpBenchmark {
           "errors");
       LoadGenerator.Target cameraTarget = new LoadGenerator.Target(node.port(), "/v1/cameras/bench-cam/frames", KEY,
           "image/jpeg", frames);
-      // The JIT compiles the node's request paths for the first half minute or so of load (jstat: 2.3 s of
-      // compilation per 10 s at first, on 2 cores): measure the steady state, not the compiler.
-      double warm = Math.max(10, 2 * seconds);
       step("warm-up, not measured: " + Table.format(warm) + " s sorting, " + Table.format(warm / 2) + " s camera");
-      driver.run(sortTarget, LoadGenerator.Load.closed(8, 0, warm));
-      driver.run(cameraTarget, LoadGenerator.Load.closed(4, 0, warm / 2));
+      measure(sortTarget, photoFiles, LoadGenerator.Load.closed(8, 0, warm));
+      measure(cameraTarget, frameFiles, LoadGenerator.Load.closed(4, 0, warm / 2));
       double best = 0;
       for (int c : new int[] {1, 8, 32}) {
         step("sorting path over HTTP, concurrency " + c);
-        Measured http = driver.run(sortTarget, LoadGenerator.Load.closed(c, 1.0, seconds));
+        Measured http = measure(sortTarget, photoFiles, LoadGenerator.Load.closed(c, 1.0, seconds));
         step("in-process classifier, concurrency " + c);
         Run local = inProcess(c, photos, bytes -> sorter.classify(bytes));
         best = Math.max(best, http.result().rate());
@@ -175,9 +174,9 @@ public final class HttpBenchmark {
           "max ms", "p99 ÷ p50", "server GC pauses", "errors");
       double[] ratios = new double[3];
       for (int w = 0; w < 3; w++) {
-        double peakNow = driver.run(sortTarget, LoadGenerator.Load.closed(8, 1.0, seconds)).result().rate();
+        double peakNow = measure(sortTarget, photoFiles, LoadGenerator.Load.closed(8, 1.0, seconds)).result().rate();
         double rate = 0.8 * peakNow;
-        Measured open = driver.run(sortTarget, LoadGenerator.Load.open(rate, 1.0, 3 * seconds));
+        Measured open = measure(sortTarget, photoFiles, LoadGenerator.Load.open(rate, 1.0, 3 * seconds));
         LoadGenerator.Result r = open.result();
         ratios[w] = r.p99Ms() / r.p50Ms();
         tail.row(w + 1, peakNow, rate, r.rate(), r.p50Ms(), r.p99Ms(), r.maxMs(), ratios[w], open.gc(), r.errors());
@@ -195,7 +194,7 @@ public final class HttpBenchmark {
           "HTTP ÷ in-process", "server CPU ms/req", "client CPU ms/req", "errors");
       int c = 8;
       step("camera path over HTTP, concurrency " + c);
-      Measured http = driver.run(cameraTarget, LoadGenerator.Load.closed(c, 1.0, seconds));
+      Measured http = measure(cameraTarget, frameFiles, LoadGenerator.Load.closed(c, 1.0, seconds));
       step("camera path in-process, concurrency " + c);
       Run local = inProcess(c, frames, bytes -> storeFrame(camera, store, bytes, config.ingest().thumbnailMaxSide(),
           config.ingest().thumbnailQuality()));
@@ -220,26 +219,20 @@ public final class HttpBenchmark {
   /** An HTTP measurement with what the node spent on it. */
   private record Measured(LoadGenerator.Result result, double serverCpuMsPerRequest, String gc) {}
 
-  /** Runs loads from the configured place (a child process or this JVM) and takes the node's CPU and GC around them. */
-  private final class Driver {
-    private final Map<String, Path> files;
-
-    Driver(Path photoFiles, Path frameFiles) {
-      this.files = Map.of("/v1/classify/waste", photoFiles, "/v1/cameras/bench-cam/frames", frameFiles);
-    }
-
-    Measured run(LoadGenerator.Target target, LoadGenerator.Load load) throws Exception {
-      var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-      long[] gc0 = gcTotals();
-      long cpu0 = os.getProcessCpuTime();
-      LoadGenerator.Result r = clientProcess
-          ? LoadGenerator.inChildProcess(target, files.get(target.path()), load)
-          : LoadGenerator.run(target, load);
-      long cpu = os.getProcessCpuTime() - cpu0;
-      long[] gc1 = gcTotals();
-      return new Measured(r, r.answeredAll() > 0 ? cpu / 1e6 / r.answeredAll() : Double.NaN,
-          (gc1[0] - gc0[0]) + ", " + (gc1[1] - gc0[1]) + " ms");
-    }
+  /**
+   * Runs a load from the configured place (a child process reading {@code files}, the target's
+   * bodies written once, or this JVM) and takes the node's CPU and GC around it.
+   */
+  private Measured measure(LoadGenerator.Target target, Path files, LoadGenerator.Load load) throws Exception {
+    long[] gc0 = gcTotals();
+    long cpu0 = LoadGenerator.processCpuNanos();
+    LoadGenerator.Result r = clientProcess
+        ? LoadGenerator.inChildProcess(target, files, load)
+        : LoadGenerator.run(target, load);
+    long cpu = LoadGenerator.processCpuNanos() - cpu0;
+    long[] gc1 = gcTotals();
+    return new Measured(r, r.answeredAll() > 0 ? cpu / 1e6 / r.answeredAll() : Double.NaN,
+        (gc1[0] - gc0[0]) + ", " + (gc1[1] - gc0[1]) + " ms");
   }
 
   /** Collections and milliseconds spent in them, over all of the node JVM's collectors. */

@@ -428,6 +428,12 @@ public final class LoadGenerator {
     return dir;
   }
 
+  /** CPU time of this whole process (every thread), in nanoseconds. */
+  static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
   /** Deletes a folder that {@link #writeBodies} made (its files, then itself); {@code null} is ignored. */
   public static void deleteBodies(Path dir) throws IOException {
     if (dir == null) {
@@ -464,10 +470,9 @@ public final class LoadGenerator {
     Load load = new Load(Integer.parseInt(a.getOrDefault("concurrency", "0")),
         Double.parseDouble(a.getOrDefault("rate", "0")), Double.parseDouble(a.getOrDefault("warmup", "1")),
         Double.parseDouble(require(a, "seconds")));
-    var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    long cpu0 = os.getProcessCpuTime();
+    long cpu0 = processCpuNanos();
     Result r = run(target, load, a.containsKey("trace") ? Path.of(a.get("trace")) : null);
-    double cpuMs = (os.getProcessCpuTime() - cpu0) / 1e6;
+    double cpuMs = (processCpuNanos() - cpu0) / 1e6;
     Result withCpu = new Result(r.ok(), r.errors(), r.rate(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.answeredAll(),
         r.answeredAll() > 0 ? cpuMs / r.answeredAll() : Double.NaN);
     System.out.println(withCpu.toJson().encode());
