@@ -267,7 +267,7 @@ public final class Classifier implements AutoCloseable {
     int size = input.tensorSize();
     float[] batch = new float[options.maxBatch() * size];
     List<Request> taken = new ArrayList<>(options.maxBatch());
-    try (Predictor<TensorBatch, float[]> predictor = model.newPredictor(new SoftmaxTranslator())) {
+    try (Predictor<TensorBatch, float[]> predictor = model.newPredictor(new SoftmaxTranslator(batch.length))) {
       try {
         if (options.warmup()) {
           warmUp(predictor, batch);

@@ -2,28 +2,86 @@ package org.cityvision.core.classify;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.Batchifier;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
-import java.nio.FloatBuffer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * Feeds a ready batch of tensors and returns the softmax probabilities, {@code count × classes},
  * row-major. The NDArrays live in the predictor's per-call manager and are freed when it returns.
+ *
+ * <p>The input goes through one direct buffer that the translator keeps for its whole life: libtorch
+ * wraps a direct buffer without copying it, and a fresh one per call (what DJL does with a heap
+ * array) costs a native allocation and page faults for 0.6 MB per image, released only by a later
+ * garbage collection; measured on two cores, two workers ran 6-10% fewer images a second that way
+ * (docs/BENCHMARKS.md, fifth session). The softmax over a handful of logits is computed here, in
+ * double precision, rather than as one more libtorch call.
+ *
+ * <p>Not thread-safe: one translator per {@link ai.djl.inference.Predictor}, used by one thread, and
+ * the tensor it hands to libtorch is valid only until the next call.
  */
 final class SoftmaxTranslator implements Translator<TensorBatch, float[]> {
+  private final ByteBuffer input;
+
+  /** @param capacity floats of the largest batch this translator will be given */
+  SoftmaxTranslator(int capacity) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("capacity must be positive, got " + capacity);
+    }
+    this.input = ByteBuffer.allocateDirect(Math.multiplyExact(capacity, Float.BYTES)).order(ByteOrder.nativeOrder());
+  }
+
   @Override
   public NDList processInput(TranslatorContext ctx, TensorBatch batch) {
     int size = batch.count() * 3 * batch.height() * batch.width();
-    NDArray x = ctx.getNDManager().create(FloatBuffer.wrap(batch.data(), 0, size),
-        new Shape(batch.count(), 3, batch.height(), batch.width()));
+    if ((long) size * Float.BYTES > input.capacity()) {
+      throw new IllegalArgumentException("batch of " + size + " floats exceeds the translator's "
+          + input.capacity() / Float.BYTES);
+    }
+    input.clear();
+    input.asFloatBuffer().put(batch.data(), 0, size);
+    input.limit(size * Float.BYTES);
+    NDArray x = ctx.getNDManager().create(input, new Shape(batch.count(), 3, batch.height(), batch.width()),
+        DataType.FLOAT32);
     return new NDList(x);
   }
 
   @Override
   public float[] processOutput(TranslatorContext ctx, NDList list) {
-    return list.singletonOrThrow().softmax(1).toFloatArray();
+    NDArray logits = list.singletonOrThrow();
+    Shape shape = logits.getShape();
+    if (shape.dimension() != 2) {
+      throw new IllegalStateException("the model returned a tensor of shape " + shape + "; expected (batch, classes)");
+    }
+    float[] values = logits.toType(DataType.FLOAT32, false).toFloatArray();
+    softmaxRows(values, (int) shape.get(1));
+    return values;
+  }
+
+  /** Replaces each row of {@code classes} logits by its softmax, computed in double precision. */
+  static void softmaxRows(float[] values, int classes) {
+    if (classes < 1 || values.length % classes != 0) {
+      throw new IllegalArgumentException(values.length + " logits do not split into rows of " + classes);
+    }
+    for (int row = 0; row < values.length; row += classes) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (int c = row; c < row + classes; c++) {
+        max = Math.max(max, values[c]);
+      }
+      double sum = 0;
+      double[] exp = new double[classes];
+      for (int c = 0; c < classes; c++) {
+        exp[c] = Math.exp(values[row + c] - max);
+        sum += exp[c];
+      }
+      for (int c = 0; c < classes; c++) {
+        values[row + c] = (float) (exp[c] / sum);
+      }
+    }
   }
 
   @Override
