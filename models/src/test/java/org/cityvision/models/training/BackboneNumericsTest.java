@@ -10,8 +10,8 @@ import org.cityvision.core.image.InputSpec;
 import org.cityvision.core.image.Preprocessor;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.TorchRuntime;
-import org.cityvision.core.testing.SharedData;
 import org.cityvision.core.testing.TestImages;
+import org.cityvision.core.testing.TestModels;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -33,7 +33,7 @@ class BackboneNumericsTest {
     for (int i = 0; i < n; i++) {
       System.arraycopy(tensor, 0, batch, i * tensor.length, tensor.length);
     }
-    try (Model model = ModelPackage.fromPretrained(SharedData.edgeTpu(), "numerics", 2)) {
+    try (Model model = ModelPackage.fromPretrained(TestModels.backbone(), "numerics", 2)) {
       FineTuning tuning = new FineTuning(model, 2);
 
       float[] alone = tuning.features(tensor, 1, 224, 224);
@@ -63,7 +63,7 @@ class BackboneNumericsTest {
     for (int i = 0; i < n; i++) {
       System.arraycopy(tensor, 0, batch, i * tensor.length, tensor.length);
     }
-    try (Model model = ModelPackage.fromPretrained(SharedData.edgeTpu(), "numerics", 2)) {
+    try (Model model = ModelPackage.fromPretrained(TestModels.backbone(), "numerics", 2)) {
       FineTuning tuning = new FineTuning(model, 2);
       float[] alone;
       float[] inBatch;

@@ -14,7 +14,6 @@ import ai.djl.translate.NoopTranslator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.cityvision.core.testing.SharedData;
 import org.cityvision.core.testing.TestModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,7 +23,7 @@ class ModelPackageTest {
 
   @Test
   void savedPackageLoadsAgainWithIdenticalPredictionsAndNoBackboneFile() throws Exception {
-    Path backbone = SharedData.edgeTpu();
+    Path backbone = TestModels.backbone();
     ModelSpec spec = TestModels.spec("waste", TestModels.WASTE_LABELS, 224);
     float[] before;
     try (Model model = ModelPackage.fromPretrained(backbone, "waste", 6)) {
