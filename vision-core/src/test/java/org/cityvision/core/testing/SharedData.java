@@ -10,6 +10,9 @@ import java.nio.file.Path;
  * skip the test with a clear message when it is absent; tests of the product itself must not.
  */
 public final class SharedData {
+  /** The folder of the project's default backbone under {@code pretrained/}. */
+  public static final String EDGE_TPU = "mobilenet_edgetpu_0.75_224";
+
   private SharedData() {}
 
   /** The shared folder: system property {@code cityvision.shared}, else ../shared from the working dir. */
@@ -37,7 +40,7 @@ public final class SharedData {
 
   /** The EdgeTPU-0.75 backbone, the project's default. */
   public static Path edgeTpu() {
-    return pretrained("mobilenet_edgetpu_0.75_224");
+    return pretrained(EDGE_TPU);
   }
 
   /** A dataset folder under ../shared/datasets (e.g. {@code waste}), or skips the test. */

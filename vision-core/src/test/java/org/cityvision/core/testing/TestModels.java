@@ -56,13 +56,13 @@ public final class TestModels {
    * test when neither is there.
    */
   public static synchronized Path backbone() throws ModelException {
-    Path shared = SharedData.root().resolve("pretrained").resolve("mobilenet_edgetpu_0.75_224");
+    Path shared = SharedData.root().resolve("pretrained").resolve(SharedData.EDGE_TPU);
     if (Files.isRegularFile(shared.resolve("model_features_ts.pt"))) {
       return shared;
     }
     if (shippedBackbone == null) {
       Path waste = shippedWastePackage();
-      assumeTrue(waste != null, "skipped: needs ../shared/pretrained/mobilenet_edgetpu_0.75_224 or the shipped "
+      assumeTrue(waste != null, "skipped: needs ../shared/pretrained/" + SharedData.EDGE_TPU + " or the shipped "
           + "models/waste package (neither found from " + Path.of("").toAbsolutePath() + ")");
       shippedBackbone = extractBackbone(ModelPackage.read(waste));
     }
