@@ -263,14 +263,12 @@ public final class Classifier implements AutoCloseable {
 
   private void runWorker(CompletableFuture<Void> started) {
     TorchRuntime.inferenceThread();
-    InputSpec input = spec.input();
-    int size = input.tensorSize();
-    float[] batch = new float[options.maxBatch() * size];
     List<Request> taken = new ArrayList<>(options.maxBatch());
-    try (Predictor<TensorBatch, float[]> predictor = model.newPredictor(new SoftmaxTranslator(batch.length))) {
+    try (Predictor<TensorBatch, float[]> predictor =
+        model.newPredictor(new SoftmaxTranslator(options.maxBatch() * spec.input().tensorSize()))) {
       try {
         if (options.warmup()) {
-          warmUp(predictor, batch);
+          warmUp(predictor);
         }
         started.complete(null);
       } catch (TranslateException | ModelException | RuntimeException e) {
@@ -282,14 +280,7 @@ public final class Classifier implements AutoCloseable {
         if (!fill(taken)) {
           continue;
         }
-        for (int i = 0; i < taken.size(); i++) {
-          Request r = taken.get(i);
-          System.arraycopy(r.tensor(), 0, batch, i * size, size);
-          if (r.recycle()) {
-            spareTensors.offer(r.tensor());
-          }
-        }
-        runBatch(predictor, batch, taken);
+        runBatch(predictor, taken);
       }
     } finally {
       // Whatever is still queued after the last worker stops would otherwise wait forever.
@@ -332,20 +323,27 @@ public final class Classifier implements AutoCloseable {
     }
   }
 
-  private void runBatch(Predictor<TensorBatch, float[]> predictor, float[] batch, List<Request> taken) {
+  private void runBatch(Predictor<TensorBatch, float[]> predictor, List<Request> taken) {
     int n = taken.size();
     InputSpec input = spec.input();
     long start = System.nanoTime();
     float[] probabilities;
     running.incrementAndGet();
     try {
-      probabilities = predictor.predict(new TensorBatch(batch, n, input.height(), input.width()));
+      probabilities = predictor.predict(new TensorBatch(taken.stream().map(Request::tensor).toList(), input.height(),
+          input.width()));
     } catch (TranslateException | RuntimeException e) {
       VisionException failure = new VisionException("inference failed for a batch of " + n + ": " + e.getMessage(), e);
       taken.forEach(r -> r.result().completeExceptionally(failure));
       return;
     } finally {
       running.decrementAndGet();
+      // The translator has copied the arrays into its buffer: they can serve new requests.
+      for (Request r : taken) {
+        if (r.recycle()) {
+          spareTensors.offer(r.tensor());
+        }
+      }
     }
     long elapsed = System.nanoTime() - start;
     images.addAndGet(n);
@@ -386,23 +384,25 @@ public final class Classifier implements AutoCloseable {
    * TorchScript's executor specialises on input shapes during the first runs of each; running every
    * batch size twice up front keeps that cost out of the first real requests.
    */
-  private void warmUp(Predictor<TensorBatch, float[]> predictor, float[] batch)
-      throws TranslateException, ModelException {
+  private void warmUp(Predictor<TensorBatch, float[]> predictor) throws TranslateException, ModelException {
     InputSpec input = spec.input();
-    int size = input.tensorSize();
     int classes = spec.labels().size();
     // Distinct, deterministic images, so that each batch size is checked against batch 1 below.
     java.util.Random random = new java.util.Random(42);
-    for (int i = 0; i < options.maxBatch() * size; i++) {
-      batch[i] = random.nextFloat() * 2 - 1;
+    List<float[]> images = new ArrayList<>(options.maxBatch());
+    for (int n = 0; n < options.maxBatch(); n++) {
+      float[] image = new float[input.tensorSize()];
+      for (int i = 0; i < image.length; i++) {
+        image[i] = random.nextFloat() * 2 - 1;
+      }
+      images.add(image);
     }
     float[][] alone = new float[options.maxBatch()][];
     for (int n = 1; n <= options.maxBatch(); n++) {
-      float[] image = java.util.Arrays.copyOfRange(batch, (n - 1) * size, n * size);
-      alone[n - 1] = predictor.predict(new TensorBatch(image, 1, input.height(), input.width()));
+      alone[n - 1] = predictor.predict(new TensorBatch(List.of(images.get(n - 1)), input.height(), input.width()));
       float[] last = null;
       for (int run = 0; run < 2; run++) {
-        last = predictor.predict(new TensorBatch(batch, n, input.height(), input.width()));
+        last = predictor.predict(new TensorBatch(images.subList(0, n), input.height(), input.width()));
       }
       for (int i = 0; i < n; i++) {
         for (int c = 0; c < classes; c++) {

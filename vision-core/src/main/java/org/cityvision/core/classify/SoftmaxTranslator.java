@@ -9,12 +9,14 @@ import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 /**
  * Feeds a ready batch of tensors and returns the softmax probabilities, {@code count × classes},
  * row-major. The NDArrays live in the predictor's per-call manager and are freed when it returns.
  *
- * <p>The input goes through one direct buffer that the translator keeps for its whole life: libtorch
+ * <p>The images are copied once, from the callers' arrays straight into one direct buffer that the
+ * translator keeps for its whole life: libtorch
  * wraps a direct buffer without copying it, and a fresh one per call (what DJL does with a heap
  * array) costs a native allocation and page faults for 0.6 MB per image, released only by a later
  * garbage collection; measured on two cores, two workers ran 6-10% fewer images a second that way
@@ -37,14 +39,17 @@ final class SoftmaxTranslator implements Translator<TensorBatch, float[]> {
 
   @Override
   public NDList processInput(TranslatorContext ctx, TensorBatch batch) {
-    int size = batch.count() * 3 * batch.height() * batch.width();
-    if ((long) size * Float.BYTES > input.capacity()) {
-      throw new IllegalArgumentException("batch of " + size + " floats exceeds the translator's "
+    long bytes = batch.floats() * Float.BYTES;
+    if (bytes > input.capacity()) {
+      throw new IllegalArgumentException("batch of " + batch.floats() + " floats exceeds the translator's "
           + input.capacity() / Float.BYTES);
     }
     input.clear();
-    input.asFloatBuffer().put(batch.data(), 0, size);
-    input.limit(size * Float.BYTES);
+    FloatBuffer floats = input.asFloatBuffer();
+    for (float[] image : batch.images()) {
+      floats.put(image);
+    }
+    input.limit((int) bytes);
     NDArray x = ctx.getNDManager().create(input, new Shape(batch.count(), 3, batch.height(), batch.width()),
         DataType.FLOAT32);
     return new NDList(x);

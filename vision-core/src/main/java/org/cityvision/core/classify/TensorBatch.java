@@ -1,14 +1,31 @@
 package org.cityvision.core.classify;
 
+import java.util.List;
+
 /**
- * Input of one forward pass: {@code count} CHW tensors laid end to end in {@code data}. Plain Java
- * crosses the translator boundary; NDArrays stay inside it.
+ * Input of one forward pass: the CHW tensors of {@code images.size()} images of {@code height} ×
+ * {@code width}, in order. Plain Java crosses the translator boundary; NDArrays stay inside it.
  */
-record TensorBatch(float[] data, int count, int height, int width) {
+record TensorBatch(List<float[]> images, int height, int width) {
   TensorBatch {
-    if (count < 1 || data.length < (long) count * 3 * height * width) {
-      throw new IllegalArgumentException("batch of " + count + " needs " + (3L * count * height * width)
-          + " floats, has " + data.length);
+    if (images.isEmpty()) {
+      throw new IllegalArgumentException("a batch needs at least one image");
     }
+    long size = 3L * height * width;
+    for (float[] image : images) {
+      if (image.length != size) {
+        throw new IllegalArgumentException("an image of the batch has " + image.length + " floats; "
+            + height + "x" + width + " needs " + size);
+      }
+    }
+  }
+
+  int count() {
+    return images.size();
+  }
+
+  /** Floats of the whole batch. */
+  long floats() {
+    return (long) count() * 3 * height * width;
   }
 }

@@ -15,6 +15,7 @@ import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.TorchRuntime;
@@ -63,11 +64,13 @@ class SoftmaxTranslatorTest {
     for (int i = 0; i < images.length; i++) {
       images[i] = random.nextFloat() * 4 - 2;
     }
+    List<float[]> each = List.of(Arrays.copyOfRange(images, 0, size), Arrays.copyOfRange(images, size, 2 * size),
+        Arrays.copyOfRange(images, 2 * size, 3 * size));
     try (Model model = pkg.loadModel();
         Predictor<TensorBatch, float[]> predictor = model.newPredictor(new SoftmaxTranslator(images.length));
         Predictor<NDList, NDList> raw = model.newPredictor(new NoopTranslator());
         NDManager manager = model.getNDManager().newSubManager()) {
-      float[] three = predictor.predict(new TensorBatch(images, 3, SIDE, SIDE));
+      float[] three = predictor.predict(new TensorBatch(each, SIDE, SIDE));
       float[] expected;
       try (NDArray x = manager.create(images, new Shape(3, 3, SIDE, SIDE));
           NDList out = raw.predict(new NDList(x))) {
@@ -84,10 +87,9 @@ class SoftmaxTranslatorTest {
       }
 
       // A smaller batch after a larger one: the stale tail of the buffer must not be read.
-      float[] second = Arrays.copyOfRange(images, size, 2 * size);
-      float[] alone = predictor.predict(new TensorBatch(second, 1, SIDE, SIDE));
+      float[] alone = predictor.predict(new TensorBatch(List.of(each.get(1)), SIDE, SIDE));
       assertArrayEquals(Arrays.copyOfRange(three, CLASSES, 2 * CLASSES), alone, 1e-5f);
-      float[] again = predictor.predict(new TensorBatch(images, 3, SIDE, SIDE));
+      float[] again = predictor.predict(new TensorBatch(each, SIDE, SIDE));
       assertArrayEquals(three, again, 0f);
     }
   }
@@ -100,7 +102,7 @@ class SoftmaxTranslatorTest {
     try (Model model = pkg.loadModel();
         Predictor<TensorBatch, float[]> predictor = model.newPredictor(new SoftmaxTranslator(size))) {
       TranslateException e = assertThrows(TranslateException.class,
-          () -> predictor.predict(new TensorBatch(new float[2 * size], 2, SIDE, SIDE)));
+          () -> predictor.predict(new TensorBatch(List.of(new float[size], new float[size]), SIDE, SIDE)));
       assertTrue(String.valueOf(e.getMessage()).contains("exceeds") || String.valueOf(e.getCause()).contains("exceeds"),
           String.valueOf(e));
     }
