@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Finds ../shared (datasets and pretrained backbones). Tests that need it call these methods, which
@@ -32,10 +33,16 @@ public final class SharedData {
 
   /** A pretrained backbone folder, or skips the test. */
   public static Path pretrained(String name) {
+    Optional<Path> dir = findPretrained(name);
+    assumeTrue(dir.isPresent(), "skipped: needs ../shared/pretrained/" + name + " (not present at "
+        + root().resolve("pretrained").resolve(name) + ")");
+    return dir.get();
+  }
+
+  /** A pretrained backbone folder, when ../shared has it. */
+  public static Optional<Path> findPretrained(String name) {
     Path dir = root().resolve("pretrained").resolve(name);
-    assumeTrue(Files.isRegularFile(dir.resolve("model_features_ts.pt")),
-        "skipped: needs ../shared/pretrained/" + name + " (not present at " + dir + ")");
-    return dir;
+    return Files.isRegularFile(dir.resolve("model_features_ts.pt")) ? Optional.of(dir) : Optional.empty();
   }
 
   /** The EdgeTPU-0.75 backbone, the project's default. */

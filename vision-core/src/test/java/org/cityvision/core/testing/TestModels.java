@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.cityvision.core.image.InputSpec;
 import org.cityvision.core.model.BackboneSpec;
 import org.cityvision.core.model.ModelException;
@@ -56,9 +57,9 @@ public final class TestModels {
    * test when neither is there.
    */
   public static synchronized Path backbone() throws ModelException {
-    Path shared = SharedData.root().resolve("pretrained").resolve(SharedData.EDGE_TPU);
-    if (Files.isRegularFile(shared.resolve("model_features_ts.pt"))) {
-      return shared;
+    Optional<Path> shared = SharedData.findPretrained(SharedData.EDGE_TPU);
+    if (shared.isPresent()) {
+      return shared.get();
     }
     if (shippedBackbone == null) {
       Path waste = shippedWastePackage();
