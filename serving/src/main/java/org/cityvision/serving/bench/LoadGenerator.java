@@ -101,6 +101,10 @@ public final class LoadGenerator {
           number(j, "p99Ms"), number(j, "maxMs"), j.getLong("answeredAll"), number(j, "clientCpuMsPerRequest"));
     }
 
+    Result withClientCpu(double msPerRequest) {
+      return new Result(ok, errors, rate, p50Ms, p99Ms, maxMs, answeredAll, msPerRequest);
+    }
+
     private static Double finite(double d) {
       return Double.isFinite(d) ? d : null;
     }
@@ -473,9 +477,7 @@ public final class LoadGenerator {
     long cpu0 = processCpuNanos();
     Result r = run(target, load, a.containsKey("trace") ? Path.of(a.get("trace")) : null);
     double cpuMs = (processCpuNanos() - cpu0) / 1e6;
-    Result withCpu = new Result(r.ok(), r.errors(), r.rate(), r.p50Ms(), r.p99Ms(), r.maxMs(), r.answeredAll(),
-        r.answeredAll() > 0 ? cpuMs / r.answeredAll() : Double.NaN);
-    System.out.println(withCpu.toJson().encode());
+    System.out.println(r.withClientCpu(r.answeredAll() > 0 ? cpuMs / r.answeredAll() : Double.NaN).toJson().encode());
   }
 
   private static String require(Map<String, String> args, String name) {
