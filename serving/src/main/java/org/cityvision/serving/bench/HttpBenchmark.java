@@ -108,8 +108,9 @@ public final class HttpBenchmark {
     ServingNode node = ServingNode.start(config, Secrets.NONE.withAdminKey(KEY)).toCompletionStage()
         .toCompletableFuture().get(300, TimeUnit.SECONDS);
     StringBuilder report = new StringBuilder();
-    // The JIT compiles the node's request paths for the first half minute or so of load (jstat: 2.3 s of
-    // compilation per 10 s at first, on 2 cores): measure the steady state, not the compiler.
+    // The JIT compiles the node's request paths for the first seconds of load (with tiered compilation,
+    // for minutes: the launcher runs serve and bench with C1 only, see docs/SERVING.md): measure the
+    // steady state, not the compiler.
     double warm = Math.max(10, 2 * seconds);
     Path photoFiles = null;
     Path frameFiles = null;
@@ -130,7 +131,8 @@ public final class HttpBenchmark {
           .append(clientProcess ? "in its own JVM" : "in the node's JVM").append(" over loopback; ").append(seconds)
           .append(" s per measurement after ").append(Table.format(warm)).append(" s of sorting and ")
           .append(Table.format(warm / 2)).append(" s of camera requests to warm the node up; OpenCV threads ")
-          .append(org.cityvision.core.image.OpenCvRuntime.threads()).append(".\n\n");
+          .append(org.cityvision.core.image.OpenCvRuntime.threads()).append("; node JVM options ")
+          .append(jvmOptions()).append(".\n\n");
       report.append("Physical limit: float32 matmul 2048x2048 through libtorch = ").append(Table.format(peak))
           .append(" GFLOP/s with ").append(cores).append(" threads → ").append(Table.format(limit))
           .append(" images/s.\n\n");
@@ -174,22 +176,35 @@ public final class HttpBenchmark {
       // runs at 80% of the peak measured just before it (concurrency 8), not of a figure from a minute ago.
       step("open loop at 80% of the peak, 3 windows (best closed-loop rate so far " + Table.format(best) + " req/s)");
       Table tail = new Table("window", "peak req/s just before", "offered req/s", "served req/s", "p50 ms", "p99 ms",
-          "max ms", "p99 ÷ p50", "server GC pauses", "errors");
+          "max ms", "p99 ÷ p50", "forward ms/img: mean, slowest 0.5 s", "node JIT ms: window, in that 0.5 s, most in 0.5 s",
+          "server GC pauses", "errors");
       double[] ratios = new double[3];
       for (int w = 0; w < 3; w++) {
         double peakNow = measure(sortTarget, photoFiles, LoadGenerator.Load.closed(8, 1.0, seconds)).result().rate();
         double rate = 0.8 * peakNow;
-        Measured open = measure(sortTarget, photoFiles, LoadGenerator.Load.open(rate, 1.0, 3 * seconds));
+        Measured open;
+        NodeProbe.Summary probe;
+        NodeProbe p = NodeProbe.start(sorter::stats, 500);
+        try {
+          open = measure(sortTarget, photoFiles, LoadGenerator.Load.open(rate, 1.0, 3 * seconds));
+        } finally {
+          probe = p.stop();
+        }
         LoadGenerator.Result r = open.result();
         ratios[w] = r.p99Ms() / r.p50Ms();
-        tail.row(w + 1, peakNow, rate, r.rate(), r.p50Ms(), r.p99Ms(), r.maxMs(), ratios[w], open.gc(), r.errors());
+        tail.row(w + 1, peakNow, rate, r.rate(), r.p50Ms(), r.p99Ms(), r.maxMs(), ratios[w],
+            Table.format(probe.forwardMsPerImage()) + ", " + Table.format(probe.slowestForwardMsPerImage()),
+            probe.jitMs() + ", " + probe.slowestJitMs() + ", " + probe.mostJitMs(), open.gc(), r.errors());
       }
       java.util.Arrays.sort(ratios);
       report.append("### Tail at 80% of the peak sorting rate (open loop, 3 windows of " + Table.format(3 * seconds)
           + " s after 1 s of warm-up each, each at 80% of a closed-loop concurrency-8 peak measured just before it; "
           + "latency from the scheduled send time)\n\n")
           .append(tail.markdown()).append('\n').append("Median p99 ÷ p50 of the three windows: ")
-          .append(Table.format(ratios[1])).append(".\n\n");
+          .append(Table.format(ratios[1])).append(". Forward ms/img is the workers' wall time per forward pass, ")
+          .append("sampled every 0.5 s (the window includes its 1 s of warm-up); node JIT ms is the node JVM's ")
+          .append("compilation time. A slow 0.5 s with JIT time in it lost a core to the compiler; one without ")
+          .append("ran the same passes slower because the host's cores slowed.\n\n");
 
       Classifier camera = node.models().task("urban").orElseThrow().classifier();
       FrameStore store = node.store();
@@ -234,6 +249,13 @@ public final class HttpBenchmark {
     long[] gc1 = gcTotals();
     return new Measured(r, r.answeredAll() > 0 ? cpu / 1e6 / r.answeredAll() : Double.NaN,
         (gc1[0] - gc0[0]) + ", " + (gc1[1] - gc0[1]) + " ms");
+  }
+
+  /** The node JVM's -X options (heap, compiler), which the launcher chooses per command. */
+  private static String jvmOptions() {
+    List<String> options = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(a -> a.startsWith("-X")).toList();
+    return options.isEmpty() ? "(defaults)" : "`" + String.join(" ", options) + "`";
   }
 
   /** Collections and milliseconds spent in them, over all of the node JVM's collectors. */
