@@ -44,6 +44,8 @@ import org.cityvision.serving.ingest.ClassifiedFrames;
  */
 public final class HttpBenchmark {
   private static final String KEY = "cvk_benchmark-admin-key-0000000000000000";
+  /** How often the tail windows sample the node's forward-pass and compilation time. */
+  private static final long PROBE_INTERVAL_MS = 500;
 
   private final Path waste;
   private final Path urban;
@@ -109,7 +111,7 @@ public final class HttpBenchmark {
         .toCompletableFuture().get(300, TimeUnit.SECONDS);
     StringBuilder report = new StringBuilder();
     // The JIT compiles the node's request paths for the first seconds of load (with tiered compilation,
-    // for minutes: the launcher runs serve and bench with C1 only, see docs/SERVING.md): measure the
+    // for minutes: the launcher runs serve and bench http with C1 only, see docs/SERVING.md): measure the
     // steady state, not the compiler.
     double warm = Math.max(10, 2 * seconds);
     Path photoFiles = null;
@@ -175,8 +177,10 @@ public final class HttpBenchmark {
       // of percent from minute to minute (the matmul peak has measured 101-189 GFLOP/s), so each window
       // runs at 80% of the peak measured just before it (concurrency 8), not of a figure from a minute ago.
       step("open loop at 80% of the peak, 3 windows (best closed-loop rate so far " + Table.format(best) + " req/s)");
+      String interval = PROBE_INTERVAL_MS + " ms";
       Table tail = new Table("window", "peak req/s just before", "offered req/s", "served req/s", "p50 ms", "p99 ms",
-          "max ms", "p99 ÷ p50", "forward ms/img: mean, slowest 0.5 s", "node JIT ms: window, in that 0.5 s, most in 0.5 s",
+          "max ms", "p99 ÷ p50", "forward ms/img: mean, slowest " + interval,
+          "node JIT ms: window, in that " + interval + ", most in " + interval,
           "server GC pauses", "errors");
       double[] ratios = new double[3];
       for (int w = 0; w < 3; w++) {
@@ -184,7 +188,7 @@ public final class HttpBenchmark {
         double rate = 0.8 * peakNow;
         Measured open;
         NodeProbe.Summary probe;
-        NodeProbe p = NodeProbe.start(sorter::stats, 500);
+        NodeProbe p = NodeProbe.start(sorter::stats, PROBE_INTERVAL_MS);
         try {
           open = measure(sortTarget, photoFiles, LoadGenerator.Load.open(rate, 1.0, 3 * seconds));
         } finally {
@@ -202,8 +206,9 @@ public final class HttpBenchmark {
           + "latency from the scheduled send time)\n\n")
           .append(tail.markdown()).append('\n').append("Median p99 ÷ p50 of the three windows: ")
           .append(Table.format(ratios[1])).append(". Forward ms/img is the workers' wall time per forward pass, ")
-          .append("sampled every 0.5 s (the window includes its 1 s of warm-up); node JIT ms is the node JVM's ")
-          .append("compilation time. A slow 0.5 s with JIT time in it lost a core to the compiler; one without ")
+          .append("sampled every " + interval + " (the window includes its 1 s of warm-up); node JIT ms is the ")
+          .append("node JVM's compilation time. A slow " + interval + " with JIT time in it lost a core to the ")
+          .append("compiler; one without ")
           .append("ran the same passes slower because the host's cores slowed.\n\n");
 
       Classifier camera = node.models().task("urban").orElseThrow().classifier();

@@ -16,8 +16,8 @@ import org.cityvision.core.classify.ClassifierStats;
  * starts a probe must {@link #stop()} it, which returns the summary.
  */
 final class NodeProbe {
-  /** One reading: when (ns), the classifier's images and forward-pass time so far, compilation ms so far. */
-  record Sample(long nanos, long images, long inferenceNanos, long jitMillis) {}
+  /** One reading: the classifier's images and forward-pass time so far, compilation ms so far. */
+  record Sample(long images, long inferenceNanos, long jitMillis) {}
 
   /**
    * What a window looked like.
@@ -27,10 +27,9 @@ final class NodeProbe {
    * @param slowestJitMs compilation time in that slowest interval
    * @param jitMs compilation time over the whole window
    * @param mostJitMs the most compilation time in one interval
-   * @param intervalMs the sampling interval
    */
   record Summary(double forwardMsPerImage, double slowestForwardMsPerImage, long slowestJitMs, long jitMs,
-      long mostJitMs, long intervalMs) {}
+      long mostJitMs) {}
 
   private final Supplier<ClassifierStats> stats;
   private final CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
@@ -78,7 +77,7 @@ final class NodeProbe {
     ClassifierStats s = stats.get();
     long jitMs = jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
     synchronized (samples) {
-      samples.add(new Sample(System.nanoTime(), s.images(), s.inferenceNanos(), jitMs));
+      samples.add(new Sample(s.images(), s.inferenceNanos(), jitMs));
     }
   }
 
@@ -93,7 +92,7 @@ final class NodeProbe {
     }
     sample();
     synchronized (samples) {
-      return summarize(samples, 5, intervalMs);
+      return summarize(samples, 5);
     }
   }
 
@@ -101,7 +100,7 @@ final class NodeProbe {
    * The summary of consecutive samples. Intervals in which fewer than {@code minImages} images were
    * classified do not compete for the slowest (a mean over two images says little).
    */
-  static Summary summarize(List<Sample> samples, int minImages, long intervalMs) {
+  static Summary summarize(List<Sample> samples, int minImages) {
     if (samples.size() < 2) {
       throw new IllegalArgumentException("need at least two samples, got " + samples.size());
     }
@@ -126,6 +125,6 @@ final class NodeProbe {
         }
       }
     }
-    return new Summary(mean, slowest, slowestJit, last.jitMillis() - first.jitMillis(), mostJit, intervalMs);
+    return new Summary(mean, slowest, slowestJit, last.jitMillis() - first.jitMillis(), mostJit);
   }
 }
