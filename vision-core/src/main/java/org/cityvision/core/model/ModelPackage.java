@@ -28,6 +28,8 @@ import java.nio.file.Path;
  */
 public record ModelPackage(Path dir, ModelSpec spec) {
   public static final String SPEC_FILE = "model.json";
+  /** The TorchScript file that {@link #fromPretrained} reads from a pretrained backbone folder. */
+  public static final String BACKBONE_FILE = "model_features_ts.pt";
 
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(SerializationFeature.INDENT_OUTPUT)
@@ -122,9 +124,9 @@ public record ModelPackage(Path dir, ModelSpec spec) {
    */
   public static Model fromPretrained(Path backboneDir, String name, int classes)
       throws ModelException {
-    Path file = backboneDir.resolve("model_features_ts.pt");
+    Path file = backboneDir.resolve(BACKBONE_FILE);
     if (!Files.isRegularFile(file)) {
-      throw new ModelException("no model_features_ts.pt in " + backboneDir.toAbsolutePath());
+      throw new ModelException("no " + BACKBONE_FILE + " in " + backboneDir.toAbsolutePath());
     }
     TorchRuntime.engine();
     Model model = Model.newInstance(name, "PyTorch");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.cityvision.core.model.ModelPackage;
 
 /**
  * Finds ../shared (datasets and pretrained backbones). Tests that need it call these methods, which
@@ -42,7 +43,7 @@ public final class SharedData {
   /** A pretrained backbone folder, when ../shared has it. */
   public static Optional<Path> findPretrained(String name) {
     Path dir = root().resolve("pretrained").resolve(name);
-    return Files.isRegularFile(dir.resolve("model_features_ts.pt")) ? Optional.of(dir) : Optional.empty();
+    return Files.isRegularFile(dir.resolve(ModelPackage.BACKBONE_FILE)) ? Optional.of(dir) : Optional.empty();
   }
 
   /** The EdgeTPU-0.75 backbone, the project's default. */

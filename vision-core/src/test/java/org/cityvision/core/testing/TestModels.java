@@ -52,7 +52,7 @@ public final class TestModels {
   }
 
   /**
-   * A folder with the EdgeTPU-0.75 backbone as {@code model_features_ts.pt}: ../shared's, else the
+   * A folder with the EdgeTPU-0.75 backbone as {@link ModelPackage#BACKBONE_FILE}: ../shared's, else the
    * one inside the shipped waste package, written once per JVM to a temporary folder. Skips the
    * test when neither is there.
    */
@@ -84,7 +84,7 @@ public final class TestModels {
     try (Model model = pkg.loadModel()) {
       PtSymbolBlock backbone = (PtSymbolBlock) ((SequentialBlock) model.getBlock()).getChildren().get(0).getValue();
       Path dir = Files.createTempDirectory("cityvision-test-backbone");
-      Path file = dir.resolve("model_features_ts.pt");
+      Path file = dir.resolve(ModelPackage.BACKBONE_FILE);
       try (OutputStream out = Files.newOutputStream(file)) {
         JniUtils.writeModule(backbone, out, false);
       }
