@@ -256,7 +256,7 @@ public final class HttpBenchmark {
         (gc1[0] - gc0[0]) + ", " + (gc1[1] - gc0[1]) + " ms");
   }
 
-  /** The node JVM's -X options (heap, compiler), which the launcher chooses per command. */
+  /** The node JVM's -X options (heap, compiler): the launcher's default or {@code CITYVISION_JAVA_OPTS}. */
   private static String jvmOptions() {
     List<String> options = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
         .filter(a -> a.startsWith("-X")).toList();
