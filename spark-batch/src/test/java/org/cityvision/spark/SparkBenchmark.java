@@ -21,6 +21,7 @@ import org.cityvision.core.storage.FrameStores;
 import org.cityvision.core.storage.FrameUpload;
 import org.cityvision.core.storage.StorageConfig;
 import org.cityvision.core.storage.embedded.EmbeddedS3Server;
+import org.cityvision.core.testing.TempDirs;
 import org.cityvision.core.testing.TestImages;
 import org.cityvision.core.testing.TestModels;
 
@@ -67,6 +68,8 @@ public final class SparkBenchmark {
       System.out.printf(Locale.ROOT, "| Spark local[2] | %.1f |%n", local2);
       System.out.printf(Locale.ROOT, "| **scaling local[2] / local[1]** | **%.2f** |%n", local2 / local1);
       System.out.printf(Locale.ROOT, "| **ratio local[2] / single-node** | **%.2f** |%n", local2 / single);
+    } finally {
+      TempDirs.deleteTree(root);
     }
   }
 

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.cityvision.core.storage.embedded.EmbeddedS3Server;
+import org.cityvision.core.testing.TempDirs;
 
 /**
  * Put/get throughput of 300 KB frames through {@link FrameStore} against bare MinIO client calls,
@@ -85,6 +86,8 @@ public final class StoreBenchmark {
           bareGet += c - b;
         }
       }
+    } finally {
+      TempDirs.deleteTree(root);
     }
     double spoolPut = runSpool(root.resolve("spool-data"), frame, t0, perRound);
     System.out.println("| path (300 KB frames, " + n + " each, " + rounds + " alternating rounds) "
