@@ -55,8 +55,10 @@ import org.cityvision.serving.review.webhook.WebhookNotifier;
  *
  * <h2>Start-up order</h2>
  * The store and the models open in parallel on worker threads (both take seconds); then the API keys
- * are bootstrapped (they need the store), then the key refresher and the HTTP verticles deploy, and
- * only then is the node ready: nothing listens before it can answer.
+ * are bootstrapped (they need the store), then the key refresher and the HTTP verticles deploy:
+ * nothing listens before it can answer. Then the start-up warm-up ({@link WarmUp}) drives the node's
+ * own request paths for {@code http.warmUpSeconds}, and only after it does {@code /health/ready}
+ * report ready ({@link #warmedUp()}).
  *
  * <h2>Shutdown order</h2>
  * Readiness turns false (so balancers stop sending), the HTTP servers stop accepting and drain the
@@ -78,13 +80,17 @@ public final class ServingNode {
   private final Optional<ApiKeys.Created> bootstrapKey;
   private final List<AutoCloseableEvents> listeners;
   private final BatchJobs batch;
+  private final AtomicBoolean warmingUp;
+  private final Promise<WarmUp.Report> warmedUp = Promise.promise();
 
   /** A review-queue listener that owns a sender thread. */
   interface AutoCloseableEvents extends ReviewEvents, AutoCloseable {}
 
   private ServingNode(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders, FrameStore store,
       ModelRegistry models, ApiKeys keys, Metrics metrics, AtomicBoolean draining, List<String> deployments, int port,
-      Optional<ApiKeys.Created> bootstrapKey, List<AutoCloseableEvents> listeners, BatchJobs batch) {
+      Optional<ApiKeys.Created> bootstrapKey, List<AutoCloseableEvents> listeners, BatchJobs batch,
+      AtomicBoolean warmingUp) {
+    this.warmingUp = warmingUp;
     this.config = config;
     this.vertx = vertx;
     this.io = io;
@@ -178,6 +184,8 @@ public final class ServingNode {
         config.inference().decodeThreads(), 5, java.util.concurrent.TimeUnit.MINUTES);
     Metrics metrics = new Metrics();
     long t0 = System.nanoTime();
+    // Not ready until the warm-up has run (when there is one): see warmUp().
+    AtomicBoolean warmingUp = new AtomicBoolean(config.http().warmUpSeconds() > 0);
 
     Future<FrameStore> store = io.executeBlocking(() -> {
       Files.createDirectories(config.uploadsDir());
@@ -199,9 +207,9 @@ public final class ServingNode {
               .compose(listeners -> {
                 BatchJobs batch = batchJobs(store.result(), models.result());
                 return deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
-                      ReviewEvents.all(listeners), batch)
+                      ReviewEvents.all(listeners), batch, warmingUp)
                   .map(d -> new ServingNode(config, vertx, io, decoders, store.result(), models.result(), keys,
-                      metrics, d.draining(), d.ids(), d.port(), bootstrap, listeners, batch))
+                      metrics, d.draining(), d.ids(), d.port(), bootstrap, listeners, batch, warmingUp))
                   .onFailure(e -> {
                     batch.close();
                     listeners.forEach(ServingNode::closeQuietly);
@@ -211,6 +219,7 @@ public final class ServingNode {
             JsonLog.get().info("server_started", "host", config.http().host(), "port", node.port(),
                 "ms", (System.nanoTime() - t0) / 1_000_000, "models", models.result().all().size(),
                 "data", config.data().toString());
+            node.warmUp();
             started.complete(node);
           })
           .onFailure(e -> {
@@ -224,7 +233,8 @@ public final class ServingNode {
   private record Deployed(List<String> ids, int port, AtomicBoolean draining) {}
 
   private static Future<Deployed> deploy(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders,
-      FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics, ReviewEvents events, BatchJobs batch) {
+      FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics, ReviewEvents events, BatchJobs batch,
+      AtomicBoolean warmingUp) {
     AtomicBoolean draining = new AtomicBoolean();
     Buffer openApi;
     try (InputStream in = ServingNode.class.getResourceAsStream("/cityvision/openapi.json")) {
@@ -245,7 +255,7 @@ public final class ServingNode {
     ReviewDeps review = new ReviewDeps(store, io, new AuthenticatorRoleCheck(auth),
         new ScanningFlagCounter(store, 1000, Duration.ofSeconds(15), clock), events, urbanLabels(models));
     ApiRouter.Services services = new ApiRouter.Services(config, metrics, auth,
-        new HealthRoutes(models, store, io, metrics, draining::get, config.models().required()),
+        new HealthRoutes(models, store, io, metrics, draining::get, warmingUp::get, config.models().required()),
         new ClassifyRoutes(inference),
         new ModelRoutes(models),
         new FrameRoutes(config.ingest(), inference, store, ledger, io, metrics, clock, events),
@@ -274,6 +284,46 @@ public final class ServingNode {
           return more;
         })
         .map(v -> new Deployed(ids, first.actualPort(), draining));
+  }
+
+  /**
+   * Runs the start-up warm-up ({@link WarmUp}) for {@code http.warmUpSeconds}, with an internal
+   * admin-role key that is revoked when it ends; the node reports ready afterwards. Without a
+   * warm-up time or without models, the node is ready at once.
+   */
+  private void warmUp() {
+    double seconds = config.http().warmUpSeconds();
+    List<ServedModel> served = List.copyOf(models.all());
+    if (seconds <= 0 || served.isEmpty()) {
+      warmingUp.set(false);
+      warmedUp.tryComplete(WarmUp.Report.NONE);
+      return;
+    }
+    JsonLog.get().info("warm_up_started", "seconds", seconds, "models", served.size());
+    ApiKeys.InternalKey key = keys.internalKey("warm-up", org.cityvision.core.storage.KeyRole.ADMIN);
+    WarmUp.run(vertx, config.http().host(), port, key.key(), seconds, served, config.inference().workers(),
+            draining::get, decoders)
+        .onComplete(ar -> {
+          key.close();
+          warmingUp.set(false);
+          WarmUp.Report r = ar.succeeded() ? ar.result() : WarmUp.Report.NONE;
+          if (ar.failed()) {
+            JsonLog.get().error("warm_up_failed", ar.cause());
+          } else {
+            JsonLog.get().info("warm_up_done", "seconds", Math.round(r.seconds() * 10) / 10.0, "requests",
+                r.requests(), "classified", r.classified(), "unexpected", r.unexpected());
+          }
+          warmedUp.tryComplete(r);
+        });
+  }
+
+  /**
+   * Completes when the start-up warm-up has ended (at once when there is none); the node reports
+   * ready from then on. A failed warm-up is logged and completes this with {@link WarmUp.Report#NONE}:
+   * the node serves anyway.
+   */
+  public Future<WarmUp.Report> warmedUp() {
+    return warmedUp.future();
   }
 
   /** The port the HTTP server listens on. */
@@ -315,6 +365,8 @@ public final class ServingNode {
     if (!draining.compareAndSet(false, true)) {
       return Future.succeededFuture();
     }
+    // A warm-up still running stops at its next request; whoever waits for it need not wait on.
+    warmedUp.tryComplete(WarmUp.Report.NONE);
     long t0 = System.nanoTime();
     List<String> reversed = new ArrayList<>(deployments);
     java.util.Collections.reverse(reversed);

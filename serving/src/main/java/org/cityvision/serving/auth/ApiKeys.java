@@ -34,7 +34,10 @@ public final class ApiKeys {
 
   private final FrameStore store;
   private final Clock clock;
+  /** The stored keys and the internal ones, by hash: what {@link #lookup} reads. */
   private volatile Map<String, Principal> byHash = Map.of();
+  /** The node's own keys, which live in memory only. Guarded by {@code this}. */
+  private final Map<String, Principal> internal = new HashMap<>();
 
   public ApiKeys(FrameStore store, Clock clock) {
     this.store = store;
@@ -69,7 +72,60 @@ public final class ApiKeys {
     for (ApiKeyRecord r : store.apiKeys()) {
       fresh.put(r.keyHash(), new Principal(r.name(), r.role()));
     }
-    byHash = Map.copyOf(fresh);
+    synchronized (this) {
+      fresh.putAll(internal);
+      byHash = Map.copyOf(fresh);
+    }
+  }
+
+  /**
+   * A random key that only this node knows and that is never stored: the node's own requests to
+   * itself (the start-up warm-up) use it. Its principal is {@linkplain Principal#internal()
+   * internal}; its name, {@code node:} and {@code name}, cannot be a stored key's. It works until
+   * closed. Non-blocking.
+   */
+  public InternalKey internalKey(String name, KeyRole role) {
+    String key = newKey();
+    String h = hash(key);
+    synchronized (this) {
+      internal.put(h, new Principal("node:" + name, role, true));
+      Map<String, Principal> copy = new HashMap<>(byHash);
+      copy.putAll(internal);
+      byHash = Map.copyOf(copy);
+    }
+    return new InternalKey(key, () -> {
+      synchronized (this) {
+        internal.remove(h);
+        Map<String, Principal> copy = new HashMap<>(byHash);
+        copy.remove(h);
+        byHash = Map.copyOf(copy);
+      }
+    });
+  }
+
+  /** An internal key; {@link #close} revokes it. */
+  public static final class InternalKey implements AutoCloseable {
+    private final String key;
+    private final Runnable revoke;
+
+    private InternalKey(String key, Runnable revoke) {
+      this.key = key;
+      this.revoke = revoke;
+    }
+
+    public String key() {
+      return key;
+    }
+
+    @Override
+    public void close() {
+      revoke.run();
+    }
+
+    @Override
+    public String toString() {
+      return "InternalKey[hidden]";
+    }
   }
 
   /**
@@ -96,9 +152,11 @@ public final class ApiKeys {
   public boolean delete(String name) throws StorageException {
     StorageKeys.requireSegment("name", name);
     boolean deleted = store.deleteApiKey(name);
-    Map<String, Principal> copy = new HashMap<>(byHash);
-    copy.values().removeIf(p -> p.name().equals(name));
-    byHash = Map.copyOf(copy);
+    synchronized (this) {
+      Map<String, Principal> copy = new HashMap<>(byHash);
+      copy.values().removeIf(p -> !p.internal() && p.name().equals(name));
+      byHash = Map.copyOf(copy);
+    }
     return deleted;
   }
 
@@ -146,7 +204,7 @@ public final class ApiKeys {
     }
   }
 
-  private void remember(ApiKeyRecord record) {
+  private synchronized void remember(ApiKeyRecord record) {
     Map<String, Principal> copy = new HashMap<>(byHash);
     copy.put(record.keyHash(), new Principal(record.name(), record.role()));
     byHash = Map.copyOf(copy);

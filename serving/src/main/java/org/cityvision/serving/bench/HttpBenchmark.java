@@ -101,14 +101,16 @@ public final class HttpBenchmark {
     ServerConfig defaults = ConfigLoader.load(null, System.getenv(), data);
     HttpConfig h = defaults.http();
     ServerConfig config = defaults.withData(data)
-        .withHttp(new HttpConfig("127.0.0.1", 0, h.bodyLimitBytes(), h.maxHeaderBytes(), h.requestTimeoutMs(),
-            h.shutdownGraceMs(), h.eventLoops()))
+        .withHttp(h.withAddress("127.0.0.1", 0))
         .withModels(new ModelsConfig(waste.toString(), urban.toString(), true))
         .withAuth(new AuthConfig(0, 1, 60_000))
         .withLog(new LogConfig(false));
     step("starting a node (" + config.inference() + ")");
     ServingNode node = ServingNode.start(config, Secrets.NONE.withAdminKey(KEY)).toCompletionStage()
         .toCompletableFuture().get(300, TimeUnit.SECONDS);
+    step("node start-up warm-up (" + config.http().warmUpSeconds() + " s)");
+    org.cityvision.serving.WarmUp.Report warmUp = node.warmedUp().toCompletionStage().toCompletableFuture()
+        .get(660, TimeUnit.SECONDS);
     StringBuilder report = new StringBuilder();
     // The JIT compiles the node's request paths under load: with tiered compilation for minutes (C2
     // reaches the per-request methods late at ~100 requests a second), with C1 only for seconds (see
@@ -134,7 +136,9 @@ public final class HttpBenchmark {
           .append(" s per measurement after ").append(Table.format(warm)).append(" s of sorting and ")
           .append(Table.format(warm / 2)).append(" s of camera requests to warm the node up; OpenCV threads ")
           .append(org.cityvision.core.image.OpenCvRuntime.threads()).append("; node JVM options ")
-          .append(jvmOptions()).append(".\n\n");
+          .append(jvmOptions()).append("; node start-up warm-up ").append(warmUp.requests() == 0 ? "off"
+              : Table.format(warmUp.seconds()) + " s, " + warmUp.requests() + " requests of which "
+              + warmUp.classified() + " classifications").append(".\n\n");
       report.append("Physical limit: float32 matmul 2048x2048 through libtorch = ").append(Table.format(peak))
           .append(" GFLOP/s with ").append(cores).append(" threads → ").append(Table.format(limit))
           .append(" images/s.\n\n");

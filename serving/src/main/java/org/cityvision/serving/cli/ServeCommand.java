@@ -17,8 +17,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code cityvision serve}: starts a serving node and runs until SIGINT/SIGTERM, then shuts down
- * gracefully. Once ready it prints exactly one line on stdout, {@code listening on
- * http://HOST:PORT}; everything else (JSON logs, a bootstrap admin key) goes to stderr.
+ * gracefully. Once ready (after the start-up warm-up, {@code http.warmUpSeconds}) it prints exactly
+ * one line on stdout, {@code listening on http://HOST:PORT}; everything else (JSON logs, a
+ * bootstrap admin key) goes to stderr.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Start the HTTP server: camera ingest, sorting-machine classification, models, keys, health, metrics.",
@@ -65,7 +66,9 @@ public final class ServeCommand implements Callable<Integer> {
           + "'cityvision keys create' or POST /v1/keys)");
     });
     CountDownLatch stopped = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stopping.set(true);
       try {
         node.shutdown().toCompletionStage().toCompletableFuture()
             .get(cfg.http().shutdownGraceMs() + cfg.storage().spoolDrainMs() + 30_000, TimeUnit.MILLISECONDS);
@@ -76,8 +79,12 @@ public final class ServeCommand implements Callable<Integer> {
         stopped.countDown();
       }
     }, "cityvision-shutdown"));
-    System.out.println("listening on http://" + node.host() + ":" + node.port());
-    System.out.flush();
+    // Ready (and announced) only after the start-up warm-up; a shutdown during it ends the wait.
+    node.warmedUp().toCompletionStage().toCompletableFuture().join();
+    if (!stopping.get()) {
+      System.out.println("listening on http://" + node.host() + ":" + node.port());
+      System.out.flush();
+    }
     stopped.await();
     return 0;
   }
@@ -92,8 +99,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
     if (port != null || host != null) {
       HttpConfig h = cfg.http();
-      cfg = cfg.withHttp(new HttpConfig(host != null ? host : h.host(), port != null ? port : h.port(),
-          h.bodyLimitBytes(), h.maxHeaderBytes(), h.requestTimeoutMs(), h.shutdownGraceMs(), h.eventLoops()));
+      cfg = cfg.withHttp(h.withAddress(host != null ? host : h.host(), port != null ? port : h.port()));
     }
     return cfg;
   }

@@ -47,7 +47,8 @@ public final class ConfigLoader {
   /** Variables with the prefix that are not settings (secrets, the launcher's own). */
   private static final java.util.Set<String> NOT_SETTINGS = java.util.Set.of(
       "CITYVISION_CONFIG", "CITYVISION_ADMIN_KEY", "CITYVISION_S3_ACCESS_KEY", "CITYVISION_S3_SECRET_KEY",
-      "CITYVISION_SKIP_BUILD", "CITYVISION_JAVA_OPTS", "CITYVISION_WEBHOOK_SECRET", "CITYVISION_OPEN311_API_KEY");
+      "CITYVISION_SKIP_BUILD", "CITYVISION_JAVA_OPTS", "CITYVISION_JIT_OPTS", "CITYVISION_RAW_STDERR",
+      "CITYVISION_WEBHOOK_SECRET", "CITYVISION_OPEN311_API_KEY");
 
   private ConfigLoader() {}
 

@@ -17,8 +17,8 @@ import org.cityvision.serving.metrics.Metrics;
 
 /**
  * {@code /health/live} (the process answers), {@code /health/ready} (models loaded, store reachable
- * or its spool has room, not draining: 200, else 503) and {@code /metrics}. Store checks run on the
- * I/O executor.
+ * or its spool has room, the start-up warm-up over, not draining: 200, else 503) and {@code
+ * /metrics}. Store checks run on the I/O executor.
  */
 public final class HealthRoutes {
   private final ModelRegistry models;
@@ -26,11 +26,16 @@ public final class HealthRoutes {
   private final WorkerExecutor io;
   private final Metrics metrics;
   private final BooleanSupplier draining;
+  private final BooleanSupplier warmingUp;
   private final boolean modelsRequired;
 
-  /** @param modelsRequired whether a configured model that is missing makes the node not ready */
+  /**
+   * @param warmingUp whether the node's start-up warm-up ({@code WarmUp}) still runs
+   * @param modelsRequired whether a configured model that is missing makes the node not ready
+   */
   public HealthRoutes(ModelRegistry models, FrameStore store, WorkerExecutor io, Metrics metrics,
-      BooleanSupplier draining, boolean modelsRequired) {
+      BooleanSupplier draining, BooleanSupplier warmingUp, boolean modelsRequired) {
+    this.warmingUp = warmingUp;
     this.modelsRequired = modelsRequired;
     this.models = models;
     this.store = store;
@@ -54,10 +59,12 @@ public final class HealthRoutes {
       boolean storeOk = h.reachable() || h.spoolBytes() < h.spoolMaxBytes();
       boolean modelsOk = models.missing().isEmpty() || !modelsRequired;
       boolean drain = draining.getAsBoolean();
-      boolean ready = storeOk && modelsOk && !drain;
+      boolean warming = warmingUp.getAsBoolean();
+      boolean ready = storeOk && modelsOk && !drain && !warming;
       JsonObject body = new JsonObject()
           .put("status", ready ? "ready" : "not_ready")
           .put("draining", drain)
+          .put("warmingUp", warming)
           .put("models", modelsJson)
           .put("store", new JsonObject().put("reachable", h.reachable()).put("degraded", h.degraded())
               .put("spoolItems", h.spoolItems()).put("spoolBytes", h.spoolBytes())

@@ -11,7 +11,8 @@ import org.cityvision.serving.metrics.Metrics;
 /**
  * The first handler of every request: gives it a request id (the client's {@code X-Request-Id} when
  * it is a safe token, else a new one) echoed in the response, and when the response ends records
- * its route, status and latency in the metrics and one JSON access-log line.
+ * its route, status and latency in the metrics and one JSON access-log line (except for the node's
+ * own requests, {@link #UNRECORDED}).
  */
 public final class RequestLog implements Handler<RoutingContext> {
   /** Context key of the request id. */
@@ -20,6 +21,11 @@ public final class RequestLog implements Handler<RoutingContext> {
   public static final String ROUTE = "route";
   /** Context key of the caller's key name, set by authentication. */
   public static final String PRINCIPAL_NAME = "principalName";
+  /**
+   * Context key set (to {@code true}) by authentication for the node's own requests (its start-up
+   * warm-up): they are left out of the metrics and the access log.
+   */
+  public static final String UNRECORDED = "unrecorded";
 
   private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
   private static final SecureRandom RANDOM = new SecureRandom();
@@ -40,6 +46,9 @@ public final class RequestLog implements Handler<RoutingContext> {
     ctx.put(REQUEST_ID, id);
     ctx.response().putHeader("X-Request-Id", id);
     ctx.addEndHandler(done -> {
+      if (ctx.get(UNRECORDED) != null) {
+        return;
+      }
       long nanos = System.nanoTime() - start;
       String route = ctx.get(ROUTE, "unmatched");
       int status = ctx.response().getStatusCode();

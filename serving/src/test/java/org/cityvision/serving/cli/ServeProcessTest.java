@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's first command as a real process: {@code serve} with the shipped models prints exactly
- * one {@code listening on} line on stdout once ready, answers, and exits cleanly on SIGTERM.
+ * The README's first command as a real process: {@code serve} with the shipped models warms up,
+ * then prints exactly one {@code listening on} line on stdout once ready, answers, and exits cleanly
+ * on SIGTERM.
  */
 class ServeProcessTest {
   @TempDir Path data;
@@ -42,6 +43,8 @@ class ServeProcessTest {
     builder.environment().put("OPT_OUT_TRACKING", "true");
     builder.environment().put("ONEDNN_MAX_CPU_ISA", "AVX2");
     builder.environment().put("CITYVISION_ADMIN_KEY", "process-test-admin-key-0123");
+    // The start-up warm-up runs as in production, shorter (the default is 20 s).
+    builder.environment().put("CITYVISION_HTTP_WARM_UP_SECONDS", "3");
     Process process = builder.start();
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
@@ -56,6 +59,12 @@ class ServeProcessTest {
       assertTrue(line != null && line.matches("listening on http://127\\.0\\.0\\.1:\\d+"),
           "first stdout line: " + line + "; stderr: " + Files.readString(data.resolve("stderr.txt")));
       String base = line.substring("listening on ".length());
+      String log = Files.readString(data.resolve("stderr.txt"));
+      java.util.regex.Matcher warm = java.util.regex.Pattern.compile(
+          "\"warm_up_done\".*\"requests\":(\\d+),\"classified\":(\\d+),\"unexpected\":(\\d+)").matcher(log);
+      assertTrue(warm.find(), "the warm-up ends before the listening line: " + log);
+      assertTrue(Long.parseLong(warm.group(1)) > 100 && Long.parseLong(warm.group(2)) > 0, warm.group());
+      assertEquals("0", warm.group(3), "warm-up answers other than expected: " + log);
 
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       HttpResponse<String> ready = http.send(HttpRequest.newBuilder(URI.create(base + "/health/ready")).build(),

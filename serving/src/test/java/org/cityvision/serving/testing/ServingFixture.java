@@ -71,12 +71,12 @@ public final class ServingFixture {
     return shipped;
   }
 
-  /** A test configuration: port 0, data under {@code data}, no models, quiet access log. */
+  /** A test configuration: port 0, data under {@code data}, no models, no warm-up, quiet access log. */
   public static ServerConfig config(Path data) {
     ServerConfig d = ServerConfig.defaults(Home.root()).withData(data);
     HttpConfig h = d.http();
     InferenceConfig i = d.inference();
-    return d.withHttp(new HttpConfig("127.0.0.1", 0, h.bodyLimitBytes(), h.maxHeaderBytes(), 20_000, 5_000, 1))
+    return d.withHttp(new HttpConfig("127.0.0.1", 0, h.bodyLimitBytes(), h.maxHeaderBytes(), 20_000, 5_000, 1, 0))
         .withInference(new InferenceConfig(2, 1, 8, 2, 64, 0, 2, 3, false))
         .withModels(new ModelsConfig("", "", false))
         .withAuth(new AuthConfig(0, 1, 60_000))
