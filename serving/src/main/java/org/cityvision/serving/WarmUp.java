@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +41,9 @@ import org.cityvision.serving.log.JsonLog;
  * own counters (passes, forward time) do count the warm-up's passes.
  */
 public final class WarmUp {
+  /** A request without an answer by then fails, and its stream ends (the warm-up never hangs a start). */
+  private static final long REQUEST_TIMEOUT_MS = 30_000;
+
   /** Streams sending cheap requests at once: enough to keep the event loop busy. */
   private static final int CHEAP_STREAMS = 4;
 
@@ -172,7 +176,8 @@ public final class WarmUp {
       return;
     }
     Shape shape = shapes.get(i % shapes.size());
-    client.request(shape.method(), port, host, shape.uri())
+    client.request(new RequestOptions().setMethod(shape.method()).setHost(host).setPort(port).setURI(shape.uri())
+            .setConnectTimeout(REQUEST_TIMEOUT_MS).setTimeout(REQUEST_TIMEOUT_MS))
         .compose(req -> {
           req.putHeader("Authorization", authorization);
           if (shape.contentType() != null) {
