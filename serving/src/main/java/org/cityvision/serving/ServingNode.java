@@ -80,8 +80,8 @@ public final class ServingNode {
   private final Optional<ApiKeys.Created> bootstrapKey;
   private final List<AutoCloseableEvents> listeners;
   private final BatchJobs batch;
-  private final AtomicBoolean warmingUp;
-  private final Promise<WarmUp.Report> warmedUp = Promise.promise();
+  /** Completed when the start-up warm-up ends (or at once without one); until then the node is not ready. */
+  private final Promise<WarmUp.Report> warmedUp;
 
   /** A review-queue listener that owns a sender thread. */
   interface AutoCloseableEvents extends ReviewEvents, AutoCloseable {}
@@ -89,8 +89,8 @@ public final class ServingNode {
   private ServingNode(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders, FrameStore store,
       ModelRegistry models, ApiKeys keys, Metrics metrics, AtomicBoolean draining, List<String> deployments, int port,
       Optional<ApiKeys.Created> bootstrapKey, List<AutoCloseableEvents> listeners, BatchJobs batch,
-      AtomicBoolean warmingUp) {
-    this.warmingUp = warmingUp;
+      Promise<WarmUp.Report> warmedUp) {
+    this.warmedUp = warmedUp;
     this.config = config;
     this.vertx = vertx;
     this.io = io;
@@ -185,7 +185,10 @@ public final class ServingNode {
     Metrics metrics = new Metrics();
     long t0 = System.nanoTime();
     // Not ready until the warm-up has run (when there is one): see warmUp().
-    AtomicBoolean warmingUp = new AtomicBoolean(config.http().warmUpSeconds() > 0);
+    Promise<WarmUp.Report> warmedUp = Promise.promise();
+    if (config.http().warmUpSeconds() <= 0) {
+      warmedUp.complete(WarmUp.Report.NONE);
+    }
 
     Future<FrameStore> store = io.executeBlocking(() -> {
       Files.createDirectories(config.uploadsDir());
@@ -207,9 +210,9 @@ public final class ServingNode {
               .compose(listeners -> {
                 BatchJobs batch = batchJobs(store.result(), models.result());
                 return deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
-                      ReviewEvents.all(listeners), batch, warmingUp)
+                      ReviewEvents.all(listeners), batch, warmedUp.future())
                   .map(d -> new ServingNode(config, vertx, io, decoders, store.result(), models.result(), keys,
-                      metrics, d.draining(), d.ids(), d.port(), bootstrap, listeners, batch, warmingUp))
+                      metrics, d.draining(), d.ids(), d.port(), bootstrap, listeners, batch, warmedUp))
                   .onFailure(e -> {
                     batch.close();
                     listeners.forEach(ServingNode::closeQuietly);
@@ -234,7 +237,7 @@ public final class ServingNode {
 
   private static Future<Deployed> deploy(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders,
       FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics, ReviewEvents events, BatchJobs batch,
-      AtomicBoolean warmingUp) {
+      Future<WarmUp.Report> warmedUp) {
     AtomicBoolean draining = new AtomicBoolean();
     Buffer openApi;
     try (InputStream in = ServingNode.class.getResourceAsStream("/cityvision/openapi.json")) {
@@ -255,7 +258,7 @@ public final class ServingNode {
     ReviewDeps review = new ReviewDeps(store, io, new AuthenticatorRoleCheck(auth),
         new ScanningFlagCounter(store, 1000, Duration.ofSeconds(15), clock), events, urbanLabels(models));
     ApiRouter.Services services = new ApiRouter.Services(config, metrics, auth,
-        new HealthRoutes(models, store, io, metrics, draining::get, warmingUp::get, config.models().required()),
+        new HealthRoutes(models, store, io, metrics, draining::get, () -> !warmedUp.isComplete(), config.models().required()),
         new ClassifyRoutes(inference),
         new ModelRoutes(models),
         new FrameRoutes(config.ingest(), inference, store, ledger, io, metrics, clock, events),
@@ -295,7 +298,6 @@ public final class ServingNode {
     double seconds = config.http().warmUpSeconds();
     List<ServedModel> served = List.copyOf(models.all());
     if (seconds <= 0 || served.isEmpty()) {
-      warmingUp.set(false);
       warmedUp.tryComplete(WarmUp.Report.NONE);
       return;
     }
@@ -305,7 +307,6 @@ public final class ServingNode {
             draining::get, decoders)
         .onComplete(ar -> {
           key.close();
-          warmingUp.set(false);
           WarmUp.Report r = ar.succeeded() ? ar.result() : WarmUp.Report.NONE;
           if (ar.failed()) {
             JsonLog.get().error("warm_up_failed", ar.cause());

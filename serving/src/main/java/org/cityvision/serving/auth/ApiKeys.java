@@ -87,20 +87,15 @@ public final class ApiKeys {
   public InternalKey internalKey(String name, KeyRole role) {
     String key = newKey();
     String h = hash(key);
-    synchronized (this) {
-      internal.put(h, new Principal("node:" + name, role, true));
-      Map<String, Principal> copy = new HashMap<>(byHash);
-      copy.putAll(internal);
-      byHash = Map.copyOf(copy);
-    }
-    return new InternalKey(key, () -> {
-      synchronized (this) {
-        internal.remove(h);
-        Map<String, Principal> copy = new HashMap<>(byHash);
-        copy.remove(h);
-        byHash = Map.copyOf(copy);
-      }
+    Principal principal = new Principal("node:" + name, role, true);
+    update(keys -> {
+      internal.put(h, principal);
+      keys.put(h, principal);
     });
+    return new InternalKey(key, () -> update(keys -> {
+      internal.remove(h);
+      keys.remove(h);
+    }));
   }
 
   /** An internal key; {@link #close} revokes it. */
@@ -152,11 +147,7 @@ public final class ApiKeys {
   public boolean delete(String name) throws StorageException {
     StorageKeys.requireSegment("name", name);
     boolean deleted = store.deleteApiKey(name);
-    synchronized (this) {
-      Map<String, Principal> copy = new HashMap<>(byHash);
-      copy.values().removeIf(p -> !p.internal() && p.name().equals(name));
-      byHash = Map.copyOf(copy);
-    }
+    update(keys -> keys.values().removeIf(p -> !p.internal() && p.name().equals(name)));
     return deleted;
   }
 
@@ -204,9 +195,14 @@ public final class ApiKeys {
     }
   }
 
-  private synchronized void remember(ApiKeyRecord record) {
+  private void remember(ApiKeyRecord record) {
+    update(keys -> keys.put(record.keyHash(), new Principal(record.name(), record.role())));
+  }
+
+  /** Publishes a changed copy of the cache; changes are serialised, lookups never wait. */
+  private synchronized void update(java.util.function.Consumer<Map<String, Principal>> change) {
     Map<String, Principal> copy = new HashMap<>(byHash);
-    copy.put(record.keyHash(), new Principal(record.name(), record.role()));
+    change.accept(copy);
     byHash = Map.copyOf(copy);
   }
 

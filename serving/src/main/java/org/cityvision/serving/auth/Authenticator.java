@@ -136,10 +136,12 @@ public final class Authenticator {
           + " key may not use this resource"));
       return;
     }
+    int wait = 0;
     if (principal.internal()) {
       ctx.put(RequestLog.UNRECORDED, Boolean.TRUE);
+    } else {
+      wait = limiter.acquire(principal.name());
     }
-    int wait = principal.internal() ? 0 : limiter.acquire(principal.name());
     if (wait > 0) {
       metrics.rateLimited();
       ctx.fail(new ApiException(429, "rate_limited", "key '" + principal.name() + "' is over its rate limit", wait));

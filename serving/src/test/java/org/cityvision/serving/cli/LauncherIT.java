@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -54,13 +53,7 @@ class LauncherIT {
     Process process = builder.start();
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-      String line = CompletableFuture.supplyAsync(() -> {
-        try {
-          return out.readLine();
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      }).get(150, TimeUnit.SECONDS);
+      String line = ProcessLines.next(out, 150);
       assertTrue(line != null && line.matches("listening on http://127\\.0\\.0\\.1:\\d+"),
           "first stdout line: " + line + "; stderr: " + Files.readString(stderr));
       String base = line.substring("listening on ".length());

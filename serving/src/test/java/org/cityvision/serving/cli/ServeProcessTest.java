@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,14 +47,7 @@ class ServeProcessTest {
     Process process = builder.start();
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-      CompletableFuture<String> first = CompletableFuture.supplyAsync(() -> {
-        try {
-          return out.readLine();
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      });
-      String line = first.get(150, TimeUnit.SECONDS);
+      String line = ProcessLines.next(out, 150);
       assertTrue(line != null && line.matches("listening on http://127\\.0\\.0\\.1:\\d+"),
           "first stdout line: " + line + "; stderr: " + Files.readString(data.resolve("stderr.txt")));
       String base = line.substring("listening on ".length());
