@@ -34,7 +34,6 @@ import org.cityvision.serving.metrics.Metrics;
  * 404 rather than a file lookup or a 405.
  */
 public final class ApiRouter {
-  private final List<ApiArea> areas;
   private final List<Route> table;
 
   /**
@@ -42,10 +41,9 @@ public final class ApiRouter {
    * @throws IllegalStateException when two routes share a method and path
    */
   public ApiRouter(List<ApiArea> areas) {
-    this.areas = List.copyOf(areas);
     List<Route> all = new ArrayList<>();
     Set<String> names = new HashSet<>();
-    for (ApiArea area : this.areas) {
+    for (ApiArea area : areas) {
       for (Route r : area.routes()) {
         if (!names.add(r.name())) {
           throw new IllegalStateException("route " + r.name() + " is added twice (again by area '" + area.name() + "')");
