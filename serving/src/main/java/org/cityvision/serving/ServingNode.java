@@ -5,9 +5,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.buffer.Buffer;
-import java.io.IOException;
-import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.time.Clock;
@@ -17,6 +15,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import org.cityvision.core.classify.ClassifiedFrames;
+import org.cityvision.core.classify.FlagListener;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.FrameStores;
 import org.cityvision.core.storage.StoreHealth;
@@ -33,6 +33,8 @@ import org.cityvision.serving.config.Secrets;
 import org.cityvision.serving.config.ServerConfig;
 import org.cityvision.serving.health.HealthRoutes;
 import org.cityvision.serving.http.HttpVerticle;
+import org.cityvision.serving.http.OpenApi;
+import org.cityvision.serving.http.Route;
 import org.cityvision.serving.inference.ClassifyRoutes;
 import org.cityvision.serving.inference.InferenceService;
 import org.cityvision.serving.inference.ModelRegistry;
@@ -41,7 +43,8 @@ import org.cityvision.serving.ingest.FrameRoutes;
 import org.cityvision.serving.ingest.IdempotencyLedger;
 import org.cityvision.serving.log.JsonLog;
 import org.cityvision.serving.metrics.Metrics;
-import org.cityvision.serving.review.AuthenticatorRoleCheck;
+import org.cityvision.serving.review.ReviewPage;
+import org.cityvision.serving.review.ReviewRoutes;
 import org.cityvision.serving.review.ReviewDeps;
 import org.cityvision.serving.review.ReviewEvents;
 import org.cityvision.serving.review.ScanningFlagCounter;
@@ -77,6 +80,7 @@ public final class ServingNode {
   private final AtomicBoolean draining;
   private final List<String> deployments;
   private final int port;
+  private final List<Route> routes;
   private final Optional<ApiKeys.Created> bootstrapKey;
   private final List<AutoCloseableEvents> listeners;
   private final BatchJobs batch;
@@ -87,8 +91,7 @@ public final class ServingNode {
   interface AutoCloseableEvents extends ReviewEvents, AutoCloseable {}
 
   private ServingNode(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders, FrameStore store,
-      ModelRegistry models, ApiKeys keys, Metrics metrics, AtomicBoolean draining, List<String> deployments, int port,
-      Optional<ApiKeys.Created> bootstrapKey, List<AutoCloseableEvents> listeners, BatchJobs batch,
+      ModelRegistry models, ApiKeys keys, Metrics metrics, Deployed deployed, Optional<ApiKeys.Created> bootstrapKey, List<AutoCloseableEvents> listeners, BatchJobs batch,
       Promise<WarmUp.Report> warmedUp) {
     this.warmedUp = warmedUp;
     this.config = config;
@@ -99,9 +102,10 @@ public final class ServingNode {
     this.models = models;
     this.keys = keys;
     this.metrics = metrics;
-    this.draining = draining;
-    this.deployments = deployments;
-    this.port = port;
+    this.draining = deployed.draining();
+    this.deployments = deployed.ids();
+    this.port = deployed.port();
+    this.routes = deployed.routes();
     this.bootstrapKey = bootstrapKey;
     this.listeners = listeners;
     this.batch = batch;
@@ -109,11 +113,20 @@ public final class ServingNode {
 
   /**
    * Batch jobs run on this node with the live classifiers; at most 16 frames in flight per job keeps
-   * room in each classifier's queue (64) for live requests. One job at a time per node.
+   * room in each classifier's queue (64) for live requests. One job at a time per node. Their flags
+   * reach {@code flags} like those of live ingest.
    */
-  private static BatchJobs batchJobs(FrameStore store, ModelRegistry models) {
+  private static BatchJobs batchJobs(FrameStore store, ModelRegistry models, FlagListener flags) {
     return new BatchJobs(store, task -> models.task(task).map(ServedModel::classifier),
-        BatchOptions.defaults().withParallelism(16), 1, Clock.systemUTC());
+        BatchOptions.defaults().withParallelism(16).withFlagListener(flags), 1, Clock.systemUTC());
+  }
+
+  /** Who hears of a flag, from ingest and batch alike: the metrics, then the review listeners. */
+  private static FlagListener flagListener(Metrics metrics, ReviewEvents events) {
+    return flag -> {
+      metrics.flagCreated(flag.label());
+      events.flagCreated(flag);
+    };
   }
 
   /**
@@ -208,11 +221,13 @@ public final class ServingNode {
       io.executeBlocking(() -> keys.bootstrap(secrets.adminKey()), false)
           .compose(bootstrap -> startListeners(config, store.result())
               .compose(listeners -> {
-                BatchJobs batch = batchJobs(store.result(), models.result());
+                ReviewEvents events = ReviewEvents.all(listeners);
+                FlagListener flags = flagListener(metrics, events);
+                BatchJobs batch = batchJobs(store.result(), models.result(), flags);
                 return deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
-                      ReviewEvents.all(listeners), batch, warmedUp.future())
+                      events, flags, batch, warmedUp.future())
                   .map(d -> new ServingNode(config, vertx, io, decoders, store.result(), models.result(), keys,
-                      metrics, d.draining(), d.ids(), d.port(), bootstrap, listeners, batch, warmedUp))
+                      metrics, d, bootstrap, listeners, batch, warmedUp))
                   .onFailure(e -> {
                     batch.close();
                     listeners.forEach(ServingNode::closeQuietly);
@@ -233,19 +248,16 @@ public final class ServingNode {
     return started.future();
   }
 
-  private record Deployed(List<String> ids, int port, AtomicBoolean draining) {}
+  private record Deployed(List<String> ids, int port, AtomicBoolean draining, List<Route> routes) {}
 
   private static Future<Deployed> deploy(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders,
-      FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics, ReviewEvents events, BatchJobs batch,
-      Future<WarmUp.Report> warmedUp) {
+      FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics, ReviewEvents events, FlagListener flags,
+      BatchJobs batch, Future<WarmUp.Report> warmedUp) {
     AtomicBoolean draining = new AtomicBoolean();
-    Buffer openApi;
-    try (InputStream in = ServingNode.class.getResourceAsStream("/cityvision/openapi.json")) {
-      if (in == null) {
-        return Future.failedFuture(new IllegalStateException("openapi.json is missing from the classpath"));
-      }
-      openApi = Buffer.buffer(in.readAllBytes());
-    } catch (IOException e) {
+    OpenApi openApi;
+    try {
+      openApi = OpenApi.load();
+    } catch (UncheckedIOException e) {
       return Future.failedFuture(e);
     }
     InferenceService inference = new InferenceService(models, decoders, metrics);
@@ -255,19 +267,24 @@ public final class ServingNode {
         Duration.ofMillis(Math.max(60_000, 2 * config.http().requestTimeoutMs())), nodeId);
     Authenticator auth =
         new Authenticator(keys, new RateLimiter(config.auth().ratePerSecond(), config.auth().burst()), io, metrics);
-    ReviewDeps review = new ReviewDeps(store, io, new AuthenticatorRoleCheck(auth),
+    ReviewDeps review = new ReviewDeps(store, io,
         new ScanningFlagCounter(store, 1000, Duration.ofSeconds(15), clock), events, urbanLabels(models));
-    ApiRouter.Services services = new ApiRouter.Services(config, metrics, auth,
-        new HealthRoutes(models, store, io, metrics, draining::get, () -> !warmedUp.isComplete(), config.models().required()),
-        new ClassifyRoutes(inference),
-        new ModelRoutes(models),
-        new FrameRoutes(config.ingest(), inference, store, ledger, io, metrics, clock, events),
-        new KeyRoutes(keys, io),
-        review,
-        new BatchRoutes(batch, io, clock),
-        openApi);
+    // The API, area by area: one line each. The review page answers every other GET path.
+    ApiRouter api = new ApiRouter(List.of(
+        new HealthRoutes(models, store, io, metrics, draining::get, () -> !warmedUp.isComplete(),
+            config.models().required()).area(),
+        openApi.area(),
+        new ClassifyRoutes(inference).area(),
+        new FrameRoutes(config.ingest(), inference, ledger, io, metrics, clock,
+            new ClassifiedFrames(store, flags)).area(),
+        new ModelRoutes(models).area(),
+        new KeyRoutes(keys, io).area(),
+        ReviewRoutes.area(review),
+        new BatchRoutes(batch, io, clock).area(),
+        ReviewPage.area()));
     List<String> ids = new ArrayList<>();
-    HttpVerticle first = new HttpVerticle(config.http(), config.http().port(), v -> ApiRouter.build(v, services));
+    HttpVerticle first = new HttpVerticle(config.http(), config.http().port(),
+        v -> api.router(v, config, metrics, auth));
     return vertx.deployVerticle(new KeyRefreshVerticle(keys, io, config.auth().keyRefreshMs()))
         .compose(id -> {
           ids.add(id);
@@ -279,14 +296,14 @@ public final class ServingNode {
           Future<Void> more = Future.succeededFuture();
           for (int i = 1; i < config.http().eventLoops(); i++) {
             more = more.compose(v -> vertx.deployVerticle(new HttpVerticle(config.http(), first.actualPort(),
-                x -> ApiRouter.build(x, services))).map(id2 -> {
+                x -> api.router(x, config, metrics, auth))).map(id2 -> {
                   ids.add(id2);
                   return null;
                 }));
           }
           return more;
         })
-        .map(v -> new Deployed(ids, first.actualPort(), draining));
+        .map(v -> new Deployed(ids, first.actualPort(), draining, api.routes()));
   }
 
   /**
@@ -325,6 +342,11 @@ public final class ServingNode {
    */
   public Future<WarmUp.Report> warmedUp() {
     return warmedUp.future();
+  }
+
+  /** The API's route table: what the router mounts, the metrics label and {@code /openapi.json} lists. */
+  public List<Route> routes() {
+    return routes;
   }
 
   /** The port the HTTP server listens on. */

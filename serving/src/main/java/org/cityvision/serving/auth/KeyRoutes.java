@@ -1,6 +1,7 @@
 package org.cityvision.serving.auth;
 
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -9,6 +10,8 @@ import java.util.Locale;
 import org.cityvision.core.storage.ApiKeyRecord;
 import org.cityvision.core.storage.ConflictException;
 import org.cityvision.core.storage.KeyRole;
+import org.cityvision.serving.http.Access;
+import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.http.ApiException;
 import org.cityvision.serving.http.Json;
 
@@ -22,6 +25,14 @@ public final class KeyRoutes {
   public KeyRoutes(ApiKeys keys, WorkerExecutor io) {
     this.keys = keys;
     this.io = io;
+  }
+
+  /** The keys area: admin keys only. */
+  public ApiArea area() {
+    return new ApiArea("keys")
+        .add(HttpMethod.POST, "/v1/keys", Access.ADMIN, this::create)
+        .add(HttpMethod.GET, "/v1/keys", Access.ADMIN, this::list)
+        .add(HttpMethod.DELETE, "/v1/keys/{name}", Access.ADMIN, this::delete);
   }
 
   /** {@code POST /v1/keys {"role", "name"}} → 201 {@code {"name", "role", "key", "createdAt"}}. */

@@ -8,13 +8,19 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.cityvision.core.classify.Classification;
+import org.cityvision.core.classify.ClassifiedFrames;
 import org.cityvision.core.classify.Classifier;
+import org.cityvision.core.classify.FlagListener;
+import org.cityvision.core.classify.FlagPolicy;
+import org.cityvision.core.classify.PreparedImage;
+import org.cityvision.core.image.ImageFormat;
 import org.cityvision.core.image.InputSpec;
 import org.cityvision.core.image.SyntheticScene;
 import org.cityvision.core.model.ModelPackage;
@@ -29,8 +35,6 @@ import org.cityvision.serving.config.LogConfig;
 import org.cityvision.serving.config.ModelsConfig;
 import org.cityvision.serving.config.Secrets;
 import org.cityvision.serving.config.ServerConfig;
-import org.cityvision.serving.inference.InferenceService;
-import org.cityvision.serving.ingest.ClassifiedFrames;
 
 /**
  * The serving benchmark (issue 5): a real node on loopback with the production defaults (embedded
@@ -322,10 +326,10 @@ public final class HttpBenchmark {
   /** What the camera endpoint does after reading the body, without HTTP, auth or idempotency: same writes, same flags. */
   private static void storeFrame(Classifier classifier, FrameStore store, byte[] bytes, int thumbSide, int quality)
       throws Exception {
-    InferenceService.Prepared prepared = InferenceService.prepare(classifier, bytes, thumbSide, quality, false);
+    PreparedImage prepared = classifier.prepare(bytes, thumbSide, quality, EnumSet.of(ImageFormat.JPEG, ImageFormat.PNG));
     Classification c = classifier.submitAndRecycle(prepared.tensor()).get();
-    ClassifiedFrames.write(store, new FrameUpload("bench-local", null, "image/jpeg", bytes, prepared.thumbnail()), c,
-        classifier.spec().thresholds(), Instant.now(Clock.systemUTC()));
+    new ClassifiedFrames(store, FlagListener.NONE).storeNew(new FrameUpload("bench-local", null, "image/jpeg", bytes,
+        prepared.thumbnail()), c, new FlagPolicy(classifier.spec().thresholds()), Instant.now(Clock.systemUTC()));
   }
 
   private List<byte[]> photos() throws Exception {

@@ -1,6 +1,7 @@
 package org.cityvision.serving.review.open311;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
@@ -30,7 +31,6 @@ import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.Page;
 import org.cityvision.core.storage.StorageException;
 import org.cityvision.serving.review.ReviewEvents;
-import org.cityvision.serving.review.ReviewJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,6 +53,8 @@ import org.slf4j.LoggerFactory;
  * Owns one thread; whoever creates it closes it. Does not own the store. Thread-safe.
  */
 public final class Open311Exporter implements ReviewEvents, AutoCloseable {
+  /** Store records (the ledger is JSON the store keeps) and receivers' answers; thread-safe. */
+  private static final ObjectMapper JSON = new ObjectMapper();
   /** A claim younger than this is another node's send in progress, not a crashed one. */
   private static final Duration CLAIM_IN_PROGRESS = Duration.ofMinutes(2);
 
@@ -220,7 +222,7 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
     HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
     JsonNode answer;
     try {
-      answer = ReviewJson.MAPPER.readTree(response.body());
+      answer = JSON.readTree(response.body());
     } catch (IOException e) {
       throw new IOException("Open311 answered HTTP " + response.statusCode() + " with no JSON", e);
     }
@@ -257,7 +259,7 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
   }
 
   private static ObjectNode record(String state, Instant at, String serviceRequestId, String detail) {
-    ObjectNode n = ReviewJson.MAPPER.createObjectNode();
+    ObjectNode n = JSON.createObjectNode();
     n.put("state", state);
     n.put("at", at.toString());
     if (serviceRequestId != null) {

@@ -1,6 +1,6 @@
 package org.cityvision.serving.review.webhook;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -146,12 +146,12 @@ public final class WebhookNotifier implements ReviewEvents, AutoCloseable {
   }
 
   private byte[] body(WebhookEvent event, String id, FlagRecord flag) {
-    ObjectNode n = ReviewJson.MAPPER.createObjectNode();
-    n.put("id", id);
-    n.put("event", event.wireName());
-    n.put("occurredAt", clock.instant().toString());
-    n.set("flag", ReviewJson.flag(flag));
-    return n.toString().getBytes(StandardCharsets.UTF_8);
+    return new JsonObject()
+        .put("id", id)
+        .put("event", event.wireName())
+        .put("occurredAt", clock.instant().toString())
+        .put("flag", ReviewJson.flag(flag))
+        .encode().getBytes(StandardCharsets.UTF_8);
   }
 
   /** Lower-case hex HMAC-SHA256 of {@code body}: what receivers recompute to check a delivery. */
