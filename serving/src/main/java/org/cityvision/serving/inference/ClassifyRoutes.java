@@ -44,7 +44,6 @@ public final class ClassifyRoutes {
 
   /** Below the model's {@code uncertainBelow} (0 disables it). */
   static boolean uncertain(ModelSpec spec, Classification c) {
-    double threshold = spec.thresholds().uncertainBelow();
-    return threshold > 0 && c.score() < threshold;
+    return spec.thresholds().uncertain(c.score());
   }
 }
