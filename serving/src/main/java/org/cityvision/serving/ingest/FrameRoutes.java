@@ -23,6 +23,8 @@ import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.FrameUpload;
 import org.cityvision.core.storage.ObjectNotFoundException;
 import org.cityvision.core.storage.ResultRecord;
+import org.cityvision.serving.auth.Authenticator;
+import org.cityvision.serving.auth.Principal;
 import org.cityvision.serving.config.IngestConfig;
 import org.cityvision.serving.http.ApiException;
 import org.cityvision.serving.http.ErrorMapper;
@@ -83,6 +85,11 @@ public final class FrameRoutes {
     }
     if (!config.accepts(cameraId)) {
       throw new ApiException(403, "unknown_camera", "camera '" + cameraId + "' is not registered on this system");
+    }
+    Principal caller = Authenticator.principal(ctx);
+    if (caller != null && !caller.cameras().allows(cameraId)) {
+      throw new ApiException(403, "camera_not_allowed", "key '" + caller.name() + "' may post only as "
+          + caller.cameras().describe() + ", not as camera '" + cameraId + "'");
     }
     Instant capturedAt = capturedAt(ctx.request().getHeader("X-Captured-At"));
     String idempotencyKey = idempotencyKey(ctx.request().getHeader("Idempotency-Key"));
