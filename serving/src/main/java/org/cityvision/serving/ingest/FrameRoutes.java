@@ -34,6 +34,7 @@ import org.cityvision.serving.inference.Answers;
 import org.cityvision.serving.inference.Bodies;
 import org.cityvision.serving.inference.Inference;
 import org.cityvision.serving.inference.InferenceService;
+import org.cityvision.serving.log.JsonLog;
 import org.cityvision.serving.metrics.Metrics;
 import org.cityvision.serving.review.ReviewEvents;
 
@@ -96,15 +97,25 @@ public final class FrameRoutes {
     inference.model(TASK);
     frameBytes(ctx).compose(bytes -> {
       if (idempotencyKey == null) {
-        return process(cameraId, capturedAt, bytes, null).map(answer -> new Outcome(answer, false));
+        return process(cameraId, capturedAt, bytes, null, null).map(answer -> new Outcome(answer, false));
       }
       String bodyHash = sha256(bytes);
-      return io.executeBlocking(() -> ledger.claim(cameraId, idempotencyKey, bodyHash), false).compose(claim -> {
+      // The frame id is fixed before anything is written and recorded in the claim, so that a retry
+      // of this request, here or on another node, after a crash, stores under the same id.
+      FrameId planned = FrameId.generate(cameraId, capturedAt != null ? capturedAt : clock.instant());
+      return io.executeBlocking(() -> ledger.claim(cameraId, idempotencyKey, bodyHash, planned), false)
+          .compose(claim -> {
         if (!claim.owned()) {
           metrics.idempotentReplay();
           return Future.succeededFuture(new Outcome(new JsonObject(claim.answer().toString()), true));
         }
-        return process(cameraId, capturedAt, bytes, idempotencyKey).transform(ar -> io.executeBlocking(() -> {
+        if (claim.takeover()) {
+          metrics.idempotentTakeover();
+          JsonLog.get().info("idempotency_takeover", "requestId", RequestLog.requestId(ctx), "cameraId", cameraId,
+              "frameId", claim.frameId().value());
+        }
+        return process(cameraId, capturedAt, bytes, idempotencyKey, claim.frameId())
+            .transform(ar -> io.executeBlocking(() -> {
           if (ar.succeeded()) {
             ledger.done(claim, bodyHash, JSON.readTree(ar.result().encode()));
             return new Outcome(ar.result(), false);
@@ -125,15 +136,16 @@ public final class FrameRoutes {
 
   private record Outcome(JsonObject answer, boolean replayed) {}
 
-  /** Classify (decode threads, model queue), then store (I/O threads). */
-  private Future<JsonObject> process(String cameraId, Instant capturedAt, byte[] bytes, String idempotencyKey) {
+  /** Classify (decode threads, model queue), then store (I/O threads) under {@code frameId} if given. */
+  private Future<JsonObject> process(String cameraId, Instant capturedAt, byte[] bytes, String idempotencyKey,
+      FrameId frameId) {
     return inference.classify(TASK, bytes, config.thumbnailMaxSide(), config.thumbnailQuality(), false)
-        .compose(result -> io.executeBlocking(() -> store(cameraId, capturedAt, bytes, result, idempotencyKey),
-            false));
+        .compose(result -> io.executeBlocking(() -> store(cameraId, capturedAt, bytes, result, idempotencyKey,
+            frameId), false));
   }
 
-  private JsonObject store(String cameraId, Instant capturedAt, byte[] bytes, Inference result, String key)
-      throws Exception {
+  private JsonObject store(String cameraId, Instant capturedAt, byte[] bytes, Inference result, String key,
+      FrameId frameId) throws Exception {
     Classification c = result.classification();
     String contentType = result.header().format() == ImageFormat.PNG ? "image/png" : "image/jpeg";
     Instant now = clock.instant();
@@ -141,7 +153,7 @@ public final class FrameRoutes {
     Classification stored = c.withTimings(new Timings(result.decodeNanos(), 0, result.queueNanos(),
         result.inferenceNanos()));
     ClassifiedFrames.Written written = ClassifiedFrames.write(store, new FrameUpload(cameraId, capturedAt, contentType,
-        bytes, result.thumbnail()), stored, result.model().spec().thresholds(), now);
+        bytes, result.thumbnail(), frameId), stored, result.model().spec().thresholds(), now);
     FrameRecord frame = written.frame();
     JsonObject classification = Answers.classification(c);
     JsonObject answer = new JsonObject()
@@ -158,8 +170,11 @@ public final class FrameRoutes {
     metrics.frameStored(frame.durability().name().toLowerCase(Locale.ROOT));
     if (written.flag().isPresent()) {
       FlagRecord created = written.flag().get();
-      metrics.flagCreated(created.label());
-      events.flagCreated(created);
+      // A retry that takes over an interrupted request finds the flag that request created: announced once.
+      if (created.flaggedAt().equals(now)) {
+        metrics.flagCreated(created.label());
+        events.flagCreated(created);
+      }
       answer.put("flag", new JsonObject().put("label", created.label()).put("score", created.score())
           .put("status", created.status().name().toLowerCase(Locale.ROOT)));
     }

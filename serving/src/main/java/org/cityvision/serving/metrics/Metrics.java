@@ -34,6 +34,8 @@ public final class Metrics {
   private final LongAdder rateLimited = new LongAdder();
   private final LongAdder idempotentReplays = new LongAdder();
   private final LongAdder authFailures = new LongAdder();
+  private final LongAdder idempotentTakeovers = new LongAdder();
+  private final LongAdder uploadsSwept = new LongAdder();
 
   /** One finished request; {@code route} is the route template, never the raw path. */
   public void request(String method, String route, int status, long nanos) {
@@ -66,6 +68,16 @@ public final class Metrics {
 
   public void idempotentReplay() {
     idempotentReplays.increment();
+  }
+
+  /** A retry that ran a request whose first run never answered (its node crashed, or it was slow). */
+  public void idempotentTakeover() {
+    idempotentTakeovers.increment();
+  }
+
+  /** Upload files left by cut-off requests, deleted. */
+  public void uploadsSwept(int files) {
+    uploadsSwept.add(files);
   }
 
   public void authFailure() {
@@ -123,6 +135,11 @@ public final class Metrics {
     new TreeMap<>(flagsCreated).forEach((l, v) -> gauge(out, "cityvision_flags_created_total", "label", l, v.sum()));
     Prometheus.help(out, "cityvision_idempotent_replays_total", "counter", "Retries answered from the stored answer.");
     out.append("cityvision_idempotent_replays_total ").append(idempotentReplays.sum()).append('\n');
+    Prometheus.help(out, "cityvision_idempotent_takeovers_total", "counter",
+        "Retries that ran a request whose first run never answered, under the frame id it recorded.");
+    out.append("cityvision_idempotent_takeovers_total ").append(idempotentTakeovers.sum()).append('\n');
+    Prometheus.help(out, "cityvision_uploads_swept_total", "counter", "Upload files left by cut-off requests, deleted.");
+    out.append("cityvision_uploads_swept_total ").append(uploadsSwept.sum()).append('\n');
     Prometheus.help(out, "cityvision_rate_limited_total", "counter", "Requests refused with 429.");
     out.append("cityvision_rate_limited_total ").append(rateLimited.sum()).append('\n');
     Prometheus.help(out, "cityvision_auth_failures_total", "counter", "Requests refused with 401.");

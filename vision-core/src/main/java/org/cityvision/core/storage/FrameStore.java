@@ -30,7 +30,9 @@ public interface FrameStore extends AutoCloseable {
   // ---- frames
 
   /**
-   * Stores a frame (and its thumbnail) under a new frame id.
+   * Stores a frame (and its thumbnail) under a new frame id, or under {@link FrameUpload#frameId()}
+   * when given: writing the same upload under the same id again replaces the objects with
+   * identical ones, so a retried request stores one frame.
    *
    * @return the frame's record; {@link FrameRecord#durability()} says where it is durable
    * @throws SpoolFullException if MinIO is unavailable and the spool is full

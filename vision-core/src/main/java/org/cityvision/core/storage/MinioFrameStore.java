@@ -178,7 +178,7 @@ public final class MinioFrameStore implements FrameStore {
   public FrameRecord putFrame(FrameUpload upload) throws StorageException {
     Instant received = clock.instant();
     Instant captured = upload.capturedAt() == null ? received : upload.capturedAt();
-    FrameId id = FrameId.generate(upload.cameraId(), captured);
+    FrameId id = upload.frameId() != null ? upload.frameId() : FrameId.generate(upload.cameraId(), captured);
     String key = StorageKeys.frame(id, upload.contentType());
     String thumbKey = upload.thumbnail() == null ? null : StorageKeys.thumbnail(id);
     String sha = StorageKeys.sha256Hex(upload.bytes());
