@@ -30,7 +30,8 @@ import org.cityvision.serving.review.ReviewRoutes;
 /**
  * The whole HTTP API, built in one place. Every request first gets a request id, the access log
  * and metrics ({@link RequestLog}), the body limit on its declared length (413 before reading),
- * the request timeout, and its body read up to the same limit; then one sub-router per area, each
+ * the request timeout, for {@code /v1} a valid key (401 before reading), and its body read up to
+ * the same limit; then one sub-router per area, each
  * route checking the key and its role; one failure handler maps every failure to a JSON error.
  *
  * <p>{@link #ROUTES} lists every route; {@code /openapi.json} documents the same set (a test keeps
@@ -99,7 +100,8 @@ public final class ApiRouter {
     root.route().handler(new RequestLog(s.metrics(), config.log().access()));
     root.route().handler(new BodyLimit(config.http().bodyLimitBytes()));
     root.route().handler(TimeoutHandler.create(config.http().requestTimeoutMs(), 503));
-    // Bodies are read (up to the limit) before authentication: Vert.x orders body handling first.
+    // No body is read or written to disk for a request without a valid key; roles come per route.
+    root.route("/v1/*").handler(s.auth().beforeBody());
     root.route().handler(body);
 
     // Review: the queue, frames, verdicts and the audit (reviewer or admin keys). Mounted before the

@@ -27,6 +27,7 @@ import org.cityvision.serving.batch.BatchRoutes;
 import org.cityvision.serving.inference.ServedModel;
 import org.cityvision.serving.auth.Authenticator;
 import org.cityvision.serving.auth.KeyRefreshVerticle;
+import org.cityvision.serving.http.UploadsSweeper;
 import org.cityvision.serving.auth.KeyRoutes;
 import org.cityvision.serving.auth.RateLimiter;
 import org.cityvision.serving.config.Secrets;
@@ -269,6 +270,12 @@ public final class ServingNode {
     List<String> ids = new ArrayList<>();
     HttpVerticle first = new HttpVerticle(config.http(), config.http().port(), v -> ApiRouter.build(v, services));
     return vertx.deployVerticle(new KeyRefreshVerticle(keys, io, config.auth().keyRefreshMs()))
+        .compose(id -> {
+          ids.add(id);
+          // Before the listener: what is in the uploads folder now belongs to no request.
+          return vertx.deployVerticle(new UploadsSweeper(config.uploadsDir(),
+              Duration.ofMillis(config.http().requestTimeoutMs()).plusSeconds(10), io, metrics));
+        })
         .compose(id -> {
           ids.add(id);
           return vertx.deployVerticle(first);
