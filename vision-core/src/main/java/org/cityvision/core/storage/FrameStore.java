@@ -167,6 +167,25 @@ public interface FrameStore extends AutoCloseable {
    */
   RetentionReport applyRetention(Instant now, int chunkSize) throws StorageException;
 
+  /**
+   * One retention pass with {@code policy} (see {@link #applyRetention(Instant, int)}), calling
+   * {@code progress} with the running totals after each chunk. A pass killed part-way leaves
+   * nothing a later pass would keep deleted, and the next pass finishes its work.
+   *
+   * @param dryRun count what would be deleted, delete nothing
+   */
+  RetentionReport applyRetention(RetentionPolicy policy, Instant now, int chunkSize, boolean dryRun,
+      java.util.function.Consumer<RetentionReport> progress) throws StorageException;
+
+  /**
+   * Claims the lease {@code name} for one time slot (for example the hour a scheduled task runs
+   * in), across every node sharing the store: exactly one caller per slot gets {@code true}. The
+   * record, {@code holder}, is kept under {@code system/leases/{name}/{slot}.json}.
+   *
+   * @throws StoreUnavailableException when MinIO is unavailable (never spooled)
+   */
+  boolean claimLease(String name, String slot, JsonNode holder) throws StorageException;
+
   /** Stops the flusher (spooled entries stay on disk), releases the spool, stops an embedded server. */
   @Override
   void close() throws StorageException;

@@ -669,7 +669,39 @@ public final class MinioFrameStore implements FrameStore {
 
   @Override
   public RetentionReport applyRetention(Instant now, int chunkSize) throws StorageException {
-    return new RetentionCleanup(this, config.retention()).run(now, chunkSize);
+    return applyRetention(config.retention(), now, chunkSize, false, report -> {});
+  }
+
+  @Override
+  public RetentionReport applyRetention(RetentionPolicy policy, Instant now, int chunkSize, boolean dryRun,
+      java.util.function.Consumer<RetentionReport> progress) throws StorageException {
+    return new RetentionCleanup(this, policy, dryRun, progress).run(now, chunkSize);
+  }
+
+  @Override
+  public boolean claimLease(String name, String slot, JsonNode holder) throws StorageException {
+    StorageKeys.requireSegment("lease", name);
+    StorageKeys.requireSegment("slot", slot);
+    try {
+      put(json(StorageKeys.LEASES + name + "/" + slot + ".json", holder, true));
+      return true;
+    } catch (ConflictException e) {
+      return false;
+    }
+  }
+
+  /** When an object was last written, or empty if there is none. */
+  Optional<Instant> lastModified(String key) throws StorageException {
+    try {
+      return Optional.of(client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build())
+          .lastModified().toInstant());
+    } catch (Exception e) {
+      StorageException t = translate("stat " + key, e);
+      if (t instanceof ObjectNotFoundException) {
+        return Optional.empty();
+      }
+      throw t;
+    }
   }
 
   /** Holds or resumes spool delivery; for tests that need an entry to stay spooled. */
