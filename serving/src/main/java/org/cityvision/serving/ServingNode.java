@@ -28,6 +28,7 @@ import org.cityvision.serving.inference.ServedModel;
 import org.cityvision.serving.auth.Authenticator;
 import org.cityvision.serving.auth.KeyRefreshVerticle;
 import org.cityvision.serving.http.UploadsSweeper;
+import org.cityvision.serving.retention.RetentionMaintainer;
 import org.cityvision.serving.auth.KeyRoutes;
 import org.cityvision.serving.auth.RateLimiter;
 import org.cityvision.serving.config.Secrets;
@@ -278,8 +279,15 @@ public final class ServingNode {
         })
         .compose(id -> {
           ids.add(id);
-          return vertx.deployVerticle(first);
+          return config.retention().enabled()
+              ? vertx.deployVerticle(new RetentionMaintainer(config.retention(), store, metrics,
+                  ManagementFactory.getRuntimeMXBean().getName(), Clock.systemUTC())).map(r -> {
+                    ids.add(r);
+                    return r;
+                  })
+              : Future.succeededFuture(id);
         })
+        .compose(id -> vertx.deployVerticle(first))
         .compose(id -> {
           ids.add(id);
           // Further event loops share the first server's port (which may have been chosen by the OS).

@@ -47,20 +47,24 @@ public final class KeysCommand implements Runnable {
     @Option(names = "--config", description = "the server's JSON configuration file (env CITYVISION_CONFIG)")
     Path config;
 
-    FrameStore open() throws ConfigException, StorageException, java.io.IOException {
+    /** The server's configuration as {@code serve} would read it, with {@code --data}. */
+    ServerConfig serverConfig() throws ConfigException {
       Map<String, String> env = System.getenv();
       Path file = config != null ? config
           : env.get("CITYVISION_CONFIG") == null || env.get("CITYVISION_CONFIG").isBlank() ? null
           : Path.of(env.get("CITYVISION_CONFIG"));
       ServerConfig cfg = ConfigLoader.load(file, env, Home.root());
-      if (data != null) {
-        cfg = cfg.withData(data);
-      }
+      return data != null ? cfg.withData(data) : cfg;
+    }
+
+    FrameStore open() throws ConfigException, StorageException, java.io.IOException {
+      Map<String, String> env = System.getenv();
+      ServerConfig cfg = serverConfig();
       Secrets secrets = Secrets.fromEnvironment(env);
       Path dataDir = cfg.data();
       if (!cfg.storage().endpoint().isEmpty()) {
         // An external MinIO: keep this short-lived process's spool away from a running server's.
-        dataDir = Files.createTempDirectory("cityvision-keys");
+        dataDir = Files.createTempDirectory("cityvision-cli");
       }
       StorageConfig storage = cfg.storage().storageConfig(dataDir, secrets);
       try {

@@ -36,6 +36,24 @@ public final class Metrics {
   private final LongAdder authFailures = new LongAdder();
   private final LongAdder idempotentTakeovers = new LongAdder();
   private final LongAdder uploadsSwept = new LongAdder();
+  private final RetentionCounters retention = new RetentionCounters();
+
+  /** The scheduled retention passes of this node: totals over passes, and the pass in progress. */
+  private static final class RetentionCounters {
+    final LongAdder completed = new LongAdder();
+    final LongAdder failed = new LongAdder();
+    final LongAdder scanned = new LongAdder();
+    final LongAdder frames = new LongAdder();
+    final LongAdder flags = new LongAdder();
+    final LongAdder idempotency = new LongAdder();
+    final LongAdder orphans = new LongAdder();
+    volatile boolean running;
+    volatile long progressScanned;
+    volatile long progressDeleted;
+    volatile long keptOpen;
+    volatile long keptSpooled;
+    volatile double lastCompleted;
+  }
 
   /** One finished request; {@code route} is the route template, never the raw path. */
   public void request(String method, String route, int status, long nanos) {
@@ -73,6 +91,37 @@ public final class Metrics {
   /** A retry that ran a request whose first run never answered (its node crashed, or it was slow). */
   public void idempotentTakeover() {
     idempotentTakeovers.increment();
+  }
+
+  public void retentionStarted() {
+    retention.running = true;
+    retention.progressScanned = 0;
+    retention.progressDeleted = 0;
+  }
+
+  /** Running totals of the pass in progress, after each chunk. */
+  public void retentionProgress(org.cityvision.core.storage.RetentionReport soFar) {
+    retention.progressScanned = soFar.framesScanned();
+    retention.progressDeleted = soFar.framesDeleted();
+  }
+
+  public void retentionFinished(org.cityvision.core.storage.RetentionReport r, java.time.Instant at) {
+    RetentionCounters c = retention;
+    c.completed.increment();
+    c.scanned.add(r.framesScanned());
+    c.frames.add(r.framesDeleted());
+    c.flags.add(r.flagsDeleted());
+    c.idempotency.add(r.idempotencyDeleted());
+    c.orphans.add(r.orphanThumbnailsDeleted());
+    c.keptOpen = r.keptOpenFlags();
+    c.keptSpooled = r.keptSpooled();
+    c.lastCompleted = at.toEpochMilli() / 1000.0;
+    c.running = false;
+  }
+
+  public void retentionFailed() {
+    retention.failed.increment();
+    retention.running = false;
   }
 
   /** Upload files left by cut-off requests, deleted. */
@@ -140,6 +189,7 @@ public final class Metrics {
     out.append("cityvision_idempotent_takeovers_total ").append(idempotentTakeovers.sum()).append('\n');
     Prometheus.help(out, "cityvision_uploads_swept_total", "counter", "Upload files left by cut-off requests, deleted.");
     out.append("cityvision_uploads_swept_total ").append(uploadsSwept.sum()).append('\n');
+    renderRetention(out);
     Prometheus.help(out, "cityvision_rate_limited_total", "counter", "Requests refused with 429.");
     out.append("cityvision_rate_limited_total ").append(rateLimited.sum()).append('\n');
     Prometheus.help(out, "cityvision_auth_failures_total", "counter", "Requests refused with 401.");
@@ -156,6 +206,34 @@ public final class Metrics {
     Prometheus.help(out, "cityvision_log_lines_dropped_total", "counter", "Log lines dropped: writer queue full.");
     out.append("cityvision_log_lines_dropped_total ").append(logLinesDropped).append('\n');
     return out.toString();
+  }
+
+  private void renderRetention(StringBuilder out) {
+    RetentionCounters c = retention;
+    Prometheus.help(out, "cityvision_retention_runs_total", "counter", "Retention passes this node ran, by outcome.");
+    gauge(out, "cityvision_retention_runs_total", "outcome", "completed", c.completed.sum());
+    gauge(out, "cityvision_retention_runs_total", "outcome", "failed", c.failed.sum());
+    Prometheus.help(out, "cityvision_retention_running", "gauge", "1 while this node runs a retention pass.");
+    out.append("cityvision_retention_running ").append(c.running ? 1 : 0).append('\n');
+    Prometheus.help(out, "cityvision_retention_progress_frames", "gauge",
+        "The pass in progress (or the last): frames scanned and deleted so far.");
+    gauge(out, "cityvision_retention_progress_frames", "state", "scanned", c.progressScanned);
+    gauge(out, "cityvision_retention_progress_frames", "state", "deleted", c.progressDeleted);
+    Prometheus.help(out, "cityvision_retention_frames_scanned_total", "counter", "Frames looked at by retention.");
+    out.append("cityvision_retention_frames_scanned_total ").append(c.scanned.sum()).append('\n');
+    Prometheus.help(out, "cityvision_retention_deleted_total", "counter", "Objects deleted by retention, by kind.");
+    gauge(out, "cityvision_retention_deleted_total", "kind", "frames", c.frames.sum());
+    gauge(out, "cityvision_retention_deleted_total", "kind", "flags", c.flags.sum());
+    gauge(out, "cityvision_retention_deleted_total", "kind", "idempotency_keys", c.idempotency.sum());
+    gauge(out, "cityvision_retention_deleted_total", "kind", "orphan_thumbnails", c.orphans.sum());
+    Prometheus.help(out, "cityvision_retention_kept_frames", "gauge",
+        "Frames past retention the last pass kept, by reason.");
+    gauge(out, "cityvision_retention_kept_frames", "reason", "open_flag", c.keptOpen);
+    gauge(out, "cityvision_retention_kept_frames", "reason", "spooled", c.keptSpooled);
+    Prometheus.help(out, "cityvision_retention_last_completed_timestamp_seconds", "gauge",
+        "When this node last completed a retention pass (0: never).");
+    out.append("cityvision_retention_last_completed_timestamp_seconds ")
+        .append(Prometheus.number(c.lastCompleted)).append('\n');
   }
 
   public static String contentType() {

@@ -186,6 +186,15 @@ public interface FrameStore extends AutoCloseable {
    */
   boolean claimLease(String name, String slot, JsonNode holder) throws StorageException;
 
+  /** The record under {@code system/leases/{name}/{slot}.json}, if any. */
+  Optional<JsonNode> lease(String name, String slot) throws StorageException;
+
+  /**
+   * Overwrites the record under {@code system/leases/{name}/{slot}.json} (for example the state of
+   * the pass a lease holder runs, with its heartbeat). Last write wins.
+   */
+  void putLease(String name, String slot, JsonNode value) throws StorageException;
+
   /** Stops the flusher (spooled entries stay on disk), releases the spool, stops an embedded server. */
   @Override
   void close() throws StorageException;

@@ -680,14 +680,29 @@ public final class MinioFrameStore implements FrameStore {
 
   @Override
   public boolean claimLease(String name, String slot, JsonNode holder) throws StorageException {
-    StorageKeys.requireSegment("lease", name);
-    StorageKeys.requireSegment("slot", slot);
     try {
-      put(json(StorageKeys.LEASES + name + "/" + slot + ".json", holder, true));
+      put(json(leaseKey(name, slot), holder, true));
       return true;
     } catch (ConflictException e) {
       return false;
     }
+  }
+
+  @Override
+  public Optional<JsonNode> lease(String name, String slot) throws StorageException {
+    String key = leaseKey(name, slot);
+    Optional<Blob> blob = readIfPresent(key);
+    return blob.isEmpty() ? Optional.empty() : Optional.of(StoreJson.read(blob.get().bytes(), JsonNode.class, key));
+  }
+
+  @Override
+  public void putLease(String name, String slot, JsonNode value) throws StorageException {
+    put(json(leaseKey(name, slot), value, false));
+  }
+
+  private static String leaseKey(String name, String slot) {
+    return StorageKeys.LEASES + StorageKeys.requireSegment("lease", name) + "/" + StorageKeys.requireSegment("slot", slot)
+        + ".json";
   }
 
   /** When an object was last written, or empty if there is none. */
