@@ -1,5 +1,10 @@
 package org.cityvision.serving.metrics;
 
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -7,16 +12,45 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 import org.cityvision.core.classify.ClassifierStats;
 import org.cityvision.core.storage.StoreHealth;
 
 /**
  * The server's counters and histograms. Request-path calls are lock-free; {@link #render} writes the
- * Prometheus text format with gauges sampled at scrape time (queue depths, spool depth).
+ * Prometheus text format with gauges sampled at scrape time (queue depths, spool depth), followed by
+ * the JVM and process metrics and the registered callbacks ({@link #counter}, {@link #gauge}).
  *
  * <p>Thread-safe. One per server node.
  */
 public final class Metrics {
+  /**
+   * JVM and process metrics (the Prometheus Java client's own instrumentation: memory pools, GC,
+   * threads, classes, CPU, open files, resident memory) and the counters of the node's background
+   * parts registered through {@link #counter} and {@link #gauge}.
+   */
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final PrometheusTextFormatWriter text = PrometheusTextFormatWriter.create();
+
+  public Metrics() {
+    JvmMetrics.builder().register(registry);
+  }
+
+  /**
+   * A counter read when scraped: {@code name_total{label="key"} value} for every entry {@code
+   * values} returns. {@code name} without {@code _total}; register each name once.
+   */
+  public void counter(String name, String help, String label, Supplier<Map<String, ? extends Number>> values) {
+    CounterWithCallback.builder().name(name).help(help).labelNames(label)
+        .callback(cb -> values.get().forEach((key, v) -> cb.call(v.doubleValue(), key))).register(registry);
+  }
+
+  /** A gauge read when scraped. */
+  public void gauge(String name, String help, DoubleSupplier value) {
+    GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsDouble())).register(registry);
+  }
+
   private static final double[] LATENCY = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
   private record RequestKey(String method, String route, int status) {}
@@ -205,7 +239,13 @@ public final class Metrics {
     }
     Prometheus.help(out, "cityvision_log_lines_dropped_total", "counter", "Log lines dropped: writer queue full.");
     out.append("cityvision_log_lines_dropped_total ").append(logLinesDropped).append('\n');
-    return out.toString();
+    java.io.ByteArrayOutputStream registered = new java.io.ByteArrayOutputStream(16_384);
+    try {
+      text.write(registered, registry.scrape());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("writing to memory cannot fail", e);
+    }
+    return out.append(registered.toString(java.nio.charset.StandardCharsets.UTF_8)).toString();
   }
 
   private void renderRetention(StringBuilder out) {
