@@ -72,7 +72,8 @@ public final class ApiRouter {
     root.route().handler(new RequestLog(metrics, config.log().access()));
     root.route().handler(new BodyLimit(config.http().bodyLimitBytes()));
     root.route().handler(TimeoutHandler.create(config.http().requestTimeoutMs(), 503));
-    // Bodies are read (up to the limit) before authentication: Vert.x orders body handling first.
+    // No body is read or written to disk for a request without a valid key; roles come per route.
+    root.route("/v1/*").handler(auth.beforeBody());
     root.route().handler(body);
 
     // Every route on the root router, in table order, so that Vert.x's own 404 and 405 decisions

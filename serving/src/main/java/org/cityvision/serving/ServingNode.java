@@ -12,6 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -22,11 +23,14 @@ import org.cityvision.core.storage.FrameStores;
 import org.cityvision.core.storage.StoreHealth;
 import org.cityvision.core.batch.BatchJobs;
 import org.cityvision.core.batch.BatchOptions;
+import org.cityvision.core.batch.BatchTotals;
 import org.cityvision.serving.auth.ApiKeys;
 import org.cityvision.serving.batch.BatchRoutes;
 import org.cityvision.serving.inference.ServedModel;
 import org.cityvision.serving.auth.Authenticator;
 import org.cityvision.serving.auth.KeyRefreshVerticle;
+import org.cityvision.serving.http.UploadsSweeper;
+import org.cityvision.serving.retention.RetentionMaintainer;
 import org.cityvision.serving.auth.KeyRoutes;
 import org.cityvision.serving.auth.RateLimiter;
 import org.cityvision.serving.config.Secrets;
@@ -49,7 +53,9 @@ import org.cityvision.serving.review.ReviewDeps;
 import org.cityvision.serving.review.ReviewEvents;
 import org.cityvision.serving.review.ScanningFlagCounter;
 import org.cityvision.serving.review.open311.Open311Exporter;
+import org.cityvision.serving.review.open311.Open311Stats;
 import org.cityvision.serving.review.webhook.WebhookNotifier;
+import org.cityvision.serving.review.webhook.WebhookStats;
 
 /**
  * One serving node: the composition root of {@code cityvision serve}. It owns a Vert.x instance,
@@ -133,15 +139,34 @@ public final class ServingNode {
    * Starts the webhook notifier and, when configured, the Open311 exporter. Their secrets come from
    * the environment only; a configured receiver without its secret fails the start.
    */
-  private static Future<List<AutoCloseableEvents>> startListeners(ServerConfig config, FrameStore store) {
+  private static Future<List<AutoCloseableEvents>> startListeners(ServerConfig config, FrameStore store,
+      Metrics metrics) {
     List<AutoCloseableEvents> started = new ArrayList<>();
     try {
       Clock clock = Clock.systemUTC();
       WebhookNotifier webhooks = WebhookNotifier.start(config.review().webhooks(), System.getenv(), clock);
       started.add(wrap(webhooks, webhooks));
+      metrics.counter("cityvision_webhook_deliveries", "Webhook deliveries by outcome (dropped: queue full).",
+          "outcome", () -> {
+            WebhookStats w = webhooks.stats();
+            return Map.of("delivered", w.delivered(), "failed", w.failed(), "dropped", w.dropped(), "retried",
+                w.retried());
+          });
+      metrics.gauge("cityvision_webhook_pending", "Webhook deliveries waiting or in flight.",
+          () -> webhooks.stats().pending());
       if (config.review().open311().enabled()) {
         Open311Exporter open311 = Open311Exporter.start(config.review().open311(), store, System.getenv(), clock);
         started.add(wrap(open311, open311));
+        metrics.counter("cityvision_open311_pushes", "Open311 pushes of confirmed flags by outcome (dropped: queue"
+            + " full, sent by the resend).", "outcome", () -> {
+              Open311Stats o = open311.stats();
+              Map<String, Long> out = new java.util.TreeMap<>();
+              o.outcomes().forEach((state, n) -> out.put(state.name().toLowerCase(java.util.Locale.ROOT), n));
+              out.put("dropped", o.dropped());
+              return out;
+            });
+        metrics.gauge("cityvision_open311_resend_passes", "Scheduled Open311 resend passes completed.",
+            () -> open311.stats().resendPasses());
       }
       return Future.succeededFuture(started);
     } catch (RuntimeException e) {
@@ -219,11 +244,25 @@ public final class ServingNode {
       }
       ApiKeys keys = new ApiKeys(store.result(), Clock.systemUTC());
       io.executeBlocking(() -> keys.bootstrap(secrets.adminKey()), false)
-          .compose(bootstrap -> startListeners(config, store.result())
+          .compose(bootstrap -> startListeners(config, store.result(), metrics)
               .compose(listeners -> {
                 ReviewEvents events = ReviewEvents.all(listeners);
                 FlagListener flags = flagListener(metrics, events);
                 BatchJobs batch = batchJobs(store.result(), models.result(), flags);
+                metrics.counter("cityvision_batch_jobs", "Batch jobs that ended on this node, by final status.",
+                    "status", () -> {
+                      Map<String, Long> out = new java.util.TreeMap<>();
+                      batch.totals().ended().forEach((st, n) ->
+                          out.put(st.name().toLowerCase(java.util.Locale.ROOT), n));
+                      return out;
+                    });
+                metrics.counter("cityvision_batch_frames", "Frames handled by batch jobs on this node, by outcome.",
+                    "outcome", () -> {
+                      BatchTotals t = batch.totals();
+                      return Map.of("classified", t.classified(), "skipped", t.skipped(), "failed", t.failed());
+                    });
+                metrics.gauge("cityvision_batch_jobs_running", "Batch jobs running on this node.",
+                    () -> batch.totals().running());
                 return deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
                       events, flags, batch, warmedUp.future())
                   .map(d -> new ServingNode(config, vertx, io, decoders, store.result(), models.result(), keys,
@@ -288,8 +327,21 @@ public final class ServingNode {
     return vertx.deployVerticle(new KeyRefreshVerticle(keys, io, config.auth().keyRefreshMs()))
         .compose(id -> {
           ids.add(id);
-          return vertx.deployVerticle(first);
+          // Before the listener: what is in the uploads folder now belongs to no request.
+          return vertx.deployVerticle(new UploadsSweeper(config.uploadsDir(),
+              Duration.ofMillis(config.http().requestTimeoutMs()).plusSeconds(10), io, metrics));
         })
+        .compose(id -> {
+          ids.add(id);
+          return config.retention().enabled()
+              ? vertx.deployVerticle(new RetentionMaintainer(config.retention(), store, metrics,
+                  ManagementFactory.getRuntimeMXBean().getName(), Clock.systemUTC())).map(r -> {
+                    ids.add(r);
+                    return r;
+                  })
+              : Future.succeededFuture(id);
+        })
+        .compose(id -> vertx.deployVerticle(first))
         .compose(id -> {
           ids.add(id);
           // Further event loops share the first server's port (which may have been chosen by the OS).

@@ -21,19 +21,24 @@ import org.cityvision.core.classify.FlagPolicy;
 import org.cityvision.core.classify.Timings;
 import org.cityvision.core.image.ImageFormat;
 import org.cityvision.core.storage.FlagRecord;
+import org.cityvision.core.storage.FrameId;
 import org.cityvision.core.storage.FrameRecord;
 import org.cityvision.core.storage.FrameUpload;
 import org.cityvision.core.storage.KeyRole;
+import org.cityvision.serving.auth.Authenticator;
+import org.cityvision.serving.auth.Principal;
 import org.cityvision.serving.config.IngestConfig;
 import org.cityvision.serving.http.Access;
 import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.http.ApiException;
 import org.cityvision.serving.http.ErrorMapper;
 import org.cityvision.serving.http.Json;
+import org.cityvision.serving.http.RequestLog;
 import org.cityvision.serving.inference.Answers;
 import org.cityvision.serving.inference.Bodies;
 import org.cityvision.serving.inference.Inference;
 import org.cityvision.serving.inference.InferenceService;
+import org.cityvision.serving.log.JsonLog;
 import org.cityvision.serving.metrics.Metrics;
 import org.cityvision.serving.inference.ServedModel;
 
@@ -93,20 +98,35 @@ public final class FrameRoutes {
     if (!config.accepts(cameraId)) {
       throw new ApiException(403, "unknown_camera", "camera '" + cameraId + "' is not registered on this system");
     }
+    Principal caller = Authenticator.principal(ctx);
+    if (caller != null && !caller.cameras().allows(cameraId)) {
+      throw new ApiException(403, "camera_not_allowed", "key '" + caller.name() + "' may post only as "
+          + caller.cameras().describe() + ", not as camera '" + cameraId + "'");
+    }
     Instant capturedAt = capturedAt(ctx.request().getHeader("X-Captured-At"));
     String idempotencyKey = idempotencyKey(ctx.request().getHeader("Idempotency-Key"));
     ServedModel model = inference.model(TASK);
     frameBytes(ctx).compose(bytes -> {
       if (idempotencyKey == null) {
-        return process(model, cameraId, capturedAt, bytes, null).map(answer -> new Outcome(answer, false));
+        return process(model, cameraId, capturedAt, bytes, null, null).map(answer -> new Outcome(answer, false));
       }
       String bodyHash = sha256(bytes);
-      return io.executeBlocking(() -> ledger.claim(cameraId, idempotencyKey, bodyHash), false).compose(claim -> {
+      // The frame id is fixed before anything is written and recorded in the claim, so that a retry
+      // of this request, here or on another node, after a crash, stores under the same id.
+      FrameId planned = FrameId.generate(cameraId, capturedAt != null ? capturedAt : clock.instant());
+      return io.executeBlocking(() -> ledger.claim(cameraId, idempotencyKey, bodyHash, planned), false)
+          .compose(claim -> {
         if (!claim.owned()) {
           metrics.idempotentReplay();
           return Future.succeededFuture(new Outcome(new JsonObject(claim.answer().toString()), true));
         }
-        return process(model, cameraId, capturedAt, bytes, idempotencyKey).transform(ar -> io.executeBlocking(() -> {
+        if (claim.takeover()) {
+          metrics.idempotentTakeover();
+          JsonLog.get().info("idempotency_takeover", "requestId", RequestLog.requestId(ctx), "cameraId", cameraId,
+              "frameId", claim.frameId().value());
+        }
+        return process(model, cameraId, capturedAt, bytes, idempotencyKey, claim.frameId())
+            .transform(ar -> io.executeBlocking(() -> {
           if (ar.succeeded()) {
             ledger.done(claim, bodyHash, JSON.readTree(ar.result().encode()));
             return new Outcome(ar.result(), false);
@@ -127,16 +147,16 @@ public final class FrameRoutes {
 
   private record Outcome(JsonObject answer, boolean replayed) {}
 
-  /** Classify (decode threads, model queue), then store (I/O threads). */
+  /** Classify (decode threads, model queue), then store (I/O threads) under {@code frameId} if given. */
   private Future<JsonObject> process(ServedModel model, String cameraId, Instant capturedAt, byte[] bytes,
-      String idempotencyKey) {
+      String idempotencyKey, FrameId frameId) {
     return inference.classify(model, bytes, config.thumbnailMaxSide(), config.thumbnailQuality(), STORED_FORMATS)
-        .compose(result -> io.executeBlocking(() -> store(cameraId, capturedAt, bytes, result, idempotencyKey),
-            false));
+        .compose(result -> io.executeBlocking(() -> store(cameraId, capturedAt, bytes, result, idempotencyKey,
+            frameId), false));
   }
 
-  private JsonObject store(String cameraId, Instant capturedAt, byte[] bytes, Inference result, String key)
-      throws Exception {
+  private JsonObject store(String cameraId, Instant capturedAt, byte[] bytes, Inference result, String key,
+      FrameId frameId) throws Exception {
     Classification c = result.classification();
     String contentType = result.header().format() == ImageFormat.PNG ? "image/png" : "image/jpeg";
     Instant now = clock.instant();
@@ -144,7 +164,7 @@ public final class FrameRoutes {
     Classification stored = c.withTimings(new Timings(result.decodeNanos(), 0, result.queueNanos(),
         result.inferenceNanos()));
     ClassifiedFrames.Written written = writes.storeNew(new FrameUpload(cameraId, capturedAt, contentType,
-        bytes, result.thumbnail()), stored, new FlagPolicy(result.model().spec().thresholds()), now);
+        bytes, result.thumbnail(), frameId), stored, new FlagPolicy(result.model().spec().thresholds()), now);
     FrameRecord frame = written.frame();
     JsonObject classification = Answers.classification(c);
     JsonObject answer = new JsonObject()

@@ -242,6 +242,7 @@ public final class ReviewRoutes {
     blocking(() -> deps.store().readThumbnail(frameId))
         .onSuccess(thumb -> ctx.response()
             .putHeader("Content-Type", "image/jpeg")
+            .putHeader("X-Content-Type-Options", "nosniff")
             .putHeader("Cache-Control", "private, max-age=86400, immutable")
             .end(Buffer.buffer(thumb)))
         .onFailure(ctx::fail);
@@ -357,6 +358,8 @@ public final class ReviewRoutes {
   private static void bytes(RoutingContext ctx, String contentType, FrameData data) {
     ctx.response()
         .putHeader("Content-Type", contentType)
+        // Stored bytes are what a camera sent: a browser must never read them as anything but the image type.
+        .putHeader("X-Content-Type-Options", "nosniff")
         .putHeader("Cache-Control", "private, max-age=86400, immutable")
         .putHeader("ETag", "\"" + data.record().sha256() + "\"")
         .end(Buffer.buffer(data.bytes()));

@@ -39,6 +39,7 @@ public final class StorageKeys {
   static final String KEYS = "system/keys/";
   static final String JOBS = "system/jobs/";
   static final String IDEMPOTENCY = "system/idempotency/";
+  static final String LEASES = "system/leases/";
   static final String THUMB_SUFFIX = ".thumb.jpg";
 
   /** Inverting against these keeps keys fixed-width, so S3's ascending order is newest first. */

@@ -14,15 +14,19 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.StringJoiner;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.cityvision.core.storage.FlagOrder;
 import org.cityvision.core.storage.FlagQuery;
 import org.cityvision.core.storage.FlagRecord;
@@ -49,8 +53,13 @@ import org.slf4j.LoggerFactory;
  * and returns at once (bounded queue: dropped pushes are counted and caught up by {@link
  * #pushConfirmed}).
  *
+ * <p>Every {@code resendIntervalSeconds} each node also runs {@link #pushConfirmed} over the last
+ * {@code resendLookbackDays}: failed sends, dropped pushes and confirmations made while the endpoint
+ * or the node was down go out then (the claims keep each flag to one send across nodes).
+ *
  * <h2>Ownership</h2>
- * Owns one thread; whoever creates it closes it. Does not own the store. Thread-safe.
+ * Owns two threads (the export and the resend); whoever creates it closes it. Does not own the
+ * store. Thread-safe.
  */
 public final class Open311Exporter implements ReviewEvents, AutoCloseable {
   /** Store records (the ledger is JSON the store keeps) and receivers' answers; thread-safe. */
@@ -67,6 +76,9 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
   private final HttpClient http;
   private final ThreadPoolExecutor thread;
   private final AtomicLong dropped = new AtomicLong();
+  private final Map<Open311Outcome.State, LongAdder> outcomes = new EnumMap<>(Open311Outcome.State.class);
+  private final LongAdder resendPasses = new LongAdder();
+  private final ScheduledExecutorService resend;
 
   private Open311Exporter(Open311Config config, FrameStore store, String apiKey, Clock clock) {
     this.config = config;
@@ -84,6 +96,41 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
           return t;
         },
         (r, pool) -> dropped.incrementAndGet());
+    for (Open311Outcome.State state : Open311Outcome.State.values()) {
+      outcomes.put(state, new LongAdder());
+    }
+    if (config.resendIntervalSeconds() > 0) {
+      resend = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "open311-resend");
+        t.setDaemon(true);
+        return t;
+      });
+      long period = config.resendIntervalSeconds();
+      resend.scheduleWithFixedDelay(this::resendPass, Math.min(period, 60), period, TimeUnit.SECONDS);
+    } else {
+      resend = null;
+    }
+  }
+
+  /** One scheduled pass of {@link #pushConfirmed} over the lookback window; failures wait for the next. */
+  private void resendPass() {
+    try {
+      List<Open311Outcome> sent = pushConfirmed(clock.instant().minus(Duration.ofDays(config.resendLookbackDays())));
+      resendPasses.increment();
+      long submitted = sent.stream().filter(o -> o.state() == Open311Outcome.State.SUBMITTED).count();
+      if (submitted > 0) {
+        LOG.info("open311 resend: {} confirmed flag(s) submitted", submitted);
+      }
+    } catch (StorageException | RuntimeException e) {
+      LOG.warn("open311 resend pass failed: {}", e.toString());
+    }
+  }
+
+  /** Counters since start: pushes by outcome, pushes dropped, resend passes completed. */
+  public Open311Stats stats() {
+    Map<Open311Outcome.State, Long> byState = new EnumMap<>(Open311Outcome.State.class);
+    outcomes.forEach((state, n) -> byState.put(state, n.sum()));
+    return new Open311Stats(byState, dropped.get(), resendPasses.sum());
   }
 
   /**
@@ -145,6 +192,12 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
 
   /** Sends one flag unless it was sent before. Blocking. */
   public Open311Outcome push(FlagRecord flag) throws StorageException {
+    Open311Outcome outcome = send(flag);
+    outcomes.get(outcome.state()).increment();
+    return outcome;
+  }
+
+  private Open311Outcome send(FlagRecord flag) throws StorageException {
     String frameId = flag.frameId();
     if (flag.status() != FlagStatus.CONFIRMED) {
       return new Open311Outcome(frameId, Open311Outcome.State.SKIPPED, null, "flag is " + flag.status().keyName());
@@ -274,6 +327,9 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
   /** Stops the export thread; queued pushes are dropped (the next {@link #pushConfirmed} sends them). */
   @Override
   public void close() {
+    if (resend != null) {
+      resend.shutdownNow();
+    }
     thread.shutdownNow();
   }
 }
