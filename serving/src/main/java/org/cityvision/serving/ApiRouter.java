@@ -23,6 +23,7 @@ import org.cityvision.serving.inference.ClassifyRoutes;
 import org.cityvision.serving.inference.ModelRoutes;
 import org.cityvision.serving.ingest.FrameRoutes;
 import org.cityvision.serving.metrics.Metrics;
+import org.cityvision.serving.registry.RegistryRoutes;
 import org.cityvision.serving.review.ReviewDeps;
 import org.cityvision.serving.review.ReviewPage;
 import org.cityvision.serving.review.ReviewRoutes;
@@ -50,6 +51,8 @@ public final class ApiRouter {
       new Endpoint(HttpMethod.POST, "/v1/cameras/{cameraId}/frames"),
       new Endpoint(HttpMethod.GET, "/v1/models"),
       new Endpoint(HttpMethod.GET, "/v1/models/{name}"),
+      new Endpoint(HttpMethod.POST, "/v1/models/{name}/versions/{version}/promote"),
+      new Endpoint(HttpMethod.POST, "/v1/models/{name}/rollback"),
       new Endpoint(HttpMethod.POST, "/v1/keys"),
       new Endpoint(HttpMethod.GET, "/v1/keys"),
       new Endpoint(HttpMethod.DELETE, "/v1/keys/{name}"),
@@ -73,7 +76,7 @@ public final class ApiRouter {
   /** What the routes need. */
   public record Services(ServerConfig config, Metrics metrics, Authenticator auth, HealthRoutes health,
       ClassifyRoutes classify, ModelRoutes models, FrameRoutes frames, KeyRoutes keys, ReviewDeps review,
-      BatchRoutes batch, Buffer openApi) {}
+      BatchRoutes batch, RegistryRoutes registry, Buffer openApi) {}
 
   private final Services s;
   private final List<Endpoint> mounted = new ArrayList<>();
@@ -133,6 +136,9 @@ public final class ApiRouter {
     mount(root, "/v1/cameras/*", cameras, failures);
 
 
+    // Model registry: promote and roll back (admin only); before the models area, which takes the rest.
+    mountArea(root, RegistryRoutes.PATHS, r -> s.registry().mount(r, s.auth().require(), body));
+
     // Models: any key.
     Router models = Router.router(vertx);
     add(models, "/v1/models", HttpMethod.GET, "/", s.auth().anyRole(), s.models()::list);
@@ -172,6 +178,15 @@ public final class ApiRouter {
       route.handler(h);
     }
     mounted.add(new Endpoint(method, template.replaceAll(":([A-Za-z]+)", "{$1}")));
+  }
+
+  /** An area that adds its own routes to the root router, and lists them as {@code "METHOD /path"}. */
+  private void mountArea(Router root, List<String> paths, java.util.function.Consumer<Router> area) {
+    area.accept(root);
+    for (String endpoint : paths) {
+      String[] parts = endpoint.split(" ", 2);
+      mounted.add(new Endpoint(HttpMethod.valueOf(parts[0]), parts[1]));
+    }
   }
 
   private static void mount(Router root, String path, Router area, FailureHandler failures) {

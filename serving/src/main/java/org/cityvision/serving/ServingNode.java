@@ -35,12 +35,14 @@ import org.cityvision.serving.health.HealthRoutes;
 import org.cityvision.serving.http.HttpVerticle;
 import org.cityvision.serving.inference.ClassifyRoutes;
 import org.cityvision.serving.inference.InferenceService;
+import org.cityvision.serving.inference.LiveModelMaintainer;
 import org.cityvision.serving.inference.ModelRegistry;
 import org.cityvision.serving.inference.ModelRoutes;
 import org.cityvision.serving.ingest.FrameRoutes;
 import org.cityvision.serving.ingest.IdempotencyLedger;
 import org.cityvision.serving.log.JsonLog;
 import org.cityvision.serving.metrics.Metrics;
+import org.cityvision.serving.registry.RegistryRoutes;
 import org.cityvision.serving.review.AuthenticatorRoleCheck;
 import org.cityvision.serving.review.ReviewDeps;
 import org.cityvision.serving.review.ReviewEvents;
@@ -80,6 +82,7 @@ public final class ServingNode {
   private final Optional<ApiKeys.Created> bootstrapKey;
   private final List<AutoCloseableEvents> listeners;
   private final BatchJobs batch;
+  private final LiveModelMaintainer maintainer;
   /** Completed when the start-up warm-up ends (or at once without one); until then the node is not ready. */
   private final Promise<WarmUp.Report> warmedUp;
 
@@ -89,8 +92,9 @@ public final class ServingNode {
   private ServingNode(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders, FrameStore store,
       ModelRegistry models, ApiKeys keys, Metrics metrics, AtomicBoolean draining, List<String> deployments, int port,
       Optional<ApiKeys.Created> bootstrapKey, List<AutoCloseableEvents> listeners, BatchJobs batch,
-      Promise<WarmUp.Report> warmedUp) {
+      LiveModelMaintainer maintainer, Promise<WarmUp.Report> warmedUp) {
     this.warmedUp = warmedUp;
+    this.maintainer = maintainer;
     this.config = config;
     this.vertx = vertx;
     this.io = io;
@@ -194,9 +198,10 @@ public final class ServingNode {
       Files.createDirectories(config.uploadsDir());
       return FrameStores.open(config.storage().storageConfig(config.data(), secrets));
     }, false);
-    Future<ModelRegistry> models = decoders.executeBlocking(() -> ModelRegistry.load(
+    // The store's live versions decide what serves; the configured folders seed it (ModelRegistry.open).
+    Future<ModelRegistry> models = store.compose(s -> decoders.executeBlocking(() -> ModelRegistry.open(
         config.models().packages(config.home()), config.models().required(), config.inference(),
-        config.images().limits(config.http().bodyLimitBytes())), false);
+        config.images().limits(config.http().bodyLimitBytes()), s.models(), config.modelCacheDir()), false));
     Promise<ServingNode> started = Promise.promise();
     Future.join(store, models).onComplete(opened -> {
       if (opened.failed()) {
@@ -209,11 +214,14 @@ public final class ServingNode {
           .compose(bootstrap -> startListeners(config, store.result())
               .compose(listeners -> {
                 BatchJobs batch = batchJobs(store.result(), models.result());
+                LiveModelMaintainer maintainer = LiveModelMaintainer.start(models.result(),
+                    store.result().models(), config.modelCacheDir(), config.models().watchMs());
                 return deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
                       ReviewEvents.all(listeners), batch, warmedUp.future())
                   .map(d -> new ServingNode(config, vertx, io, decoders, store.result(), models.result(), keys,
-                      metrics, d.draining(), d.ids(), d.port(), bootstrap, listeners, batch, warmedUp))
+                      metrics, d.draining(), d.ids(), d.port(), bootstrap, listeners, batch, maintainer, warmedUp))
                   .onFailure(e -> {
+                    maintainer.close();
                     batch.close();
                     listeners.forEach(ServingNode::closeQuietly);
                   });
@@ -260,11 +268,12 @@ public final class ServingNode {
     ApiRouter.Services services = new ApiRouter.Services(config, metrics, auth,
         new HealthRoutes(models, store, io, metrics, draining::get, () -> !warmedUp.isComplete(), config.models().required()),
         new ClassifyRoutes(inference),
-        new ModelRoutes(models),
+        new ModelRoutes(models, store.models(), io, nodeId),
         new FrameRoutes(config.ingest(), inference, store, ledger, io, metrics, clock, events),
         new KeyRoutes(keys, io),
         review,
         new BatchRoutes(batch, io, clock),
+        new RegistryRoutes(store.models(), io, config.modelCacheDir()),
         openApi);
     List<String> ids = new ArrayList<>();
     HttpVerticle first = new HttpVerticle(config.http(), config.http().port(), v -> ApiRouter.build(v, services));
@@ -377,8 +386,10 @@ public final class ServingNode {
     }
     return undeployed
         .compose(v -> vertx.executeBlocking(() -> {
-          // Jobs stop first (they end as cancelled, resumable) while classifiers and store still work.
+          // Jobs stop first (they end as cancelled, resumable) while classifiers and store still work;
+          // no version is swapped in once the registry starts closing.
           batch.close();
+          maintainer.close();
           models.close();
           listeners.forEach(ServingNode::closeQuietly);
           drainSpool();

@@ -39,10 +39,14 @@ public final class InferenceService {
 
   /** The model of a task, or 404 {@code unknown_task} / 503 {@code model_unavailable}. */
   public ServedModel model(String task) {
-    return models.task(task).orElseThrow(() -> models.missing().containsKey(task) || TASKS.contains(task)
+    return models.task(task).orElseThrow(() -> unavailable(task));
+  }
+
+  private ApiException unavailable(String task) {
+    return models.missing().containsKey(task) || TASKS.contains(task)
         ? new ApiException(503, "model_unavailable", "no model is loaded for task '" + task + "' on this node", 30)
         : ApiException.notFound("unknown_task", "unknown task; tasks served: " + models.all().stream()
-            .map(ServedModel::task).toList()));
+            .map(ServedModel::task).toList());
   }
 
   /**
@@ -54,8 +58,10 @@ public final class InferenceService {
    */
   public Future<Inference> classify(String task, byte[] encoded, int thumbnailMaxSide, int thumbnailQuality,
       boolean allowWebp) {
-    ServedModel model = model(task);
+    // The version serving now stays open until this request is done, even if another replaces it.
+    ServedModel model = models.lease(task).orElseThrow(() -> unavailable(task));
     if (!model.gate().tryEnter()) {
+      model.release();
       metrics.overloaded(task);
       return Future.failedFuture(new ApiException(503, "overloaded", "model '" + model.spec().name()
           + "' has " + model.inFlight() + " requests in flight; retry shortly", 1));
@@ -83,7 +89,10 @@ public final class InferenceService {
                 inference);
           });
         });
-    return result.onComplete(ar -> model.gate().leave()).recover(e -> {
+    return result.onComplete(ar -> {
+      model.gate().leave();
+      model.release();
+    }).recover(e -> {
       if (e instanceof org.cityvision.core.classify.OverCapacityException) {
         metrics.overloaded(task);
       }

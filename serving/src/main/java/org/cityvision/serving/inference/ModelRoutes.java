@@ -1,17 +1,35 @@
 package org.cityvision.serving.inference;
 
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Optional;
+import org.cityvision.core.storage.ModelStore;
+import org.cityvision.core.storage.StorageException;
+import org.cityvision.core.storage.StorageKeys;
 import org.cityvision.serving.http.ApiException;
 import org.cityvision.serving.http.Json;
+import org.cityvision.serving.registry.RegistryJson;
 
-/** {@code GET /v1/models} and {@code GET /v1/models/{name}}: what each loaded model is and how it scored. */
+/**
+ * {@code GET /v1/models} (what each loaded model is and how it scored) and {@code GET
+ * /v1/models/{name}}: the version this node serves, with the registry's view of the model (every
+ * version in the store with its evaluation, which is live, the pointer's history, and what this
+ * node serves). When the store cannot be read, the served version is shown with {@code
+ * registryError}. Store reads run on the {@code io} executor.
+ */
 public final class ModelRoutes {
   private final ModelRegistry models;
+  private final ModelStore store;
+  private final WorkerExecutor io;
+  private final String nodeId;
 
-  public ModelRoutes(ModelRegistry models) {
+  public ModelRoutes(ModelRegistry models, ModelStore store, WorkerExecutor io, String nodeId) {
     this.models = models;
+    this.store = store;
+    this.io = io;
+    this.nodeId = nodeId;
   }
 
   public void list(RoutingContext ctx) {
@@ -24,8 +42,27 @@ public final class ModelRoutes {
 
   public void get(RoutingContext ctx) {
     String name = ctx.pathParam("name");
-    ServedModel model = models.named(name).orElseThrow(() -> ApiException.notFound("unknown_model",
-        "no model of that name is loaded"));
-    Json.send(ctx, 200, Answers.model(model.spec(), true));
+    try {
+      StorageKeys.requireSegment("model name", name);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.notFound("unknown_model", "no model of that name: " + e.getMessage());
+    }
+    Optional<ServedModel> served = models.named(name);
+    io.executeBlocking(() -> {
+      JsonObject out = served.map(m -> Answers.model(m.spec(), true)).orElseGet(JsonObject::new);
+      try {
+        Optional<JsonObject> registry = RegistryJson.model(store, name, models.statusOfModel(name), nodeId);
+        if (registry.isEmpty() && served.isEmpty()) {
+          throw ApiException.notFound("unknown_model", "no model named " + name + " is loaded or in the store");
+        }
+        registry.ifPresent(r -> r.forEach(e -> out.put(e.getKey(), e.getValue())));
+      } catch (StorageException e) {
+        if (served.isEmpty()) {
+          throw e;
+        }
+        out.put("registryError", e.getMessage());
+      }
+      return out;
+    }, false).onSuccess(out -> Json.send(ctx, 200, out)).onFailure(ctx::fail);
   }
 }

@@ -1,0 +1,144 @@
+package org.cityvision.serving.inference;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.cityvision.core.model.ModelException;
+import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.storage.LivePointer;
+import org.cityvision.core.storage.ModelStore;
+import org.cityvision.core.storage.StorageException;
+import org.cityvision.serving.log.JsonLog;
+
+/**
+ * Keeps this node serving each model's live version: every {@code models.watchMs} it reads the
+ * live pointers from the store, and when one names a version this node does not serve, it fetches
+ * that version (verified against its manifest), loads and warms it up on its own thread, off the
+ * request path, and swaps it in ({@link ModelRegistry#swap}); requests in flight finish on the
+ * version they started with. A version that cannot be fetched or loaded is not served: the node
+ * keeps the version it has, reports why in its {@link ModelRegistry.Status} (and so in {@code
+ * /health/ready} and {@code /metrics}), and tries that version again after {@link #RETRY_FAILED}.
+ *
+ * <p>Owns its thread. Thread-safe; <b>close it</b> before the registry and the store.
+ */
+public final class LiveModelMaintainer implements AutoCloseable {
+  /** How long a version that failed to load waits before this node tries it again. */
+  static final Duration RETRY_FAILED = Duration.ofSeconds(30);
+
+  private record Failure(String version, long atNanos, String error) {}
+
+  private final ModelRegistry registry;
+  private final ModelStore store;
+  private final Path cacheRoot;
+  private final long intervalNanos;
+  /** Touched by the maintainer thread only (and by {@link #check} callers that own no thread). */
+  private final Map<String, Failure> failures = new HashMap<>();
+  private final Thread thread;
+  private volatile boolean stopped;
+
+  private LiveModelMaintainer(ModelRegistry registry, ModelStore store, Path cacheRoot, long intervalMs) {
+    this.registry = registry;
+    this.store = store;
+    this.cacheRoot = cacheRoot;
+    this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
+    this.thread = new Thread(this::loop, "cityvision-model-maintainer");
+    this.thread.setDaemon(true);
+  }
+
+  /**
+   * Starts following the store.
+   *
+   * @param cacheRoot where fetched packages are kept (under the node's data directory)
+   * @param intervalMs how often the live pointers are read
+   */
+  public static LiveModelMaintainer start(ModelRegistry registry, ModelStore store, Path cacheRoot,
+      long intervalMs) {
+    LiveModelMaintainer m = new LiveModelMaintainer(registry, store, cacheRoot, intervalMs);
+    m.thread.start();
+    return m;
+  }
+
+  private void loop() {
+    while (!stopped) {
+      try {
+        check();
+      } catch (RuntimeException e) {
+        JsonLog.get().error("model_watch_failed", e);
+      }
+      LockSupport.parkNanos(intervalNanos);
+    }
+  }
+
+  /** One pass over the followed models. */
+  synchronized void check() {
+    for (ModelRegistry.Status s : registry.statuses().values()) {
+      if (stopped) {
+        return;
+      }
+      LivePointer live;
+      try {
+        live = store.live(s.model()).orElse(null);
+      } catch (StorageException | RuntimeException e) {
+        registry.follow(s.task(), s.live(), s.liveRevision(),
+            "cannot read the live version from the store: " + e.getMessage(), false);
+        continue;
+      }
+      if (live == null || live.version().equals(s.served())) {
+        failures.remove(s.task());
+        registry.follow(s.task(), live == null ? null : live.version(), live == null ? 0 : live.revision(), null,
+            false);
+        continue;
+      }
+      Failure failed = failures.get(s.task());
+      if (failed != null && failed.version().equals(live.version())
+          && System.nanoTime() - failed.atNanos() < RETRY_FAILED.toNanos()) {
+        registry.follow(s.task(), live.version(), live.revision(), failed.error(), false);
+        continue;
+      }
+      swapIn(s, live);
+    }
+  }
+
+  private void swapIn(ModelRegistry.Status s, LivePointer live) {
+    long t0 = System.nanoTime();
+    try {
+      ModelPackage pkg = ModelPackage.read(store.fetch(s.model(), live.version(), cacheRoot));
+      if (!pkg.spec().name().equals(s.model()) || !pkg.spec().version().equals(live.version())
+          || !pkg.spec().task().equals(s.task())) {
+        throw new ModelException("the package stored as " + s.model() + " " + live.version() + " says it is "
+            + pkg.spec().name() + " " + pkg.spec().version() + " for task " + pkg.spec().task());
+      }
+      ServedModel next = registry.open(s.task(), pkg);
+      if (stopped) {
+        next.retire();
+        return;
+      }
+      registry.follow(s.task(), live.version(), live.revision(), null, false);
+      registry.swap(next);
+      failures.remove(s.task());
+      JsonLog.get().info("model_live_followed", "task", s.task(), "model", s.model(), "version", live.version(),
+          "revision", live.revision(), "ms", (System.nanoTime() - t0) / 1_000_000);
+    } catch (StorageException | ModelException | RuntimeException e) {
+      String error = "cannot serve live version " + live.version() + ": " + e.getMessage();
+      failures.put(s.task(), new Failure(live.version(), System.nanoTime(), error));
+      registry.follow(s.task(), live.version(), live.revision(), error, true);
+      JsonLog.get().warn("model_swap_failed", "task", s.task(), "model", s.model(), "version", live.version(),
+          "serving", s.served() == null ? "" : s.served(), "error", e.getMessage());
+    }
+  }
+
+  @Override
+  public void close() {
+    stopped = true;
+    LockSupport.unpark(thread);
+    try {
+      // A swap in progress finishes its load (seconds) and is then dropped.
+      thread.join(TimeUnit.SECONDS.toMillis(120));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,100 @@
+package org.cityvision.serving.registry;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.Optional;
+import org.cityvision.core.storage.LivePointer;
+import org.cityvision.core.storage.ModelManifest;
+import org.cityvision.core.storage.ModelStore;
+import org.cityvision.core.storage.StorageException;
+import org.cityvision.serving.inference.ModelRegistry;
+
+/**
+ * The JSON form of the model registry, shared by {@code GET /v1/models/{name}} and {@code cityvision
+ * models list}: the live pointer, every version with the evaluation its {@code model.json} records,
+ * the recent pointer history, and what this node serves.
+ */
+public final class RegistryJson {
+  /** Pointer revisions shown with a model. */
+  static final int HISTORY = 20;
+
+  private RegistryJson() {}
+
+  public static JsonObject pointer(LivePointer p) {
+    return new JsonObject()
+        .put("revision", p.revision())
+        .put("version", p.version())
+        .put("previous", p.previous())
+        .put("action", p.action().name().toLowerCase(java.util.Locale.ROOT))
+        .put("actor", p.actor())
+        .put("reason", p.reason())
+        .put("forced", p.forced())
+        .put("at", p.at().toString());
+  }
+
+  /** What the node knows of a model it serves (or should serve). */
+  public static JsonObject node(String nodeId, ModelRegistry.Status s) {
+    return new JsonObject()
+        .put("node", nodeId)
+        .put("task", s.task())
+        .put("served", s.served())
+        .put("live", s.live())
+        .put("servingLive", s.served() != null && s.served().equals(s.live()))
+        .put("error", s.error())
+        .put("swaps", s.swaps())
+        .put("failedSwaps", s.failedSwaps());
+  }
+
+  /**
+   * A model's registry entry. Blocking (store reads).
+   *
+   * @param here this node's status for the model, when it follows it
+   * @return empty when the store knows no version of the model
+   */
+  public static Optional<JsonObject> model(ModelStore store, String name, Optional<ModelRegistry.Status> here,
+      String nodeId) throws StorageException {
+    List<ModelManifest> versions = store.versions(name);
+    List<LivePointer> history = store.history(name, HISTORY);
+    if (versions.isEmpty() && history.isEmpty()) {
+      return Optional.empty();
+    }
+    String live = history.isEmpty() ? null : history.get(0).version();
+    String served = here.map(ModelRegistry.Status::served).orElse(null);
+    JsonArray list = new JsonArray();
+    for (ModelManifest m : versions) {
+      list.add(new JsonObject()
+          .put("version", m.version())
+          .put("task", m.task())
+          .put("createdAt", m.createdAt().toString())
+          .put("createdBy", m.createdBy())
+          .put("files", m.files().size())
+          .put("bytes", m.bytes())
+          .put("live", m.version().equals(live))
+          .put("servedHere", m.version().equals(served))
+          .put("evaluation", evaluation(store, name, m.version())));
+    }
+    JsonArray past = new JsonArray();
+    history.forEach(p -> past.add(pointer(p)));
+    JsonArray nodes = new JsonArray();
+    here.ifPresent(s -> nodes.add(node(nodeId, s)));
+    return Optional.of(new JsonObject()
+        .put("name", name)
+        .put("live", history.isEmpty() ? null : pointer(history.get(0)))
+        .put("versions", list)
+        .put("history", past)
+        .put("nodes", nodes));
+  }
+
+  /** The {@code metrics} of a version's {@code model.json}, or why it cannot be read. */
+  private static JsonObject evaluation(ModelStore store, String name, String version) {
+    try {
+      JsonObject spec = new JsonObject(Buffer.buffer(store.readFile(name, version, "model.json")));
+      JsonObject metrics = spec.getJsonObject("metrics");
+      return metrics == null ? new JsonObject() : metrics;
+    } catch (StorageException | RuntimeException e) {
+      return new JsonObject().put("error", e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,170 @@
+package org.cityvision.serving.registry;
+
+import io.vertx.core.Handler;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import org.cityvision.core.model.ModelException;
+import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.storage.ChecksumMismatchException;
+import org.cityvision.core.storage.LivePointer;
+import org.cityvision.core.storage.ModelManifest;
+import org.cityvision.core.storage.ModelStore;
+import org.cityvision.core.storage.ObjectNotFoundException;
+import org.cityvision.core.storage.StorageException;
+import org.cityvision.core.storage.StorageKeys;
+import org.cityvision.serving.auth.Authenticator;
+import org.cityvision.serving.http.ApiException;
+import org.cityvision.serving.http.Json;
+import org.cityvision.serving.http.RequestLog;
+
+/**
+ * Promote and roll back (admin), changing the store's live pointer that every node follows:
+ *
+ * <ul>
+ *   <li>{@code POST /v1/models/{name}/versions/{version}/promote {"force"?, "reason"?,
+ *       "expectedCurrent"?}} → 200 with the new pointer revision. Unless forced, the version's
+ *       package must verify (every file against its manifest checksum, {@code model.json} naming
+ *       this model, version and the live version's task), else 409 {@code package_invalid}; 404 for
+ *       an unknown version; 409 {@code conflict} when the version is already live, when {@code
+ *       expectedCurrent} is not the live version, or when another change of the pointer won.
+ *   <li>{@code POST /v1/models/{name}/rollback {"reason"?}} → 200 with the new revision, which
+ *       restores the version that was live before; 409 when there is none, 404 for a model with no
+ *       live version.
+ * </ul>
+ *
+ * <p>Every node swaps within {@code models.watchMs} plus its load time. Store calls run on the
+ * {@code io} executor. Owns nothing.
+ */
+public final class RegistryRoutes {
+  /** The routes, as {@code ApiRouter} lists them. */
+  public static final List<String> PATHS = List.of(
+      "POST /v1/models/{name}/versions/{version}/promote", "POST /v1/models/{name}/rollback");
+
+  private final ModelStore store;
+  private final WorkerExecutor io;
+  private final Path cacheRoot;
+
+  /**
+   * @param cacheRoot where verified packages are kept; a promote's verification fetches the version
+   *     there, so this node's swap finds it ready
+   */
+  public RegistryRoutes(ModelStore store, WorkerExecutor io, Path cacheRoot) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.io = Objects.requireNonNull(io, "io");
+    this.cacheRoot = Objects.requireNonNull(cacheRoot, "cacheRoot");
+  }
+
+  /**
+   * Adds the routes to a router mounted at the root (before the {@code /v1/models} area), each after
+   * {@code body} and {@code guard} (authentication and the admin role check).
+   */
+  public void mount(Router router, Handler<RoutingContext> guard, Handler<RoutingContext> body) {
+    router.route(HttpMethod.POST, "/v1/models/:name/versions/:version/promote").handler(body)
+        .handler(RequestLog.route("/v1/models/{name}/versions/{version}/promote")).handler(guard)
+        .handler(this::promote);
+    router.route(HttpMethod.POST, "/v1/models/:name/rollback").handler(body)
+        .handler(RequestLog.route("/v1/models/{name}/rollback")).handler(guard).handler(this::rollback);
+  }
+
+  /** {@code POST /v1/models/{name}/versions/{version}/promote}. */
+  public void promote(RoutingContext ctx) {
+    String name = name(ctx);
+    String version = ctx.pathParam("version");
+    try {
+      StorageKeys.requireModelVersion(version);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("invalid_version", e.getMessage());
+    }
+    JsonObject body = optionalBody(ctx);
+    boolean force = bool(body, "force");
+    String reason = reason(body);
+    String expected = text(body, "expectedCurrent");
+    String actor = Authenticator.principal(ctx).name();
+    io.executeBlocking(() -> {
+      if (!force) {
+        verify(name, version);
+      }
+      return store.promote(name, version, expected, actor, reason, force);
+    }, false).onSuccess(p -> Json.send(ctx, 200, RegistryJson.pointer(p).put("model", name)))
+        .onFailure(ctx::fail);
+  }
+
+  /** {@code POST /v1/models/{name}/rollback}. */
+  public void rollback(RoutingContext ctx) {
+    String name = name(ctx);
+    String reason = reason(optionalBody(ctx));
+    String actor = Authenticator.principal(ctx).name();
+    io.executeBlocking(() -> store.rollback(name, actor, reason), false)
+        .onSuccess(p -> Json.send(ctx, 200, RegistryJson.pointer(p).put("model", name)))
+        .onFailure(ctx::fail);
+  }
+
+  /** Refuses a version that no node could serve: corrupt, incomplete, or not this model's. */
+  private void verify(String name, String version) throws StorageException {
+    ModelManifest manifest = store.manifest(name, version).orElseThrow(() -> new ObjectNotFoundException(
+        "no version " + version + " of model " + name + " in the store"));
+    try {
+      ModelPackage pkg = ModelPackage.read(store.fetch(name, version, cacheRoot));
+      if (!pkg.spec().name().equals(name) || !pkg.spec().version().equals(version)) {
+        throw invalid(name, version, "its model.json says " + pkg.spec().name() + " " + pkg.spec().version());
+      }
+      LivePointer live = store.live(name).orElse(null);
+      if (live != null) {
+        String liveTask = store.manifest(name, live.version()).map(ModelManifest::task).orElse(manifest.task());
+        if (!liveTask.equals(pkg.spec().task())) {
+          throw invalid(name, version, "it answers task " + pkg.spec().task() + ", the live version " + liveTask);
+        }
+      }
+    } catch (ChecksumMismatchException | ModelException e) {
+      throw invalid(name, version, e.getMessage());
+    }
+  }
+
+  private static ApiException invalid(String name, String version, String why) {
+    return new ApiException(409, "package_invalid", "version " + version + " of model " + name
+        + " cannot be served: " + why + " (\"force\": true promotes it anyway; nodes keep their version)");
+  }
+
+  private static String name(RoutingContext ctx) {
+    try {
+      return StorageKeys.requireSegment("model name", ctx.pathParam("name"));
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("invalid_model", e.getMessage());
+    }
+  }
+
+  private static JsonObject optionalBody(RoutingContext ctx) {
+    return ctx.body() == null || ctx.body().length() == 0 ? new JsonObject() : Json.body(ctx);
+  }
+
+  private static boolean bool(JsonObject body, String field) {
+    Object v = body.getValue(field);
+    if (v != null && !(v instanceof Boolean)) {
+      throw ApiException.badRequest("invalid_field", "'" + field + "' must be true or false");
+    }
+    return Boolean.TRUE.equals(v);
+  }
+
+  private static String text(JsonObject body, String field) {
+    Object v = body.getValue(field);
+    if (v != null && !(v instanceof String)) {
+      throw ApiException.badRequest("invalid_field", "'" + field + "' must be a string");
+    }
+    return (String) v;
+  }
+
+  private static String reason(JsonObject body) {
+    String reason = text(body, "reason");
+    if (reason != null && reason.length() > 500) {
+      throw ApiException.badRequest("invalid_field", "'reason' must be at most 500 characters, got "
+          + reason.length());
+    }
+    return reason == null ? "" : reason;
+  }
+}
