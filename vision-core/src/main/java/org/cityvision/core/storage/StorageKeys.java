@@ -197,7 +197,8 @@ public final class StorageKeys {
     return modelPrefix(name) + version + "/" + MANIFEST;
   }
 
-  static String modelFile(String name, String version, String uploadId, String path) {
+  /** The key of one file of a model package upload (tests and tools that inspect the store use it). */
+  public static String modelFile(String name, String version, String uploadId, String path) {
     return modelPrefix(name) + version + "/" + uploadId + "/" + path;
   }
 
