@@ -9,14 +9,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
-import org.cityvision.core.model.ModelException;
-import org.cityvision.core.model.ModelPackage;
-import org.cityvision.core.storage.ChecksumMismatchException;
-import org.cityvision.core.storage.LivePointer;
-import org.cityvision.core.storage.ModelManifest;
 import org.cityvision.core.storage.ModelStore;
-import org.cityvision.core.storage.ObjectNotFoundException;
-import org.cityvision.core.storage.StorageException;
 import org.cityvision.core.storage.StorageKeys;
 import org.cityvision.serving.auth.Authenticator;
 import org.cityvision.serving.http.ApiException;
@@ -87,10 +80,11 @@ public final class RegistryRoutes {
     String expected = text(body, "expectedCurrent");
     String actor = Authenticator.principal(ctx).name();
     io.executeBlocking(() -> {
-      if (!force) {
-        verify(name, version);
+      try {
+        return Promotions.promote(store, cacheRoot, name, version, expected, actor, reason, force);
+      } catch (InvalidPackageException e) {
+        throw new ApiException(409, "package_invalid", e.getMessage().replace("forcing", "\"force\": true"));
       }
-      return store.promote(name, version, expected, actor, reason, force);
     }, false).onSuccess(p -> Json.send(ctx, 200, RegistryJson.pointer(p).put("model", name)))
         .onFailure(ctx::fail);
   }
@@ -103,32 +97,6 @@ public final class RegistryRoutes {
     io.executeBlocking(() -> store.rollback(name, actor, reason), false)
         .onSuccess(p -> Json.send(ctx, 200, RegistryJson.pointer(p).put("model", name)))
         .onFailure(ctx::fail);
-  }
-
-  /** Refuses a version that no node could serve: corrupt, incomplete, or not this model's. */
-  private void verify(String name, String version) throws StorageException {
-    ModelManifest manifest = store.manifest(name, version).orElseThrow(() -> new ObjectNotFoundException(
-        "no version " + version + " of model " + name + " in the store"));
-    try {
-      ModelPackage pkg = ModelPackage.read(store.fetch(name, version, cacheRoot));
-      if (!pkg.spec().name().equals(name) || !pkg.spec().version().equals(version)) {
-        throw invalid(name, version, "its model.json says " + pkg.spec().name() + " " + pkg.spec().version());
-      }
-      LivePointer live = store.live(name).orElse(null);
-      if (live != null) {
-        String liveTask = store.manifest(name, live.version()).map(ModelManifest::task).orElse(manifest.task());
-        if (!liveTask.equals(pkg.spec().task())) {
-          throw invalid(name, version, "it answers task " + pkg.spec().task() + ", the live version " + liveTask);
-        }
-      }
-    } catch (ChecksumMismatchException | ModelException e) {
-      throw invalid(name, version, e.getMessage());
-    }
-  }
-
-  private static ApiException invalid(String name, String version, String why) {
-    return new ApiException(409, "package_invalid", "version " + version + " of model " + name
-        + " cannot be served: " + why + " (\"force\": true promotes it anyway; nodes keep their version)");
   }
 
   private static String name(RoutingContext ctx) {
