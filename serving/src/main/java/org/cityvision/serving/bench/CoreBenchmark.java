@@ -102,7 +102,8 @@ public final class CoreBenchmark {
         .append(", ").append(gflopsPerImage).append(" GFLOP/image); ").append(cores).append(" cores; ")
         .append(photoSource).append("; 16 synthetic 1920x1080 JPEGs (quality 85); ")
         .append(seconds).append(" s per measurement; OpenCV threads ")
-        .append(org.cityvision.core.image.OpenCvRuntime.threads()).append(".\n\n");
+        .append(org.cityvision.core.image.OpenCvRuntime.threads()).append("; libtorch kernels ")
+        .append(org.cityvision.core.classify.KernelCheck.kernels()).append(".\n\n");
 
     step("matmul peak");
     double peak = PhysicalLimit.matmulGflops(cores, seconds / 3);

@@ -135,7 +135,8 @@ public final class HttpBenchmark {
           .append(clientProcess ? "in its own JVM" : "in the node's JVM").append(" over loopback; ").append(seconds)
           .append(" s per measurement after ").append(Table.format(warm)).append(" s of sorting and ")
           .append(Table.format(warm / 2)).append(" s of camera requests to warm the node up; OpenCV threads ")
-          .append(org.cityvision.core.image.OpenCvRuntime.threads()).append("; node JVM options ")
+          .append(org.cityvision.core.image.OpenCvRuntime.threads()).append("; libtorch kernels ")
+          .append(org.cityvision.core.classify.KernelCheck.kernels()).append("; node JVM options ")
           .append(jvmOptions()).append("; node start-up warm-up ").append(warmUp.requests() == 0 ? "off"
               : Table.format(warmUp.seconds()) + " s, " + warmUp.requests() + " requests of which "
               + warmUp.classified() + " classifications").append(".\n\n");

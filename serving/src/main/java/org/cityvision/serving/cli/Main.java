@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "cityvision", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Computer vision for city cameras and smart sorting machines.",
     subcommands = {ServeCommand.class, KeysCommand.class, ClassifyCommand.class, BenchCommand.class, BatchCommand.class,
-        ExportReviewsCommand.class, TrainCommand.class, EvaluateCommand.class, ModelsCommand.class})
+        ExportReviewsCommand.class, TrainCommand.class, EvaluateCommand.class, KernelsCommand.class,
+        ModelsCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
 import org.cityvision.core.classify.ClassifierStats;
+import org.cityvision.core.classify.KernelCheck;
 import org.cityvision.core.storage.StoreHealth;
 
 /**
@@ -92,6 +93,9 @@ public final class Metrics {
     sorted(latency, Comparator.comparing(RouteKey::route).thenComparing(RouteKey::method)).forEach((k, h) -> h.render(out, "cityvision_http_request_duration_seconds",
         routeLabels(k.method(), k.route())));
 
+    Prometheus.help(out, "cityvision_kernels_info", "gauge",
+        "1, labelled with the libtorch kernels this node runs: native, or oneDNN's ISA cap (ONEDNN_MAX_CPU_ISA).");
+    out.append("cityvision_kernels_info{kernels=\"").append(Prometheus.label(KernelCheck.kernels())).append("\"} 1\n");
     Prometheus.help(out, "cityvision_inference_queue_depth", "gauge", "Tensors waiting for an inference worker.");
     models.forEach((m, s) -> gauge(out, "cityvision_inference_queue_depth", "model", m, s.queued()));
     Prometheus.help(out, "cityvision_inference_in_flight", "gauge",

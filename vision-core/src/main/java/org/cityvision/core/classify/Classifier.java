@@ -43,6 +43,9 @@ import org.cityvision.core.model.TorchRuntime;
  * and checks that each image gets the same probabilities in a batch as alone: some libtorch CPU
  * kernels (oneDNN's AVX-512 paths on some CPUs) compute wrong results for certain batch sizes and
  * thread counts, and a classifier that would answer differently depending on load refuses to start.
+ * Before that, each worker classifies the package's {@link GoldenReferences} (when it ships them)
+ * and refuses to start if any probability differs from the one recorded at build time: agreeing
+ * with itself does not prove a kernel right.
  *
  * <p>Thread-safe. <b>The classifier must be closed</b>: closing refuses new work, finishes what is
  * queued, stops the workers, closes their predictors and, when the classifier loaded the model
@@ -71,6 +74,10 @@ public final class Classifier implements AutoCloseable {
   private final AtomicLong inferenceNanos = new AtomicLong();
   private final AtomicLongArray batchSizes;
   private volatile boolean open = true;
+  /** The package's reference answers and their tensors, checked by every worker's warm-up; may be empty. */
+  private final List<GoldenReferences.Reference> golden;
+  private final List<float[]> goldenTensors;
+  private final double goldenTolerance;
 
   /**
    * Largest difference in any probability between an image classified alone and in a batch; float
@@ -80,8 +87,12 @@ public final class Classifier implements AutoCloseable {
 
   private record Request(float[] tensor, long enqueuedAt, CompletableFuture<Classification> result, boolean recycle) {}
 
-  private Classifier(ModelSpec spec, Model model, boolean ownsModel, ClassifierOptions options) throws ModelException {
+  private Classifier(ModelSpec spec, Model model, boolean ownsModel, ClassifierOptions options,
+      GoldenReferences references, List<float[]> referenceTensors) throws ModelException {
     this.spec = spec;
+    this.golden = references == null ? List.of() : references.references();
+    this.goldenTensors = referenceTensors == null ? List.of() : List.copyOf(referenceTensors);
+    this.goldenTolerance = references == null ? 0 : references.tolerance();
     this.options = options;
     this.model = model;
     this.ownsModel = ownsModel;
@@ -94,12 +105,30 @@ public final class Classifier implements AutoCloseable {
     startWorkers();
   }
 
-  /** Loads a model package and starts its workers; the classifier owns (and closes) the model. */
+  /**
+   * Loads a model package and starts its workers; the classifier owns (and closes) the model. When
+   * the package ships {@link GoldenReferences} and warm-up is on, every worker checks them first.
+   */
   public static Classifier open(ModelPackage pkg, ClassifierOptions options) throws ModelException {
     TorchRuntime.start(options.torchThreads());
+    GoldenReferences references = null;
+    List<float[]> tensors = null;
+    if (options.warmup()) {
+      references = GoldenReferences.read(pkg).orElse(null);
+      if (references != null) {
+        try {
+          tensors = references.tensors(pkg.dir(), pkg.spec().input());
+        } catch (ModelException e) {
+          throw e;
+        } catch (VisionException e) {
+          throw new ModelException("golden image of model " + pkg.spec().name() + " does not decode: "
+              + e.getMessage(), e);
+        }
+      }
+    }
     Model model = pkg.loadModel();
     try {
-      return new Classifier(pkg.spec(), model, true, options);
+      return new Classifier(pkg.spec(), model, true, options, references, tensors);
     } catch (ModelException | RuntimeException e) {
       model.close();
       throw e;
@@ -112,7 +141,7 @@ public final class Classifier implements AutoCloseable {
    */
   public static Classifier wrap(Model model, ModelSpec spec, ClassifierOptions options) throws ModelException {
     TorchRuntime.start(options.torchThreads());
-    return new Classifier(spec, model, false, options);
+    return new Classifier(spec, model, false, options, null, null);
   }
 
   public ModelSpec spec() {
@@ -268,6 +297,7 @@ public final class Classifier implements AutoCloseable {
         model.newPredictor(new SoftmaxTranslator(options.maxBatch() * spec.input().tensorSize()))) {
       try {
         if (options.warmup()) {
+          checkGolden(predictor);
           warmUp(predictor);
         }
         started.complete(null);
@@ -378,6 +408,30 @@ public final class Classifier implements AutoCloseable {
 
   private static double clamp(float p) {
     return Math.min(1.0, Math.max(0.0, p));
+  }
+
+  /**
+   * Classifies each of the package's reference images alone and compares every probability with the
+   * one stored when the package was built.
+   */
+  private void checkGolden(Predictor<TensorBatch, float[]> predictor) throws TranslateException, ModelException {
+    InputSpec input = spec.input();
+    for (int r = 0; r < golden.size(); r++) {
+      float[] got = predictor.predict(new TensorBatch(List.of(goldenTensors.get(r)), input.height(), input.width()));
+      List<Double> expected = golden.get(r).probabilities();
+      double worst = 0;
+      for (int c = 0; c < expected.size(); c++) {
+        worst = Math.max(worst, Math.abs(got[c] - expected.get(c)));
+      }
+      if (worst > goldenTolerance) {
+        throw new ModelException("model " + spec.name() + " " + spec.version() + " computes reference image "
+            + golden.get(r).image() + " differently from when it was built (a probability differs by "
+            + String.format(java.util.Locale.ROOT, "%.4f", worst) + ", tolerance " + goldenTolerance + ", "
+            + JniUtils.getNumThreads() + " torch threads, ONEDNN_MAX_CPU_ISA="
+            + System.getenv().getOrDefault("ONEDNN_MAX_CPU_ISA", "unset") + "): this CPU's kernels compute wrong "
+            + "results; start the JVM with ONEDNN_MAX_CPU_ISA=AVX2 (the launcher does by default)");
+      }
+    }
   }
 
   /**
