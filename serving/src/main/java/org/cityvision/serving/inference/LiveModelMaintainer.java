@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.cityvision.core.model.ModelException;
@@ -86,6 +87,9 @@ public final class LiveModelMaintainer implements AutoCloseable {
             "cannot read the live version from the store: " + e.getMessage(), false);
         continue;
       }
+      if (live == null) {
+        live = seed(s).orElse(null);
+      }
       if (live == null || live.version().equals(s.served())) {
         failures.remove(s.task());
         registry.follow(s.task(), live == null ? null : live.version(), live == null ? 0 : live.revision(), null,
@@ -99,6 +103,25 @@ public final class LiveModelMaintainer implements AutoCloseable {
         continue;
       }
       swapIn(s, live);
+    }
+  }
+
+  /**
+   * A model with no live version yet (the store was unreachable when this node started, or the
+   * pointer was never written) is seeded from the package this node serves, as at a first start.
+   */
+  private Optional<LivePointer> seed(ModelRegistry.Status s) {
+    Optional<ServedModel> served = registry.task(s.task());
+    if (served.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      Optional<LivePointer> seeded = store.seed(served.get().pkg());
+      seeded.ifPresent(p -> JsonLog.get().info("model_seeded", "model", p.model(), "version", p.version()));
+      return seeded.isPresent() ? seeded : store.live(s.model());
+    } catch (StorageException | RuntimeException e) {
+      registry.follow(s.task(), null, 0, "cannot seed the store: " + e.getMessage(), false);
+      return Optional.empty();
     }
   }
 

@@ -28,6 +28,7 @@ import org.cityvision.core.storage.embedded.EmbeddedS3Server;
 import org.cityvision.core.testing.TestImages;
 import org.cityvision.serving.ServingNode;
 import org.cityvision.serving.config.AuthConfig;
+import org.cityvision.serving.config.InferenceConfig;
 import org.cityvision.serving.config.ModelsConfig;
 import org.cityvision.serving.config.Secrets;
 import org.cityvision.serving.config.ServerConfig;
@@ -41,7 +42,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two nodes on one S3 store, sorting machines asking both throughout: a version promoted through
+ * Two nodes on one S3 store, a sorting machine asking each throughout: a version promoted through
  * one node serves on both within 10 s and a rollback brings both back, with no failed request; a
  * corrupt version promoted by force leaves both on the version they have, saying so in {@code
  * /health/ready} and {@code /metrics}. Nodes follow the store at the default {@code models.watchMs}.
@@ -76,7 +77,9 @@ class ModelPromotionTest {
   private static ServerConfig node(Path data) throws Exception {
     ServerConfig c = ServingFixture.withModels(data);
     StoreConfig s = c.storage();
+    // One image per forward pass (the default); the classifier warm-up off, as in every serving test.
     return c.withModels(new ModelsConfig(c.models().waste(), "", true))
+        .withInference(new InferenceConfig(2, 1, 1, 2, 64, 0, 2, 3, false))
         .withAuth(new AuthConfig(0, 1, 200))
         .withStorage(new StoreConfig(s3.endpoint(), s.region(), BUCKET, false, s.spoolMaxBytes(), 5_000, 5_000));
   }
@@ -236,9 +239,13 @@ class ModelPromotionTest {
     }
   }
 
-  /** A sorting machine per node asking in a loop; every answer's version is recorded, every failure kept. */
+  /**
+   * A sorting machine per node asking in a loop, one item every {@link #PACE} (about 10 a second per
+   * node, a fast sorting line); every answer's version is recorded, every failure kept.
+   */
   private static final class Load implements AutoCloseable {
     private static final int MAX_REQUESTS = 5_000;
+    private static final Duration PACE = Duration.ofMillis(100);
     final AtomicInteger answered = new AtomicInteger();
     final List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
     final Map<String, Boolean> versionsSeen = new ConcurrentHashMap<>();
@@ -256,7 +263,9 @@ class ModelPromotionTest {
 
     private void run(TestClient client) {
       byte[] jpeg = TestImages.jpeg(320, 240, 5);
+      long next = System.nanoTime();
       while (!stop.get() && answered.get() < MAX_REQUESTS) {
+        next += PACE.toNanos();
         Response r = client.post("/v1/classify/waste", sorter, "image/jpeg", jpeg);
         if (r.status() != 200) {
           failures.add(r.status() + " " + r.text());
@@ -266,6 +275,7 @@ class ModelPromotionTest {
         versionsSeen.put(version, true);
         lastVersion.put(client, version);
         answered.incrementAndGet();
+        LockSupport.parkNanos(next - System.nanoTime());
       }
     }
 
