@@ -112,11 +112,11 @@ public final class ServingNode {
   }
 
   /**
-   * Batch jobs run on this node with the live classifiers; at most 16 frames in flight per job keeps
+   * Batch jobs run on this node with the live classifiers, each job on the version it started with; at most 16 frames in flight per job keeps
    * room in each classifier's queue (64) for live requests. One job at a time per node.
    */
   private static BatchJobs batchJobs(FrameStore store, ModelRegistry models) {
-    return new BatchJobs(store, task -> models.task(task).map(ServedModel::classifier),
+    return new BatchJobs(store, models::leaseForBatch,
         BatchOptions.defaults().withParallelism(16), 1, Clock.systemUTC());
   }
 
@@ -215,7 +215,8 @@ public final class ServingNode {
               .compose(listeners -> {
                 BatchJobs batch = batchJobs(store.result(), models.result());
                 LiveModelMaintainer maintainer = LiveModelMaintainer.start(models.result(),
-                    store.result().models(), config.modelCacheDir(), config.models().watchMs());
+                    store.result().models(), config.modelCacheDir(), config.models().watchMs(),
+                    () -> !batch.runningHere().isEmpty());
                 return deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
                       ReviewEvents.all(listeners), batch, warmedUp.future())
                   .map(d -> new ServingNode(config, vertx, io, decoders, store.result(), models.result(), keys,

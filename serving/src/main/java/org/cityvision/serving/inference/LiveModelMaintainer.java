@@ -29,19 +29,25 @@ public final class LiveModelMaintainer implements AutoCloseable {
   /** How long a version that failed to load waits before this node tries it again. */
   static final Duration RETRY_FAILED = Duration.ofSeconds(30);
 
+  /** See {@link ModelRegistry#releaseIdleBatchLeases}. */
+  static final Duration BATCH_LEASE_MIN_AGE = Duration.ofSeconds(5);
+
   private record Failure(String version, long atNanos, String error) {}
 
   private final ModelRegistry registry;
   private final ModelStore store;
   private final Path cacheRoot;
   private final long intervalNanos;
+  private final java.util.function.BooleanSupplier batchJobsRunning;
   /** Touched by the maintainer thread only (and by {@link #check} callers that own no thread). */
   private final Map<String, Failure> failures = new HashMap<>();
   private final Thread thread;
   private volatile boolean stopped;
 
-  private LiveModelMaintainer(ModelRegistry registry, ModelStore store, Path cacheRoot, long intervalMs) {
+  private LiveModelMaintainer(ModelRegistry registry, ModelStore store, Path cacheRoot, long intervalMs,
+      java.util.function.BooleanSupplier batchJobsRunning) {
     this.registry = registry;
+    this.batchJobsRunning = batchJobsRunning;
     this.store = store;
     this.cacheRoot = cacheRoot;
     this.intervalNanos = TimeUnit.MILLISECONDS.toNanos(intervalMs);
@@ -54,10 +60,12 @@ public final class LiveModelMaintainer implements AutoCloseable {
    *
    * @param cacheRoot where fetched packages are kept (under the node's data directory)
    * @param intervalMs how often the live pointers are read
+   * @param batchJobsRunning whether a batch job runs on this node (replaced versions that jobs
+   *     started with close once none runs)
    */
   public static LiveModelMaintainer start(ModelRegistry registry, ModelStore store, Path cacheRoot,
-      long intervalMs) {
-    LiveModelMaintainer m = new LiveModelMaintainer(registry, store, cacheRoot, intervalMs);
+      long intervalMs, java.util.function.BooleanSupplier batchJobsRunning) {
+    LiveModelMaintainer m = new LiveModelMaintainer(registry, store, cacheRoot, intervalMs, batchJobsRunning);
     m.thread.start();
     return m;
   }
@@ -75,6 +83,7 @@ public final class LiveModelMaintainer implements AutoCloseable {
 
   /** One pass over the followed models. */
   synchronized void check() {
+    registry.releaseIdleBatchLeases(batchJobsRunning.getAsBoolean(), BATCH_LEASE_MIN_AGE);
     for (ModelRegistry.Status s : registry.statuses().values()) {
       if (stopped) {
         return;

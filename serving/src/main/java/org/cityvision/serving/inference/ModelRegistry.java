@@ -61,6 +61,11 @@ public final class ModelRegistry implements AutoCloseable {
   private final ConcurrentMap<String, Status> statuses = new ConcurrentHashMap<>();
   private final InferenceConfig inference;
   private final ImageLimits limits;
+  /** Leases taken by batch jobs, which hold a classifier for the whole job. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<BatchLease> batchLeases =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  private record BatchLease(ServedModel model, long atNanos) {}
   private final ExecutorService closer = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "cityvision-model-closer");
     t.setDaemon(true);
@@ -235,6 +240,36 @@ public final class ModelRegistry implements AutoCloseable {
     }
   }
 
+  /**
+   * The classifier serving a task now, for a batch job, which uses it for the whole job: a job runs
+   * on the version it started with, however often versions change meanwhile. The lease is released
+   * by {@link #releaseIdleBatchLeases} once no job runs.
+   */
+  public Optional<Classifier> leaseForBatch(String task) {
+    Optional<ServedModel> m = lease(task);
+    m.ifPresent(model -> batchLeases.add(new BatchLease(model, System.nanoTime())));
+    return m.map(ServedModel::classifier);
+  }
+
+  /**
+   * Releases the batch leases taken more than {@code minAge} ago when no batch job runs on this node
+   * (a job takes its classifier and registers as running within milliseconds, so {@code minAge}
+   * keeps a starting job's lease).
+   */
+  public void releaseIdleBatchLeases(boolean jobsRunning, java.time.Duration minAge) {
+    if (jobsRunning) {
+      return;
+    }
+    long now = System.nanoTime();
+    batchLeases.removeIf(l -> {
+      if (now - l.atNanos() < minAge.toNanos()) {
+        return false;
+      }
+      l.model().release();
+      return true;
+    });
+  }
+
   /** By model name (names and tasks usually coincide). */
   public Optional<ServedModel> named(String name) {
     return all().stream().filter(m -> m.spec().name().equals(name)).findFirst();
@@ -272,6 +307,7 @@ public final class ModelRegistry implements AutoCloseable {
 
   @Override
   public void close() {
+    releaseIdleBatchLeases(false, java.time.Duration.ZERO);
     for (AtomicReference<ServedModel> slot : byTask.values()) {
       ServedModel m = slot.getAndSet(null);
       if (m != null) {

@@ -8,7 +8,6 @@ import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -98,19 +97,8 @@ class ModelPromotionTest {
     }
   }
 
-  /** A real, loadable package: a copy of the shipped waste package under another version. */
   private static ModelPackage copyAs(String version) throws Exception {
-    Path from = Path.of(ServingFixture.withModels(dir.resolve("scratch")).models().waste());
-    Path to = dir.resolve("packages").resolve(version);
-    Files.createDirectories(to);
-    try (Stream<Path> files = Files.list(from)) {
-      for (Path f : files.filter(Files::isRegularFile).toList()) {
-        Files.copy(f, to.resolve(f.getFileName()));
-      }
-    }
-    ModelPackage pkg = ModelPackage.read(to);
-    ModelPackage.writeSpec(to, pkg.spec().withVersion(version));
-    return ModelPackage.read(to);
+    return ServingFixture.wasteCopy(dir.resolve("packages").resolve(version), version);
   }
 
   private static String live() throws Exception {
