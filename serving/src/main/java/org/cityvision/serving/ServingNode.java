@@ -216,7 +216,7 @@ public final class ServingNode {
                 BatchJobs batch = batchJobs(store.result(), models.result());
                 LiveModelMaintainer maintainer = LiveModelMaintainer.start(models.result(),
                     store.result().models(), config.modelCacheDir(), config.models().watchMs(),
-                    () -> !batch.runningHere().isEmpty());
+                    () -> !batch.runningHere().isEmpty(), LiveModelMaintainer.nodeId(config.data()));
                 return deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
                       ReviewEvents.all(listeners), batch, warmedUp.future())
                   .map(d -> new ServingNode(config, vertx, io, decoders, store.result(), models.result(), keys,
@@ -269,7 +269,7 @@ public final class ServingNode {
     ApiRouter.Services services = new ApiRouter.Services(config, metrics, auth,
         new HealthRoutes(models, store, io, metrics, draining::get, () -> !warmedUp.isComplete(), config.models().required()),
         new ClassifyRoutes(inference),
-        new ModelRoutes(models, store.models(), io, nodeId),
+        new ModelRoutes(models, store.models(), io, LiveModelMaintainer.nodeId(config.data())),
         new FrameRoutes(config.ingest(), inference, store, ledger, io, metrics, clock, events),
         new KeyRoutes(keys, io),
         review,

@@ -3,7 +3,9 @@ package org.cityvision.serving.inference;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.time.Instant;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -11,7 +13,9 @@ import org.cityvision.core.model.ModelException;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.storage.LivePointer;
 import org.cityvision.core.storage.ModelStore;
+import org.cityvision.core.storage.NodeReport;
 import org.cityvision.core.storage.StorageException;
+import org.cityvision.core.storage.StorageKeys;
 import org.cityvision.serving.log.JsonLog;
 
 /**
@@ -32,6 +36,9 @@ public final class LiveModelMaintainer implements AutoCloseable {
   /** See {@link ModelRegistry#releaseIdleBatchLeases}. */
   static final Duration BATCH_LEASE_MIN_AGE = Duration.ofSeconds(5);
 
+  /** How often a node rewrites its report when nothing changed. */
+  public static final Duration REPORT_EVERY = Duration.ofSeconds(30);
+
   private record Failure(String version, long atNanos, String error) {}
 
   private final ModelRegistry registry;
@@ -39,14 +46,18 @@ public final class LiveModelMaintainer implements AutoCloseable {
   private final Path cacheRoot;
   private final long intervalNanos;
   private final java.util.function.BooleanSupplier batchJobsRunning;
+  private final String nodeId;
+  /** The last report written per task (maintainer thread only). */
+  private final Map<String, NodeReport> reported = new HashMap<>();
   /** Touched by the maintainer thread only (and by {@link #check} callers that own no thread). */
   private final Map<String, Failure> failures = new HashMap<>();
   private final Thread thread;
   private volatile boolean stopped;
 
   private LiveModelMaintainer(ModelRegistry registry, ModelStore store, Path cacheRoot, long intervalMs,
-      java.util.function.BooleanSupplier batchJobsRunning) {
+      java.util.function.BooleanSupplier batchJobsRunning, String nodeId) {
     this.registry = registry;
+    this.nodeId = nodeId;
     this.batchJobsRunning = batchJobsRunning;
     this.store = store;
     this.cacheRoot = cacheRoot;
@@ -62,10 +73,12 @@ public final class LiveModelMaintainer implements AutoCloseable {
    * @param intervalMs how often the live pointers are read
    * @param batchJobsRunning whether a batch job runs on this node (replaced versions that jobs
    *     started with close once none runs)
+   * @param nodeId this node's id in the reports it writes to the store ({@link #nodeId(Path)})
    */
   public static LiveModelMaintainer start(ModelRegistry registry, ModelStore store, Path cacheRoot,
-      long intervalMs, java.util.function.BooleanSupplier batchJobsRunning) {
-    LiveModelMaintainer m = new LiveModelMaintainer(registry, store, cacheRoot, intervalMs, batchJobsRunning);
+      long intervalMs, java.util.function.BooleanSupplier batchJobsRunning, String nodeId) {
+    LiveModelMaintainer m = new LiveModelMaintainer(registry, store, cacheRoot, intervalMs, batchJobsRunning,
+        nodeId);
     m.thread.start();
     return m;
   }
@@ -113,6 +126,44 @@ public final class LiveModelMaintainer implements AutoCloseable {
       }
       swapIn(s, live);
     }
+    report();
+  }
+
+  /**
+   * Writes this node's report of each model when what it serves, the live version it read or its
+   * error changed, and at least every {@link #REPORT_EVERY} so that a report's age tells a stopped
+   * node. A failed write is retried at the next pass.
+   */
+  private void report() {
+    Instant now = Instant.now();
+    for (ModelRegistry.Status s : registry.statuses().values()) {
+      NodeReport last = reported.get(s.task());
+      NodeReport next = new NodeReport(nodeId, s.model(), s.task(), s.served(), s.live(), s.error(), now);
+      boolean same = last != null && Objects.equals(last.served(), next.served())
+          && Objects.equals(last.live(), next.live()) && Objects.equals(last.error(), next.error());
+      if (same && last.at().plus(REPORT_EVERY).isAfter(now)) {
+        continue;
+      }
+      try {
+        store.report(next);
+        reported.put(s.task(), next);
+      } catch (StorageException | RuntimeException e) {
+        reported.remove(s.task());
+      }
+    }
+  }
+
+  /**
+   * A node id that stays the same across restarts of one installation: the host name and a digest
+   * of the data directory (one process per data directory), as a store key segment.
+   */
+  public static String nodeId(Path data) {
+    String runtime = java.lang.management.ManagementFactory.getRuntimeMXBean().getName();
+    String host = runtime.substring(runtime.indexOf('@') + 1).replaceAll("[^A-Za-z0-9_.-]", "-");
+    host = host.length() > 40 ? host.substring(0, 40) : host;
+    String digest = StorageKeys.sha256Hex(data.toAbsolutePath().normalize().toString()
+        .getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 12);
+    return (host.isEmpty() || host.startsWith(".") ? "node" : host) + "-" + digest;
   }
 
   /**

@@ -3,22 +3,30 @@ package org.cityvision.serving.registry;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.cityvision.core.storage.LivePointer;
 import org.cityvision.core.storage.ModelManifest;
 import org.cityvision.core.storage.ModelStore;
+import org.cityvision.core.storage.NodeReport;
 import org.cityvision.core.storage.StorageException;
+import org.cityvision.serving.inference.LiveModelMaintainer;
 import org.cityvision.serving.inference.ModelRegistry;
 
 /**
  * The JSON form of the model registry, shared by {@code GET /v1/models/{name}} and {@code cityvision
  * models list}: the live pointer, every version with the evaluation its {@code model.json} records,
- * the recent pointer history, and what this node serves.
+ * the recent pointer history, and what each node serves (this node's own status, the others' latest
+ * reports in the store, marked {@code stale} when a node has stopped reporting).
  */
 public final class RegistryJson {
   /** Pointer revisions shown with a model. */
   static final int HISTORY = 20;
+
+  /** A node whose report is older than this has stopped (nodes rewrite it every 30 s). */
+  static final Duration STALE_AFTER = LiveModelMaintainer.REPORT_EVERY.multipliedBy(3);
 
   private RegistryJson() {}
 
@@ -78,7 +86,22 @@ public final class RegistryJson {
     JsonArray past = new JsonArray();
     history.forEach(p -> past.add(pointer(p)));
     JsonArray nodes = new JsonArray();
-    here.ifPresent(s -> nodes.add(node(nodeId, s)));
+    Instant now = Instant.now();
+    here.ifPresent(s -> nodes.add(node(nodeId, s).put("at", now.toString()).put("stale", false)));
+    for (NodeReport r : store.nodes(name)) {
+      if (here.isPresent() && r.node().equals(nodeId)) {
+        continue;
+      }
+      nodes.add(new JsonObject()
+          .put("node", r.node())
+          .put("task", r.task())
+          .put("served", r.served())
+          .put("live", r.live())
+          .put("servingLive", r.served() != null && r.served().equals(r.live()))
+          .put("error", r.error())
+          .put("at", r.at().toString())
+          .put("stale", r.at().plus(STALE_AFTER).isBefore(now)));
+    }
     return Optional.of(new JsonObject()
         .put("name", name)
         .put("live", history.isEmpty() ? null : pointer(history.get(0)))

@@ -139,7 +139,12 @@ class ModelPromotionTest {
     assertEquals(before, card.getJsonObject("live").getString("version"));
     assertTrue(card.getJsonArray("versions").stream().map(JsonObject.class::cast)
         .anyMatch(v -> v.getString("version").equals(next) && !v.getBoolean("live")), card.encodePrettily());
-    assertEquals(before, card.getJsonArray("nodes").getJsonObject(0).getString("served"));
+    // Each node reports what it serves: node a answers for both.
+    awaitTrue(() -> {
+      var nodes = toA.get("/v1/models/waste", sorter).json().getJsonArray("nodes");
+      return nodes.size() == 2 && nodes.stream().map(JsonObject.class::cast)
+          .allMatch(n -> before.equals(n.getString("served")) && n.getBoolean("servingLive") && !n.getBoolean("stale"));
+    }, SWAP_DEADLINE, "both nodes reported serving " + before);
   }
 
   @Test

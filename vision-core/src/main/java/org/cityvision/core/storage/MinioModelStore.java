@@ -328,6 +328,24 @@ final class MinioModelStore implements ModelStore {
     }
   }
 
+  @Override
+  public void report(NodeReport report) throws StorageException {
+    store.put(MinioFrameStore.json(StorageKeys.nodeReport(report.model(), report.node()), report, false));
+  }
+
+  @Override
+  public List<NodeReport> nodes(String name) throws StorageException {
+    StorageKeys.requireSegment("model name", name);
+    List<NodeReport> out = new ArrayList<>();
+    for (String key : store.listKeys(StorageKeys.nodesPrefix(name), 10_000)) {
+      Optional<MinioFrameStore.Blob> blob = store.readIfPresent(key);
+      if (blob.isPresent()) {
+        out.add(StoreJson.read(blob.get().bytes(), NodeReport.class, key));
+      }
+    }
+    return out;
+  }
+
   private LivePointer create(LivePointer next) throws StorageException {
     try {
       store.put(MinioFrameStore.json(StorageKeys.liveRevision(next.model(), next.revision()), next, true));

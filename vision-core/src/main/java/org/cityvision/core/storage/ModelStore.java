@@ -107,4 +107,10 @@ public interface ModelStore {
    * @return the revision this call created, or empty when the model already had a live version
    */
   Optional<LivePointer> seed(ModelPackage pkg) throws StorageException;
+
+  /** Records what a node serves for a model (replacing its previous report). */
+  void report(NodeReport report) throws StorageException;
+
+  /** The reports of every node that has served a model, by node id. */
+  List<NodeReport> nodes(String name) throws StorageException;
 }

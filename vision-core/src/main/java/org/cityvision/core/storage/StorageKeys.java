@@ -25,6 +25,7 @@ import java.util.regex.Pattern;
  * models/{name}/{version}/manifest.json                    a model package: its files and their SHA-256
  * models/{name}/{version}/{uploadId}/{file}                the package's files, as one upload wrote them
  * models/{name}/live/{9999999999-revision}.json            the live pointer's revisions, newest listed first
+ * models/{name}/nodes/{nodeId}.json                        what each serving node serves
  * </pre>
  *
  * <p>Names that become key segments (camera ids, labels, model names, ...) are restricted to
@@ -47,6 +48,8 @@ public final class StorageKeys {
   static final String MANIFEST = "manifest.json";
   /** The folder of a model's live pointer; reserved, so never a version. */
   static final String LIVE = "live";
+  /** The folder of the nodes' reports; reserved, so never a version. */
+  static final String NODES = "nodes";
 
   /** Inverting against these keeps keys fixed-width, so S3's ascending order is newest first. */
   static final long MAX_MILLIS = 9_999_999_999_999L;
@@ -164,8 +167,8 @@ public final class StorageKeys {
   /** Requires a model version: a dotted segment other than the reserved {@code live}. */
   public static String requireModelVersion(String value) {
     requireDottedSegment("version", value);
-    if (value.equals(LIVE)) {
-      throw new IllegalArgumentException("version must not be '" + LIVE + "' (reserved for the live pointer)");
+    if (value.equals(LIVE) || value.equals(NODES)) {
+      throw new IllegalArgumentException("version must not be '" + value + "' (reserved in the model registry)");
     }
     return value;
   }
@@ -209,7 +212,7 @@ public final class StorageKeys {
       return null;
     }
     String middle = key.substring(prefix.length(), key.length() - MANIFEST.length() - 1);
-    return middle.isEmpty() || middle.contains("/") || middle.equals(LIVE) ? null : middle;
+    return middle.isEmpty() || middle.contains("/") || middle.equals(LIVE) || middle.equals(NODES) ? null : middle;
   }
 
   /** The model name of a key under {@code models/}, or {@code null}. */
@@ -219,6 +222,14 @@ public final class StorageKeys {
     }
     int slash = key.indexOf('/', MODELS.length());
     return slash < 0 ? null : key.substring(MODELS.length(), slash);
+  }
+
+  static String nodesPrefix(String name) {
+    return modelPrefix(name) + NODES + "/";
+  }
+
+  static String nodeReport(String name, String node) {
+    return nodesPrefix(name) + node + ".json";
   }
 
   static String livePrefix(String name) {

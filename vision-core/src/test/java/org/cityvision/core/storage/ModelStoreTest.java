@@ -234,6 +234,22 @@ class ModelStoreTest {
     assertNotNullFetch();
   }
 
+  @Test
+  void eachNodesLatestReportIsKeptAndIsNeverTakenForAVersion() throws Exception {
+    models.seed(pkg("waste", "1.0.0", 1));
+    java.time.Instant t = java.time.Instant.parse("2026-12-06T20:00:00Z");
+    models.report(new NodeReport("host-a-0123", "waste", "waste", "1.0.0", "1.0.0", null, t));
+    models.report(new NodeReport("host-b-4567", "waste", "waste", "0.9.0", "1.0.0", "corrupt", t));
+    models.report(new NodeReport("host-a-0123", "waste", "waste", "1.0.0", "1.0.0", null, t.plusSeconds(30)));
+
+    List<NodeReport> nodes = models.nodes("waste");
+    assertEquals(List.of("host-a-0123", "host-b-4567"), nodes.stream().map(NodeReport::node).toList());
+    assertEquals(t.plusSeconds(30), nodes.get(0).at());
+    assertEquals("corrupt", nodes.get(1).error());
+    assertEquals(List.of("1.0.0"), models.versions("waste").stream().map(ModelManifest::version).toList());
+    assertThrows(IllegalArgumentException.class, () -> models.promote("waste", "nodes", null, "admin", ""));
+  }
+
   private void assertNotNullFetch() throws Exception {
     Path copy = models.fetch("urban", "1.0.0", dir.resolve("cache"));
     assertEquals("urban", ModelPackage.read(copy).spec().name());
