@@ -5,7 +5,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.cityvision.core.storage.LivePointer;
 import org.cityvision.core.storage.ModelManifest;
@@ -56,22 +58,54 @@ public final class RegistryJson {
   }
 
   /**
-   * A model's registry entry. Blocking (store reads).
+   * What the store holds for one model, read at one moment: its versions with their evaluations,
+   * the pointer's recent history and the nodes' reports. Immutable.
+   */
+  public record Snapshot(String name, List<ModelManifest> versions, Map<String, JsonObject> evaluations,
+      List<LivePointer> history, List<NodeReport> nodes) {
+    public Snapshot {
+      versions = List.copyOf(versions);
+      evaluations = Map.copyOf(evaluations);
+      history = List.copyOf(history);
+      nodes = List.copyOf(nodes);
+    }
+  }
+
+  /**
+   * Reads a model's registry entry from the store. Blocking.
    *
-   * @param here this node's status for the model, when it follows it
    * @return empty when the store knows no version of the model
    */
-  public static Optional<JsonObject> model(ModelStore store, String name, Optional<ModelRegistry.Status> here,
-      String nodeId) throws StorageException {
+  public static Optional<Snapshot> read(ModelStore store, String name) throws StorageException {
     List<ModelManifest> versions = store.versions(name);
     List<LivePointer> history = store.history(name, HISTORY);
     if (versions.isEmpty() && history.isEmpty()) {
       return Optional.empty();
     }
+    Map<String, JsonObject> evaluations = new HashMap<>();
+    for (ModelManifest m : versions) {
+      evaluations.put(m.version(), evaluation(store, name, m.version()));
+    }
+    return Optional.of(new Snapshot(name, versions, evaluations, history, store.nodes(name)));
+  }
+
+  /** {@link #read} then {@link #render}. Blocking. */
+  public static Optional<JsonObject> model(ModelStore store, String name, Optional<ModelRegistry.Status> here,
+      String nodeId) throws StorageException {
+    return read(store, name).map(s -> render(s, here, nodeId));
+  }
+
+  /**
+   * A model's registry entry as JSON.
+   *
+   * @param here this node's status for the model, when it follows it (shown as it is now)
+   */
+  public static JsonObject render(Snapshot snapshot, Optional<ModelRegistry.Status> here, String nodeId) {
+    List<LivePointer> history = snapshot.history();
     String live = history.isEmpty() ? null : history.get(0).version();
     String served = here.map(ModelRegistry.Status::served).orElse(null);
     JsonArray list = new JsonArray();
-    for (ModelManifest m : versions) {
+    for (ModelManifest m : snapshot.versions()) {
       list.add(new JsonObject()
           .put("version", m.version())
           .put("task", m.task())
@@ -81,14 +115,14 @@ public final class RegistryJson {
           .put("bytes", m.bytes())
           .put("live", m.version().equals(live))
           .put("servedHere", m.version().equals(served))
-          .put("evaluation", evaluation(store, name, m.version())));
+          .put("evaluation", snapshot.evaluations().get(m.version()).copy()));
     }
     JsonArray past = new JsonArray();
     history.forEach(p -> past.add(pointer(p)));
     JsonArray nodes = new JsonArray();
     Instant now = Instant.now();
     here.ifPresent(s -> nodes.add(node(nodeId, s).put("at", now.toString()).put("stale", false)));
-    for (NodeReport r : store.nodes(name)) {
+    for (NodeReport r : snapshot.nodes()) {
       if (here.isPresent() && r.node().equals(nodeId)) {
         continue;
       }
@@ -102,12 +136,12 @@ public final class RegistryJson {
           .put("at", r.at().toString())
           .put("stale", r.at().plus(STALE_AFTER).isBefore(now)));
     }
-    return Optional.of(new JsonObject()
-        .put("name", name)
+    return new JsonObject()
+        .put("name", snapshot.name())
         .put("live", history.isEmpty() ? null : pointer(history.get(0)))
         .put("versions", list)
         .put("history", past)
-        .put("nodes", nodes));
+        .put("nodes", nodes);
   }
 
   /** The {@code metrics} of a version's {@code model.json}, or why it cannot be read. */
