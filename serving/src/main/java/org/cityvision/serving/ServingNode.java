@@ -112,8 +112,9 @@ public final class ServingNode {
   }
 
   /**
-   * Batch jobs run on this node with the live classifiers, each job on the version it started with; at most 16 frames in flight per job keeps
-   * room in each classifier's queue (64) for live requests. One job at a time per node.
+   * Batch jobs run on this node with the live classifiers, each job on the version it started with
+   * (it holds a lease until no job runs); at most 16 frames in flight per job keeps room in each
+   * classifier's queue (64) for live requests. One job at a time per node.
    */
   private static BatchJobs batchJobs(FrameStore store, ModelRegistry models) {
     return new BatchJobs(store, models::leaseForBatch,
