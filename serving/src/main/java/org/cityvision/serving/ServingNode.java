@@ -41,6 +41,7 @@ import org.cityvision.serving.http.OpenApi;
 import org.cityvision.serving.http.Route;
 import org.cityvision.serving.inference.ClassifyRoutes;
 import org.cityvision.serving.inference.InferenceService;
+import org.cityvision.serving.inference.LiveModelMaintainer;
 import org.cityvision.serving.inference.ModelRegistry;
 import org.cityvision.serving.inference.ModelRoutes;
 import org.cityvision.serving.ingest.FrameRoutes;
@@ -49,6 +50,7 @@ import org.cityvision.serving.log.JsonLog;
 import org.cityvision.serving.metrics.Metrics;
 import org.cityvision.serving.review.ReviewPage;
 import org.cityvision.serving.review.ReviewRoutes;
+import org.cityvision.serving.registry.RegistryRoutes;
 import org.cityvision.serving.review.ReviewDeps;
 import org.cityvision.serving.review.ReviewEvents;
 import org.cityvision.serving.review.ScanningFlagCounter;
@@ -90,6 +92,7 @@ public final class ServingNode {
   private final Optional<ApiKeys.Created> bootstrapKey;
   private final List<AutoCloseableEvents> listeners;
   private final BatchJobs batch;
+  private final LiveModelMaintainer maintainer;
   /** Completed when the start-up warm-up ends (or at once without one); until then the node is not ready. */
   private final Promise<WarmUp.Report> warmedUp;
 
@@ -97,9 +100,11 @@ public final class ServingNode {
   interface AutoCloseableEvents extends ReviewEvents, AutoCloseable {}
 
   private ServingNode(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders, FrameStore store,
-      ModelRegistry models, ApiKeys keys, Metrics metrics, Deployed deployed, Optional<ApiKeys.Created> bootstrapKey, List<AutoCloseableEvents> listeners, BatchJobs batch,
+      ModelRegistry models, ApiKeys keys, Metrics metrics, Deployed deployed, Optional<ApiKeys.Created> bootstrapKey,
+      List<AutoCloseableEvents> listeners, BatchJobs batch, LiveModelMaintainer maintainer,
       Promise<WarmUp.Report> warmedUp) {
     this.warmedUp = warmedUp;
+    this.maintainer = maintainer;
     this.config = config;
     this.vertx = vertx;
     this.io = io;
@@ -118,12 +123,13 @@ public final class ServingNode {
   }
 
   /**
-   * Batch jobs run on this node with the live classifiers; at most 16 frames in flight per job keeps
-   * room in each classifier's queue (64) for live requests. One job at a time per node. Their flags
-   * reach {@code flags} like those of live ingest.
+   * Batch jobs run on this node with the live classifiers, each job on the version it started with
+   * (it holds a lease until no job runs); at most 16 frames in flight per job keeps room in each
+   * classifier's queue (64) for live requests. One job at a time per node. Their flags reach {@code
+   * flags} like those of live ingest.
    */
   private static BatchJobs batchJobs(FrameStore store, ModelRegistry models, FlagListener flags) {
-    return new BatchJobs(store, task -> models.task(task).map(ServedModel::classifier),
+    return new BatchJobs(store, models::leaseForBatch,
         BatchOptions.defaults().withParallelism(16).withFlagListener(flags), 1, Clock.systemUTC());
   }
 
@@ -232,9 +238,10 @@ public final class ServingNode {
       Files.createDirectories(config.uploadsDir());
       return FrameStores.open(config.storage().storageConfig(config.data(), secrets));
     }, false);
-    Future<ModelRegistry> models = decoders.executeBlocking(() -> ModelRegistry.load(
+    // The store's live versions decide what serves; the configured folders seed it (ModelRegistry.open).
+    Future<ModelRegistry> models = store.compose(s -> decoders.executeBlocking(() -> ModelRegistry.open(
         config.models().packages(config.home()), config.models().required(), config.inference(),
-        config.images().limits(config.http().bodyLimitBytes())), false);
+        config.images().limits(config.http().bodyLimitBytes()), s.models(), config.modelCacheDir()), false));
     Promise<ServingNode> started = Promise.promise();
     Future.join(store, models).onComplete(opened -> {
       if (opened.failed()) {
@@ -263,11 +270,15 @@ public final class ServingNode {
                     });
                 metrics.gauge("cityvision_batch_jobs_running", "Batch jobs running on this node.",
                     () -> batch.totals().running());
+                LiveModelMaintainer maintainer = LiveModelMaintainer.start(models.result(),
+                    store.result().models(), config.modelCacheDir(), config.models().watchMs(),
+                    () -> !batch.runningHere().isEmpty(), LiveModelMaintainer.nodeId(config.data()));
                 return deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
                       events, flags, batch, warmedUp.future())
                   .map(d -> new ServingNode(config, vertx, io, decoders, store.result(), models.result(), keys,
-                      metrics, d, bootstrap, listeners, batch, warmedUp))
+                      metrics, d, bootstrap, listeners, batch, maintainer, warmedUp))
                   .onFailure(e -> {
+                    maintainer.close();
                     batch.close();
                     listeners.forEach(ServingNode::closeQuietly);
                   });
@@ -316,7 +327,8 @@ public final class ServingNode {
         new ClassifyRoutes(inference).area(),
         new FrameRoutes(config.ingest(), inference, ledger, io, metrics, clock,
             new ClassifiedFrames(store, flags)).area(),
-        new ModelRoutes(models).area(),
+        new RegistryRoutes(store.models(), io, config.modelCacheDir()).area(),
+        new ModelRoutes(models, store.models(), io, LiveModelMaintainer.nodeId(config.data())).area(),
         new KeyRoutes(keys, io).area(),
         ReviewRoutes.area(review),
         new BatchRoutes(batch, io, clock).area(),
@@ -451,8 +463,10 @@ public final class ServingNode {
     }
     return undeployed
         .compose(v -> vertx.executeBlocking(() -> {
-          // Jobs stop first (they end as cancelled, resumable) while classifiers and store still work.
+          // Jobs stop first (they end as cancelled, resumable) while classifiers and store still work;
+          // no version is swapped in once the registry starts closing.
           batch.close();
+          maintainer.close();
           models.close();
           listeners.forEach(ServingNode::closeQuietly);
           drainSpool();

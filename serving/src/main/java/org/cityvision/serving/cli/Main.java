@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
     description = "Computer vision for city cameras and smart sorting machines.",
     subcommands = {ServeCommand.class, KeysCommand.class, ClassifyCommand.class, BenchCommand.class, BatchCommand.class,
         ExportReviewsCommand.class, TrainCommand.class, EvaluateCommand.class, KernelsCommand.class,
-        RetentionCommand.class})
+        RetentionCommand.class, ModelsCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

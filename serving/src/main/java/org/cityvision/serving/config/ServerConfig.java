@@ -88,6 +88,11 @@ public record ServerConfig(Path data, Path home, HttpConfig http, ImagesConfig i
     return new ServerConfig(data, home, http, images, inference, models, ingest, auth, storage, log, review, value);
   }
 
+  /** Where the node keeps verified copies of the model versions it fetched from the store. */
+  public Path modelCacheDir() {
+    return data.resolve("model-cache");
+  }
+
   /** Where request bodies sent as multipart are written while a request runs. */
   public Path uploadsDir() {
     return data.resolve("uploads");

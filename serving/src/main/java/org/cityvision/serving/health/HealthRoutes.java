@@ -17,11 +17,14 @@ import org.cityvision.serving.inference.ModelRegistry;
 import org.cityvision.serving.inference.ServedModel;
 import org.cityvision.serving.log.JsonLog;
 import org.cityvision.serving.metrics.Metrics;
+import org.cityvision.serving.metrics.ModelVersionMetrics;
 
 /**
  * {@code /health/live} (the process answers), {@code /health/ready} (models loaded, store reachable
  * or its spool has room, the start-up warm-up over, not draining: 200, else 503) and {@code
- * /metrics}. Store checks run on the I/O executor.
+ * /metrics}. Store checks run on the I/O executor. Each model in {@code /health/ready} names the
+ * version served, the store's live version ({@code live}, {@code servingLive}) and, when this node
+ * could not load the live version, why ({@code error}); that alone does not make the node unready.
  */
 public final class HealthRoutes {
   private final ModelRegistry models;
@@ -67,6 +70,14 @@ public final class HealthRoutes {
             .put("version", m.spec().version()).put("queueDepth", m.classifier().queueDepth()));
       }
       models.missing().forEach((task, why) -> modelsJson.put(task, new JsonObject().put("loaded", false)));
+      // A node that cannot load a promoted version stays ready on the version it has, and says so.
+      models.statuses().forEach((task, st) -> {
+        JsonObject m = modelsJson.getJsonObject(task);
+        if (m != null) {
+          m.put("live", st.live()).put("servingLive", st.served() != null && st.served().equals(st.live()))
+              .put("error", st.error());
+        }
+      });
       boolean storeOk = h.reachable() || h.spoolBytes() < h.spoolMaxBytes();
       boolean modelsOk = models.missing().isEmpty() || !modelsRequired;
       boolean drain = draining.getAsBoolean();
@@ -93,7 +104,8 @@ public final class HealthRoutes {
         inFlight.put(m.task(), m.inFlight());
       }
       StoreHealth h = store.health();
-      return metrics.render(stats, inFlight, h, JsonLog.get().dropped());
+      return metrics.render(stats, inFlight, h, JsonLog.get().dropped())
+          + ModelVersionMetrics.render(models.statuses().values());
     }, false).onSuccess(text -> ctx.response().putHeader("Content-Type", Metrics.contentType()).end(text))
         .onFailure(ctx::fail);
   }

@@ -42,10 +42,14 @@ public final class InferenceService {
    * @throws ModelUnavailableException for a task whose model this node has not loaded
    */
   public ServedModel model(String task) {
-    return models.task(task).orElseThrow(() -> models.missing().containsKey(task) || TASKS.contains(task)
+    return models.task(task).orElseThrow(() -> unavailable(task));
+  }
+
+  private RuntimeException unavailable(String task) {
+    return models.missing().containsKey(task) || TASKS.contains(task)
         ? new ModelUnavailableException("no model is loaded for task '" + task + "' on this node")
         : new UnknownTaskException("unknown task; tasks served: " + models.all().stream()
-            .map(ServedModel::task).toList()));
+            .map(ServedModel::task).toList());
   }
 
   /**
@@ -57,10 +61,14 @@ public final class InferenceService {
    * @return fails with {@link OverCapacityException} when the model already has its limit in
    *     flight, with the classifier's typed exceptions otherwise
    */
-  public Future<Inference> classify(ServedModel model, byte[] encoded, int thumbnailMaxSide, int thumbnailQuality,
+  public Future<Inference> classify(ServedModel looked, byte[] encoded, int thumbnailMaxSide, int thumbnailQuality,
       Set<ImageFormat> accepted) {
-    String task = model.task();
+    String task = looked.task();
+    // The version serving now stays open until this request is done, even if another replaces it; a
+    // version replaced since the lookup hands over to the current one.
+    ServedModel model = looked.tryAcquire() ? looked : models.lease(task).orElseThrow(() -> unavailable(task));
     if (!model.gate().tryEnter()) {
+      model.release();
       metrics.overloaded(task);
       return Future.failedFuture(new OverCapacityException("model '" + model.spec().name()
           + "' has " + model.inFlight() + " requests in flight; retry shortly"));
@@ -88,7 +96,10 @@ public final class InferenceService {
                 inference);
           });
         });
-    return result.onComplete(ar -> model.gate().leave()).recover(e -> {
+    return result.onComplete(ar -> {
+      model.gate().leave();
+      model.release();
+    }).recover(e -> {
       if (e instanceof OverCapacityException) {
         metrics.overloaded(task);
       }

@@ -6,15 +6,40 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import org.cityvision.serving.http.Access;
 import org.cityvision.serving.http.ApiArea;
+import io.vertx.core.WorkerExecutor;
+import java.util.Optional;
+import org.cityvision.core.storage.ModelStore;
+import org.cityvision.core.storage.StorageException;
+import org.cityvision.core.storage.StorageKeys;
 import org.cityvision.serving.http.ApiException;
 import org.cityvision.serving.http.Json;
+import org.cityvision.serving.registry.RegistryJson;
 
-/** {@code GET /v1/models} and {@code GET /v1/models/{name}}: what each loaded model is and how it scored. */
+/**
+ * {@code GET /v1/models} (what each loaded model is and how it scored) and {@code GET
+ * /v1/models/{name}}: the version this node serves, with the registry's view of the model (every
+ * version in the store with its evaluation, which is live, the pointer's history, and what this
+ * node serves), read from the store at most once a second per model. When the store cannot be read,
+ * the served version is shown with {@code registryError}. Store reads run on the {@code io} executor.
+ */
 public final class ModelRoutes {
   private final ModelRegistry models;
+  private final ModelStore store;
+  private final WorkerExecutor io;
+  private final String nodeId;
+  private final java.util.concurrent.ConcurrentMap<String, Cached> snapshots =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
-  public ModelRoutes(ModelRegistry models) {
+  /** How long a model's registry entry read from the store is shown before it is read again. */
+  static final java.time.Duration SNAPSHOT_TTL = java.time.Duration.ofSeconds(1);
+
+  private record Cached(Optional<RegistryJson.Snapshot> snapshot, long atNanos) {}
+
+  public ModelRoutes(ModelRegistry models, ModelStore store, WorkerExecutor io, String nodeId) {
     this.models = models;
+    this.store = store;
+    this.io = io;
+    this.nodeId = nodeId;
   }
 
   /** Any key may read the model cards. */
@@ -32,10 +57,48 @@ public final class ModelRoutes {
     Json.send(ctx, 200, new JsonObject().put("models", out).put("unavailable", missing));
   }
 
+  /**
+   * The store's entry for a model, read at most once per {@link #SNAPSHOT_TTL} per model: cards are
+   * asked for often (dashboards, the start-up warm-up) and each read costs several store requests.
+   */
+  private Optional<RegistryJson.Snapshot> snapshot(String name) throws StorageException {
+    Cached c = snapshots.get(name);
+    long now = System.nanoTime();
+    if (c != null && now - c.atNanos() < SNAPSHOT_TTL.toNanos()) {
+      return c.snapshot();
+    }
+    Optional<RegistryJson.Snapshot> fresh = RegistryJson.read(store, name);
+    if (fresh.isPresent()) {
+      // Only models that exist are kept, so requests for made-up names cannot grow the map.
+      snapshots.put(name, new Cached(fresh, now));
+    }
+    return fresh;
+  }
+
   public void get(RoutingContext ctx) {
     String name = ctx.pathParam("name");
-    ServedModel model = models.named(name).orElseThrow(() -> ApiException.notFound("unknown_model",
-        "no model of that name is loaded"));
-    Json.send(ctx, 200, Answers.model(model.spec(), true));
+    try {
+      StorageKeys.requireSegment("model name", name);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.notFound("unknown_model", "no model of that name: " + e.getMessage());
+    }
+    Optional<ServedModel> served = models.named(name);
+    io.executeBlocking(() -> {
+      JsonObject out = served.map(m -> Answers.model(m.spec(), true)).orElseGet(JsonObject::new);
+      try {
+        Optional<RegistryJson.Snapshot> snapshot = snapshot(name);
+        if (snapshot.isEmpty() && served.isEmpty()) {
+          throw ApiException.notFound("unknown_model", "no model named " + name + " is loaded or in the store");
+        }
+        snapshot.map(s -> RegistryJson.render(s, models.statusOfModel(name), nodeId))
+            .ifPresent(r -> r.forEach(e -> out.put(e.getKey(), e.getValue())));
+      } catch (StorageException e) {
+        if (served.isEmpty()) {
+          throw e;
+        }
+        out.put("registryError", e.getMessage());
+      }
+      return out;
+    }, false).onSuccess(out -> Json.send(ctx, 200, out)).onFailure(ctx::fail);
   }
 }

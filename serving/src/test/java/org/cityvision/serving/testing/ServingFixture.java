@@ -95,6 +95,22 @@ public final class ServingFixture {
         true));
   }
 
+  /**
+   * A real, loadable package under another version: a copy of the test waste package ({@link
+   * #modelsDir()}) into {@code to} with {@code version} in its {@code model.json}.
+   */
+  public static ModelPackage wasteCopy(Path to, String version) throws IOException, ModelException {
+    Path from = modelsDir().resolve("waste");
+    Files.createDirectories(to);
+    try (java.util.stream.Stream<Path> files = Files.list(from)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        Files.copy(f, to.resolve(f.getFileName()));
+      }
+    }
+    ModelPackage.writeSpec(to, ModelPackage.read(to).spec().withVersion(version));
+    return ModelPackage.read(to);
+  }
+
   /** Starts a node with {@link #ADMIN_KEY} as its bootstrap admin key. */
   public static ServingNode start(ServerConfig config) throws Exception {
     return start(config, Secrets.NONE.withAdminKey(ADMIN_KEY));

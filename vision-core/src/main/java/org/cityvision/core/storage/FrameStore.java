@@ -157,6 +157,9 @@ public interface FrameStore extends AutoCloseable {
 
   // ---- operations
 
+  /** The model registry kept in this store; owned by the store. */
+  ModelStore models();
+
   /** Reachability (one bucket check) and spool depth, for {@code /health/ready}. */
   StoreHealth health();
 

@@ -79,6 +79,7 @@ public final class MinioFrameStore implements FrameStore {
   private final SpoolFlusher flusher;
   private final EmbeddedS3Server embedded;
   private final Clock clock;
+  private final MinioModelStore models;
 
   private MinioFrameStore(
       StorageConfig config,
@@ -94,6 +95,7 @@ public final class MinioFrameStore implements FrameStore {
     this.spool = spool;
     this.embedded = embedded;
     this.clock = clock;
+    this.models = new MinioModelStore(this, clock);
     this.flusher =
         new SpoolFlusher(
             spool,
@@ -649,6 +651,13 @@ public final class MinioFrameStore implements FrameStore {
     return value;
   }
 
+  // ------------------------------------------------------------------ model registry
+
+  @Override
+  public ModelStore models() {
+    return models;
+  }
+
   // ------------------------------------------------------------------ operations
 
   @Override
@@ -795,7 +804,7 @@ public final class MinioFrameStore implements FrameStore {
     }
   }
 
-  private void put(SpoolObject o) throws StorageException {
+  void put(SpoolObject o) throws StorageException {
     PutObjectArgs.Builder args =
         PutObjectArgs.builder()
             .bucket(bucket)
@@ -813,14 +822,14 @@ public final class MinioFrameStore implements FrameStore {
     }
   }
 
-  private static SpoolObject object(
+  static SpoolObject object(
       String key, String contentType, Map<String, String> meta, byte[] content, boolean createOnly) {
     Map<String, String> withSum = new HashMap<>(meta);
     withSum.put(META_SHA256, StorageKeys.sha256Hex(content));
     return new SpoolObject(key, contentType, withSum, content, createOnly);
   }
 
-  private static SpoolObject json(String key, Object value, boolean createOnly) {
+  static SpoolObject json(String key, Object value, boolean createOnly) {
     return object(key, JSON, Map.of(), StoreJson.write(value), createOnly);
   }
 

@@ -22,6 +22,10 @@ import java.util.regex.Pattern;
  * flags/{status}/score/{score*10^6:7}.{9999999999999-flaggedAtMillis}.{frameId}.{label}  least confident first
  * reviews/{yyyy}/{MM}/{dd}/{yyyyMMddTHHmmssSSSZ}-{frameId}-{reviewer}.json   verdicts, append-only
  * system/keys/{name}.json, system/jobs/{jobId}.json, system/idempotency/{sha256(key)}.json
+ * models/{name}/{version}/manifest.json                    a model package: its files and their SHA-256
+ * models/{name}/{version}/{uploadId}/{file}                the package's files, as one upload wrote them
+ * models/{name}/live/{9999999999-revision}.json            the live pointer's revisions, newest listed first
+ * models/{name}/nodes/{nodeId}.json                        what each serving node serves
  * </pre>
  *
  * <p>Names that become key segments (camera ids, labels, model names, ...) are restricted to
@@ -41,6 +45,12 @@ public final class StorageKeys {
   static final String IDEMPOTENCY = "system/idempotency/";
   static final String LEASES = "system/leases/";
   static final String THUMB_SUFFIX = ".thumb.jpg";
+  static final String MODELS = "models/";
+  static final String MANIFEST = "manifest.json";
+  /** The folder of a model's live pointer; reserved, so never a version. */
+  static final String LIVE = "live";
+  /** The folder of the nodes' reports; reserved, so never a version. */
+  static final String NODES = "nodes";
 
   /** Inverting against these keeps keys fixed-width, so S3's ascending order is newest first. */
   static final long MAX_MILLIS = 9_999_999_999_999L;
@@ -153,6 +163,85 @@ public final class StorageKeys {
 
   static String idempotency(String idempotencyKey) {
     return IDEMPOTENCY + sha256Hex(idempotencyKey.getBytes(StandardCharsets.UTF_8)) + ".json";
+  }
+
+  /** Requires a model version: a dotted segment other than the reserved {@code live}. */
+  public static String requireModelVersion(String value) {
+    requireDottedSegment("version", value);
+    if (value.equals(LIVE) || value.equals(NODES)) {
+      throw new IllegalArgumentException("version must not be '" + value + "' (reserved in the model registry)");
+    }
+    return value;
+  }
+
+  /**
+   * Requires a file path inside a model package: 1-8 segments of {@code [A-Za-z0-9_.@-]}
+   * separated by {@code /}, none of them {@code .} or {@code ..}.
+   */
+  public static String requirePackageFile(String value) {
+    String[] parts = value == null ? new String[0] : value.split("/", -1);
+    if (parts.length < 1 || parts.length > 8) {
+      throw new IllegalArgumentException("a package file path must have 1-8 segments, got " + quote(value));
+    }
+    for (String part : parts) {
+      requireDottedSegment("package file path segment", part);
+    }
+    return value;
+  }
+
+  static String modelsPrefix() {
+    return MODELS;
+  }
+
+  static String modelPrefix(String name) {
+    return MODELS + name + "/";
+  }
+
+  static String modelManifest(String name, String version) {
+    return modelPrefix(name) + version + "/" + MANIFEST;
+  }
+
+  /** The key of one file of a model package upload (tests and tools that inspect the store use it). */
+  public static String modelFile(String name, String version, String uploadId, String path) {
+    return modelPrefix(name) + version + "/" + uploadId + "/" + path;
+  }
+
+  /** The version of a {@link #modelManifest} key under {@code modelPrefix(name)}, or {@code null}. */
+  static String versionOfManifest(String name, String key) {
+    String prefix = modelPrefix(name);
+    if (!key.startsWith(prefix) || !key.endsWith("/" + MANIFEST)) {
+      return null;
+    }
+    String middle = key.substring(prefix.length(), key.length() - MANIFEST.length() - 1);
+    return middle.isEmpty() || middle.contains("/") || middle.equals(LIVE) || middle.equals(NODES) ? null : middle;
+  }
+
+  /** The model name of a key under {@code models/}, or {@code null}. */
+  static String modelOf(String key) {
+    if (!key.startsWith(MODELS)) {
+      return null;
+    }
+    int slash = key.indexOf('/', MODELS.length());
+    return slash < 0 ? null : key.substring(MODELS.length(), slash);
+  }
+
+  static String nodesPrefix(String name) {
+    return modelPrefix(name) + NODES + "/";
+  }
+
+  static String nodeReport(String name, String node) {
+    return nodesPrefix(name) + node + ".json";
+  }
+
+  static String livePrefix(String name) {
+    return modelPrefix(name) + LIVE + "/";
+  }
+
+  static String liveRevision(String name, long revision) {
+    if (revision < 1 || revision > MAX_REVISION) {
+      throw new IllegalArgumentException("live pointer revision must be in 1.." + MAX_REVISION + ", got " + revision);
+    }
+    return livePrefix(name) + String.format(Locale.ROOT, "%010d", MAX_REVISION - revision) + ".json";
   }
 
   /** Lower-case hex SHA-256, the checksum written to every object's metadata. */

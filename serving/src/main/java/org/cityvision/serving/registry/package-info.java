@@ -1,0 +1,2 @@
+/** The model registry over HTTP: versions, the live pointer, promote and rollback. */
+package org.cityvision.serving.registry;
