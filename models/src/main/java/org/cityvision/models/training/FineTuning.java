@@ -32,7 +32,7 @@ import java.util.List;
  *
  * <p>Not thread-safe: one training thread. The model stays the caller's.
  */
-final class FineTuning {
+public final class FineTuning {
   /**
    * The most images in one forward pass, in training as in serving. On this libtorch build (2.7.1,
    * CPU) the backbone gives different, wrong features once the batch reaches 16 with one intra-op
@@ -49,14 +49,14 @@ final class FineTuning {
   static final int MAX_FORWARD_BATCH_SAFE_ISA = 32;
 
   /** Whether this process runs with oneDNN's CPU ISA capped ({@code ONEDNN_MAX_CPU_ISA} set). */
-  static boolean isaCapped() {
+  public static boolean isaCapped() {
     String isa = System.getenv("ONEDNN_MAX_CPU_ISA");
     return isa != null && !isa.isBlank() && !isa.toUpperCase(java.util.Locale.ROOT).startsWith("AVX512")
         && !isa.equalsIgnoreCase("ALL") && !isa.equalsIgnoreCase("DEFAULT");
   }
 
   /** The most images in one forward pass in this process. */
-  static int maxForwardBatch() {
+  public static int maxForwardBatch() {
     return isaCapped() ? MAX_FORWARD_BATCH_SAFE_ISA : MAX_FORWARD_BATCH;
   }
 
@@ -65,7 +65,7 @@ final class FineTuning {
   private final Linear head;
   private final int classes;
 
-  FineTuning(Model model, int classes) {
+  public FineTuning(Model model, int classes) {
     this.model = model;
     this.classes = classes;
     SequentialBlock block = (SequentialBlock) model.getBlock();
@@ -74,7 +74,7 @@ final class FineTuning {
   }
 
   /** Backbone features of {@code n} CHW tensors in {@code data}, {@code n × featureSize} floats. */
-  float[] features(float[] data, int n, int width, int height) {
+  public float[] features(float[] data, int n, int width, int height) {
     if (n > maxForwardBatch()) {
       throw new IllegalArgumentException("at most " + maxForwardBatch() + " images per forward pass, got " + n);
     }
@@ -87,14 +87,14 @@ final class FineTuning {
   }
 
   /** Overwrites the head's parameters ({@code weight[class][feature]}, {@code bias[class]}). */
-  void setHead(float[] weight, float[] bias) {
+  public void setHead(float[] weight, float[] bias) {
     JniUtils.setGradMode(false);
     head.getParameters().get("weight").getArray().set(FloatBuffer.wrap(weight));
     head.getParameters().get("bias").getArray().set(FloatBuffer.wrap(bias));
   }
 
   /** Freezes the leading {@code fraction} of the backbone's parameter tensors; returns those left trainable. */
-  List<Parameter> trainable(double fraction) {
+  public List<Parameter> trainable(double fraction) {
     List<Parameter> backboneParams = new ArrayList<>();
     for (Pair<String, Parameter> p : backbone.getParameters()) {
       backboneParams.add(p.getValue());
@@ -171,7 +171,7 @@ final class FineTuning {
    * to 5% at {@code totalSteps}. The warm-up keeps the first full-size updates from undoing the head
    * that phase 1 trained (all backbone layers start moving at once).
    */
-  static Optimizer adam(double learningRate, int totalSteps, int warmupSteps) {
+  public static Optimizer adam(double learningRate, int totalSteps, int warmupSteps) {
     return Optimizer.adam().optLearningRateTracker(schedule(learningRate, totalSteps, warmupSteps)).build();
   }
 
@@ -193,7 +193,7 @@ final class FineTuning {
    * Loss targets of {@code n} labelled images, {@code n × classes} floats: the label-smoothed one-hot
    * row of each image times its class weight.
    */
-  static float[] targets(int[] labels, int n, int classes, double[] classWeight, double smoothing) {
+  public static float[] targets(int[] labels, int n, int classes, double[] classWeight, double smoothing) {
     float[] target = new float[n * classes];
     for (int i = 0; i < n; i++) {
       int label = labels[i];
@@ -211,7 +211,7 @@ final class FineTuning {
    * the targets' total weight. The batch runs through the network in micro-batches of at most
    * {@link #maxForwardBatch()} whose gradients add up before the update.
    */
-  double step(float[] data, float[] target, int n, int width, int height, List<Parameter> trainable,
+  public double step(float[] data, float[] target, int n, int width, int height, List<Parameter> trainable,
       Optimizer optimizer) {
     double weightSum = 0;
     for (int i = 0; i < n * classes; i++) {

@@ -18,7 +18,7 @@ import org.cityvision.models.evaluation.Metrics;
  *
  * <p>Not thread-safe.
  */
-final class SoftmaxHead {
+public final class SoftmaxHead {
   private static final int BATCH = 64;
   private final int classes;
   private final int dim;
@@ -162,7 +162,7 @@ final class SoftmaxHead {
     }
   }
 
-  private static float[] softmax(double[] logits) {
+  public static float[] softmax(double[] logits) {
     double max = Double.NEGATIVE_INFINITY;
     for (double l : logits) {
       max = Math.max(max, l);
@@ -180,7 +180,7 @@ final class SoftmaxHead {
     return p;
   }
 
-  private static void adam(float[] param, double[] grad, float[] m, float[] v, double norm, double l2, double lr,
+  public static void adam(float[] param, double[] grad, float[] m, float[] v, double norm, double l2, double lr,
       long step) {
     double b1 = 0.9;
     double b2 = 0.999;
