@@ -76,7 +76,7 @@ public final class ExecutorResources {
       Path dir = SparkBatchSpec.SPARK_FILES.equals(spec.modelDir())
           ? Path.of(SparkFiles.getRootDirectory()) : Path.of(spec.modelDir());
       // One classifier per executor: as many inference workers as the executor has cores, one
-      // libtorch thread each (BUILD-NOTES: more threads than cores degrades ~10x).
+      // libtorch thread each (more OpenMP threads than cores run ~10x slower).
       classifier = Classifier.open(ModelPackage.read(dir), ClassifierOptions.defaults()
           .withWorkers(spec.classifierWorkers()).withTorchThreads(1)
           .withQueueCapacity(Math.max(64, 4 * spec.classifierWorkers() * spec.taskParallelism())));

@@ -6,7 +6,8 @@ import org.cityvision.core.image.ImageLimits;
 
 /**
  * How models run. The defaults are the measured best on the 2-core reference machine
- * (BUILD-NOTES.md, docs/BENCHMARKS.md): two inference workers with one torch thread each, one image
+ * (docs/BENCHMARKS.md, "Two inference workers with one torch thread each" and "Single-image
+ * forward passes"): two inference workers with one torch thread each, one image
  * per forward pass. Dynamic batching ({@code maxBatch} above 1) gave no measurable throughput gain on
  * libtorch's AVX2 CPU kernels (each image already runs at the matmul peak) and made tails worse: a
  * batch answers all its images only at its end, so p99 ÷ p50 at 80% of the peak rate was 3.9-6.3

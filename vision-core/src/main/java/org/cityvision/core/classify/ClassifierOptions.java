@@ -21,7 +21,7 @@ public record ClassifierOptions(int workers, int torchThreads, int maxBatch, Dur
     int queueCapacity, int topK, boolean warmup, ImageLimits limits) {
 
   /**
-   * Measured on 2 cores (BUILD-NOTES): two workers with one torch thread each give the best
+   * Measured on 2 cores (docs/BENCHMARKS.md): two workers with one torch thread each give the best
    * throughput; batches of up to 8 with a 2 ms wait.
    */
   public static ClassifierOptions defaults() {

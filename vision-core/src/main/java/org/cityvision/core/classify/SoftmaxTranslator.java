@@ -20,7 +20,7 @@ import java.nio.FloatBuffer;
  * wraps a direct buffer without copying it, and a fresh one per call (what DJL does with a heap
  * array) costs a native allocation and page faults for 0.6 MB per image, released only by a later
  * garbage collection; measured on two cores, two workers ran 6-10% fewer images a second that way
- * (docs/BENCHMARKS.md, fifth session). The softmax over a handful of logits is computed here, in
+ * (docs/BENCHMARKS.md, "One direct buffer per worker"). The softmax over a handful of logits is computed here, in
  * double precision, rather than as one more libtorch call.
  *
  * <p>Not thread-safe: one translator per {@link ai.djl.inference.Predictor}, used by one thread, and

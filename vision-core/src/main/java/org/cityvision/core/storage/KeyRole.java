@@ -1,6 +1,6 @@
 package org.cityvision.core.storage;
 
-/** What an API key may do (see ARCHITECTURE.md, "Auth"). */
+/** What an API key may do: the roles of docs/API.md. */
 public enum KeyRole {
   CAMERA,
   SORTER,
