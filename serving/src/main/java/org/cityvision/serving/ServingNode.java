@@ -50,6 +50,7 @@ import org.cityvision.serving.log.JsonLog;
 import org.cityvision.serving.metrics.Metrics;
 import org.cityvision.serving.review.ReviewPage;
 import org.cityvision.serving.review.ReviewRoutes;
+import org.cityvision.serving.registry.CandidateJobs;
 import org.cityvision.serving.registry.RegistryRoutes;
 import org.cityvision.serving.review.ReviewDeps;
 import org.cityvision.serving.review.ReviewEvents;
@@ -93,6 +94,8 @@ public final class ServingNode {
   private final List<AutoCloseableEvents> listeners;
   private final BatchJobs batch;
   private final LiveModelMaintainer maintainer;
+  /** Candidate models trained here from verdicts; closed (the running job cancelled) at shutdown. */
+  private final CandidateJobs candidates;
   /** Completed when the start-up warm-up ends (or at once without one); until then the node is not ready. */
   private final Promise<WarmUp.Report> warmedUp;
 
@@ -120,6 +123,7 @@ public final class ServingNode {
     this.bootstrapKey = bootstrapKey;
     this.listeners = listeners;
     this.batch = batch;
+    this.candidates = deployed.candidates();
   }
 
   /**
@@ -298,7 +302,8 @@ public final class ServingNode {
     return started.future();
   }
 
-  private record Deployed(List<String> ids, int port, AtomicBoolean draining, List<Route> routes) {}
+  private record Deployed(List<String> ids, int port, AtomicBoolean draining, List<Route> routes,
+      CandidateJobs candidates) {}
 
   private static Future<Deployed> deploy(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders,
       FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics, ReviewEvents events, FlagListener flags,
@@ -319,6 +324,8 @@ public final class ServingNode {
         new Authenticator(keys, new RateLimiter(config.auth().ratePerSecond(), config.auth().burst()), io, metrics);
     ReviewDeps review = new ReviewDeps(store, io,
         new ScanningFlagCounter(store, 1000, Duration.ofSeconds(15), clock), events, urbanLabels(models));
+    CandidateJobs candidates = new CandidateJobs(store, models, config.data().resolve("candidates"),
+        config.modelCacheDir(), clock);
     // The API, area by area: one line each. The review page answers every other GET path.
     ApiRouter api = new ApiRouter(List.of(
         new HealthRoutes(models, store, io, metrics, draining::get, () -> !warmedUp.isComplete(),
@@ -327,7 +334,7 @@ public final class ServingNode {
         new ClassifyRoutes(inference).area(),
         new FrameRoutes(config.ingest(), inference, ledger, io, metrics, clock,
             new ClassifiedFrames(store, flags)).area(),
-        new RegistryRoutes(store.models(), io, config.modelCacheDir()).area(),
+        new RegistryRoutes(store.models(), io, config.modelCacheDir(), candidates).area(),
         new ModelRoutes(models, store.models(), io, LiveModelMaintainer.nodeId(config.data())).area(),
         new KeyRoutes(keys, io).area(),
         ReviewRoutes.area(review),
@@ -367,7 +374,7 @@ public final class ServingNode {
           }
           return more;
         })
-        .map(v -> new Deployed(ids, first.actualPort(), draining, api.routes()));
+        .map(v -> new Deployed(ids, first.actualPort(), draining, api.routes(), candidates));
   }
 
   /**
@@ -465,6 +472,7 @@ public final class ServingNode {
         .compose(v -> vertx.executeBlocking(() -> {
           // Jobs stop first (they end as cancelled, resumable) while classifiers and store still work;
           // no version is swapped in once the registry starts closing.
+          candidates.close();
           batch.close();
           maintainer.close();
           models.close();

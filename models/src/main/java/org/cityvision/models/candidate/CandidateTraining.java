@@ -190,6 +190,17 @@ public final class CandidateTraining {
    * The rules on verdict counts: at least {@link #MIN_VERDICTS} in all, {@link #MIN_HOLDOUT} in the
    * holdout, and for each new label {@link #MIN_NEW_LABEL} with one or more in the holdout.
    */
+  /**
+   * Checks, before any work, that the verdicts can support a candidate of a model with these labels:
+   * what {@link #run} checks first, for callers that answer a request before starting the job.
+   *
+   * @throws NotEnoughVerdictsException listing what is missing, per label
+   */
+  public static void requireEnough(List<VerdictExample> verdicts, List<String> liveLabels)
+      throws NotEnoughVerdictsException {
+    check(verdicts, liveLabels);
+  }
+
   static void check(List<VerdictExample> verdicts, List<String> liveLabels) throws NotEnoughVerdictsException {
     List<NotEnoughVerdictsException.Shortfall> shortfalls = new ArrayList<>();
     int holdout = (int) verdicts.stream().filter(v -> VerdictSplit.isHoldout(v.frameId())).count();

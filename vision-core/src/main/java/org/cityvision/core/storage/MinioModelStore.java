@@ -1,5 +1,6 @@
 package org.cityvision.core.storage;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -336,14 +337,38 @@ final class MinioModelStore implements ModelStore {
   @Override
   public List<NodeReport> nodes(String name) throws StorageException {
     StorageKeys.requireSegment("model name", name);
-    List<NodeReport> out = new ArrayList<>();
-    for (String key : store.listKeys(StorageKeys.nodesPrefix(name), 10_000)) {
+    return readAll(StorageKeys.nodesPrefix(name), NodeReport.class);
+  }
+
+  /** Every JSON object under {@code prefix} (at most 10,000), skipping those deleted since the listing. */
+  private <T> List<T> readAll(String prefix, Class<T> type) throws StorageException {
+    List<T> out = new ArrayList<>();
+    for (String key : store.listKeys(prefix, 10_000)) {
       Optional<MinioFrameStore.Blob> blob = store.readIfPresent(key);
       if (blob.isPresent()) {
-        out.add(StoreJson.read(blob.get().bytes(), NodeReport.class, key));
+        out.add(StoreJson.read(blob.get().bytes(), type, key));
       }
     }
     return out;
+  }
+
+  @Override
+  public void putCandidate(String name, String id, JsonNode state) throws StorageException {
+    StorageKeys.requireSegment("model name", name);
+    store.put(MinioFrameStore.json(StorageKeys.candidate(name, id), state, false));
+  }
+
+  @Override
+  public Optional<JsonNode> candidate(String name, String id) throws StorageException {
+    StorageKeys.requireSegment("model name", name);
+    Optional<MinioFrameStore.Blob> blob = store.readIfPresent(StorageKeys.candidate(name, id));
+    return blob.isPresent() ? Optional.of(StoreJson.read(blob.get().bytes(), JsonNode.class, id)) : Optional.empty();
+  }
+
+  @Override
+  public List<JsonNode> candidates(String name) throws StorageException {
+    StorageKeys.requireSegment("model name", name);
+    return readAll(StorageKeys.candidatesPrefix(name), JsonNode.class);
   }
 
   private LivePointer create(LivePointer next) throws StorageException {

@@ -113,4 +113,17 @@ public interface ModelStore {
 
   /** The reports of every node that has served a model, by node id. */
   List<NodeReport> nodes(String name) throws StorageException;
+
+  /**
+   * Writes the state of a candidate job ({@code models/{name}/candidates/{id}.json}), overwriting the
+   * previous one: jobs keep their own state, one writer each (the node that runs the job; a cancel
+   * request from another node is a field the runner reads back).
+   */
+  void putCandidate(String name, String id, com.fasterxml.jackson.databind.JsonNode state) throws StorageException;
+
+  /** A candidate job's state, if the job exists. */
+  Optional<com.fasterxml.jackson.databind.JsonNode> candidate(String name, String id) throws StorageException;
+
+  /** Every candidate job of a model, in id order (ids start with their creation time). */
+  List<com.fasterxml.jackson.databind.JsonNode> candidates(String name) throws StorageException;
 }

@@ -51,6 +51,8 @@ public final class StorageKeys {
   static final String LIVE = "live";
   /** The folder of the nodes' reports; reserved, so never a version. */
   static final String NODES = "nodes";
+  /** The folder of a model's candidate jobs; reserved, so never a version. */
+  static final String CANDIDATES = "candidates";
 
   /** Inverting against these keeps keys fixed-width, so S3's ascending order is newest first. */
   static final long MAX_MILLIS = 9_999_999_999_999L;
@@ -168,7 +170,7 @@ public final class StorageKeys {
   /** Requires a model version: a dotted segment other than the reserved {@code live}. */
   public static String requireModelVersion(String value) {
     requireDottedSegment("version", value);
-    if (value.equals(LIVE) || value.equals(NODES)) {
+    if (value.equals(LIVE) || value.equals(NODES) || value.equals(CANDIDATES)) {
       throw new IllegalArgumentException("version must not be '" + value + "' (reserved in the model registry)");
     }
     return value;
@@ -213,7 +215,8 @@ public final class StorageKeys {
       return null;
     }
     String middle = key.substring(prefix.length(), key.length() - MANIFEST.length() - 1);
-    return middle.isEmpty() || middle.contains("/") || middle.equals(LIVE) || middle.equals(NODES) ? null : middle;
+    return middle.isEmpty() || middle.contains("/") || middle.equals(LIVE) || middle.equals(NODES)
+        || middle.equals(CANDIDATES) ? null : middle;
   }
 
   /** The model name of a key under {@code models/}, or {@code null}. */
@@ -223,6 +226,14 @@ public final class StorageKeys {
     }
     int slash = key.indexOf('/', MODELS.length());
     return slash < 0 ? null : key.substring(MODELS.length(), slash);
+  }
+
+  static String candidatesPrefix(String name) {
+    return modelPrefix(name) + CANDIDATES + "/";
+  }
+
+  static String candidate(String name, String id) {
+    return candidatesPrefix(name) + requireSegment("candidate id", id) + ".json";
   }
 
   static String nodesPrefix(String name) {
