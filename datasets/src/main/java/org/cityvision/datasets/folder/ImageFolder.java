@@ -98,11 +98,20 @@ public record ImageFolder(List<Path> roots, List<String> labels, List<Sample> sa
       for (Path file : files) {
         String name = file.getFileName().toString();
         Manifest.Row row = manifest.row(label, name).orElse(null);
-        String source = row == null ? null : row.get("source");
+        String source = row == null || row.get("source").isBlank() ? sourceFromName(name) : row.get("source");
         String group = row == null ? null : row.get("group");
         out.add(new Sample(idPrefix + label + "/" + name, file, label, source, group));
       }
     }
+  }
+
+  /**
+   * The source tag a file name carries, {@code <source>__<rest>} (the layout of the shared datasets'
+   * extra folders, whose manifests name a repository rather than a source tag), else null.
+   */
+  static String sourceFromName(String name) {
+    int cut = name.indexOf("__");
+    return cut > 0 ? name.substring(0, cut) : null;
   }
 
   private static boolean skipped(Path dir) {

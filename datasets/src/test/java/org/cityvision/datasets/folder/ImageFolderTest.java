@@ -53,6 +53,20 @@ class ImageFolderTest {
   }
 
   @Test
+  void takesTheSourceFromTheFileNamePrefixWhenTheManifestNamesNone() throws Exception {
+    image(dir.resolve("metal/sorty__frame_12.jpg"), 1);
+    image(dir.resolve("metal/cantcha__can.jpg"), 2);
+    image(dir.resolve("glass/plain.jpg"), 3);
+    image(dir.resolve("glass/web__b.jpg"), 4);
+    Files.writeString(dir.resolve("manifest.csv"),
+        "file,class,source_repo\nmetal/sorty__frame_12.jpg,metal,someone/sorty\nglass/web__b.jpg,glass,x/y\n");
+
+    ImageFolder data = ImageFolder.read(dir);
+
+    assertEquals(List.of("unknown", "web", "cantcha", "sorty"), data.samples().stream().map(Sample::source).toList());
+  }
+
+  @Test
   void usesTheParentManifestRowsOfItsOwnTask() throws Exception {
     image(dir.resolve("waste/cat/a.jpg"), 1);
     image(dir.resolve("waste/dog/a.jpg"), 2);

@@ -46,14 +46,12 @@ public record Metrics(List<String> labels, int[][] confusion, int count, double 
     double[] binConfidence = new double[ECE_BINS];
     double[] binCorrect = new double[ECE_BINS];
     int[] binCount = new int[ECE_BINS];
-    int correct = 0;
     double nll = 0;
     for (int i = 0; i < n; i++) {
       int predicted = argmax(probabilities[i]);
       float score = probabilities[i][predicted];
       confusion[truth[i]][predicted]++;
       boolean right = predicted == truth[i];
-      correct += right ? 1 : 0;
       int bin = Math.min(ECE_BINS - 1, (int) (score * ECE_BINS));
       binConfidence[bin] += score;
       binCorrect[bin] += right ? 1 : 0;
@@ -66,19 +64,33 @@ public record Metrics(List<String> labels, int[][] confusion, int count, double 
         ece += Math.abs(binConfidence[b] - binCorrect[b]) / n;
       }
     }
+    Metrics counts = fromConfusion(labels, confusion);
+    return new Metrics(labels, confusion, n, counts.accuracy(), counts.macroF1(), counts.perClass(), ece,
+        n == 0 ? 0 : nll / n);
+  }
+
+  /**
+   * Counts-only metrics of a confusion matrix (for reports read back from JSON): precision, recall
+   * and F1 per class; no calibration figures (ECE and NLL are 0).
+   */
+  public static Metrics fromConfusion(List<String> labels, int[][] confusion) {
+    int c = labels.size();
+    int n = 0;
+    int correct = 0;
     List<ClassMetrics> perClass = new ArrayList<>(c);
     double f1Sum = 0;
     int present = 0;
     for (int k = 0; k < c; k++) {
-      int tp = confusion[k][k];
       int support = 0;
       int predictedAs = 0;
       for (int j = 0; j < c; j++) {
         support += confusion[k][j];
         predictedAs += confusion[j][k];
       }
-      double precision = predictedAs == 0 ? 0 : (double) tp / predictedAs;
-      double recall = support == 0 ? 0 : (double) tp / support;
+      n += support;
+      correct += confusion[k][k];
+      double precision = predictedAs == 0 ? 0 : (double) confusion[k][k] / predictedAs;
+      double recall = support == 0 ? 0 : (double) confusion[k][k] / support;
       double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
       perClass.add(new ClassMetrics(labels.get(k), precision, recall, f1, support));
       if (support > 0) {
@@ -87,7 +99,7 @@ public record Metrics(List<String> labels, int[][] confusion, int count, double 
       }
     }
     return new Metrics(labels, confusion, n, n == 0 ? 0 : (double) correct / n, present == 0 ? 0 : f1Sum / present,
-        perClass, ece, n == 0 ? 0 : nll / n);
+        perClass, 0, 0);
   }
 
   public static int argmax(float[] p) {

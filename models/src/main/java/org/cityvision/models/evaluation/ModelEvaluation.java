@@ -169,6 +169,11 @@ public final class ModelEvaluation {
       if (extra.has("diagnostics")) {
         json.set("diagnostics", extra.get("diagnostics"));
       }
+      if (extra.has("heldOutSources")) {
+        json.set("heldOutSources", extra.get("heldOutSources"));
+      } else if (spec.training().has("heldOutSources")) {
+        json.set("heldOutSources", spec.training().get("heldOutSources"));
+      }
       JSON.writeValue(dir.resolve(JSON_REPORT).toFile(), json);
       Charts.confusionMatrix(summary.overall(), spec.name() + " " + spec.version() + ", " + summary.split() + " split ("
           + summary.overall().count() + " images)", dir.resolve(CONFUSION_PNG));
@@ -232,8 +237,12 @@ public final class ModelEvaluation {
         md.append("\n**").append(e.getKey()).append("**\n\n").append(confusionTable(e.getValue()));
       }
     }
-    md.append("\n## Thresholds (chosen on the validation split, stored in `model.json`)\n\n");
+    if (json.has("heldOutSources")) {
+      md.append(heldOutMarkdown(json.get("heldOutSources")));
+    }
     JsonNode t = json.path("thresholds");
+    md.append("\n## Thresholds (chosen on ").append(t.path("onValidation").path("chosenOn").asText("the validation split"))
+        .append(", stored in `model.json`)\n\n");
     JsonNode unc = t.path("uncertainOnThisSplit");
     md.append(String.format(Locale.ROOT, "- uncertain below top score **%.2f**: on this split %.1f%% of images are ",
         spec.thresholds().uncertainBelow(), 100 * unc.path("coverage").asDouble()))
@@ -243,7 +252,7 @@ public final class ModelEvaluation {
         e.getValue().path("threshold").asDouble(), e.getValue().path("precision").asDouble(),
         e.getValue().path("recall").asDouble(), e.getValue().path("flagged").asInt())));
     if (t.has("onValidation")) {
-      md.append("\nOn validation:\n\n```json\n").append(t.get("onValidation").toPrettyString()).append("\n```\n");
+      md.append("\nWhere they were chosen:\n\n```json\n").append(t.get("onValidation").toPrettyString()).append("\n```\n");
     }
     if (json.has("diagnostics")) {
       md.append("\n## Diagnostics\n\n```json\n").append(json.get("diagnostics").toPrettyString()).append("\n```\n");
@@ -256,6 +265,64 @@ public final class ModelEvaluation {
             r.trainLoss(), r.valLoss(), r.valAccuracy(), r.valMacroF1(), r.seconds(), r.best() ? "yes" : ""));
       }
     }
+    return md.toString();
+  }
+
+  /** The leave-one-source-out section: per source, pooled, calibration and risk-coverage. */
+  static String heldOutMarkdown(JsonNode h) {
+    StringBuilder md = new StringBuilder("\n## Held-out sources (leave-one-source-out)\n\n");
+    md.append(h.path("what").asText()).append(".\n\n")
+        .append("| held-out source | images judged | accuracy | macro-F1 (classes present) | recall per class |\n")
+        .append("|---|---|---|---|---|\n");
+    h.path("perSource").fields().forEachRemaining(e -> {
+      JsonNode f = e.getValue();
+      StringBuilder recall = new StringBuilder();
+      f.path("recall").fields().forEachRemaining(r -> recall.append(recall.length() == 0 ? "" : ", ")
+          .append(r.getKey()).append(' ').append(String.format(Locale.ROOT, "%.2f", r.getValue().asDouble())));
+      if (f.has("notJudged")) {
+        recall.append(recall.length() == 0 ? "" : "; ").append("not judged: ").append(f.get("notJudged").asText());
+      }
+      md.append(String.format(Locale.ROOT, "| %s%s | %d | %s | %s | %s |%n", e.getKey(),
+          f.path("extra").asBoolean() ? " (extra)" : "", f.path("images").asInt(),
+          f.has("accuracy") ? String.format(Locale.ROOT, "%.3f", f.get("accuracy").asDouble()) : "-",
+          f.has("macroF1") ? String.format(Locale.ROOT, "%.3f", f.get("macroF1").asDouble()) : "-", recall));
+    });
+    md.append(String.format(Locale.ROOT, "%nMean over held-out sources: accuracy **%.3f**, macro-F1 %.3f; over the"
+        + " extra sources only: accuracy **%.3f**.%n", h.path("meanAccuracy").asDouble(), h.path("meanMacroF1").asDouble(),
+        h.path("meanAccuracyExtraSources").asDouble()));
+    for (String part : List.of("pooled", "pooledExtraSources")) {
+      JsonNode p = h.path(part);
+      if (p.isMissingNode()) {
+        continue;
+      }
+      md.append(String.format(Locale.ROOT, "%n**%s** (%d held-out predictions): accuracy %.3f, macro-F1 **%.3f**%n%n",
+          part.equals("pooled") ? "All held-out predictions pooled" : "Held-out predictions of the extra sources pooled",
+          p.path("images").asInt(), p.path("accuracy").asDouble(), p.path("macroF1").asDouble()));
+      md.append("| class | precision | recall | support |\n|---|---|---|---|\n");
+      p.path("perClass").fields().forEachRemaining(c -> md.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %d |%n",
+          c.getKey(), c.getValue().path("precision").asDouble(), c.getValue().path("recall").asDouble(),
+          c.getValue().path("support").asInt())));
+      JsonNode conf = p.path("confusion");
+      List<String> labels = new java.util.ArrayList<>();
+      conf.path("labels").forEach(l -> labels.add(l.asText()));
+      int[][] m = new int[labels.size()][labels.size()];
+      for (int i = 0; i < labels.size(); i++) {
+        for (int j = 0; j < labels.size(); j++) {
+          m[i][j] = conf.path("rowsTruthColumnsPredicted").path(i).path(j).asInt();
+        }
+      }
+      md.append("\n").append(confusionTable(Metrics.fromConfusion(labels, m)));
+    }
+    JsonNode c = h.path("calibration");
+    md.append(String.format(Locale.ROOT, "%n### Calibration%n%n%s. Temperature **%.3f** (folded into the head: its"
+        + " weights and bias are divided by it). Expected calibration error on held-out sources: **%.4f before, %.4f"
+        + " after**; NLL %.4f before, %.4f after.%n", c.path("what").asText(), c.path("temperature").asDouble(),
+        c.path("eceBefore").asDouble(), c.path("eceAfter").asDouble(), c.path("nllBefore").asDouble(),
+        c.path("nllAfter").asDouble()));
+    md.append("\n### Risk-coverage on held-out sources (calibrated)\n\nAnswers whose top score is below the threshold")
+        .append(" are `uncertain`.\n\n| threshold | coverage | accuracy of answers |\n|---|---|---|\n");
+    h.path("riskCoverage").forEach(pt -> md.append(String.format(Locale.ROOT, "| %.2f | %.3f | %.3f |%n",
+        pt.path("threshold").asDouble(), pt.path("coverage").asDouble(), pt.path("accuracy").asDouble())));
     return md.toString();
   }
 

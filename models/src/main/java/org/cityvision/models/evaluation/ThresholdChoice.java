@@ -32,8 +32,14 @@ public record ThresholdChoice(Thresholds thresholds, ObjectNode report) {
 
   public static ThresholdChoice choose(Predictions val, double targetAccuracy, Set<String> negativeLabels,
       double targetPrecision) {
+    return choose(val, "validation split", targetAccuracy, negativeLabels, targetPrecision);
+  }
+
+  /** As {@link #choose(Predictions, double, Set, double)}, on predictions described by {@code chosenOn}. */
+  public static ThresholdChoice choose(Predictions val, String chosenOn, double targetAccuracy,
+      Set<String> negativeLabels, double targetPrecision) {
     ObjectNode report = JsonNodeFactory.instance.objectNode();
-    report.put("chosenOn", "validation split, " + val.size() + " images");
+    report.put("chosenOn", chosenOn + ", " + val.size() + " images");
     int n = val.size();
     double uncertain = MAX_UNCERTAIN;
     for (int step = 0; step <= 90; step++) {

@@ -16,8 +16,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import org.cityvision.core.VisionException;
 import org.cityvision.core.classify.Classifier;
 import org.cityvision.core.classify.ClassifierOptions;
+import org.cityvision.core.classify.GoldenReferences;
 import org.cityvision.core.image.ImageDecoder;
 import org.cityvision.core.image.ImageLimits;
 import org.cityvision.core.image.InputSpec;
@@ -27,10 +29,12 @@ import org.cityvision.core.model.BackboneSpec;
 import org.cityvision.core.model.ModelException;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ModelSpec;
+import org.cityvision.core.model.ReplaySet;
 import org.cityvision.core.model.Thresholds;
 import org.cityvision.core.model.TorchRuntime;
 import org.cityvision.datasets.DatasetException;
 import org.cityvision.datasets.augment.Augmenter;
+import org.cityvision.datasets.augment.Compositor;
 import org.cityvision.datasets.folder.ImageFolder;
 import org.cityvision.datasets.folder.Sample;
 import org.cityvision.datasets.split.DatasetSplit;
@@ -40,6 +44,7 @@ import org.cityvision.models.evaluation.Evaluator;
 import org.cityvision.models.evaluation.Metrics;
 import org.cityvision.models.evaluation.ModelEvaluation;
 import org.cityvision.models.evaluation.Predictions;
+import org.cityvision.models.evaluation.Temperature;
 import org.cityvision.models.evaluation.ThresholdChoice;
 
 /**
@@ -110,6 +115,9 @@ public final class ClassifierTraining {
 
     List<EpochRecord> history = new ArrayList<>();
     Best best = new Best();
+    LeaveOneSourceOut.Result holdout = null;
+    FeatureBank replayBank = null;
+    List<Sample> replaySamples = List.of();
     try (Model model = ModelPackage.fromPretrained(config.backbone(), config.task(), labels.size())) {
       FineTuning tuning = new FineTuning(model, labels.size());
       ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
@@ -117,23 +125,39 @@ public final class ClassifierTraining {
       Augmenter augmenter = new Augmenter(config.augment(), width, height);
       Augmenter fineTuneAugmenter = new Augmenter(config.fineTuneAugment(), width, height);
 
-      // Phase 1: cached features of several views, a head trained on them.
+      // Phase 1: cached features of several views of every image, a head trained on the training split's.
       long t1 = System.nanoTime();
-      Features trainFeatures = features(tuning, jobs(train, labels, true, config.views()), decoder, preprocessor,
-          augmenter, config, progress, "features (train, " + (config.views() + 1) + " views each)");
-      Features valFeatures = features(tuning, jobs(val, labels, true, 0), decoder, preprocessor, augmenter, config,
-          progress, "features (val)");
+      List<Sample> all = new ArrayList<>(train);
+      all.addAll(val);
+      all.addAll(test);
+      ViewLoader.Compositing compositing = config.composite().isOff() ? ViewLoader.Compositing.NONE
+          : new ViewLoader.Compositing(new Compositor(config.composite().sceneFiles()), config.composite().probability(),
+              config.composite().sources());
+      FeatureBank bank = FeatureBank.compute(tuning, all, labels, config.views(), width, height, decoder, preprocessor,
+          augmenter, compositing, config.augment() + "|" + config.composite(), config.seed(), config.backbone().resolve(ModelPackage.BACKBONE_FILE),
+          config.featureCache(), progress);
       double featureSeconds = (System.nanoTime() - t1) / 1e9;
-      SoftmaxHead head = new SoftmaxHead(labels.size(), 1280, config.seed());
-      List<EpochRecord> headHistory = head.train(trainFeatures.x, trainFeatures.y, classWeight, valFeatures.x,
-          valFeatures.y, labels, config.headEpochs(), config.headLearningRate(), config.headL2(), 0.0, 10,
-          config.seed(), progress);
+      List<Integer> trainIdx = range(0, train.size());
+      List<Integer> valIdx = range(train.size(), train.size() + val.size());
+      LeaveOneSourceOut.HeadRecipe recipe = new LeaveOneSourceOut.HeadRecipe(config.headEpochs(),
+          config.headLearningRate(), config.headL2(), config.sourceBalance(), config.seed());
+      LeaveOneSourceOut.TrainedHead trained = LeaveOneSourceOut.trainHead(bank, all, trainIdx, valIdx, labels, recipe,
+          progress);
+      SoftmaxHead head = trained.head();
       tuning.setHead(head.weight(), head.bias());
-      for (EpochRecord r : headHistory) {
-        history.add(r);
+      history.addAll(trained.history());
+      progress.note(String.format(Locale.ROOT, "phase 1: features of %d images x %d views in %.0fs, head trained in %d"
+          + " epochs", all.size(), config.views() + 1, featureSeconds, trained.history().size()));
+      if (config.holdout()) {
+        Set<Sample> valSet = new java.util.HashSet<>(val);
+        holdout = LeaveOneSourceOut.run(bank, all, valSet::contains, labels, recipe, progress);
+        record.set("heldOutSources", LeaveOneSourceOut.report(holdout, labels, ClassifierTraining::isExtra,
+            config.backbone().toAbsolutePath().normalize().getFileName().toString()));
+        progress.note(String.format(Locale.ROOT, "held-out sources: temperature %.3f",
+            holdout.temperature().value()));
       }
-      progress.note(String.format(Locale.ROOT, "phase 1: %d views' features in %.0fs, head trained in %d epochs",
-          trainFeatures.y.length, featureSeconds, headHistory.size()));
+      replayBank = bank;
+      replaySamples = all;
 
       ClassifierOptions validation = new ClassifierOptions(1, config.threads(), FineTuning.MAX_FORWARD_BATCH,
           java.time.Duration.ofMillis(1), 64,
@@ -209,18 +233,40 @@ public final class ClassifierTraining {
     } catch (ModelException e) {
       throw new ModelRunException(e.getMessage(), e);
     }
-    return finish(config, spec, record, history, best, val, test, started, progress);
+    Replay replay = new Replay(replayBank, replaySamples, train.size(), val.size());
+    return finish(config, spec, record, history, best, val, test, holdout, replay, started, progress);
+  }
+
+  private static List<Integer> range(int from, int to) {
+    List<Integer> out = new ArrayList<>(to - from);
+    for (int i = from; i < to; i++) {
+      out.add(i);
+    }
+    return out;
+  }
+
+  /** Whether a sample comes from an extra dataset folder (its id carries the folder's prefix). */
+  static boolean isExtra(Sample s) {
+    return s.id().contains(":");
   }
 
   /** Reloads the best checkpoint, chooses thresholds, evaluates on test, writes the package and report. */
   private static TrainingResult finish(TrainingConfig config, ModelSpec spec, ObjectNode record, List<EpochRecord> history,
-      Best best, List<Sample> val, List<Sample> test, long started, TrainingProgress progress) throws ModelRunException {
+      Best best, List<Sample> val, List<Sample> test, LeaveOneSourceOut.Result holdout, Replay replay, long started,
+      TrainingProgress progress) throws ModelRunException {
     ArrayNode h = record.putArray("history");
     ObjectMapper mapper = new ObjectMapper();
     history.forEach(r -> h.add(mapper.valueToTree(r)));
     record.put("bestCheckpoint", best.phase + (best.epoch > 0 ? " epoch " + best.epoch : ""));
     try {
       ModelPackage saved = ModelPackage.read(config.out());
+      Temperature temperature = holdout == null ? Temperature.NONE : holdout.temperature();
+      if (holdout != null) {
+        scaleHead(saved, temperature);
+        record.put("temperature", EvaluationSummary.round(temperature.value()));
+        progress.note(String.format(Locale.ROOT, "head divided by the held-out sources' temperature %.3f",
+            temperature.value()));
+      }
       Predictions valPredictions;
       Predictions testPredictions;
       try (Classifier classifier = Classifier.open(saved, ClassifierOptions.defaults().withWarmup(false))) {
@@ -232,8 +278,10 @@ public final class ClassifierTraining {
       Metrics reloaded = valPredictions.metrics();
       progress.note(String.format(Locale.ROOT, "best checkpoint reloaded from %s: val accuracy %.4f, macro-F1 %.4f",
           config.out(), reloaded.accuracy(), reloaded.macroF1()));
-      ThresholdChoice choice = ThresholdChoice.choose(valPredictions, UNCERTAIN_TARGET_ACCURACY, NEGATIVE_LABELS,
-          FLAG_TARGET_PRECISION);
+      ThresholdChoice choice = holdout == null
+          ? ThresholdChoice.choose(valPredictions, UNCERTAIN_TARGET_ACCURACY, NEGATIVE_LABELS, FLAG_TARGET_PRECISION)
+          : ThresholdChoice.choose(holdout.calibrated(spec.labels()), "held-out sources (pooled leave-one-source-out"
+              + " predictions, calibrated out of fold)", UNCERTAIN_TARGET_ACCURACY, NEGATIVE_LABELS, FLAG_TARGET_PRECISION);
       EvaluationSummary summary = EvaluationSummary.of(spec.name(), spec.version(), "test", testPredictions);
       double seconds = (System.nanoTime() - started) / 1e9;
       record.put("seconds", Math.round(seconds));
@@ -243,12 +291,73 @@ public final class ClassifierTraining {
       ModelPackage.writeSpec(config.out(), finalSpec);
       ObjectNode extra = JsonNodeFactory.instance.objectNode();
       extra.set("thresholdsOnValidation", choice.report());
+      if (record.has("heldOutSources")) {
+        extra.set("heldOutSources", record.get("heldOutSources"));
+      }
       ModelEvaluation.writeReport(config.out(), finalSpec, summary, testPredictions, extra);
+      ModelPackage finalPackage = new ModelPackage(config.out(), finalSpec);
+      replay.write(finalPackage, "head".equals(best.phase), config, progress);
+      progress.note("golden references: " + GoldenReferences.create(finalPackage).references().size()
+          + " images with their probabilities written into " + config.out());
       progress.note(String.format(Locale.ROOT, "done in %.0fs: test accuracy %.4f, macro-F1 %.4f, ECE %.4f; thresholds %s",
           seconds, summary.overall().accuracy(), summary.overall().macroF1(), summary.overall().ece(), choice.thresholds()));
-      return new TrainingResult(new ModelPackage(config.out(), finalSpec), history, summary, seconds);
-    } catch (ModelException e) {
+      return new TrainingResult(finalPackage, history, summary, seconds);
+    } catch (VisionException e) {
       throw new ModelRunException(e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The images of the package's own data (train, then validation, then test, as in {@code samples})
+   * and the phase-1 features of their serving views.
+   */
+  private record Replay(FeatureBank bank, List<Sample> samples, int train, int val) {
+    /**
+     * Writes {@code replay.bin}: the shipped backbone's features of every image's serving view. When
+     * the backbone was not fine-tuned ({@code pretrainedBackbone}) they are the cached phase-1 rows;
+     * otherwise they are computed again through the package's fine-tuned backbone.
+     */
+    void write(ModelPackage pkg, boolean pretrainedBackbone, TrainingConfig config, TrainingProgress progress)
+        throws ModelRunException, ModelException {
+      List<String> labels = pkg.spec().labels();
+      int featureSize = pkg.spec().backbone().featureSize();
+      ReplaySet.Builder builder = ReplaySet.builder(labels, featureSize);
+      FeatureBank features = pretrainedBackbone ? bank : servingFeatures(pkg, samples, config, progress);
+      for (int i = 0; i < samples.size(); i++) {
+        ReplaySet.Split split = i < train ? ReplaySet.Split.TRAIN : i < train + val ? ReplaySet.Split.VAL
+            : ReplaySet.Split.TEST;
+        Sample s = samples.get(i);
+        builder.add(features.serving(i), s.label(), split, s.source());
+      }
+      try {
+        builder.build().write(pkg.dir().resolve(ReplaySet.FILE));
+      } catch (java.io.IOException e) {
+        throw new ModelRunException("cannot write the replay set into " + pkg.dir() + ": " + e.getMessage(), e);
+      }
+      progress.note(String.format(Locale.ROOT, "replay set: %d images' features (%s backbone) written into %s",
+          samples.size(), pretrainedBackbone ? "pretrained" : "fine-tuned", pkg.dir()));
+    }
+
+    private static FeatureBank servingFeatures(ModelPackage pkg, List<Sample> samples, TrainingConfig config,
+        TrainingProgress progress) throws ModelRunException, ModelException {
+      InputSpec input = pkg.spec().input();
+      try (Model model = pkg.loadModel()) {
+        FineTuning tuning = new FineTuning(model, pkg.spec().labels().size());
+        return FeatureBank.compute(tuning, samples, pkg.spec().labels(), 0, input.width(), input.height(),
+            new ImageDecoder(ImageLimits.DEFAULT), new Preprocessor(input), new Augmenter(config.augment(),
+                input.width(), input.height()), ViewLoader.Compositing.NONE, "serving", config.seed(), pkg.weightsFile(), null, progress);
+      }
+    }
+  }
+
+  /** Divides the saved package's linear head by {@code t}, so that it outputs calibrated logits. */
+  private static void scaleHead(ModelPackage pkg, Temperature t) throws ModelException {
+    try (Model model = pkg.loadModel()) {
+      FineTuning tuning = new FineTuning(model, pkg.spec().labels().size());
+      float[][] head = tuning.head();
+      tuning.setHead(t.fold(head[0]), t.fold(head[1]));
+      model.setProperty("Epoch", "0");
+      ModelPackage.save(pkg.dir(), pkg.spec(), model);
     }
   }
 
@@ -282,31 +391,6 @@ public final class ClassifierTraining {
       throws ModelRunException {
     progress.stage("validate", val.size());
     return Evaluator.predict(classifier, val, progress).metrics();
-  }
-
-  private record Features(float[] x, int[] y) {}
-
-  private static Features features(FineTuning tuning, List<ViewLoader.Job> jobs, ImageDecoder decoder,
-      Preprocessor preprocessor, Augmenter augmenter, TrainingConfig config, TrainingProgress progress, String stage)
-      throws ModelRunException {
-    int total = 0;
-    for (ViewLoader.Job j : jobs) {
-      total += (j.serving() ? 1 : 0) + j.augmented();
-    }
-    float[] x = new float[total * 1280];
-    int[] y = new int[total];
-    progress.stage(stage, total);
-    int done = 0;
-    try (ViewLoader loader = new ViewLoader(jobs, FEATURE_BATCH, decoder, preprocessor, augmenter, config.seed())) {
-      for (ViewLoader.Batch b; (b = loader.next()) != null; ) {
-        float[] f = tuning.features(b.data(), b.size(), config.inputWidth(), config.inputHeight());
-        System.arraycopy(f, 0, x, done * 1280, b.size() * 1280);
-        System.arraycopy(b.labels(), 0, y, done, b.size());
-        done += b.size();
-        progress.advance(done, "");
-      }
-    }
-    return new Features(x, y);
   }
 
   private static List<ViewLoader.Job> jobs(List<Sample> samples, List<String> labels, boolean serving, int augmented) {
@@ -400,6 +484,9 @@ public final class ClassifierTraining {
     p2.put("mixing", c.mix().toString());
     r.set("augmentation", mapper.valueToTree(c.augment()));
     r.set("fineTuneAugmentation", mapper.valueToTree(c.fineTuneAugment()));
+    r.put("compositing", c.composite().toString());
+    r.put("sourceBalance", c.sourceBalance());
+    r.put("holdout", c.holdout());
     r.put("threads", c.threads());
     return r;
   }

@@ -93,6 +93,12 @@ public final class FineTuning {
     head.getParameters().get("bias").getArray().set(FloatBuffer.wrap(bias));
   }
 
+  /** The head's parameters: {@code weight[class][feature]} and {@code bias[class]}, copied. */
+  float[][] head() {
+    return new float[][] {head.getParameters().get("weight").getArray().toFloatArray(),
+        head.getParameters().get("bias").getArray().toFloatArray()};
+  }
+
   /** Freezes the leading {@code fraction} of the backbone's parameter tensors; returns those left trainable. */
   public List<Parameter> trainable(double fraction) {
     List<Parameter> backboneParams = new ArrayList<>();

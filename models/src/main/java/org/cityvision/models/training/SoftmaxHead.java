@@ -63,7 +63,21 @@ public final class SoftmaxHead {
    */
   List<EpochRecord> train(float[] x, int[] y, double[] classWeight, float[] valX, int[] valY, List<String> labels,
       int epochs, double learningRate, double l2, double smoothing, int patience, long seed, TrainingProgress progress) {
+    double[] rowWeight = new double[y.length];
+    for (int i = 0; i < y.length; i++) {
+      rowWeight[i] = classWeight[y[i]];
+    }
+    return trainWeighted(x, y, rowWeight, valX, valY, labels, epochs, learningRate, l2, smoothing, patience, seed,
+        progress);
+  }
+
+  /** As {@link #train}, with a loss weight per training row instead of per class. */
+  List<EpochRecord> trainWeighted(float[] x, int[] y, double[] rowWeight, float[] valX, int[] valY, List<String> labels,
+      int epochs, double learningRate, double l2, double smoothing, int patience, long seed, TrainingProgress progress) {
     int n = y.length;
+    if (rowWeight.length != n) {
+      throw new IllegalArgumentException(n + " training rows but " + rowWeight.length + " weights");
+    }
     float[] mW = new float[weight.length];
     float[] vW = new float[weight.length];
     float[] mB = new float[classes];
@@ -99,7 +113,7 @@ public final class SoftmaxHead {
           int off = i * dim;
           logits(x, off, weight, bias, logits);
           float[] p = softmax(logits);
-          double w = classWeight[y[i]];
+          double w = rowWeight[i];
           batchWeight += w;
           for (int k = 0; k < classes; k++) {
             double target = (k == y[i] ? 1 - smoothing : 0) + smoothing / classes;
@@ -141,6 +155,16 @@ public final class SoftmaxHead {
     weight = bestW;
     bias = bestB;
     return history;
+  }
+
+  /** The logits of every row of {@code x}, {@code rows × classes}. */
+  double[][] logits(float[] x) {
+    int rows = x.length / dim;
+    double[][] out = new double[rows][classes];
+    for (int i = 0; i < rows; i++) {
+      logits(x, i * dim, weight, bias, out[i]);
+    }
+    return out;
   }
 
   Metrics evaluate(float[] x, int[] y, List<String> labels) {

@@ -44,13 +44,22 @@ import org.cityvision.datasets.split.SplitSpec;
  * @param threads libtorch intra-op threads: 1 by default; more only with {@code ONEDNN_MAX_CPU_ISA}
  *     set (oneDNN's AVX-512 kernels compute wrong features with several threads, see
  *     {@code FineTuning.MAX_FORWARD_BATCH})
+ * @param sourceBalance how far the loss weights even out the sources within each class, 0..1 (see
+ *     {@link SampleWeights}); 0 is plain class weighting
+ * @param holdout whether to run leave-one-source-out on the cached features, calibrate the head with
+ *     the temperature fitted on the held-out predictions and choose thresholds on them (see
+ *     {@link LeaveOneSourceOut}); without it thresholds are chosen on the validation split
+ * @param featureCache a folder where the backbone features of the views are cached between runs, or
+ *     null for none
+ * @param composite which phase-1 views are composited onto new backgrounds ({@link CompositeSpec#OFF} by default)
  * @param commandLine the command that started the run, for the model card
  */
 public record TrainingConfig(String task, String version, Path data, List<Path> extras, Path backbone, Path out,
     SplitSpec split, int inputWidth, int inputHeight, long seed, int views, int headEpochs, double headLearningRate, double headL2,
     int fineTuneEpochs, double fineTuneLearningRate, double warmupEpochs, int averageFrom, double frozenFraction, int batchSize, int patience,
     double labelSmoothing, int maxTrainImages, AugmentSpec augment, AugmentSpec fineTuneAugment, MixSpec mix,
-    int threads, String commandLine) {
+    int threads, double sourceBalance, boolean holdout, Path featureCache, CompositeSpec composite,
+    String commandLine) {
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
 
@@ -66,7 +75,7 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
     int threads = FineTuning.isaCapped() ? Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())) : 1;
     return new TrainingConfig(task, "1.0.0", data, List.of(), backbone, out, SplitSpec.DEFAULT, 224, 224, 7, 4, 60,
         1e-3, 1e-4, 10, 1e-4, 1, 4, 0.25, 16, 10, 0.1, 0, AugmentSpec.standard(), AugmentSpec.light(), MixSpec.NONE,
-        threads, "");
+        threads, 0.0, false, null, CompositeSpec.OFF, "");
   }
 
   public TrainingConfig {
@@ -109,6 +118,10 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
     if (maxTrainImages < 0 || threads < 1) {
       throw new IllegalArgumentException("maxTrainImages must be non-negative and threads positive");
     }
+    if (!(sourceBalance >= 0 && sourceBalance <= 1)) {
+      throw new IllegalArgumentException("sourceBalance must be in 0..1, got " + sourceBalance);
+    }
+    composite = composite == null ? CompositeSpec.OFF : composite;
     commandLine = commandLine == null ? "" : commandLine;
   }
 
@@ -146,6 +159,10 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
     private AugmentSpec fineTuneAugment;
     private MixSpec mix;
     private int threads;
+    private double sourceBalance;
+    private boolean holdout;
+    private Path featureCache;
+    private CompositeSpec composite;
     private String commandLine;
 
     private Builder(TrainingConfig c) {
@@ -176,6 +193,10 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
       fineTuneAugment = c.fineTuneAugment;
       mix = c.mix;
       threads = c.threads;
+      sourceBalance = c.sourceBalance;
+      holdout = c.holdout;
+      featureCache = c.featureCache;
+      composite = c.composite;
       commandLine = c.commandLine;
     }
 
@@ -275,6 +296,26 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
       return this;
     }
 
+    public Builder sourceBalance(double v) {
+      sourceBalance = v;
+      return this;
+    }
+
+    public Builder holdout(boolean v) {
+      holdout = v;
+      return this;
+    }
+
+    public Builder featureCache(Path v) {
+      featureCache = v;
+      return this;
+    }
+
+    public Builder composite(CompositeSpec v) {
+      composite = v;
+      return this;
+    }
+
     public Builder commandLine(String v) {
       commandLine = v;
       return this;
@@ -284,7 +325,8 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
       return new TrainingConfig(task, version, data, extras, backbone, out, split, inputWidth, inputHeight, seed, views,
           headEpochs, headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, warmupEpochs, averageFrom, frozenFraction,
           batchSize,
-          patience, labelSmoothing, maxTrainImages, augment, fineTuneAugment, mix, threads, commandLine);
+          patience, labelSmoothing, maxTrainImages, augment, fineTuneAugment, mix, threads, sourceBalance, holdout,
+          featureCache, composite, commandLine);
     }
   }
 }

@@ -12,6 +12,7 @@ import org.cityvision.core.image.ImageDecoder;
 import org.cityvision.core.image.InputSpec;
 import org.cityvision.core.image.Preprocessor;
 import org.cityvision.datasets.augment.Augmenter;
+import org.cityvision.datasets.augment.Compositor;
 import org.cityvision.datasets.folder.Sample;
 import org.cityvision.models.ModelRunException;
 import org.opencv.core.Mat;
@@ -36,12 +37,29 @@ final class ViewLoader implements AutoCloseable {
 
   private static final Batch END = new Batch(new float[0], new int[0], 0);
 
+  /**
+   * Compositing of augmented views: with {@code probability}, an augmented view of an image from one
+   * of {@code sources} starts from its item moved onto a new background.
+   */
+  record Compositing(Compositor compositor, double probability, java.util.Set<String> sources) {
+    static final Compositing NONE = new Compositing(null, 0, java.util.Set.of());
+
+    boolean applies(Sample s, Random random) {
+      return compositor != null && sources.contains(s.source()) && random.nextDouble() < probability;
+    }
+  }
+
   private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(4);
   private final Thread thread;
   private volatile boolean open = true;
 
   ViewLoader(List<Job> jobs, int batchSize, ImageDecoder decoder, Preprocessor preprocessor, Augmenter augmenter,
       long seed) {
+    this(jobs, batchSize, decoder, preprocessor, augmenter, Compositing.NONE, seed);
+  }
+
+  ViewLoader(List<Job> jobs, int batchSize, ImageDecoder decoder, Preprocessor preprocessor, Augmenter augmenter,
+      Compositing compositing, long seed) {
     InputSpec input = preprocessor.spec();
     int size = input.tensorSize();
     thread = new Thread(() -> {
@@ -60,7 +78,17 @@ final class ViewLoader implements AutoCloseable {
             try (DecodedImage image = decoder.decode(bytes)) {
               for (int v = 1; v <= job.augmented(); v++) {
                 Random random = new Random(seed * 1_000_003L + j * 1_009L + v);
-                Mat view = augmenter.view(image.mat(), random);
+                Mat view;
+                if (compositing.applies(job.sample(), random)) {
+                  Mat composed = compositing.compositor().composite(image.mat(), random);
+                  try {
+                    view = augmenter.view(composed, random);
+                  } finally {
+                    composed.release();
+                  }
+                } else {
+                  view = augmenter.view(image.mat(), random);
+                }
                 try {
                   preprocessor.toTensor(view, batch.data, batch.offset());
                 } finally {

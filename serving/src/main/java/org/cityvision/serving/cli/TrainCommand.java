@@ -92,6 +92,26 @@ public final class TrainCommand implements Callable<Integer> {
       + " (set by the launcher) (default: 2 with it, else 1)")
   Integer threads;
 
+  @Option(names = "--source-balance", description = "how far loss weights even out the sources within each class,"
+      + " 0 (plain class weights) to 1 (every source of a class weighs the same) (default: 0)")
+  Double sourceBalance;
+
+  @Option(names = "--holdout", description = "leave-one-source-out on cached features: report every source held out,"
+      + " calibrate the head with the temperature fitted on the held-out predictions, choose thresholds on them")
+  boolean holdout;
+
+  @Option(names = "--feature-cache", description = "folder to cache backbone features of the views in between runs"
+      + " (default: none)")
+  Path featureCache;
+
+  @Option(names = "--composite", description = "composite phase-1 views of items shot on a plain sheet onto new"
+      + " backgrounds: SOURCE[,SOURCE...]:PROBABILITY, e.g. trashnet:0.5 (default: off)")
+  String composite;
+
+  @Option(names = "--composite-scenes", description = "folder of photos whose random crops are also used as"
+      + " compositing backgrounds, e.g. ../shared/datasets/urban")
+  Path compositeScenes;
+
   @Option(names = "--max-images", description = "cap on training images, for quick trials (default: all)")
   Integer maxImages;
 
@@ -153,6 +173,13 @@ public final class TrainCommand implements Callable<Integer> {
     if (threads != null) {
       b.threads(threads);
     }
+    if (sourceBalance != null) {
+      b.sourceBalance(sourceBalance);
+    }
+    b.holdout(holdout).featureCache(featureCache);
+    if (composite != null) {
+      b.composite(org.cityvision.models.training.CompositeSpec.parse(composite, compositeScenes));
+    }
     TrainingConfig c = b.commandLine(commandLine()).build();
     TrainingResult result = ClassifierTraining.run(c, new ProgressBar(System.err));
     System.out.printf(java.util.Locale.ROOT, "%s: test accuracy %.4f, macro-F1 %.4f (%.0f s); package %s%n", task,
@@ -198,6 +225,12 @@ public final class TrainCommand implements Callable<Integer> {
     append(sb, "--fine-tune-augment", fineTuneAugment);
     append(sb, "--mix", mix);
     append(sb, "--threads", threads);
+    append(sb, "--source-balance", sourceBalance);
+    if (holdout) {
+      sb.append(" --holdout");
+    }
+    append(sb, "--composite", composite);
+    append(sb, "--composite-scenes", compositeScenes);
     return sb.toString();
   }
 

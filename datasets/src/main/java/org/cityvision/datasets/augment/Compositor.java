@@ -1,0 +1,442 @@
+package org.cityvision.datasets.augment;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.cityvision.core.image.OpenCvRuntime;
+import org.opencv.core.Core;
+import org.opencv.core.CvType;
+import org.opencv.core.Mat;
+import org.opencv.core.MatOfPoint;
+import org.opencv.core.Point;
+import org.opencv.core.Rect;
+import org.opencv.core.Scalar;
+import org.opencv.core.Size;
+import org.opencv.imgcodecs.Imgcodecs;
+import org.opencv.imgproc.Imgproc;
+
+/**
+ * Moves an item photographed on a plain light sheet (TrashNet's white background) onto another
+ * background: procedural floors, wood, concrete, conveyor-belt stripes, tiles, bin interiors,
+ * gradients and noise, or a random crop of a scene photo; with a cast shadow and uneven light. A
+ * model trained on such views cannot tell the classes apart by the sheet and its light.
+ *
+ * <p>The item's mask is what differs from the sheet: the sheet's colour is the median of the image's
+ * border, and pixels far from it in colour, or clearly saturated, are the item; morphology closes
+ * small holes and a blurred mask feathers the edge. Clear glass and white paper are partly missed,
+ * which shows them partly see-through on the new background: close to how they look on it anyway.
+ *
+ * <p>Immutable and thread-safe; randomness comes from the caller's {@link Random}. Returned
+ * {@link Mat}s belong to the caller.
+ */
+public final class Compositor {
+  /** How far from the sheet's colour (Euclidean, 8-bit BGR) a pixel counts as the item. */
+  static final double COLOUR_DISTANCE = 38;
+  /** HSV saturation (0-255) above which a pixel counts as the item whatever its distance. */
+  static final double SATURATION = 60;
+  private static final int SCENE_ATTEMPTS = 3;
+
+  private final List<Path> scenes;
+
+  /** @param scenes photos whose random crops serve as backgrounds (may be empty: procedural only) */
+  public Compositor(List<Path> scenes) {
+    OpenCvRuntime.load();
+    this.scenes = List.copyOf(scenes);
+  }
+
+  /**
+   * The item's mask in {@code bgr} (8-bit BGR): 8-bit, 255 on the item, 0 on the sheet, soft at the
+   * edge.
+   */
+  public static Mat mask(Mat bgr) {
+    Scalar sheet = borderMedian(bgr);
+    Mat diff = new Mat();
+    Mat distance = new Mat();
+    Mat hsv = new Mat();
+    List<Mat> planes = new ArrayList<>(3);
+    Mat saturated = new Mat();
+    Mat mask = new Mat();
+    Mat kernel = Imgproc.getStructuringElement(Imgproc.MORPH_ELLIPSE, new Size(9, 9));
+    try {
+      Mat f = new Mat();
+      bgr.convertTo(f, CvType.CV_32FC3);
+      Core.subtract(f, sheet, diff);
+      f.release();
+      Core.multiply(diff, diff, diff);
+      List<Mat> d = new ArrayList<>(3);
+      Core.split(diff, d);
+      Core.add(d.get(0), d.get(1), distance);
+      Core.add(distance, d.get(2), distance);
+      d.forEach(Mat::release);
+      Core.sqrt(distance, distance);
+      Imgproc.threshold(distance, distance, COLOUR_DISTANCE, 255, Imgproc.THRESH_BINARY);
+      distance.convertTo(mask, CvType.CV_8U);
+      Imgproc.cvtColor(bgr, hsv, Imgproc.COLOR_BGR2HSV);
+      Core.split(hsv, planes);
+      Imgproc.threshold(planes.get(1), saturated, SATURATION, 255, Imgproc.THRESH_BINARY);
+      Core.bitwise_or(mask, saturated, mask);
+      Imgproc.morphologyEx(mask, mask, Imgproc.MORPH_CLOSE, kernel);
+      Imgproc.morphologyEx(mask, mask, Imgproc.MORPH_OPEN, kernel);
+      fillHoles(mask);
+      Imgproc.GaussianBlur(mask, mask, new Size(7, 7), 2);
+      return mask.clone();
+    } finally {
+      diff.release();
+      distance.release();
+      hsv.release();
+      planes.forEach(Mat::release);
+      saturated.release();
+      mask.release();
+      kernel.release();
+    }
+  }
+
+  /** The fraction of {@code mask} that is item (values above half). */
+  public static double coverage(Mat mask) {
+    Mat bin = new Mat();
+    try {
+      Imgproc.threshold(mask, bin, 127, 255, Imgproc.THRESH_BINARY);
+      return Core.countNonZero(bin) / (double) mask.total();
+    } finally {
+      bin.release();
+    }
+  }
+
+  /**
+   * The item of {@code bgr} on a new background of the same size, scaled by 0.7-1.05 and moved a
+   * little, with a shadow and a light gradient; or a copy of {@code bgr} when its mask looks wrong
+   * (under 2% or over 85% of the image: no sheet to remove).
+   */
+  public Mat composite(Mat bgr, Random random) {
+    Mat mask = mask(bgr);
+    List<Mat> temps = new ArrayList<>();
+    temps.add(mask);
+    try {
+      double cover = coverage(mask);
+      if (cover < 0.02 || cover > 0.85) {
+        return bgr.clone();
+      }
+      int w = bgr.cols();
+      int h = bgr.rows();
+      // Place the item: scale about the centre and shift.
+      double scale = 0.7 + 0.35 * random.nextDouble();
+      double dx = (random.nextDouble() - 0.5) * 0.2 * w;
+      double dy = (random.nextDouble() - 0.5) * 0.2 * h;
+      Mat affine = Imgproc.getRotationMatrix2D(new Point(w / 2.0, h / 2.0), 0, scale);
+      temps.add(affine);
+      affine.put(0, 2, affine.get(0, 2)[0] + dx);
+      affine.put(1, 2, affine.get(1, 2)[0] + dy);
+      Mat item = track(temps, new Mat());
+      Mat itemMask = track(temps, new Mat());
+      Imgproc.warpAffine(bgr, item, affine, bgr.size(), Imgproc.INTER_LINEAR, Core.BORDER_REPLICATE);
+      Imgproc.warpAffine(mask, itemMask, affine, bgr.size(), Imgproc.INTER_LINEAR, Core.BORDER_CONSTANT, Scalar.all(0));
+
+      Mat background = track(temps, background(w, h, random));
+      // Shadow: the mask shifted down-right or down-left, blurred, darkening the background.
+      Mat shadow = track(temps, new Mat());
+      Mat shift = track(temps, Mat.eye(2, 3, CvType.CV_64F));
+      shift.put(0, 2, (random.nextDouble() - 0.3) * 0.08 * w);
+      shift.put(1, 2, (0.02 + random.nextDouble() * 0.06) * h);
+      Imgproc.warpAffine(itemMask, shadow, shift, bgr.size(), Imgproc.INTER_LINEAR, Core.BORDER_CONSTANT, Scalar.all(0));
+      int blur = 2 * (int) (5 + random.nextInt(15)) + 1;
+      Imgproc.GaussianBlur(shadow, shadow, new Size(blur, blur), 0);
+      double strength = 0.25 + 0.45 * random.nextDouble();
+      Mat bgF = track(temps, new Mat());
+      background.convertTo(bgF, CvType.CV_32FC3);
+      Mat shadowF = track(temps, new Mat());
+      shadow.convertTo(shadowF, CvType.CV_32F, strength / 255.0);
+      Mat keep = track(temps, new Mat());
+      Core.subtract(Mat.ones(shadowF.size(), CvType.CV_32F), shadowF, keep);
+      Mat keep3 = track(temps, new Mat());
+      Core.merge(List.of(keep, keep, keep), keep3);
+      Core.multiply(bgF, keep3, bgF);
+
+      // Blend the item over the shadowed background.
+      Mat alpha = track(temps, new Mat());
+      itemMask.convertTo(alpha, CvType.CV_32F, 1 / 255.0);
+      Mat alpha3 = track(temps, new Mat());
+      Core.merge(List.of(alpha, alpha, alpha), alpha3);
+      Mat inv3 = track(temps, new Mat());
+      Core.subtract(new Mat(alpha3.size(), CvType.CV_32FC3, Scalar.all(1)), alpha3, inv3);
+      Mat itemF = track(temps, new Mat());
+      item.convertTo(itemF, CvType.CV_32FC3);
+      Core.multiply(itemF, alpha3, itemF);
+      Core.multiply(bgF, inv3, bgF);
+      Core.add(itemF, bgF, bgF);
+
+      // Uneven light: a linear gain ramp across the image.
+      Mat ramp = track(temps, lightRamp(w, h, random));
+      Core.multiply(bgF, ramp, bgF);
+      Mat out = new Mat();
+      bgF.convertTo(out, CvType.CV_8UC3);
+      return out;
+    } finally {
+      temps.forEach(Mat::release);
+    }
+  }
+
+  /** A background of {@code w × h}: one of the procedural kinds, or a crop of a scene photo. */
+  Mat background(int w, int h, Random random) {
+    int kinds = scenes.isEmpty() ? 8 : 10;
+    int kind = random.nextInt(kinds);
+    if (kind >= 8) {
+      Mat scene = sceneCrop(w, h, random);
+      if (scene != null) {
+        return scene;
+      }
+      kind = random.nextInt(8);
+    }
+    return switch (kind) {
+      case 0 -> solid(w, h, random);
+      case 1 -> gradient(w, h, random);
+      case 2 -> wood(w, h, random);
+      case 3 -> concrete(w, h, random);
+      case 4 -> conveyor(w, h, random);
+      case 5 -> tiles(w, h, random);
+      case 6 -> bin(w, h, random);
+      default -> noise(w, h, random);
+    };
+  }
+
+  private static Scalar colour(Random random, double lo, double hi) {
+    return new Scalar(lo + random.nextDouble() * (hi - lo), lo + random.nextDouble() * (hi - lo),
+        lo + random.nextDouble() * (hi - lo));
+  }
+
+  private static Mat solid(int w, int h, Random random) {
+    Mat m = new Mat(h, w, CvType.CV_8UC3, colour(random, 20, 230));
+    addNoise(m, random, 4 + random.nextInt(10));
+    return m;
+  }
+
+  private static Mat gradient(int w, int h, Random random) {
+    Scalar a = colour(random, 10, 240);
+    Scalar b = colour(random, 10, 240);
+    Mat m = new Mat(h, w, CvType.CV_8UC3);
+    boolean vertical = random.nextBoolean();
+    byte[] row = new byte[w * 3];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        double t = vertical ? y / (double) h : x / (double) w;
+        for (int c = 0; c < 3; c++) {
+          row[x * 3 + c] = (byte) Math.round(a.val[c] * (1 - t) + b.val[c] * t);
+        }
+      }
+      m.put(y, 0, row);
+    }
+    addNoise(m, random, 3 + random.nextInt(6));
+    return m;
+  }
+
+  private static Mat wood(int w, int h, Random random) {
+    double base = 70 + random.nextDouble() * 90;
+    double freq = 0.03 + random.nextDouble() * 0.08;
+    double warp = random.nextDouble() * 6;
+    Mat m = new Mat(h, w, CvType.CV_8UC3);
+    byte[] row = new byte[w * 3];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        double v = Math.sin((y + warp * Math.sin(x * 0.02)) * freq + Math.sin(x * 0.005) * 3);
+        double l = base * (0.8 + 0.2 * v);
+        row[x * 3] = (byte) clamp(l * 0.45);
+        row[x * 3 + 1] = (byte) clamp(l * 0.7);
+        row[x * 3 + 2] = (byte) clamp(l);
+      }
+      m.put(y, 0, row);
+    }
+    addNoise(m, random, 6);
+    return m;
+  }
+
+  private static Mat concrete(int w, int h, Random random) {
+    double grey = 90 + random.nextDouble() * 100;
+    Mat m = new Mat(h, w, CvType.CV_8UC3, new Scalar(grey, grey * 1.01, grey * 1.02));
+    for (int cell : new int[] {4, 16, 64}) {
+      Mat small = gaussian(Math.max(1, h / cell), Math.max(1, w / cell), 128, 10 + random.nextInt(12), random);
+      Mat big = new Mat();
+      Imgproc.resize(small, big, new Size(w, h), 0, 0, Imgproc.INTER_CUBIC);
+      Core.addWeighted(m, 1, big, 1, -128, m);
+      small.release();
+      big.release();
+    }
+    return m;
+  }
+
+  private static Mat conveyor(int w, int h, Random random) {
+    double dark = 25 + random.nextDouble() * 50;
+    Mat m = new Mat(h, w, CvType.CV_8UC3, Scalar.all(dark));
+    int period = 8 + random.nextInt(30);
+    double stripe = dark + 15 + random.nextDouble() * 30;
+    boolean diagonal = random.nextBoolean();
+    for (int k = -h; k < w + h; k += period) {
+      Point a = new Point(k, 0);
+      Point b = diagonal ? new Point(k + h, h) : new Point(k, h);
+      Imgproc.line(m, a, b, Scalar.all(stripe), 1 + random.nextInt(3));
+    }
+    if (random.nextBoolean()) {
+      int edge = (int) (h * (0.05 + random.nextDouble() * 0.1));
+      Imgproc.rectangle(m, new Point(0, 0), new Point(w, edge), colour(random, 80, 200), -1);
+    }
+    addNoise(m, random, 5);
+    return m;
+  }
+
+  private static Mat tiles(int w, int h, Random random) {
+    Mat m = new Mat(h, w, CvType.CV_8UC3, colour(random, 90, 235));
+    Scalar grout = colour(random, 40, 160);
+    int size = 30 + random.nextInt(90);
+    for (int x = random.nextInt(size); x < w; x += size) {
+      Imgproc.line(m, new Point(x, 0), new Point(x, h), grout, 2);
+    }
+    for (int y = random.nextInt(size); y < h; y += size) {
+      Imgproc.line(m, new Point(0, y), new Point(w, y), grout, 2);
+    }
+    addNoise(m, random, 5);
+    return m;
+  }
+
+  private static Mat bin(int w, int h, Random random) {
+    Scalar wall = colour(random, 20, 120);
+    Mat m = new Mat(h, w, CvType.CV_8UC3, wall);
+    // A darker inner region with a rim, as seen looking into a bin or a machine's chamber.
+    int inset = (int) (Math.min(w, h) * (0.05 + random.nextDouble() * 0.15));
+    Scalar inner = new Scalar(wall.val[0] * 0.6, wall.val[1] * 0.6, wall.val[2] * 0.6);
+    Imgproc.rectangle(m, new Point(inset, inset), new Point(w - inset, h - inset), inner, -1);
+    Imgproc.GaussianBlur(m, m, new Size(0, 0), 6);
+    addNoise(m, random, 6);
+    return m;
+  }
+
+  private static Mat noise(int w, int h, Random random) {
+    Mat m = gaussian(h, w, 60 + random.nextDouble() * 120, 20 + random.nextDouble() * 40, random);
+    Imgproc.GaussianBlur(m, m, new Size(0, 0), 1 + random.nextDouble() * 4);
+    return m;
+  }
+
+  private Mat sceneCrop(int w, int h, Random random) {
+    for (int attempt = 0; attempt < SCENE_ATTEMPTS; attempt++) {
+      Path file = scenes.get(random.nextInt(scenes.size()));
+      Mat img = Imgcodecs.imread(file.toString(), Imgcodecs.IMREAD_COLOR);
+      if (img.empty()) {
+        img.release();
+        continue;
+      }
+      try {
+        double area = 0.3 + 0.7 * random.nextDouble();
+        int cw = Math.max(8, (int) (img.cols() * Math.sqrt(area)));
+        int ch = Math.max(8, Math.min(img.rows(), (int) (cw * h / (double) w)));
+        cw = Math.min(img.cols(), cw);
+        int x = random.nextInt(img.cols() - cw + 1);
+        int y = random.nextInt(img.rows() - ch + 1);
+        Mat crop = img.submat(new Rect(x, y, cw, ch));
+        Mat out = new Mat();
+        Imgproc.resize(crop, out, new Size(w, h), 0, 0, Imgproc.INTER_LINEAR);
+        crop.release();
+        return out;
+      } finally {
+        img.release();
+      }
+    }
+    return null;
+  }
+
+  private static Mat lightRamp(int w, int h, Random random) {
+    double angle = random.nextDouble() * 2 * Math.PI;
+    double lo = 0.6 + random.nextDouble() * 0.3;
+    double hi = 1.0 + random.nextDouble() * 0.25;
+    double cx = Math.cos(angle);
+    double cy = Math.sin(angle);
+    Mat ramp = new Mat(h, w, CvType.CV_32FC3);
+    float[] row = new float[w * 3];
+    double span = Math.abs(cx) * w + Math.abs(cy) * h;
+    double min = Math.min(0, cx * w) + Math.min(0, cy * h);
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        double t = (cx * x + cy * y - min) / span;
+        float g = (float) (lo + (hi - lo) * t);
+        row[x * 3] = g;
+        row[x * 3 + 1] = g;
+        row[x * 3 + 2] = g;
+      }
+      ramp.put(y, 0, row);
+    }
+    return ramp;
+  }
+
+  private static void addNoise(Mat m, Random random, double sigma) {
+    // Noise drawn at half resolution and enlarged: grain like a camera's, at a quarter of the draws.
+    Mat small = gaussian(Math.max(1, m.rows() / 2), Math.max(1, m.cols() / 2), 128, sigma, random);
+    Mat n = new Mat();
+    Imgproc.resize(small, n, m.size(), 0, 0, Imgproc.INTER_NEAREST);
+    Core.addWeighted(m, 1, n, 1, -128, m);
+    small.release();
+    n.release();
+  }
+
+  /**
+   * An 8-bit BGR image of Gaussian noise drawn from {@code random} (OpenCV's own generator is
+   * process-global, so views would not repeat for a seed).
+   */
+  private static Mat gaussian(int rows, int cols, double mean, double sigma, Random random) {
+    byte[] px = new byte[rows * cols * 3];
+    for (int i = 0; i < px.length; i++) {
+      px[i] = (byte) clamp(Math.round(mean + sigma * random.nextGaussian()));
+    }
+    Mat m = new Mat(rows, cols, CvType.CV_8UC3);
+    m.put(0, 0, px);
+    return m;
+  }
+
+  private static Scalar borderMedian(Mat bgr) {
+    int w = bgr.cols();
+    int h = bgr.rows();
+    int band = Math.max(1, Math.min(w, h) / 40);
+    List<int[]> values = new ArrayList<>();
+    byte[] px = new byte[3];
+    int step = Math.max(1, (w + h) / 200);
+    for (int x = 0; x < w; x += step) {
+      for (int y : new int[] {band / 2, h - 1 - band / 2}) {
+        bgr.get(y, x, px);
+        values.add(new int[] {px[0] & 255, px[1] & 255, px[2] & 255});
+      }
+    }
+    for (int y = 0; y < h; y += step) {
+      for (int x : new int[] {band / 2, w - 1 - band / 2}) {
+        bgr.get(y, x, px);
+        values.add(new int[] {px[0] & 255, px[1] & 255, px[2] & 255});
+      }
+    }
+    double[] median = new double[3];
+    for (int c = 0; c < 3; c++) {
+      final int channel = c;
+      int[] v = values.stream().mapToInt(a -> a[channel]).sorted().toArray();
+      median[c] = v[v.length / 2];
+    }
+    return new Scalar(median[0], median[1], median[2]);
+  }
+
+  /** Fills regions of {@code mask} enclosed by the item (a label on a can, a bottle's highlight). */
+  private static void fillHoles(Mat mask) {
+    List<MatOfPoint> contours = new ArrayList<>();
+    Mat hierarchy = new Mat();
+    Mat copy = mask.clone();
+    try {
+      Imgproc.findContours(copy, contours, hierarchy, Imgproc.RETR_EXTERNAL, Imgproc.CHAIN_APPROX_SIMPLE);
+      Imgproc.drawContours(mask, contours, -1, Scalar.all(255), -1);
+    } finally {
+      contours.forEach(Mat::release);
+      hierarchy.release();
+      copy.release();
+    }
+  }
+
+  private static Mat track(List<Mat> temps, Mat mat) {
+    temps.add(mat);
+    return mat;
+  }
+
+  private static double clamp(double v) {
+    return Math.max(0, Math.min(255, v));
+  }
+}

@@ -1,0 +1,131 @@
+package org.cityvision.datasets.augment;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.cityvision.core.image.OpenCvRuntime;
+import org.cityvision.core.testing.SharedData;
+import org.junit.jupiter.api.Test;
+import org.opencv.core.Core;
+import org.opencv.core.CvType;
+import org.opencv.core.Mat;
+import org.opencv.core.Point;
+import org.opencv.core.Scalar;
+import org.opencv.imgcodecs.Imgcodecs;
+import org.opencv.imgproc.Imgproc;
+
+class CompositorTest {
+  /** A red disc (radius 80) on a shaded white sheet, 400x300. */
+  private static Mat itemOnSheet() {
+    OpenCvRuntime.load();
+    Mat m = new Mat(300, 400, CvType.CV_8UC3, new Scalar(235, 238, 240));
+    for (int x = 0; x < 400; x += 2) {
+      Imgproc.line(m, new Point(x, 0), new Point(x, 300), Scalar.all(228 + (x % 10)), 1);
+    }
+    Imgproc.circle(m, new Point(200, 150), 80, new Scalar(30, 40, 200), -1);
+    return m;
+  }
+
+  private static int at(Mat m, int x, int y) {
+    byte[] px = new byte[(int) m.elemSize()];
+    m.get(y, x, px);
+    return px[0] & 255;
+  }
+
+  @Test
+  void theMaskCoversTheItemAndNotTheSheet() {
+    Mat image = itemOnSheet();
+    Mat mask = Compositor.mask(image);
+
+    assertEquals(255, at(mask, 200, 150));
+    assertEquals(255, at(mask, 150, 150));
+    assertEquals(0, at(mask, 20, 20));
+    assertEquals(0, at(mask, 380, 280));
+    double expected = Math.PI * 80 * 80 / (400 * 300);
+    assertEquals(expected, Compositor.coverage(mask), 0.02);
+  }
+
+  @Test
+  void aCompositeKeepsTheItemAndReplacesTheSheetWithVariedBackgrounds() {
+    Mat image = itemOnSheet();
+    Compositor compositor = new Compositor(List.of());
+    double[] cornerMeans = new double[12];
+    for (int seed = 0; seed < cornerMeans.length; seed++) {
+      Mat out = compositor.composite(image, new Random(seed));
+      assertEquals(image.size(), out.size());
+      assertEquals(CvType.CV_8UC3, out.type());
+      // The item stays near the centre (scaled 0.7-1.05 and shifted by at most 10%): still red there.
+      double[] centre = out.get(150, 200);
+      assertTrue(centre[2] > centre[0] + 40 && centre[2] > centre[1] + 40, "centre is red, got "
+          + java.util.Arrays.toString(centre));
+      cornerMeans[seed] = Core.mean(out.submat(0, 30, 0, 30)).val[1];
+      out.release();
+    }
+    double min = java.util.Arrays.stream(cornerMeans).min().orElseThrow();
+    double max = java.util.Arrays.stream(cornerMeans).max().orElseThrow();
+    assertTrue(max - min > 80, "backgrounds vary: corner green means from " + min + " to " + max);
+    assertTrue(min < 200, "the white sheet is gone from some corners");
+  }
+
+  @Test
+  void aSeededGeneratorGivesTheSameCompositeAgain() {
+    Mat image = itemOnSheet();
+    Compositor compositor = new Compositor(List.of());
+    Mat a = compositor.composite(image, new Random(9));
+    Mat b = compositor.composite(image, new Random(9));
+    byte[] pa = new byte[(int) a.total() * 3];
+    byte[] pb = new byte[(int) b.total() * 3];
+    a.get(0, 0, pa);
+    b.get(0, 0, pb);
+    assertArrayEquals(pa, pb);
+  }
+
+  @Test
+  void anImageWithoutASheetIsLeftAsItIs() {
+    OpenCvRuntime.load();
+    Mat noise = new Mat(120, 160, CvType.CV_8UC3);
+    Core.randu(noise, 0, 255);
+    Mat out = new Compositor(List.of()).composite(noise, new Random(1));
+    Mat diff = new Mat();
+    Core.absdiff(noise, out, diff);
+    assertEquals(0, Core.sumElems(diff).val[0]);
+  }
+
+  @Test
+  void masksMostTrashNetItemsAndCompositesThemOntoSceneCrops() throws Exception {
+    Path waste = SharedData.dataset("waste");
+    Path urban = waste.resolveSibling("urban");
+    List<Path> scenes;
+    try (Stream<Path> s = Files.walk(urban)) {
+      scenes = s.filter(p -> p.toString().endsWith(".jpg")).limit(50).toList();
+    }
+    Compositor compositor = new Compositor(scenes);
+    Path out = Path.of("target", "composites");
+    Files.createDirectories(out);
+    int plausible = 0;
+    int n = 0;
+    for (String cls : List.of("cardboard", "glass", "metal", "paper", "plastic", "trash")) {
+      List<Path> files;
+      try (Stream<Path> s = Files.list(waste.resolve(cls))) {
+        files = s.sorted().limit(4).toList();
+      }
+      for (Path f : files) {
+        Mat img = Imgcodecs.imread(f.toString());
+        double cover = Compositor.coverage(Compositor.mask(img));
+        plausible += cover > 0.03 && cover < 0.85 ? 1 : 0;
+        n++;
+        Mat c = compositor.composite(img, new Random(n));
+        Imgcodecs.imwrite(out.resolve(cls + "-" + n + ".png").toString(), c);
+        c.release();
+        img.release();
+      }
+    }
+    assertTrue(plausible >= n * 3 / 4, plausible + " of " + n + " TrashNet masks cover a plausible share of the photo");
+  }
+}

@@ -1,0 +1,72 @@
+package org.cityvision.models.training;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * Which phase-1 views are composited (see {@code Compositor}): images of {@code sources} (items shot
+ * on a plain sheet, such as TrashNet's), with {@code probability} per augmented view, onto procedural
+ * backgrounds and, when {@code scenes} is set, random crops of the photos under that folder.
+ *
+ * @param sources source tags whose images are items on a plain sheet
+ * @param probability chance that an augmented view of such an image is composited, 0..1
+ * @param scenes a folder of photos (searched recursively for JPEGs) for backgrounds, or null
+ */
+public record CompositeSpec(Set<String> sources, double probability, Path scenes) {
+  public static final CompositeSpec OFF = new CompositeSpec(Set.of(), 0, null);
+
+  public CompositeSpec {
+    sources = Set.copyOf(new TreeSet<>(sources));
+    if (!(probability >= 0 && probability <= 1)) {
+      throw new IllegalArgumentException("compositing probability must be in 0..1, got " + probability);
+    }
+    if (probability > 0 && sources.isEmpty()) {
+      throw new IllegalArgumentException("compositing needs at least one source tag");
+    }
+  }
+
+  /** {@code SOURCE[,SOURCE...]:PROBABILITY}, e.g. {@code trashnet:0.5}. */
+  public static CompositeSpec parse(String text, Path scenes) {
+    int colon = text.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException("--composite must be SOURCE[,SOURCE...]:PROBABILITY, got '" + text + "'");
+    }
+    Set<String> sources = new TreeSet<>(List.of(text.substring(0, colon).split(",")));
+    double p;
+    try {
+      p = Double.parseDouble(text.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--composite probability must be a number, got '" + text + "'", e);
+    }
+    return new CompositeSpec(sources, p, scenes);
+  }
+
+  public boolean isOff() {
+    return probability == 0;
+  }
+
+  /** The JPEGs under {@link #scenes()}, sorted (none when it is null). */
+  List<Path> sceneFiles() {
+    if (scenes == null) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.walk(scenes)) {
+      return files.filter(Files::isRegularFile)
+          .filter(f -> f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jpg")).sorted().toList();
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot list scene photos under " + scenes + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return isOff() ? "none" : String.join(",", new TreeSet<>(sources)) + ":" + probability
+        + (scenes == null ? "" : " scenes " + scenes.getFileName());
+  }
+}
