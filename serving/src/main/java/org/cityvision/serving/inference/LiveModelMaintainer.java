@@ -84,6 +84,9 @@ public final class LiveModelMaintainer implements AutoCloseable {
   }
 
   private void loop() {
+    // The registry has just read the live versions; the first check waits one interval, which keeps
+    // the store quiet while the node warms up.
+    LockSupport.parkNanos(intervalNanos);
     while (!stopped) {
       try {
         check();

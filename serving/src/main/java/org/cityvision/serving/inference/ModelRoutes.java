@@ -19,7 +19,8 @@ import org.cityvision.serving.registry.RegistryJson;
  * {@code GET /v1/models} (what each loaded model is and how it scored) and {@code GET
  * /v1/models/{name}}: the version this node serves, with the registry's view of the model (every
  * version in the store with its evaluation, which is live, the pointer's history, and what this
- * node serves), read from the store at most once a second per model. When the store cannot be read,
+ * node serves), read from the store again when this node sees the live pointer change and at least
+ * every 3 s. When the store cannot be read,
  * the served version is shown with {@code registryError}. Store reads run on the {@code io} executor.
  */
 public final class ModelRoutes {
@@ -31,7 +32,7 @@ public final class ModelRoutes {
       new java.util.concurrent.ConcurrentHashMap<>();
 
   /** How long a model's registry entry read from the store is shown before it is read again. */
-  static final java.time.Duration SNAPSHOT_TTL = java.time.Duration.ofSeconds(1);
+  static final java.time.Duration SNAPSHOT_TTL = java.time.Duration.ofSeconds(3);
 
   private record Cached(Optional<RegistryJson.Snapshot> snapshot, long atNanos) {}
 
@@ -58,13 +59,17 @@ public final class ModelRoutes {
   }
 
   /**
-   * The store's entry for a model, read at most once per {@link #SNAPSHOT_TTL} per model: cards are
-   * asked for often (dashboards, the start-up warm-up) and each read costs several store requests.
+   * The store's entry for a model: cards are asked for often (dashboards, the start-up warm-up) and
+   * each read costs several store requests, so it is read again only after {@link #SNAPSHOT_TTL}
+   * or as soon as this node has seen the live pointer change (its maintainer reads the pointer every
+   * {@code models.watchMs}).
    */
   private Optional<RegistryJson.Snapshot> snapshot(String name) throws StorageException {
     Cached c = snapshots.get(name);
     long now = System.nanoTime();
-    if (c != null && now - c.atNanos() < SNAPSHOT_TTL.toNanos()) {
+    long liveRevision = models.statusOfModel(name).map(ModelRegistry.Status::liveRevision).orElse(0L);
+    if (c != null && now - c.atNanos() < SNAPSHOT_TTL.toNanos()
+        && (liveRevision == 0 || c.snapshot().map(RegistryJson.Snapshot::liveRevision).orElse(0L) == liveRevision)) {
       return c.snapshot();
     }
     Optional<RegistryJson.Snapshot> fresh = RegistryJson.read(store, name);

@@ -69,6 +69,11 @@ public final class RegistryJson {
       history = List.copyOf(history);
       nodes = List.copyOf(nodes);
     }
+
+    /** The live pointer's revision when this was read, 0 when there was none. */
+    public long liveRevision() {
+      return history.isEmpty() ? 0 : history.get(0).revision();
+    }
   }
 
   /**

@@ -135,8 +135,10 @@ class ModelPromotionTest {
       assertEquals(Map.of(before, true, next, true), Map.copyOf(load.versionsSeen));
     }
 
+    // Node a re-reads the card once its maintainer has seen the rollback.
+    awaitTrue(() -> before.equals(toA.get("/v1/models/waste", sorter).json().getJsonObject("live")
+        .getString("version")), SWAP_DEADLINE, "node a's card shows " + before + " live");
     JsonObject card = toA.get("/v1/models/waste", sorter).json();
-    assertEquals(before, card.getJsonObject("live").getString("version"));
     assertTrue(card.getJsonArray("versions").stream().map(JsonObject.class::cast)
         .anyMatch(v -> v.getString("version").equals(next) && !v.getBoolean("live")), card.encodePrettily());
     // Each node reports what it serves: node a answers for both.
