@@ -27,6 +27,7 @@ public record CandidateRequest(ModelPackage live, List<VerdictExample> verdicts,
       throw new IllegalArgumentException("the candidate needs a new version, got '" + version + "' (live is "
           + live.spec().version() + ")");
     }
+    live.spec().withVersion(version); // the version rules of model.json, checked before any training
     verdicts = List.copyOf(verdicts);
     Set<String> seen = new HashSet<>();
     for (VerdictExample v : verdicts) {

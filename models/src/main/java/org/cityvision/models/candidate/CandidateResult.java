@@ -1,6 +1,7 @@
 package org.cityvision.models.candidate;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.cityvision.core.model.ModelPackage;
 
 /**
  * A trained and evaluated candidate.
@@ -11,7 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param training what was trained on and how, as recorded in the package's {@code training}
  * @param seconds wall-clock time of the whole run
  */
-public record CandidateResult(org.cityvision.core.model.ModelPackage candidate, CandidateEvaluation evaluation,
+public record CandidateResult(ModelPackage candidate, CandidateEvaluation evaluation,
     ObjectNode training, double seconds) {
   public CandidateResult {
     if (candidate == null || evaluation == null || training == null) {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,7 +67,7 @@ public final class CandidateTraining {
   /** Verdicts a candidate needs at least, all labels together. */
   public static final int MIN_VERDICTS = 25;
   /** Holdout verdicts a candidate needs at least, to be judged on. */
-  public static final int MIN_HOLDOUT = 5;
+  public static final int MIN_HOLDOUT = 3;
   /** Verdicts a label the live model does not have needs at least (train and holdout together). */
   public static final int MIN_NEW_LABEL = 20;
   /** Source tag of verdict rows in a candidate's replay set. */
@@ -136,6 +137,8 @@ public final class CandidateTraining {
       head.train(rows.x(), rows.y(), rows.w(), HEAD_EPOCHS, HEAD_LEARNING_RATE, HEAD_L2, SEED, cancelled, progress);
       model.tuning().setHead(head.weight(), head.bias());
 
+      // The live model answers from the live backbone's features, whatever the candidate does to its copy.
+      float[][] liveHoldout = padded(liveHead.probabilities(holdout.x(), holdout.size()), labels.size());
       // Holdout features come from the candidate's own backbone in both modes; the replay rows only in head mode.
       boolean validationExact = true;
       if (request.mode() == CandidateMode.FINE_TUNE) {
@@ -146,7 +149,6 @@ public final class CandidateTraining {
       }
 
       progress.stage("evaluate", 1);
-      float[][] liveHoldout = padded(liveHead.probabilities(holdout.x(), holdout.size()), labels.size());
       float[][] candidateHoldout = head.probabilities(holdout.x(), holdout.size());
       float[][] liveVal = padded(liveHead.probabilities(replayVal.x(), replayVal.size()), labels.size());
       float[][] candidateVal = head.probabilities(replayVal.x(), replayVal.size());
@@ -279,7 +281,7 @@ public final class CandidateTraining {
   private static float[][] padded(float[][] p, int classes) {
     float[][] out = new float[p.length][];
     for (int i = 0; i < p.length; i++) {
-      out[i] = java.util.Arrays.copyOf(p[i], classes);
+      out[i] = Arrays.copyOf(p[i], classes);
     }
     return out;
   }
@@ -345,7 +347,7 @@ public final class CandidateTraining {
     List<CandidateEvaluation.NewClass> newClasses = new ArrayList<>();
     for (int k = liveClasses; k < labels.size(); k++) {
       int label = k;
-      int trainExamples = (int) java.util.Arrays.stream(train.y()).filter(y -> y == label).count();
+      int trainExamples = (int) Arrays.stream(train.y()).filter(y -> y == label).count();
       ClassMetrics holdoutMetrics = all.candidate().perClass().get(k);
       Double flag = thresholds.flag().get(labels.get(k));
       newClasses.add(new CandidateEvaluation.NewClass(labels.get(k), trainExamples, holdoutMetrics,
@@ -419,7 +421,7 @@ public final class CandidateTraining {
     }
     int dim = live.featureSize();
     for (int i = 0; i < train.size(); i++) {
-      builder.add(java.util.Arrays.copyOfRange(train.x(), i * dim, (i + 1) * dim), labels.get(train.y()[i]),
+      builder.add(Arrays.copyOfRange(train.x(), i * dim, (i + 1) * dim), labels.get(train.y()[i]),
           ReplaySet.Split.TRAIN, VERDICT_SOURCE);
     }
     try {

@@ -2,6 +2,7 @@ package org.cityvision.models.candidate;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.cityvision.models.evaluation.ClassMetrics;
@@ -82,9 +83,9 @@ public record Scores(int count, int correct, double accuracy, Interval accuracy9
     int[] support = new int[classes];
     int[] predictedAs = new int[classes];
     for (int b = 0; b < BOOTSTRAP; b++) {
-      java.util.Arrays.fill(tp, 0);
-      java.util.Arrays.fill(support, 0);
-      java.util.Arrays.fill(predictedAs, 0);
+      Arrays.fill(tp, 0);
+      Arrays.fill(support, 0);
+      Arrays.fill(predictedAs, 0);
       for (int i = 0; i < n; i++) {
         int r = random.nextInt(n);
         support[truth[r]]++;
@@ -103,7 +104,7 @@ public record Scores(int count, int correct, double accuracy, Interval accuracy9
       }
       f1[b] = sum / present;
     }
-    java.util.Arrays.sort(f1);
+    Arrays.sort(f1);
     return new Interval(f1[(int) Math.floor(0.025 * (BOOTSTRAP - 1))], f1[(int) Math.ceil(0.975 * (BOOTSTRAP - 1))]);
   }
 

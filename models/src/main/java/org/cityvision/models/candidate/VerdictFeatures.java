@@ -1,6 +1,7 @@
 package org.cityvision.models.candidate;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
@@ -58,7 +59,7 @@ final class VerdictFeatures {
       }
     }
     int[] y = usable.stream().mapToInt(v -> labels.indexOf(v.label())).toArray();
-    float[] kept = x == null ? new float[0] : java.util.Arrays.copyOf(x, usable.size() * dim);
+    float[] kept = x == null ? new float[0] : Arrays.copyOf(x, usable.size() * dim);
     return new VerdictFeatures(usable, kept, y, dim, failures, labels);
   }
 

@@ -35,7 +35,7 @@ public final class VerdictSplit {
   }
 
   /** A number in [0, 1) from the salted SHA-256 of the id. */
-  private static double unit(String salt, String frameId) {
+  static double unit(String salt, String frameId) {
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest((salt + frameId).getBytes(StandardCharsets.UTF_8));
       long bits = ByteBuffer.wrap(digest).getLong() >>> 11;

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.cityvision.core.classify.Classification;
 import org.cityvision.core.classify.Classifier;
@@ -17,6 +18,7 @@ import org.cityvision.core.classify.ClassifierOptions;
 import org.cityvision.core.classify.GoldenReferences;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ReplaySet;
+import org.cityvision.core.model.Thresholds;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,6 +92,28 @@ class CandidateTrainingTest {
     }
     assertEquals(result.training().get("verdicts").get("train").asInt(), verdictRows);
     assertEquals(ReplaySet.of(live).orElseThrow().size() + verdictRows, replay.size());
+  }
+
+  @Test
+  void aNewIssueLabelGetsAFlagThresholdChosenOnItsHoldoutVerdicts() throws Exception {
+    ModelPackage flagging = TinyModels.live(dir.resolve("flagging"), List.of("blue", "normal", "red"),
+        new Thresholds(0, Map.of("blue", 0.6, "red", 0.6)));
+    List<VerdictExample> verdicts = new ArrayList<>();
+    for (String label : List.of("blue", "normal", "red")) {
+      verdicts.addAll(TinyModels.verdicts("flag-" + label, label, 10, 60 + label.length()));
+    }
+    verdicts.addAll(TinyModels.verdicts("flag-white", "white", 30, 66));
+
+    CandidateResult result = CandidateTraining.run(new CandidateRequest(flagging, verdicts, CandidateMode.HEAD,
+        "1.1.0", dir.resolve("flag-candidate")), CandidateProgress.NONE, () -> false);
+
+    Map<String, Double> flags = result.candidate().spec().thresholds().flag();
+    assertEquals(java.util.Set.of("blue", "red", "white"), flags.keySet(), "normal never flags");
+    CandidateEvaluation.NewClass white = result.evaluation().newClasses().get(0);
+    assertEquals(flags.get("white"), white.flagThreshold());
+    assertTrue(white.flagThreshold() >= 0.3 && white.flagThreshold() <= 0.99, "threshold " + white.flagThreshold());
+    assertEquals(0.0, result.candidate().spec().thresholds().uncertainBelow(), "the task does not use uncertain");
+    assertTrue(result.training().get("thresholds").get("flag").has("white"));
   }
 
   @Test
@@ -181,6 +205,17 @@ class CandidateTrainingTest {
     assertFalse(e.validation().exact());
     assertFalse(e.better(), "a tuned backbone is never judged better on stale validation features");
     assertTrue(e.holdout().exact(), "holdout features come from the tuned backbone itself");
+    // The live model is scored as it serves: its own backbone, not the tuned copy.
+    List<VerdictExample> held = withWhite("tune", 6, 24).stream().filter(v -> VerdictSplit.isHoldout(v.frameId()))
+        .toList();
+    int liveRight = 0;
+    try (Classifier classifier = Classifier.open(live, ClassifierOptions.defaults())) {
+      for (VerdictExample v : held) {
+        liveRight += classifier.classify(v.image().read()).label().equals(v.label()) ? 1 : 0;
+      }
+    }
+    assertEquals(held.size(), e.holdout().live().count());
+    assertEquals(liveRight, e.holdout().live().correct());
     assertTrue(e.holdout().candidate().accuracy() > e.holdout().live().accuracy(), e.toJson().toString());
     assertEquals("fine-tune", result.candidate().spec().training().get("mode").asText());
     assertFalse(Files.readAllBytes(result.candidate().weightsFile()).length == 0);

@@ -30,7 +30,7 @@ final class TinyModels {
   static final int INPUT = 128;
   /** BGR background colour per class; {@code white} is a label the live model does not have. */
   private static final Map<String, Scalar> COLOURS = Map.of("blue", new Scalar(200, 60, 40), "green",
-      new Scalar(50, 180, 60), "red", new Scalar(40, 50, 200), "white", new Scalar(235, 235, 235));
+      new Scalar(50, 180, 60), "red", new Scalar(40, 50, 200), "white", new Scalar(235, 235, 235), "normal", new Scalar(120, 120, 120));
 
   private TinyModels() {}
 
@@ -67,36 +67,40 @@ final class TinyModels {
   }
 
   /**
-   * Writes the live package (version 1.0.0) into {@code dir}: 24 train, 8 val and 8 test pictures per
-   * class; the head is trained on the train rows.
+   * Writes the live package (version 1.0.0, labels {@link #LABELS}, uncertain below 0.5) into
+   * {@code dir}: 24 train, 8 val and 8 test pictures per class; the head is trained on the train rows.
    */
   static ModelPackage live(Path dir) throws Exception {
+    return live(dir, LABELS, new Thresholds(0.5, Map.of()));
+  }
+
+  /** A live package with other labels (colours of this class) and thresholds. */
+  static ModelPackage live(Path dir, List<String> labels, Thresholds thresholds) throws Exception {
     TorchRuntime.start(2);
-    ModelPackage untrained = TestModels.untrainedPackage(dir.resolve("untrained"), "tiny", LABELS, INPUT);
+    ModelPackage untrained = TestModels.untrainedPackage(dir.resolve("untrained"), "tiny", labels, INPUT);
     List<VerdictExample> pictures = new ArrayList<>();
     List<ReplaySet.Split> splits = new ArrayList<>();
-    for (String label : LABELS) {
-      List<VerdictExample> some = verdicts("replay-" + label, label, 40, 900 + LABELS.indexOf(label));
+    for (String label : labels) {
+      List<VerdictExample> some = verdicts("replay-" + label, label, 40, 900 + labels.indexOf(label));
       for (int i = 0; i < some.size(); i++) {
         pictures.add(some.get(i));
         splits.add(i < 24 ? ReplaySet.Split.TRAIN : i < 32 ? ReplaySet.Split.VAL : ReplaySet.Split.TEST);
       }
     }
-    try (CandidateModel model = CandidateModel.open(untrained, LABELS.size())) {
-      VerdictFeatures f = VerdictFeatures.compute(model, untrained.spec().input(), pictures, LABELS,
+    try (CandidateModel model = CandidateModel.open(untrained, labels.size())) {
+      VerdictFeatures f = VerdictFeatures.compute(model, untrained.spec().input(), pictures, labels,
           CandidateProgress.NONE, () -> false);
       int dim = f.x().length / f.size();
       VerdictFeatures train = f.where(v -> splits.get(pictures.indexOf(v)) == ReplaySet.Split.TRAIN);
-      LinearHead head = new LinearHead(LABELS.size(), dim, new float[LABELS.size() * dim], new float[LABELS.size()],
-          LABELS.size());
+      LinearHead head = new LinearHead(labels.size(), dim, new float[labels.size() * dim], new float[labels.size()],
+          labels.size());
       float[] w = new float[train.size()];
       java.util.Arrays.fill(w, 1f);
       head.train(train.x(), train.y(), w, 40, 1e-3, 1e-4, 1, () -> false, CandidateProgress.NONE);
       model.tuning().setHead(head.weight(), head.bias());
-      ModelSpec spec = TestModels.spec("tiny", LABELS, INPUT).withVersion("1.0.0")
-          .withThresholds(new Thresholds(0.5, Map.of()));
+      ModelSpec spec = TestModels.spec("tiny", labels, INPUT).withVersion("1.0.0").withThresholds(thresholds);
       ModelPackage live = model.save(dir.resolve("live"), spec);
-      ReplaySet.Builder replay = ReplaySet.builder(LABELS, dim);
+      ReplaySet.Builder replay = ReplaySet.builder(labels, dim);
       for (int i = 0; i < f.size(); i++) {
         replay.add(java.util.Arrays.copyOfRange(f.x(), i * dim, (i + 1) * dim), f.verdict(i).label(),
             splits.get(pictures.indexOf(f.verdict(i))), "generated");

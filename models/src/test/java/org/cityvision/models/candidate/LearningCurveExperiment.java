@@ -1,0 +1,293 @@
+package org.cityvision.models.candidate;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Locale;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.cityvision.core.classify.Classifier;
+import org.cityvision.core.classify.ClassifierOptions;
+import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.model.ReplaySet;
+import org.cityvision.core.model.TorchRuntime;
+import org.cityvision.core.testing.SharedData;
+import org.cityvision.datasets.folder.ImageFolder;
+import org.cityvision.datasets.folder.Sample;
+import org.cityvision.datasets.split.DatasetSplit;
+import org.cityvision.datasets.split.SplitSpec;
+import org.cityvision.models.evaluation.Metrics;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The learning-loop experiment of {@code docs/LEARNING.md}: a new site the shipped urban model never
+ * saw ({@code ../shared/datasets/urban-extra}, street-level photos from twelve other sources), and
+ * how the model does there before the loop and after 25 to 400 verdicts, in head mode (and fine-tune
+ * mode at a few points), with what it costs on the package's original test split; then the time a
+ * head candidate takes with 2,000 verdicts.
+ *
+ * <p>Runs only when asked ({@code -Dcityvision.learningCurve=DIR}, where results and work files go)
+ * and ../shared is there:
+ * <pre>
+ * nice -n 10 mvn -B -o -q -pl models test -Dtest=LearningCurveExperiment -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -DfailIfNoTests=false -Dcityvision.learningCurve=$PWD/models/target/learning-curve
+ * </pre>
+ * The shipped package has no replay set yet, so one is built here from {@code ../shared/datasets/urban}
+ * with the split its training recorded (val 0.15, test 0.15, seed 42), as a package build would.
+ */
+class LearningCurveExperiment {
+  private static final int[] VERDICTS = {25, 50, 100, 200, 400};
+  private static final double SITE_TEST = 0.3;
+
+  @Test
+  void learningCurveOnANewSite() throws Exception {
+    String outProperty = System.getProperty("cityvision.learningCurve");
+    assumeTrue(outProperty != null, "skipped: an experiment; run with -Dcityvision.learningCurve=DIR");
+    List<String> parts = List.of(System.getProperty("cityvision.learningCurve.parts", "curve,fine-tune,timing")
+        .split(","));
+    Path urbanData = SharedData.dataset("urban");
+    Path siteData = SharedData.dataset("urban-extra");
+    Path out = Path.of(outProperty);
+    Files.createDirectories(out);
+    // One torch thread while other work shares the cores (OpenMP threads degrade when oversubscribed);
+    // the timed run uses two.
+    TorchRuntime.start(1);
+    ModelPackage live = liveWithReplay(shippedUrban(), urbanData, out.resolve("urban-live"));
+    ReplaySet replay = ReplaySet.of(live).orElseThrow();
+    ReplayRows originalTest = ReplayRows.of(replay, ReplaySet.Split.TEST);
+
+    // The new site: a fixed 30% (by id hash) to measure on; verdicts come from the rest in a fixed random order.
+    List<Sample> site = ImageFolder.read(siteData).samples();
+    List<VerdictExample> siteTest = new ArrayList<>();
+    List<VerdictExample> pool = new ArrayList<>();
+    for (Sample s : site) {
+      VerdictExample v = new VerdictExample(s.id(), s.label(), s::read);
+      (VerdictSplit.unit("site-test:", s.id()) < SITE_TEST ? siteTest : pool).add(v);
+    }
+    Collections.shuffle(pool, new Random(7));
+
+    if (parts.contains("curve")) {
+      VerdictFeatures siteTestFeatures;
+      VerdictFeatures poolFeatures;
+      LinearHead liveHead;
+      try (CandidateModel model = CandidateModel.open(live, live.spec().labels().size())) {
+        siteTestFeatures = VerdictFeatures.compute(model, live.spec().input(), siteTest, live.spec().labels(),
+            CandidateProgress.NONE, () -> false);
+        poolFeatures = VerdictFeatures.compute(model, live.spec().input(), pool, live.spec().labels(),
+            CandidateProgress.NONE, () -> false);
+        liveHead = new LinearHead(model.liveClasses(), replay.featureSize(), model.liveWeight(), model.liveBias(),
+            model.liveClasses());
+      }
+      ObjectNode results = JsonNodeFactory.instance.objectNode();
+      results.put("live", live.spec().name() + " " + live.spec().version());
+      results.put("site", "urban-extra: " + site.size() + " images, " + siteTest.size() + " held out to measure, "
+          + pool.size() + " in the verdict pool");
+      results.put("originalTestRows", originalTest.size());
+      ArrayNode rows = results.putArray("rows");
+      rows.add(row("before", 0, scores(liveHead, siteTestFeatures), scores(liveHead, originalTest), null));
+      for (int n : VERDICTS) {
+        if (n <= pool.size()) {
+          CandidateResult r = candidate(live, pool.subList(0, n), CandidateMode.HEAD, out.resolve("head-" + n));
+          LinearHead head = headOf(r.candidate());
+          rows.add(row("head", n, scores(head, siteTestFeatures), scores(head, originalTest), r));
+          Files.writeString(out.resolve("curve.json"), results.toPrettyString());
+        }
+      }
+      // Reference: a head trained on every pool image (no holdout), at the share the largest run chose.
+      double share = rows.get(rows.size() - 1).get("verdictShare").asDouble();
+      LinearHead all = new LinearHead(liveHead.classes(), replay.featureSize(), liveHead.weight(), liveHead.bias(),
+          liveHead.classes());
+      TrainingRows allRows = TrainingRows.of(ReplayRows.of(replay, ReplaySet.Split.TRAIN), poolFeatures, share,
+          liveHead.classes());
+      all.train(allRows.x(), allRows.y(), allRows.w(), CandidateTraining.HEAD_EPOCHS,
+          CandidateTraining.HEAD_LEARNING_RATE, CandidateTraining.HEAD_L2, CandidateTraining.SEED, () -> false,
+          CandidateProgress.NONE);
+      rows.add(row("head, all site data", pool.size(), scores(all, siteTestFeatures), scores(all, originalTest), null));
+      Files.writeString(out.resolve("curve.json"), results.toPrettyString());
+    }
+
+    if (parts.contains("fine-tune")) {
+      ObjectNode results = JsonNodeFactory.instance.objectNode();
+      ArrayNode rows = results.putArray("rows");
+      List<VerdictExample> testImages = DatasetSplit.of(ImageFolder.read(urbanData), new SplitSpec(0.15, 0.15, 42))
+          .test().stream().map(s -> new VerdictExample(s.id(), s.label(), s::read)).toList();
+      for (String n : System.getProperty("cityvision.learningCurve.fineTuneAt", "100").split(",")) {
+        int verdicts = Integer.parseInt(n.trim());
+        CandidateResult r = candidate(live, pool.subList(0, verdicts), CandidateMode.FINE_TUNE,
+            out.resolve("fine-tune-" + verdicts));
+        rows.add(row("fine-tune", verdicts, served(r.candidate(), siteTest), served(r.candidate(), testImages), r));
+        Files.writeString(out.resolve("fine-tune.json"), results.toPrettyString());
+      }
+    }
+
+    if (parts.contains("timing")) {
+      // A head candidate from 2,000 verdicts (urban-extra and urban training images, true labels), two torch threads.
+      TorchRuntime.start(2);
+      List<VerdictExample> many = new ArrayList<>(pool);
+      many.addAll(siteTest);
+      for (Sample s : DatasetSplit.of(ImageFolder.read(urbanData), new SplitSpec(0.15, 0.15, 42)).train()) {
+        if (many.size() == 2000) {
+          break;
+        }
+        many.add(new VerdictExample("urban/" + s.id(), s.label(), s::read));
+      }
+      com.sun.management.OperatingSystemMXBean os =
+          (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+      double load = os.getSystemLoadAverage();
+      long cpu0 = os.getProcessCpuTime();
+      CandidateResult timed = candidate(live, many, CandidateMode.HEAD, out.resolve("timed-2000"));
+      double cpuSeconds = (os.getProcessCpuTime() - cpu0) / 1e9;
+      ObjectNode timing = JsonNodeFactory.instance.objectNode();
+      timing.put("verdicts", many.size());
+      timing.put("seconds", Math.round(timed.seconds() * 10) / 10.0);
+      timing.put("loadAverageAtStart", load);
+      timing.put("loadAverageAtEnd", os.getSystemLoadAverage());
+      // CPU time of this process: what the run costs on an otherwise idle machine, give or take thread overhead.
+      timing.put("processCpuSeconds", Math.round(cpuSeconds * 10) / 10.0);
+      timing.put("cores", Runtime.getRuntime().availableProcessors());
+      timing.put("torchThreads", 2);
+      Files.writeString(out.resolve("timing.json"), timing.toPrettyString());
+      System.out.println(timing);
+    }
+
+    if (Files.isRegularFile(out.resolve("curve.json"))) {
+      LearningCurveChart.draw(out.resolve("curve.json"), out.resolve("fine-tune.json"), out.resolve("learning-curve.png"));
+    }
+  }
+
+  private static CandidateResult candidate(ModelPackage live, List<VerdictExample> verdicts, CandidateMode mode,
+      Path dir) throws Exception {
+    if (Files.exists(dir)) {
+      try (Stream<Path> walk = Files.walk(dir)) {
+        walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+    return CandidateTraining.run(new CandidateRequest(live, verdicts, mode, "1.2.0-" + dir.getFileName(), dir),
+        CandidateProgress.NONE, () -> false);
+  }
+
+  private static ObjectNode row(String mode, int verdicts, Metrics site, Metrics original, CandidateResult r) {
+    ObjectNode node = JsonNodeFactory.instance.objectNode();
+    node.put("mode", mode);
+    node.put("verdicts", verdicts);
+    node.put("siteAccuracy", round(site.accuracy()));
+    node.put("siteMacroF1", round(site.macroF1()));
+    node.put("siteImages", site.count());
+    node.put("originalTestAccuracy", round(original.accuracy()));
+    if (r != null) {
+      node.put("seconds", Math.round(r.seconds() * 10) / 10.0);
+      node.put("better", r.evaluation().better());
+      node.put("holdout", r.evaluation().holdout().live().count());
+      node.put("holdoutLive", round(r.evaluation().holdout().live().accuracy()));
+      node.put("holdoutCandidate", round(r.evaluation().holdout().candidate().accuracy()));
+      node.put("verdictShare", r.training().get("verdictWeight").get("share").asDouble());
+    }
+    System.out.println(node);
+    return node;
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 10000) / 10000.0;
+  }
+
+  private static Metrics scores(LinearHead head, VerdictFeatures f) {
+    return Metrics.of(labelsOf(head), f.y(), head.probabilities(f.x(), f.size()));
+  }
+
+  private static Metrics scores(LinearHead head, ReplayRows rows) {
+    return Metrics.of(labelsOf(head), rows.y(), head.probabilities(rows.x(), rows.size()));
+  }
+
+  private static List<String> labelsOf(LinearHead head) {
+    List<String> labels = new ArrayList<>();
+    for (int k = 0; k < head.classes(); k++) {
+      labels.add("c" + k);
+    }
+    return labels;
+  }
+
+  private static LinearHead headOf(ModelPackage pkg) throws Exception {
+    int classes = pkg.spec().labels().size();
+    try (CandidateModel model = CandidateModel.open(pkg, classes)) {
+      return new LinearHead(classes, pkg.spec().backbone().featureSize(), model.liveWeight(), model.liveBias(),
+          classes);
+    }
+  }
+
+  /** A fine-tuned candidate through the serving path (its backbone changed, so stored features do not apply). */
+  private static Metrics served(ModelPackage pkg, List<VerdictExample> images) throws Exception {
+    List<String> labels = pkg.spec().labels();
+    int[] truth = new int[images.size()];
+    float[][] p = new float[images.size()][];
+    try (Classifier classifier = Classifier.open(pkg, ClassifierOptions.defaults().withWarmup(false))) {
+      for (int i = 0; i < images.size(); i++) {
+        truth[i] = labels.indexOf(images.get(i).label());
+        List<Double> probabilities = classifier.classify(images.get(i).image().read()).probabilities();
+        p[i] = new float[probabilities.size()];
+        for (int k = 0; k < p[i].length; k++) {
+          p[i][k] = probabilities.get(k).floatValue();
+        }
+      }
+    }
+    return Metrics.of(labels, truth, p);
+  }
+
+  /** The package {@code models/urban} from the repository, copied with a replay set built from {@code data}. */
+  private static ModelPackage liveWithReplay(Path shipped, Path data, Path dir) throws Exception {
+    Path replayFile = dir.resolve(ReplaySet.FILE);
+    if (!Files.isRegularFile(replayFile)) {
+      Files.createDirectories(dir);
+      for (String f : List.of(ModelPackage.SPEC_FILE, "model-0000.params")) {
+        Files.copy(shipped.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+      }
+      ModelPackage pkg = ModelPackage.read(dir);
+      DatasetSplit split = DatasetSplit.of(ImageFolder.read(data), new SplitSpec(0.15, 0.15, 42));
+      ReplaySet.Builder builder = ReplaySet.builder(pkg.spec().labels(), pkg.spec().backbone().featureSize());
+      try (CandidateModel model = CandidateModel.open(pkg, pkg.spec().labels().size())) {
+        add(builder, model, pkg, split.train(), ReplaySet.Split.TRAIN);
+        add(builder, model, pkg, split.val(), ReplaySet.Split.VAL);
+        add(builder, model, pkg, split.test(), ReplaySet.Split.TEST);
+      }
+      builder.build().write(replayFile);
+    }
+    return ModelPackage.read(dir);
+  }
+
+  private static void add(ReplaySet.Builder builder, CandidateModel model, ModelPackage pkg, List<Sample> samples,
+      ReplaySet.Split split) throws Exception {
+    List<VerdictExample> images = samples.stream().map(s -> new VerdictExample(s.id(), s.label(), s::read)).toList();
+    VerdictFeatures f = VerdictFeatures.compute(model, pkg.spec().input(), images, pkg.spec().labels(),
+        CandidateProgress.NONE, () -> false);
+    int dim = pkg.spec().backbone().featureSize();
+    Map<String, String> sources = new HashMap<>();
+    samples.forEach(s -> sources.put(s.id(), s.source()));
+    for (int i = 0; i < f.size(); i++) {
+      builder.add(Arrays.copyOfRange(f.x(), i * dim, (i + 1) * dim), f.verdict(i).label(), split,
+          sources.get(f.verdict(i).frameId()));
+    }
+    System.out.printf(Locale.ROOT, "replay %s: %d images%n", split, f.size());
+  }
+
+  private static Path shippedUrban() {
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      Path candidate = dir.resolve("models").resolve("urban");
+      if (Files.isRegularFile(candidate.resolve(ModelPackage.SPEC_FILE))) {
+        return candidate;
+      }
+    }
+    throw new IllegalStateException("no models/urban package above " + Path.of("").toAbsolutePath());
+  }
+}
