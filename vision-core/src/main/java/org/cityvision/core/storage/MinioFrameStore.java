@@ -60,7 +60,7 @@ import org.cityvision.core.storage.spool.WriteAheadSpool;
  * <p>Created by {@link FrameStores#open}; see {@link FrameStore} for ownership. Thread-safe.
  */
 public final class MinioFrameStore implements FrameStore {
-  private static final String META_SHA256 = "sha256";
+  static final String META_SHA256 = "sha256";
   private static final String META_FRAME_ID = "frame-id";
   private static final String META_CAMERA = "camera-id";
   private static final String META_CAPTURED = "captured-at";
