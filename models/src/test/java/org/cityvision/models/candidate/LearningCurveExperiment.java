@@ -39,8 +39,11 @@ import org.junit.jupiter.api.Test;
  * mode at a few points), with what it costs on the package's original test split; then the time a
  * head candidate takes with 2,000 verdicts.
  *
- * <p>Runs only when asked ({@code -Dcityvision.learningCurve=DIR}, where results and work files go)
- * and ../shared is there:
+ * <p>Runs only when named ({@code -Dtest=LearningCurveExperiment}: its name is outside surefire's
+ * default patterns) and asked ({@code -Dcityvision.learningCurve=DIR}, where results and work files
+ * go), and skips without ../shared; {@code -Dcityvision.learningCurve.parts} picks parts
+ * ({@code curve}, {@code fine-tune}, {@code timing}; all by default) and
+ * {@code -Dcityvision.learningCurve.fineTuneAt} the fine-tune points (default 100):
  * <pre>
  * nice -n 10 mvn -B -o -q -pl models test -Dtest=LearningCurveExperiment -Dsurefire.failIfNoSpecifiedTests=false \
  *     -DfailIfNoTests=false -Dcityvision.learningCurve=$PWD/models/target/learning-curve
