@@ -98,4 +98,26 @@ class ShippedModelsTest {
       assertTrue(Files.isRegularFile(dir.resolve(file)), task + ": " + file + " missing");
     }
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"waste", "urban"})
+  void theShippedPackageCarriesAReplaySetOfAllItsOwnImagesAndGoldenReferences(String task) throws Exception {
+    ModelPackage pkg = ModelPackage.read(copiedAlone(task));
+    com.fasterxml.jackson.databind.JsonNode split = pkg.spec().training().path("split");
+
+    org.cityvision.core.model.ReplaySet replay = org.cityvision.core.model.ReplaySet.of(pkg)
+        .orElseThrow(() -> new AssertionError(task + ": no replay.bin"));
+
+    assertEquals(pkg.spec().labels(), replay.labels());
+    assertEquals(pkg.spec().backbone().featureSize(), replay.featureSize());
+    assertEquals(split.path("train").asInt() + split.path("valImages").asInt() + split.path("testImages").asInt(),
+        replay.size());
+    java.util.Set<String> sources = new java.util.TreeSet<>();
+    pkg.spec().training().path("dataset").path("sources").fieldNames().forEachRemaining(sources::add);
+    assertEquals(sources, new java.util.TreeSet<>(replay.sources()));
+    for (org.cityvision.core.model.ReplaySet.Split part : org.cityvision.core.model.ReplaySet.Split.values()) {
+      assertTrue(replay.filter(i -> replay.split(i) == part).size() > 0, task + ": no " + part + " images");
+    }
+    assertTrue(org.cityvision.core.classify.GoldenReferences.read(pkg).isPresent(), task + ": no golden.json");
+  }
 }

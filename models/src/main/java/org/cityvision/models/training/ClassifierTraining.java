@@ -134,7 +134,8 @@ public final class ClassifierTraining {
           : new ViewLoader.Compositing(new Compositor(config.composite().sceneFiles()), config.composite().probability(),
               config.composite().sources());
       FeatureBank bank = FeatureBank.compute(tuning, all, labels, config.views(), width, height, decoder, preprocessor,
-          augmenter, compositing, config.augment() + "|" + config.composite(), config.seed(), config.backbone().resolve(ModelPackage.BACKBONE_FILE),
+          augmenter, compositing, config.composite().isOff() ? config.augment().toString()
+              : config.augment() + "|" + config.composite(), config.seed(), config.backbone().resolve(ModelPackage.BACKBONE_FILE),
           config.featureCache(), progress);
       double featureSeconds = (System.nanoTime() - t1) / 1e9;
       List<Integer> trainIdx = range(0, train.size());
@@ -158,6 +159,10 @@ public final class ClassifierTraining {
       }
       replayBank = bank;
       replaySamples = all;
+      best.tuning = tuning;
+      if (holdout != null) {
+        best.temperature = holdout.temperature();
+      }
 
       ClassifierOptions validation = new ClassifierOptions(1, config.threads(), FineTuning.MAX_FORWARD_BATCH,
           java.time.Duration.ofMillis(1), 64,
@@ -262,10 +267,7 @@ public final class ClassifierTraining {
       ModelPackage saved = ModelPackage.read(config.out());
       Temperature temperature = holdout == null ? Temperature.NONE : holdout.temperature();
       if (holdout != null) {
-        scaleHead(saved, temperature);
         record.put("temperature", EvaluationSummary.round(temperature.value()));
-        progress.note(String.format(Locale.ROOT, "head divided by the held-out sources' temperature %.3f",
-            temperature.value()));
       }
       Predictions valPredictions;
       Predictions testPredictions;
@@ -350,23 +352,16 @@ public final class ClassifierTraining {
     }
   }
 
-  /** Divides the saved package's linear head by {@code t}, so that it outputs calibrated logits. */
-  private static void scaleHead(ModelPackage pkg, Temperature t) throws ModelException {
-    try (Model model = pkg.loadModel()) {
-      FineTuning tuning = new FineTuning(model, pkg.spec().labels().size());
-      float[][] head = tuning.head();
-      tuning.setHead(t.fold(head[0]), t.fold(head[1]));
-      model.setProperty("Epoch", "0");
-      ModelPackage.save(pkg.dir(), pkg.spec(), model);
-    }
-  }
-
   /** The best checkpoint so far; saving it writes the package folder. */
   private static final class Best {
     double f1 = -1;
     double nll = Double.MAX_VALUE;
     String phase = "";
     int epoch;
+
+    /** Divides the saved head by this temperature (from the held-out sources); the model in memory keeps its own. */
+    Temperature temperature = Temperature.NONE;
+    FineTuning tuning;
 
     boolean consider(Metrics m, String newPhase, int newEpoch, Model model, ModelSpec spec, TrainingConfig config,
         TrainingProgress progress) throws ModelException {
@@ -379,7 +374,13 @@ public final class ClassifierTraining {
         // DJL numbers saved weights by the model's "Epoch" property, else one past the newest file; a
         // package holds exactly one weights file, <weights>-0000.params, so every checkpoint overwrites it.
         model.setProperty("Epoch", "0");
-        ModelPackage.save(config.out(), spec, model);
+        float[][] head = tuning.head();
+        tuning.setHead(temperature.fold(head[0]), temperature.fold(head[1]));
+        try {
+          ModelPackage.save(config.out(), spec, model);
+        } finally {
+          tuning.setHead(head[0], head[1]);
+        }
         progress.note(String.format(Locale.ROOT, "checkpoint saved (%s%s): val macro-F1 %.4f, NLL %.4f", newPhase,
             newEpoch > 0 ? " epoch " + newEpoch : "", f1, nll));
       }

@@ -51,7 +51,7 @@ final class LeaveOneSourceOut {
    * @param calibrated probabilities scaled out of fold (each fold by a temperature fitted on the others)
    */
   record Result(List<Fold> folds, List<Sample> samples, int[] truth, double[][] logits, Temperature temperature,
-      float[][] calibrated) {
+      float[][] calibrated, List<String> calibrating) {
     Predictions raw(List<String> labels) {
       return new Predictions(labels, samples, truth, Temperature.NONE.probabilities(logits));
     }
@@ -120,26 +120,42 @@ final class LeaveOneSourceOut {
     }
     int[] y = truth.stream().mapToInt(Integer::intValue).toArray();
     double[][] z = logits.toArray(new double[0][]);
-    Temperature all = Temperature.fit(z, y);
+    // A fold that holds out most of the data trains its head on a small remainder: its confidence says
+    // little about the shipped head's, so it does not fit the temperature (it is still scored).
+    Set<String> calibrating = new TreeSet<>();
+    for (Fold f : folds) {
+      long n = samples.stream().filter(s -> s.source().equals(f.source())).count();
+      if (f.count() > 0 && n * 2 < samples.size()) {
+        calibrating.add(f.source());
+      }
+    }
+    Temperature all = fit(z, y, folds, calibrating, null);
     float[][] calibrated = new float[z.length][];
     for (Fold f : folds) {
       if (f.count() == 0) {
         continue;
       }
-      double[][] others = new double[z.length - f.count()][];
-      int[] othersY = new int[others.length];
-      int o = 0;
-      for (int i = 0; i < z.length; i++) {
-        if (i < f.first() || i >= f.first() + f.count()) {
-          others[o] = z[i];
-          othersY[o++] = y[i];
-        }
-      }
-      Temperature t = others.length == 0 ? Temperature.NONE : Temperature.fit(others, othersY);
+      Temperature t = fit(z, y, folds, calibrating, f.source());
       float[][] p = t.probabilities(java.util.Arrays.copyOfRange(z, f.first(), f.first() + f.count()));
       System.arraycopy(p, 0, calibrated, f.first(), f.count());
     }
-    return new Result(folds, pooled, y, z, all, calibrated);
+    return new Result(folds, pooled, y, z, all, calibrated, List.copyOf(calibrating));
+  }
+
+  /** The temperature of the pooled rows of the {@code calibrating} folds, leaving out fold {@code except}. */
+  private static Temperature fit(double[][] z, int[] y, List<Fold> folds, Set<String> calibrating, String except) {
+    List<double[]> rows = new ArrayList<>();
+    List<Integer> truth = new ArrayList<>();
+    for (Fold f : folds) {
+      if (calibrating.contains(f.source()) && !f.source().equals(except)) {
+        for (int i = f.first(); i < f.first() + f.count(); i++) {
+          rows.add(z[i]);
+          truth.add(y[i]);
+        }
+      }
+    }
+    return rows.isEmpty() ? Temperature.NONE
+        : Temperature.fit(rows.toArray(new double[0][]), truth.stream().mapToInt(Integer::intValue).toArray());
   }
 
   /** A trained head and its epochs. */
@@ -215,8 +231,9 @@ final class LeaveOneSourceOut {
       out.set("pooledExtraSources", metrics(rawExtra.metrics()));
     }
     ObjectNode c = out.putObject("calibration");
-    c.put("what", "temperature scaling fitted on the pooled held-out predictions; 'after' scales each fold by a"
-        + " temperature fitted on the other folds only");
+    c.put("what", "temperature scaling fitted on the pooled held-out predictions of the sources that hold under half"
+        + " of the images; 'after' scales each fold by a temperature fitted on the other such folds only");
+    c.set("fittedOn", new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(r.calibrating()));
     c.put("temperature", EvaluationSummary.round(r.temperature().value()));
     c.put("eceBefore", EvaluationSummary.round(raw.metrics().ece()));
     c.put("eceAfter", EvaluationSummary.round(cal.metrics().ece()));

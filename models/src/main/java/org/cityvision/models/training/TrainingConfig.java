@@ -64,12 +64,12 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
 
   /**
-   * The recipe of the shipped urban 1.1.0 model: 4 augmented views for the head, then 10 epochs of
-   * fine-tuning (Adam 1e-4, one warm-up epoch, light augmentation, weights averaged from epoch 4 as a
-   * candidate, no early stop before the end, no batch mixing). Two torch threads when {@code ONEDNN_MAX_CPU_ISA} caps
-   * oneDNN's kernels (the launcher and the build set it), else one: several threads are wrong
-   * otherwise on AVX-512 CPUs. {@code models/urban} is exactly this; {@code models/waste} (1.2.0) adds
-   * {@code --input-size 256x192 --epochs 20 --patience 20 --average-from 8 --mix cutmix:0.5:1}.
+   * The default recipe: 4 augmented views for the head, then 10 epochs of fine-tuning (Adam 1e-4, one
+   * warm-up epoch, light augmentation, weights averaged from epoch 4 as a candidate, no early stop
+   * before the end, no batch mixing); plain class weights, no leave-one-source-out, no compositing.
+   * Two torch threads when {@code ONEDNN_MAX_CPU_ISA} caps oneDNN's kernels (the launcher and the
+   * build set it), else one: several threads are wrong otherwise on AVX-512 CPUs. The shipped
+   * packages' own commands are in their model cards.
    */
   public static TrainingConfig defaults(String task, Path data, Path backbone, Path out) {
     int threads = FineTuning.isaCapped() ? Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())) : 1;
@@ -212,6 +212,11 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
 
     public Builder split(SplitSpec v) {
       split = v;
+      return this;
+    }
+
+    public Builder out(Path v) {
+      out = v;
       return this;
     }
 

@@ -16,9 +16,11 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code cityvision train}: fine-tunes a pretrained backbone on an ImageFolder dataset and writes a
- * model package with its evaluation report, by default under {@code trained/<task>}; a folder that
- * already holds a package is replaced only with {@code --force}. Defaults are the shipped models' recipe: models/urban exactly;
- * models/waste adds {@code --input-size 256x192 --epochs 20 --patience 20 --average-from 8 --mix cutmix:0.5:1}.
+ * model package with its evaluation report, replay set and golden references, by default under
+ * {@code trained/<task>}; a folder that already holds a package is replaced only with {@code --force}.
+ * The shipped packages' exact commands are in their model cards ({@code models/<task>/README.md}); see
+ * docs/TRAINING.md for training on several sources ({@code --extra}, {@code --source-balance},
+ * {@code --holdout}).
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
     description = "Fine-tune a pretrained backbone on an ImageFolder dataset into a model package (with EVALUATION.md).")
