@@ -9,16 +9,18 @@ import java.io.UncheckedIOException;
 /**
  * {@code GET /openapi.json}: the API's OpenAPI document, read once from the classpath resource
  * {@code /cityvision/openapi.json}. Its paths are exactly the route table's documented routes
- * (a test compares them).
+ * (a test compares them). Swagger UI shows it at {@code /docs} ({@link SwaggerUi}).
  */
 public final class OpenApi {
   /** Where the document lives on the classpath. */
   public static final String RESOURCE = "/cityvision/openapi.json";
 
   private final Buffer document;
+  private final SwaggerUi swaggerUi;
 
-  private OpenApi(Buffer document) {
+  private OpenApi(Buffer document, SwaggerUi swaggerUi) {
     this.document = document;
+    this.swaggerUi = swaggerUi;
   }
 
   /**
@@ -31,14 +33,16 @@ public final class OpenApi {
       if (in == null) {
         throw new IOException(RESOURCE + " is missing from the classpath");
       }
-      return new OpenApi(Buffer.buffer(in.readAllBytes()));
+      return new OpenApi(Buffer.buffer(in.readAllBytes()), SwaggerUi.load());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the OpenAPI document", e);
     }
   }
 
   public ApiArea area() {
-    return new ApiArea("openapi").add(HttpMethod.GET, "/openapi.json", Access.OPEN,
+    ApiArea area = new ApiArea("openapi").add(HttpMethod.GET, "/openapi.json", Access.OPEN,
         ctx -> ctx.response().putHeader("Content-Type", "application/json").end(document));
+    swaggerUi.addTo(area);
+    return area;
   }
 }

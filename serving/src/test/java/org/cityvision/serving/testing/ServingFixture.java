@@ -96,6 +96,26 @@ public final class ServingFixture {
   }
 
   /**
+   * {@link #withModels} with a copy of the urban package (in {@code scratch}) whose issue classes
+   * flag at any score, so that every posted frame opens a flag, whichever urban model (shipped or
+   * test) the fixture has.
+   */
+  public static ServerConfig withModelsFlaggingEveryFrame(Path data, Path scratch) throws IOException, ModelException {
+    Path urban = scratch.resolve("urban");
+    Files.createDirectories(urban);
+    try (java.util.stream.Stream<Path> files = Files.list(modelsDir().resolve("urban"))) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        Files.copy(f, urban.resolve(f.getFileName()));
+      }
+    }
+    ModelSpec spec = ModelPackage.read(urban).spec();
+    Map<String, Double> flagAll = new java.util.LinkedHashMap<>();
+    spec.thresholds().flag().keySet().forEach(label -> flagAll.put(label, 0.0));
+    ModelPackage.writeSpec(urban, spec.withThresholds(new Thresholds(0, flagAll)));
+    return config(data).withModels(new ModelsConfig(modelsDir().resolve("waste").toString(), urban.toString(), true));
+  }
+
+  /**
    * A real, loadable package under another version: a copy of the test waste package ({@link
    * #modelsDir()}) into {@code to} with {@code version} in its {@code model.json}.
    */

@@ -31,8 +31,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends review events to the configured webhooks: a JSON POST per event and receiver, signed with
- * {@code X-CityVision-Signature: sha256=<hex HMAC-SHA256 of the body>} under the receiver's secret.
+ * Sends review events to the configured webhooks: a JSON POST per event and receiver, signed under
+ * the receiver's secret. Each try carries {@code X-CityVision-Timestamp: <unix seconds>} and {@code
+ * X-CityVision-Signature-256: t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>">}, so a
+ * receiver that checks the timestamp's age (5 minutes in {@code docs/INTEGRATION.md}) refuses a
+ * captured delivery played again later. {@code X-CityVision-Signature: sha256=<hex HMAC-SHA256 of
+ * the body>} is still sent for receivers written against it; it is deprecated, as it does not
+ * cover the time.
  *
  * <p>{@link #flagCreated} and {@link #flagReviewed} only queue: they never block and never throw,
  * so ingest cannot be slowed by a slow receiver. The queue is bounded; what does not fit is dropped
@@ -47,7 +52,12 @@ import org.slf4j.LoggerFactory;
  * what is still queued. Thread-safe.
  */
 public final class WebhookNotifier implements ReviewEvents, AutoCloseable {
+  /** Deprecated: the body's HMAC alone, which a replayed delivery still carries. */
   public static final String SIGNATURE_HEADER = "X-CityVision-Signature";
+  /** {@code t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>">}. */
+  public static final String SIGNATURE_256_HEADER = "X-CityVision-Signature-256";
+  /** When this try was signed, in unix seconds; the same value as the signature's {@code t}. */
+  public static final String TIMESTAMP_HEADER = "X-CityVision-Timestamp";
   public static final String EVENT_HEADER = "X-CityVision-Event";
   public static final String DELIVERY_HEADER = "X-CityVision-Delivery";
 
@@ -165,7 +175,21 @@ public final class WebhookNotifier implements ReviewEvents, AutoCloseable {
     }
   }
 
+  /**
+   * The value of {@link #SIGNATURE_256_HEADER}: {@code t=<timestamp>,v1=<hex HMAC-SHA256 of
+   * "<timestamp>.<body>">}, the timestamp in unix seconds as ASCII digits.
+   */
+  public static String signature256(SecretKeySpec key, long timestamp, byte[] body) {
+    byte[] prefix = (timestamp + ".").getBytes(StandardCharsets.US_ASCII);
+    byte[] signed = new byte[prefix.length + body.length];
+    System.arraycopy(prefix, 0, signed, 0, prefix.length);
+    System.arraycopy(body, 0, signed, prefix.length, body.length);
+    return "t=" + timestamp + ",v1=" + hmac(key, signed);
+  }
+
   private void attempt(Delivery d, int attempt) {
+    // Each try is signed when it is sent, so a retry minutes later is still within a receiver's window.
+    long timestamp = clock.instant().getEpochSecond();
     HttpRequest request = HttpRequest.newBuilder(d.receiver().uri())
         .timeout(Duration.ofMillis(config.timeoutMs()))
         .header("Content-Type", "application/json")
@@ -173,6 +197,8 @@ public final class WebhookNotifier implements ReviewEvents, AutoCloseable {
         .header(EVENT_HEADER, d.event().wireName())
         .header(DELIVERY_HEADER, d.id())
         .header(SIGNATURE_HEADER, d.signature())
+        .header(TIMESTAMP_HEADER, Long.toString(timestamp))
+        .header(SIGNATURE_256_HEADER, signature256(d.receiver().key(), timestamp, d.body()))
         .POST(HttpRequest.BodyPublishers.ofByteArray(d.body()))
         .build();
     http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
