@@ -14,6 +14,7 @@ import org.cityvision.core.storage.KeyRole;
 import org.cityvision.serving.auth.Authenticator;
 import org.cityvision.serving.batch.BatchRoutes;
 import org.cityvision.serving.auth.KeyRoutes;
+import org.cityvision.serving.cameras.CameraRoutes;
 import org.cityvision.serving.config.ServerConfig;
 import org.cityvision.serving.health.HealthRoutes;
 import org.cityvision.serving.http.BodyLimit;
@@ -48,6 +49,8 @@ public final class ApiRouter {
       new Endpoint(HttpMethod.GET, "/openapi.json"),
       new Endpoint(HttpMethod.POST, "/v1/classify/{task}"),
       new Endpoint(HttpMethod.POST, "/v1/cameras/{cameraId}/frames"),
+      new Endpoint(HttpMethod.GET, "/v1/cameras"),
+      new Endpoint(HttpMethod.GET, "/v1/cameras/{cameraId}"),
       new Endpoint(HttpMethod.GET, "/v1/models"),
       new Endpoint(HttpMethod.GET, "/v1/models/{name}"),
       new Endpoint(HttpMethod.POST, "/v1/keys"),
@@ -72,7 +75,7 @@ public final class ApiRouter {
 
   /** What the routes need. */
   public record Services(ServerConfig config, Metrics metrics, Authenticator auth, HealthRoutes health,
-      ClassifyRoutes classify, ModelRoutes models, FrameRoutes frames, KeyRoutes keys, ReviewDeps review,
+      ClassifyRoutes classify, ModelRoutes models, FrameRoutes frames, CameraRoutes cameras, KeyRoutes keys, ReviewDeps review,
       BatchRoutes batch, Buffer openApi) {}
 
   private final Services s;
@@ -126,11 +129,14 @@ public final class ApiRouter {
         s.classify()::classify);
     mount(root, "/v1/classify/*", sorting, failures);
 
-    // Cameras: frames in.
+    // Cameras: frames in (camera keys); health out (reviewers and admins).
     Router cameras = Router.router(vertx);
     add(cameras, "/v1/cameras", HttpMethod.POST, "/:cameraId/frames", s.auth().require(KeyRole.CAMERA),
         s.frames()::ingest);
-    mount(root, "/v1/cameras/*", cameras, failures);
+    add(cameras, "/v1/cameras", HttpMethod.GET, "/", s.auth().require(KeyRole.REVIEWER), s.cameras()::list);
+    add(cameras, "/v1/cameras", HttpMethod.GET, "/:cameraId", s.auth().require(KeyRole.REVIEWER),
+        s.cameras()::get);
+    mount(root, "/v1/cameras*", cameras, failures);
 
 
     // Models: any key.

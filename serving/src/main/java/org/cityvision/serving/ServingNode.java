@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -37,6 +38,10 @@ import org.cityvision.serving.inference.ClassifyRoutes;
 import org.cityvision.serving.inference.InferenceService;
 import org.cityvision.serving.inference.ModelRegistry;
 import org.cityvision.serving.inference.ModelRoutes;
+import org.cityvision.core.quality.CameraHealthRecords;
+import org.cityvision.serving.cameras.CameraEvents;
+import org.cityvision.serving.cameras.CameraHealthService;
+import org.cityvision.serving.cameras.CameraRoutes;
 import org.cityvision.serving.ingest.FrameRoutes;
 import org.cityvision.serving.ingest.IdempotencyLedger;
 import org.cityvision.serving.log.JsonLog;
@@ -84,7 +89,7 @@ public final class ServingNode {
   private final Promise<WarmUp.Report> warmedUp;
 
   /** A review-queue listener that owns a sender thread. */
-  interface AutoCloseableEvents extends ReviewEvents, AutoCloseable {}
+  interface AutoCloseableEvents extends ReviewEvents, CameraEvents, AutoCloseable {}
 
   private ServingNode(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders, FrameStore store,
       ModelRegistry models, ApiKeys keys, Metrics metrics, AtomicBoolean draining, List<String> deployments, int port,
@@ -150,6 +155,14 @@ public final class ServingNode {
       }
 
       @Override
+      public void cameraChanged(org.cityvision.core.quality.CameraState camera,
+          org.cityvision.core.quality.HealthTransition transition) {
+        if (events instanceof CameraEvents cameras) {
+          cameras.cameraChanged(camera, transition);
+        }
+      }
+
+      @Override
       public void close() throws Exception {
         owner.close();
       }
@@ -210,7 +223,7 @@ public final class ServingNode {
               .compose(listeners -> {
                 BatchJobs batch = batchJobs(store.result(), models.result());
                 return deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
-                      ReviewEvents.all(listeners), batch, warmedUp.future())
+                      ReviewEvents.all(listeners), CameraEvents.all(listeners), batch, warmedUp.future())
                   .map(d -> new ServingNode(config, vertx, io, decoders, store.result(), models.result(), keys,
                       metrics, d.draining(), d.ids(), d.port(), bootstrap, listeners, batch, warmedUp))
                   .onFailure(e -> {
@@ -236,8 +249,8 @@ public final class ServingNode {
   private record Deployed(List<String> ids, int port, AtomicBoolean draining) {}
 
   private static Future<Deployed> deploy(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders,
-      FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics, ReviewEvents events, BatchJobs batch,
-      Future<WarmUp.Report> warmedUp) {
+      FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics, ReviewEvents events,
+      CameraEvents cameraEvents, BatchJobs batch, Future<WarmUp.Report> warmedUp) {
     AtomicBoolean draining = new AtomicBoolean();
     Buffer openApi;
     try (InputStream in = ServingNode.class.getResourceAsStream("/cityvision/openapi.json")) {
@@ -257,11 +270,21 @@ public final class ServingNode {
         new Authenticator(keys, new RateLimiter(config.auth().ratePerSecond(), config.auth().burst()), io, metrics);
     ReviewDeps review = new ReviewDeps(store, io, new AuthenticatorRoleCheck(auth),
         new ScanningFlagCounter(store, 1000, Duration.ofSeconds(15), clock), events, urbanLabels(models));
+    CameraHealthService cameraHealth = new CameraHealthService(config.images().limits(config.http().bodyLimitBytes()),
+        new CameraHealthRecords(store), config.cameras().health(Duration.ofSeconds(config.ingest().reuseForSeconds())),
+        cameraEvents, clock);
+    metrics.cameraStates(() -> {
+      Map<String, Integer> out = new java.util.HashMap<>();
+      cameraHealth.counts().forEach((state, n) -> out.put(state.wireName(), n));
+      return out;
+    });
+    startSilenceSweep(vertx, io, cameraHealth, config.cameras().sweepSeconds());
     ApiRouter.Services services = new ApiRouter.Services(config, metrics, auth,
         new HealthRoutes(models, store, io, metrics, draining::get, () -> !warmedUp.isComplete(), config.models().required()),
         new ClassifyRoutes(inference),
         new ModelRoutes(models),
-        new FrameRoutes(config.ingest(), inference, store, ledger, io, metrics, clock, events),
+        new FrameRoutes(config.ingest(), inference, store, ledger, io, metrics, clock, events, cameraHealth),
+        new CameraRoutes(cameraHealth, io),
         new KeyRoutes(keys, io),
         review,
         new BatchRoutes(batch, io, clock),
@@ -287,6 +310,23 @@ public final class ServingNode {
           return more;
         })
         .map(v -> new Deployed(ids, first.actualPort(), draining));
+  }
+
+  /**
+   * Every {@code seconds}, marks silent the cameras that went quiet and counts cameras per state
+   * (off the event loop; a sweep still running skips the next tick). Every node sweeps; the
+   * conditional write lets one node record each change and send its event. Vert.x cancels the
+   * timer when the node closes.
+   */
+  private static void startSilenceSweep(Vertx vertx, WorkerExecutor io, CameraHealthService health, long seconds) {
+    AtomicBoolean running = new AtomicBoolean();
+    vertx.setPeriodic(seconds * 1000, id -> {
+      if (running.compareAndSet(false, true)) {
+        io.executeBlocking(health::sweep, false)
+            .onFailure(e -> JsonLog.get().warn("camera_sweep_failed", "error", e.toString()))
+            .onComplete(r -> running.set(false));
+      }
+    });
   }
 
   /**

@@ -11,9 +11,11 @@ import java.util.Objects;
  * @param data local state: the embedded store ({@code s3/}), the spool and request uploads
  * @param home the installation home, against which relative model paths resolve
  * @param review webhooks and the Open311 export of confirmed issues
+ * @param cameras camera health: frozen and silent limits, the silence sweep
  */
 public record ServerConfig(Path data, Path home, HttpConfig http, ImagesConfig images, InferenceConfig inference,
-    ModelsConfig models, IngestConfig ingest, AuthConfig auth, StoreConfig storage, LogConfig log, ReviewConfig review) {
+    ModelsConfig models, IngestConfig ingest, AuthConfig auth, StoreConfig storage, LogConfig log, ReviewConfig review,
+    CamerasConfig cameras) {
   public ServerConfig {
     Objects.requireNonNull(data, "data");
     Objects.requireNonNull(home, "home");
@@ -28,49 +30,54 @@ public record ServerConfig(Path data, Path home, HttpConfig http, ImagesConfig i
     Objects.requireNonNull(storage, "storage");
     Objects.requireNonNull(log, "log");
     Objects.requireNonNull(review, "review");
+    Objects.requireNonNull(cameras, "cameras");
   }
 
   /** The defaults: loopback on 8080, data under {@code ./data}, the shipped models under {@code home}. */
   public static ServerConfig defaults(Path home) {
     return new ServerConfig(Path.of("data"), home, HttpConfig.defaults(), ImagesConfig.defaults(),
         InferenceConfig.defaults(), ModelsConfig.defaults(), IngestConfig.defaults(), AuthConfig.defaults(),
-        StoreConfig.defaults(), LogConfig.defaults(), ReviewConfig.defaults());
+        StoreConfig.defaults(), LogConfig.defaults(), ReviewConfig.defaults(), CamerasConfig.defaults());
   }
 
   public ServerConfig withData(Path value) {
-    return new ServerConfig(value, home, http, images, inference, models, ingest, auth, storage, log, review);
+    return new ServerConfig(value, home, http, images, inference, models, ingest, auth, storage, log, review, cameras);
   }
 
   public ServerConfig withHttp(HttpConfig value) {
-    return new ServerConfig(data, home, value, images, inference, models, ingest, auth, storage, log, review);
+    return new ServerConfig(data, home, value, images, inference, models, ingest, auth, storage, log, review, cameras);
   }
 
   public ServerConfig withInference(InferenceConfig value) {
-    return new ServerConfig(data, home, http, images, value, models, ingest, auth, storage, log, review);
+    return new ServerConfig(data, home, http, images, value, models, ingest, auth, storage, log, review, cameras);
   }
 
   public ServerConfig withModels(ModelsConfig value) {
-    return new ServerConfig(data, home, http, images, inference, value, ingest, auth, storage, log, review);
+    return new ServerConfig(data, home, http, images, inference, value, ingest, auth, storage, log, review, cameras);
   }
 
   public ServerConfig withIngest(IngestConfig value) {
-    return new ServerConfig(data, home, http, images, inference, models, value, auth, storage, log, review);
+    return new ServerConfig(data, home, http, images, inference, models, value, auth, storage, log, review, cameras);
   }
 
   public ServerConfig withAuth(AuthConfig value) {
-    return new ServerConfig(data, home, http, images, inference, models, ingest, value, storage, log, review);
+    return new ServerConfig(data, home, http, images, inference, models, ingest, value, storage, log, review, cameras);
   }
 
   public ServerConfig withStorage(StoreConfig value) {
-    return new ServerConfig(data, home, http, images, inference, models, ingest, auth, value, log, review);
+    return new ServerConfig(data, home, http, images, inference, models, ingest, auth, value, log, review, cameras);
   }
 
   public ServerConfig withLog(LogConfig value) {
-    return new ServerConfig(data, home, http, images, inference, models, ingest, auth, storage, value, review);
+    return new ServerConfig(data, home, http, images, inference, models, ingest, auth, storage, value, review, cameras);
   }
 
   public ServerConfig withReview(ReviewConfig value) {
-    return new ServerConfig(data, home, http, images, inference, models, ingest, auth, storage, log, value);
+    return new ServerConfig(data, home, http, images, inference, models, ingest, auth, storage, log, value, cameras);
+  }
+
+  public ServerConfig withCameras(CamerasConfig value) {
+    return new ServerConfig(data, home, http, images, inference, models, ingest, auth, storage, log, review, value);
   }
 
   /** Where request bodies sent as multipart are written while a request runs. */

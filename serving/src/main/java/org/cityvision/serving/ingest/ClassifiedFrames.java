@@ -26,6 +26,24 @@ public final class ClassifiedFrames {
   private ClassifiedFrames() {}
 
   /**
+   * The writes behind a static camera frame (one that shows nothing new since its camera's last
+   * classified frame): the frame, and the earlier frame's result again under this frame with {@code
+   * reusedFrom} naming where it came from. No flag: the earlier frame carries it, if any.
+   *
+   * @param upload the frame as received (no thumbnail: it was never decoded for the model)
+   * @param earlier the stored result being reused
+   * @param now when it was reused
+   */
+  public static FrameRecord writeReused(FrameStore store, FrameUpload upload, ResultRecord earlier, Instant now)
+      throws StorageException {
+    FrameRecord frame = store.putFrame(upload);
+    com.fasterxml.jackson.databind.node.ObjectNode payload = earlier.payload().deepCopy();
+    payload.put("reusedFrom", earlier.frameId());
+    store.putResult(new ResultRecord(frame.frameId(), earlier.model(), earlier.version(), now, payload));
+    return frame;
+  }
+
+  /**
    * @param upload the frame as received, with its thumbnail
    * @param c its classification (with whatever timings the caller wants stored)
    * @param thresholds the model's thresholds, for the flag rule

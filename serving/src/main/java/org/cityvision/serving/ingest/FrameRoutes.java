@@ -16,6 +16,7 @@ import org.cityvision.core.classify.Classification;
 import org.cityvision.core.classify.FlagPolicy;
 import org.cityvision.core.classify.Timings;
 import org.cityvision.core.image.ImageFormat;
+import org.cityvision.core.image.ImageHeaders;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FrameId;
 import org.cityvision.core.storage.FrameRecord;
@@ -33,6 +34,7 @@ import org.cityvision.serving.inference.Bodies;
 import org.cityvision.serving.inference.Inference;
 import org.cityvision.serving.inference.InferenceService;
 import org.cityvision.serving.metrics.Metrics;
+import org.cityvision.serving.cameras.CameraHealthService;
 import org.cityvision.serving.review.ReviewEvents;
 
 /**
@@ -59,12 +61,14 @@ public final class FrameRoutes {
   private final Metrics metrics;
   private final Clock clock;
   private final ReviewEvents events;
+  private final CameraHealthService health;
 
   /**
    * @param events told about every flag created (webhooks, Open311); must not block
+   * @param health the quality check and camera health every frame goes through first
    */
   public FrameRoutes(IngestConfig config, InferenceService inference, FrameStore store, IdempotencyLedger ledger,
-      WorkerExecutor io, Metrics metrics, Clock clock, ReviewEvents events) {
+      WorkerExecutor io, Metrics metrics, Clock clock, ReviewEvents events, CameraHealthService health) {
     this.config = config;
     this.inference = inference;
     this.store = store;
@@ -73,6 +77,7 @@ public final class FrameRoutes {
     this.metrics = metrics;
     this.clock = clock;
     this.events = events;
+    this.health = health;
   }
 
   /** {@code POST /v1/cameras/{cameraId}/frames}. */
@@ -118,11 +123,75 @@ public final class FrameRoutes {
 
   private record Outcome(JsonObject answer, boolean replayed) {}
 
-  /** Classify (decode threads, model queue), then store (I/O threads). */
+  /**
+   * Quality check and camera health first (I/O threads: a 1/8-scale decode and the camera's record);
+   * a static frame reuses its camera's last result, any other is classified (decode threads, model
+   * queue) and stored (I/O threads).
+   */
   private Future<JsonObject> process(String cameraId, Instant capturedAt, byte[] bytes, String idempotencyKey) {
-    return inference.classify(TASK, bytes, config.thumbnailMaxSide(), config.thumbnailQuality(), false)
-        .compose(result -> io.executeBlocking(() -> store(cameraId, capturedAt, bytes, result, idempotencyKey),
-            false));
+    Instant receivedAt = clock.instant();
+    return io.executeBlocking(() -> health.observe(cameraId, bytes, capturedAt, receivedAt), false)
+        .compose(seen -> {
+          if (seen.update().isStatic()) {
+            return io.executeBlocking(() -> quality(storeReused(cameraId, capturedAt, bytes, seen, idempotencyKey),
+                seen), false);
+          }
+          return inference.classify(TASK, bytes, config.thumbnailMaxSide(), config.thumbnailQuality(), false)
+              .compose(result -> io.executeBlocking(() -> {
+                JsonObject answer = store(cameraId, capturedAt, bytes, result, idempotencyKey);
+                if (seen.update().faults().isEmpty() && seen.recorded()) {
+                  health.classified(cameraId, seen.analysis(), answer.getString("frameId"));
+                }
+                return quality(answer, seen);
+              }, false));
+        });
+  }
+
+  private static JsonObject quality(JsonObject answer, CameraHealthService.Observation seen) {
+    io.vertx.core.json.JsonArray faults = new io.vertx.core.json.JsonArray();
+    seen.update().faults().forEach(f -> faults.add(f.wireName()));
+    return answer.put("quality", new JsonObject().put("faults", faults).put("static", seen.update().isStatic()));
+  }
+
+  /** A static frame: stored with its camera's last result, no forward pass; the answer says where it came from. */
+  private JsonObject storeReused(String cameraId, Instant capturedAt, byte[] bytes,
+      CameraHealthService.Observation seen, String key) throws Exception {
+    String from = seen.update().reuse().orElseThrow().frameId();
+    ResultRecord earlier = store.results(from).stream().findFirst().orElseThrow(() ->
+        new ObjectNotFoundException("reused frame " + from + " has no stored result"));
+    String contentType = ImageHeaders.sniff(bytes) == ImageFormat.PNG ? "image/png" : "image/jpeg";
+    FrameRecord frame = ClassifiedFrames.writeReused(store, new FrameUpload(cameraId, capturedAt, contentType, bytes,
+        null), earlier, clock.instant());
+    com.fasterxml.jackson.databind.JsonNode p = earlier.payload();
+    io.vertx.core.json.JsonArray top = new io.vertx.core.json.JsonArray();
+    p.path("top").forEach(t -> top.add(new JsonObject().put("label", t.path("label").asText())
+        .put("score", t.path("score").asDouble())));
+    metrics.frameStored(frame.durability().name().toLowerCase(Locale.ROOT));
+    metrics.frameReused();
+    JsonObject answer = stored(frame)
+        .put("classification", new JsonObject().put("label", p.path("label").asText())
+            .put("score", p.path("score").asDouble()).put("top", top).put("model", earlier.model())
+            .put("version", earlier.version()))
+        .put("flagged", false)
+        .put("reused", true)
+        .put("reusedFrom", from);
+    if (key != null) {
+      answer.put("idempotencyKey", key);
+    }
+    return answer;
+  }
+
+  /** The stored frame's part of an ingest answer. */
+  private static JsonObject stored(FrameRecord frame) {
+    return new JsonObject()
+        .put("frameId", frame.frameId())
+        .put("cameraId", frame.cameraId())
+        .put("key", frame.key())
+        .put("thumbnailKey", frame.thumbnailKey())
+        .put("capturedAt", frame.capturedAt().toString())
+        .put("receivedAt", frame.receivedAt().toString())
+        .put("sizeBytes", frame.sizeBytes())
+        .put("durability", frame.durability().name().toLowerCase(Locale.ROOT));
   }
 
   private JsonObject store(String cameraId, Instant capturedAt, byte[] bytes, Inference result, String key)
@@ -136,17 +205,8 @@ public final class FrameRoutes {
     ClassifiedFrames.Written written = ClassifiedFrames.write(store, new FrameUpload(cameraId, capturedAt, contentType,
         bytes, result.thumbnail()), stored, result.model().spec().thresholds(), now);
     FrameRecord frame = written.frame();
-    JsonObject classification = Answers.classification(c);
-    JsonObject answer = new JsonObject()
-        .put("frameId", frame.frameId())
-        .put("cameraId", frame.cameraId())
-        .put("key", frame.key())
-        .put("thumbnailKey", frame.thumbnailKey())
-        .put("capturedAt", frame.capturedAt().toString())
-        .put("receivedAt", frame.receivedAt().toString())
-        .put("sizeBytes", frame.sizeBytes())
-        .put("durability", frame.durability().name().toLowerCase(Locale.ROOT))
-        .put("classification", classification)
+    JsonObject answer = stored(frame)
+        .put("classification", Answers.classification(c))
         .put("flagged", written.flag().isPresent());
     metrics.frameStored(frame.durability().name().toLowerCase(Locale.ROOT));
     if (written.flag().isPresent()) {

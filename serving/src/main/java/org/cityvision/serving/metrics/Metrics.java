@@ -34,6 +34,8 @@ public final class Metrics {
   private final LongAdder rateLimited = new LongAdder();
   private final LongAdder idempotentReplays = new LongAdder();
   private final LongAdder authFailures = new LongAdder();
+  private final LongAdder framesReused = new LongAdder();
+  private volatile java.util.function.Supplier<Map<String, Integer>> cameraStates = Map::of;
 
   /** One finished request; {@code route} is the route template, never the raw path. */
   public void request(String method, String route, int status, long nanos) {
@@ -47,6 +49,16 @@ public final class Metrics {
   }
 
   /** A frame accepted; {@code durability} is {@code stored} or {@code spooled}. */
+  /** A static camera frame stored with its camera's last result instead of a forward pass. */
+  public void frameReused() {
+    framesReused.increment();
+  }
+
+  /** Where the cameras-per-state gauge reads from (state wire name to count, as of the last sweep). */
+  public void cameraStates(java.util.function.Supplier<Map<String, Integer>> source) {
+    cameraStates = source;
+  }
+
   public void frameStored(String durability) {
     framesStored.computeIfAbsent(durability, k -> new LongAdder()).increment();
   }
@@ -118,6 +130,14 @@ public final class Metrics {
     for (String d : List.of("stored", "spooled")) {
       LongAdder v = framesStored.get(d);
       gauge(out, "cityvision_frames_stored_total", "durability", d, v == null ? 0 : v.sum());
+    }
+    Prometheus.help(out, "cityvision_frames_reused_total", "counter",
+        "Static camera frames that reused their camera's last result (no forward pass).");
+    out.append("cityvision_frames_reused_total ").append(framesReused.sum()).append('\n');
+    Prometheus.help(out, "cityvision_cameras", "gauge", "Cameras per health state, as of the last silence sweep.");
+    Map<String, Integer> states = cameraStates.get();
+    for (String state : List.of("ok", "degraded", "fault", "silent")) {
+      gauge(out, "cityvision_cameras", "state", state, states.getOrDefault(state, 0));
     }
     Prometheus.help(out, "cityvision_flags_created_total", "counter", "Frames put on the review queue, by label.");
     new TreeMap<>(flagsCreated).forEach((l, v) -> gauge(out, "cityvision_flags_created_total", "label", l, v.sum()));

@@ -18,6 +18,8 @@ public final class SceneSignature {
   static final int CELL = 8;
 
   private final byte[] pixels;
+  /** The edge map, computed on first use; a race computes it twice, with the same result. */
+  private volatile float[] edges;
 
   /** @param pixels {@value #WIDTH}×{@value #HEIGHT} luminance values, row-major */
   public SceneSignature(byte[] pixels) {
@@ -217,6 +219,15 @@ public final class SceneSignature {
 
   /** Gradient magnitude (central differences), smoothed with a 3×3 box so sub-pixel jitter matters little. */
   private float[] edges() {
+    float[] cached = edges;
+    if (cached == null) {
+      cached = computeEdges();
+      edges = cached;
+    }
+    return cached;
+  }
+
+  private float[] computeEdges() {
     float[] g = new float[WIDTH * HEIGHT];
     for (int y = 1; y < HEIGHT - 1; y++) {
       for (int x = 1; x < WIDTH - 1; x++) {

@@ -39,6 +39,8 @@ public final class StorageKeys {
   static final String KEYS = "system/keys/";
   static final String JOBS = "system/jobs/";
   static final String IDEMPOTENCY = "system/idempotency/";
+  static final String CAMERA_HEALTH = "cameras/health/";
+  static final String CAMERA_INDEX = "cameras/index/";
   static final String THUMB_SUFFIX = ".thumb.jpg";
 
   /** Inverting against these keeps keys fixed-width, so S3's ascending order is newest first. */
@@ -105,7 +107,26 @@ public final class StorageKeys {
   }
 
   static String flagRevision(String frameId, long revision) {
-    return flagLogPrefix(frameId) + String.format(Locale.ROOT, "%010d", MAX_REVISION - revision) + ".json";
+    return flagLogPrefix(frameId) + invertedRevision(revision);
+  }
+
+  /** A revision's file name: newest first in a listing. */
+  private static String invertedRevision(long revision) {
+    return String.format(Locale.ROOT, "%010d", MAX_REVISION - revision) + ".json";
+  }
+
+  static String cameraHealthPrefix(String cameraId) {
+    return CAMERA_HEALTH + cameraId + "/";
+  }
+
+  /** One revision of a camera's health record, newest first under the camera's prefix. */
+  static String cameraHealth(String cameraId, long revision) {
+    return cameraHealthPrefix(cameraId) + invertedRevision(revision);
+  }
+
+  /** An empty marker per camera that has a health record: listing these lists the cameras. */
+  static String cameraIndex(String cameraId) {
+    return CAMERA_INDEX + cameraId;
   }
 
   static long revisionOf(String flagLogKey) {
