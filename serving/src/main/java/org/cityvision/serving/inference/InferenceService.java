@@ -98,6 +98,13 @@ public final class InferenceService {
    */
   public record Prepared(float[] tensor, ImageHeader header, byte[] thumbnail, long decodeNanos) {}
 
+  /** Camera frames are stored as received, so only JPEG and PNG (what the review page shows) are taken. */
+  public static void requireCameraFormat(ImageFormat format) {
+    if (format == ImageFormat.WEBP) {
+      throw new ApiException(415, "unsupported_media_type", "camera frames must be JPEG or PNG, got WebP");
+    }
+  }
+
   /**
    * The image work of one request on the calling thread: header check, decode (at reduced scale where
    * the model input and the thumbnail allow), the model's tensor and, if {@code thumbnailMaxSide > 0},
@@ -107,8 +114,8 @@ public final class InferenceService {
       boolean allowWebp) throws Exception {
     long t0 = System.nanoTime();
     ImageHeader header = classifier.decoder().inspect(encoded);
-    if (!allowWebp && header.format() == ImageFormat.WEBP) {
-      throw new ApiException(415, "unsupported_media_type", "camera frames must be JPEG or PNG, got WebP");
+    if (!allowWebp) {
+      requireCameraFormat(header.format());
     }
     InputSpec input = classifier.spec().input();
     int minW = input.width();

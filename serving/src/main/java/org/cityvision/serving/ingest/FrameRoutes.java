@@ -130,7 +130,11 @@ public final class FrameRoutes {
    */
   private Future<JsonObject> process(String cameraId, Instant capturedAt, byte[] bytes, String idempotencyKey) {
     Instant receivedAt = clock.instant();
-    return io.executeBlocking(() -> health.observe(cameraId, bytes, capturedAt, receivedAt), false)
+    return io.executeBlocking(() -> {
+      // A frame the camera path refuses must not count in its camera's health.
+      InferenceService.requireCameraFormat(ImageHeaders.sniff(bytes));
+      return health.observe(cameraId, bytes, capturedAt, receivedAt);
+    }, false)
         .compose(seen -> {
           if (seen.update().isStatic()) {
             return io.executeBlocking(() -> quality(storeReused(cameraId, capturedAt, bytes, seen, idempotencyKey),
