@@ -5,9 +5,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.buffer.Buffer;
-import java.io.IOException;
-import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.time.Clock;
@@ -18,22 +16,29 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import org.cityvision.core.classify.ClassifiedFrames;
+import org.cityvision.core.classify.FlagListener;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.FrameStores;
 import org.cityvision.core.storage.StoreHealth;
 import org.cityvision.core.batch.BatchJobs;
 import org.cityvision.core.batch.BatchOptions;
+import org.cityvision.core.batch.BatchTotals;
 import org.cityvision.serving.auth.ApiKeys;
 import org.cityvision.serving.batch.BatchRoutes;
 import org.cityvision.serving.inference.ServedModel;
 import org.cityvision.serving.auth.Authenticator;
 import org.cityvision.serving.auth.KeyRefreshVerticle;
+import org.cityvision.serving.http.UploadsSweeper;
+import org.cityvision.serving.retention.RetentionMaintainer;
 import org.cityvision.serving.auth.KeyRoutes;
 import org.cityvision.serving.auth.RateLimiter;
 import org.cityvision.serving.config.Secrets;
 import org.cityvision.serving.config.ServerConfig;
 import org.cityvision.serving.health.HealthRoutes;
 import org.cityvision.serving.http.HttpVerticle;
+import org.cityvision.serving.http.OpenApi;
+import org.cityvision.serving.http.Route;
 import org.cityvision.serving.inference.ClassifyRoutes;
 import org.cityvision.serving.inference.InferenceService;
 import org.cityvision.serving.inference.ModelRegistry;
@@ -46,12 +51,15 @@ import org.cityvision.serving.ingest.FrameRoutes;
 import org.cityvision.serving.ingest.IdempotencyLedger;
 import org.cityvision.serving.log.JsonLog;
 import org.cityvision.serving.metrics.Metrics;
-import org.cityvision.serving.review.AuthenticatorRoleCheck;
+import org.cityvision.serving.review.ReviewPage;
+import org.cityvision.serving.review.ReviewRoutes;
 import org.cityvision.serving.review.ReviewDeps;
 import org.cityvision.serving.review.ReviewEvents;
 import org.cityvision.serving.review.ScanningFlagCounter;
 import org.cityvision.serving.review.open311.Open311Exporter;
+import org.cityvision.serving.review.open311.Open311Stats;
 import org.cityvision.serving.review.webhook.WebhookNotifier;
+import org.cityvision.serving.review.webhook.WebhookStats;
 
 /**
  * One serving node: the composition root of {@code cityvision serve}. It owns a Vert.x instance,
@@ -82,6 +90,7 @@ public final class ServingNode {
   private final AtomicBoolean draining;
   private final List<String> deployments;
   private final int port;
+  private final List<Route> routes;
   private final Optional<ApiKeys.Created> bootstrapKey;
   private final List<AutoCloseableEvents> listeners;
   private final BatchJobs batch;
@@ -92,8 +101,7 @@ public final class ServingNode {
   interface AutoCloseableEvents extends ReviewEvents, CameraEvents, AutoCloseable {}
 
   private ServingNode(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders, FrameStore store,
-      ModelRegistry models, ApiKeys keys, Metrics metrics, AtomicBoolean draining, List<String> deployments, int port,
-      Optional<ApiKeys.Created> bootstrapKey, List<AutoCloseableEvents> listeners, BatchJobs batch,
+      ModelRegistry models, ApiKeys keys, Metrics metrics, Deployed deployed, Optional<ApiKeys.Created> bootstrapKey, List<AutoCloseableEvents> listeners, BatchJobs batch,
       Promise<WarmUp.Report> warmedUp) {
     this.warmedUp = warmedUp;
     this.config = config;
@@ -104,9 +112,10 @@ public final class ServingNode {
     this.models = models;
     this.keys = keys;
     this.metrics = metrics;
-    this.draining = draining;
-    this.deployments = deployments;
-    this.port = port;
+    this.draining = deployed.draining();
+    this.deployments = deployed.ids();
+    this.port = deployed.port();
+    this.routes = deployed.routes();
     this.bootstrapKey = bootstrapKey;
     this.listeners = listeners;
     this.batch = batch;
@@ -114,26 +123,54 @@ public final class ServingNode {
 
   /**
    * Batch jobs run on this node with the live classifiers; at most 16 frames in flight per job keeps
-   * room in each classifier's queue (64) for live requests. One job at a time per node.
+   * room in each classifier's queue (64) for live requests. One job at a time per node. Their flags
+   * reach {@code flags} like those of live ingest.
    */
-  private static BatchJobs batchJobs(FrameStore store, ModelRegistry models) {
+  private static BatchJobs batchJobs(FrameStore store, ModelRegistry models, FlagListener flags) {
     return new BatchJobs(store, task -> models.task(task).map(ServedModel::classifier),
-        BatchOptions.defaults().withParallelism(16), 1, Clock.systemUTC());
+        BatchOptions.defaults().withParallelism(16).withFlagListener(flags), 1, Clock.systemUTC());
+  }
+
+  /** Who hears of a flag, from ingest and batch alike: the metrics, then the review listeners. */
+  private static FlagListener flagListener(Metrics metrics, ReviewEvents events) {
+    return flag -> {
+      metrics.flagCreated(flag.label());
+      events.flagCreated(flag);
+    };
   }
 
   /**
    * Starts the webhook notifier and, when configured, the Open311 exporter. Their secrets come from
    * the environment only; a configured receiver without its secret fails the start.
    */
-  private static Future<List<AutoCloseableEvents>> startListeners(ServerConfig config, FrameStore store) {
+  private static Future<List<AutoCloseableEvents>> startListeners(ServerConfig config, FrameStore store,
+      Metrics metrics) {
     List<AutoCloseableEvents> started = new ArrayList<>();
     try {
       Clock clock = Clock.systemUTC();
       WebhookNotifier webhooks = WebhookNotifier.start(config.review().webhooks(), System.getenv(), clock);
       started.add(wrap(webhooks, webhooks));
+      metrics.counter("cityvision_webhook_deliveries", "Webhook deliveries by outcome (dropped: queue full).",
+          "outcome", () -> {
+            WebhookStats w = webhooks.stats();
+            return Map.of("delivered", w.delivered(), "failed", w.failed(), "dropped", w.dropped(), "retried",
+                w.retried());
+          });
+      metrics.gauge("cityvision_webhook_pending", "Webhook deliveries waiting or in flight.",
+          () -> webhooks.stats().pending());
       if (config.review().open311().enabled()) {
         Open311Exporter open311 = Open311Exporter.start(config.review().open311(), store, System.getenv(), clock);
         started.add(wrap(open311, open311));
+        metrics.counter("cityvision_open311_pushes", "Open311 pushes of confirmed flags by outcome (dropped: queue"
+            + " full, sent by the resend).", "outcome", () -> {
+              Open311Stats o = open311.stats();
+              Map<String, Long> out = new java.util.TreeMap<>();
+              o.outcomes().forEach((state, n) -> out.put(state.name().toLowerCase(java.util.Locale.ROOT), n));
+              out.put("dropped", o.dropped());
+              return out;
+            });
+        metrics.gauge("cityvision_open311_resend_passes", "Scheduled Open311 resend passes completed.",
+            () -> open311.stats().resendPasses());
       }
       return Future.succeededFuture(started);
     } catch (RuntimeException e) {
@@ -219,13 +256,29 @@ public final class ServingNode {
       }
       ApiKeys keys = new ApiKeys(store.result(), Clock.systemUTC());
       io.executeBlocking(() -> keys.bootstrap(secrets.adminKey()), false)
-          .compose(bootstrap -> startListeners(config, store.result())
+          .compose(bootstrap -> startListeners(config, store.result(), metrics)
               .compose(listeners -> {
-                BatchJobs batch = batchJobs(store.result(), models.result());
+                ReviewEvents events = ReviewEvents.all(listeners);
+                FlagListener flags = flagListener(metrics, events);
+                BatchJobs batch = batchJobs(store.result(), models.result(), flags);
+                metrics.counter("cityvision_batch_jobs", "Batch jobs that ended on this node, by final status.",
+                    "status", () -> {
+                      Map<String, Long> out = new java.util.TreeMap<>();
+                      batch.totals().ended().forEach((st, n) ->
+                          out.put(st.name().toLowerCase(java.util.Locale.ROOT), n));
+                      return out;
+                    });
+                metrics.counter("cityvision_batch_frames", "Frames handled by batch jobs on this node, by outcome.",
+                    "outcome", () -> {
+                      BatchTotals t = batch.totals();
+                      return Map.of("classified", t.classified(), "skipped", t.skipped(), "failed", t.failed());
+                    });
+                metrics.gauge("cityvision_batch_jobs_running", "Batch jobs running on this node.",
+                    () -> batch.totals().running());
                 return deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
-                      ReviewEvents.all(listeners), CameraEvents.all(listeners), batch, warmedUp.future())
+                      events, CameraEvents.all(listeners), flags, batch, warmedUp.future())
                   .map(d -> new ServingNode(config, vertx, io, decoders, store.result(), models.result(), keys,
-                      metrics, d.draining(), d.ids(), d.port(), bootstrap, listeners, batch, warmedUp))
+                      metrics, d, bootstrap, listeners, batch, warmedUp))
                   .onFailure(e -> {
                     batch.close();
                     listeners.forEach(ServingNode::closeQuietly);
@@ -246,19 +299,16 @@ public final class ServingNode {
     return started.future();
   }
 
-  private record Deployed(List<String> ids, int port, AtomicBoolean draining) {}
+  private record Deployed(List<String> ids, int port, AtomicBoolean draining, List<Route> routes) {}
 
   private static Future<Deployed> deploy(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders,
       FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics, ReviewEvents events,
-      CameraEvents cameraEvents, BatchJobs batch, Future<WarmUp.Report> warmedUp) {
+      CameraEvents cameraEvents, FlagListener flags, BatchJobs batch, Future<WarmUp.Report> warmedUp) {
     AtomicBoolean draining = new AtomicBoolean();
-    Buffer openApi;
-    try (InputStream in = ServingNode.class.getResourceAsStream("/cityvision/openapi.json")) {
-      if (in == null) {
-        return Future.failedFuture(new IllegalStateException("openapi.json is missing from the classpath"));
-      }
-      openApi = Buffer.buffer(in.readAllBytes());
-    } catch (IOException e) {
+    OpenApi openApi;
+    try {
+      openApi = OpenApi.load();
+    } catch (UncheckedIOException e) {
       return Future.failedFuture(e);
     }
     InferenceService inference = new InferenceService(models, decoders, metrics);
@@ -268,48 +318,71 @@ public final class ServingNode {
         Duration.ofMillis(Math.max(60_000, 2 * config.http().requestTimeoutMs())), nodeId);
     Authenticator auth =
         new Authenticator(keys, new RateLimiter(config.auth().ratePerSecond(), config.auth().burst()), io, metrics);
-    ReviewDeps review = new ReviewDeps(store, io, new AuthenticatorRoleCheck(auth),
+    ReviewDeps review = new ReviewDeps(store, io,
         new ScanningFlagCounter(store, 1000, Duration.ofSeconds(15), clock), events, urbanLabels(models));
     CameraHealthService cameraHealth = new CameraHealthService(config.images().limits(config.http().bodyLimitBytes()),
         new CameraHealthRecords(store), config.cameras().health(Duration.ofSeconds(config.ingest().reuseForSeconds())),
         cameraEvents, clock);
-    metrics.cameraStates(() -> {
-      Map<String, Integer> out = new java.util.HashMap<>();
-      cameraHealth.counts().forEach((state, n) -> out.put(state.wireName(), n));
-      return out;
-    });
+    metrics.gauge("cityvision_cameras", "Cameras per health state, as of this node's last silence sweep.", "state",
+        () -> {
+          Map<String, Integer> out = new java.util.TreeMap<>();
+          for (org.cityvision.core.quality.CameraCondition c : org.cityvision.core.quality.CameraCondition.values()) {
+            out.put(c.wireName(), cameraHealth.counts().getOrDefault(c, 0));
+          }
+          return out;
+        });
+    metrics.counter("cityvision_frames_reused", "Static camera frames given their camera's last result instead of a "
+        + "forward pass.", "task", () -> Map.of(FrameRoutes.TASK, cameraHealth.reusedFrames()));
     startSilenceSweep(vertx, io, cameraHealth, config.cameras().sweepSeconds());
-    ApiRouter.Services services = new ApiRouter.Services(config, metrics, auth,
-        new HealthRoutes(models, store, io, metrics, draining::get, () -> !warmedUp.isComplete(), config.models().required()),
-        new ClassifyRoutes(inference),
-        new ModelRoutes(models),
-        new FrameRoutes(config.ingest(), inference, store, ledger, io, metrics, clock, events, cameraHealth),
-        new CameraRoutes(cameraHealth, io),
-        new KeyRoutes(keys, io),
-        review,
-        new BatchRoutes(batch, io, clock),
-        openApi);
+    // The API, area by area: one line each. The review page answers every other GET path.
+    ApiRouter api = new ApiRouter(List.of(
+        new HealthRoutes(models, store, io, metrics, draining::get, () -> !warmedUp.isComplete(),
+            config.models().required()).area(),
+        openApi.area(),
+        new ClassifyRoutes(inference).area(),
+        new FrameRoutes(config.ingest(), inference, ledger, io, metrics, clock,
+            new ClassifiedFrames(store, flags), cameraHealth).area(),
+        new CameraRoutes(cameraHealth, io).area(),
+        new ModelRoutes(models).area(),
+        new KeyRoutes(keys, io).area(),
+        ReviewRoutes.area(review),
+        new BatchRoutes(batch, io, clock).area(),
+        ReviewPage.area()));
     List<String> ids = new ArrayList<>();
-    HttpVerticle first = new HttpVerticle(config.http(), config.http().port(), v -> ApiRouter.build(v, services));
+    HttpVerticle first = new HttpVerticle(config.http(), config.http().port(),
+        v -> api.router(v, config, metrics, auth));
     return vertx.deployVerticle(new KeyRefreshVerticle(keys, io, config.auth().keyRefreshMs()))
         .compose(id -> {
           ids.add(id);
-          return vertx.deployVerticle(first);
+          // Before the listener: what is in the uploads folder now belongs to no request.
+          return vertx.deployVerticle(new UploadsSweeper(config.uploadsDir(),
+              Duration.ofMillis(config.http().requestTimeoutMs()).plusSeconds(10), io, metrics));
         })
+        .compose(id -> {
+          ids.add(id);
+          return config.retention().enabled()
+              ? vertx.deployVerticle(new RetentionMaintainer(config.retention(), store, metrics,
+                  ManagementFactory.getRuntimeMXBean().getName(), Clock.systemUTC())).map(r -> {
+                    ids.add(r);
+                    return r;
+                  })
+              : Future.succeededFuture(id);
+        })
+        .compose(id -> vertx.deployVerticle(first))
         .compose(id -> {
           ids.add(id);
           // Further event loops share the first server's port (which may have been chosen by the OS).
           Future<Void> more = Future.succeededFuture();
           for (int i = 1; i < config.http().eventLoops(); i++) {
             more = more.compose(v -> vertx.deployVerticle(new HttpVerticle(config.http(), first.actualPort(),
-                x -> ApiRouter.build(x, services))).map(id2 -> {
+                x -> api.router(x, config, metrics, auth))).map(id2 -> {
                   ids.add(id2);
                   return null;
                 }));
           }
           return more;
         })
-        .map(v -> new Deployed(ids, first.actualPort(), draining));
+        .map(v -> new Deployed(ids, first.actualPort(), draining, api.routes()));
   }
 
   /**
@@ -365,6 +438,11 @@ public final class ServingNode {
    */
   public Future<WarmUp.Report> warmedUp() {
     return warmedUp.future();
+  }
+
+  /** The API's route table: what the router mounts, the metrics label and {@code /openapi.json} lists. */
+  public List<Route> routes() {
+    return routes;
   }
 
   /** The port the HTTP server listens on. */

@@ -14,6 +14,7 @@ import java.util.concurrent.Future;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.cityvision.core.batch.FrameOutcome;
 import org.cityvision.core.batch.FrameProcessor;
+import org.cityvision.core.classify.FlagListener;
 import org.cityvision.core.storage.FrameEntry;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.Page;
@@ -37,7 +38,7 @@ final class PartitionTask implements FlatMapFunction<Iterator<String>, Partition
   public Iterator<PartitionReport> call(Iterator<String> cursors) throws Exception {
     FrameStore store = ExecutorResources.store();
     FrameProcessor processor = new FrameProcessor(store, ExecutorResources.classifier(spec), spec.flag(),
-        Duration.ofMinutes(5), Clock.systemUTC());
+        Duration.ofMinutes(5), Clock.systemUTC(), FlagListener.NONE);
     PartitionReport report = PartitionReport.empty();
     ExecutorService pool = Executors.newFixedThreadPool(spec.taskParallelism());
     try {

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.cityvision.core.storage.ApiKeyRecord;
+import org.cityvision.core.storage.CameraScope;
 import org.cityvision.core.storage.ConflictException;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.KeyRole;
@@ -70,7 +71,7 @@ public final class ApiKeys {
   public void reload() throws StorageException {
     Map<String, Principal> fresh = new HashMap<>();
     for (ApiKeyRecord r : store.apiKeys()) {
-      fresh.put(r.keyHash(), new Principal(r.name(), r.role()));
+      fresh.put(r.keyHash(), principal(r));
     }
     synchronized (this) {
       fresh.putAll(internal);
@@ -130,9 +131,19 @@ public final class ApiKeys {
    * @throws IllegalArgumentException if the name is not 1-64 of {@code [A-Za-z0-9_-]}
    */
   public Created create(String name, KeyRole role) throws StorageException {
+    return create(name, role, CameraScope.ANY);
+  }
+
+  /**
+   * Creates a key bound to the cameras of {@code scope} (camera keys only); see {@link #create(String,
+   * KeyRole)}.
+   *
+   * @throws IllegalArgumentException if a key of another role is given a bound scope
+   */
+  public Created create(String name, KeyRole role, CameraScope scope) throws StorageException {
     StorageKeys.requireSegment("name", name);
     String key = newKey();
-    ApiKeyRecord record = new ApiKeyRecord(name, role, hash(key), clock.instant());
+    ApiKeyRecord record = new ApiKeyRecord(name, role, hash(key), clock.instant(), scope);
     store.createApiKey(record);
     remember(record);
     return new Created(record, key);
@@ -143,9 +154,18 @@ public final class ApiKeys {
     return store.apiKeys();
   }
 
-  /** Deletes a key; {@code false} if there was none. Blocking. */
+  /**
+   * Deletes a key; {@code false} if there was none. Blocking.
+   *
+   * @throws LastAdminKeyException if it is the last admin key: nobody could then manage keys
+   */
   public boolean delete(String name) throws StorageException {
     StorageKeys.requireSegment("name", name);
+    List<ApiKeyRecord> all = store.apiKeys();
+    boolean admin = all.stream().anyMatch(r -> r.name().equals(name) && r.role() == KeyRole.ADMIN);
+    if (admin && all.stream().noneMatch(r -> !r.name().equals(name) && r.role() == KeyRole.ADMIN)) {
+      throw new LastAdminKeyException(name);
+    }
     boolean deleted = store.deleteApiKey(name);
     update(keys -> keys.values().removeIf(p -> !p.internal() && p.name().equals(name)));
     return deleted;
@@ -196,7 +216,18 @@ public final class ApiKeys {
   }
 
   private void remember(ApiKeyRecord record) {
-    update(keys -> keys.put(record.keyHash(), new Principal(record.name(), record.role())));
+    update(keys -> keys.put(record.keyHash(), principal(record)));
+  }
+
+  private static Principal principal(ApiKeyRecord r) {
+    return new Principal(r.name(), r.role(), false, r.scope());
+  }
+
+  /** Refusal to delete the last admin key. */
+  public static final class LastAdminKeyException extends ConflictException {
+    LastAdminKeyException(String name) {
+      super("'" + name + "' is the last admin key; create another admin key before deleting it");
+    }
   }
 
   /** Publishes a changed copy of the cache; changes are serialised, lookups never wait. */

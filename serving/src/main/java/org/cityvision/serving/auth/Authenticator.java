@@ -57,28 +57,74 @@ public final class Authenticator {
     return require(KeyRole.values());
   }
 
+  /**
+   * A handler for before the body is read: refuses a request whose key is missing or unknown with
+   * 401 and {@code Connection: close} without reading a byte of its body, so that no one without a
+   * key can make the node buffer or write an upload. The request is paused while an unknown key is
+   * looked up in the store, and the body handler after it resumes it. Roles and rate limits are
+   * checked per route, after the body.
+   */
+  public Handler<RoutingContext> beforeBody() {
+    return ctx -> {
+      if (!ctx.request().isEnded()) {
+        ctx.request().pause();
+      }
+      String key = presentedKey(ctx);
+      if (key == null) {
+        return;
+      }
+      if (keys.lookup(key).isPresent()) {
+        ctx.next();
+        return;
+      }
+      reloadForMiss(ctx.vertx()).map(v -> keys.lookup(key)).onComplete(ar -> {
+        if (ar.failed()) {
+          ctx.fail(ar.cause());
+        } else if (ar.result().isPresent()) {
+          ctx.next();
+        } else {
+          refuse(ctx, new ApiException(401, "invalid_credentials", "the API key is not valid"));
+        }
+      });
+    };
+  }
+
+  /** The key of a well-formed {@code Authorization} header; otherwise refuses the request and returns null. */
+  private String presentedKey(RoutingContext ctx) {
+    String header = ctx.request().getHeader("Authorization");
+    if (header == null || header.isBlank()) {
+      refuse(ctx, new ApiException(401, "missing_credentials", "send an API key as 'Authorization: Bearer <key>'"));
+      return null;
+    }
+    String h = header.strip();
+    if (h.length() < 8 || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      refuse(ctx, new ApiException(401, "invalid_credentials", "the Authorization header must be 'Bearer <key>'"));
+      return null;
+    }
+    String key = h.substring(7).strip();
+    if (key.isEmpty() || key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      refuse(ctx, new ApiException(401, "invalid_credentials", "the API key is not valid"));
+      return null;
+    }
+    return key;
+  }
+
+  /** A refusal before the body: the unread body is never read, so the connection cannot be reused. */
+  private void refuse(RoutingContext ctx, ApiException e) {
+    metrics.authFailure();
+    if (!ctx.request().isEnded()) {
+      ctx.response().putHeader("Connection", "close");
+    }
+    ctx.fail(e);
+  }
+
   public static Principal principal(RoutingContext ctx) {
     return ctx.get(PRINCIPAL);
   }
 
   private void authenticate(RoutingContext ctx, Set<KeyRole> allowed) {
-    String header = ctx.request().getHeader("Authorization");
-    if (header == null || header.isBlank()) {
-      metrics.authFailure();
-      ctx.fail(new ApiException(401, "missing_credentials",
-          "send an API key as 'Authorization: Bearer <key>'"));
-      return;
-    }
-    String h = header.strip();
-    if (h.length() < 8 || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      metrics.authFailure();
-      ctx.fail(new ApiException(401, "invalid_credentials", "the Authorization header must be 'Bearer <key>'"));
-      return;
-    }
-    String key = h.substring(7).strip();
-    if (key.isEmpty() || key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-      metrics.authFailure();
-      ctx.fail(new ApiException(401, "invalid_credentials", "the API key is not valid"));
+    String key = presentedKey(ctx);
+    if (key == null) {
       return;
     }
     Optional<Principal> known = keys.lookup(key);

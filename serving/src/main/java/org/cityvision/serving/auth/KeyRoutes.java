@@ -1,20 +1,25 @@
 package org.cityvision.serving.auth;
 
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Comparator;
 import java.util.Locale;
 import org.cityvision.core.storage.ApiKeyRecord;
+import org.cityvision.core.storage.CameraScope;
 import org.cityvision.core.storage.ConflictException;
 import org.cityvision.core.storage.KeyRole;
+import org.cityvision.serving.http.Access;
+import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.http.ApiException;
 import org.cityvision.serving.http.Json;
 
 /** {@code /v1/keys} (admin): create a key (shown once), list keys, delete a key. */
 public final class KeyRoutes {
   private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  private static final java.util.List<String> FIELDS = java.util.List.of("role", "name", "cameras", "cameraPrefix");
 
   private final ApiKeys keys;
   private final WorkerExecutor io;
@@ -24,14 +29,37 @@ public final class KeyRoutes {
     this.io = io;
   }
 
-  /** {@code POST /v1/keys {"role", "name"}} → 201 {@code {"name", "role", "key", "createdAt"}}. */
+  /** The keys area: admin keys only. */
+  public ApiArea area() {
+    return new ApiArea("keys")
+        .add(HttpMethod.POST, "/v1/keys", Access.ADMIN, this::create)
+        .add(HttpMethod.GET, "/v1/keys", Access.ADMIN, this::list)
+        .add(HttpMethod.DELETE, "/v1/keys/{name}", Access.ADMIN, this::delete);
+  }
+
+  /**
+   * {@code POST /v1/keys {"role", "name", "cameras"?, "cameraPrefix"?}} → 201 {@code {"name", "role",
+   * "key", "createdAt", ...}}; a camera key with {@code cameras} or {@code cameraPrefix} may post only
+   * as those cameras.
+   */
   public void create(RoutingContext ctx) {
     JsonObject body = Json.body(ctx);
+    for (String field : body.fieldNames()) {
+      if (!FIELDS.contains(field)) {
+        throw ApiException.badRequest("invalid_request", "unknown field '" + clip(field) + "' in a key request; "
+            + "fields: " + FIELDS);
+      }
+    }
     KeyRole role = role(body.getValue("role"));
     String name = name(body.getValue("name"));
+    CameraScope scope = scope(body.getValue("cameras"), body.getValue("cameraPrefix"));
+    if (scope.bound() && role != KeyRole.CAMERA) {
+      throw ApiException.badRequest("invalid_request", "only camera keys are bound to cameras; drop 'cameras' and "
+          + "'cameraPrefix' for a " + role.name().toLowerCase(Locale.ROOT) + " key");
+    }
     io.executeBlocking(() -> {
       try {
-        return keys.create(name, role);
+        return keys.create(name, role, scope);
       } catch (ConflictException e) {
         throw new ApiException(409, "key_exists", "an API key named '" + name + "' exists");
       }
@@ -39,7 +67,10 @@ public final class KeyRoutes {
         .onFailure(ctx::fail);
   }
 
-  /** {@code GET /v1/keys} → {@code {"keys": [{"name", "role", "createdAt"}]}}. */
+  /**
+   * {@code GET /v1/keys} → {@code {"keys": [{"name", "role", "createdAt", "cameras"?, "cameraPrefix"?,
+   * "warning"?}]}}: unbound camera keys carry a warning.
+   */
   public void list(RoutingContext ctx) {
     io.executeBlocking(keys::list, false).onSuccess(all -> {
       JsonArray out = new JsonArray();
@@ -51,7 +82,13 @@ public final class KeyRoutes {
   /** {@code DELETE /v1/keys/{name}} → 204, or 404. */
   public void delete(RoutingContext ctx) {
     String name = name(ctx.pathParam("name"));
-    io.executeBlocking(() -> keys.delete(name), false).onSuccess(deleted -> {
+    io.executeBlocking(() -> {
+      try {
+        return keys.delete(name);
+      } catch (ApiKeys.LastAdminKeyException e) {
+        throw new ApiException(409, "last_admin_key", e.getMessage());
+      }
+    }, false).onSuccess(deleted -> {
       if (deleted) {
         ctx.response().setStatusCode(204).end();
       } else {
@@ -61,8 +98,53 @@ public final class KeyRoutes {
   }
 
   static JsonObject describe(ApiKeyRecord r) {
-    return new JsonObject().put("name", r.name()).put("role", r.role().name().toLowerCase(Locale.ROOT))
+    JsonObject out = new JsonObject().put("name", r.name()).put("role", r.role().name().toLowerCase(Locale.ROOT))
         .put("createdAt", r.createdAt().toString());
+    if (!r.cameras().isEmpty()) {
+      out.put("cameras", new JsonArray(r.cameras()));
+    }
+    if (r.cameraPrefix() != null) {
+      out.put("cameraPrefix", r.cameraPrefix());
+    }
+    unboundWarning(r).ifPresent(w -> out.put("warning", w));
+    return out;
+  }
+
+  /** The warning for a camera key that may post as any camera. */
+  public static java.util.Optional<String> unboundWarning(ApiKeyRecord r) {
+    return r.role() == KeyRole.CAMERA && !r.scope().bound()
+        ? java.util.Optional.of("camera key not bound to cameras: it may post frames as any camera; create a bound"
+            + " key (cameras or cameraPrefix) and delete this one")
+        : java.util.Optional.empty();
+  }
+
+  private static CameraScope scope(Object cameras, Object prefix) {
+    java.util.List<String> ids = new java.util.ArrayList<>();
+    if (cameras != null) {
+      if (!(cameras instanceof JsonArray array)) {
+        throw ApiException.badRequest("invalid_cameras", "cameras must be an array of camera ids");
+      }
+      for (Object id : array) {
+        if (!(id instanceof String s) || !NAME.matcher(s).matches()) {
+          throw ApiException.badRequest("invalid_cameras", "cameras must hold camera ids of 1-64 characters of "
+              + "[A-Za-z0-9_-]");
+        }
+        ids.add(s);
+      }
+    }
+    if (prefix != null && (!(prefix instanceof String p) || !NAME.matcher(p).matches())) {
+      throw ApiException.badRequest("invalid_camera_prefix", "cameraPrefix must be 1-64 characters of [A-Za-z0-9_-]");
+    }
+    try {
+      return new CameraScope(ids, (String) prefix);
+    } catch (IllegalArgumentException e) {
+      throw ApiException.badRequest("invalid_cameras", e.getMessage());
+    }
+  }
+
+  private static String clip(String s) {
+    String p = s.replaceAll("[^\\x20-\\x7e]", "?");
+    return p.length() > 40 ? p.substring(0, 40) : p;
   }
 
   /** Parses a role name as the API and CLI write it: {@code camera}, {@code sorter}, ... */

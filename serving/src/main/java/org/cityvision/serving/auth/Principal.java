@@ -1,22 +1,30 @@
 package org.cityvision.serving.auth;
 
 import java.util.Objects;
+import org.cityvision.core.storage.CameraScope;
 import org.cityvision.core.storage.KeyRole;
 
 /**
- * Who is calling: the name and role of the API key presented.
+ * Who is calling: the name and role of the API key presented, and for camera keys the cameras it
+ * may post as.
  *
  * @param internal the node's own key ({@link ApiKeys#internalKey}): never rate-limited, and its
  *     requests are left out of the request metrics and the access log
  */
-public record Principal(String name, KeyRole role, boolean internal) {
+public record Principal(String name, KeyRole role, boolean internal, CameraScope cameras) {
   public Principal {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(role, "role");
+    cameras = cameras == null ? CameraScope.ANY : cameras;
   }
 
-  /** A stored key's principal. */
+  /** A stored key's principal, bound to no camera. */
   public Principal(String name, KeyRole role) {
-    this(name, role, false);
+    this(name, role, false, CameraScope.ANY);
+  }
+
+  /** A key's principal, bound to no camera. */
+  public Principal(String name, KeyRole role, boolean internal) {
+    this(name, role, internal, CameraScope.ANY);
   }
 }

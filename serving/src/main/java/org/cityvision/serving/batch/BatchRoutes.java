@@ -1,11 +1,9 @@
 package org.cityvision.serving.batch;
 
-import io.vertx.core.Handler;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
 import java.util.List;
@@ -20,6 +18,8 @@ import org.cityvision.core.batch.BatchRequest;
 import org.cityvision.core.batch.JobConflictException;
 import org.cityvision.core.batch.UnknownJobException;
 import org.cityvision.core.storage.Page;
+import org.cityvision.serving.http.Access;
+import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.http.ApiException;
 import org.cityvision.serving.http.Json;
 
@@ -42,11 +42,6 @@ import org.cityvision.serving.http.Json;
  * {@link BatchJobs}' threads. Owns nothing: the caller closes {@code jobs}.
  */
 public final class BatchRoutes {
-  /** The routes, as {@code ApiRouter} lists them. */
-  public static final List<String> PATHS = List.of(
-      "POST /v1/batch", "GET /v1/batch", "GET /v1/batch/{jobId}", "POST /v1/batch/{jobId}/cancel",
-      "DELETE /v1/batch/{jobId}", "POST /v1/batch/{jobId}/resume");
-
   private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   private final BatchJobs jobs;
@@ -59,19 +54,15 @@ public final class BatchRoutes {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  /**
-   * Adds the routes to a router mounted at the root, each after {@code guard} (authentication and
-   * the admin role check) and, for the routes with a body, {@code body} (a {@code BodyHandler},
-   * which Vert.x requires before any user handler).
-   */
-  public void mount(Router router, Handler<RoutingContext> guard, Handler<RoutingContext> body) {
-    router.route(HttpMethod.POST, "/v1/batch").handler(body).handler(guard).handler(this::start);
-    router.route(HttpMethod.GET, "/v1/batch").handler(guard).handler(this::list);
-    router.route(HttpMethod.GET, "/v1/batch/:jobId").handler(guard).handler(this::status);
-    router.route(HttpMethod.POST, "/v1/batch/:jobId/cancel").handler(guard).handler(this::cancel);
-    router.route(HttpMethod.DELETE, "/v1/batch/:jobId").handler(guard).handler(this::cancel);
-    router.route(HttpMethod.POST, "/v1/batch/:jobId/resume").handler(body).handler(guard)
-        .handler(this::resume);
+  /** The batch area: admin keys only. */
+  public ApiArea area() {
+    return new ApiArea("batch")
+        .add(HttpMethod.POST, "/v1/batch", Access.ADMIN, this::start)
+        .add(HttpMethod.GET, "/v1/batch", Access.ADMIN, this::list)
+        .add(HttpMethod.GET, "/v1/batch/{jobId}", Access.ADMIN, this::status)
+        .add(HttpMethod.POST, "/v1/batch/{jobId}/cancel", Access.ADMIN, this::cancel)
+        .add(HttpMethod.DELETE, "/v1/batch/{jobId}", Access.ADMIN, this::cancel)
+        .add(HttpMethod.POST, "/v1/batch/{jobId}/resume", Access.ADMIN, this::resume);
   }
 
   /** {@code POST /v1/batch}. */
@@ -165,19 +156,15 @@ public final class BatchRoutes {
     Object prefix = body.getValue("prefix");
     Object flag = body.getValue("flag", false);
     if (!(task instanceof String t) || !(prefix instanceof String p) || !(flag instanceof Boolean f)) {
-      throw ApiException.badRequest("invalid_request",
+      throw new IllegalArgumentException(
           "the body must be {\"task\": string, \"prefix\": string, \"flag\"?: boolean}");
     }
     for (String key : body.fieldNames()) {
       if (!List.of("task", "prefix", "flag").contains(key)) {
-        throw ApiException.badRequest("invalid_request", "unknown field '" + key + "'");
+        throw new IllegalArgumentException("unknown field '" + key + "'");
       }
     }
-    try {
-      return new BatchRequest(t, p, f);
-    } catch (IllegalArgumentException e) {
-      throw ApiException.badRequest("invalid_request", e.getMessage());
-    }
+    return new BatchRequest(t, p, f);
   }
 
   private static String jobId(RoutingContext ctx) {

@@ -102,7 +102,8 @@ public final class CoreBenchmark {
         .append(", ").append(gflopsPerImage).append(" GFLOP/image); ").append(cores).append(" cores; ")
         .append(photoSource).append("; 16 synthetic 1920x1080 JPEGs (quality 85); ")
         .append(seconds).append(" s per measurement; OpenCV threads ")
-        .append(org.cityvision.core.image.OpenCvRuntime.threads()).append(".\n\n");
+        .append(org.cityvision.core.image.OpenCvRuntime.threads()).append("; libtorch kernels ")
+        .append(org.cityvision.core.classify.KernelCheck.kernels()).append(".\n\n");
 
     step("matmul peak");
     double peak = PhysicalLimit.matmulGflops(cores, seconds / 3);
@@ -372,7 +373,8 @@ public final class CoreBenchmark {
    * What a DJL user would write: ImageFactory decode, the stock translator, one predictor. Returns
    * images/s, decode ms and translate+forward ms per image.
    */
-  private double[] djlBaseline(List<byte[]> images) throws Exception {
+  /** Images per second, decode ms and the rest ms per image through DJL's own image path. */
+  double[] djlBaseline(List<byte[]> images) throws Exception {
     JniUtils.setNumThreads(cores);
     InputSpec input = pkg.spec().input();
     try (Model model = pkg.loadModel()) {
@@ -382,7 +384,10 @@ public final class CoreBenchmark {
         mean[c] = (float) (input.mean().get(c) / 255.0);
         std[c] = (float) (input.std().get(c) / 255.0);
       }
+      // The translator checks its resized images against its own size (224x224 unless told):
+      // give it the model's, or a 256x192 model is refused.
       ImageClassificationTranslator translator = ImageClassificationTranslator.builder()
+          .setImageSize(input.width(), input.height())
           .addTransform(new Resize(input.width(), input.height()))
           .addTransform(new ToTensor())
           .addTransform(new Normalize(mean, std))

@@ -8,13 +8,19 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.cityvision.core.classify.Classification;
+import org.cityvision.core.classify.ClassifiedFrames;
 import org.cityvision.core.classify.Classifier;
+import org.cityvision.core.classify.FlagListener;
+import org.cityvision.core.classify.FlagPolicy;
+import org.cityvision.core.classify.PreparedImage;
+import org.cityvision.core.image.ImageFormat;
 import org.cityvision.core.image.InputSpec;
 import org.cityvision.core.image.SyntheticScene;
 import org.cityvision.core.model.ModelPackage;
@@ -29,8 +35,6 @@ import org.cityvision.serving.config.LogConfig;
 import org.cityvision.serving.config.ModelsConfig;
 import org.cityvision.serving.config.Secrets;
 import org.cityvision.serving.config.ServerConfig;
-import org.cityvision.serving.inference.InferenceService;
-import org.cityvision.serving.ingest.ClassifiedFrames;
 
 /**
  * The serving benchmark (issue 5): a real node on loopback with the production defaults (embedded
@@ -135,7 +139,8 @@ public final class HttpBenchmark {
           .append(clientProcess ? "in its own JVM" : "in the node's JVM").append(" over loopback; ").append(seconds)
           .append(" s per measurement after ").append(Table.format(warm)).append(" s of sorting and ")
           .append(Table.format(warm / 2)).append(" s of camera requests to warm the node up; OpenCV threads ")
-          .append(org.cityvision.core.image.OpenCvRuntime.threads()).append("; node JVM options ")
+          .append(org.cityvision.core.image.OpenCvRuntime.threads()).append("; libtorch kernels ")
+          .append(org.cityvision.core.classify.KernelCheck.kernels()).append("; node JVM options ")
           .append(jvmOptions()).append("; node start-up warm-up ").append(warmUp.requests() == 0 ? "off"
               : Table.format(warmUp.seconds()) + " s, " + warmUp.requests() + " requests of which "
               + warmUp.classified() + " classifications").append(".\n\n");
@@ -321,10 +326,10 @@ public final class HttpBenchmark {
   /** What the camera endpoint does after reading the body, without HTTP, auth or idempotency: same writes, same flags. */
   private static void storeFrame(Classifier classifier, FrameStore store, byte[] bytes, int thumbSide, int quality)
       throws Exception {
-    InferenceService.Prepared prepared = InferenceService.prepare(classifier, bytes, thumbSide, quality, false);
+    PreparedImage prepared = classifier.prepare(bytes, thumbSide, quality, EnumSet.of(ImageFormat.JPEG, ImageFormat.PNG));
     Classification c = classifier.submitAndRecycle(prepared.tensor()).get();
-    ClassifiedFrames.write(store, new FrameUpload("bench-local", null, "image/jpeg", bytes, prepared.thumbnail()), c,
-        classifier.spec().thresholds(), Instant.now(Clock.systemUTC()));
+    new ClassifiedFrames(store, FlagListener.NONE).storeNew(new FrameUpload("bench-local", null, "image/jpeg", bytes,
+        prepared.thumbnail()), c, new FlagPolicy(classifier.spec().thresholds()), Instant.now(Clock.systemUTC()));
   }
 
   private List<byte[]> photos() throws Exception {

@@ -5,7 +5,9 @@ import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.cityvision.core.image.ImageException;
+import org.cityvision.core.image.ImageFormat;
 import org.cityvision.core.image.ImageLimits;
 import org.cityvision.core.quality.CameraCondition;
 import org.cityvision.core.quality.CameraHealth;
@@ -39,6 +41,7 @@ public final class CameraHealthService {
   private final CameraEvents events;
   private final Clock clock;
   private volatile Map<CameraCondition, Integer> counts = Map.of();
+  private final java.util.concurrent.atomic.LongAdder reused = new java.util.concurrent.atomic.LongAdder();
 
   public CameraHealthService(ImageLimits limits, CameraHealthRecords records, CameraHealthConfig config,
       CameraEvents events, Clock clock) {
@@ -61,15 +64,19 @@ public final class CameraHealthService {
    * record the frame is still judged, against a camera with no history (black and overexposed are
    * still found), and {@code recorded} is false: a health record is never a reason to refuse a frame.
    *
-   * @throws ImageException the bytes are not an image within the limits
+   * @param accepted the image formats the caller takes; others are refused before anything is recorded
+   * @throws ImageException the bytes are not an image of an accepted format within the limits
    */
-  public Observation observe(String cameraId, byte[] frame, Instant capturedAt, Instant receivedAt)
-      throws ImageException {
-    FrameAnalysis analysis = quality.analyze(frame);
+  public Observation observe(String cameraId, byte[] frame, Set<ImageFormat> accepted, Instant capturedAt,
+      Instant receivedAt) throws ImageException {
+    FrameAnalysis analysis = quality.analyze(frame, accepted);
     try {
       HealthUpdate update = records.apply(cameraId, receivedAt, s -> Optional.of(
           CameraHealth.update(s, analysis, null, capturedAt, receivedAt, config))).orElseThrow();
       announce(update);
+      if (update.isStatic()) {
+        reused.increment();
+      }
       return new Observation(analysis, update, true);
     } catch (StorageException e) {
       LOG.warn("camera {} health not recorded: {}", cameraId, e.getMessage());
@@ -130,6 +137,11 @@ public final class CameraHealthService {
     } while (cursor != null);
     counts = Map.copyOf(seen);
     return silenced;
+  }
+
+  /** Static frames that were given their camera's last result instead of a forward pass. */
+  public long reusedFrames() {
+    return reused.sum();
   }
 
   /** Cameras per condition as of the last sweep. */

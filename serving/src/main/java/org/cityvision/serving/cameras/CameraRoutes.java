@@ -11,6 +11,10 @@ import org.cityvision.core.quality.HealthTransition;
 import org.cityvision.core.quality.QualityFault;
 
 import org.cityvision.serving.config.IngestConfig;
+import io.vertx.core.http.HttpMethod;
+import org.cityvision.core.storage.KeyRole;
+import org.cityvision.serving.http.Access;
+import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.http.ApiException;
 import org.cityvision.serving.http.Json;
 import org.cityvision.serving.http.RequestLog;
@@ -28,6 +32,14 @@ public final class CameraRoutes {
   public CameraRoutes(CameraHealthService health, WorkerExecutor io) {
     this.health = health;
     this.io = io;
+  }
+
+  /** The camera health area: reviewer (and admin) keys. */
+  public ApiArea area() {
+    Access reviewers = Access.role(KeyRole.REVIEWER);
+    return new ApiArea("camera health")
+        .add(HttpMethod.GET, "/v1/cameras", reviewers, this::list)
+        .add(HttpMethod.GET, "/v1/cameras/{cameraId}", reviewers, this::get);
   }
 
   /** {@code GET /v1/cameras?limit=&cursor=}. */

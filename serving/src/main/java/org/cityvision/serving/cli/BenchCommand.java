@@ -19,8 +19,9 @@ public final class BenchCommand implements Callable<Integer> {
   @Parameters(index = "0", defaultValue = "core", description = "which benchmark: core or http")
   String which;
 
-  @Option(names = "--model", description = "model package (default: models/waste, else an untrained head on the "
-      + "../shared EdgeTPU backbone: speed does not depend on trained weights)")
+  @Option(names = "--model", description = "model package, relative to the working directory (default: models/waste,"
+      + " else an untrained head on the ../shared EdgeTPU backbone: speed does not depend on trained weights); for"
+      + " http, a waste package serves the sorting path and an urban package the camera path")
   Path model;
 
   @Option(names = "--seconds", defaultValue = "5", description = "seconds per measurement (default: ${DEFAULT-VALUE})")
@@ -43,13 +44,15 @@ public final class BenchCommand implements Callable<Integer> {
       System.err.println("unknown --client '" + client + "'; use process or jvm");
       return 2;
     }
-    ModelPackage pkg = resolveModel();
     Path waste = Home.shared().resolve("datasets/waste");
-    String report = which.equals("http")
-        ? new HttpBenchmark(pkg.dir(), HttpBenchmark.urbanModel(Home.shippedModel("urban"),
-            Home.shared().resolve("pretrained/mobilenet_edgetpu_0.75_224"), pkg.spec().input().width()), waste, seconds,
-            client.equals("process"), System.err).run()
-        : new CoreBenchmark(pkg, waste, seconds, System.err).run();
+    String report;
+    if (which.equals("http")) {
+      HttpModels models = httpModels(model);
+      report = new HttpBenchmark(models.waste(), models.urban(), waste, seconds, client.equals("process"), System.err)
+          .run();
+    } else {
+      report = new CoreBenchmark(resolveModel(model), waste, seconds, System.err).run();
+    }
     System.out.println(report);
     if (out != null) {
       Files.writeString(out, report + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -57,8 +60,34 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private ModelPackage resolveModel() throws Exception {
-    Path dir = model != null ? model : Home.shippedModel("waste");
+  /** The packages {@code bench http} serves, as absolute folders: the node resolves relative ones against its home. */
+  record HttpModels(Path waste, Path urban) {}
+
+  /**
+   * {@code --model} serves the task its package answers (waste: the sorting path; urban: the camera
+   * path); the other task gets the shipped package (or an untrained head on the backbone).
+   */
+  static HttpModels httpModels(Path model) throws Exception {
+    Path backbone = Home.shared().resolve("pretrained/mobilenet_edgetpu_0.75_224");
+    ModelPackage given = model == null ? null : ModelPackage.read(model.toAbsolutePath().normalize());
+    if (given != null && given.spec().task().equals("urban")) {
+      return new HttpModels(resolveModel(null).dir(), given.dir());
+    }
+    if (given != null && !given.spec().task().equals("waste")) {
+      throw new IllegalArgumentException("--model " + model + " answers task '" + given.spec().task()
+          + "'; bench http serves waste and urban packages");
+    }
+    ModelPackage sorting = given != null ? given : resolveModel(null);
+    return new HttpModels(sorting.dir(), HttpBenchmark.urbanModel(Home.shippedModel("urban"), backbone,
+        sorting.spec().input().width()).toAbsolutePath().normalize());
+  }
+
+  /** The given package (relative to the working directory), else models/waste, else an untrained head. */
+  private static ModelPackage resolveModel(Path model) throws Exception {
+    if (model != null) {
+      return ModelPackage.read(model.toAbsolutePath().normalize());
+    }
+    Path dir = Home.shippedModel("waste");
     if (Files.isRegularFile(dir.resolve(ModelPackage.SPEC_FILE))) {
       return ModelPackage.read(dir);
     }

@@ -21,6 +21,7 @@ import org.cityvision.core.classify.ClassifierOptions;
 import org.cityvision.core.classify.LabelScore;
 import org.cityvision.core.image.ImageLimits;
 import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.model.Thresholds;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -41,7 +42,8 @@ public final class ClassifyCommand implements Callable<Integer> {
   @Option(names = "--model", description = "model package folder (default: models/<task>)")
   Path model;
 
-  @Option(names = "--json", description = "print one JSON object per line: file, label, score, top")
+  @Option(names = "--json", description = "print one JSON object per line: file, label, score, top, model, version,"
+      + " and uncertain for models with an uncertainBelow threshold")
   boolean json;
 
   @Option(names = "--top", defaultValue = "3", description = "labels in 'top' (default: ${DEFAULT-VALUE})")
@@ -72,7 +74,7 @@ public final class ClassifyCommand implements Callable<Integer> {
       for (int i = 0; i < files.size(); i++) {
         Path file = files.get(i);
         try {
-          print(out, file, results.get(i).get());
+          print(out, file, results.get(i).get(), pkg.spec().thresholds());
         } catch (java.util.concurrent.ExecutionException e) {
           failures++;
           printError(out, file, e.getCause());
@@ -85,7 +87,7 @@ public final class ClassifyCommand implements Callable<Integer> {
     return failures == 0 ? 0 : 1;
   }
 
-  private void print(PrintStream out, Path file, Classification c) throws IOException {
+  private void print(PrintStream out, Path file, Classification c, Thresholds thresholds) throws IOException {
     if (json) {
       ObjectNode node = JSON.createObjectNode();
       node.put("file", file.toString());
@@ -97,6 +99,9 @@ public final class ClassifyCommand implements Callable<Integer> {
       }
       node.put("model", c.model());
       node.put("version", c.version());
+      if (thresholds.uncertainBelow() > 0) {
+        node.put("uncertain", thresholds.uncertain(c.score()));
+      }
       out.println(JSON.writeValueAsString(node));
     } else {
       out.printf("%s\t%s\t%.4f%n", file, c.label(), c.score());

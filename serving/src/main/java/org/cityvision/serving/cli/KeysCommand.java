@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.cityvision.core.storage.ApiKeyRecord;
+import org.cityvision.core.storage.CameraScope;
 import org.cityvision.core.storage.ConflictException;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.FrameStores;
@@ -13,6 +14,7 @@ import org.cityvision.core.storage.KeyRole;
 import org.cityvision.core.storage.StorageConfig;
 import org.cityvision.core.storage.StorageException;
 import org.cityvision.serving.auth.ApiKeys;
+import org.cityvision.serving.auth.KeyRoutes;
 import org.cityvision.serving.config.ConfigException;
 import org.cityvision.serving.config.ConfigLoader;
 import org.cityvision.serving.config.Secrets;
@@ -45,20 +47,24 @@ public final class KeysCommand implements Runnable {
     @Option(names = "--config", description = "the server's JSON configuration file (env CITYVISION_CONFIG)")
     Path config;
 
-    FrameStore open() throws ConfigException, StorageException, java.io.IOException {
+    /** The server's configuration as {@code serve} would read it, with {@code --data}. */
+    ServerConfig serverConfig() throws ConfigException {
       Map<String, String> env = System.getenv();
       Path file = config != null ? config
           : env.get("CITYVISION_CONFIG") == null || env.get("CITYVISION_CONFIG").isBlank() ? null
           : Path.of(env.get("CITYVISION_CONFIG"));
       ServerConfig cfg = ConfigLoader.load(file, env, Home.root());
-      if (data != null) {
-        cfg = cfg.withData(data);
-      }
+      return data != null ? cfg.withData(data) : cfg;
+    }
+
+    FrameStore open() throws ConfigException, StorageException, java.io.IOException {
+      Map<String, String> env = System.getenv();
+      ServerConfig cfg = serverConfig();
       Secrets secrets = Secrets.fromEnvironment(env);
       Path dataDir = cfg.data();
       if (!cfg.storage().endpoint().isEmpty()) {
         // An external MinIO: keep this short-lived process's spool away from a running server's.
-        dataDir = Files.createTempDirectory("cityvision-keys");
+        dataDir = Files.createTempDirectory("cityvision-cli");
       }
       StorageConfig storage = cfg.storage().storageConfig(dataDir, secrets);
       try {
@@ -78,6 +84,12 @@ public final class KeysCommand implements Runnable {
     @Option(names = "--name", required = true, description = "a unique name, 1-64 of [A-Za-z0-9_-]")
     String name;
 
+    @Option(names = "--camera", description = "camera keys: a camera id the key may post as (repeat for more)")
+    java.util.List<String> cameras = new java.util.ArrayList<>();
+
+    @Option(names = "--camera-prefix", description = "camera keys: the key may post as any camera id with this prefix")
+    String cameraPrefix;
+
     @Override
     public Integer call() throws Exception {
       KeyRole r;
@@ -91,8 +103,13 @@ public final class KeysCommand implements Runnable {
         System.err.println("cityvision keys: --name must be 1-64 characters of [A-Za-z0-9_-]");
         return 2;
       }
+      CameraScope scope = new CameraScope(cameras, cameraPrefix);
+      if (scope.bound() && r != KeyRole.CAMERA) {
+        System.err.println("cityvision keys: --camera and --camera-prefix bind camera keys only");
+        return 2;
+      }
       try (FrameStore store = open()) {
-        ApiKeys.Created created = new ApiKeys(store, java.time.Clock.systemUTC()).create(name, r);
+        ApiKeys.Created created = new ApiKeys(store, java.time.Clock.systemUTC()).create(name, r, scope);
         System.err.println("created " + r.name().toLowerCase(Locale.ROOT) + " key '" + name
             + "'; it is shown only this once:");
         System.out.println(created.key());
@@ -107,13 +124,16 @@ public final class KeysCommand implements Runnable {
     }
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "List keys: name, role, created.")
+  @Command(name = "list", mixinStandardHelpOptions = true,
+      description = "List keys: name, role, created, the cameras a camera key may post as; warns of unbound camera keys.")
   static final class List extends StoreOptions implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       try (FrameStore store = open()) {
         for (ApiKeyRecord k : store.apiKeys()) {
-          System.out.println(k.name() + "\t" + k.role().name().toLowerCase(Locale.ROOT) + "\t" + k.createdAt());
+          String cameras = k.role() == KeyRole.CAMERA ? "\t" + k.scope().describe() : "";
+          System.out.println(k.name() + "\t" + k.role().name().toLowerCase(Locale.ROOT) + "\t" + k.createdAt() + cameras);
+          KeyRoutes.unboundWarning(k).ifPresent(w -> System.err.println("warning: key '" + k.name() + "': " + w));
         }
         return 0;
       } catch (StorageException | ConfigException e) {
@@ -131,7 +151,7 @@ public final class KeysCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       try (FrameStore store = open()) {
-        if (!store.deleteApiKey(name)) {
+        if (!new ApiKeys(store, java.time.Clock.systemUTC()).delete(name)) {
           System.err.println("cityvision keys: no key named '" + name + "'");
           return 1;
         }

@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 @Command(name = "cityvision", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Computer vision for city cameras and smart sorting machines.",
     subcommands = {ServeCommand.class, KeysCommand.class, ClassifyCommand.class, BenchCommand.class, BatchCommand.class,
-        ExportReviewsCommand.class, TrainCommand.class, EvaluateCommand.class})
+        ExportReviewsCommand.class, TrainCommand.class, EvaluateCommand.class, KernelsCommand.class,
+        RetentionCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -24,7 +25,41 @@ public final class Main implements Runnable {
   public static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new Main());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
+    cli.setParameterExceptionHandler(Main::badArguments);
+    cli.setExecutionExceptionHandler(Main::failed);
     return cli;
+  }
+
+  /** Exit code of a command refused for its input: a bad option value, a missing folder. */
+  static final int USAGE = 2;
+
+  /** A bad option or value: one line naming it, and where the options are listed. */
+  private static int badArguments(CommandLine.ParameterException e, String[] args) {
+    CommandLine cmd = e.getCommandLine();
+    cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+    cmd.getErr().println("(" + cmd.getCommandSpec().qualifiedName() + " --help lists the options)");
+    return USAGE;
+  }
+
+  /**
+   * A command that failed on what the user gave it (an option value its command checks, a folder that
+   * is not a model package or dataset, a file that does not exist) prints one line and exits 2; any
+   * other failure is a defect and keeps its stack trace.
+   */
+  private static int failed(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
+    String name = cmd.getCommandSpec().qualifiedName();
+    if (e instanceof IllegalArgumentException || e instanceof org.cityvision.core.VisionException
+        || e instanceof org.cityvision.datasets.DatasetException || e instanceof java.nio.file.NoSuchFileException
+        || e instanceof org.cityvision.serving.config.ConfigException) {
+      String message = e instanceof java.nio.file.NoSuchFileException ? "no such file or folder: " + e.getMessage()
+          : e.getMessage();
+      cmd.getErr().println(name + ": " + message);
+      return USAGE;
+    }
+    cmd.getErr().println(name + ": unexpected failure");
+    e.printStackTrace(cmd.getErr());
+    cmd.getErr().flush();
+    return 1;
   }
 
   static final class Version implements CommandLine.IVersionProvider {

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code cityvision train}: fine-tunes a pretrained backbone on an ImageFolder dataset and writes a
- * model package with its evaluation report. Defaults are the shipped models' recipe: models/urban exactly;
+ * model package with its evaluation report, by default under {@code trained/<task>}; a folder that
+ * already holds a package is replaced only with {@code --force}. Defaults are the shipped models' recipe: models/urban exactly;
  * models/waste adds {@code --input-size 256x192 --epochs 20 --patience 20 --average-from 8 --mix cutmix:0.5:1}.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -34,10 +35,15 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--backbone", description = "pretrained backbone folder (default: ../shared/pretrained/mobilenet_edgetpu_0.75_224)")
   Path backbone;
 
-  @Option(names = "--out", description = "package folder to write (default: models/<task>)")
+  @Option(names = "--out", description = "package folder to write (default: trained/<task> in the working directory;"
+      + " the shipped packages under models/ are replaced only when named here, with --force)")
   Path out;
 
-  @Option(names = "--version", description = "version written into the package (default: ${DEFAULT-VALUE})", defaultValue = "1.0.0")
+  @Option(names = "--force", description = "replace the model package already in --out")
+  boolean force;
+
+  @Option(names = "--model-version", description = "version written into the package (default: ${DEFAULT-VALUE})",
+      defaultValue = "1.0.0")
   String version;
 
   @Option(names = "--views", description = "augmented views per image for phase 1 (default: 4)")
@@ -93,7 +99,11 @@ public final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Path dataDir = data != null ? data : Home.shared().resolve("datasets").resolve(task);
     Path backboneDir = backbone != null ? backbone : Home.shared().resolve("pretrained/mobilenet_edgetpu_0.75_224");
-    Path outDir = out != null ? out : Home.shippedModel(task);
+    Path outDir = out != null ? out : Path.of("trained", task);
+    if (!force && java.nio.file.Files.exists(outDir.resolve(org.cityvision.core.model.ModelPackage.SPEC_FILE))) {
+      throw new IllegalArgumentException(outDir + " already holds a model package; choose another --out, or pass"
+          + " --force to replace it");
+    }
     TrainingConfig.Builder b = TrainingConfig.defaults(task, dataDir, backboneDir, outDir).toBuilder()
         .extras(extras).version(version);
     if (views != null) {
@@ -172,7 +182,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (out != null) {
       sb.append(" --out ").append(out);
     }
-    sb.append(" --version ").append(version);
+    sb.append(" --model-version ").append(version);
     append(sb, "--views", views);
     append(sb, "--head-epochs", headEpochs);
     append(sb, "--epochs", epochs);

@@ -1,6 +1,7 @@
 package org.cityvision.serving.health;
 
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.LinkedHashMap;
@@ -9,6 +10,8 @@ import java.util.function.BooleanSupplier;
 import org.cityvision.core.classify.ClassifierStats;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.StoreHealth;
+import org.cityvision.serving.http.Access;
+import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.http.Json;
 import org.cityvision.serving.inference.ModelRegistry;
 import org.cityvision.serving.inference.ServedModel;
@@ -42,6 +45,14 @@ public final class HealthRoutes {
     this.io = io;
     this.metrics = metrics;
     this.draining = draining;
+  }
+
+  /** The operations area: no key needed (bind to loopback or a private network). */
+  public ApiArea area() {
+    return new ApiArea("health")
+        .add(HttpMethod.GET, "/health/live", Access.OPEN, this::live)
+        .add(HttpMethod.GET, "/health/ready", Access.OPEN, this::ready)
+        .add(HttpMethod.GET, "/metrics", Access.OPEN, this::metrics);
   }
 
   public void live(RoutingContext ctx) {

@@ -11,14 +11,20 @@ import org.cityvision.core.storage.ConflictException;
 import org.cityvision.core.storage.ObjectNotFoundException;
 import org.cityvision.core.storage.SpoolFullException;
 import org.cityvision.core.storage.StoreUnavailableException;
+import org.cityvision.serving.inference.ModelUnavailableException;
+import org.cityvision.serving.inference.UnknownTaskException;
 
 /**
- * The one place where failures become HTTP statuses: validation 400, auth 401/403, not found 404,
- * conflict 409, too large 413, unsupported type 415, rate 429, overload 503 (with {@code
+ * The one place where failures become HTTP statuses, for every route of the API: validation 400
+ * (an {@link IllegalArgumentException} is a refused value: {@code invalid_request} with its
+ * message), auth 401/403, not found 404, conflict 409, too large 413, unsupported type 415, rate 429, overload 503 (with {@code
  * Retry-After}), anything else 500. Messages of {@link VisionException}s name the value and the
  * rule and carry no secrets, so they are shown; the message of anything unexpected is not.
  */
 public final class ErrorMapper {
+  /** The code of a request refused by validation: a parameter, header or body field breaks a rule. */
+  public static final String INVALID_REQUEST = "invalid_request";
+
   private ErrorMapper() {}
 
   /** The answer for a failure; {@code status} is the routing context's status, -1 when none. */
@@ -26,6 +32,16 @@ public final class ErrorMapper {
     Throwable f = unwrap(failure);
     if (f instanceof ApiException api) {
       return api;
+    }
+    if (f instanceof IllegalArgumentException) {
+      return new ApiException(400, INVALID_REQUEST,
+          f.getMessage() == null ? "the request breaks a rule of this route" : f.getMessage());
+    }
+    if (f instanceof UnknownTaskException) {
+      return new ApiException(404, "unknown_task", f.getMessage());
+    }
+    if (f instanceof ModelUnavailableException) {
+      return new ApiException(503, "model_unavailable", f.getMessage(), 30);
     }
     if (f instanceof UnsupportedImageException) {
       return new ApiException(415, "unsupported_media_type", f.getMessage());

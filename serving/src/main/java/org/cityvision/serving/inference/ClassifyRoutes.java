@@ -1,21 +1,29 @@
 package org.cityvision.serving.inference;
 
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.cityvision.core.classify.Classification;
-import org.cityvision.core.model.ModelSpec;
-import org.cityvision.serving.http.ApiException;
+import org.cityvision.core.classify.UncertaintyPolicy;
+import org.cityvision.core.image.ImageFormat;
+import org.cityvision.core.storage.KeyRole;
+import org.cityvision.serving.http.Access;
+import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.http.Json;
 import org.cityvision.serving.http.RequestLog;
 
 /**
- * {@code POST /v1/classify/{task}}: the sorting machines' synchronous path. Nothing is stored. For
- * {@code waste}, {@code uncertain} is true when the top score is below the model's {@code
- * uncertainBelow} threshold (the machine should divert the item rather than sort it).
+ * {@code POST /v1/classify/{task}}: the sorting machines' synchronous path. Nothing is stored. The
+ * model is looked up once per request; {@code uncertain} is the model's {@link UncertaintyPolicy}
+ * (the machine should divert the item rather than sort it).
  */
 public final class ClassifyRoutes {
   private static final Pattern TASK = Pattern.compile("[a-z0-9_-]{1,64}");
+  /** Sorting machines may send WebP too: nothing is stored. */
+  private static final Set<ImageFormat> ALL_FORMATS = EnumSet.allOf(ImageFormat.class);
 
   private final InferenceService inference;
 
@@ -23,28 +31,27 @@ public final class ClassifyRoutes {
     this.inference = inference;
   }
 
+  /** The sorting machines' area: sorter keys. */
+  public ApiArea area() {
+    return new ApiArea("classify").add(HttpMethod.POST, "/v1/classify/{task}", Access.role(KeyRole.SORTER),
+        this::classify);
+  }
+
   public void classify(RoutingContext ctx) {
     long start = System.nanoTime();
     String task = ctx.pathParam("task");
     if (task == null || !TASK.matcher(task).matches()) {
-      throw ApiException.notFound("unknown_task", "unknown task");
+      throw new UnknownTaskException("unknown task");
     }
-    inference.model(task);
+    ServedModel model = inference.model(task);
     byte[] body = Bodies.rawImage(ctx);
-    inference.classify(task, body, 0, 0, true).onSuccess(result -> {
+    inference.classify(model, body, 0, 0, ALL_FORMATS).onSuccess(result -> {
       Classification c = result.classification();
-      ModelSpec spec = result.model().spec();
       JsonObject answer = new JsonObject().put("task", task).mergeIn(Answers.classification(c));
-      answer.put("uncertain", uncertain(spec, c));
+      answer.put("uncertain", new UncertaintyPolicy(model.spec().thresholds()).uncertain(c));
       answer.put("timings", Answers.timings(result, System.nanoTime() - start));
       answer.put("requestId", RequestLog.requestId(ctx));
       Json.send(ctx, 200, answer);
     }).onFailure(ctx::fail);
-  }
-
-  /** Below the model's {@code uncertainBelow} (0 disables it). */
-  static boolean uncertain(ModelSpec spec, Classification c) {
-    double threshold = spec.thresholds().uncertainBelow();
-    return threshold > 0 && c.score() < threshold;
   }
 }

@@ -3,14 +3,12 @@ package org.cityvision.serving.inference;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.cityvision.core.classify.Classification;
-import org.cityvision.core.classify.Classifier;
-import org.cityvision.core.image.DecodedImage;
+import org.cityvision.core.classify.OverCapacityException;
+import org.cityvision.core.classify.PreparedImage;
 import org.cityvision.core.image.ImageFormat;
-import org.cityvision.core.image.ImageHeader;
-import org.cityvision.core.image.InputSpec;
-import org.cityvision.serving.http.ApiException;
 import org.cityvision.serving.metrics.Metrics;
 
 /**
@@ -37,32 +35,39 @@ public final class InferenceService {
     return models;
   }
 
-  /** The model of a task, or 404 {@code unknown_task} / 503 {@code model_unavailable}. */
+  /**
+   * The model of a task; look it up once per request and hand it to {@link #classify}.
+   *
+   * @throws UnknownTaskException for a task this system does not have
+   * @throws ModelUnavailableException for a task whose model this node has not loaded
+   */
   public ServedModel model(String task) {
     return models.task(task).orElseThrow(() -> models.missing().containsKey(task) || TASKS.contains(task)
-        ? new ApiException(503, "model_unavailable", "no model is loaded for task '" + task + "' on this node", 30)
-        : ApiException.notFound("unknown_task", "unknown task; tasks served: " + models.all().stream()
+        ? new ModelUnavailableException("no model is loaded for task '" + task + "' on this node")
+        : new UnknownTaskException("unknown task; tasks served: " + models.all().stream()
             .map(ServedModel::task).toList()));
   }
 
   /**
-   * Classifies {@code encoded} with the task's model.
+   * Classifies {@code encoded} with {@code model}.
    *
    * @param thumbnailMaxSide also encode a thumbnail of at most this side; 0 for none
    * @param thumbnailQuality its JPEG quality
-   * @param allowWebp accept WebP (the store keeps only JPEG and PNG frames)
+   * @param accepted the image formats the caller takes (the store keeps only JPEG and PNG frames)
+   * @return fails with {@link OverCapacityException} when the model already has its limit in
+   *     flight, with the classifier's typed exceptions otherwise
    */
-  public Future<Inference> classify(String task, byte[] encoded, int thumbnailMaxSide, int thumbnailQuality,
-      boolean allowWebp) {
-    ServedModel model = model(task);
+  public Future<Inference> classify(ServedModel model, byte[] encoded, int thumbnailMaxSide, int thumbnailQuality,
+      Set<ImageFormat> accepted) {
+    String task = model.task();
     if (!model.gate().tryEnter()) {
       metrics.overloaded(task);
-      return Future.failedFuture(new ApiException(503, "overloaded", "model '" + model.spec().name()
-          + "' has " + model.inFlight() + " requests in flight; retry shortly", 1));
+      return Future.failedFuture(new OverCapacityException("model '" + model.spec().name()
+          + "' has " + model.inFlight() + " requests in flight; retry shortly"));
     }
     Context context = io.vertx.core.Vertx.currentContext();
-    Future<Inference> result = decoders.<Prepared>executeBlocking(() -> prepare(model.classifier(), encoded, thumbnailMaxSide,
-        thumbnailQuality, allowWebp), false)
+    Future<Inference> result = decoders.<PreparedImage>executeBlocking(() -> model.classifier().prepare(encoded,
+        thumbnailMaxSide, thumbnailQuality, accepted), false)
         .compose(prepared -> {
           CompletableFuture<Classification> queued;
           try {
@@ -76,62 +81,18 @@ public final class InferenceService {
             long queue = c.timings().queueNanos();
             long inference = c.timings().inferenceNanos();
             String name = model.spec().name();
-            metrics.stage(name, "decode", prepared.decodeNanos());
+            metrics.stage(name, "decode", prepared.nanos());
             metrics.stage(name, "queue", queue);
             metrics.stage(name, "inference", inference);
-            return new Inference(model, c, prepared.header(), prepared.thumbnail(), prepared.decodeNanos(), queue,
+            return new Inference(model, c, prepared.header(), prepared.thumbnail(), prepared.nanos(), queue,
                 inference);
           });
         });
     return result.onComplete(ar -> model.gate().leave()).recover(e -> {
-      if (e instanceof org.cityvision.core.classify.OverCapacityException) {
+      if (e instanceof OverCapacityException) {
         metrics.overloaded(task);
       }
       return Future.failedFuture(e);
     });
-  }
-
-  /**
-   * One request's image work, ready for the model's queue.
-   *
-   * @param tensor from {@link Classifier#tensorOf}: hand it to {@link Classifier#submitAndRecycle}
-   */
-  public record Prepared(float[] tensor, ImageHeader header, byte[] thumbnail, long decodeNanos) {}
-
-  /** Camera frames are stored as received, so only JPEG and PNG (what the review page shows) are taken. */
-  public static void requireCameraFormat(ImageFormat format) {
-    if (format == ImageFormat.WEBP) {
-      throw new ApiException(415, "unsupported_media_type", "camera frames must be JPEG or PNG, got WebP");
-    }
-  }
-
-  /**
-   * The image work of one request on the calling thread: header check, decode (at reduced scale where
-   * the model input and the thumbnail allow), the model's tensor and, if {@code thumbnailMaxSide > 0},
-   * a JPEG thumbnail. Blocking and CPU-bound.
-   */
-  public static Prepared prepare(Classifier classifier, byte[] encoded, int thumbnailMaxSide, int thumbnailQuality,
-      boolean allowWebp) throws Exception {
-    long t0 = System.nanoTime();
-    ImageHeader header = classifier.decoder().inspect(encoded);
-    if (!allowWebp) {
-      requireCameraFormat(header.format());
-    }
-    InputSpec input = classifier.spec().input();
-    int minW = input.width();
-    int minH = input.height();
-    if (thumbnailMaxSide > 0) {
-      // The thumbnail's longer side comes from the image's longer side.
-      if (header.displayWidth() >= header.displayHeight()) {
-        minW = Math.max(minW, thumbnailMaxSide);
-      } else {
-        minH = Math.max(minH, thumbnailMaxSide);
-      }
-    }
-    try (DecodedImage image = classifier.decoder().decode(encoded, minW, minH)) {
-      float[] tensor = classifier.tensorOf(image);
-      byte[] thumbnail = thumbnailMaxSide > 0 ? image.thumbnailJpeg(thumbnailMaxSide, thumbnailQuality) : null;
-      return new Prepared(tensor, header, thumbnail, System.nanoTime() - t0);
-    }
   }
 }

@@ -1,8 +1,11 @@
 package org.cityvision.serving.inference;
 
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import org.cityvision.serving.http.Access;
+import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.http.ApiException;
 import org.cityvision.serving.http.Json;
 
@@ -12,6 +15,13 @@ public final class ModelRoutes {
 
   public ModelRoutes(ModelRegistry models) {
     this.models = models;
+  }
+
+  /** Any key may read the model cards. */
+  public ApiArea area() {
+    return new ApiArea("models")
+        .add(HttpMethod.GET, "/v1/models", Access.ANY_KEY, this::list)
+        .add(HttpMethod.GET, "/v1/models/{name}", Access.ANY_KEY, this::get);
   }
 
   public void list(RoutingContext ctx) {

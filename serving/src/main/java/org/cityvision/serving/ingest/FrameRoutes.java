@@ -3,6 +3,7 @@ package org.cityvision.serving.ingest;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.RoutingContext;
@@ -10,21 +11,28 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import org.cityvision.core.classify.ClassifiedFrames;
 import org.cityvision.core.classify.Classification;
 import org.cityvision.core.classify.FlagPolicy;
 import org.cityvision.core.classify.Timings;
 import org.cityvision.core.image.ImageFormat;
-import org.cityvision.core.image.ImageHeaders;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FrameId;
+import org.cityvision.core.image.ImageHeaders;
 import org.cityvision.core.storage.FrameRecord;
-import org.cityvision.core.storage.FrameStore;
-import org.cityvision.core.storage.FrameUpload;
 import org.cityvision.core.storage.ObjectNotFoundException;
 import org.cityvision.core.storage.ResultRecord;
+import org.cityvision.core.storage.FrameUpload;
+import org.cityvision.core.storage.KeyRole;
+import org.cityvision.serving.auth.Authenticator;
+import org.cityvision.serving.auth.Principal;
 import org.cityvision.serving.config.IngestConfig;
+import org.cityvision.serving.http.Access;
+import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.http.ApiException;
 import org.cityvision.serving.http.ErrorMapper;
 import org.cityvision.serving.http.Json;
@@ -33,18 +41,20 @@ import org.cityvision.serving.inference.Answers;
 import org.cityvision.serving.inference.Bodies;
 import org.cityvision.serving.inference.Inference;
 import org.cityvision.serving.inference.InferenceService;
-import org.cityvision.serving.metrics.Metrics;
+import org.cityvision.serving.log.JsonLog;
 import org.cityvision.serving.cameras.CameraHealthService;
-import org.cityvision.serving.review.ReviewEvents;
+import org.cityvision.serving.metrics.Metrics;
+import org.cityvision.serving.inference.ServedModel;
 
 /**
- * {@code POST /v1/cameras/{cameraId}/frames} (camera frames in) and {@code GET
- * /v1/frames/{frameId}} (a frame's metadata, results and flag).
+ * {@code POST /v1/cameras/{cameraId}/frames}: camera frames in. (A frame's metadata, results and
+ * flag are read at {@code GET /v1/frames/{frameId}}, in the review area.)
  *
  * <p>A frame is validated (camera id, capture time, body type and magic bytes), classified with the
- * urban model off the event loop, then stored with its thumbnail and result, and flagged when an
- * issue class passes its threshold ({@link FlagPolicy}, the rule batch jobs flag by too). With an {@code Idempotency-Key}, retries
- * on any node get the first answer ({@link IdempotencyLedger}).
+ * urban model off the event loop, then stored with its thumbnail, flag and result through {@link
+ * ClassifiedFrames}, the write path batch jobs use too: flagged when an issue class passes its
+ * threshold ({@link FlagPolicy}), listeners told of the flag. With an {@code Idempotency-Key},
+ * retries on any node get the first answer ({@link IdempotencyLedger}).
  */
 public final class FrameRoutes {
   /** The task camera frames are classified with. */
@@ -52,32 +62,38 @@ public final class FrameRoutes {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_IDEMPOTENCY_KEY = 128;
+  /** The store keeps JPEG and PNG frames only. */
+  private static final Set<ImageFormat> STORED_FORMATS = EnumSet.of(ImageFormat.JPEG, ImageFormat.PNG);
 
   private final IngestConfig config;
   private final InferenceService inference;
-  private final FrameStore store;
   private final IdempotencyLedger ledger;
   private final WorkerExecutor io;
   private final Metrics metrics;
   private final Clock clock;
-  private final ReviewEvents events;
+  private final ClassifiedFrames writes;
   private final CameraHealthService health;
 
   /**
-   * @param events told about every flag created (webhooks, Open311); must not block
+   * @param writes stores a classified frame and tells its listener of the flag (webhooks, Open311)
    * @param health the quality check and camera health every frame goes through first
    */
-  public FrameRoutes(IngestConfig config, InferenceService inference, FrameStore store, IdempotencyLedger ledger,
-      WorkerExecutor io, Metrics metrics, Clock clock, ReviewEvents events, CameraHealthService health) {
+  public FrameRoutes(IngestConfig config, InferenceService inference, IdempotencyLedger ledger,
+      WorkerExecutor io, Metrics metrics, Clock clock, ClassifiedFrames writes, CameraHealthService health) {
     this.config = config;
     this.inference = inference;
-    this.store = store;
     this.ledger = ledger;
     this.io = io;
     this.metrics = metrics;
     this.clock = clock;
-    this.events = events;
+    this.writes = writes;
     this.health = health;
+  }
+
+  /** The cameras' area: camera keys. */
+  public ApiArea area() {
+    return new ApiArea("cameras").add(HttpMethod.POST, "/v1/cameras/{cameraId}/frames",
+        Access.role(KeyRole.CAMERA), this::ingest);
   }
 
   /** {@code POST /v1/cameras/{cameraId}/frames}. */
@@ -89,20 +105,35 @@ public final class FrameRoutes {
     if (!config.accepts(cameraId)) {
       throw new ApiException(403, "unknown_camera", "camera '" + cameraId + "' is not registered on this system");
     }
+    Principal caller = Authenticator.principal(ctx);
+    if (caller != null && !caller.cameras().allows(cameraId)) {
+      throw new ApiException(403, "camera_not_allowed", "key '" + caller.name() + "' may post only as "
+          + caller.cameras().describe() + ", not as camera '" + cameraId + "'");
+    }
     Instant capturedAt = capturedAt(ctx.request().getHeader("X-Captured-At"));
     String idempotencyKey = idempotencyKey(ctx.request().getHeader("Idempotency-Key"));
-    inference.model(TASK);
+    ServedModel model = inference.model(TASK);
     frameBytes(ctx).compose(bytes -> {
       if (idempotencyKey == null) {
-        return process(cameraId, capturedAt, bytes, null).map(answer -> new Outcome(answer, false));
+        return process(model, cameraId, capturedAt, bytes, null, null).map(answer -> new Outcome(answer, false));
       }
       String bodyHash = sha256(bytes);
-      return io.executeBlocking(() -> ledger.claim(cameraId, idempotencyKey, bodyHash), false).compose(claim -> {
+      // The frame id is fixed before anything is written and recorded in the claim, so that a retry
+      // of this request, here or on another node, after a crash, stores under the same id.
+      FrameId planned = FrameId.generate(cameraId, capturedAt != null ? capturedAt : clock.instant());
+      return io.executeBlocking(() -> ledger.claim(cameraId, idempotencyKey, bodyHash, planned), false)
+          .compose(claim -> {
         if (!claim.owned()) {
           metrics.idempotentReplay();
           return Future.succeededFuture(new Outcome(new JsonObject(claim.answer().toString()), true));
         }
-        return process(cameraId, capturedAt, bytes, idempotencyKey).transform(ar -> io.executeBlocking(() -> {
+        if (claim.takeover()) {
+          metrics.idempotentTakeover();
+          JsonLog.get().info("idempotency_takeover", "requestId", RequestLog.requestId(ctx), "cameraId", cameraId,
+              "frameId", claim.frameId().value());
+        }
+        return process(model, cameraId, capturedAt, bytes, idempotencyKey, claim.frameId())
+            .transform(ar -> io.executeBlocking(() -> {
           if (ar.succeeded()) {
             ledger.done(claim, bodyHash, JSON.readTree(ar.result().encode()));
             return new Outcome(ar.result(), false);
@@ -126,23 +157,20 @@ public final class FrameRoutes {
   /**
    * Quality check and camera health first (I/O threads: a 1/8-scale decode and the camera's record);
    * a static frame reuses its camera's last result, any other is classified (decode threads, model
-   * queue) and stored (I/O threads).
+   * queue); then stored (I/O threads) under {@code frameId} if given.
    */
-  private Future<JsonObject> process(String cameraId, Instant capturedAt, byte[] bytes, String idempotencyKey) {
+  private Future<JsonObject> process(ServedModel model, String cameraId, Instant capturedAt, byte[] bytes,
+      String idempotencyKey, FrameId frameId) {
     Instant receivedAt = clock.instant();
-    return io.executeBlocking(() -> {
-      // A frame the camera path refuses must not count in its camera's health.
-      InferenceService.requireCameraFormat(ImageHeaders.sniff(bytes));
-      return health.observe(cameraId, bytes, capturedAt, receivedAt);
-    }, false)
+    return io.executeBlocking(() -> health.observe(cameraId, bytes, STORED_FORMATS, capturedAt, receivedAt), false)
         .compose(seen -> {
           if (seen.update().isStatic()) {
-            return io.executeBlocking(() -> quality(storeReused(cameraId, capturedAt, bytes, seen, idempotencyKey),
-                seen), false);
+            return io.executeBlocking(() -> quality(storeReused(cameraId, capturedAt, bytes, seen, idempotencyKey,
+                frameId), seen), false);
           }
-          return inference.classify(TASK, bytes, config.thumbnailMaxSide(), config.thumbnailQuality(), false)
+          return inference.classify(model, bytes, config.thumbnailMaxSide(), config.thumbnailQuality(), STORED_FORMATS)
               .compose(result -> io.executeBlocking(() -> {
-                JsonObject answer = store(cameraId, capturedAt, bytes, result, idempotencyKey);
+                JsonObject answer = store(cameraId, capturedAt, bytes, result, idempotencyKey, frameId);
                 if (seen.update().faults().isEmpty() && seen.recorded()) {
                   health.classified(cameraId, seen.analysis(), answer.getString("frameId"));
                 }
@@ -159,19 +187,18 @@ public final class FrameRoutes {
 
   /** A static frame: stored with its camera's last result, no forward pass; the answer says where it came from. */
   private JsonObject storeReused(String cameraId, Instant capturedAt, byte[] bytes,
-      CameraHealthService.Observation seen, String key) throws Exception {
+      CameraHealthService.Observation seen, String key, FrameId frameId) throws Exception {
     String from = seen.update().reuse().orElseThrow().frameId();
-    ResultRecord earlier = store.results(from).stream().findFirst().orElseThrow(() ->
+    ResultRecord earlier = writes.results(from).stream().findFirst().orElseThrow(() ->
         new ObjectNotFoundException("reused frame " + from + " has no stored result"));
     String contentType = ImageHeaders.sniff(bytes) == ImageFormat.PNG ? "image/png" : "image/jpeg";
-    FrameRecord frame = ClassifiedFrames.writeReused(store, new FrameUpload(cameraId, capturedAt, contentType, bytes,
-        null), earlier, clock.instant());
+    FrameRecord frame = writes.storeReused(new FrameUpload(cameraId, capturedAt, contentType, bytes, null, frameId),
+        earlier, clock.instant());
     com.fasterxml.jackson.databind.JsonNode p = earlier.payload();
     io.vertx.core.json.JsonArray top = new io.vertx.core.json.JsonArray();
     p.path("top").forEach(t -> top.add(new JsonObject().put("label", t.path("label").asText())
         .put("score", t.path("score").asDouble())));
     metrics.frameStored(frame.durability().name().toLowerCase(Locale.ROOT));
-    metrics.frameReused();
     JsonObject answer = stored(frame)
         .put("classification", new JsonObject().put("label", p.path("label").asText())
             .put("score", p.path("score").asDouble()).put("top", top).put("model", earlier.model())
@@ -198,16 +225,16 @@ public final class FrameRoutes {
         .put("durability", frame.durability().name().toLowerCase(Locale.ROOT));
   }
 
-  private JsonObject store(String cameraId, Instant capturedAt, byte[] bytes, Inference result, String key)
-      throws Exception {
+  private JsonObject store(String cameraId, Instant capturedAt, byte[] bytes, Inference result, String key,
+      FrameId frameId) throws Exception {
     Classification c = result.classification();
     String contentType = result.header().format() == ImageFormat.PNG ? "image/png" : "image/jpeg";
     Instant now = clock.instant();
     // The one stored result format, the same as batch jobs and the Spark job write.
     Classification stored = c.withTimings(new Timings(result.decodeNanos(), 0, result.queueNanos(),
         result.inferenceNanos()));
-    ClassifiedFrames.Written written = ClassifiedFrames.write(store, new FrameUpload(cameraId, capturedAt, contentType,
-        bytes, result.thumbnail()), stored, result.model().spec().thresholds(), now);
+    ClassifiedFrames.Written written = writes.storeNew(new FrameUpload(cameraId, capturedAt, contentType,
+        bytes, result.thumbnail(), frameId), stored, new FlagPolicy(result.model().spec().thresholds()), now);
     FrameRecord frame = written.frame();
     JsonObject answer = stored(frame)
         .put("classification", Answers.classification(c))
@@ -215,8 +242,6 @@ public final class FrameRoutes {
     metrics.frameStored(frame.durability().name().toLowerCase(Locale.ROOT));
     if (written.flag().isPresent()) {
       FlagRecord created = written.flag().get();
-      metrics.flagCreated(created.label());
-      events.flagCreated(created);
       answer.put("flag", new JsonObject().put("label", created.label()).put("score", created.score())
           .put("status", created.status().name().toLowerCase(Locale.ROOT)));
     }
@@ -224,47 +249,6 @@ public final class FrameRoutes {
       answer.put("idempotencyKey", key);
     }
     return answer;
-  }
-
-  /** {@code GET /v1/frames/{frameId}}: the frame's record, its results, and its flag if any. */
-  public void frame(RoutingContext ctx) {
-    String frameId = ctx.pathParam("frameId");
-    try {
-      FrameId.parse(frameId);
-    } catch (IllegalArgumentException e) {
-      throw ApiException.badRequest("invalid_frame_id", "not a frame id: {cameraId}.{yyyyMMddTHHmmssSSSZ}.{12 hex}");
-    }
-    io.executeBlocking(() -> {
-      FrameRecord frame = store.frame(frameId);
-      JsonObject out = new JsonObject()
-          .put("frameId", frame.frameId())
-          .put("cameraId", frame.cameraId())
-          .put("capturedAt", frame.capturedAt().toString())
-          .put("receivedAt", frame.receivedAt().toString())
-          .put("contentType", frame.contentType())
-          .put("sizeBytes", frame.sizeBytes())
-          .put("sha256", frame.sha256())
-          .put("key", frame.key())
-          .put("thumbnailKey", frame.thumbnailKey())
-          .put("durability", frame.durability().name().toLowerCase(Locale.ROOT));
-      io.vertx.core.json.JsonArray results = new io.vertx.core.json.JsonArray();
-      for (ResultRecord r : store.results(frameId)) {
-        results.add(new JsonObject().put("model", r.model()).put("version", r.version())
-            .put("classifiedAt", r.classifiedAt().toString())
-            .put("result", new JsonObject(r.payload().toString())));
-      }
-      out.put("results", results);
-      try {
-        FlagRecord f = store.flag(frameId);
-        out.put("flag", new JsonObject().put("label", f.label()).put("score", f.score())
-            .put("status", f.status().name().toLowerCase(Locale.ROOT)).put("revision", f.revision()));
-      } catch (ObjectNotFoundException none) {
-        out.putNull("flag");
-      }
-      return out;
-    }, false).onSuccess(out -> Json.send(ctx, 200, out.put("requestId", RequestLog.requestId(ctx))))
-        .onFailure(e -> ctx.fail(e instanceof ObjectNotFoundException
-            ? ApiException.notFound("not_found", "no frame " + frameId) : e));
   }
 
   /** The raw body, or the multipart field {@code frame} (read without blocking). */

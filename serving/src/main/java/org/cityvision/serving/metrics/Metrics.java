@@ -1,5 +1,10 @@
 package org.cityvision.serving.metrics;
 
+import io.prometheus.metrics.core.metrics.CounterWithCallback;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -7,16 +12,52 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 import org.cityvision.core.classify.ClassifierStats;
+import org.cityvision.core.classify.KernelCheck;
 import org.cityvision.core.storage.StoreHealth;
 
 /**
  * The server's counters and histograms. Request-path calls are lock-free; {@link #render} writes the
- * Prometheus text format with gauges sampled at scrape time (queue depths, spool depth).
+ * Prometheus text format with gauges sampled at scrape time (queue depths, spool depth), followed by
+ * the JVM and process metrics and the registered callbacks ({@link #counter}, {@link #gauge}).
  *
  * <p>Thread-safe. One per server node.
  */
 public final class Metrics {
+  /**
+   * JVM and process metrics (the Prometheus Java client's own instrumentation: memory pools, GC,
+   * threads, classes, CPU, open files, resident memory) and the counters of the node's background
+   * parts registered through {@link #counter} and {@link #gauge}.
+   */
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final PrometheusTextFormatWriter text = PrometheusTextFormatWriter.create();
+
+  public Metrics() {
+    JvmMetrics.builder().register(registry);
+  }
+
+  /**
+   * A counter read when scraped: {@code name_total{label="key"} value} for every entry {@code
+   * values} returns. {@code name} without {@code _total}; register each name once.
+   */
+  public void counter(String name, String help, String label, Supplier<Map<String, ? extends Number>> values) {
+    CounterWithCallback.builder().name(name).help(help).labelNames(label)
+        .callback(cb -> values.get().forEach((key, v) -> cb.call(v.doubleValue(), key))).register(registry);
+  }
+
+  /** A gauge read when scraped: {@code name{label="key"} value} for every entry {@code values} returns. */
+  public void gauge(String name, String help, String label, Supplier<Map<String, ? extends Number>> values) {
+    GaugeWithCallback.builder().name(name).help(help).labelNames(label)
+        .callback(cb -> values.get().forEach((key, v) -> cb.call(v.doubleValue(), key))).register(registry);
+  }
+
+  /** A gauge read when scraped. */
+  public void gauge(String name, String help, DoubleSupplier value) {
+    GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsDouble())).register(registry);
+  }
+
   private static final double[] LATENCY = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
   private record RequestKey(String method, String route, int status) {}
@@ -34,8 +75,26 @@ public final class Metrics {
   private final LongAdder rateLimited = new LongAdder();
   private final LongAdder idempotentReplays = new LongAdder();
   private final LongAdder authFailures = new LongAdder();
-  private final LongAdder framesReused = new LongAdder();
-  private volatile java.util.function.Supplier<Map<String, Integer>> cameraStates = Map::of;
+  private final LongAdder idempotentTakeovers = new LongAdder();
+  private final LongAdder uploadsSwept = new LongAdder();
+  private final RetentionCounters retention = new RetentionCounters();
+
+  /** The scheduled retention passes of this node: totals over passes, and the pass in progress. */
+  private static final class RetentionCounters {
+    final LongAdder completed = new LongAdder();
+    final LongAdder failed = new LongAdder();
+    final LongAdder scanned = new LongAdder();
+    final LongAdder frames = new LongAdder();
+    final LongAdder flags = new LongAdder();
+    final LongAdder idempotency = new LongAdder();
+    final LongAdder orphans = new LongAdder();
+    volatile boolean running;
+    volatile long progressScanned;
+    volatile long progressDeleted;
+    volatile long keptOpen;
+    volatile long keptSpooled;
+    volatile double lastCompleted;
+  }
 
   /** One finished request; {@code route} is the route template, never the raw path. */
   public void request(String method, String route, int status, long nanos) {
@@ -49,16 +108,6 @@ public final class Metrics {
   }
 
   /** A frame accepted; {@code durability} is {@code stored} or {@code spooled}. */
-  /** A static camera frame stored with its camera's last result instead of a forward pass. */
-  public void frameReused() {
-    framesReused.increment();
-  }
-
-  /** Where the cameras-per-state gauge reads from (state wire name to count, as of the last sweep). */
-  public void cameraStates(java.util.function.Supplier<Map<String, Integer>> source) {
-    cameraStates = source;
-  }
-
   public void frameStored(String durability) {
     framesStored.computeIfAbsent(durability, k -> new LongAdder()).increment();
   }
@@ -78,6 +127,47 @@ public final class Metrics {
 
   public void idempotentReplay() {
     idempotentReplays.increment();
+  }
+
+  /** A retry that ran a request whose first run never answered (its node crashed, or it was slow). */
+  public void idempotentTakeover() {
+    idempotentTakeovers.increment();
+  }
+
+  public void retentionStarted() {
+    retention.running = true;
+    retention.progressScanned = 0;
+    retention.progressDeleted = 0;
+  }
+
+  /** Running totals of the pass in progress, after each chunk. */
+  public void retentionProgress(org.cityvision.core.storage.RetentionReport soFar) {
+    retention.progressScanned = soFar.framesScanned();
+    retention.progressDeleted = soFar.framesDeleted();
+  }
+
+  public void retentionFinished(org.cityvision.core.storage.RetentionReport r, java.time.Instant at) {
+    RetentionCounters c = retention;
+    c.completed.increment();
+    c.scanned.add(r.framesScanned());
+    c.frames.add(r.framesDeleted());
+    c.flags.add(r.flagsDeleted());
+    c.idempotency.add(r.idempotencyDeleted());
+    c.orphans.add(r.orphanThumbnailsDeleted());
+    c.keptOpen = r.keptOpenFlags();
+    c.keptSpooled = r.keptSpooled();
+    c.lastCompleted = at.toEpochMilli() / 1000.0;
+    c.running = false;
+  }
+
+  public void retentionFailed() {
+    retention.failed.increment();
+    retention.running = false;
+  }
+
+  /** Upload files left by cut-off requests, deleted. */
+  public void uploadsSwept(int files) {
+    uploadsSwept.add(files);
   }
 
   public void authFailure() {
@@ -104,6 +194,9 @@ public final class Metrics {
     sorted(latency, Comparator.comparing(RouteKey::route).thenComparing(RouteKey::method)).forEach((k, h) -> h.render(out, "cityvision_http_request_duration_seconds",
         routeLabels(k.method(), k.route())));
 
+    Prometheus.help(out, "cityvision_kernels_info", "gauge",
+        "1, labelled with the libtorch kernels this node runs: native, or oneDNN's ISA cap (ONEDNN_MAX_CPU_ISA).");
+    out.append("cityvision_kernels_info{kernels=\"").append(Prometheus.label(KernelCheck.kernels())).append("\"} 1\n");
     Prometheus.help(out, "cityvision_inference_queue_depth", "gauge", "Tensors waiting for an inference worker.");
     models.forEach((m, s) -> gauge(out, "cityvision_inference_queue_depth", "model", m, s.queued()));
     Prometheus.help(out, "cityvision_inference_in_flight", "gauge",
@@ -131,18 +224,16 @@ public final class Metrics {
       LongAdder v = framesStored.get(d);
       gauge(out, "cityvision_frames_stored_total", "durability", d, v == null ? 0 : v.sum());
     }
-    Prometheus.help(out, "cityvision_frames_reused_total", "counter",
-        "Static camera frames that reused their camera's last result (no forward pass).");
-    out.append("cityvision_frames_reused_total ").append(framesReused.sum()).append('\n');
-    Prometheus.help(out, "cityvision_cameras", "gauge", "Cameras per health state, as of the last silence sweep.");
-    Map<String, Integer> states = cameraStates.get();
-    for (String state : List.of("ok", "degraded", "fault", "silent")) {
-      gauge(out, "cityvision_cameras", "state", state, states.getOrDefault(state, 0));
-    }
     Prometheus.help(out, "cityvision_flags_created_total", "counter", "Frames put on the review queue, by label.");
     new TreeMap<>(flagsCreated).forEach((l, v) -> gauge(out, "cityvision_flags_created_total", "label", l, v.sum()));
     Prometheus.help(out, "cityvision_idempotent_replays_total", "counter", "Retries answered from the stored answer.");
     out.append("cityvision_idempotent_replays_total ").append(idempotentReplays.sum()).append('\n');
+    Prometheus.help(out, "cityvision_idempotent_takeovers_total", "counter",
+        "Retries that ran a request whose first run never answered, under the frame id it recorded.");
+    out.append("cityvision_idempotent_takeovers_total ").append(idempotentTakeovers.sum()).append('\n');
+    Prometheus.help(out, "cityvision_uploads_swept_total", "counter", "Upload files left by cut-off requests, deleted.");
+    out.append("cityvision_uploads_swept_total ").append(uploadsSwept.sum()).append('\n');
+    renderRetention(out);
     Prometheus.help(out, "cityvision_rate_limited_total", "counter", "Requests refused with 429.");
     out.append("cityvision_rate_limited_total ").append(rateLimited.sum()).append('\n');
     Prometheus.help(out, "cityvision_auth_failures_total", "counter", "Requests refused with 401.");
@@ -158,7 +249,41 @@ public final class Metrics {
     }
     Prometheus.help(out, "cityvision_log_lines_dropped_total", "counter", "Log lines dropped: writer queue full.");
     out.append("cityvision_log_lines_dropped_total ").append(logLinesDropped).append('\n');
-    return out.toString();
+    java.io.ByteArrayOutputStream registered = new java.io.ByteArrayOutputStream(16_384);
+    try {
+      text.write(registered, registry.scrape());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("writing to memory cannot fail", e);
+    }
+    return out.append(registered.toString(java.nio.charset.StandardCharsets.UTF_8)).toString();
+  }
+
+  private void renderRetention(StringBuilder out) {
+    RetentionCounters c = retention;
+    Prometheus.help(out, "cityvision_retention_runs_total", "counter", "Retention passes this node ran, by outcome.");
+    gauge(out, "cityvision_retention_runs_total", "outcome", "completed", c.completed.sum());
+    gauge(out, "cityvision_retention_runs_total", "outcome", "failed", c.failed.sum());
+    Prometheus.help(out, "cityvision_retention_running", "gauge", "1 while this node runs a retention pass.");
+    out.append("cityvision_retention_running ").append(c.running ? 1 : 0).append('\n');
+    Prometheus.help(out, "cityvision_retention_progress_frames", "gauge",
+        "The pass in progress (or the last): frames scanned and deleted so far.");
+    gauge(out, "cityvision_retention_progress_frames", "state", "scanned", c.progressScanned);
+    gauge(out, "cityvision_retention_progress_frames", "state", "deleted", c.progressDeleted);
+    Prometheus.help(out, "cityvision_retention_frames_scanned_total", "counter", "Frames looked at by retention.");
+    out.append("cityvision_retention_frames_scanned_total ").append(c.scanned.sum()).append('\n');
+    Prometheus.help(out, "cityvision_retention_deleted_total", "counter", "Objects deleted by retention, by kind.");
+    gauge(out, "cityvision_retention_deleted_total", "kind", "frames", c.frames.sum());
+    gauge(out, "cityvision_retention_deleted_total", "kind", "flags", c.flags.sum());
+    gauge(out, "cityvision_retention_deleted_total", "kind", "idempotency_keys", c.idempotency.sum());
+    gauge(out, "cityvision_retention_deleted_total", "kind", "orphan_thumbnails", c.orphans.sum());
+    Prometheus.help(out, "cityvision_retention_kept_frames", "gauge",
+        "Frames past retention the last pass kept, by reason.");
+    gauge(out, "cityvision_retention_kept_frames", "reason", "open_flag", c.keptOpen);
+    gauge(out, "cityvision_retention_kept_frames", "reason", "spooled", c.keptSpooled);
+    Prometheus.help(out, "cityvision_retention_last_completed_timestamp_seconds", "gauge",
+        "When this node last completed a retention pass (0: never).");
+    out.append("cityvision_retention_last_completed_timestamp_seconds ")
+        .append(Prometheus.number(c.lastCompleted)).append('\n');
   }
 
   public static String contentType() {

@@ -10,7 +10,6 @@ import org.cityvision.core.storage.StorageKeys;
  * What the review API runs on. The caller owns (and closes) the store and the worker executor.
  *
  * @param worker runs every store call; the event loop never blocks on MinIO
- * @param auth admits reviewers and admins and names them
  * @param counter counts flags per status for the page's tabs
  * @param events told of every stored verdict (webhooks, Open311)
  * @param labels the labels a reviewer may relabel to, in the order the page numbers them (keys
@@ -19,14 +18,12 @@ import org.cityvision.core.storage.StorageKeys;
 public record ReviewDeps(
     FrameStore store,
     WorkerExecutor worker,
-    RoleCheck auth,
     FlagCounter counter,
     ReviewEvents events,
     List<String> labels) {
   public ReviewDeps {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(worker, "worker");
-    Objects.requireNonNull(auth, "auth");
     Objects.requireNonNull(counter, "counter");
     Objects.requireNonNull(events, "events");
     labels = List.copyOf(labels);

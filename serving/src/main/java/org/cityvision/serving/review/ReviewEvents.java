@@ -1,6 +1,7 @@
 package org.cityvision.serving.review;
 
 import java.util.List;
+import org.cityvision.core.classify.FlagListener;
 import org.cityvision.core.storage.FlagRecord;
 
 /**
@@ -10,7 +11,7 @@ import org.cityvision.core.storage.FlagRecord;
  * Both methods are called from event loops and from ingest: they must return at once, never block
  * and never throw; an implementation queues the work and drops (and counts) what does not fit.
  */
-public interface ReviewEvents {
+public interface ReviewEvents extends FlagListener {
   /** Hears nothing. */
   ReviewEvents NONE = new ReviewEvents() {
     @Override
@@ -20,7 +21,8 @@ public interface ReviewEvents {
     public void flagReviewed(FlagRecord flag) {}
   };
 
-  /** A frame was put on the review queue (called by ingest and batch after {@code createFlag}). */
+  /** A frame was put on the review queue (by ingest or a batch job, through {@code ClassifiedFrames}). */
+  @Override
   void flagCreated(FlagRecord flag);
 
   /** A reviewer's verdict was stored; {@code flag} is the new revision. */

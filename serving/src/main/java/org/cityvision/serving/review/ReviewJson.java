@@ -1,7 +1,6 @@
 package org.cityvision.serving.review;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.Locale;
 import org.cityvision.core.storage.FlagRecord;
@@ -12,74 +11,60 @@ import org.cityvision.core.storage.ReviewRecord;
 
 /** The review API's JSON shapes, in one place (documented in {@code docs/REVIEW.md}). */
 public final class ReviewJson {
-  /** Thread-safe once configured, like every Jackson mapper. */
-  public static final ObjectMapper MAPPER = new ObjectMapper();
-
   private ReviewJson() {}
 
-  public static ObjectNode flag(FlagRecord f) {
-    ObjectNode n = MAPPER.createObjectNode();
-    n.put("frameId", f.frameId());
-    n.put("cameraId", f.cameraId());
-    n.put("capturedAt", FrameId.parse(f.frameId()).capturedAt().toString());
-    n.put("label", f.label());
-    n.put("score", f.score());
-    n.put("model", f.model());
-    n.put("modelVersion", f.modelVersion());
-    n.put("flaggedAt", f.flaggedAt().toString());
-    n.put("status", f.status().keyName());
-    n.put("revision", f.revision());
-    n.put("reviewer", f.reviewer());
-    n.put("reviewedAt", text(f.reviewedAt()));
-    n.put("verdictLabel", f.verdictLabel());
-    n.put("note", f.note());
-    return n;
+  public static JsonObject flag(FlagRecord f) {
+    return new JsonObject()
+        .put("frameId", f.frameId())
+        .put("cameraId", f.cameraId())
+        .put("capturedAt", FrameId.parse(f.frameId()).capturedAt().toString())
+        .put("label", f.label())
+        .put("score", f.score())
+        .put("model", f.model())
+        .put("modelVersion", f.modelVersion())
+        .put("flaggedAt", f.flaggedAt().toString())
+        .put("status", f.status().keyName())
+        .put("revision", f.revision())
+        .put("reviewer", f.reviewer())
+        .put("reviewedAt", text(f.reviewedAt()))
+        .put("verdictLabel", f.verdictLabel())
+        .put("note", f.note());
   }
 
-  public static ObjectNode frame(FrameRecord f) {
-    ObjectNode n = MAPPER.createObjectNode();
-    n.put("frameId", f.frameId());
-    n.put("cameraId", f.cameraId());
-    n.put("capturedAt", f.capturedAt().toString());
-    n.put("receivedAt", f.receivedAt().toString());
-    n.put("contentType", f.contentType());
-    n.put("sizeBytes", f.sizeBytes());
-    n.put("sha256", f.sha256());
-    n.put("hasThumbnail", f.thumbnailKey() != null);
-    return n;
+  public static JsonObject frame(FrameRecord f) {
+    return new JsonObject()
+        .put("frameId", f.frameId())
+        .put("cameraId", f.cameraId())
+        .put("capturedAt", f.capturedAt().toString())
+        .put("receivedAt", f.receivedAt().toString())
+        .put("contentType", f.contentType())
+        .put("sizeBytes", f.sizeBytes())
+        .put("sha256", f.sha256())
+        .put("hasThumbnail", f.thumbnailKey() != null);
   }
 
   /** One classification: which model version said what; the payload is the classifier's JSON. */
-  public static ObjectNode result(ResultRecord r) {
-    ObjectNode n = MAPPER.createObjectNode();
-    n.put("model", r.model());
-    n.put("version", r.version());
-    n.put("classifiedAt", r.classifiedAt().toString());
-    n.set("result", r.payload());
-    return n;
+  public static JsonObject result(ResultRecord r) {
+    return new JsonObject()
+        .put("model", r.model())
+        .put("version", r.version())
+        .put("classifiedAt", r.classifiedAt().toString())
+        .put("result", new JsonObject(r.payload().toString()));
   }
 
-  public static ObjectNode review(ReviewRecord r) {
-    ObjectNode n = MAPPER.createObjectNode();
-    n.put("frameId", r.frameId());
-    n.put("reviewer", r.reviewer());
-    n.put("verdict", r.verdict().name().toLowerCase(Locale.ROOT));
-    n.put("label", r.label());
-    n.put("note", r.note());
-    n.put("model", r.model());
-    n.put("modelVersion", r.modelVersion());
-    n.put("flaggedLabel", r.flaggedLabel());
-    n.put("previousStatus", r.previousStatus().keyName());
-    n.put("revision", r.revision());
-    n.put("reviewedAt", r.reviewedAt().toString());
-    return n;
-  }
-
-  /** {@code {"error": {"code", "message", "requestId"}}}, the API's one error shape. */
-  public static ObjectNode error(String code, String message, String requestId) {
-    ObjectNode n = MAPPER.createObjectNode();
-    n.putObject("error").put("code", code).put("message", message).put("requestId", requestId);
-    return n;
+  public static JsonObject review(ReviewRecord r) {
+    return new JsonObject()
+        .put("frameId", r.frameId())
+        .put("reviewer", r.reviewer())
+        .put("verdict", r.verdict().name().toLowerCase(Locale.ROOT))
+        .put("label", r.label())
+        .put("note", r.note())
+        .put("model", r.model())
+        .put("modelVersion", r.modelVersion())
+        .put("flaggedLabel", r.flaggedLabel())
+        .put("previousStatus", r.previousStatus().keyName())
+        .put("revision", r.revision())
+        .put("reviewedAt", r.reviewedAt().toString());
   }
 
   private static String text(Instant at) {

@@ -1,8 +1,10 @@
 package org.cityvision.serving.review;
 
-import io.vertx.ext.web.Router;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.handler.FileSystemAccess;
 import io.vertx.ext.web.handler.StaticHandler;
+import org.cityvision.serving.http.Access;
+import org.cityvision.serving.http.ApiArea;
 
 /**
  * The review page: plain HTML, CSS and JavaScript modules from the classpath folder {@code
@@ -20,23 +22,22 @@ public final class ReviewPage {
 
   private ReviewPage() {}
 
-  /** Serves the page; mount it after the API routes, since it answers every other GET path. */
-  public static void mount(Router router) {
+  /**
+   * The page's files at {@code /*}: the router serves them on every GET path outside the API's
+   * routes, after every API route, so that an unknown API path stays a JSON 404.
+   */
+  public static ApiArea area() {
     StaticHandler files =
         StaticHandler.create(FileSystemAccess.RELATIVE, "webroot")
             .setIndexPage("index.html")
             .setMaxAgeSeconds(300)
             .setDirectoryListing(false);
-    // Everything but the API and operations paths, so that an unknown API path stays a JSON 404
-    // (not a 405 from this GET-only route).
-    router.getWithRegex("^/(?!v1/|v1$|health/|metrics$|openapi\\.json$).*")
-        .handler(ctx -> {
-          ctx.response()
-              .putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-              .putHeader("X-Content-Type-Options", "nosniff")
-              .putHeader("Referrer-Policy", "no-referrer");
-          ctx.next();
-        })
-        .handler(files);
+    return new ApiArea("review page").add(HttpMethod.GET, "/*", Access.OPEN, ctx -> {
+      ctx.response()
+          .putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+          .putHeader("X-Content-Type-Options", "nosniff")
+          .putHeader("Referrer-Policy", "no-referrer");
+      files.handle(ctx);
+    });
   }
 }

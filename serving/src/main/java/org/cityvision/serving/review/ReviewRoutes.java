@@ -1,24 +1,19 @@
 package org.cityvision.serving.review;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.ext.web.RequestBody;
-import io.vertx.ext.web.Router;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
-import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.cityvision.core.storage.ConflictException;
 import org.cityvision.core.storage.FlagOrder;
@@ -27,7 +22,6 @@ import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FlagStatus;
 import org.cityvision.core.storage.FrameData;
 import org.cityvision.core.storage.FrameId;
-import org.cityvision.serving.http.ApiException;
 import org.cityvision.core.storage.FrameRecord;
 import org.cityvision.core.storage.KeyRole;
 import org.cityvision.core.storage.ObjectNotFoundException;
@@ -35,13 +29,20 @@ import org.cityvision.core.storage.Page;
 import org.cityvision.core.storage.ResultRecord;
 import org.cityvision.core.storage.ReviewRecord;
 import org.cityvision.core.storage.StorageException;
+import org.cityvision.serving.auth.Authenticator;
+import org.cityvision.serving.http.Access;
+import org.cityvision.serving.http.ApiArea;
+import org.cityvision.serving.http.ApiException;
+import org.cityvision.serving.http.Json;
 
 /**
  * The review API (see {@code docs/REVIEW.md}): the queue with filters, orders and cursors; frame
  * detail, image and thumbnail; verdicts, single and bulk; the audit log; counts per status.
  *
  * <p>Every route needs a {@code reviewer} or {@code admin} key. Every store call runs on {@link
- * ReviewDeps#worker()}; handlers only compose futures.
+ * ReviewDeps#worker()}; handlers only compose futures. Refused values are {@link
+ * IllegalArgumentException}s, which the API's failure handler answers with 400 {@code
+ * invalid_request} and the message.
  */
 public final class ReviewRoutes {
   /** A bulk request judges at most this many flags. */
@@ -49,22 +50,8 @@ public final class ReviewRoutes {
   /** The largest page of the queue: each flag returned costs two store requests. */
   public static final int MAX_PAGE = 200;
 
-  private static final long BODY_LIMIT = 1L << 20;
   private static final Set<String> LIST_PARAMS =
       Set.of("status", "cameraId", "label", "since", "until", "order", "cursor", "limit");
-
-  /** Every route {@link #mount} adds, as {@code "METHOD /path/{param}"} (for the API's route list). */
-  public static final List<String> ENDPOINTS = List.of(
-      "GET /v1/review/session",
-      "GET /v1/flags/counts",
-      "GET /v1/flags/recent",
-      "POST /v1/flags/review",
-      "GET /v1/flags",
-      "POST /v1/flags/{frameId}/review",
-      "GET /v1/frames/{frameId}",
-      "GET /v1/frames/{frameId}/image",
-      "GET /v1/frames/{frameId}/thumbnail",
-      "GET /v1/reviews");
 
   private final ReviewDeps deps;
 
@@ -72,53 +59,38 @@ public final class ReviewRoutes {
     this.deps = deps;
   }
 
-  /**
-   * Adds the review API's routes to {@code router}, each behind {@code deps.auth()} with the roles
-   * reviewer and admin, with {@link ReviewErrors} as their failure handler.
-   */
-  public static void mount(Router router, ReviewDeps deps) {
+  /** The review area: reviewer keys (and admin keys). */
+  public static ApiArea area(ReviewDeps deps) {
     ReviewRoutes routes = new ReviewRoutes(deps);
-    Handler<RoutingContext> auth = deps.auth().require(EnumSet.of(KeyRole.REVIEWER, KeyRole.ADMIN));
-    Handler<RoutingContext> body =
-        BodyHandler.create(false).setBodyLimit(BODY_LIMIT).setHandleFileUploads(false);
-    ReviewErrors errors = new ReviewErrors();
-    for (String path : List.of("/v1/flags", "/v1/flags/*", "/v1/frames/*", "/v1/reviews", "/v1/review/*")) {
-      router.route(path).failureHandler(errors);
-    }
-    router.get("/v1/review/session").handler(auth).handler(routes::session);
-    router.get("/v1/flags/counts").handler(auth).handler(routes::counts);
-    router.get("/v1/flags/recent").handler(auth).handler(routes::recent);
-    router.post("/v1/flags/review").handler(body).handler(auth).handler(routes::reviewBulk);
-    router.get("/v1/flags").handler(auth).handler(routes::list);
-    router.post("/v1/flags/:frameId/review").handler(body).handler(auth).handler(routes::review);
-    router.get("/v1/frames/:frameId").handler(auth).handler(routes::frame);
-    router.get("/v1/frames/:frameId/image").handler(auth).handler(routes::image);
-    router.get("/v1/frames/:frameId/thumbnail").handler(auth).handler(routes::thumbnail);
-    router.get("/v1/reviews").handler(auth).handler(routes::reviews);
+    Access reviewers = Access.role(KeyRole.REVIEWER);
+    return new ApiArea("review")
+        .add(HttpMethod.GET, "/v1/review/session", reviewers, routes::session)
+        .add(HttpMethod.GET, "/v1/flags/counts", reviewers, routes::counts)
+        .add(HttpMethod.GET, "/v1/flags/recent", reviewers, routes::recent)
+        .add(HttpMethod.POST, "/v1/flags/review", reviewers, routes::reviewBulk)
+        .add(HttpMethod.GET, "/v1/flags", reviewers, routes::list)
+        .add(HttpMethod.POST, "/v1/flags/{frameId}/review", reviewers, routes::review)
+        .add(HttpMethod.GET, "/v1/frames/{frameId}", reviewers, routes::frame)
+        .add(HttpMethod.GET, "/v1/frames/{frameId}/image", reviewers, routes::image)
+        .add(HttpMethod.GET, "/v1/frames/{frameId}/thumbnail", reviewers, routes::thumbnail)
+        .add(HttpMethod.GET, "/v1/reviews", reviewers, routes::reviews);
   }
 
   // ------------------------------------------------------------------ handlers
 
   private void session(RoutingContext ctx) {
-    ObjectNode out = ReviewJson.MAPPER.createObjectNode();
-    out.put("reviewer", deps.auth().principal(ctx));
-    ArrayNode labels = out.putArray("labels");
-    deps.labels().forEach(labels::add);
-    ArrayNode statuses = out.putArray("statuses");
+    JsonArray statuses = new JsonArray();
     for (FlagStatus s : FlagStatus.values()) {
       statuses.add(s.keyName());
     }
-    json(ctx, 200, out);
+    json(ctx, 200, new JsonObject()
+        .put("reviewer", reviewer(ctx))
+        .put("labels", new JsonArray(deps.labels()))
+        .put("statuses", statuses));
   }
 
   private void list(RoutingContext ctx) {
-    FlagQuery query;
-    try {
-      query = flagQuery(ctx.queryParams());
-    } catch (IllegalArgumentException e) {
-      ctx.fail(e);
-      return;
-    }
+    FlagQuery query = flagQuery(ctx.queryParams());
     blocking(() -> deps.store().listFlags(query))
         .onSuccess(page -> json(ctx, 200, flagPage(page.items(), page.nextCursor())))
         .onFailure(ctx::fail);
@@ -131,10 +103,10 @@ public final class ReviewRoutes {
     }
     Future.all(counts)
         .onSuccess(all -> {
-          ObjectNode out = ReviewJson.MAPPER.createObjectNode();
+          JsonObject out = new JsonObject();
           for (FlagStatus s : FlagStatus.values()) {
             FlagCount c = all.resultAt(s.ordinal());
-            out.putObject(s.keyName()).put("count", c.count()).put("atLeast", c.atLeast());
+            out.put(s.keyName(), new JsonObject().put("count", c.count()).put("atLeast", c.atLeast()));
           }
           json(ctx, 200, out);
         })
@@ -143,20 +115,13 @@ public final class ReviewRoutes {
 
   /** The newest flags of one camera across every status: the detail view's camera history. */
   private void recent(RoutingContext ctx) {
-    String cameraId;
-    int limit;
-    try {
-      allowOnly(ctx.queryParams(), Set.of("cameraId", "limit"));
-      cameraId = ctx.queryParams().get("cameraId");
-      if (cameraId == null) {
-        throw new IllegalArgumentException("cameraId is required");
-      }
-      limit = intParam(ctx.queryParams(), "limit", 10, 1, 50);
-      new FlagQuery(FlagStatus.OPEN, cameraId, null, null, null, FlagOrder.NEWEST_FIRST, null, limit);
-    } catch (IllegalArgumentException e) {
-      ctx.fail(e);
-      return;
+    allowOnly(ctx.queryParams(), Set.of("cameraId", "limit"));
+    String cameraId = ctx.queryParams().get("cameraId");
+    if (cameraId == null) {
+      throw new IllegalArgumentException("cameraId is required");
     }
+    int limit = intParam(ctx.queryParams(), "limit", 10, 1, 50);
+    new FlagQuery(FlagStatus.OPEN, cameraId, null, null, null, FlagOrder.NEWEST_FIRST, null, limit);
     List<Future<Page<FlagRecord>>> pages = new ArrayList<>();
     for (FlagStatus s : FlagStatus.values()) {
       FlagQuery q = new FlagQuery(s, cameraId, null, null, null, FlagOrder.NEWEST_FIRST, null, limit);
@@ -176,16 +141,9 @@ public final class ReviewRoutes {
   }
 
   private void review(RoutingContext ctx) {
-    VerdictRequest request;
-    String reviewer;
-    try {
-      request = VerdictRequest.parse(body(ctx.body()), ctx.pathParam("frameId"), deps.labels());
-      reviewer = deps.auth().principal(ctx);
-      request.review(reviewer);
-    } catch (IllegalArgumentException e) {
-      ctx.fail(e);
-      return;
-    }
+    VerdictRequest request = VerdictRequest.parse(Json.body(ctx), ctx.pathParam("frameId"), deps.labels());
+    String reviewer = reviewer(ctx);
+    request.review(reviewer);
     blocking(() -> deps.store().reviewFlag(request.review(reviewer)))
         .onSuccess(flag -> {
           reviewed(flag);
@@ -200,50 +158,42 @@ public final class ReviewRoutes {
    * with the status a single request would have had (200, 404 or 409).
    */
   private void reviewBulk(RoutingContext ctx) {
+    JsonObject body = Json.body(ctx);
+    if (!(body.getValue("items") instanceof JsonArray array) || body.size() != 1) {
+      throw new IllegalArgumentException("a bulk review is {\"items\": [...]}");
+    }
+    if (array.isEmpty() || array.size() > MAX_BULK) {
+      throw new IllegalArgumentException("items must hold 1.." + MAX_BULK + " verdicts, got " + array.size());
+    }
+    String reviewer = reviewer(ctx);
     List<VerdictRequest> items = new ArrayList<>();
-    String reviewer;
-    try {
-      JsonNode body = body(ctx.body());
-      if (!body.isObject() || !body.path("items").isArray() || body.size() != 1) {
-        throw new IllegalArgumentException("a bulk review is {\"items\": [...]}");
+    for (int i = 0; i < array.size(); i++) {
+      try {
+        VerdictRequest item = VerdictRequest.parse(array.getValue(i), null, deps.labels());
+        item.review(reviewer);
+        items.add(item);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("items[" + i + "]: " + e.getMessage(), e);
       }
-      JsonNode array = body.get("items");
-      if (array.isEmpty() || array.size() > MAX_BULK) {
-        throw new IllegalArgumentException("items must hold 1.." + MAX_BULK + " verdicts, got " + array.size());
-      }
-      reviewer = deps.auth().principal(ctx);
-      for (int i = 0; i < array.size(); i++) {
-        try {
-          VerdictRequest item = VerdictRequest.parse(array.get(i), null, deps.labels());
-          item.review(reviewer);
-          items.add(item);
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("items[" + i + "]: " + e.getMessage(), e);
-        }
-      }
-    } catch (IllegalArgumentException e) {
-      ctx.fail(e);
-      return;
     }
     blocking(() -> {
-          ArrayNode results = ReviewJson.MAPPER.createArrayNode();
+          JsonArray results = new JsonArray();
           int ok = 0;
           for (VerdictRequest item : items) {
-            ObjectNode r = results.addObject().put("frameId", item.frameId());
+            JsonObject r = new JsonObject().put("frameId", item.frameId());
+            results.add(r);
             try {
               FlagRecord flag = deps.store().reviewFlag(item.review(reviewer));
               reviewed(flag);
-              r.put("status", 200).set("flag", ReviewJson.flag(flag));
+              r.put("status", 200).put("flag", ReviewJson.flag(flag));
               ok++;
             } catch (ObjectNotFoundException e) {
-              r.put("status", 404).set("error", itemError("not_found", e));
+              r.put("status", 404).put("error", itemError("not_found", e));
             } catch (ConflictException e) {
-              r.put("status", 409).set("error", itemError("conflict", e));
+              r.put("status", 409).put("error", itemError("conflict", e));
             }
           }
-          ObjectNode out = ReviewJson.MAPPER.createObjectNode();
-          out.put("succeeded", ok).put("failed", items.size() - ok).set("results", results);
-          return out;
+          return new JsonObject().put("succeeded", ok).put("failed", items.size() - ok).put("results", results);
         })
         .onSuccess(out -> json(ctx, 200, out))
         .onFailure(ctx::fail);
@@ -262,12 +212,11 @@ public final class ReviewRoutes {
     Future<List<ResultRecord>> results = blocking(() -> deps.store().results(frameId));
     Future.all(frame, flag, results)
         .onSuccess(all -> {
-          // The frame's fields at the top, as the ingest engineer's first version of this route had.
-          ObjectNode out = ReviewJson.frame(frame.result());
-          out.set("flag", flag.result() == null ? null : ReviewJson.flag(flag.result()));
-          ArrayNode list = out.putArray("results");
+          JsonArray list = new JsonArray();
           results.result().forEach(r -> list.add(ReviewJson.result(r)));
-          json(ctx, 200, out);
+          json(ctx, 200, ReviewJson.frame(frame.result())
+              .put("flag", flag.result() == null ? null : ReviewJson.flag(flag.result()))
+              .put("results", list));
         })
         .onFailure(ctx::fail);
   }
@@ -293,36 +242,33 @@ public final class ReviewRoutes {
     blocking(() -> deps.store().readThumbnail(frameId))
         .onSuccess(thumb -> ctx.response()
             .putHeader("Content-Type", "image/jpeg")
+            .putHeader("X-Content-Type-Options", "nosniff")
             .putHeader("Cache-Control", "private, max-age=86400, immutable")
             .end(Buffer.buffer(thumb)))
         .onFailure(ctx::fail);
   }
 
   private void reviews(RoutingContext ctx) {
-    String cursor;
-    int limit;
-    try {
-      allowOnly(ctx.queryParams(), Set.of("cursor", "limit"));
-      cursor = ctx.queryParams().get("cursor");
-      limit = intParam(ctx.queryParams(), "limit", 100, 1, 1000);
-    } catch (IllegalArgumentException e) {
-      ctx.fail(e);
-      return;
-    }
+    allowOnly(ctx.queryParams(), Set.of("cursor", "limit"));
+    String cursor = ctx.queryParams().get("cursor");
+    int limit = intParam(ctx.queryParams(), "limit", 100, 1, 1000);
     blocking(() -> deps.store().listReviews(cursor, limit))
         .onSuccess(page -> {
-          ObjectNode out = ReviewJson.MAPPER.createObjectNode();
-          ArrayNode items = out.putArray("items");
+          JsonArray items = new JsonArray();
           for (ReviewRecord r : page.items()) {
             items.add(ReviewJson.review(r));
           }
-          out.put("nextCursor", page.nextCursor());
-          json(ctx, 200, out);
+          json(ctx, 200, new JsonObject().put("items", items).put("nextCursor", page.nextCursor()));
         })
         .onFailure(ctx::fail);
   }
 
   // ------------------------------------------------------------------ helpers
+
+  /** The name of the key that authentication admitted: the reviewer of a verdict. */
+  private static String reviewer(RoutingContext ctx) {
+    return Authenticator.principal(ctx).name();
+  }
 
   private void reviewed(FlagRecord flag) {
     deps.counter().changed();
@@ -356,7 +302,7 @@ public final class ReviewRoutes {
     for (String name : params.names()) {
       if (!allowed.contains(name)) {
         throw new IllegalArgumentException(
-            "unknown query parameter '" + name + "'; allowed: " + new java.util.TreeSet<>(allowed));
+            "unknown query parameter '" + name + "'; allowed: " + new TreeSet<>(allowed));
       }
       if (params.getAll(name).size() > 1) {
         throw new IllegalArgumentException("query parameter '" + name + "' is given more than once");
@@ -393,42 +339,27 @@ public final class ReviewRoutes {
     }
   }
 
-  private static JsonNode body(RequestBody body) {
-    if (body == null || body.buffer() == null || body.length() == 0) {
-      throw new IllegalArgumentException("the request needs a JSON body");
-    }
-    try {
-      return ReviewJson.MAPPER.readTree(body.buffer().getBytes());
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalArgumentException("the body is not valid JSON: " + e.getOriginalMessage(), e);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("the body cannot be read", e);
-    }
-  }
-
-  private static ObjectNode flagPage(List<FlagRecord> flags, String nextCursor) {
-    ObjectNode out = ReviewJson.MAPPER.createObjectNode();
-    ArrayNode items = out.putArray("items");
+  private static JsonObject flagPage(List<FlagRecord> flags, String nextCursor) {
+    JsonArray items = new JsonArray();
     flags.forEach(f -> items.add(ReviewJson.flag(f)));
-    out.put("nextCursor", nextCursor);
-    return out;
+    return new JsonObject().put("items", items).put("nextCursor", nextCursor);
   }
 
-  private static ObjectNode itemError(String code, StorageException e) {
-    return ReviewJson.MAPPER.createObjectNode().put("code", code).put("message", e.getMessage());
+  private static JsonObject itemError(String code, StorageException e) {
+    return new JsonObject().put("code", code).put("message", e.getMessage());
   }
 
-  private static void json(RoutingContext ctx, int status, JsonNode body) {
-    ctx.response()
-        .setStatusCode(status)
-        .putHeader("Content-Type", "application/json")
-        .putHeader("Cache-Control", "no-store")
-        .end(Buffer.buffer(body.toString()));
+  /** Review answers are per reviewer and change with every verdict: never cached. */
+  private static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().putHeader("Cache-Control", "no-store");
+    Json.send(ctx, status, body);
   }
 
   private static void bytes(RoutingContext ctx, String contentType, FrameData data) {
     ctx.response()
         .putHeader("Content-Type", contentType)
+        // Stored bytes are what a camera sent: a browser must never read them as anything but the image type.
+        .putHeader("X-Content-Type-Options", "nosniff")
         .putHeader("Cache-Control", "private, max-age=86400, immutable")
         .putHeader("ETag", "\"" + data.record().sha256() + "\"")
         .end(Buffer.buffer(data.bytes()));

@@ -1,7 +1,6 @@
 package org.cityvision.serving.review;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.util.Iterator;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -41,12 +40,11 @@ public record VerdictRequest(String frameId, Verdict verdict, String label, Stri
    * @param labels the labels a relabel may choose; empty allows any valid label
    * @throws IllegalArgumentException naming the field and the rule
    */
-  public static VerdictRequest parse(JsonNode body, String pathFrameId, List<String> labels) {
-    if (body == null || !body.isObject()) {
+  public static VerdictRequest parse(Object value, String pathFrameId, List<String> labels) {
+    if (!(value instanceof JsonObject body)) {
       throw new IllegalArgumentException("a verdict must be a JSON object");
     }
-    for (Iterator<String> it = body.fieldNames(); it.hasNext(); ) {
-      String field = it.next();
+    for (String field : body.fieldNames()) {
       if (!FIELDS.contains(field) || (pathFrameId != null && field.equals("frameId"))) {
         throw new IllegalArgumentException("unknown field '" + field + "' in verdict");
       }
@@ -70,23 +68,22 @@ public record VerdictRequest(String frameId, Verdict verdict, String label, Stri
     if (label != null && !labels.isEmpty() && !labels.contains(label)) {
       throw new IllegalArgumentException("label must be one of " + labels + ", got '" + label + "'");
     }
-    JsonNode override = body.get("override");
-    if (override != null && !override.isBoolean() && !override.isNull()) {
+    Object override = body.getValue("override");
+    if (override != null && !(override instanceof Boolean)) {
       throw new IllegalArgumentException("override must be true or false");
     }
-    return new VerdictRequest(
-        frameId, verdict, label, text(body, "note"), override != null && override.asBoolean());
+    return new VerdictRequest(frameId, verdict, label, text(body, "note"), Boolean.TRUE.equals(override));
   }
 
-  private static String text(JsonNode body, String field) {
-    JsonNode v = body.get(field);
-    if (v == null || v.isNull()) {
+  private static String text(JsonObject body, String field) {
+    Object v = body.getValue(field);
+    if (v == null) {
       return null;
     }
-    if (!v.isTextual()) {
+    if (!(v instanceof String s)) {
       throw new IllegalArgumentException(field + " must be a string");
     }
-    return v.asText();
+    return s;
   }
 
   /** The store's review, by {@code reviewer}. */

@@ -7,9 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.http.HttpServer;
-import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -19,30 +18,49 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.cityvision.core.batch.BatchJobs;
 import org.cityvision.core.batch.BatchOptions;
 import org.cityvision.core.batch.BatchProgress;
 import org.cityvision.core.classify.Classifier;
 import org.cityvision.core.classify.ClassifierOptions;
 import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.model.Thresholds;
+import org.cityvision.core.storage.ApiKeyRecord;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.FrameStores;
 import org.cityvision.core.storage.FrameUpload;
 import org.cityvision.core.storage.JobStatus;
+import org.cityvision.core.storage.KeyRole;
 import org.cityvision.core.storage.StorageConfig;
 import org.cityvision.core.storage.embedded.EmbeddedS3Server;
 import org.cityvision.core.testing.TestImages;
 import org.cityvision.core.testing.TestModels;
-import org.cityvision.serving.http.FailureHandler;
+import org.cityvision.serving.auth.ApiKeys;
+import org.cityvision.serving.review.webhook.Webhook;
+import org.cityvision.serving.review.webhook.WebhookConfig;
+import org.cityvision.serving.review.webhook.WebhookNotifier;
+import org.cityvision.serving.testing.AreaServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code /v1/batch} over real HTTP (port 0), a real S3 server, a real model. */
+/**
+ * {@code /v1/batch} through the API's router and authentication over real HTTP (port 0), a real S3
+ * server, a real model whose thresholds flag every frame, and a real webhook receiver on 127.0.0.1.
+ */
 class BatchRoutesTest {
+  private static final String ADMIN = "batch-admin-key-0123456789";
+  private static final String WEBHOOK_SECRET = "batch-webhook-secret-0123456789";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Instant DAY = Instant.parse("2026-11-05T08:00:00Z");
 
@@ -53,31 +71,50 @@ class BatchRoutesTest {
   static BatchJobs jobs;
   static Vertx vertx;
   static WorkerExecutor io;
-  static HttpServer server;
+  static AreaServer server;
   static HttpClient http = HttpClient.newHttpClient();
   static String base;
+  static HttpServer receiver;
+  static WebhookNotifier webhooks;
+  /** Flags the jobs told their listener of. */
+  static final AtomicInteger heard = new AtomicInteger();
+  /** Webhook bodies the receiver got. */
+  static final List<JsonNode> delivered = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void start() throws Exception {
     ModelPackage pkg = TestModels.untrainedPackage(Files.createDirectories(dir.resolve("urban")), "urban",
-        java.util.List.of("pothole_road_damage", "graffiti", "garbage_dumping", "flooding", "normal"), 160);
-    classifier = Classifier.open(pkg, ClassifierOptions.defaults().withWorkers(2).withTorchThreads(1)
+        List.of("pothole_road_damage", "graffiti", "garbage_dumping", "flooding", "normal"), 160);
+    ModelPackage.writeSpec(pkg.dir(), pkg.spec().withThresholds(new Thresholds(0, Map.of(
+        "pothole_road_damage", 0.0, "graffiti", 0.0, "garbage_dumping", 0.0, "flooding", 0.0))));
+    classifier = Classifier.open(ModelPackage.read(pkg.dir()), ClassifierOptions.defaults().withWorkers(2).withTorchThreads(1)
         .withWarmup(false));
     s3 = EmbeddedS3Server.start(dir.resolve("s3"), 0, "batch-routes", "batch-routes-secret");
     store = FrameStores.open(StorageConfig.embedded(dir.resolve("data"))
         .withEndpoint(s3.endpoint(), "batch-routes", "batch-routes-secret").withBucket("batch-routes"));
+    receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/hook", ex -> {
+      delivered.add(JSON.readTree(ex.getRequestBody().readAllBytes()));
+      ex.sendResponseHeaders(204, -1);
+      ex.close();
+    });
+    receiver.start();
+    Webhook hook = new Webhook("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook", List.of(), null);
+    webhooks = WebhookNotifier.start(new WebhookConfig(List.of(hook), 100, 5, 5, 50, 5_000),
+        Map.of(Webhook.DEFAULT_SECRET_ENV, WEBHOOK_SECRET), Clock.systemUTC());
     jobs = new BatchJobs(store, task -> task.equals("urban") ? Optional.of(classifier) : Optional.empty(),
-        BatchOptions.defaults().withParallelism(2).withPageSize(5).withCheckpointEvery(Duration.ofMillis(20)),
+        BatchOptions.defaults().withParallelism(2).withPageSize(5).withCheckpointEvery(Duration.ofMillis(20))
+            .withFlagListener(flag -> {
+              heard.incrementAndGet();
+              webhooks.flagCreated(flag);
+            }),
         2, Clock.systemUTC());
     vertx = Vertx.vertx();
     io = vertx.createSharedWorkerExecutor("batch-test-io", 4);
-    Router router = Router.router(vertx);
-    new BatchRoutes(jobs, io, Clock.systemUTC())
-        .mount(router, ctx -> ctx.next(), BodyHandler.create().setHandleFileUploads(false).setBodyLimit(16_384));
-    router.route().failureHandler(new FailureHandler());
-    server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
-        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    base = "http://127.0.0.1:" + server.actualPort();
+    store.createApiKey(new ApiKeyRecord("root", KeyRole.ADMIN, ApiKeys.hash(ADMIN), DAY));
+    server = AreaServer.start(vertx, store, dir.resolve("data"),
+        List.of(new BatchRoutes(jobs, io, Clock.systemUTC()).area()));
+    base = server.base().toString();
     for (int i = 0; i < 30; i++) {
       store.putFrame(new FrameUpload("cam-7", DAY.plusSeconds(i), "image/jpeg", TestImages.jpeg(320, 240, i), null));
     }
@@ -89,7 +126,7 @@ class BatchRoutesTest {
   @AfterAll
   static void stop() throws Exception {
     if (server != null) {
-      server.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      server.close();
     }
     if (vertx != null) {
       io.close();
@@ -97,6 +134,12 @@ class BatchRoutesTest {
     }
     if (jobs != null) {
       jobs.close();
+    }
+    if (webhooks != null) {
+      webhooks.close();
+    }
+    if (receiver != null) {
+      receiver.stop(0);
     }
     if (classifier != null) {
       classifier.close();
@@ -110,7 +153,8 @@ class BatchRoutesTest {
   }
 
   private static HttpResponse<String> send(String method, String path, String body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + ADMIN);
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
     if (body != null) {
       b.header("Content-Type", "application/json");
@@ -173,6 +217,35 @@ class BatchRoutesTest {
     assertEquals(JobStatus.DONE, finished.status());
     assertEquals(30, finished.counts().listed());
     assertEquals(30, finished.counts().classified() + finished.counts().skipped());
+  }
+
+  @Test
+  void everyFlagABatchJobCreatesIsDeliveredOnceToTheWebhook() throws Exception {
+    Set<String> frames = new TreeSet<>();
+    for (int i = 0; i < 4; i++) {
+      frames.add(store.putFrame(new FrameUpload("cam-w", DAY.plusSeconds(i), "image/jpeg",
+          TestImages.jpeg(320, 240, 700 + i), null)).frameId());
+    }
+    String request = "{\"task\":\"urban\",\"prefix\":\"frames/cam-w/\",\"flag\":true}";
+
+    BatchProgress first = awaitEnd(json(send("POST", "/v1/batch", request)).path("jobId").asText());
+    BatchProgress again = awaitEnd(json(send("POST", "/v1/batch", request)).path("jobId").asText());
+
+    assertEquals(4, first.counts().classified(), "every frame classified");
+    assertEquals(4, again.counts().skipped(), "a re-run skips classified frames");
+    assertEquals(4, heard.get(), "the re-run creates no flag, so nothing is told twice");
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (delivered.size() < 4) {
+      assertTrue(System.nanoTime() < deadline, "only " + delivered.size() + " of 4 deliveries arrived");
+      LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+    }
+    Set<String> flagged = new TreeSet<>();
+    for (JsonNode body : delivered) {
+      assertEquals("flag.created", body.path("event").asText(), body.toString());
+      assertEquals("open", body.at("/flag/status").asText(), body.toString());
+      flagged.add(body.at("/flag/frameId").asText());
+    }
+    assertEquals(frames, flagged);
   }
 
   @Test

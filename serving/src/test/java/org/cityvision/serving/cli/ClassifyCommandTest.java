@@ -54,6 +54,25 @@ class ClassifyCommandTest {
   }
 
   @Test
+  void jsonSaysUncertainOnlyForModelsWithAnUncertaintyThreshold() throws Exception {
+    Path image = Files.write(dir.resolve("u.jpg"), TestImages.jpeg(512, 384, 5));
+    ModelPackage shipped = ModelPackage.read(Home.shippedModel("waste"));
+    double below = shipped.spec().thresholds().uncertainBelow();
+
+    CliRun withThreshold = run("classify", "--task", "waste", "--model", shipped.dir().toString(), "--json",
+        image.toString());
+    CliRun without = run("classify", "--task", "urban", "--json", image.toString());
+
+    assertEquals(0, withThreshold.exit(), withThreshold.err());
+    JsonNode answer = JSON.readTree(withThreshold.out().strip());
+    assertTrue(below > 0, "the shipped waste model has an uncertainBelow threshold");
+    assertTrue(answer.get("uncertain").isBoolean(), answer.toString());
+    assertEquals(answer.get("score").asDouble() < below, answer.get("uncertain").asBoolean(), answer.toString());
+    assertEquals(0.0, ModelPackage.read(Home.shippedModel("urban")).spec().thresholds().uncertainBelow());
+    assertTrue(JSON.readTree(without.out().strip()).path("uncertain").isMissingNode(), without.out());
+  }
+
+  @Test
   void refusesModelOfAnotherTask() throws Exception {
     Path image = Files.write(dir.resolve("e.jpg"), TestImages.jpeg(64, 64, 4));
     CliRun r = run("classify", "--task", "urban", "--model", pkg.dir().toString(), image.toString());

@@ -113,6 +113,9 @@ class SortingAndModelsTest {
     assertTrue(text.contains("cityvision_inference_queue_depth{model=\"waste\"}"), text);
     assertTrue(text.contains("cityvision_classify_stage_seconds_count{model=\"waste\",stage=\"inference\"}"), text);
     assertTrue(text.contains("route=\"/v1/classify/{task}\",status=\"200\""), text);
+    // The build caps oneDNN at AVX2 (ONEDNN_MAX_CPU_ISA), and the node says so.
+    assertTrue(text.contains("cityvision_kernels_info{kernels=\"" + System.getenv().getOrDefault("ONEDNN_MAX_CPU_ISA", "native")
+        + "\"} 1"), text);
   }
 
   @Test

@@ -251,7 +251,7 @@ class ReviewApiTest {
         "{\"verdict\":\"confirm\",\"colour\":\"red\"}", "{\"verdict\":\"confirm\",\"override\":\"yes\"}");
     for (String body : bodies) {
       JsonNode e = json(api.post(path, ALICE, body), 400);
-      assertEquals("invalid_request", e.at("/error/code").asText(), body);
+      assertEquals(body.equals("not json") ? "invalid_json" : "invalid_request", e.at("/error/code").asText(), body);
     }
     List<String> queries = List.of("status=closed", "order=random", "limit=0", "limit=201", "since=yesterday",
         "since=" + q("2025-06-02T00:00:00Z") + "&until=" + q("2025-06-01T00:00:00Z"), "cameraId=" + q("cam/1"),
@@ -275,7 +275,7 @@ class ReviewApiTest {
   @Test
   void theApiNeedsAReviewerOrAdminKey() throws Exception {
     api.flagged("cam-1", "graffiti", 0.9, 0);
-    assertEquals("unauthorized", json(api.get("/v1/flags", null), 401).at("/error/code").asText());
+    assertEquals("missing_credentials", json(api.get("/v1/flags", null), 401).at("/error/code").asText());
     assertEquals(401, api.get("/v1/flags", "wrong-key-0123456789").statusCode());
     assertEquals("forbidden", json(api.get("/v1/flags", CAMERA), 403).at("/error/code").asText());
     assertEquals(403, api.post("/v1/flags/review", CAMERA, "{\"items\":[]}").statusCode());

@@ -1,10 +1,9 @@
 package org.cityvision.serving.review;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import io.vertx.core.http.HttpServer;
-import io.vertx.ext.web.Router;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,11 +31,13 @@ import org.cityvision.core.storage.ResultRecord;
 import org.cityvision.core.storage.StorageConfig;
 import org.cityvision.core.storage.embedded.EmbeddedS3Server;
 import org.cityvision.core.testing.TestImages;
+import org.cityvision.serving.auth.ApiKeys;
+import org.cityvision.serving.testing.AreaServer;
 
 /**
  * A review server for one test: a store on its own bucket of a shared S3 server, the review API and
- * page on a real Vert.x HTTP server on 127.0.0.1 (port 0), keys for two reviewers, an admin and a
- * camera. Closing it closes the HTTP server, the worker and the store.
+ * page behind the API's router and authentication on a real Vert.x HTTP server on 127.0.0.1 (port
+ * 0), keys for two reviewers, an admin and a camera. Closing it closes the HTTP server, the worker and the store.
  */
 final class ReviewServer implements AutoCloseable {
   static final String ALICE = "alice-key-0123456789";
@@ -46,18 +47,19 @@ final class ReviewServer implements AutoCloseable {
   static final List<String> LABELS =
       List.of("flooding", "garbage_dumping", "graffiti", "normal", "pothole_road_damage");
   private static final AtomicInteger BUCKETS = new AtomicInteger();
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   final FrameStore store;
   final WorkerExecutor worker;
-  final HttpServer server;
+  final AreaServer server;
   final URI base;
   final HttpClient http = HttpClient.newHttpClient();
 
-  private ReviewServer(FrameStore store, WorkerExecutor worker, HttpServer server) {
+  private ReviewServer(FrameStore store, WorkerExecutor worker, AreaServer server) {
     this.store = store;
     this.worker = worker;
     this.server = server;
-    this.base = URI.create("http://127.0.0.1:" + server.actualPort());
+    this.base = server.base();
   }
 
   static ReviewServer start(Vertx vertx, EmbeddedS3Server s3, Path dataDir, ReviewEvents events)
@@ -68,17 +70,14 @@ final class ReviewServer implements AutoCloseable {
         .withBucket(bucket)
         .withRequestTimeout(Duration.ofSeconds(5)));
     Instant t = Instant.parse("2025-01-01T00:00:00Z");
-    store.createApiKey(new ApiKeyRecord("alice", KeyRole.REVIEWER, TestRoleCheck.hash(ALICE), t));
-    store.createApiKey(new ApiKeyRecord("bob", KeyRole.REVIEWER, TestRoleCheck.hash(BOB), t));
-    store.createApiKey(new ApiKeyRecord("root", KeyRole.ADMIN, TestRoleCheck.hash(ADMIN), t));
-    store.createApiKey(new ApiKeyRecord("cam-key", KeyRole.CAMERA, TestRoleCheck.hash(CAMERA), t));
+    store.createApiKey(new ApiKeyRecord("alice", KeyRole.REVIEWER, ApiKeys.hash(ALICE), t));
+    store.createApiKey(new ApiKeyRecord("bob", KeyRole.REVIEWER, ApiKeys.hash(BOB), t));
+    store.createApiKey(new ApiKeyRecord("root", KeyRole.ADMIN, ApiKeys.hash(ADMIN), t));
+    store.createApiKey(new ApiKeyRecord("cam-key", KeyRole.CAMERA, ApiKeys.hash(CAMERA), t));
     WorkerExecutor worker = vertx.createSharedWorkerExecutor("review-test-io", 8);
-    Router router = Router.router(vertx);
-    ReviewRoutes.mount(router, new ReviewDeps(store, worker, new TestRoleCheck(store),
-        new ScanningFlagCounter(store, 1000, Duration.ofSeconds(30), Clock.systemUTC()), events, LABELS));
-    ReviewPage.mount(router);
-    HttpServer server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
-        .await(30, TimeUnit.SECONDS);
+    ReviewDeps deps = new ReviewDeps(store, worker,
+        new ScanningFlagCounter(store, 1000, Duration.ofSeconds(30), Clock.systemUTC()), events, LABELS);
+    AreaServer server = AreaServer.start(vertx, store, dataDir, List.of(ReviewRoutes.area(deps), ReviewPage.area()));
     return new ReviewServer(store, worker, server);
   }
 
@@ -132,7 +131,7 @@ final class ReviewServer implements AutoCloseable {
       throw new AssertionError("expected HTTP " + status + " from " + response.request().method() + " "
           + response.uri() + ", got " + response.statusCode() + ": " + response.body());
     }
-    return ReviewJson.MAPPER.readTree(response.body());
+    return JSON.readTree(response.body());
   }
 
   static String verdict(String verdict) {
@@ -142,7 +141,7 @@ final class ReviewServer implements AutoCloseable {
   @Override
   public void close() throws Exception {
     try {
-      server.close().await(30, TimeUnit.SECONDS);
+      server.close();
       worker.close().await(30, TimeUnit.SECONDS);
     } finally {
       store.close();

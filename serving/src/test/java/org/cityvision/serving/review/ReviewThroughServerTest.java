@@ -79,6 +79,7 @@ class ReviewThroughServerTest {
     Response page = http.get("/", null);
     assertEquals(200, page.status());
     assertTrue(page.text().contains("<html") || page.text().contains("<!doctype"), page.text());
+    assertTrue(page.headers().get("Content-Security-Policy").startsWith("default-src 'none'"), page.headers().toString());
     Response missing = http.get("/v1/nothing-here", ServingFixture.ADMIN_KEY);
     assertEquals(404, missing.status());
     assertEquals("not_found", missing.errorCode());

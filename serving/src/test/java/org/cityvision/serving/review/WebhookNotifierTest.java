@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
@@ -13,8 +14,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.crypto.spec.SecretKeySpec;
@@ -29,6 +30,8 @@ import org.junit.jupiter.api.Test;
 
 /** Webhooks against a real HTTP receiver on 127.0.0.1 that fails when told to. */
 class WebhookNotifierTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private static final String SECRET = "webhook-secret-0123456789";
   private static final FlagRecord FLAG = FlagRecord.open(
       "cam-7.20250601T120000000Z.0123456789ab", "graffiti", 0.91, "urban", "1.0.0",
@@ -93,7 +96,7 @@ class WebhookNotifierTest {
           new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"), ok.body());
       assertEquals(expected, ok.signature());
       assertEquals("flag.created", ok.event());
-      JsonNode body = ReviewJson.MAPPER.readTree(ok.body());
+      JsonNode body = JSON.readTree(ok.body());
       assertEquals("flag.created", body.get("event").asText());
       assertEquals(FLAG.frameId(), body.at("/flag/frameId").asText());
       assertEquals("graffiti", body.at("/flag/label").asText());
@@ -115,7 +118,7 @@ class WebhookNotifierTest {
       notifier.flagReviewed(confirmed);
       Received ok = firstSuccess.get(30, TimeUnit.SECONDS);
       assertEquals("flag.confirmed", ok.event());
-      assertEquals("alice", ReviewJson.MAPPER.readTree(ok.body()).at("/flag/reviewer").asText());
+      assertEquals("alice", JSON.readTree(ok.body()).at("/flag/reviewer").asText());
       waitUntil(() -> notifier.stats().pending() == 0);
       assertEquals(1, received.size());
     }

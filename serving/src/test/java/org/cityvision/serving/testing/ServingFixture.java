@@ -19,6 +19,7 @@ import org.cityvision.serving.config.InferenceConfig;
 import org.cityvision.serving.config.LogConfig;
 import org.cityvision.serving.config.ModelsConfig;
 import org.cityvision.serving.config.Secrets;
+import org.cityvision.serving.config.RetentionConfig;
 import org.cityvision.serving.config.ServerConfig;
 
 /**
@@ -71,7 +72,10 @@ public final class ServingFixture {
     return shipped;
   }
 
-  /** A test configuration: port 0, data under {@code data}, no models, no warm-up, quiet access log. */
+  /**
+   * A test configuration: port 0, data under {@code data}, no models, no warm-up, quiet access log,
+   * no scheduled retention (tests store frames with capture times of their choosing).
+   */
   public static ServerConfig config(Path data) {
     ServerConfig d = ServerConfig.defaults(Home.root()).withData(data);
     HttpConfig h = d.http();
@@ -80,7 +84,8 @@ public final class ServingFixture {
         .withInference(new InferenceConfig(2, 1, 8, 2, 64, 0, 2, 3, false))
         .withModels(new ModelsConfig("", "", false))
         .withAuth(new AuthConfig(0, 1, 60_000))
-        .withLog(new LogConfig(false));
+        .withLog(new LogConfig(false))
+        .withRetention(new RetentionConfig(false, 30, 90, 24, 3_600, 500));
   }
 
   /** {@link #config} with the test models. */

@@ -81,7 +81,7 @@ public final class BatchJob {
     this.store = store;
     this.ledger = new JobLedger(store);
     this.processor = new FrameProcessor(
-        store, classifier, start.request().flag(), options.overloadTimeout(), clock);
+        store, classifier, start.request().flag(), options.overloadTimeout(), clock, options.flagListener());
     this.options = options;
     this.clock = clock;
     this.start = start;

@@ -2,6 +2,7 @@ package org.cityvision.core.batch;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -12,9 +13,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.cityvision.core.classify.Classifier;
 import org.cityvision.core.storage.FrameStore;
+import org.cityvision.core.storage.JobStatus;
 import org.cityvision.core.storage.Page;
 import org.cityvision.core.storage.StorageException;
 
@@ -51,6 +55,10 @@ public final class BatchJobs implements AutoCloseable {
     }
   };
   private volatile boolean closed;
+  private final Map<JobStatus, LongAdder> endedBy = new ConcurrentHashMap<>();
+  private final LongAdder classified = new LongAdder();
+  private final LongAdder skipped = new LongAdder();
+  private final LongAdder failed = new LongAdder();
 
   private record Running(BatchJob job, CompletableFuture<BatchProgress> done) {}
 
@@ -149,6 +157,13 @@ public final class BatchJobs implements AutoCloseable {
     }
   }
 
+  /** Jobs and frames of this node since it started. */
+  public BatchTotals totals() {
+    Map<JobStatus, Long> ended = new EnumMap<>(JobStatus.class);
+    endedBy.forEach((status, n) -> ended.put(status, n.sum()));
+    return new BatchTotals(running.size(), ended, classified.sum(), skipped.sum(), failed.sum());
+  }
+
   /** Jobs running on this node now. */
   public List<String> runningHere() {
     return new ArrayList<>(running.keySet());
@@ -172,9 +187,23 @@ public final class BatchJobs implements AutoCloseable {
   private void launch(BatchJob job) {
     CompletableFuture<BatchProgress> done = new CompletableFuture<>();
     running.put(job.jobId(), new Running(job, done));
+    // Counts what this run does: a resumed job's progress starts from its checkpoint.
+    BatchCounts[] last = {job.progress().counts()};
+    Consumer<BatchProgress> count = p -> {
+      synchronized (last) {
+        BatchCounts c = p.counts();
+        classified.add(c.classified() - last[0].classified());
+        skipped.add(c.skipped() - last[0].skipped());
+        failed.add(c.failed() - last[0].failed());
+        last[0] = c;
+      }
+    };
     runners.execute(() -> {
       try {
-        done.complete(job.run(p -> { }));
+        BatchProgress end = job.run(count);
+        count.accept(end);
+        endedBy.computeIfAbsent(end.status(), k -> new LongAdder()).increment();
+        done.complete(end);
       } catch (Exception | Error e) {
         done.completeExceptionally(e);
       } finally {

@@ -2,6 +2,7 @@ package org.cityvision.core.batch;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.cityvision.core.classify.FlagListener;
 
 /**
  * How a batch job runs on one node.
@@ -16,6 +17,8 @@ import java.util.Objects;
  * @param overloadTimeout how long one frame keeps retrying while the classifier refuses work
  *     ({@link org.cityvision.core.classify.OverCapacityException}) before it counts as failed
  * @param countTotal count the frames under the prefix on a second thread, for the ETA
+ * @param flagListener told of every flag the job creates (webhooks on a serving node); must return
+ *     at once ({@link FlagListener}'s obligations)
  */
 public record BatchOptions(
     int parallelism,
@@ -23,7 +26,8 @@ public record BatchOptions(
     Duration checkpointEvery,
     int failuresKept,
     Duration overloadTimeout,
-    boolean countTotal) {
+    boolean countTotal,
+    FlagListener flagListener) {
   public BatchOptions {
     if (parallelism < 1 || parallelism > 256) {
       throw new IllegalArgumentException("parallelism must be 1..256, got " + parallelism);
@@ -36,6 +40,7 @@ public record BatchOptions(
       throw new IllegalArgumentException("failuresKept must be 0..1000, got " + failuresKept);
     }
     requireBetween("overloadTimeout", overloadTimeout, Duration.ZERO, Duration.ofHours(1));
+    Objects.requireNonNull(flagListener, "flagListener");
   }
 
   /**
@@ -43,31 +48,35 @@ public record BatchOptions(
    * are fetched and decoded, and the classifier's default queue (64) keeps room for live requests.
    */
   public static BatchOptions defaults() {
-    return new BatchOptions(24, 200, Duration.ofSeconds(2), 50, Duration.ofMinutes(5), true);
+    return new BatchOptions(24, 200, Duration.ofSeconds(2), 50, Duration.ofMinutes(5), true, FlagListener.NONE);
   }
 
   public BatchOptions withParallelism(int value) {
-    return new BatchOptions(value, pageSize, checkpointEvery, failuresKept, overloadTimeout, countTotal);
+    return new BatchOptions(value, pageSize, checkpointEvery, failuresKept, overloadTimeout, countTotal, flagListener);
   }
 
   public BatchOptions withPageSize(int value) {
-    return new BatchOptions(parallelism, value, checkpointEvery, failuresKept, overloadTimeout, countTotal);
+    return new BatchOptions(parallelism, value, checkpointEvery, failuresKept, overloadTimeout, countTotal, flagListener);
   }
 
   public BatchOptions withCheckpointEvery(Duration value) {
-    return new BatchOptions(parallelism, pageSize, value, failuresKept, overloadTimeout, countTotal);
+    return new BatchOptions(parallelism, pageSize, value, failuresKept, overloadTimeout, countTotal, flagListener);
   }
 
   public BatchOptions withFailuresKept(int value) {
-    return new BatchOptions(parallelism, pageSize, checkpointEvery, value, overloadTimeout, countTotal);
+    return new BatchOptions(parallelism, pageSize, checkpointEvery, value, overloadTimeout, countTotal, flagListener);
   }
 
   public BatchOptions withOverloadTimeout(Duration value) {
-    return new BatchOptions(parallelism, pageSize, checkpointEvery, failuresKept, value, countTotal);
+    return new BatchOptions(parallelism, pageSize, checkpointEvery, failuresKept, value, countTotal, flagListener);
   }
 
   public BatchOptions withCountTotal(boolean value) {
-    return new BatchOptions(parallelism, pageSize, checkpointEvery, failuresKept, overloadTimeout, value);
+    return new BatchOptions(parallelism, pageSize, checkpointEvery, failuresKept, overloadTimeout, value, flagListener);
+  }
+
+  public BatchOptions withFlagListener(FlagListener value) {
+    return new BatchOptions(parallelism, pageSize, checkpointEvery, failuresKept, overloadTimeout, countTotal, value);
   }
 
   private static void requireBetween(String what, Duration value, Duration min, Duration max) {

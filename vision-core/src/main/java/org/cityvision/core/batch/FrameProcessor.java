@@ -7,9 +7,10 @@ import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 import org.cityvision.core.VisionException;
 import org.cityvision.core.classify.Classification;
-import org.cityvision.core.classify.ClassificationJson;
+import org.cityvision.core.classify.ClassifiedFrames;
 import org.cityvision.core.classify.Classifier;
 import org.cityvision.core.classify.ClassifierClosedException;
+import org.cityvision.core.classify.FlagListener;
 import org.cityvision.core.classify.FlagPolicy;
 import org.cityvision.core.classify.LabelScore;
 import org.cityvision.core.classify.OverCapacityException;
@@ -21,18 +22,14 @@ import org.cityvision.core.storage.FrameData;
 import org.cityvision.core.storage.FrameId;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.ObjectNotFoundException;
-import org.cityvision.core.storage.ResultRecord;
 import org.cityvision.core.storage.StorageException;
 
 /**
  * The batch step for one frame: skip it when it already has a result of this model version, else
  * fetch it (checksum verified), classify it with the same {@link Classifier} pipeline as serving,
- * create its flag when asked (through the same {@link FlagPolicy} as live ingest) and store the
- * result in the one format, {@link ClassificationJson}.
- *
- * <p>The flag is written before the result on purpose: the result is what makes a re-run skip the
- * frame, so a crash between the two writes leaves a frame that is classified again (and whose flag
- * creation is a no-op), never a classified frame that should have been flagged and was not.
+ * and write its flag (when asked, through the same {@link FlagPolicy} as live ingest) and its result
+ * through the same {@link ClassifiedFrames} write path as live ingest, which also tells the {@link
+ * FlagListener} (webhooks on a serving node) of each flag created.
  *
  * <p>Problems of one frame (an unreadable image, a corrupt or vanished object, a key that is not a
  * frame) are outcomes, not exceptions. Exceptions mean the job cannot go on: the store is
@@ -49,6 +46,7 @@ public final class FrameProcessor {
   private final FrameStore store;
   private final Classifier classifier;
   private final FlagPolicy flagPolicy;
+  private final ClassifiedFrames writes;
   private final Clock clock;
   private final Duration overloadTimeout;
   private final String model;
@@ -57,13 +55,15 @@ public final class FrameProcessor {
   /**
    * @param flag create flags for frames the model's thresholds flag
    * @param overloadTimeout how long to retry a frame the classifier refuses as over capacity
+   * @param listener told of every flag created; see its obligations
    */
-  public FrameProcessor(
-      FrameStore store, Classifier classifier, boolean flag, Duration overloadTimeout, Clock clock) {
+  public FrameProcessor(FrameStore store, Classifier classifier, boolean flag, Duration overloadTimeout,
+      Clock clock, FlagListener listener) {
     this.store = Objects.requireNonNull(store, "store");
     this.classifier = Objects.requireNonNull(classifier, "classifier");
     ModelSpec spec = classifier.spec();
-    this.flagPolicy = flag ? new FlagPolicy(spec.thresholds()) : null;
+    this.flagPolicy = flag ? new FlagPolicy(spec.thresholds()) : FlagPolicy.NEVER;
+    this.writes = new ClassifiedFrames(store, listener);
     this.overloadTimeout = Objects.requireNonNull(overloadTimeout, "overloadTimeout");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.model = spec.name();
@@ -115,18 +115,8 @@ public final class FrameProcessor {
     } catch (VisionException e) {
       return FrameOutcome.failed(frameId, FailureKind.INFERENCE_ERROR, e.getMessage());
     }
-    LabelScore flagged = null;
-    if (flagPolicy != null) {
-      Optional<LabelScore> decision = flagPolicy.decide(c);
-      if (decision.isPresent()) {
-        flagged = decision.get();
-        store.createFlag(FlagRecord.open(
-            frameId, flagged.label(), flagged.score(), model, version, clock.instant()));
-      }
-    }
-    store.putResult(
-        new ResultRecord(frameId, model, version, clock.instant(), ClassificationJson.toJson(c)));
-    return FrameOutcome.classified(frameId, flagged);
+    Optional<FlagRecord> flag = writes.record(frameId, c, flagPolicy, clock.instant());
+    return FrameOutcome.classified(frameId, flag.map(f -> new LabelScore(f.label(), f.score())).orElse(null));
   }
 
   /**

@@ -7,7 +7,9 @@ import ai.djl.translate.TranslateException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -20,8 +22,12 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import org.cityvision.core.VisionException;
 import org.cityvision.core.image.DecodedImage;
 import org.cityvision.core.image.ImageDecoder;
+import org.cityvision.core.image.ImageException;
+import org.cityvision.core.image.ImageFormat;
+import org.cityvision.core.image.ImageHeader;
 import org.cityvision.core.image.InputSpec;
 import org.cityvision.core.image.Preprocessor;
+import org.cityvision.core.image.UnsupportedImageException;
 import org.cityvision.core.model.ModelException;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ModelSpec;
@@ -168,17 +174,53 @@ public final class Classifier implements AutoCloseable {
    * @throws OverCapacityException the queue is full
    */
   public Classification classify(byte[] encoded) throws VisionException {
+    PreparedImage prepared = prepare(encoded);
+    Classification c = await(submitAndRecycle(prepared.tensor()));
+    return c.withTimings(c.timings().withInput(prepared.decodeNanos(), prepared.preprocessNanos()));
+  }
+
+  /**
+   * {@link #prepare(byte[], int, int, Set)} without a thumbnail, for any accepted format.
+   *
+   * @throws org.cityvision.core.image.ImageException the image is refused
+   */
+  public PreparedImage prepare(byte[] encoded) throws ImageException {
+    return prepare(encoded, 0, 0, EnumSet.allOf(ImageFormat.class));
+  }
+
+  /**
+   * The image work of one request on the calling thread, from a single decode: header check,
+   * decode at reduced scale where both the model input and the thumbnail allow it, the model's
+   * tensor and, if {@code thumbnailMaxSide > 0}, a JPEG thumbnail. Blocking and CPU-bound.
+   *
+   * @param thumbnailMaxSide the thumbnail's longer side at most; 0 for no thumbnail
+   * @param thumbnailQuality its JPEG quality, 1..100 (ignored without a thumbnail)
+   * @param accepted the formats this caller takes (camera frames are stored, so JPEG and PNG only)
+   * @throws UnsupportedImageException the image's format is not {@code accepted}
+   * @throws org.cityvision.core.image.ImageException the image is refused (corrupt, too large)
+   */
+  public PreparedImage prepare(byte[] encoded, int thumbnailMaxSide, int thumbnailQuality, Set<ImageFormat> accepted)
+      throws ImageException {
     long t0 = System.nanoTime();
+    ImageHeader header = decoder.inspect(encoded);
+    ImageDecoder.requireFormat(header, accepted);
     InputSpec input = spec.input();
-    float[] tensor;
-    long t1;
-    try (DecodedImage image = decoder.decode(encoded, input.width(), input.height())) {
-      t1 = System.nanoTime();
-      tensor = tensorOf(image);
+    int minW = input.width();
+    int minH = input.height();
+    if (thumbnailMaxSide > 0) {
+      // The thumbnail's longer side comes from the image's longer side.
+      if (header.displayWidth() >= header.displayHeight()) {
+        minW = Math.max(minW, thumbnailMaxSide);
+      } else {
+        minH = Math.max(minH, thumbnailMaxSide);
+      }
     }
-    long t2 = System.nanoTime();
-    Classification c = await(submitAndRecycle(tensor));
-    return c.withTimings(c.timings().withInput(t1 - t0, t2 - t1));
+    try (DecodedImage image = decoder.decode(encoded, minW, minH)) {
+      long t1 = System.nanoTime();
+      float[] tensor = tensorOf(image);
+      byte[] thumbnail = thumbnailMaxSide > 0 ? image.thumbnailJpeg(thumbnailMaxSide, thumbnailQuality) : null;
+      return new PreparedImage(tensor, header, thumbnail, t1 - t0, System.nanoTime() - t1);
+    }
   }
 
   /** Classifies an already decoded image and waits for the result. */

@@ -12,6 +12,9 @@ import org.cityvision.core.model.Thresholds;
  * <p>Immutable and thread-safe.
  */
 public final class FlagPolicy {
+  /** Flags nothing: for batch jobs asked not to flag. */
+  public static final FlagPolicy NEVER = new FlagPolicy(Thresholds.NONE);
+
   private final Map<String, Double> thresholds;
 
   public FlagPolicy(Thresholds thresholds) {

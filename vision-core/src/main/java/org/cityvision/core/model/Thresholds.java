@@ -24,4 +24,9 @@ public record Thresholds(double uncertainBelow, Map<String, Double> flag) {
       }
     });
   }
+
+  /** Whether a top score is below {@code uncertainBelow} (never when it is 0). */
+  public boolean uncertain(double topScore) {
+    return uncertainBelow > 0 && topScore < uncertainBelow;
+  }
 }

@@ -35,11 +35,12 @@ public final class TorchRuntime {
           if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
           }
-          if (System.getenv("ONEDNN_MAX_CPU_ISA") == null) {
-            org.slf4j.LoggerFactory.getLogger(TorchRuntime.class).warn(
-                "ONEDNN_MAX_CPU_ISA is not set: on some CPUs (AVX-512) libtorch's oneDNN kernels compute wrong "
-                    + "results for some batch sizes and thread counts; the launcher sets ONEDNN_MAX_CPU_ISA=AVX2");
-          }
+          // Which kernels run matters for correctness on some CPUs: say it once, where operators look.
+          String isa = System.getenv("ONEDNN_MAX_CPU_ISA");
+          org.slf4j.LoggerFactory.getLogger(TorchRuntime.class).info("libtorch kernels: {}{}",
+              isa == null || isa.isBlank() ? "native (oneDNN unrestricted)" : "oneDNN capped at " + isa,
+              System.getenv().containsKey("CITYVISION_KERNELS_CHOICE")
+                  ? "; " + System.getenv("CITYVISION_KERNELS_CHOICE") : "");
           engine = Engine.getEngine("PyTorch");
         }
       }

@@ -51,7 +51,18 @@ public final class FrameQuality {
    * @throws ImageException the bytes are not an image within the limits
    */
   public FrameAnalysis analyze(byte[] encoded) throws ImageException {
+    return analyze(encoded, java.util.EnumSet.allOf(ImageFormat.class));
+  }
+
+  /**
+   * Decodes and measures an encoded frame of one of the {@code accepted} formats.
+   *
+   * @throws org.cityvision.core.image.UnsupportedImageException not one of the {@code accepted} formats
+   * @throws ImageException the bytes are not an image within the limits
+   */
+  public FrameAnalysis analyze(byte[] encoded, java.util.Set<ImageFormat> accepted) throws ImageException {
     ImageHeader header = decoder.inspect(encoded);
+    ImageDecoder.requireFormat(header, accepted);
     int reduction = reductionFor(header.width(), header.height());
     boolean jpeg = header.format() == ImageFormat.JPEG;
     int flags = Imgcodecs.IMREAD_IGNORE_ORIENTATION | (jpeg ? switch (reduction) {

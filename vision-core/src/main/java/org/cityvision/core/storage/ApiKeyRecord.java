@@ -1,14 +1,19 @@
 package org.cityvision.core.storage;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * An API key as stored: never the key itself, only its SHA-256.
  *
  * @param keyHash lower-case hex SHA-256 of the key the client presents
+ * @param cameras for camera keys, the camera ids it may post as (empty: not bound by id)
+ * @param cameraPrefix for camera keys, a camera id prefix it may post under, or {@code null}; a
+ *     camera key with neither is unbound and may post as any camera
  */
-public record ApiKeyRecord(String name, KeyRole role, String keyHash, Instant createdAt) {
+public record ApiKeyRecord(String name, KeyRole role, String keyHash, Instant createdAt, List<String> cameras,
+    String cameraPrefix) {
   public ApiKeyRecord {
     StorageKeys.requireSegment("name", name);
     Objects.requireNonNull(role, "role");
@@ -16,5 +21,27 @@ public record ApiKeyRecord(String name, KeyRole role, String keyHash, Instant cr
       throw new IllegalArgumentException("keyHash must be 64 lower-case hex digits (SHA-256)");
     }
     Objects.requireNonNull(createdAt, "createdAt");
+    CameraScope scope = new CameraScope(cameras, cameraPrefix);
+    if (scope.bound() && role != KeyRole.CAMERA) {
+      throw new IllegalArgumentException("only camera keys are bound to cameras; a " + role.name().toLowerCase(
+          java.util.Locale.ROOT) + " key may not list cameras or a camera prefix");
+    }
+    cameras = scope.ids();
+    cameraPrefix = scope.prefix();
+  }
+
+  /** A key bound to no camera. */
+  public ApiKeyRecord(String name, KeyRole role, String keyHash, Instant createdAt) {
+    this(name, role, keyHash, createdAt, List.of(), null);
+  }
+
+  /** A key with the given camera scope. */
+  public ApiKeyRecord(String name, KeyRole role, String keyHash, Instant createdAt, CameraScope scope) {
+    this(name, role, keyHash, createdAt, scope.ids(), scope.prefix());
+  }
+
+  /** The cameras this key may post as. */
+  public CameraScope scope() {
+    return new CameraScope(cameras, cameraPrefix);
   }
 }

@@ -30,7 +30,9 @@ public interface FrameStore extends AutoCloseable {
   // ---- frames
 
   /**
-   * Stores a frame (and its thumbnail) under a new frame id.
+   * Stores a frame (and its thumbnail) under a new frame id, or under {@link FrameUpload#frameId()}
+   * when given: writing the same upload under the same id again replaces the objects with
+   * identical ones, so a retried request stores one frame.
    *
    * @return the frame's record; {@link FrameRecord#durability()} says where it is durable
    * @throws SpoolFullException if MinIO is unavailable and the spool is full
@@ -179,6 +181,34 @@ public interface FrameStore extends AutoCloseable {
    * still in the spool.
    */
   RetentionReport applyRetention(Instant now, int chunkSize) throws StorageException;
+
+  /**
+   * One retention pass with {@code policy} (see {@link #applyRetention(Instant, int)}), calling
+   * {@code progress} with the running totals after each chunk. A pass killed part-way leaves
+   * nothing a later pass would keep deleted, and the next pass finishes its work.
+   *
+   * @param dryRun count what would be deleted, delete nothing
+   */
+  RetentionReport applyRetention(RetentionPolicy policy, Instant now, int chunkSize, boolean dryRun,
+      java.util.function.Consumer<RetentionReport> progress) throws StorageException;
+
+  /**
+   * Claims the lease {@code name} for one time slot (for example the hour a scheduled task runs
+   * in), across every node sharing the store: exactly one caller per slot gets {@code true}. The
+   * record, {@code holder}, is kept under {@code system/leases/{name}/{slot}.json}.
+   *
+   * @throws StoreUnavailableException when MinIO is unavailable (never spooled)
+   */
+  boolean claimLease(String name, String slot, JsonNode holder) throws StorageException;
+
+  /** The record under {@code system/leases/{name}/{slot}.json}, if any. */
+  Optional<JsonNode> lease(String name, String slot) throws StorageException;
+
+  /**
+   * Overwrites the record under {@code system/leases/{name}/{slot}.json} (for example the state of
+   * the pass a lease holder runs, with its heartbeat). Last write wins.
+   */
+  void putLease(String name, String slot, JsonNode value) throws StorageException;
 
   /** Stops the flusher (spooled entries stay on disk), releases the spool, stops an embedded server. */
   @Override

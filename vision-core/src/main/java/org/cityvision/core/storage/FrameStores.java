@@ -26,7 +26,8 @@ public final class FrameStores {
     return open(config, Clock.systemUTC());
   }
 
-  static MinioFrameStore open(StorageConfig config, Clock clock) throws StorageException {
+  /** {@link #open(StorageConfig)} with the clock the store dates its records by (tests, tools). */
+  public static MinioFrameStore open(StorageConfig config, Clock clock) throws StorageException {
     if (config.endpoint() != null) {
       String endpoint = config.endpoint();
       if (!endpoint.startsWith("http://") && !endpoint.startsWith("https://")) {

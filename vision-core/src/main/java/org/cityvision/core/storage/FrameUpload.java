@@ -11,9 +11,12 @@ import java.util.Objects;
  * @param contentType {@code image/jpeg} or {@code image/png}
  * @param bytes the image as received, not re-encoded; not copied, so do not change it afterwards
  * @param thumbnail a small JPEG made by the caller, or {@code null} for none
+ * @param frameId the id to store it under, chosen before any write so that a retry of an
+ *     interrupted request writes the same objects again instead of a second frame; {@code null}
+ *     for a new id
  */
 public record FrameUpload(
-    String cameraId, Instant capturedAt, String contentType, byte[] bytes, byte[] thumbnail) {
+    String cameraId, Instant capturedAt, String contentType, byte[] bytes, byte[] thumbnail, FrameId frameId) {
   public FrameUpload {
     StorageKeys.requireSegment("cameraId", cameraId);
     FrameRecord.extension(contentType);
@@ -24,5 +27,13 @@ public record FrameUpload(
     if (thumbnail != null && thumbnail.length == 0) {
       throw new IllegalArgumentException("thumbnail must be null or non-empty");
     }
+    if (frameId != null && !frameId.cameraId().equals(cameraId)) {
+      throw new IllegalArgumentException("frame id " + frameId + " is not of camera " + cameraId);
+    }
+  }
+
+  /** A frame to store under a new id. */
+  public FrameUpload(String cameraId, Instant capturedAt, String contentType, byte[] bytes, byte[] thumbnail) {
+    this(cameraId, capturedAt, contentType, bytes, thumbnail, null);
   }
 }

@@ -178,7 +178,7 @@ public final class MinioFrameStore implements FrameStore {
   public FrameRecord putFrame(FrameUpload upload) throws StorageException {
     Instant received = clock.instant();
     Instant captured = upload.capturedAt() == null ? received : upload.capturedAt();
-    FrameId id = FrameId.generate(upload.cameraId(), captured);
+    FrameId id = upload.frameId() != null ? upload.frameId() : FrameId.generate(upload.cameraId(), captured);
     String key = StorageKeys.frame(id, upload.contentType());
     String thumbKey = upload.thumbnail() == null ? null : StorageKeys.thumbnail(id);
     String sha = StorageKeys.sha256Hex(upload.bytes());
@@ -713,7 +713,54 @@ public final class MinioFrameStore implements FrameStore {
 
   @Override
   public RetentionReport applyRetention(Instant now, int chunkSize) throws StorageException {
-    return new RetentionCleanup(this, config.retention()).run(now, chunkSize);
+    return applyRetention(config.retention(), now, chunkSize, false, report -> {});
+  }
+
+  @Override
+  public RetentionReport applyRetention(RetentionPolicy policy, Instant now, int chunkSize, boolean dryRun,
+      java.util.function.Consumer<RetentionReport> progress) throws StorageException {
+    return new RetentionCleanup(this, policy, dryRun, progress).run(now, chunkSize);
+  }
+
+  @Override
+  public boolean claimLease(String name, String slot, JsonNode holder) throws StorageException {
+    try {
+      put(json(leaseKey(name, slot), holder, true));
+      return true;
+    } catch (ConflictException e) {
+      return false;
+    }
+  }
+
+  @Override
+  public Optional<JsonNode> lease(String name, String slot) throws StorageException {
+    String key = leaseKey(name, slot);
+    Optional<Blob> blob = readIfPresent(key);
+    return blob.isEmpty() ? Optional.empty() : Optional.of(StoreJson.read(blob.get().bytes(), JsonNode.class, key));
+  }
+
+  @Override
+  public void putLease(String name, String slot, JsonNode value) throws StorageException {
+    put(json(leaseKey(name, slot), value, false));
+  }
+
+  private static String leaseKey(String name, String slot) {
+    return StorageKeys.LEASES + StorageKeys.requireSegment("lease", name) + "/" + StorageKeys.requireSegment("slot", slot)
+        + ".json";
+  }
+
+  /** When an object was last written, or empty if there is none. */
+  Optional<Instant> lastModified(String key) throws StorageException {
+    try {
+      return Optional.of(client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build())
+          .lastModified().toInstant());
+    } catch (Exception e) {
+      StorageException t = translate("stat " + key, e);
+      if (t instanceof ObjectNotFoundException) {
+        return Optional.empty();
+      }
+      throw t;
+    }
   }
 
   /** Holds or resumes spool delivery; for tests that need an entry to stay spooled. */

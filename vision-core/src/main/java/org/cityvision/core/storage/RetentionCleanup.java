@@ -2,15 +2,17 @@ package org.cityvision.core.storage;
 
 import io.minio.Result;
 import io.minio.messages.Item;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns retention: walks {@code frames/} in chunks (one listing page and one batched delete per
+ * Owns retention: walks {@code frames/} in chunks (one listing page and a few batched deletes per
  * chunk, so memory stays bounded by the chunk) and deletes what the {@link RetentionPolicy} lets
  * go.
  *
@@ -22,21 +24,40 @@ import org.slf4j.LoggerFactory;
  *       after capture and {@code reviewedFlags} after the last review have passed.
  *   <li>Verdicts ({@code reviews/}), API keys and job state are never deleted.
  *   <li>Nothing with a write still waiting in the spool is deleted.
- *   <li>Idempotency records older than {@code idempotencyKeys} are deleted.
+ *   <li>A thumbnail whose frame does not exist (a node killed between writing the two) is deleted
+ *       once it is older than {@link #ORPHAN_GRACE}.
+ *   <li>Idempotency records older than {@code idempotencyKeys}, and lease records older than
+ *       {@link #LEASE_RECORDS}, are deleted.
  * </ul>
+ *
+ * <h2>Crash safety</h2>
+ * Within a chunk, a frame's dependents (queue entries, results, thumbnail) are deleted first, its
+ * flag revisions next and the frame object last: the walk is over frames, so a pass killed at any
+ * point leaves each frame either untouched or still present with fewer dependents, and the next
+ * pass finds it and finishes. Nothing a later pass would keep is deleted early.
  *
  * <p>Safe to run on several nodes at once (deletes are idempotent), though one is enough. Not
  * thread-safe itself: one instance per pass.
  */
 final class RetentionCleanup {
+  /** How old a thumbnail without its frame must be before it counts as left by a crash. */
+  static final Duration ORPHAN_GRACE = Duration.ofHours(1);
+
+  /** How long lease records of past slots are kept (they only matter within their slot). */
+  static final Duration LEASE_RECORDS = Duration.ofDays(7);
+
   private static final Logger LOG = LoggerFactory.getLogger(RetentionCleanup.class);
 
   private final MinioFrameStore store;
   private final RetentionPolicy policy;
+  private final boolean dryRun;
+  private final Consumer<RetentionReport> progress;
 
-  RetentionCleanup(MinioFrameStore store, RetentionPolicy policy) {
+  RetentionCleanup(MinioFrameStore store, RetentionPolicy policy, boolean dryRun, Consumer<RetentionReport> progress) {
     this.store = store;
     this.policy = policy;
+    this.dryRun = dryRun;
+    this.progress = progress;
   }
 
   RetentionReport run(Instant now, int chunkSize) throws StorageException {
@@ -50,16 +71,27 @@ final class RetentionCleanup {
     long flagsDeleted = 0;
     long keptOpen = 0;
     long keptSpooled = 0;
+    long orphans = 0;
+    // Keys list a frame ({id}.jpg or .png) right before its thumbnail ({id}.thumb.jpg).
+    String lastFrame = null;
     String cursor = null;
     do {
       Page<String> page = store.listKeyPage(StorageKeys.FRAMES, cursor, chunkSize);
-      List<String> doomed = new ArrayList<>();
+      List<String> dependents = new ArrayList<>();
+      List<String> flagLogs = new ArrayList<>();
+      List<String> frames = new ArrayList<>();
       for (String key : page.items()) {
         if (key.endsWith(StorageKeys.THUMB_SUFFIX)) {
+          String base = key.substring(0, key.length() - StorageKeys.THUMB_SUFFIX.length());
+          if (!base.equals(lastFrame) && orphan(key, base, now)) {
+            dependents.add(key);
+            orphans++;
+          }
           continue;
         }
         scanned++;
         String name = key.substring(key.lastIndexOf('/') + 1);
+        lastFrame = name.lastIndexOf('.') < 0 ? key : key.substring(0, key.lastIndexOf('.'));
         FrameId id;
         try {
           id = FrameId.parse(name.substring(0, name.lastIndexOf('.')));
@@ -83,30 +115,55 @@ final class RetentionCleanup {
           if (!flag.get().reviewedAt().isBefore(reviewedBefore)) {
             continue;
           }
-          doomed.addAll(store.listKeys(StorageKeys.flagLogPrefix(frameId), 100_000));
           for (FlagStatus status : FlagStatus.values()) {
             for (FlagOrder order : FlagOrder.values()) {
-              doomed.add(StorageKeys.queueEntry(status, order, flag.get()));
+              dependents.add(StorageKeys.queueEntry(status, order, flag.get()));
             }
           }
+          flagLogs.addAll(store.listKeys(StorageKeys.flagLogPrefix(frameId), 100_000));
           flagsDeleted++;
         }
-        doomed.add(key);
-        doomed.add(StorageKeys.thumbnail(id));
-        doomed.addAll(store.listKeys(StorageKeys.resultsPrefix(frameId), 100_000));
+        dependents.add(StorageKeys.thumbnail(id));
+        dependents.addAll(store.listKeys(StorageKeys.resultsPrefix(frameId), 100_000));
+        frames.add(key);
         framesDeleted++;
       }
-      store.removeAll(doomed);
+      if (!dryRun) {
+        store.removeAll(dependents);
+        store.removeAll(flagLogs);
+        store.removeAll(frames);
+      }
       cursor = page.nextCursor();
+      progress.accept(new RetentionReport(scanned, framesDeleted, flagsDeleted, keptOpen, keptSpooled, 0, orphans));
     } while (cursor != null);
-    long idempotencyDeleted = expireIdempotency(now.minus(policy.idempotencyKeys()), chunkSize);
-    RetentionReport report =
-        new RetentionReport(scanned, framesDeleted, flagsDeleted, keptOpen, keptSpooled,
-            idempotencyDeleted);
-    LOG.info("retention pass: {}", report);
+    long idempotencyDeleted = expire(StorageKeys.IDEMPOTENCY, now.minus(policy.idempotencyKeys()), chunkSize);
+    expire(StorageKeys.LEASES, now.minus(LEASE_RECORDS), chunkSize);
+    RetentionReport report = new RetentionReport(scanned, framesDeleted, flagsDeleted, keptOpen, keptSpooled,
+        idempotencyDeleted, orphans);
+    LOG.info("retention pass{}: {}", dryRun ? " (dry run)" : "", report);
     return report;
   }
 
+  /** A thumbnail whose frame is neither stored nor spooled, and old enough not to be a write in flight. */
+  private boolean orphan(String thumbKey, String base, Instant now) throws StorageException {
+    String name = base.substring(base.lastIndexOf('/') + 1);
+    FrameId id;
+    try {
+      id = FrameId.parse(name);
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+    if (inSpool(id, StorageKeys.frame(id, "image/jpeg")) || store.spool().contains(StorageKeys.frame(id, "image/png"))) {
+      return false;
+    }
+    try {
+      store.frame(id.value());
+      return false;
+    } catch (ObjectNotFoundException missing) {
+      Optional<Instant> written = store.lastModified(thumbKey);
+      return written.isPresent() && written.get().isBefore(now.minus(ORPHAN_GRACE));
+    }
+  }
   private boolean inSpool(FrameId id, String key) {
     var spool = store.spool();
     return spool.contains(key)
@@ -115,16 +172,19 @@ final class RetentionCleanup {
         || !spool.keys(StorageKeys.flagLogPrefix(id.value())).isEmpty();
   }
 
-  private long expireIdempotency(Instant writtenBefore, int chunkSize) throws StorageException {
+  /** Deletes the objects under {@code prefix} last written before {@code writtenBefore}. */
+  private long expire(String prefix, Instant writtenBefore, int chunkSize) throws StorageException {
     long deleted = 0;
     List<String> doomed = new ArrayList<>();
     try {
-      for (Result<Item> result : store.list(StorageKeys.IDEMPOTENCY, null)) {
+      for (Result<Item> result : store.list(prefix, null)) {
         Item item = result.get();
         if (item.lastModified() != null && item.lastModified().toInstant().isBefore(writtenBefore)) {
           doomed.add(item.objectName());
           if (doomed.size() == chunkSize) {
-            store.removeAll(doomed);
+            if (!dryRun) {
+              store.removeAll(doomed);
+            }
             deleted += doomed.size();
             doomed.clear();
           }
@@ -133,9 +193,11 @@ final class RetentionCleanup {
     } catch (StorageException e) {
       throw e;
     } catch (Exception e) {
-      throw MinioFrameStore.translate("list " + StorageKeys.IDEMPOTENCY, e);
+      throw MinioFrameStore.translate("list " + prefix, e);
     }
-    store.removeAll(doomed);
+    if (!dryRun) {
+      store.removeAll(doomed);
+    }
     return deleted + doomed.size();
   }
 }

@@ -1,7 +1,8 @@
 package org.cityvision.core.storage;
 
 /**
- * What one retention pass did.
+ * What one retention pass did (or, in a dry run, would do); also the running totals that a pass
+ * reports after each chunk.
  *
  * @param framesScanned frame objects looked at
  * @param framesDeleted frames deleted (each with its thumbnail and results)
@@ -9,6 +10,8 @@ package org.cityvision.core.storage;
  * @param keptOpenFlags frames past retention kept because their flag is not reviewed
  * @param keptSpooled frames past retention kept because a write for them is still in the spool
  * @param idempotencyDeleted expired idempotency records deleted
+ * @param orphanThumbnailsDeleted thumbnails whose frame was never written (a node killed between
+ *     the two writes), deleted once older than {@link RetentionCleanup#ORPHAN_GRACE}
  */
 public record RetentionReport(
     long framesScanned,
@@ -16,4 +19,5 @@ public record RetentionReport(
     long flagsDeleted,
     long keptOpenFlags,
     long keptSpooled,
-    long idempotencyDeleted) {}
+    long idempotencyDeleted,
+    long orphanThumbnailsDeleted) {}

@@ -39,6 +39,7 @@ public final class StorageKeys {
   static final String KEYS = "system/keys/";
   static final String JOBS = "system/jobs/";
   static final String IDEMPOTENCY = "system/idempotency/";
+  static final String LEASES = "system/leases/";
   static final String CAMERA_HEALTH = "cameras/health/";
   static final String CAMERA_INDEX = "cameras/index/";
   static final String THUMB_SUFFIX = ".thumb.jpg";

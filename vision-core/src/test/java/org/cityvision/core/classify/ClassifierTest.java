@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -17,6 +18,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.cityvision.core.image.CorruptImageException;
+import org.cityvision.core.image.ImageFormat;
+import org.cityvision.core.image.ImageHeader;
 import org.cityvision.core.image.UnsupportedImageException;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.testing.TestImages;
@@ -55,6 +58,36 @@ class ClassifierTest {
       assertEquals("0.0.1-test", c.version());
       assertTrue(c.timings().inferenceNanos() > 0);
       assertTrue(c.timings().decodeNanos() > 0);
+    }
+  }
+
+  @Test
+  void prepareMakesTheTensorAndTheThumbnailFromOneDecode() throws Exception {
+    byte[] jpeg = TestImages.jpeg(640, 360, 7);
+    try (Classifier classifier = Classifier.open(pkg, options())) {
+      Classification direct = classifier.classify(jpeg);
+
+      PreparedImage prepared = classifier.prepare(jpeg, 160, 80, EnumSet.of(ImageFormat.JPEG, ImageFormat.PNG));
+
+      assertEquals(ImageFormat.JPEG, prepared.header().format());
+      assertEquals(640, prepared.header().width());
+      ImageHeader thumbnail = classifier.decoder().inspect(prepared.thumbnail());
+      assertEquals(160, thumbnail.width());
+      assertEquals(90, thumbnail.height());
+      assertEquals(pkg.spec().input().tensorSize(), prepared.tensor().length);
+      Classification queued = classifier.submitAndRecycle(prepared.tensor()).get();
+      assertEquals(direct.label(), queued.label());
+      assertEquals(direct.score(), queued.score(), 0.02, "the same image, decoded at another scale");
+      assertTrue(prepared.decodeNanos() > 0);
+    }
+  }
+
+  @Test
+  void prepareRefusesAFormatTheCallerDoesNotTake() throws Exception {
+    try (Classifier classifier = Classifier.open(pkg, options())) {
+      UnsupportedImageException e = assertThrows(UnsupportedImageException.class,
+          () -> classifier.prepare(TestImages.png(64, 48, 3), 0, 0, EnumSet.of(ImageFormat.JPEG)));
+      assertTrue(e.getMessage().contains("PNG"), e.getMessage());
     }
   }
 

@@ -58,7 +58,7 @@ class RetentionTest {
 
       RetentionReport report = store.applyRetention(now, 2);
 
-      assertEquals(new RetentionReport(6, 2, 1, 1, 1, 1), report);
+      assertEquals(new RetentionReport(6, 2, 1, 1, 1, 1, 0), report);
       assertGone(store, oldUnflagged);
       assertGone(store, reviewedLongAgo);
       assertTrue(store.listKeys(StorageKeys.flagLogPrefix(reviewedLongAgo), 10).isEmpty());
@@ -73,6 +73,61 @@ class RetentionTest {
       assertEquals(Optional.empty(),
           store.claimIdempotencyKey("old-request", JsonNodeFactory.instance.nullNode()));
       store.pauseFlusher(false);
+    }
+  }
+
+  @Test
+  void deletesThumbnailsLeftWithoutTheirFrameOnceOlderThanAWriteTakes(TestInfo info) throws Exception {
+    RetentionPolicy keepFrames =
+        new RetentionPolicy(Duration.ofDays(3650), Duration.ofDays(3650), Duration.ofDays(1));
+    String bucket = StoreFixture.bucket(info.getTestMethod().orElseThrow().getName());
+    try (EmbeddedS3Server server = StoreFixture.server(serverDir);
+        MinioFrameStore store = StoreFixture.open(server, dataDir, bucket)) {
+      Instant at = Instant.now();
+      FrameId whole = FrameId.parse(store.putFrame(StoreFixture.upload("cam-1", at, 2_000, 1)).frameId());
+      FrameId cut = FrameId.parse(store.putFrame(StoreFixture.upload("cam-1", at.plusMillis(1), 2_000, 2)).frameId());
+      // What a node killed between the thumbnail's write and the frame's leaves.
+      store.removeAll(List.of(StorageKeys.frame(cut, "image/jpeg")));
+
+      RetentionReport early = store.applyRetention(keepFrames, Instant.now(), 1, false, r -> {});
+      boolean keptWhileYoung = store.exists(StorageKeys.thumbnail(cut));
+      RetentionReport later = store.applyRetention(keepFrames, Instant.now().plus(Duration.ofHours(2)), 1, false,
+          r -> {});
+
+      assertEquals(0, early.orphanThumbnailsDeleted());
+      assertTrue(keptWhileYoung, "a thumbnail younger than a write takes may have its frame on the way");
+      assertEquals(1, later.orphanThumbnailsDeleted());
+      assertFalse(store.exists(StorageKeys.thumbnail(cut)));
+      assertTrue(store.exists(StorageKeys.thumbnail(whole)));
+      assertEquals(whole.value(), store.readFrame(whole.value()).record().frameId());
+    }
+  }
+
+  @Test
+  void dryRunCountsWhatARealRunDeletesAndDeletesNothing(TestInfo info) throws Exception {
+    Instant now = Instant.now();
+    RetentionPolicy policy = new RetentionPolicy(Duration.ofDays(30), Duration.ofDays(10), Duration.ofDays(1));
+    String bucket = StoreFixture.bucket(info.getTestMethod().orElseThrow().getName());
+    try (EmbeddedS3Server server = StoreFixture.server(serverDir);
+        MinioFrameStore store = StoreFixture.open(server, dataDir, bucket)) {
+      List<String> old = List.of(frame(store, now.minus(Duration.ofDays(40)), 1, true),
+          frame(store, now.minus(Duration.ofDays(41)), 2, false));
+      frame(store, now.minus(Duration.ofDays(3)), 3, true);
+      java.util.List<RetentionReport> chunks = new java.util.ArrayList<>();
+
+      RetentionReport dry = store.applyRetention(policy, now, 1, true, chunks::add);
+      List<String> afterDry = new java.util.ArrayList<>();
+      for (String id : old) {
+        if (store.exists(StorageKeys.frame(FrameId.parse(id), "image/jpeg"))) {
+          afterDry.add(id);
+        }
+      }
+      RetentionReport real = store.applyRetention(policy, now, 1, false, r -> {});
+
+      assertEquals(old, afterDry, "a dry run deletes nothing");
+      assertEquals(real, dry);
+      assertEquals(2, real.framesDeleted());
+      assertEquals(3, chunks.get(chunks.size() - 1).framesScanned(), "progress after each chunk: " + chunks);
     }
   }
 

@@ -17,9 +17,14 @@ import org.cityvision.core.storage.StorageKeys;
  * @param mediaUrlExpirySeconds lifetime of the presigned image URL sent as {@code media_url} (the
  *     store's presigned URLs last at most 7 days); 0 sends no {@code media_url}
  * @param timeoutMs per request
+ * @param resendIntervalSeconds how often each node sends the confirmed flags not sent yet (a send
+ *     that failed, a confirmation made while the endpoint was down or the node was stopped); 0 turns
+ *     the resend off
+ * @param resendLookbackDays how far back the resend looks for confirmed flags
  */
 public record Open311Config(String endpoint, String jurisdictionId, Map<String, String> serviceCodes,
-    Map<String, CameraSite> cameras, String apiKeyEnv, long mediaUrlExpirySeconds, long timeoutMs) {
+    Map<String, CameraSite> cameras, String apiKeyEnv, long mediaUrlExpirySeconds, long timeoutMs,
+    long resendIntervalSeconds, long resendLookbackDays) {
   public static final String DEFAULT_API_KEY_ENV = "CITYVISION_OPEN311_API_KEY";
 
   public Open311Config {
@@ -49,6 +54,20 @@ public record Open311Config(String endpoint, String jurisdictionId, Map<String, 
     if (timeoutMs < 100 || timeoutMs > 600_000) {
       throw new IllegalArgumentException("review.open311.timeoutMs must be in 100..600000, got " + timeoutMs);
     }
+    if (resendIntervalSeconds < 0 || resendIntervalSeconds > 86_400) {
+      throw new IllegalArgumentException("review.open311.resendIntervalSeconds must be in 0..86400, got "
+          + resendIntervalSeconds);
+    }
+    if (resendLookbackDays < 1 || resendLookbackDays > 365) {
+      throw new IllegalArgumentException("review.open311.resendLookbackDays must be in 1..365, got "
+          + resendLookbackDays);
+    }
+  }
+
+  /** With the default resend: every 10 minutes, 7 days back. */
+  public Open311Config(String endpoint, String jurisdictionId, Map<String, String> serviceCodes,
+      Map<String, CameraSite> cameras, String apiKeyEnv, long mediaUrlExpirySeconds, long timeoutMs) {
+    this(endpoint, jurisdictionId, serviceCodes, cameras, apiKeyEnv, mediaUrlExpirySeconds, timeoutMs, 600, 7);
   }
 
   /** Off: no endpoint. */

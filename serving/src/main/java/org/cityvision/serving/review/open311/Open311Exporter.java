@@ -1,6 +1,7 @@
 package org.cityvision.serving.review.open311;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.URI;
@@ -13,15 +14,19 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.StringJoiner;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.cityvision.core.storage.FlagOrder;
 import org.cityvision.core.storage.FlagQuery;
 import org.cityvision.core.storage.FlagRecord;
@@ -30,7 +35,6 @@ import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.Page;
 import org.cityvision.core.storage.StorageException;
 import org.cityvision.serving.review.ReviewEvents;
-import org.cityvision.serving.review.ReviewJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,10 +53,17 @@ import org.slf4j.LoggerFactory;
  * and returns at once (bounded queue: dropped pushes are counted and caught up by {@link
  * #pushConfirmed}).
  *
+ * <p>Every {@code resendIntervalSeconds} each node also runs {@link #pushConfirmed} over the last
+ * {@code resendLookbackDays}: failed sends, dropped pushes and confirmations made while the endpoint
+ * or the node was down go out then (the claims keep each flag to one send across nodes).
+ *
  * <h2>Ownership</h2>
- * Owns one thread; whoever creates it closes it. Does not own the store. Thread-safe.
+ * Owns two threads (the export and the resend); whoever creates it closes it. Does not own the
+ * store. Thread-safe.
  */
 public final class Open311Exporter implements ReviewEvents, AutoCloseable {
+  /** Store records (the ledger is JSON the store keeps) and receivers' answers; thread-safe. */
+  private static final ObjectMapper JSON = new ObjectMapper();
   /** A claim younger than this is another node's send in progress, not a crashed one. */
   private static final Duration CLAIM_IN_PROGRESS = Duration.ofMinutes(2);
 
@@ -65,6 +76,9 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
   private final HttpClient http;
   private final ThreadPoolExecutor thread;
   private final AtomicLong dropped = new AtomicLong();
+  private final Map<Open311Outcome.State, LongAdder> outcomes = new EnumMap<>(Open311Outcome.State.class);
+  private final LongAdder resendPasses = new LongAdder();
+  private final ScheduledExecutorService resend;
 
   private Open311Exporter(Open311Config config, FrameStore store, String apiKey, Clock clock) {
     this.config = config;
@@ -82,6 +96,41 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
           return t;
         },
         (r, pool) -> dropped.incrementAndGet());
+    for (Open311Outcome.State state : Open311Outcome.State.values()) {
+      outcomes.put(state, new LongAdder());
+    }
+    if (config.resendIntervalSeconds() > 0) {
+      resend = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "open311-resend");
+        t.setDaemon(true);
+        return t;
+      });
+      long period = config.resendIntervalSeconds();
+      resend.scheduleWithFixedDelay(this::resendPass, Math.min(period, 60), period, TimeUnit.SECONDS);
+    } else {
+      resend = null;
+    }
+  }
+
+  /** One scheduled pass of {@link #pushConfirmed} over the lookback window; failures wait for the next. */
+  private void resendPass() {
+    try {
+      List<Open311Outcome> sent = pushConfirmed(clock.instant().minus(Duration.ofDays(config.resendLookbackDays())));
+      resendPasses.increment();
+      long submitted = sent.stream().filter(o -> o.state() == Open311Outcome.State.SUBMITTED).count();
+      if (submitted > 0) {
+        LOG.info("open311 resend: {} confirmed flag(s) submitted", submitted);
+      }
+    } catch (StorageException | RuntimeException e) {
+      LOG.warn("open311 resend pass failed: {}", e.toString());
+    }
+  }
+
+  /** Counters since start: pushes by outcome, pushes dropped, resend passes completed. */
+  public Open311Stats stats() {
+    Map<Open311Outcome.State, Long> byState = new EnumMap<>(Open311Outcome.State.class);
+    outcomes.forEach((state, n) -> byState.put(state, n.sum()));
+    return new Open311Stats(byState, dropped.get(), resendPasses.sum());
   }
 
   /**
@@ -143,6 +192,12 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
 
   /** Sends one flag unless it was sent before. Blocking. */
   public Open311Outcome push(FlagRecord flag) throws StorageException {
+    Open311Outcome outcome = send(flag);
+    outcomes.get(outcome.state()).increment();
+    return outcome;
+  }
+
+  private Open311Outcome send(FlagRecord flag) throws StorageException {
     String frameId = flag.frameId();
     if (flag.status() != FlagStatus.CONFIRMED) {
       return new Open311Outcome(frameId, Open311Outcome.State.SKIPPED, null, "flag is " + flag.status().keyName());
@@ -220,7 +275,7 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
     HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
     JsonNode answer;
     try {
-      answer = ReviewJson.MAPPER.readTree(response.body());
+      answer = JSON.readTree(response.body());
     } catch (IOException e) {
       throw new IOException("Open311 answered HTTP " + response.statusCode() + " with no JSON", e);
     }
@@ -257,7 +312,7 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
   }
 
   private static ObjectNode record(String state, Instant at, String serviceRequestId, String detail) {
-    ObjectNode n = ReviewJson.MAPPER.createObjectNode();
+    ObjectNode n = JSON.createObjectNode();
     n.put("state", state);
     n.put("at", at.toString());
     if (serviceRequestId != null) {
@@ -272,6 +327,9 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
   /** Stops the export thread; queued pushes are dropped (the next {@link #pushConfirmed} sends them). */
   @Override
   public void close() {
+    if (resend != null) {
+      resend.shutdownNow();
+    }
     thread.shutdownNow();
   }
 }

@@ -1,6 +1,6 @@
 package org.cityvision.serving.review.webhook;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -126,15 +126,8 @@ public final class WebhookNotifier implements ReviewEvents, CameraEvents, AutoCl
       case SILENT -> WebhookEvent.CAMERA_SILENT;
       case FAULT, DEGRADED -> WebhookEvent.CAMERA_FAULT;
     };
-    publish(event, camera.cameraId(), (n, id) -> {
-      io.vertx.core.json.JsonObject c = CameraRoutes.summary(camera)
-          .put("from", transition.from().wireName()).put("changedAt", transition.at().toString());
-      try {
-        n.set("camera", ReviewJson.MAPPER.readTree(c.encode()));
-      } catch (java.io.IOException e) {
-        throw new IllegalStateException("camera JSON did not parse", e);
-      }
-    });
+    publish(event, camera.cameraId(), (n, id) -> n.put("camera", CameraRoutes.summary(camera)
+        .put("from", transition.from().wireName()).put("changedAt", transition.at().toString())));
   }
 
   public WebhookStats stats() {
@@ -142,11 +135,11 @@ public final class WebhookNotifier implements ReviewEvents, CameraEvents, AutoCl
   }
 
   private void publish(WebhookEvent event, FlagRecord flag) {
-    publish(event, flag.frameId(), (n, id) -> n.set("flag", ReviewJson.flag(flag)));
+    publish(event, flag.frameId(), (n, id) -> n.put("flag", ReviewJson.flag(flag)));
   }
 
   /** Queues one delivery of {@code event} per receiver that wants it; {@code subject} names it in the log. */
-  private void publish(WebhookEvent event, String subject, java.util.function.BiConsumer<ObjectNode, String> fill) {
+  private void publish(WebhookEvent event, String subject, java.util.function.BiConsumer<JsonObject, String> fill) {
     try {
       byte[] body = null;
       String id = null;
@@ -172,13 +165,13 @@ public final class WebhookNotifier implements ReviewEvents, CameraEvents, AutoCl
     }
   }
 
-  private byte[] body(WebhookEvent event, String id, java.util.function.BiConsumer<ObjectNode, String> fill) {
-    ObjectNode n = ReviewJson.MAPPER.createObjectNode();
-    n.put("id", id);
-    n.put("event", event.wireName());
-    n.put("occurredAt", clock.instant().toString());
+  private byte[] body(WebhookEvent event, String id, java.util.function.BiConsumer<JsonObject, String> fill) {
+    JsonObject n = new JsonObject()
+        .put("id", id)
+        .put("event", event.wireName())
+        .put("occurredAt", clock.instant().toString());
     fill.accept(n, id);
-    return n.toString().getBytes(StandardCharsets.UTF_8);
+    return n.encode().getBytes(StandardCharsets.UTF_8);
   }
 
   /** Lower-case hex HMAC-SHA256 of {@code body}: what receivers recompute to check a delivery. */

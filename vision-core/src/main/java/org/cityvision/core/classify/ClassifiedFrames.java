@@ -1,0 +1,108 @@
+package org.cityvision.core.classify;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import org.cityvision.core.storage.FlagRecord;
+import org.cityvision.core.storage.FrameRecord;
+import org.cityvision.core.storage.FrameStore;
+import org.cityvision.core.storage.FrameUpload;
+import org.cityvision.core.storage.ResultRecord;
+import org.cityvision.core.storage.StorageException;
+
+/**
+ * The one write path of a classified frame, for camera ingest and batch jobs alike: the flag (when
+ * the {@link FlagPolicy} says so), then the result in the one stored format ({@link
+ * ClassificationJson}), then the {@link FlagListener} for a flag this call created.
+ *
+ * <h2>Why the flag comes before the result</h2>
+ * The result is what marks a frame as classified by a model version: batch jobs skip a frame that
+ * has one. A crash between the two writes therefore leaves a flagged frame without its result,
+ * which the next run classifies again (and whose flag creation is a no-op: {@link
+ * FrameStore#createFlag} returns the existing flag), never a classified frame that should have been
+ * flagged and was not. The listener hears of a flag only when this call created it, so a re-run
+ * sends no second notification.
+ *
+ * <p>Thread-safe and stateless beyond its collaborators; blocking (storage I/O). Owns nothing: the
+ * caller closes the store.
+ */
+public final class ClassifiedFrames {
+  /** What was written: the frame's record, and the flag if the frame has one now. */
+  public record Written(FrameRecord frame, Optional<FlagRecord> flag) {
+    public Written {
+      Objects.requireNonNull(frame, "frame");
+      Objects.requireNonNull(flag, "flag");
+    }
+  }
+
+  private final FrameStore store;
+  private final FlagListener listener;
+
+  /** @param listener told of every flag created here; see its obligations */
+  public ClassifiedFrames(FrameStore store, FlagListener listener) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.listener = Objects.requireNonNull(listener, "listener");
+  }
+
+  /**
+   * A frame just received: stores it with its thumbnail, then {@linkplain #record records} its
+   * classification.
+   *
+   * @param upload the frame as received, with its thumbnail
+   * @param c its classification, with whatever timings should be stored
+   * @param now when it was classified
+   */
+  public Written storeNew(FrameUpload upload, Classification c, FlagPolicy policy, Instant now)
+      throws StorageException {
+    FrameRecord frame = store.putFrame(upload);
+    return new Written(frame, record(frame.frameId(), c, policy, now));
+  }
+
+  /**
+   * A stored frame's classification: its flag if {@code policy} flags it, then its result, then
+   * the listener for a new flag.
+   *
+   * @return the frame's flag when {@code policy} flags it (a flag stored earlier is returned as it
+   *     is), else empty
+   */
+  public Optional<FlagRecord> record(String frameId, Classification c, FlagPolicy policy, Instant now)
+      throws StorageException {
+    Optional<FlagRecord> flag = Optional.empty();
+    boolean created = false;
+    Optional<LabelScore> decision = policy.decide(c);
+    if (decision.isPresent()) {
+      FlagRecord open = FlagRecord.open(
+          frameId, decision.get().label(), decision.get().score(), c.model(), c.version(), now);
+      FlagRecord stored = store.createFlag(open);
+      created = stored.equals(open);
+      flag = Optional.of(stored);
+    }
+    store.putResult(new ResultRecord(frameId, c.model(), c.version(), now, ClassificationJson.toJson(c)));
+    if (created) {
+      listener.flagCreated(flag.get());
+    }
+    return flag;
+  }
+
+  /**
+   * A static camera frame (nothing new since its camera's last classified frame): stores it, and the
+   * earlier frame's result again under this frame with {@code reusedFrom} naming where it came from.
+   * No flag and no listener: the earlier frame carries its flag, if any.
+   *
+   * @param upload the frame as received (no thumbnail: it was never decoded for the model)
+   * @param earlier the stored result being reused
+   * @param now when it was reused
+   */
+  public FrameRecord storeReused(FrameUpload upload, ResultRecord earlier, Instant now) throws StorageException {
+    FrameRecord frame = store.putFrame(upload);
+    com.fasterxml.jackson.databind.node.ObjectNode payload = earlier.payload().deepCopy();
+    payload.put("reusedFrom", earlier.frameId());
+    store.putResult(new ResultRecord(frame.frameId(), earlier.model(), earlier.version(), now, payload));
+    return frame;
+  }
+
+  /** The stored results of a frame (the one a static frame reuses). */
+  public java.util.List<ResultRecord> results(String frameId) throws StorageException {
+    return store.results(frameId);
+  }
+}
