@@ -24,7 +24,6 @@ import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FrameId;
 import org.cityvision.core.image.ImageHeaders;
 import org.cityvision.core.storage.FrameRecord;
-import org.cityvision.core.storage.ObjectNotFoundException;
 import org.cityvision.core.storage.ResultRecord;
 import org.cityvision.core.storage.FrameUpload;
 import org.cityvision.core.storage.KeyRole;
@@ -164,19 +163,29 @@ public final class FrameRoutes {
     Instant receivedAt = clock.instant();
     return io.executeBlocking(() -> health.observe(cameraId, bytes, STORED_FORMATS, capturedAt, receivedAt), false)
         .compose(seen -> {
-          if (seen.update().isStatic()) {
-            return io.executeBlocking(() -> quality(storeReused(cameraId, capturedAt, bytes, seen, idempotencyKey,
-                frameId), seen), false);
+          if (!seen.update().isStatic()) {
+            return classifyAndStore(model, cameraId, capturedAt, bytes, idempotencyKey, frameId, seen);
           }
-          return inference.classify(model, bytes, config.thumbnailMaxSide(), config.thumbnailQuality(), STORED_FORMATS)
-              .compose(result -> io.executeBlocking(() -> {
-                JsonObject answer = store(cameraId, capturedAt, bytes, result, idempotencyKey, frameId);
-                if (seen.update().faults().isEmpty() && seen.recorded()) {
-                  health.classified(cameraId, seen.analysis(), answer.getString("frameId"));
-                }
-                return quality(answer, seen);
-              }, false));
+          String from = seen.update().reuse().orElseThrow().frameId();
+          // The earlier result may be gone (retention): then the frame is classified as any other.
+          return io.executeBlocking(() -> writes.results(from).stream().findFirst(), false).compose(earlier ->
+              earlier.isEmpty()
+                  ? classifyAndStore(model, cameraId, capturedAt, bytes, idempotencyKey, frameId, seen)
+                  : io.executeBlocking(() -> quality(storeReused(cameraId, capturedAt, bytes, earlier.get(), seen,
+                      idempotencyKey, frameId), seen), false));
         });
+  }
+
+  private Future<JsonObject> classifyAndStore(ServedModel model, String cameraId, Instant capturedAt, byte[] bytes,
+      String idempotencyKey, FrameId frameId, CameraHealthService.Observation seen) {
+    return inference.classify(model, bytes, config.thumbnailMaxSide(), config.thumbnailQuality(), STORED_FORMATS)
+        .compose(result -> io.executeBlocking(() -> {
+          JsonObject answer = store(cameraId, capturedAt, bytes, result, idempotencyKey, frameId);
+          if (seen.update().faults().isEmpty() && seen.recorded()) {
+            health.classified(cameraId, seen.analysis(), answer.getString("frameId"));
+          }
+          return quality(answer, seen);
+        }, false));
   }
 
   private static JsonObject quality(JsonObject answer, CameraHealthService.Observation seen) {
@@ -186,11 +195,9 @@ public final class FrameRoutes {
   }
 
   /** A static frame: stored with its camera's last result, no forward pass; the answer says where it came from. */
-  private JsonObject storeReused(String cameraId, Instant capturedAt, byte[] bytes,
+  private JsonObject storeReused(String cameraId, Instant capturedAt, byte[] bytes, ResultRecord earlier,
       CameraHealthService.Observation seen, String key, FrameId frameId) throws Exception {
-    String from = seen.update().reuse().orElseThrow().frameId();
-    ResultRecord earlier = writes.results(from).stream().findFirst().orElseThrow(() ->
-        new ObjectNotFoundException("reused frame " + from + " has no stored result"));
+    String from = earlier.frameId();
     String contentType = ImageHeaders.sniff(bytes) == ImageFormat.PNG ? "image/png" : "image/jpeg";
     FrameRecord frame = writes.storeReused(new FrameUpload(cameraId, capturedAt, contentType, bytes, null, frameId),
         earlier, clock.instant());
