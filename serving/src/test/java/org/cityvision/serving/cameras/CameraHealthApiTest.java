@@ -75,7 +75,8 @@ class CameraHealthApiTest {
     IngestConfig i = c.ingest();
     return c.withModels(new ModelsConfig("", c.models().urban(), true))
         .withAuth(new AuthConfig(0, 1, 200))
-        .withStorage(new StoreConfig(s3.endpoint(), s.region(), "camera-health", false, s.spoolMaxBytes(), 5_000, 5_000))
+        .withStorage(new StoreConfig(s3.endpoint(), s.region(), "camera-health", false, s.spoolMaxBytes(), 30_000,
+            5_000))
         .withIngest(new IngestConfig(i.unknownCameras(), i.cameras(), i.thumbnailMaxSide(), i.thumbnailQuality(),
             i.idempotencyWaitMs(), i.ioThreads(), 300))
         .withCameras(new CamerasConfig(600, SILENT_AFTER_SECONDS, 1, 20));
@@ -187,6 +188,26 @@ class CameraHealthApiTest {
     JsonObject dark = post(toA, id, frame(0.03));
     assertFalse(dark.getJsonObject("quality").getBoolean("static"), "never reused across a fault");
     assertFalse(dark.containsKey("reused"));
+  }
+
+  @Test
+  void aStaticFrameWhoseEarlierResultIsGoneIsClassifiedAndBecomesTheReference() throws Exception {
+    String id = "cam-expired";
+    JsonObject first = post(toA, id, frame(1.0));
+    // What retention does to an old frame's result.
+    try (io.minio.MinioClient s3client = io.minio.MinioClient.builder().endpoint(s3.endpoint())
+        .credentials("health-access", "health-secret").region("us-east-1").build()) {
+      for (var item : s3client.listObjects(io.minio.ListObjectsArgs.builder().bucket("camera-health")
+          .prefix("results/" + first.getString("frameId") + "/").recursive(true).build())) {
+        s3client.removeObject(io.minio.RemoveObjectArgs.builder().bucket("camera-health")
+            .object(item.get().objectName()).build());
+      }
+    }
+    JsonObject second = post(toB, id, frame(1.0));
+    assertTrue(second.getJsonObject("quality").getBoolean("static"));
+    assertFalse(second.containsKey("reused"), second.encode());
+    JsonObject third = post(toA, id, frame(1.0));
+    assertEquals(second.getString("frameId"), third.getString("reusedFrom"));
   }
 
   @Test
