@@ -44,6 +44,10 @@ import org.cityvision.serving.inference.InferenceService;
 import org.cityvision.serving.inference.LiveModelMaintainer;
 import org.cityvision.serving.inference.ModelRegistry;
 import org.cityvision.serving.inference.ModelRoutes;
+import org.cityvision.core.quality.CameraHealthRecords;
+import org.cityvision.serving.cameras.CameraEvents;
+import org.cityvision.serving.cameras.CameraHealthService;
+import org.cityvision.serving.cameras.CameraRoutes;
 import org.cityvision.serving.ingest.FrameRoutes;
 import org.cityvision.serving.ingest.IdempotencyLedger;
 import org.cityvision.serving.log.JsonLog;
@@ -100,7 +104,7 @@ public final class ServingNode {
   private final Promise<WarmUp.Report> warmedUp;
 
   /** A review-queue listener that owns a sender thread. */
-  interface AutoCloseableEvents extends ReviewEvents, AutoCloseable {}
+  interface AutoCloseableEvents extends ReviewEvents, CameraEvents, AutoCloseable {}
 
   private ServingNode(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders, FrameStore store,
       ModelRegistry models, ApiKeys keys, Metrics metrics, Deployed deployed, Optional<ApiKeys.Created> bootstrapKey,
@@ -198,6 +202,14 @@ public final class ServingNode {
       }
 
       @Override
+      public void cameraChanged(org.cityvision.core.quality.CameraState camera,
+          org.cityvision.core.quality.HealthTransition transition) {
+        if (events instanceof CameraEvents cameras) {
+          cameras.cameraChanged(camera, transition);
+        }
+      }
+
+      @Override
       public void close() throws Exception {
         owner.close();
       }
@@ -278,7 +290,7 @@ public final class ServingNode {
                     store.result().models(), config.modelCacheDir(), config.models().watchMs(),
                     () -> !batch.runningHere().isEmpty(), LiveModelMaintainer.nodeId(config.data()));
                 return deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
-                      events, flags, batch, warmedUp.future())
+                      events, CameraEvents.all(listeners), flags, batch, warmedUp.future())
                   .map(d -> new ServingNode(config, vertx, io, decoders, store.result(), models.result(), keys,
                       metrics, d, bootstrap, listeners, batch, maintainer, warmedUp))
                   .onFailure(e -> {
@@ -306,8 +318,8 @@ public final class ServingNode {
       CandidateJobs candidates) {}
 
   private static Future<Deployed> deploy(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders,
-      FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics, ReviewEvents events, FlagListener flags,
-      BatchJobs batch, Future<WarmUp.Report> warmedUp) {
+      FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics, ReviewEvents events,
+      CameraEvents cameraEvents, FlagListener flags, BatchJobs batch, Future<WarmUp.Report> warmedUp) {
     AtomicBoolean draining = new AtomicBoolean();
     OpenApi openApi;
     try {
@@ -326,6 +338,20 @@ public final class ServingNode {
         new ScanningFlagCounter(store, 1000, Duration.ofSeconds(15), clock), events, urbanLabels(models));
     CandidateJobs candidates = new CandidateJobs(store, models, config.data().resolve("candidates"),
         config.modelCacheDir(), clock);
+    CameraHealthService cameraHealth = new CameraHealthService(config.images().limits(config.http().bodyLimitBytes()),
+        new CameraHealthRecords(store), config.cameras().health(Duration.ofSeconds(config.ingest().reuseForSeconds())),
+        cameraEvents, clock);
+    metrics.gauge("cityvision_cameras", "Cameras per health state, as of this node's last silence sweep.", "state",
+        () -> {
+          Map<String, Integer> out = new java.util.TreeMap<>();
+          for (org.cityvision.core.quality.CameraCondition c : org.cityvision.core.quality.CameraCondition.values()) {
+            out.put(c.wireName(), cameraHealth.counts().getOrDefault(c, 0));
+          }
+          return out;
+        });
+    metrics.counter("cityvision_frames_reused", "Static camera frames given their camera's last result instead of a "
+        + "forward pass.", "task", () -> Map.of(FrameRoutes.TASK, cameraHealth.reusedFrames()));
+    startSilenceSweep(vertx, io, cameraHealth, config.cameras().sweepSeconds());
     // The API, area by area: one line each. The review page answers every other GET path.
     ApiRouter api = new ApiRouter(List.of(
         new HealthRoutes(models, store, io, metrics, draining::get, () -> !warmedUp.isComplete(),
@@ -333,7 +359,8 @@ public final class ServingNode {
         openApi.area(),
         new ClassifyRoutes(inference).area(),
         new FrameRoutes(config.ingest(), inference, ledger, io, metrics, clock,
-            new ClassifiedFrames(store, flags)).area(),
+            new ClassifiedFrames(store, flags), cameraHealth).area(),
+        new CameraRoutes(cameraHealth, io).area(),
         new RegistryRoutes(store.models(), io, config.modelCacheDir(), candidates).area(),
         new ModelRoutes(models, store.models(), io, LiveModelMaintainer.nodeId(config.data())).area(),
         new KeyRoutes(keys, io).area(),
@@ -375,6 +402,23 @@ public final class ServingNode {
           return more;
         })
         .map(v -> new Deployed(ids, first.actualPort(), draining, api.routes(), candidates));
+  }
+
+  /**
+   * Every {@code seconds}, marks silent the cameras that went quiet and counts cameras per state
+   * (off the event loop; a sweep still running skips the next tick). Every node sweeps; the
+   * conditional write lets one node record each change and send its event. Vert.x cancels the
+   * timer when the node closes.
+   */
+  private static void startSilenceSweep(Vertx vertx, WorkerExecutor io, CameraHealthService health, long seconds) {
+    AtomicBoolean running = new AtomicBoolean();
+    vertx.setPeriodic(seconds * 1000, id -> {
+      if (running.compareAndSet(false, true)) {
+        io.executeBlocking(health::sweep, false)
+            .onFailure(e -> JsonLog.get().warn("camera_sweep_failed", "error", e.toString()))
+            .onComplete(r -> running.set(false));
+      }
+    });
   }
 
   /**

@@ -14,9 +14,12 @@ import java.util.regex.Pattern;
  * @param idempotencyWaitMs how long a retry waits for the first request with its key to finish
  *     (possibly on another node) before it gets 409 {@code idempotency_in_progress}
  * @param ioThreads threads for blocking storage calls
+ * @param reuseForSeconds a frame that shows nothing new since its camera's last classified frame reuses
+ *     that result while it is younger than this, without a forward pass; 0 classifies every frame
  */
 public record IngestConfig(UnknownCameras unknownCameras, List<String> cameras, int thumbnailMaxSide,
-    int thumbnailQuality, long idempotencyWaitMs, int ioThreads) {
+    int thumbnailQuality, long idempotencyWaitMs, int ioThreads,
+    long reuseForSeconds) {
   /** Camera ids become storage key segments: no dots, slashes or other characters needing escapes. */
   public static final Pattern CAMERA_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
@@ -34,10 +37,11 @@ public record IngestConfig(UnknownCameras unknownCameras, List<String> cameras, 
     Bounds.require("ingest.thumbnailQuality", thumbnailQuality, 1, 100);
     Bounds.require("ingest.idempotencyWaitMs", idempotencyWaitMs, 0, 600_000);
     Bounds.require("ingest.ioThreads", ioThreads, 1, 256);
+    Bounds.require("ingest.reuseForSeconds", reuseForSeconds, 0, 86_400);
   }
 
   static IngestConfig defaults() {
-    return new IngestConfig(UnknownCameras.ACCEPT, List.of(), 320, 80, 5_000, 8);
+    return new IngestConfig(UnknownCameras.ACCEPT, List.of(), 320, 80, 5_000, 8, 0);
   }
 
   /** Whether frames from {@code cameraId} (already a valid id) are accepted. */

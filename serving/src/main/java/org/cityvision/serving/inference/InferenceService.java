@@ -64,9 +64,7 @@ public final class InferenceService {
   public Future<Inference> classify(ServedModel looked, byte[] encoded, int thumbnailMaxSide, int thumbnailQuality,
       Set<ImageFormat> accepted) {
     String task = looked.task();
-    // The version serving now stays open until this request is done, even if another replaces it; a
-    // version replaced since the lookup hands over to the current one.
-    ServedModel model = looked.tryAcquire() ? looked : models.lease(task).orElseThrow(() -> unavailable(task));
+    ServedModel model = lease(looked);
     if (!model.gate().tryEnter()) {
       model.release();
       metrics.overloaded(task);
@@ -105,5 +103,31 @@ public final class InferenceService {
       }
       return Future.failedFuture(e);
     });
+  }
+
+  /**
+   * The image work of a frame that is stored without a forward pass (a static camera frame that
+   * reuses its camera's last result): {@link org.cityvision.core.classify.Classifier#prepare} on the
+   * decode executor, for the frame's header and thumbnail, under a lease of the model's version.
+   * Nothing reaches the model's queue, so its admission limit does not apply; the tensor is unused.
+   *
+   * @param accepted the image formats the caller takes
+   * @return fails with the classifier's typed image exceptions
+   */
+  public Future<PreparedImage> prepare(ServedModel looked, byte[] encoded, int thumbnailMaxSide, int thumbnailQuality,
+      Set<ImageFormat> accepted) {
+    ServedModel model = lease(looked);
+    return decoders.<PreparedImage>executeBlocking(() -> model.classifier().prepare(encoded, thumbnailMaxSide,
+        thumbnailQuality, accepted), false).onComplete(ar -> model.release());
+  }
+
+  /**
+   * A lease of {@code looked}, or of the version serving its task now when {@code looked} was
+   * replaced since the lookup: the version stays open until the request releases it, even if another
+   * replaces it meanwhile.
+   */
+  private ServedModel lease(ServedModel looked) {
+    String task = looked.task();
+    return looked.tryAcquire() ? looked : models.lease(task).orElseThrow(() -> unavailable(task));
   }
 }

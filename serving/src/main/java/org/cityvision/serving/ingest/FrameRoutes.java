@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.RoutingContext;
@@ -14,15 +15,18 @@ import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import org.cityvision.core.classify.ClassifiedFrames;
 import org.cityvision.core.classify.Classification;
 import org.cityvision.core.classify.FlagPolicy;
+import org.cityvision.core.classify.PreparedImage;
 import org.cityvision.core.classify.Timings;
 import org.cityvision.core.image.ImageFormat;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FrameId;
 import org.cityvision.core.storage.FrameRecord;
+import org.cityvision.core.storage.ResultRecord;
 import org.cityvision.core.storage.FrameUpload;
 import org.cityvision.core.storage.KeyRole;
 import org.cityvision.serving.auth.Authenticator;
@@ -39,6 +43,7 @@ import org.cityvision.serving.inference.Bodies;
 import org.cityvision.serving.inference.Inference;
 import org.cityvision.serving.inference.InferenceService;
 import org.cityvision.serving.log.JsonLog;
+import org.cityvision.serving.cameras.CameraHealthService;
 import org.cityvision.serving.metrics.Metrics;
 import org.cityvision.serving.inference.ServedModel;
 
@@ -46,11 +51,14 @@ import org.cityvision.serving.inference.ServedModel;
  * {@code POST /v1/cameras/{cameraId}/frames}: camera frames in. (A frame's metadata, results and
  * flag are read at {@code GET /v1/frames/{frameId}}, in the review area.)
  *
- * <p>A frame is validated (camera id, capture time, body type and magic bytes), classified with the
- * urban model off the event loop, then stored with its thumbnail, flag and result through {@link
- * ClassifiedFrames}, the write path batch jobs use too: flagged when an issue class passes its
- * threshold ({@link FlagPolicy}), listeners told of the flag. With an {@code Idempotency-Key},
- * retries on any node get the first answer ({@link IdempotencyLedger}).
+ * <p>A frame is validated (camera id, capture time, body type and magic bytes), quality-checked and
+ * applied to its camera's health ({@link CameraHealthService}), classified with the urban model off
+ * the event loop, then stored with its thumbnail, flag and result through {@link ClassifiedFrames},
+ * the write path batch jobs use too: flagged when an issue class passes its threshold ({@link
+ * FlagPolicy}), listeners told of the flag. A static frame (nothing new since its camera's last
+ * fault-free classified frame, within {@code ingest.reuseForSeconds}) is stored with that frame's
+ * result instead of a forward pass. With an {@code Idempotency-Key}, retries on any node get the
+ * first answer ({@link IdempotencyLedger}).
  */
 public final class FrameRoutes {
   /** The task camera frames are classified with. */
@@ -68,12 +76,14 @@ public final class FrameRoutes {
   private final Metrics metrics;
   private final Clock clock;
   private final ClassifiedFrames writes;
+  private final CameraHealthService health;
 
   /**
    * @param writes stores a classified frame and tells its listener of the flag (webhooks, Open311)
+   * @param health the quality check and camera health every frame goes through first
    */
   public FrameRoutes(IngestConfig config, InferenceService inference, IdempotencyLedger ledger,
-      WorkerExecutor io, Metrics metrics, Clock clock, ClassifiedFrames writes) {
+      WorkerExecutor io, Metrics metrics, Clock clock, ClassifiedFrames writes, CameraHealthService health) {
     this.config = config;
     this.inference = inference;
     this.ledger = ledger;
@@ -81,6 +91,7 @@ public final class FrameRoutes {
     this.metrics = metrics;
     this.clock = clock;
     this.writes = writes;
+    this.health = health;
   }
 
   /** The cameras' area: camera keys. */
@@ -147,12 +158,85 @@ public final class FrameRoutes {
 
   private record Outcome(JsonObject answer, boolean replayed) {}
 
-  /** Classify (decode threads, model queue), then store (I/O threads) under {@code frameId} if given. */
+  /**
+   * Quality check and camera health first (I/O threads: a 1/8-scale decode and the camera's record);
+   * a static frame reuses its camera's last result of the version serving now (thumbnail on the
+   * decode threads, no forward pass), any other is classified (decode threads, model queue); then
+   * stored (I/O threads) under {@code frameId} if given.
+   */
   private Future<JsonObject> process(ServedModel model, String cameraId, Instant capturedAt, byte[] bytes,
       String idempotencyKey, FrameId frameId) {
-    return inference.classify(model, bytes, config.thumbnailMaxSide(), config.thumbnailQuality(), STORED_FORMATS)
-        .compose(result -> io.executeBlocking(() -> store(cameraId, capturedAt, bytes, result, idempotencyKey,
-            frameId), false));
+    Instant receivedAt = clock.instant();
+    return io.executeBlocking(() -> health.observe(cameraId, bytes, STORED_FORMATS, capturedAt, receivedAt), false)
+        .compose(seen -> {
+          Future<Optional<ResultRecord>> reusable = seen.update().reuse()
+              .map(from -> io.executeBlocking(() -> writes.reusable(from.frameId(), model.spec().name(),
+                  model.version()), false))
+              .orElse(Future.succeededFuture(Optional.empty()));
+          return reusable.compose(earlier -> {
+            if (earlier.isPresent()) {
+              return inference.prepare(model, bytes, config.thumbnailMaxSide(), config.thumbnailQuality(),
+                  STORED_FORMATS).compose(prepared -> io.executeBlocking(() -> storeReused(cameraId, capturedAt,
+                      bytes, prepared, earlier.get(), idempotencyKey, frameId), false));
+            }
+            return inference.classify(model, bytes, config.thumbnailMaxSide(), config.thumbnailQuality(),
+                STORED_FORMATS).compose(result -> io.executeBlocking(() -> {
+                  JsonObject answer = store(cameraId, capturedAt, bytes, result, idempotencyKey, frameId);
+                  if (seen.update().faults().isEmpty() && seen.recorded()) {
+                    health.classified(cameraId, seen.analysis(), answer.getString("frameId"));
+                  }
+                  return answer;
+                }, false));
+          }).map(answer -> withQuality(answer, seen));
+        });
+  }
+
+  /** The answer's {@code quality}: the faults this frame shows, and whether it showed nothing new. */
+  private static JsonObject withQuality(JsonObject answer, CameraHealthService.Observation seen) {
+    JsonArray faults = new JsonArray();
+    seen.update().faults().forEach(f -> faults.add(f.wireName()));
+    return answer.put("quality", new JsonObject().put("faults", faults).put("static", seen.update().isStatic()));
+  }
+
+  /**
+   * A static frame: stored with its thumbnail and its camera's last result ({@code earlier}), no
+   * forward pass; the answer says where the result came from.
+   */
+  private JsonObject storeReused(String cameraId, Instant capturedAt, byte[] bytes, PreparedImage prepared,
+      ResultRecord earlier, String key, FrameId frameId) throws Exception {
+    String contentType = prepared.header().format() == ImageFormat.PNG ? "image/png" : "image/jpeg";
+    FrameRecord frame = writes.storeReused(new FrameUpload(cameraId, capturedAt, contentType, bytes,
+        prepared.thumbnail(), frameId), earlier, clock.instant());
+    health.reusedStored();
+    metrics.frameStored(frame.durability().name().toLowerCase(Locale.ROOT));
+    JsonObject result = new JsonObject(earlier.payload().toString());
+    JsonObject answer = stored(frame)
+        .put("classification", new JsonObject()
+            .put("label", result.getString("label"))
+            .put("score", result.getDouble("score"))
+            .put("top", result.getJsonArray("top", new JsonArray()))
+            .put("model", earlier.model())
+            .put("version", earlier.version()))
+        .put("flagged", false)
+        .put("reused", true)
+        .put("reusedFrom", earlier.frameId());
+    if (key != null) {
+      answer.put("idempotencyKey", key);
+    }
+    return answer;
+  }
+
+  /** The stored frame's part of an ingest answer. */
+  private static JsonObject stored(FrameRecord frame) {
+    return new JsonObject()
+        .put("frameId", frame.frameId())
+        .put("cameraId", frame.cameraId())
+        .put("key", frame.key())
+        .put("thumbnailKey", frame.thumbnailKey())
+        .put("capturedAt", frame.capturedAt().toString())
+        .put("receivedAt", frame.receivedAt().toString())
+        .put("sizeBytes", frame.sizeBytes())
+        .put("durability", frame.durability().name().toLowerCase(Locale.ROOT));
   }
 
   private JsonObject store(String cameraId, Instant capturedAt, byte[] bytes, Inference result, String key,
@@ -166,17 +250,8 @@ public final class FrameRoutes {
     ClassifiedFrames.Written written = writes.storeNew(new FrameUpload(cameraId, capturedAt, contentType,
         bytes, result.thumbnail(), frameId), stored, new FlagPolicy(result.model().spec().thresholds()), now);
     FrameRecord frame = written.frame();
-    JsonObject classification = Answers.classification(c);
-    JsonObject answer = new JsonObject()
-        .put("frameId", frame.frameId())
-        .put("cameraId", frame.cameraId())
-        .put("key", frame.key())
-        .put("thumbnailKey", frame.thumbnailKey())
-        .put("capturedAt", frame.capturedAt().toString())
-        .put("receivedAt", frame.receivedAt().toString())
-        .put("sizeBytes", frame.sizeBytes())
-        .put("durability", frame.durability().name().toLowerCase(Locale.ROOT))
-        .put("classification", classification)
+    JsonObject answer = stored(frame)
+        .put("classification", Answers.classification(c))
         .put("flagged", written.flag().isPresent());
     metrics.frameStored(frame.durability().name().toLowerCase(Locale.ROOT));
     if (written.flag().isPresent()) {

@@ -47,6 +47,12 @@ public final class Metrics {
         .callback(cb -> values.get().forEach((key, v) -> cb.call(v.doubleValue(), key))).register(registry);
   }
 
+  /** A gauge read when scraped: {@code name{label="key"} value} for every entry {@code values} returns. */
+  public void gauge(String name, String help, String label, Supplier<Map<String, ? extends Number>> values) {
+    GaugeWithCallback.builder().name(name).help(help).labelNames(label)
+        .callback(cb -> values.get().forEach((key, v) -> cb.call(v.doubleValue(), key))).register(registry);
+  }
+
   /** A gauge read when scraped. */
   public void gauge(String name, String help, DoubleSupplier value) {
     GaugeWithCallback.builder().name(name).help(help).callback(cb -> cb.call(value.getAsDouble())).register(registry);

@@ -42,7 +42,7 @@ class CameraIngestTest {
     var config = ServingFixture.withModels(data);
     config = config.withIngest(new IngestConfig(UnknownCameras.REFUSE,
         List.of("cam-raw", "cam-png", "cam-multi", "cam-idem", "cam-race", "cam-time", "cam-reuse", "cam-flag"),
-        320, 80, 5_000, 8));
+        320, 80, 5_000, 8, 0));
     node = ServingFixture.start(config);
     http = new TestClient(node.port());
     camera = http.newKey("camera", "camera-1");

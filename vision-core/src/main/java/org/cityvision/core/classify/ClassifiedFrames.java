@@ -1,5 +1,6 @@
 package org.cityvision.core.classify;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
@@ -22,6 +23,9 @@ import org.cityvision.core.storage.StorageException;
  * FrameStore#createFlag} returns the existing flag), never a classified frame that should have been
  * flagged and was not. The listener hears of a flag only when this call created it, so a re-run
  * sends no second notification.
+ *
+ * <p>A static camera frame, one that shows nothing new since its camera's last classified frame,
+ * is stored with that frame's result instead ({@link #storeReused}): the frame, then the result.
  *
  * <p>Thread-safe and stateless beyond its collaborators; blocking (storage I/O). Owns nothing: the
  * caller closes the store.
@@ -82,5 +86,37 @@ public final class ClassifiedFrames {
       listener.flagCreated(flag.get());
     }
     return flag;
+  }
+
+  /**
+   * The result of {@code model} {@code version} stored for an earlier frame, which a static camera
+   * frame (one that shows nothing new since that frame) may reuse instead of a forward pass.
+   *
+   * @return empty when that frame has no result of this version (not written yet, deleted by
+   *     retention, or classified by a version that no longer serves): then classify the new frame
+   */
+  public Optional<ResultRecord> reusable(String earlierFrameId, String model, String version)
+      throws StorageException {
+    return store.results(earlierFrameId).stream()
+        .filter(r -> r.model().equals(model) && r.version().equals(version))
+        .findFirst();
+  }
+
+  /**
+   * A static camera frame: stores it with its thumbnail, then {@code earlier} (a {@link #reusable}
+   * result) again under this frame, with {@code reusedFrom} naming the frame it came from. No flag
+   * and no listener: the earlier frame carries its flag, if it has one.
+   *
+   * @param upload the frame as received, with its thumbnail
+   * @param now when it was stored
+   */
+  public FrameRecord storeReused(FrameUpload upload, ResultRecord earlier, Instant now) throws StorageException {
+    if (!(earlier.payload().deepCopy() instanceof ObjectNode payload)) {
+      throw new IllegalArgumentException("the result of frame " + earlier.frameId() + " must be a JSON object to reuse");
+    }
+    FrameRecord frame = store.putFrame(upload);
+    payload.put("reusedFrom", earlier.frameId());
+    store.putResult(new ResultRecord(frame.frameId(), earlier.model(), earlier.version(), now, payload));
+    return frame;
   }
 }

@@ -203,10 +203,7 @@ public final class Classifier implements AutoCloseable {
       throws ImageException {
     long t0 = System.nanoTime();
     ImageHeader header = decoder.inspect(encoded);
-    if (!accepted.contains(header.format())) {
-      throw new UnsupportedImageException("this endpoint takes " + accepted.stream().map(ImageFormat::name)
-          .sorted().toList() + " images, got " + header.format());
-    }
+    ImageDecoder.requireFormat(header, accepted);
     InputSpec input = spec.input();
     int minW = input.width();
     int minH = input.height();

@@ -50,6 +50,20 @@ public final class ImageDecoder {
     return header;
   }
 
+  /**
+   * Refuses an image whose format the caller does not take (camera frames are stored as received,
+   * so JPEG and PNG only).
+   *
+   * @throws UnsupportedImageException the format is not {@code accepted}
+   */
+  public static void requireFormat(ImageHeader header, java.util.Set<ImageFormat> accepted)
+      throws UnsupportedImageException {
+    if (!accepted.contains(header.format())) {
+      throw new UnsupportedImageException("this endpoint takes " + accepted.stream().map(ImageFormat::name)
+          .sorted().toList() + " images, got " + header.format());
+    }
+  }
+
   /** Decodes at full size. */
   public DecodedImage decode(byte[] data) throws ImageException {
     return decode(data, 0, 0);

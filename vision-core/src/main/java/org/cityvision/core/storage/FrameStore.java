@@ -160,6 +160,20 @@ public interface FrameStore extends AutoCloseable {
   /** The model registry kept in this store; owned by the store. */
   ModelStore models();
 
+  /** The newest revision of a camera's health record, if it has one. */
+  Optional<CameraHealthRecord> cameraHealth(String cameraId) throws StorageException;
+
+  /**
+   * Writes a camera's health record at {@code record.revision()}, which must be one more than the
+   * revision it was derived from. Atomic across nodes: when another node wrote that revision first
+   * this throws {@link ConflictException}, and the caller reads the newest and applies its change
+   * again. Only the newest few revisions are kept. Not spooled: while the store is down this fails.
+   */
+  void putCameraHealth(CameraHealthRecord record) throws StorageException;
+
+  /** The cameras that have a health record, in id order, a page at a time. */
+  Page<String> listCameraHealth(String cursor, int limit) throws StorageException;
+
   /** Reachability (one bucket check) and spool depth, for {@code /health/ready}. */
   StoreHealth health();
 

@@ -658,6 +658,50 @@ public final class MinioFrameStore implements FrameStore {
     return models;
   }
 
+  // ------------------------------------------------------------------ camera health
+
+  /** Revisions kept per camera: enough for a reader that listed just before a write to still read one. */
+  private static final int HEALTH_REVISIONS_KEPT = 3;
+
+  @Override
+  public Optional<CameraHealthRecord> cameraHealth(String cameraId) throws StorageException {
+    String prefix = StorageKeys.cameraHealthPrefix(StorageKeys.requireSegment("cameraId", cameraId));
+    // As with flags: a revision can be listed before it reads (a write landing or losing).
+    for (String key : listKeys(prefix, HEALTH_REVISIONS_KEPT)) {
+      Optional<Blob> blob = readIfPresent(key);
+      if (blob.isPresent()) {
+        return Optional.of(new CameraHealthRecord(cameraId, StorageKeys.revisionOf(key), blob.get().bytes()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public void putCameraHealth(CameraHealthRecord record) throws StorageException {
+    String cameraId = record.cameraId();
+    try {
+      put(object(StorageKeys.cameraHealth(cameraId, record.revision()), JSON, Map.of(), record.json(), true));
+    } catch (ConflictException e) {
+      throw new ConflictException("camera " + cameraId + " health revision " + record.revision()
+          + " was written by another node", e);
+    }
+    if (record.revision() == 1) {
+      put(marker(StorageKeys.cameraIndex(cameraId)));
+    }
+    long stale = record.revision() - HEALTH_REVISIONS_KEPT;
+    if (stale >= 1) {
+      remove(StorageKeys.cameraHealth(cameraId, stale));
+    }
+  }
+
+  @Override
+  public Page<String> listCameraHealth(String cursor, int limit) throws StorageException {
+    requireLimit(limit);
+    Page<String> keys = listKeyPage(StorageKeys.CAMERA_INDEX, cursor, limit);
+    return new Page<>(keys.items().stream().map(k -> k.substring(StorageKeys.CAMERA_INDEX.length())).toList(),
+        keys.nextCursor());
+  }
+
   // ------------------------------------------------------------------ operations
 
   @Override

@@ -26,6 +26,8 @@ import java.util.regex.Pattern;
  * models/{name}/{version}/{uploadId}/{file}                the package's files, as one upload wrote them
  * models/{name}/live/{9999999999-revision}.json            the live pointer's revisions, newest listed first
  * models/{name}/nodes/{nodeId}.json                        what each serving node serves
+ * cameras/health/{cameraId}/{9999999999-revision}.json    a camera's health record revisions, newest listed first
+ * cameras/index/{cameraId}                                 empty marker per camera with a health record
  * </pre>
  *
  * <p>Names that become key segments (camera ids, labels, model names, ...) are restricted to
@@ -44,6 +46,8 @@ public final class StorageKeys {
   static final String JOBS = "system/jobs/";
   static final String IDEMPOTENCY = "system/idempotency/";
   static final String LEASES = "system/leases/";
+  static final String CAMERA_HEALTH = "cameras/health/";
+  static final String CAMERA_INDEX = "cameras/index/";
   static final String THUMB_SUFFIX = ".thumb.jpg";
   static final String MODELS = "models/";
   static final String MANIFEST = "manifest.json";
@@ -118,7 +122,26 @@ public final class StorageKeys {
   }
 
   static String flagRevision(String frameId, long revision) {
-    return flagLogPrefix(frameId) + String.format(Locale.ROOT, "%010d", MAX_REVISION - revision) + ".json";
+    return flagLogPrefix(frameId) + invertedRevision(revision);
+  }
+
+  /** A revision's file name: newest first in a listing. */
+  private static String invertedRevision(long revision) {
+    return String.format(Locale.ROOT, "%010d", MAX_REVISION - revision) + ".json";
+  }
+
+  static String cameraHealthPrefix(String cameraId) {
+    return CAMERA_HEALTH + cameraId + "/";
+  }
+
+  /** One revision of a camera's health record, newest first under the camera's prefix. */
+  static String cameraHealth(String cameraId, long revision) {
+    return cameraHealthPrefix(cameraId) + invertedRevision(revision);
+  }
+
+  /** An empty marker per camera that has a health record: listing these lists the cameras. */
+  static String cameraIndex(String cameraId) {
+    return CAMERA_INDEX + cameraId;
   }
 
   static long revisionOf(String flagLogKey) {
@@ -252,7 +275,7 @@ public final class StorageKeys {
     if (revision < 1 || revision > MAX_REVISION) {
       throw new IllegalArgumentException("live pointer revision must be in 1.." + MAX_REVISION + ", got " + revision);
     }
-    return livePrefix(name) + String.format(Locale.ROOT, "%010d", MAX_REVISION - revision) + ".json";
+    return livePrefix(name) + invertedRevision(revision);
   }
 
   /** Lower-case hex SHA-256, the checksum written to every object's metadata. */

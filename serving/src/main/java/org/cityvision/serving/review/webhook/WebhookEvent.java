@@ -5,7 +5,13 @@ public enum WebhookEvent {
   /** A frame was put on the review queue. */
   FLAG_CREATED("flag.created"),
   /** A reviewer confirmed a flag. */
-  FLAG_CONFIRMED("flag.confirmed");
+  FLAG_CONFIRMED("flag.confirmed"),
+  /** A camera's confirmed faults made it {@code fault} or {@code degraded}. */
+  CAMERA_FAULT("camera.fault"),
+  /** A camera sent nothing for its silence limit. */
+  CAMERA_SILENT("camera.silent"),
+  /** A camera came back to {@code ok}. */
+  CAMERA_RECOVERED("camera.recovered");
 
   private final String wireName;
 
@@ -24,6 +30,7 @@ public enum WebhookEvent {
         return e;
       }
     }
-    throw new IllegalArgumentException("webhook event must be flag.created or flag.confirmed, got " + value);
+    throw new IllegalArgumentException("webhook event must be flag.created, flag.confirmed, camera.fault, "
+        + "camera.silent or camera.recovered, got " + value);
   }
 }

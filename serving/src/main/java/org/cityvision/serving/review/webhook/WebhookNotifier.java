@@ -23,7 +23,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.cityvision.core.quality.CameraState;
+import org.cityvision.core.quality.HealthTransition;
 import org.cityvision.core.storage.FlagRecord;
+import org.cityvision.serving.cameras.CameraEvents;
+import org.cityvision.serving.cameras.CameraRoutes;
 import org.cityvision.core.storage.FlagStatus;
 import org.cityvision.serving.review.ReviewEvents;
 import org.cityvision.serving.review.ReviewJson;
@@ -51,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * Owns a scheduler thread and the HTTP client's threads; whoever creates it closes it. Close drops
  * what is still queued. Thread-safe.
  */
-public final class WebhookNotifier implements ReviewEvents, AutoCloseable {
+public final class WebhookNotifier implements ReviewEvents, CameraEvents, AutoCloseable {
   /** Deprecated: the body's HMAC alone, which a replayed delivery still carries. */
   public static final String SIGNATURE_HEADER = "X-CityVision-Signature";
   /** {@code t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>">}. */
@@ -125,11 +129,27 @@ public final class WebhookNotifier implements ReviewEvents, AutoCloseable {
     }
   }
 
+  @Override
+  public void cameraChanged(CameraState camera, HealthTransition transition) {
+    WebhookEvent event = switch (transition.to()) {
+      case OK -> WebhookEvent.CAMERA_RECOVERED;
+      case SILENT -> WebhookEvent.CAMERA_SILENT;
+      case FAULT, DEGRADED -> WebhookEvent.CAMERA_FAULT;
+    };
+    publish(event, camera.cameraId(), (n, id) -> n.put("camera", CameraRoutes.summary(camera)
+        .put("from", transition.from().wireName()).put("changedAt", transition.at().toString())));
+  }
+
   public WebhookStats stats() {
     return new WebhookStats(delivered.get(), failed.get(), dropped.get(), retried.get(), pending.get());
   }
 
   private void publish(WebhookEvent event, FlagRecord flag) {
+    publish(event, flag.frameId(), (n, id) -> n.put("flag", ReviewJson.flag(flag)));
+  }
+
+  /** Queues one delivery of {@code event} per receiver that wants it; {@code subject} names it in the log. */
+  private void publish(WebhookEvent event, String subject, java.util.function.BiConsumer<JsonObject, String> fill) {
     try {
       byte[] body = null;
       String id = null;
@@ -144,24 +164,24 @@ public final class WebhookNotifier implements ReviewEvents, AutoCloseable {
         }
         if (body == null) {
           id = UUID.randomUUID().toString();
-          body = body(event, id, flag);
+          body = body(event, id, fill);
         }
         Delivery d = new Delivery(r, event, id, body, "sha256=" + hmac(r.key(), body));
         scheduler.execute(() -> attempt(d, 1));
       }
     } catch (RuntimeException e) {
       // Rejected after close, or a bug: never let it reach ingest.
-      LOG.warn("webhook event {} for {} not queued: {}", event.wireName(), flag.frameId(), e.toString());
+      LOG.warn("webhook event {} for {} not queued: {}", event.wireName(), subject, e.toString());
     }
   }
 
-  private byte[] body(WebhookEvent event, String id, FlagRecord flag) {
-    return new JsonObject()
+  private byte[] body(WebhookEvent event, String id, java.util.function.BiConsumer<JsonObject, String> fill) {
+    JsonObject n = new JsonObject()
         .put("id", id)
         .put("event", event.wireName())
-        .put("occurredAt", clock.instant().toString())
-        .put("flag", ReviewJson.flag(flag))
-        .encode().getBytes(StandardCharsets.UTF_8);
+        .put("occurredAt", clock.instant().toString());
+    fill.accept(n, id);
+    return n.encode().getBytes(StandardCharsets.UTF_8);
   }
 
   /** Lower-case hex HMAC-SHA256 of {@code body}: what receivers recompute to check a delivery. */

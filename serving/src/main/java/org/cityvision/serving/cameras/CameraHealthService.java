@@ -1,0 +1,160 @@
+package org.cityvision.serving.cameras;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.Set;
+import org.cityvision.core.image.ImageException;
+import org.cityvision.core.image.ImageFormat;
+import org.cityvision.core.image.ImageLimits;
+import org.cityvision.core.quality.CameraCondition;
+import org.cityvision.core.quality.CameraHealth;
+import org.cityvision.core.quality.CameraHealthConfig;
+import org.cityvision.core.quality.CameraHealthRecords;
+import org.cityvision.core.quality.CameraState;
+import org.cityvision.core.quality.FrameAnalysis;
+import org.cityvision.core.quality.FrameQuality;
+import org.cityvision.core.quality.HealthTransition;
+import org.cityvision.core.quality.HealthUpdate;
+import org.cityvision.core.storage.Page;
+import org.cityvision.core.storage.StorageException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The quality check of every camera frame and the camera health records behind it: each frame is
+ * measured ({@link FrameQuality}, a 1/8-scale decode), applied to its camera's stored state with a
+ * conditional write ({@link CameraHealthRecords}), and each condition change goes to the listeners
+ * once, from the node whose write won. The silence sweep does the same for cameras that went quiet.
+ *
+ * <p>Thread-safe. Every method but {@link #counts()} blocks on the store: call it off the event loop.
+ */
+public final class CameraHealthService {
+  private static final Logger LOG = LoggerFactory.getLogger(CameraHealthService.class);
+  private static final int SWEEP_PAGE = 500;
+
+  private final FrameQuality quality;
+  private final CameraHealthRecords records;
+  private final CameraHealthConfig config;
+  private final CameraEvents events;
+  private final Clock clock;
+  private final LongAdder reused = new LongAdder();
+  private volatile Map<CameraCondition, Integer> counts = Map.of();
+
+  public CameraHealthService(ImageLimits limits, CameraHealthRecords records, CameraHealthConfig config,
+      CameraEvents events, Clock clock) {
+    this.quality = new FrameQuality(limits);
+    this.records = records;
+    this.config = config;
+    this.events = events;
+    this.clock = clock;
+  }
+
+  /** What the quality check made of one frame. */
+  public record Observation(FrameAnalysis analysis, HealthUpdate update, boolean recorded) {}
+
+  public CameraHealthConfig config() {
+    return config;
+  }
+
+  /**
+   * Measures a frame and applies it to its camera's health. When the store cannot take the health
+   * record the frame is still judged, against a camera with no history (black and overexposed are
+   * still found), and {@code recorded} is false: a health record is never a reason to refuse a frame.
+   *
+   * @param accepted the image formats the caller takes; others are refused before anything is recorded
+   * @throws ImageException the bytes are not an image of an accepted format within the limits
+   */
+  public Observation observe(String cameraId, byte[] frame, Set<ImageFormat> accepted, Instant capturedAt,
+      Instant receivedAt) throws ImageException {
+    FrameAnalysis analysis = quality.analyze(frame, accepted);
+    try {
+      HealthUpdate update = records.apply(cameraId, receivedAt, s -> Optional.of(
+          CameraHealth.update(s, analysis, null, capturedAt, receivedAt, config))).orElseThrow();
+      announce(update);
+      return new Observation(analysis, update, true);
+    } catch (StorageException e) {
+      LOG.warn("camera {} health not recorded: {}", cameraId, e.getMessage());
+      HealthUpdate update = CameraHealth.update(CameraState.initial(cameraId, receivedAt), analysis, null, capturedAt,
+          receivedAt, config);
+      return new Observation(analysis, update, false);
+    }
+  }
+
+  /** Records that a frame without faults was classified and stored, so later static frames may reuse it. */
+  public void classified(String cameraId, FrameAnalysis analysis, String frameId) {
+    Instant now = clock.instant();
+    try {
+      records.apply(cameraId, now, s -> {
+        CameraState next = CameraHealth.classified(s, analysis, frameId, now);
+        return next == s ? Optional.empty()
+            : Optional.of(new HealthUpdate(next, next.lastFaults(), Optional.empty(), java.util.List.of()));
+      });
+    } catch (StorageException e) {
+      LOG.warn("camera {}: classified frame {} not recorded for reuse: {}", cameraId, frameId, e.getMessage());
+    }
+  }
+
+  /** The camera's health, if it ever sent a frame. */
+  public Optional<CameraState> camera(String cameraId) throws StorageException {
+    return records.read(cameraId);
+  }
+
+  public Page<CameraState> cameras(String cursor, int limit) throws StorageException {
+    return records.list(cursor, limit);
+  }
+
+  /**
+   * Marks every camera silent that sent nothing for its silence limit, and counts cameras per
+   * condition for {@code /metrics}. Returns how many turned silent on this sweep.
+   */
+  public int sweep() throws StorageException {
+    Instant now = clock.instant();
+    Map<CameraCondition, Integer> seen = new EnumMap<>(CameraCondition.class);
+    int silenced = 0;
+    String cursor = null;
+    do {
+      Page<CameraState> page = records.list(cursor, SWEEP_PAGE);
+      for (CameraState camera : page.items()) {
+        CameraState current = camera;
+        if (CameraHealth.sweep(camera, now, config).isPresent()) {
+          Optional<HealthUpdate> update = records.apply(camera.cameraId(), now,
+              s -> CameraHealth.sweep(s, now, config));
+          if (update.isPresent()) {
+            announce(update.get());
+            current = update.get().state();
+            silenced++;
+          }
+        }
+        seen.merge(current.condition(), 1, Integer::sum);
+      }
+      cursor = page.nextCursor();
+    } while (cursor != null);
+    counts = Map.copyOf(seen);
+    return silenced;
+  }
+
+  /** Counts a static frame stored with its camera's last result instead of a forward pass. */
+  public void reusedStored() {
+    reused.increment();
+  }
+
+  /** Static frames that were stored with their camera's last result instead of a forward pass. */
+  public long reusedFrames() {
+    return reused.sum();
+  }
+
+  /** Cameras per condition as of the last sweep. */
+  public Map<CameraCondition, Integer> counts() {
+    return counts;
+  }
+
+  private void announce(HealthUpdate update) {
+    for (HealthTransition t : update.transitions()) {
+      events.cameraChanged(update.state(), t);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package org.cityvision.serving.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.cityvision.core.quality.CameraHealthConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Camera health settings from the file and the environment, and the start-up errors for bad values. */
+class CamerasConfigTest {
+  @TempDir Path dir;
+
+  @Test
+  void settingsReachTheHealthRules() throws Exception {
+    Path file = dir.resolve("c.json");
+    Files.writeString(file, "{\"cameras\": {\"frozenAfterSeconds\": 120, \"silentAfterSeconds\": 90},"
+        + " \"ingest\": {\"reuseForSeconds\": 60}}");
+    ServerConfig c = ConfigLoader.load(file, Map.of("CITYVISION_CAMERAS_SWEEP_SECONDS", "2"), dir);
+    CameraHealthConfig health = c.cameras().health(Duration.ofSeconds(c.ingest().reuseForSeconds()));
+    assertEquals(Duration.ofSeconds(120), health.frozenAfter());
+    assertEquals(Duration.ofSeconds(90), health.silentAfter());
+    assertEquals(Duration.ofSeconds(60), health.reuseFor());
+    assertEquals(2, c.cameras().sweepSeconds());
+  }
+
+  @Test
+  void defaultsDeriveSilenceFromCadenceAndLeaveGatingOff() throws Exception {
+    ServerConfig c = ConfigLoader.load(null, Map.of(), dir);
+    CameraHealthConfig health = c.cameras().health(Duration.ofSeconds(c.ingest().reuseForSeconds()));
+    assertNull(health.silentAfter());
+    assertTrue(health.reuseFor().isZero());
+  }
+
+  @Test
+  void aValueOutOfRangeFailsTheStartNamingTheKey() throws Exception {
+    Path file = dir.resolve("bad.json");
+    Files.writeString(file, "{\"cameras\": {\"frozenAfterSeconds\": 5}}");
+    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, Map.of(), dir));
+    assertTrue(e.getMessage().contains("cameras.frozenAfterSeconds"), e.getMessage());
+    ConfigException reuse = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(null, Map.of("CITYVISION_INGEST_REUSE_FOR_SECONDS", "-1"), dir));
+    assertTrue(reuse.getMessage().contains("ingest.reuseForSeconds"), reuse.getMessage());
+  }
+}

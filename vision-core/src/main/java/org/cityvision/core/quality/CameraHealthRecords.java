@@ -1,0 +1,81 @@
+package org.cityvision.core.quality;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import org.cityvision.core.storage.CameraHealthRecord;
+import org.cityvision.core.storage.ConflictException;
+import org.cityvision.core.storage.FrameStore;
+import org.cityvision.core.storage.Page;
+import org.cityvision.core.storage.StorageException;
+
+/**
+ * Cameras' health records in the store, changed by read, apply, conditional write: each change is a
+ * pure function of the newest state ({@link CameraHealth}), written as the next revision; when
+ * another node wrote that revision first, the change is applied again to what it wrote. So two
+ * nodes receiving one camera's frames at once keep one consistent record, and the record survives
+ * restarts.
+ *
+ * <p>Thread-safe (the store is); the store stays its owner's to close.
+ */
+public final class CameraHealthRecords {
+  /** Attempts before a change gives up under contention (each loses only to a newer write). */
+  static final int ATTEMPTS = 8;
+
+  private final FrameStore store;
+
+  public CameraHealthRecords(FrameStore store) {
+    if (store == null) {
+      throw new IllegalArgumentException("store is required");
+    }
+    this.store = store;
+  }
+
+  /** The camera's newest state, if it ever sent a frame. */
+  public Optional<CameraState> read(String cameraId) throws StorageException {
+    Optional<CameraHealthRecord> record = store.cameraHealth(cameraId);
+    return record.map(r -> CameraStateJson.read(r.json()));
+  }
+
+  /** A page of cameras' states, in camera id order. */
+  public Page<CameraState> list(String cursor, int limit) throws StorageException {
+    Page<String> ids = store.listCameraHealth(cursor, limit);
+    List<CameraState> out = new ArrayList<>(ids.items().size());
+    for (String id : ids.items()) {
+      read(id).ifPresent(out::add);
+    }
+    return new Page<>(out, ids.nextCursor());
+  }
+
+  /**
+   * Applies {@code change} to the camera's newest state ({@link CameraState#initial} before its
+   * first record) and stores the result; returns the update that was stored, or empty when the
+   * change returned empty (nothing to write).
+   *
+   * @throws ConflictException other nodes kept winning for {@value #ATTEMPTS} attempts
+   */
+  public Optional<HealthUpdate> apply(String cameraId, Instant now,
+      Function<CameraState, Optional<HealthUpdate>> change) throws StorageException {
+    ConflictException last = null;
+    for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+      Optional<CameraHealthRecord> current = store.cameraHealth(cameraId);
+      CameraState state = current.map(r -> CameraStateJson.read(r.json()))
+          .orElseGet(() -> CameraState.initial(cameraId, now));
+      Optional<HealthUpdate> update = change.apply(state);
+      if (update.isEmpty()) {
+        return update;
+      }
+      long revision = current.map(CameraHealthRecord::revision).orElse(0L) + 1;
+      try {
+        store.putCameraHealth(new CameraHealthRecord(cameraId, revision, CameraStateJson.write(update.get().state())));
+        return update;
+      } catch (ConflictException e) {
+        last = e;
+      }
+    }
+    throw new ConflictException("camera " + cameraId + " health: another node won " + ATTEMPTS
+        + " writes in a row", last);
+  }
+}
