@@ -41,7 +41,7 @@ public record CameraHealthConfig(Duration frozenAfter, Duration silentAfter, dou
     int historySize) {
 
   public static final CameraHealthConfig DEFAULTS = new CameraHealthConfig(Duration.ofMinutes(10), null, 5,
-      Duration.ofSeconds(60), Duration.ofMinutes(15), 32, 0.98, 240, 0.6, 0.45, 0.2, 0.4, 2.0, 0.3, 3, 2, 2, 5,
+      Duration.ofSeconds(60), Duration.ofMinutes(15), 32, 0.98, 240, 0.5, 0.45, 0.2, 0.4, 2.0, 0.3, 3, 2, 2, 5,
       6.0, Duration.ofMinutes(5), 20);
 
   public CameraHealthConfig {
