@@ -45,6 +45,14 @@ class OpenApiResponsesTest {
   /** Routes whose answers are not JSON (an image, Prometheus text, the docs page, no body). */
   private static final Set<String> NOT_JSON = Set.of("GET /metrics", "GET /v1/frames/{frameId}/image",
       "GET /v1/frames/{frameId}/thumbnail", "GET /docs", "DELETE /v1/keys/{name}");
+  /**
+   * Routes whose success this test does not reach: a candidate needs 25 verdicts and a package with a
+   * replay set, and minutes of training. {@code CandidateJobsTest} drives them to success; here their
+   * errors are checked against the document.
+   */
+  private static final Set<String> SUCCESS_CHECKED_ELSEWHERE = Set.of("POST /v1/models/{name}/candidates",
+      "GET /v1/models/{name}/candidates", "GET /v1/models/{name}/candidates/{id}",
+      "POST /v1/models/{name}/candidates/{id}/cancel", "POST /v1/models/{name}/candidates/{id}/promote");
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   @TempDir static Path data;
@@ -99,6 +107,9 @@ class OpenApiResponsesTest {
     String second = http.post("/v1/cameras/cam-s/frames", camera, "image/jpeg", TestImages.jpeg(320, 240, 8))
         .json().getString("frameId");
 
+    check.that("GET", "/v1/cameras", http.get("/v1/cameras", reviewer), 200);
+    check.that("GET", "/v1/cameras/{cameraId}", http.get("/v1/cameras/cam-s", reviewer), 200);
+    check.that("GET", "/v1/cameras/{cameraId}", http.get("/v1/cameras/never-seen", reviewer), 404);
     check.that("GET", "/v1/frames/{frameId}", http.get("/v1/frames/" + frameId, reviewer), 200);
     check.that("GET", "/v1/frames/{frameId}", http.get("/v1/frames/not-a-frame", reviewer), 400);
 
@@ -117,6 +128,18 @@ class OpenApiResponsesTest {
         new JsonObject().put("reason", "schema")), 200);
     check.that("POST", "/v1/models/{name}/versions/{version}/promote",
         http.postJson("/v1/models/waste/versions/no%20such/promote", admin, new JsonObject()), 400);
+
+    check.that("POST", "/v1/models/{name}/candidates",
+        http.postJson("/v1/models/waste/candidates", admin, new JsonObject().put("mode", "head")), 400);
+    check.that("POST", "/v1/models/{name}/candidates",
+        http.postJson("/v1/models/waste/candidates", admin, new JsonObject().put("mode", "everything")), 400);
+    check.that("GET", "/v1/models/{name}/candidates", http.get("/v1/models/waste/candidates", sorter), 403);
+    check.that("GET", "/v1/models/{name}/candidates/{id}",
+        http.get("/v1/models/waste/candidates/c19990101T000000Z-000000", admin), 404);
+    check.that("POST", "/v1/models/{name}/candidates/{id}/cancel",
+        http.postJson("/v1/models/waste/candidates/c19990101T000000Z-000000/cancel", admin, new JsonObject()), 404);
+    check.that("POST", "/v1/models/{name}/candidates/{id}/promote",
+        http.postJson("/v1/models/waste/candidates/c19990101T000000Z-000000/promote", admin, new JsonObject()), 404);
 
     check.that("POST", "/v1/keys", http.postJson("/v1/keys", admin,
         new JsonObject().put("role", "camera").put("name", "bound").put("cameras", new JsonArray().add("cam-s"))), 201);
@@ -173,6 +196,7 @@ class OpenApiResponsesTest {
     check.assertNoMismatch();
     Set<String> missing = new TreeSet<>(jsonRoutes());
     missing.removeAll(check.succeeded);
+    missing.removeAll(SUCCESS_CHECKED_ELSEWHERE);
     assertEquals(Set.of(), missing, "routes answering JSON whose success answer no request checked");
   }
 
