@@ -21,6 +21,7 @@ public final class ReviewJson {
         .put("label", f.label())
         .put("score", f.score())
         .put("model", f.model())
+        .put("reason", f.reason())
         .put("modelVersion", f.modelVersion())
         .put("flaggedAt", f.flaggedAt().toString())
         .put("status", f.status().keyName())

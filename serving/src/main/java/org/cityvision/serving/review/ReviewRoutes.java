@@ -51,7 +51,7 @@ public final class ReviewRoutes {
   public static final int MAX_PAGE = 200;
 
   private static final Set<String> LIST_PARAMS =
-      Set.of("status", "cameraId", "label", "since", "until", "order", "cursor", "limit");
+      Set.of("status", "cameraId", "label", "since", "until", "order", "cursor", "limit", "model");
 
   private final ReviewDeps deps;
 
@@ -83,9 +83,12 @@ public final class ReviewRoutes {
     for (FlagStatus s : FlagStatus.values()) {
       statuses.add(s.keyName());
     }
+    JsonObject models = new JsonObject();
+    new java.util.TreeMap<>(deps.models().get()).forEach((name, labels) -> models.put(name, new JsonArray(labels)));
     json(ctx, 200, new JsonObject()
         .put("reviewer", reviewer(ctx))
         .put("labels", new JsonArray(deps.labels()))
+        .put("models", models)
         .put("statuses", statuses));
   }
 
@@ -141,10 +144,13 @@ public final class ReviewRoutes {
   }
 
   private void review(RoutingContext ctx) {
-    VerdictRequest request = VerdictRequest.parse(Json.body(ctx), ctx.pathParam("frameId"), deps.labels());
+    VerdictRequest request = VerdictRequest.parse(Json.body(ctx), ctx.pathParam("frameId"), List.of());
     String reviewer = reviewer(ctx);
     request.review(reviewer);
-    blocking(() -> deps.store().reviewFlag(request.review(reviewer)))
+    blocking(() -> {
+          checkLabel(request);
+          return deps.store().reviewFlag(request.review(reviewer));
+        })
         .onSuccess(flag -> {
           reviewed(flag);
           json(ctx, 200, ReviewJson.flag(flag));
@@ -169,7 +175,7 @@ public final class ReviewRoutes {
     List<VerdictRequest> items = new ArrayList<>();
     for (int i = 0; i < array.size(); i++) {
       try {
-        VerdictRequest item = VerdictRequest.parse(array.getValue(i), null, deps.labels());
+        VerdictRequest item = VerdictRequest.parse(array.getValue(i), null, List.of());
         item.review(reviewer);
         items.add(item);
       } catch (IllegalArgumentException e) {
@@ -177,6 +183,14 @@ public final class ReviewRoutes {
       }
     }
     blocking(() -> {
+          // Labels are checked against each flag's model before anything is judged.
+          for (int i = 0; i < items.size(); i++) {
+            try {
+              checkLabel(items.get(i));
+            } catch (IllegalArgumentException e) {
+              throw new IllegalArgumentException("items[" + i + "]: " + e.getMessage(), e);
+            }
+          }
           JsonArray results = new JsonArray();
           int ok = 0;
           for (VerdictRequest item : items) {
@@ -270,6 +284,23 @@ public final class ReviewRoutes {
     return Authenticator.principal(ctx).name();
   }
 
+  /**
+   * Refuses a relabel to a label the flag's model does not have (blocking: reads the flag). A flag
+   * that does not exist is left to the verdict, which answers 404.
+   */
+  private void checkLabel(VerdictRequest request) throws StorageException {
+    if (request.label() == null) {
+      return;
+    }
+    FlagRecord flag;
+    try {
+      flag = deps.store().flag(request.frameId());
+    } catch (ObjectNotFoundException e) {
+      return;
+    }
+    request.checkLabel(deps.models().get(), flag.model());
+  }
+
   private void reviewed(FlagRecord flag) {
     deps.counter().changed();
     deps.events().flagReviewed(flag);
@@ -295,7 +326,7 @@ public final class ReviewRoutes {
     }
     return new FlagQuery(status, params.get("cameraId"), params.get("label"),
         instant(params, "since"), instant(params, "until"), order, params.get("cursor"),
-        intParam(params, "limit", 50, 1, MAX_PAGE));
+        intParam(params, "limit", 50, 1, MAX_PAGE), params.get("model"));
   }
 
   private static void allowOnly(MultiMap params, Set<String> allowed) {

@@ -59,6 +59,24 @@ public final class ClassifiedFrames {
   }
 
   /**
+   * An image a sorting machine sent, kept for review (capture): stores it with its thumbnail, then
+   * an open flag with reason {@link FlagRecord#CAPTURED} labelled with the model's prediction, so
+   * that a reviewer confirms or relabels it, then its result. The listener is not told: a captured
+   * image is a training example, not a reported issue (no webhook, no Open311 request).
+   *
+   * @param upload the image as received, with its thumbnail; its camera id is the machine's id
+   * @param c its classification
+   * @param now when it was classified
+   */
+  public Written storeCaptured(FrameUpload upload, Classification c, Instant now) throws StorageException {
+    FrameRecord frame = store.putFrame(upload);
+    FlagRecord stored = store.createFlag(FlagRecord.captured(
+        frame.frameId(), c.label(), c.score(), c.model(), c.version(), now));
+    store.putResult(new ResultRecord(frame.frameId(), c.model(), c.version(), now, ClassificationJson.toJson(c)));
+    return new Written(frame, Optional.of(stored));
+  }
+
+  /**
    * A stored frame's classification: its flag if {@code policy} flags it, then its result, then
    * the listener for a new flag.
    *
