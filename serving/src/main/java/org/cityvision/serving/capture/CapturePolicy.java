@@ -1,6 +1,5 @@
 package org.cityvision.serving.capture;
 
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -68,32 +67,17 @@ public record CapturePolicy(Mode mode, double rate) {
    * Whether to keep an answer.
    *
    * @param uncertain the model's uncertainty policy calls the answer uncertain
-   * @param probabilities the answer's class probabilities (any order)
+   * @param margin the answer's top-2 probability margin ({@code ClassifiedFrames.margin})
    * @param marginBelow an answer whose top-2 margin is below this is uncertain too
    * @param draw a uniform draw in [0, 1) for {@code sample}
    */
-  public boolean captures(boolean uncertain, List<Double> probabilities, double marginBelow, double draw) {
+  public boolean captures(boolean uncertain, double margin, double marginBelow, double draw) {
     return switch (mode) {
       case NEVER -> false;
       case ALWAYS -> true;
       case SAMPLE -> draw < rate;
-      case UNCERTAIN -> uncertain || margin(probabilities) < marginBelow;
+      case UNCERTAIN -> uncertain || margin < marginBelow;
     };
-  }
-
-  /** The top probability minus the second; 1 for a single class. */
-  public static double margin(List<Double> probabilities) {
-    double first = Double.NEGATIVE_INFINITY;
-    double second = Double.NEGATIVE_INFINITY;
-    for (double p : probabilities) {
-      if (p > first) {
-        second = first;
-        first = p;
-      } else if (p > second) {
-        second = p;
-      }
-    }
-    return second == Double.NEGATIVE_INFINITY ? 1.0 : first - second;
   }
 
   /** The text {@link #parse} reads. */

@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.cityvision.core.classify.ClassifiedFrames;
 import org.cityvision.core.classify.Classification;
 import org.cityvision.core.classify.UncertaintyPolicy;
 import org.cityvision.core.image.ImageFormat;
@@ -82,7 +83,7 @@ public final class ClassifyRoutes {
       JsonObject answer = new JsonObject().put("task", task).mergeIn(Answers.classification(c));
       boolean uncertain = new UncertaintyPolicy(result.model().spec().thresholds()).uncertain(c);
       answer.put("uncertain", uncertain);
-      if (machine != null && policy.captures(uncertain, c.probabilities(), capture.marginBelow(),
+      if (machine != null && policy.captures(uncertain, ClassifiedFrames.margin(c), capture.marginBelow(),
           ThreadLocalRandom.current().nextDouble())) {
         writer.submit(machine, body, result.header().format(), result.thumbnail(), c)
             .ifPresent(id -> answer.put("frameId", id));

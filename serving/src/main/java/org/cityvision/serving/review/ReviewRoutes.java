@@ -50,6 +50,13 @@ public final class ReviewRoutes {
   /** The largest page of the queue: each flag returned costs two store requests. */
   public static final int MAX_PAGE = 200;
 
+  /**
+   * {@code order=informative} ranks the newest this many flags matching the filters (each costs a
+   * store read, as for any page).
+   */
+  public static final int INFORMATIVE_WINDOW = 600;
+  private static final String INFORMATIVE = "informative";
+
   private static final Set<String> LIST_PARAMS =
       Set.of("status", "cameraId", "label", "since", "until", "order", "cursor", "limit", "model");
 
@@ -94,6 +101,15 @@ public final class ReviewRoutes {
 
   private void list(RoutingContext ctx) {
     FlagQuery query = flagQuery(ctx.queryParams());
+    if (INFORMATIVE.equals(ctx.queryParams().get("order"))) {
+      if (query.cursor() != null) {
+        throw new IllegalArgumentException("order=informative has no cursor: judge the page and ask again");
+      }
+      blocking(() -> InformativeOrder.arrange(window(query), query.limit()))
+          .onSuccess(flags -> json(ctx, 200, flagPage(flags, null)))
+          .onFailure(ctx::fail);
+      return;
+    }
     blocking(() -> deps.store().listFlags(query))
         .onSuccess(page -> json(ctx, 200, flagPage(page.items(), page.nextCursor())))
         .onFailure(ctx::fail);
@@ -310,6 +326,22 @@ public final class ReviewRoutes {
     return deps.worker().executeBlocking(call, false);
   }
 
+  /** The newest flags matching {@code query}, at most {@link #INFORMATIVE_WINDOW}: what informative order ranks. */
+  private List<FlagRecord> window(FlagQuery query) throws StorageException {
+    List<FlagRecord> out = new ArrayList<>();
+    FlagQuery page = new FlagQuery(query.status(), query.cameraId(), query.label(), query.since(), query.until(),
+        FlagOrder.NEWEST_FIRST, null, MAX_PAGE, query.model());
+    while (out.size() < INFORMATIVE_WINDOW) {
+      Page<FlagRecord> p = deps.store().listFlags(page);
+      out.addAll(p.items());
+      if (p.nextCursor() == null) {
+        break;
+      }
+      page = page.withCursor(p.nextCursor());
+    }
+    return out.size() > INFORMATIVE_WINDOW ? out.subList(0, INFORMATIVE_WINDOW) : out;
+  }
+
   /** Parses {@code GET /v1/flags}'s query; unknown parameters are errors, like unknown config keys. */
   static FlagQuery flagQuery(MultiMap params) {
     allowOnly(params, LIST_PARAMS);
@@ -321,8 +353,10 @@ public final class ReviewRoutes {
       order = FlagOrder.NEWEST_FIRST;
     } else if (orderText.equals("least_confident")) {
       order = FlagOrder.LEAST_CONFIDENT_FIRST;
+    } else if (orderText.equals(INFORMATIVE)) {
+      order = FlagOrder.NEWEST_FIRST;
     } else {
-      throw new IllegalArgumentException("order must be newest or least_confident, got " + orderText);
+      throw new IllegalArgumentException("order must be newest, least_confident or informative, got " + orderText);
     }
     return new FlagQuery(status, params.get("cameraId"), params.get("label"),
         instant(params, "since"), instant(params, "until"), order, params.get("cursor"),

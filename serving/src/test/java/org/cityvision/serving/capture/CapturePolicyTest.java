@@ -5,13 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
 import org.cityvision.serving.config.CaptureConfig;
 import org.junit.jupiter.api.Test;
 
 class CapturePolicyTest {
-  private static final List<Double> CLEAR = List.of(0.9, 0.06, 0.04);
-  private static final List<Double> CLOSE = List.of(0.05, 0.48, 0.47);
+  private static final double CLEAR = 0.84;
+  private static final double CLOSE = 0.01;
 
   @Test
   void parsesTheFourPoliciesAndPrintsWhatItParses() {
@@ -42,13 +41,6 @@ class CapturePolicyTest {
     assertTrue(p.captures(false, CLOSE, 0.15, 0.99), "margin 0.01 < 0.15");
     assertFalse(p.captures(false, CLEAR, 0.15, 0.0), "certain, margin 0.84");
     assertFalse(p.captures(false, CLOSE, 0.0, 0.0), "marginBelow 0 never keeps by margin");
-  }
-
-  @Test
-  void marginIsTopMinusSecondWhateverTheOrder() {
-    assertEquals(0.01, CapturePolicy.margin(CLOSE), 1e-9);
-    assertEquals(0.84, CapturePolicy.margin(CLEAR), 1e-9);
-    assertEquals(1.0, CapturePolicy.margin(List.of(1.0)));
   }
 
   @Test

@@ -197,6 +197,31 @@ class SortingCaptureTest {
   }
 
   @Test
+  void informativeOrderServesCapturedFlagsSmallestMarginFirstWithoutCursor() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      Response r = classify("waste", sorter, Map.of("X-Machine-Id", "belt-5"), TestImages.jpeg(320, 240, 40 + i));
+      frameWhenStored(r.json().getString("frameId"));
+    }
+    Response page = http.get("/v1/flags?order=informative&model=waste&limit=200", reviewer);
+    assertEquals(200, page.status(), page.text());
+    assertNull(page.json().getValue("nextCursor"));
+    JsonArray items = page.json().getJsonArray("items");
+    assertTrue(items.size() >= 3, page.text());
+    double smallest = Double.MAX_VALUE;
+    for (Object o : items) {
+      JsonObject flag = (JsonObject) o;
+      assertEquals("waste", flag.getString("model"));
+      double margin = flag.getDouble("margin");
+      assertTrue(margin >= 0 && margin <= 1, flag.encode());
+      smallest = Math.min(smallest, margin);
+    }
+    assertEquals(smallest, items.getJsonObject(0).getDouble("margin"), "the most uncertain flag first: "
+        + items.encode());
+    Response withCursor = http.get("/v1/flags?order=informative&cursor=abc", reviewer);
+    assertEquals(400, withCursor.status(), withCursor.text());
+  }
+
+  @Test
   void anUnknownModelFilterIsRefused() {
     Response r = http.get("/v1/flags?model=bad/model", reviewer);
     assertEquals(400, r.status(), r.text());

@@ -70,8 +70,8 @@ public final class ClassifiedFrames {
    */
   public Written storeCaptured(FrameUpload upload, Classification c, Instant now) throws StorageException {
     FrameRecord frame = store.putFrame(upload);
-    FlagRecord stored = store.createFlag(FlagRecord.captured(
-        frame.frameId(), c.label(), c.score(), c.model(), c.version(), now));
+    FlagRecord stored = store.createFlag(FlagRecord.open(
+        frame.frameId(), c.label(), c.score(), margin(c), c.model(), c.version(), now, FlagRecord.CAPTURED));
     store.putResult(new ResultRecord(frame.frameId(), c.model(), c.version(), now, ClassificationJson.toJson(c)));
     return new Written(frame, Optional.of(stored));
   }
@@ -90,7 +90,8 @@ public final class ClassifiedFrames {
     Optional<LabelScore> decision = policy.decide(c);
     if (decision.isPresent()) {
       FlagRecord open = FlagRecord.open(
-          frameId, decision.get().label(), decision.get().score(), c.model(), c.version(), now);
+          frameId, decision.get().label(), decision.get().score(), margin(c), c.model(), c.version(), now,
+          FlagRecord.FLAGGED);
       FlagRecord stored = store.createFlag(open);
       created = stored.equals(open);
       flag = Optional.of(stored);
@@ -100,5 +101,20 @@ public final class ClassifiedFrames {
       listener.flagCreated(flag.get());
     }
     return flag;
+  }
+
+  /** The top probability minus the second (0..1); 1 for a model with one class. */
+  public static double margin(Classification c) {
+    double first = 0;
+    double second = 0;
+    for (double p : c.probabilities()) {
+      if (p > first) {
+        second = first;
+        first = p;
+      } else if (p > second) {
+        second = p;
+      }
+    }
+    return Math.max(0, Math.min(1, c.probabilities().size() < 2 ? 1 : first - second));
   }
 }
