@@ -94,8 +94,14 @@ public final class ClassifyRoutes {
     }).onFailure(ctx::fail);
   }
 
-  /** The node's policy for {@code task}, or the request's {@code X-Capture} for a key allowed to send it. */
+  /**
+   * The node's policy for {@code task}, or the request's {@code X-Capture} for a key allowed to send
+   * it; never for the node's own key (start-up warm-up), whose requests leave nothing behind.
+   */
   private CapturePolicy policy(RoutingContext ctx, String task, Principal caller) {
+    if (caller != null && caller.internal()) {
+      return CapturePolicy.NEVER;
+    }
     String header = ctx.request().getHeader("X-Capture");
     if (header == null) {
       return capture.policy(task);
