@@ -39,6 +39,7 @@ import org.cityvision.serving.health.HealthRoutes;
 import org.cityvision.serving.http.HttpVerticle;
 import org.cityvision.serving.http.OpenApi;
 import org.cityvision.serving.http.Route;
+import org.cityvision.serving.capture.CaptureWriter;
 import org.cityvision.serving.inference.ClassifyRoutes;
 import org.cityvision.serving.inference.InferenceService;
 import org.cityvision.serving.inference.LiveModelMaintainer;
@@ -224,6 +225,13 @@ public final class ServingNode {
     }
   }
 
+  /** Each served model's labels, by model name: what a relabel of its flags may choose. */
+  private static java.util.Map<String, List<String>> modelLabels(ModelRegistry models) {
+    java.util.Map<String, List<String>> out = new java.util.TreeMap<>();
+    models.all().forEach(m -> out.put(m.spec().name(), m.spec().labels()));
+    return out;
+  }
+
   /** The labels reviewers can relabel to: the urban model's, when it is loaded. */
   private static List<String> urbanLabels(ModelRegistry models) {
     return models.all().stream().filter(m -> m.spec().task().equals("urban")).findFirst()
@@ -335,7 +343,8 @@ public final class ServingNode {
     Authenticator auth =
         new Authenticator(keys, new RateLimiter(config.auth().ratePerSecond(), config.auth().burst()), io, metrics);
     ReviewDeps review = new ReviewDeps(store, io,
-        new ScanningFlagCounter(store, 1000, Duration.ofSeconds(15), clock), events, urbanLabels(models));
+        new ScanningFlagCounter(store, 1000, Duration.ofSeconds(15), clock), events, urbanLabels(models),
+        () -> modelLabels(models));
     CandidateJobs candidates = new CandidateJobs(store, models, config.data().resolve("candidates"),
         config.modelCacheDir(), clock);
     CameraHealthService cameraHealth = new CameraHealthService(config.images().limits(config.http().bodyLimitBytes()),
@@ -357,7 +366,9 @@ public final class ServingNode {
         new HealthRoutes(models, store, io, metrics, draining::get, () -> !warmedUp.isComplete(),
             config.models().required()).area(),
         openApi.area(),
-        new ClassifyRoutes(inference).area(),
+        new ClassifyRoutes(inference, config.capture(), new CaptureWriter(new ClassifiedFrames(store, flags), io, clock,
+            config.capture().queue(), metrics), config.ingest().thumbnailMaxSide(),
+            config.ingest().thumbnailQuality()).area(),
         new FrameRoutes(config.ingest(), inference, ledger, io, metrics, clock,
             new ClassifiedFrames(store, flags), cameraHealth).area(),
         new CameraRoutes(cameraHealth, io).area(),

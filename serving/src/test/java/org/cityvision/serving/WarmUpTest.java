@@ -59,6 +59,11 @@ class WarmUpTest {
           .matcher(metrics);
       assertTrue(images.find(), metrics);
       assertTrue(Long.parseLong(images.group(1)) > 0, "the classifiers count the warm-up's passes: " + images.group());
+      Matcher captured = Pattern.compile("cityvision_captures_total\\{outcome=\"stored\"} (\\S+)").matcher(metrics);
+      assertTrue(captured.find(), metrics);
+      assertEquals(0, Double.parseDouble(captured.group(1)), "warm-up images are never captured: " + captured.group());
+      assertEquals(0, node.store().listFlags(org.cityvision.core.storage.FlagQuery.of(
+          org.cityvision.core.storage.FlagStatus.OPEN, 10)).items().size(), "warm-up leaves no flag");
 
       // Real requests are recorded, and rate-limited (one a second, burst one).
       Response first = http.post("/v1/classify/waste", ServingFixture.ADMIN_KEY, "image/jpeg",

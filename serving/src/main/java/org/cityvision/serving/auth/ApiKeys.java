@@ -141,9 +141,20 @@ public final class ApiKeys {
    * @throws IllegalArgumentException if a key of another role is given a bound scope
    */
   public Created create(String name, KeyRole role, CameraScope scope) throws StorageException {
+    return create(name, role, scope, false);
+  }
+
+  /**
+   * Creates a key; see {@link #create(String, KeyRole, CameraScope)}.
+   *
+   * @param allowCaptureOverride the key may send {@code X-Capture} to {@code POST /v1/classify/{task}}
+   */
+  public Created create(String name, KeyRole role, CameraScope scope, boolean allowCaptureOverride)
+      throws StorageException {
     StorageKeys.requireSegment("name", name);
     String key = newKey();
-    ApiKeyRecord record = new ApiKeyRecord(name, role, hash(key), clock.instant(), scope);
+    ApiKeyRecord record = new ApiKeyRecord(name, role, hash(key), clock.instant(), scope.ids(), scope.prefix(),
+        allowCaptureOverride);
     store.createApiKey(record);
     remember(record);
     return new Created(record, key);
@@ -220,7 +231,7 @@ public final class ApiKeys {
   }
 
   private static Principal principal(ApiKeyRecord r) {
-    return new Principal(r.name(), r.role(), false, r.scope());
+    return new Principal(r.name(), r.role(), false, r.scope(), r.allowCaptureOverride());
   }
 
   /** Refusal to delete the last admin key. */

@@ -19,7 +19,8 @@ import org.cityvision.serving.http.Json;
 /** {@code /v1/keys} (admin): create a key (shown once), list keys, delete a key. */
 public final class KeyRoutes {
   private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9_-]{1,64}");
-  private static final java.util.List<String> FIELDS = java.util.List.of("role", "name", "cameras", "cameraPrefix");
+  private static final java.util.List<String> FIELDS = java.util.List.of("role", "name", "cameras", "cameraPrefix",
+      "allowCaptureOverride");
 
   private final ApiKeys keys;
   private final WorkerExecutor io;
@@ -38,9 +39,10 @@ public final class KeyRoutes {
   }
 
   /**
-   * {@code POST /v1/keys {"role", "name", "cameras"?, "cameraPrefix"?}} → 201 {@code {"name", "role",
-   * "key", "createdAt", ...}}; a camera key with {@code cameras} or {@code cameraPrefix} may post only
-   * as those cameras.
+   * {@code POST /v1/keys {"role", "name", "cameras"?, "cameraPrefix"?, "allowCaptureOverride"?}} → 201
+   * {@code {"name", "role", "key", "createdAt", ...}}; a camera key with {@code cameras} or {@code
+   * cameraPrefix} may post only as those cameras; a key with {@code allowCaptureOverride} may send
+   * {@code X-Capture} to {@code POST /v1/classify/{task}}.
    */
   public void create(RoutingContext ctx) {
     JsonObject body = Json.body(ctx);
@@ -57,9 +59,13 @@ public final class KeyRoutes {
       throw ApiException.badRequest("invalid_request", "only camera keys are bound to cameras; drop 'cameras' and "
           + "'cameraPrefix' for a " + role.name().toLowerCase(Locale.ROOT) + " key");
     }
+    Object override = body.getValue("allowCaptureOverride", false);
+    if (!(override instanceof Boolean allowCaptureOverride)) {
+      throw ApiException.badRequest("invalid_request", "allowCaptureOverride must be true or false");
+    }
     io.executeBlocking(() -> {
       try {
-        return keys.create(name, role, scope);
+        return keys.create(name, role, scope, allowCaptureOverride);
       } catch (ConflictException e) {
         throw new ApiException(409, "key_exists", "an API key named '" + name + "' exists");
       }
@@ -105,6 +111,9 @@ public final class KeyRoutes {
     }
     if (r.cameraPrefix() != null) {
       out.put("cameraPrefix", r.cameraPrefix());
+    }
+    if (r.allowCaptureOverride()) {
+      out.put("allowCaptureOverride", true);
     }
     unboundWarning(r).ifPresent(w -> out.put("warning", w));
     return out;

@@ -90,6 +90,10 @@ public final class KeysCommand implements Runnable {
     @Option(names = "--camera-prefix", description = "camera keys: the key may post as any camera id with this prefix")
     String cameraPrefix;
 
+    @Option(names = "--allow-capture-override", description = "the key may send X-Capture: always|never to "
+        + "POST /v1/classify/{task}, overriding the node's capture policy for its requests")
+    boolean allowCaptureOverride;
+
     @Override
     public Integer call() throws Exception {
       KeyRole r;
@@ -109,7 +113,8 @@ public final class KeysCommand implements Runnable {
         return 2;
       }
       try (FrameStore store = open()) {
-        ApiKeys.Created created = new ApiKeys(store, java.time.Clock.systemUTC()).create(name, r, scope);
+        ApiKeys.Created created = new ApiKeys(store, java.time.Clock.systemUTC()).create(name, r, scope,
+            allowCaptureOverride);
         System.err.println("created " + r.name().toLowerCase(Locale.ROOT) + " key '" + name
             + "'; it is shown only this once:");
         System.out.println(created.key());

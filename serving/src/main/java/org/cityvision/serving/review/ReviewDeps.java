@@ -2,6 +2,8 @@ package org.cityvision.serving.review;
 
 import io.vertx.core.WorkerExecutor;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.Objects;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.StorageKeys;
@@ -14,14 +16,18 @@ import org.cityvision.core.storage.StorageKeys;
  * @param events told of every stored verdict (webhooks, Open311)
  * @param labels the labels a reviewer may relabel to, in the order the page numbers them (keys
  *     1-9): the urban model's labels
+ * @param models each served model's labels, by model name, read per request (a promoted version
+ *     may add labels): what a relabel of that model's flag may choose
  */
 public record ReviewDeps(
     FrameStore store,
     WorkerExecutor worker,
     FlagCounter counter,
     ReviewEvents events,
-    List<String> labels) {
+    List<String> labels,
+    Supplier<Map<String, List<String>>> models) {
   public ReviewDeps {
+    Objects.requireNonNull(models, "models");
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(worker, "worker");
     Objects.requireNonNull(counter, "counter");
@@ -33,5 +39,16 @@ public record ReviewDeps(
     if (labels.size() != labels.stream().distinct().count()) {
       throw new IllegalArgumentException("labels must be distinct, got " + labels);
     }
+  }
+
+  /** Review of the urban model's flags only: {@code labels} are its labels. */
+  public ReviewDeps(FrameStore store, WorkerExecutor worker, FlagCounter counter, ReviewEvents events,
+      List<String> labels) {
+    this(store, worker, counter, events, labels, urbanOnly(labels));
+  }
+
+  private static Supplier<Map<String, List<String>>> urbanOnly(List<String> labels) {
+    Map<String, List<String>> only = Map.of("urban", List.copyOf(labels));
+    return () -> only;
   }
 }

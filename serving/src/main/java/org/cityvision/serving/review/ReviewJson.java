@@ -21,6 +21,8 @@ public final class ReviewJson {
         .put("label", f.label())
         .put("score", f.score())
         .put("model", f.model())
+        .put("reason", f.reason())
+        .put("margin", f.margin())
         .put("modelVersion", f.modelVersion())
         .put("flaggedAt", f.flaggedAt().toString())
         .put("status", f.status().keyName())

@@ -50,8 +50,15 @@ public final class ReviewRoutes {
   /** The largest page of the queue: each flag returned costs two store requests. */
   public static final int MAX_PAGE = 200;
 
+  /**
+   * {@code order=informative} ranks the newest this many flags matching the filters (each costs a
+   * store read, as for any page).
+   */
+  public static final int INFORMATIVE_WINDOW = 600;
+  private static final String INFORMATIVE = "informative";
+
   private static final Set<String> LIST_PARAMS =
-      Set.of("status", "cameraId", "label", "since", "until", "order", "cursor", "limit");
+      Set.of("status", "cameraId", "label", "since", "until", "order", "cursor", "limit", "model");
 
   private final ReviewDeps deps;
 
@@ -83,14 +90,26 @@ public final class ReviewRoutes {
     for (FlagStatus s : FlagStatus.values()) {
       statuses.add(s.keyName());
     }
+    JsonObject models = new JsonObject();
+    new java.util.TreeMap<>(deps.models().get()).forEach((name, labels) -> models.put(name, new JsonArray(labels)));
     json(ctx, 200, new JsonObject()
         .put("reviewer", reviewer(ctx))
         .put("labels", new JsonArray(deps.labels()))
+        .put("models", models)
         .put("statuses", statuses));
   }
 
   private void list(RoutingContext ctx) {
     FlagQuery query = flagQuery(ctx.queryParams());
+    if (INFORMATIVE.equals(ctx.queryParams().get("order"))) {
+      if (query.cursor() != null) {
+        throw new IllegalArgumentException("order=informative has no cursor: judge the page and ask again");
+      }
+      blocking(() -> InformativeOrder.arrange(window(query), query.limit()))
+          .onSuccess(flags -> json(ctx, 200, flagPage(flags, null)))
+          .onFailure(ctx::fail);
+      return;
+    }
     blocking(() -> deps.store().listFlags(query))
         .onSuccess(page -> json(ctx, 200, flagPage(page.items(), page.nextCursor())))
         .onFailure(ctx::fail);
@@ -141,10 +160,13 @@ public final class ReviewRoutes {
   }
 
   private void review(RoutingContext ctx) {
-    VerdictRequest request = VerdictRequest.parse(Json.body(ctx), ctx.pathParam("frameId"), deps.labels());
+    VerdictRequest request = VerdictRequest.parse(Json.body(ctx), ctx.pathParam("frameId"), List.of());
     String reviewer = reviewer(ctx);
     request.review(reviewer);
-    blocking(() -> deps.store().reviewFlag(request.review(reviewer)))
+    blocking(() -> {
+          checkLabel(request);
+          return deps.store().reviewFlag(request.review(reviewer));
+        })
         .onSuccess(flag -> {
           reviewed(flag);
           json(ctx, 200, ReviewJson.flag(flag));
@@ -169,7 +191,7 @@ public final class ReviewRoutes {
     List<VerdictRequest> items = new ArrayList<>();
     for (int i = 0; i < array.size(); i++) {
       try {
-        VerdictRequest item = VerdictRequest.parse(array.getValue(i), null, deps.labels());
+        VerdictRequest item = VerdictRequest.parse(array.getValue(i), null, List.of());
         item.review(reviewer);
         items.add(item);
       } catch (IllegalArgumentException e) {
@@ -177,6 +199,14 @@ public final class ReviewRoutes {
       }
     }
     blocking(() -> {
+          // Labels are checked against each flag's model before anything is judged.
+          for (int i = 0; i < items.size(); i++) {
+            try {
+              checkLabel(items.get(i));
+            } catch (IllegalArgumentException e) {
+              throw new IllegalArgumentException("items[" + i + "]: " + e.getMessage(), e);
+            }
+          }
           JsonArray results = new JsonArray();
           int ok = 0;
           for (VerdictRequest item : items) {
@@ -270,6 +300,23 @@ public final class ReviewRoutes {
     return Authenticator.principal(ctx).name();
   }
 
+  /**
+   * Refuses a relabel to a label the flag's model does not have (blocking: reads the flag). A flag
+   * that does not exist is left to the verdict, which answers 404.
+   */
+  private void checkLabel(VerdictRequest request) throws StorageException {
+    if (request.label() == null) {
+      return;
+    }
+    FlagRecord flag;
+    try {
+      flag = deps.store().flag(request.frameId());
+    } catch (ObjectNotFoundException e) {
+      return;
+    }
+    request.checkLabel(deps.models().get(), flag.model());
+  }
+
   private void reviewed(FlagRecord flag) {
     deps.counter().changed();
     deps.events().flagReviewed(flag);
@@ -277,6 +324,22 @@ public final class ReviewRoutes {
 
   private <T> Future<T> blocking(Callable<T> call) {
     return deps.worker().executeBlocking(call, false);
+  }
+
+  /** The newest flags matching {@code query}, at most {@link #INFORMATIVE_WINDOW}: what informative order ranks. */
+  private List<FlagRecord> window(FlagQuery query) throws StorageException {
+    List<FlagRecord> out = new ArrayList<>();
+    FlagQuery page = new FlagQuery(query.status(), query.cameraId(), query.label(), query.since(), query.until(),
+        FlagOrder.NEWEST_FIRST, null, MAX_PAGE, query.model());
+    while (out.size() < INFORMATIVE_WINDOW) {
+      Page<FlagRecord> p = deps.store().listFlags(page);
+      out.addAll(p.items());
+      if (p.nextCursor() == null) {
+        break;
+      }
+      page = page.withCursor(p.nextCursor());
+    }
+    return out.size() > INFORMATIVE_WINDOW ? out.subList(0, INFORMATIVE_WINDOW) : out;
   }
 
   /** Parses {@code GET /v1/flags}'s query; unknown parameters are errors, like unknown config keys. */
@@ -290,12 +353,14 @@ public final class ReviewRoutes {
       order = FlagOrder.NEWEST_FIRST;
     } else if (orderText.equals("least_confident")) {
       order = FlagOrder.LEAST_CONFIDENT_FIRST;
+    } else if (orderText.equals(INFORMATIVE)) {
+      order = FlagOrder.NEWEST_FIRST;
     } else {
-      throw new IllegalArgumentException("order must be newest or least_confident, got " + orderText);
+      throw new IllegalArgumentException("order must be newest, least_confident or informative, got " + orderText);
     }
     return new FlagQuery(status, params.get("cameraId"), params.get("label"),
         instant(params, "since"), instant(params, "until"), order, params.get("cursor"),
-        intParam(params, "limit", 50, 1, MAX_PAGE));
+        intParam(params, "limit", 50, 1, MAX_PAGE), params.get("model"));
   }
 
   private static void allowOnly(MultiMap params, Set<String> allowed) {

@@ -75,6 +75,21 @@ public record VerdictRequest(String frameId, Verdict verdict, String label, Stri
     return new VerdictRequest(frameId, verdict, label, text(body, "note"), Boolean.TRUE.equals(override));
   }
 
+  /**
+   * Refuses a relabel to a label the flag's model does not have.
+   *
+   * @param models each model's labels; a model missing here (not loaded on this node) accepts any
+   *     valid label
+   * @throws IllegalArgumentException naming the model and its labels
+   */
+  public void checkLabel(java.util.Map<String, List<String>> models, String model) {
+    List<String> labels = models.get(model);
+    if (label != null && labels != null && !labels.contains(label)) {
+      throw new IllegalArgumentException("label must be one of the " + model + " model's labels " + labels
+          + ", got '" + label + "'");
+    }
+  }
+
   private static String text(JsonObject body, String field) {
     Object v = body.getValue(field);
     if (v == null) {

@@ -63,6 +63,24 @@ public final class ClassifiedFrames {
   }
 
   /**
+   * An image a sorting machine sent, kept for review (capture): stores it with its thumbnail, then
+   * an open flag with reason {@link FlagRecord#CAPTURED} labelled with the model's prediction, so
+   * that a reviewer confirms or relabels it, then its result. The listener is not told: a captured
+   * image is a training example, not a reported issue (no webhook, no Open311 request).
+   *
+   * @param upload the image as received, with its thumbnail; its camera id is the machine's id
+   * @param c its classification
+   * @param now when it was classified
+   */
+  public Written storeCaptured(FrameUpload upload, Classification c, Instant now) throws StorageException {
+    FrameRecord frame = store.putFrame(upload);
+    FlagRecord stored = store.createFlag(FlagRecord.open(
+        frame.frameId(), c.label(), c.score(), margin(c), c.model(), c.version(), now, FlagRecord.CAPTURED));
+    store.putResult(new ResultRecord(frame.frameId(), c.model(), c.version(), now, ClassificationJson.toJson(c)));
+    return new Written(frame, Optional.of(stored));
+  }
+
+  /**
    * A stored frame's classification: its flag if {@code policy} flags it, then its result, then
    * the listener for a new flag.
    *
@@ -76,7 +94,8 @@ public final class ClassifiedFrames {
     Optional<LabelScore> decision = policy.decide(c);
     if (decision.isPresent()) {
       FlagRecord open = FlagRecord.open(
-          frameId, decision.get().label(), decision.get().score(), c.model(), c.version(), now);
+          frameId, decision.get().label(), decision.get().score(), margin(c), c.model(), c.version(), now,
+          FlagRecord.FLAGGED);
       FlagRecord stored = store.createFlag(open);
       created = stored.equals(open);
       flag = Optional.of(stored);
@@ -118,5 +137,20 @@ public final class ClassifiedFrames {
     payload.put("reusedFrom", earlier.frameId());
     store.putResult(new ResultRecord(frame.frameId(), earlier.model(), earlier.version(), now, payload));
     return frame;
+  }
+
+  /** The top probability minus the second (0..1); 1 for a model with one class. */
+  public static double margin(Classification c) {
+    double first = 0;
+    double second = 0;
+    for (double p : c.probabilities()) {
+      if (p > first) {
+        second = first;
+        first = p;
+      } else if (p > second) {
+        second = p;
+      }
+    }
+    return Math.max(0, Math.min(1, c.probabilities().size() < 2 ? 1 : first - second));
   }
 }

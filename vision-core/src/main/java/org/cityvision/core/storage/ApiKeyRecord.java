@@ -11,9 +11,12 @@ import java.util.Objects;
  * @param cameras for camera keys, the camera ids it may post as (empty: not bound by id)
  * @param cameraPrefix for camera keys, a camera id prefix it may post under, or {@code null}; a
  *     camera key with neither is unbound and may post as any camera
+ * @param allowCaptureOverride the key may ask {@code POST /v1/classify/{task}} to keep or not keep
+ *     its image ({@code X-Capture}), overriding the node's capture policy; records stored without
+ *     it read as {@code false}
  */
 public record ApiKeyRecord(String name, KeyRole role, String keyHash, Instant createdAt, List<String> cameras,
-    String cameraPrefix) {
+    String cameraPrefix, boolean allowCaptureOverride) {
   public ApiKeyRecord {
     StorageKeys.requireSegment("name", name);
     Objects.requireNonNull(role, "role");
@@ -30,14 +33,20 @@ public record ApiKeyRecord(String name, KeyRole role, String keyHash, Instant cr
     cameraPrefix = scope.prefix();
   }
 
-  /** A key bound to no camera. */
+  /** A key bound to no camera, without capture override. */
   public ApiKeyRecord(String name, KeyRole role, String keyHash, Instant createdAt) {
-    this(name, role, keyHash, createdAt, List.of(), null);
+    this(name, role, keyHash, createdAt, List.of(), null, false);
   }
 
-  /** A key with the given camera scope. */
+  /** A key with the given camera scope, without capture override. */
   public ApiKeyRecord(String name, KeyRole role, String keyHash, Instant createdAt, CameraScope scope) {
-    this(name, role, keyHash, createdAt, scope.ids(), scope.prefix());
+    this(name, role, keyHash, createdAt, scope.ids(), scope.prefix(), false);
+  }
+
+  /** A key bound to the given cameras, without capture override. */
+  public ApiKeyRecord(String name, KeyRole role, String keyHash, Instant createdAt, List<String> cameras,
+      String cameraPrefix) {
+    this(name, role, keyHash, createdAt, cameras, cameraPrefix, false);
   }
 
   /** The cameras this key may post as. */

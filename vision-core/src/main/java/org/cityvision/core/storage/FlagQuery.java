@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param until only flags raised at or before, or {@code null}
  * @param cursor from the previous page of the same query, or {@code null}
  * @param limit 1..1000
+ * @param model only flags of this model ({@code waste}, {@code urban}), or {@code null}
  */
 public record FlagQuery(
     FlagStatus status,
@@ -21,8 +22,12 @@ public record FlagQuery(
     Instant until,
     FlagOrder order,
     String cursor,
-    int limit) {
+    int limit,
+    String model) {
   public FlagQuery {
+    if (model != null) {
+      StorageKeys.requireSegment("model", model);
+    }
     Objects.requireNonNull(status, "status");
     if (cameraId != null) {
       StorageKeys.requireSegment("cameraId", cameraId);
@@ -39,12 +44,18 @@ public record FlagQuery(
     }
   }
 
+  /** A query of every model's flags. */
+  public FlagQuery(FlagStatus status, String cameraId, String label, Instant since, Instant until, FlagOrder order,
+      String cursor, int limit) {
+    this(status, cameraId, label, since, until, order, cursor, limit, null);
+  }
+
   /** The first page of {@code status}, newest first, no filters. */
   public static FlagQuery of(FlagStatus status, int limit) {
     return new FlagQuery(status, null, null, null, null, FlagOrder.NEWEST_FIRST, null, limit);
   }
 
   public FlagQuery withCursor(String value) {
-    return new FlagQuery(status, cameraId, label, since, until, order, value, limit);
+    return new FlagQuery(status, cameraId, label, since, until, order, value, limit, model);
   }
 }

@@ -4,7 +4,8 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * One revision of a flag: a frame the urban model flagged, and what reviewers decided.
+ * One revision of a flag: a frame in the review queue (raised by a model or kept by capture), and
+ * what reviewers decided.
  *
  * @param label the label the model flagged; it stays the queue's filter label after a relabel
  * @param score the model's confidence in {@code label}, 0..1
@@ -13,6 +14,11 @@ import java.util.Objects;
  * @param reviewedAt when, {@code null} while open
  * @param verdictLabel the reviewer's label for {@link FlagStatus#RELABELLED}, else {@code null}
  * @param note the reviewer's note, or {@code null}
+ * @param reason why the frame is in the queue: {@value #FLAGGED} (the model's flag policy raised it)
+ *     or {@value #CAPTURED} (a sorting machine's image kept for review, labelled with the model's
+ *     prediction); records stored without it read as {@value #FLAGGED}
+ * @param margin the answer's top-2 probability margin (0..1: small means the model hesitated
+ *     between two classes), or {@code null} for records stored without it
  */
 public record FlagRecord(
     String frameId,
@@ -27,8 +33,22 @@ public record FlagRecord(
     String reviewer,
     Instant reviewedAt,
     String verdictLabel,
-    String note) {
+    String note,
+    String reason,
+    Double margin) {
+  /** Raised by the model's flag policy. */
+  public static final String FLAGGED = "flagged";
+  /** A classified image kept for review by the node's capture policy. */
+  public static final String CAPTURED = "captured";
+
   public FlagRecord {
+    reason = reason == null ? FLAGGED : reason;
+    if (margin != null && !(margin >= 0.0 && margin <= 1.0)) {
+      throw new IllegalArgumentException("margin must be in 0..1, got " + margin);
+    }
+    if (!reason.equals(FLAGGED) && !reason.equals(CAPTURED)) {
+      throw new IllegalArgumentException("reason must be " + FLAGGED + " or " + CAPTURED + ", got " + reason);
+    }
     FrameId id = FrameId.parse(frameId);
     StorageKeys.requireSegment("cameraId", cameraId);
     if (!id.cameraId().equals(cameraId)) {
@@ -61,6 +81,28 @@ public record FlagRecord(
     }
   }
 
+  /** A flag raised by the model's flag policy. */
+  public FlagRecord(String frameId, String cameraId, String label, double score, String model, String modelVersion,
+      Instant flaggedAt, FlagStatus status, long revision, String reviewer, Instant reviewedAt, String verdictLabel,
+      String note) {
+    this(frameId, cameraId, label, score, model, modelVersion, flaggedAt, status, revision, reviewer, reviewedAt,
+        verdictLabel, note, FLAGGED, null);
+  }
+
+  /**
+   * A new open flag at revision 1 with its answer's top-2 margin; the camera comes from the frame id.
+   *
+   * @param reason {@link #FLAGGED} (the flag policy raised it) or {@link #CAPTURED} (a captured image,
+   *     {@code label} is the model's prediction)
+   */
+  public static FlagRecord open(
+      String frameId, String label, double score, double margin, String model, String modelVersion,
+      Instant flaggedAt, String reason) {
+    return new FlagRecord(
+        frameId, FrameId.parse(frameId).cameraId(), label, score, model, modelVersion, flaggedAt,
+        FlagStatus.OPEN, 1, null, null, null, null, reason, margin);
+  }
+
   /** A new open flag at revision 1; the camera comes from the frame id. */
   public static FlagRecord open(
       String frameId, String label, double score, String model, String modelVersion,
@@ -74,6 +116,6 @@ public record FlagRecord(
   FlagRecord reviewed(FlagReview review, Instant at) {
     return new FlagRecord(
         frameId, cameraId, label, score, model, modelVersion, flaggedAt, review.verdict().status(),
-        revision + 1, review.reviewer(), at, review.label(), review.note());
+        revision + 1, review.reviewer(), at, review.label(), review.note(), reason, margin);
   }
 }

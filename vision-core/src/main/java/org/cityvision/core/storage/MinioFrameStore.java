@@ -470,7 +470,10 @@ public final class MinioFrameStore implements FrameStore {
         }
         Optional<FlagRecord> head = flagHead(entry.frameId());
         if (head.isPresent() && head.get().status() == q.status()) {
-          items.add(head.get());
+          // The model is in the flag, not in the marker: a model filter reads each flag it skips.
+          if (q.model() == null || q.model().equals(head.get().model())) {
+            items.add(head.get());
+          }
         } else {
           // A crash between a review and its queue update left this marker behind.
           repairQueue(key, entry.frameId(), head);
