@@ -61,14 +61,24 @@ class ClassifyCommandTest {
 
     CliRun withThreshold = run("classify", "--task", "waste", "--model", shipped.dir().toString(), "--json",
         image.toString());
-    CliRun without = run("classify", "--task", "urban", "--json", image.toString());
+    // The same urban package with no uncertainty threshold: its answers carry no "uncertain".
+    Path plain = Files.createDirectories(dir.resolve("urban-no-threshold"));
+    try (var files = Files.list(Home.shippedModel("urban"))) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        Files.copy(f, plain.resolve(f.getFileName()));
+      }
+    }
+    ModelPackage urban = ModelPackage.read(plain);
+    ModelPackage.writeSpec(plain, urban.spec().withThresholds(
+        new org.cityvision.core.model.Thresholds(0, urban.spec().thresholds().flag())));
+    CliRun without = run("classify", "--task", "urban", "--model", plain.toString(), "--json", image.toString());
 
     assertEquals(0, withThreshold.exit(), withThreshold.err());
     JsonNode answer = JSON.readTree(withThreshold.out().strip());
     assertTrue(below > 0, "the shipped waste model has an uncertainBelow threshold");
     assertTrue(answer.get("uncertain").isBoolean(), answer.toString());
     assertEquals(answer.get("score").asDouble() < below, answer.get("uncertain").asBoolean(), answer.toString());
-    assertEquals(0.0, ModelPackage.read(Home.shippedModel("urban")).spec().thresholds().uncertainBelow());
+    assertEquals(0, without.exit(), without.err());
     assertTrue(JSON.readTree(without.out().strip()).path("uncertain").isMissingNode(), without.out());
   }
 

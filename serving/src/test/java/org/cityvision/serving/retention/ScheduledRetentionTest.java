@@ -60,7 +60,9 @@ class ScheduledRetentionTest {
         FrameStore any = nodes.get(1).store();
         Instant end = Instant.now();
         long claimedSlots = 0;
-        for (Instant t = start; !t.isAfter(end); t = t.plusSeconds(INTERVAL)) {
+        // Every slot from the one holding start to the one holding end (stepping from start could
+        // skip the last), plus the next, so that no pass starting after end goes uncounted.
+        for (Instant t = start; !t.isAfter(end.plusSeconds(INTERVAL)); t = t.plusSeconds(INTERVAL)) {
           // A slot some node claimed cannot be claimed again.
           if (!any.claimLease(RetentionMaintainer.LEASE, RetentionMaintainer.slotName(t, INTERVAL),
               JsonNodeFactory.instance.objectNode())) {
