@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -61,7 +62,7 @@ public final class ReviewExport {
   public static ReviewExportReport run(FrameStore store, ReviewExportOptions options, Progress progress)
       throws IOException, StorageException {
     prepare(options);
-    Map<String, ReviewRecord> latest = latestVerdicts(store, options);
+    Map<String, ReviewRecord> latest = latestVerdicts(store, options.since());
     List<String> frameIds = new ArrayList<>(latest.keySet());
     frameIds.sort(Comparator.naturalOrder());
     List<ManifestRow> rows = new ArrayList<>();
@@ -100,8 +101,12 @@ public final class ReviewExport {
     return new ReviewExportReport(perClass, frameIds.size(), rejectedLeftOut, missing);
   }
 
-  /** The last verdict of each frame, if it is in the window; the reviews log is oldest first. */
-  private static Map<String, ReviewRecord> latestVerdicts(FrameStore store, ReviewExportOptions options)
+  /**
+   * The last verdict of each frame (by flag revision), keyed by frame id, left out when it is older
+   * than {@code since} ({@code null}: all). Reads the whole reviews log; what export and candidate
+   * training learn from.
+   */
+  public static Map<String, ReviewRecord> latestVerdicts(FrameStore store, Instant since)
       throws StorageException {
     Map<String, ReviewRecord> latest = new HashMap<>();
     String cursor = null;
@@ -112,8 +117,8 @@ public final class ReviewExport {
       }
       cursor = page.nextCursor();
     } while (cursor != null);
-    if (options.since() != null) {
-      latest.values().removeIf(r -> r.reviewedAt().isBefore(options.since()));
+    if (since != null) {
+      latest.values().removeIf(r -> r.reviewedAt().isBefore(since));
     }
     return latest;
   }

@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -27,9 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.ModelStore;
-import org.cityvision.core.storage.Page;
 import org.cityvision.core.storage.ReviewRecord;
 import org.cityvision.core.storage.StorageException;
+import org.cityvision.datasets.export.ReviewExport;
 import org.cityvision.models.candidate.CandidateCancelledException;
 import org.cityvision.models.candidate.CandidateException;
 import org.cityvision.models.candidate.CandidateMode;
@@ -160,8 +159,9 @@ public final class CandidateJobs implements AutoCloseable {
   public JsonNode cancel(String name, String id) throws StorageException {
     JsonNode state = models.candidate(name, id)
         .orElseThrow(() -> ApiException.notFound("unknown_candidate", "model " + name + " has no candidate " + id));
-    if (!"running".equals(view(state).path("state").asText())) {
-      throw new ApiException(409, "candidate_finished", "candidate " + id + " is " + view(state).path("state").asText());
+    String current = view(state).path("state").asText();
+    if (!"running".equals(current)) {
+      throw new ApiException(409, "candidate_finished", "candidate " + id + " is " + current);
     }
     Running r = running;
     if (r != null && r.id().equals(id)) {
@@ -278,20 +278,9 @@ public final class CandidateJobs implements AutoCloseable {
 
   /** The latest verdict of each frame the model flagged, as training examples; images read on demand. */
   private List<VerdictExample> verdicts(String name, List<String> labels, Instant since) throws StorageException {
-    Map<String, ReviewRecord> latest = new HashMap<>();
-    String cursor = null;
-    do {
-      Page<ReviewRecord> page = store.listReviews(cursor, 1000);
-      for (ReviewRecord r : page.items()) {
-        if (name.equals(r.model())) {
-          latest.merge(r.frameId(), r, (a, b) -> b.revision() > a.revision() ? b : a);
-        }
-      }
-      cursor = page.nextCursor();
-    } while (cursor != null);
     List<VerdictExample> out = new ArrayList<>();
-    for (ReviewRecord r : new TreeMap<>(latest).values()) {
-      if (since != null && r.reviewedAt().isBefore(since)) {
+    for (ReviewRecord r : new TreeMap<>(ReviewExport.latestVerdicts(store, since)).values()) {
+      if (!name.equals(r.model())) {
         continue;
       }
       String label = switch (r.verdict()) {
