@@ -52,6 +52,7 @@ import org.cityvision.serving.cameras.CameraRoutes;
 import org.cityvision.serving.ingest.FrameRoutes;
 import org.cityvision.serving.ingest.IdempotencyLedger;
 import org.cityvision.serving.log.JsonLog;
+import org.cityvision.serving.log.LogLevels;
 import org.cityvision.serving.metrics.Metrics;
 import org.cityvision.serving.review.ReviewPage;
 import org.cityvision.serving.review.ReviewRoutes;
@@ -240,6 +241,7 @@ public final class ServingNode {
 
   /** Starts a node; the future fails (and everything opened is closed) if any part cannot start. */
   public static Future<ServingNode> start(ServerConfig config, Secrets secrets) {
+    LogLevels.apply(config.log().level(), config.log().levels());
     int cores = Runtime.getRuntime().availableProcessors();
     Vertx vertx = Vertx.vertx(new VertxOptions()
         .setEventLoopPoolSize(Math.max(2, config.http().eventLoops()))

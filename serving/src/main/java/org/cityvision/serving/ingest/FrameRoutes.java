@@ -37,7 +37,6 @@ import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.http.ApiException;
 import org.cityvision.serving.http.ErrorMapper;
 import org.cityvision.serving.http.Json;
-import org.cityvision.serving.http.RequestLog;
 import org.cityvision.serving.inference.Answers;
 import org.cityvision.serving.inference.Bodies;
 import org.cityvision.serving.inference.Inference;
@@ -133,7 +132,7 @@ public final class FrameRoutes {
         }
         if (claim.takeover()) {
           metrics.idempotentTakeover();
-          JsonLog.get().info("idempotency_takeover", "requestId", RequestLog.requestId(ctx), "cameraId", cameraId,
+          JsonLog.get().info("idempotency_takeover", "cameraId", cameraId,
               "frameId", claim.frameId().value());
         }
         return process(model, cameraId, capturedAt, bytes, idempotencyKey, claim.frameId())

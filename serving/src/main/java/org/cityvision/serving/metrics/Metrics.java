@@ -247,7 +247,7 @@ public final class Metrics {
       Prometheus.help(out, "cityvision_spool_bytes", "gauge", "Bytes waiting in the local spool.");
       out.append("cityvision_spool_bytes ").append(store.spoolBytes()).append('\n');
     }
-    Prometheus.help(out, "cityvision_log_lines_dropped_total", "counter", "Log lines dropped: writer queue full.");
+    Prometheus.help(out, "cityvision_log_lines_dropped_total", "counter", "Log lines dropped: the log's ring buffer was full.");
     out.append("cityvision_log_lines_dropped_total ").append(logLinesDropped).append('\n');
     java.io.ByteArrayOutputStream registered = new java.io.ByteArrayOutputStream(16_384);
     try {
