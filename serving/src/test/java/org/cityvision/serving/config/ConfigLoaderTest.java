@@ -69,6 +69,31 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void logLevelsComeFromTheFileAndTheEnvironment() throws Exception {
+    Path file = dir.resolve("c.json");
+    Files.writeString(file, "{\"log\": {\"level\": \"WARN\", \"levels\": {\"org.gaul\": \"info\", \"ai.djl\": \"debug\"}}}");
+    ServerConfig c = ConfigLoader.load(file, Map.of("CITYVISION_LOG_LEVEL", "error"), dir);
+    assertEquals("error", c.log().level());
+    assertEquals(Map.of("org.gaul", "info", "ai.djl", "debug"), c.log().levels());
+    assertEquals("info", ConfigLoader.load(null, Map.of(), dir).log().level());
+  }
+
+  @Test
+  void unknownLogLevelNamesTheKeyAndTheLevel() throws Exception {
+    ConfigException env = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(null, Map.of("CITYVISION_LOG_LEVEL", "loud"), dir));
+    assertTrue(env.getMessage().contains("log.level") && env.getMessage().contains("'loud'"), env.getMessage());
+    Path file = dir.resolve("c.json");
+    Files.writeString(file, "{\"log\": {\"levels\": {\"ai.djl\": \"chatty\"}}}");
+    ConfigException level = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, Map.of(), dir));
+    assertTrue(level.getMessage().contains("log.levels.ai.djl") && level.getMessage().contains("'chatty'"),
+        level.getMessage());
+    Files.writeString(file, "{\"log\": {\"levels\": {\"not a logger\": \"info\"}}}");
+    ConfigException name = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, Map.of(), dir));
+    assertTrue(name.getMessage().contains("'not a logger'"), name.getMessage());
+  }
+
+  @Test
   void secretsNeverPrint() {
     Secrets s = new Secrets("a-very-secret-admin-key", "access", "secret-key");
     assertTrue(!s.toString().contains("secret-key") && !s.toString().contains("a-very-secret"));

@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 import org.cityvision.serving.ServingNode;
 import org.cityvision.serving.config.LogConfig;
+import org.cityvision.serving.testing.LogLines;
 import org.cityvision.serving.testing.ServingFixture;
 import org.cityvision.serving.testing.TestClient;
 import org.junit.jupiter.api.AfterEach;
@@ -79,7 +80,7 @@ class JsonLogPipelineTest {
     }
     answered.forEach((sentId, header) -> assertEquals(sentId, header, "X-Request-Id echoes the client's id"));
 
-    List<JsonNode> access = StderrCapture.events(lines, "http_request");
+    List<JsonNode> access = LogLines.events(lines, "http_request");
     Map<String, List<JsonNode>> byId = access.stream()
         .collect(Collectors.groupingBy(l -> l.path("requestId").asText()));
     Set<String> expected = new TreeSet<>(answered.keySet());
@@ -99,7 +100,7 @@ class JsonLogPipelineTest {
       }
     }
     for (String event : List.of("outside_request_worker", "outside_request_event_loop", "outside_request_test_thread")) {
-      List<JsonNode> found = StderrCapture.events(lines, event);
+      List<JsonNode> found = LogLines.events(lines, event);
       assertEquals(1, found.size(), event + " in " + lines);
       assertFalse(found.get(0).has("requestId"), "no request in context, no request id: " + found.get(0));
     }
@@ -117,8 +118,8 @@ class JsonLogPipelineTest {
     } finally {
       ServingFixture.stop(quiet);
     }
-    assertTrue(StderrCapture.events(silenced, "http_request").isEmpty(), "org.cityvision.serving.http is off: " + silenced);
-    assertEquals(1, StderrCapture.events(silenced, "pipeline_test_still_logged").size(),
+    assertTrue(LogLines.events(silenced, "http_request").isEmpty(), "org.cityvision.serving.http is off: " + silenced);
+    assertEquals(1, LogLines.events(silenced, "pipeline_test_still_logged").size(),
         "other loggers still log: " + silenced);
 
     ServingNode loud = ServingFixture.start(ServingFixture.config(data.resolve("loud")).withLog(new LogConfig(true)));
@@ -129,7 +130,7 @@ class JsonLogPipelineTest {
     } finally {
       ServingFixture.stop(loud);
     }
-    assertEquals(1, StderrCapture.events(logged, "http_request").size(),
+    assertEquals(1, LogLines.events(logged, "http_request").size(),
         "a node configured without the override logs requests again: " + logged);
   }
 
@@ -141,7 +142,7 @@ class JsonLogPipelineTest {
           "frameId", "cam-1", "attempt", 2, "path", Path.of("/tmp/x"));
       lines = err.lines();
     }
-    List<JsonNode> found = StderrCapture.events(lines, "pipeline_test_failure");
+    List<JsonNode> found = LogLines.events(lines, "pipeline_test_failure");
     assertEquals(1, found.size(), lines.toString());
     JsonNode line = found.get(0);
     assertEquals("ERROR", line.path("level").asText());

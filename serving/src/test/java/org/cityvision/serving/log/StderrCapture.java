@@ -1,26 +1,18 @@
 package org.cityvision.serving.log;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
+import org.cityvision.serving.testing.LogLines;
 
 /**
  * Swaps {@code System.err} (where the log's console appender writes) for a buffer, and parses what
  * was logged. Not thread-safe; one at a time per process.
  */
 final class StderrCapture implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final PrintStream previous = System.err;
   private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
 
@@ -63,38 +55,7 @@ final class StderrCapture implements AutoCloseable {
     synchronized (buffer) {
       text = buffer.toString(StandardCharsets.UTF_8);
     }
-    List<JsonNode> out = new ArrayList<>();
-    for (String line : text.split("\n")) {
-      if (line.isEmpty()) {
-        continue;
-      }
-      out.add(parse(line));
-    }
-    return out;
-  }
-
-  /** Parses one log line and checks the fields every line has. */
-  static JsonNode parse(String line) {
-    JsonNode node;
-    try {
-      node = JSON.readTree(line);
-    } catch (IOException e) {
-      return fail("not a JSON line: " + line, e);
-    }
-    assertTrue(node != null && node.isObject(), "not a JSON object: " + line);
-    for (String field : List.of("ts", "level", "logger", "thread", "message")) {
-      assertTrue(node.path(field).isTextual() && !node.path(field).asText().isEmpty(),
-          "no '" + field + "' in " + line);
-    }
-    assertTrue(node.path("ts").asText().endsWith("Z"), "time not in UTC: " + line);
-    Instant.parse(node.path("ts").asText());
-    assertTrue(List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(node.path("level").asText()), line);
-    return node;
-  }
-
-  /** The lines with {@code "event": event}. */
-  static List<JsonNode> events(List<JsonNode> lines, String event) {
-    return lines.stream().filter(l -> event.equals(l.path("event").asText())).toList();
+    return LogLines.parseAll(text);
   }
 
   @Override
