@@ -75,8 +75,7 @@ final class ReviewServer implements AutoCloseable {
     store.createApiKey(new ApiKeyRecord("root", KeyRole.ADMIN, ApiKeys.hash(ADMIN), t));
     store.createApiKey(new ApiKeyRecord("cam-key", KeyRole.CAMERA, ApiKeys.hash(CAMERA), t));
     WorkerExecutor worker = vertx.createSharedWorkerExecutor("review-test-io", 8);
-    ReviewDeps deps = new ReviewDeps(store, worker,
-        new ScanningFlagCounter(store, 1000, Duration.ofSeconds(30), Clock.systemUTC()), events, LABELS);
+    ReviewDeps deps = new ReviewDeps(store, worker, events, LABELS);
     AreaServer server = AreaServer.start(vertx, store, dataDir, List.of(ReviewRoutes.area(deps), ReviewPage.area()));
     return new ReviewServer(store, worker, server);
   }
