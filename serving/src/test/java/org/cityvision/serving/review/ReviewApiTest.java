@@ -323,6 +323,8 @@ class ReviewApiTest {
     assertEquals(1, counts.at("/rejected/count").asInt());
     assertEquals(0, counts.at("/relabelled/count").asInt());
     assertFalse(counts.at("/open/atLeast").asBoolean());
+    assertEquals(2, counts.at("/openByCamera/cam-1").asInt());
+    assertEquals(2, counts.at("/openByLabel/graffiti").asInt());
   }
 
   @Test
