@@ -45,7 +45,7 @@ final class FlagCounters implements AutoCloseable {
   private static final String LABEL = "l:";
   private static final int MAX_ATTEMPTS = 64;
   /** Revisions kept behind the newest; older ones are deleted now and then. */
-  private static final int KEEP = 8;
+  private static final int KEEP = 64;
 
   private final MinioFrameStore store;
   private final Clock clock;
@@ -53,6 +53,8 @@ final class FlagCounters implements AutoCloseable {
   private final Semaphore signal = new Semaphore(0);
   private final Thread flusher;
   private Map<String, Long> pending = new HashMap<>();
+  private List<FlagChange> changes = new ArrayList<>();
+  private long dropped;
   private volatile boolean closed;
 
   FlagCounters(MinioFrameStore store, Clock clock) {
@@ -69,6 +71,7 @@ final class FlagCounters implements AutoCloseable {
   /** A flag was put on the queue. */
   void created(FlagRecord flag) {
     add(flag, 1);
+    changed(FlagChange.of(FlagChange.CREATED, flag, clock.instant()));
     signal.release();
   }
 
@@ -79,12 +82,14 @@ final class FlagCounters implements AutoCloseable {
     }
     add(from, -1);
     add(to, 1);
+    changed(FlagChange.of(FlagChange.REVIEWED, to, clock.instant()));
     signal.release();
   }
 
   /** Retention deleted a flag. */
   void deleted(FlagRecord flag) {
     add(flag, -1);
+    changed(FlagChange.of(FlagChange.DELETED, flag, clock.instant()));
     signal.release();
   }
 
@@ -96,19 +101,41 @@ final class FlagCounters implements AutoCloseable {
     }
   }
 
-  private synchronized Map<String, Long> takePending() {
+  private synchronized void changed(FlagChange change) {
+    if (changes.size() < FlagCounts.MAX_CHANGES) {
+      changes.add(change);
+    } else {
+      dropped++;
+    }
+  }
+
+  /** What one write folds in: the counter delta and the changes it counts. */
+  private record Delta(Map<String, Long> counts, List<FlagChange> changes, long dropped) {
+    boolean isEmpty() {
+      return counts.isEmpty() && changes.isEmpty() && dropped == 0;
+    }
+  }
+
+  private synchronized Delta takePending() {
     Map<String, Long> out = pending;
     pending = new HashMap<>();
     out.values().removeIf(v -> v == 0);
-    return out;
+    Delta d = new Delta(out, changes, dropped);
+    changes = new ArrayList<>();
+    dropped = 0;
+    return d;
   }
 
-  private synchronized void putBack(Map<String, Long> delta) {
-    delta.forEach((k, v) -> pending.merge(k, v, Long::sum));
+  private synchronized void putBack(Delta delta) {
+    delta.counts().forEach((k, v) -> pending.merge(k, v, Long::sum));
+    List<FlagChange> all = new ArrayList<>(delta.changes());
+    all.addAll(changes);
+    changes = new ArrayList<>(all.subList(0, Math.min(all.size(), FlagCounts.MAX_CHANGES)));
+    dropped += delta.dropped() + all.size() - changes.size();
   }
 
   private synchronized boolean hasPending() {
-    return pending.values().stream().anyMatch(v -> v != 0);
+    return !changes.isEmpty() || dropped > 0 || pending.values().stream().anyMatch(v -> v != 0);
   }
 
   /** This node's changes written, then the newest counts in the store. */
@@ -121,7 +148,7 @@ final class FlagCounters implements AutoCloseable {
   void flush() throws StorageException {
     writing.lock();
     try {
-      Map<String, Long> delta = takePending();
+      Delta delta = takePending();
       if (delta.isEmpty()) {
         return;
       }
@@ -137,18 +164,18 @@ final class FlagCounters implements AutoCloseable {
   }
 
   /** Applies {@code delta} (or, with {@code replace}, the counts it holds) as the next revision. */
-  private FlagCounts write(Map<String, Long> delta, boolean replace) throws StorageException {
+  private FlagCounts write(Delta delta, boolean replace) throws StorageException {
     for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       FlagCounts head = head();
       Map<String, Long> merged = replace ? new HashMap<>() : flatten(head);
-      delta.forEach((k, v) -> merged.merge(k, v, Long::sum));
-      FlagCounts next = unflatten(head.revision() + 1, merged);
+      delta.counts().forEach((k, v) -> merged.merge(k, v, Long::sum));
+      FlagCounts next = unflatten(head.revision() + 1, merged, delta);
       try {
         store.put(MinioFrameStore.json(StorageKeys.flagCounts(next.revision()), next, true));
       } catch (ConflictException e) {
         continue; // Another node wrote this revision first: read its counts and apply ours again.
       }
-      if (next.revision() % 32 == 0) {
+      if (next.revision() % KEEP == 0) {
         prune();
       }
       return next;
@@ -161,9 +188,29 @@ final class FlagCounters implements AutoCloseable {
     return store.newest(StorageKeys.FLAG_COUNTS, FlagCounts.class).orElseGet(FlagCounts::empty);
   }
 
+  /**
+   * The revisions after {@code revision}, oldest first, as far back as they are kept (the newest
+   * {@value #KEEP}); a revision listed but not readable yet (a write in flight) ends the list.
+   */
+  List<FlagCounts> since(long revision) throws StorageException {
+    List<String> keys = store.listKeys(StorageKeys.FLAG_COUNTS, KEEP);
+    List<FlagCounts> out = new ArrayList<>();
+    for (int i = keys.size() - 1; i >= 0; i--) {
+      if (StorageKeys.revisionOf(keys.get(i)) <= revision) {
+        continue;
+      }
+      java.util.Optional<MinioFrameStore.Blob> blob = store.readIfPresent(keys.get(i));
+      if (blob.isEmpty()) {
+        break;
+      }
+      out.add(StoreJson.read(blob.get().bytes(), FlagCounts.class, keys.get(i)));
+    }
+    return out;
+  }
+
   private void prune() {
     try {
-      List<String> keys = store.listKeys(StorageKeys.FLAG_COUNTS, 1000);
+      List<String> keys = store.listKeys(StorageKeys.FLAG_COUNTS, 4 * KEEP);
       if (keys.size() > KEEP) {
         store.removeAll(keys.subList(KEEP, keys.size()));
       }
@@ -196,7 +243,7 @@ final class FlagCounters implements AutoCloseable {
         }
         FlagCounts after;
         try {
-          after = write(listed.counts(), true);
+          after = write(new Delta(listed.counts(), List.of(), 0), true);
         } catch (ConflictException e) {
           continue;
         }
@@ -291,7 +338,7 @@ final class FlagCounters implements AutoCloseable {
     return m;
   }
 
-  private FlagCounts unflatten(long revision, Map<String, Long> m) {
+  private FlagCounts unflatten(long revision, Map<String, Long> m, Delta delta) {
     Map<String, Long> statuses = new HashMap<>();
     Map<String, Long> cameras = new HashMap<>();
     Map<String, Long> labels = new HashMap<>();
@@ -305,7 +352,7 @@ final class FlagCounters implements AutoCloseable {
         labels.put(name, v);
       }
     });
-    return new FlagCounts(revision, clock.instant(), statuses, cameras, labels);
+    return new FlagCounts(revision, clock.instant(), statuses, cameras, labels, delta.changes(), delta.dropped());
   }
 
   private void run() {

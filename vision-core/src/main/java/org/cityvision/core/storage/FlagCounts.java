@@ -2,6 +2,7 @@ package org.cityvision.core.storage;
 
 import java.time.Instant;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -16,14 +17,30 @@ import java.util.TreeMap;
  * @param statuses flags per status, by {@link FlagStatus#keyName()}; every status is present
  * @param openByCamera open flags per camera id; cameras with none are absent
  * @param openByLabel open flags per flagged label; labels with none are absent
+ * @param changes the queue changes this revision counted, oldest first (at most {@link
+ *     #MAX_CHANGES}; a revision that counted more lists none and sets {@code changesDropped}); empty
+ *     for a recount
+ * @param changesDropped how many changes this revision counted without listing them
  */
 public record FlagCounts(
     long revision,
     Instant updatedAt,
     Map<String, Long> statuses,
     Map<String, Long> openByCamera,
-    Map<String, Long> openByLabel) {
+    Map<String, Long> openByLabel,
+    List<FlagChange> changes,
+    long changesDropped) {
+  /** A revision lists at most this many changes. */
+  public static final int MAX_CHANGES = 1000;
+
   public FlagCounts {
+    changes = changes == null ? List.of() : List.copyOf(changes);
+    if (changes.size() > MAX_CHANGES) {
+      throw new IllegalArgumentException("a revision lists at most " + MAX_CHANGES + " changes, got " + changes.size());
+    }
+    if (changesDropped < 0) {
+      throw new IllegalArgumentException("changesDropped must not be negative, got " + changesDropped);
+    }
     if (revision < 0) {
       throw new IllegalArgumentException("revision must not be negative, got " + revision);
     }
@@ -41,7 +58,7 @@ public record FlagCounts(
 
   /** No flags at all: what a new store holds. */
   public static FlagCounts empty() {
-    return new FlagCounts(0, null, Map.of(), Map.of(), Map.of());
+    return new FlagCounts(0, null, Map.of(), Map.of(), Map.of(), List.of(), 0);
   }
 
   /** Flags of one status. */

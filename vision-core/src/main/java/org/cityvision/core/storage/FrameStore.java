@@ -118,6 +118,14 @@ public interface FrameStore extends AutoCloseable {
   FlagCounts flagCounts() throws StorageException;
 
   /**
+   * The counter revisions written after {@code revision}, oldest first, each with the queue changes
+   * it counted ({@link FlagCounts#changes()}): what a node polls to tell its clients of changes made
+   * on any node. Only the newest 64 revisions are kept: when the first returned revision is not
+   * {@code revision + 1}, changes in between are gone and the caller reloads.
+   */
+  List<FlagCounts> flagCountsSince(long revision) throws StorageException;
+
+  /**
    * Counts the queue by listing it (one request per 1,000 flags) and repairs the maintained counts
    * if they drifted (a node died between a change and its count), reporting the drift; writes any
    * missing per-camera and per-label queue markers. Meant for a periodic pass on one node.

@@ -574,6 +574,11 @@ public final class MinioFrameStore implements FrameStore {
   }
 
   @Override
+  public List<FlagCounts> flagCountsSince(long revision) throws StorageException {
+    return counters.since(revision);
+  }
+
+  @Override
   public FlagRecount recountFlags() throws StorageException {
     return counters.recount();
   }

@@ -103,6 +103,34 @@ class FlagCountsTest {
   }
 
   @Test
+  void everyNodeReadsTheQueueChangesOfEveryNodeFromTheCounterRevisions(
+      TestInfo info, @TempDir Path nodeA, @TempDir Path nodeB) throws Exception {
+    String bucket = StoreFixture.bucket(info.getTestMethod().orElseThrow().getName());
+    try (MinioFrameStore a = StoreFixture.open(server, nodeA, bucket);
+        MinioFrameStore b = StoreFixture.open(server, nodeB, bucket)) {
+      long start = b.flagCounts().revision();
+      FlagRecord one = flag(a, "cam-1", "graffiti", 1);
+      a.flagCounts();
+      FlagRecord two = flag(b, "cam-2", "pothole", 2);
+      b.reviewFlag(new FlagReview(two.frameId(), Verdict.REJECT, null, null, "bob", false));
+      b.flagCounts();
+      List<FlagChange> seen = new ArrayList<>();
+      long last = start;
+      for (FlagCounts c : a.flagCountsSince(start)) {
+        assertEquals(last + 1, c.revision(), "revisions come oldest first, none skipped");
+        last = c.revision();
+        seen.addAll(c.changes());
+      }
+      assertEquals(List.of(one.frameId(), two.frameId(), two.frameId()),
+          seen.stream().map(FlagChange::frameId).toList());
+      assertEquals(List.of(FlagChange.CREATED, FlagChange.CREATED, FlagChange.REVIEWED),
+          seen.stream().map(FlagChange::kind).toList());
+      assertEquals(FlagStatus.REJECTED, seen.get(2).status());
+      assertEquals(List.of(), a.flagCountsSince(last));
+    }
+  }
+
+  @Test
   void aRecountRepairsCountsThatDriftedAndReportsTheDrift(TestInfo info, @TempDir Path node) throws Exception {
     String bucket = StoreFixture.bucket(info.getTestMethod().orElseThrow().getName());
     try (MinioFrameStore store = StoreFixture.open(server, node, bucket)) {
@@ -112,7 +140,7 @@ class FlagCountsTest {
       FlagCounts head = store.flagCounts();
       // What a node that died between storing flags and counting them leaves: counts off by 3.
       FlagCounts wrong = new FlagCounts(head.revision() + 1, T0, Map.of("open", 2L), Map.of("cam-1", 2L),
-          Map.of("graffiti", 2L, "pothole", 1L));
+          Map.of("graffiti", 2L, "pothole", 1L), List.of(), 0);
       store.put(MinioFrameStore.json(StorageKeys.flagCounts(wrong.revision()), wrong, true));
       assertEquals(2, store.flagCounts().of(FlagStatus.OPEN));
 
