@@ -60,6 +60,7 @@ import org.cityvision.serving.registry.RegistryRoutes;
 import org.cityvision.serving.review.ReviewDeps;
 import org.cityvision.serving.review.ReviewEvents;
 import org.cityvision.serving.review.FlagRecounts;
+import org.cityvision.serving.review.ReviewFeed;
 import org.cityvision.serving.review.open311.Open311Exporter;
 import org.cityvision.serving.review.open311.Open311Stats;
 import org.cityvision.serving.review.webhook.WebhookNotifier;
@@ -375,7 +376,7 @@ public final class ServingNode {
         new RegistryRoutes(store.models(), io, config.modelCacheDir(), candidates).area(),
         new ModelRoutes(models, store.models(), io, LiveModelMaintainer.nodeId(config.data())).area(),
         new KeyRoutes(keys, io).area(),
-        ReviewRoutes.area(review, recounts),
+        ReviewRoutes.area(review, recounts, ReviewFeed.of(store, io, config.http().requestTimeoutMs())),
         new BatchRoutes(batch, io, clock).area(),
         ReviewPage.area()));
     List<String> ids = new ArrayList<>();

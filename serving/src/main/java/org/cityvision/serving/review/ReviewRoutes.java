@@ -77,17 +77,26 @@ public final class ReviewRoutes {
     this.recounts = recounts;
   }
 
-  /** The review area, with recounts on demand only (no schedule, no metrics). */
-  public static ApiArea area(ReviewDeps deps) {
-    return area(deps, new FlagRecounts(deps.store(), java.time.Clock.systemUTC(), "local"));
+  /**
+   * The review area with recounts on demand only (no schedule, no metrics) and a live feed whose
+   * streams last {@code streamMs}.
+   */
+  public static ApiArea area(ReviewDeps deps, long streamMs) {
+    return area(deps, new FlagRecounts(deps.store(), java.time.Clock.systemUTC(), "local"),
+        new ReviewFeed(deps.store(), deps.worker(), Duration.ofMillis(250), Duration.ofSeconds(15),
+            Duration.ofMillis(streamMs)));
   }
 
-  /** The review area: reviewer keys (and admin keys); {@code recounts} answers the admin's recount. */
-  public static ApiArea area(ReviewDeps deps, FlagRecounts recounts) {
+  /**
+   * The review area: reviewer keys (and admin keys); {@code recounts} answers the admin's recount,
+   * {@code feed} the live queue.
+   */
+  public static ApiArea area(ReviewDeps deps, FlagRecounts recounts, ReviewFeed feed) {
     ReviewRoutes routes = new ReviewRoutes(deps, recounts);
     Access reviewers = Access.role(KeyRole.REVIEWER);
     return new ApiArea("review")
         .add(HttpMethod.GET, "/v1/review/session", reviewers, routes::session)
+        .add(HttpMethod.GET, "/v1/review/events", reviewers, feed::handle)
         .add(HttpMethod.GET, "/v1/flags/counts", reviewers, routes::counts)
         .add(HttpMethod.POST, "/v1/flags/counts/recount", Access.ADMIN, routes::recount)
         .add(HttpMethod.POST, "/v1/review/leases/renew", reviewers, routes::renewLeases)

@@ -42,9 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
  * additionalProperties: false}), so a renamed or removed field fails here.
  */
 class OpenApiResponsesTest {
-  /** Routes whose answers are not JSON (an image, Prometheus text, the docs page, no body). */
+  /** Routes whose answers are not JSON (an image, Prometheus text, the docs page, an event stream, no body). */
   private static final Set<String> NOT_JSON = Set.of("GET /metrics", "GET /v1/frames/{frameId}/image",
-      "GET /v1/frames/{frameId}/thumbnail", "GET /docs", "DELETE /v1/keys/{name}");
+      "GET /v1/frames/{frameId}/thumbnail", "GET /docs", "DELETE /v1/keys/{name}",
+      "GET /v1/review/events");
   /**
    * Routes whose success this test does not reach: a candidate needs 25 verdicts and a package with a
    * replay set, and minutes of training. {@code CandidateJobsTest} drives them to success; here their

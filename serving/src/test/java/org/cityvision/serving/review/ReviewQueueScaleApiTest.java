@@ -10,18 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,24 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * reviewers on one queue apart, and the counts are exact per status, camera and label right after
  * a verdict, with an admin recount that reports drift.
  */
-class ReviewQueueScaleApiTest {
-  @TempDir static Path s3Dir;
-  static EmbeddedS3Server s3;
-  static Vertx vertx;
+class ReviewQueueScaleApiTest extends SharedS3 {
   @TempDir Path dataDir;
   ReviewServer api;
-
-  @BeforeAll
-  static void startShared() throws Exception {
-    s3 = EmbeddedS3Server.start(s3Dir, 0, "review-test", "review-test-secret");
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stopShared() throws Exception {
-    vertx.close().await(30, TimeUnit.SECONDS);
-    s3.close();
-  }
 
   @BeforeEach
   void start() throws Exception {
