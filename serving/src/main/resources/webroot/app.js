@@ -64,9 +64,11 @@ async function signIn(key) {
   $('#signin').hidden = true;
   $('#app').hidden = false;
   selectStatus('open');
+  window.CityVisionLive.start(liveHooks); // live.js: live queue and leases
 }
 
 function signOut(message = '') {
+  if (state.key) window.CityVisionLive.stop(); // live.js: release leases, close the stream
   sessionStorage.removeItem(KEY_STORE);
   state.key = null;
   clearGrid();
@@ -101,6 +103,7 @@ function query() {
   if (since) p.set('since', new Date(since).toISOString());
   if (until) p.set('until', new Date(until).toISOString());
   if (state.cursor) p.set('cursor', state.cursor);
+  if (state.status === 'open') p.set('lease', String(window.CityVisionLive.LEASE_SECONDS)); // live.js: leases
   return p;
 }
 
@@ -119,6 +122,7 @@ function clearGrid() {
 }
 
 function reload() {
+  window.CityVisionLive.reset(); // live.js: the banner's flags are loaded now
   clearGrid();
   closeDetail();
   loadMore();
@@ -335,14 +339,27 @@ function refreshCounts() {
   clearTimeout(countsTimer);
   countsTimer = setTimeout(async () => {
     try {
-      const counts = await api('/v1/flags/counts');
-      for (const [status, c] of Object.entries(counts)) {
-        const el = document.querySelector(`[data-count="${status}"]`);
-        if (el) el.textContent = `${c.count}${c.atLeast ? '+' : ''}`;
-      }
+      showCounts(await api('/v1/flags/counts'));
     } catch (ignored) { /* shown as stale */ }
   }, 250);
 }
+
+function showCounts(counts) {
+  for (const status of ['open', 'confirmed', 'rejected', 'relabelled']) {
+    const el = document.querySelector(`[data-count="${status}"]`);
+    if (el && counts[status]) el.textContent = `${counts[status].count}${counts[status].atLeast ? '+' : ''}`;
+  }
+}
+
+// What live.js (the live queue and leases) reads from and calls back into the page.
+const liveHooks = {
+  key: () => state.key,
+  filters: () => ({ status: state.status, cameraId: $('#f-camera').value.trim(), label: $('#f-label').value }),
+  shown: (frameId) => state.items.some((f) => f.frameId === frameId),
+  leasedIds: () => state.items.filter((f) => f.status === 'open').map((f) => f.frameId),
+  showCounts,
+  reload: () => reload(),
+};
 
 function selectStatus(status) {
   state.status = status;

@@ -60,7 +60,8 @@ import org.cityvision.serving.registry.CandidateJobs;
 import org.cityvision.serving.registry.RegistryRoutes;
 import org.cityvision.serving.review.ReviewDeps;
 import org.cityvision.serving.review.ReviewEvents;
-import org.cityvision.serving.review.ScanningFlagCounter;
+import org.cityvision.serving.review.FlagRecounts;
+import org.cityvision.serving.review.ReviewFeed;
 import org.cityvision.serving.review.open311.Open311Exporter;
 import org.cityvision.serving.review.open311.Open311Stats;
 import org.cityvision.serving.review.webhook.WebhookNotifier;
@@ -344,9 +345,9 @@ public final class ServingNode {
         Duration.ofMillis(Math.max(60_000, 2 * config.http().requestTimeoutMs())), nodeId);
     Authenticator auth =
         new Authenticator(keys, new RateLimiter(config.auth().ratePerSecond(), config.auth().burst()), io, metrics);
-    ReviewDeps review = new ReviewDeps(store, io,
-        new ScanningFlagCounter(store, 1000, Duration.ofSeconds(15), clock), events, urbanLabels(models),
-        () -> modelLabels(models));
+    ReviewDeps review = new ReviewDeps(store, io, events, urbanLabels(models), () -> modelLabels(models));
+    FlagRecounts recounts = new FlagRecounts(store, clock, nodeId).measuredBy(metrics);
+    recounts.schedule(vertx, io);
     CandidateJobs candidates = new CandidateJobs(store, models, config.data().resolve("candidates"),
         config.modelCacheDir(), clock);
     CameraHealthService cameraHealth = new CameraHealthService(config.images().limits(config.http().bodyLimitBytes()),
@@ -377,7 +378,7 @@ public final class ServingNode {
         new RegistryRoutes(store.models(), io, config.modelCacheDir(), candidates).area(),
         new ModelRoutes(models, store.models(), io, LiveModelMaintainer.nodeId(config.data())).area(),
         new KeyRoutes(keys, io).area(),
-        ReviewRoutes.area(review),
+        ReviewRoutes.area(review, recounts, ReviewFeed.of(store, io, config.http().requestTimeoutMs())),
         new BatchRoutes(batch, io, clock).area(),
         ReviewPage.area()));
     List<String> ids = new ArrayList<>();

@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.cityvision.core.storage.ConflictException;
+import org.cityvision.core.storage.FlagCounts;
 import org.cityvision.core.storage.FlagOrder;
 import org.cityvision.core.storage.FlagQuery;
 import org.cityvision.core.storage.FlagRecord;
@@ -58,21 +60,47 @@ public final class ReviewRoutes {
   private static final String INFORMATIVE = "informative";
 
   private static final Set<String> LIST_PARAMS =
-      Set.of("status", "cameraId", "label", "since", "until", "order", "cursor", "limit", "model");
+      Set.of("status", "cameraId", "label", "since", "until", "order", "cursor", "limit", "model", "lease");
+
+  /** A review lease ({@code lease=} on the queue, renewals) lasts this many seconds at least ... */
+  public static final int MIN_LEASE_SECONDS = 30;
+  /** ... and at most. */
+  public static final int MAX_LEASE_SECONDS = 600;
+  /** A leased page examines at most this many times {@code limit} flags before it answers. */
+  private static final int LEASE_SCAN_FACTOR = 10;
 
   private final ReviewDeps deps;
+  private final FlagRecounts recounts;
 
-  private ReviewRoutes(ReviewDeps deps) {
+  private ReviewRoutes(ReviewDeps deps, FlagRecounts recounts) {
     this.deps = deps;
+    this.recounts = recounts;
   }
 
-  /** The review area: reviewer keys (and admin keys). */
-  public static ApiArea area(ReviewDeps deps) {
-    ReviewRoutes routes = new ReviewRoutes(deps);
+  /**
+   * The review area with recounts on demand only (no schedule, no metrics) and a live feed whose
+   * streams last {@code streamMs}.
+   */
+  public static ApiArea area(ReviewDeps deps, long streamMs) {
+    return area(deps, new FlagRecounts(deps.store(), java.time.Clock.systemUTC(), "local"),
+        new ReviewFeed(deps.store(), deps.worker(), Duration.ofMillis(250), Duration.ofSeconds(15),
+            Duration.ofMillis(streamMs)));
+  }
+
+  /**
+   * The review area: reviewer keys (and admin keys); {@code recounts} answers the admin's recount,
+   * {@code feed} the live queue.
+   */
+  public static ApiArea area(ReviewDeps deps, FlagRecounts recounts, ReviewFeed feed) {
+    ReviewRoutes routes = new ReviewRoutes(deps, recounts);
     Access reviewers = Access.role(KeyRole.REVIEWER);
     return new ApiArea("review")
         .add(HttpMethod.GET, "/v1/review/session", reviewers, routes::session)
+        .add(HttpMethod.GET, "/v1/review/events", reviewers, feed::handle)
         .add(HttpMethod.GET, "/v1/flags/counts", reviewers, routes::counts)
+        .add(HttpMethod.POST, "/v1/flags/counts/recount", Access.ADMIN, routes::recount)
+        .add(HttpMethod.POST, "/v1/review/leases/renew", reviewers, routes::renewLeases)
+        .add(HttpMethod.POST, "/v1/review/leases/release", reviewers, routes::releaseLeases)
         .add(HttpMethod.GET, "/v1/flags/recent", reviewers, routes::recent)
         .add(HttpMethod.POST, "/v1/flags/review", reviewers, routes::reviewBulk)
         .add(HttpMethod.GET, "/v1/flags", reviewers, routes::list)
@@ -101,12 +129,35 @@ public final class ReviewRoutes {
 
   private void list(RoutingContext ctx) {
     FlagQuery query = flagQuery(ctx.queryParams());
+    Integer lease = leaseParam(ctx.queryParams());
+    if (lease != null && query.status() != FlagStatus.OPEN) {
+      throw new IllegalArgumentException("lease applies to the open queue only, got status=" + query.status().keyName());
+    }
     if (INFORMATIVE.equals(ctx.queryParams().get("order"))) {
       if (query.cursor() != null) {
         throw new IllegalArgumentException("order=informative has no cursor: judge the page and ask again");
       }
+      if (lease != null) {
+        String reviewer = reviewer(ctx);
+        Duration ttl = Duration.ofSeconds(lease);
+        blocking(() -> InformativeOrder.arrange(window(query), INFORMATIVE_WINDOW))
+            .compose(ranked -> leaseRanked(ranked, 0, query.limit(), reviewer, ttl, new ArrayList<>()))
+            .onSuccess(leased -> json(ctx, 200, flagPage(leased, null)
+                .put("leaseExpiresAt", Instant.now().plus(ttl).toString())))
+            .onFailure(ctx::fail);
+        return;
+      }
       blocking(() -> InformativeOrder.arrange(window(query), query.limit()))
           .onSuccess(flags -> json(ctx, 200, flagPage(flags, null)))
+          .onFailure(ctx::fail);
+      return;
+    }
+    if (lease != null) {
+      String reviewer = reviewer(ctx);
+      Duration ttl = Duration.ofSeconds(lease);
+      leasedPage(query, reviewer, ttl, new ArrayList<>(), 0)
+          .onSuccess(page -> json(ctx, 200, flagPage(page.items(), page.nextCursor())
+              .put("leaseExpiresAt", Instant.now().plus(ttl).toString())))
           .onFailure(ctx::fail);
       return;
     }
@@ -115,19 +166,172 @@ public final class ReviewRoutes {
         .onFailure(ctx::fail);
   }
 
-  private void counts(RoutingContext ctx) {
-    List<Future<FlagCount>> counts = new ArrayList<>();
-    for (FlagStatus s : FlagStatus.values()) {
-      counts.add(blocking(() -> deps.counter().count(s)));
-    }
-    Future.all(counts)
-        .onSuccess(all -> {
-          JsonObject out = new JsonObject();
-          for (FlagStatus s : FlagStatus.values()) {
-            FlagCount c = all.resultAt(s.ordinal());
-            out.put(s.keyName(), new JsonObject().put("count", c.count()).put("atLeast", c.atLeast()));
+  /**
+   * Fills a page with flags nobody else holds, leasing each to {@code reviewer}: asks the store for
+   * as many flags as are still missing (so that the cursor never passes a flag this page did not
+   * examine), claims them all at once, and goes on from the cursor while some were held by others,
+   * up to {@link #LEASE_SCAN_FACTOR} times the limit.
+   */
+  private Future<Page<FlagRecord>> leasedPage(FlagQuery query, String reviewer, Duration ttl, List<FlagRecord> got,
+      int examined) {
+    int missing = query.limit() - got.size();
+    FlagQuery step = new FlagQuery(query.status(), query.cameraId(), query.label(), query.since(), query.until(),
+        query.order(), query.cursor(), missing, query.model());
+    return blocking(() -> deps.store().listFlags(step)).compose(page -> leaseAll(page.items(), reviewer, ttl)
+        .compose(leased -> {
+          got.addAll(leased);
+          int seen = examined + page.items().size();
+          if (got.size() == query.limit() || page.nextCursor() == null
+              || seen >= LEASE_SCAN_FACTOR * query.limit()) {
+            return Future.succeededFuture(new Page<>(got, page.nextCursor()));
           }
-          json(ctx, 200, out);
+          return leasedPage(query.withCursor(page.nextCursor()), reviewer, ttl, got, seen);
+        }));
+  }
+
+  /** Leases from {@code ranked}, in its order, as many as are missing at a time, until {@code limit} are held. */
+  private Future<List<FlagRecord>> leaseRanked(List<FlagRecord> ranked, int from, int limit, String reviewer,
+      Duration ttl, List<FlagRecord> got) {
+    int to = Math.min(ranked.size(), from + limit - got.size());
+    if (got.size() == limit || from >= to) {
+      return Future.succeededFuture(got);
+    }
+    return leaseAll(ranked.subList(from, to), reviewer, ttl).compose(leased -> {
+      got.addAll(leased);
+      return leaseRanked(ranked, to, limit, reviewer, ttl, got);
+    });
+  }
+
+  /** Claims each flag for {@code reviewer} in parallel; the ones it got, in the given order. */
+  private Future<List<FlagRecord>> leaseAll(List<FlagRecord> flags, String reviewer, Duration ttl) {
+    List<Future<Boolean>> claims = new ArrayList<>();
+    for (FlagRecord f : flags) {
+      claims.add(blocking(() -> deps.store().leaseFlag(f.frameId(), reviewer, ttl).isPresent()));
+    }
+    return Future.all(claims).map(all -> {
+      List<FlagRecord> out = new ArrayList<>();
+      for (int i = 0; i < flags.size(); i++) {
+        if (all.<Boolean>resultAt(i)) {
+          out.add(flags.get(i));
+        }
+      }
+      return out;
+    });
+  }
+
+  /** {@code {"frameIds": [...], "seconds"}}: extends the caller's leases; reports the ones it lost. */
+  private void renewLeases(RoutingContext ctx) {
+    JsonObject body = Json.body(ctx);
+    List<String> ids = frameIds(body, Set.of("frameIds", "seconds"));
+    Object seconds = body.getValue("seconds");
+    if (!(seconds instanceof Number n) || n.doubleValue() != n.intValue()
+        || n.intValue() < MIN_LEASE_SECONDS || n.intValue() > MAX_LEASE_SECONDS) {
+      throw new IllegalArgumentException("seconds must be an integer in " + MIN_LEASE_SECONDS + ".."
+          + MAX_LEASE_SECONDS + ", got " + seconds);
+    }
+    String reviewer = reviewer(ctx);
+    Duration ttl = Duration.ofSeconds(((Number) seconds).intValue());
+    List<Future<Boolean>> claims = new ArrayList<>();
+    for (String id : ids) {
+      claims.add(blocking(() -> deps.store().leaseFlag(id, reviewer, ttl).isPresent()));
+    }
+    Future.all(claims)
+        .onSuccess(all -> {
+          JsonArray leased = new JsonArray();
+          JsonArray lost = new JsonArray();
+          for (int i = 0; i < ids.size(); i++) {
+            (all.<Boolean>resultAt(i) ? leased : lost).add(ids.get(i));
+          }
+          json(ctx, 200, new JsonObject().put("leased", leased).put("lost", lost)
+              .put("expiresAt", Instant.now().plus(ttl).toString()));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /** {@code {"frameIds": [...]}}: ends the caller's leases now (the page calls it when it is left). */
+  private void releaseLeases(RoutingContext ctx) {
+    List<String> ids = frameIds(Json.body(ctx), Set.of("frameIds"));
+    String reviewer = reviewer(ctx);
+    List<Future<Boolean>> releases = new ArrayList<>();
+    for (String id : ids) {
+      releases.add(blocking(() -> deps.store().releaseFlag(id, reviewer)));
+    }
+    Future.all(releases)
+        .onSuccess(all -> {
+          int released = 0;
+          for (int i = 0; i < ids.size(); i++) {
+            released += all.<Boolean>resultAt(i) ? 1 : 0;
+          }
+          json(ctx, 200, new JsonObject().put("released", released));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  /** The body's {@code frameIds}: 1..{@link #MAX_PAGE} valid frame ids; no fields beyond {@code allowed}. */
+  private static List<String> frameIds(JsonObject body, Set<String> allowed) {
+    for (String name : body.fieldNames()) {
+      if (!allowed.contains(name)) {
+        throw new IllegalArgumentException("unknown field '" + name + "'; allowed: " + new TreeSet<>(allowed));
+      }
+    }
+    if (!(body.getValue("frameIds") instanceof JsonArray array) || array.isEmpty() || array.size() > MAX_PAGE) {
+      throw new IllegalArgumentException("frameIds must be an array of 1.." + MAX_PAGE + " frame ids");
+    }
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      if (!(array.getValue(i) instanceof String id)) {
+        throw new IllegalArgumentException("frameIds[" + i + "] must be a string");
+      }
+      try {
+        ids.add(FrameId.parse(id).value());
+      } catch (IllegalArgumentException e) {
+        throw ApiException.badRequest("invalid_frame_id", "frameIds[" + i + "]: " + e.getMessage());
+      }
+    }
+    return ids;
+  }
+
+  /** {@code lease=} seconds, or {@code null} without one. */
+  private static Integer leaseParam(MultiMap params) {
+    return params.get("lease") == null ? null
+        : intParam(params, "lease", 0, MIN_LEASE_SECONDS, MAX_LEASE_SECONDS);
+  }
+
+  /**
+   * Exact counts from the store's maintained counters: per status (with {@code atLeast} always
+   * false, for clients of the bounded counts), and open flags per camera and per label.
+   */
+  private void counts(RoutingContext ctx) {
+    blocking(() -> deps.store().flagCounts())
+        .onSuccess(c -> json(ctx, 200, countsJson(c)))
+        .onFailure(ctx::fail);
+  }
+
+  static JsonObject countsJson(FlagCounts c) {
+    JsonObject out = new JsonObject();
+    for (FlagStatus s : FlagStatus.values()) {
+      out.put(s.keyName(), new JsonObject().put("count", Math.max(0, c.of(s))).put("atLeast", false));
+    }
+    JsonObject cameras = new JsonObject();
+    c.openByCamera().forEach((k, v) -> cameras.put(k, Math.max(0, v)));
+    JsonObject labels = new JsonObject();
+    c.openByLabel().forEach((k, v) -> labels.put(k, Math.max(0, v)));
+    return out.put("openByCamera", cameras).put("openByLabel", labels).put("revision", c.revision());
+  }
+
+  /** Admin: recounts the queue now and repairs drifted counts; answers what it found. */
+  private void recount(RoutingContext ctx) {
+    allowOnly(ctx.queryParams(), Set.of());
+    blocking(recounts::recountNow)
+        .onSuccess(r -> {
+          JsonObject drift = new JsonObject();
+          r.drift().forEach(drift::put);
+          json(ctx, 200, new JsonObject()
+              .put("applied", r.applied())
+              .put("skipped", r.skipped())
+              .put("drift", drift)
+              .put("indexed", r.indexed())
+              .put("counts", countsJson(r.after())));
         })
         .onFailure(ctx::fail);
   }
@@ -318,7 +522,6 @@ public final class ReviewRoutes {
   }
 
   private void reviewed(FlagRecord flag) {
-    deps.counter().changed();
     deps.events().flagReviewed(flag);
   }
 

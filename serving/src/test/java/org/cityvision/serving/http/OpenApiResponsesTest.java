@@ -42,9 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
  * additionalProperties: false}), so a renamed or removed field fails here.
  */
 class OpenApiResponsesTest {
-  /** Routes whose answers are not JSON (an image, Prometheus text, the docs page, no body). */
+  /** Routes whose answers are not JSON (an image, Prometheus text, the docs page, an event stream, no body). */
   private static final Set<String> NOT_JSON = Set.of("GET /metrics", "GET /v1/frames/{frameId}/image",
-      "GET /v1/frames/{frameId}/thumbnail", "GET /docs", "DELETE /v1/keys/{name}");
+      "GET /v1/frames/{frameId}/thumbnail", "GET /docs", "DELETE /v1/keys/{name}",
+      "GET /v1/review/events");
   /**
    * Routes whose success this test does not reach: a candidate needs 25 verdicts and a package with a
    * replay set, and minutes of training. {@code CandidateJobsTest} drives them to success; here their
@@ -152,6 +153,21 @@ class OpenApiResponsesTest {
     check.that("GET", "/v1/flags", http.get("/v1/flags?status=open&cameraId=cam-s", reviewer), 200);
     check.that("GET", "/v1/flags", http.get("/v1/flags?status=lost", reviewer), 400);
     check.that("GET", "/v1/flags/counts", http.get("/v1/flags/counts", reviewer), 200);
+    check.that("GET", "/v1/flags", http.get("/v1/flags?lease=60", reviewer), 200);
+    check.that("GET", "/v1/flags", http.get("/v1/flags?lease=1", reviewer), 400);
+    JsonArray leased = new JsonArray().add(frameId).add(second);
+    check.that("POST", "/v1/review/leases/renew", http.postJson("/v1/review/leases/renew", reviewer,
+        new JsonObject().put("frameIds", leased).put("seconds", 60)), 200);
+    check.that("POST", "/v1/review/leases/renew", http.postJson("/v1/review/leases/renew", reviewer,
+        new JsonObject().put("frameIds", leased)), 400);
+    check.that("POST", "/v1/review/leases/release", http.postJson("/v1/review/leases/release", reviewer,
+        new JsonObject().put("frameIds", leased)), 200);
+    check.that("POST", "/v1/review/leases/release", http.postJson("/v1/review/leases/release", reviewer,
+        new JsonObject().put("frameIds", new JsonArray())), 400);
+    check.that("POST", "/v1/flags/counts/recount", http.postJson("/v1/flags/counts/recount", admin,
+        new JsonObject()), 200);
+    check.that("POST", "/v1/flags/counts/recount", http.postJson("/v1/flags/counts/recount", reviewer,
+        new JsonObject()), 403);
     check.that("GET", "/v1/flags/recent", http.get("/v1/flags/recent?cameraId=cam-s", reviewer), 200);
     check.that("POST", "/v1/flags/{frameId}/review", http.postJson("/v1/flags/" + frameId + "/review", reviewer,
         new JsonObject().put("verdict", "confirm").put("note", "seen")), 200);

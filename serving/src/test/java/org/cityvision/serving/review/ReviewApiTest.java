@@ -13,7 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vertx.core.Vertx;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -27,33 +26,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.cityvision.core.storage.FlagRecord;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The review API over real HTTP, a real S3 server and the store, one bucket per test. */
-class ReviewApiTest {
-  @TempDir static Path s3Dir;
-  static EmbeddedS3Server s3;
-  static Vertx vertx;
+class ReviewApiTest extends SharedS3 {
   @TempDir Path dataDir;
   ReviewServer api;
-
-  @BeforeAll
-  static void startShared() throws Exception {
-    s3 = EmbeddedS3Server.start(s3Dir, 0, "review-test", "review-test-secret");
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stopShared() throws Exception {
-    vertx.close().await(30, TimeUnit.SECONDS);
-    s3.close();
-  }
 
   @BeforeEach
   void start() throws Exception {
@@ -323,6 +304,8 @@ class ReviewApiTest {
     assertEquals(1, counts.at("/rejected/count").asInt());
     assertEquals(0, counts.at("/relabelled/count").asInt());
     assertFalse(counts.at("/open/atLeast").asBoolean());
+    assertEquals(2, counts.at("/openByCamera/cam-1").asInt());
+    assertEquals(2, counts.at("/openByLabel/graffiti").asInt());
   }
 
   @Test

@@ -109,6 +109,44 @@ public interface FrameStore extends AutoCloseable {
    */
   FlagRecord reviewFlag(FlagReview review) throws StorageException;
 
+  /**
+   * Exact counts of the review queue: flags per status, open flags per camera and per label. The
+   * store maintains them as flags are created, judged and deleted, across every node sharing it
+   * (one conditional write per batch of changes); this node's own changes are included at once,
+   * other nodes' within milliseconds. Cost: three requests, whatever the queue holds.
+   */
+  FlagCounts flagCounts() throws StorageException;
+
+  /**
+   * The counter revisions written after {@code revision}, oldest first, each with the queue changes
+   * it counted ({@link FlagCounts#changes()}): what a node polls to tell its clients of changes made
+   * on any node. Only the newest 64 revisions are kept: when the first returned revision is not
+   * {@code revision + 1}, changes in between are gone and the caller reloads.
+   */
+  List<FlagCounts> flagCountsSince(long revision) throws StorageException;
+
+  /**
+   * Counts the queue by listing it (one request per 1,000 flags) and repairs the maintained counts
+   * if they drifted (a node died between a change and its count), reporting the drift; writes any
+   * missing per-camera and per-label queue markers. Meant for a periodic pass on one node.
+   */
+  FlagRecount recountFlags() throws StorageException;
+
+  /**
+   * Leases the open flag of {@code frameId} to {@code holder} until {@code now + ttl}, or renews
+   * the holder's lease. Across nodes, of two reviewers claiming one frame exactly one gets it.
+   *
+   * @return the lease, or empty when another reviewer holds the frame
+   * @throws StoreUnavailableException when MinIO is unavailable (never spooled)
+   */
+  Optional<ReviewLease> leaseFlag(String frameId, String holder, Duration ttl) throws StorageException;
+
+  /**
+   * Ends {@code holder}'s lease of {@code frameId} now, so that other reviewers see the frame again;
+   * {@code false} when the holder held none.
+   */
+  boolean releaseFlag(String frameId, String holder) throws StorageException;
+
   /** Verdicts, oldest first (for {@code export-reviews}). */
   Page<ReviewRecord> listReviews(String cursor, int limit) throws StorageException;
 

@@ -80,6 +80,7 @@ public final class MinioFrameStore implements FrameStore {
   private final EmbeddedS3Server embedded;
   private final Clock clock;
   private final MinioModelStore models;
+  private final FlagCounters counters;
 
   private MinioFrameStore(
       StorageConfig config,
@@ -96,6 +97,7 @@ public final class MinioFrameStore implements FrameStore {
     this.embedded = embedded;
     this.clock = clock;
     this.models = new MinioModelStore(this, clock);
+    this.counters = new FlagCounters(this, clock);
     this.flusher =
         new SpoolFlusher(
             spool,
@@ -156,6 +158,7 @@ public final class MinioFrameStore implements FrameStore {
       throw e;
     }
     store.flusher.start();
+    store.counters.start();
     return store;
   }
 
@@ -372,14 +375,15 @@ public final class MinioFrameStore implements FrameStore {
     if (flag.status() != FlagStatus.OPEN || flag.revision() != 1) {
       throw new IllegalArgumentException("a new flag must be open at revision 1, got " + flag);
     }
-    List<SpoolObject> objects = new ArrayList<>(3);
+    List<SpoolObject> objects = new ArrayList<>(5);
     objects.add(json(StorageKeys.flagRevision(flag.frameId(), 1), flag, true));
-    for (FlagOrder order : FlagOrder.values()) {
-      objects.add(marker(StorageKeys.queueEntry(FlagStatus.OPEN, order, flag)));
+    for (String key : StorageKeys.queueEntries(FlagStatus.OPEN, flag)) {
+      objects.add(marker(key));
     }
     if (!flusher.storeDown()) {
       try {
         put(objects.get(0));
+        counters.created(flag);
         for (SpoolObject marker : objects.subList(1, objects.size())) {
           put(marker);
         }
@@ -394,6 +398,7 @@ public final class MinioFrameStore implements FrameStore {
       }
     }
     appendToSpool(objects);
+    counters.created(flag);
     return flag;
   }
 
@@ -422,10 +427,18 @@ public final class MinioFrameStore implements FrameStore {
    * a concurrent reviewer gets a conflict when writing, never "no flag".
    */
   Optional<FlagRecord> flagHead(String frameId) throws StorageException {
-    for (String key : listKeys(StorageKeys.flagLogPrefix(frameId), 3)) {
+    return newest(StorageKeys.flagLogPrefix(frameId), FlagRecord.class);
+  }
+
+  /**
+   * The newest readable record of a revision chain under {@code prefix} (keys listed newest
+   * first): one listing of the newest few keys, then one GET, more only while a write is in flight.
+   */
+  <T> Optional<T> newest(String prefix, Class<T> type) throws StorageException {
+    for (String key : listKeys(prefix, 3)) {
       Optional<Blob> blob = readIfPresent(key);
       if (blob.isPresent()) {
-        return Optional.of(StoreJson.read(blob.get().bytes(), FlagRecord.class, key));
+        return Optional.of(StoreJson.read(blob.get().bytes(), type, key));
       }
     }
     return Optional.empty();
@@ -433,7 +446,15 @@ public final class MinioFrameStore implements FrameStore {
 
   @Override
   public Page<FlagRecord> listFlags(FlagQuery q) throws StorageException {
+    // A camera's or a label's own index when filtering by one, so that the listing costs what
+    // that camera or label holds rather than the whole queue.
     String prefix = StorageKeys.queuePrefix(q.status(), q.order());
+    FlagOrder keyOrder = q.order();
+    if (q.order() == FlagOrder.NEWEST_FIRST && q.cameraId() != null) {
+      prefix = StorageKeys.cameraQueuePrefix(q.status(), q.cameraId());
+    } else if (q.order() == FlagOrder.NEWEST_FIRST && q.label() != null) {
+      prefix = StorageKeys.labelQueuePrefix(q.status(), q.label());
+    }
     String after = Cursors.decode(q.cursor(), prefix);
     if (q.order() == FlagOrder.NEWEST_FIRST && q.until() != null) {
       // Keys sort newest first, so everything raised after `until` sorts before this point.
@@ -450,7 +471,7 @@ public final class MinioFrameStore implements FrameStore {
       Iterator<Result<Item>> it = list(prefix, after).iterator();
       while (it.hasNext()) {
         String key = it.next().get().objectName();
-        QueueKey entry = QueueKey.parse(key.substring(prefix.length()), q.order());
+        QueueKey entry = QueueKey.parse(key.substring(prefix.length()), keyOrder);
         if (entry == null) {
           last = key;
           continue;
@@ -509,6 +530,7 @@ public final class MinioFrameStore implements FrameStore {
             "flag " + review.frameId() + " was reviewed by someone else at the same time", e);
         continue;
       }
+      counters.moved(head, next);
       ReviewRecord record = new ReviewRecord(
           review.frameId(), review.reviewer(), review.verdict(), review.label(), review.note(),
           head.model(), head.modelVersion(), head.label(), head.status(), next.revision(), now);
@@ -522,8 +544,8 @@ public final class MinioFrameStore implements FrameStore {
   private void moveQueueEntries(FlagRecord from, FlagRecord to) throws StorageException {
     writeQueueEntries(to);
     if (from.status() != to.status()) {
-      for (FlagOrder order : FlagOrder.values()) {
-        remove(StorageKeys.queueEntry(from.status(), order, from));
+      for (String key : StorageKeys.queueEntries(from.status(), from)) {
+        remove(key);
       }
     }
   }
@@ -541,9 +563,85 @@ public final class MinioFrameStore implements FrameStore {
   }
 
   private void writeQueueEntries(FlagRecord flag) throws StorageException {
-    for (FlagOrder order : FlagOrder.values()) {
-      put(marker(StorageKeys.queueEntry(flag.status(), order, flag)));
+    for (String key : StorageKeys.queueEntries(flag.status(), flag)) {
+      put(marker(key));
     }
+  }
+
+  @Override
+  public FlagCounts flagCounts() throws StorageException {
+    return counters.counts();
+  }
+
+  @Override
+  public List<FlagCounts> flagCountsSince(long revision) throws StorageException {
+    return counters.since(revision);
+  }
+
+  @Override
+  public FlagRecount recountFlags() throws StorageException {
+    return counters.recount();
+  }
+
+  /** Retention deleted a flag: it leaves the counts. */
+  void flagDeleted(FlagRecord flag) {
+    counters.deleted(flag);
+  }
+
+  // ------------------------------------------------------------------ review leases
+
+  @Override
+  public Optional<ReviewLease> leaseFlag(String frameId, String holder, Duration ttl) throws StorageException {
+    FrameId.parse(frameId);
+    StorageKeys.requireDottedSegment("holder", holder);
+    if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(Duration.ofHours(1)) > 0) {
+      throw new IllegalArgumentException("a review lease lasts 1 s .. 1 h, got " + ttl);
+    }
+    for (int attempt = 0; attempt < 3; attempt++) {
+      Instant now = clock.instant();
+      Optional<ReviewLease> head = leaseHead(frameId);
+      if (head.isPresent() && head.get().heldByOther(holder, now)) {
+        return Optional.empty();
+      }
+      long generation = head.map(ReviewLease::generation).orElse(0L) + 1;
+      ReviewLease next = new ReviewLease(frameId, generation, holder, now.plus(ttl), false);
+      try {
+        put(json(StorageKeys.reviewLease(frameId, generation), next, true));
+      } catch (ConflictException e) {
+        continue; // Someone claimed, renewed or released it at the same moment: look again.
+      }
+      if (generation > 4) {
+        List<String> old = listKeys(StorageKeys.reviewLeasePrefix(frameId), 100);
+        if (old.size() > 2) {
+          removeAll(old.subList(2, old.size()));
+        }
+      }
+      return Optional.of(next);
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public boolean releaseFlag(String frameId, String holder) throws StorageException {
+    FrameId.parse(frameId);
+    Instant now = clock.instant();
+    Optional<ReviewLease> head = leaseHead(frameId);
+    if (head.isEmpty() || head.get().released() || !head.get().holder().equals(holder)
+        || !head.get().expiresAt().isAfter(now)) {
+      return false;
+    }
+    ReviewLease next = new ReviewLease(frameId, head.get().generation() + 1, holder, now, true);
+    try {
+      put(json(StorageKeys.reviewLease(frameId, next.generation()), next, true));
+      return true;
+    } catch (ConflictException e) {
+      return false; // The holder renewed or released it at the same moment from another tab.
+    }
+  }
+
+  /** The newest readable generation of a frame's lease. */
+  Optional<ReviewLease> leaseHead(String frameId) throws StorageException {
+    return newest(StorageKeys.reviewLeasePrefix(frameId), ReviewLease.class);
   }
 
   @Override
@@ -795,6 +893,7 @@ public final class MinioFrameStore implements FrameStore {
 
   @Override
   public void close() throws StorageException {
+    counters.close();
     flusher.close();
     try {
       spool.close();
@@ -880,7 +979,7 @@ public final class MinioFrameStore implements FrameStore {
     return object(key, JSON, Map.of(), StoreJson.write(value), createOnly);
   }
 
-  private static SpoolObject marker(String key) {
+  static SpoolObject marker(String key) {
     return object(key, JSON, Map.of(), new byte[0], false);
   }
 

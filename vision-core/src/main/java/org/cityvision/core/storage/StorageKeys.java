@@ -20,6 +20,10 @@ import java.util.regex.Pattern;
  * flags/log/{frameId}/{9999999999-revision}.json           flag revisions, newest listed first
  * flags/{status}/time/{9999999999999-flaggedAtMillis}.{frameId}.{label}            queue, newest first
  * flags/{status}/score/{score*10^6:7}.{9999999999999-flaggedAtMillis}.{frameId}.{label}  least confident first
+ * flags/{status}/camera/{cameraId}/{9999999999999-flaggedAtMillis}.{frameId}.{label}  one camera's queue
+ * flags/{status}/label/{label}/{9999999999999-flaggedAtMillis}.{frameId}.{label}      one label's queue
+ * system/counts/flags/{9999999999-revision}.json           exact queue counts, newest revision listed first
+ * system/review-leases/{frameId}/{9999999999-generation}.json  who reviews an open flag until when
  * reviews/{yyyy}/{MM}/{dd}/{yyyyMMddTHHmmssSSSZ}-{frameId}-{reviewer}.json   verdicts, append-only
  * system/keys/{name}.json, system/jobs/{jobId}.json, system/idempotency/{sha256(key)}.json
  * models/{name}/{version}/manifest.json                    a model package: its files and their SHA-256
@@ -46,6 +50,12 @@ public final class StorageKeys {
   static final String JOBS = "system/jobs/";
   static final String IDEMPOTENCY = "system/idempotency/";
   static final String LEASES = "system/leases/";
+  static final String FLAG_COUNTS = "system/counts/flags/";
+  static final String REVIEW_LEASES = "system/review-leases/";
+  /** After {@code flags/{status}}: the per-camera queue index. */
+  static final String BY_CAMERA = "/camera/";
+  /** After {@code flags/{status}}: the per-label queue index. */
+  static final String BY_LABEL = "/label/";
   static final String CAMERA_HEALTH = "cameras/health/";
   static final String CAMERA_INDEX = "cameras/index/";
   static final String THUMB_SUFFIX = ".thumb.jpg";
@@ -164,6 +174,41 @@ public final class StorageKeys {
     }
     long micros = Math.round(flag.score() * 1_000_000);
     return queuePrefix(status, order) + String.format(Locale.ROOT, "%07d", micros) + "." + tail;
+  }
+
+  /**
+   * One camera's queue, newest first: a listing of it costs what that camera holds, not what the
+   * whole queue holds.
+   */
+  static String cameraQueuePrefix(FlagStatus status, String cameraId) {
+    return FLAGS + status.keyName() + BY_CAMERA + cameraId + "/";
+  }
+
+  /** One label's queue, newest first. */
+  static String labelQueuePrefix(FlagStatus status, String label) {
+    return FLAGS + status.keyName() + BY_LABEL + label + "/";
+  }
+
+  /** Every queue marker of a flag in {@code status}: both orders, its camera's and its label's index. */
+  static java.util.List<String> queueEntries(FlagStatus status, FlagRecord flag) {
+    String tail = invertedMillis(flag.flaggedAt()) + "." + flag.frameId() + "." + flag.label();
+    return java.util.List.of(
+        queueEntry(status, FlagOrder.NEWEST_FIRST, flag),
+        queueEntry(status, FlagOrder.LEAST_CONFIDENT_FIRST, flag),
+        cameraQueuePrefix(status, flag.cameraId()) + tail,
+        labelQueuePrefix(status, flag.label()) + tail);
+  }
+
+  static String flagCounts(long revision) {
+    return FLAG_COUNTS + invertedRevision(revision);
+  }
+
+  static String reviewLeasePrefix(String frameId) {
+    return REVIEW_LEASES + frameId + "/";
+  }
+
+  static String reviewLease(String frameId, long generation) {
+    return reviewLeasePrefix(frameId) + invertedRevision(generation);
   }
 
   static String review(ReviewRecord review) {
