@@ -162,12 +162,15 @@ public final class FrameRoutes {
    * Quality check and camera health first (I/O threads: a 1/8-scale decode and the camera's record);
    * a static frame reuses its camera's last result of the version serving now (thumbnail on the
    * decode threads, no forward pass), any other is classified (decode threads, model queue); then
-   * stored (I/O threads) under {@code frameId} if given.
+   * stored (I/O threads) under {@code frameId} if given, else under an id fixed here.
    */
   private Future<JsonObject> process(ServedModel model, String cameraId, Instant capturedAt, byte[] bytes,
       String idempotencyKey, FrameId frameId) {
     Instant receivedAt = clock.instant();
-    return io.executeBlocking(() -> health.observe(cameraId, bytes, STORED_FORMATS, capturedAt, receivedAt), false)
+    // Fixed before the health check, so that an alert this frame raises points to where it is stored.
+    FrameId id = frameId != null ? frameId : FrameId.generate(cameraId, capturedAt != null ? capturedAt : receivedAt);
+    return io.executeBlocking(() -> health.observe(cameraId, bytes, STORED_FORMATS, id.value(), capturedAt,
+            receivedAt), false)
         .compose(seen -> {
           Future<Optional<ResultRecord>> reusable = seen.update().reuse()
               .map(from -> io.executeBlocking(() -> writes.reusable(from.frameId(), model.spec().name(),
@@ -177,11 +180,11 @@ public final class FrameRoutes {
             if (earlier.isPresent()) {
               return inference.prepare(model, bytes, config.thumbnailMaxSide(), config.thumbnailQuality(),
                   STORED_FORMATS).compose(prepared -> io.executeBlocking(() -> storeReused(cameraId, capturedAt,
-                      bytes, prepared, earlier.get(), idempotencyKey, frameId), false));
+                      bytes, prepared, earlier.get(), idempotencyKey, id), false));
             }
             return inference.classify(model, bytes, config.thumbnailMaxSide(), config.thumbnailQuality(),
                 STORED_FORMATS).compose(result -> io.executeBlocking(() -> {
-                  JsonObject answer = store(cameraId, capturedAt, bytes, result, idempotencyKey, frameId);
+                  JsonObject answer = store(cameraId, capturedAt, bytes, result, idempotencyKey, id);
                   if (seen.update().faults().isEmpty() && seen.recorded()) {
                     health.classified(cameraId, seen.analysis(), answer.getString("frameId"));
                   }

@@ -174,6 +174,15 @@ public interface FrameStore extends AutoCloseable {
   /** The cameras that have a health record, in id order, a page at a time. */
   Page<String> listCameraHealth(String cursor, int limit) throws StorageException;
 
+  /**
+   * Marks ({@code open}) or unmarks a camera as having an open health alert: an index beside the
+   * health record, written after it (a sweep repairs a marker that a failed write left behind).
+   */
+  void markCameraAlert(String cameraId, boolean open) throws StorageException;
+
+  /** The cameras marked as having an open health alert, in id order, a page at a time. */
+  Page<String> listCameraAlerts(String cursor, int limit) throws StorageException;
+
   /** Reachability (one bucket check) and spool depth, for {@code /health/ready}. */
   StoreHealth health();
 

@@ -705,6 +705,24 @@ public final class MinioFrameStore implements FrameStore {
         keys.nextCursor());
   }
 
+  @Override
+  public void markCameraAlert(String cameraId, boolean open) throws StorageException {
+    String key = StorageKeys.cameraAlert(StorageKeys.requireSegment("cameraId", cameraId));
+    if (open) {
+      put(marker(key));
+    } else {
+      remove(key);
+    }
+  }
+
+  @Override
+  public Page<String> listCameraAlerts(String cursor, int limit) throws StorageException {
+    requireLimit(limit);
+    Page<String> keys = listKeyPage(StorageKeys.CAMERA_ALERTS, cursor, limit);
+    return new Page<>(keys.items().stream().map(k -> k.substring(StorageKeys.CAMERA_ALERTS.length())).toList(),
+        keys.nextCursor());
+  }
+
   // ------------------------------------------------------------------ operations
 
   @Override
