@@ -23,6 +23,7 @@ import org.cityvision.core.classify.FlagPolicy;
 import org.cityvision.core.classify.PreparedImage;
 import org.cityvision.core.classify.Timings;
 import org.cityvision.core.image.ImageFormat;
+import org.cityvision.core.image.ImageHeaders;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FrameId;
 import org.cityvision.core.storage.FrameRecord;
@@ -32,6 +33,7 @@ import org.cityvision.core.storage.KeyRole;
 import org.cityvision.serving.auth.Authenticator;
 import org.cityvision.serving.auth.Principal;
 import org.cityvision.serving.config.IngestConfig;
+import org.cityvision.serving.config.StaticFrames;
 import org.cityvision.serving.http.Access;
 import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.http.ApiException;
@@ -177,6 +179,10 @@ public final class FrameRoutes {
                   model.version()), false))
               .orElse(Future.succeededFuture(Optional.empty()));
           return reusable.compose(earlier -> {
+            if (earlier.isPresent() && config.staticFrames() == StaticFrames.METADATA) {
+              return io.executeBlocking(() -> storeReused(cameraId, capturedAt, bytes, null, earlier.get(),
+                  idempotencyKey, id), false);
+            }
             if (earlier.isPresent()) {
               return inference.prepare(model, bytes, config.thumbnailMaxSide(), config.thumbnailQuality(),
                   STORED_FORMATS).compose(prepared -> io.executeBlocking(() -> storeReused(cameraId, capturedAt,
@@ -202,14 +208,17 @@ public final class FrameRoutes {
   }
 
   /**
-   * A static frame: stored with its thumbnail and its camera's last result ({@code earlier}), no
-   * forward pass; the answer says where the result came from.
+   * A static frame: stored with its thumbnail ({@code prepared}), or as its record only when {@code
+   * prepared} is null ({@code ingest.staticFrames = metadata}), and its camera's last result ({@code
+   * earlier}), no forward pass; the answer says where the result came from.
    */
   private JsonObject storeReused(String cameraId, Instant capturedAt, byte[] bytes, PreparedImage prepared,
       ResultRecord earlier, String key, FrameId frameId) throws Exception {
-    String contentType = prepared.header().format() == ImageFormat.PNG ? "image/png" : "image/jpeg";
+    // The quality check already read the magic bytes and refused other formats.
+    ImageFormat format = prepared != null ? prepared.header().format() : ImageHeaders.sniff(bytes);
+    String contentType = format == ImageFormat.PNG ? "image/png" : "image/jpeg";
     FrameRecord frame = writes.storeReused(new FrameUpload(cameraId, capturedAt, contentType, bytes,
-        prepared.thumbnail(), frameId), earlier, clock.instant());
+        prepared == null ? null : prepared.thumbnail(), frameId), earlier, clock.instant(), prepared != null);
     health.reusedStored();
     metrics.frameStored(frame.durability().name().toLowerCase(Locale.ROOT));
     JsonObject result = new JsonObject(earlier.payload().toString());
@@ -239,7 +248,8 @@ public final class FrameRoutes {
         .put("capturedAt", frame.capturedAt().toString())
         .put("receivedAt", frame.receivedAt().toString())
         .put("sizeBytes", frame.sizeBytes())
-        .put("durability", frame.durability().name().toLowerCase(Locale.ROOT));
+        .put("durability", frame.durability().name().toLowerCase(Locale.ROOT))
+        .put("imageKept", frame.imageKept());
   }
 
   private JsonObject store(String cameraId, Instant capturedAt, byte[] bytes, Inference result, String key,

@@ -101,6 +101,11 @@ class CameraHealthApiTest {
 
   /** The scene with new sensor noise, scaled in brightness by {@code gain}. */
   private byte[] frame(double gain) {
+    return noisy(scene, gain, random);
+  }
+
+  /** {@code scene} scaled in brightness by {@code gain}, with new sensor noise (σ 3), as a JPEG. */
+  static byte[] noisy(Mat scene, double gain, Random random) {
     Mat out = new Mat();
     Mat noise = new Mat(scene.size(), CvType.CV_16SC3);
     Mat wide = new Mat();
