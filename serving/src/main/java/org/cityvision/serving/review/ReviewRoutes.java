@@ -25,6 +25,7 @@ import org.cityvision.core.storage.FlagStatus;
 import org.cityvision.core.storage.FrameData;
 import org.cityvision.core.storage.FrameId;
 import org.cityvision.core.storage.FrameRecord;
+import org.cityvision.core.storage.ImageNotKeptException;
 import org.cityvision.core.storage.KeyRole;
 import org.cityvision.core.storage.ObjectNotFoundException;
 import org.cityvision.core.storage.Page;
@@ -468,7 +469,10 @@ public final class ReviewRoutes {
     String frameId = frameId(ctx);
     blocking(() -> deps.store().readFrame(frameId))
         .onSuccess(data -> bytes(ctx, data.record().contentType(), data))
-        .onFailure(ctx::fail);
+        .onFailure(e -> ctx.fail(e instanceof ImageNotKeptException notKept
+            ? new ApiException(404, "image_not_kept", notKept.getMessage() + "; its image is at /v1/frames/"
+                + notKept.imageOf() + "/image")
+            : e));
   }
 
   private void thumbnail(RoutingContext ctx) {

@@ -111,6 +111,25 @@ class OpenApiResponsesTest {
     check.that("GET", "/v1/cameras", http.get("/v1/cameras", reviewer), 200);
     check.that("GET", "/v1/cameras/{cameraId}", http.get("/v1/cameras/cam-s", reviewer), 200);
     check.that("GET", "/v1/cameras/{cameraId}", http.get("/v1/cameras/never-seen", reviewer), 404);
+    // Two black frames: a confirmed fault, so an open alert.
+    org.opencv.core.Mat dark = new org.opencv.core.Mat(240, 320, org.opencv.core.CvType.CV_8UC3,
+        org.opencv.core.Scalar.all(0));
+    byte[] black = TestImages.encode(dark, ".jpg", org.opencv.imgcodecs.Imgcodecs.IMWRITE_JPEG_QUALITY, 90);
+    dark.release();
+    http.post("/v1/cameras/cam-dark/frames", camera, "image/jpeg", black);
+    http.post("/v1/cameras/cam-dark/frames", camera, "image/jpeg", black);
+    Response alerts = http.get("/v1/camera-alerts", reviewer);
+    check.that("GET", "/v1/camera-alerts", alerts, 200);
+    check.that("GET", "/v1/camera-alerts", http.get("/v1/camera-alerts?limit=0", reviewer), 400);
+    check.that("GET", "/v1/cameras/{cameraId}", http.get("/v1/cameras/cam-dark", reviewer), 200);
+    String alertPath = "/v1/cameras/cam-dark/alerts/" + alerts.json().getJsonArray("items").getJsonObject(0)
+        .getString("alertId") + "/review";
+    String reviewRoute = "/v1/cameras/{cameraId}/alerts/{alertId}/review";
+    check.that("POST", reviewRoute, http.postJson(alertPath, reviewer, new JsonObject().put("verdict", "maybe")), 400);
+    check.that("POST", reviewRoute, http.postJson("/v1/cameras/cam-dark/alerts/none/review", reviewer,
+        new JsonObject().put("verdict", "confirm")), 404);
+    check.that("POST", reviewRoute, http.postJson(alertPath, reviewer, new JsonObject().put("verdict", "confirm")), 200);
+    check.that("POST", reviewRoute, http.postJson(alertPath, reviewer, new JsonObject().put("verdict", "dismiss")), 409);
     check.that("GET", "/v1/frames/{frameId}", http.get("/v1/frames/" + frameId, reviewer), 200);
     check.that("GET", "/v1/frames/{frameId}", http.get("/v1/frames/not-a-frame", reviewer), 400);
 

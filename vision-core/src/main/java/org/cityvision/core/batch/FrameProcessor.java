@@ -21,6 +21,7 @@ import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FrameData;
 import org.cityvision.core.storage.FrameId;
 import org.cityvision.core.storage.FrameStore;
+import org.cityvision.core.storage.ImageNotKeptException;
 import org.cityvision.core.storage.ObjectNotFoundException;
 import org.cityvision.core.storage.StorageException;
 
@@ -100,6 +101,9 @@ public final class FrameProcessor {
       frame = store.readFrame(frameId);
     } catch (ChecksumMismatchException e) {
       return FrameOutcome.failed(frameId, FailureKind.CORRUPT_OBJECT, e.getMessage());
+    } catch (ImageNotKeptException e) {
+      // A static frame kept as its record: its scene is classified through the frame it reused.
+      return FrameOutcome.skipped(frameId);
     } catch (ObjectNotFoundException e) {
       return FrameOutcome.failed(frameId, FailureKind.MISSING_OBJECT, e.getMessage());
     }

@@ -130,10 +130,20 @@ public final class ClassifiedFrames {
    * @param now when it was stored
    */
   public FrameRecord storeReused(FrameUpload upload, ResultRecord earlier, Instant now) throws StorageException {
+    return storeReused(upload, earlier, now, true);
+  }
+
+  /**
+   * A static camera frame as {@link #storeReused(FrameUpload, ResultRecord, Instant)}, or, when
+   * {@code keepImage} is false, as its record only ({@link FrameStore#putFrameRecord}: no image, no
+   * thumbnail), pointing to the earlier frame whose image shows the same scene.
+   */
+  public FrameRecord storeReused(FrameUpload upload, ResultRecord earlier, Instant now, boolean keepImage)
+      throws StorageException {
     if (!(earlier.payload().deepCopy() instanceof ObjectNode payload)) {
       throw new IllegalArgumentException("the result of frame " + earlier.frameId() + " must be a JSON object to reuse");
     }
-    FrameRecord frame = store.putFrame(upload);
+    FrameRecord frame = keepImage ? store.putFrame(upload) : store.putFrameRecord(upload, earlier.frameId());
     payload.put("reusedFrom", earlier.frameId());
     store.putResult(new ResultRecord(frame.frameId(), earlier.model(), earlier.version(), now, payload));
     return frame;

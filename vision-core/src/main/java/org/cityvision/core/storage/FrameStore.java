@@ -39,6 +39,14 @@ public interface FrameStore extends AutoCloseable {
    */
   FrameRecord putFrame(FrameUpload upload) throws StorageException;
 
+  /**
+   * Stores a frame's record without its image or thumbnail: a static frame whose image shows the
+   * same scene as {@code imageOf}, the frame whose result it reused. The record keeps the size and
+   * SHA-256 of the bytes as received; {@link #readFrame} of it throws {@link ImageNotKeptException}.
+   * Listed, retained and deleted like any frame. Durable or spooled like {@link #putFrame}.
+   */
+  FrameRecord putFrameRecord(FrameUpload upload, String imageOf) throws StorageException;
+
   /** The record of a frame, from its metadata (one HEAD request). */
   FrameRecord frame(String frameId) throws StorageException;
 
@@ -46,6 +54,7 @@ public interface FrameStore extends AutoCloseable {
    * A frame with its bytes, checked against the SHA-256 written with it.
    *
    * @throws ObjectNotFoundException if there is no such frame
+   * @throws ImageNotKeptException if the frame was stored as its record only
    * @throws ChecksumMismatchException if the stored bytes are corrupt
    */
   FrameData readFrame(String frameId) throws StorageException;
@@ -211,6 +220,15 @@ public interface FrameStore extends AutoCloseable {
 
   /** The cameras that have a health record, in id order, a page at a time. */
   Page<String> listCameraHealth(String cursor, int limit) throws StorageException;
+
+  /**
+   * Marks ({@code open}) or unmarks a camera as having an open health alert: an index beside the
+   * health record, written after it (a sweep repairs a marker that a failed write left behind).
+   */
+  void markCameraAlert(String cameraId, boolean open) throws StorageException;
+
+  /** The cameras marked as having an open health alert, in id order, a page at a time. */
+  Page<String> listCameraAlerts(String cursor, int limit) throws StorageException;
 
   /** Reachability (one bucket check) and spool depth, for {@code /health/ready}. */
   StoreHealth health();

@@ -66,6 +66,10 @@ public final class MinioFrameStore implements FrameStore {
   private static final String META_CAPTURED = "captured-at";
   private static final String META_RECEIVED = "received-at";
   private static final String META_THUMBNAIL = "thumbnail-key";
+  /** On a frame stored as its record only: the frame whose image stands for it, and the original's size and digest. */
+  private static final String META_IMAGE_OF = "image-of";
+  private static final String META_IMAGE_SIZE = "image-size";
+  private static final String META_IMAGE_SHA256 = "image-sha256";
   private static final String JSON = "application/json";
   private static final int LIST_PAGE = 1000;
   /** Bound on queue keys one {@link #listFlags} call examines before it returns a cursor. */
@@ -208,6 +212,28 @@ public final class MinioFrameStore implements FrameStore {
   }
 
   @Override
+  public FrameRecord putFrameRecord(FrameUpload upload, String imageOf) throws StorageException {
+    FrameId.parse(imageOf);
+    Instant received = clock.instant();
+    Instant captured = upload.capturedAt() == null ? received : upload.capturedAt();
+    FrameId id = upload.frameId() != null ? upload.frameId() : FrameId.generate(upload.cameraId(), captured);
+    String key = StorageKeys.frame(id, upload.contentType());
+    byte[] empty = new byte[0];
+    Map<String, String> meta = new HashMap<>();
+    // The object's own digest (of no bytes) keeps reads verifiable; the original's is kept beside it.
+    meta.put(META_SHA256, StorageKeys.sha256Hex(empty));
+    meta.put(META_IMAGE_SHA256, StorageKeys.sha256Hex(upload.bytes()));
+    meta.put(META_IMAGE_SIZE, Long.toString(upload.bytes().length));
+    meta.put(META_IMAGE_OF, imageOf);
+    meta.put(META_FRAME_ID, id.value());
+    meta.put(META_CAMERA, id.cameraId());
+    meta.put(META_CAPTURED, id.capturedAt().toString());
+    meta.put(META_RECEIVED, received.toString());
+    Durability durability = writeDurably(List.of(new SpoolObject(key, upload.contentType(), meta, empty, false)));
+    return frameRecord(key, upload.contentType(), 0, meta, durability);
+  }
+
+  @Override
   public FrameRecord frame(String frameId) throws StorageException {
     FrameId id = FrameId.parse(frameId);
     for (String contentType : List.of("image/jpeg", "image/png")) {
@@ -241,9 +267,11 @@ public final class MinioFrameStore implements FrameStore {
       Optional<Blob> blob = readIfPresent(key);
       if (blob.isPresent()) {
         Blob b = blob.get();
-        return new FrameData(
-            frameRecord(key, contentType, b.bytes().length, b.metadata(), b.durability()),
-            b.bytes());
+        FrameRecord record = frameRecord(key, contentType, b.bytes().length, b.metadata(), b.durability());
+        if (!record.imageKept()) {
+          throw new ImageNotKeptException(frameId, record.imageOf());
+        }
+        return new FrameData(record, b.bytes());
       }
     }
     throw new ObjectNotFoundException("no frame " + frameId);
@@ -261,10 +289,13 @@ public final class MinioFrameStore implements FrameStore {
       String key, String contentType, long size, Map<String, String> meta, Durability durability)
       throws StorageException {
     try {
+      String imageOf = meta.get(META_IMAGE_OF);
       return new FrameRecord(
           meta.get(META_FRAME_ID), meta.get(META_CAMERA), Instant.parse(meta.get(META_CAPTURED)),
-          Instant.parse(meta.get(META_RECEIVED)), contentType, size, meta.get(META_SHA256), key,
-          meta.get(META_THUMBNAIL), durability);
+          Instant.parse(meta.get(META_RECEIVED)), contentType,
+          imageOf == null ? size : Long.parseLong(meta.get(META_IMAGE_SIZE)),
+          imageOf == null ? meta.get(META_SHA256) : meta.get(META_IMAGE_SHA256), key,
+          meta.get(META_THUMBNAIL), durability, imageOf);
     } catch (RuntimeException e) {
       throw new StorageException("frame " + key + " has missing or invalid metadata " + meta, e);
     }
@@ -800,6 +831,24 @@ public final class MinioFrameStore implements FrameStore {
     requireLimit(limit);
     Page<String> keys = listKeyPage(StorageKeys.CAMERA_INDEX, cursor, limit);
     return new Page<>(keys.items().stream().map(k -> k.substring(StorageKeys.CAMERA_INDEX.length())).toList(),
+        keys.nextCursor());
+  }
+
+  @Override
+  public void markCameraAlert(String cameraId, boolean open) throws StorageException {
+    String key = StorageKeys.cameraAlert(StorageKeys.requireSegment("cameraId", cameraId));
+    if (open) {
+      put(marker(key));
+    } else {
+      remove(key);
+    }
+  }
+
+  @Override
+  public Page<String> listCameraAlerts(String cursor, int limit) throws StorageException {
+    requireLimit(limit);
+    Page<String> keys = listKeyPage(StorageKeys.CAMERA_ALERTS, cursor, limit);
+    return new Page<>(keys.items().stream().map(k -> k.substring(StorageKeys.CAMERA_ALERTS.length())).toList(),
         keys.nextCursor());
   }
 

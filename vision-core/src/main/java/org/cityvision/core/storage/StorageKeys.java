@@ -32,6 +32,7 @@ import java.util.regex.Pattern;
  * models/{name}/nodes/{nodeId}.json                        what each serving node serves
  * cameras/health/{cameraId}/{9999999999-revision}.json    a camera's health record revisions, newest listed first
  * cameras/index/{cameraId}                                 empty marker per camera with a health record
+ * cameras/alerts/{cameraId}                                empty marker per camera with an open health alert
  * </pre>
  *
  * <p>Names that become key segments (camera ids, labels, model names, ...) are restricted to
@@ -58,6 +59,7 @@ public final class StorageKeys {
   static final String BY_LABEL = "/label/";
   static final String CAMERA_HEALTH = "cameras/health/";
   static final String CAMERA_INDEX = "cameras/index/";
+  static final String CAMERA_ALERTS = "cameras/alerts/";
   static final String THUMB_SUFFIX = ".thumb.jpg";
   static final String MODELS = "models/";
   static final String MANIFEST = "manifest.json";
@@ -152,6 +154,11 @@ public final class StorageKeys {
   /** An empty marker per camera that has a health record: listing these lists the cameras. */
   static String cameraIndex(String cameraId) {
     return CAMERA_INDEX + cameraId;
+  }
+
+  /** An empty marker per camera with an open health alert: listing these lists the cameras to review. */
+  static String cameraAlert(String cameraId) {
+    return CAMERA_ALERTS + cameraId;
   }
 
   static long revisionOf(String flagLogKey) {
