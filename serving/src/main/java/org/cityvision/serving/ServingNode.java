@@ -56,6 +56,8 @@ import org.cityvision.serving.metrics.Metrics;
 import org.cityvision.serving.review.ReviewPage;
 import org.cityvision.serving.review.ReviewRoutes;
 import org.cityvision.serving.registry.CandidateJobs;
+import org.cityvision.serving.registry.LabelRoutes;
+import org.cityvision.serving.registry.ModelLabels;
 import org.cityvision.serving.registry.RegistryRoutes;
 import org.cityvision.serving.review.ReviewDeps;
 import org.cityvision.serving.review.ReviewEvents;
@@ -226,12 +228,6 @@ public final class ServingNode {
   }
 
   /** Each served model's labels, by model name: what a relabel of its flags may choose. */
-  private static java.util.Map<String, List<String>> modelLabels(ModelRegistry models) {
-    java.util.Map<String, List<String>> out = new java.util.TreeMap<>();
-    models.all().forEach(m -> out.put(m.spec().name(), m.spec().labels()));
-    return out;
-  }
-
   /** The labels reviewers can relabel to: the urban model's, when it is loaded. */
   private static List<String> urbanLabels(ModelRegistry models) {
     return models.all().stream().filter(m -> m.spec().task().equals("urban")).findFirst()
@@ -342,11 +338,13 @@ public final class ServingNode {
         Duration.ofMillis(Math.max(60_000, 2 * config.http().requestTimeoutMs())), nodeId);
     Authenticator auth =
         new Authenticator(keys, new RateLimiter(config.auth().ratePerSecond(), config.auth().burst()), io, metrics);
+    ModelLabels labels = new ModelLabels(store.models(), models, clock);
+    startLabelRefresh(vertx, io, labels);
     ReviewDeps review = new ReviewDeps(store, io,
         new ScanningFlagCounter(store, 1000, Duration.ofSeconds(15), clock), events, urbanLabels(models),
-        () -> modelLabels(models));
+        labels::relabelTargets);
     CandidateJobs candidates = new CandidateJobs(store, models, config.data().resolve("candidates"),
-        config.modelCacheDir(), clock);
+        config.modelCacheDir(), clock, labels);
     CameraHealthService cameraHealth = new CameraHealthService(config.images().limits(config.http().bodyLimitBytes()),
         new CameraHealthRecords(store), config.cameras().health(Duration.ofSeconds(config.ingest().reuseForSeconds())),
         cameraEvents, clock);
@@ -373,7 +371,9 @@ public final class ServingNode {
             new ClassifiedFrames(store, flags), cameraHealth).area(),
         new CameraRoutes(cameraHealth, io).area(),
         new RegistryRoutes(store.models(), io, config.modelCacheDir(), candidates).area(),
-        new ModelRoutes(models, store.models(), io, LiveModelMaintainer.nodeId(config.data())).area(),
+        new ModelRoutes(models, store.models(), io, LiveModelMaintainer.nodeId(config.data()),
+            labels).area(),
+        new LabelRoutes(labels, io).area(),
         new KeyRoutes(keys, io).area(),
         ReviewRoutes.area(review),
         new BatchRoutes(batch, io, clock).area(),
@@ -421,6 +421,23 @@ public final class ServingNode {
    * conditional write lets one node record each change and send its event. Vert.x cancels the
    * timer when the node closes.
    */
+  /** Reads the labels admins added (on any node) now and every {@link ModelLabels#REFRESH_MS}. */
+  private static void startLabelRefresh(Vertx vertx, WorkerExecutor io, ModelLabels labels) {
+    AtomicBoolean running = new AtomicBoolean();
+    Runnable refresh = () -> {
+      if (running.compareAndSet(false, true)) {
+        io.executeBlocking(() -> {
+          labels.refresh();
+          return null;
+        }, false)
+            .onFailure(e -> JsonLog.get().warn("label_refresh_failed", "error", e.toString()))
+            .onComplete(r -> running.set(false));
+      }
+    };
+    refresh.run();
+    vertx.setPeriodic(ModelLabels.REFRESH_MS, id -> refresh.run());
+  }
+
   private static void startSilenceSweep(Vertx vertx, WorkerExecutor io, CameraHealthService health, long seconds) {
     AtomicBoolean running = new AtomicBoolean();
     vertx.setPeriodic(seconds * 1000, id -> {
