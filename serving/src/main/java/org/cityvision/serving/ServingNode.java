@@ -23,6 +23,7 @@ import org.cityvision.core.storage.FrameStores;
 import org.cityvision.core.storage.StoreHealth;
 import org.cityvision.core.batch.BatchJobs;
 import org.cityvision.core.batch.BatchOptions;
+import org.cityvision.core.classify.AuditSampler;
 import org.cityvision.core.batch.BatchTotals;
 import org.cityvision.serving.auth.ApiKeys;
 import org.cityvision.serving.batch.BatchRoutes;
@@ -139,9 +140,10 @@ public final class ServingNode {
    * classifier's queue (64) for live requests. One job at a time per node. Their flags reach {@code
    * flags} like those of live ingest.
    */
-  private static BatchJobs batchJobs(FrameStore store, ModelRegistry models, FlagListener flags) {
+  private static BatchJobs batchJobs(FrameStore store, ModelRegistry models, FlagListener flags,
+      AuditSampler audit) {
     return new BatchJobs(store, models::leaseForBatch,
-        BatchOptions.defaults().withParallelism(16).withFlagListener(flags), 1, Clock.systemUTC());
+        BatchOptions.defaults().withParallelism(16).withFlagListener(flags).withAudit(audit), 1, Clock.systemUTC());
   }
 
   /** Who hears of a flag, from ingest and batch alike: the metrics, then the review listeners. */
@@ -275,7 +277,9 @@ public final class ServingNode {
               .compose(listeners -> {
                 ReviewEvents events = ReviewEvents.all(listeners);
                 FlagListener flags = flagListener(metrics, events);
-                BatchJobs batch = batchJobs(store.result(), models.result(), flags);
+                // One sampler for ingest and batch, so that a camera's audit cap counts both.
+                AuditSampler audit = config.audit().sampler();
+                BatchJobs batch = batchJobs(store.result(), models.result(), flags, audit);
                 metrics.counter("cityvision_batch_jobs", "Batch jobs that ended on this node, by final status.",
                     "status", () -> {
                       Map<String, Long> out = new java.util.TreeMap<>();
@@ -294,7 +298,7 @@ public final class ServingNode {
                     store.result().models(), config.modelCacheDir(), config.models().watchMs(),
                     () -> !batch.runningHere().isEmpty(), LiveModelMaintainer.nodeId(config.data()));
                 return deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
-                      events, CameraEvents.all(listeners), flags, batch, warmedUp.future())
+                      events, CameraEvents.all(listeners), flags, audit, batch, warmedUp.future())
                   .map(d -> new ServingNode(config, vertx, io, decoders, store.result(), models.result(), keys,
                       metrics, d, bootstrap, listeners, batch, maintainer, warmedUp))
                   .onFailure(e -> {
@@ -323,7 +327,8 @@ public final class ServingNode {
 
   private static Future<Deployed> deploy(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders,
       FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics, ReviewEvents events,
-      CameraEvents cameraEvents, FlagListener flags, BatchJobs batch, Future<WarmUp.Report> warmedUp) {
+      CameraEvents cameraEvents, FlagListener flags, AuditSampler audit, BatchJobs batch,
+      Future<WarmUp.Report> warmedUp) {
     AtomicBoolean draining = new AtomicBoolean();
     OpenApi openApi;
     try {
@@ -368,7 +373,7 @@ public final class ServingNode {
             config.capture().queue(), metrics), config.ingest().thumbnailMaxSide(),
             config.ingest().thumbnailQuality()).area(),
         new FrameRoutes(config.ingest(), inference, ledger, io, metrics, clock,
-            new ClassifiedFrames(store, flags), cameraHealth).area(),
+            new ClassifiedFrames(store, flags, audit), cameraHealth).area(),
         new CameraRoutes(cameraHealth, io).area(),
         new RegistryRoutes(store.models(), io, config.modelCacheDir(), candidates).area(),
         new ModelRoutes(models, store.models(), io, LiveModelMaintainer.nodeId(config.data()),
