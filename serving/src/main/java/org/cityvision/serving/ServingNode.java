@@ -23,6 +23,7 @@ import org.cityvision.core.storage.FrameStores;
 import org.cityvision.core.storage.StoreHealth;
 import org.cityvision.core.batch.BatchJobs;
 import org.cityvision.core.batch.BatchOptions;
+import org.cityvision.core.classify.AuditSampler;
 import org.cityvision.core.batch.BatchTotals;
 import org.cityvision.serving.auth.ApiKeys;
 import org.cityvision.serving.batch.BatchRoutes;
@@ -57,6 +58,8 @@ import org.cityvision.serving.metrics.Metrics;
 import org.cityvision.serving.review.ReviewPage;
 import org.cityvision.serving.review.ReviewRoutes;
 import org.cityvision.serving.registry.CandidateJobs;
+import org.cityvision.serving.registry.LabelRoutes;
+import org.cityvision.serving.registry.ModelLabels;
 import org.cityvision.serving.registry.RegistryRoutes;
 import org.cityvision.serving.review.ReviewDeps;
 import org.cityvision.serving.review.ReviewEvents;
@@ -139,9 +142,10 @@ public final class ServingNode {
    * classifier's queue (64) for live requests. One job at a time per node. Their flags reach {@code
    * flags} like those of live ingest.
    */
-  private static BatchJobs batchJobs(FrameStore store, ModelRegistry models, FlagListener flags) {
+  private static BatchJobs batchJobs(FrameStore store, ModelRegistry models, FlagListener flags,
+      AuditSampler audit) {
     return new BatchJobs(store, models::leaseForBatch,
-        BatchOptions.defaults().withParallelism(16).withFlagListener(flags), 1, Clock.systemUTC());
+        BatchOptions.defaults().withParallelism(16).withFlagListener(flags).withAudit(audit), 1, Clock.systemUTC());
   }
 
   /** Who hears of a flag, from ingest and batch alike: the metrics, then the review listeners. */
@@ -228,12 +232,6 @@ public final class ServingNode {
   }
 
   /** Each served model's labels, by model name: what a relabel of its flags may choose. */
-  private static java.util.Map<String, List<String>> modelLabels(ModelRegistry models) {
-    java.util.Map<String, List<String>> out = new java.util.TreeMap<>();
-    models.all().forEach(m -> out.put(m.spec().name(), m.spec().labels()));
-    return out;
-  }
-
   /** The labels reviewers can relabel to: the urban model's, when it is loaded. */
   private static List<String> urbanLabels(ModelRegistry models) {
     return models.all().stream().filter(m -> m.spec().task().equals("urban")).findFirst()
@@ -282,7 +280,9 @@ public final class ServingNode {
               .compose(listeners -> {
                 ReviewEvents events = ReviewEvents.all(listeners);
                 FlagListener flags = flagListener(metrics, events);
-                BatchJobs batch = batchJobs(store.result(), models.result(), flags);
+                // One sampler for ingest and batch, so that a camera's audit cap counts both.
+                AuditSampler audit = config.audit().sampler();
+                BatchJobs batch = batchJobs(store.result(), models.result(), flags, audit);
                 metrics.counter("cityvision_batch_jobs", "Batch jobs that ended on this node, by final status.",
                     "status", () -> {
                       Map<String, Long> out = new java.util.TreeMap<>();
@@ -301,7 +301,7 @@ public final class ServingNode {
                     store.result().models(), config.modelCacheDir(), config.models().watchMs(),
                     () -> !batch.runningHere().isEmpty(), LiveModelMaintainer.nodeId(config.data()));
                 return deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
-                      events, CameraEvents.all(listeners), flags, batch, warmedUp.future())
+                      events, CameraEvents.all(listeners), flags, audit, batch, warmedUp.future())
                   .map(d -> new ServingNode(config, vertx, io, decoders, store.result(), models.result(), keys,
                       metrics, d, bootstrap, listeners, batch, maintainer, warmedUp))
                   .onFailure(e -> {
@@ -330,7 +330,8 @@ public final class ServingNode {
 
   private static Future<Deployed> deploy(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders,
       FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics, ReviewEvents events,
-      CameraEvents cameraEvents, FlagListener flags, BatchJobs batch, Future<WarmUp.Report> warmedUp) {
+      CameraEvents cameraEvents, FlagListener flags, AuditSampler audit, BatchJobs batch,
+      Future<WarmUp.Report> warmedUp) {
     AtomicBoolean draining = new AtomicBoolean();
     OpenApi openApi;
     try {
@@ -345,11 +346,13 @@ public final class ServingNode {
         Duration.ofMillis(Math.max(60_000, 2 * config.http().requestTimeoutMs())), nodeId);
     Authenticator auth =
         new Authenticator(keys, new RateLimiter(config.auth().ratePerSecond(), config.auth().burst()), io, metrics);
-    ReviewDeps review = new ReviewDeps(store, io, events, urbanLabels(models), () -> modelLabels(models));
+    ModelLabels labels = new ModelLabels(store.models(), models, clock);
+    startLabelRefresh(vertx, io, labels);
+    ReviewDeps review = new ReviewDeps(store, io, events, urbanLabels(models), labels::relabelTargets);
     FlagRecounts recounts = new FlagRecounts(store, clock, nodeId).measuredBy(metrics);
     recounts.schedule(vertx, io);
     CandidateJobs candidates = new CandidateJobs(store, models, config.data().resolve("candidates"),
-        config.modelCacheDir(), clock);
+        config.modelCacheDir(), clock, labels);
     CameraHealthService cameraHealth = new CameraHealthService(config.images().limits(config.http().bodyLimitBytes()),
         new CameraHealthRecords(store), config.cameras().health(Duration.ofSeconds(config.ingest().reuseForSeconds())),
         cameraEvents, clock);
@@ -373,10 +376,12 @@ public final class ServingNode {
             config.capture().queue(), metrics), config.ingest().thumbnailMaxSide(),
             config.ingest().thumbnailQuality()).area(),
         new FrameRoutes(config.ingest(), inference, ledger, io, metrics, clock,
-            new ClassifiedFrames(store, flags), cameraHealth).area(),
+            new ClassifiedFrames(store, flags, audit), cameraHealth).area(),
         new CameraRoutes(cameraHealth, io).area(),
         new RegistryRoutes(store.models(), io, config.modelCacheDir(), candidates).area(),
-        new ModelRoutes(models, store.models(), io, LiveModelMaintainer.nodeId(config.data())).area(),
+        new ModelRoutes(models, store.models(), io, LiveModelMaintainer.nodeId(config.data()),
+            labels).area(),
+        new LabelRoutes(labels, io).area(),
         new KeyRoutes(keys, io).area(),
         ReviewRoutes.area(review, recounts, ReviewFeed.of(store, io, config.http().requestTimeoutMs())),
         new BatchRoutes(batch, io, clock).area(),
@@ -424,6 +429,23 @@ public final class ServingNode {
    * conditional write lets one node record each change and send its event. Vert.x cancels the
    * timer when the node closes.
    */
+  /** Reads the labels admins added (on any node) now and every {@link ModelLabels#REFRESH_MS}. */
+  private static void startLabelRefresh(Vertx vertx, WorkerExecutor io, ModelLabels labels) {
+    AtomicBoolean running = new AtomicBoolean();
+    Runnable refresh = () -> {
+      if (running.compareAndSet(false, true)) {
+        io.executeBlocking(() -> {
+          labels.refresh();
+          return null;
+        }, false)
+            .onFailure(e -> JsonLog.get().warn("label_refresh_failed", "error", e.toString()))
+            .onComplete(r -> running.set(false));
+      }
+    };
+    refresh.run();
+    vertx.setPeriodic(ModelLabels.REFRESH_MS, id -> refresh.run());
+  }
+
   private static void startSilenceSweep(Vertx vertx, WorkerExecutor io, CameraHealthService health, long seconds) {
     AtomicBoolean running = new AtomicBoolean();
     vertx.setPeriodic(seconds * 1000, id -> {

@@ -262,12 +262,14 @@ public final class FrameRoutes {
     ClassifiedFrames.Written written = writes.storeNew(new FrameUpload(cameraId, capturedAt, contentType,
         bytes, result.thumbnail(), frameId), stored, new FlagPolicy(result.model().spec().thresholds()), now);
     FrameRecord frame = written.frame();
+    // An audit item is a question to reviewers, not an issue the camera's integrator should act on.
+    Optional<FlagRecord> issue = written.flag().filter(f -> !FlagRecord.AUDIT.equals(f.reason()));
     JsonObject answer = stored(frame)
         .put("classification", Answers.classification(c))
-        .put("flagged", written.flag().isPresent());
+        .put("flagged", issue.isPresent());
     metrics.frameStored(frame.durability().name().toLowerCase(Locale.ROOT));
-    if (written.flag().isPresent()) {
-      FlagRecord created = written.flag().get();
+    if (issue.isPresent()) {
+      FlagRecord created = issue.get();
       answer.put("flag", new JsonObject().put("label", created.label()).put("score", created.score())
           .put("status", created.status().name().toLowerCase(Locale.ROOT)));
     }

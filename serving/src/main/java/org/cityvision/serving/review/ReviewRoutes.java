@@ -61,7 +61,8 @@ public final class ReviewRoutes {
   private static final String INFORMATIVE = "informative";
 
   private static final Set<String> LIST_PARAMS =
-      Set.of("status", "cameraId", "label", "since", "until", "order", "cursor", "limit", "model", "lease");
+      Set.of("status", "cameraId", "label", "since", "until", "order", "cursor", "limit", "model", "reason",
+          "lease");
 
   /** A review lease ({@code lease=} on the queue, renewals) lasts this many seconds at least ... */
   public static final int MIN_LEASE_SECONDS = 30;
@@ -537,7 +538,7 @@ public final class ReviewRoutes {
   private List<FlagRecord> window(FlagQuery query) throws StorageException {
     List<FlagRecord> out = new ArrayList<>();
     FlagQuery page = new FlagQuery(query.status(), query.cameraId(), query.label(), query.since(), query.until(),
-        FlagOrder.NEWEST_FIRST, null, MAX_PAGE, query.model());
+        FlagOrder.NEWEST_FIRST, null, MAX_PAGE, query.model(), query.reason());
     while (out.size() < INFORMATIVE_WINDOW) {
       Page<FlagRecord> p = deps.store().listFlags(page);
       out.addAll(p.items());
@@ -567,7 +568,7 @@ public final class ReviewRoutes {
     }
     return new FlagQuery(status, params.get("cameraId"), params.get("label"),
         instant(params, "since"), instant(params, "until"), order, params.get("cursor"),
-        intParam(params, "limit", 50, 1, MAX_PAGE), params.get("model"));
+        intParam(params, "limit", 50, 1, MAX_PAGE), params.get("model"), params.get("reason"));
   }
 
   private static void allowOnly(MultiMap params, Set<String> allowed) {

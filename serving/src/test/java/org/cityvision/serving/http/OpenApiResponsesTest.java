@@ -148,6 +148,14 @@ class OpenApiResponsesTest {
         new JsonObject().put("reason", "schema")), 200);
     check.that("POST", "/v1/models/{name}/versions/{version}/promote",
         http.postJson("/v1/models/waste/versions/no%20such/promote", admin, new JsonObject()), 400);
+    JsonObject label = new JsonObject().put("label", "schema_label").put("description", "a label added by the test");
+    check.that("POST", "/v1/models/{name}/labels", http.postJson("/v1/models/waste/labels", admin, label), 201);
+    check.that("POST", "/v1/models/{name}/labels", http.postJson("/v1/models/waste/labels", admin, label), 409);
+    check.that("POST", "/v1/models/{name}/labels", http.postJson("/v1/models/waste/labels", admin,
+        new JsonObject().put("label", "not a label")), 400);
+    check.that("POST", "/v1/models/{name}/labels", http.postJson("/v1/models/nothing/labels", admin, label), 404);
+    check.that("GET", "/v1/models/{name}/labels", http.get("/v1/models/waste/labels", sorter), 200);
+    check.that("GET", "/v1/models/{name}/labels", http.get("/v1/models/nothing/labels", sorter), 404);
 
     check.that("POST", "/v1/models/{name}/candidates",
         http.postJson("/v1/models/waste/candidates", admin, new JsonObject().put("mode", "head")), 400);

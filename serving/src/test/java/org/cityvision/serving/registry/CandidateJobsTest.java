@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Random;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ReplaySet;
 import org.cityvision.core.storage.FlagRecord;
@@ -48,7 +47,7 @@ class CandidateJobsTest {
     // The live package needs a replay set; a small synthetic one serves the job's mechanics.
     ModelPackage pkg = ServingFixture.wasteCopy(dir.resolve("waste"), "9.0.0");
     if (ReplaySet.of(pkg).isEmpty()) {
-      syntheticReplay(pkg).write(pkg.dir().resolve(ReplaySet.FILE));
+      CandidateFixtures.syntheticReplay(pkg, 5).write(pkg.dir().resolve(ReplaySet.FILE));
     }
     ServerConfig c = ServingFixture.withModels(dir.resolve("data"));
     node = ServingFixture.start(c.withModels(new ModelsConfig(pkg.dir().toString(), "", true)));
@@ -66,22 +65,6 @@ class CandidateJobsTest {
     ServingFixture.stop(node);
   }
 
-  private static ReplaySet syntheticReplay(ModelPackage pkg) {
-    List<String> labels = pkg.spec().labels();
-    int dim = pkg.spec().backbone().featureSize();
-    Random random = new Random(5);
-    ReplaySet.Builder b = ReplaySet.builder(labels, dim);
-    for (int i = 0; i < 120; i++) {
-      float[] f = new float[dim];
-      int label = i % labels.size();
-      for (int k = 0; k < dim; k++) {
-        f[k] = (float) Math.max(0, random.nextGaussian() * 0.3 + (k % labels.size() == label ? 1.0 : 0.0));
-      }
-      b.add(f, labels.get(label), i % 4 == 0 ? ReplaySet.Split.VAL : ReplaySet.Split.TRAIN, "synthetic");
-    }
-    return b.build();
-  }
-
   /** Stores {@code n} frames flagged by the waste model and confirms each through the review API. */
   private static void confirmFlags(int n, int seed0) throws Exception {
     FrameStore store = node.store();
@@ -97,17 +80,7 @@ class CandidateJobsTest {
   }
 
   private static JsonObject awaitFinished(String id) throws Exception {
-    JsonObject state = null;
-    for (long end = System.nanoTime() + Duration.ofSeconds(240).toNanos(); System.nanoTime() < end; ) {
-      TestClient.Response r = http.get("/v1/models/waste/candidates/" + id, admin);
-      assertEquals(200, r.status(), r.text());
-      state = r.json();
-      if (!state.getString("state").equals("running")) {
-        return state;
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("candidate " + id + " still running after 240 s: " + state);
+    return CandidateFixtures.awaitFinished(http, admin, "waste", id, Duration.ofSeconds(240));
   }
 
   @Test

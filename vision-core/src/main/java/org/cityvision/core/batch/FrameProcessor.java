@@ -60,11 +60,17 @@ public final class FrameProcessor {
    */
   public FrameProcessor(FrameStore store, Classifier classifier, boolean flag, Duration overloadTimeout,
       Clock clock, FlagListener listener) {
+    this(store, classifier, flag, overloadTimeout, clock, listener, org.cityvision.core.classify.AuditSampler.NONE);
+  }
+
+  /** @param audit which unflagged frames become audit items (only when {@code flag}) */
+  public FrameProcessor(FrameStore store, Classifier classifier, boolean flag, Duration overloadTimeout,
+      Clock clock, FlagListener listener, org.cityvision.core.classify.AuditSampler audit) {
     this.store = Objects.requireNonNull(store, "store");
     this.classifier = Objects.requireNonNull(classifier, "classifier");
     ModelSpec spec = classifier.spec();
     this.flagPolicy = flag ? new FlagPolicy(spec.thresholds()) : FlagPolicy.NEVER;
-    this.writes = new ClassifiedFrames(store, listener);
+    this.writes = new ClassifiedFrames(store, listener, audit);
     this.overloadTimeout = Objects.requireNonNull(overloadTimeout, "overloadTimeout");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.model = spec.name();
@@ -119,7 +125,9 @@ public final class FrameProcessor {
     } catch (VisionException e) {
       return FrameOutcome.failed(frameId, FailureKind.INFERENCE_ERROR, e.getMessage());
     }
-    Optional<FlagRecord> flag = writes.record(frameId, c, flagPolicy, clock.instant());
+    // A job counts the issues it flagged; audit items are questions to reviewers, not issues.
+    Optional<FlagRecord> flag = writes.record(frameId, c, flagPolicy, clock.instant())
+        .filter(f -> !FlagRecord.AUDIT.equals(f.reason()));
     return FrameOutcome.classified(frameId, flag.map(f -> new LabelScore(f.label(), f.score())).orElse(null));
   }
 

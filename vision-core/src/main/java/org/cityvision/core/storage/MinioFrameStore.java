@@ -522,8 +522,9 @@ public final class MinioFrameStore implements FrameStore {
         }
         Optional<FlagRecord> head = flagHead(entry.frameId());
         if (head.isPresent() && head.get().status() == q.status()) {
-          // The model is in the flag, not in the marker: a model filter reads each flag it skips.
-          if (q.model() == null || q.model().equals(head.get().model())) {
+          // Model and reason are in the flag, not in the marker: their filters read each flag they skip.
+          if ((q.model() == null || q.model().equals(head.get().model()))
+              && (q.reason() == null || q.reason().equals(head.get().reason()))) {
             items.add(head.get());
           }
         } else {

@@ -373,6 +373,38 @@ final class MinioModelStore implements ModelStore {
     return readAll(StorageKeys.candidatesPrefix(name), JsonNode.class);
   }
 
+  @Override
+  public void addLabel(String name, ModelLabel label) throws StorageException {
+    StorageKeys.requireSegment("model name", name);
+    try {
+      store.put(MinioFrameStore.json(StorageKeys.label(name, label.label()), label, true));
+    } catch (ConflictException e) {
+      throw new ConflictException("model " + name + " already has label '" + label.label() + "'", e);
+    }
+  }
+
+  @Override
+  public List<ModelLabel> labels(String name) throws StorageException {
+    StorageKeys.requireSegment("model name", name);
+    List<ModelLabel> out = new ArrayList<>(readAll(StorageKeys.labelsPrefix(name), ModelLabel.class));
+    out.sort(Comparator.comparing(ModelLabel::label));
+    return out;
+  }
+
+  @Override
+  public List<String> labelIds(String name) throws StorageException {
+    StorageKeys.requireSegment("model name", name);
+    List<String> out = new ArrayList<>();
+    for (String key : store.listKeys(StorageKeys.labelsPrefix(name), 10_000)) {
+      String label = StorageKeys.labelOf(name, key);
+      if (label != null) {
+        out.add(label);
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
   private LivePointer create(LivePointer next) throws StorageException {
     try {
       store.put(MinioFrameStore.json(StorageKeys.liveRevision(next.model(), next.revision()), next, true));

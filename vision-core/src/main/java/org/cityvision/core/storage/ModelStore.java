@@ -126,4 +126,23 @@ public interface ModelStore {
 
   /** Every candidate job of a model, in id order (ids start with their creation time). */
   List<com.fasterxml.jackson.databind.JsonNode> candidates(String name) throws StorageException;
+
+  /**
+   * Adds a label to a model's taxonomy ({@code models/{name}/labels/{label}.json}, created with
+   * {@code If-None-Match: *}): of two admins adding the same label at once one gets {@link
+   * ConflictException}; two different labels both land. The caller checks the label against the
+   * package's own labels.
+   *
+   * @throws ConflictException when the label was added before
+   */
+  void addLabel(String name, ModelLabel label) throws StorageException;
+
+  /** The labels added to a model, in label order (empty for a model with none). */
+  List<ModelLabel> labels(String name) throws StorageException;
+
+  /**
+   * The ids of the labels added to a model, from one listing (no object reads): what a node polls
+   * to notice labels another node added.
+   */
+  List<String> labelIds(String name) throws StorageException;
 }

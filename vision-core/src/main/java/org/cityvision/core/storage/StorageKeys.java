@@ -30,6 +30,8 @@ import java.util.regex.Pattern;
  * models/{name}/{version}/{uploadId}/{file}                the package's files, as one upload wrote them
  * models/{name}/live/{9999999999-revision}.json            the live pointer's revisions, newest listed first
  * models/{name}/nodes/{nodeId}.json                        what each serving node serves
+ * models/{name}/candidates/{id}.json                       a candidate job's state
+ * models/{name}/labels/{label}.json                        a label an admin added to the model
  * cameras/health/{cameraId}/{9999999999-revision}.json    a camera's health record revisions, newest listed first
  * cameras/index/{cameraId}                                 empty marker per camera with a health record
  * cameras/alerts/{cameraId}                                empty marker per camera with an open health alert
@@ -69,6 +71,8 @@ public final class StorageKeys {
   static final String NODES = "nodes";
   /** The folder of a model's candidate jobs; reserved, so never a version. */
   static final String CANDIDATES = "candidates";
+  /** The folder of the labels added to a model; reserved, so never a version. */
+  static final String LABELS = "labels";
 
   /** Inverting against these keeps keys fixed-width, so S3's ascending order is newest first. */
   static final long MAX_MILLIS = 9_999_999_999_999L;
@@ -291,7 +295,7 @@ public final class StorageKeys {
     }
     String middle = key.substring(prefix.length(), key.length() - MANIFEST.length() - 1);
     return middle.isEmpty() || middle.contains("/") || middle.equals(LIVE) || middle.equals(NODES)
-        || middle.equals(CANDIDATES) ? null : middle;
+        || middle.equals(CANDIDATES) || middle.equals(LABELS) ? null : middle;
   }
 
   /** The model name of a key under {@code models/}, or {@code null}. */
@@ -309,6 +313,23 @@ public final class StorageKeys {
 
   static String candidate(String name, String id) {
     return candidatesPrefix(name) + requireSegment("candidate id", id) + ".json";
+  }
+
+  static String labelsPrefix(String name) {
+    return modelPrefix(name) + LABELS + "/";
+  }
+
+  static String label(String name, String label) {
+    return labelsPrefix(name) + requireSegment("label", label) + ".json";
+  }
+
+  /** The label of a {@link #label} key, or {@code null}. */
+  static String labelOf(String name, String key) {
+    String prefix = labelsPrefix(name);
+    if (!key.startsWith(prefix) || !key.endsWith(".json")) {
+      return null;
+    }
+    return key.substring(prefix.length(), key.length() - ".json".length());
   }
 
   static String nodesPrefix(String name) {
