@@ -375,7 +375,7 @@ public final class ServingNode {
         new RegistryRoutes(store.models(), io, config.modelCacheDir(), candidates).area(),
         new ModelRoutes(models, store.models(), io, LiveModelMaintainer.nodeId(config.data())).area(),
         new KeyRoutes(keys, io).area(),
-        ReviewRoutes.area(review),
+        ReviewRoutes.area(review, config.review().reopenWindow()),
         new BatchRoutes(batch, io, clock).area(),
         ReviewPage.area()));
     List<String> ids = new ArrayList<>();

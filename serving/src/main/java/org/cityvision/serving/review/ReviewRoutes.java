@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -30,6 +31,7 @@ import org.cityvision.core.storage.ResultRecord;
 import org.cityvision.core.storage.ReviewRecord;
 import org.cityvision.core.storage.StorageException;
 import org.cityvision.serving.auth.Authenticator;
+import org.cityvision.serving.config.ReviewConfig;
 import org.cityvision.serving.http.Access;
 import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.http.ApiException;
@@ -37,7 +39,8 @@ import org.cityvision.serving.http.Json;
 
 /**
  * The review API (see {@code docs/REVIEW.md}): the queue with filters, orders and cursors; frame
- * detail, image and thumbnail; verdicts, single and bulk; the audit log; counts per status.
+ * detail, image and thumbnail; verdicts, single and bulk, and their undo (reopen); the audit log;
+ * counts per status.
  *
  * <p>Every route needs a {@code reviewer} or {@code admin} key. Every store call runs on {@link
  * ReviewDeps#worker()}; handlers only compose futures. Refused values are {@link
@@ -57,18 +60,32 @@ public final class ReviewRoutes {
   public static final int INFORMATIVE_WINDOW = 600;
   private static final String INFORMATIVE = "informative";
 
-  private static final Set<String> LIST_PARAMS =
-      Set.of("status", "cameraId", "label", "since", "until", "order", "cursor", "limit", "model");
+  private static final Set<String> LIST_PARAMS = Set.of("status", "cameraId", "label", "since", "until", "order",
+      "cursor", "limit", "model", "minScore", "maxScore", "reviewer");
 
   private final ReviewDeps deps;
+  private final Duration reopenWindow;
 
-  private ReviewRoutes(ReviewDeps deps) {
+  private ReviewRoutes(ReviewDeps deps, Duration reopenWindow) {
     this.deps = deps;
+    this.reopenWindow = reopenWindow;
   }
 
-  /** The review area: reviewer keys (and admin keys). */
+  /** The review area with the default reopen window ({@value ReviewConfig#DEFAULT_REOPEN_MINUTES} minutes). */
   public static ApiArea area(ReviewDeps deps) {
-    ReviewRoutes routes = new ReviewRoutes(deps);
+    return area(deps, Duration.ofMinutes(ReviewConfig.DEFAULT_REOPEN_MINUTES));
+  }
+
+  /**
+   * The review area: reviewer keys (and admin keys).
+   *
+   * @param reopenWindow how long a reviewer may take back their own verdict ({@code review.reopenMinutes})
+   */
+  public static ApiArea area(ReviewDeps deps, Duration reopenWindow) {
+    if (reopenWindow.isNegative() || reopenWindow.isZero()) {
+      throw new IllegalArgumentException("reopenWindow must be positive, got " + reopenWindow);
+    }
+    ReviewRoutes routes = new ReviewRoutes(deps, reopenWindow);
     Access reviewers = Access.role(KeyRole.REVIEWER);
     return new ApiArea("review")
         .add(HttpMethod.GET, "/v1/review/session", reviewers, routes::session)
@@ -77,6 +94,7 @@ public final class ReviewRoutes {
         .add(HttpMethod.POST, "/v1/flags/review", reviewers, routes::reviewBulk)
         .add(HttpMethod.GET, "/v1/flags", reviewers, routes::list)
         .add(HttpMethod.POST, "/v1/flags/{frameId}/review", reviewers, routes::review)
+        .add(HttpMethod.POST, "/v1/flags/{frameId}/reopen", reviewers, routes::reopen)
         .add(HttpMethod.GET, "/v1/frames/{frameId}", reviewers, routes::frame)
         .add(HttpMethod.GET, "/v1/frames/{frameId}/image", reviewers, routes::image)
         .add(HttpMethod.GET, "/v1/frames/{frameId}/thumbnail", reviewers, routes::thumbnail)
@@ -94,6 +112,8 @@ public final class ReviewRoutes {
     new java.util.TreeMap<>(deps.models().get()).forEach((name, labels) -> models.put(name, new JsonArray(labels)));
     json(ctx, 200, new JsonObject()
         .put("reviewer", reviewer(ctx))
+        .put("role", Authenticator.principal(ctx).role().name().toLowerCase(java.util.Locale.ROOT))
+        .put("reopenMinutes", reopenWindow.toMinutes())
         .put("labels", new JsonArray(deps.labels()))
         .put("models", models)
         .put("statuses", statuses));
@@ -101,17 +121,73 @@ public final class ReviewRoutes {
 
   private void list(RoutingContext ctx) {
     FlagQuery query = flagQuery(ctx.queryParams());
+    FlagFilter filter = FlagFilter.parse(ctx.queryParams());
     if (INFORMATIVE.equals(ctx.queryParams().get("order"))) {
       if (query.cursor() != null) {
         throw new IllegalArgumentException("order=informative has no cursor: judge the page and ask again");
       }
-      blocking(() -> InformativeOrder.arrange(window(query), query.limit()))
+      blocking(() -> InformativeOrder.arrange(filter.apply(window(query)), query.limit()))
           .onSuccess(flags -> json(ctx, 200, flagPage(flags, null)))
           .onFailure(ctx::fail);
       return;
     }
+    // Score and reviewer filters apply to each page the store returns: a page may come back short,
+    // or empty with a cursor, and the caller goes on with the cursor as for any filtered page.
     blocking(() -> deps.store().listFlags(query))
-        .onSuccess(page -> json(ctx, 200, flagPage(page.items(), page.nextCursor())))
+        .onSuccess(page -> json(ctx, 200, flagPage(filter.apply(page.items()), page.nextCursor())))
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * {@code POST /v1/flags/{frameId}/reopen {"revision"?}}: takes the flag's latest verdict back (the
+   * page's undo). A reviewer may reopen their own verdict while it is the latest on the flag and
+   * younger than the reopen window; an admin may reopen any verdict. {@code revision} (the revision
+   * the verdict created, as its answer said) makes the undo exact: 409 if anything came after it.
+   */
+  private void reopen(RoutingContext ctx) {
+    String frameId = frameId(ctx);
+    boolean empty = ctx.body() == null || ctx.body().buffer() == null || ctx.body().buffer().length() == 0;
+    JsonObject body = empty ? new JsonObject() : Json.body(ctx);
+    for (String field : body.fieldNames()) {
+      if (!field.equals("revision")) {
+        throw new IllegalArgumentException("unknown field '" + field + "' in reopen; fields: revision");
+      }
+    }
+    Object revisionValue = body.getValue("revision");
+    if (revisionValue != null && !(revisionValue instanceof Number n && n.longValue() >= 2
+        && n.doubleValue() == n.longValue())) {
+      throw new IllegalArgumentException("revision must be an integer >= 2 (a verdict's revision), got "
+          + revisionValue);
+    }
+    Long revision = revisionValue == null ? null : ((Number) revisionValue).longValue();
+    String reviewer = reviewer(ctx);
+    boolean admin = Authenticator.principal(ctx).role() == KeyRole.ADMIN;
+    blocking(() -> {
+          FlagRecord head = deps.store().flag(frameId);
+          if (head.status() == FlagStatus.OPEN) {
+            throw new ConflictException("flag " + frameId + " is open: there is no verdict to take back");
+          }
+          if (revision != null && head.revision() != revision) {
+            throw new ConflictException("flag " + frameId + " has a later verdict: " + head.status().keyName()
+                + " by " + head.reviewer() + " at " + head.reviewedAt() + " (revision " + head.revision()
+                + ", not " + revision + ")");
+          }
+          if (!admin && !reviewer.equals(head.reviewer())) {
+            throw new ConflictException("flag " + frameId + "'s latest verdict is " + head.reviewer() + "'s ("
+                + head.status().keyName() + " at " + head.reviewedAt() + "); a reviewer reopens only their own "
+                + "latest verdict, an admin any");
+          }
+          if (!admin && head.reviewedAt().plus(reopenWindow).isBefore(Instant.now())) {
+            throw new ApiException(403, "reopen_window_passed", "verdicts can be reopened by their reviewer for "
+                + reopenWindow.toMinutes() + " minutes (review.reopenMinutes); this one was given at "
+                + head.reviewedAt() + ": ask an admin");
+          }
+          return deps.store().reopenFlag(frameId, head.revision(), reviewer);
+        })
+        .onSuccess(flag -> {
+          deps.counter().changed();
+          json(ctx, 200, ReviewJson.flag(flag));
+        })
         .onFailure(ctx::fail);
   }
 

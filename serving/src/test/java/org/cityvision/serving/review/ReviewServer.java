@@ -64,6 +64,12 @@ final class ReviewServer implements AutoCloseable {
 
   static ReviewServer start(Vertx vertx, EmbeddedS3Server s3, Path dataDir, ReviewEvents events)
       throws Exception {
+    return start(vertx, s3, dataDir, events, Duration.ofMinutes(10));
+  }
+
+  /** As {@link #start(Vertx, EmbeddedS3Server, Path, ReviewEvents)}, with this reopen window. */
+  static ReviewServer start(Vertx vertx, EmbeddedS3Server s3, Path dataDir, ReviewEvents events,
+      Duration reopenWindow) throws Exception {
     String bucket = "review-" + BUCKETS.incrementAndGet() + "-" + Long.toHexString(System.nanoTime());
     FrameStore store = FrameStores.open(StorageConfig.embedded(dataDir)
         .withEndpoint(s3.endpoint(), s3.accessKey(), s3.secretKey())
@@ -77,7 +83,7 @@ final class ReviewServer implements AutoCloseable {
     WorkerExecutor worker = vertx.createSharedWorkerExecutor("review-test-io", 8);
     ReviewDeps deps = new ReviewDeps(store, worker,
         new ScanningFlagCounter(store, 1000, Duration.ofSeconds(30), Clock.systemUTC()), events, LABELS);
-    AreaServer server = AreaServer.start(vertx, store, dataDir, List.of(ReviewRoutes.area(deps), ReviewPage.area()));
+    AreaServer server = AreaServer.start(vertx, store, dataDir, List.of(ReviewRoutes.area(deps, reopenWindow), ReviewPage.area()));
     return new ReviewServer(store, worker, server);
   }
 
