@@ -61,6 +61,7 @@ function matches(change) {
   return change.kind === 'created' && f.status === 'open'
     && (!f.cameraId || f.cameraId === change.cameraId)
     && (!f.label || f.label === change.label)
+    && (!f.model || f.model === change.model)
     && !hooks.shown(change.frameId);
 }
 
@@ -171,7 +172,7 @@ window.CityVisionLive = {
   LEASE_SECONDS,
   timings,
   /**
-   * Starts the live stream and lease renewals. hooks: key(), filters() → {status, cameraId, label},
+   * Starts the live stream and lease renewals. hooks: key(), filters() → {status, cameraId, label, model},
    * shown(frameId), leasedIds(), showCounts(counts), reload().
    */
   start(h) {

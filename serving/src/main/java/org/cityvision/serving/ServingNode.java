@@ -383,7 +383,8 @@ public final class ServingNode {
             labels).area(),
         new LabelRoutes(labels, io).area(),
         new KeyRoutes(keys, io).area(),
-        ReviewRoutes.area(review, recounts, ReviewFeed.of(store, io, config.http().requestTimeoutMs())),
+        ReviewRoutes.area(review, recounts, ReviewFeed.of(store, io, config.http().requestTimeoutMs()),
+            config.review().reopenWindow()),
         new BatchRoutes(batch, io, clock).area(),
         ReviewPage.area()));
     List<String> ids = new ArrayList<>();

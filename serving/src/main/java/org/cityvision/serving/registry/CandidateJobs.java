@@ -317,6 +317,7 @@ public final class CandidateJobs implements AutoCloseable {
         case CONFIRM -> r.flaggedLabel();
         case RELABEL -> r.label();
         case REJECT -> labels.contains("normal") ? "normal" : null;
+        case REOPEN -> null; // latestVerdicts leaves taken-back verdicts out
       };
       if (label == null || !labels.contains(label)) {
         continue;

@@ -33,6 +33,7 @@ import org.cityvision.core.storage.ResultRecord;
 import org.cityvision.core.storage.ReviewRecord;
 import org.cityvision.core.storage.StorageException;
 import org.cityvision.serving.auth.Authenticator;
+import org.cityvision.serving.config.ReviewConfig;
 import org.cityvision.serving.http.Access;
 import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.http.ApiException;
@@ -40,7 +41,8 @@ import org.cityvision.serving.http.Json;
 
 /**
  * The review API (see {@code docs/REVIEW.md}): the queue with filters, orders and cursors; frame
- * detail, image and thumbnail; verdicts, single and bulk; the audit log; counts per status.
+ * detail, image and thumbnail; verdicts, single and bulk, and their undo (reopen); the audit log;
+ * counts per status.
  *
  * <p>Every route needs a {@code reviewer} or {@code admin} key. Every store call runs on {@link
  * ReviewDeps#worker()}; handlers only compose futures. Refused values are {@link
@@ -62,7 +64,7 @@ public final class ReviewRoutes {
 
   private static final Set<String> LIST_PARAMS =
       Set.of("status", "cameraId", "label", "since", "until", "order", "cursor", "limit", "model", "reason",
-          "lease");
+          "lease", "minScore", "maxScore", "reviewer");
 
   /** A review lease ({@code lease=} on the queue, renewals) lasts this many seconds at least ... */
   public static final int MIN_LEASE_SECONDS = 30;
@@ -73,28 +75,40 @@ public final class ReviewRoutes {
 
   private final ReviewDeps deps;
   private final FlagRecounts recounts;
+  private final Duration reopenWindow;
 
-  private ReviewRoutes(ReviewDeps deps, FlagRecounts recounts) {
+  private ReviewRoutes(ReviewDeps deps, FlagRecounts recounts, Duration reopenWindow) {
     this.deps = deps;
     this.recounts = recounts;
+    this.reopenWindow = reopenWindow;
   }
 
   /**
-   * The review area with recounts on demand only (no schedule, no metrics) and a live feed whose
-   * streams last {@code streamMs}.
+   * The review area with recounts on demand only (no schedule, no metrics), a live feed whose
+   * streams last {@code streamMs} and the given reopen window.
    */
-  public static ApiArea area(ReviewDeps deps, long streamMs) {
+  public static ApiArea area(ReviewDeps deps, long streamMs, Duration reopenWindow) {
     return area(deps, new FlagRecounts(deps.store(), java.time.Clock.systemUTC(), "local"),
         new ReviewFeed(deps.store(), deps.worker(), Duration.ofMillis(250), Duration.ofSeconds(15),
-            Duration.ofMillis(streamMs)));
+            Duration.ofMillis(streamMs)), reopenWindow);
+  }
+
+  /** As {@link #area(ReviewDeps, long, Duration)} with the default reopen window. */
+  public static ApiArea area(ReviewDeps deps, long streamMs) {
+    return area(deps, streamMs, Duration.ofMinutes(ReviewConfig.DEFAULT_REOPEN_MINUTES));
   }
 
   /**
    * The review area: reviewer keys (and admin keys); {@code recounts} answers the admin's recount,
    * {@code feed} the live queue.
+   *
+   * @param reopenWindow how long a reviewer may take back their own verdict ({@code review.reopenMinutes})
    */
-  public static ApiArea area(ReviewDeps deps, FlagRecounts recounts, ReviewFeed feed) {
-    ReviewRoutes routes = new ReviewRoutes(deps, recounts);
+  public static ApiArea area(ReviewDeps deps, FlagRecounts recounts, ReviewFeed feed, Duration reopenWindow) {
+    if (reopenWindow.isNegative() || reopenWindow.isZero()) {
+      throw new IllegalArgumentException("reopenWindow must be positive, got " + reopenWindow);
+    }
+    ReviewRoutes routes = new ReviewRoutes(deps, recounts, reopenWindow);
     Access reviewers = Access.role(KeyRole.REVIEWER);
     return new ApiArea("review")
         .add(HttpMethod.GET, "/v1/review/session", reviewers, routes::session)
@@ -107,6 +121,7 @@ public final class ReviewRoutes {
         .add(HttpMethod.POST, "/v1/flags/review", reviewers, routes::reviewBulk)
         .add(HttpMethod.GET, "/v1/flags", reviewers, routes::list)
         .add(HttpMethod.POST, "/v1/flags/{frameId}/review", reviewers, routes::review)
+        .add(HttpMethod.POST, "/v1/flags/{frameId}/reopen", reviewers, routes::reopen)
         .add(HttpMethod.GET, "/v1/frames/{frameId}", reviewers, routes::frame)
         .add(HttpMethod.GET, "/v1/frames/{frameId}/image", reviewers, routes::image)
         .add(HttpMethod.GET, "/v1/frames/{frameId}/thumbnail", reviewers, routes::thumbnail)
@@ -124,6 +139,8 @@ public final class ReviewRoutes {
     new java.util.TreeMap<>(deps.models().get()).forEach((name, labels) -> models.put(name, new JsonArray(labels)));
     json(ctx, 200, new JsonObject()
         .put("reviewer", reviewer(ctx))
+        .put("role", Authenticator.principal(ctx).role().name().toLowerCase(java.util.Locale.ROOT))
+        .put("reopenMinutes", reopenWindow.toMinutes())
         .put("labels", new JsonArray(deps.labels()))
         .put("models", models)
         .put("statuses", statuses));
@@ -134,6 +151,12 @@ public final class ReviewRoutes {
     Integer lease = leaseParam(ctx.queryParams());
     if (lease != null && query.status() != FlagStatus.OPEN) {
       throw new IllegalArgumentException("lease applies to the open queue only, got status=" + query.status().keyName());
+    }
+    FlagFilter filter = FlagFilter.parse(ctx.queryParams());
+    if (lease != null && !filter.none()) {
+      // A leased page holds every flag it answers; a filter applied after leasing would hold flags
+      // nobody sees until their leases expire.
+      throw new IllegalArgumentException("lease cannot be combined with minScore, maxScore or reviewer");
     }
     if (INFORMATIVE.equals(ctx.queryParams().get("order"))) {
       if (query.cursor() != null) {
@@ -149,7 +172,7 @@ public final class ReviewRoutes {
             .onFailure(ctx::fail);
         return;
       }
-      blocking(() -> InformativeOrder.arrange(window(query), query.limit()))
+      blocking(() -> InformativeOrder.arrange(filter.apply(window(query)), query.limit()))
           .onSuccess(flags -> json(ctx, 200, flagPage(flags, null)))
           .onFailure(ctx::fail);
       return;
@@ -163,8 +186,60 @@ public final class ReviewRoutes {
           .onFailure(ctx::fail);
       return;
     }
+    // Score and reviewer filters apply to each page the store returns: a page may come back short,
+    // or empty with a cursor, and the caller goes on with the cursor as for any filtered page.
     blocking(() -> deps.store().listFlags(query))
-        .onSuccess(page -> json(ctx, 200, flagPage(page.items(), page.nextCursor())))
+        .onSuccess(page -> json(ctx, 200, flagPage(filter.apply(page.items()), page.nextCursor())))
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * {@code POST /v1/flags/{frameId}/reopen {"revision"?}}: takes the flag's latest verdict back (the
+   * page's undo). A reviewer may reopen their own verdict while it is the latest on the flag and
+   * younger than the reopen window; an admin may reopen any verdict. {@code revision} (the revision
+   * the verdict created, as its answer said) makes the undo exact: 409 if anything came after it.
+   */
+  private void reopen(RoutingContext ctx) {
+    String frameId = frameId(ctx);
+    boolean empty = ctx.body() == null || ctx.body().buffer() == null || ctx.body().buffer().length() == 0;
+    JsonObject body = empty ? new JsonObject() : Json.body(ctx);
+    for (String field : body.fieldNames()) {
+      if (!field.equals("revision")) {
+        throw new IllegalArgumentException("unknown field '" + field + "' in reopen; fields: revision");
+      }
+    }
+    Object revisionValue = body.getValue("revision");
+    if (revisionValue != null && !(revisionValue instanceof Number n && n.longValue() >= 2
+        && n.doubleValue() == n.longValue())) {
+      throw new IllegalArgumentException("revision must be an integer >= 2 (a verdict's revision), got "
+          + revisionValue);
+    }
+    Long revision = revisionValue == null ? null : ((Number) revisionValue).longValue();
+    String reviewer = reviewer(ctx);
+    boolean admin = Authenticator.principal(ctx).role() == KeyRole.ADMIN;
+    blocking(() -> {
+          FlagRecord head = deps.store().flag(frameId);
+          if (head.status() == FlagStatus.OPEN) {
+            throw new ConflictException("flag " + frameId + " is open: there is no verdict to take back");
+          }
+          if (revision != null && head.revision() != revision) {
+            throw new ConflictException("flag " + frameId + " has a later verdict: " + head.status().keyName()
+                + " by " + head.reviewer() + " at " + head.reviewedAt() + " (revision " + head.revision()
+                + ", not " + revision + ")");
+          }
+          if (!admin && !reviewer.equals(head.reviewer())) {
+            throw new ConflictException("flag " + frameId + "'s latest verdict is " + head.reviewer() + "'s ("
+                + head.status().keyName() + " at " + head.reviewedAt() + "); a reviewer reopens only their own "
+                + "latest verdict, an admin any");
+          }
+          if (!admin && head.reviewedAt().plus(reopenWindow).isBefore(Instant.now())) {
+            throw new ApiException(403, "reopen_window_passed", "verdicts can be reopened by their reviewer for "
+                + reopenWindow.toMinutes() + " minutes (review.reopenMinutes); this one was given at "
+                + head.reviewedAt() + ": ask an admin");
+          }
+          return deps.store().reopenFlag(frameId, head.revision(), reviewer);
+        })
+        .onSuccess(flag -> json(ctx, 200, ReviewJson.flag(flag)))
         .onFailure(ctx::fail);
   }
 
@@ -178,7 +253,7 @@ public final class ReviewRoutes {
       int examined) {
     int missing = query.limit() - got.size();
     FlagQuery step = new FlagQuery(query.status(), query.cameraId(), query.label(), query.since(), query.until(),
-        query.order(), query.cursor(), missing, query.model());
+        query.order(), query.cursor(), missing, query.model(), query.reason());
     return blocking(() -> deps.store().listFlags(step)).compose(page -> leaseAll(page.items(), reviewer, ttl)
         .compose(leased -> {
           got.addAll(leased);

@@ -179,6 +179,8 @@ class OpenApiResponsesTest {
     check.that("GET", "/v1/review/session", http.get("/v1/review/session", reviewer), 200);
     check.that("GET", "/v1/flags", http.get("/v1/flags?status=open&cameraId=cam-s", reviewer), 200);
     check.that("GET", "/v1/flags", http.get("/v1/flags?status=lost", reviewer), 400);
+    check.that("GET", "/v1/flags", http.get("/v1/flags?minScore=0.2&maxScore=0.9&status=open", reviewer), 200);
+    check.that("GET", "/v1/flags", http.get("/v1/flags?minScore=0.9&maxScore=0.2", reviewer), 400);
     check.that("GET", "/v1/flags/counts", http.get("/v1/flags/counts", reviewer), 200);
     check.that("GET", "/v1/flags", http.get("/v1/flags?lease=60", reviewer), 200);
     check.that("GET", "/v1/flags", http.get("/v1/flags?lease=1", reviewer), 400);
@@ -200,6 +202,12 @@ class OpenApiResponsesTest {
         new JsonObject().put("verdict", "confirm").put("note", "seen")), 200);
     check.that("POST", "/v1/flags/{frameId}/review", http.postJson("/v1/flags/" + frameId + "/review", reviewer,
         new JsonObject().put("verdict", "reject")), 409);
+    check.that("POST", "/v1/flags/{frameId}/reopen", http.postJson("/v1/flags/" + frameId + "/reopen", reviewer,
+        new JsonObject()), 200);
+    check.that("POST", "/v1/flags/{frameId}/reopen", http.postJson("/v1/flags/" + frameId + "/reopen", reviewer,
+        new JsonObject()), 409);
+    check.that("POST", "/v1/flags/{frameId}/reopen", http.postJson("/v1/flags/" + frameId + "/reopen", reviewer,
+        new JsonObject().put("revision", "two")), 400);
     check.that("POST", "/v1/flags/review", http.postJson("/v1/flags/review", reviewer, new JsonObject().put("items",
         new JsonArray().add(new JsonObject().put("frameId", second).put("verdict", "reject"))
             .add(new JsonObject().put("frameId", frameId).put("verdict", "reject")))), 200);

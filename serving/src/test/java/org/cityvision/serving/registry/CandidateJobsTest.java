@@ -44,11 +44,7 @@ class CandidateJobsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    // The live package needs a replay set; a small synthetic one serves the job's mechanics.
-    ModelPackage pkg = ServingFixture.wasteCopy(dir.resolve("waste"), "9.0.0");
-    if (ReplaySet.of(pkg).isEmpty()) {
-      CandidateFixtures.syntheticReplay(pkg, 5).write(pkg.dir().resolve(ReplaySet.FILE));
-    }
+    ModelPackage pkg = wasteWithReplay(dir.resolve("waste"));
     ServerConfig c = ServingFixture.withModels(dir.resolve("data"));
     node = ServingFixture.start(c.withModels(new ModelsConfig(pkg.dir().toString(), "", true)));
     http = new TestClient(node.port());
@@ -65,8 +61,29 @@ class CandidateJobsTest {
     ServingFixture.stop(node);
   }
 
+  /**
+   * A copy of the test waste package at version 9.0.0 in {@code to}, with a replay set: the live
+   * package of a candidate job needs one, and a small synthetic one serves the job's mechanics.
+   */
+  static ModelPackage wasteWithReplay(Path to) throws Exception {
+    ModelPackage pkg = ServingFixture.wasteCopy(to, "9.0.0");
+    if (ReplaySet.of(pkg).isEmpty()) {
+      CandidateFixtures.syntheticReplay(pkg, 5).write(pkg.dir().resolve(ReplaySet.FILE));
+    }
+    return pkg;
+  }
+
   /** Stores {@code n} frames flagged by the waste model and confirms each through the review API. */
   private static void confirmFlags(int n, int seed0) throws Exception {
+    confirmFlags(node, http, reviewer, liveVersion, n, seed0);
+  }
+
+  /**
+   * Stores {@code n} frames of machine-7 flagged by {@code node}'s waste model at {@code version}
+   * (glass and metal in turn) and confirms each through the review API with {@code reviewer}'s key.
+   */
+  static void confirmFlags(ServingNode node, TestClient http, String reviewer, String liveVersion, int n, int seed0)
+      throws Exception {
     FrameStore store = node.store();
     for (int i = 0; i < n; i++) {
       String label = i % 2 == 0 ? "glass" : "metal";

@@ -66,7 +66,13 @@ final class ReviewServer implements AutoCloseable {
 
   static ReviewServer start(Vertx vertx, EmbeddedS3Server s3, Path dataDir, ReviewEvents events)
       throws Exception {
-    return start(vertx, s3, dataDir, events, "review-" + BUCKETS.incrementAndGet() + "-" + Long.toHexString(System.nanoTime()));
+    return start(vertx, s3, dataDir, events, newBucket(), Duration.ofMinutes(10));
+  }
+
+  /** As {@link #start(Vertx, EmbeddedS3Server, Path, ReviewEvents)}, with this reopen window. */
+  static ReviewServer start(Vertx vertx, EmbeddedS3Server s3, Path dataDir, ReviewEvents events,
+      Duration reopenWindow) throws Exception {
+    return start(vertx, s3, dataDir, events, newBucket(), reopenWindow);
   }
 
   /**
@@ -75,6 +81,15 @@ final class ReviewServer implements AutoCloseable {
    */
   static ReviewServer start(Vertx vertx, EmbeddedS3Server s3, Path dataDir, ReviewEvents events, String bucket)
       throws Exception {
+    return start(vertx, s3, dataDir, events, bucket, Duration.ofMinutes(10));
+  }
+
+  private static String newBucket() {
+    return "review-" + BUCKETS.incrementAndGet() + "-" + Long.toHexString(System.nanoTime());
+  }
+
+  private static ReviewServer start(Vertx vertx, EmbeddedS3Server s3, Path dataDir, ReviewEvents events,
+      String bucket, Duration reopenWindow) throws Exception {
     FrameStore store = FrameStores.open(StorageConfig.embedded(dataDir)
         .withEndpoint(s3.endpoint(), s3.accessKey(), s3.secretKey())
         .withBucket(bucket)
@@ -88,7 +103,8 @@ final class ReviewServer implements AutoCloseable {
     }
     WorkerExecutor worker = vertx.createSharedWorkerExecutor("review-test-io", 8);
     ReviewDeps deps = new ReviewDeps(store, worker, events, LABELS);
-    AreaServer server = AreaServer.start(vertx, store, dataDir, List.of(ReviewRoutes.area(deps, 5_000), ReviewPage.area()));
+    AreaServer server = AreaServer.start(vertx, store, dataDir,
+        List.of(ReviewRoutes.area(deps, 5_000, reopenWindow), ReviewPage.area()));
     return new ReviewServer(store, bucket, worker, server);
   }
 

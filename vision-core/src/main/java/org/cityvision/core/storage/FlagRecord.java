@@ -122,4 +122,11 @@ public record FlagRecord(
         frameId, cameraId, label, score, model, modelVersion, flaggedAt, review.verdict().status(),
         revision + 1, review.reviewer(), at, review.label(), review.note(), reason, margin);
   }
+
+  /** The next revision after a verdict is taken back: open again, with no reviewer, label or note. */
+  FlagRecord reopened() {
+    return new FlagRecord(
+        frameId, cameraId, label, score, model, modelVersion, flaggedAt, FlagStatus.OPEN,
+        revision + 1, null, null, null, null, reason, margin);
+  }
 }

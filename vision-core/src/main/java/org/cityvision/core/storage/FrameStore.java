@@ -156,7 +156,20 @@ public interface FrameStore extends AutoCloseable {
    */
   boolean releaseFlag(String frameId, String holder) throws StorageException;
 
-  /** Verdicts, oldest first (for {@code export-reviews}). */
+  /**
+   * Takes a flag's latest verdict back: the flag returns to the open queue at a new revision and a
+   * {@link Verdict#REOPEN} entry naming {@code reviewer} is appended to the reviews log. Of a reopen
+   * and a verdict racing on one flag, exactly one wins (the same conditional write as {@link
+   * #reviewFlag}). Who may reopen is the caller's rule.
+   *
+   * @param revision the revision the verdict being taken back created
+   * @throws ConflictException if the flag is open or is no longer at {@code revision} (another
+   *     verdict or reopen came after)
+   * @throws ObjectNotFoundException if the frame has no flag
+   */
+  FlagRecord reopenFlag(String frameId, long revision, String reviewer) throws StorageException;
+
+  /** Verdicts and reopens, oldest first (for {@code export-reviews}). */
   Page<ReviewRecord> listReviews(String cursor, int limit) throws StorageException;
 
   // ---- API keys

@@ -573,6 +573,35 @@ public final class MinioFrameStore implements FrameStore {
     throw lost;
   }
 
+  @Override
+  public FlagRecord reopenFlag(String frameId, long revision, String reviewer) throws StorageException {
+    FrameId.parse(frameId);
+    StorageKeys.requireDottedSegment("reviewer", reviewer);
+    FlagRecord head =
+        flagHead(frameId).orElseThrow(() -> new ObjectNotFoundException("frame " + frameId + " has no flag"));
+    if (head.status() == FlagStatus.OPEN) {
+      throw new ConflictException("flag " + frameId + " is open: there is no verdict to take back");
+    }
+    if (head.revision() != revision) {
+      throw new ConflictException("flag " + frameId + " is at revision " + head.revision() + ", not " + revision
+          + ": " + head.reviewer() + " gave a later verdict (" + head.status().keyName() + ") at "
+          + head.reviewedAt());
+    }
+    Instant now = clock.instant();
+    FlagRecord next = head.reopened();
+    try {
+      put(json(StorageKeys.flagRevision(frameId, next.revision()), next, true));
+    } catch (ConflictException e) {
+      throw new ConflictException("flag " + frameId + " was changed by someone else at the same time", e);
+    }
+    counters.moved(head, next);
+    ReviewRecord record = new ReviewRecord(frameId, reviewer, Verdict.REOPEN, null, null, head.model(),
+        head.modelVersion(), head.label(), head.status(), next.revision(), now);
+    put(json(StorageKeys.review(record), record, false));
+    moveQueueEntries(head, next);
+    return next;
+  }
+
   private void moveQueueEntries(FlagRecord from, FlagRecord to) throws StorageException {
     writeQueueEntries(to);
     if (from.status() != to.status()) {

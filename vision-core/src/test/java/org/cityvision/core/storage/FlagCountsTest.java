@@ -131,6 +131,30 @@ class FlagCountsTest {
   }
 
   @Test
+  void aReopenedVerdictPutsTheFlagBackInTheOpenCountsAndItsCameraIndex(TestInfo info, @TempDir Path node)
+      throws Exception {
+    String bucket = StoreFixture.bucket(info.getTestMethod().orElseThrow().getName());
+    try (MinioFrameStore store = StoreFixture.open(server, node, bucket)) {
+      FlagRecord open = flag(store, "cam-3", "graffiti", 0);
+      FlagRecord judged = store.reviewFlag(new FlagReview(open.frameId(), Verdict.CONFIRM, null, null, "alice", false));
+      FlagCounts afterVerdict = store.flagCounts();
+      assertEquals(0, afterVerdict.of(FlagStatus.OPEN));
+      assertEquals(1, afterVerdict.of(FlagStatus.CONFIRMED));
+
+      store.reopenFlag(open.frameId(), judged.revision(), "alice");
+
+      FlagCounts afterReopen = store.flagCounts();
+      assertEquals(1, afterReopen.of(FlagStatus.OPEN));
+      assertEquals(0, afterReopen.of(FlagStatus.CONFIRMED));
+      assertEquals(Map.of("cam-3", 1L), afterReopen.openByCamera());
+      FlagQuery byCamera = new FlagQuery(FlagStatus.OPEN, "cam-3", null, null, null, FlagOrder.NEWEST_FIRST, null,
+          50, null, null);
+      assertEquals(List.of(open.frameId()),
+          store.listFlags(byCamera).items().stream().map(FlagRecord::frameId).toList());
+    }
+  }
+
+  @Test
   void aRecountRepairsCountsThatDriftedAndReportsTheDrift(TestInfo info, @TempDir Path node) throws Exception {
     String bucket = StoreFixture.bucket(info.getTestMethod().orElseThrow().getName());
     try (MinioFrameStore store = StoreFixture.open(server, node, bucket)) {
