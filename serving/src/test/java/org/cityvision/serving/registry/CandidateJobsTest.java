@@ -9,10 +9,7 @@ import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.Random;
 import org.cityvision.core.model.ModelPackage;
-import org.cityvision.core.model.ReplaySet;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FrameRecord;
 import org.cityvision.core.storage.FrameStore;
@@ -21,6 +18,7 @@ import org.cityvision.core.testing.TestImages;
 import org.cityvision.serving.ServingNode;
 import org.cityvision.serving.config.ModelsConfig;
 import org.cityvision.serving.config.ServerConfig;
+import org.cityvision.serving.testing.LoopFixture;
 import org.cityvision.serving.testing.ServingFixture;
 import org.cityvision.serving.testing.TestClient;
 import org.junit.jupiter.api.AfterAll;
@@ -46,10 +44,7 @@ class CandidateJobsTest {
   @BeforeAll
   static void start() throws Exception {
     // The live package needs a replay set; a small synthetic one serves the job's mechanics.
-    ModelPackage pkg = ServingFixture.wasteCopy(dir.resolve("waste"), "9.0.0");
-    if (ReplaySet.of(pkg).isEmpty()) {
-      syntheticReplay(pkg).write(pkg.dir().resolve(ReplaySet.FILE));
-    }
+    ModelPackage pkg = LoopFixture.wasteWithReplay(dir.resolve("waste"), "9.0.0");
     ServerConfig c = ServingFixture.withModels(dir.resolve("data"));
     node = ServingFixture.start(c.withModels(new ModelsConfig(pkg.dir().toString(), "", true)));
     http = new TestClient(node.port());
@@ -64,22 +59,6 @@ class CandidateJobsTest {
       http.close();
     }
     ServingFixture.stop(node);
-  }
-
-  private static ReplaySet syntheticReplay(ModelPackage pkg) {
-    List<String> labels = pkg.spec().labels();
-    int dim = pkg.spec().backbone().featureSize();
-    Random random = new Random(5);
-    ReplaySet.Builder b = ReplaySet.builder(labels, dim);
-    for (int i = 0; i < 120; i++) {
-      float[] f = new float[dim];
-      int label = i % labels.size();
-      for (int k = 0; k < dim; k++) {
-        f[k] = (float) Math.max(0, random.nextGaussian() * 0.3 + (k % labels.size() == label ? 1.0 : 0.0));
-      }
-      b.add(f, labels.get(label), i % 4 == 0 ? ReplaySet.Split.VAL : ReplaySet.Split.TRAIN, "synthetic");
-    }
-    return b.build();
   }
 
   /** Stores {@code n} frames flagged by the waste model and confirms each through the review API. */

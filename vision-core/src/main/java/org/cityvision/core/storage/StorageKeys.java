@@ -26,6 +26,8 @@ import java.util.regex.Pattern;
  * models/{name}/{version}/{uploadId}/{file}                the package's files, as one upload wrote them
  * models/{name}/live/{9999999999-revision}.json            the live pointer's revisions, newest listed first
  * models/{name}/nodes/{nodeId}.json                        what each serving node serves
+ * models/{name}/shadows/{candidateId}.json                 a candidate's shadow run: rate, since, active or ended
+ * models/{name}/shadows/{candidateId}/{nodeId}.json        one node's shadow comparisons of that candidate
  * cameras/health/{cameraId}/{9999999999-revision}.json    a camera's health record revisions, newest listed first
  * cameras/index/{cameraId}                                 empty marker per camera with a health record
  * </pre>
@@ -57,6 +59,8 @@ public final class StorageKeys {
   static final String NODES = "nodes";
   /** The folder of a model's candidate jobs; reserved, so never a version. */
   static final String CANDIDATES = "candidates";
+  /** The folder of a model's shadow runs; reserved, so never a version. */
+  static final String SHADOWS = "shadows";
 
   /** Inverting against these keeps keys fixed-width, so S3's ascending order is newest first. */
   static final long MAX_MILLIS = 9_999_999_999_999L;
@@ -193,7 +197,7 @@ public final class StorageKeys {
   /** Requires a model version: a dotted segment other than the reserved {@code live}. */
   public static String requireModelVersion(String value) {
     requireDottedSegment("version", value);
-    if (value.equals(LIVE) || value.equals(NODES) || value.equals(CANDIDATES)) {
+    if (value.equals(LIVE) || value.equals(NODES) || value.equals(CANDIDATES) || value.equals(SHADOWS)) {
       throw new IllegalArgumentException("version must not be '" + value + "' (reserved in the model registry)");
     }
     return value;
@@ -239,7 +243,7 @@ public final class StorageKeys {
     }
     String middle = key.substring(prefix.length(), key.length() - MANIFEST.length() - 1);
     return middle.isEmpty() || middle.contains("/") || middle.equals(LIVE) || middle.equals(NODES)
-        || middle.equals(CANDIDATES) ? null : middle;
+        || middle.equals(CANDIDATES) || middle.equals(SHADOWS) ? null : middle;
   }
 
   /** The model name of a key under {@code models/}, or {@code null}. */
@@ -257,6 +261,19 @@ public final class StorageKeys {
 
   static String candidate(String name, String id) {
     return candidatesPrefix(name) + requireSegment("candidate id", id) + ".json";
+  }
+
+  static String shadowsPrefix(String name) {
+    return modelPrefix(name) + SHADOWS + "/";
+  }
+
+  static String shadow(String name, String candidateId) {
+    return shadowsPrefix(name) + requireSegment("candidate id", candidateId) + ".json";
+  }
+
+  static String shadowNode(String name, String candidateId, String node) {
+    return shadowsPrefix(name) + requireSegment("candidate id", candidateId) + "/" + requireSegment("node id", node)
+        + ".json";
   }
 
   static String nodesPrefix(String name) {
