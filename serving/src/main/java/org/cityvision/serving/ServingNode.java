@@ -69,6 +69,8 @@ import org.cityvision.serving.review.open311.Open311Exporter;
 import org.cityvision.serving.review.open311.Open311Stats;
 import org.cityvision.serving.review.webhook.WebhookNotifier;
 import org.cityvision.serving.review.webhook.WebhookStats;
+import org.cityvision.serving.shadow.ShadowRoutes;
+import org.cityvision.serving.shadow.ShadowRunner;
 
 /**
  * One serving node: the composition root of {@code cityvision serve}. It owns a Vert.x instance,
@@ -104,6 +106,8 @@ public final class ServingNode {
   private final List<AutoCloseableEvents> listeners;
   private final BatchJobs batch;
   private final LiveModelMaintainer maintainer;
+  /** Candidates in the shadow of the live models; closed before the registry and the store. */
+  private final ShadowRunner shadows;
   /** Candidate models trained here from verdicts; closed (the running job cancelled) at shutdown. */
   private final CandidateJobs candidates;
   /** Completed when the start-up warm-up ends (or at once without one); until then the node is not ready. */
@@ -114,9 +118,10 @@ public final class ServingNode {
 
   private ServingNode(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders, FrameStore store,
       ModelRegistry models, ApiKeys keys, Metrics metrics, Deployed deployed, Optional<ApiKeys.Created> bootstrapKey,
-      List<AutoCloseableEvents> listeners, BatchJobs batch, LiveModelMaintainer maintainer,
+      List<AutoCloseableEvents> listeners, BatchJobs batch, LiveModelMaintainer maintainer, ShadowRunner shadows,
       Promise<WarmUp.Report> warmedUp) {
     this.warmedUp = warmedUp;
+    this.shadows = shadows;
     this.maintainer = maintainer;
     this.config = config;
     this.vertx = vertx;
@@ -300,12 +305,19 @@ public final class ServingNode {
                 LiveModelMaintainer maintainer = LiveModelMaintainer.start(models.result(),
                     store.result().models(), config.modelCacheDir(), config.models().watchMs(),
                     () -> !batch.runningHere().isEmpty(), LiveModelMaintainer.nodeId(config.data()));
+                ShadowRunner shadows = ShadowRunner.start(models.result(), store.result().models(),
+                    config.modelCacheDir(), config.shadow(),
+                    config.inference().classifierOptions(config.images().limits(config.http().bodyLimitBytes())),
+                    LiveModelMaintainer.nodeId(config.data()), Clock.systemUTC());
+                maintainer.afterEachPass(shadows::refresh);
+                shadowMetrics(metrics, shadows);
                 return deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
-                      events, CameraEvents.all(listeners), flags, audit, batch, warmedUp.future())
+                      events, CameraEvents.all(listeners), flags, audit, batch, shadows, warmedUp.future())
                   .map(d -> new ServingNode(config, vertx, io, decoders, store.result(), models.result(), keys,
-                      metrics, d, bootstrap, listeners, batch, maintainer, warmedUp))
+                      metrics, d, bootstrap, listeners, batch, maintainer, shadows, warmedUp))
                   .onFailure(e -> {
                     maintainer.close();
+                    shadows.close();
                     batch.close();
                     listeners.forEach(ServingNode::closeQuietly);
                   });
@@ -325,12 +337,32 @@ public final class ServingNode {
     return started.future();
   }
 
+  /** {@code cityvision_shadow_*_total{model,candidate}}: this node's comparisons since it started. */
+  private static void shadowMetrics(Metrics metrics, ShadowRunner shadows) {
+    List<String> labels = List.of("model", "candidate");
+    metrics.counter("cityvision_shadow_compared", "Live answers a shadowed candidate also classified on this node.",
+        labels, () -> shadows.counts("compared"));
+    metrics.counter("cityvision_shadow_agreed", "Shadow comparisons where the candidate's top-1 label was the live "
+        + "one.", labels, () -> shadows.counts("agreed"));
+    metrics.counter("cityvision_shadow_dropped", "Shadow samples dropped because the shadow queue was full.", labels,
+        () -> shadows.counts("dropped"));
+  }
+
+  /** Each model's shadow run on this node, for {@code /health/ready}. */
+  private static Map<String, io.vertx.core.json.JsonObject> shadowHealth(ShadowRunner shadows) {
+    Map<String, io.vertx.core.json.JsonObject> out = new java.util.TreeMap<>();
+    shadows.status().forEach((model, s) -> out.put(model, new io.vertx.core.json.JsonObject()
+        .put("candidate", s.candidate()).put("version", s.version()).put("loaded", s.loaded()).put("error", s.error())));
+    return out;
+  }
+
   private record Deployed(List<String> ids, int port, AtomicBoolean draining, List<Route> routes,
       CandidateJobs candidates) {}
 
   private static Future<Deployed> deploy(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders,
       FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics, ReviewEvents events,
       CameraEvents cameraEvents, FlagListener flags, AuditSampler audit, BatchJobs batch,
+      ShadowRunner shadows,
       Future<WarmUp.Report> warmedUp) {
     AtomicBoolean draining = new AtomicBoolean();
     OpenApi openApi;
@@ -339,7 +371,7 @@ public final class ServingNode {
     } catch (UncheckedIOException e) {
       return Future.failedFuture(e);
     }
-    InferenceService inference = new InferenceService(models, decoders, metrics);
+    InferenceService inference = new InferenceService(models, decoders, metrics, shadows);
     Clock clock = Clock.systemUTC();
     String nodeId = ManagementFactory.getRuntimeMXBean().getName();
     IdempotencyLedger ledger = new IdempotencyLedger(store, clock, Duration.ofMillis(config.ingest().idempotencyWaitMs()),
@@ -353,6 +385,8 @@ public final class ServingNode {
     recounts.schedule(vertx, io);
     CandidateJobs candidates = new CandidateJobs(store, models, config.data().resolve("candidates"),
         config.modelCacheDir(), clock, labels);
+    ShadowRoutes shadowRoutes = new ShadowRoutes(store, candidates, name -> models.named(name)
+        .map(m -> m.spec().labels()).orElse(List.of()), io, config.modelCacheDir(), config.shadow(), clock);
     CameraHealthService cameraHealth = new CameraHealthService(config.images().limits(config.http().bodyLimitBytes()),
         new CameraHealthRecords(store), config.cameras().health(Duration.ofSeconds(config.ingest().reuseForSeconds())),
         cameraEvents, clock);
@@ -370,7 +404,7 @@ public final class ServingNode {
     // The API, area by area: one line each. The review page answers every other GET path.
     ApiRouter api = new ApiRouter(List.of(
         new HealthRoutes(models, store, io, metrics, draining::get, () -> !warmedUp.isComplete(),
-            config.models().required()).area(),
+            config.models().required(), () -> shadowHealth(shadows)).area(),
         openApi.area(),
         new ClassifyRoutes(inference, config.capture(), new CaptureWriter(new ClassifiedFrames(store, flags), io, clock,
             config.capture().queue(), metrics), config.ingest().thumbnailMaxSide(),
@@ -378,7 +412,8 @@ public final class ServingNode {
         new FrameRoutes(config.ingest(), inference, ledger, io, metrics, clock,
             new ClassifiedFrames(store, flags, audit), cameraHealth).area(),
         new CameraRoutes(cameraHealth, io).area(),
-        new RegistryRoutes(store.models(), io, config.modelCacheDir(), candidates).area(),
+        new RegistryRoutes(store.models(), io, config.modelCacheDir(), candidates, shadowRoutes::describe).area(),
+        shadowRoutes.area(),
         new ModelRoutes(models, store.models(), io, LiveModelMaintainer.nodeId(config.data()),
             labels).area(),
         new LabelRoutes(labels, io).area(),
@@ -556,6 +591,7 @@ public final class ServingNode {
           candidates.close();
           batch.close();
           maintainer.close();
+          shadows.close();
           models.close();
           listeners.forEach(ServingNode::closeQuietly);
           drainSpool();

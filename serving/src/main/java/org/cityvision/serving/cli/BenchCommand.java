@@ -31,6 +31,10 @@ public final class BenchCommand implements Callable<Integer> {
       + "(a JVM of its own, as cameras and sorting machines are; default) or jvm (the node's JVM)")
   String client;
 
+  @Option(names = "--shadow-rate", description = "http: instead of the full run, measure the sorting path with no "
+      + "shadow and with a candidate in the shadow of the waste model at this rate (0..1, e.g. 0.1), alternated")
+  Double shadowRate;
+
   @Option(names = "--out", description = "also append the report to this markdown file")
   Path out;
 
@@ -44,12 +48,18 @@ public final class BenchCommand implements Callable<Integer> {
       System.err.println("unknown --client '" + client + "'; use process or jvm");
       return 2;
     }
+    if (shadowRate != null && (!which.equals("http") || !(shadowRate > 0 && shadowRate <= 1))) {
+      System.err.println("--shadow-rate applies to bench http and must be greater than 0 and at most 1, got "
+          + shadowRate);
+      return 2;
+    }
     Path waste = Home.shared().resolve("datasets/waste");
     String report;
     if (which.equals("http")) {
       HttpModels models = httpModels(model);
-      report = new HttpBenchmark(models.waste(), models.urban(), waste, seconds, client.equals("process"), System.err)
-          .run();
+      HttpBenchmark bench = new HttpBenchmark(models.waste(), models.urban(), waste, seconds,
+          client.equals("process"), System.err);
+      report = shadowRate == null ? bench.run() : bench.runShadow(shadowRate);
     } else {
       report = new CoreBenchmark(resolveModel(model), waste, seconds, System.err).run();
     }

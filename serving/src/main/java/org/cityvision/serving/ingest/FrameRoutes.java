@@ -193,6 +193,7 @@ public final class FrameRoutes {
                   if (seen.update().faults().isEmpty() && seen.recorded()) {
                     health.classified(cameraId, seen.analysis(), answer.getString("frameId"));
                   }
+                  inference.answered(result, bytes, answer.getString("frameId"));
                   return answer;
                 }, false));
           }).map(answer -> withQuality(answer, seen));

@@ -169,6 +169,32 @@ class OpenApiResponsesTest {
     check.that("POST", "/v1/models/{name}/candidates/{id}/promote",
         http.postJson("/v1/models/waste/candidates/c19990101T000000Z-000000/promote", admin, new JsonObject()), 404);
 
+    // A finished candidate (a package copy in the store, its job state written as a job writes it) for the shadow.
+    node.store().models().put(ServingFixture.wasteCopy(models.resolve("shadowed"), "9.9.8"), "schema-test");
+    String cand = "c20261201T000000Z-5cbe4a";
+    node.store().models().putCandidate("waste", cand, MAPPER.createObjectNode().put("id", cand).put("model", "waste")
+        .put("mode", "head").put("state", "done").put("version", "9.9.8").put("liveVersion", live)
+        .put("createdAt", "2026-12-01T00:00:00Z").put("updatedAt", "2026-12-01T00:00:00Z").put("verdicts", 30));
+    String shadow = "/v1/models/waste/candidates/" + cand + "/shadow";
+    check.that("DELETE", "/v1/models/{name}/candidates/{id}/shadow",
+        http.send(HttpMethod.DELETE, shadow, admin, Map.of(), null), 404);
+    check.that("POST", "/v1/models/{name}/candidates/{id}/shadow",
+        http.postJson(shadow, admin, new JsonObject().put("rate", 2)), 400);
+    check.that("POST", "/v1/models/{name}/candidates/{id}/shadow",
+        http.postJson("/v1/models/waste/candidates/c19990101T000000Z-000000/shadow", admin, new JsonObject()), 404);
+    check.that("POST", "/v1/models/{name}/candidates/{id}/shadow",
+        http.postJson(shadow, admin, new JsonObject().put("rate", 0.5)), 200);
+    check.that("GET", "/v1/models/{name}/candidates/{id}", http.get("/v1/models/waste/candidates/" + cand, admin),
+        200);
+    for (long end = System.nanoTime() + 60_000_000_000L; System.nanoTime() < end
+        && !http.get("/health/ready", null).json().getJsonObject("models").getJsonObject("waste")
+            .containsKey("shadow"); ) {
+      Thread.sleep(50);
+    }
+    check.that("GET", "/health/ready", http.get("/health/ready", null), 200);
+    check.that("DELETE", "/v1/models/{name}/candidates/{id}/shadow",
+        http.send(HttpMethod.DELETE, shadow, admin, Map.of(), null), 200);
+
     check.that("POST", "/v1/keys", http.postJson("/v1/keys", admin,
         new JsonObject().put("role", "camera").put("name", "bound").put("cameras", new JsonArray().add("cam-s"))), 201);
     check.that("POST", "/v1/keys", http.postJson("/v1/keys", admin,

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.cityvision.core.model.ModelPackage;
-import org.cityvision.core.model.ReplaySet;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FrameRecord;
 import org.cityvision.core.storage.FrameStore;
@@ -20,6 +19,7 @@ import org.cityvision.core.testing.TestImages;
 import org.cityvision.serving.ServingNode;
 import org.cityvision.serving.config.ModelsConfig;
 import org.cityvision.serving.config.ServerConfig;
+import org.cityvision.serving.testing.LoopFixture;
 import org.cityvision.serving.testing.ServingFixture;
 import org.cityvision.serving.testing.TestClient;
 import org.junit.jupiter.api.AfterAll;
@@ -61,16 +61,9 @@ class CandidateJobsTest {
     ServingFixture.stop(node);
   }
 
-  /**
-   * A copy of the test waste package at version 9.0.0 in {@code to}, with a replay set: the live
-   * package of a candidate job needs one, and a small synthetic one serves the job's mechanics.
-   */
+  /** The test waste package at version 9.0.0 in {@code to}, with a replay set (see {@link LoopFixture}). */
   static ModelPackage wasteWithReplay(Path to) throws Exception {
-    ModelPackage pkg = ServingFixture.wasteCopy(to, "9.0.0");
-    if (ReplaySet.of(pkg).isEmpty()) {
-      CandidateFixtures.syntheticReplay(pkg, 5).write(pkg.dir().resolve(ReplaySet.FILE));
-    }
-    return pkg;
+    return LoopFixture.wasteWithReplay(to, "9.0.0");
   }
 
   /** Stores {@code n} frames flagged by the waste model and confirms each through the review API. */

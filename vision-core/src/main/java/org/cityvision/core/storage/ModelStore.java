@@ -145,4 +145,28 @@ public interface ModelStore {
    * to notice labels another node added.
    */
   List<String> labelIds(String name) throws StorageException;
+
+  /**
+   * Writes the state of a candidate's shadow run ({@code models/{name}/shadows/{id}.json}): which
+   * version, at what rate, since when, and whether it still runs. Every node follows it.
+   */
+  void putShadow(String name, String candidateId, com.fasterxml.jackson.databind.JsonNode state)
+      throws StorageException;
+
+  /** A candidate's shadow run, if one was ever started. */
+  Optional<com.fasterxml.jackson.databind.JsonNode> shadow(String name, String candidateId) throws StorageException;
+
+  /** Every shadow run of a model (active and ended), in candidate id order. */
+  List<com.fasterxml.jackson.databind.JsonNode> shadows(String name) throws StorageException;
+
+  /** Writes one node's comparisons of a shadowed candidate, replacing that node's previous ones. */
+  void putShadowNode(String name, String candidateId, String node, com.fasterxml.jackson.databind.JsonNode stats)
+      throws StorageException;
+
+  /** One node's comparisons of a shadowed candidate, if it wrote any. */
+  Optional<com.fasterxml.jackson.databind.JsonNode> shadowNode(String name, String candidateId, String node)
+      throws StorageException;
+
+  /** Every node's comparisons of a shadowed candidate. */
+  List<com.fasterxml.jackson.databind.JsonNode> shadowNodes(String name, String candidateId) throws StorageException;
 }

@@ -32,6 +32,8 @@ import java.util.regex.Pattern;
  * models/{name}/nodes/{nodeId}.json                        what each serving node serves
  * models/{name}/candidates/{id}.json                       a candidate job's state
  * models/{name}/labels/{label}.json                        a label an admin added to the model
+ * models/{name}/shadows/{candidateId}.json                 a candidate's shadow run: rate, since, active or ended
+ * models/{name}/shadows/{candidateId}/{nodeId}.json        one node's shadow comparisons of that candidate
  * cameras/health/{cameraId}/{9999999999-revision}.json    a camera's health record revisions, newest listed first
  * cameras/index/{cameraId}                                 empty marker per camera with a health record
  * cameras/alerts/{cameraId}                                empty marker per camera with an open health alert
@@ -73,6 +75,8 @@ public final class StorageKeys {
   static final String CANDIDATES = "candidates";
   /** The folder of the labels added to a model; reserved, so never a version. */
   static final String LABELS = "labels";
+  /** The folder of a model's shadow runs; reserved, so never a version. */
+  static final String SHADOWS = "shadows";
 
   /** Inverting against these keeps keys fixed-width, so S3's ascending order is newest first. */
   static final long MAX_MILLIS = 9_999_999_999_999L;
@@ -249,7 +253,7 @@ public final class StorageKeys {
   /** Requires a model version: a dotted segment other than the reserved {@code live}. */
   public static String requireModelVersion(String value) {
     requireDottedSegment("version", value);
-    if (value.equals(LIVE) || value.equals(NODES) || value.equals(CANDIDATES)) {
+    if (value.equals(LIVE) || value.equals(NODES) || value.equals(CANDIDATES) || value.equals(SHADOWS)) {
       throw new IllegalArgumentException("version must not be '" + value + "' (reserved in the model registry)");
     }
     return value;
@@ -295,7 +299,7 @@ public final class StorageKeys {
     }
     String middle = key.substring(prefix.length(), key.length() - MANIFEST.length() - 1);
     return middle.isEmpty() || middle.contains("/") || middle.equals(LIVE) || middle.equals(NODES)
-        || middle.equals(CANDIDATES) || middle.equals(LABELS) ? null : middle;
+        || middle.equals(CANDIDATES) || middle.equals(LABELS) || middle.equals(SHADOWS) ? null : middle;
   }
 
   /** The model name of a key under {@code models/}, or {@code null}. */
@@ -330,6 +334,19 @@ public final class StorageKeys {
       return null;
     }
     return key.substring(prefix.length(), key.length() - ".json".length());
+  }
+
+  static String shadowsPrefix(String name) {
+    return modelPrefix(name) + SHADOWS + "/";
+  }
+
+  static String shadow(String name, String candidateId) {
+    return shadowsPrefix(name) + requireSegment("candidate id", candidateId) + ".json";
+  }
+
+  static String shadowNode(String name, String candidateId, String node) {
+    return shadowsPrefix(name) + requireSegment("candidate id", candidateId) + "/" + requireSegment("node id", node)
+        + ".json";
   }
 
   static String nodesPrefix(String name) {
