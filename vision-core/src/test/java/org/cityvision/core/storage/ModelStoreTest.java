@@ -254,4 +254,20 @@ class ModelStoreTest {
     Path copy = models.fetch("urban", "1.0.0", dir.resolve("cache"));
     assertEquals("urban", ModelPackage.read(copy).spec().name());
   }
+
+  @Test
+  void anAddedLabelIsCreatedOnceListedByIdAndInFullAndNeverAVersion() throws Exception {
+    ModelLabel textile = new ModelLabel("textile", "clothes and rags", "admin-1", java.time.Instant.now());
+    models.addLabel("waste", textile);
+    models.addLabel("waste", new ModelLabel("battery", "", "admin-2", java.time.Instant.now()));
+
+    ConflictException again = assertThrows(ConflictException.class, () -> models.addLabel("waste",
+        new ModelLabel("textile", "another meaning", "admin-2", java.time.Instant.now())));
+    assertTrue(again.getMessage().contains("already has label 'textile'"), again.getMessage());
+    assertEquals(List.of("battery", "textile"), models.labelIds("waste"));
+    assertEquals(textile, models.labels("waste").get(1), "the first description stays");
+    assertEquals(List.of(), models.labelIds("urban"));
+    assertTrue(models.versions("waste").isEmpty(), "the labels folder is not a version");
+  }
 }
+
