@@ -38,21 +38,24 @@ public final class JsonLog {
   }
 
   public void info(String event, Object... fields) {
-    log(Level.INFO, event, null, fields);
+    log(WALKER.getCallerClass(), Level.INFO, event, null, fields);
   }
 
   public void warn(String event, Object... fields) {
-    log(Level.WARN, event, null, fields);
+    log(WALKER.getCallerClass(), Level.WARN, event, null, fields);
   }
 
   /** Logs an error with its stack trace (the log is for operators; clients never see it). */
   public void error(String event, Throwable error, Object... fields) {
-    log(Level.ERROR, event, error, fields);
+    log(WALKER.getCallerClass(), Level.ERROR, event, error, fields);
   }
 
-  /** {@code fields} alternate names and values. */
-  private void log(Level level, String event, Throwable error, Object... fields) {
-    Logger logger = loggers.get(caller());
+  /**
+   * {@code caller} names the logger: the class that called {@link #info}, {@link #warn} or {@link
+   * #error} (for a lambda, its enclosing class); {@code fields} alternate names and values.
+   */
+  private void log(Class<?> caller, Level level, String event, Throwable error, Object... fields) {
+    Logger logger = loggers.get(caller);
     if (!logger.isEnabledForLevel(level)) {
       return;
     }
@@ -73,11 +76,5 @@ public final class JsonLog {
   /** Waits up to {@code millis} for the lines logged so far to be written (at shutdown). */
   public void flush(long millis) {
     JsonLineAppender.drain(millis);
-  }
-
-  /** The class that called {@link #info}, {@link #warn} or {@link #error} (a lambda's enclosing class). */
-  private static Class<?> caller() {
-    return WALKER.walk(frames -> frames.map(StackWalker.StackFrame::getDeclaringClass)
-        .filter(type -> type != JsonLog.class).findFirst().orElse(JsonLog.class));
   }
 }
