@@ -8,15 +8,17 @@ import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ModelSpec;
 import org.cityvision.serving.bench.CoreBenchmark;
 import org.cityvision.serving.bench.HttpBenchmark;
+import org.cityvision.serving.bench.ReviewBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code cityvision bench core}: runs a benchmark and prints its tables (markdown). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Run a benchmark and print its table: core (decode → classify pipeline), http (the server).")
+    description = "Run a benchmark and print its table: core (decode → classify pipeline), http (the server), "
+        + "review (the review queue at city scale).")
 public final class BenchCommand implements Callable<Integer> {
-  @Parameters(index = "0", defaultValue = "core", description = "which benchmark: core or http")
+  @Parameters(index = "0", defaultValue = "core", description = "which benchmark: core, http or review")
   String which;
 
   @Option(names = "--model", description = "model package, relative to the working directory (default: models/waste,"
@@ -35,13 +37,25 @@ public final class BenchCommand implements Callable<Integer> {
       + "shadow and with a candidate in the shadow of the waste model at this rate (0..1, e.g. 0.1), alternated")
   Double shadowRate;
 
+  @Option(names = "--flags", defaultValue = "100000", description = "review: open flags in the store (default: "
+      + "${DEFAULT-VALUE})")
+  int flags;
+
+  @Option(names = "--rounds", defaultValue = "20", description = "review: requests per measurement (default: "
+      + "${DEFAULT-VALUE})")
+  int rounds;
+
+  @Option(names = "--data", defaultValue = "data/bench-review", description = "review: where the store fixture is "
+      + "written once and reused (default: ${DEFAULT-VALUE})")
+  Path data;
+
   @Option(names = "--out", description = "also append the report to this markdown file")
   Path out;
 
   @Override
   public Integer call() throws Exception {
-    if (!which.equals("core") && !which.equals("http")) {
-      System.err.println("unknown benchmark '" + which + "'; available: core, http");
+    if (!which.equals("core") && !which.equals("http") && !which.equals("review")) {
+      System.err.println("unknown benchmark '" + which + "'; available: core, http, review");
       return 2;
     }
     if (!client.equals("process") && !client.equals("jvm")) {
@@ -55,7 +69,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
     Path waste = Home.shared().resolve("datasets/waste");
     String report;
-    if (which.equals("http")) {
+    if (which.equals("review")) {
+      report = new ReviewBenchmark(data, flags, rounds, System.err).run();
+    } else if (which.equals("http")) {
       HttpModels models = httpModels(model);
       HttpBenchmark bench = new HttpBenchmark(models.waste(), models.urban(), waste, seconds,
           client.equals("process"), System.err);

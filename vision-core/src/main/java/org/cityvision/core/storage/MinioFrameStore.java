@@ -85,6 +85,8 @@ public final class MinioFrameStore implements FrameStore {
   private final Clock clock;
   private final MinioModelStore models;
   private final FlagCounters counters;
+  /** Reads the flags of a queue page in parallel; daemon threads, shut down on close. */
+  private final java.util.concurrent.ExecutorService reads;
 
   private MinioFrameStore(
       StorageConfig config,
@@ -102,6 +104,12 @@ public final class MinioFrameStore implements FrameStore {
     this.clock = clock;
     this.models = new MinioModelStore(this, clock);
     this.counters = new FlagCounters(this, clock);
+    java.util.concurrent.atomic.AtomicInteger readers = new java.util.concurrent.atomic.AtomicInteger();
+    this.reads = java.util.concurrent.Executors.newFixedThreadPool(16, r -> {
+      Thread t = new Thread(r, "cityvision-flag-reads-" + readers.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
     this.flusher =
         new SpoolFlusher(
             spool,
@@ -496,6 +504,10 @@ public final class MinioFrameStore implements FrameStore {
       }
     }
     List<FlagRecord> items = new ArrayList<>();
+    // Markers whose flags are still to be read: read together, in parallel, when the page could be
+    // full with them, so that a page costs about one request's time per flag, not two in a row.
+    List<String> pendingKeys = new ArrayList<>();
+    List<QueueKey> pending = new ArrayList<>();
     String last = after;
     int scanned = 0;
     try {
@@ -510,34 +522,65 @@ public final class MinioFrameStore implements FrameStore {
         if (q.order() == FlagOrder.NEWEST_FIRST
             && q.since() != null
             && entry.flaggedAtMillis() < q.since().toEpochMilli()) {
+          readQueued(q, pendingKeys, pending, items);
           return new Page<>(items, null);
         }
-        if (items.size() == q.limit() || scanned == FLAG_SCAN_BOUND) {
-          return new Page<>(items, Cursors.encode(last));
+        if (items.size() + pending.size() == q.limit() || scanned == FLAG_SCAN_BOUND) {
+          readQueued(q, pendingKeys, pending, items);
+          if (items.size() == q.limit() || scanned == FLAG_SCAN_BOUND) {
+            return new Page<>(items, Cursors.encode(last));
+          }
         }
         scanned++;
         last = key;
-        if (!entry.matches(q)) {
-          continue;
-        }
-        Optional<FlagRecord> head = flagHead(entry.frameId());
-        if (head.isPresent() && head.get().status() == q.status()) {
-          // Model and reason are in the flag, not in the marker: their filters read each flag they skip.
-          if ((q.model() == null || q.model().equals(head.get().model()))
-              && (q.reason() == null || q.reason().equals(head.get().reason()))) {
-            items.add(head.get());
-          }
-        } else {
-          // A crash between a review and its queue update left this marker behind.
-          repairQueue(key, entry.frameId(), head);
+        if (entry.matches(q)) {
+          pendingKeys.add(key);
+          pending.add(entry);
         }
       }
+      readQueued(q, pendingKeys, pending, items);
     } catch (StorageException e) {
       throw e;
     } catch (Exception e) {
       throw translate("list " + prefix, e);
     }
     return new Page<>(items, null);
+  }
+
+  /**
+   * Reads the flags of {@code entries} in parallel and adds, in marker order, those still in the
+   * queried status (and model); repairs the markers a crash left stale. Empties both lists.
+   */
+  private void readQueued(FlagQuery q, List<String> keys, List<QueueKey> entries, List<FlagRecord> items)
+      throws StorageException {
+    List<java.util.concurrent.Future<Optional<FlagRecord>>> heads = new ArrayList<>();
+    for (QueueKey entry : entries) {
+      heads.add(reads.submit(() -> flagHead(entry.frameId())));
+    }
+    for (int i = 0; i < entries.size(); i++) {
+      Optional<FlagRecord> head;
+      try {
+        head = heads.get(i).get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        heads.forEach(h -> h.cancel(true));
+        throw e.getCause() instanceof StorageException s ? s : translate("read flag", (Exception) e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StoreUnavailableException("interrupted while reading flags", e);
+      }
+      if (head.isPresent() && head.get().status() == q.status()) {
+        // Model and reason are in the flag, not in the marker: their filters read each flag they skip.
+        if ((q.model() == null || q.model().equals(head.get().model()))
+            && (q.reason() == null || q.reason().equals(head.get().reason()))) {
+          items.add(head.get());
+        }
+      } else {
+        // A crash between a review and its queue update left this marker behind.
+        repairQueue(keys.get(i), entries.get(i).frameId(), head);
+      }
+    }
+    keys.clear();
+    entries.clear();
   }
 
   @Override
@@ -973,6 +1016,7 @@ public final class MinioFrameStore implements FrameStore {
   @Override
   public void close() throws StorageException {
     counters.close();
+    reads.shutdownNow();
     flusher.close();
     try {
       spool.close();
