@@ -131,7 +131,9 @@ public final class HttpBenchmark {
       TorchRuntime.start(config.inference().torchThreads());
       double limit = gflops > 0 ? peak / gflops : Double.NaN;
       report.append("Node: production defaults unless CITYVISION_* says otherwise (").append(config.inference().workers()).append(" inference workers × ")
-          .append(config.inference().torchThreads()).append(" torch thread, batch ≤ ").append(config.inference().maxBatch())
+          .append(config.inference().torchThreads()).append(" torch thread, solo worker ")
+          .append(config.inference().soloThreads() == 0 ? "off" : config.inference().soloThreads() + " threads")
+          .append(" (inference.soloThreads), batch ≤ ").append(config.inference().maxBatch())
           .append(", ").append(config.inference().maxDelayMs()).append(" ms), embedded S3 store, access log off; ")
           .append("model `").append(pkg.spec().name()).append("` ").append(pkg.spec().version()).append(" at ")
           .append(pkg.spec().input().width()).append("x").append(pkg.spec().input().height()).append(" (")
