@@ -57,6 +57,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theReopenWindowDefaultsToTenMinutesAndIsSetInTheFileOrEnvironmentWithinItsRange() throws Exception {
+    assertEquals(java.time.Duration.ofMinutes(10), ConfigLoader.load(null, Map.of(), dir).review().reopenWindow());
+    Path file = dir.resolve("c.json");
+    Files.writeString(file, "{\"review\": {\"reopenMinutes\": 30}}");
+    assertEquals(30, ConfigLoader.load(file, Map.of(), dir).review().reopenMinutes());
+    assertEquals(5, ConfigLoader.load(file, Map.of("CITYVISION_REVIEW_REOPEN_MINUTES", "5"), dir).review()
+        .reopenMinutes());
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(null, Map.of("CITYVISION_REVIEW_REOPEN_MINUTES", "0"), dir));
+    assertTrue(e.getMessage().contains("review.reopenMinutes"), e.getMessage());
+  }
+
+  @Test
   void nonNumberInEnvironmentIsAnError() {
     ConfigException e = assertThrows(ConfigException.class,
         () -> ConfigLoader.load(null, Map.of("CITYVISION_PORT", "eighty"), dir));

@@ -412,6 +412,47 @@ class ReviewApiTest extends SharedS3 {
   }
 
   @Test
+  void ofAReopenAndAnOverridingVerdictAtTheSameMomentTheFlagEndsConsistentWithTheLog() throws Exception {
+    for (int round = 0; round < 4; round++) {
+      String frame = api.flagged("cam-1", "graffiti", 0.9, round).frameId();
+      json(api.post("/v1/flags/" + frame + "/review", ALICE, verdict("confirm")), 200);
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      try {
+        CountDownLatch go = new CountDownLatch(1);
+        Future<Integer> reopen = pool.submit(() -> {
+          go.await();
+          return api.post("/v1/flags/" + frame + "/reopen", ALICE, "{\"revision\":2}").statusCode();
+        });
+        Future<Integer> override = pool.submit(() -> {
+          go.await();
+          return api.post("/v1/flags/" + frame + "/review", BOB, "{\"verdict\":\"reject\",\"override\":true}")
+              .statusCode();
+        });
+        go.countDown();
+        int reopened = reopen.get(30, TimeUnit.SECONDS);
+        int overridden = override.get(30, TimeUnit.SECONDS);
+        // Bob's override always lands (it retries on a lost race); Alice's reopen only before it.
+        assertEquals(200, overridden);
+        assertTrue(reopened == 200 || reopened == 409, "reopen answered " + reopened);
+        FlagRecord head = api.store.flag(frame);
+        assertEquals(FlagStatus.REJECTED, head.status());
+        assertEquals(reopened == 200 ? 4 : 3, head.revision());
+        List<String> log = new ArrayList<>();
+        for (JsonNode r : json(api.get("/v1/reviews?limit=1000", ADMIN), 200).get("items")) {
+          if (r.get("frameId").asText().equals(frame)) {
+            log.add(r.get("verdict").asText() + "@" + r.get("revision").asText());
+          }
+        }
+        log.sort(java.util.Comparator.comparing(e -> e.substring(e.indexOf('@'))));
+        assertEquals(reopened == 200 ? List.of("confirm@2", "reopen@3", "reject@4") : List.of("confirm@2", "reject@3"),
+            log);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
   void theQueueFiltersByScoreRangeAndByReviewerAndRefusesBadRanges() throws Exception {
     String low = api.flagged("cam-1", "graffiti", 0.55, 0).frameId();
     String mid = api.flagged("cam-1", "graffiti", 0.70, 1).frameId();
