@@ -163,7 +163,8 @@ public final class ReviewBenchmark {
     Authenticator auth = new Authenticator(keys, new RateLimiter(0, 1), io, metrics);
     ReviewDeps deps = new ReviewDeps(store, io, ReviewEvents.NONE, LABELS);
     ApiRouter api = new ApiRouter(List.of(ReviewRoutes.area(deps,
-        new FlagRecounts(store, Clock.systemUTC(), name), ReviewFeed.of(store, io, config.http().requestTimeoutMs()))));
+        new FlagRecounts(store, Clock.systemUTC(), name), ReviewFeed.of(store, io, config.http().requestTimeoutMs()),
+        config.review().reopenWindow())));
     HttpServer server = vertx.createHttpServer()
         .requestHandler(api.router(vertx, config, metrics, auth))
         .listen(0, "127.0.0.1")
