@@ -469,13 +469,15 @@ async function openDetail(index) {
   const frameId = flag.frameId;
   loadImage(img, frameId, 'image').catch(() => {});
   try {
-    const [frame, recent] = await Promise.all([
+    const [frame, recent, previous] = await Promise.all([
       api(`/v1/frames/${encodeURIComponent(frameId)}`),
       api(`/v1/flags/recent?cameraId=${encodeURIComponent(flag.cameraId)}&limit=10`),
+      api(`/v1/frames/${encodeURIComponent(frameId)}/previous?limit=8`),
     ]);
     if (state.detailFrame !== frameId) return;
     renderResults(frame.results);
     renderHistory(recent.items, frameId);
+    renderStrip(flag, previous.items);
   } catch (e) {
     if (state.detailFrame === frameId) $('#d-results').textContent = `Could not load: ${e.message}`;
   }
@@ -506,26 +508,35 @@ function renderResults(results) {
   }
 }
 
+// The camera's recent flags (every status), in the side panel; a click shows that frame in the viewer.
 function renderHistory(items, current) {
   const list = $('#d-history');
-  const strip = $('#d-strip');
   for (const f of items) {
-    for (const [parent, big] of [[list, false], [strip, true]]) {
-      const li = document.createElement('li');
-      if (f.frameId === current) li.className = 'current';
-      li.dataset.frameId = f.frameId;
-      const img = document.createElement('img');
-      img.alt = `${f.label} at ${when(f.flaggedAt)}`;
-      img.dataset.frameId = f.frameId;
-      const text = document.createElement('span');
-      text.textContent = `${when(f.flaggedAt)} · ${f.label.replaceAll('_', ' ')} · ${f.status}`;
-      li.append(img, big ? document.createElement('br') : '', text);
-      li.title = 'Show this frame in the viewer (the verdict keys still judge the selected frame)';
-      li.addEventListener('click', () => compareWith(f, current));
-      parent.append(li);
-      thumbObserver.observe(img);
-    }
+    list.append(historyItem(f.frameId, `${when(f.flaggedAt)} · ${f.label.replaceAll('_', ' ')} · ${f.status}`, current, false));
   }
+}
+
+// H: this frame and the frames its camera sent in the hour before (flagged or not), side by side.
+function renderStrip(flag, previous) {
+  const strip = $('#d-strip');
+  strip.append(historyItem(flag.frameId, `this frame · ${when(flag.capturedAt)}`, flag.frameId, true));
+  for (const f of previous) strip.append(historyItem(f.frameId, when(f.capturedAt), flag.frameId, true));
+}
+
+function historyItem(frameId, caption, current, big) {
+  const li = document.createElement('li');
+  if (frameId === current) li.className = 'current';
+  li.dataset.frameId = frameId;
+  const img = document.createElement('img');
+  img.alt = caption;
+  img.dataset.frameId = frameId;
+  const text = document.createElement('span');
+  text.textContent = caption;
+  li.append(img, big ? document.createElement('br') : '', text);
+  li.title = 'Show this frame in the viewer (the verdict keys still judge the selected frame)';
+  li.addEventListener('click', () => compareWith(frameId, caption, current));
+  queueMicrotask(() => thumbObserver.observe(img)); // once the caller has put it in the page
+  return li;
 }
 
 function closeDetail() {
@@ -709,8 +720,15 @@ async function undo() {
 const URL_INPUTS = { cameraId: '#f-camera', reviewer: '#f-reviewer' };
 const STATUSES = ['open', 'confirmed', 'rejected', 'relabelled'];
 
-// Filters, tab, order, queue and the selected frame, in the address bar (never the key).
+// Filters, tab, order, queue and the selected frame, in the address bar (never the key). Written
+// 150 ms after the last change: browsers limit how often a page may replace its URL.
+let urlTimer = null;
 function writeUrl() {
+  clearTimeout(urlTimer);
+  urlTimer = setTimeout(writeUrlNow, 150);
+}
+
+function writeUrlNow() {
   if (!state.key) return;
   const p = new URLSearchParams();
   if (state.status !== 'open') p.set('status', state.status);
@@ -730,7 +748,9 @@ function writeUrl() {
   const frame = state.pendingFrame || state.items[state.selected]?.frameId;
   if (frame) p.set('frame', frame);
   const query = p.toString();
-  history.replaceState(null, '', query ? `${location.pathname}?${query}` : location.pathname);
+  try {
+    history.replaceState(null, '', query ? `${location.pathname}?${query}` : location.pathname);
+  } catch (ignored) { /* over the browser's limit: the next change writes it */ }
 }
 
 // Restores what writeUrl wrote; returns the tab to show.
@@ -963,15 +983,15 @@ function toggleHistory() {
 }
 
 // Shows another frame of the camera in the viewer, beside the strip; the current frame brings it back.
-function compareWith(flag, current) {
+function compareWith(frameId, caption, current) {
   const img = $('#d-image');
   for (const li of document.querySelectorAll('#d-strip li, #d-history li')) {
-    li.classList.toggle('current', li.dataset.frameId === flag.frameId);
+    li.classList.toggle('current', li.dataset.frameId === frameId);
   }
-  $('#d-viewer').dataset.showing = flag.frameId;
+  $('#d-viewer').dataset.showing = frameId;
   resetZoom();
-  loadImage(img, flag.frameId, 'image').catch(() => img.classList.add('broken'));
-  if (flag.frameId !== current) toast(`Showing ${when(flag.flaggedAt)} (${flag.status}); verdict keys judge the selected frame.`);
+  loadImage(img, frameId, 'image').catch(() => img.classList.add('broken'));
+  if (frameId !== current) toast(`Showing ${caption}; verdict keys judge the selected frame.`);
 }
 
 function wireViewer() {

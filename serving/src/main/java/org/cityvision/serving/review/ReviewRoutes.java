@@ -23,6 +23,7 @@ import org.cityvision.core.storage.FlagQuery;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FlagStatus;
 import org.cityvision.core.storage.FrameData;
+import org.cityvision.core.storage.FrameEntry;
 import org.cityvision.core.storage.FrameId;
 import org.cityvision.core.storage.FrameRecord;
 import org.cityvision.core.storage.ImageNotKeptException;
@@ -61,6 +62,9 @@ public final class ReviewRoutes {
    */
   public static final int INFORMATIVE_WINDOW = 600;
   private static final String INFORMATIVE = "informative";
+
+  /** How far back {@code GET /v1/frames/{frameId}/previous} looks for the camera's earlier frames. */
+  static final Duration HISTORY_LOOKBACK = Duration.ofHours(1);
 
   private static final Set<String> LIST_PARAMS =
       Set.of("status", "cameraId", "label", "since", "until", "order", "cursor", "limit", "model", "reason",
@@ -125,6 +129,7 @@ public final class ReviewRoutes {
         .add(HttpMethod.GET, "/v1/frames/{frameId}", reviewers, routes::frame)
         .add(HttpMethod.GET, "/v1/frames/{frameId}/image", reviewers, routes::image)
         .add(HttpMethod.GET, "/v1/frames/{frameId}/thumbnail", reviewers, routes::thumbnail)
+        .add(HttpMethod.GET, "/v1/frames/{frameId}/previous", reviewers, routes::previous)
         .add(HttpMethod.GET, "/v1/reviews", reviewers, routes::reviews);
   }
 
@@ -559,6 +564,27 @@ public final class ReviewRoutes {
             .putHeader("X-Content-Type-Options", "nosniff")
             .putHeader("Cache-Control", "private, max-age=86400, immutable")
             .end(Buffer.buffer(thumb)))
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * {@code GET /v1/frames/{frameId}/previous?limit=}: the frames the same camera sent in the
+   * {@link #HISTORY_LOOKBACK} before this one, newest first ({@code limit} 1..20, default 8), flagged
+   * or not: the page's history strip. Its cost is that hour's listings, whatever the camera's history.
+   */
+  private void previous(RoutingContext ctx) {
+    FrameId id = FrameId.parse(frameId(ctx));
+    allowOnly(ctx.queryParams(), Set.of("limit"));
+    int limit = intParam(ctx.queryParams(), "limit", 8, 1, 20);
+    blocking(() -> deps.store().framesBefore(id.cameraId(), id.capturedAt(), HISTORY_LOOKBACK, limit))
+        .onSuccess(frames -> {
+          JsonArray items = new JsonArray();
+          for (FrameEntry f : frames) {
+            items.add(new JsonObject().put("frameId", f.frameId()).put("cameraId", id.cameraId())
+                .put("capturedAt", FrameId.parse(f.frameId()).capturedAt().toString()).put("sizeBytes", f.sizeBytes()));
+          }
+          json(ctx, 200, new JsonObject().put("items", items));
+        })
         .onFailure(ctx::fail);
   }
 

@@ -132,6 +132,9 @@ class OpenApiResponsesTest {
     check.that("POST", reviewRoute, http.postJson(alertPath, reviewer, new JsonObject().put("verdict", "dismiss")), 409);
     check.that("GET", "/v1/frames/{frameId}", http.get("/v1/frames/" + frameId, reviewer), 200);
     check.that("GET", "/v1/frames/{frameId}", http.get("/v1/frames/not-a-frame", reviewer), 400);
+    check.that("GET", "/v1/frames/{frameId}/previous", http.get("/v1/frames/" + frameId + "/previous", reviewer), 200);
+    check.that("GET", "/v1/frames/{frameId}/previous",
+        http.get("/v1/frames/" + frameId + "/previous?limit=99", reviewer), 400);
 
     check.that("GET", "/v1/models", http.get("/v1/models", sorter), 200);
     Response waste = http.get("/v1/models/waste", admin);

@@ -144,7 +144,8 @@ class ModelAdminPageBrowserTest {
       browser.wait.until(ExpectedConditions.textMatches(outcome, Pattern.compile("Promoted: waste ")));
       JsonObject live = http.get("/v1/models/waste/candidates/" + id, ServingFixture.ADMIN_KEY).json();
       String candidateVersion = live.getString("version");
-      assertTrue(browser.driver.findElement(outcome).getText().contains(candidateVersion));
+      // The panel reads the model again after a promote: wait on the text, not on one element.
+      browser.wait.until(ExpectedConditions.textMatches(outcome, Pattern.compile(Pattern.quote(candidateVersion))));
       assertEquals(candidateVersion, node.store().models().history("waste", 1).get(0).version());
 
       browser.driver.findElement(By.id("a-rollback")).click();

@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -30,6 +31,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FlagStatus;
+import org.cityvision.core.storage.FrameUpload;
+import org.cityvision.core.testing.TestImages;
 import org.cityvision.datasets.export.ReviewExport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -327,6 +330,34 @@ class ReviewApiTest extends SharedS3 {
     JsonNode recent = json(api.get("/v1/flags/recent?cameraId=cam-1&limit=5", ALICE), 200);
     assertEquals(List.of(newest, judged, old), frameIds(recent));
     assertEquals("rejected", recent.at("/items/1/status").asText());
+  }
+
+  private String frameAt(String camera, String capturedAt) throws Exception {
+    Instant at = Instant.parse(capturedAt);
+    return api.store.putFrame(new FrameUpload(camera, at, "image/jpeg", TestImages.jpeg(320, 180, (int) (at.getEpochSecond() % 1000)),
+        TestImages.jpeg(160, 90, 1))).frameId();
+  }
+
+  @Test
+  void previousFramesAreTheCamerasFramesOfTheHourBeforeNewestFirstAcrossMidnight() throws Exception {
+    String early = frameAt("cam-h", "2025-06-01T22:30:00Z");
+    String before = frameAt("cam-h", "2025-06-01T23:40:00Z");
+    String justBefore = frameAt("cam-h", "2025-06-01T23:59:50Z");
+    frameAt("cam-other", "2025-06-01T23:59:55Z");
+    String frame = frameAt("cam-h", "2025-06-02T00:00:30Z");
+    frameAt("cam-h", "2025-06-02T00:01:00Z");
+
+    JsonNode previous = json(api.get("/v1/frames/" + frame + "/previous", ALICE), 200);
+    assertEquals(List.of(justBefore, before), frameIds(previous));
+    assertEquals("2025-06-01T23:59:50Z", previous.get("items").get(0).get("capturedAt").asText());
+    assertEquals("cam-h", previous.get("items").get(0).get("cameraId").asText());
+    assertEquals(List.of(justBefore), frameIds(json(api.get("/v1/frames/" + frame + "/previous?limit=1", ALICE), 200)));
+    assertFalse(frameIds(json(api.get("/v1/frames/" + before + "/previous", ALICE), 200)).contains(early),
+        "more than an hour earlier");
+    json(api.get("/v1/frames/" + frame + "/previous?limit=21", ALICE), 400);
+    json(api.get("/v1/frames/" + frame + "/previous?since=now", ALICE), 400);
+    json(api.get("/v1/frames/not-a-frame/previous", ALICE), 400);
+    assertEquals(403, api.get("/v1/frames/" + frame + "/previous", CAMERA).statusCode());
   }
 
   // ------------------------------------------------------------------ undo (reopen) and score/reviewer filters

@@ -72,6 +72,18 @@ public interface FrameStore extends AutoCloseable {
    */
   Page<FrameEntry> listFrames(String prefix, String cursor, int limit) throws StorageException;
 
+  /**
+   * The camera's frames captured before {@code before} and at most {@code lookback} earlier, newest
+   * first, at most {@code limit}: a camera's recent history beside one of its frames. Cost: the
+   * listings of the camera's keys in that window (one request per 1,000 keys), whatever the
+   * camera's total history.
+   *
+   * @param lookback 1 s .. 24 h
+   * @param limit 1..1000
+   */
+  List<FrameEntry> framesBefore(String cameraId, Instant before, Duration lookback, int limit)
+      throws StorageException;
+
   /** A presigned GET URL of the frame, valid for {@code expiry} (1 s .. 7 days). */
   URI presignedFrameUrl(String frameId, Duration expiry) throws StorageException;
 

@@ -343,6 +343,52 @@ public final class MinioFrameStore implements FrameStore {
   }
 
   @Override
+  public List<FrameEntry> framesBefore(String cameraId, Instant before, Duration lookback, int limit)
+      throws StorageException {
+    StorageKeys.requireSegment("cameraId", cameraId);
+    requireLimit(limit);
+    if (lookback.compareTo(Duration.ofSeconds(1)) < 0 || lookback.compareTo(Duration.ofHours(24)) > 0) {
+      throw new IllegalArgumentException("lookback must be 1 s .. 24 h, got " + lookback);
+    }
+    Instant from = before.minus(lookback);
+    java.util.ArrayDeque<FrameEntry> newest = new java.util.ArrayDeque<>();
+    // Keys sort by camera, capture day, then capture time: start each day's listing at the window.
+    for (Instant day = from; ; day = day.plus(Duration.ofDays(1))) {
+      String prefix = StorageKeys.cameraDayPrefix(cameraId, day);
+      String startAfter = day.equals(from) ? prefix + cameraId + "." + StorageKeys.STAMP.format(from) : null;
+      try {
+        for (Result<Item> result : list(prefix, startAfter)) {
+          String key = result.get().objectName();
+          if (key.endsWith(StorageKeys.THUMB_SUFFIX)) {
+            continue;
+          }
+          String name = key.substring(key.lastIndexOf('/') + 1);
+          FrameId id;
+          try {
+            id = FrameId.parse(name.substring(0, Math.max(0, name.lastIndexOf('.'))));
+          } catch (IllegalArgumentException notAFrame) {
+            continue;
+          }
+          if (!id.capturedAt().isBefore(before)) {
+            break;
+          }
+          newest.addFirst(new FrameEntry(id.value(), key, result.get().size(),
+              result.get().lastModified() == null ? Instant.EPOCH : result.get().lastModified().toInstant()));
+          if (newest.size() > limit) {
+            newest.removeLast();
+          }
+        }
+      } catch (Exception e) {
+        throw translate("list " + prefix, e);
+      }
+      if (prefix.equals(StorageKeys.cameraDayPrefix(cameraId, before))) {
+        break;
+      }
+    }
+    return List.copyOf(newest);
+  }
+
+  @Override
   public URI presignedFrameUrl(String frameId, Duration expiry) throws StorageException {
     return presign(frame(frameId).key(), expiry);
   }

@@ -125,8 +125,13 @@ public final class StorageKeys {
     return framePrefix(id) + id.value() + THUMB_SUFFIX;
   }
 
+  /** The prefix of one camera's frames captured on {@code at}'s UTC day. */
+  static String cameraDayPrefix(String cameraId, Instant at) {
+    return FRAMES + cameraId + "/" + DAY_PATH.format(at) + "/";
+  }
+
   private static String framePrefix(FrameId id) {
-    return FRAMES + id.cameraId() + "/" + DAY_PATH.format(id.capturedAt()) + "/";
+    return cameraDayPrefix(id.cameraId(), id.capturedAt());
   }
 
   static String resultsPrefix(String frameId) {
