@@ -6,6 +6,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ModelSpec;
+import org.cityvision.serving.bench.CameraBenchmark;
 import org.cityvision.serving.bench.CoreBenchmark;
 import org.cityvision.serving.bench.HttpBenchmark;
 import picocli.CommandLine.Command;
@@ -14,17 +15,31 @@ import picocli.CommandLine.Parameters;
 
 /** {@code cityvision bench core}: runs a benchmark and prints its tables (markdown). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Run a benchmark and print its table: core (decode → classify pipeline), http (the server).")
+    description = "Run a benchmark and print its table: core (decode → classify pipeline), http (the server), "
+        + "cameras (N simulated cameras posting to a node).")
 public final class BenchCommand implements Callable<Integer> {
-  @Parameters(index = "0", defaultValue = "core", description = "which benchmark: core or http")
+  @Parameters(index = "0", defaultValue = "core", description = "which benchmark: core, http or cameras")
   String which;
+
+  @Option(names = "--cameras", defaultValue = "100", description = "cameras: how many cameras post (default: "
+      + "${DEFAULT-VALUE})")
+  int cameras;
+
+  @Option(names = "--interval", defaultValue = "10", description = "cameras: seconds between one camera's frames "
+      + "(default: ${DEFAULT-VALUE})")
+  double interval;
+
+  @Option(names = "--static-share", defaultValue = "0.8", description = "cameras: share of healthy cameras watching "
+      + "a static scene, 0..1 (default: ${DEFAULT-VALUE})")
+  double staticShare;
 
   @Option(names = "--model", description = "model package, relative to the working directory (default: models/waste,"
       + " else an untrained head on the ../shared EdgeTPU backbone: speed does not depend on trained weights); for"
       + " http, a waste package serves the sorting path and an urban package the camera path")
   Path model;
 
-  @Option(names = "--seconds", defaultValue = "5", description = "seconds per measurement (default: ${DEFAULT-VALUE})")
+  @Option(names = "--seconds", defaultValue = "5", description = "seconds per measurement; for cameras, how long "
+      + "they post (default: ${DEFAULT-VALUE})")
   double seconds;
 
   @Option(names = "--client", defaultValue = "process", description = "http: where the load generator runs: process "
@@ -36,8 +51,8 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!which.equals("core") && !which.equals("http")) {
-      System.err.println("unknown benchmark '" + which + "'; available: core, http");
+    if (!which.equals("core") && !which.equals("http") && !which.equals("cameras")) {
+      System.err.println("unknown benchmark '" + which + "'; available: core, http, cameras");
       return 2;
     }
     if (!client.equals("process") && !client.equals("jvm")) {
@@ -46,7 +61,17 @@ public final class BenchCommand implements Callable<Integer> {
     }
     Path waste = Home.shared().resolve("datasets/waste");
     String report;
-    if (which.equals("http")) {
+    if (which.equals("cameras")) {
+      CameraBenchmark.Settings settings;
+      try {
+        settings = new CameraBenchmark.Settings(cameras, interval, staticShare, seconds);
+      } catch (IllegalArgumentException e) {
+        System.err.println(e.getMessage());
+        return 2;
+      }
+      HttpModels models = httpModels(model);
+      report = new CameraBenchmark(models.waste(), models.urban(), settings, System.err).run().markdown();
+    } else if (which.equals("http")) {
       HttpModels models = httpModels(model);
       report = new HttpBenchmark(models.waste(), models.urban(), waste, seconds, client.equals("process"), System.err)
           .run();
