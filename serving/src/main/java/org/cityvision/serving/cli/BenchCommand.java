@@ -3,9 +3,11 @@ package org.cityvision.serving.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ModelSpec;
+import org.cityvision.serving.bench.CameraBenchmark;
 import org.cityvision.serving.bench.CoreBenchmark;
 import org.cityvision.serving.bench.HttpBenchmark;
 import org.cityvision.serving.bench.ReviewBenchmark;
@@ -16,17 +18,30 @@ import picocli.CommandLine.Parameters;
 /** {@code cityvision bench core}: runs a benchmark and prints its tables (markdown). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Run a benchmark and print its table: core (decode → classify pipeline), http (the server), "
-        + "review (the review queue at city scale).")
+        + "review (the review queue at city scale), cameras (N simulated cameras posting to a node).")
 public final class BenchCommand implements Callable<Integer> {
-  @Parameters(index = "0", defaultValue = "core", description = "which benchmark: core, http or review")
+  @Parameters(index = "0", defaultValue = "core", description = "which benchmark: core, http, review or cameras")
   String which;
+
+  @Option(names = "--cameras", defaultValue = "100", description = "cameras: how many cameras post (default: "
+      + "${DEFAULT-VALUE})")
+  int cameras;
+
+  @Option(names = "--interval", defaultValue = "10", description = "cameras: seconds between one camera's frames "
+      + "(default: ${DEFAULT-VALUE})")
+  double interval;
+
+  @Option(names = "--static-share", defaultValue = "0.8", description = "cameras: share of healthy cameras watching "
+      + "a static scene, 0..1 (default: ${DEFAULT-VALUE})")
+  double staticShare;
 
   @Option(names = "--model", description = "model package, relative to the working directory (default: models/waste,"
       + " else an untrained head on the ../shared EdgeTPU backbone: speed does not depend on trained weights); for"
       + " http, a waste package serves the sorting path and an urban package the camera path")
   Path model;
 
-  @Option(names = "--seconds", defaultValue = "5", description = "seconds per measurement (default: ${DEFAULT-VALUE})")
+  @Option(names = "--seconds", defaultValue = "5", description = "seconds per measurement; for cameras, how long "
+      + "they post (default: ${DEFAULT-VALUE})")
   double seconds;
 
   @Option(names = "--client", defaultValue = "process", description = "http: where the load generator runs: process "
@@ -54,8 +69,8 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!which.equals("core") && !which.equals("http") && !which.equals("review")) {
-      System.err.println("unknown benchmark '" + which + "'; available: core, http, review");
+    if (!Set.of("core", "http", "review", "cameras").contains(which)) {
+      System.err.println("unknown benchmark '" + which + "'; available: core, http, review, cameras");
       return 2;
     }
     if (!client.equals("process") && !client.equals("jvm")) {
@@ -71,6 +86,16 @@ public final class BenchCommand implements Callable<Integer> {
     String report;
     if (which.equals("review")) {
       report = new ReviewBenchmark(data, flags, rounds, System.err).run();
+    } else if (which.equals("cameras")) {
+      CameraBenchmark.Settings settings;
+      try {
+        settings = new CameraBenchmark.Settings(cameras, interval, staticShare, seconds);
+      } catch (IllegalArgumentException e) {
+        System.err.println(e.getMessage());
+        return 2;
+      }
+      HttpModels models = httpModels(model);
+      report = new CameraBenchmark(models.waste(), models.urban(), settings, System.err).run().markdown();
     } else if (which.equals("http")) {
       HttpModels models = httpModels(model);
       HttpBenchmark bench = new HttpBenchmark(models.waste(), models.urban(), waste, seconds,
