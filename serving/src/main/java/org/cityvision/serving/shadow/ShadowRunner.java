@@ -84,6 +84,8 @@ public final class ShadowRunner implements ShadowSampler, AutoCloseable {
   private final ConcurrentMap<String, Failure> failures = new ConcurrentHashMap<>();
   /** Every tally this node kept since it started, by model and candidate (for {@code /metrics}). */
   private final ConcurrentMap<List<String>, ShadowTally> tallies = new ConcurrentHashMap<>();
+  /** Models whose runs could not be read at the last pass (logged once until they can be again). */
+  private final java.util.Set<String> unreadable = ConcurrentHashMap.newKeySet();
   private final Thread worker;
   private volatile boolean stopped;
   private long lastReport = System.nanoTime();
@@ -149,8 +151,12 @@ public final class ShadowRunner implements ShadowSampler, AutoCloseable {
         if (kept != null) {
           next.put(name, kept);
         }
-        JsonLog.get().warn("shadow_refresh_failed", "model", name, "error", String.valueOf(e.getMessage()));
+        if (unreadable.add(name)) {
+          JsonLog.get().warn("shadow_refresh_failed", "model", name, "error", String.valueOf(e.getMessage()));
+        }
+        continue;
       }
+      unreadable.remove(name);
     }
     wanted = Map.copyOf(next);
     LockSupport.unpark(worker);
@@ -169,9 +175,13 @@ public final class ShadowRunner implements ShadowSampler, AutoCloseable {
     }
   }
 
-  /** Each active run on this node, by model name: whether its candidate is loaded, or why not. */
+  /**
+   * Each run on this node, by model name: whether its candidate is loaded, or why not. A run that
+   * ended shows until the node has written its last comparisons and unloaded the candidate.
+   */
   public Map<String, Status> status() {
     Map<String, Status> out = new TreeMap<>();
+    ready.forEach((model, l) -> out.put(model, new Status(l.run().candidate(), l.run().version(), true, null)));
     wanted.forEach((model, run) -> {
       Loaded l = ready.get(model);
       boolean loaded = l != null && l.run().candidate().equals(run.candidate());
@@ -233,8 +243,10 @@ public final class ShadowRunner implements ShadowSampler, AutoCloseable {
         }
         continue;
       }
-      ready.remove(e.getKey());
+      // The last comparisons are written before the run stops showing in the health details: every
+      // comparison happens on this thread, so none comes after this write.
       write(l);
+      ready.remove(e.getKey());
       l.classifier().close();
       JsonLog.get().info("shadow_unloaded", "model", e.getKey(), "candidate", l.run().candidate());
     }
