@@ -6,14 +6,13 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Random;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.concurrent.locks.LockSupport;
 import org.cityvision.core.model.ModelException;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ReplaySet;
+import org.cityvision.serving.registry.CandidateFixtures;
 
 /** The learning loop's test helpers: a waste package that can train candidates, and polling with a deadline. */
 public final class LoopFixture {
@@ -27,25 +26,9 @@ public final class LoopFixture {
   public static ModelPackage wasteWithReplay(Path to, String version) throws IOException, ModelException {
     ModelPackage pkg = ServingFixture.wasteCopy(to, version);
     if (ReplaySet.of(pkg).isEmpty()) {
-      syntheticReplay(pkg).write(pkg.dir().resolve(ReplaySet.FILE));
+      CandidateFixtures.syntheticReplay(pkg, 5).write(pkg.dir().resolve(ReplaySet.FILE));
     }
     return pkg;
-  }
-
-  private static ReplaySet syntheticReplay(ModelPackage pkg) {
-    List<String> labels = pkg.spec().labels();
-    int dim = pkg.spec().backbone().featureSize();
-    Random random = new Random(5);
-    ReplaySet.Builder b = ReplaySet.builder(labels, dim);
-    for (int i = 0; i < 120; i++) {
-      float[] f = new float[dim];
-      int label = i % labels.size();
-      for (int k = 0; k < dim; k++) {
-        f[k] = (float) Math.max(0, random.nextGaussian() * 0.3 + (k % labels.size() == label ? 1.0 : 0.0));
-      }
-      b.add(f, labels.get(label), i % 4 == 0 ? ReplaySet.Split.VAL : ReplaySet.Split.TRAIN, "synthetic");
-    }
-    return b.build();
   }
 
   /** Reads {@code value} every 50 ms until {@code done} holds, failing with the last value after {@code within}. */
