@@ -104,6 +104,10 @@ public final class ReviewFeed {
     }
 
     void write(String event, Long id, JsonObject data) {
+      if (open && (response.closed() || response.ended())) {
+        open = false;
+        streams.remove(this);
+      }
       if (!open) {
         return;
       }
@@ -135,6 +139,9 @@ public final class ReviewFeed {
     worker.executeBlocking(() -> after == null ? List.of(store.flagCounts()) : catchUp(after), false)
         .onFailure(ctx::fail)
         .onSuccess(first -> {
+          if (response.closed()) {
+            return; // The client left while its catch-up was read.
+          }
           response.setChunked(true)
               .putHeader("Content-Type", "text/event-stream; charset=utf-8")
               .putHeader("Cache-Control", "no-store")
