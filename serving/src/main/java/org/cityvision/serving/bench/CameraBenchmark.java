@@ -39,12 +39,9 @@ import org.cityvision.serving.config.LogConfig;
 import org.cityvision.serving.config.ModelsConfig;
 import org.cityvision.serving.config.Secrets;
 import org.cityvision.serving.config.ServerConfig;
-import org.opencv.core.Core;
-import org.opencv.core.CvType;
 import org.opencv.core.Mat;
 import org.opencv.core.Rect;
 import org.opencv.core.Scalar;
-import org.opencv.imgcodecs.Imgcodecs;
 
 /**
  * {@code cityvision bench cameras}: a real node on loopback (embedded S3 store, the urban model,
@@ -398,21 +395,7 @@ public final class CameraBenchmark {
     }
 
     private static byte[] noisy(Mat image, double gain, Random random) {
-      Mat out = new Mat();
-      Mat noise = new Mat(image.size(), CvType.CV_16SC3);
-      Mat wide = new Mat();
-      try {
-        image.convertTo(wide, CvType.CV_16SC3, gain, 0);
-        Core.setRNGSeed(random.nextInt());
-        Core.randn(noise, 0, 3);
-        Core.add(wide, noise, wide);
-        wide.convertTo(out, CvType.CV_8UC3);
-        return SyntheticScene.encode(out, ".jpg", Imgcodecs.IMWRITE_JPEG_QUALITY, 85);
-      } finally {
-        out.release();
-        noise.release();
-        wide.release();
-      }
+      return SyntheticScene.noisyJpeg(image, gain, 3, random.nextInt(), 85);
     }
   }
 }

@@ -28,11 +28,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.opencv.core.Core;
-import org.opencv.core.CvType;
 import org.opencv.core.Mat;
 import org.opencv.core.Size;
-import org.opencv.imgcodecs.Imgcodecs;
 import org.opencv.imgproc.Imgproc;
 
 /**
@@ -106,22 +103,7 @@ class CameraHealthApiTest {
 
   /** {@code scene} scaled in brightness by {@code gain}, with new sensor noise (σ 3), as a JPEG. */
   static byte[] noisy(Mat scene, double gain, Random random) {
-    Mat out = new Mat();
-    Mat noise = new Mat(scene.size(), CvType.CV_16SC3);
-    Mat wide = new Mat();
-    try {
-      scene.convertTo(out, -1, gain, 0);
-      Core.setRNGSeed(random.nextInt());
-      Core.randn(noise, 0, 3);
-      out.convertTo(wide, CvType.CV_16SC3);
-      Core.add(wide, noise, wide);
-      wide.convertTo(out, CvType.CV_8UC3);
-      return SyntheticScene.encode(out, ".jpg", Imgcodecs.IMWRITE_JPEG_QUALITY, 85);
-    } finally {
-      out.release();
-      noise.release();
-      wide.release();
-    }
+    return SyntheticScene.noisyJpeg(scene, gain, 3, random.nextInt(), 85);
   }
 
   /** The scene defocused (new sensor noise): what a camera knocked out of focus sends. */
