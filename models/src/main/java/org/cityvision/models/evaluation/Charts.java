@@ -1,163 +1,172 @@
 package org.cityvision.models.evaluation;
 
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
-import org.cityvision.core.image.OpenCvRuntime;
+import java.util.stream.IntStream;
+import javax.imageio.ImageIO;
 import org.cityvision.models.ModelRunException;
 import org.cityvision.models.training.EpochRecord;
-import org.opencv.core.Mat;
-import org.opencv.core.CvType;
-import org.opencv.core.Point;
-import org.opencv.core.Scalar;
-import org.opencv.imgcodecs.Imgcodecs;
-import org.opencv.imgproc.Imgproc;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.HeatMapChart;
+import org.knowm.xchart.HeatMapChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.AxesChartStyler;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * Draws the report's pictures with OpenCV: a confusion matrix and training curves, as PNG files.
+ * Draws the report's pictures with XChart: a confusion matrix and training curves, as PNG files.
+ * Labels are written whole (the axes make room for them); epochs are whole-number ticks.
  *
- * <p>Stateless and thread-safe.
+ * <p>Stateless and thread-safe (each call builds its own charts). Needs a headless AWT with fonts.
  */
 public final class Charts {
-  private static final Scalar WHITE = new Scalar(255, 255, 255);
-  private static final Scalar BLACK = new Scalar(0, 0, 0);
-  private static final Scalar GREY = new Scalar(200, 200, 200);
-  private static final int FONT = Imgproc.FONT_HERSHEY_SIMPLEX;
+  private static final Font TICKS = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
+  private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 15);
 
   private Charts() {}
 
-  /** A confusion matrix, rows = truth, columns = prediction, shaded by each row's share. */
+  /**
+   * A confusion matrix, rows = truth, columns = prediction; each cell shows the share of its true class
+   * (in %), shaded by that share; the row labels carry each class's count.
+   */
   public static void confusionMatrix(Metrics m, String title, Path file) throws ModelRunException {
-    OpenCvRuntime.load();
     int[][] c = m.confusion();
     int k = c.length;
-    int cell = 80;
-    int left = 200;
-    int top = 90;
-    int width = left + k * cell + 30;
-    int height = top + k * cell + 170;
-    Mat img = new Mat(height, width, CvType.CV_8UC3, WHITE);
-    try {
-      text(img, title, 10, 28, 0.7, BLACK, 2);
-      text(img, "rows: true class, columns: predicted; cell = count (row %)", 10, 55, 0.45, BLACK, 1);
-      for (int i = 0; i < k; i++) {
-        int rowSum = 0;
-        for (int v : c[i]) {
-          rowSum += v;
-        }
-        for (int j = 0; j < k; j++) {
-          double share = rowSum == 0 ? 0 : (double) c[i][j] / rowSum;
-          // Blue for the diagonal, red off it; darker = larger share.
-          Scalar colour = i == j
-              ? new Scalar(255, 255 - 155 * share, 255 - 215 * share)
-              : new Scalar(255 - 215 * share, 255 - 215 * share, 255);
-          Point a = new Point(left + j * cell, top + i * cell);
-          Point b = new Point(left + (j + 1) * cell, top + (i + 1) * cell);
-          Imgproc.rectangle(img, a, b, colour, -1);
-          Imgproc.rectangle(img, a, b, GREY, 1);
-          Scalar ink = share > 0.6 ? WHITE : BLACK;
-          text(img, Integer.toString(c[i][j]), (int) a.x + 8, (int) a.y + 35, 0.6, ink, 2);
-          text(img, String.format(Locale.ROOT, "%.0f%%", share * 100), (int) a.x + 8, (int) a.y + 60, 0.45, ink, 1);
-        }
-        text(img, shorten(m.labels().get(i)), 8, top + i * cell + 45, 0.5, BLACK, 1);
-      }
+    List<String> predicted = new ArrayList<>(m.labels());
+    List<String> truth = new ArrayList<>();
+    List<Number[]> cells = new ArrayList<>();
+    for (int i = 0; i < k; i++) {
+      int rowSum = IntStream.of(c[i]).sum();
+      truth.add(m.labels().get(i) + " (n=" + rowSum + ")");
       for (int j = 0; j < k; j++) {
-        // Column labels written downwards below the grid, one per column.
-        String label = shorten(m.labels().get(j));
-        for (int ch = 0; ch < Math.min(label.length(), 12); ch++) {
-          text(img, label.substring(ch, ch + 1), left + j * cell + 34, top + k * cell + 18 + ch * 12, 0.4, BLACK, 1);
-        }
+        int share = rowSum == 0 ? 0 : (int) Math.round(100.0 * c[i][j] / rowSum);
+        // XChart draws the first y category at the bottom: flip so that row 0 is on top.
+        cells.add(new Number[] {j, k - 1 - i, share});
       }
-      write(img, file);
-    } finally {
-      img.release();
     }
+    List<String> rows = new ArrayList<>(truth);
+    Collections.reverse(rows);
+    int longest = m.labels().stream().mapToInt(String::length).max().orElse(5);
+    int side = Math.max(420, 70 * k);
+    HeatMapChart chart = new HeatMapChartBuilder()
+        .width(side + 12 * longest + 220)
+        .height(side + 9 * longest + 140)
+        .title(title)
+        .xAxisTitle("predicted class")
+        .yAxisTitle("true class; cell: % of the true class")
+        .build();
+    style(chart.getStyler());
+    chart.getStyler().setShowValue(true);
+    chart.getStyler().setValueFont(TICKS);
+    chart.getStyler().setMin(0);
+    chart.getStyler().setMax(100);
+    chart.getStyler().setRangeColors(new Color[] {
+        new Color(0xF7, 0xFB, 0xFF), new Color(0x6B, 0xAE, 0xD6), new Color(0x08, 0x30, 0x6B)});
+    chart.getStyler().setXAxisLabelRotation(45);
+    chart.getStyler().setLegendVisible(true);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    chart.addSeries("% of true class", predicted, rows, cells);
+    save(BitmapEncoder.getBufferedImage(chart), file);
   }
 
-  /** Loss (left) and validation accuracy / macro-F1 (right) over the epochs of both phases. */
+  /**
+   * Loss (left) and validation accuracy / macro-F1 (right) over the epochs of every phase; epochs are
+   * numbered through the run, and each phase is its own series so the switch shows.
+   */
   public static void trainingCurves(List<EpochRecord> history, String title, Path file) throws ModelRunException {
-    OpenCvRuntime.load();
-    int panelW = 460;
-    int panelH = 300;
-    int margin = 50;
-    Mat img = new Mat(panelH + 2 * margin + 40, 2 * panelW + 3 * margin, CvType.CV_8UC3, WHITE);
+    XYChart loss = xy(title + ": loss", "negative log-likelihood", history.size());
+    XYChart quality = xy(title + ": validation", "accuracy / macro-F1", history.size());
+    quality.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
+    // Accuracy climbs towards the top right: its legend goes below the lines.
+    quality.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+    List<String> phases = history.stream().map(EpochRecord::phase).distinct().toList();
+    for (String phase : phases) {
+      List<Integer> x = new ArrayList<>();
+      List<Double> train = new ArrayList<>();
+      List<Double> val = new ArrayList<>();
+      List<Double> acc = new ArrayList<>();
+      List<Double> f1 = new ArrayList<>();
+      for (int i = 0; i < history.size(); i++) {
+        EpochRecord r = history.get(i);
+        if (r.phase().equals(phase)) {
+          x.add(i + 1);
+          train.add(r.trainLoss());
+          val.add(r.valLoss());
+          acc.add(r.valAccuracy());
+          f1.add(r.valMacroF1());
+        }
+      }
+      line(loss.addSeries("train loss (" + phase + ")", x, train));
+      line(loss.addSeries("validation loss (" + phase + ")", x, val));
+      line(quality.addSeries("accuracy (" + phase + ")", x, acc));
+      line(quality.addSeries("macro-F1 (" + phase + ")", x, f1));
+    }
+    if (history.isEmpty()) {
+      line(loss.addSeries("no epochs", new double[] {1}, new double[] {0}));
+      line(quality.addSeries("no epochs", new double[] {1}, new double[] {0}));
+    }
+    BufferedImage left = BitmapEncoder.getBufferedImage(loss);
+    BufferedImage right = BitmapEncoder.getBufferedImage(quality);
+    BufferedImage both = new BufferedImage(left.getWidth() + right.getWidth(),
+        Math.max(left.getHeight(), right.getHeight()), BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = both.createGraphics();
     try {
-      text(img, title, 10, 25, 0.6, BLACK, 2);
-      int n = history.size();
-      if (n > 0) {
-        double maxLoss = 0;
-        for (EpochRecord r : history) {
-          maxLoss = Math.max(maxLoss, Math.max(r.trainLoss(), r.valLoss()));
-        }
-        maxLoss = maxLoss <= 0 ? 1 : maxLoss * 1.05;
-        int x0 = margin;
-        int x1 = margin * 2 + panelW;
-        int y0 = margin + 20;
-        axes(img, x0, y0, panelW, panelH, "loss (train blue, val red)", 0, maxLoss);
-        axes(img, x1, y0, panelW, panelH, "val accuracy (green), macro-F1 (purple)", 0, 1);
-        double[] train = history.stream().mapToDouble(EpochRecord::trainLoss).toArray();
-        double[] val = history.stream().mapToDouble(EpochRecord::valLoss).toArray();
-        double[] acc = history.stream().mapToDouble(EpochRecord::valAccuracy).toArray();
-        double[] f1 = history.stream().mapToDouble(EpochRecord::valMacroF1).toArray();
-        series(img, x0, y0, panelW, panelH, train, maxLoss, new Scalar(200, 80, 0));
-        series(img, x0, y0, panelW, panelH, val, maxLoss, new Scalar(0, 0, 220));
-        series(img, x1, y0, panelW, panelH, acc, 1, new Scalar(0, 160, 0));
-        series(img, x1, y0, panelW, panelH, f1, 1, new Scalar(160, 0, 160));
-        for (int i = 1; i < n; i++) {
-          if (!history.get(i).phase().equals(history.get(i - 1).phase())) {
-            for (int x : new int[] {x0, x1}) {
-              int px = x + (int) Math.round((i - 0.5) * panelW / Math.max(1, n - 1));
-              Imgproc.line(img, new Point(px, y0), new Point(px, y0 + panelH), GREY, 1);
-              text(img, history.get(i).phase(), px + 3, y0 + 14, 0.4, BLACK, 1);
-            }
-          }
-        }
-        text(img, "epochs: " + history.get(0).phase() + " then later phases, left to right", x0, y0 + panelH + 35,
-            0.45, BLACK, 1);
-      }
-      write(img, file);
+      g.setColor(Color.WHITE);
+      g.fillRect(0, 0, both.getWidth(), both.getHeight());
+      g.drawImage(left, 0, 0, null);
+      g.drawImage(right, left.getWidth(), 0, null);
     } finally {
-      img.release();
+      g.dispose();
     }
+    save(both, file);
   }
 
-  private static void axes(Mat img, int x, int y, int w, int h, String label, double lo, double hi) {
-    Imgproc.rectangle(img, new Point(x, y), new Point(x + w, y + h), BLACK, 1);
-    for (int i = 1; i < 4; i++) {
-      int py = y + h * i / 4;
-      Imgproc.line(img, new Point(x, py), new Point(x + w, py), GREY, 1);
-      text(img, String.format(Locale.ROOT, "%.2f", hi - (hi - lo) * i / 4), x - 42, py + 4, 0.35, BLACK, 1);
-    }
-    text(img, String.format(Locale.ROOT, "%.2f", hi), x - 42, y + 4, 0.35, BLACK, 1);
-    text(img, label, x, y - 8, 0.45, BLACK, 1);
+  private static XYChart xy(String title, String yTitle, int epochs) {
+    XYChart chart = new XYChartBuilder().width(640).height(420).title(title)
+        .xAxisTitle("epoch").yAxisTitle(yTitle).build();
+    style(chart.getStyler());
+    chart.getStyler().setXAxisDecimalPattern("#0");
+    chart.getStyler().setXAxisMin(1.0);
+    chart.getStyler().setXAxisMax((double) Math.max(2, epochs));
+    chart.getStyler().setXAxisTickMarkSpacingHint(epochs > 30 ? 60 : 35);
+    chart.getStyler().setYAxisDecimalPattern("0.00");
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+    chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+    return chart;
   }
 
-  private static void series(Mat img, int x, int y, int w, int h, double[] v, double max, Scalar colour) {
-    int n = v.length;
-    Point previous = null;
-    for (int i = 0; i < n; i++) {
-      double px = x + (n == 1 ? w / 2.0 : (double) i * w / (n - 1));
-      double py = y + h - Math.max(0, Math.min(1, v[i] / max)) * h;
-      Point p = new Point(px, py);
-      if (previous != null) {
-        Imgproc.line(img, previous, p, colour, 2);
+  private static void line(XYSeries series) {
+    series.setMarker(SeriesMarkers.CIRCLE);
+  }
+
+  private static void style(AxesChartStyler styler) {
+    styler.setChartBackgroundColor(Color.WHITE);
+    styler.setPlotBackgroundColor(Color.WHITE);
+    styler.setChartTitleFont(TITLE);
+    styler.setAxisTickLabelsFont(TICKS);
+    styler.setAxisTitleFont(TICKS);
+    styler.setLegendFont(TICKS);
+    styler.setLocale(Locale.ROOT);
+  }
+
+  private static void save(BufferedImage image, Path file) throws ModelRunException {
+    try {
+      if (!ImageIO.write(image, "png", file.toFile())) {
+        throw new ModelRunException("no PNG writer for " + file);
       }
-      Imgproc.circle(img, p, 2, colour, -1);
-      previous = p;
-    }
-  }
-
-  private static void text(Mat img, String s, int x, int y, double scale, Scalar colour, int thickness) {
-    Imgproc.putText(img, s, new Point(x, y), FONT, scale, colour, thickness, Imgproc.LINE_AA);
-  }
-
-  private static String shorten(String label) {
-    return label.length() <= 22 ? label : label.substring(0, 21) + ".";
-  }
-
-  private static void write(Mat img, Path file) throws ModelRunException {
-    if (!Imgcodecs.imwrite(file.toString(), img)) {
-      throw new ModelRunException("OpenCV could not write " + file);
+    } catch (IOException e) {
+      throw new ModelRunException("could not write " + file + ": " + e.getMessage(), e);
     }
   }
 }
