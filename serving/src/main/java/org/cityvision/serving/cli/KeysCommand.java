@@ -2,6 +2,7 @@ package org.cityvision.serving.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "keys", mixinStandardHelpOptions = true,
     description = "Manage API keys: create (prints the new key once), list, delete.",
-    subcommands = {KeysCommand.Create.class, KeysCommand.List.class, KeysCommand.Delete.class})
+    subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Delete.class})
 public final class KeysCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -85,7 +86,7 @@ public final class KeysCommand implements Runnable {
     String name;
 
     @Option(names = "--camera", description = "camera keys: a camera id the key may post as (repeat for more)")
-    java.util.List<String> cameras = new java.util.ArrayList<>();
+    List<String> cameras = new java.util.ArrayList<>();
 
     @Option(names = "--camera-prefix", description = "camera keys: the key may post as any camera id with this prefix")
     String cameraPrefix;
@@ -131,7 +132,7 @@ public final class KeysCommand implements Runnable {
 
   @Command(name = "list", mixinStandardHelpOptions = true,
       description = "List keys: name, role, created, the cameras a camera key may post as; warns of unbound camera keys.")
-  static final class List extends StoreOptions implements Callable<Integer> {
+  static final class ListKeys extends StoreOptions implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       try (FrameStore store = open()) {

@@ -3,6 +3,7 @@ package org.cityvision.serving.cli;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.cityvision.core.storage.ConflictException;
@@ -31,7 +32,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "models", mixinStandardHelpOptions = true,
     description = "The model registry: list versions and which is live, promote a version, roll back.",
-    subcommands = {ModelsCommand.List.class, ModelsCommand.Promote.class, ModelsCommand.Rollback.class})
+    subcommands = {ModelsCommand.ListModels.class, ModelsCommand.Promote.class, ModelsCommand.Rollback.class})
 public final class ModelsCommand implements Runnable {
   static final int STORE_FAILED = 1;
   static final int BAD_ARGUMENTS = 2;
@@ -81,13 +82,13 @@ public final class ModelsCommand implements Runnable {
   @Command(name = "list", mixinStandardHelpOptions = true,
       description = "Each model's versions with their evaluation, the live version and its history (one JSON "
           + "object per model and line).")
-  static final class List extends StoreAction {
+  static final class ListModels extends StoreAction {
     @Option(names = "--name", description = "only this model")
     String name;
 
     @Override
     int run(ModelStore models) throws Exception {
-      java.util.List<String> names = name == null ? models.models()
+      List<String> names = name == null ? models.models()
           : java.util.List.of(StorageKeys.requireSegment("--name", name));
       for (String n : names) {
         Optional<JsonObject> entry = RegistryJson.model(models, n, Optional.empty(), "cli");
