@@ -18,6 +18,12 @@ const state = {
   selected: -1,
   marked: new Set(),
   detailFrame: null,
+  role: 'reviewer',
+  models: {},
+  notes: new Map(),
+  anchor: -1,
+  pendingFrame: null,
+  pendingPages: 0,
 };
 
 // ---------------------------------------------------------------- API
@@ -59,14 +65,20 @@ async function signIn(key) {
   sessionStorage.setItem(KEY_STORE, key);
   state.reviewer = session.reviewer;
   state.labels = session.labels;
+  state.models = session.models || {};
+  state.role = session.role || 'reviewer';
   $('#who').textContent = `signed in as ${session.reviewer}`;
-  fillLabels();
+  $('#admin-button').hidden = state.role !== 'admin';
+  fillModels();
+  const status = readUrl();
   $('#signin').hidden = true;
   $('#app').hidden = false;
-  selectStatus('open');
+  selectStatus(status);
+  window.CityVisionLive.start(liveHooks); // live.js: live queue and leases
 }
 
 function signOut(message = '') {
+  if (state.key) window.CityVisionLive.stop(); // live.js: release leases, close the stream
   sessionStorage.removeItem(KEY_STORE);
   state.key = null;
   clearGrid();
@@ -77,16 +89,36 @@ function signOut(message = '') {
   $('#key').focus();
 }
 
+// The label filter offers the chosen queue's labels (every model's, without a queue); the relabel
+// menu and the keys 1-9 offer the labels of the selected flag's own model.
 function fillLabels() {
   const filter = $('#f-label');
-  const relabel = $('#d-relabel');
+  const kept = filter.value;
   filter.length = 1;
+  const model = $('#f-model').value;
+  const labels = model ? (state.models[model] || []) : [...new Set([state.labels, ...Object.values(state.models)].flat())];
+  labels.forEach((label) => filter.add(new Option(label, label)));
+  filter.value = labels.includes(kept) ? kept : '';
+  fillRelabel(state.items[state.selected]);
+}
+
+function fillModels() {
+  const select = $('#f-model');
+  select.length = 1;
+  Object.keys(state.models).forEach((name) => select.add(new Option(`${name} (${state.models[name].length} labels)`, name)));
+  fillLabels();
+}
+
+function labelsFor(flag) {
+  return (flag && state.models[flag.model]) || state.labels;
+}
+
+function fillRelabel(flag) {
+  const relabel = $('#d-relabel');
   relabel.length = 1;
-  state.labels.forEach((label, i) => {
-    filter.add(new Option(label, label));
-    relabel.add(new Option(`${i + 1} ${label}`, label));
-  });
-  $('#help-labels').textContent = state.labels.map((l, i) => `${i + 1} ${l}`).join(', ');
+  const labels = labelsFor(flag);
+  labels.forEach((label, i) => relabel.add(new Option(`${i < 9 ? i + 1 : ' '} ${label}`, label)));
+  $('#help-labels').textContent = `${flag ? `(${flag.model}) ` : ''}${labels.slice(0, 9).map((l, i) => `${i + 1} ${l}`).join(', ')}`;
 }
 
 // ---------------------------------------------------------------- grid
@@ -95,12 +127,24 @@ function query() {
   const p = new URLSearchParams({ status: state.status, limit: String(PAGE), order: $('#f-order').value });
   const camera = $('#f-camera').value.trim();
   if (camera) p.set('cameraId', camera);
+  if ($('#f-model').value) p.set('model', $('#f-model').value);
+  const min = $('#f-min').value;
+  const max = $('#f-max').value;
+  if (min !== '') p.set('minScore', String(Number(min) / 100));
+  if (max !== '') p.set('maxScore', String(Number(max) / 100));
+  const reviewer = $('#f-reviewer').value.trim();
+  if (reviewer) p.set('reviewer', reviewer);
   if ($('#f-label').value) p.set('label', $('#f-label').value);
   const since = $('#f-since').value;
   const until = $('#f-until').value;
   if (since) p.set('since', new Date(since).toISOString());
   if (until) p.set('until', new Date(until).toISOString());
   if (state.cursor) p.set('cursor', state.cursor);
+  // live.js: the open queue is leased, except when filtered by score or reviewer (the API refuses
+  // leases there: a filter applied after leasing would hold frames nobody sees).
+  if (state.status === 'open' && min === '' && max === '' && !reviewer) {
+    p.set('lease', String(window.CityVisionLive.LEASE_SECONDS));
+  }
   return p;
 }
 
@@ -111,6 +155,7 @@ function clearGrid() {
   state.done = false;
   state.loading = false;
   state.selected = -1;
+  state.anchor = -1;
   state.marked.clear();
   for (const img of document.querySelectorAll('#grid img[src^="blob:"]')) URL.revokeObjectURL(img.src);
   $('#grid').replaceChildren();
@@ -119,8 +164,10 @@ function clearGrid() {
 }
 
 function reload() {
+  window.CityVisionLive.reset(); // live.js: the banner's flags are loaded now
   clearGrid();
   closeDetail();
+  writeUrl();
   loadMore();
   refreshCounts();
 }
@@ -141,7 +188,7 @@ async function loadMore() {
       state.cursor = page.nextCursor;
       state.done = !page.nextCursor;
     } while (added === 0 && !state.done);
-    if (state.selected < 0 && state.items.length) select(0);
+    if (!restoreLinkedFrame() && state.selected < 0 && state.items.length) select(0);
     $('#list-status').textContent = state.done
       ? (state.items.length ? `${state.items.length} shown, end of list` : 'Nothing here.')
       : '';
@@ -151,7 +198,7 @@ async function loadMore() {
     if (generation === state.generation) state.loading = false;
   }
   // The sentinel may still be visible (a tall screen): keep filling it.
-  if (!state.done && generation === state.generation && isVisible($('#sentinel'))) loadMore();
+  if (!state.done && generation === state.generation && (isVisible($('#sentinel')) || state.pendingFrame)) loadMore();
 }
 
 function isVisible(el) {
@@ -186,8 +233,10 @@ function addTile(flag) {
   badge.className = 'badge';
   tile.append(img, caption, badge);
   tile.addEventListener('click', (e) => {
-    if (e.shiftKey || e.ctrlKey || e.metaKey) toggleMark(index);
+    if (e.shiftKey) markRange(state.anchor < 0 ? index : state.anchor, index);
+    else if (e.ctrlKey || e.metaKey) toggleMark(index);
     else select(index);
+    if (!e.shiftKey) state.anchor = index;
   });
   tile.addEventListener('dblclick', () => openDetail(index));
   $('#grid').append(tile);
@@ -255,10 +304,13 @@ function select(index) {
   if (index < 0 || index >= state.items.length) return;
   tileAt(state.selected)?.classList.remove('selected');
   state.selected = index;
+  state.anchor = index;
   const tile = tileAt(index);
   tile.classList.add('selected');
   tile.scrollIntoView({ block: 'nearest' });
   if (!$('#detail').hidden) openDetail(index);
+  else fillRelabel(state.items[index]);
+  writeUrl();
   if (index >= state.items.length - 8) loadMore();
 }
 
@@ -288,31 +340,40 @@ function columns() {
 async function judge(verdict, label, override) {
   const targets = state.marked.size ? [...state.marked].sort((a, b) => a - b) : [state.selected];
   if (targets[0] < 0 || targets[0] === undefined) return;
-  const note = !$('#detail').hidden ? $('#d-note').value.trim() : '';
+  // Each frame's own note (typed in its detail view), whether or not the detail view is open now.
   const body = (index) => {
     const v = { verdict };
+    const note = (state.notes.get(state.items[index].frameId) || '').trim();
     if (label) v.label = label;
     if (note) v.note = note;
     if (override) v.override = true;
     return v;
   };
+  const judged = [];
   try {
     if (targets.length === 1) {
       const flag = await api(`/v1/flags/${encodeURIComponent(state.items[targets[0]].frameId)}/review`,
         { method: 'POST', body: JSON.stringify(body(targets[0])) });
       applied(targets[0], flag);
+      judged.push(flag);
+      toast(`${verdictWord(flag)}`, false, true);
     } else {
       const items = targets.map((i) => ({ frameId: state.items[i].frameId, ...body(i) }));
       const out = await api('/v1/flags/review', { method: 'POST', body: JSON.stringify({ items }) });
       out.results.forEach((r, k) => {
-        if (r.status === 200) applied(targets[k], r.flag);
+        if (r.status === 200) {
+          applied(targets[k], r.flag);
+          judged.push(r.flag);
+        }
       });
       state.marked.clear();
       targets.forEach(renderTile);
       updateSelectionInfo();
-      toast(out.failed ? `${out.succeeded} judged, ${out.failed} not (already judged or gone)` : `${out.succeeded} judged`);
+      toast(out.failed ? `${out.succeeded} judged, ${out.failed} not (already judged or gone)` : `${out.succeeded} judged`,
+        false, judged.length > 0);
     }
-    $('#d-note').value = '';
+    rememberVerdicts(judged);
+    judged.forEach((f) => state.notes.delete(f.frameId));
     const next = targets[targets.length - 1] + 1;
     if (next < state.items.length) select(next);
     else loadMore();
@@ -335,14 +396,28 @@ function refreshCounts() {
   clearTimeout(countsTimer);
   countsTimer = setTimeout(async () => {
     try {
-      const counts = await api('/v1/flags/counts');
-      for (const [status, c] of Object.entries(counts)) {
-        const el = document.querySelector(`[data-count="${status}"]`);
-        if (el) el.textContent = `${c.count}${c.atLeast ? '+' : ''}`;
-      }
+      showCounts(await api('/v1/flags/counts'));
     } catch (ignored) { /* shown as stale */ }
   }, 250);
 }
+
+function showCounts(counts) {
+  for (const status of ['open', 'confirmed', 'rejected', 'relabelled']) {
+    const el = document.querySelector(`[data-count="${status}"]`);
+    if (el && counts[status]) el.textContent = `${counts[status].count}${counts[status].atLeast ? '+' : ''}`;
+  }
+}
+
+// What live.js (the live queue and leases) reads from and calls back into the page.
+const liveHooks = {
+  key: () => state.key,
+  filters: () => ({ status: state.status, cameraId: $('#f-camera').value.trim(), label: $('#f-label').value,
+    model: $('#f-model').value }),
+  shown: (frameId) => state.items.some((f) => f.frameId === frameId),
+  leasedIds: () => state.items.filter((f) => f.status === 'open').map((f) => f.frameId),
+  showCounts,
+  reload: () => reload(),
+};
 
 function selectStatus(status) {
   state.status = status;
@@ -358,7 +433,11 @@ async function openDetail(index) {
   const flag = state.items[index];
   if (!flag) return;
   state.detailFrame = flag.frameId;
+  $('#d-note').value = state.notes.get(flag.frameId) || '';
+  fillRelabel(flag);
+  resetZoom();
   const detail = $('#detail');
+  detail.dataset.frameId = flag.frameId;
   detail.hidden = false;
   document.body.classList.add('with-detail');
   $('#d-title').textContent = `${flag.label.replaceAll('_', ' ')} · ${Math.round(flag.score * 100)}%`;
@@ -381,19 +460,24 @@ async function openDetail(index) {
   row('Frame', flag.frameId);
   $('#d-results').replaceChildren();
   $('#d-history').replaceChildren();
+  $('#d-strip').replaceChildren();
+  $('#d-camera').replaceChildren();
+  loadCamera(flag.cameraId, flag.frameId);
   const img = $('#d-image');
   if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
   img.removeAttribute('src');
   const frameId = flag.frameId;
   loadImage(img, frameId, 'image').catch(() => {});
   try {
-    const [frame, recent] = await Promise.all([
+    const [frame, recent, previous] = await Promise.all([
       api(`/v1/frames/${encodeURIComponent(frameId)}`),
       api(`/v1/flags/recent?cameraId=${encodeURIComponent(flag.cameraId)}&limit=10`),
+      api(`/v1/frames/${encodeURIComponent(frameId)}/previous?limit=8`),
     ]);
     if (state.detailFrame !== frameId) return;
     renderResults(frame.results);
     renderHistory(recent.items, frameId);
+    renderStrip(flag, previous.items);
   } catch (e) {
     if (state.detailFrame === frameId) $('#d-results').textContent = `Could not load: ${e.message}`;
   }
@@ -424,23 +508,39 @@ function renderResults(results) {
   }
 }
 
+// The camera's recent flags (every status), in the side panel; a click shows that frame in the viewer.
 function renderHistory(items, current) {
   const list = $('#d-history');
   for (const f of items) {
-    const li = document.createElement('li');
-    if (f.frameId === current) li.className = 'current';
-    const img = document.createElement('img');
-    img.alt = '';
-    img.dataset.frameId = f.frameId;
-    const text = document.createElement('span');
-    text.textContent = `${when(f.flaggedAt)} · ${f.label.replaceAll('_', ' ')} · ${f.status}`;
-    li.append(img, text);
-    list.append(li);
-    thumbObserver.observe(img);
+    list.append(historyItem(f.frameId, `${when(f.flaggedAt)} · ${f.label.replaceAll('_', ' ')} · ${f.status}`, current, false));
   }
 }
 
+// H: this frame and the frames its camera sent in the hour before (flagged or not), side by side.
+function renderStrip(flag, previous) {
+  const strip = $('#d-strip');
+  strip.append(historyItem(flag.frameId, `this frame · ${when(flag.capturedAt)}`, flag.frameId, true));
+  for (const f of previous) strip.append(historyItem(f.frameId, when(f.capturedAt), flag.frameId, true));
+}
+
+function historyItem(frameId, caption, current, big) {
+  const li = document.createElement('li');
+  if (frameId === current) li.className = 'current';
+  li.dataset.frameId = frameId;
+  const img = document.createElement('img');
+  img.alt = caption;
+  img.dataset.frameId = frameId;
+  const text = document.createElement('span');
+  text.textContent = caption;
+  li.append(img, big ? document.createElement('br') : '', text);
+  li.title = 'Show this frame in the viewer (the verdict keys still judge the selected frame)';
+  li.addEventListener('click', () => compareWith(frameId, caption, current));
+  queueMicrotask(() => thumbObserver.observe(img)); // once the caller has put it in the page
+  return li;
+}
+
 function closeDetail() {
+  if (viewer.full) toggleFullscreen();
   $('#detail').hidden = true;
   document.body.classList.remove('with-detail');
   state.detailFrame = null;
@@ -449,41 +549,57 @@ function closeDetail() {
 // ---------------------------------------------------------------- keyboard and wiring
 
 let toastTimer = null;
-function toast(message, bad = false) {
+function toast(message, bad = false, undoable = false) {
   const t = $('#toast');
-  t.textContent = message;
+  $('#toast-text').textContent = message;
+  $('#toast-undo').hidden = !undoable;
   t.classList.toggle('bad', bad);
   t.classList.add('shown');
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => t.classList.remove('shown'), 4000);
+  toastTimer = setTimeout(() => t.classList.remove('shown'), undoable ? UNDO_MS : 4000);
 }
 
 function onKey(e) {
   if ($('#app').hidden) return;
-  const typing = e.target.closest('input, select, textarea');
-  if (e.key === 'Escape') {
-    if (!$('#help').hidden) $('#help').hidden = true;
-    else closeDetail();
-    if (typing) e.target.blur();
+  if (capturing) {
+    captureKey(e);
     return;
   }
-  if (typing || e.altKey || e.ctrlKey || e.metaKey) return;
+  const typing = e.target.closest('input, select, textarea');
+  if (e.key === 'Escape') {
+    // Esc in a field only leaves it (a note stays with its frame); outside, it closes what is open.
+    if (typing) e.target.blur();
+    else if (!$('#help').hidden) $('#help').hidden = true;
+    else if (!$('#admin').hidden) closeAdmin();
+    else if (viewer.full) toggleFullscreen();
+    else closeDetail();
+    return;
+  }
+  if (typing) {
+    if (e.target.id === 'd-note' && e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      judge('confirm', null, e.shiftKey);
+    }
+    return;
+  }
+  if (e.altKey || e.ctrlKey || e.metaKey) return;
+  // A focused button answers Enter and Space itself (a keyboard-only reviewer's click); tiles are ours.
+  if ((e.key === 'Enter' || e.key === ' ') && e.target.closest('button:not(.tile)')) return;
+  const name = keyName(e);
+  const action = ACTIONS.find((a) => keymap[a.id] === name);
+  // While a panel is open only its own key (and Esc) act, never a verdict behind it.
+  if (!$('#help').hidden && action?.id !== 'help') return;
+  if (!$('#admin').hidden && action?.id !== 'admin' && action?.id !== 'help') return;
   const digit = /^Digit([1-9])$/.exec(e.code);
-  let handled = true;
-  if (e.key === '?') $('#help').hidden = !$('#help').hidden;
-  else if (e.code === 'KeyC') judge('confirm', null, e.shiftKey);
-  else if (e.code === 'KeyX') judge('reject', null, e.shiftKey);
-  else if (digit) {
-    const label = state.labels[Number(digit[1]) - 1];
+  if (digit && !action) {
+    const label = labelsFor(state.items[state.selected])[Number(digit[1]) - 1];
     if (label) judge('relabel', label, e.shiftKey);
-  } else if (e.key === 'ArrowRight') select(state.selected + 1);
-  else if (e.key === 'ArrowLeft') select(state.selected - 1);
-  else if (e.key === 'ArrowDown') select(Math.min(state.items.length - 1, state.selected + columns()));
-  else if (e.key === 'ArrowUp') select(Math.max(0, state.selected - columns()));
-  else if (e.key === ' ') { if (state.selected >= 0) toggleMark(state.selected); }
-  else if (e.key === 'Enter') openDetail(state.selected);
-  else handled = false;
-  if (handled) e.preventDefault();
+    e.preventDefault();
+    return;
+  }
+  if (!action) return;
+  e.preventDefault();
+  action.run(e);
 }
 
 function wire() {
@@ -499,7 +615,7 @@ function wire() {
     }
   });
   $('#signout').addEventListener('click', () => signOut());
-  $('#help-button').addEventListener('click', () => { $('#help').hidden = !$('#help').hidden; });
+  $('#help-button').addEventListener('click', toggleHelp);
   $('#d-close').addEventListener('click', closeDetail);
   $('#tabs').addEventListener('click', (e) => {
     const b = e.target.closest('button[data-status]');
@@ -508,7 +624,18 @@ function wire() {
   $('#filters').addEventListener('submit', (e) => { e.preventDefault(); reload(); });
   $('#f-order').addEventListener('change', reload);
   $('#f-label').addEventListener('change', reload);
-  $('#f-clear').addEventListener('click', () => { $('#filters').reset(); reload(); });
+  $('#f-model').addEventListener('change', () => { fillLabels(); reload(); });
+  $('#f-clear').addEventListener('click', () => { $('#filters').reset(); fillLabels(); reload(); });
+  $('#select-all').addEventListener('click', markAll);
+  $('#d-note').addEventListener('input', (e) => {
+    if (!state.detailFrame) return;
+    if (e.target.value) state.notes.set(state.detailFrame, e.target.value);
+    else state.notes.delete(state.detailFrame);
+  });
+  $('#toast-undo').addEventListener('click', undo);
+  wireViewer();
+  wireAdmin();
+  wireKeymap();
   for (const b of document.querySelectorAll('#detail [data-verdict]')) {
     b.addEventListener('click', (e) => judge(b.dataset.verdict, null, e.shiftKey));
   }
@@ -518,6 +645,635 @@ function wire() {
   });
   document.addEventListener('keydown', onKey);
 }
+
+
+// ---------------------------------------------------------------- marks: all on the page, Shift ranges
+
+function markAll() {
+  const all = state.items.length > 0 && state.items.every((_, i) => state.marked.has(i));
+  state.items.forEach((_, i) => {
+    if (all) state.marked.delete(i);
+    else state.marked.add(i);
+    renderTile(i);
+  });
+  updateSelectionInfo();
+}
+
+function markRange(from, to) {
+  const [a, b] = from <= to ? [from, to] : [to, from];
+  for (let i = a; i <= b; i++) {
+    state.marked.add(i);
+    renderTile(i);
+  }
+  updateSelectionInfo();
+}
+
+// ---------------------------------------------------------------- undo: Z or the toast's button
+
+const UNDO_MS = 10_000;
+let lastVerdicts = null;
+
+function rememberVerdicts(flags) {
+  lastVerdicts = flags.length ? { flags, until: Date.now() + UNDO_MS } : null;
+}
+
+function verdictWord(flag) {
+  const what = flag.status === 'relabelled' ? `Relabelled to ${flag.verdictLabel.replaceAll('_', ' ')}` : flag.status === 'confirmed' ? 'Confirmed' : 'Rejected';
+  return `${what}${flag.note ? ' with a note' : ''}.`;
+}
+
+// Takes the last verdict (or bulk verdict) back through POST /v1/flags/{frameId}/reopen, naming the
+// revision each verdict created: if anyone judged the frame since, the server answers 409 and nothing changes.
+async function undo() {
+  const last = lastVerdicts;
+  if (!last || Date.now() > last.until) {
+    toast('Nothing to undo: the last verdict can be undone for 10 seconds.', true);
+    return;
+  }
+  lastVerdicts = null;
+  let undone = 0;
+  let first = -1;
+  const refused = [];
+  for (const f of last.flags) {
+    try {
+      const flag = await api(`/v1/flags/${encodeURIComponent(f.frameId)}/reopen`,
+        { method: 'POST', body: JSON.stringify({ revision: f.revision }) });
+      const index = state.items.findIndex((i) => i.frameId === f.frameId);
+      if (index >= 0) {
+        applied(index, flag);
+        if (first < 0) first = index;
+      }
+      undone++;
+    } catch (e) {
+      if (e.status === 401) return;
+      refused.push(e.message);
+    }
+  }
+  if (first >= 0) select(first);
+  refreshCounts();
+  if (refused.length) toast(`${undone ? `${undone} undone; ` : ''}not undone: ${refused[0]}`, true);
+  else toast(undone === 1 ? 'Undone: the frame is open again.' : `Undone: ${undone} frames are open again.`);
+}
+
+// ---------------------------------------------------------------- URL state: deep links
+
+const URL_INPUTS = { cameraId: '#f-camera', reviewer: '#f-reviewer' };
+const STATUSES = ['open', 'confirmed', 'rejected', 'relabelled'];
+
+// Filters, tab, order, queue and the selected frame, in the address bar (never the key). Written
+// 150 ms after the last change: browsers limit how often a page may replace its URL.
+let urlTimer = null;
+function writeUrl() {
+  clearTimeout(urlTimer);
+  urlTimer = setTimeout(writeUrlNow, 150);
+}
+
+function writeUrlNow() {
+  if (!state.key) return;
+  const p = new URLSearchParams();
+  if (state.status !== 'open') p.set('status', state.status);
+  if ($('#f-model').value) p.set('model', $('#f-model').value);
+  for (const [name, sel] of Object.entries(URL_INPUTS)) {
+    const v = $(sel).value.trim();
+    if (v) p.set(name, v);
+  }
+  if ($('#f-label').value) p.set('label', $('#f-label').value);
+  if ($('#f-order').value !== 'newest') p.set('order', $('#f-order').value);
+  for (const [name, sel] of [['since', '#f-since'], ['until', '#f-until']]) {
+    const v = $(sel).value;
+    if (v && !Number.isNaN(new Date(v).getTime())) p.set(name, new Date(v).toISOString());
+  }
+  if ($('#f-min').value !== '') p.set('minScore', String(Number($('#f-min').value) / 100));
+  if ($('#f-max').value !== '') p.set('maxScore', String(Number($('#f-max').value) / 100));
+  const frame = state.pendingFrame || state.items[state.selected]?.frameId;
+  if (frame) p.set('frame', frame);
+  const query = p.toString();
+  try {
+    history.replaceState(null, '', query ? `${location.pathname}?${query}` : location.pathname);
+  } catch (ignored) { /* over the browser's limit: the next change writes it */ }
+}
+
+// Restores what writeUrl wrote; returns the tab to show.
+function readUrl() {
+  const p = new URLSearchParams(location.search);
+  const model = p.get('model');
+  if (model && state.models[model]) {
+    $('#f-model').value = model;
+    fillLabels();
+  }
+  for (const [name, sel] of Object.entries(URL_INPUTS)) $(sel).value = p.get(name) || '';
+  if (p.get('label')) $('#f-label').value = p.get('label');
+  const order = p.get('order');
+  if (order && [...$('#f-order').options].some((o) => o.value === order)) $('#f-order').value = order;
+  for (const [name, sel] of [['since', '#f-since'], ['until', '#f-until']]) {
+    const d = new Date(p.get(name) || '');
+    $(sel).value = Number.isNaN(d.getTime()) ? '' : localInput(d);
+  }
+  for (const [name, sel] of [['minScore', '#f-min'], ['maxScore', '#f-max']]) {
+    const v = Number(p.get(name));
+    $(sel).value = p.get(name) !== null && v >= 0 && v <= 1 ? String(Math.round(v * 100)) : '';
+  }
+  state.pendingFrame = p.get('frame');
+  state.pendingPages = 0;
+  return STATUSES.includes(p.get('status')) ? p.get('status') : 'open';
+}
+
+function localInput(d) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+// The linked frame: selected and opened once its page is loaded (up to 20 pages are read for it).
+function restoreLinkedFrame() {
+  const frameId = state.pendingFrame;
+  if (!frameId) return false;
+  const index = state.items.findIndex((f) => f.frameId === frameId);
+  if (index >= 0) {
+    state.pendingFrame = null;
+    select(index);
+    openDetail(index);
+    return true;
+  }
+  if (state.done || ++state.pendingPages > 20) {
+    state.pendingFrame = null;
+    toast(`The linked frame ${frameId} is not in this list (judged since, or filtered out).`, true);
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- keyboard map: ? shows it, keys can be changed
+
+const KEYMAP_STORE = 'cityvision.keymap';
+const ACTIONS = [
+  { id: 'next', key: 'ArrowRight', what: 'next frame', run: () => select(state.selected + 1) },
+  { id: 'previous', key: 'ArrowLeft', what: 'previous frame', run: () => select(state.selected - 1) },
+  { id: 'down', key: 'ArrowDown', what: 'row below', run: () => select(Math.min(state.items.length - 1, state.selected + columns())) },
+  { id: 'up', key: 'ArrowUp', what: 'row above', run: () => select(Math.max(0, state.selected - columns())) },
+  { id: 'confirm', key: 'c', what: 'confirm (with Shift: override)', run: (e) => judge('confirm', null, e.shiftKey) },
+  { id: 'reject', key: 'x', what: 'reject (with Shift: override)', run: (e) => judge('reject', null, e.shiftKey) },
+  { id: 'undo', key: 'z', what: 'undo the last verdict (for 10 s)', run: () => undo() },
+  { id: 'mark', key: ' ', what: 'mark / unmark for a bulk verdict', run: () => { if (state.selected >= 0) toggleMark(state.selected); } },
+  { id: 'markAll', key: 'a', what: 'mark / unmark every frame on the page', run: () => markAll() },
+  { id: 'open', key: 'Enter', what: 'open the detail view', run: () => openDetail(state.selected) },
+  { id: 'note', key: 'n', what: 'write this frame\'s note (Ctrl+Enter confirms with it, Esc leaves it)', run: () => focusNote() },
+  { id: 'zoomIn', key: '+', what: 'zoom in', run: () => zoomBy(1.25) },
+  { id: 'zoomOut', key: '-', what: 'zoom out', run: () => zoomBy(0.8) },
+  { id: 'zoomReset', key: '0', what: 'fit the frame', run: () => resetZoom() },
+  { id: 'fullscreen', key: 'f', what: 'frame fills the window', run: () => toggleFullscreen() },
+  { id: 'history', key: 'h', what: 'the camera\'s previous frames side by side', run: () => toggleHistory() },
+  { id: 'tab', key: 't', what: 'next status tab', run: () => selectStatus(STATUSES[(STATUSES.indexOf(state.status) + 1) % STATUSES.length]) },
+  { id: 'queue', key: 'q', what: 'next model queue', run: () => nextQueue() },
+  { id: 'filters', key: '/', what: 'go to the filters (Esc returns)', run: () => $('#f-model').focus() },
+  { id: 'admin', key: 'm', what: 'models: versions, candidates (admin keys)', run: () => toggleAdmin() },
+  { id: 'help', key: '?', what: 'this help', run: () => toggleHelp() },
+];
+let keymap = loadKeymap();
+let capturing = null;
+
+function loadKeymap() {
+  const map = Object.fromEntries(ACTIONS.map((a) => [a.id, a.key]));
+  try {
+    const saved = JSON.parse(localStorage.getItem(KEYMAP_STORE) || '{}');
+    for (const [id, key] of Object.entries(saved)) {
+      if (id in map && typeof key === 'string') map[id] = key;
+    }
+  } catch (ignored) { /* a damaged entry: defaults */ }
+  return map;
+}
+
+// Letters are case-insensitive (Shift is the override modifier); other keys by their value.
+function keyName(e) {
+  return e.key.length === 1 ? e.key.toLowerCase() : e.key;
+}
+
+function keyLabel(key) {
+  return { ' ': 'Space', ArrowRight: '→', ArrowLeft: '←', ArrowUp: '↑', ArrowDown: '↓', '': '—' }[key] ?? key.toUpperCase();
+}
+
+function renderKeymap() {
+  const table = $('#help-keys');
+  table.replaceChildren();
+  for (const a of ACTIONS) {
+    const tr = document.createElement('tr');
+    const keyCell = document.createElement('td');
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'capture';
+    button.dataset.action = a.id;
+    button.textContent = capturing === a.id ? 'press a key…' : keyLabel(keymap[a.id]);
+    button.classList.toggle('waiting', capturing === a.id);
+    button.title = `Change the key for: ${a.what}`;
+    button.addEventListener('click', () => { capturing = a.id; renderKeymap(); });
+    keyCell.append(button);
+    const what = document.createElement('td');
+    what.textContent = a.what;
+    tr.append(keyCell, what);
+    table.append(tr);
+  }
+  const esc = document.createElement('tr');
+  esc.innerHTML = '<td><kbd>Esc</kbd></td><td>leave a field, close a panel, the fullscreen frame or the detail view</td>';
+  table.append(esc);
+}
+
+// The next key pressed becomes the action's key; an action that had it is left without one.
+function captureKey(e) {
+  if (['Shift', 'Control', 'Alt', 'Meta'].includes(e.key)) return;
+  e.preventDefault();
+  const id = capturing;
+  capturing = null;
+  if (e.key !== 'Escape' && !/^Digit[1-9]$/.test(e.code)) {
+    const key = keyName(e);
+    for (const a of ACTIONS) if (keymap[a.id] === key) keymap[a.id] = '';
+    keymap[id] = key;
+    localStorage.setItem(KEYMAP_STORE, JSON.stringify(keymap));
+  } else if (e.key !== 'Escape') {
+    toast('1-9 relabel; choose another key.', true);
+  }
+  renderKeymap();
+}
+
+function toggleHelp() {
+  capturing = null;
+  renderKeymap();
+  $('#help').hidden = !$('#help').hidden;
+}
+
+function wireKeymap() {
+  $('#keys-reset').addEventListener('click', () => {
+    localStorage.removeItem(KEYMAP_STORE);
+    keymap = loadKeymap();
+    renderKeymap();
+  });
+  renderKeymap();
+}
+
+function focusNote() {
+  if (state.selected < 0) return;
+  if ($('#detail').hidden || state.detailFrame !== state.items[state.selected].frameId) openDetail(state.selected);
+  $('#d-note').focus();
+}
+
+function nextQueue() {
+  const select = $('#f-model');
+  select.selectedIndex = (select.selectedIndex + 1) % select.options.length;
+  fillLabels();
+  reload();
+  toast(`Queue: ${select.value || 'all models'}`);
+}
+
+// ---------------------------------------------------------------- look closer: zoom, pan, fullscreen, history
+
+const viewer = { scale: 1, x: 0, y: 0, full: false, drag: null };
+const MAX_ZOOM = 8;
+
+function applyView() {
+  $('#d-image').style.transform = `translate(${viewer.x}px, ${viewer.y}px) scale(${viewer.scale})`;
+  $('#z-level').textContent = `${Math.round(viewer.scale * 100)}%`;
+  $('#d-viewer').dataset.zoom = viewer.scale.toFixed(3);
+}
+
+// Zooms by factor around a point of the viewer (its centre by default), keeping the frame covering the view.
+function zoomBy(factor, cx, cy) {
+  if ($('#detail').hidden) return;
+  const box = $('#d-viewer').getBoundingClientRect();
+  const px = cx ?? box.width / 2;
+  const py = cy ?? box.height / 2;
+  const next = Math.min(MAX_ZOOM, Math.max(1, viewer.scale * factor));
+  const k = next / viewer.scale;
+  viewer.x = px - k * (px - viewer.x);
+  viewer.y = py - k * (py - viewer.y);
+  viewer.scale = next;
+  clampPan();
+  applyView();
+}
+
+function clampPan() {
+  const img = $('#d-image');
+  const w = img.offsetWidth;
+  const h = img.offsetHeight;
+  viewer.x = Math.min(0, Math.max(w - w * viewer.scale, viewer.x));
+  viewer.y = Math.min(0, Math.max(h - h * viewer.scale, viewer.y));
+}
+
+function resetZoom() {
+  viewer.scale = 1;
+  viewer.x = 0;
+  viewer.y = 0;
+  applyView();
+}
+
+function toggleFullscreen() {
+  if ($('#detail').hidden && !viewer.full) {
+    if (state.selected < 0) return;
+    openDetail(state.selected);
+  }
+  viewer.full = !viewer.full;
+  $('#d-viewer').classList.toggle('fullscreen', viewer.full);
+  resetZoom();
+}
+
+function toggleHistory() {
+  if ($('#detail').hidden) {
+    if (state.selected < 0) return;
+    openDetail(state.selected);
+    $('#d-strip').hidden = false;
+    return;
+  }
+  $('#d-strip').hidden = !$('#d-strip').hidden;
+}
+
+// Shows another frame of the camera in the viewer, beside the strip; the current frame brings it back.
+function compareWith(frameId, caption, current) {
+  const img = $('#d-image');
+  for (const li of document.querySelectorAll('#d-strip li, #d-history li')) {
+    li.classList.toggle('current', li.dataset.frameId === frameId);
+  }
+  $('#d-viewer').dataset.showing = frameId;
+  resetZoom();
+  loadImage(img, frameId, 'image').catch(() => img.classList.add('broken'));
+  if (frameId !== current) toast(`Showing ${caption}; verdict keys judge the selected frame.`);
+}
+
+function wireViewer() {
+  const box = $('#d-viewer');
+  box.addEventListener('wheel', (e) => {
+    e.preventDefault();
+    const r = box.getBoundingClientRect();
+    zoomBy(e.deltaY < 0 ? 1.25 : 0.8, e.clientX - r.left, e.clientY - r.top);
+  }, { passive: false });
+  box.addEventListener('pointerdown', (e) => {
+    if (viewer.scale <= 1 || e.target.closest('button')) return;
+    viewer.drag = { x: e.clientX - viewer.x, y: e.clientY - viewer.y };
+    box.setPointerCapture(e.pointerId);
+    box.classList.add('panning');
+  });
+  box.addEventListener('pointermove', (e) => {
+    if (!viewer.drag) return;
+    viewer.x = e.clientX - viewer.drag.x;
+    viewer.y = e.clientY - viewer.drag.y;
+    clampPan();
+    applyView();
+  });
+  const end = () => { viewer.drag = null; box.classList.remove('panning'); };
+  box.addEventListener('pointerup', end);
+  box.addEventListener('pointercancel', end);
+  $('#z-in').addEventListener('click', () => zoomBy(1.25));
+  $('#z-out').addEventListener('click', () => zoomBy(0.8));
+  $('#z-reset').addEventListener('click', resetZoom);
+  $('#z-full').addEventListener('click', toggleFullscreen);
+  $('#h-toggle').addEventListener('click', toggleHistory);
+}
+
+// ---------------------------------------------------------------- camera panel: GET /v1/cameras/{id}
+
+async function loadCamera(cameraId, frameId) {
+  const box = $('#d-camera');
+  const row = (k, v, cls) => {
+    const dt = document.createElement('dt');
+    dt.textContent = k;
+    const dd = document.createElement('dd');
+    dd.textContent = v;
+    if (cls) dd.className = cls;
+    box.append(dt, dd);
+  };
+  try {
+    const c = await api(`/v1/cameras/${encodeURIComponent(cameraId)}`);
+    if (state.detailFrame !== frameId) return;
+    row('State', `${c.state} since ${new Date(c.stateSince).toLocaleString()}`, `state-${c.state}`);
+    row('Last frame', c.lastFrameAt ? new Date(c.lastFrameAt).toLocaleString() : 'none');
+    const faults = Object.entries(c.faults || {});
+    row('Faults', faults.length ? faults.map(([f, since]) => `${f} since ${when(since)}`).join(', ') : 'none');
+    if ((c.lastFrameFaults || []).length) row('Last frame faults', c.lastFrameFaults.join(', '));
+    if (c.medianIntervalSeconds) row('Cadence', `a frame every ${c.medianIntervalSeconds} s`);
+    box.dataset.state = c.state;
+  } catch (e) {
+    if (state.detailFrame !== frameId || e.status === 401) return;
+    row('Health', e.status === 404 ? 'no health record: the camera has sent no frame to ingest' : `unavailable: ${e.message}`);
+    box.dataset.state = 'unknown';
+  }
+}
+
+// ---------------------------------------------------------------- models (admin keys): versions, candidates
+
+function toggleAdmin() {
+  if (state.role !== 'admin') return;
+  if ($('#admin').hidden) openAdmin();
+  else closeAdmin();
+}
+
+function openAdmin() {
+  const select = $('#a-model');
+  const names = Object.keys(state.models);
+  if (!select.options.length) names.forEach((n) => select.add(new Option(n, n)));
+  if ($('#f-model').value) select.value = $('#f-model').value;
+  $('#admin').hidden = false;
+  renderAdmin();
+}
+
+function closeAdmin() {
+  $('#admin').hidden = true;
+}
+
+function adminSay(message, bad = false) {
+  const s = $('#a-status');
+  s.textContent = message;
+  s.classList.toggle('error', bad);
+}
+
+const pct = (v) => (typeof v === 'number' ? `${(v * 100).toFixed(1)}%` : '–');
+const interval = (a) => (Array.isArray(a) ? ` [${pct(a[0])}, ${pct(a[1])}]` : '');
+
+// A version's evaluation as model.json records it: the headline accuracy and macro-F1 wherever they sit.
+function headline(ev) {
+  if (!ev || typeof ev !== 'object') return '–';
+  if (ev.error) return `unreadable: ${ev.error}`;
+  const found = typeof ev.accuracy === 'number' ? ev
+    : Object.values(ev).find((v) => v && typeof v === 'object' && typeof v.accuracy === 'number');
+  return found ? `accuracy ${pct(found.accuracy)}${typeof found.macroF1 === 'number' ? `, macro-F1 ${pct(found.macroF1)}` : ''}` : '–';
+}
+
+let adminTimer = null;
+async function renderAdmin() {
+  const name = $('#a-model').value;
+  if (!name) return;
+  try {
+    const [model, candidates] = await Promise.all([
+      api(`/v1/models/${encodeURIComponent(name)}`),
+      api(`/v1/models/${encodeURIComponent(name)}/candidates`),
+    ]);
+    if ($('#a-model').value !== name) return;
+    renderVersions(model);
+    renderCandidates(name, candidates.items || []);
+    // While a candidate trains, its progress is read again every 2 s (only while this panel is open).
+    clearTimeout(adminTimer);
+    if ((candidates.items || []).some((c) => c.state === 'running' || c.state === 'queued')) {
+      adminTimer = setTimeout(() => { if (!$('#admin').hidden) renderAdmin(); }, 2000);
+    }
+    $('#a-live').textContent = model.live
+      ? `Live: ${name} ${model.live.version} (${model.live.action} by ${model.live.actor}, ${new Date(model.live.at).toLocaleString()})`
+      : `${name}: no live pointer in the store`;
+  } catch (e) {
+    if (e.status !== 401) adminSay(`Could not load ${name}: ${e.message}`, true);
+  }
+}
+
+function renderVersions(model) {
+  const table = $('#a-versions');
+  table.innerHTML = '<tr><th>Version</th><th>Created</th><th>By</th><th>Evaluation</th><th>Nodes serving it</th></tr>';
+  const nodes = model.nodes || [];
+  for (const v of model.versions || []) {
+    const tr = document.createElement('tr');
+    tr.dataset.version = v.version;
+    if (v.live) tr.className = 'live';
+    const cells = [
+      `${v.version}${v.live ? ' (live)' : ''}`,
+      new Date(v.createdAt).toLocaleString(),
+      v.createdBy,
+      headline(v.evaluation),
+      String(nodes.filter((n) => n.served === v.version).length),
+    ];
+    for (const c of cells) {
+      const td = document.createElement('td');
+      td.textContent = c;
+      tr.append(td);
+    }
+    table.append(tr);
+  }
+}
+
+function renderCandidates(name, items) {
+  const box = $('#a-candidates');
+  box.replaceChildren();
+  if (!items.length) {
+    box.textContent = 'No candidates yet: start one from the verdicts given so far.';
+    return;
+  }
+  for (const c of items) {
+    const div = document.createElement('div');
+    div.className = 'candidate';
+    div.dataset.candidate = c.id;
+    const head = document.createElement('div');
+    const progress = c.progress ? ` · ${c.progress.stage} ${c.progress.done}/${c.progress.steps}` : '';
+    head.textContent = `${c.id} · ${c.mode} · ${c.state}${progress} · ${c.verdicts ?? '?'} verdicts · from ${c.liveVersion} · by ${c.createdBy}`;
+    div.append(head);
+    if (c.error) {
+      const err = document.createElement('p');
+      err.className = 'error';
+      err.textContent = c.error;
+      div.append(err);
+    }
+    if (c.evaluation) div.append(evaluationTable(c.evaluation));
+    const actions = document.createElement('div');
+    actions.className = 'actions';
+    const button = (text, run) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = text;
+      b.addEventListener('click', run);
+      actions.append(b);
+      return b;
+    };
+    if (c.state === 'done') button('Promote', () => promote(name, c.id, false)).dataset.act = 'promote';
+    if (c.state === 'running' || c.state === 'queued') button('Cancel', () => adminPost(`/v1/models/${encodeURIComponent(name)}/candidates/${encodeURIComponent(c.id)}/cancel`, {}, 'Cancel requested.'));
+    button('Refresh', renderAdmin);
+    const out = document.createElement('p');
+    out.className = 'outcome';
+    div.append(actions, out);
+    box.append(div);
+    const said = outcomes.get(c.id);
+    if (said) said(out);
+  }
+}
+
+// The candidate and the live model side by side: on the verdict holdout and on the package's own validation data.
+function evaluationTable(ev) {
+  const wrap = document.createElement('div');
+  const verdict = document.createElement('p');
+  verdict.className = ev.better ? 'better' : 'worse';
+  verdict.textContent = `${ev.better ? 'Better' : 'Not better'} than live ${ev.liveVersion}: ${ev.reason || ''}`;
+  const table = document.createElement('table');
+  table.className = 'table';
+  table.innerHTML = '<tr><th>Data</th><th>Images</th><th>Live accuracy [95%]</th><th>Candidate accuracy [95%]</th><th>Live macro-F1</th><th>Candidate macro-F1</th></tr>';
+  for (const [title, cmp] of [['Verdict holdout', ev.holdout], ['Holdout, known classes', ev.holdoutKnownClasses], ['Package validation', ev.validation]]) {
+    if (!cmp) continue;
+    const tr = document.createElement('tr');
+    for (const text of [title, String(cmp.count ?? '–'),
+      `${pct(cmp.live?.accuracy)}${interval(cmp.live?.accuracy95)}`,
+      `${pct(cmp.candidate?.accuracy)}${interval(cmp.candidate?.accuracy95)}`,
+      pct(cmp.live?.macroF1), pct(cmp.candidate?.macroF1)]) {
+      const td = document.createElement('td');
+      td.textContent = text;
+      tr.append(td);
+    }
+    table.append(tr);
+  }
+  wrap.append(verdict, table);
+  return wrap;
+}
+
+// Promote: a 409 (not evaluated, not better, failed, another promote won) is shown with the server's
+// words and, for "not better", a Force button that asks before it promotes anyway (recorded as forced).
+// What each candidate's last promote said, kept across the panel's refreshes.
+const outcomes = new Map();
+
+async function promote(name, id, force) {
+  const say = (render) => {
+    outcomes.set(id, render);
+    const out = document.querySelector(`.candidate[data-candidate="${id}"] .outcome`);
+    if (out) render(out);
+  };
+  say((out) => { out.className = 'outcome'; out.textContent = force ? 'Promoting by force…' : 'Promoting…'; });
+  try {
+    const p = await api(`/v1/models/${encodeURIComponent(name)}/candidates/${encodeURIComponent(id)}/promote`,
+      { method: 'POST', body: JSON.stringify(force ? { force: true, reason: 'forced from the review page' } : {}) });
+    say((out) => {
+      out.className = 'outcome';
+      out.textContent = `Promoted: ${name} ${p.version} is live${p.forced ? ' (forced)' : ''}; every node follows within seconds.`;
+    });
+    renderAdmin();
+  } catch (e) {
+    if (e.status === 401) return;
+    say((out) => {
+      out.className = 'outcome error';
+      out.textContent = `Not promoted (${e.status} ${e.code}): ${e.message}`;
+      if (e.status === 409 && !force && e.code !== 'candidate_not_ready') {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.dataset.act = 'force';
+        b.textContent = 'Force promote…';
+        b.addEventListener('click', () => {
+          if (window.confirm(`Promote ${id} although: ${e.message}\nThe promote is recorded as forced.`)) promote(name, id, true);
+        });
+        out.append(' ', b);
+      }
+    });
+  }
+}
+
+async function adminPost(path, body, done) {
+  try {
+    const out = await api(path, { method: 'POST', body: JSON.stringify(body) });
+    adminSay(typeof done === 'function' ? done(out) : done);
+    setTimeout(renderAdmin, 0);
+  } catch (e) {
+    if (e.status !== 401) adminSay(`Refused (${e.status} ${e.code}): ${e.message}`, true);
+  }
+}
+
+function wireAdmin() {
+  $('#admin-button').addEventListener('click', toggleAdmin);
+  $('#a-close').addEventListener('click', closeAdmin);
+  $('#a-model').addEventListener('change', () => { adminSay(''); renderAdmin(); });
+  const model = () => encodeURIComponent($('#a-model').value);
+  $('#a-rollback').addEventListener('click', () => adminPost(`/v1/models/${model()}/rollback`,
+    { reason: 'rolled back from the review page' }, (p) => `Rolled back: ${p.model} ${p.version} is live again.`));
+  $('#a-head').addEventListener('click', () => adminPost(`/v1/models/${model()}/candidates`, { mode: 'head' },
+    (c) => `Candidate ${c.id} started (head mode, ${c.verdicts} verdicts).`));
+  $('#a-finetune').addEventListener('click', () => adminPost(`/v1/models/${model()}/candidates`, { mode: 'fine-tune' },
+    (c) => `Candidate ${c.id} started (fine-tune mode, ${c.verdicts} verdicts).`));
+}
+
+// ---------------------------------------------------------------- start
 
 wire();
 if (state.key) {

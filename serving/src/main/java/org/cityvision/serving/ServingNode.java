@@ -23,6 +23,7 @@ import org.cityvision.core.storage.FrameStores;
 import org.cityvision.core.storage.StoreHealth;
 import org.cityvision.core.batch.BatchJobs;
 import org.cityvision.core.batch.BatchOptions;
+import org.cityvision.core.classify.AuditSampler;
 import org.cityvision.core.batch.BatchTotals;
 import org.cityvision.serving.auth.ApiKeys;
 import org.cityvision.serving.batch.BatchRoutes;
@@ -52,18 +53,24 @@ import org.cityvision.serving.cameras.CameraRoutes;
 import org.cityvision.serving.ingest.FrameRoutes;
 import org.cityvision.serving.ingest.IdempotencyLedger;
 import org.cityvision.serving.log.JsonLog;
+import org.cityvision.serving.log.LogLevels;
 import org.cityvision.serving.metrics.Metrics;
 import org.cityvision.serving.review.ReviewPage;
 import org.cityvision.serving.review.ReviewRoutes;
 import org.cityvision.serving.registry.CandidateJobs;
+import org.cityvision.serving.registry.LabelRoutes;
+import org.cityvision.serving.registry.ModelLabels;
 import org.cityvision.serving.registry.RegistryRoutes;
 import org.cityvision.serving.review.ReviewDeps;
 import org.cityvision.serving.review.ReviewEvents;
-import org.cityvision.serving.review.ScanningFlagCounter;
+import org.cityvision.serving.review.FlagRecounts;
+import org.cityvision.serving.review.ReviewFeed;
 import org.cityvision.serving.review.open311.Open311Exporter;
 import org.cityvision.serving.review.open311.Open311Stats;
 import org.cityvision.serving.review.webhook.WebhookNotifier;
 import org.cityvision.serving.review.webhook.WebhookStats;
+import org.cityvision.serving.shadow.ShadowRoutes;
+import org.cityvision.serving.shadow.ShadowRunner;
 
 /**
  * One serving node: the composition root of {@code cityvision serve}. It owns a Vert.x instance,
@@ -99,6 +106,8 @@ public final class ServingNode {
   private final List<AutoCloseableEvents> listeners;
   private final BatchJobs batch;
   private final LiveModelMaintainer maintainer;
+  /** Candidates in the shadow of the live models; closed before the registry and the store. */
+  private final ShadowRunner shadows;
   /** Candidate models trained here from verdicts; closed (the running job cancelled) at shutdown. */
   private final CandidateJobs candidates;
   /** Completed when the start-up warm-up ends (or at once without one); until then the node is not ready. */
@@ -109,9 +118,10 @@ public final class ServingNode {
 
   private ServingNode(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders, FrameStore store,
       ModelRegistry models, ApiKeys keys, Metrics metrics, Deployed deployed, Optional<ApiKeys.Created> bootstrapKey,
-      List<AutoCloseableEvents> listeners, BatchJobs batch, LiveModelMaintainer maintainer,
+      List<AutoCloseableEvents> listeners, BatchJobs batch, LiveModelMaintainer maintainer, ShadowRunner shadows,
       Promise<WarmUp.Report> warmedUp) {
     this.warmedUp = warmedUp;
+    this.shadows = shadows;
     this.maintainer = maintainer;
     this.config = config;
     this.vertx = vertx;
@@ -137,9 +147,10 @@ public final class ServingNode {
    * classifier's queue (64) for live requests. One job at a time per node. Their flags reach {@code
    * flags} like those of live ingest.
    */
-  private static BatchJobs batchJobs(FrameStore store, ModelRegistry models, FlagListener flags) {
+  private static BatchJobs batchJobs(FrameStore store, ModelRegistry models, FlagListener flags,
+      AuditSampler audit) {
     return new BatchJobs(store, models::leaseForBatch,
-        BatchOptions.defaults().withParallelism(16).withFlagListener(flags), 1, Clock.systemUTC());
+        BatchOptions.defaults().withParallelism(16).withFlagListener(flags).withAudit(audit), 1, Clock.systemUTC());
   }
 
   /** Who hears of a flag, from ingest and batch alike: the metrics, then the review listeners. */
@@ -226,12 +237,6 @@ public final class ServingNode {
   }
 
   /** Each served model's labels, by model name: what a relabel of its flags may choose. */
-  private static java.util.Map<String, List<String>> modelLabels(ModelRegistry models) {
-    java.util.Map<String, List<String>> out = new java.util.TreeMap<>();
-    models.all().forEach(m -> out.put(m.spec().name(), m.spec().labels()));
-    return out;
-  }
-
   /** The labels reviewers can relabel to: the urban model's, when it is loaded. */
   private static List<String> urbanLabels(ModelRegistry models) {
     return models.all().stream().filter(m -> m.spec().task().equals("urban")).findFirst()
@@ -240,6 +245,7 @@ public final class ServingNode {
 
   /** Starts a node; the future fails (and everything opened is closed) if any part cannot start. */
   public static Future<ServingNode> start(ServerConfig config, Secrets secrets) {
+    LogLevels.apply(config.log().level(), config.log().levels());
     int cores = Runtime.getRuntime().availableProcessors();
     Vertx vertx = Vertx.vertx(new VertxOptions()
         .setEventLoopPoolSize(Math.max(2, config.http().eventLoops()))
@@ -279,7 +285,9 @@ public final class ServingNode {
               .compose(listeners -> {
                 ReviewEvents events = ReviewEvents.all(listeners);
                 FlagListener flags = flagListener(metrics, events);
-                BatchJobs batch = batchJobs(store.result(), models.result(), flags);
+                // One sampler for ingest and batch, so that a camera's audit cap counts both.
+                AuditSampler audit = config.audit().sampler();
+                BatchJobs batch = batchJobs(store.result(), models.result(), flags, audit);
                 metrics.counter("cityvision_batch_jobs", "Batch jobs that ended on this node, by final status.",
                     "status", () -> {
                       Map<String, Long> out = new java.util.TreeMap<>();
@@ -297,12 +305,19 @@ public final class ServingNode {
                 LiveModelMaintainer maintainer = LiveModelMaintainer.start(models.result(),
                     store.result().models(), config.modelCacheDir(), config.models().watchMs(),
                     () -> !batch.runningHere().isEmpty(), LiveModelMaintainer.nodeId(config.data()));
+                ShadowRunner shadows = ShadowRunner.start(models.result(), store.result().models(),
+                    config.modelCacheDir(), config.shadow(),
+                    config.inference().classifierOptions(config.images().limits(config.http().bodyLimitBytes())),
+                    LiveModelMaintainer.nodeId(config.data()), Clock.systemUTC());
+                maintainer.afterEachPass(shadows::refresh);
+                shadowMetrics(metrics, shadows);
                 return deploy(config, vertx, io, decoders, store.result(), models.result(), keys, metrics,
-                      events, CameraEvents.all(listeners), flags, batch, warmedUp.future())
+                      events, CameraEvents.all(listeners), flags, audit, batch, shadows, warmedUp.future())
                   .map(d -> new ServingNode(config, vertx, io, decoders, store.result(), models.result(), keys,
-                      metrics, d, bootstrap, listeners, batch, maintainer, warmedUp))
+                      metrics, d, bootstrap, listeners, batch, maintainer, shadows, warmedUp))
                   .onFailure(e -> {
                     maintainer.close();
+                    shadows.close();
                     batch.close();
                     listeners.forEach(ServingNode::closeQuietly);
                   });
@@ -322,12 +337,33 @@ public final class ServingNode {
     return started.future();
   }
 
+  /** {@code cityvision_shadow_*_total{model,candidate}}: this node's comparisons since it started. */
+  private static void shadowMetrics(Metrics metrics, ShadowRunner shadows) {
+    List<String> labels = List.of("model", "candidate");
+    metrics.counter("cityvision_shadow_compared", "Live answers a shadowed candidate also classified on this node.",
+        labels, () -> shadows.counts("compared"));
+    metrics.counter("cityvision_shadow_agreed", "Shadow comparisons where the candidate's top-1 label was the live "
+        + "one.", labels, () -> shadows.counts("agreed"));
+    metrics.counter("cityvision_shadow_dropped", "Shadow samples dropped because the shadow queue was full.", labels,
+        () -> shadows.counts("dropped"));
+  }
+
+  /** Each model's shadow run on this node, for {@code /health/ready}. */
+  private static Map<String, io.vertx.core.json.JsonObject> shadowHealth(ShadowRunner shadows) {
+    Map<String, io.vertx.core.json.JsonObject> out = new java.util.TreeMap<>();
+    shadows.status().forEach((model, s) -> out.put(model, new io.vertx.core.json.JsonObject()
+        .put("candidate", s.candidate()).put("version", s.version()).put("loaded", s.loaded()).put("error", s.error())));
+    return out;
+  }
+
   private record Deployed(List<String> ids, int port, AtomicBoolean draining, List<Route> routes,
       CandidateJobs candidates) {}
 
   private static Future<Deployed> deploy(ServerConfig config, Vertx vertx, WorkerExecutor io, WorkerExecutor decoders,
       FrameStore store, ModelRegistry models, ApiKeys keys, Metrics metrics, ReviewEvents events,
-      CameraEvents cameraEvents, FlagListener flags, BatchJobs batch, Future<WarmUp.Report> warmedUp) {
+      CameraEvents cameraEvents, FlagListener flags, AuditSampler audit, BatchJobs batch,
+      ShadowRunner shadows,
+      Future<WarmUp.Report> warmedUp) {
     AtomicBoolean draining = new AtomicBoolean();
     OpenApi openApi;
     try {
@@ -335,18 +371,22 @@ public final class ServingNode {
     } catch (UncheckedIOException e) {
       return Future.failedFuture(e);
     }
-    InferenceService inference = new InferenceService(models, decoders, metrics);
+    InferenceService inference = new InferenceService(models, decoders, metrics, shadows);
     Clock clock = Clock.systemUTC();
     String nodeId = ManagementFactory.getRuntimeMXBean().getName();
     IdempotencyLedger ledger = new IdempotencyLedger(store, clock, Duration.ofMillis(config.ingest().idempotencyWaitMs()),
         Duration.ofMillis(Math.max(60_000, 2 * config.http().requestTimeoutMs())), nodeId);
     Authenticator auth =
         new Authenticator(keys, new RateLimiter(config.auth().ratePerSecond(), config.auth().burst()), io, metrics);
-    ReviewDeps review = new ReviewDeps(store, io,
-        new ScanningFlagCounter(store, 1000, Duration.ofSeconds(15), clock), events, urbanLabels(models),
-        () -> modelLabels(models));
+    ModelLabels labels = new ModelLabels(store.models(), models, clock);
+    startLabelRefresh(vertx, io, labels);
+    ReviewDeps review = new ReviewDeps(store, io, events, urbanLabels(models), labels::relabelTargets);
+    FlagRecounts recounts = new FlagRecounts(store, clock, nodeId).measuredBy(metrics);
+    recounts.schedule(vertx, io);
     CandidateJobs candidates = new CandidateJobs(store, models, config.data().resolve("candidates"),
-        config.modelCacheDir(), clock);
+        config.modelCacheDir(), clock, labels);
+    ShadowRoutes shadowRoutes = new ShadowRoutes(store, candidates, name -> models.named(name)
+        .map(m -> m.spec().labels()).orElse(List.of()), io, config.modelCacheDir(), config.shadow(), clock);
     CameraHealthService cameraHealth = new CameraHealthService(config.images().limits(config.http().bodyLimitBytes()),
         new CameraHealthRecords(store), config.cameras().health(Duration.ofSeconds(config.ingest().reuseForSeconds())),
         cameraEvents, clock);
@@ -364,18 +404,22 @@ public final class ServingNode {
     // The API, area by area: one line each. The review page answers every other GET path.
     ApiRouter api = new ApiRouter(List.of(
         new HealthRoutes(models, store, io, metrics, draining::get, () -> !warmedUp.isComplete(),
-            config.models().required()).area(),
+            config.models().required(), () -> shadowHealth(shadows)).area(),
         openApi.area(),
         new ClassifyRoutes(inference, config.capture(), new CaptureWriter(new ClassifiedFrames(store, flags), io, clock,
             config.capture().queue(), metrics), config.ingest().thumbnailMaxSide(),
             config.ingest().thumbnailQuality()).area(),
         new FrameRoutes(config.ingest(), inference, ledger, io, metrics, clock,
-            new ClassifiedFrames(store, flags), cameraHealth).area(),
+            new ClassifiedFrames(store, flags, audit), cameraHealth).area(),
         new CameraRoutes(cameraHealth, io).area(),
-        new RegistryRoutes(store.models(), io, config.modelCacheDir(), candidates).area(),
-        new ModelRoutes(models, store.models(), io, LiveModelMaintainer.nodeId(config.data())).area(),
+        new RegistryRoutes(store.models(), io, config.modelCacheDir(), candidates, shadowRoutes::describe).area(),
+        shadowRoutes.area(),
+        new ModelRoutes(models, store.models(), io, LiveModelMaintainer.nodeId(config.data()),
+            labels).area(),
+        new LabelRoutes(labels, io).area(),
         new KeyRoutes(keys, io).area(),
-        ReviewRoutes.area(review),
+        ReviewRoutes.area(review, recounts, ReviewFeed.of(store, io, config.http().requestTimeoutMs()),
+            config.review().reopenWindow()),
         new BatchRoutes(batch, io, clock).area(),
         ReviewPage.area()));
     List<String> ids = new ArrayList<>();
@@ -421,6 +465,23 @@ public final class ServingNode {
    * conditional write lets one node record each change and send its event. Vert.x cancels the
    * timer when the node closes.
    */
+  /** Reads the labels admins added (on any node) now and every {@link ModelLabels#REFRESH_MS}. */
+  private static void startLabelRefresh(Vertx vertx, WorkerExecutor io, ModelLabels labels) {
+    AtomicBoolean running = new AtomicBoolean();
+    Runnable refresh = () -> {
+      if (running.compareAndSet(false, true)) {
+        io.executeBlocking(() -> {
+          labels.refresh();
+          return null;
+        }, false)
+            .onFailure(e -> JsonLog.get().warn("label_refresh_failed", "error", e.toString()))
+            .onComplete(r -> running.set(false));
+      }
+    };
+    refresh.run();
+    vertx.setPeriodic(ModelLabels.REFRESH_MS, id -> refresh.run());
+  }
+
   private static void startSilenceSweep(Vertx vertx, WorkerExecutor io, CameraHealthService health, long seconds) {
     AtomicBoolean running = new AtomicBoolean();
     vertx.setPeriodic(seconds * 1000, id -> {
@@ -530,6 +591,7 @@ public final class ServingNode {
           candidates.close();
           batch.close();
           maintainer.close();
+          shadows.close();
           models.close();
           listeners.forEach(ServingNode::closeQuietly);
           drainSpool();

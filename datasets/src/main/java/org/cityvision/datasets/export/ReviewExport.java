@@ -22,6 +22,7 @@ import org.cityvision.core.storage.ObjectNotFoundException;
 import org.cityvision.core.storage.Page;
 import org.cityvision.core.storage.ReviewRecord;
 import org.cityvision.core.storage.StorageException;
+import org.cityvision.core.storage.Verdict;
 
 /**
  * Writes reviewed frames as an ImageFolder dataset: {@code out/<class>/<frameId>.jpg} and {@code
@@ -103,7 +104,8 @@ public final class ReviewExport {
 
   /**
    * The last verdict of each frame (by flag revision), keyed by frame id, left out when it is older
-   * than {@code since} ({@code null}: all). Reads the whole reviews log; what export and candidate
+   * than {@code since} ({@code null}: all) or was taken back (the frame's last entry is a {@link
+   * Verdict#REOPEN}). Reads the whole reviews log; what export and candidate
    * training learn from.
    */
   public static Map<String, ReviewRecord> latestVerdicts(FrameStore store, Instant since)
@@ -117,6 +119,8 @@ public final class ReviewExport {
       }
       cursor = page.nextCursor();
     } while (cursor != null);
+    // A frame whose latest entry is a reopen has no verdict: its flag is back in the open queue.
+    latest.values().removeIf(r -> r.verdict() == Verdict.REOPEN);
     if (since != null) {
       latest.values().removeIf(r -> r.reviewedAt().isBefore(since));
     }

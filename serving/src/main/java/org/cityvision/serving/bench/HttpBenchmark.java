@@ -131,7 +131,9 @@ public final class HttpBenchmark {
       TorchRuntime.start(config.inference().torchThreads());
       double limit = gflops > 0 ? peak / gflops : Double.NaN;
       report.append("Node: production defaults unless CITYVISION_* says otherwise (").append(config.inference().workers()).append(" inference workers × ")
-          .append(config.inference().torchThreads()).append(" torch thread, batch ≤ ").append(config.inference().maxBatch())
+          .append(config.inference().torchThreads()).append(" torch thread, solo worker ")
+          .append(config.inference().soloThreads() == 0 ? "off" : config.inference().soloThreads() + " threads")
+          .append(" (inference.soloThreads), batch ≤ ").append(config.inference().maxBatch())
           .append(", ").append(config.inference().maxDelayMs()).append(" ms), embedded S3 store, access log off; ")
           .append("model `").append(pkg.spec().name()).append("` ").append(pkg.spec().version()).append(" at ")
           .append(pkg.spec().input().width()).append("x").append(pkg.spec().input().height()).append(" (")
@@ -244,6 +246,99 @@ public final class HttpBenchmark {
       LoadGenerator.deleteBodies(frameFiles);
     }
     return report.toString();
+  }
+
+  /**
+   * The cost of a shadow run on the sorting path: one node, the same loads with no shadow and with a
+   * candidate in the shadow of the waste model at {@code rate}, alternated twice (off, on, off, on)
+   * so that the host's drift shows: closed loop at concurrency 1 and 8, and an open loop at 60% of
+   * the first closed-loop concurrency-8 rate. The candidate is a copy of the live package under
+   * another version, put into the store as a finished candidate: the same network, so the shadow
+   * costs what a real candidate of that architecture costs. Returns the markdown report.
+   */
+  public String runShadow(double rate) throws Exception {
+    if (!(rate > 0 && rate <= 1)) {
+      throw new IllegalArgumentException("--shadow-rate must be in (0, 1], got " + rate);
+    }
+    List<byte[]> photos = photos();
+    Path data = Files.createTempDirectory("cityvision-bench-shadow");
+    ServerConfig defaults = ConfigLoader.load(null, System.getenv(), data);
+    ServerConfig config = defaults.withData(data)
+        .withHttp(defaults.http().withAddress("127.0.0.1", 0))
+        .withModels(new ModelsConfig(waste.toString(), urban.toString(), true))
+        .withAuth(new AuthConfig(0, 1, 60_000))
+        .withLog(new LogConfig(false));
+    step("starting a node (" + config.inference() + ", " + config.shadow() + ")");
+    ServingNode node = ServingNode.start(config, Secrets.NONE.withAdminKey(KEY)).toCompletionStage()
+        .toCompletableFuture().get(300, TimeUnit.SECONDS);
+    node.warmedUp().toCompletionStage().toCompletableFuture().get(660, TimeUnit.SECONDS);
+    Path photoFiles = clientProcess ? LoadGenerator.writeBodies(photos) : null;
+    Path candidateDir = Files.createTempDirectory("cityvision-bench-candidate");
+    StringBuilder report = new StringBuilder();
+    try (ShadowSwitch shadow = ShadowSwitch.of(node, KEY, candidateDir)) {
+      LoadGenerator.Target target = new LoadGenerator.Target(node.port(), "/v1/classify/waste", KEY, "image/jpeg",
+          photos);
+      double warm = Math.max(10, 2 * seconds);
+      step("warm-up, not measured: " + Table.format(warm) + " s sorting");
+      measure(target, photoFiles, LoadGenerator.Load.closed(8, 0, warm));
+      Table table = new Table("load", "shadow", "round", "HTTP req/s", "p50 ms", "p99 ms", "errors");
+      Map<String, List<double[]>> byLoad = new java.util.LinkedHashMap<>();
+      double openRate = 0;
+      for (int round = 1; round <= 2; round++) {
+        for (boolean on : new boolean[] {false, true}) {
+          step((on ? "shadow on at rate " + rate : "shadow off") + ", round " + round);
+          shadow.set(on ? rate : 0);
+          for (String load : new String[] {"closed c=1", "closed c=8", "open"}) {
+            LoadGenerator.Load l = switch (load) {
+              case "closed c=1" -> LoadGenerator.Load.closed(1, 1.0, seconds);
+              case "closed c=8" -> LoadGenerator.Load.closed(8, 1.0, seconds);
+              default -> LoadGenerator.Load.open(openRate, 1.0, seconds);
+            };
+            LoadGenerator.Result r = measure(target, photoFiles, l).result();
+            if (load.equals("closed c=8") && openRate == 0) {
+              openRate = 0.6 * r.rate();
+            }
+            String name = load.equals("open") ? "open " + Table.format(openRate) + " req/s" : load;
+            table.row(name, on ? "on" : "off", round, r.rate(), r.p50Ms(), r.p99Ms(), r.errors());
+            byLoad.computeIfAbsent(name + (on ? " on" : " off"), k -> new ArrayList<>())
+                .add(new double[] {r.rate(), r.p50Ms(), r.p99Ms()});
+          }
+        }
+      }
+      Table ratios = new Table("load", "p50 on ÷ off", "p99 on ÷ off", "req/s on ÷ off");
+      for (String key : byLoad.keySet()) {
+        if (key.endsWith(" off")) {
+          String load = key.substring(0, key.length() - 4);
+          double[] off = mean(byLoad.get(key));
+          double[] on = mean(byLoad.get(load + " on"));
+          ratios.row(load, on[1] / off[1], on[2] / off[2], on[0] / off[0]);
+        }
+      }
+      report.append("Node: production defaults unless CITYVISION_* says otherwise (").append(config.inference())
+          .append("); shadow queue ").append(config.shadow().queue()).append("; model `")
+          .append(node.models().task("waste").orElseThrow().spec().name()).append("` ")
+          .append(node.models().task("waste").orElseThrow().version()).append("; ").append(cores)
+          .append(" cores; load generator ").append(clientProcess ? "in its own JVM" : "in the node's JVM")
+          .append("; ").append(Table.format(seconds)).append(" s per measurement; load average at the start ")
+          .append(Table.format(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()))
+          .append(".\n\n### Shadow off and on at rate ").append(rate).append(": `POST /v1/classify/waste`\n\n")
+          .append(table.markdown()).append('\n').append(ratios.markdown()).append('\n')
+          .append("Shadow comparisons during the run: ").append(shadow.summary()).append(".\n");
+    } finally {
+      node.shutdown().toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+      LoadGenerator.deleteBodies(photoFiles);
+    }
+    return report.toString();
+  }
+
+  private static double[] mean(List<double[]> rows) {
+    double[] out = new double[rows.get(0).length];
+    rows.forEach(r -> {
+      for (int i = 0; i < r.length; i++) {
+        out[i] += r[i] / rows.size();
+      }
+    });
+    return out;
   }
 
   /** An HTTP measurement with what the node spent on it. */

@@ -10,6 +10,7 @@ import java.util.Set;
 import org.cityvision.core.image.ImageException;
 import org.cityvision.core.image.ImageFormat;
 import org.cityvision.core.image.ImageLimits;
+import org.cityvision.core.quality.CameraAlert;
 import org.cityvision.core.quality.CameraCondition;
 import org.cityvision.core.quality.CameraHealth;
 import org.cityvision.core.quality.CameraHealthConfig;
@@ -19,6 +20,8 @@ import org.cityvision.core.quality.FrameAnalysis;
 import org.cityvision.core.quality.FrameQuality;
 import org.cityvision.core.quality.HealthTransition;
 import org.cityvision.core.quality.HealthUpdate;
+import org.cityvision.core.storage.ConflictException;
+import org.cityvision.core.storage.ObjectNotFoundException;
 import org.cityvision.core.storage.Page;
 import org.cityvision.core.storage.StorageException;
 import org.slf4j.Logger;
@@ -66,14 +69,15 @@ public final class CameraHealthService {
    * still found), and {@code recorded} is false: a health record is never a reason to refuse a frame.
    *
    * @param accepted the image formats the caller takes; others are refused before anything is recorded
+   * @param frameId the id the frame will be stored under (an alert the frame raises points to it)
    * @throws ImageException the bytes are not an image of an accepted format within the limits
    */
-  public Observation observe(String cameraId, byte[] frame, Set<ImageFormat> accepted, Instant capturedAt,
-      Instant receivedAt) throws ImageException {
+  public Observation observe(String cameraId, byte[] frame, Set<ImageFormat> accepted, String frameId,
+      Instant capturedAt, Instant receivedAt) throws ImageException {
     FrameAnalysis analysis = quality.analyze(frame, accepted);
     try {
       HealthUpdate update = records.apply(cameraId, receivedAt, s -> Optional.of(
-          CameraHealth.update(s, analysis, null, capturedAt, receivedAt, config))).orElseThrow();
+          CameraHealth.update(s, analysis, frameId, capturedAt, receivedAt, config))).orElseThrow();
       announce(update);
       return new Observation(analysis, update, true);
     } catch (StorageException e) {
@@ -108,6 +112,39 @@ public final class CameraHealthService {
   }
 
   /**
+   * A reviewer's verdict on a camera alert ({@link CameraHealth#judge}): stored with the camera's
+   * record in one conditional write, so of two reviewers exactly one wins; a dismissal's condition
+   * change goes to the listeners like any other.
+   *
+   * @return the judged alert
+   * @throws ObjectNotFoundException the camera or the alert is unknown
+   * @throws ConflictException the alert was already judged
+   */
+  public CameraAlert judge(String cameraId, String alertId, CameraAlert.Status verdict, String reviewer,
+      String note) throws StorageException {
+    CameraState before = records.read(cameraId).orElseThrow(() ->
+        new ObjectNotFoundException("camera " + cameraId + " has sent no frame"));
+    CameraAlert alert = before.alert(alertId).orElseThrow(() ->
+        new ObjectNotFoundException("camera " + cameraId + " has no alert " + alertId));
+    Instant now = clock.instant();
+    Optional<HealthUpdate> update = records.apply(cameraId, now,
+        s -> CameraHealth.judge(s, alertId, verdict, reviewer, note, now, config));
+    if (update.isEmpty()) {
+      CameraAlert judged = records.read(cameraId).flatMap(s -> s.alert(alertId)).orElse(alert);
+      throw new ConflictException("alert " + alertId + " of camera " + cameraId + " was already "
+          + judged.status().wireName() + (judged.reviewer() == null ? "" : " by " + judged.reviewer() + " at "
+          + judged.reviewedAt()));
+    }
+    announce(update.get());
+    return update.get().state().alert(alertId).orElseThrow();
+  }
+
+  /** A page of the cameras that have an open alert; a page may hold fewer (even none) with a cursor. */
+  public Page<CameraState> withOpenAlerts(String cursor, int limit) throws StorageException {
+    return records.listWithOpenAlerts(cursor, limit);
+  }
+
+  /**
    * Marks every camera silent that sent nothing for its silence limit, and counts cameras per
    * condition for {@code /metrics}. Returns how many turned silent on this sweep.
    */
@@ -115,6 +152,7 @@ public final class CameraHealthService {
     Instant now = clock.instant();
     Map<CameraCondition, Integer> seen = new EnumMap<>(CameraCondition.class);
     int silenced = 0;
+    Set<String> indexed = records.alertIndex();
     String cursor = null;
     do {
       Page<CameraState> page = records.list(cursor, SWEEP_PAGE);
@@ -130,9 +168,14 @@ public final class CameraHealthService {
           }
         }
         seen.merge(current.condition(), 1, Integer::sum);
+        if (current.hasOpenAlert() != indexed.remove(current.cameraId())) {
+          records.index(current.cameraId(), current.hasOpenAlert());
+        }
       }
       cursor = page.nextCursor();
     } while (cursor != null);
+    // Markers of cameras without a record (a record write that failed after its marker).
+    indexed.forEach(id -> records.index(id, false));
     counts = Map.copyOf(seen);
     return silenced;
   }

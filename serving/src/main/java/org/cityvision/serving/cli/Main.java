@@ -1,5 +1,7 @@
 package org.cityvision.serving.cli;
 
+import org.cityvision.serving.log.JsonLog;
+import org.cityvision.serving.log.LogLevels;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,7 +20,11 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    LogLevels.bridgeJavaUtilLogging();
+    int code = commandLine().execute(args);
+    // The log's writer is a daemon thread: let it write what the command logged before the JVM exits.
+    JsonLog.get().flush(2000);
+    System.exit(code);
   }
 
   /** The configured command line (tests call it in-process). */

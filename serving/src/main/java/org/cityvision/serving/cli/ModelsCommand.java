@@ -21,18 +21,20 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code cityvision models list|promote|rollback}: the model registry in the store that {@code
+ * {@code cityvision models list|candidates|promote|rollback}: the model registry in the store that {@code
  * serve} uses (same {@code --data}, {@code --config} and environment). Every node sharing the store
  * follows a promote or rollback within {@code models.watchMs}. With the embedded store the server
  * must be stopped (one process owns the data directory); with a running server use the HTTP API.
  *
- * <p>Exit codes: 0 done; 1 the store failed; 2 bad arguments; 3 no such model or version; 4 refused
- * (already live, nothing to roll back to, another change came first, a package that does not
- * verify).
+ * <p>Exit codes: 0 done; 1 the store failed (or a candidate trained here failed); 2 bad arguments; 3
+ * no such model, version or candidate; 4 refused (already live, nothing to roll back to, another
+ * change came first, a package that does not verify, too few verdicts for a candidate, a candidate
+ * that has finished).
  */
 @Command(name = "models", mixinStandardHelpOptions = true,
-    description = "The model registry: list versions and which is live, promote a version, roll back.",
-    subcommands = {ModelsCommand.ListModels.class, ModelsCommand.Promote.class, ModelsCommand.Rollback.class})
+    description = "The model registry: list versions and which is live, candidates, promote a version, roll back.",
+    subcommands = {ModelsCommand.ListModels.class, CandidatesCommand.class, ModelsCommand.Promote.class,
+        ModelsCommand.Rollback.class})
 public final class ModelsCommand implements Runnable {
   static final int STORE_FAILED = 1;
   static final int BAD_ARGUMENTS = 2;
@@ -50,14 +52,22 @@ public final class ModelsCommand implements Runnable {
   abstract static class StoreAction extends KeysCommand.StoreOptions implements Callable<Integer> {
     abstract int run(ModelStore models) throws Exception;
 
+    /** The action on the whole store; most actions need only its model registry. */
+    int run(FrameStore store) throws Exception {
+      return run(store.models());
+    }
+
     @Override
     public Integer call() {
       try (FrameStore store = open()) {
-        return run(store.models());
+        return run(store);
       } catch (IllegalArgumentException e) {
         return fail(BAD_ARGUMENTS, e.getMessage());
       } catch (ObjectNotFoundException e) {
         return fail(NOT_FOUND, e.getMessage());
+      } catch (org.cityvision.serving.http.ApiException e) {
+        return fail(e.status() == 404 ? NOT_FOUND : e.status() == 400 || e.status() == 409 ? REFUSED : STORE_FAILED,
+            e.getMessage());
       } catch (ConflictException | InvalidPackageException e) {
         return fail(REFUSED, e.getMessage());
       } catch (StorageException | ConfigException | java.io.IOException e) {
@@ -89,7 +99,7 @@ public final class ModelsCommand implements Runnable {
     @Override
     int run(ModelStore models) throws Exception {
       List<String> names = name == null ? models.models()
-          : java.util.List.of(StorageKeys.requireSegment("--name", name));
+          : List.of(StorageKeys.requireSegment("--name", name));
       for (String n : names) {
         Optional<JsonObject> entry = RegistryJson.model(models, n, Optional.empty(), "cli");
         if (entry.isEmpty()) {

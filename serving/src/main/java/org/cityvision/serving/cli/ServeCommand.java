@@ -18,8 +18,9 @@ import picocli.CommandLine.Option;
 /**
  * {@code cityvision serve}: starts a serving node and runs until SIGINT/SIGTERM, then shuts down
  * gracefully. Once ready (after the start-up warm-up, {@code http.warmUpSeconds}) it prints exactly
- * one line on stdout, {@code listening on http://HOST:PORT}; everything else (JSON logs, a
- * bootstrap admin key) goes to stderr.
+ * one line on stdout, {@code listening on http://HOST:PORT}; everything else goes to stderr as JSON
+ * log lines (a bootstrap admin key among them). A configuration it refuses is one plain line on
+ * stderr and exit code 2, before anything is logged.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {"Start the HTTP server: camera ingest, sorting-machine classification, models, keys, health, metrics.",
@@ -54,17 +55,14 @@ public final class ServeCommand implements Callable<Integer> {
     try {
       node = ServingNode.start(cfg, secrets).toCompletionStage().toCompletableFuture().get();
     } catch (java.util.concurrent.ExecutionException e) {
+      JsonLog.get().error("start_failed", e.getCause());
       JsonLog.get().flush(1000);
-      System.err.println("cityvision serve: cannot start: " + e.getCause().getMessage());
       return 1;
     }
-    node.bootstrapKey().ifPresent(k -> {
-      System.err.println("cityvision serve: the store had no API keys; created admin key '" + k.record().name()
-          + "'. It is shown only this once:");
-      System.err.println("  " + k.key());
-      System.err.println("  (set CITYVISION_ADMIN_KEY to choose it yourself; create more with "
-          + "'cityvision keys create' or POST /v1/keys)");
-    });
+    // One log line like every other, so that log shippers parse it; the key is shown only this once.
+    node.bootstrapKey().ifPresent(k -> JsonLog.get().warn("admin_key_created", "name", k.record().name(),
+        "key", k.key(), "note", "the store had no API keys: this admin key is shown only this once; set "
+            + "CITYVISION_ADMIN_KEY to choose it yourself, create more with 'cityvision keys create' or POST /v1/keys"));
     CountDownLatch stopped = new CountDownLatch(1);
     java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -73,7 +71,7 @@ public final class ServeCommand implements Callable<Integer> {
         node.shutdown().toCompletionStage().toCompletableFuture()
             .get(cfg.http().shutdownGraceMs() + cfg.storage().spoolDrainMs() + 30_000, TimeUnit.MILLISECONDS);
       } catch (Exception e) {
-        System.err.println("cityvision serve: shutdown did not finish cleanly: " + e);
+        JsonLog.get().error("shutdown_unclean", e);
       } finally {
         JsonLog.get().flush(2000);
         stopped.countDown();

@@ -25,9 +25,12 @@ import org.cityvision.core.image.ImageLimits;
  * @param decodeThreads threads decoding and preprocessing images (the CPU-bound part outside torch)
  * @param topK labels in each answer's {@code top}
  * @param warmup run every batch size once per worker before serving
+ * @param soloThreads intra-op threads of each model's solo worker, which runs a request that is alone
+ *     in the process (no other forward pass running, none queued) on that many cores while every other
+ *     pass waits; 0 turns it off. Default: the cores, when there are at least two
  */
 public record InferenceConfig(int workers, int torchThreads, int maxBatch, int maxDelayMs, int queueCapacity,
-    int maxInFlight, int decodeThreads, int topK, boolean warmup) {
+    int maxInFlight, int decodeThreads, int topK, boolean warmup, int soloThreads) {
   public InferenceConfig {
     Bounds.require("inference.workers", workers, 1, 64);
     Bounds.require("inference.torchThreads", torchThreads, 0, 256);
@@ -37,11 +40,29 @@ public record InferenceConfig(int workers, int torchThreads, int maxBatch, int m
     Bounds.require("inference.maxInFlight", maxInFlight, 0, 100_000);
     Bounds.require("inference.decodeThreads", decodeThreads, 1, 256);
     Bounds.require("inference.topK", topK, 1, 100);
+    Bounds.require("inference.soloThreads", soloThreads, 0, 256);
+    if (soloThreads > 0 && torchThreads == 0) {
+      throw new IllegalArgumentException("inference.soloThreads needs inference.torchThreads > 0 (the other "
+          + "workers' own count), got torchThreads 0 and soloThreads " + soloThreads);
+    }
+  }
+
+  /** Settings without a solo worker. */
+  public InferenceConfig(int workers, int torchThreads, int maxBatch, int maxDelayMs, int queueCapacity,
+      int maxInFlight, int decodeThreads, int topK, boolean warmup) {
+    this(workers, torchThreads, maxBatch, maxDelayMs, queueCapacity, maxInFlight, decodeThreads, topK, warmup, 0);
   }
 
   static InferenceConfig defaults() {
     int cores = Runtime.getRuntime().availableProcessors();
-    return new InferenceConfig(Math.max(1, Math.min(cores, 4)), 1, 1, 2, 64, 0, Math.max(2, cores), 3, true);
+    return new InferenceConfig(Math.max(1, Math.min(cores, 4)), 1, 1, 2, 64, 0, Math.max(2, cores), 3, true,
+        cores >= 2 ? cores : 0);
+  }
+
+  /** These settings with {@code soloThreads} set to {@code n}. */
+  public InferenceConfig withSoloThreads(int n) {
+    return new InferenceConfig(workers, torchThreads, maxBatch, maxDelayMs, queueCapacity, maxInFlight, decodeThreads,
+        topK, warmup, n);
   }
 
   /** Requests admitted per model at once. */
@@ -51,6 +72,6 @@ public record InferenceConfig(int workers, int torchThreads, int maxBatch, int m
 
   public ClassifierOptions classifierOptions(ImageLimits limits) {
     return new ClassifierOptions(workers, torchThreads, maxBatch, Duration.ofMillis(maxDelayMs), queueCapacity, topK,
-        warmup, limits);
+        warmup, limits, soloThreads);
   }
 }

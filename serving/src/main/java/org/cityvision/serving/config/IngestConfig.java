@@ -16,10 +16,12 @@ import java.util.regex.Pattern;
  * @param ioThreads threads for blocking storage calls
  * @param reuseForSeconds a frame that shows nothing new since its camera's last classified frame reuses
  *     that result while it is younger than this, without a forward pass; 0 classifies every frame
+ * @param staticFrames what the store keeps of such a static frame: {@code store} (image and
+ *     thumbnail) or {@code metadata} (its record and the frame it reused only)
  */
 public record IngestConfig(UnknownCameras unknownCameras, List<String> cameras, int thumbnailMaxSide,
     int thumbnailQuality, long idempotencyWaitMs, int ioThreads,
-    long reuseForSeconds) {
+    long reuseForSeconds, StaticFrames staticFrames) {
   /** Camera ids become storage key segments: no dots, slashes or other characters needing escapes. */
   public static final Pattern CAMERA_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
@@ -38,10 +40,26 @@ public record IngestConfig(UnknownCameras unknownCameras, List<String> cameras, 
     Bounds.require("ingest.idempotencyWaitMs", idempotencyWaitMs, 0, 600_000);
     Bounds.require("ingest.ioThreads", ioThreads, 1, 256);
     Bounds.require("ingest.reuseForSeconds", reuseForSeconds, 0, 86_400);
+    if (staticFrames == null) {
+      throw new IllegalArgumentException("ingest.staticFrames must be store or metadata");
+    }
+  }
+
+  /** Settings that keep every static frame's image. */
+  public IngestConfig(UnknownCameras unknownCameras, List<String> cameras, int thumbnailMaxSide,
+      int thumbnailQuality, long idempotencyWaitMs, int ioThreads, long reuseForSeconds) {
+    this(unknownCameras, cameras, thumbnailMaxSide, thumbnailQuality, idempotencyWaitMs, ioThreads, reuseForSeconds,
+        StaticFrames.STORE);
   }
 
   static IngestConfig defaults() {
-    return new IngestConfig(UnknownCameras.ACCEPT, List.of(), 320, 80, 5_000, 8, 0);
+    return new IngestConfig(UnknownCameras.ACCEPT, List.of(), 320, 80, 5_000, 8, 0, StaticFrames.STORE);
+  }
+
+  /** These settings with {@code staticFrames} set to {@code value}. */
+  public IngestConfig withStaticFrames(StaticFrames value) {
+    return new IngestConfig(unknownCameras, cameras, thumbnailMaxSide, thumbnailQuality, idempotencyWaitMs, ioThreads,
+        reuseForSeconds, value);
   }
 
   /** Whether frames from {@code cameraId} (already a valid id) are accepted. */

@@ -34,6 +34,7 @@ public final class HealthRoutes {
   private final BooleanSupplier draining;
   private final BooleanSupplier warmingUp;
   private final boolean modelsRequired;
+  private final java.util.function.Supplier<Map<String, JsonObject>> shadows;
 
   /**
    * @param warmingUp whether the node's start-up warm-up ({@code WarmUp}) still runs
@@ -41,6 +42,18 @@ public final class HealthRoutes {
    */
   public HealthRoutes(ModelRegistry models, FrameStore store, WorkerExecutor io, Metrics metrics,
       BooleanSupplier draining, BooleanSupplier warmingUp, boolean modelsRequired) {
+    this(models, store, io, metrics, draining, warmingUp, modelsRequired, Map::of);
+  }
+
+  /**
+   * @param shadows each model's shadow run on this node ({@code candidate}, {@code version}, {@code
+   *     loaded}, {@code error}), shown under the model as {@code shadow}; a candidate that cannot be
+   *     loaded does not make the node unready
+   */
+  public HealthRoutes(ModelRegistry models, FrameStore store, WorkerExecutor io, Metrics metrics,
+      BooleanSupplier draining, BooleanSupplier warmingUp, boolean modelsRequired,
+      java.util.function.Supplier<Map<String, JsonObject>> shadows) {
+    this.shadows = shadows;
     this.warmingUp = warmingUp;
     this.modelsRequired = modelsRequired;
     this.models = models;
@@ -78,6 +91,8 @@ public final class HealthRoutes {
               .put("error", st.error());
         }
       });
+      shadows.get().forEach((name, run) -> models.all().stream().filter(m -> m.spec().name().equals(name))
+          .forEach(m -> modelsJson.getJsonObject(m.task()).put("shadow", run)));
       boolean storeOk = h.reachable() || h.spoolBytes() < h.spoolMaxBytes();
       boolean modelsOk = models.missing().isEmpty() || !modelsRequired;
       boolean drain = draining.getAsBoolean();

@@ -17,7 +17,7 @@ public final class FailureHandler implements Handler<RoutingContext> {
     ApiException error = ErrorMapper.map(ctx.failure(), ctx.statusCode());
     String requestId = RequestLog.requestId(ctx);
     if (error.status() >= 500 && !"timeout".equals(error.code()) && error.retryAfterSeconds() == 0) {
-      JsonLog.get().error("request_failed", ctx.failure(), "requestId", requestId,
+      JsonLog.get().error("request_failed", ctx.failure(),
           "route", ctx.get(RequestLog.ROUTE, "unmatched"), "status", ctx.statusCode());
     }
     HttpServerResponse response = ctx.response();

@@ -6,13 +6,15 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 import org.cityvision.serving.log.JsonLog;
+import org.cityvision.serving.log.RequestIds;
 import org.cityvision.serving.metrics.Metrics;
 
 /**
  * The first handler of every request: gives it a request id (the client's {@code X-Request-Id} when
  * it is a safe token, else a new one) echoed in the response, and when the response ends records
  * its route, status and latency in the metrics and one JSON access-log line (except for the node's
- * own requests, {@link #UNRECORDED}).
+ * own requests, {@link #UNRECORDED}). The id is bound to the request's Vert.x context ({@link
+ * RequestIds}), so that every log line of the request carries it as {@code requestId}.
  */
 public final class RequestLog implements Handler<RoutingContext> {
   /** Context key of the request id. */
@@ -44,6 +46,8 @@ public final class RequestLog implements Handler<RoutingContext> {
     String offered = ctx.request().getHeader("X-Request-Id");
     String id = offered != null && CLIENT_ID.matcher(offered).matches() ? offered : newId();
     ctx.put(REQUEST_ID, id);
+    // Every line logged while this request's code runs carries the id (RequestIdFilter).
+    RequestIds.bind(id);
     ctx.response().putHeader("X-Request-Id", id);
     ctx.addEndHandler(done -> {
       if (ctx.get(UNRECORDED) != null) {
@@ -55,7 +59,7 @@ public final class RequestLog implements Handler<RoutingContext> {
       String method = ctx.request().method().name();
       metrics.request(method, route, status, nanos);
       if (accessLog) {
-        JsonLog.get().info("http_request", "requestId", id, "method", method, "route", route, "status", status,
+        JsonLog.get().info("http_request", "method", method, "route", route, "status", status,
             "ms", Math.round(nanos / 1e4) / 100.0, "bytesIn", ctx.request().bytesRead(),
             "key", ctx.get(PRINCIPAL_NAME), "ok", done.succeeded());
       }

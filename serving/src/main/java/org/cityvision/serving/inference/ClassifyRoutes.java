@@ -91,6 +91,7 @@ public final class ClassifyRoutes {
       answer.put("timings", Answers.timings(result, System.nanoTime() - start));
       answer.put("requestId", RequestLog.requestId(ctx));
       Json.send(ctx, 200, answer);
+      inference.answered(result, body, answer.getString("frameId"));
     }).onFailure(ctx::fail);
   }
 

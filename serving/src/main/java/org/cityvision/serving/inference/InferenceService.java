@@ -24,11 +24,29 @@ public final class InferenceService {
   private final ModelRegistry models;
   private final WorkerExecutor decoders;
   private final Metrics metrics;
+  private final ShadowSampler shadow;
 
   public InferenceService(ModelRegistry models, WorkerExecutor decoders, Metrics metrics) {
+    this(models, decoders, metrics, ShadowSampler.NONE);
+  }
+
+  /** @param shadow hears of every live answer once it is sent ({@link #answered}) */
+  public InferenceService(ModelRegistry models, WorkerExecutor decoders, Metrics metrics, ShadowSampler shadow) {
     this.models = models;
     this.decoders = decoders;
     this.metrics = metrics;
+    this.shadow = java.util.Objects.requireNonNull(shadow, "shadow");
+  }
+
+  /**
+   * Tells the shadow of a live answer that has been sent (or, for a stored frame, whose answer is
+   * complete): a candidate in the shadow of this model may classify a sample of them, on its own
+   * thread. Returns at once.
+   *
+   * @param frameId the frame stored for the answer, or {@code null}
+   */
+  public void answered(Inference result, byte[] image, String frameId) {
+    shadow.answered(result, image, frameId);
   }
 
   public ModelRegistry models() {

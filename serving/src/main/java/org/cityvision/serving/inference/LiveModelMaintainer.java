@@ -53,6 +53,8 @@ public final class LiveModelMaintainer implements AutoCloseable {
   private final Map<String, Failure> failures = new HashMap<>();
   private final Thread thread;
   private volatile boolean stopped;
+  /** Run after each pass, on the maintainer thread ({@link #afterEachPass}). */
+  private final java.util.List<Runnable> afterPass = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private LiveModelMaintainer(ModelRegistry registry, ModelStore store, Path cacheRoot, long intervalMs,
       java.util.function.BooleanSupplier batchJobsRunning, String nodeId) {
@@ -130,6 +132,22 @@ public final class LiveModelMaintainer implements AutoCloseable {
       swapIn(s, live);
     }
     report();
+    afterPass.forEach(task -> {
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        JsonLog.get().error("model_watch_task_failed", e);
+      }
+    });
+  }
+
+  /**
+   * Runs {@code task} after each pass over the live pointers, on the maintainer's thread, so that
+   * what else follows the store (shadow runs) is read at the same pace. Blocking work is fine; it
+   * delays the next pass.
+   */
+  public void afterEachPass(Runnable task) {
+    afterPass.add(java.util.Objects.requireNonNull(task, "task"));
   }
 
   /**

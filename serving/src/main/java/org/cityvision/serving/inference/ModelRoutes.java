@@ -20,7 +20,8 @@ import org.cityvision.serving.registry.RegistryJson;
  * /v1/models/{name}}: the version this node serves, with the registry's view of the model (every
  * version in the store with its evaluation, which is live, the pointer's history, and what this
  * node serves), read from the store again when this node sees the live pointer change and at least
- * every 3 s. When the store cannot be read,
+ * every 3 s, and {@code addedLabels}: labels admins added to the model that the served version does
+ * not have yet (see {@code GET /v1/models/{name}/labels}). When the store cannot be read,
  * the served version is shown with {@code registryError}. Store reads run on the {@code io} executor.
  */
 public final class ModelRoutes {
@@ -28,6 +29,7 @@ public final class ModelRoutes {
   private final ModelStore store;
   private final WorkerExecutor io;
   private final String nodeId;
+  private final org.cityvision.serving.registry.ModelLabels labels;
   private final java.util.concurrent.ConcurrentMap<String, Cached> snapshots =
       new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -36,7 +38,9 @@ public final class ModelRoutes {
 
   private record Cached(Optional<RegistryJson.Snapshot> snapshot, long atNanos) {}
 
-  public ModelRoutes(ModelRegistry models, ModelStore store, WorkerExecutor io, String nodeId) {
+  public ModelRoutes(ModelRegistry models, ModelStore store, WorkerExecutor io, String nodeId,
+      org.cityvision.serving.registry.ModelLabels labels) {
+    this.labels = labels;
     this.models = models;
     this.store = store;
     this.io = io;
@@ -90,6 +94,9 @@ public final class ModelRoutes {
     Optional<ServedModel> served = models.named(name);
     io.executeBlocking(() -> {
       JsonObject out = served.map(m -> Answers.model(m.spec(), true)).orElseGet(JsonObject::new);
+      if (served.isPresent()) {
+        out.put("addedLabels", new JsonArray(labels.addedTo(name)));
+      }
       try {
         Optional<RegistryJson.Snapshot> snapshot = snapshot(name);
         if (snapshot.isEmpty() && served.isEmpty()) {

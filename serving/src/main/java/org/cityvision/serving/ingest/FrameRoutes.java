@@ -23,6 +23,7 @@ import org.cityvision.core.classify.FlagPolicy;
 import org.cityvision.core.classify.PreparedImage;
 import org.cityvision.core.classify.Timings;
 import org.cityvision.core.image.ImageFormat;
+import org.cityvision.core.image.ImageHeaders;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FrameId;
 import org.cityvision.core.storage.FrameRecord;
@@ -32,12 +33,12 @@ import org.cityvision.core.storage.KeyRole;
 import org.cityvision.serving.auth.Authenticator;
 import org.cityvision.serving.auth.Principal;
 import org.cityvision.serving.config.IngestConfig;
+import org.cityvision.serving.config.StaticFrames;
 import org.cityvision.serving.http.Access;
 import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.http.ApiException;
 import org.cityvision.serving.http.ErrorMapper;
 import org.cityvision.serving.http.Json;
-import org.cityvision.serving.http.RequestLog;
 import org.cityvision.serving.inference.Answers;
 import org.cityvision.serving.inference.Bodies;
 import org.cityvision.serving.inference.Inference;
@@ -133,7 +134,7 @@ public final class FrameRoutes {
         }
         if (claim.takeover()) {
           metrics.idempotentTakeover();
-          JsonLog.get().info("idempotency_takeover", "requestId", RequestLog.requestId(ctx), "cameraId", cameraId,
+          JsonLog.get().info("idempotency_takeover", "cameraId", cameraId,
               "frameId", claim.frameId().value());
         }
         return process(model, cameraId, capturedAt, bytes, idempotencyKey, claim.frameId())
@@ -162,29 +163,37 @@ public final class FrameRoutes {
    * Quality check and camera health first (I/O threads: a 1/8-scale decode and the camera's record);
    * a static frame reuses its camera's last result of the version serving now (thumbnail on the
    * decode threads, no forward pass), any other is classified (decode threads, model queue); then
-   * stored (I/O threads) under {@code frameId} if given.
+   * stored (I/O threads) under {@code frameId} if given, else under an id fixed here.
    */
   private Future<JsonObject> process(ServedModel model, String cameraId, Instant capturedAt, byte[] bytes,
       String idempotencyKey, FrameId frameId) {
     Instant receivedAt = clock.instant();
-    return io.executeBlocking(() -> health.observe(cameraId, bytes, STORED_FORMATS, capturedAt, receivedAt), false)
+    // Fixed before the health check, so that an alert this frame raises points to where it is stored.
+    FrameId id = frameId != null ? frameId : FrameId.generate(cameraId, capturedAt != null ? capturedAt : receivedAt);
+    return io.executeBlocking(() -> health.observe(cameraId, bytes, STORED_FORMATS, id.value(), capturedAt,
+            receivedAt), false)
         .compose(seen -> {
           Future<Optional<ResultRecord>> reusable = seen.update().reuse()
               .map(from -> io.executeBlocking(() -> writes.reusable(from.frameId(), model.spec().name(),
                   model.version()), false))
               .orElse(Future.succeededFuture(Optional.empty()));
           return reusable.compose(earlier -> {
+            if (earlier.isPresent() && config.staticFrames() == StaticFrames.METADATA) {
+              return io.executeBlocking(() -> storeReused(cameraId, capturedAt, bytes, null, earlier.get(),
+                  idempotencyKey, id), false);
+            }
             if (earlier.isPresent()) {
               return inference.prepare(model, bytes, config.thumbnailMaxSide(), config.thumbnailQuality(),
                   STORED_FORMATS).compose(prepared -> io.executeBlocking(() -> storeReused(cameraId, capturedAt,
-                      bytes, prepared, earlier.get(), idempotencyKey, frameId), false));
+                      bytes, prepared, earlier.get(), idempotencyKey, id), false));
             }
             return inference.classify(model, bytes, config.thumbnailMaxSide(), config.thumbnailQuality(),
                 STORED_FORMATS).compose(result -> io.executeBlocking(() -> {
-                  JsonObject answer = store(cameraId, capturedAt, bytes, result, idempotencyKey, frameId);
+                  JsonObject answer = store(cameraId, capturedAt, bytes, result, idempotencyKey, id);
                   if (seen.update().faults().isEmpty() && seen.recorded()) {
                     health.classified(cameraId, seen.analysis(), answer.getString("frameId"));
                   }
+                  inference.answered(result, bytes, answer.getString("frameId"));
                   return answer;
                 }, false));
           }).map(answer -> withQuality(answer, seen));
@@ -199,14 +208,17 @@ public final class FrameRoutes {
   }
 
   /**
-   * A static frame: stored with its thumbnail and its camera's last result ({@code earlier}), no
-   * forward pass; the answer says where the result came from.
+   * A static frame: stored with its thumbnail ({@code prepared}), or as its record only when {@code
+   * prepared} is null ({@code ingest.staticFrames = metadata}), and its camera's last result ({@code
+   * earlier}), no forward pass; the answer says where the result came from.
    */
   private JsonObject storeReused(String cameraId, Instant capturedAt, byte[] bytes, PreparedImage prepared,
       ResultRecord earlier, String key, FrameId frameId) throws Exception {
-    String contentType = prepared.header().format() == ImageFormat.PNG ? "image/png" : "image/jpeg";
+    // The quality check already read the magic bytes and refused other formats.
+    ImageFormat format = prepared != null ? prepared.header().format() : ImageHeaders.sniff(bytes);
+    String contentType = format == ImageFormat.PNG ? "image/png" : "image/jpeg";
     FrameRecord frame = writes.storeReused(new FrameUpload(cameraId, capturedAt, contentType, bytes,
-        prepared.thumbnail(), frameId), earlier, clock.instant());
+        prepared == null ? null : prepared.thumbnail(), frameId), earlier, clock.instant(), prepared != null);
     health.reusedStored();
     metrics.frameStored(frame.durability().name().toLowerCase(Locale.ROOT));
     JsonObject result = new JsonObject(earlier.payload().toString());
@@ -236,7 +248,8 @@ public final class FrameRoutes {
         .put("capturedAt", frame.capturedAt().toString())
         .put("receivedAt", frame.receivedAt().toString())
         .put("sizeBytes", frame.sizeBytes())
-        .put("durability", frame.durability().name().toLowerCase(Locale.ROOT));
+        .put("durability", frame.durability().name().toLowerCase(Locale.ROOT))
+        .put("imageKept", frame.imageKept());
   }
 
   private JsonObject store(String cameraId, Instant capturedAt, byte[] bytes, Inference result, String key,
@@ -250,12 +263,14 @@ public final class FrameRoutes {
     ClassifiedFrames.Written written = writes.storeNew(new FrameUpload(cameraId, capturedAt, contentType,
         bytes, result.thumbnail(), frameId), stored, new FlagPolicy(result.model().spec().thresholds()), now);
     FrameRecord frame = written.frame();
+    // An audit item is a question to reviewers, not an issue the camera's integrator should act on.
+    Optional<FlagRecord> issue = written.flag().filter(f -> !FlagRecord.AUDIT.equals(f.reason()));
     JsonObject answer = stored(frame)
         .put("classification", Answers.classification(c))
-        .put("flagged", written.flag().isPresent());
+        .put("flagged", issue.isPresent());
     metrics.frameStored(frame.durability().name().toLowerCase(Locale.ROOT));
-    if (written.flag().isPresent()) {
-      FlagRecord created = written.flag().get();
+    if (issue.isPresent()) {
+      FlagRecord created = issue.get();
       answer.put("flag", new JsonObject().put("label", created.label()).put("score", created.score())
           .put("status", created.status().name().toLowerCase(Locale.ROOT)));
     }

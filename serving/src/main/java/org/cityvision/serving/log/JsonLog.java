@@ -1,129 +1,80 @@
 package org.cityvision.serving.log;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
-import java.io.IOException;
-import java.io.PrintStream;
-import java.io.StringWriter;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /**
- * Writes one JSON object per line on stderr: {@code ts}, {@code level}, {@code event}, then the
- * caller's fields (request id, route, status, ...). Callers on the event loop only format the line
- * and offer it to a bounded queue; one daemon thread writes. When the queue is full the line is
- * dropped and counted, never buffered without bound (a slow terminal must not slow the server).
+ * Our structured events, through SLF4J: {@code JsonLog.get().info("server_started", "port", 8080)}
+ * logs the message {@code server_started} with the key-values {@code event=server_started, port=8080}
+ * on the logger of the calling class; Logback writes them as top-level JSON fields ({@code
+ * logback.xml}). Numbers and booleans stay JSON numbers and booleans, anything else becomes its
+ * string; {@code null} values are left out. An error adds {@code error} (the exception's
+ * {@code toString()}) and its stack trace ({@code stack}).
  *
  * <p>Thread-safe. One instance per process ({@link #get()}).
  */
 public final class JsonLog {
-  private static final JsonFactory FACTORY = new JsonFactory();
-  private static final JsonLog INSTANCE = new JsonLog(System.err, 16_384);
+  private static final JsonLog INSTANCE = new JsonLog();
+  private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
 
-  private final BlockingQueue<String> lines;
-  private final AtomicLong dropped = new AtomicLong();
-  private final PrintStream out;
+  private final ClassValue<Logger> loggers = new ClassValue<>() {
+    @Override
+    protected Logger computeValue(Class<?> type) {
+      return LoggerFactory.getLogger(type);
+    }
+  };
 
-  private JsonLog(PrintStream out, int capacity) {
-    this.out = out;
-    this.lines = new ArrayBlockingQueue<>(capacity);
-    Thread writer = new Thread(this::write, "cityvision-log-writer");
-    writer.setDaemon(true);
-    writer.start();
-  }
+  private JsonLog() {}
 
   public static JsonLog get() {
     return INSTANCE;
   }
 
-  /** Lines dropped because the queue was full. */
+  /** Lines dropped because the log's ring buffer was full ({@link JsonLineAppender}). */
   public long dropped() {
-    return dropped.get();
+    return JsonLineAppender.dropped();
   }
 
   public void info(String event, Object... fields) {
-    log("info", event, null, fields);
+    log(WALKER.getCallerClass(), Level.INFO, event, null, fields);
   }
 
   public void warn(String event, Object... fields) {
-    log("warn", event, null, fields);
+    log(WALKER.getCallerClass(), Level.WARN, event, null, fields);
   }
 
   /** Logs an error with its stack trace (the log is for operators; clients never see it). */
   public void error(String event, Throwable error, Object... fields) {
-    log("error", event, error, fields);
+    log(WALKER.getCallerClass(), Level.ERROR, event, error, fields);
   }
 
-  /** {@code fields} alternate names and values; null values are left out. */
-  private void log(String level, String event, Throwable error, Object... fields) {
-    StringWriter text = new StringWriter(160);
-    try (JsonGenerator g = FACTORY.createGenerator(text)) {
-      g.writeStartObject();
-      g.writeStringField("ts", Instant.now().toString());
-      g.writeStringField("level", level);
-      g.writeStringField("event", event);
-      for (int i = 0; i + 1 < fields.length; i += 2) {
-        Object v = fields[i + 1];
-        if (v == null) {
-          continue;
-        }
-        String name = String.valueOf(fields[i]);
-        if (v instanceof Integer || v instanceof Long) {
-          g.writeNumberField(name, ((Number) v).longValue());
-        } else if (v instanceof Number n) {
-          g.writeNumberField(name, n.doubleValue());
-        } else if (v instanceof Boolean b) {
-          g.writeBooleanField(name, b);
-        } else {
-          g.writeStringField(name, v.toString());
-        }
-      }
-      if (error != null) {
-        g.writeStringField("error", error.toString());
-        java.io.StringWriter trace = new java.io.StringWriter();
-        error.printStackTrace(new java.io.PrintWriter(trace));
-        g.writeStringField("stack", trace.toString());
-      }
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot format a log line", e);
+  /**
+   * {@code caller} names the logger: the class that called {@link #info}, {@link #warn} or {@link
+   * #error} (for a lambda, its enclosing class); {@code fields} alternate names and values.
+   */
+  private void log(Class<?> caller, Level level, String event, Throwable error, Object... fields) {
+    Logger logger = loggers.get(caller);
+    if (!logger.isEnabledForLevel(level)) {
+      return;
     }
-    if (!lines.offer(text.toString())) {
-      dropped.incrementAndGet();
+    LoggingEventBuilder line = logger.atLevel(level).setMessage(event).addKeyValue("event", event);
+    for (int i = 0; i + 1 < fields.length; i += 2) {
+      Object v = fields[i + 1];
+      if (v == null) {
+        continue;
+      }
+      line.addKeyValue(String.valueOf(fields[i]), v instanceof Number || v instanceof Boolean ? v : v.toString());
     }
+    if (error != null) {
+      line.addKeyValue("error", error.toString()).setCause(error);
+    }
+    line.log();
   }
 
-  /** Waits up to {@code millis} for queued lines to be written (at shutdown). */
+  /** Waits up to {@code millis} for the lines logged so far to be written (at shutdown). */
   public void flush(long millis) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-    while (!lines.isEmpty() && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-      Thread.yield();
-    }
-    out.flush();
-  }
-
-  private void write() {
-    List<String> batch = new ArrayList<>(256);
-    while (true) {
-      try {
-        batch.add(lines.take());
-        lines.drainTo(batch, 255);
-        StringBuilder sb = new StringBuilder(batch.size() * 160);
-        for (String line : batch) {
-          sb.append(line).append('\n');
-        }
-        out.print(sb);
-        out.flush();
-        batch.clear();
-      } catch (InterruptedException e) {
-        return;
-      }
-    }
+    JsonLineAppender.drain(millis);
   }
 }

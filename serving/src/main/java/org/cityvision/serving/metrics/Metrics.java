@@ -47,6 +47,17 @@ public final class Metrics {
         .callback(cb -> values.get().forEach((key, v) -> cb.call(v.doubleValue(), key))).register(registry);
   }
 
+  /**
+   * A counter with several labels read when scraped: {@code name_total{l1="v1",l2="v2"} value} for
+   * every entry {@code values} returns, keyed by the label values in the order of {@code labels}.
+   */
+  public void counter(String name, String help, java.util.List<String> labels,
+      Supplier<Map<java.util.List<String>, ? extends Number>> values) {
+    CounterWithCallback.builder().name(name).help(help).labelNames(labels.toArray(String[]::new))
+        .callback(cb -> values.get().forEach((key, v) -> cb.call(v.doubleValue(), key.toArray(String[]::new))))
+        .register(registry);
+  }
+
   /** A gauge read when scraped: {@code name{label="key"} value} for every entry {@code values} returns. */
   public void gauge(String name, String help, String label, Supplier<Map<String, ? extends Number>> values) {
     GaugeWithCallback.builder().name(name).help(help).labelNames(label)
@@ -247,7 +258,7 @@ public final class Metrics {
       Prometheus.help(out, "cityvision_spool_bytes", "gauge", "Bytes waiting in the local spool.");
       out.append("cityvision_spool_bytes ").append(store.spoolBytes()).append('\n');
     }
-    Prometheus.help(out, "cityvision_log_lines_dropped_total", "counter", "Log lines dropped: writer queue full.");
+    Prometheus.help(out, "cityvision_log_lines_dropped_total", "counter", "Log lines dropped: the log's ring buffer was full.");
     out.append("cityvision_log_lines_dropped_total ").append(logLinesDropped).append('\n');
     java.io.ByteArrayOutputStream registered = new java.io.ByteArrayOutputStream(16_384);
     try {

@@ -72,6 +72,7 @@ public final class CandidateJobs implements AutoCloseable {
   private final Path workRoot;
   private final Path cacheRoot;
   private final Clock clock;
+  private final ModelLabels labels;
   private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "candidate-training");
     t.setDaemon(true);
@@ -85,14 +86,17 @@ public final class CandidateJobs implements AutoCloseable {
   /**
    * @param workRoot where candidate packages are written before they go into the store
    * @param cacheRoot the node's verified package cache (promotions fetch into it)
+   * @param labels each model's taxonomy: verdicts with a label outside it are not trained on
    */
-  public CandidateJobs(FrameStore store, ModelRegistry served, Path workRoot, Path cacheRoot, Clock clock) {
+  public CandidateJobs(FrameStore store, ModelRegistry served, Path workRoot, Path cacheRoot, Clock clock,
+      ModelLabels labels) {
     this.store = store;
     this.models = store.models();
     this.served = served;
     this.workRoot = workRoot;
     this.cacheRoot = cacheRoot;
     this.clock = clock;
+    this.labels = labels;
   }
 
   /**
@@ -105,7 +109,9 @@ public final class CandidateJobs implements AutoCloseable {
     ServedModel model = served.named(name)
         .orElseThrow(() -> ApiException.notFound("unknown_model", "this node serves no model named '" + name + "'"));
     ModelPackage live = model.pkg();
-    List<VerdictExample> verdicts = verdicts(name, live.spec().labels(), since);
+    List<VerdictExample> all = verdicts(name, labels.taxonomy(name), since);
+    ObjectNode heldBack = JSON.createObjectNode();
+    List<VerdictExample> verdicts = withoutUnreadyNewLabels(all, live.spec().labels(), heldBack);
     try {
       CandidateTraining.requireEnough(verdicts, live.spec().labels());
     } catch (NotEnoughVerdictsException e) {
@@ -130,6 +136,9 @@ public final class CandidateJobs implements AutoCloseable {
         state.put("since", since.toString());
       }
       state.set("labels", counts(verdicts));
+      if (!heldBack.isEmpty()) {
+        state.set("heldBack", heldBack);
+      }
       state.putObject("progress").put("stage", "queued").put("done", 0).put("steps", 0);
       models.putCandidate(name, id, state);
       Running r = new Running(name, id, new AtomicBoolean());
@@ -157,15 +166,27 @@ public final class CandidateJobs implements AutoCloseable {
 
   /** Asks a running job to stop (any node: the runner reads the request back within a heartbeat). */
   public JsonNode cancel(String name, String id) throws StorageException {
+    Running r = running;
+    if (r != null && r.id().equals(id) && r.model().equals(name)) {
+      r.cancelled().set(true);
+    }
+    return requestCancel(models, name, id, clock.instant());
+  }
+
+  /**
+   * Records a cancel request in a running job's state, which the job's runner (on whichever node or
+   * process) reads back within {@link #HEARTBEAT}: what {@link #cancel} and {@code cityvision models
+   * candidates --cancel} do.
+   *
+   * @throws ApiException 404 {@code unknown_candidate}, 409 {@code candidate_finished}
+   */
+  public static JsonNode requestCancel(ModelStore models, String name, String id, Instant now)
+      throws StorageException {
     JsonNode state = models.candidate(name, id)
         .orElseThrow(() -> ApiException.notFound("unknown_candidate", "model " + name + " has no candidate " + id));
-    String current = view(state).path("state").asText();
+    String current = view(state, now).path("state").asText();
     if (!"running".equals(current)) {
       throw new ApiException(409, "candidate_finished", "candidate " + id + " is " + current);
-    }
-    Running r = running;
-    if (r != null && r.id().equals(id)) {
-      r.cancelled().set(true);
     }
     ObjectNode updated = ((ObjectNode) state).put("cancelRequested", true);
     models.putCandidate(name, id, updated);
@@ -267,16 +288,25 @@ public final class CandidateJobs implements AutoCloseable {
   }
 
   private JsonNode view(JsonNode state) {
+    return view(state, clock.instant());
+  }
+
+  /** A job's state as stored, with {@code interrupted} for a running job whose runner stopped writing. */
+  public static JsonNode view(JsonNode state, Instant now) {
     if ("running".equals(state.path("state").asText())) {
       Instant updated = Instant.parse(state.path("updatedAt").asText(state.path("createdAt").asText()));
-      if (updated.plus(STALE_AFTER).isBefore(clock.instant())) {
+      if (updated.plus(STALE_AFTER).isBefore(now)) {
         return ((ObjectNode) state.deepCopy()).put("state", "interrupted");
       }
     }
     return state;
   }
 
-  /** The latest verdict of each frame the model flagged, as training examples; images read on demand. */
+  /**
+   * The latest verdict of each frame the model flagged, as training examples; images read on demand.
+   * A verdict whose label is not in the model's taxonomy (package labels and labels added in the
+   * store) is left out.
+   */
   private List<VerdictExample> verdicts(String name, List<String> labels, Instant since) throws StorageException {
     List<VerdictExample> out = new ArrayList<>();
     for (ReviewRecord r : new TreeMap<>(ReviewExport.latestVerdicts(store, since)).values()) {
@@ -287,8 +317,9 @@ public final class CandidateJobs implements AutoCloseable {
         case CONFIRM -> r.flaggedLabel();
         case RELABEL -> r.label();
         case REJECT -> labels.contains("normal") ? "normal" : null;
+        case REOPEN -> null; // latestVerdicts leaves taken-back verdicts out
       };
-      if (label == null) {
+      if (label == null || !labels.contains(label)) {
         continue;
       }
       String frameId = r.frameId();
@@ -301,6 +332,30 @@ public final class CandidateJobs implements AutoCloseable {
       }));
     }
     return out;
+  }
+
+  /**
+   * The verdicts without those of a new label (one the live model does not have) that a candidate
+   * cannot learn yet: fewer than {@link CandidateTraining#MIN_NEW_LABEL} verdicts, or none in the
+   * holdout. A label just added to the taxonomy thus waits for its examples instead of blocking every
+   * candidate of the model; {@code heldBack} receives each such label's count.
+   */
+  static List<VerdictExample> withoutUnreadyNewLabels(List<VerdictExample> verdicts, List<String> liveLabels,
+      ObjectNode heldBack) {
+    Map<String, int[]> counts = new TreeMap<>();
+    for (VerdictExample v : verdicts) {
+      if (!liveLabels.contains(v.label())) {
+        int[] c = counts.computeIfAbsent(v.label(), k -> new int[2]);
+        c[0]++;
+        c[1] += org.cityvision.models.candidate.VerdictSplit.isHoldout(v.frameId()) ? 1 : 0;
+      }
+    }
+    counts.forEach((label, c) -> {
+      if (c[0] < CandidateTraining.MIN_NEW_LABEL || c[1] == 0) {
+        heldBack.put(label, c[0]);
+      }
+    });
+    return verdicts.stream().filter(v -> !heldBack.has(v.label())).toList();
   }
 
   private static ObjectNode counts(List<VerdictExample> verdicts) {

@@ -39,16 +39,24 @@ public final class RegistryRoutes {
   private final WorkerExecutor io;
   private final Path cacheRoot;
   private final CandidateJobs candidates;
+  private final CandidateShadow shadow;
 
   /**
    * @param cacheRoot where verified packages are kept; a promote's verification fetches the version
    *     there, so this node's swap finds it ready
    */
   public RegistryRoutes(ModelStore store, WorkerExecutor io, Path cacheRoot, CandidateJobs candidates) {
+    this(store, io, cacheRoot, candidates, CandidateShadow.NONE);
+  }
+
+  /** @param shadow a candidate's shadow run, shown under {@code shadow} in its state */
+  public RegistryRoutes(ModelStore store, WorkerExecutor io, Path cacheRoot, CandidateJobs candidates,
+      CandidateShadow shadow) {
     this.store = Objects.requireNonNull(store, "store");
     this.io = Objects.requireNonNull(io, "io");
     this.cacheRoot = Objects.requireNonNull(cacheRoot, "cacheRoot");
     this.candidates = Objects.requireNonNull(candidates, "candidates");
+    this.shadow = Objects.requireNonNull(shadow, "shadow");
   }
 
   /** The registry area: admin keys only. */
@@ -143,10 +151,18 @@ public final class RegistryRoutes {
   public void candidate(RoutingContext ctx) {
     String name = name(ctx);
     String id = candidateId(ctx);
-    io.executeBlocking(() -> candidates.get(name, id).orElseThrow(() -> ApiException.notFound("unknown_candidate",
-        "model " + name + " has no candidate " + id)), false)
-        .onSuccess(state -> Json.send(ctx, 200, new JsonObject(state.toString())))
+    io.executeBlocking(() -> withShadow(name, id, candidates.get(name, id).orElseThrow(() -> ApiException.notFound(
+        "unknown_candidate", "model " + name + " has no candidate " + id))), false)
+        .onSuccess(state -> Json.send(ctx, 200, state))
         .onFailure(ctx::fail);
+  }
+
+  /** The candidate's state with its shadow run, if it has one. */
+  private JsonObject withShadow(String name, String id, com.fasterxml.jackson.databind.JsonNode state)
+      throws org.cityvision.core.storage.StorageException {
+    JsonObject out = new JsonObject(state.toString());
+    shadow.of(name, id).ifPresent(run -> out.put("shadow", new JsonObject(run.toString())));
+    return out;
   }
 
   /** {@code POST /v1/models/{name}/candidates/{id}/cancel}; 409 {@code candidate_finished}. */

@@ -12,7 +12,6 @@ import org.cityvision.core.storage.StorageKeys;
  * What the review API runs on. The caller owns (and closes) the store and the worker executor.
  *
  * @param worker runs every store call; the event loop never blocks on MinIO
- * @param counter counts flags per status for the page's tabs
  * @param events told of every stored verdict (webhooks, Open311)
  * @param labels the labels a reviewer may relabel to, in the order the page numbers them (keys
  *     1-9): the urban model's labels
@@ -22,7 +21,6 @@ import org.cityvision.core.storage.StorageKeys;
 public record ReviewDeps(
     FrameStore store,
     WorkerExecutor worker,
-    FlagCounter counter,
     ReviewEvents events,
     List<String> labels,
     Supplier<Map<String, List<String>>> models) {
@@ -30,7 +28,6 @@ public record ReviewDeps(
     Objects.requireNonNull(models, "models");
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(worker, "worker");
-    Objects.requireNonNull(counter, "counter");
     Objects.requireNonNull(events, "events");
     labels = List.copyOf(labels);
     for (String label : labels) {
@@ -42,9 +39,8 @@ public record ReviewDeps(
   }
 
   /** Review of the urban model's flags only: {@code labels} are its labels. */
-  public ReviewDeps(FrameStore store, WorkerExecutor worker, FlagCounter counter, ReviewEvents events,
-      List<String> labels) {
-    this(store, worker, counter, events, labels, urbanOnly(labels));
+  public ReviewDeps(FrameStore store, WorkerExecutor worker, ReviewEvents events, List<String> labels) {
+    this(store, worker, events, labels, urbanOnly(labels));
   }
 
   private static Supplier<Map<String, List<String>>> urbanOnly(List<String> labels) {

@@ -42,7 +42,9 @@ public final class ReviewJson {
         .put("contentType", f.contentType())
         .put("sizeBytes", f.sizeBytes())
         .put("sha256", f.sha256())
-        .put("hasThumbnail", f.thumbnailKey() != null);
+        .put("hasThumbnail", f.thumbnailKey() != null)
+        .put("imageKept", f.imageKept())
+        .put("imageOf", f.imageOf());
   }
 
   /** One classification: which model version said what; the payload is the classifier's JSON. */

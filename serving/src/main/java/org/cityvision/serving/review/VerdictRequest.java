@@ -60,7 +60,14 @@ public record VerdictRequest(String frameId, Verdict verdict, String label, Stri
     Verdict verdict;
     try {
       verdict = Verdict.valueOf(verdictText.toUpperCase(Locale.ROOT));
+      if (verdict == Verdict.REOPEN) {
+        throw new IllegalArgumentException("verdict must be confirm, reject or relabel, got '" + verdictText
+            + "'; a verdict is taken back with POST /v1/flags/{frameId}/reopen");
+      }
     } catch (IllegalArgumentException e) {
+      if (e.getMessage().contains("/reopen")) {
+        throw e;
+      }
       throw new IllegalArgumentException(
           "verdict must be confirm, reject or relabel, got '" + verdictText + "'", e);
     }

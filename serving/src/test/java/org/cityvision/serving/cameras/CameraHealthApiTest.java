@@ -28,11 +28,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.opencv.core.Core;
-import org.opencv.core.CvType;
 import org.opencv.core.Mat;
 import org.opencv.core.Size;
-import org.opencv.imgcodecs.Imgcodecs;
 import org.opencv.imgproc.Imgproc;
 
 /**
@@ -101,22 +98,117 @@ class CameraHealthApiTest {
 
   /** The scene with new sensor noise, scaled in brightness by {@code gain}. */
   private byte[] frame(double gain) {
-    Mat out = new Mat();
-    Mat noise = new Mat(scene.size(), CvType.CV_16SC3);
-    Mat wide = new Mat();
+    return noisy(scene, gain, random);
+  }
+
+  /** {@code scene} scaled in brightness by {@code gain}, with new sensor noise (σ 3), as a JPEG. */
+  static byte[] noisy(Mat scene, double gain, Random random) {
+    return SyntheticScene.noisyJpeg(scene, gain, 3, random.nextInt(), 85);
+  }
+
+  /** The scene defocused (new sensor noise): what a camera knocked out of focus sends. */
+  private byte[] blurred() {
+    Mat soft = new Mat();
+    Mat saved = scene;
     try {
-      scene.convertTo(out, -1, gain, 0);
-      Core.setRNGSeed(random.nextInt());
-      Core.randn(noise, 0, 3);
-      out.convertTo(wide, CvType.CV_16SC3);
-      Core.add(wide, noise, wide);
-      wide.convertTo(out, CvType.CV_8UC3);
-      return SyntheticScene.encode(out, ".jpg", Imgcodecs.IMWRITE_JPEG_QUALITY, 85);
+      Imgproc.GaussianBlur(scene, soft, new Size(0, 0), 5.0);
+      scene = soft;
+      return frame(1.0);
     } finally {
-      out.release();
-      noise.release();
-      wide.release();
+      scene = saved;
+      soft.release();
     }
+  }
+
+  /** The open alerts of one camera, as the review page lists them. */
+  private static List<JsonObject> openAlerts(TestClient node, String cameraId) {
+    Response r = node.get("/v1/camera-alerts", reviewer);
+    assertEquals(200, r.status(), r.text());
+    return r.json().getJsonArray("items").stream().map(o -> (JsonObject) o)
+        .filter(a -> a.getString("cameraId").equals(cameraId)).toList();
+  }
+
+  private static Response judge(TestClient node, String cameraId, String alertId, JsonObject verdict) {
+    return node.postJson("/v1/cameras/" + cameraId + "/alerts/" + alertId + "/review", reviewer, verdict);
+  }
+
+  @Test
+  void aFaultBecomesAnAlertAndDismissingItTeachesTheCameraItsNewView() {
+    String id = "cam-defocus";
+    for (int i = 0; i < 6; i++) {
+      assertEquals(List.of(), faults(post(i % 2 == 0 ? toA : toB, id, frame(1.0))));
+    }
+    assertEquals(List.of(), openAlerts(toA, id));
+    assertEquals(List.of("blurred"), faults(post(toA, id, blurred())));
+    JsonObject confirming = post(toB, id, blurred());
+    assertEquals(List.of("blurred"), faults(confirming));
+    List<JsonObject> open = openAlerts(toA, id);
+    assertEquals(1, open.size(), open.toString());
+    JsonObject alert = open.get(0);
+    assertEquals("degraded", alert.getString("to"));
+    assertEquals("open", alert.getString("status"));
+    assertEquals(List.of("blurred"), alert.getJsonArray("faults").getList());
+    assertEquals(confirming.getString("frameId"), alert.getString("frameId"), "the alert shows the frame that confirmed it");
+    assertEquals(200, toA.get("/v1/frames/" + alert.getString("frameId") + "/thumbnail", reviewer).status());
+
+    Response dismissed = judge(toB, id, alert.getString("alertId"),
+        new JsonObject().put("verdict", "dismiss").put("note", "new housing, softer lens"));
+    assertEquals(200, dismissed.status(), dismissed.text());
+    assertEquals("dismissed", dismissed.json().getString("status"));
+    assertEquals("camera-reviewer", dismissed.json().getString("reviewer"));
+    Response again = judge(toA, id, alert.getString("alertId"), new JsonObject().put("verdict", "confirm"));
+    assertEquals(409, again.status(), again.text());
+    assertEquals("conflict", again.errorCode());
+    assertEquals("ok", health(toA, id).getString("state"));
+    assertEquals(List.of(), openAlerts(toB, id));
+
+    for (int i = 0; i < 10; i++) {
+      assertEquals(List.of(), faults(post(i % 2 == 0 ? toA : toB, id, blurred())),
+          "the same soft frames no longer fault (frame " + i + ")");
+    }
+    JsonObject after = health(toB, id);
+    assertEquals("ok", after.getString("state"));
+    assertEquals("dismissed", after.getJsonArray("alerts").getJsonObject(0).getString("status"));
+  }
+
+  @Test
+  void aConfirmedAlertLeavesTheCameraInFault() {
+    String id = "cam-capped";
+    for (int i = 0; i < 6; i++) {
+      post(toA, id, frame(1.0));
+    }
+    post(toA, id, frame(0.03));
+    post(toB, id, frame(0.03));
+    JsonObject alert = openAlerts(toB, id).get(0);
+    assertEquals("fault", alert.getString("to"));
+    Response confirmed = judge(toA, id, alert.getString("alertId"), new JsonObject().put("verdict", "confirm"));
+    assertEquals(200, confirmed.status(), confirmed.text());
+    assertEquals("confirmed", confirmed.json().getString("status"));
+    assertEquals(List.of(), openAlerts(toA, id));
+    assertEquals(List.of("black"), faults(post(toB, id, frame(0.03))));
+    JsonObject camera = health(toA, id);
+    assertEquals("fault", camera.getString("state"), "a confirmed fault stays");
+    assertEquals(1, camera.getJsonArray("alerts").size(), "and raises no second alert while it lasts");
+  }
+
+  @Test
+  void badCameraAlertVerdictsAreRefusedWithClearErrors() {
+    String id = "cam-verdicts";
+    post(toA, id, frame(1.0));
+    Response unknownAlert = judge(toA, id, "nope", new JsonObject().put("verdict", "confirm"));
+    assertEquals(404, unknownAlert.status(), unknownAlert.text());
+    Response unknownCamera = judge(toA, "cam-never-seen", "nope", new JsonObject().put("verdict", "confirm"));
+    assertEquals(404, unknownCamera.status(), unknownCamera.text());
+    Response badVerdict = judge(toA, id, "nope", new JsonObject().put("verdict", "maybe"));
+    assertEquals(400, badVerdict.status());
+    assertTrue(badVerdict.json().getJsonObject("error").getString("message").contains("confirm or dismiss"),
+        badVerdict.text());
+    Response extraField = judge(toA, id, "nope", new JsonObject().put("verdict", "dismiss").put("label", "x"));
+    assertEquals(400, extraField.status());
+    Response badParam = toA.get("/v1/camera-alerts?status=open", reviewer);
+    assertEquals(400, badParam.status(), badParam.text());
+    assertEquals(403, toA.postJson("/v1/cameras/" + id + "/alerts/nope/review", camera,
+        new JsonObject().put("verdict", "confirm")).status(), "camera keys judge nothing");
   }
 
   private static JsonObject post(TestClient node, String cameraId, byte[] frame) {

@@ -1,6 +1,7 @@
 package org.cityvision.serving.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,5 +27,16 @@ class BenchCommandTest {
     assertEquals(Home.shippedModel("urban"), served.get("urban"));
     assertEquals("waste", ModelPackage.read(served.get("waste")).spec().task());
     assertEquals(true, Files.isRegularFile(served.get("waste").resolve(ModelPackage.SPEC_FILE)));
+  }
+
+  @Test
+  void shadowRateOutsideItsRangeOrWithoutHttpIsRefusedBeforeAnythingStarts() {
+    for (String[] args : new String[][] {{"bench", "http", "--shadow-rate", "0"}, {"bench", "http", "--shadow-rate",
+        "1.5"}, {"bench", "core", "--shadow-rate", "0.1"}}) {
+      CliRun run = CliRun.of(args);
+      assertEquals(2, run.exit(), run.err());
+      assertTrue(run.err().contains("--shadow-rate applies to bench http and must be greater than 0 and at most 1"),
+          run.err());
+    }
   }
 }

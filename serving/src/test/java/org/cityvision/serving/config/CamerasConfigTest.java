@@ -48,4 +48,15 @@ class CamerasConfigTest {
         () -> ConfigLoader.load(null, Map.of("CITYVISION_INGEST_REUSE_FOR_SECONDS", "-1"), dir));
     assertTrue(reuse.getMessage().contains("ingest.reuseForSeconds"), reuse.getMessage());
   }
+
+  @Test
+  void staticFramesIsStoreByDefaultMetadataOnRequestAndNothingElse() throws Exception {
+    assertEquals(StaticFrames.STORE, ConfigLoader.load(null, Map.of(), dir).ingest().staticFrames());
+    Path file = dir.resolve("meta.json");
+    Files.writeString(file, "{\"ingest\": {\"reuseForSeconds\": 60, \"staticFrames\": \"metadata\"}}");
+    assertEquals(StaticFrames.METADATA, ConfigLoader.load(file, Map.of(), dir).ingest().staticFrames());
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(null, Map.of("CITYVISION_INGEST_STATIC_FRAMES", "sometimes"), dir));
+    assertTrue(e.getMessage().contains("ingest.staticFrames must be store or metadata"), e.getMessage());
+  }
 }

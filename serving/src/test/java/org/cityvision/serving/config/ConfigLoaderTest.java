@@ -57,6 +57,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theReopenWindowDefaultsToTenMinutesAndIsSetInTheFileOrEnvironmentWithinItsRange() throws Exception {
+    assertEquals(java.time.Duration.ofMinutes(10), ConfigLoader.load(null, Map.of(), dir).review().reopenWindow());
+    Path file = dir.resolve("c.json");
+    Files.writeString(file, "{\"review\": {\"reopenMinutes\": 30}}");
+    assertEquals(30, ConfigLoader.load(file, Map.of(), dir).review().reopenMinutes());
+    assertEquals(5, ConfigLoader.load(file, Map.of("CITYVISION_REVIEW_REOPEN_MINUTES", "5"), dir).review()
+        .reopenMinutes());
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(null, Map.of("CITYVISION_REVIEW_REOPEN_MINUTES", "0"), dir));
+    assertTrue(e.getMessage().contains("review.reopenMinutes"), e.getMessage());
+  }
+
+  @Test
   void nonNumberInEnvironmentIsAnError() {
     ConfigException e = assertThrows(ConfigException.class,
         () -> ConfigLoader.load(null, Map.of("CITYVISION_PORT", "eighty"), dir));
@@ -66,6 +79,31 @@ class ConfigLoaderTest {
   @Test
   void misspelledEnvironmentSettingIsAnError() {
     assertThrows(ConfigException.class, () -> ConfigLoader.load(null, Map.of("CITYVISION_HTTP_PROT", "1"), dir));
+  }
+
+  @Test
+  void logLevelsComeFromTheFileAndTheEnvironment() throws Exception {
+    Path file = dir.resolve("c.json");
+    Files.writeString(file, "{\"log\": {\"level\": \"WARN\", \"levels\": {\"org.gaul\": \"info\", \"ai.djl\": \"debug\"}}}");
+    ServerConfig c = ConfigLoader.load(file, Map.of("CITYVISION_LOG_LEVEL", "error"), dir);
+    assertEquals("error", c.log().level());
+    assertEquals(Map.of("org.gaul", "info", "ai.djl", "debug"), c.log().levels());
+    assertEquals("info", ConfigLoader.load(null, Map.of(), dir).log().level());
+  }
+
+  @Test
+  void unknownLogLevelNamesTheKeyAndTheLevel() throws Exception {
+    ConfigException env = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(null, Map.of("CITYVISION_LOG_LEVEL", "loud"), dir));
+    assertTrue(env.getMessage().contains("log.level") && env.getMessage().contains("'loud'"), env.getMessage());
+    Path file = dir.resolve("c.json");
+    Files.writeString(file, "{\"log\": {\"levels\": {\"ai.djl\": \"chatty\"}}}");
+    ConfigException level = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, Map.of(), dir));
+    assertTrue(level.getMessage().contains("log.levels.ai.djl") && level.getMessage().contains("'chatty'"),
+        level.getMessage());
+    Files.writeString(file, "{\"log\": {\"levels\": {\"not a logger\": \"info\"}}}");
+    ConfigException name = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, Map.of(), dir));
+    assertTrue(name.getMessage().contains("'not a logger'"), name.getMessage());
   }
 
   @Test

@@ -42,9 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
  * additionalProperties: false}), so a renamed or removed field fails here.
  */
 class OpenApiResponsesTest {
-  /** Routes whose answers are not JSON (an image, Prometheus text, the docs page, no body). */
+  /** Routes whose answers are not JSON (an image, Prometheus text, the docs page, an event stream, no body). */
   private static final Set<String> NOT_JSON = Set.of("GET /metrics", "GET /v1/frames/{frameId}/image",
-      "GET /v1/frames/{frameId}/thumbnail", "GET /docs", "DELETE /v1/keys/{name}");
+      "GET /v1/frames/{frameId}/thumbnail", "GET /docs", "DELETE /v1/keys/{name}",
+      "GET /v1/review/events");
   /**
    * Routes whose success this test does not reach: a candidate needs 25 verdicts and a package with a
    * replay set, and minutes of training. {@code CandidateJobsTest} drives them to success; here their
@@ -110,8 +111,30 @@ class OpenApiResponsesTest {
     check.that("GET", "/v1/cameras", http.get("/v1/cameras", reviewer), 200);
     check.that("GET", "/v1/cameras/{cameraId}", http.get("/v1/cameras/cam-s", reviewer), 200);
     check.that("GET", "/v1/cameras/{cameraId}", http.get("/v1/cameras/never-seen", reviewer), 404);
+    // Two black frames: a confirmed fault, so an open alert.
+    org.opencv.core.Mat dark = new org.opencv.core.Mat(240, 320, org.opencv.core.CvType.CV_8UC3,
+        org.opencv.core.Scalar.all(0));
+    byte[] black = TestImages.encode(dark, ".jpg", org.opencv.imgcodecs.Imgcodecs.IMWRITE_JPEG_QUALITY, 90);
+    dark.release();
+    http.post("/v1/cameras/cam-dark/frames", camera, "image/jpeg", black);
+    http.post("/v1/cameras/cam-dark/frames", camera, "image/jpeg", black);
+    Response alerts = http.get("/v1/camera-alerts", reviewer);
+    check.that("GET", "/v1/camera-alerts", alerts, 200);
+    check.that("GET", "/v1/camera-alerts", http.get("/v1/camera-alerts?limit=0", reviewer), 400);
+    check.that("GET", "/v1/cameras/{cameraId}", http.get("/v1/cameras/cam-dark", reviewer), 200);
+    String alertPath = "/v1/cameras/cam-dark/alerts/" + alerts.json().getJsonArray("items").getJsonObject(0)
+        .getString("alertId") + "/review";
+    String reviewRoute = "/v1/cameras/{cameraId}/alerts/{alertId}/review";
+    check.that("POST", reviewRoute, http.postJson(alertPath, reviewer, new JsonObject().put("verdict", "maybe")), 400);
+    check.that("POST", reviewRoute, http.postJson("/v1/cameras/cam-dark/alerts/none/review", reviewer,
+        new JsonObject().put("verdict", "confirm")), 404);
+    check.that("POST", reviewRoute, http.postJson(alertPath, reviewer, new JsonObject().put("verdict", "confirm")), 200);
+    check.that("POST", reviewRoute, http.postJson(alertPath, reviewer, new JsonObject().put("verdict", "dismiss")), 409);
     check.that("GET", "/v1/frames/{frameId}", http.get("/v1/frames/" + frameId, reviewer), 200);
     check.that("GET", "/v1/frames/{frameId}", http.get("/v1/frames/not-a-frame", reviewer), 400);
+    check.that("GET", "/v1/frames/{frameId}/previous", http.get("/v1/frames/" + frameId + "/previous", reviewer), 200);
+    check.that("GET", "/v1/frames/{frameId}/previous",
+        http.get("/v1/frames/" + frameId + "/previous?limit=99", reviewer), 400);
 
     check.that("GET", "/v1/models", http.get("/v1/models", sorter), 200);
     Response waste = http.get("/v1/models/waste", admin);
@@ -128,6 +151,14 @@ class OpenApiResponsesTest {
         new JsonObject().put("reason", "schema")), 200);
     check.that("POST", "/v1/models/{name}/versions/{version}/promote",
         http.postJson("/v1/models/waste/versions/no%20such/promote", admin, new JsonObject()), 400);
+    JsonObject label = new JsonObject().put("label", "schema_label").put("description", "a label added by the test");
+    check.that("POST", "/v1/models/{name}/labels", http.postJson("/v1/models/waste/labels", admin, label), 201);
+    check.that("POST", "/v1/models/{name}/labels", http.postJson("/v1/models/waste/labels", admin, label), 409);
+    check.that("POST", "/v1/models/{name}/labels", http.postJson("/v1/models/waste/labels", admin,
+        new JsonObject().put("label", "not a label")), 400);
+    check.that("POST", "/v1/models/{name}/labels", http.postJson("/v1/models/nothing/labels", admin, label), 404);
+    check.that("GET", "/v1/models/{name}/labels", http.get("/v1/models/waste/labels", sorter), 200);
+    check.that("GET", "/v1/models/{name}/labels", http.get("/v1/models/nothing/labels", sorter), 404);
 
     check.that("POST", "/v1/models/{name}/candidates",
         http.postJson("/v1/models/waste/candidates", admin, new JsonObject().put("mode", "head")), 400);
@@ -141,6 +172,32 @@ class OpenApiResponsesTest {
     check.that("POST", "/v1/models/{name}/candidates/{id}/promote",
         http.postJson("/v1/models/waste/candidates/c19990101T000000Z-000000/promote", admin, new JsonObject()), 404);
 
+    // A finished candidate (a package copy in the store, its job state written as a job writes it) for the shadow.
+    node.store().models().put(ServingFixture.wasteCopy(models.resolve("shadowed"), "9.9.8"), "schema-test");
+    String cand = "c20261201T000000Z-5cbe4a";
+    node.store().models().putCandidate("waste", cand, MAPPER.createObjectNode().put("id", cand).put("model", "waste")
+        .put("mode", "head").put("state", "done").put("version", "9.9.8").put("liveVersion", live)
+        .put("createdAt", "2026-12-01T00:00:00Z").put("updatedAt", "2026-12-01T00:00:00Z").put("verdicts", 30));
+    String shadow = "/v1/models/waste/candidates/" + cand + "/shadow";
+    check.that("DELETE", "/v1/models/{name}/candidates/{id}/shadow",
+        http.send(HttpMethod.DELETE, shadow, admin, Map.of(), null), 404);
+    check.that("POST", "/v1/models/{name}/candidates/{id}/shadow",
+        http.postJson(shadow, admin, new JsonObject().put("rate", 2)), 400);
+    check.that("POST", "/v1/models/{name}/candidates/{id}/shadow",
+        http.postJson("/v1/models/waste/candidates/c19990101T000000Z-000000/shadow", admin, new JsonObject()), 404);
+    check.that("POST", "/v1/models/{name}/candidates/{id}/shadow",
+        http.postJson(shadow, admin, new JsonObject().put("rate", 0.5)), 200);
+    check.that("GET", "/v1/models/{name}/candidates/{id}", http.get("/v1/models/waste/candidates/" + cand, admin),
+        200);
+    for (long end = System.nanoTime() + 60_000_000_000L; System.nanoTime() < end
+        && !http.get("/health/ready", null).json().getJsonObject("models").getJsonObject("waste")
+            .containsKey("shadow"); ) {
+      Thread.sleep(50);
+    }
+    check.that("GET", "/health/ready", http.get("/health/ready", null), 200);
+    check.that("DELETE", "/v1/models/{name}/candidates/{id}/shadow",
+        http.send(HttpMethod.DELETE, shadow, admin, Map.of(), null), 200);
+
     check.that("POST", "/v1/keys", http.postJson("/v1/keys", admin,
         new JsonObject().put("role", "camera").put("name", "bound").put("cameras", new JsonArray().add("cam-s"))), 201);
     check.that("POST", "/v1/keys", http.postJson("/v1/keys", admin,
@@ -151,12 +208,35 @@ class OpenApiResponsesTest {
     check.that("GET", "/v1/review/session", http.get("/v1/review/session", reviewer), 200);
     check.that("GET", "/v1/flags", http.get("/v1/flags?status=open&cameraId=cam-s", reviewer), 200);
     check.that("GET", "/v1/flags", http.get("/v1/flags?status=lost", reviewer), 400);
+    check.that("GET", "/v1/flags", http.get("/v1/flags?minScore=0.2&maxScore=0.9&status=open", reviewer), 200);
+    check.that("GET", "/v1/flags", http.get("/v1/flags?minScore=0.9&maxScore=0.2", reviewer), 400);
     check.that("GET", "/v1/flags/counts", http.get("/v1/flags/counts", reviewer), 200);
+    check.that("GET", "/v1/flags", http.get("/v1/flags?lease=60", reviewer), 200);
+    check.that("GET", "/v1/flags", http.get("/v1/flags?lease=1", reviewer), 400);
+    JsonArray leased = new JsonArray().add(frameId).add(second);
+    check.that("POST", "/v1/review/leases/renew", http.postJson("/v1/review/leases/renew", reviewer,
+        new JsonObject().put("frameIds", leased).put("seconds", 60)), 200);
+    check.that("POST", "/v1/review/leases/renew", http.postJson("/v1/review/leases/renew", reviewer,
+        new JsonObject().put("frameIds", leased)), 400);
+    check.that("POST", "/v1/review/leases/release", http.postJson("/v1/review/leases/release", reviewer,
+        new JsonObject().put("frameIds", leased)), 200);
+    check.that("POST", "/v1/review/leases/release", http.postJson("/v1/review/leases/release", reviewer,
+        new JsonObject().put("frameIds", new JsonArray())), 400);
+    check.that("POST", "/v1/flags/counts/recount", http.postJson("/v1/flags/counts/recount", admin,
+        new JsonObject()), 200);
+    check.that("POST", "/v1/flags/counts/recount", http.postJson("/v1/flags/counts/recount", reviewer,
+        new JsonObject()), 403);
     check.that("GET", "/v1/flags/recent", http.get("/v1/flags/recent?cameraId=cam-s", reviewer), 200);
     check.that("POST", "/v1/flags/{frameId}/review", http.postJson("/v1/flags/" + frameId + "/review", reviewer,
         new JsonObject().put("verdict", "confirm").put("note", "seen")), 200);
     check.that("POST", "/v1/flags/{frameId}/review", http.postJson("/v1/flags/" + frameId + "/review", reviewer,
         new JsonObject().put("verdict", "reject")), 409);
+    check.that("POST", "/v1/flags/{frameId}/reopen", http.postJson("/v1/flags/" + frameId + "/reopen", reviewer,
+        new JsonObject()), 200);
+    check.that("POST", "/v1/flags/{frameId}/reopen", http.postJson("/v1/flags/" + frameId + "/reopen", reviewer,
+        new JsonObject()), 409);
+    check.that("POST", "/v1/flags/{frameId}/reopen", http.postJson("/v1/flags/" + frameId + "/reopen", reviewer,
+        new JsonObject().put("revision", "two")), 400);
     check.that("POST", "/v1/flags/review", http.postJson("/v1/flags/review", reviewer, new JsonObject().put("items",
         new JsonArray().add(new JsonObject().put("frameId", second).put("verdict", "reject"))
             .add(new JsonObject().put("frameId", frameId).put("verdict", "reject")))), 200);

@@ -10,9 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Random;
 import org.cityvision.core.model.ModelPackage;
-import org.cityvision.core.model.ReplaySet;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FrameRecord;
 import org.cityvision.core.storage.FrameStore;
@@ -21,6 +19,7 @@ import org.cityvision.core.testing.TestImages;
 import org.cityvision.serving.ServingNode;
 import org.cityvision.serving.config.ModelsConfig;
 import org.cityvision.serving.config.ServerConfig;
+import org.cityvision.serving.testing.LoopFixture;
 import org.cityvision.serving.testing.ServingFixture;
 import org.cityvision.serving.testing.TestClient;
 import org.junit.jupiter.api.AfterAll;
@@ -45,11 +44,7 @@ class CandidateJobsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    // The live package needs a replay set; a small synthetic one serves the job's mechanics.
-    ModelPackage pkg = ServingFixture.wasteCopy(dir.resolve("waste"), "9.0.0");
-    if (ReplaySet.of(pkg).isEmpty()) {
-      syntheticReplay(pkg).write(pkg.dir().resolve(ReplaySet.FILE));
-    }
+    ModelPackage pkg = wasteWithReplay(dir.resolve("waste"));
     ServerConfig c = ServingFixture.withModels(dir.resolve("data"));
     node = ServingFixture.start(c.withModels(new ModelsConfig(pkg.dir().toString(), "", true)));
     http = new TestClient(node.port());
@@ -66,24 +61,22 @@ class CandidateJobsTest {
     ServingFixture.stop(node);
   }
 
-  private static ReplaySet syntheticReplay(ModelPackage pkg) {
-    List<String> labels = pkg.spec().labels();
-    int dim = pkg.spec().backbone().featureSize();
-    Random random = new Random(5);
-    ReplaySet.Builder b = ReplaySet.builder(labels, dim);
-    for (int i = 0; i < 120; i++) {
-      float[] f = new float[dim];
-      int label = i % labels.size();
-      for (int k = 0; k < dim; k++) {
-        f[k] = (float) Math.max(0, random.nextGaussian() * 0.3 + (k % labels.size() == label ? 1.0 : 0.0));
-      }
-      b.add(f, labels.get(label), i % 4 == 0 ? ReplaySet.Split.VAL : ReplaySet.Split.TRAIN, "synthetic");
-    }
-    return b.build();
+  /** The test waste package at version 9.0.0 in {@code to}, with a replay set (see {@link LoopFixture}). */
+  static ModelPackage wasteWithReplay(Path to) throws Exception {
+    return LoopFixture.wasteWithReplay(to, "9.0.0");
   }
 
   /** Stores {@code n} frames flagged by the waste model and confirms each through the review API. */
   private static void confirmFlags(int n, int seed0) throws Exception {
+    confirmFlags(node, http, reviewer, liveVersion, n, seed0);
+  }
+
+  /**
+   * Stores {@code n} frames of machine-7 flagged by {@code node}'s waste model at {@code version}
+   * (glass and metal in turn) and confirms each through the review API with {@code reviewer}'s key.
+   */
+  static void confirmFlags(ServingNode node, TestClient http, String reviewer, String liveVersion, int n, int seed0)
+      throws Exception {
     FrameStore store = node.store();
     for (int i = 0; i < n; i++) {
       String label = i % 2 == 0 ? "glass" : "metal";
@@ -97,17 +90,7 @@ class CandidateJobsTest {
   }
 
   private static JsonObject awaitFinished(String id) throws Exception {
-    JsonObject state = null;
-    for (long end = System.nanoTime() + Duration.ofSeconds(240).toNanos(); System.nanoTime() < end; ) {
-      TestClient.Response r = http.get("/v1/models/waste/candidates/" + id, admin);
-      assertEquals(200, r.status(), r.text());
-      state = r.json();
-      if (!state.getString("state").equals("running")) {
-        return state;
-      }
-      Thread.sleep(200);
-    }
-    throw new AssertionError("candidate " + id + " still running after 240 s: " + state);
+    return CandidateFixtures.awaitFinished(http, admin, "waste", id, Duration.ofSeconds(240));
   }
 
   @Test

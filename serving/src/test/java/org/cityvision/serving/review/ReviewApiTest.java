@@ -13,13 +13,16 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.vertx.core.Vertx;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -27,33 +30,23 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.cityvision.core.storage.FlagRecord;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
-import org.junit.jupiter.api.AfterAll;
+import org.cityvision.core.storage.FlagStatus;
+import org.cityvision.core.storage.FrameUpload;
+import org.cityvision.core.testing.TestImages;
+import org.cityvision.datasets.export.ReviewExport;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The review API over real HTTP, a real S3 server and the store, one bucket per test. */
-class ReviewApiTest {
-  @TempDir static Path s3Dir;
-  static EmbeddedS3Server s3;
-  static Vertx vertx;
+/**
+ * The review API over real HTTP, a real S3 server and the store, one bucket per test: the queue and
+ * its filters, verdicts, their undo ({@code POST /v1/flags/{frameId}/reopen}), the audit log.
+ */
+class ReviewApiTest extends SharedS3 {
+  private static final ObjectMapper READER = new ObjectMapper();
   @TempDir Path dataDir;
   ReviewServer api;
-
-  @BeforeAll
-  static void startShared() throws Exception {
-    s3 = EmbeddedS3Server.start(s3Dir, 0, "review-test", "review-test-secret");
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void stopShared() throws Exception {
-    vertx.close().await(30, TimeUnit.SECONDS);
-    s3.close();
-  }
 
   @BeforeEach
   void start() throws Exception {
@@ -323,6 +316,8 @@ class ReviewApiTest {
     assertEquals(1, counts.at("/rejected/count").asInt());
     assertEquals(0, counts.at("/relabelled/count").asInt());
     assertFalse(counts.at("/open/atLeast").asBoolean());
+    assertEquals(2, counts.at("/openByCamera/cam-1").asInt());
+    assertEquals(2, counts.at("/openByLabel/graffiti").asInt());
   }
 
   @Test
@@ -335,5 +330,178 @@ class ReviewApiTest {
     JsonNode recent = json(api.get("/v1/flags/recent?cameraId=cam-1&limit=5", ALICE), 200);
     assertEquals(List.of(newest, judged, old), frameIds(recent));
     assertEquals("rejected", recent.at("/items/1/status").asText());
+  }
+
+  private String frameAt(String camera, String capturedAt) throws Exception {
+    Instant at = Instant.parse(capturedAt);
+    return api.store.putFrame(new FrameUpload(camera, at, "image/jpeg", TestImages.jpeg(320, 180, (int) (at.getEpochSecond() % 1000)),
+        TestImages.jpeg(160, 90, 1))).frameId();
+  }
+
+  @Test
+  void previousFramesAreTheCamerasFramesOfTheHourBeforeNewestFirstAcrossMidnight() throws Exception {
+    String early = frameAt("cam-h", "2025-06-01T22:30:00Z");
+    String before = frameAt("cam-h", "2025-06-01T23:40:00Z");
+    String justBefore = frameAt("cam-h", "2025-06-01T23:59:50Z");
+    frameAt("cam-other", "2025-06-01T23:59:55Z");
+    String frame = frameAt("cam-h", "2025-06-02T00:00:30Z");
+    frameAt("cam-h", "2025-06-02T00:01:00Z");
+
+    JsonNode previous = json(api.get("/v1/frames/" + frame + "/previous", ALICE), 200);
+    assertEquals(List.of(justBefore, before), frameIds(previous));
+    assertEquals("2025-06-01T23:59:50Z", previous.get("items").get(0).get("capturedAt").asText());
+    assertEquals("cam-h", previous.get("items").get(0).get("cameraId").asText());
+    assertEquals(List.of(justBefore), frameIds(json(api.get("/v1/frames/" + frame + "/previous?limit=1", ALICE), 200)));
+    assertFalse(frameIds(json(api.get("/v1/frames/" + before + "/previous", ALICE), 200)).contains(early),
+        "more than an hour earlier");
+    json(api.get("/v1/frames/" + frame + "/previous?limit=21", ALICE), 400);
+    json(api.get("/v1/frames/" + frame + "/previous?since=now", ALICE), 400);
+    json(api.get("/v1/frames/not-a-frame/previous", ALICE), 400);
+    assertEquals(403, api.get("/v1/frames/" + frame + "/previous", CAMERA).statusCode());
+  }
+
+  // ------------------------------------------------------------------ undo (reopen) and score/reviewer filters
+
+  @Test
+  void aReviewerReopensTheirOwnVerdictTheFlagIsOpenAgainAndTheLogSaysReopen() throws Exception {
+    String frame = api.flagged("cam-1", "graffiti", 0.9, 0).frameId();
+    JsonNode confirmed = json(api.post("/v1/flags/" + frame + "/review", ALICE, verdict("confirm")), 200);
+    assertEquals(2, confirmed.get("revision").asLong());
+    assertTrue(ReviewExport.latestVerdicts(api.store, null).containsKey(frame));
+
+    JsonNode reopened = json(api.post("/v1/flags/" + frame + "/reopen", ALICE, "{\"revision\":2}"), 200);
+
+    assertEquals("open", reopened.get("status").asText());
+    assertEquals(3, reopened.get("revision").asLong());
+    assertTrue(reopened.get("reviewer").isNull(), reopened.toString());
+    assertEquals(List.of(frame), frameIds(json(api.get("/v1/flags?status=open", ALICE), 200)));
+    assertEquals(List.of(), frameIds(json(api.get("/v1/flags?status=confirmed", ALICE), 200)));
+    JsonNode log = json(api.get("/v1/reviews", ADMIN), 200).get("items");
+    assertEquals(2, log.size());
+    assertEquals(List.of("alice", "reopen", "confirmed", "3"), List.of(log.get(1).get("reviewer").asText(),
+        log.get(1).get("verdict").asText(), log.get(1).get("previousStatus").asText(),
+        log.get(1).get("revision").asText()));
+    assertFalse(ReviewExport.latestVerdicts(api.store, null).containsKey(frame),
+        "export and candidate training see the frame as open again");
+    // Open again means anyone judges it without override.
+    JsonNode rejected = json(api.post("/v1/flags/" + frame + "/review", BOB, verdict("reject")), 200);
+    assertEquals("rejected", rejected.get("status").asText());
+    assertEquals(4, rejected.get("revision").asLong());
+  }
+
+  @Test
+  void aReopenAfterAnotherVerdictIsAConflictAndChangesNothingButAnAdminMayReopen() throws Exception {
+    String frame = api.flagged("cam-1", "graffiti", 0.9, 0).frameId();
+    json(api.post("/v1/flags/" + frame + "/review", ALICE, verdict("confirm")), 200);
+    json(api.post("/v1/flags/" + frame + "/review", BOB, "{\"verdict\":\"reject\",\"override\":true}"), 200);
+
+    JsonNode exact = json(api.post("/v1/flags/" + frame + "/reopen", ALICE, "{\"revision\":2}"), 409);
+    assertEquals("conflict", exact.at("/error/code").asText());
+    assertTrue(exact.at("/error/message").asText().contains("bob"), exact.toString());
+    JsonNode latest = json(api.post("/v1/flags/" + frame + "/reopen", ALICE, "{}"), 409);
+    assertTrue(latest.at("/error/message").asText().contains("bob"), latest.toString());
+    assertEquals(FlagStatus.REJECTED, api.store.flag(frame).status());
+    assertEquals(3, api.store.flag(frame).revision());
+
+    JsonNode byAdmin = json(api.post("/v1/flags/" + frame + "/reopen", ADMIN, "{\"revision\":3}"), 200);
+    assertEquals("open", byAdmin.get("status").asText());
+    assertEquals("root", json(api.get("/v1/reviews", ADMIN), 200).get("items").get(2).get("reviewer").asText());
+  }
+
+  @Test
+  void reopenRefusesOpenFlagsUnknownFramesAndBadBodies() throws Exception {
+    String frame = api.flagged("cam-1", "graffiti", 0.9, 0).frameId();
+    JsonNode open = json(api.post("/v1/flags/" + frame + "/reopen", ALICE, ""), 409);
+    assertTrue(open.at("/error/message").asText().contains("no verdict"), open.toString());
+    json(api.post("/v1/flags/" + frame + "/review", ALICE, verdict("confirm")), 200);
+    JsonNode unknownField = json(api.post("/v1/flags/" + frame + "/reopen", ALICE, "{\"why\":\"oops\"}"), 400);
+    assertTrue(unknownField.at("/error/message").asText().contains("why"), unknownField.toString());
+    json(api.post("/v1/flags/" + frame + "/reopen", ALICE, "{\"revision\":1}"), 400);
+    json(api.post("/v1/flags/" + frame + "/reopen", ALICE, "{\"revision\":\"2\"}"), 400);
+    json(api.post("/v1/flags/" + frame + "/review", ALICE, "{\"verdict\":\"reopen\"}"), 400);
+    json(api.post("/v1/flags/cam-1.20250601T120000000Z.0123456789ab/reopen", ALICE, ""), 404);
+    json(api.post("/v1/flags/not-a-frame/reopen", ALICE, ""), 400);
+    assertEquals(FlagStatus.CONFIRMED, api.store.flag(frame).status());
+  }
+
+  @Test
+  void aReviewersOwnVerdictCannotBeReopenedAfterTheWindowButAnAdminsCan(@TempDir Path other) throws Exception {
+    try (ReviewServer shortWindow = ReviewServer.start(vertx, s3, other, ReviewEvents.NONE, Duration.ofMillis(1))) {
+      String frame = shortWindow.flagged("cam-1", "graffiti", 0.9, 0).frameId();
+      json(shortWindow.post("/v1/flags/" + frame + "/review", ALICE, verdict("confirm")), 200);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      JsonNode late;
+      do {
+        late = READER.readTree(
+            shortWindow.post("/v1/flags/" + frame + "/reopen", ALICE, "").body());
+      } while (!"reopen_window_passed".equals(late.at("/error/code").asText()) && System.nanoTime() < deadline);
+      assertEquals("reopen_window_passed", late.at("/error/code").asText(), late.toString());
+      assertEquals(FlagStatus.CONFIRMED, shortWindow.store.flag(frame).status());
+      assertEquals("open", json(shortWindow.post("/v1/flags/" + frame + "/reopen", ADMIN, ""), 200)
+          .get("status").asText());
+    }
+  }
+
+  @Test
+  void ofAReopenAndAnOverridingVerdictAtTheSameMomentTheFlagEndsConsistentWithTheLog() throws Exception {
+    for (int round = 0; round < 4; round++) {
+      String frame = api.flagged("cam-1", "graffiti", 0.9, round).frameId();
+      json(api.post("/v1/flags/" + frame + "/review", ALICE, verdict("confirm")), 200);
+      ExecutorService pool = Executors.newFixedThreadPool(2);
+      try {
+        CountDownLatch go = new CountDownLatch(1);
+        Future<Integer> reopen = pool.submit(() -> {
+          go.await();
+          return api.post("/v1/flags/" + frame + "/reopen", ALICE, "{\"revision\":2}").statusCode();
+        });
+        Future<Integer> override = pool.submit(() -> {
+          go.await();
+          return api.post("/v1/flags/" + frame + "/review", BOB, "{\"verdict\":\"reject\",\"override\":true}")
+              .statusCode();
+        });
+        go.countDown();
+        int reopened = reopen.get(30, TimeUnit.SECONDS);
+        int overridden = override.get(30, TimeUnit.SECONDS);
+        // Bob's override always lands (it retries on a lost race); Alice's reopen only before it.
+        assertEquals(200, overridden);
+        assertTrue(reopened == 200 || reopened == 409, "reopen answered " + reopened);
+        FlagRecord head = api.store.flag(frame);
+        assertEquals(FlagStatus.REJECTED, head.status());
+        assertEquals(reopened == 200 ? 4 : 3, head.revision());
+        List<String> log = new ArrayList<>();
+        for (JsonNode r : json(api.get("/v1/reviews?limit=1000", ADMIN), 200).get("items")) {
+          if (r.get("frameId").asText().equals(frame)) {
+            log.add(r.get("verdict").asText() + "@" + r.get("revision").asText());
+          }
+        }
+        log.sort(java.util.Comparator.comparing(e -> e.substring(e.indexOf('@'))));
+        assertEquals(reopened == 200 ? List.of("confirm@2", "reopen@3", "reject@4") : List.of("confirm@2", "reject@3"),
+            log);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void theQueueFiltersByScoreRangeAndByReviewerAndRefusesBadRanges() throws Exception {
+    String low = api.flagged("cam-1", "graffiti", 0.55, 0).frameId();
+    String mid = api.flagged("cam-1", "graffiti", 0.70, 1).frameId();
+    String high = api.flagged("cam-1", "graffiti", 0.95, 2).frameId();
+    assertEquals(List.of(mid), frameIds(json(api.get("/v1/flags?minScore=0.6&maxScore=0.9", ALICE), 200)));
+    assertEquals(List.of(high, mid), frameIds(json(api.get("/v1/flags?minScore=0.7", ALICE), 200)));
+    assertEquals(Set.of(mid, low),
+        Set.copyOf(frameIds(json(api.get("/v1/flags?maxScore=0.7&order=informative", ALICE), 200))));
+
+    json(api.post("/v1/flags/" + low + "/review", ALICE, verdict("confirm")), 200);
+    json(api.post("/v1/flags/" + high + "/review", BOB, verdict("confirm")), 200);
+    assertEquals(List.of(high), frameIds(json(api.get("/v1/flags?status=confirmed&reviewer=bob", ALICE), 200)));
+    assertEquals(List.of(low), frameIds(json(api.get("/v1/flags?status=confirmed&reviewer=alice", ALICE), 200)));
+
+    for (String bad : List.of("minScore=abc", "maxScore=1.5", "minScore=-0.1", "minScore=0.8&maxScore=0.2",
+        "minScore=NaN", "reviewer=" + java.net.URLEncoder.encode("no one!", java.nio.charset.StandardCharsets.UTF_8))) {
+      JsonNode error = json(api.get("/v1/flags?" + bad, ALICE), 400);
+      assertEquals("invalid_request", error.at("/error/code").asText(), bad + ": " + error);
+    }
   }
 }

@@ -5,26 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vertx.core.Vertx;
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FlagStatus;
 import org.cityvision.core.storage.embedded.EmbeddedS3Server;
+import org.cityvision.serving.testing.ReviewBrowser;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -35,8 +30,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * thumbnail, presses C, and the verdict is in the store.
  */
 class ReviewPageBrowserTest {
-  private static final File CHROMIUM = new File("/usr/bin/chromium");
-  private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
   private static final Path SCREENSHOT = Path.of("target", "screenshots", "review-page.png");
 
   @TempDir static Path dir;
@@ -59,38 +52,23 @@ class ReviewPageBrowserTest {
     }
   }
 
-  private static ChromeDriver chromium(Path profile) {
-    ChromeOptions options = new ChromeOptions();
-    options.setBinary(CHROMIUM);
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--window-size=1440,900", "--user-data-dir=" + profile.toAbsolutePath());
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(CHROMEDRIVER)
-        .usingAnyFreePort()
-        .build();
-    return new ChromeDriver(service, options);
-  }
-
   @Test
   void aReviewerSignsInSeesTheThumbnailPressesCAndTheVerdictIsStored() throws Exception {
-    assumeTrue(CHROMIUM.canExecute() && CHROMEDRIVER.canExecute(),
-        "skipped: needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver); "
-            + ".ci/run installs them");
+    assumeTrue(ReviewBrowser.available(), ReviewBrowser.MISSING);
     try (ReviewServer api = ReviewServer.start(vertx, s3, dir.resolve("data"), ReviewEvents.NONE)) {
       api.flagged("cam-north", "flooding", 0.74, 0);
       api.flagged("cam-south", "garbage_dumping", 0.66, 1);
       FlagRecord newest = api.flagged("cam-north", "graffiti", 0.88, 2);
 
-      ChromeDriver driver = chromium(dir.resolve("profile"));
-      try {
-        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
+      try (ReviewBrowser browser = ReviewBrowser.start(dir.resolve("profile"))) {
+        ChromeDriver driver = browser.driver;
+        WebDriverWait wait = browser.wait;
         driver.get(api.base.resolve("/").toString());
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("key"))).sendKeys(ReviewServer.ALICE);
         driver.findElement(By.cssSelector("#signin-form button[type=submit]")).click();
 
         String tile = ".tile[data-frame-id='" + newest.frameId() + "']";
-        wait.until(d -> thumbnailShown(d, tile + " img"));
+        wait.until(d -> ReviewBrowser.imageShown(d, tile + " img"));
         wait.until(ExpectedConditions.attributeContains(By.cssSelector(tile), "class", "selected"));
         wait.until(ExpectedConditions.textToBe(By.cssSelector("[data-count=open]"), "3"));
 
@@ -99,7 +77,7 @@ class ReviewPageBrowserTest {
         new Actions(driver).sendKeys("?").perform();
         new Actions(driver).sendKeys("\n").perform();
         wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#d-results .topk"), 0));
-        wait.until(d -> thumbnailShown(d, "#d-image"));
+        wait.until(d -> ReviewBrowser.imageShown(d, "#d-image"));
 
         new Actions(driver).sendKeys("c").perform();
         wait.until(ExpectedConditions.attributeToBe(By.cssSelector(tile), "data-status", "confirmed"));
@@ -107,8 +85,6 @@ class ReviewPageBrowserTest {
 
         Files.createDirectories(SCREENSHOT.getParent());
         Files.write(SCREENSHOT, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
-      } finally {
-        driver.quit();
       }
 
       FlagRecord stored = api.store.flag(newest.frameId());
@@ -116,13 +92,5 @@ class ReviewPageBrowserTest {
       assertEquals("alice", stored.reviewer());
       assertTrue(Files.size(SCREENSHOT) > 10_000, "the screenshot has content");
     }
-  }
-
-  private static boolean thumbnailShown(WebDriver driver, String selector) {
-    Object loaded = ((JavascriptExecutor) driver).executeScript(
-        "const img = document.querySelector(arguments[0]);"
-            + "return !!img && img.complete && img.naturalWidth > 0 && img.src.startsWith('blob:');",
-        selector);
-    return Boolean.TRUE.equals(loaded);
   }
 }

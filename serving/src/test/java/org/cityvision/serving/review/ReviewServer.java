@@ -50,13 +50,15 @@ final class ReviewServer implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   final FrameStore store;
+  final String bucket;
   final WorkerExecutor worker;
   final AreaServer server;
   final URI base;
   final HttpClient http = HttpClient.newHttpClient();
 
-  private ReviewServer(FrameStore store, WorkerExecutor worker, AreaServer server) {
+  private ReviewServer(FrameStore store, String bucket, WorkerExecutor worker, AreaServer server) {
     this.store = store;
+    this.bucket = bucket;
     this.worker = worker;
     this.server = server;
     this.base = server.base();
@@ -64,21 +66,46 @@ final class ReviewServer implements AutoCloseable {
 
   static ReviewServer start(Vertx vertx, EmbeddedS3Server s3, Path dataDir, ReviewEvents events)
       throws Exception {
-    String bucket = "review-" + BUCKETS.incrementAndGet() + "-" + Long.toHexString(System.nanoTime());
+    return start(vertx, s3, dataDir, events, newBucket(), Duration.ofMinutes(10));
+  }
+
+  /** As {@link #start(Vertx, EmbeddedS3Server, Path, ReviewEvents)}, with this reopen window. */
+  static ReviewServer start(Vertx vertx, EmbeddedS3Server s3, Path dataDir, ReviewEvents events,
+      Duration reopenWindow) throws Exception {
+    return start(vertx, s3, dataDir, events, newBucket(), reopenWindow);
+  }
+
+  /**
+   * A review node on {@code bucket}: a second one on the bucket of another is a second serving node
+   * sharing its store. Its live feed's streams last 5 s, so clients reconnect often.
+   */
+  static ReviewServer start(Vertx vertx, EmbeddedS3Server s3, Path dataDir, ReviewEvents events, String bucket)
+      throws Exception {
+    return start(vertx, s3, dataDir, events, bucket, Duration.ofMinutes(10));
+  }
+
+  private static String newBucket() {
+    return "review-" + BUCKETS.incrementAndGet() + "-" + Long.toHexString(System.nanoTime());
+  }
+
+  private static ReviewServer start(Vertx vertx, EmbeddedS3Server s3, Path dataDir, ReviewEvents events,
+      String bucket, Duration reopenWindow) throws Exception {
     FrameStore store = FrameStores.open(StorageConfig.embedded(dataDir)
         .withEndpoint(s3.endpoint(), s3.accessKey(), s3.secretKey())
         .withBucket(bucket)
         .withRequestTimeout(Duration.ofSeconds(5)));
     Instant t = Instant.parse("2025-01-01T00:00:00Z");
-    store.createApiKey(new ApiKeyRecord("alice", KeyRole.REVIEWER, ApiKeys.hash(ALICE), t));
-    store.createApiKey(new ApiKeyRecord("bob", KeyRole.REVIEWER, ApiKeys.hash(BOB), t));
-    store.createApiKey(new ApiKeyRecord("root", KeyRole.ADMIN, ApiKeys.hash(ADMIN), t));
-    store.createApiKey(new ApiKeyRecord("cam-key", KeyRole.CAMERA, ApiKeys.hash(CAMERA), t));
+    if (store.apiKey("alice").isEmpty()) {
+      store.createApiKey(new ApiKeyRecord("alice", KeyRole.REVIEWER, ApiKeys.hash(ALICE), t));
+      store.createApiKey(new ApiKeyRecord("bob", KeyRole.REVIEWER, ApiKeys.hash(BOB), t));
+      store.createApiKey(new ApiKeyRecord("root", KeyRole.ADMIN, ApiKeys.hash(ADMIN), t));
+      store.createApiKey(new ApiKeyRecord("cam-key", KeyRole.CAMERA, ApiKeys.hash(CAMERA), t));
+    }
     WorkerExecutor worker = vertx.createSharedWorkerExecutor("review-test-io", 8);
-    ReviewDeps deps = new ReviewDeps(store, worker,
-        new ScanningFlagCounter(store, 1000, Duration.ofSeconds(30), Clock.systemUTC()), events, LABELS);
-    AreaServer server = AreaServer.start(vertx, store, dataDir, List.of(ReviewRoutes.area(deps), ReviewPage.area()));
-    return new ReviewServer(store, worker, server);
+    ReviewDeps deps = new ReviewDeps(store, worker, events, LABELS);
+    AreaServer server = AreaServer.start(vertx, store, dataDir,
+        List.of(ReviewRoutes.area(deps, 5_000, reopenWindow), ReviewPage.area()));
+    return new ReviewServer(store, bucket, worker, server);
   }
 
   /**

@@ -81,7 +81,8 @@ public final class BatchJob {
     this.store = store;
     this.ledger = new JobLedger(store);
     this.processor = new FrameProcessor(
-        store, classifier, start.request().flag(), options.overloadTimeout(), clock, options.flagListener());
+        store, classifier, start.request().flag(), options.overloadTimeout(), clock, options.flagListener(),
+        options.audit());
     this.options = options;
     this.clock = clock;
     this.start = start;

@@ -19,6 +19,7 @@ import org.cityvision.core.classify.FlagListener;
  * @param countTotal count the frames under the prefix on a second thread, for the ETA
  * @param flagListener told of every flag the job creates (webhooks on a serving node); must return
  *     at once ({@link FlagListener}'s obligations)
+ * @param audit which unflagged frames of a flagging job join the review queue as audit items
  */
 public record BatchOptions(
     int parallelism,
@@ -27,7 +28,8 @@ public record BatchOptions(
     int failuresKept,
     Duration overloadTimeout,
     boolean countTotal,
-    FlagListener flagListener) {
+    FlagListener flagListener,
+    org.cityvision.core.classify.AuditSampler audit) {
   public BatchOptions {
     if (parallelism < 1 || parallelism > 256) {
       throw new IllegalArgumentException("parallelism must be 1..256, got " + parallelism);
@@ -41,6 +43,7 @@ public record BatchOptions(
     }
     requireBetween("overloadTimeout", overloadTimeout, Duration.ZERO, Duration.ofHours(1));
     Objects.requireNonNull(flagListener, "flagListener");
+    Objects.requireNonNull(audit, "audit");
   }
 
   /**
@@ -48,35 +51,36 @@ public record BatchOptions(
    * are fetched and decoded, and the classifier's default queue (64) keeps room for live requests.
    */
   public static BatchOptions defaults() {
-    return new BatchOptions(24, 200, Duration.ofSeconds(2), 50, Duration.ofMinutes(5), true, FlagListener.NONE);
+    return new BatchOptions(24, 200, Duration.ofSeconds(2), 50, Duration.ofMinutes(5), true, FlagListener.NONE,
+        org.cityvision.core.classify.AuditSampler.NONE);
   }
 
   public BatchOptions withParallelism(int value) {
-    return new BatchOptions(value, pageSize, checkpointEvery, failuresKept, overloadTimeout, countTotal, flagListener);
+    return new BatchOptions(value, pageSize, checkpointEvery, failuresKept, overloadTimeout, countTotal, flagListener, audit);
   }
 
   public BatchOptions withPageSize(int value) {
-    return new BatchOptions(parallelism, value, checkpointEvery, failuresKept, overloadTimeout, countTotal, flagListener);
+    return new BatchOptions(parallelism, value, checkpointEvery, failuresKept, overloadTimeout, countTotal, flagListener, audit);
   }
 
   public BatchOptions withCheckpointEvery(Duration value) {
-    return new BatchOptions(parallelism, pageSize, value, failuresKept, overloadTimeout, countTotal, flagListener);
+    return new BatchOptions(parallelism, pageSize, value, failuresKept, overloadTimeout, countTotal, flagListener, audit);
   }
 
   public BatchOptions withFailuresKept(int value) {
-    return new BatchOptions(parallelism, pageSize, checkpointEvery, value, overloadTimeout, countTotal, flagListener);
+    return new BatchOptions(parallelism, pageSize, checkpointEvery, value, overloadTimeout, countTotal, flagListener, audit);
   }
 
   public BatchOptions withOverloadTimeout(Duration value) {
-    return new BatchOptions(parallelism, pageSize, checkpointEvery, failuresKept, value, countTotal, flagListener);
+    return new BatchOptions(parallelism, pageSize, checkpointEvery, failuresKept, value, countTotal, flagListener, audit);
   }
 
   public BatchOptions withCountTotal(boolean value) {
-    return new BatchOptions(parallelism, pageSize, checkpointEvery, failuresKept, overloadTimeout, value, flagListener);
+    return new BatchOptions(parallelism, pageSize, checkpointEvery, failuresKept, overloadTimeout, value, flagListener, audit);
   }
 
   public BatchOptions withFlagListener(FlagListener value) {
-    return new BatchOptions(parallelism, pageSize, checkpointEvery, failuresKept, overloadTimeout, countTotal, value);
+    return new BatchOptions(parallelism, pageSize, checkpointEvery, failuresKept, overloadTimeout, countTotal, value, audit);
   }
 
   private static void requireBetween(String what, Duration value, Duration min, Duration max) {
@@ -84,5 +88,11 @@ public record BatchOptions(
     if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
       throw new IllegalArgumentException(what + " must be in " + min + ".." + max + ", got " + value);
     }
+  }
+
+  /** Which unflagged frames of a flagging job become audit items (the node's {@code audit} rules). */
+  public BatchOptions withAudit(org.cityvision.core.classify.AuditSampler value) {
+    return new BatchOptions(parallelism, pageSize, checkpointEvery, failuresKept, overloadTimeout, countTotal,
+        flagListener, value);
   }
 }

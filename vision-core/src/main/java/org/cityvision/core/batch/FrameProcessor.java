@@ -21,6 +21,7 @@ import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FrameData;
 import org.cityvision.core.storage.FrameId;
 import org.cityvision.core.storage.FrameStore;
+import org.cityvision.core.storage.ImageNotKeptException;
 import org.cityvision.core.storage.ObjectNotFoundException;
 import org.cityvision.core.storage.StorageException;
 
@@ -59,11 +60,17 @@ public final class FrameProcessor {
    */
   public FrameProcessor(FrameStore store, Classifier classifier, boolean flag, Duration overloadTimeout,
       Clock clock, FlagListener listener) {
+    this(store, classifier, flag, overloadTimeout, clock, listener, org.cityvision.core.classify.AuditSampler.NONE);
+  }
+
+  /** @param audit which unflagged frames become audit items (only when {@code flag}) */
+  public FrameProcessor(FrameStore store, Classifier classifier, boolean flag, Duration overloadTimeout,
+      Clock clock, FlagListener listener, org.cityvision.core.classify.AuditSampler audit) {
     this.store = Objects.requireNonNull(store, "store");
     this.classifier = Objects.requireNonNull(classifier, "classifier");
     ModelSpec spec = classifier.spec();
     this.flagPolicy = flag ? new FlagPolicy(spec.thresholds()) : FlagPolicy.NEVER;
-    this.writes = new ClassifiedFrames(store, listener);
+    this.writes = new ClassifiedFrames(store, listener, audit);
     this.overloadTimeout = Objects.requireNonNull(overloadTimeout, "overloadTimeout");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.model = spec.name();
@@ -100,6 +107,9 @@ public final class FrameProcessor {
       frame = store.readFrame(frameId);
     } catch (ChecksumMismatchException e) {
       return FrameOutcome.failed(frameId, FailureKind.CORRUPT_OBJECT, e.getMessage());
+    } catch (ImageNotKeptException e) {
+      // A static frame kept as its record: its scene is classified through the frame it reused.
+      return FrameOutcome.skipped(frameId);
     } catch (ObjectNotFoundException e) {
       return FrameOutcome.failed(frameId, FailureKind.MISSING_OBJECT, e.getMessage());
     }
@@ -115,7 +125,9 @@ public final class FrameProcessor {
     } catch (VisionException e) {
       return FrameOutcome.failed(frameId, FailureKind.INFERENCE_ERROR, e.getMessage());
     }
-    Optional<FlagRecord> flag = writes.record(frameId, c, flagPolicy, clock.instant());
+    // A job counts the issues it flagged; audit items are questions to reviewers, not issues.
+    Optional<FlagRecord> flag = writes.record(frameId, c, flagPolicy, clock.instant())
+        .filter(f -> !FlagRecord.AUDIT.equals(f.reason()));
     return FrameOutcome.classified(frameId, flag.map(f -> new LabelScore(f.label(), f.score())).orElse(null));
   }
 

@@ -24,6 +24,14 @@ import org.cityvision.core.storage.StorageException;
  * flagged and was not. The listener hears of a flag only when this call created it, so a re-run
  * sends no second notification.
  *
+ * <h2>Audit items</h2>
+ * A frame the policy does not flag may still join the queue as an {@code audit} item ({@link
+ * AuditSampler}: a sample of unflagged answers and more of the least-confident {@code normal}
+ * ones), labelled with the model's answer, so that reviewers find what the model missed. The audit
+ * flag is written in the flag's place (before the result, for the same reason) and the listener is
+ * not told: an audit item is a question to a reviewer, not a reported issue. Callers that do not
+ * flag ({@link FlagPolicy#NEVER}) do not audit either.
+ *
  * <p>A static camera frame, one that shows nothing new since its camera's last classified frame,
  * is stored with that frame's result instead ({@link #storeReused}): the frame, then the result.
  *
@@ -41,11 +49,21 @@ public final class ClassifiedFrames {
 
   private final FrameStore store;
   private final FlagListener listener;
+  private final AuditSampler audit;
 
   /** @param listener told of every flag created here; see its obligations */
   public ClassifiedFrames(FrameStore store, FlagListener listener) {
+    this(store, listener, AuditSampler.NONE);
+  }
+
+  /**
+   * @param listener told of every flag the policy raises here; see its obligations
+   * @param audit which unflagged frames become audit items
+   */
+  public ClassifiedFrames(FrameStore store, FlagListener listener, AuditSampler audit) {
     this.store = Objects.requireNonNull(store, "store");
     this.listener = Objects.requireNonNull(listener, "listener");
+    this.audit = Objects.requireNonNull(audit, "audit");
   }
 
   /**
@@ -81,11 +99,11 @@ public final class ClassifiedFrames {
   }
 
   /**
-   * A stored frame's classification: its flag if {@code policy} flags it, then its result, then
-   * the listener for a new flag.
+   * A stored frame's classification: its flag if {@code policy} flags it (else its audit flag if
+   * the frame is sampled for audit), then its result, then the listener for a new policy flag.
    *
-   * @return the frame's flag when {@code policy} flags it (a flag stored earlier is returned as it
-   *     is), else empty
+   * @return the frame's flag when {@code policy} flags it or the audit samples it (a flag stored
+   *     earlier is returned as it is), else empty
    */
   public Optional<FlagRecord> record(String frameId, Classification c, FlagPolicy policy, Instant now)
       throws StorageException {
@@ -99,6 +117,12 @@ public final class ClassifiedFrames {
       FlagRecord stored = store.createFlag(open);
       created = stored.equals(open);
       flag = Optional.of(stored);
+    } else if (policy != FlagPolicy.NEVER) {
+      Optional<LabelScore> sampled = audit.decide(frameId, c, now);
+      if (sampled.isPresent()) {
+        flag = Optional.of(store.createFlag(FlagRecord.open(frameId, sampled.get().label(), sampled.get().score(),
+            margin(c), c.model(), c.version(), now, FlagRecord.AUDIT)));
+      }
     }
     store.putResult(new ResultRecord(frameId, c.model(), c.version(), now, ClassificationJson.toJson(c)));
     if (created) {
@@ -130,10 +154,20 @@ public final class ClassifiedFrames {
    * @param now when it was stored
    */
   public FrameRecord storeReused(FrameUpload upload, ResultRecord earlier, Instant now) throws StorageException {
+    return storeReused(upload, earlier, now, true);
+  }
+
+  /**
+   * A static camera frame as {@link #storeReused(FrameUpload, ResultRecord, Instant)}, or, when
+   * {@code keepImage} is false, as its record only ({@link FrameStore#putFrameRecord}: no image, no
+   * thumbnail), pointing to the earlier frame whose image shows the same scene.
+   */
+  public FrameRecord storeReused(FrameUpload upload, ResultRecord earlier, Instant now, boolean keepImage)
+      throws StorageException {
     if (!(earlier.payload().deepCopy() instanceof ObjectNode payload)) {
       throw new IllegalArgumentException("the result of frame " + earlier.frameId() + " must be a JSON object to reuse");
     }
-    FrameRecord frame = store.putFrame(upload);
+    FrameRecord frame = keepImage ? store.putFrame(upload) : store.putFrameRecord(upload, earlier.frameId());
     payload.put("reusedFrom", earlier.frameId());
     store.putResult(new ResultRecord(frame.frameId(), earlier.model(), earlier.version(), now, payload));
     return frame;

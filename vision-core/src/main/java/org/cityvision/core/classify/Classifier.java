@@ -15,10 +15,12 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.StampedLock;
 import org.cityvision.core.VisionException;
 import org.cityvision.core.image.DecodedImage;
 import org.cityvision.core.image.ImageDecoder;
@@ -93,6 +95,22 @@ public final class Classifier implements AutoCloseable {
 
   private record Request(float[] tensor, long enqueuedAt, CompletableFuture<Classification> result, boolean recycle) {}
 
+  /**
+   * Forward passes in this process, of every classifier: ordinary passes hold it shared; a solo pass
+   * holds it exclusively, and is only tried when nothing else runs (a {@link StampedLock} is not
+   * owned by a thread, so the worker that takes it can hand it to the solo worker, which frees it).
+   * So a solo pass's threads never share the cores with another pass, and ordinary passes run as
+   * they always did.
+   */
+  private static final StampedLock PASSES = new StampedLock();
+
+  /** A request handed to the solo worker with the exclusive stamp it must free. */
+  private record Solo(Request request, long stamp) {}
+
+  /** Hands a lone request to the solo worker; {@code null} without one. */
+  private final SynchronousQueue<Solo> solo;
+  private final AtomicLong soloPasses = new AtomicLong();
+
   private Classifier(ModelSpec spec, Model model, boolean ownsModel, ClassifierOptions options,
       GoldenReferences references, List<float[]> referenceTensors) throws ModelException {
     this.spec = spec;
@@ -108,6 +126,7 @@ public final class Classifier implements AutoCloseable {
     this.spareTensors = new ArrayBlockingQueue<>(
         options.queueCapacity() + options.workers() * options.maxBatch());
     this.batchSizes = new AtomicLongArray(options.maxBatch() + 1);
+    this.solo = options.soloThreads() > 0 ? new SynchronousQueue<>() : null;
     startWorkers();
   }
 
@@ -323,24 +342,110 @@ public final class Classifier implements AutoCloseable {
       workers.add(t);
       t.start();
     }
+    if (solo != null) {
+      CompletableFuture<Void> started = new CompletableFuture<>();
+      ready.add(started);
+      Thread t = new Thread(() -> runSolo(started), "classifier-" + spec.name() + "-solo");
+      t.setDaemon(true);
+      workers.add(t);
+      t.start();
+    }
     try {
       CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).join();
     } catch (CompletionException e) {
       close();
       throw new ModelException("classifier workers for model " + spec.name() + " failed to start: "
           + e.getCause().getMessage(), e.getCause());
+    } finally {
+      if (solo != null) {
+        // The solo worker's count became the process-wide one: threads that start later take the workers'.
+        TorchRuntime.defaultThreads(options.torchThreads());
+      }
     }
   }
 
+  /**
+   * The solo worker: its own predictor on a thread with {@code soloThreads} intra-op threads, fed
+   * only by {@link #runWorker}'s hand-off of a lone request under the exclusive {@link #PASSES}
+   * stamp. Its warm-up (golden check included) runs exclusively too, so it is checked at the thread
+   * count it serves with.
+   */
+  private void runSolo(CompletableFuture<Void> started) {
+    TorchRuntime.inferenceThread(options.soloThreads());
+    try (Predictor<TensorBatch, float[]> predictor =
+        model.newPredictor(new SoftmaxTranslator(options.maxBatch() * spec.input().tensorSize()))) {
+      if (options.warmup()) {
+        long stamp = PASSES.writeLock();
+        try {
+          checkGolden(predictor);
+          warmUp(predictor);
+        } catch (TranslateException | ModelException | RuntimeException e) {
+          started.completeExceptionally(e);
+          return;
+        } finally {
+          PASSES.unlockWrite(stamp);
+        }
+      }
+      started.complete(null);
+      while (open) {
+        Solo next;
+        try {
+          next = solo.poll(50, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+        if (next == null) {
+          continue;
+        }
+        soloPasses.incrementAndGet();
+        runBatch(predictor, List.of(next.request()), () -> PASSES.unlockWrite(next.stamp()));
+      }
+    }
+  }
+
+  /** Requests that ran alone on the solo worker. */
+  public long soloPasses() {
+    return soloPasses.get();
+  }
+
+  /**
+   * Runs {@code taken} here, or hands a lone request to the solo worker when nothing else waits and
+   * no forward pass runs anywhere in the process (it then has every core to itself).
+   */
+  private void run(Predictor<TensorBatch, float[]> predictor, List<Request> taken) {
+    if (solo != null && taken.size() == 1 && queue.isEmpty()) {
+      long exclusive = PASSES.tryWriteLock();
+      if (exclusive != 0) {
+        if (solo.offer(new Solo(taken.get(0), exclusive))) {
+          return;
+        }
+        PASSES.unlockWrite(exclusive);
+      }
+    }
+    long shared = PASSES.readLock();
+    runBatch(predictor, taken, () -> PASSES.unlockRead(shared));
+  }
+
   private void runWorker(CompletableFuture<Void> started) {
-    TorchRuntime.inferenceThread();
+    if (solo != null) {
+      // Fixed on this thread, so that the solo worker's count never reaches it.
+      TorchRuntime.inferenceThread(options.torchThreads());
+    } else {
+      TorchRuntime.inferenceThread();
+    }
     List<Request> taken = new ArrayList<>(options.maxBatch());
     try (Predictor<TensorBatch, float[]> predictor =
         model.newPredictor(new SoftmaxTranslator(options.maxBatch() * spec.input().tensorSize()))) {
       try {
         if (options.warmup()) {
-          checkGolden(predictor);
-          warmUp(predictor);
+          long shared = PASSES.readLock();
+          try {
+            checkGolden(predictor);
+            warmUp(predictor);
+          } finally {
+            PASSES.unlockRead(shared);
+          }
         }
         started.complete(null);
       } catch (TranslateException | ModelException | RuntimeException e) {
@@ -352,7 +457,7 @@ public final class Classifier implements AutoCloseable {
         if (!fill(taken)) {
           continue;
         }
-        runBatch(predictor, taken);
+        run(predictor, taken);
       }
     } finally {
       // Whatever is still queued after the last worker stops would otherwise wait forever.
@@ -395,7 +500,11 @@ public final class Classifier implements AutoCloseable {
     }
   }
 
-  private void runBatch(Predictor<TensorBatch, float[]> predictor, List<Request> taken) {
+  /**
+   * One forward pass over {@code taken}; {@code afterPass} runs once the pass is over and before any
+   * request is answered (so a caller's next request finds the pass's lock already free).
+   */
+  private void runBatch(Predictor<TensorBatch, float[]> predictor, List<Request> taken, Runnable afterPass) {
     int n = taken.size();
     InputSpec input = spec.input();
     long start = System.nanoTime();
@@ -410,6 +519,7 @@ public final class Classifier implements AutoCloseable {
       return;
     } finally {
       running.decrementAndGet();
+      afterPass.run();
       // The translator has copied the arrays into its buffer: they can serve new requests.
       for (Request r : taken) {
         if (r.recycle()) {

@@ -16,9 +16,17 @@ import org.cityvision.core.image.ImageLimits;
  * @param topK labels in {@link Classification#top()}
  * @param warmup run every batch size once per worker before accepting work
  * @param limits limits on the encoded images {@link Classifier#classify(byte[])} accepts
+ * @param soloThreads intra-op threads of the solo worker, which runs a request alone when it is the
+ *     only one anywhere in the process (every other forward pass waits meanwhile); 0: no solo worker
  */
 public record ClassifierOptions(int workers, int torchThreads, int maxBatch, Duration maxDelay,
-    int queueCapacity, int topK, boolean warmup, ImageLimits limits) {
+    int queueCapacity, int topK, boolean warmup, ImageLimits limits, int soloThreads) {
+
+  /** Options without a solo worker. */
+  public ClassifierOptions(int workers, int torchThreads, int maxBatch, Duration maxDelay, int queueCapacity,
+      int topK, boolean warmup, ImageLimits limits) {
+    this(workers, torchThreads, maxBatch, maxDelay, queueCapacity, topK, warmup, limits, 0);
+  }
 
   /**
    * Measured on 2 cores (docs/BENCHMARKS.md): two workers with one torch thread each give the best
@@ -52,33 +60,43 @@ public record ClassifierOptions(int workers, int torchThreads, int maxBatch, Dur
     if (limits == null) {
       throw new IllegalArgumentException("limits are required");
     }
+    if (soloThreads < 0 || soloThreads > 256) {
+      throw new IllegalArgumentException("soloThreads must be 0..256 (0 = no solo worker), got " + soloThreads);
+    }
+    if (soloThreads > 0 && torchThreads == 0) {
+      throw new IllegalArgumentException("a solo worker needs an explicit torchThreads for the other workers");
+    }
+  }
+
+  public ClassifierOptions withSoloThreads(int n) {
+    return new ClassifierOptions(workers, torchThreads, maxBatch, maxDelay, queueCapacity, topK, warmup, limits, n);
   }
 
   public ClassifierOptions withWorkers(int n) {
-    return new ClassifierOptions(n, torchThreads, maxBatch, maxDelay, queueCapacity, topK, warmup, limits);
+    return new ClassifierOptions(n, torchThreads, maxBatch, maxDelay, queueCapacity, topK, warmup, limits, soloThreads);
   }
 
   public ClassifierOptions withTorchThreads(int n) {
-    return new ClassifierOptions(workers, n, maxBatch, maxDelay, queueCapacity, topK, warmup, limits);
+    return new ClassifierOptions(workers, n, maxBatch, maxDelay, queueCapacity, topK, warmup, limits, soloThreads);
   }
 
   public ClassifierOptions withBatching(int newMaxBatch, Duration newMaxDelay) {
-    return new ClassifierOptions(workers, torchThreads, newMaxBatch, newMaxDelay, queueCapacity, topK, warmup, limits);
+    return new ClassifierOptions(workers, torchThreads, newMaxBatch, newMaxDelay, queueCapacity, topK, warmup, limits, soloThreads);
   }
 
   public ClassifierOptions withQueueCapacity(int n) {
-    return new ClassifierOptions(workers, torchThreads, maxBatch, maxDelay, n, topK, warmup, limits);
+    return new ClassifierOptions(workers, torchThreads, maxBatch, maxDelay, n, topK, warmup, limits, soloThreads);
   }
 
   public ClassifierOptions withTopK(int k) {
-    return new ClassifierOptions(workers, torchThreads, maxBatch, maxDelay, queueCapacity, k, warmup, limits);
+    return new ClassifierOptions(workers, torchThreads, maxBatch, maxDelay, queueCapacity, k, warmup, limits, soloThreads);
   }
 
   public ClassifierOptions withWarmup(boolean on) {
-    return new ClassifierOptions(workers, torchThreads, maxBatch, maxDelay, queueCapacity, topK, on, limits);
+    return new ClassifierOptions(workers, torchThreads, maxBatch, maxDelay, queueCapacity, topK, on, limits, soloThreads);
   }
 
   public ClassifierOptions withLimits(ImageLimits newLimits) {
-    return new ClassifierOptions(workers, torchThreads, maxBatch, maxDelay, queueCapacity, topK, warmup, newLimits);
+    return new ClassifierOptions(workers, torchThreads, maxBatch, maxDelay, queueCapacity, topK, warmup, newLimits, soloThreads);
   }
 }

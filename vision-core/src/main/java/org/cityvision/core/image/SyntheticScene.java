@@ -54,6 +54,29 @@ public final class SyntheticScene {
     return mat;
   }
 
+  /**
+   * What a fixed camera sends of a still scene: {@code scene} scaled in brightness by {@code gain},
+   * with new Gaussian sensor noise of {@code sigma} grey levels (seeded), as a JPEG of {@code quality}.
+   */
+  public static byte[] noisyJpeg(Mat scene, double gain, double sigma, int seed, int quality) {
+    Mat out = new Mat();
+    Mat noise = new Mat(scene.size(), CvType.CV_16SC3);
+    Mat wide = new Mat();
+    try {
+      scene.convertTo(out, -1, gain, 0);
+      Core.setRNGSeed(seed);
+      Core.randn(noise, 0, sigma);
+      out.convertTo(wide, CvType.CV_16SC3);
+      Core.add(wide, noise, wide);
+      wide.convertTo(out, CvType.CV_8UC3);
+      return encode(out, ".jpg", Imgcodecs.IMWRITE_JPEG_QUALITY, quality);
+    } finally {
+      out.release();
+      noise.release();
+      wide.release();
+    }
+  }
+
   /** JPEG bytes of a scene at the given quality. */
   public static byte[] jpeg(int width, int height, long seed, int quality) {
     Mat mat = render(width, height, seed);

@@ -61,4 +61,29 @@ public final class TorchRuntime {
     engine();
     JniUtils.setGradMode(false);
   }
+
+  /**
+   * Prepares the calling thread for inference with its own intra-op thread count. libtorch's
+   * OpenMP backend keeps the count per OS thread (OpenMP's {@code nthreads-var} is per thread; each
+   * thread that opens a parallel region gets its own team), but a thread takes the process-wide
+   * value the first time it asks: so the thread asks first, then sets its own. Setting it also
+   * changes the process-wide value, which the caller restores with {@link #defaultThreads(int)}.
+   *
+   * @param threads intra-op threads for forward passes run on this thread
+   */
+  public static void inferenceThread(int threads) {
+    inferenceThread();
+    JniUtils.getNumThreads();
+    JniUtils.setNumThreads(threads);
+  }
+
+  /**
+   * Sets the process-wide intra-op thread count that threads not yet running libtorch will take
+   * (and the calling thread's own).
+   */
+  public static void defaultThreads(int threads) {
+    engine();
+    JniUtils.getNumThreads();
+    JniUtils.setNumThreads(threads);
+  }
 }

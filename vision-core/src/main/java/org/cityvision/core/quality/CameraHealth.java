@@ -110,15 +110,21 @@ public final class CameraHealth {
     Map<QualityFault, Instant> faults = new EnumMap<>(QualityFault.class);
     faults.putAll(state.faults());
     Map<QualityFault, Integer> clearing = new EnumMap<>(QualityFault.class);
+    // A fault a reviewer dismissed is reported but not confirmed until it stops as long as a fault clears.
+    EnumSet<QualityFault> accepted = EnumSet.noneOf(QualityFault.class);
+    accepted.addAll(state.accepted());
     for (QualityFault f : QualityFault.values()) {
       FaultRun run = runs.get(f);
       int needed = f == QualityFault.MOVED ? config.moveFrames() : f == QualityFault.FROZEN ? 1 : config.confirmFrames();
       if (run != null && run.frames() >= needed) {
-        faults.putIfAbsent(f, run.since());
-      } else if (run == null && faults.containsKey(f)) {
+        if (!accepted.contains(f)) {
+          faults.putIfAbsent(f, run.since());
+        }
+      } else if (run == null && (faults.containsKey(f) || accepted.contains(f))) {
         int clear = state.clearing().getOrDefault(f, 0) + 1;
         if (clear >= config.recoverFrames()) {
           faults.remove(f);
+          accepted.remove(f);
         } else {
           clearing.put(f, clear);
         }
@@ -154,7 +160,7 @@ public final class CameraHealth {
     CameraState next = new CameraState(state.cameraId(), condition, since, baseline, faults, runs, clearing,
         state.frames() + 1, newestArrival, newest ? capturedAt : state.lastCapturedAt(),
         newest ? frameId : state.lastFrameId(), reported, frame.pixelHash(), identicalSince, intervals, classified,
-        history);
+        history, accepted, withAlerts(state.alerts(), transitions, frameId, state.frames() + 1));
     return new HealthUpdate(next, reported, reuse, transitions);
   }
 
@@ -188,7 +194,8 @@ public final class CameraHealth {
     CameraState next = new CameraState(state.cameraId(), CameraCondition.SILENT, now, state.baseline(),
         state.faults(), state.runs(), state.clearing(), state.frames(), state.lastReceivedAt(),
         state.lastCapturedAt(), state.lastFrameId(), state.lastFaults(), state.lastPixelHash(),
-        state.identicalSince(), state.intervalsMillis(), state.lastClassified(), history);
+        state.identicalSince(), state.intervalsMillis(), state.lastClassified(), history, state.accepted(),
+        withAlerts(state.alerts(), List.of(t), null, state.frames()));
     return Optional.of(new HealthUpdate(next, List.of(), Optional.empty(), List.of(t)));
   }
 
@@ -208,8 +215,115 @@ public final class CameraHealth {
     CameraState next = new CameraState(state.cameraId(), condition,
         condition != state.condition() ? at : state.conditionSince(), CameraBaseline.EMPTY, Map.of(), Map.of(),
         Map.of(), state.frames(), state.lastReceivedAt(), state.lastCapturedAt(), state.lastFrameId(), List.of(),
-        state.lastPixelHash(), null, state.intervalsMillis(), null, history);
+        state.lastPixelHash(), null, state.intervalsMillis(), null, history, state.accepted(), state.alerts());
     return new HealthUpdate(next, List.of(), Optional.empty(), transitions);
+  }
+
+  /**
+   * A reviewer's verdict on one of the camera's open alerts. {@code confirmed}: the fault is real,
+   * nothing else changes. {@code dismissed}: what the alert reported is this camera's normal, for
+   * those of its faults still confirmed now: a dismissed {@code blurred}, {@code covered} or {@code
+   * moved} clears and the baseline (sharpness, texture, reference scene) is learnt again from the
+   * next frames, so the current view becomes the reference; a dismissed {@code black}, {@code
+   * overexposed} or {@code frozen} clears and stays accepted (reported per frame, never confirmed)
+   * until it stops for {@code recoverFrames} frames. A dismissed silence just closes the alert.
+   *
+   * @return empty when the camera has no open alert {@code alertId}
+   */
+  public static Optional<HealthUpdate> judge(CameraState state, String alertId, CameraAlert.Status verdict,
+      String reviewer, String note, Instant at, CameraHealthConfig config) {
+    if (verdict == null || verdict == CameraAlert.Status.OPEN || reviewer == null || at == null) {
+      throw new IllegalArgumentException("a verdict is confirmed or dismissed, with a reviewer and a time");
+    }
+    Optional<CameraAlert> found = state.alert(alertId).filter(CameraAlert::isOpen);
+    if (found.isEmpty()) {
+      return Optional.empty();
+    }
+    CameraAlert alert = found.get();
+    List<CameraAlert> alerts = new ArrayList<>();
+    for (CameraAlert a : state.alerts()) {
+      alerts.add(a == alert ? a.judged(verdict, reviewer, at, note) : a);
+    }
+    if (verdict == CameraAlert.Status.CONFIRMED) {
+      return Optional.of(new HealthUpdate(withAlerts(state, alerts), List.of(), Optional.empty(), List.of()));
+    }
+    EnumSet<QualityFault> dismissed = EnumSet.noneOf(QualityFault.class);
+    alert.faults().stream().filter(state.faults()::containsKey).forEach(dismissed::add);
+    boolean relearn = dismissed.stream().anyMatch(f -> !HISTOGRAM_FAULTS.contains(f));
+    Map<QualityFault, Instant> faults = new EnumMap<>(QualityFault.class);
+    faults.putAll(state.faults());
+    Map<QualityFault, FaultRun> runs = new EnumMap<>(QualityFault.class);
+    runs.putAll(state.runs());
+    Map<QualityFault, Integer> clearing = new EnumMap<>(QualityFault.class);
+    clearing.putAll(state.clearing());
+    EnumSet<QualityFault> accepted = EnumSet.noneOf(QualityFault.class);
+    accepted.addAll(state.accepted());
+    for (QualityFault f : dismissed) {
+      faults.remove(f);
+      clearing.remove(f);
+      if (HISTOGRAM_FAULTS.contains(f)) {
+        accepted.add(f);
+      } else {
+        runs.remove(f);
+      }
+    }
+    CameraCondition condition = state.condition() == CameraCondition.SILENT ? CameraCondition.SILENT
+        : conditionOf(faults.keySet());
+    List<HealthTransition> transitions = new ArrayList<>();
+    List<HealthTransition> history = new ArrayList<>(state.history());
+    if (condition != state.condition()) {
+      HealthTransition t = new HealthTransition(at, state.condition(), condition, List.copyOf(faults.keySet()));
+      transitions.add(t);
+      append(history, t, config.historySize());
+    }
+    CameraState next = new CameraState(state.cameraId(), condition,
+        condition != state.condition() ? at : state.conditionSince(),
+        relearn ? CameraBaseline.EMPTY : state.baseline(), faults, runs, clearing, state.frames(),
+        state.lastReceivedAt(), state.lastCapturedAt(), state.lastFrameId(), state.lastFaults(),
+        state.lastPixelHash(), state.identicalSince(), state.intervalsMillis(),
+        relearn ? null : state.lastClassified(), history, accepted, alerts);
+    return Optional.of(new HealthUpdate(next, List.of(), Optional.empty(), transitions));
+  }
+
+  /** Faults judged from a frame's own histogram or pixels, which no baseline can teach away. */
+  private static final Set<QualityFault> HISTOGRAM_FAULTS =
+      EnumSet.of(QualityFault.BLACK, QualityFault.OVEREXPOSED, QualityFault.FROZEN);
+
+  /**
+   * {@code alerts} with one new open alert per change into {@code degraded}, {@code fault} or {@code
+   * silent} that no open alert already reports (same or more faults; a silence by a silence); at most
+   * {@link CameraState#ALERTS}, dropping judged alerts first, then the oldest.
+   */
+  static List<CameraAlert> withAlerts(List<CameraAlert> alerts, List<HealthTransition> transitions, String frameId,
+      long frames) {
+    List<CameraAlert> out = new ArrayList<>(alerts);
+    for (HealthTransition t : transitions) {
+      if (t.to() == CameraCondition.OK) {
+        continue;
+      }
+      boolean reported = out.stream().anyMatch(a -> a.isOpen() && a.faults().containsAll(t.faults())
+          && (t.to() != CameraCondition.SILENT || a.to() == CameraCondition.SILENT));
+      if (!reported) {
+        out.add(CameraAlert.open(t, t.to() == CameraCondition.SILENT ? null : frameId, frames));
+      }
+    }
+    while (out.size() > CameraState.ALERTS) {
+      int judged = -1;
+      for (int i = 0; i < out.size() && judged < 0; i++) {
+        if (!out.get(i).isOpen()) {
+          judged = i;
+        }
+      }
+      out.remove(judged >= 0 ? judged : 0);
+    }
+    return out;
+  }
+
+  private static CameraState withAlerts(CameraState s, List<CameraAlert> alerts) {
+    return new CameraState(s.cameraId(), s.condition(), s.conditionSince(), s.baseline(), s.faults(), s.runs(),
+        s.clearing(), s.frames(), s.lastReceivedAt(), s.lastCapturedAt(), s.lastFrameId(), s.lastFaults(),
+        s.lastPixelHash(), s.identicalSince(), s.intervalsMillis(), s.lastClassified(), s.history(), s.accepted(),
+        alerts);
   }
 
   /**
@@ -261,7 +375,8 @@ public final class CameraHealth {
   private static CameraState withLastClassified(CameraState s, StaticReference reference) {
     return new CameraState(s.cameraId(), s.condition(), s.conditionSince(), s.baseline(), s.faults(), s.runs(),
         s.clearing(), s.frames(), s.lastReceivedAt(), s.lastCapturedAt(), s.lastFrameId(), s.lastFaults(),
-        s.lastPixelHash(), s.identicalSince(), s.intervalsMillis(), reference, s.history());
+        s.lastPixelHash(), s.identicalSince(), s.intervalsMillis(), reference, s.history(), s.accepted(),
+        s.alerts());
   }
 
   private static void append(List<HealthTransition> history, HealthTransition t, int size) {

@@ -2,14 +2,18 @@ package org.cityvision.core.quality;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import org.cityvision.core.storage.CameraHealthRecord;
 import org.cityvision.core.storage.ConflictException;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.Page;
 import org.cityvision.core.storage.StorageException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Cameras' health records in the store, changed by read, apply, conditional write: each change is a
@@ -23,6 +27,7 @@ import org.cityvision.core.storage.StorageException;
 public final class CameraHealthRecords {
   /** Attempts before a change gives up under contention (each loses only to a newer write). */
   static final int ATTEMPTS = 8;
+  private static final Logger LOG = LoggerFactory.getLogger(CameraHealthRecords.class);
 
   private final FrameStore store;
 
@@ -50,6 +55,44 @@ public final class CameraHealthRecords {
   }
 
   /**
+   * A page of the cameras with an open alert (from the alert index; a camera whose alerts were
+   * judged since the index was read is left out), in camera id order. A page may hold fewer cameras
+   * than {@code limit}, even none, with a cursor.
+   */
+  public Page<CameraState> listWithOpenAlerts(String cursor, int limit) throws StorageException {
+    Page<String> ids = store.listCameraAlerts(cursor, limit);
+    List<CameraState> out = new ArrayList<>(ids.items().size());
+    for (String id : ids.items()) {
+      read(id).filter(CameraState::hasOpenAlert).ifPresent(out::add);
+    }
+    return new Page<>(out, ids.nextCursor());
+  }
+
+  /** Every camera id in the alert index (the silence sweep compares it with the records). */
+  public Set<String> alertIndex() throws StorageException {
+    Set<String> out = new HashSet<>();
+    String cursor = null;
+    do {
+      Page<String> page = store.listCameraAlerts(cursor, 1000);
+      out.addAll(page.items());
+      cursor = page.nextCursor();
+    } while (cursor != null);
+    return out;
+  }
+
+  /**
+   * Puts the camera in the alert index or takes it out. The record is the truth and was written
+   * first; a failed index write is logged and left to the sweep, which compares the two.
+   */
+  public void index(String cameraId, boolean openAlert) {
+    try {
+      store.markCameraAlert(cameraId, openAlert);
+    } catch (StorageException e) {
+      LOG.warn("camera {}: alert index not updated ({}): the next sweep repairs it", cameraId, e.getMessage());
+    }
+  }
+
+  /**
    * Applies {@code change} to the camera's newest state ({@link CameraState#initial} before its
    * first record) and stores the result; returns the update that was stored, or empty when the
    * change returned empty (nothing to write).
@@ -70,10 +113,14 @@ public final class CameraHealthRecords {
       long revision = current.map(CameraHealthRecord::revision).orElse(0L) + 1;
       try {
         store.putCameraHealth(new CameraHealthRecord(cameraId, revision, CameraStateJson.write(update.get().state())));
-        return update;
       } catch (ConflictException e) {
         last = e;
+        continue;
       }
+      if (state.hasOpenAlert() != update.get().state().hasOpenAlert()) {
+        index(cameraId, update.get().state().hasOpenAlert());
+      }
+      return update;
     }
     throw new ConflictException("camera " + cameraId + " health: another node won " + ATTEMPTS
         + " writes in a row", last);

@@ -5,8 +5,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Everything CityVision keeps about one camera's health: one value, changed only by {@link
@@ -33,14 +36,20 @@ import java.util.Map;
  * @param intervalsMillis the latest intervals between arrivals, oldest first
  * @param lastClassified the last fault-free classified frame, whose result static frames may reuse
  * @param history the latest condition changes, oldest first
+ * @param accepted faults a reviewer dismissed as this camera's normal ({@code black}, {@code overexposed},
+ *     {@code frozen}): still reported per frame but not confirmed, until they stop for {@code recoverFrames}
+ * @param alerts the latest changes into {@code degraded}, {@code fault} or {@code silent} as review
+ *     items, oldest first (at most {@value #ALERTS})
  */
 public record CameraState(String cameraId, CameraCondition condition, Instant conditionSince, CameraBaseline baseline,
     Map<QualityFault, Instant> faults, Map<QualityFault, FaultRun> runs, Map<QualityFault, Integer> clearing,
     long frames, Instant lastReceivedAt, Instant lastCapturedAt, String lastFrameId, List<QualityFault> lastFaults,
     long lastPixelHash, Instant identicalSince, List<Long> intervalsMillis, StaticReference lastClassified,
-    List<HealthTransition> history) {
+    List<HealthTransition> history, Set<QualityFault> accepted, List<CameraAlert> alerts) {
   /** Intervals kept for the median cadence. */
   public static final int INTERVALS = 15;
+  /** Alerts kept per camera; judged ones go first when there are more. */
+  public static final int ALERTS = 10;
 
   public CameraState {
     if (cameraId == null || cameraId.isBlank()) {
@@ -61,6 +70,33 @@ public record CameraState(String cameraId, CameraCondition condition, Instant co
       throw new IllegalArgumentException("at most " + INTERVALS + " intervals, none negative, got " + intervalsMillis);
     }
     history = List.copyOf(history);
+    accepted = accepted == null || accepted.isEmpty() ? Set.of()
+        : Collections.unmodifiableSet(EnumSet.copyOf(accepted));
+    alerts = alerts == null ? List.of() : List.copyOf(alerts);
+    if (alerts.size() > ALERTS) {
+      throw new IllegalArgumentException("at most " + ALERTS + " alerts per camera, got " + alerts.size());
+    }
+  }
+
+  /** A state without accepted faults or alerts. */
+  public CameraState(String cameraId, CameraCondition condition, Instant conditionSince, CameraBaseline baseline,
+      Map<QualityFault, Instant> faults, Map<QualityFault, FaultRun> runs, Map<QualityFault, Integer> clearing,
+      long frames, Instant lastReceivedAt, Instant lastCapturedAt, String lastFrameId, List<QualityFault> lastFaults,
+      long lastPixelHash, Instant identicalSince, List<Long> intervalsMillis, StaticReference lastClassified,
+      List<HealthTransition> history) {
+    this(cameraId, condition, conditionSince, baseline, faults, runs, clearing, frames, lastReceivedAt,
+        lastCapturedAt, lastFrameId, lastFaults, lastPixelHash, identicalSince, intervalsMillis, lastClassified,
+        history, Set.of(), List.of());
+  }
+
+  /** The alert {@code alertId}, if the camera still keeps it. */
+  public Optional<CameraAlert> alert(String alertId) {
+    return alerts.stream().filter(a -> a.alertId().equals(alertId)).findFirst();
+  }
+
+  /** Whether a reviewer has an alert of this camera to judge. */
+  public boolean hasOpenAlert() {
+    return alerts.stream().anyMatch(CameraAlert::isOpen);
   }
 
   /** A camera that has sent nothing yet. */

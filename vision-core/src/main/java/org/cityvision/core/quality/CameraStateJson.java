@@ -8,8 +8,10 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The stored JSON form of a {@link CameraState} (one object per camera): instants as ISO-8601
@@ -75,6 +77,25 @@ public final class CameraStateJson {
       ArrayNode f = h.putArray("faults");
       t.faults().forEach(x -> f.add(x.wireName()));
     }
+    ArrayNode accepted = o.putArray("accepted");
+    s.accepted().forEach(f -> accepted.add(f.wireName()));
+    ArrayNode alerts = o.putArray("alerts");
+    for (CameraAlert a : s.alerts()) {
+      ObjectNode n = alerts.addObject();
+      n.put("alertId", a.alertId()).put("at", a.at().toString()).put("from", a.from().wireName())
+          .put("to", a.to().wireName()).put("status", a.status().wireName());
+      ArrayNode f = n.putArray("faults");
+      a.faults().forEach(x -> f.add(x.wireName()));
+      if (a.frameId() != null) {
+        n.put("frameId", a.frameId());
+      }
+      if (a.reviewer() != null) {
+        n.put("reviewer", a.reviewer()).put("reviewedAt", a.reviewedAt().toString());
+      }
+      if (a.note() != null) {
+        n.put("note", a.note());
+      }
+    }
     try {
       return MAPPER.writeValueAsBytes(o);
     } catch (IOException e) {
@@ -136,12 +157,25 @@ public final class CameraStateJson {
         history.add(new HealthTransition(Instant.parse(h.path("at").asText()),
             CameraCondition.ofWireName(h.path("from").asText()), CameraCondition.ofWireName(h.path("to").asText()), f));
       }
+      Set<QualityFault> accepted = EnumSet.noneOf(QualityFault.class);
+      o.path("accepted").forEach(n -> accepted.add(QualityFault.ofWireName(n.asText())));
+      List<CameraAlert> alerts = new ArrayList<>();
+      for (JsonNode a : o.path("alerts")) {
+        List<QualityFault> f = new ArrayList<>();
+        a.path("faults").forEach(n -> f.add(QualityFault.ofWireName(n.asText())));
+        alerts.add(new CameraAlert(text(a, "alertId"), Instant.parse(text(a, "at")),
+            CameraCondition.ofWireName(text(a, "from")), CameraCondition.ofWireName(text(a, "to")), f,
+            a.hasNonNull("frameId") ? a.get("frameId").asText() : null,
+            CameraAlert.Status.ofWireName(text(a, "status")),
+            a.hasNonNull("reviewer") ? a.get("reviewer").asText() : null, instant(a, "reviewedAt"),
+            a.hasNonNull("note") ? a.get("note").asText() : null));
+      }
       return new CameraState(text(o, "cameraId"), CameraCondition.ofWireName(text(o, "state")),
           Instant.parse(text(o, "stateSince")), baseline, faults, runs, clearing, o.path("frames").asLong(),
           instant(o, "lastReceivedAt"), instant(o, "lastCapturedAt"),
           o.hasNonNull("lastFrameId") ? o.get("lastFrameId").asText() : null, last,
           Long.parseUnsignedLong(o.path("lastPixelHash").asText("0"), 16), instant(o, "identicalSince"), intervals,
-          classified, history);
+          classified, history, accepted, alerts);
     } catch (java.time.format.DateTimeParseException | NumberFormatException e) {
       throw new IllegalArgumentException("camera health record has a malformed value: " + e.getMessage(), e);
     }

@@ -13,6 +13,8 @@ import java.util.Objects;
  * @param cursor from the previous page of the same query, or {@code null}
  * @param limit 1..1000
  * @param model only flags of this model ({@code waste}, {@code urban}), or {@code null}
+ * @param reason only flags in the queue for this reason ({@link FlagRecord#FLAGGED}, {@link
+ *     FlagRecord#CAPTURED}, {@link FlagRecord#AUDIT}), or {@code null}
  */
 public record FlagQuery(
     FlagStatus status,
@@ -23,8 +25,14 @@ public record FlagQuery(
     FlagOrder order,
     String cursor,
     int limit,
-    String model) {
+    String model,
+    String reason) {
   public FlagQuery {
+    if (reason != null && !java.util.Set.of(FlagRecord.FLAGGED, FlagRecord.CAPTURED, FlagRecord.AUDIT)
+        .contains(reason)) {
+      throw new IllegalArgumentException("reason must be " + FlagRecord.FLAGGED + ", " + FlagRecord.CAPTURED + " or "
+          + FlagRecord.AUDIT + ", got '" + reason + "'");
+    }
     if (model != null) {
       StorageKeys.requireSegment("model", model);
     }
@@ -47,7 +55,7 @@ public record FlagQuery(
   /** A query of every model's flags. */
   public FlagQuery(FlagStatus status, String cameraId, String label, Instant since, Instant until, FlagOrder order,
       String cursor, int limit) {
-    this(status, cameraId, label, since, until, order, cursor, limit, null);
+    this(status, cameraId, label, since, until, order, cursor, limit, null, null);
   }
 
   /** The first page of {@code status}, newest first, no filters. */
@@ -55,7 +63,13 @@ public record FlagQuery(
     return new FlagQuery(status, null, null, null, null, FlagOrder.NEWEST_FIRST, null, limit);
   }
 
+  /** A query of one model's flags (every reason). */
+  public FlagQuery(FlagStatus status, String cameraId, String label, Instant since, Instant until, FlagOrder order,
+      String cursor, int limit, String model) {
+    this(status, cameraId, label, since, until, order, cursor, limit, model, null);
+  }
+
   public FlagQuery withCursor(String value) {
-    return new FlagQuery(status, cameraId, label, since, until, order, value, limit, model);
+    return new FlagQuery(status, cameraId, label, since, until, order, value, limit, model, reason);
   }
 }

@@ -14,9 +14,10 @@ import java.util.Objects;
  * @param reviewedAt when, {@code null} while open
  * @param verdictLabel the reviewer's label for {@link FlagStatus#RELABELLED}, else {@code null}
  * @param note the reviewer's note, or {@code null}
- * @param reason why the frame is in the queue: {@value #FLAGGED} (the model's flag policy raised it)
- *     or {@value #CAPTURED} (a sorting machine's image kept for review, labelled with the model's
- *     prediction); records stored without it read as {@value #FLAGGED}
+ * @param reason why the frame is in the queue: {@value #FLAGGED} (the model's flag policy raised it),
+ *     {@value #CAPTURED} (a sorting machine's image kept for review, labelled with the model's
+ *     prediction) or {@value #AUDIT} (an unflagged camera frame sampled for review, labelled with
+ *     the model's answer); records stored without it read as {@value #FLAGGED}
  * @param margin the answer's top-2 probability margin (0..1: small means the model hesitated
  *     between two classes), or {@code null} for records stored without it
  */
@@ -40,14 +41,17 @@ public record FlagRecord(
   public static final String FLAGGED = "flagged";
   /** A classified image kept for review by the node's capture policy. */
   public static final String CAPTURED = "captured";
+  /** An unflagged camera frame sampled for review, so that reviewers catch what the model missed. */
+  public static final String AUDIT = "audit";
 
   public FlagRecord {
     reason = reason == null ? FLAGGED : reason;
     if (margin != null && !(margin >= 0.0 && margin <= 1.0)) {
       throw new IllegalArgumentException("margin must be in 0..1, got " + margin);
     }
-    if (!reason.equals(FLAGGED) && !reason.equals(CAPTURED)) {
-      throw new IllegalArgumentException("reason must be " + FLAGGED + " or " + CAPTURED + ", got " + reason);
+    if (!reason.equals(FLAGGED) && !reason.equals(CAPTURED) && !reason.equals(AUDIT)) {
+      throw new IllegalArgumentException("reason must be " + FLAGGED + ", " + CAPTURED + " or " + AUDIT + ", got "
+          + reason);
     }
     FrameId id = FrameId.parse(frameId);
     StorageKeys.requireSegment("cameraId", cameraId);
@@ -117,5 +121,12 @@ public record FlagRecord(
     return new FlagRecord(
         frameId, cameraId, label, score, model, modelVersion, flaggedAt, review.verdict().status(),
         revision + 1, review.reviewer(), at, review.label(), review.note(), reason, margin);
+  }
+
+  /** The next revision after a verdict is taken back: open again, with no reviewer, label or note. */
+  FlagRecord reopened() {
+    return new FlagRecord(
+        frameId, cameraId, label, score, model, modelVersion, flaggedAt, FlagStatus.OPEN,
+        revision + 1, null, null, null, null, reason, margin);
   }
 }

@@ -16,6 +16,10 @@ public record FlagReview(
   public FlagReview {
     FrameId.parse(frameId);
     Objects.requireNonNull(verdict, "verdict");
+    if (verdict == Verdict.REOPEN) {
+      throw new IllegalArgumentException("verdict must be CONFIRM, REJECT or RELABEL; a verdict is taken back "
+          + "with FrameStore.reopenFlag");
+    }
     if (verdict == Verdict.RELABEL) {
       StorageKeys.requireSegment("label", label);
     } else if (label != null) {

@@ -9,8 +9,11 @@ import java.util.Objects;
  * @param frameId see {@link FrameId}
  * @param key the frame object's key
  * @param thumbnailKey the thumbnail's key, or {@code null} when the frame has none
- * @param sha256 lower-case hex SHA-256 of the frame bytes
+ * @param sizeBytes the size of the frame as received (also when its image was not kept)
+ * @param sha256 lower-case hex SHA-256 of the frame bytes as received
  * @param durability {@link Durability#SPOOLED} while the frame is only in the local spool
+ * @param imageOf {@code null} when the image is stored; else the frame whose image and result stand
+ *     for this one (a static frame kept as its record only, see {@link FrameStore#putFrameRecord})
  */
 public record FrameRecord(
     String frameId,
@@ -22,7 +25,8 @@ public record FrameRecord(
     String sha256,
     String key,
     String thumbnailKey,
-    Durability durability) {
+    Durability durability,
+    String imageOf) {
   public FrameRecord {
     FrameId.parse(frameId);
     StorageKeys.requireSegment("cameraId", cameraId);
@@ -37,6 +41,21 @@ public record FrameRecord(
     }
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(durability, "durability");
+    if (imageOf != null) {
+      FrameId.parse(imageOf);
+    }
+  }
+
+  /** A frame stored with its image. */
+  public FrameRecord(String frameId, String cameraId, Instant capturedAt, Instant receivedAt, String contentType,
+      long sizeBytes, String sha256, String key, String thumbnailKey, Durability durability) {
+    this(frameId, cameraId, capturedAt, receivedAt, contentType, sizeBytes, sha256, key, thumbnailKey, durability,
+        null);
+  }
+
+  /** Whether the frame's image is stored ({@code false}: see {@link #imageOf}). */
+  public boolean imageKept() {
+    return imageOf == null;
   }
 
   /** The key extension for a frame content type; the two types the API accepts. */
@@ -54,6 +73,6 @@ public record FrameRecord(
   FrameRecord withDurability(Durability value) {
     return new FrameRecord(
         frameId, cameraId, capturedAt, receivedAt, contentType, sizeBytes, sha256, key,
-        thumbnailKey, value);
+        thumbnailKey, value, imageOf);
   }
 }

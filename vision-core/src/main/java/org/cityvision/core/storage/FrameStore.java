@@ -39,6 +39,14 @@ public interface FrameStore extends AutoCloseable {
    */
   FrameRecord putFrame(FrameUpload upload) throws StorageException;
 
+  /**
+   * Stores a frame's record without its image or thumbnail: a static frame whose image shows the
+   * same scene as {@code imageOf}, the frame whose result it reused. The record keeps the size and
+   * SHA-256 of the bytes as received; {@link #readFrame} of it throws {@link ImageNotKeptException}.
+   * Listed, retained and deleted like any frame. Durable or spooled like {@link #putFrame}.
+   */
+  FrameRecord putFrameRecord(FrameUpload upload, String imageOf) throws StorageException;
+
   /** The record of a frame, from its metadata (one HEAD request). */
   FrameRecord frame(String frameId) throws StorageException;
 
@@ -46,6 +54,7 @@ public interface FrameStore extends AutoCloseable {
    * A frame with its bytes, checked against the SHA-256 written with it.
    *
    * @throws ObjectNotFoundException if there is no such frame
+   * @throws ImageNotKeptException if the frame was stored as its record only
    * @throws ChecksumMismatchException if the stored bytes are corrupt
    */
   FrameData readFrame(String frameId) throws StorageException;
@@ -62,6 +71,18 @@ public interface FrameStore extends AutoCloseable {
    * @param limit 1..1000
    */
   Page<FrameEntry> listFrames(String prefix, String cursor, int limit) throws StorageException;
+
+  /**
+   * The camera's frames captured before {@code before} and at most {@code lookback} earlier, newest
+   * first, at most {@code limit}: a camera's recent history beside one of its frames. Cost: the
+   * listings of the camera's keys in that window (one request per 1,000 keys), whatever the
+   * camera's total history.
+   *
+   * @param lookback 1 s .. 24 h
+   * @param limit 1..1000
+   */
+  List<FrameEntry> framesBefore(String cameraId, Instant before, Duration lookback, int limit)
+      throws StorageException;
 
   /** A presigned GET URL of the frame, valid for {@code expiry} (1 s .. 7 days). */
   URI presignedFrameUrl(String frameId, Duration expiry) throws StorageException;
@@ -109,7 +130,58 @@ public interface FrameStore extends AutoCloseable {
    */
   FlagRecord reviewFlag(FlagReview review) throws StorageException;
 
-  /** Verdicts, oldest first (for {@code export-reviews}). */
+  /**
+   * Exact counts of the review queue: flags per status, open flags per camera and per label. The
+   * store maintains them as flags are created, judged and deleted, across every node sharing it
+   * (one conditional write per batch of changes); this node's own changes are included at once,
+   * other nodes' within milliseconds. Cost: three requests, whatever the queue holds.
+   */
+  FlagCounts flagCounts() throws StorageException;
+
+  /**
+   * The counter revisions written after {@code revision}, oldest first, each with the queue changes
+   * it counted ({@link FlagCounts#changes()}): what a node polls to tell its clients of changes made
+   * on any node. Only the newest 64 revisions are kept: when the first returned revision is not
+   * {@code revision + 1}, changes in between are gone and the caller reloads.
+   */
+  List<FlagCounts> flagCountsSince(long revision) throws StorageException;
+
+  /**
+   * Counts the queue by listing it (one request per 1,000 flags) and repairs the maintained counts
+   * if they drifted (a node died between a change and its count), reporting the drift; writes any
+   * missing per-camera and per-label queue markers. Meant for a periodic pass on one node.
+   */
+  FlagRecount recountFlags() throws StorageException;
+
+  /**
+   * Leases the open flag of {@code frameId} to {@code holder} until {@code now + ttl}, or renews
+   * the holder's lease. Across nodes, of two reviewers claiming one frame exactly one gets it.
+   *
+   * @return the lease, or empty when another reviewer holds the frame
+   * @throws StoreUnavailableException when MinIO is unavailable (never spooled)
+   */
+  Optional<ReviewLease> leaseFlag(String frameId, String holder, Duration ttl) throws StorageException;
+
+  /**
+   * Ends {@code holder}'s lease of {@code frameId} now, so that other reviewers see the frame again;
+   * {@code false} when the holder held none.
+   */
+  boolean releaseFlag(String frameId, String holder) throws StorageException;
+
+  /**
+   * Takes a flag's latest verdict back: the flag returns to the open queue at a new revision and a
+   * {@link Verdict#REOPEN} entry naming {@code reviewer} is appended to the reviews log. Of a reopen
+   * and a verdict racing on one flag, exactly one wins (the same conditional write as {@link
+   * #reviewFlag}). Who may reopen is the caller's rule.
+   *
+   * @param revision the revision the verdict being taken back created
+   * @throws ConflictException if the flag is open or is no longer at {@code revision} (another
+   *     verdict or reopen came after)
+   * @throws ObjectNotFoundException if the frame has no flag
+   */
+  FlagRecord reopenFlag(String frameId, long revision, String reviewer) throws StorageException;
+
+  /** Verdicts and reopens, oldest first (for {@code export-reviews}). */
   Page<ReviewRecord> listReviews(String cursor, int limit) throws StorageException;
 
   // ---- API keys
@@ -173,6 +245,15 @@ public interface FrameStore extends AutoCloseable {
 
   /** The cameras that have a health record, in id order, a page at a time. */
   Page<String> listCameraHealth(String cursor, int limit) throws StorageException;
+
+  /**
+   * Marks ({@code open}) or unmarks a camera as having an open health alert: an index beside the
+   * health record, written after it (a sweep repairs a marker that a failed write left behind).
+   */
+  void markCameraAlert(String cameraId, boolean open) throws StorageException;
+
+  /** The cameras marked as having an open health alert, in id order, a page at a time. */
+  Page<String> listCameraAlerts(String cursor, int limit) throws StorageException;
 
   /** Reachability (one bucket check) and spool depth, for {@code /health/ready}. */
   StoreHealth health();

@@ -66,6 +66,10 @@ public final class MinioFrameStore implements FrameStore {
   private static final String META_CAPTURED = "captured-at";
   private static final String META_RECEIVED = "received-at";
   private static final String META_THUMBNAIL = "thumbnail-key";
+  /** On a frame stored as its record only: the frame whose image stands for it, and the original's size and digest. */
+  private static final String META_IMAGE_OF = "image-of";
+  private static final String META_IMAGE_SIZE = "image-size";
+  private static final String META_IMAGE_SHA256 = "image-sha256";
   private static final String JSON = "application/json";
   private static final int LIST_PAGE = 1000;
   /** Bound on queue keys one {@link #listFlags} call examines before it returns a cursor. */
@@ -80,6 +84,9 @@ public final class MinioFrameStore implements FrameStore {
   private final EmbeddedS3Server embedded;
   private final Clock clock;
   private final MinioModelStore models;
+  private final FlagCounters counters;
+  /** Reads the flags of a queue page in parallel; daemon threads, shut down on close. */
+  private final java.util.concurrent.ExecutorService reads;
 
   private MinioFrameStore(
       StorageConfig config,
@@ -96,6 +103,13 @@ public final class MinioFrameStore implements FrameStore {
     this.embedded = embedded;
     this.clock = clock;
     this.models = new MinioModelStore(this, clock);
+    this.counters = new FlagCounters(this, clock);
+    java.util.concurrent.atomic.AtomicInteger readers = new java.util.concurrent.atomic.AtomicInteger();
+    this.reads = java.util.concurrent.Executors.newFixedThreadPool(16, r -> {
+      Thread t = new Thread(r, "cityvision-flag-reads-" + readers.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
     this.flusher =
         new SpoolFlusher(
             spool,
@@ -156,6 +170,7 @@ public final class MinioFrameStore implements FrameStore {
       throw e;
     }
     store.flusher.start();
+    store.counters.start();
     return store;
   }
 
@@ -205,6 +220,28 @@ public final class MinioFrameStore implements FrameStore {
   }
 
   @Override
+  public FrameRecord putFrameRecord(FrameUpload upload, String imageOf) throws StorageException {
+    FrameId.parse(imageOf);
+    Instant received = clock.instant();
+    Instant captured = upload.capturedAt() == null ? received : upload.capturedAt();
+    FrameId id = upload.frameId() != null ? upload.frameId() : FrameId.generate(upload.cameraId(), captured);
+    String key = StorageKeys.frame(id, upload.contentType());
+    byte[] empty = new byte[0];
+    Map<String, String> meta = new HashMap<>();
+    // The object's own digest (of no bytes) keeps reads verifiable; the original's is kept beside it.
+    meta.put(META_SHA256, StorageKeys.sha256Hex(empty));
+    meta.put(META_IMAGE_SHA256, StorageKeys.sha256Hex(upload.bytes()));
+    meta.put(META_IMAGE_SIZE, Long.toString(upload.bytes().length));
+    meta.put(META_IMAGE_OF, imageOf);
+    meta.put(META_FRAME_ID, id.value());
+    meta.put(META_CAMERA, id.cameraId());
+    meta.put(META_CAPTURED, id.capturedAt().toString());
+    meta.put(META_RECEIVED, received.toString());
+    Durability durability = writeDurably(List.of(new SpoolObject(key, upload.contentType(), meta, empty, false)));
+    return frameRecord(key, upload.contentType(), 0, meta, durability);
+  }
+
+  @Override
   public FrameRecord frame(String frameId) throws StorageException {
     FrameId id = FrameId.parse(frameId);
     for (String contentType : List.of("image/jpeg", "image/png")) {
@@ -238,9 +275,11 @@ public final class MinioFrameStore implements FrameStore {
       Optional<Blob> blob = readIfPresent(key);
       if (blob.isPresent()) {
         Blob b = blob.get();
-        return new FrameData(
-            frameRecord(key, contentType, b.bytes().length, b.metadata(), b.durability()),
-            b.bytes());
+        FrameRecord record = frameRecord(key, contentType, b.bytes().length, b.metadata(), b.durability());
+        if (!record.imageKept()) {
+          throw new ImageNotKeptException(frameId, record.imageOf());
+        }
+        return new FrameData(record, b.bytes());
       }
     }
     throw new ObjectNotFoundException("no frame " + frameId);
@@ -258,10 +297,13 @@ public final class MinioFrameStore implements FrameStore {
       String key, String contentType, long size, Map<String, String> meta, Durability durability)
       throws StorageException {
     try {
+      String imageOf = meta.get(META_IMAGE_OF);
       return new FrameRecord(
           meta.get(META_FRAME_ID), meta.get(META_CAMERA), Instant.parse(meta.get(META_CAPTURED)),
-          Instant.parse(meta.get(META_RECEIVED)), contentType, size, meta.get(META_SHA256), key,
-          meta.get(META_THUMBNAIL), durability);
+          Instant.parse(meta.get(META_RECEIVED)), contentType,
+          imageOf == null ? size : Long.parseLong(meta.get(META_IMAGE_SIZE)),
+          imageOf == null ? meta.get(META_SHA256) : meta.get(META_IMAGE_SHA256), key,
+          meta.get(META_THUMBNAIL), durability, imageOf);
     } catch (RuntimeException e) {
       throw new StorageException("frame " + key + " has missing or invalid metadata " + meta, e);
     }
@@ -298,6 +340,52 @@ public final class MinioFrameStore implements FrameStore {
       throw translate("list " + prefix, e);
     }
     return new Page<>(items, null);
+  }
+
+  @Override
+  public List<FrameEntry> framesBefore(String cameraId, Instant before, Duration lookback, int limit)
+      throws StorageException {
+    StorageKeys.requireSegment("cameraId", cameraId);
+    requireLimit(limit);
+    if (lookback.compareTo(Duration.ofSeconds(1)) < 0 || lookback.compareTo(Duration.ofHours(24)) > 0) {
+      throw new IllegalArgumentException("lookback must be 1 s .. 24 h, got " + lookback);
+    }
+    Instant from = before.minus(lookback);
+    java.util.ArrayDeque<FrameEntry> newest = new java.util.ArrayDeque<>();
+    // Keys sort by camera, capture day, then capture time: start each day's listing at the window.
+    for (Instant day = from; ; day = day.plus(Duration.ofDays(1))) {
+      String prefix = StorageKeys.cameraDayPrefix(cameraId, day);
+      String startAfter = day.equals(from) ? prefix + cameraId + "." + StorageKeys.STAMP.format(from) : null;
+      try {
+        for (Result<Item> result : list(prefix, startAfter)) {
+          String key = result.get().objectName();
+          if (key.endsWith(StorageKeys.THUMB_SUFFIX)) {
+            continue;
+          }
+          String name = key.substring(key.lastIndexOf('/') + 1);
+          FrameId id;
+          try {
+            id = FrameId.parse(name.substring(0, Math.max(0, name.lastIndexOf('.'))));
+          } catch (IllegalArgumentException notAFrame) {
+            continue;
+          }
+          if (!id.capturedAt().isBefore(before)) {
+            break;
+          }
+          newest.addFirst(new FrameEntry(id.value(), key, result.get().size(),
+              result.get().lastModified() == null ? Instant.EPOCH : result.get().lastModified().toInstant()));
+          if (newest.size() > limit) {
+            newest.removeLast();
+          }
+        }
+      } catch (Exception e) {
+        throw translate("list " + prefix, e);
+      }
+      if (prefix.equals(StorageKeys.cameraDayPrefix(cameraId, before))) {
+        break;
+      }
+    }
+    return List.copyOf(newest);
   }
 
   @Override
@@ -372,14 +460,15 @@ public final class MinioFrameStore implements FrameStore {
     if (flag.status() != FlagStatus.OPEN || flag.revision() != 1) {
       throw new IllegalArgumentException("a new flag must be open at revision 1, got " + flag);
     }
-    List<SpoolObject> objects = new ArrayList<>(3);
+    List<SpoolObject> objects = new ArrayList<>(5);
     objects.add(json(StorageKeys.flagRevision(flag.frameId(), 1), flag, true));
-    for (FlagOrder order : FlagOrder.values()) {
-      objects.add(marker(StorageKeys.queueEntry(FlagStatus.OPEN, order, flag)));
+    for (String key : StorageKeys.queueEntries(FlagStatus.OPEN, flag)) {
+      objects.add(marker(key));
     }
     if (!flusher.storeDown()) {
       try {
         put(objects.get(0));
+        counters.created(flag);
         for (SpoolObject marker : objects.subList(1, objects.size())) {
           put(marker);
         }
@@ -394,6 +483,7 @@ public final class MinioFrameStore implements FrameStore {
       }
     }
     appendToSpool(objects);
+    counters.created(flag);
     return flag;
   }
 
@@ -422,10 +512,18 @@ public final class MinioFrameStore implements FrameStore {
    * a concurrent reviewer gets a conflict when writing, never "no flag".
    */
   Optional<FlagRecord> flagHead(String frameId) throws StorageException {
-    for (String key : listKeys(StorageKeys.flagLogPrefix(frameId), 3)) {
+    return newest(StorageKeys.flagLogPrefix(frameId), FlagRecord.class);
+  }
+
+  /**
+   * The newest readable record of a revision chain under {@code prefix} (keys listed newest
+   * first): one listing of the newest few keys, then one GET, more only while a write is in flight.
+   */
+  <T> Optional<T> newest(String prefix, Class<T> type) throws StorageException {
+    for (String key : listKeys(prefix, 3)) {
       Optional<Blob> blob = readIfPresent(key);
       if (blob.isPresent()) {
-        return Optional.of(StoreJson.read(blob.get().bytes(), FlagRecord.class, key));
+        return Optional.of(StoreJson.read(blob.get().bytes(), type, key));
       }
     }
     return Optional.empty();
@@ -433,7 +531,15 @@ public final class MinioFrameStore implements FrameStore {
 
   @Override
   public Page<FlagRecord> listFlags(FlagQuery q) throws StorageException {
+    // A camera's or a label's own index when filtering by one, so that the listing costs what
+    // that camera or label holds rather than the whole queue.
     String prefix = StorageKeys.queuePrefix(q.status(), q.order());
+    FlagOrder keyOrder = q.order();
+    if (q.order() == FlagOrder.NEWEST_FIRST && q.cameraId() != null) {
+      prefix = StorageKeys.cameraQueuePrefix(q.status(), q.cameraId());
+    } else if (q.order() == FlagOrder.NEWEST_FIRST && q.label() != null) {
+      prefix = StorageKeys.labelQueuePrefix(q.status(), q.label());
+    }
     String after = Cursors.decode(q.cursor(), prefix);
     if (q.order() == FlagOrder.NEWEST_FIRST && q.until() != null) {
       // Keys sort newest first, so everything raised after `until` sorts before this point.
@@ -444,13 +550,17 @@ public final class MinioFrameStore implements FrameStore {
       }
     }
     List<FlagRecord> items = new ArrayList<>();
+    // Markers whose flags are still to be read: read together, in parallel, when the page could be
+    // full with them, so that a page costs about one request's time per flag, not two in a row.
+    List<String> pendingKeys = new ArrayList<>();
+    List<QueueKey> pending = new ArrayList<>();
     String last = after;
     int scanned = 0;
     try {
       Iterator<Result<Item>> it = list(prefix, after).iterator();
       while (it.hasNext()) {
         String key = it.next().get().objectName();
-        QueueKey entry = QueueKey.parse(key.substring(prefix.length()), q.order());
+        QueueKey entry = QueueKey.parse(key.substring(prefix.length()), keyOrder);
         if (entry == null) {
           last = key;
           continue;
@@ -458,33 +568,65 @@ public final class MinioFrameStore implements FrameStore {
         if (q.order() == FlagOrder.NEWEST_FIRST
             && q.since() != null
             && entry.flaggedAtMillis() < q.since().toEpochMilli()) {
+          readQueued(q, pendingKeys, pending, items);
           return new Page<>(items, null);
         }
-        if (items.size() == q.limit() || scanned == FLAG_SCAN_BOUND) {
-          return new Page<>(items, Cursors.encode(last));
+        if (items.size() + pending.size() == q.limit() || scanned == FLAG_SCAN_BOUND) {
+          readQueued(q, pendingKeys, pending, items);
+          if (items.size() == q.limit() || scanned == FLAG_SCAN_BOUND) {
+            return new Page<>(items, Cursors.encode(last));
+          }
         }
         scanned++;
         last = key;
-        if (!entry.matches(q)) {
-          continue;
-        }
-        Optional<FlagRecord> head = flagHead(entry.frameId());
-        if (head.isPresent() && head.get().status() == q.status()) {
-          // The model is in the flag, not in the marker: a model filter reads each flag it skips.
-          if (q.model() == null || q.model().equals(head.get().model())) {
-            items.add(head.get());
-          }
-        } else {
-          // A crash between a review and its queue update left this marker behind.
-          repairQueue(key, entry.frameId(), head);
+        if (entry.matches(q)) {
+          pendingKeys.add(key);
+          pending.add(entry);
         }
       }
+      readQueued(q, pendingKeys, pending, items);
     } catch (StorageException e) {
       throw e;
     } catch (Exception e) {
       throw translate("list " + prefix, e);
     }
     return new Page<>(items, null);
+  }
+
+  /**
+   * Reads the flags of {@code entries} in parallel and adds, in marker order, those still in the
+   * queried status (and model); repairs the markers a crash left stale. Empties both lists.
+   */
+  private void readQueued(FlagQuery q, List<String> keys, List<QueueKey> entries, List<FlagRecord> items)
+      throws StorageException {
+    List<java.util.concurrent.Future<Optional<FlagRecord>>> heads = new ArrayList<>();
+    for (QueueKey entry : entries) {
+      heads.add(reads.submit(() -> flagHead(entry.frameId())));
+    }
+    for (int i = 0; i < entries.size(); i++) {
+      Optional<FlagRecord> head;
+      try {
+        head = heads.get(i).get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        heads.forEach(h -> h.cancel(true));
+        throw e.getCause() instanceof StorageException s ? s : translate("read flag", (Exception) e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new StoreUnavailableException("interrupted while reading flags", e);
+      }
+      if (head.isPresent() && head.get().status() == q.status()) {
+        // Model and reason are in the flag, not in the marker: their filters read each flag they skip.
+        if ((q.model() == null || q.model().equals(head.get().model()))
+            && (q.reason() == null || q.reason().equals(head.get().reason()))) {
+          items.add(head.get());
+        }
+      } else {
+        // A crash between a review and its queue update left this marker behind.
+        repairQueue(keys.get(i), entries.get(i).frameId(), head);
+      }
+    }
+    keys.clear();
+    entries.clear();
   }
 
   @Override
@@ -509,6 +651,7 @@ public final class MinioFrameStore implements FrameStore {
             "flag " + review.frameId() + " was reviewed by someone else at the same time", e);
         continue;
       }
+      counters.moved(head, next);
       ReviewRecord record = new ReviewRecord(
           review.frameId(), review.reviewer(), review.verdict(), review.label(), review.note(),
           head.model(), head.modelVersion(), head.label(), head.status(), next.revision(), now);
@@ -519,11 +662,40 @@ public final class MinioFrameStore implements FrameStore {
     throw lost;
   }
 
+  @Override
+  public FlagRecord reopenFlag(String frameId, long revision, String reviewer) throws StorageException {
+    FrameId.parse(frameId);
+    StorageKeys.requireDottedSegment("reviewer", reviewer);
+    FlagRecord head =
+        flagHead(frameId).orElseThrow(() -> new ObjectNotFoundException("frame " + frameId + " has no flag"));
+    if (head.status() == FlagStatus.OPEN) {
+      throw new ConflictException("flag " + frameId + " is open: there is no verdict to take back");
+    }
+    if (head.revision() != revision) {
+      throw new ConflictException("flag " + frameId + " is at revision " + head.revision() + ", not " + revision
+          + ": " + head.reviewer() + " gave a later verdict (" + head.status().keyName() + ") at "
+          + head.reviewedAt());
+    }
+    Instant now = clock.instant();
+    FlagRecord next = head.reopened();
+    try {
+      put(json(StorageKeys.flagRevision(frameId, next.revision()), next, true));
+    } catch (ConflictException e) {
+      throw new ConflictException("flag " + frameId + " was changed by someone else at the same time", e);
+    }
+    counters.moved(head, next);
+    ReviewRecord record = new ReviewRecord(frameId, reviewer, Verdict.REOPEN, null, null, head.model(),
+        head.modelVersion(), head.label(), head.status(), next.revision(), now);
+    put(json(StorageKeys.review(record), record, false));
+    moveQueueEntries(head, next);
+    return next;
+  }
+
   private void moveQueueEntries(FlagRecord from, FlagRecord to) throws StorageException {
     writeQueueEntries(to);
     if (from.status() != to.status()) {
-      for (FlagOrder order : FlagOrder.values()) {
-        remove(StorageKeys.queueEntry(from.status(), order, from));
+      for (String key : StorageKeys.queueEntries(from.status(), from)) {
+        remove(key);
       }
     }
   }
@@ -541,9 +713,85 @@ public final class MinioFrameStore implements FrameStore {
   }
 
   private void writeQueueEntries(FlagRecord flag) throws StorageException {
-    for (FlagOrder order : FlagOrder.values()) {
-      put(marker(StorageKeys.queueEntry(flag.status(), order, flag)));
+    for (String key : StorageKeys.queueEntries(flag.status(), flag)) {
+      put(marker(key));
     }
+  }
+
+  @Override
+  public FlagCounts flagCounts() throws StorageException {
+    return counters.counts();
+  }
+
+  @Override
+  public List<FlagCounts> flagCountsSince(long revision) throws StorageException {
+    return counters.since(revision);
+  }
+
+  @Override
+  public FlagRecount recountFlags() throws StorageException {
+    return counters.recount();
+  }
+
+  /** Retention deleted a flag: it leaves the counts. */
+  void flagDeleted(FlagRecord flag) {
+    counters.deleted(flag);
+  }
+
+  // ------------------------------------------------------------------ review leases
+
+  @Override
+  public Optional<ReviewLease> leaseFlag(String frameId, String holder, Duration ttl) throws StorageException {
+    FrameId.parse(frameId);
+    StorageKeys.requireDottedSegment("holder", holder);
+    if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(Duration.ofHours(1)) > 0) {
+      throw new IllegalArgumentException("a review lease lasts 1 s .. 1 h, got " + ttl);
+    }
+    for (int attempt = 0; attempt < 3; attempt++) {
+      Instant now = clock.instant();
+      Optional<ReviewLease> head = leaseHead(frameId);
+      if (head.isPresent() && head.get().heldByOther(holder, now)) {
+        return Optional.empty();
+      }
+      long generation = head.map(ReviewLease::generation).orElse(0L) + 1;
+      ReviewLease next = new ReviewLease(frameId, generation, holder, now.plus(ttl), false);
+      try {
+        put(json(StorageKeys.reviewLease(frameId, generation), next, true));
+      } catch (ConflictException e) {
+        continue; // Someone claimed, renewed or released it at the same moment: look again.
+      }
+      if (generation > 4) {
+        List<String> old = listKeys(StorageKeys.reviewLeasePrefix(frameId), 100);
+        if (old.size() > 2) {
+          removeAll(old.subList(2, old.size()));
+        }
+      }
+      return Optional.of(next);
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public boolean releaseFlag(String frameId, String holder) throws StorageException {
+    FrameId.parse(frameId);
+    Instant now = clock.instant();
+    Optional<ReviewLease> head = leaseHead(frameId);
+    if (head.isEmpty() || head.get().released() || !head.get().holder().equals(holder)
+        || !head.get().expiresAt().isAfter(now)) {
+      return false;
+    }
+    ReviewLease next = new ReviewLease(frameId, head.get().generation() + 1, holder, now, true);
+    try {
+      put(json(StorageKeys.reviewLease(frameId, next.generation()), next, true));
+      return true;
+    } catch (ConflictException e) {
+      return false; // The holder renewed or released it at the same moment from another tab.
+    }
+  }
+
+  /** The newest readable generation of a frame's lease. */
+  Optional<ReviewLease> leaseHead(String frameId) throws StorageException {
+    return newest(StorageKeys.reviewLeasePrefix(frameId), ReviewLease.class);
   }
 
   @Override
@@ -705,6 +953,24 @@ public final class MinioFrameStore implements FrameStore {
         keys.nextCursor());
   }
 
+  @Override
+  public void markCameraAlert(String cameraId, boolean open) throws StorageException {
+    String key = StorageKeys.cameraAlert(StorageKeys.requireSegment("cameraId", cameraId));
+    if (open) {
+      put(marker(key));
+    } else {
+      remove(key);
+    }
+  }
+
+  @Override
+  public Page<String> listCameraAlerts(String cursor, int limit) throws StorageException {
+    requireLimit(limit);
+    Page<String> keys = listKeyPage(StorageKeys.CAMERA_ALERTS, cursor, limit);
+    return new Page<>(keys.items().stream().map(k -> k.substring(StorageKeys.CAMERA_ALERTS.length())).toList(),
+        keys.nextCursor());
+  }
+
   // ------------------------------------------------------------------ operations
 
   @Override
@@ -795,6 +1061,8 @@ public final class MinioFrameStore implements FrameStore {
 
   @Override
   public void close() throws StorageException {
+    counters.close();
+    reads.shutdownNow();
     flusher.close();
     try {
       spool.close();
@@ -880,7 +1148,7 @@ public final class MinioFrameStore implements FrameStore {
     return object(key, JSON, Map.of(), StoreJson.write(value), createOnly);
   }
 
-  private static SpoolObject marker(String key) {
+  static SpoolObject marker(String key) {
     return object(key, JSON, Map.of(), new byte[0], false);
   }
 

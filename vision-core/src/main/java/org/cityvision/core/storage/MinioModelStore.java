@@ -373,6 +373,88 @@ final class MinioModelStore implements ModelStore {
     return readAll(StorageKeys.candidatesPrefix(name), JsonNode.class);
   }
 
+  @Override
+  public void addLabel(String name, ModelLabel label) throws StorageException {
+    StorageKeys.requireSegment("model name", name);
+    try {
+      store.put(MinioFrameStore.json(StorageKeys.label(name, label.label()), label, true));
+    } catch (ConflictException e) {
+      throw new ConflictException("model " + name + " already has label '" + label.label() + "'", e);
+    }
+  }
+
+  @Override
+  public List<ModelLabel> labels(String name) throws StorageException {
+    StorageKeys.requireSegment("model name", name);
+    List<ModelLabel> out = new ArrayList<>(readAll(StorageKeys.labelsPrefix(name), ModelLabel.class));
+    out.sort(Comparator.comparing(ModelLabel::label));
+    return out;
+  }
+
+  @Override
+  public List<String> labelIds(String name) throws StorageException {
+    StorageKeys.requireSegment("model name", name);
+    List<String> out = new ArrayList<>();
+    for (String key : store.listKeys(StorageKeys.labelsPrefix(name), 10_000)) {
+      String label = StorageKeys.labelOf(name, key);
+      if (label != null) {
+        out.add(label);
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  @Override
+  public void putShadow(String name, String candidateId, JsonNode state) throws StorageException {
+    StorageKeys.requireSegment("model name", name);
+    store.put(MinioFrameStore.json(StorageKeys.shadow(name, candidateId), state, false));
+  }
+
+  @Override
+  public Optional<JsonNode> shadow(String name, String candidateId) throws StorageException {
+    StorageKeys.requireSegment("model name", name);
+    return readJson(StorageKeys.shadow(name, candidateId));
+  }
+
+  @Override
+  public List<JsonNode> shadows(String name) throws StorageException {
+    StorageKeys.requireSegment("model name", name);
+    String prefix = StorageKeys.shadowsPrefix(name);
+    List<JsonNode> out = new ArrayList<>();
+    for (String key : store.listKeys(prefix, 10_000)) {
+      // The runs themselves, not the nodes' comparisons in the folders beside them.
+      if (key.indexOf('/', prefix.length()) < 0) {
+        readJson(key).ifPresent(out::add);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void putShadowNode(String name, String candidateId, String node, JsonNode stats) throws StorageException {
+    StorageKeys.requireSegment("model name", name);
+    store.put(MinioFrameStore.json(StorageKeys.shadowNode(name, candidateId, node), stats, false));
+  }
+
+  @Override
+  public Optional<JsonNode> shadowNode(String name, String candidateId, String node) throws StorageException {
+    StorageKeys.requireSegment("model name", name);
+    return readJson(StorageKeys.shadowNode(name, candidateId, node));
+  }
+
+  @Override
+  public List<JsonNode> shadowNodes(String name, String candidateId) throws StorageException {
+    StorageKeys.requireSegment("model name", name);
+    String file = StorageKeys.shadow(name, candidateId);
+    return readAll(file.substring(0, file.length() - ".json".length()) + "/", JsonNode.class);
+  }
+
+  private Optional<JsonNode> readJson(String key) throws StorageException {
+    Optional<MinioFrameStore.Blob> blob = store.readIfPresent(key);
+    return blob.isPresent() ? Optional.of(StoreJson.read(blob.get().bytes(), JsonNode.class, key)) : Optional.empty();
+  }
+
   private LivePointer create(LivePointer next) throws StorageException {
     try {
       store.put(MinioFrameStore.json(StorageKeys.liveRevision(next.model(), next.revision()), next, true));

@@ -126,4 +126,47 @@ public interface ModelStore {
 
   /** Every candidate job of a model, in id order (ids start with their creation time). */
   List<com.fasterxml.jackson.databind.JsonNode> candidates(String name) throws StorageException;
+
+  /**
+   * Adds a label to a model's taxonomy ({@code models/{name}/labels/{label}.json}, created with
+   * {@code If-None-Match: *}): of two admins adding the same label at once one gets {@link
+   * ConflictException}; two different labels both land. The caller checks the label against the
+   * package's own labels.
+   *
+   * @throws ConflictException when the label was added before
+   */
+  void addLabel(String name, ModelLabel label) throws StorageException;
+
+  /** The labels added to a model, in label order (empty for a model with none). */
+  List<ModelLabel> labels(String name) throws StorageException;
+
+  /**
+   * The ids of the labels added to a model, from one listing (no object reads): what a node polls
+   * to notice labels another node added.
+   */
+  List<String> labelIds(String name) throws StorageException;
+
+  /**
+   * Writes the state of a candidate's shadow run ({@code models/{name}/shadows/{id}.json}): which
+   * version, at what rate, since when, and whether it still runs. Every node follows it.
+   */
+  void putShadow(String name, String candidateId, com.fasterxml.jackson.databind.JsonNode state)
+      throws StorageException;
+
+  /** A candidate's shadow run, if one was ever started. */
+  Optional<com.fasterxml.jackson.databind.JsonNode> shadow(String name, String candidateId) throws StorageException;
+
+  /** Every shadow run of a model (active and ended), in candidate id order. */
+  List<com.fasterxml.jackson.databind.JsonNode> shadows(String name) throws StorageException;
+
+  /** Writes one node's comparisons of a shadowed candidate, replacing that node's previous ones. */
+  void putShadowNode(String name, String candidateId, String node, com.fasterxml.jackson.databind.JsonNode stats)
+      throws StorageException;
+
+  /** One node's comparisons of a shadowed candidate, if it wrote any. */
+  Optional<com.fasterxml.jackson.databind.JsonNode> shadowNode(String name, String candidateId, String node)
+      throws StorageException;
+
+  /** Every node's comparisons of a shadowed candidate. */
+  List<com.fasterxml.jackson.databind.JsonNode> shadowNodes(String name, String candidateId) throws StorageException;
 }

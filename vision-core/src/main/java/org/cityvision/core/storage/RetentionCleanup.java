@@ -79,6 +79,7 @@ final class RetentionCleanup {
       Page<String> page = store.listKeyPage(StorageKeys.FRAMES, cursor, chunkSize);
       List<String> dependents = new ArrayList<>();
       List<String> flagLogs = new ArrayList<>();
+      List<FlagRecord> deletedFlags = new ArrayList<>();
       List<String> frames = new ArrayList<>();
       for (String key : page.items()) {
         if (key.endsWith(StorageKeys.THUMB_SUFFIX)) {
@@ -116,11 +117,11 @@ final class RetentionCleanup {
             continue;
           }
           for (FlagStatus status : FlagStatus.values()) {
-            for (FlagOrder order : FlagOrder.values()) {
-              dependents.add(StorageKeys.queueEntry(status, order, flag.get()));
-            }
+            dependents.addAll(StorageKeys.queueEntries(status, flag.get()));
           }
+          dependents.addAll(store.listKeys(StorageKeys.reviewLeasePrefix(frameId), 100_000));
           flagLogs.addAll(store.listKeys(StorageKeys.flagLogPrefix(frameId), 100_000));
+          deletedFlags.add(flag.get());
           flagsDeleted++;
         }
         dependents.add(StorageKeys.thumbnail(id));
@@ -131,6 +132,7 @@ final class RetentionCleanup {
       if (!dryRun) {
         store.removeAll(dependents);
         store.removeAll(flagLogs);
+        deletedFlags.forEach(store::flagDeleted);
         store.removeAll(frames);
       }
       cursor = page.nextCursor();

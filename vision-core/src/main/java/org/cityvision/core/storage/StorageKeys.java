@@ -20,14 +20,23 @@ import java.util.regex.Pattern;
  * flags/log/{frameId}/{9999999999-revision}.json           flag revisions, newest listed first
  * flags/{status}/time/{9999999999999-flaggedAtMillis}.{frameId}.{label}            queue, newest first
  * flags/{status}/score/{score*10^6:7}.{9999999999999-flaggedAtMillis}.{frameId}.{label}  least confident first
+ * flags/{status}/camera/{cameraId}/{9999999999999-flaggedAtMillis}.{frameId}.{label}  one camera's queue
+ * flags/{status}/label/{label}/{9999999999999-flaggedAtMillis}.{frameId}.{label}      one label's queue
+ * system/counts/flags/{9999999999-revision}.json           exact queue counts, newest revision listed first
+ * system/review-leases/{frameId}/{9999999999-generation}.json  who reviews an open flag until when
  * reviews/{yyyy}/{MM}/{dd}/{yyyyMMddTHHmmssSSSZ}-{frameId}-{reviewer}.json   verdicts, append-only
  * system/keys/{name}.json, system/jobs/{jobId}.json, system/idempotency/{sha256(key)}.json
  * models/{name}/{version}/manifest.json                    a model package: its files and their SHA-256
  * models/{name}/{version}/{uploadId}/{file}                the package's files, as one upload wrote them
  * models/{name}/live/{9999999999-revision}.json            the live pointer's revisions, newest listed first
  * models/{name}/nodes/{nodeId}.json                        what each serving node serves
+ * models/{name}/candidates/{id}.json                       a candidate job's state
+ * models/{name}/labels/{label}.json                        a label an admin added to the model
+ * models/{name}/shadows/{candidateId}.json                 a candidate's shadow run: rate, since, active or ended
+ * models/{name}/shadows/{candidateId}/{nodeId}.json        one node's shadow comparisons of that candidate
  * cameras/health/{cameraId}/{9999999999-revision}.json    a camera's health record revisions, newest listed first
  * cameras/index/{cameraId}                                 empty marker per camera with a health record
+ * cameras/alerts/{cameraId}                                empty marker per camera with an open health alert
  * </pre>
  *
  * <p>Names that become key segments (camera ids, labels, model names, ...) are restricted to
@@ -46,8 +55,15 @@ public final class StorageKeys {
   static final String JOBS = "system/jobs/";
   static final String IDEMPOTENCY = "system/idempotency/";
   static final String LEASES = "system/leases/";
+  static final String FLAG_COUNTS = "system/counts/flags/";
+  static final String REVIEW_LEASES = "system/review-leases/";
+  /** After {@code flags/{status}}: the per-camera queue index. */
+  static final String BY_CAMERA = "/camera/";
+  /** After {@code flags/{status}}: the per-label queue index. */
+  static final String BY_LABEL = "/label/";
   static final String CAMERA_HEALTH = "cameras/health/";
   static final String CAMERA_INDEX = "cameras/index/";
+  static final String CAMERA_ALERTS = "cameras/alerts/";
   static final String THUMB_SUFFIX = ".thumb.jpg";
   static final String MODELS = "models/";
   static final String MANIFEST = "manifest.json";
@@ -57,6 +73,10 @@ public final class StorageKeys {
   static final String NODES = "nodes";
   /** The folder of a model's candidate jobs; reserved, so never a version. */
   static final String CANDIDATES = "candidates";
+  /** The folder of the labels added to a model; reserved, so never a version. */
+  static final String LABELS = "labels";
+  /** The folder of a model's shadow runs; reserved, so never a version. */
+  static final String SHADOWS = "shadows";
 
   /** Inverting against these keeps keys fixed-width, so S3's ascending order is newest first. */
   static final long MAX_MILLIS = 9_999_999_999_999L;
@@ -105,8 +125,13 @@ public final class StorageKeys {
     return framePrefix(id) + id.value() + THUMB_SUFFIX;
   }
 
+  /** The prefix of one camera's frames captured on {@code at}'s UTC day. */
+  static String cameraDayPrefix(String cameraId, Instant at) {
+    return FRAMES + cameraId + "/" + DAY_PATH.format(at) + "/";
+  }
+
   private static String framePrefix(FrameId id) {
-    return FRAMES + id.cameraId() + "/" + DAY_PATH.format(id.capturedAt()) + "/";
+    return cameraDayPrefix(id.cameraId(), id.capturedAt());
   }
 
   static String resultsPrefix(String frameId) {
@@ -144,6 +169,11 @@ public final class StorageKeys {
     return CAMERA_INDEX + cameraId;
   }
 
+  /** An empty marker per camera with an open health alert: listing these lists the cameras to review. */
+  static String cameraAlert(String cameraId) {
+    return CAMERA_ALERTS + cameraId;
+  }
+
   static long revisionOf(String flagLogKey) {
     String name = flagLogKey.substring(flagLogKey.lastIndexOf('/') + 1, flagLogKey.length() - 5);
     return MAX_REVISION - Long.parseLong(name);
@@ -164,6 +194,41 @@ public final class StorageKeys {
     }
     long micros = Math.round(flag.score() * 1_000_000);
     return queuePrefix(status, order) + String.format(Locale.ROOT, "%07d", micros) + "." + tail;
+  }
+
+  /**
+   * One camera's queue, newest first: a listing of it costs what that camera holds, not what the
+   * whole queue holds.
+   */
+  static String cameraQueuePrefix(FlagStatus status, String cameraId) {
+    return FLAGS + status.keyName() + BY_CAMERA + cameraId + "/";
+  }
+
+  /** One label's queue, newest first. */
+  static String labelQueuePrefix(FlagStatus status, String label) {
+    return FLAGS + status.keyName() + BY_LABEL + label + "/";
+  }
+
+  /** Every queue marker of a flag in {@code status}: both orders, its camera's and its label's index. */
+  static java.util.List<String> queueEntries(FlagStatus status, FlagRecord flag) {
+    String tail = invertedMillis(flag.flaggedAt()) + "." + flag.frameId() + "." + flag.label();
+    return java.util.List.of(
+        queueEntry(status, FlagOrder.NEWEST_FIRST, flag),
+        queueEntry(status, FlagOrder.LEAST_CONFIDENT_FIRST, flag),
+        cameraQueuePrefix(status, flag.cameraId()) + tail,
+        labelQueuePrefix(status, flag.label()) + tail);
+  }
+
+  static String flagCounts(long revision) {
+    return FLAG_COUNTS + invertedRevision(revision);
+  }
+
+  static String reviewLeasePrefix(String frameId) {
+    return REVIEW_LEASES + frameId + "/";
+  }
+
+  static String reviewLease(String frameId, long generation) {
+    return reviewLeasePrefix(frameId) + invertedRevision(generation);
   }
 
   static String review(ReviewRecord review) {
@@ -193,7 +258,7 @@ public final class StorageKeys {
   /** Requires a model version: a dotted segment other than the reserved {@code live}. */
   public static String requireModelVersion(String value) {
     requireDottedSegment("version", value);
-    if (value.equals(LIVE) || value.equals(NODES) || value.equals(CANDIDATES)) {
+    if (value.equals(LIVE) || value.equals(NODES) || value.equals(CANDIDATES) || value.equals(SHADOWS)) {
       throw new IllegalArgumentException("version must not be '" + value + "' (reserved in the model registry)");
     }
     return value;
@@ -239,7 +304,7 @@ public final class StorageKeys {
     }
     String middle = key.substring(prefix.length(), key.length() - MANIFEST.length() - 1);
     return middle.isEmpty() || middle.contains("/") || middle.equals(LIVE) || middle.equals(NODES)
-        || middle.equals(CANDIDATES) ? null : middle;
+        || middle.equals(CANDIDATES) || middle.equals(LABELS) || middle.equals(SHADOWS) ? null : middle;
   }
 
   /** The model name of a key under {@code models/}, or {@code null}. */
@@ -257,6 +322,36 @@ public final class StorageKeys {
 
   static String candidate(String name, String id) {
     return candidatesPrefix(name) + requireSegment("candidate id", id) + ".json";
+  }
+
+  static String labelsPrefix(String name) {
+    return modelPrefix(name) + LABELS + "/";
+  }
+
+  static String label(String name, String label) {
+    return labelsPrefix(name) + requireSegment("label", label) + ".json";
+  }
+
+  /** The label of a {@link #label} key, or {@code null}. */
+  static String labelOf(String name, String key) {
+    String prefix = labelsPrefix(name);
+    if (!key.startsWith(prefix) || !key.endsWith(".json")) {
+      return null;
+    }
+    return key.substring(prefix.length(), key.length() - ".json".length());
+  }
+
+  static String shadowsPrefix(String name) {
+    return modelPrefix(name) + SHADOWS + "/";
+  }
+
+  static String shadow(String name, String candidateId) {
+    return shadowsPrefix(name) + requireSegment("candidate id", candidateId) + ".json";
+  }
+
+  static String shadowNode(String name, String candidateId, String node) {
+    return shadowsPrefix(name) + requireSegment("candidate id", candidateId) + "/" + requireSegment("node id", node)
+        + ".json";
   }
 
   static String nodesPrefix(String name) {

@@ -127,4 +127,35 @@ class ClassifiedFramesTest {
     assertEquals(List.of(), heard);
     assertTrue(real.hasResult(written.frame().frameId(), "urban", "1.0.0"));
   }
+
+  @Test
+  void anUnflaggedFrameSampledForAuditGetsAnAuditFlagBeforeItsResultAndTellsNobody() throws Exception {
+    ClassifiedFrames auditing = new ClassifiedFrames(store, heard::add,
+        new AuditSampler(Map.of("urban", new AuditRule(1.0, 0, 1.0, 100))));
+
+    ClassifiedFrames.Written written = auditing.storeNew(upload(4), classified("normal", 0.9), GRAFFITI, NOW);
+
+    assertEquals(List.of("putFrame", "createFlag", "putResult"), calls);
+    FlagRecord audit = written.flag().orElseThrow();
+    assertEquals(FlagRecord.AUDIT, audit.reason());
+    assertEquals("normal", audit.label(), "the reviewer confirms or relabels the model's own answer");
+    assertEquals(audit, real.flag(written.frame().frameId()));
+    assertEquals(List.of(), heard, "an audit item is not a reported issue");
+
+    calls.clear();
+    Optional<FlagRecord> retried = auditing.record(written.frame().frameId(), classified("normal", 0.9), GRAFFITI,
+        NOW.plusSeconds(5));
+    assertEquals(Optional.of(audit), retried, "a retried write finds the same audit flag");
+  }
+
+  @Test
+  void aWriteThatDoesNotFlagDoesNotAuditEither() throws Exception {
+    ClassifiedFrames auditing = new ClassifiedFrames(store, heard::add,
+        new AuditSampler(Map.of("urban", new AuditRule(1.0, 0, 1.0, 100))));
+
+    ClassifiedFrames.Written written = auditing.storeNew(upload(5), classified("normal", 0.9), FlagPolicy.NEVER, NOW);
+
+    assertFalse(written.flag().isPresent());
+    assertEquals(List.of("putFrame", "putResult"), calls);
+  }
 }

@@ -253,6 +253,101 @@ class CameraHealthTest {
   }
 
   @Test
+  void aChangeIntoFaultOpensOneAlertPointingToTheFrameThatConfirmedIt() throws ImageException {
+    learnBaseline();
+    post(Variant.UNIFORM_COVER);
+    assertEquals(List.of(), state.alerts(), "an unconfirmed fault raises no alert");
+    post(Variant.UNIFORM_COVER);
+    assertEquals(1, state.alerts().size());
+    CameraAlert alert = state.alerts().get(0);
+    assertTrue(alert.isOpen());
+    assertEquals(CameraCondition.FAULT, alert.to());
+    assertEquals(List.of(QualityFault.COVERED), alert.faults());
+    assertEquals(state.lastFrameId(), alert.frameId());
+    post(Variant.UNIFORM_COVER);
+    assertEquals(1, state.alerts().size(), "a fault that lasts is one alert");
+    CameraState read = CameraStateJson.read(CameraStateJson.write(state));
+    assertEquals(state.alerts(), read.alerts());
+  }
+
+  @Test
+  void dismissingABlurAlertMakesTheSoftViewThisCamerasNormal() throws ImageException {
+    learnBaseline();
+    post(Variant.BLUR);
+    post(Variant.BLUR);
+    assertEquals(CameraCondition.DEGRADED, state.condition());
+    String alertId = state.alerts().get(0).alertId();
+    HealthUpdate dismissed = CameraHealth.judge(state, alertId, CameraAlert.Status.DISMISSED, "rev", "new lens",
+        now, CONFIG).orElseThrow();
+    state = dismissed.state();
+    assertEquals(CameraCondition.OK, state.condition());
+    assertEquals(CameraCondition.OK, dismissed.transitions().get(0).to());
+    CameraAlert judged = state.alert(alertId).orElseThrow();
+    assertEquals(CameraAlert.Status.DISMISSED, judged.status());
+    assertEquals("rev", judged.reviewer());
+    assertEquals("new lens", judged.note());
+    for (int i = 0; i < 3 * CONFIG.baselineFrames(); i++) {
+      assertEquals(List.of(), post(Variant.BLUR).faults(), "frame " + i + " of the soft view");
+    }
+    assertEquals(CameraCondition.OK, state.condition());
+    assertTrue(CameraHealth.judge(state, alertId, CameraAlert.Status.CONFIRMED, "rev2", null, now, CONFIG).isEmpty(),
+        "a judged alert cannot be judged again");
+  }
+
+  @Test
+  void aDismissedBlackStaysAcceptedWhileItLastsAndAlertsAgainAfterItStopped() throws ImageException {
+    learnBaseline();
+    post(Variant.DARKENING);
+    post(Variant.DARKENING);
+    assertEquals(CameraCondition.FAULT, state.condition());
+    state = CameraHealth.judge(state, state.alerts().get(0).alertId(), CameraAlert.Status.DISMISSED, "rev", null,
+        now, CONFIG).orElseThrow().state();
+    assertEquals(CameraCondition.OK, state.condition());
+    for (int i = 0; i < 5; i++) {
+      assertEquals(List.of(QualityFault.BLACK), post(Variant.DARKENING).faults(), "still reported per frame");
+    }
+    assertEquals(CameraCondition.OK, state.condition(), "but not confirmed: the reviewer called it normal");
+    for (int i = 0; i < CONFIG.recoverFrames(); i++) {
+      post(Variant.NOISE_ONLY);
+    }
+    assertEquals(List.of(), List.copyOf(state.accepted()));
+    post(Variant.DARKENING);
+    post(Variant.DARKENING);
+    assertEquals(CameraCondition.FAULT, state.condition());
+    assertEquals(2, state.alerts().size());
+  }
+
+  @Test
+  void confirmingAnAlertKeepsTheFault() throws ImageException {
+    learnBaseline();
+    post(Variant.UNIFORM_COVER);
+    post(Variant.UNIFORM_COVER);
+    HealthUpdate confirmed = CameraHealth.judge(state, state.alerts().get(0).alertId(),
+        CameraAlert.Status.CONFIRMED, "rev", null, now, CONFIG).orElseThrow();
+    assertEquals(CameraCondition.FAULT, confirmed.state().condition());
+    assertEquals(List.of(), confirmed.transitions());
+    assertEquals(state.baseline().frames(), confirmed.state().baseline().frames());
+    assertEquals(CameraAlert.Status.CONFIRMED, confirmed.state().alerts().get(0).status());
+  }
+
+  @Test
+  void silenceOpensAnAlertWithoutAFrame() {
+    state = CameraHealth.update(state, analysisOf(Variant.NOISE_ONLY), "f0", now, now, CONFIG).state();
+    HealthUpdate silent = CameraHealth.sweep(state, now.plus(Duration.ofHours(1)), CONFIG).orElseThrow();
+    CameraAlert alert = silent.state().alerts().get(0);
+    assertEquals(CameraCondition.SILENT, alert.to());
+    assertEquals(null, alert.frameId());
+  }
+
+  private FrameAnalysis analysisOf(Variant v) {
+    try {
+      return quality.analyze(bytes(v));
+    } catch (ImageException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
   void stateSurvivesItsJsonForm() throws ImageException {
     learnBaseline();
     state = CameraHealth.classified(state, quality.analyze(lastBytes), "f-ref", now);

@@ -250,8 +250,46 @@ class ModelStoreTest {
     assertThrows(IllegalArgumentException.class, () -> models.promote("waste", "nodes", null, "admin", ""));
   }
 
+  @Test
+  void shadowRunsAndEachNodesComparisonsAreKeptApartAndNeverTakenForAVersion() throws Exception {
+    models.seed(pkg("waste", "1.0.0", 1));
+    var json = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
+    models.putShadow("waste", "c1", json.objectNode().put("candidate", "c1").put("state", "active"));
+    models.putShadow("waste", "c2", json.objectNode().put("candidate", "c2").put("state", "ended"));
+    models.putShadowNode("waste", "c1", "host-a-0123", json.objectNode().put("compared", 5));
+    models.putShadowNode("waste", "c1", "host-b-4567", json.objectNode().put("compared", 7));
+    models.putShadowNode("waste", "c1", "host-a-0123", json.objectNode().put("compared", 9));
+
+    assertEquals(List.of("c1", "c2"), models.shadows("waste").stream().map(n -> n.path("candidate").asText())
+        .toList(), "the runs, not the nodes' comparisons beside them");
+    assertEquals("active", models.shadow("waste", "c1").orElseThrow().path("state").asText());
+    assertEquals(List.of(9, 7), models.shadowNodes("waste", "c1").stream().map(n -> n.path("compared").asInt())
+        .toList(), "one object per node, the latest");
+    assertEquals(9, models.shadowNode("waste", "c1", "host-a-0123").orElseThrow().path("compared").asInt());
+    assertEquals(List.of(), models.shadowNodes("waste", "c2"));
+    assertTrue(models.shadow("waste", "c3").isEmpty());
+    assertEquals(List.of("1.0.0"), models.versions("waste").stream().map(ModelManifest::version).toList());
+    assertThrows(IllegalArgumentException.class, () -> models.promote("waste", "shadows", null, "admin", ""));
+  }
+
   private void assertNotNullFetch() throws Exception {
     Path copy = models.fetch("urban", "1.0.0", dir.resolve("cache"));
     assertEquals("urban", ModelPackage.read(copy).spec().name());
   }
+
+  @Test
+  void anAddedLabelIsCreatedOnceListedByIdAndInFullAndNeverAVersion() throws Exception {
+    ModelLabel textile = new ModelLabel("textile", "clothes and rags", "admin-1", java.time.Instant.now());
+    models.addLabel("waste", textile);
+    models.addLabel("waste", new ModelLabel("battery", "", "admin-2", java.time.Instant.now()));
+
+    ConflictException again = assertThrows(ConflictException.class, () -> models.addLabel("waste",
+        new ModelLabel("textile", "another meaning", "admin-2", java.time.Instant.now())));
+    assertTrue(again.getMessage().contains("already has label 'textile'"), again.getMessage());
+    assertEquals(List.of("battery", "textile"), models.labelIds("waste"));
+    assertEquals(textile, models.labels("waste").get(1), "the first description stays");
+    assertEquals(List.of(), models.labelIds("urban"));
+    assertTrue(models.versions("waste").isEmpty(), "the labels folder is not a version");
+  }
 }
+

@@ -1,0 +1,96 @@
+package org.cityvision.core.classify;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.cityvision.core.image.ImageLimits;
+import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.testing.TestModels;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The solo worker on the real PyTorch engine: a request alone in the process runs on both cores and
+ * answers exactly as the one-thread workers do (its warm-up checks the package's golden references
+ * at two threads); under concurrent load the ordinary workers carry the requests.
+ */
+class SoloWorkerTest {
+  private static final ClassifierOptions WORKERS =
+      new ClassifierOptions(2, 1, 1, Duration.ofMillis(1), 64, 3, true, ImageLimits.DEFAULT);
+
+  @TempDir Path dir;
+
+  private List<byte[]> references(ModelPackage pkg) throws Exception {
+    List<byte[]> images = new ArrayList<>();
+    for (GoldenReferences.Reference r : GoldenReferences.create(pkg).references()) {
+      images.add(Files.readAllBytes(dir.resolve(r.image())));
+    }
+    return images;
+  }
+
+  private static void assertSameAnswer(Classification expected, Classification got, String what) {
+    for (int i = 0; i < expected.probabilities().size(); i++) {
+      assertEquals(expected.probabilities().get(i), got.probabilities().get(i), 1e-5, what + " label " + i);
+    }
+  }
+
+  @Test
+  void aLoneRequestRunsOnTheSoloWorkerAndAnswersAsTheOneThreadWorkersDo() throws Exception {
+    ModelPackage pkg = TestModels.untrainedPackage(dir, "waste", TestModels.WASTE_LABELS, 160);
+    List<byte[]> images = references(pkg);
+    try (Classifier plain = Classifier.open(pkg, WORKERS);
+        Classifier solo = Classifier.open(pkg, WORKERS.withSoloThreads(2))) {
+      for (int i = 0; i < images.size(); i++) {
+        assertSameAnswer(plain.classify(images.get(i)), solo.classify(images.get(i)), "reference " + i);
+      }
+      assertEquals(images.size(), solo.soloPasses(), "each request was alone in the process");
+      assertEquals(0, plain.soloPasses());
+    }
+  }
+
+  @Test
+  void underConcurrentLoadEveryRequestIsAnsweredCorrectlyAndMostRunOnTheOrdinaryWorkers() throws Exception {
+    ModelPackage pkg = TestModels.untrainedPackage(dir, "waste", TestModels.WASTE_LABELS, 160);
+    List<byte[]> images = references(pkg);
+    ExecutorService callers = Executors.newFixedThreadPool(8);
+    try (Classifier plain = Classifier.open(pkg, WORKERS);
+        Classifier solo = Classifier.open(pkg, WORKERS.withSoloThreads(2))) {
+      List<Classification> expected = new ArrayList<>();
+      for (byte[] image : images) {
+        expected.add(plain.classify(image));
+      }
+      CompletableFuture<Void> go = new CompletableFuture<>();
+      List<Future<List<Classification>>> answers = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        answers.add(callers.submit(() -> {
+          go.join();
+          List<Classification> out = new ArrayList<>();
+          for (int n = 0; n < 12; n++) {
+            out.add(solo.classify(images.get(n % images.size())));
+          }
+          return out;
+        }));
+      }
+      go.complete(null);
+      for (Future<List<Classification>> f : answers) {
+        List<Classification> got = f.get();
+        for (int n = 0; n < got.size(); n++) {
+          assertSameAnswer(expected.get(n % images.size()), got.get(n), "request " + n);
+        }
+      }
+      assertTrue(solo.soloPasses() < 8 * 12 / 2, "with 8 callers most requests find another pass running: "
+          + solo.soloPasses() + " of 96 ran alone");
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+}
