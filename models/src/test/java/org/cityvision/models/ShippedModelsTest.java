@@ -4,16 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.cityvision.core.classify.Classification;
 import org.cityvision.core.classify.Classifier;
 import org.cityvision.core.classify.ClassifierOptions;
+import org.cityvision.core.classify.GoldenReferences;
 import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.model.ReplaySet;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,24 +31,30 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ShippedModelsTest {
   private static final long MAX_PACKAGE_BYTES = 20L * 1024 * 1024;
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   private static List<String> images(String task) throws IOException {
-    try (InputStream in = ShippedModelsTest.class.getResourceAsStream("/shipped-test-images/" + task + "/index.txt")) {
-      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
-          .filter(l -> !l.isBlank()).toList();
+    try (InputStream in =
+        ShippedModelsTest.class.getResourceAsStream(
+            "/shipped-test-images/" + task + "/index.txt")) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8)
+          .lines()
+          .filter(l -> !l.isBlank())
+          .toList();
     }
   }
 
   private static byte[] image(String task, String name) throws IOException {
-    try (InputStream in = ShippedModelsTest.class.getResourceAsStream("/shipped-test-images/" + task + "/" + name)) {
+    try (InputStream in =
+        ShippedModelsTest.class.getResourceAsStream("/shipped-test-images/" + task + "/" + name)) {
       return in.readAllBytes();
     }
   }
 
   private Path copiedAlone(String task) throws IOException {
-    Path shipped = ShippedModels.find(task).orElseThrow(() -> new AssertionError("no shipped package models/" + task));
+    Path shipped =
+        ShippedModels.find(task)
+            .orElseThrow(() -> new AssertionError("no shipped package models/" + task));
     Path copy = tmp.resolve(task);
     Files.createDirectories(copy);
     long bytes = 0;
@@ -58,18 +70,21 @@ class ShippedModelsTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"waste", "urban"})
-  void theShippedPackageLoadsFromAnEmptyFolderAndClassifiesDrawnImages(String task) throws Exception {
+  void theShippedPackageLoadsFromAnEmptyFolderAndClassifiesDrawnImages(String task)
+      throws Exception {
     ModelPackage pkg = ModelPackage.read(copiedAlone(task));
     List<String> names = images(task);
     assertFalse(names.isEmpty());
 
-    try (Classifier classifier = Classifier.open(pkg, ClassifierOptions.defaults().withWarmup(false))) {
+    try (Classifier classifier =
+        Classifier.open(pkg, ClassifierOptions.defaults().withWarmup(false))) {
       for (String name : names) {
         Classification c = classifier.classify(image(task, name));
 
         assertTrue(pkg.spec().labels().contains(c.label()), name + ": " + c.label());
         assertEquals(pkg.spec().labels().size(), c.probabilities().size());
-        assertEquals(1.0, c.probabilities().stream().mapToDouble(Double::doubleValue).sum(), 1e-4, name);
+        assertEquals(
+            1.0, c.probabilities().stream().mapToDouble(Double::doubleValue).sum(), 1e-4, name);
         assertTrue(c.score() > 0 && c.score() <= 1, name + ": score " + c.score());
       }
     }
@@ -88,36 +103,57 @@ class ShippedModelsTest {
       // Sorting machines divert an item below this score: the waste package must carry it.
       assertTrue(pkg.spec().thresholds().uncertainBelow() > 0);
     } else {
-      // Camera frames are flagged per issue class, never for `normal`; thresholds have a 0.30 floor.
-      assertEquals(List.of("flooding", "garbage_dumping", "graffiti", "pothole_road_damage"),
+      // Camera frames are flagged per issue class, never for `normal`; thresholds have a 0.30
+      // floor.
+      assertEquals(
+          List.of("flooding", "garbage_dumping", "graffiti", "pothole_road_damage"),
           pkg.spec().thresholds().flag().keySet().stream().sorted().toList());
-      pkg.spec().thresholds().flag().forEach((label, t) -> assertTrue(t >= 0.3 && t < 1, label + ": " + t));
+      pkg.spec()
+          .thresholds()
+          .flag()
+          .forEach((label, t) -> assertTrue(t >= 0.3 && t < 1, label + ": " + t));
     }
-    for (String file : List.of("EVALUATION.md", "evaluation.json", "confusion_matrix.png", "training_curves.png",
-        "README.md")) {
+    for (String file :
+        List.of(
+            "EVALUATION.md",
+            "evaluation.json",
+            "confusion_matrix.png",
+            "training_curves.png",
+            "README.md")) {
       assertTrue(Files.isRegularFile(dir.resolve(file)), task + ": " + file + " missing");
     }
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"waste", "urban"})
-  void theShippedPackageCarriesAReplaySetOfAllItsOwnImagesAndGoldenReferences(String task) throws Exception {
+  void theShippedPackageCarriesAReplaySetOfAllItsOwnImagesAndGoldenReferences(String task)
+      throws Exception {
     ModelPackage pkg = ModelPackage.read(copiedAlone(task));
-    com.fasterxml.jackson.databind.JsonNode split = pkg.spec().training().path("split");
+    JsonNode split = pkg.spec().training().path("split");
 
-    org.cityvision.core.model.ReplaySet replay = org.cityvision.core.model.ReplaySet.of(pkg)
-        .orElseThrow(() -> new AssertionError(task + ": no replay.bin"));
+    ReplaySet replay =
+        ReplaySet.of(pkg).orElseThrow(() -> new AssertionError(task + ": no replay.bin"));
 
     assertEquals(pkg.spec().labels(), replay.labels());
     assertEquals(pkg.spec().backbone().featureSize(), replay.featureSize());
-    assertEquals(split.path("train").asInt() + split.path("valImages").asInt() + split.path("testImages").asInt(),
+    assertEquals(
+        split.path("train").asInt()
+            + split.path("valImages").asInt()
+            + split.path("testImages").asInt(),
         replay.size());
-    java.util.Set<String> sources = new java.util.TreeSet<>();
-    pkg.spec().training().path("dataset").path("sources").fieldNames().forEachRemaining(sources::add);
-    assertEquals(sources, new java.util.TreeSet<>(replay.sources()));
-    for (org.cityvision.core.model.ReplaySet.Split part : org.cityvision.core.model.ReplaySet.Split.values()) {
-      assertTrue(replay.filter(i -> replay.split(i) == part).size() > 0, task + ": no " + part + " images");
+    Set<String> sources = new TreeSet<>();
+    pkg.spec()
+        .training()
+        .path("dataset")
+        .path("sources")
+        .fieldNames()
+        .forEachRemaining(sources::add);
+    assertEquals(sources, new TreeSet<>(replay.sources()));
+    for (ReplaySet.Split part : ReplaySet.Split.values()) {
+      assertTrue(
+          replay.filter(i -> replay.split(i) == part).size() > 0,
+          task + ": no " + part + " images");
     }
-    assertTrue(org.cityvision.core.classify.GoldenReferences.read(pkg).isPresent(), task + ": no golden.json");
+    assertTrue(GoldenReferences.read(pkg).isPresent(), task + ": no golden.json");
   }
 }

@@ -46,7 +46,8 @@ public final class ApiRouter {
     for (ApiArea area : areas) {
       for (Route r : area.routes()) {
         if (!names.add(r.name())) {
-          throw new IllegalStateException("route " + r.name() + " is added twice (again by area '" + area.name() + "')");
+          throw new IllegalStateException(
+              "route " + r.name() + " is added twice (again by area '" + area.name() + "')");
         }
         all.add(r);
       }
@@ -62,11 +63,12 @@ public final class ApiRouter {
   /** A router for one HTTP server (one per event loop); the routes' handlers are shared. */
   public Router router(Vertx vertx, ServerConfig config, Metrics metrics, Authenticator auth) {
     FailureHandler failures = new FailureHandler();
-    BodyHandler body = BodyHandler.create(config.uploadsDir().toString())
-        .setBodyLimit(config.http().bodyLimitBytes())
-        .setHandleFileUploads(true)
-        .setDeleteUploadedFilesOnEnd(true)
-        .setMergeFormAttributes(false);
+    BodyHandler body =
+        BodyHandler.create(config.uploadsDir().toString())
+            .setBodyLimit(config.http().bodyLimitBytes())
+            .setHandleFileUploads(true)
+            .setDeleteUploadedFilesOnEnd(true)
+            .setMergeFormAttributes(false);
 
     Router root = Router.router(vertx);
     root.route().handler(new RequestLog(metrics, config.log().access()));
@@ -91,7 +93,9 @@ public final class ApiRouter {
       route.handler(r.handler());
     }
     for (Route r : files) {
-      root.routeWithRegex(r.method(), outside(r)).handler(RequestLog.route(r.path())).handler(r.handler());
+      root.routeWithRegex(r.method(), outside(r))
+          .handler(RequestLog.route(r.path()))
+          .handler(r.handler());
     }
     root.route().failureHandler(failures);
     root.errorHandler(404, failures);
@@ -112,6 +116,10 @@ public final class ApiRouter {
       }
     }
     String folder = files.path().substring(0, files.path().length() - 1);
-    return "^" + Pattern.quote(folder) + "(?!(" + taken.stream().collect(Collectors.joining("|")) + ")(/|$)).*";
+    return "^"
+        + Pattern.quote(folder)
+        + "(?!("
+        + taken.stream().collect(Collectors.joining("|"))
+        + ")(/|$)).*";
   }
 }

@@ -8,16 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import org.cityvision.core.storage.embedded.EmbeddedS3Server;
 import org.cityvision.core.testing.TestImages;
-import org.cityvision.serving.config.ServerConfig;
 import org.cityvision.serving.config.Secrets;
+import org.cityvision.serving.config.ServerConfig;
 import org.cityvision.serving.config.StoreConfig;
 import org.cityvision.serving.testing.ServingFixture;
 import org.cityvision.serving.testing.TestClient;
@@ -58,13 +60,19 @@ class StorageOutageTest {
     int port = s3.port();
     ServerConfig c = ServingFixture.withModels(dir.resolve("node"));
     StoreConfig s = c.storage();
-    node = ServingFixture.start(c.withStorage(new StoreConfig(s3.endpoint(), s.region(), "outage", false,
-        s.spoolMaxBytes(), 2_000, 200)), new Secrets(ServingFixture.ADMIN_KEY, ACCESS, SECRET));
+    node =
+        ServingFixture.start(
+            c.withStorage(
+                new StoreConfig(
+                    s3.endpoint(), s.region(), "outage", false, s.spoolMaxBytes(), 2_000, 200)),
+            new Secrets(ServingFixture.ADMIN_KEY, ACCESS, SECRET));
     client = new TestClient(node.port());
     String camera = client.newKey("camera", "outage-camera");
     String reviewer = client.newKey("reviewer", "outage-reviewer");
     String sorter = client.newKey("sorter", "outage-sorter");
-    Response before = client.post("/v1/cameras/cam-out/frames", camera, "image/jpeg", TestImages.jpeg(640, 480, 90));
+    Response before =
+        client.post(
+            "/v1/cameras/cam-out/frames", camera, "image/jpeg", TestImages.jpeg(640, 480, 90));
     assertEquals(201, before.status(), before.text());
     assertEquals("stored", before.json().getString("durability"));
 
@@ -86,15 +94,21 @@ class StorageOutageTest {
     assertFalse(store.getBoolean("reachable"), ready.text());
     assertTrue(store.getLong("spoolItems") >= accepted.size(), ready.text());
 
-    // An idempotent retry needs the shared store's answer (another node may hold the first one): 503, not a guess.
-    Response keyed = client.send(HttpMethod.POST, "/v1/cameras/cam-out/frames", camera,
-        Map.of("Content-Type", "image/jpeg", "Idempotency-Key", "during-outage"), TestImages.jpeg(320, 240, 99));
+    // An idempotent retry needs the shared store's answer (another node may hold the first one):
+    // 503, not a guess.
+    Response keyed =
+        client.send(
+            HttpMethod.POST,
+            "/v1/cameras/cam-out/frames",
+            camera,
+            Map.of("Content-Type", "image/jpeg", "Idempotency-Key", "during-outage"),
+            TestImages.jpeg(320, 240, 99));
     assertEquals(503, keyed.status(), keyed.text());
     assertEquals("store_unavailable", keyed.errorCode());
     assertTrue(keyed.headers().contains("Retry-After"), keyed.headers().names().toString());
     // Sorting machines do not need storage at all.
-    Response sorted = client.post("/v1/classify/waste", sorter, "image/jpeg",
-        TestImages.jpeg(512, 384, 98));
+    Response sorted =
+        client.post("/v1/classify/waste", sorter, "image/jpeg", TestImages.jpeg(512, 384, 98));
     assertEquals(200, sorted.status(), sorted.text());
 
     s3 = EmbeddedS3Server.start(dir.resolve("s3"), port, ACCESS, SECRET);
@@ -103,7 +117,8 @@ class StorageOutageTest {
     do {
       LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
       health = client.get("/health/ready", null).json().getJsonObject("store");
-    } while ((!health.getBoolean("reachable") || health.getLong("spoolItems") > 0) && System.nanoTime() < deadline);
+    } while ((!health.getBoolean("reachable") || health.getLong("spoolItems") > 0)
+        && System.nanoTime() < deadline);
     assertTrue(health.getBoolean("reachable"), health.encode());
     assertEquals(0, health.getLong("spoolItems"), "spool drained: " + health.encode());
 
@@ -117,16 +132,20 @@ class StorageOutageTest {
       flagsSeen += frame.json().getValue("flag") != null ? 1 : 0;
       Response image = client.get("/v1/frames/" + e.getKey() + "/image", reviewer);
       assertEquals(200, image.status(), image.text());
-      assertArrayEquals(e.getValue(), image.body().getBytes(), "frame " + e.getKey() + " byte for byte");
+      assertArrayEquals(
+          e.getValue(), image.body().getBytes(), "frame " + e.getKey() + " byte for byte");
     }
     assertEquals(flagged, flagsSeen, "every flag created during the outage reached the store");
     List<String> listed = new ArrayList<>();
-    node.store().listFrames("frames/cam-out/", null, 100).items().forEach(f -> listed.add(f.frameId()));
+    node.store()
+        .listFrames("frames/cam-out/", null, 100)
+        .items()
+        .forEach(f -> listed.add(f.frameId()));
     assertEquals(accepted.size() + 1, listed.size(), "no frame lost, none twice: " + listed);
     assertTrue(listed.containsAll(accepted.keySet()));
   }
 
   private static String sha256(byte[] bytes) throws Exception {
-    return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
   }
 }

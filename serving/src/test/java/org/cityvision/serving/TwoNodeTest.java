@@ -54,7 +54,9 @@ class TwoNodeTest {
     StoreConfig s = c.storage();
     return c.withModels(new ModelsConfig("", c.models().urban(), true))
         .withAuth(new AuthConfig(0, 1, 200))
-        .withStorage(new StoreConfig(s3.endpoint(), s.region(), "two-nodes", false, s.spoolMaxBytes(), 5_000, 5_000));
+        .withStorage(
+            new StoreConfig(
+                s3.endpoint(), s.region(), "two-nodes", false, s.spoolMaxBytes(), 5_000, 5_000));
   }
 
   @AfterAll
@@ -73,7 +75,8 @@ class TwoNodeTest {
 
   @Test
   void keyCreatedOnOneNodeWorksOnTheOther() {
-    Response r = toB.post("/v1/cameras/cam-a/frames", camera, "image/jpeg", TestImages.jpeg(320, 240, 61));
+    Response r =
+        toB.post("/v1/cameras/cam-a/frames", camera, "image/jpeg", TestImages.jpeg(320, 240, 61));
     assertEquals(201, r.status(), r.text());
   }
 
@@ -81,8 +84,11 @@ class TwoNodeTest {
   void keyDeletedOnOneNodeStopsWorkingOnTheOther() {
     String key = toA.newKey("sorter", "short-lived");
     assertEquals(200, toB.get("/v1/models", key).status());
-    assertEquals(204, toA.send(HttpMethod.DELETE, "/v1/keys/short-lived", ServingFixture.ADMIN_KEY, Map.of(), null)
-        .status());
+    assertEquals(
+        204,
+        toA.send(
+                HttpMethod.DELETE, "/v1/keys/short-lived", ServingFixture.ADMIN_KEY, Map.of(), null)
+            .status());
     long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
     int status;
     while ((status = toB.get("/v1/models", key).status()) != 401 && System.nanoTime() < deadline) {
@@ -94,7 +100,8 @@ class TwoNodeTest {
   @Test
   void retriesSpreadOverBothNodesStoreOneFrame() throws Exception {
     byte[] jpeg = TestImages.jpeg(640, 480, 62);
-    Map<String, String> headers = Map.of("Content-Type", "image/jpeg", "Idempotency-Key", "two-node-retry");
+    Map<String, String> headers =
+        Map.of("Content-Type", "image/jpeg", "Idempotency-Key", "two-node-retry");
     List<Future<Response>> all = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       all.add(toA.async(HttpMethod.POST, "/v1/cameras/cam-two/frames", camera, headers, jpeg));
@@ -114,14 +121,16 @@ class TwoNodeTest {
 
   @Test
   void frameAndFlagStoredThroughOneNodeAreSeenThroughTheOther() {
-    Response posted = toA.post("/v1/cameras/cam-q/frames", camera, "image/jpeg", TestImages.jpeg(640, 480, 63));
+    Response posted =
+        toA.post("/v1/cameras/cam-q/frames", camera, "image/jpeg", TestImages.jpeg(640, 480, 63));
     assertEquals(201, posted.status(), posted.text());
     String reviewer = toA.newKey("reviewer", "two-node-reviewer");
     Response seen = toB.get("/v1/frames/" + posted.json().getString("frameId"), reviewer);
     assertEquals(200, seen.status(), seen.text());
     if (posted.json().getBoolean("flagged")) {
       assertNotNull(seen.json().getJsonObject("flag"));
-      assertEquals(posted.json().getJsonObject("flag").getString("label"),
+      assertEquals(
+          posted.json().getJsonObject("flag").getString("label"),
           seen.json().getJsonObject("flag").getString("label"));
     }
   }

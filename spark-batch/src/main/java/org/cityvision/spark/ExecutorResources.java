@@ -16,9 +16,9 @@ import org.cityvision.core.storage.StorageConfig;
 import org.cityvision.core.storage.StorageException;
 
 /**
- * What an executor JVM loads once and reuses across every partition (and job) it runs: the
- * {@link Classifier} (a model load and its warm-up cost seconds; a partition should not pay them)
- * and the {@link FrameStore}.
+ * What an executor JVM loads once and reuses across every partition (and job) it runs: the {@link
+ * Classifier} (a model load and its warm-up cost seconds; a partition should not pay them) and the
+ * {@link FrameStore}.
  *
  * <p>On a cluster the store is opened from the executor's environment ({@code
  * CITYVISION_S3_ENDPOINT}, {@code CITYVISION_S3_ACCESS_KEY}, {@code CITYVISION_S3_SECRET_KEY}, ...;
@@ -51,8 +51,9 @@ public final class ExecutorResources {
     if (store == null) {
       Map<String, String> env = System.getenv();
       if (env.get("CITYVISION_S3_ENDPOINT") == null) {
-        throw new IllegalStateException("executors need CITYVISION_S3_ENDPOINT (and the access and secret keys) "
-            + "in their environment: set spark.executorEnv.CITYVISION_S3_ENDPOINT etc.");
+        throw new IllegalStateException(
+            "executors need CITYVISION_S3_ENDPOINT (and the access and secret keys) "
+                + "in their environment: set spark.executorEnv.CITYVISION_S3_ENDPOINT etc.");
       }
       Path spool;
       try {
@@ -73,13 +74,20 @@ public final class ExecutorResources {
       if (classifier != null) {
         classifier.close();
       }
-      Path dir = SparkBatchSpec.SPARK_FILES.equals(spec.modelDir())
-          ? Path.of(SparkFiles.getRootDirectory()) : Path.of(spec.modelDir());
+      Path dir =
+          SparkBatchSpec.SPARK_FILES.equals(spec.modelDir())
+              ? Path.of(SparkFiles.getRootDirectory())
+              : Path.of(spec.modelDir());
       // One classifier per executor: as many inference workers as the executor has cores, one
       // libtorch thread each (more OpenMP threads than cores run ~10x slower).
-      classifier = Classifier.open(ModelPackage.read(dir), ClassifierOptions.defaults()
-          .withWorkers(spec.classifierWorkers()).withTorchThreads(1)
-          .withQueueCapacity(Math.max(64, 4 * spec.classifierWorkers() * spec.taskParallelism())));
+      classifier =
+          Classifier.open(
+              ModelPackage.read(dir),
+              ClassifierOptions.defaults()
+                  .withWorkers(spec.classifierWorkers())
+                  .withTorchThreads(1)
+                  .withQueueCapacity(
+                      Math.max(64, 4 * spec.classifierWorkers() * spec.taskParallelism())));
       classifierKey = key;
       CLASSIFIER_LOADS.incrementAndGet();
       hook();
@@ -108,7 +116,8 @@ public final class ExecutorResources {
   private static void hook() {
     if (!hooked) {
       hooked = true;
-      Runtime.getRuntime().addShutdownHook(new Thread(ExecutorResources::closeAll, "cityvision-executor-close"));
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(ExecutorResources::closeAll, "cityvision-executor-close"));
     }
   }
 

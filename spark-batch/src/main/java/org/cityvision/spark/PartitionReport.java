@@ -10,8 +10,14 @@ import java.util.TreeMap;
  * What one partition (or, merged, the whole job) did: counts, failures by kind, and the first
  * failures with their reasons.
  */
-public record PartitionReport(long listed, long classified, long skipped, long failed,
-    Map<String, Long> failedBy, List<Failure> failures) implements Serializable {
+public record PartitionReport(
+    long listed,
+    long classified,
+    long skipped,
+    long failed,
+    Map<String, Long> failedBy,
+    List<Failure> failures)
+    implements Serializable {
   /** Failures a report keeps with their reasons; counts stay exact. */
   public static final int FAILURES_KEPT = 50;
 
@@ -36,8 +42,13 @@ public record PartitionReport(long listed, long classified, long skipped, long f
         f.add(x);
       }
     }
-    return new PartitionReport(listed + o.listed, classified + o.classified, skipped + o.skipped,
-        failed + o.failed, by, f);
+    return new PartitionReport(
+        listed + o.listed,
+        classified + o.classified,
+        skipped + o.skipped,
+        failed + o.failed,
+        by,
+        f);
   }
 
   public long processed() {

@@ -37,15 +37,21 @@ final class PartitionTask implements FlatMapFunction<Iterator<String>, Partition
   @Override
   public Iterator<PartitionReport> call(Iterator<String> cursors) throws Exception {
     FrameStore store = ExecutorResources.store();
-    FrameProcessor processor = new FrameProcessor(store, ExecutorResources.classifier(spec), spec.flag(),
-        Duration.ofMinutes(5), Clock.systemUTC(), FlagListener.NONE);
+    FrameProcessor processor =
+        new FrameProcessor(
+            store,
+            ExecutorResources.classifier(spec),
+            spec.flag(),
+            Duration.ofMinutes(5),
+            Clock.systemUTC(),
+            FlagListener.NONE);
     PartitionReport report = PartitionReport.empty();
     ExecutorService pool = Executors.newFixedThreadPool(spec.taskParallelism());
     try {
       while (cursors.hasNext()) {
         String cursor = cursors.next();
-        Page<FrameEntry> page = store.listFrames(spec.prefix(), cursor.isEmpty() ? null : cursor,
-            spec.partitionSize());
+        Page<FrameEntry> page =
+            store.listFrames(spec.prefix(), cursor.isEmpty() ? null : cursor, spec.partitionSize());
         List<Future<FrameOutcome>> outcomes = new ArrayList<>(page.items().size());
         for (FrameEntry e : page.items()) {
           outcomes.add(pool.submit(() -> processor.process(e.frameId())));
@@ -58,7 +64,8 @@ final class PartitionTask implements FlatMapFunction<Iterator<String>, Partition
     return List.of(report).iterator();
   }
 
-  private static PartitionReport tally(int listed, List<Future<FrameOutcome>> outcomes) throws Exception {
+  private static PartitionReport tally(int listed, List<Future<FrameOutcome>> outcomes)
+      throws Exception {
     long classified = 0;
     long skipped = 0;
     Map<String, Long> failedBy = new TreeMap<>();
@@ -76,7 +83,9 @@ final class PartitionTask implements FlatMapFunction<Iterator<String>, Partition
         case FAILED -> {
           failedBy.merge(o.failure().kind().name(), 1L, Long::sum);
           if (failures.size() < PartitionReport.FAILURES_KEPT) {
-            failures.add(new PartitionReport.Failure(o.frameId(), o.failure().kind().name(), o.failure().reason()));
+            failures.add(
+                new PartitionReport.Failure(
+                    o.frameId(), o.failure().kind().name(), o.failure().reason()));
           }
         }
       }

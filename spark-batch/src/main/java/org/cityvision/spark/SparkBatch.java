@@ -9,6 +9,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,8 +42,8 @@ import org.cityvision.core.storage.StorageConfig;
  * and at the end, so {@code GET /v1/batch/{jobId}} reports it like a single-node job.
  *
  * <p>Usage: {@code SparkBatch [--master M] --task T --prefix P --model DIR [--flag] [--data DIR]
- * [--partition-size N] [--task-parallelism N]}. The store comes from the environment
- * ({@code CITYVISION_S3_*}), else the embedded store under {@code --data} (local mode only).
+ * [--partition-size N] [--task-parallelism N]}. The store comes from the environment ({@code
+ * CITYVISION_S3_*}), else the embedded store under {@code --data} (local mode only).
  */
 public final class SparkBatch {
   private static final DateTimeFormatter ID_TIME =
@@ -51,10 +52,17 @@ public final class SparkBatch {
   private SparkBatch() {}
 
   /** The parsed command line. */
-  record Args(String master, String task, String prefix, Path model, boolean flag, Path data,
-      int partitionSize, int taskParallelism) {
+  record Args(
+      String master,
+      String task,
+      String prefix,
+      Path model,
+      boolean flag,
+      Path data,
+      int partitionSize,
+      int taskParallelism) {
     static Args parse(String[] args) {
-      Map<String, String> values = new java.util.HashMap<>();
+      Map<String, String> values = new HashMap<>();
       boolean flag = false;
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
@@ -67,15 +75,24 @@ public final class SparkBatch {
         }
       }
       for (String k : values.keySet()) {
-        if (!List.of("master", "task", "prefix", "model", "data", "partition-size", "task-parallelism").contains(k)) {
+        if (!List.of(
+                "master", "task", "prefix", "model", "data", "partition-size", "task-parallelism")
+            .contains(k)) {
           throw new IllegalArgumentException("unknown option --" + k);
         }
       }
-      if (!values.containsKey("task") || !values.containsKey("prefix") || !values.containsKey("model")) {
+      if (!values.containsKey("task")
+          || !values.containsKey("prefix")
+          || !values.containsKey("model")) {
         throw new IllegalArgumentException("--task, --prefix and --model are required");
       }
-      return new Args(values.get("master"), values.get("task"), values.get("prefix"), Path.of(values.get("model")),
-          flag, Path.of(values.getOrDefault("data", "data")),
+      return new Args(
+          values.get("master"),
+          values.get("task"),
+          values.get("prefix"),
+          Path.of(values.get("model")),
+          flag,
+          Path.of(values.getOrDefault("data", "data")),
           Integer.parseInt(values.getOrDefault("partition-size", "250")),
           Integer.parseInt(values.getOrDefault("task-parallelism", "2")));
     }
@@ -112,19 +129,27 @@ public final class SparkBatch {
       conf.setIfMissing("spark.ui.enabled", "false");
     }
     StorageConfig storage = StorageConfig.fromEnvironment(System.getenv(), args.data());
-    try (JavaSparkContext sc = new JavaSparkContext(conf); FrameStore store = FrameStores.open(storage)) {
+    try (JavaSparkContext sc = new JavaSparkContext(conf);
+        FrameStore store = FrameStores.open(storage)) {
       sc.setLogLevel("WARN");
       return run(sc, store, args);
     }
   }
 
   /** Runs the job on a given context and store (tests share them across runs). */
-  public static BatchProgress run(JavaSparkContext sc, FrameStore store, Args args) throws Exception {
+  public static BatchProgress run(JavaSparkContext sc, FrameStore store, Args args)
+      throws Exception {
     BatchRequest request = new BatchRequest(args.task(), args.prefix(), args.flag());
     ModelSpec model = ModelPackage.read(args.model()).spec();
     if (!model.task().equals(args.task())) {
-      throw new IllegalArgumentException("model " + args.model() + " answers task '" + model.task() + "', not '"
-          + args.task() + "'");
+      throw new IllegalArgumentException(
+          "model "
+              + args.model()
+              + " answers task '"
+              + model.task()
+              + "', not '"
+              + args.task()
+              + "'");
     }
     boolean local = sc.master().startsWith("local");
     String modelDir;
@@ -133,17 +158,29 @@ public final class SparkBatch {
       modelDir = args.model().toAbsolutePath().toString();
     } else {
       // Ship the package with the job, so that executors need no shared filesystem.
-      try (DirectoryStream<Path> files = Files.newDirectoryStream(args.model(), Files::isRegularFile)) {
+      try (DirectoryStream<Path> files =
+          Files.newDirectoryStream(args.model(), Files::isRegularFile)) {
         for (Path f : files) {
           sc.addFile(f.toAbsolutePath().toString());
         }
       }
       modelDir = SparkBatchSpec.SPARK_FILES;
     }
-    String jobId = "s" + ID_TIME.format(Instant.now()) + "-"
-        + String.format(Locale.ROOT, "%06x", new SecureRandom().nextInt(1 << 24));
-    SparkBatchSpec spec = new SparkBatchSpec(jobId, request.task(), request.prefix(), request.flag(), modelDir,
-        args.partitionSize(), args.taskParallelism(), executorCores(sc));
+    String jobId =
+        "s"
+            + ID_TIME.format(Instant.now())
+            + "-"
+            + String.format(Locale.ROOT, "%06x", new SecureRandom().nextInt(1 << 24));
+    SparkBatchSpec spec =
+        new SparkBatchSpec(
+            jobId,
+            request.task(),
+            request.prefix(),
+            request.flag(),
+            modelDir,
+            args.partitionSize(),
+            args.taskParallelism(),
+            executorCores(sc));
 
     JobLedger ledger = new JobLedger(store);
     Instant started = Instant.now();
@@ -156,14 +193,25 @@ public final class SparkBatch {
       total += page.items().size();
       cursor = page.nextCursor();
     } while (cursor != null);
-    ledger.save(progress(spec, model, JobStatus.RUNNING, total, PartitionReport.empty(), null, started));
+    ledger.save(
+        progress(spec, model, JobStatus.RUNNING, total, PartitionReport.empty(), null, started));
 
     PartitionReport report;
     try {
-      report = sc.parallelize(starts, starts.size()).mapPartitions(new PartitionTask(spec))
-          .reduce(PartitionReport::plus);
+      report =
+          sc.parallelize(starts, starts.size())
+              .mapPartitions(new PartitionTask(spec))
+              .reduce(PartitionReport::plus);
     } catch (RuntimeException e) {
-      ledger.save(progress(spec, model, JobStatus.FAILED, total, PartitionReport.empty(), e.getMessage(), started));
+      ledger.save(
+          progress(
+              spec,
+              model,
+              JobStatus.FAILED,
+              total,
+              PartitionReport.empty(),
+              e.getMessage(),
+              started));
       throw e;
     }
     BatchProgress end = progress(spec, model, JobStatus.DONE, total, report, null, started);
@@ -180,17 +228,39 @@ public final class SparkBatch {
     return Math.max(1, sc.getConf().getInt("spark.executor.cores", 1));
   }
 
-  private static BatchProgress progress(SparkBatchSpec spec, ModelSpec model, JobStatus status, long total,
-      PartitionReport r, String message, Instant started) {
+  private static BatchProgress progress(
+      SparkBatchSpec spec,
+      ModelSpec model,
+      JobStatus status,
+      long total,
+      PartitionReport r,
+      String message,
+      Instant started) {
     Map<FailureKind, Long> by = new EnumMap<>(FailureKind.class);
     r.failedBy().forEach((k, v) -> by.put(FailureKind.valueOf(k), v));
     BatchCounts counts = new BatchCounts(r.listed(), r.classified(), r.skipped(), r.failed(), by);
-    List<FrameFailure> failures = r.failures().stream()
-        .map(f -> new FrameFailure(f.frameId(), FailureKind.valueOf(f.kind()), f.reason())).toList();
+    List<FrameFailure> failures =
+        r.failures().stream()
+            .map(f -> new FrameFailure(f.frameId(), FailureKind.valueOf(f.kind()), f.reason()))
+            .toList();
     Instant now = Instant.now();
     double seconds = Math.max(1e-3, (now.toEpochMilli() - started.toEpochMilli()) / 1000.0);
-    return new BatchProgress(spec.jobId(), spec.request(), model.name(), model.version(), status, total, counts,
-        failures, r.processed() / seconds, -1, null, status == JobStatus.DONE ? counts : BatchCounts.ZERO,
-        status == JobStatus.DONE, message, started, now);
+    return new BatchProgress(
+        spec.jobId(),
+        spec.request(),
+        model.name(),
+        model.version(),
+        status,
+        total,
+        counts,
+        failures,
+        r.processed() / seconds,
+        -1,
+        null,
+        status == JobStatus.DONE ? counts : BatchCounts.ZERO,
+        status == JobStatus.DONE,
+        message,
+        started,
+        now);
   }
 }

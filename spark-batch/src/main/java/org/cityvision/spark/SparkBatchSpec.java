@@ -19,9 +19,19 @@ import org.cityvision.core.storage.StorageKeys;
  * @param taskParallelism frames in flight within one task
  * @param classifierWorkers inference threads of the one classifier per executor JVM: its cores
  */
-public record SparkBatchSpec(String jobId, String task, String prefix, boolean flag, String modelDir,
-    int partitionSize, int taskParallelism, int classifierWorkers) implements Serializable {
-  /** The model package came with {@code --files}: it is in {@code SparkFiles.getRootDirectory()}. */
+public record SparkBatchSpec(
+    String jobId,
+    String task,
+    String prefix,
+    boolean flag,
+    String modelDir,
+    int partitionSize,
+    int taskParallelism,
+    int classifierWorkers)
+    implements Serializable {
+  /**
+   * The model package came with {@code --files}: it is in {@code SparkFiles.getRootDirectory()}.
+   */
   public static final String SPARK_FILES = "spark-files";
 
   public SparkBatchSpec {
@@ -35,7 +45,8 @@ public record SparkBatchSpec(String jobId, String task, String prefix, boolean f
       throw new IllegalArgumentException("taskParallelism must be 1..64, got " + taskParallelism);
     }
     if (classifierWorkers < 1 || classifierWorkers > 64) {
-      throw new IllegalArgumentException("classifierWorkers must be 1..64, got " + classifierWorkers);
+      throw new IllegalArgumentException(
+          "classifierWorkers must be 1..64, got " + classifierWorkers);
     }
   }
 

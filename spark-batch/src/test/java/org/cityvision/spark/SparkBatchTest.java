@@ -20,6 +20,7 @@ import org.cityvision.core.batch.BatchJob;
 import org.cityvision.core.batch.BatchOptions;
 import org.cityvision.core.batch.BatchProgress;
 import org.cityvision.core.batch.BatchRequest;
+import org.cityvision.core.batch.JobLedger;
 import org.cityvision.core.classify.Classifier;
 import org.cityvision.core.classify.ClassifierOptions;
 import org.cityvision.core.model.ModelPackage;
@@ -50,14 +51,29 @@ class SparkBatchTest {
   @BeforeAll
   static void start() throws Exception {
     s3 = EmbeddedS3Server.start(dir.resolve("s3"), 0, "spark-test", "spark-test-secret");
-    store = FrameStores.open(StorageConfig.embedded(dir.resolve("data"))
-        .withEndpoint(s3.endpoint(), "spark-test", "spark-test-secret").withBucket("spark-batch"));
+    store =
+        FrameStores.open(
+            StorageConfig.embedded(dir.resolve("data"))
+                .withEndpoint(s3.endpoint(), "spark-test", "spark-test-secret")
+                .withBucket("spark-batch"));
     for (int i = 0; i < FRAMES; i++) {
-      ids.add(store.putFrame(new FrameUpload("cam-7", Instant.parse("2026-11-05T08:00:00Z").plusSeconds(i),
-          "image/jpeg", TestImages.jpeg(320, 240, i), null)).frameId());
+      ids.add(
+          store
+              .putFrame(
+                  new FrameUpload(
+                      "cam-7",
+                      Instant.parse("2026-11-05T08:00:00Z").plusSeconds(i),
+                      "image/jpeg",
+                      TestImages.jpeg(320, 240, i),
+                      null))
+              .frameId());
     }
-    sc = new JavaSparkContext(new SparkConf().setMaster("local[2]").setAppName("spark-batch-test")
-        .set("spark.ui.enabled", "false"));
+    sc =
+        new JavaSparkContext(
+            new SparkConf()
+                .setMaster("local[2]")
+                .setAppName("spark-batch-test")
+                .set("spark.ui.enabled", "false"));
     sc.setLogLevel("WARN");
   }
 
@@ -78,8 +94,12 @@ class SparkBatchTest {
   @Test
   void sparkWritesTheSameResultsAsTheSingleNodeBatchAndARerunWritesNothing() throws Exception {
     Path single = dir.resolve("urban-single");
-    ModelPackage pkg = TestModels.untrainedPackage(Files.createDirectories(single), "urban",
-        List.of("pothole_road_damage", "graffiti", "garbage_dumping", "flooding", "normal"), 160);
+    ModelPackage pkg =
+        TestModels.untrainedPackage(
+            Files.createDirectories(single),
+            "urban",
+            List.of("pothole_road_damage", "graffiti", "garbage_dumping", "flooding", "normal"),
+            160);
     // The same weights under another version, so that both runs' results sit side by side.
     Path sparkModel = Files.createDirectories(dir.resolve("urban-spark"));
     try (Stream<Path> files = Files.list(single)) {
@@ -88,11 +108,18 @@ class SparkBatchTest {
       }
     }
     ModelPackage.writeSpec(sparkModel, pkg.spec().withVersion("0.0.1-spark"));
-    try (Classifier classifier = Classifier.open(pkg, ClassifierOptions.defaults().withWarmup(false))) {
-      BatchJob.create(store, classifier, new BatchRequest("urban", PREFIX, false),
-          BatchOptions.defaults().withCheckpointEvery(Duration.ofSeconds(1)), Clock.systemUTC()).run(p -> { });
+    try (Classifier classifier =
+        Classifier.open(pkg, ClassifierOptions.defaults().withWarmup(false))) {
+      BatchJob.create(
+              store,
+              classifier,
+              new BatchRequest("urban", PREFIX, false),
+              BatchOptions.defaults().withCheckpointEvery(Duration.ofSeconds(1)),
+              Clock.systemUTC())
+          .run(p -> {});
     }
-    SparkBatch.Args args = new SparkBatch.Args(null, "urban", PREFIX, sparkModel, false, dir, 10, 2);
+    SparkBatch.Args args =
+        new SparkBatch.Args(null, "urban", PREFIX, sparkModel, false, dir, 10, 2);
 
     BatchProgress first = SparkBatch.run(sc, store, args);
     Map<String, Instant> written = new HashMap<>();
@@ -103,8 +130,14 @@ class SparkBatchTest {
       assertEquals(a.payload().path("label").asText(), b.payload().path("label").asText(), id);
       JsonNode pa = a.payload().path("probabilities");
       JsonNode pb = b.payload().path("probabilities");
-      pa.fieldNames().forEachRemaining(label ->
-          assertEquals(pa.path(label).asDouble(), pb.path(label).asDouble(), 1e-5, id + " " + label));
+      pa.fieldNames()
+          .forEachRemaining(
+              label ->
+                  assertEquals(
+                      pa.path(label).asDouble(),
+                      pb.path(label).asDouble(),
+                      1e-5,
+                      id + " " + label));
     }
     BatchProgress second = SparkBatch.run(sc, store, args);
 
@@ -112,15 +145,21 @@ class SparkBatchTest {
     assertEquals(new BatchCounts(FRAMES, FRAMES, 0, 0, Map.of()), first.counts());
     assertEquals(new BatchCounts(FRAMES, 0, FRAMES, 0, Map.of()), second.counts());
     for (String id : ids) {
-      assertEquals(written.get(id), only(id, "0.0.1-spark").classifiedAt(), "a re-run writes nothing: " + id);
+      assertEquals(
+          written.get(id),
+          only(id, "0.0.1-spark").classifiedAt(),
+          "a re-run writes nothing: " + id);
     }
-    assertEquals(1, ExecutorResources.classifierLoads(), "one classifier per executor JVM, not per partition");
-    assertEquals(JobStatus.DONE, new org.cityvision.core.batch.JobLedger(store).load(second.jobId())
-        .orElseThrow().status());
+    assertEquals(
+        1,
+        ExecutorResources.classifierLoads(),
+        "one classifier per executor JVM, not per partition");
+    assertEquals(JobStatus.DONE, new JobLedger(store).load(second.jobId()).orElseThrow().status());
   }
 
   private static ResultRecord only(String frameId, String version) throws Exception {
-    List<ResultRecord> r = store.results(frameId).stream().filter(x -> x.version().equals(version)).toList();
+    List<ResultRecord> r =
+        store.results(frameId).stream().filter(x -> x.version().equals(version)).toList();
     assertEquals(1, r.size(), frameId + " " + version);
     return r.get(0);
   }

@@ -1,2 +1,4 @@
-/** The frame pipeline shared by every CityVision process: images, models, classification, storage. */
+/**
+ * The frame pipeline shared by every CityVision process: images, models, classification, storage.
+ */
 package org.cityvision.core;

@@ -9,17 +9,27 @@ package org.cityvision.datasets.augment;
  * @param aspectJitter crop aspect ratio varies in [1/aspectJitter, aspectJitter] times the image's
  * @param flipProbability horizontal flip
  * @param rotationDegrees rotation drawn from [-rotationDegrees, rotationDegrees], edges reflected
- * @param brightness additive brightness in [-brightness, brightness] of the 0..255 range, as a fraction
+ * @param brightness additive brightness in [-brightness, brightness] of the 0..255 range, as a
+ *     fraction
  * @param contrast contrast factor in [1 - contrast, 1 + contrast]
  * @param saturation saturation factor in [1 - saturation, 1 + saturation]
  * @param hueDegrees hue shift in [-hueDegrees, hueDegrees]
  * @param degradeProbability probability of a capture-chain degradation: downscale and upscale by a
- *     factor in [0.5, 1], slight blur, and JPEG re-encoding at a quality in [minJpegQuality, 95]; it
- *     hides differences of processing between sources (TrashNet's {@code trash} class was re-encoded)
+ *     factor in [0.5, 1], slight blur, and JPEG re-encoding at a quality in [minJpegQuality, 95];
+ *     it hides differences of processing between sources (TrashNet's {@code trash} class was
+ *     re-encoded)
  * @param minJpegQuality lowest JPEG quality for re-encoding
  */
-public record AugmentSpec(double minArea, double aspectJitter, double flipProbability, double rotationDegrees,
-    double brightness, double contrast, double saturation, double hueDegrees, double degradeProbability,
+public record AugmentSpec(
+    double minArea,
+    double aspectJitter,
+    double flipProbability,
+    double rotationDegrees,
+    double brightness,
+    double contrast,
+    double saturation,
+    double hueDegrees,
+    double degradeProbability,
     int minJpegQuality) {
 
   /** No change: the view is the whole image, as served. */
@@ -31,8 +41,9 @@ public record AugmentSpec(double minArea, double aspectJitter, double flipProbab
   }
 
   /**
-   * Milder crops, colours and degradation: for end-to-end fine-tuning, where each image is seen once
-   * per epoch in a fresh view and {@link #standard()} keeps the training loss well above validation's.
+   * Milder crops, colours and degradation: for end-to-end fine-tuning, where each image is seen
+   * once per epoch in a fresh view and {@link #standard()} keeps the training loss well above
+   * validation's.
    */
   public static AugmentSpec light() {
     return new AugmentSpec(0.65, 1.15, 0.5, 8, 0.08, 0.12, 0.15, 4, 0.25, 65);
@@ -44,7 +55,9 @@ public record AugmentSpec(double minArea, double aspectJitter, double flipProbab
       case "standard" -> standard();
       case "light" -> light();
       case "none" -> NONE;
-      default -> throw new IllegalArgumentException("augmentation must be standard, light or none, got '" + name + "'");
+      default ->
+          throw new IllegalArgumentException(
+              "augmentation must be standard, light or none, got '" + name + "'");
     };
   }
 
@@ -58,15 +71,31 @@ public record AugmentSpec(double minArea, double aspectJitter, double flipProbab
     probability("flipProbability", flipProbability);
     probability("degradeProbability", degradeProbability);
     if (rotationDegrees < 0 || rotationDegrees > 45) {
-      throw new IllegalArgumentException("rotationDegrees must be in [0, 45], got " + rotationDegrees);
+      throw new IllegalArgumentException(
+          "rotationDegrees must be in [0, 45], got " + rotationDegrees);
     }
-    if (brightness < 0 || brightness > 0.5 || contrast < 0 || contrast > 0.9 || saturation < 0 || saturation > 0.9
-        || hueDegrees < 0 || hueDegrees > 90) {
-      throw new IllegalArgumentException("colour jitter out of range: brightness " + brightness + " (0..0.5), contrast "
-          + contrast + " (0..0.9), saturation " + saturation + " (0..0.9), hue " + hueDegrees + " (0..90)");
+    if (brightness < 0
+        || brightness > 0.5
+        || contrast < 0
+        || contrast > 0.9
+        || saturation < 0
+        || saturation > 0.9
+        || hueDegrees < 0
+        || hueDegrees > 90) {
+      throw new IllegalArgumentException(
+          "colour jitter out of range: brightness "
+              + brightness
+              + " (0..0.5), contrast "
+              + contrast
+              + " (0..0.9), saturation "
+              + saturation
+              + " (0..0.9), hue "
+              + hueDegrees
+              + " (0..90)");
     }
     if (minJpegQuality < 10 || minJpegQuality > 95) {
-      throw new IllegalArgumentException("minJpegQuality must be in [10, 95], got " + minJpegQuality);
+      throw new IllegalArgumentException(
+          "minJpegQuality must be in [10, 95], got " + minJpegQuality);
     }
   }
 

@@ -22,7 +22,8 @@ import org.opencv.imgproc.Imgproc;
  * the serving {@code Preprocessor} turns it into a tensor unchanged.
  *
  * <p>Immutable and thread-safe; randomness comes from the caller's {@link Random}, so a seeded
- * generator gives the same views again. Returned {@link Mat}s belong to the caller, who releases them.
+ * generator gives the same views again. Returned {@link Mat}s belong to the caller, who releases
+ * them.
  */
 public final class Augmenter {
   private final AugmentSpec spec;
@@ -46,14 +47,18 @@ public final class Augmenter {
   /** A random view of {@code bgr} (8-bit, 3 channels), {@code width × height}, 8-bit BGR. */
   public Mat view(Mat bgr, Random random) {
     if (bgr.empty() || bgr.type() != CvType.CV_8UC3) {
-      throw new IllegalArgumentException("expects a non-empty 8-bit BGR image, got type " + bgr.type());
+      throw new IllegalArgumentException(
+          "expects a non-empty 8-bit BGR image, got type " + bgr.type());
     }
     List<Mat> temps = new ArrayList<>();
     try {
       // Rotating the small crop rather than the whole image costs a fraction and looks the same.
       Mat current = track(temps, cropAndResize(bgr, random));
       if (spec.rotationDegrees() > 0) {
-        current = track(temps, rotate(current, uniform(random, -spec.rotationDegrees(), spec.rotationDegrees())));
+        current =
+            track(
+                temps,
+                rotate(current, uniform(random, -spec.rotationDegrees(), spec.rotationDegrees())));
       }
       if (random.nextDouble() < spec.flipProbability()) {
         Mat flipped = track(temps, new Mat());
@@ -77,10 +82,12 @@ public final class Augmenter {
   }
 
   private Mat rotate(Mat src, double degrees) {
-    Mat rotation = Imgproc.getRotationMatrix2D(new Point(src.cols() / 2.0, src.rows() / 2.0), degrees, 1.0);
+    Mat rotation =
+        Imgproc.getRotationMatrix2D(new Point(src.cols() / 2.0, src.rows() / 2.0), degrees, 1.0);
     Mat out = new Mat();
     try {
-      Imgproc.warpAffine(src, out, rotation, src.size(), Imgproc.INTER_LINEAR, Core.BORDER_REFLECT_101);
+      Imgproc.warpAffine(
+          src, out, rotation, src.size(), Imgproc.INTER_LINEAR, Core.BORDER_REFLECT_101);
       return out;
     } finally {
       rotation.release();
@@ -115,7 +122,10 @@ public final class Augmenter {
     double alpha = 1 + uniform(random, -spec.contrast(), spec.contrast());
     double beta = 255 * uniform(random, -spec.brightness(), spec.brightness());
     // Contrast around the mean grey keeps the average brightness where the brightness term puts it.
-    double mean = Core.mean(src).val[0] * 0.114 + Core.mean(src).val[1] * 0.587 + Core.mean(src).val[2] * 0.299;
+    double mean =
+        Core.mean(src).val[0] * 0.114
+            + Core.mean(src).val[1] * 0.587
+            + Core.mean(src).val[2] * 0.299;
     Mat out = new Mat();
     src.convertTo(out, -1, alpha, beta + (1 - alpha) * mean);
     double saturation = 1 + uniform(random, -spec.saturation(), spec.saturation());
@@ -155,8 +165,14 @@ public final class Augmenter {
     int quality = spec.minJpegQuality() + random.nextInt(95 - spec.minJpegQuality() + 1);
     MatOfInt params = new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, quality);
     try {
-      Imgproc.resize(src, small, new Size(Math.max(8, Math.round(width * factor)), Math.max(8, Math.round(height * factor))),
-          0, 0, Imgproc.INTER_AREA);
+      Imgproc.resize(
+          src,
+          small,
+          new Size(
+              Math.max(8, Math.round(width * factor)), Math.max(8, Math.round(height * factor))),
+          0,
+          0,
+          Imgproc.INTER_AREA);
       Imgproc.resize(small, restored, new Size(width, height), 0, 0, Imgproc.INTER_LINEAR);
       if (random.nextBoolean()) {
         Imgproc.GaussianBlur(restored, restored, new Size(3, 3), uniform(random, 0.3, 1.0));

@@ -22,24 +22,29 @@ import org.opencv.imgproc.Imgproc;
  * gradients and noise, or a random crop of a scene photo; with a cast shadow and uneven light. A
  * model trained on such views cannot tell the classes apart by the sheet and its light.
  *
- * <p>The item's mask is what differs from the sheet: the sheet's colour is the median of the image's
- * border, and pixels far from it in colour, or clearly saturated, are the item; morphology closes
- * small holes and a blurred mask feathers the edge. Clear glass and white paper are partly missed,
- * which shows them partly see-through on the new background: close to how they look on it anyway.
+ * <p>The item's mask is what differs from the sheet: the sheet's colour is the median of the
+ * image's border, and pixels far from it in colour, or clearly saturated, are the item; morphology
+ * closes small holes and a blurred mask feathers the edge. Clear glass and white paper are partly
+ * missed, which shows them partly see-through on the new background: close to how they look on it
+ * anyway.
  *
- * <p>Immutable and thread-safe; randomness comes from the caller's {@link Random}. Returned
- * {@link Mat}s belong to the caller.
+ * <p>Immutable and thread-safe; randomness comes from the caller's {@link Random}. Returned {@link
+ * Mat}s belong to the caller.
  */
 public final class Compositor {
   /** How far from the sheet's colour (Euclidean, 8-bit BGR) a pixel counts as the item. */
   static final double COLOUR_DISTANCE = 38;
+
   /** HSV saturation (0-255) above which a pixel counts as the item whatever its distance. */
   static final double SATURATION = 60;
+
   private static final int SCENE_ATTEMPTS = 3;
 
   private final List<Path> scenes;
 
-  /** @param scenes photos whose random crops serve as backgrounds (may be empty: procedural only) */
+  /**
+   * @param scenes photos whose random crops serve as backgrounds (may be empty: procedural only)
+   */
   public Compositor(List<Path> scenes) {
     OpenCvRuntime.load();
     this.scenes = List.copyOf(scenes);
@@ -129,8 +134,16 @@ public final class Compositor {
       affine.put(1, 2, affine.get(1, 2)[0] + dy);
       Mat item = track(temps, new Mat());
       Mat itemMask = track(temps, new Mat());
-      Imgproc.warpAffine(bgr, item, affine, bgr.size(), Imgproc.INTER_LINEAR, Core.BORDER_REPLICATE);
-      Imgproc.warpAffine(mask, itemMask, affine, bgr.size(), Imgproc.INTER_LINEAR, Core.BORDER_CONSTANT, Scalar.all(0));
+      Imgproc.warpAffine(
+          bgr, item, affine, bgr.size(), Imgproc.INTER_LINEAR, Core.BORDER_REPLICATE);
+      Imgproc.warpAffine(
+          mask,
+          itemMask,
+          affine,
+          bgr.size(),
+          Imgproc.INTER_LINEAR,
+          Core.BORDER_CONSTANT,
+          Scalar.all(0));
 
       Mat background = track(temps, background(w, h, random));
       // Shadow: the mask shifted down-right or down-left, blurred, darkening the background.
@@ -138,7 +151,14 @@ public final class Compositor {
       Mat shift = track(temps, Mat.eye(2, 3, CvType.CV_64F));
       shift.put(0, 2, (random.nextDouble() - 0.3) * 0.08 * w);
       shift.put(1, 2, (0.02 + random.nextDouble() * 0.06) * h);
-      Imgproc.warpAffine(itemMask, shadow, shift, bgr.size(), Imgproc.INTER_LINEAR, Core.BORDER_CONSTANT, Scalar.all(0));
+      Imgproc.warpAffine(
+          itemMask,
+          shadow,
+          shift,
+          bgr.size(),
+          Imgproc.INTER_LINEAR,
+          Core.BORDER_CONSTANT,
+          Scalar.all(0));
       int blur = 2 * (int) (5 + random.nextInt(15)) + 1;
       Imgproc.GaussianBlur(shadow, shadow, new Size(blur, blur), 0);
       double strength = 0.25 + 0.45 * random.nextDouble();
@@ -200,7 +220,9 @@ public final class Compositor {
   }
 
   private static Scalar colour(Random random, double lo, double hi) {
-    return new Scalar(lo + random.nextDouble() * (hi - lo), lo + random.nextDouble() * (hi - lo),
+    return new Scalar(
+        lo + random.nextDouble() * (hi - lo),
+        lo + random.nextDouble() * (hi - lo),
         lo + random.nextDouble() * (hi - lo));
   }
 
@@ -253,7 +275,9 @@ public final class Compositor {
     double grey = 90 + random.nextDouble() * 100;
     Mat m = new Mat(h, w, CvType.CV_8UC3, new Scalar(grey, grey * 1.01, grey * 1.02));
     for (int cell : new int[] {4, 16, 64}) {
-      Mat small = gaussian(Math.max(1, h / cell), Math.max(1, w / cell), 128, 10 + random.nextInt(12), random);
+      Mat small =
+          gaussian(
+              Math.max(1, h / cell), Math.max(1, w / cell), 128, 10 + random.nextInt(12), random);
       Mat big = new Mat();
       Imgproc.resize(small, big, new Size(w, h), 0, 0, Imgproc.INTER_CUBIC);
       Core.addWeighted(m, 1, big, 1, -128, m);
@@ -365,7 +389,8 @@ public final class Compositor {
   }
 
   private static void addNoise(Mat m, Random random, double sigma) {
-    // Noise drawn at half resolution and enlarged: grain like a camera's, at a quarter of the draws.
+    // Noise drawn at half resolution and enlarged: grain like a camera's, at a quarter of the
+    // draws.
     Mat small = gaussian(Math.max(1, m.rows() / 2), Math.max(1, m.cols() / 2), 128, sigma, random);
     Mat n = new Mat();
     Imgproc.resize(small, n, m.size(), 0, 0, Imgproc.INTER_NEAREST);
@@ -416,13 +441,16 @@ public final class Compositor {
     return new Scalar(median[0], median[1], median[2]);
   }
 
-  /** Fills regions of {@code mask} enclosed by the item (a label on a can, a bottle's highlight). */
+  /**
+   * Fills regions of {@code mask} enclosed by the item (a label on a can, a bottle's highlight).
+   */
   private static void fillHoles(Mat mask) {
     List<MatOfPoint> contours = new ArrayList<>();
     Mat hierarchy = new Mat();
     Mat copy = mask.clone();
     try {
-      Imgproc.findContours(copy, contours, hierarchy, Imgproc.RETR_EXTERNAL, Imgproc.CHAIN_APPROX_SIMPLE);
+      Imgproc.findContours(
+          copy, contours, hierarchy, Imgproc.RETR_EXTERNAL, Imgproc.CHAIN_APPROX_SIMPLE);
       Imgproc.drawContours(mask, contours, -1, Scalar.all(255), -1);
     } finally {
       contours.forEach(Mat::release);

@@ -3,6 +3,7 @@ package org.cityvision.datasets.export;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
@@ -30,8 +31,8 @@ import org.cityvision.core.storage.Verdict;
  *
  * <p>Which frames: those whose last verdict falls in the window ({@link
  * ReviewExportOptions#since()}). Which class: the flag's current state decides, so a verdict that
- * was overridden counts as the override says: confirmed → the label the model flagged; relabelled
- * → the reviewer's label; rejected → {@code normal}, only when asked. Frames already removed by
+ * was overridden counts as the override says: confirmed → the label the model flagged; relabelled →
+ * the reviewer's label; rejected → {@code normal}, only when asked. Frames already removed by
  * retention are counted as missing, not fatal.
  *
  * <p>Plain blocking Java; the store is the caller's. Images are written through a temporary file
@@ -41,6 +42,7 @@ import org.cityvision.core.storage.Verdict;
 public final class ReviewExport {
   /** The manifest's {@code source} column for frames from the city's cameras. */
   public static final String SOURCE = "cityvision-review";
+
   public static final String MANIFEST = "manifest.csv";
 
   private ReviewExport() {}
@@ -60,7 +62,8 @@ public final class ReviewExport {
    * @throws IllegalArgumentException if {@code out} holds an earlier export and {@code overwrite}
    *     is off, or holds files that are not an export
    */
-  public static ReviewExportReport run(FrameStore store, ReviewExportOptions options, Progress progress)
+  public static ReviewExportReport run(
+      FrameStore store, ReviewExportOptions options, Progress progress)
       throws IOException, StorageException {
     prepare(options);
     Map<String, ReviewRecord> latest = latestVerdicts(store, options.since());
@@ -85,12 +88,26 @@ public final class ReviewExport {
           continue;
         }
         frame = store.readFrame(frameId);
-        String file = frameId + (frame.record().contentType().equals("image/png") ? ".png" : ".jpg");
+        String file =
+            frameId + (frame.record().contentType().equals("image/png") ? ".png" : ".jpg");
         write(options.out().resolve(className).resolve(file), frame.bytes());
         perClass.merge(className, 1, Integer::sum);
-        rows.add(new ManifestRow(options.task(), className, file, SOURCE, options.license(), flag.label(),
-            flag.score(), flag.model(), flag.modelVersion(), verdict(flag.status()), flag.reviewer(),
-            flag.reviewedAt(), flag.cameraId(), frameId));
+        rows.add(
+            new ManifestRow(
+                options.task(),
+                className,
+                file,
+                SOURCE,
+                options.license(),
+                flag.label(),
+                flag.score(),
+                flag.model(),
+                flag.modelVersion(),
+                verdict(flag.status()),
+                flag.reviewer(),
+                flag.reviewedAt(),
+                flag.cameraId(),
+                frameId));
       } catch (ObjectNotFoundException | ChecksumMismatchException e) {
         missing++;
       }
@@ -105,8 +122,7 @@ public final class ReviewExport {
   /**
    * The last verdict of each frame (by flag revision), keyed by frame id, left out when it is older
    * than {@code since} ({@code null}: all) or was taken back (the frame's last entry is a {@link
-   * Verdict#REOPEN}). Reads the whole reviews log; what export and candidate
-   * training learn from.
+   * Verdict#REOPEN}). Reads the whole reviews log; what export and candidate training learn from.
    */
   public static Map<String, ReviewRecord> latestVerdicts(FrameStore store, Instant since)
       throws StorageException {
@@ -162,19 +178,22 @@ public final class ReviewExport {
           out + " is not empty and holds no " + MANIFEST + ": choose a new folder for the export");
     }
     if (!options.overwrite()) {
-      throw new IllegalArgumentException(out + " holds an earlier export; pass --overwrite to replace it");
+      throw new IllegalArgumentException(
+          out + " holds an earlier export; pass --overwrite to replace it");
     }
     List<String> lines = Files.readAllLines(manifest, StandardCharsets.UTF_8);
     for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
       String[] cells = line.split(",", 4);
-      if (cells.length >= 3 && cells[1].matches("[A-Za-z0-9_-]{1,64}") && cells[2].matches("[A-Za-z0-9_.-]{1,120}")) {
+      if (cells.length >= 3
+          && cells[1].matches("[A-Za-z0-9_-]{1,64}")
+          && cells[2].matches("[A-Za-z0-9_.-]{1,120}")) {
         Path dir = out.resolve(cells[1]);
         Files.deleteIfExists(dir.resolve(cells[2]));
         try (Stream<Path> left = Files.list(dir)) {
           if (left.findAny().isEmpty()) {
             Files.delete(dir);
           }
-        } catch (java.nio.file.NoSuchFileException gone) {
+        } catch (NoSuchFileException gone) {
           // Removed by hand; nothing to clean.
         }
       }

@@ -17,8 +17,14 @@ import org.cityvision.core.storage.StorageKeys;
  * @param license the manifest's {@code license} column for the city's own frames
  * @param overwrite replace an earlier export in {@code out} (its listed files are deleted first)
  */
-public record ReviewExportOptions(Path out, Instant since, boolean includeRejectedAsNormal, String task,
-    String normalLabel, String license, boolean overwrite) {
+public record ReviewExportOptions(
+    Path out,
+    Instant since,
+    boolean includeRejectedAsNormal,
+    String task,
+    String normalLabel,
+    String license,
+    boolean overwrite) {
   public ReviewExportOptions {
     Objects.requireNonNull(out, "out");
     StorageKeys.requireSegment("task", task);
@@ -34,7 +40,8 @@ public record ReviewExportOptions(Path out, Instant since, boolean includeReject
   }
 
   public ReviewExportOptions withSince(Instant value) {
-    return new ReviewExportOptions(out, value, includeRejectedAsNormal, task, normalLabel, license, overwrite);
+    return new ReviewExportOptions(
+        out, value, includeRejectedAsNormal, task, normalLabel, license, overwrite);
   }
 
   public ReviewExportOptions withRejectedAsNormal(boolean value) {
@@ -42,6 +49,7 @@ public record ReviewExportOptions(Path out, Instant since, boolean includeReject
   }
 
   public ReviewExportOptions withOverwrite(boolean value) {
-    return new ReviewExportOptions(out, since, includeRejectedAsNormal, task, normalLabel, license, value);
+    return new ReviewExportOptions(
+        out, since, includeRejectedAsNormal, task, normalLabel, license, value);
   }
 }

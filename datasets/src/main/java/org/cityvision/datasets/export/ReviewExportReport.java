@@ -11,8 +11,8 @@ import java.util.TreeMap;
  * @param rejectedLeftOut rejected frames not exported (no {@code includeRejectedAsNormal})
  * @param missingFrames frames whose image or flag is gone (retention) or corrupt
  */
-public record ReviewExportReport(Map<String, Integer> perClass, int reviewedFrames, int rejectedLeftOut,
-    int missingFrames) {
+public record ReviewExportReport(
+    Map<String, Integer> perClass, int reviewedFrames, int rejectedLeftOut, int missingFrames) {
   public ReviewExportReport {
     perClass = Map.copyOf(perClass);
   }
@@ -23,7 +23,15 @@ public record ReviewExportReport(Map<String, Integer> perClass, int reviewedFram
 
   @Override
   public String toString() {
-    return "exported " + exported() + " frames " + new TreeMap<>(perClass) + " of " + reviewedFrames
-        + " reviewed; rejected left out " + rejectedLeftOut + "; missing " + missingFrames;
+    return "exported "
+        + exported()
+        + " frames "
+        + new TreeMap<>(perClass)
+        + " of "
+        + reviewedFrames
+        + " reviewed; rejected left out "
+        + rejectedLeftOut
+        + "; missing "
+        + missingFrames;
   }
 }

@@ -1,2 +1,4 @@
-/** Reviewers' verdicts out of the store as an ImageFolder dataset with a manifest, for retraining. */
+/**
+ * Reviewers' verdicts out of the store as an ImageFolder dataset with a manifest, for retraining.
+ */
 package org.cityvision.datasets.export;

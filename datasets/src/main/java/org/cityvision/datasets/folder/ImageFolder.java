@@ -15,11 +15,11 @@ import java.util.stream.Stream;
 import org.cityvision.datasets.DatasetException;
 
 /**
- * An image dataset laid out as one folder per class (an "ImageFolder"), possibly merged from several
- * folders: the main dataset plus extra ones such as exported reviewed frames. Folders whose name
- * starts with {@code _} or {@code .} are skipped (rejected or unsorted images), and so are files that
- * are not JPEG or PNG. Labels are the sorted union of the class folders' names: that order is the
- * model's output order.
+ * An image dataset laid out as one folder per class (an "ImageFolder"), possibly merged from
+ * several folders: the main dataset plus extra ones such as exported reviewed frames. Folders whose
+ * name starts with {@code _} or {@code .} are skipped (rejected or unsorted images), and so are
+ * files that are not JPEG or PNG. Labels are the sorted union of the class folders' names: that
+ * order is the model's output order.
  *
  * @param roots the folders read, main first
  * @param labels class labels, sorted
@@ -43,8 +43,8 @@ public record ImageFolder(List<Path> roots, List<String> labels, List<Sample> sa
   }
 
   /**
-   * Reads the main folder and extra folders into one dataset. Ids of extra samples are prefixed with
-   * the extra folder's name so they cannot collide with the main dataset's.
+   * Reads the main folder and extra folders into one dataset. Ids of extra samples are prefixed
+   * with the extra folder's name so they cannot collide with the main dataset's.
    */
   public static ImageFolder read(Path root, List<Path> extras) throws DatasetException {
     List<Path> roots = new ArrayList<>();
@@ -60,13 +60,19 @@ public record ImageFolder(List<Path> roots, List<String> labels, List<Sample> sa
     samples.sort(Comparator.comparing(Sample::id));
     for (int i = 1; i < samples.size(); i++) {
       if (samples.get(i).id().equals(samples.get(i - 1).id())) {
-        throw new DatasetException("two images have the id " + samples.get(i).id()
-            + ": give extra data folders distinct names");
+        throw new DatasetException(
+            "two images have the id "
+                + samples.get(i).id()
+                + ": give extra data folders distinct names");
       }
     }
     if (labels.size() < 2) {
-      throw new DatasetException("dataset " + root.toAbsolutePath() + " has " + labels.size()
-          + " class folder(s) with images; a classifier needs at least 2");
+      throw new DatasetException(
+          "dataset "
+              + root.toAbsolutePath()
+              + " has "
+              + labels.size()
+              + " class folder(s) with images; a classifier needs at least 2");
     }
     return new ImageFolder(roots, new ArrayList<>(labels), samples);
   }
@@ -74,7 +80,8 @@ public record ImageFolder(List<Path> roots, List<String> labels, List<Sample> sa
   private static void readOne(Path root, String idPrefix, Set<String> labels, List<Sample> out)
       throws DatasetException {
     if (!Files.isDirectory(root)) {
-      throw new DatasetException("dataset folder " + root.toAbsolutePath() + " does not exist or is not a folder");
+      throw new DatasetException(
+          "dataset folder " + root.toAbsolutePath() + " does not exist or is not a folder");
     }
     Manifest manifest = Manifest.find(root);
     List<Path> classDirs;
@@ -87,9 +94,11 @@ public record ImageFolder(List<Path> roots, List<String> labels, List<Sample> sa
       String label = classDir.getFileName().toString();
       List<Path> files;
       try (Stream<Path> children = Files.list(classDir)) {
-        files = children.filter(Files::isRegularFile).filter(ImageFolder::isImage).sorted().toList();
+        files =
+            children.filter(Files::isRegularFile).filter(ImageFolder::isImage).sorted().toList();
       } catch (IOException e) {
-        throw new DatasetException("cannot list class folder " + classDir + ": " + e.getMessage(), e);
+        throw new DatasetException(
+            "cannot list class folder " + classDir + ": " + e.getMessage(), e);
       }
       if (files.isEmpty()) {
         continue;
@@ -98,7 +107,8 @@ public record ImageFolder(List<Path> roots, List<String> labels, List<Sample> sa
       for (Path file : files) {
         String name = file.getFileName().toString();
         Manifest.Row row = manifest.row(label, name).orElse(null);
-        String source = row == null || row.get("source").isBlank() ? sourceFromName(name) : row.get("source");
+        String source =
+            row == null || row.get("source").isBlank() ? sourceFromName(name) : row.get("source");
         String group = row == null ? null : row.get("group");
         out.add(new Sample(idPrefix + label + "/" + name, file, label, source, group));
       }
@@ -106,8 +116,9 @@ public record ImageFolder(List<Path> roots, List<String> labels, List<Sample> sa
   }
 
   /**
-   * The source tag a file name carries, {@code <source>__<rest>} (the layout of the shared datasets'
-   * extra folders, whose manifests name a repository rather than a source tag), else null.
+   * The source tag a file name carries, {@code <source>__<rest>} (the layout of the shared
+   * datasets' extra folders, whose manifests name a repository rather than a source tag), else
+   * null.
    */
   static String sourceFromName(String name) {
     int cut = name.indexOf("__");

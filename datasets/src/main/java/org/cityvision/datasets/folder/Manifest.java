@@ -13,11 +13,11 @@ import java.util.Optional;
 import org.cityvision.datasets.DatasetException;
 
 /**
- * A dataset's {@code manifest.csv}: one row per image, with a header naming the columns. {@code file}
- * is required; {@code class}, {@code source}, {@code license}, {@code group} and {@code task} are
- * used when present, other columns are kept. One manifest may describe several datasets side by side
- * (../shared/datasets has one for {@code waste/} and {@code urban/}); then its {@code task} column
- * says which rows belong to which folder.
+ * A dataset's {@code manifest.csv}: one row per image, with a header naming the columns. {@code
+ * file} is required; {@code class}, {@code source}, {@code license}, {@code group} and {@code task}
+ * are used when present, other columns are kept. One manifest may describe several datasets side by
+ * side (../shared/datasets has one for {@code waste/} and {@code urban/}); then its {@code task}
+ * column says which rows belong to which folder.
  *
  * <p>Immutable and thread-safe.
  */
@@ -61,14 +61,15 @@ public final class Manifest {
     }
     Path parent = root.toAbsolutePath().normalize().getParent();
     if (parent != null && Files.isRegularFile(parent.resolve(FILE_NAME))) {
-      return read(parent.resolve(FILE_NAME), root.toAbsolutePath().normalize().getFileName().toString());
+      return read(
+          parent.resolve(FILE_NAME), root.toAbsolutePath().normalize().getFileName().toString());
     }
     return EMPTY;
   }
 
   /**
-   * Reads a manifest; with {@code task} non-null, keeps only rows whose {@code task} column equals it
-   * (rows without a task column are kept).
+   * Reads a manifest; with {@code task} non-null, keeps only rows whose {@code task} column equals
+   * it (rows without a task column are kept).
    */
   public static Manifest read(Path file, String task) throws DatasetException {
     List<String> lines;
@@ -78,7 +79,8 @@ public final class Manifest {
       throw new DatasetException("cannot read manifest " + file + ": " + e.getMessage(), e);
     }
     if (lines.isEmpty()) {
-      throw new DatasetException("manifest " + file + " is empty: it needs a header with a 'file' column");
+      throw new DatasetException(
+          "manifest " + file + " is empty: it needs a header with a 'file' column");
     }
     List<String> header = new ArrayList<>();
     for (String h : parseLine(lines.get(0), file, 1)) {
@@ -94,8 +96,15 @@ public final class Manifest {
       }
       List<String> values = parseLine(lines.get(i), file, i + 1);
       if (values.size() != header.size()) {
-        throw new DatasetException("manifest " + file + " line " + (i + 1) + " has " + values.size()
-            + " fields; the header has " + header.size());
+        throw new DatasetException(
+            "manifest "
+                + file
+                + " line "
+                + (i + 1)
+                + " has "
+                + values.size()
+                + " fields; the header has "
+                + header.size());
       }
       Map<String, String> columns = new HashMap<>();
       for (int c = 0; c < header.size(); c++) {
@@ -159,7 +168,8 @@ public final class Manifest {
       }
     }
     if (quoted) {
-      throw new DatasetException("manifest " + file + " line " + lineNumber + " has an unclosed quote");
+      throw new DatasetException(
+          "manifest " + file + " line " + lineNumber + " has an unclosed quote");
     }
     out.add(field.toString());
     return out;

@@ -11,7 +11,8 @@ import java.nio.file.Path;
  *     extra data; splits are derived from it, so it must not depend on where the dataset lives
  * @param file the image file
  * @param label its class (the folder it is in)
- * @param source where the image came from (the manifest's {@code source} column, else {@code unknown})
+ * @param source where the image came from (the manifest's {@code source} column, else {@code
+ *     unknown})
  * @param group a grouping key from the manifest's {@code group} column, or empty; samples sharing a
  *     group are kept in one split
  */

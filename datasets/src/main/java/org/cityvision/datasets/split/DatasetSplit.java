@@ -1,6 +1,7 @@
 package org.cityvision.datasets.split;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -16,11 +17,11 @@ import org.cityvision.datasets.folder.Sample;
  * picture (see {@link DuplicateGroups}) never straddle two splits.
  *
  * <p>How: each group belongs to the stratum (class, source) of its first sample by id. Within each
- * stratum the groups are sorted by id and shuffled with a generator seeded by the spec's seed and the
- * stratum's name; test takes groups from the front until it holds its share of the stratum's images
- * (rounded), validation the next ones, training the rest. Only ids enter the shuffle, so the split
- * does not depend on where the dataset lives or on file-system order, and adding a stratum leaves the
- * others' splits unchanged.
+ * stratum the groups are sorted by id and shuffled with a generator seeded by the spec's seed and
+ * the stratum's name; test takes groups from the front until it holds its share of the stratum's
+ * images (rounded), validation the next ones, training the rest. Only ids enter the shuffle, so the
+ * split does not depend on where the dataset lives or on file-system order, and adding a stratum
+ * leaves the others' splits unchanged.
  *
  * @param spec how it was split
  * @param train training images, by id
@@ -28,7 +29,8 @@ import org.cityvision.datasets.folder.Sample;
  * @param test test images, by id
  * @param groups groups of more than one image (copies kept together)
  */
-public record DatasetSplit(SplitSpec spec, List<Sample> train, List<Sample> val, List<Sample> test, int groups) {
+public record DatasetSplit(
+    SplitSpec spec, List<Sample> train, List<Sample> val, List<Sample> test, int groups) {
   public DatasetSplit {
     train = List.copyOf(train);
     val = List.copyOf(val);
@@ -58,7 +60,7 @@ public record DatasetSplit(SplitSpec spec, List<Sample> train, List<Sample> val,
     for (Map.Entry<String, List<List<Sample>>> stratum : strata.entrySet()) {
       List<List<Sample>> groups = stratum.getValue();
       groups.sort(Comparator.comparing(g -> g.get(0).id()));
-      java.util.Collections.shuffle(groups, new Random(spec.seed() * 31 + stratum.getKey().hashCode()));
+      Collections.shuffle(groups, new Random(spec.seed() * 31 + stratum.getKey().hashCode()));
       int total = groups.stream().mapToInt(List::size).sum();
       long testTarget = Math.round(total * spec.test());
       long valTarget = Math.round(total * spec.val());

@@ -17,20 +17,23 @@ import org.cityvision.datasets.folder.Sample;
 /**
  * Groups images that must stay in one split because they are copies of one picture. Three signals,
  * all from what the data itself says:
+ *
  * <ul>
  *   <li>identical file contents (SHA-256): TrashNet has byte-identical images filed under two
- *       classes (glass115 = metal91, ...);</li>
- *   <li>the manifest's {@code group} column, for datasets that know their groups (reviewed frames);</li>
+ *       classes (glass115 = metal91, ...);
+ *   <li>the manifest's {@code group} column, for datasets that know their groups (reviewed frames);
  *   <li>Roboflow export names, {@code <original>_<ext>.rf.<hash>.jpg}: augmented copies of one
- *       original share everything before {@code .rf.}, once Roboflow's own {@code train_}/
- *       {@code valid_}/{@code test_} prefix is removed.</li>
+ *       original share everything before {@code .rf.}, once Roboflow's own {@code train_}/ {@code
+ *       valid_}/{@code test_} prefix is removed.
  * </ul>
+ *
  * Near-duplicates that none of these reveal (the same object photographed twice) are not found.
  *
  * <p>Stateless and thread-safe.
  */
 public final class DuplicateGroups {
-  private static final Pattern ROBOFLOW = Pattern.compile("^(?:(?:train|valid|test)_)?(.+)\\.rf\\.[0-9a-f]{32}\\.[a-z]+$");
+  private static final Pattern ROBOFLOW =
+      Pattern.compile("^(?:(?:train|valid|test)_)?(.+)\\.rf\\.[0-9a-f]{32}\\.[a-z]+$");
 
   private DuplicateGroups() {}
 
@@ -62,8 +65,8 @@ public final class DuplicateGroups {
 
   /**
    * The original picture a Roboflow export file came from, or null when the name is not one. Our
-   * datasets prefix names with {@code <source>__<class>__}; that prefix is dropped too, so copies filed
-   * under different classes still meet.
+   * datasets prefix names with {@code <source>__<class>__}; that prefix is dropped too, so copies
+   * filed under different classes still meet.
    */
   static String roboflowOriginal(String fileName) {
     String name = fileName;

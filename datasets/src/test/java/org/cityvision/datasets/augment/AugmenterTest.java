@@ -101,7 +101,9 @@ class AugmenterTest {
 
   @Test
   void refusesOutOfRangeSpecs() {
-    assertThrows(IllegalArgumentException.class, () -> new AugmentSpec(0, 1, 0, 0, 0, 0, 0, 0, 0, 95));
-    assertThrows(IllegalArgumentException.class, () -> new AugmentSpec(0.5, 1, 1.5, 0, 0, 0, 0, 0, 0, 95));
+    assertThrows(
+        IllegalArgumentException.class, () -> new AugmentSpec(0, 1, 0, 0, 0, 0, 0, 0, 0, 95));
+    assertThrows(
+        IllegalArgumentException.class, () -> new AugmentSpec(0.5, 1, 1.5, 0, 0, 0, 0, 0, 0, 95));
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -60,15 +61,17 @@ class CompositorTest {
       Mat out = compositor.composite(image, new Random(seed));
       assertEquals(image.size(), out.size());
       assertEquals(CvType.CV_8UC3, out.type());
-      // The item stays near the centre (scaled 0.7-1.05 and shifted by at most 10%): still red there.
+      // The item stays near the centre (scaled 0.7-1.05 and shifted by at most 10%): still red
+      // there.
       double[] centre = out.get(150, 200);
-      assertTrue(centre[2] > centre[0] + 40 && centre[2] > centre[1] + 40, "centre is red, got "
-          + java.util.Arrays.toString(centre));
+      assertTrue(
+          centre[2] > centre[0] + 40 && centre[2] > centre[1] + 40,
+          "centre is red, got " + Arrays.toString(centre));
       cornerMeans[seed] = Core.mean(out.submat(0, 30, 0, 30)).val[1];
       out.release();
     }
-    double min = java.util.Arrays.stream(cornerMeans).min().orElseThrow();
-    double max = java.util.Arrays.stream(cornerMeans).max().orElseThrow();
+    double min = Arrays.stream(cornerMeans).min().orElseThrow();
+    double max = Arrays.stream(cornerMeans).max().orElseThrow();
     assertTrue(max - min > 80, "backgrounds vary: corner green means from " + min + " to " + max);
     assertTrue(min < 200, "the white sheet is gone from some corners");
   }
@@ -126,6 +129,8 @@ class CompositorTest {
         img.release();
       }
     }
-    assertTrue(plausible >= n * 3 / 4, plausible + " of " + n + " TrashNet masks cover a plausible share of the photo");
+    assertTrue(
+        plausible >= n * 3 / 4,
+        plausible + " of " + n + " TrashNet masks cover a plausible share of the photo");
   }
 }

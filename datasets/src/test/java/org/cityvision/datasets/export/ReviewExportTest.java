@@ -53,11 +53,14 @@ class ReviewExportTest {
 
   @BeforeEach
   void open(TestInfo info) throws Exception {
-    String bucket = ("x-" + info.getTestMethod().orElseThrow().getName().toLowerCase())
-        .replaceAll("[^a-z0-9]+", "-");
-    store = FrameStores.open(StorageConfig.embedded(dataDir)
-        .withEndpoint(s3.endpoint(), s3.accessKey(), s3.secretKey())
-        .withBucket(bucket.length() > 60 ? bucket.substring(0, 60) : bucket));
+    String bucket =
+        ("x-" + info.getTestMethod().orElseThrow().getName().toLowerCase())
+            .replaceAll("[^a-z0-9]+", "-");
+    store =
+        FrameStores.open(
+            StorageConfig.embedded(dataDir)
+                .withEndpoint(s3.endpoint(), s3.accessKey(), s3.secretKey())
+                .withBucket(bucket.length() > 60 ? bucket.substring(0, 60) : bucket));
   }
 
   @AfterEach
@@ -65,14 +68,17 @@ class ReviewExportTest {
     store.close();
   }
 
-  private FlagRecord flagged(String camera, String label, double score, int minutes) throws Exception {
+  private FlagRecord flagged(String camera, String label, double score, int minutes)
+      throws Exception {
     Instant at = T0.plus(Duration.ofMinutes(minutes));
-    FrameRecord frame = store.putFrame(new FrameUpload(camera, at, "image/jpeg",
-        TestImages.jpeg(320, 240, minutes), null));
+    FrameRecord frame =
+        store.putFrame(
+            new FrameUpload(camera, at, "image/jpeg", TestImages.jpeg(320, 240, minutes), null));
     return store.createFlag(FlagRecord.open(frame.frameId(), label, score, "urban", "1.2.0", at));
   }
 
-  private void judge(FlagRecord flag, Verdict verdict, String label, String reviewer, boolean override)
+  private void judge(
+      FlagRecord flag, Verdict verdict, String label, String reviewer, boolean override)
       throws Exception {
     store.reviewFlag(new FlagReview(flag.frameId(), verdict, label, null, reviewer, override));
   }
@@ -91,14 +97,16 @@ class ReviewExportTest {
     judge(relabelled, Verdict.RELABEL, "garbage_dumping", "bob", false);
     judge(rejected, Verdict.REJECT, null, "alice", false);
 
-    ReviewExportReport report = ReviewExport.run(store, ReviewExportOptions.to(outDir), ReviewExport.Progress.NONE);
+    ReviewExportReport report =
+        ReviewExport.run(store, ReviewExportOptions.to(outDir), ReviewExport.Progress.NONE);
 
     assertEquals(Map.of("graffiti", 1, "garbage_dumping", 1), report.perClass());
     assertEquals(3, report.reviewedFrames());
     assertEquals(1, report.rejectedLeftOut());
     Path image = outDir.resolve("graffiti").resolve(confirmed.frameId() + ".jpg");
     assertArrayEquals(store.readFrame(confirmed.frameId()).bytes(), Files.readAllBytes(image));
-    assertTrue(Files.exists(outDir.resolve("garbage_dumping").resolve(relabelled.frameId() + ".jpg")));
+    assertTrue(
+        Files.exists(outDir.resolve("garbage_dumping").resolve(relabelled.frameId() + ".jpg")));
     assertFalse(Files.exists(outDir.resolve("normal")));
 
     List<String> lines = manifest();
@@ -107,10 +115,16 @@ class ReviewExportTest {
     assertEquals(String.join(",", ManifestRow.HEADER), lines.get(0));
     assertEquals(3, lines.size());
     String relabelRow = lines.get(1);
-    assertTrue(relabelRow.startsWith("urban,garbage_dumping," + relabelled.frameId() + ".jpg,cityvision-review,city-owned,"
-        + "graffiti,0.620000,urban,1.2.0,relabel,bob,"), relabelRow);
+    assertTrue(
+        relabelRow.startsWith(
+            "urban,garbage_dumping,"
+                + relabelled.frameId()
+                + ".jpg,cityvision-review,city-owned,"
+                + "graffiti,0.620000,urban,1.2.0,relabel,bob,"),
+        relabelRow);
     assertTrue(relabelRow.endsWith(",cam-2," + relabelled.frameId()), relabelRow);
-    assertTrue(lines.get(2).contains(",graffiti,0.910000,urban,1.2.0,confirm,alice,"), lines.get(2));
+    assertTrue(
+        lines.get(2).contains(",graffiti,0.910000,urban,1.2.0,confirm,alice,"), lines.get(2));
   }
 
   @Test
@@ -118,13 +132,19 @@ class ReviewExportTest {
     FlagRecord rejected = flagged("cam-1", "flooding", 0.70, 0);
     judge(rejected, Verdict.REJECT, null, "alice", false);
 
-    ReviewExportReport report = ReviewExport.run(store,
-        ReviewExportOptions.to(outDir).withRejectedAsNormal(true), ReviewExport.Progress.NONE);
+    ReviewExportReport report =
+        ReviewExport.run(
+            store,
+            ReviewExportOptions.to(outDir).withRejectedAsNormal(true),
+            ReviewExport.Progress.NONE);
 
     assertEquals(Map.of("normal", 1), report.perClass());
     assertTrue(Files.exists(outDir.resolve("normal").resolve(rejected.frameId() + ".jpg")));
-    assertTrue(manifest().get(1).contains(",normal," + rejected.frameId() + ".jpg,"), manifest().get(1));
-    assertTrue(manifest().get(1).contains(",flooding,0.700000,urban,1.2.0,reject,alice,"), manifest().get(1));
+    assertTrue(
+        manifest().get(1).contains(",normal," + rejected.frameId() + ".jpg,"), manifest().get(1));
+    assertTrue(
+        manifest().get(1).contains(",flooding,0.700000,urban,1.2.0,reject,alice,"),
+        manifest().get(1));
   }
 
   @Test
@@ -133,7 +153,8 @@ class ReviewExportTest {
     judge(flag, Verdict.CONFIRM, null, "alice", false);
     judge(flag, Verdict.RELABEL, "normal", "bob", true);
 
-    ReviewExportReport report = ReviewExport.run(store, ReviewExportOptions.to(outDir), ReviewExport.Progress.NONE);
+    ReviewExportReport report =
+        ReviewExport.run(store, ReviewExportOptions.to(outDir), ReviewExport.Progress.NONE);
 
     assertEquals(Map.of("normal", 1), report.perClass());
     assertEquals(1, report.reviewedFrames());
@@ -151,8 +172,9 @@ class ReviewExportTest {
     FlagRecord late = flagged("cam-1", "graffiti", 0.9, 1);
     judge(late, Verdict.CONFIRM, null, "alice", false);
 
-    ReviewExportReport report = ReviewExport.run(store, ReviewExportOptions.to(outDir).withSince(between),
-        ReviewExport.Progress.NONE);
+    ReviewExportReport report =
+        ReviewExport.run(
+            store, ReviewExportOptions.to(outDir).withSince(between), ReviewExport.Progress.NONE);
 
     assertEquals(1, report.exported());
     assertTrue(Files.exists(outDir.resolve("graffiti").resolve(late.frameId() + ".jpg")));
@@ -166,20 +188,24 @@ class ReviewExportTest {
     ReviewExport.run(store, ReviewExportOptions.to(outDir), ReviewExport.Progress.NONE);
     judge(a, Verdict.RELABEL, "flooding", "bob", true);
 
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> ReviewExport.run(store, ReviewExportOptions.to(outDir), ReviewExport.Progress.NONE));
-    ReviewExport.run(store, ReviewExportOptions.to(outDir).withOverwrite(true), ReviewExport.Progress.NONE);
+    ReviewExport.run(
+        store, ReviewExportOptions.to(outDir).withOverwrite(true), ReviewExport.Progress.NONE);
 
     assertFalse(Files.exists(outDir.resolve("graffiti")), "the old class folder is gone");
     try (Stream<Path> files = Files.list(outDir.resolve("flooding"))) {
-      assertEquals(List.of(a.frameId() + ".jpg"), files.map(p -> p.getFileName().toString()).toList());
+      assertEquals(
+          List.of(a.frameId() + ".jpg"), files.map(p -> p.getFileName().toString()).toList());
     }
   }
 
   @Test
   void refusesAFolderThatHoldsSomethingElse() throws Exception {
     Files.writeString(outDir.resolve("notes.txt"), "mine");
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> ReviewExport.run(store, ReviewExportOptions.to(outDir), ReviewExport.Progress.NONE));
   }
 

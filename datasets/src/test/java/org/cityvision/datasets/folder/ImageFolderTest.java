@@ -15,8 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ImageFolderTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private void image(Path file, long seed) throws IOException {
     Files.createDirectories(file.getParent());
@@ -34,7 +33,9 @@ class ImageFolderTest {
     ImageFolder data = ImageFolder.read(dir);
 
     assertEquals(List.of("cat", "dog"), data.labels());
-    assertEquals(List.of("cat/a.jpg", "cat/b.jpg", "dog/c.jpg"), data.samples().stream().map(Sample::id).toList());
+    assertEquals(
+        List.of("cat/a.jpg", "cat/b.jpg", "dog/c.jpg"),
+        data.samples().stream().map(Sample::id).toList());
     assertTrue(data.samples().stream().allMatch(s -> s.source().equals(Sample.UNKNOWN_SOURCE)));
   }
 
@@ -42,7 +43,8 @@ class ImageFolderTest {
   void takesSourceAndGroupFromTheFoldersManifest() throws Exception {
     image(dir.resolve("cat/a.jpg"), 1);
     image(dir.resolve("dog/c.jpg"), 3);
-    Files.writeString(dir.resolve("manifest.csv"),
+    Files.writeString(
+        dir.resolve("manifest.csv"),
         "file,class,source,group,note\na.jpg,cat,camera-7,\"g1\",\"says \"\"hi\"\", twice\"\nc.jpg,dog,web,,\n");
 
     ImageFolder data = ImageFolder.read(dir);
@@ -58,19 +60,23 @@ class ImageFolderTest {
     image(dir.resolve("metal/cantcha__can.jpg"), 2);
     image(dir.resolve("glass/plain.jpg"), 3);
     image(dir.resolve("glass/web__b.jpg"), 4);
-    Files.writeString(dir.resolve("manifest.csv"),
+    Files.writeString(
+        dir.resolve("manifest.csv"),
         "file,class,source_repo\nmetal/sorty__frame_12.jpg,metal,someone/sorty\nglass/web__b.jpg,glass,x/y\n");
 
     ImageFolder data = ImageFolder.read(dir);
 
-    assertEquals(List.of("unknown", "web", "cantcha", "sorty"), data.samples().stream().map(Sample::source).toList());
+    assertEquals(
+        List.of("unknown", "web", "cantcha", "sorty"),
+        data.samples().stream().map(Sample::source).toList());
   }
 
   @Test
   void usesTheParentManifestRowsOfItsOwnTask() throws Exception {
     image(dir.resolve("waste/cat/a.jpg"), 1);
     image(dir.resolve("waste/dog/a.jpg"), 2);
-    Files.writeString(dir.resolve("manifest.csv"),
+    Files.writeString(
+        dir.resolve("manifest.csv"),
         "task,class,file,source,license\nwaste,cat,a.jpg,trashnet,MIT\nurban,cat,a.jpg,other,none\nwaste,dog,a.jpg,lab,MIT\n");
 
     ImageFolder data = ImageFolder.read(dir.resolve("waste"));
@@ -105,7 +111,8 @@ class ImageFolderTest {
   void readsTheSharedWasteDatasetWithItsSources() throws Exception {
     ImageFolder data = ImageFolder.read(SharedData.dataset("waste"));
 
-    assertEquals(List.of("cardboard", "glass", "metal", "paper", "plastic", "trash"), data.labels());
+    assertEquals(
+        List.of("cardboard", "glass", "metal", "paper", "plastic", "trash"), data.labels());
     assertEquals(2148, data.samples().size());
     assertEquals(116, data.classCounts().get("trash"));
     assertEquals(2148, data.sourceCounts().get("trashnet"));

@@ -19,15 +19,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class DatasetSplitTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   /** 3 classes × 40 distinct images, plus one picture filed twice under two classes. */
   private ImageFolder dataset() throws Exception {
     for (String label : List.of("a", "b", "c")) {
       Files.createDirectories(dir.resolve(label));
       for (int i = 0; i < 40; i++) {
-        Files.write(dir.resolve(label + "/" + i + ".jpg"), TestImages.jpeg(32, 32, label.hashCode() * 100L + i));
+        Files.write(
+            dir.resolve(label + "/" + i + ".jpg"),
+            TestImages.jpeg(32, 32, label.hashCode() * 100L + i));
       }
     }
     byte[] twice = TestImages.jpeg(32, 32, 999);
@@ -57,8 +58,10 @@ class DatasetSplitTest {
   void eachClassIsSplitInTheRequestedProportionsWithNothingLostOrShared() throws Exception {
     DatasetSplit split = DatasetSplit.of(dataset(), new SplitSpec(0.2, 0.25, 1));
 
-    Map<String, Long> test = split.test().stream().collect(Collectors.groupingBy(Sample::label, Collectors.counting()));
-    Map<String, Long> val = split.val().stream().collect(Collectors.groupingBy(Sample::label, Collectors.counting()));
+    Map<String, Long> test =
+        split.test().stream().collect(Collectors.groupingBy(Sample::label, Collectors.counting()));
+    Map<String, Long> val =
+        split.val().stream().collect(Collectors.groupingBy(Sample::label, Collectors.counting()));
     assertEquals(10, test.get("c"));
     assertEquals(8, val.get("c"));
     Set<String> all = new HashSet<>(ids(split.train()));
@@ -81,10 +84,14 @@ class DatasetSplitTest {
 
   @Test
   void roboflowCopiesOfOneOriginalShareAGroupKey() {
-    assertEquals("IMG_1683_jpeg", DuplicateGroups.roboflowOriginal(
-        "graffiti__masterpiece__test_IMG_1683_jpeg.rf.80be2fce8fc37e7562cccc2cb8007815.jpg"));
-    assertEquals("IMG_1683_jpeg", DuplicateGroups.roboflowOriginal(
-        "graffiti__no_graffiti__train_IMG_1683_jpeg.rf.00000000000000000000000000000000.jpg"));
+    assertEquals(
+        "IMG_1683_jpeg",
+        DuplicateGroups.roboflowOriginal(
+            "graffiti__masterpiece__test_IMG_1683_jpeg.rf.80be2fce8fc37e7562cccc2cb8007815.jpg"));
+    assertEquals(
+        "IMG_1683_jpeg",
+        DuplicateGroups.roboflowOriginal(
+            "graffiti__no_graffiti__train_IMG_1683_jpeg.rf.00000000000000000000000000000000.jpg"));
     assertEquals(null, DuplicateGroups.roboflowOriginal("trash12.jpg"));
   }
 
@@ -94,8 +101,10 @@ class DatasetSplitTest {
 
     DatasetSplit split = DatasetSplit.of(data, SplitSpec.DEFAULT);
 
-    Set<String> strata = data.samples().stream().map(s -> s.label() + "|" + s.source()).collect(Collectors.toSet());
-    Set<String> inTest = split.test().stream().map(s -> s.label() + "|" + s.source()).collect(Collectors.toSet());
+    Set<String> strata =
+        data.samples().stream().map(s -> s.label() + "|" + s.source()).collect(Collectors.toSet());
+    Set<String> inTest =
+        split.test().stream().map(s -> s.label() + "|" + s.source()).collect(Collectors.toSet());
     assertEquals(strata, inTest);
     double share = (double) split.test().size() / data.samples().size();
     assertTrue(share > 0.14 && share < 0.16, "test share " + share);
@@ -103,7 +112,8 @@ class DatasetSplitTest {
 
   @Test
   void theSharedWasteDuplicatesStayTogether() throws Exception {
-    DatasetSplit split = DatasetSplit.of(ImageFolder.read(SharedData.dataset("waste")), SplitSpec.DEFAULT);
+    DatasetSplit split =
+        DatasetSplit.of(ImageFolder.read(SharedData.dataset("waste")), SplitSpec.DEFAULT);
 
     assertEquals(3, split.groups());
     for (List<Sample> part : List.of(split.train(), split.val(), split.test())) {

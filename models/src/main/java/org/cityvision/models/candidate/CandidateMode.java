@@ -28,7 +28,11 @@ public enum CandidateMode {
         return m;
       }
     }
-    throw new IllegalArgumentException("mode must be one of " + Arrays.stream(values()).map(CandidateMode::wire)
-        .toList() + ", got '" + (name == null ? null : name.toLowerCase(Locale.ROOT)) + "'");
+    throw new IllegalArgumentException(
+        "mode must be one of "
+            + Arrays.stream(values()).map(CandidateMode::wire).toList()
+            + ", got '"
+            + (name == null ? null : name.toLowerCase(Locale.ROOT))
+            + "'");
   }
 }

@@ -16,12 +16,12 @@ import org.cityvision.core.model.ModelSpec;
 import org.cityvision.models.training.FineTuning;
 
 /**
- * The network a candidate is built in: the live package's backbone, loaded trainable, with a head of
- * the candidate's classes; plus the live head's weights, for warm starts and for scoring the live
- * model on the same features.
+ * The network a candidate is built in: the live package's backbone, loaded trainable, with a head
+ * of the candidate's classes; plus the live head's weights, for warm starts and for scoring the
+ * live model on the same features.
  *
- * <p>The backbone travels from the live package through a TorchScript file in a temporary folder:
- * a package loads with inference-only tensors, which libtorch can never fine-tune, while a module
+ * <p>The backbone travels from the live package through a TorchScript file in a temporary folder: a
+ * package loads with inference-only tensors, which libtorch can never fine-tune, while a module
  * loaded from TorchScript with {@code trainParam} can be. The round trip keeps every weight exact.
  *
  * <p>Not thread-safe: one training thread. <b>Must be closed</b> (native memory).
@@ -33,7 +33,8 @@ final class CandidateModel implements AutoCloseable {
   private final float[] liveBias;
   private final int liveClasses;
 
-  private CandidateModel(Model model, int classes, float[] liveWeight, float[] liveBias, int liveClasses) {
+  private CandidateModel(
+      Model model, int classes, float[] liveWeight, float[] liveBias, int liveClasses) {
     this.model = model;
     this.tuning = new FineTuning(model, classes);
     this.liveWeight = liveWeight;
@@ -41,7 +42,10 @@ final class CandidateModel implements AutoCloseable {
     this.liveClasses = liveClasses;
   }
 
-  /** Loads the live package and builds a model with its backbone and a head of {@code classes} outputs. */
+  /**
+   * Loads the live package and builds a model with its backbone and a head of {@code classes}
+   * outputs.
+   */
   static CandidateModel open(ModelPackage live, int classes) throws CandidateException {
     Path tmp = null;
     try {
@@ -62,7 +66,8 @@ final class CandidateModel implements AutoCloseable {
       Model model = ModelPackage.fromPretrained(tmp, live.spec().name(), classes);
       return new CandidateModel(model, classes, weight, bias, live.spec().labels().size());
     } catch (ModelException | IOException e) {
-      throw new CandidateException("cannot load the backbone of live package " + live.dir() + ": " + e.getMessage(), e);
+      throw new CandidateException(
+          "cannot load the backbone of live package " + live.dir() + ": " + e.getMessage(), e);
     } finally {
       if (tmp != null) {
         try {
@@ -99,7 +104,8 @@ final class CandidateModel implements AutoCloseable {
       model.setProperty("Epoch", "0");
       return ModelPackage.save(dir, spec, model);
     } catch (ModelException e) {
-      throw new CandidateException("cannot save the candidate into " + dir + ": " + e.getMessage(), e);
+      throw new CandidateException(
+          "cannot save the candidate into " + dir + ": " + e.getMessage(), e);
     }
   }
 

@@ -12,8 +12,8 @@ import org.cityvision.core.model.ModelPackage;
  * @param training what was trained on and how, as recorded in the package's {@code training}
  * @param seconds wall-clock time of the whole run
  */
-public record CandidateResult(ModelPackage candidate, CandidateEvaluation evaluation,
-    ObjectNode training, double seconds) {
+public record CandidateResult(
+    ModelPackage candidate, CandidateEvaluation evaluation, ObjectNode training, double seconds) {
   public CandidateResult {
     if (candidate == null || evaluation == null || training == null) {
       throw new IllegalArgumentException("candidate, evaluation and training are required");

@@ -12,18 +12,20 @@ import org.cityvision.models.training.SoftmaxHead;
  *
  * <p>Training starts from the weights it was made with (the live head, with zero rows for new
  * labels), so old classes begin where the live model is; mini-batch Adam with a cosine-decayed
- * learning rate and an L2 penalty, for a fixed number of epochs and updates (early stopping would need a
- * validation set, and the only ones are used to choose the verdict weight and to judge).
+ * learning rate and an L2 penalty, for a fixed number of epochs and updates (early stopping would
+ * need a validation set, and the only ones are used to choose the verdict weight and to judge).
  *
  * <p>Not thread-safe.
  */
 final class LinearHead {
   private static final int BATCH = 64;
+
   /**
-   * Fewest Adam updates a training makes, whatever the epoch count: a few dozen verdicts and a small
-   * replay set fill only a couple of batches per epoch.
+   * Fewest Adam updates a training makes, whatever the epoch count: a few dozen verdicts and a
+   * small replay set fill only a couple of batches per epoch.
    */
   static final int MIN_STEPS = 400;
+
   private final int classes;
   private final int dim;
   private final float[] weight;
@@ -31,9 +33,21 @@ final class LinearHead {
 
   /** A head with the given weights; rows of classes beyond {@code liveClasses} start at zero. */
   LinearHead(int classes, int dim, float[] liveWeight, float[] liveBias, int liveClasses) {
-    if (liveWeight.length != liveClasses * dim || liveBias.length != liveClasses || liveClasses > classes) {
-      throw new IllegalArgumentException("live head of " + liveClasses + " x " + dim + " does not fit "
-          + liveWeight.length + " weights, " + liveBias.length + " biases and " + classes + " classes");
+    if (liveWeight.length != liveClasses * dim
+        || liveBias.length != liveClasses
+        || liveClasses > classes) {
+      throw new IllegalArgumentException(
+          "live head of "
+              + liveClasses
+              + " x "
+              + dim
+              + " does not fit "
+              + liveWeight.length
+              + " weights, "
+              + liveBias.length
+              + " biases and "
+              + classes
+              + " classes");
     }
     this.classes = classes;
     this.dim = dim;
@@ -82,8 +96,17 @@ final class LinearHead {
    *
    * @throws CandidateCancelledException when {@code cancelled} answers true between epochs
    */
-  void train(float[] x, int[] y, float[] w, int epochs, double learningRate, double l2, long seed,
-      BooleanSupplier cancelled, CandidateProgress progress) throws CandidateCancelledException {
+  void train(
+      float[] x,
+      int[] y,
+      float[] w,
+      int epochs,
+      double learningRate,
+      double l2,
+      long seed,
+      BooleanSupplier cancelled,
+      CandidateProgress progress)
+      throws CandidateCancelledException {
     int n = y.length;
     float[] mW = new float[weight.length];
     float[] vW = new float[weight.length];

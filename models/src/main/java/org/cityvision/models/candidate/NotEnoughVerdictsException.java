@@ -23,7 +23,8 @@ public final class NotEnoughVerdictsException extends CandidateException {
         throw new IllegalArgumentException("label and rule are required");
       }
       if (have >= need) {
-        throw new IllegalArgumentException("not a shortfall: have " + have + " of " + need + " (" + rule + ")");
+        throw new IllegalArgumentException(
+            "not a shortfall: have " + have + " of " + need + " (" + rule + ")");
       }
     }
 
@@ -36,9 +37,11 @@ public final class NotEnoughVerdictsException extends CandidateException {
   private final transient List<Shortfall> shortfalls;
 
   public NotEnoughVerdictsException(List<Shortfall> shortfalls) {
-    super("not enough verdicts for a candidate: " + shortfalls.stream()
-        .map(s -> s.label() + ": " + s.have() + " of " + s.need() + " (" + s.rule() + ")")
-        .collect(Collectors.joining("; ")));
+    super(
+        "not enough verdicts for a candidate: "
+            + shortfalls.stream()
+                .map(s -> s.label() + ": " + s.have() + " of " + s.need() + " (" + s.rule() + ")")
+                .collect(Collectors.joining("; ")));
     if (shortfalls.isEmpty()) {
       throw new IllegalArgumentException("a shortfall is required");
     }

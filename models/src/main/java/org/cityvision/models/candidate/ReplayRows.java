@@ -3,8 +3,8 @@ package org.cityvision.models.candidate;
 import org.cityvision.core.model.ReplaySet;
 
 /**
- * One split's rows of a replay set as float features and label indices, without earlier
- * candidates' verdict rows (those are replaced by the current verdicts).
+ * One split's rows of a replay set as float features and label indices, without earlier candidates'
+ * verdict rows (those are replaced by the current verdicts).
  *
  * @param x features, {@code size × featureSize}
  * @param y label indices in the replay set's (the live model's) labels

@@ -10,8 +10,8 @@ import org.cityvision.models.evaluation.EvaluationSummary;
 import org.cityvision.models.evaluation.Metrics;
 
 /**
- * One model's scores on one set of labelled examples, with 95% intervals: Wilson's for accuracy,
- * a percentile bootstrap (fixed seed, so a report repeats) for macro-F1.
+ * One model's scores on one set of labelled examples, with 95% intervals: Wilson's for accuracy, a
+ * percentile bootstrap (fixed seed, so a report repeats) for macro-F1.
  *
  * @param count examples
  * @param correct examples predicted right
@@ -21,12 +21,20 @@ import org.cityvision.models.evaluation.Metrics;
  * @param macroF195 bootstrap interval of the macro-F1
  * @param perClass precision, recall, F1 and support per label
  */
-public record Scores(int count, int correct, double accuracy, Interval accuracy95, double macroF1,
-    Interval macroF195, List<ClassMetrics> perClass) {
+public record Scores(
+    int count,
+    int correct,
+    double accuracy,
+    Interval accuracy95,
+    double macroF1,
+    Interval macroF195,
+    List<ClassMetrics> perClass) {
   /** Bootstrap resamples for the macro-F1 interval. */
   public static final int BOOTSTRAP = 1000;
+
   /** The bootstrap's seed: fixed, so the same predictions always give the same interval. */
   public static final long BOOTSTRAP_SEED = 22;
+
   private static final double Z95 = 1.959964;
 
   /** A two-sided 95% interval. */
@@ -40,7 +48,8 @@ public record Scores(int count, int correct, double accuracy, Interval accuracy9
 
   public Scores {
     if (count < 0 || correct < 0 || correct > count) {
-      throw new IllegalArgumentException("correct must be in [0, count], got " + correct + " of " + count);
+      throw new IllegalArgumentException(
+          "correct must be in [0, count], got " + correct + " of " + count);
     }
     perClass = List.copyOf(perClass);
   }
@@ -55,11 +64,19 @@ public record Scores(int count, int correct, double accuracy, Interval accuracy9
       predicted[i] = Metrics.argmax(probabilities[i]);
       correct += predicted[i] == truth[i] ? 1 : 0;
     }
-    return new Scores(n, correct, m.accuracy(), wilson(correct, n), m.macroF1(),
-        bootstrapMacroF1(labels.size(), truth, predicted), m.perClass());
+    return new Scores(
+        n,
+        correct,
+        m.accuracy(),
+        wilson(correct, n),
+        m.macroF1(),
+        bootstrapMacroF1(labels.size(), truth, predicted),
+        m.perClass());
   }
 
-  /** Wilson's 95% score interval of {@code k} successes in {@code n}; [0, 1] when {@code n} is 0. */
+  /**
+   * Wilson's 95% score interval of {@code k} successes in {@code n}; [0, 1] when {@code n} is 0.
+   */
   static Interval wilson(int k, int n) {
     if (n == 0) {
       return new Interval(0, 1);
@@ -105,7 +122,9 @@ public record Scores(int count, int correct, double accuracy, Interval accuracy9
       f1[b] = sum / present;
     }
     Arrays.sort(f1);
-    return new Interval(f1[(int) Math.floor(0.025 * (BOOTSTRAP - 1))], f1[(int) Math.ceil(0.975 * (BOOTSTRAP - 1))]);
+    return new Interval(
+        f1[(int) Math.floor(0.025 * (BOOTSTRAP - 1))],
+        f1[(int) Math.ceil(0.975 * (BOOTSTRAP - 1))]);
   }
 
   public ObjectNode toJson() {
@@ -113,9 +132,13 @@ public record Scores(int count, int correct, double accuracy, Interval accuracy9
     node.put("count", count);
     node.put("correct", correct);
     node.put("accuracy", EvaluationSummary.round(accuracy));
-    node.putArray("accuracy95").add(EvaluationSummary.round(accuracy95.low())).add(EvaluationSummary.round(accuracy95.high()));
+    node.putArray("accuracy95")
+        .add(EvaluationSummary.round(accuracy95.low()))
+        .add(EvaluationSummary.round(accuracy95.high()));
     node.put("macroF1", EvaluationSummary.round(macroF1));
-    node.putArray("macroF1_95").add(EvaluationSummary.round(macroF195.low())).add(EvaluationSummary.round(macroF195.high()));
+    node.putArray("macroF1_95")
+        .add(EvaluationSummary.round(macroF195.low()))
+        .add(EvaluationSummary.round(macroF195.high()));
     ObjectNode classes = node.putObject("perClass");
     for (ClassMetrics c : perClass) {
       if (c.support() == 0 && c.precision() == 0) {

@@ -1,9 +1,9 @@
 package org.cityvision.models.candidate;
 
 /**
- * The head's training rows: replay rows and verdict rows, each part class-balanced
- * ({@code n / (classes present × n_class)}), the verdicts' total weight scaled to {@code share} of the
- * replay rows' total.
+ * The head's training rows: replay rows and verdict rows, each part class-balanced ({@code n /
+ * (classes present × n_class)}), the verdicts' total weight scaled to {@code share} of the replay
+ * rows' total.
  */
 record TrainingRows(float[] x, int[] y, float[] w) {
   static TrainingRows of(ReplayRows replay, VerdictFeatures verdicts, double share, int classes) {
@@ -19,7 +19,8 @@ record TrainingRows(float[] x, int[] y, float[] w) {
     System.arraycopy(verdicts.y(), 0, y, nr, nv);
     double[] replayWeight = balanced(replay.y(), classes);
     double[] verdictWeight = balanced(verdicts.y(), classes);
-    // Balanced weights average 1 per row, so the replay part weighs nr and the verdicts nv before scaling.
+    // Balanced weights average 1 per row, so the replay part weighs nr and the verdicts nv before
+    // scaling.
     double scale = nv == 0 ? 0 : share * nr / nv;
     for (int i = 0; i < nr; i++) {
       w[i] = (float) replayWeight[y[i]];

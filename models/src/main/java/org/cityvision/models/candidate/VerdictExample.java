@@ -12,7 +12,9 @@ import org.cityvision.core.VisionException;
  * @param image reads the frame's encoded image when the trainer needs it (once per candidate)
  */
 public record VerdictExample(String frameId, String label, FrameImage image) {
-  /** The encoded bytes of a verdict's frame, read on demand so that verdicts need not sit in memory. */
+  /**
+   * The encoded bytes of a verdict's frame, read on demand so that verdicts need not sit in memory.
+   */
   @FunctionalInterface
   public interface FrameImage {
     byte[] read() throws IOException, VisionException;

@@ -21,7 +21,12 @@ final class VerdictFeatures {
   private final List<String> failures;
   private final List<String> labels;
 
-  private VerdictFeatures(List<VerdictExample> verdicts, float[] x, int[] y, int dim, List<String> failures,
+  private VerdictFeatures(
+      List<VerdictExample> verdicts,
+      float[] x,
+      int[] y,
+      int dim,
+      List<String> failures,
       List<String> labels) {
     this.verdicts = List.copyOf(verdicts);
     this.labels = List.copyOf(labels);
@@ -32,15 +37,22 @@ final class VerdictFeatures {
   }
 
   /** Reads every verdict's image and computes its features with the model's backbone. */
-  static VerdictFeatures compute(CandidateModel model, InputSpec input, List<VerdictExample> verdicts,
-      List<String> labels, CandidateProgress progress, BooleanSupplier cancelled) throws CandidateException {
+  static VerdictFeatures compute(
+      CandidateModel model,
+      InputSpec input,
+      List<VerdictExample> verdicts,
+      List<String> labels,
+      CandidateProgress progress,
+      BooleanSupplier cancelled)
+      throws CandidateException {
     progress.stage("features", verdicts.size());
     List<VerdictExample> usable = new ArrayList<>();
     List<String> failures = new ArrayList<>();
     float[] x = null;
     int dim = 0;
     int done = 0;
-    try (VerdictImages images = new VerdictImages(verdicts, input, CandidateTraining.forwardBatch())) {
+    try (VerdictImages images =
+        new VerdictImages(verdicts, input, CandidateTraining.forwardBatch())) {
       for (VerdictImages.Batch b; (b = images.next(cancelled, "features")) != null; ) {
         failures.addAll(b.failures());
         if (b.size() > 0) {
@@ -64,11 +76,13 @@ final class VerdictFeatures {
   }
 
   /** The same verdicts' features recomputed with the model's (changed) backbone. */
-  VerdictFeatures recomputed(CandidateModel model, InputSpec input, CandidateProgress progress,
-      BooleanSupplier cancelled) throws CandidateException {
+  VerdictFeatures recomputed(
+      CandidateModel model, InputSpec input, CandidateProgress progress, BooleanSupplier cancelled)
+      throws CandidateException {
     VerdictFeatures again = compute(model, input, verdicts, labels, progress, cancelled);
     if (again.size() != size()) {
-      throw new CandidateException("verdict images changed while the candidate trained: " + again.failures());
+      throw new CandidateException(
+          "verdict images changed while the candidate trained: " + again.failures());
     }
     return again;
   }

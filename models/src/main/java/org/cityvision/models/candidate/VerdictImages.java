@@ -35,11 +35,13 @@ final class VerdictImages implements AutoCloseable {
   private final InputSpec input;
   private final ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
   private final Preprocessor preprocessor;
-  private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "candidate-images");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService thread =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "candidate-images");
+            t.setDaemon(true);
+            return t;
+          });
   private int nextFrom;
   private Future<Batch> pending;
 
@@ -68,7 +70,8 @@ final class VerdictImages implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new CandidateCancelledException(stage);
     } catch (ExecutionException e) {
-      throw new CandidateException("cannot prepare verdict images: " + e.getCause().getMessage(), e.getCause());
+      throw new CandidateException(
+          "cannot prepare verdict images: " + e.getCause().getMessage(), e.getCause());
     }
   }
 

@@ -7,18 +7,19 @@ import java.security.NoSuchAlgorithmException;
 
 /**
  * The deterministic split of verdicts by frame id: SHA-256 of the id decides, so a frame stays in
- * the same part for every candidate of every node, whatever order verdicts arrive in. The holdout is
- * never trained on; it is where a candidate and the live model are compared.
+ * the same part for every candidate of every node, whatever order verdicts arrive in. The holdout
+ * is never trained on; it is where a candidate and the live model are compared.
  *
  * <p>Within the training part a second, independently salted hash sets aside an inner validation
- * part, on which the trainer chooses how much the verdicts weigh against the replay set: a choice made
- * on the holdout would make the holdout comparison optimistic.
+ * part, on which the trainer chooses how much the verdicts weigh against the replay set: a choice
+ * made on the holdout would make the holdout comparison optimistic.
  *
  * <p>Stateless and thread-safe.
  */
 public final class VerdictSplit {
   /** Share of verdicts in the holdout. */
   public static final double HOLDOUT = 0.2;
+
   /** Share of the training verdicts used as inner validation while choosing the verdict weight. */
   public static final double INNER_VALIDATION = 0.2;
 
@@ -37,7 +38,9 @@ public final class VerdictSplit {
   /** A number in [0, 1) from the salted SHA-256 of the id. */
   static double unit(String salt, String frameId) {
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest((salt + frameId).getBytes(StandardCharsets.UTF_8));
+      byte[] digest =
+          MessageDigest.getInstance("SHA-256")
+              .digest((salt + frameId).getBytes(StandardCharsets.UTF_8));
       long bits = ByteBuffer.wrap(digest).getLong() >>> 11;
       return bits / (double) (1L << 53);
     } catch (NoSuchAlgorithmException e) {

@@ -16,9 +16,9 @@ import org.cityvision.models.training.FineTuning;
  * Fine-tune mode's second step: the last quarter of the backbone's tensors learn from the training
  * verdicts' images at a low learning rate, while the head trained on replay rows and verdicts stays
  * fixed. The replay set holds features, not images, so the old data cannot pass through the changed
- * layers; keeping the head (which carries the old classes' boundaries) fixed, freezing three quarters
- * of the backbone and taking few small steps is what limits forgetting, and the old validation data
- * can no longer measure it exactly (the evaluation says so).
+ * layers; keeping the head (which carries the old classes' boundaries) fixed, freezing three
+ * quarters of the backbone and taking few small steps is what limits forgetting, and the old
+ * validation data can no longer measure it exactly (the evaluation says so).
  *
  * <p>Not thread-safe: the training thread.
  */
@@ -31,8 +31,14 @@ final class VerdictTuning {
 
   private VerdictTuning() {}
 
-  static void tune(CandidateModel model, InputSpec input, VerdictFeatures train, int classes,
-      CandidateProgress progress, BooleanSupplier cancelled) throws CandidateException {
+  static void tune(
+      CandidateModel model,
+      InputSpec input,
+      VerdictFeatures train,
+      int classes,
+      CandidateProgress progress,
+      BooleanSupplier cancelled)
+      throws CandidateException {
     FineTuning tuning = model.tuning();
     List<Parameter> trainable = new ArrayList<>(tuning.trainable(FROZEN_FRACTION));
     // The head is the last two tensors (weight, bias): it keeps what the replay rows taught it.
@@ -40,7 +46,8 @@ final class VerdictTuning {
       trainable.remove(trainable.size() - 1).freeze(true);
     }
     int stepsPerEpoch = (train.size() + BATCH - 1) / BATCH;
-    Optimizer optimizer = FineTuning.adam(LEARNING_RATE, stepsPerEpoch * EPOCHS, Math.max(1, stepsPerEpoch / 2));
+    Optimizer optimizer =
+        FineTuning.adam(LEARNING_RATE, stepsPerEpoch * EPOCHS, Math.max(1, stepsPerEpoch / 2));
     double[] classWeight = new double[classes];
     for (int y : train.y()) {
       classWeight[y]++;
@@ -72,7 +79,8 @@ final class VerdictTuning {
             y[i] = labels[b.index()[i]];
           }
           float[] target = FineTuning.targets(y, b.size(), classes, classWeight, LABEL_SMOOTHING);
-          tuning.step(b.data(), target, b.size(), input.width(), input.height(), trainable, optimizer);
+          tuning.step(
+              b.data(), target, b.size(), input.width(), input.height(), trainable, optimizer);
           progress.advance(++step);
         }
       }
@@ -81,13 +89,20 @@ final class VerdictTuning {
 
   static ObjectNode describe() {
     ObjectNode node = JsonNodeFactory.instance.objectNode();
-    node.put("what", "last " + Math.round((1 - FROZEN_FRACTION) * 100) + "% of backbone tensors tuned on the training"
-        + " verdicts' images (serving view), head fixed; Adam with warm-up and cosine decay, class-balanced,"
-        + " label smoothing " + LABEL_SMOOTHING);
+    node.put(
+        "what",
+        "last "
+            + Math.round((1 - FROZEN_FRACTION) * 100)
+            + "% of backbone tensors tuned on the training"
+            + " verdicts' images (serving view), head fixed; Adam with warm-up and cosine decay, class-balanced,"
+            + " label smoothing "
+            + LABEL_SMOOTHING);
     node.put("epochs", EPOCHS);
     node.put("learningRate", LEARNING_RATE);
     node.put("batchSize", BATCH);
-    node.put("replayRows", "features of the parent backbone; the verdict rows are recomputed with the tuned one");
+    node.put(
+        "replayRows",
+        "features of the parent backbone; the verdict rows are recomputed with the tuned one");
     return node;
   }
 }

@@ -37,8 +37,8 @@ public final class Charts {
   private Charts() {}
 
   /**
-   * A confusion matrix, rows = truth, columns = prediction; each cell shows the share of its true class
-   * (in %), shaded by that share; the row labels carry each class's count.
+   * A confusion matrix, rows = truth, columns = prediction; each cell shows the share of its true
+   * class (in %), shaded by that share; the row labels carry each class's count.
    */
   public static void confusionMatrix(Metrics m, String title, Path file) throws ModelRunException {
     int[][] c = m.confusion();
@@ -59,20 +59,25 @@ public final class Charts {
     Collections.reverse(rows);
     int longest = m.labels().stream().mapToInt(String::length).max().orElse(5);
     int side = Math.max(420, 70 * k);
-    HeatMapChart chart = new HeatMapChartBuilder()
-        .width(side + 12 * longest + 220)
-        .height(side + 9 * longest + 140)
-        .title(title)
-        .xAxisTitle("predicted class")
-        .yAxisTitle("true class; cell: % of the true class")
-        .build();
+    HeatMapChart chart =
+        new HeatMapChartBuilder()
+            .width(side + 12 * longest + 220)
+            .height(side + 9 * longest + 140)
+            .title(title)
+            .xAxisTitle("predicted class")
+            .yAxisTitle("true class; cell: % of the true class")
+            .build();
     style(chart.getStyler());
     chart.getStyler().setShowValue(true);
     chart.getStyler().setValueFont(TICKS);
     chart.getStyler().setMin(0);
     chart.getStyler().setMax(100);
-    chart.getStyler().setRangeColors(new Color[] {
-        new Color(0xF7, 0xFB, 0xFF), new Color(0x6B, 0xAE, 0xD6), new Color(0x08, 0x30, 0x6B)});
+    chart
+        .getStyler()
+        .setRangeColors(
+            new Color[] {
+              new Color(0xF7, 0xFB, 0xFF), new Color(0x6B, 0xAE, 0xD6), new Color(0x08, 0x30, 0x6B)
+            });
     chart.getStyler().setXAxisLabelRotation(45);
     chart.getStyler().setLegendVisible(true);
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
@@ -81,10 +86,11 @@ public final class Charts {
   }
 
   /**
-   * Loss (left) and validation accuracy / macro-F1 (right) over the epochs of every phase; epochs are
-   * numbered through the run, and each phase is its own series so the switch shows.
+   * Loss (left) and validation accuracy / macro-F1 (right) over the epochs of every phase; epochs
+   * are numbered through the run, and each phase is its own series so the switch shows.
    */
-  public static void trainingCurves(List<EpochRecord> history, String title, Path file) throws ModelRunException {
+  public static void trainingCurves(List<EpochRecord> history, String title, Path file)
+      throws ModelRunException {
     XYChart loss = xy(title + ": loss", "negative log-likelihood", history.size());
     XYChart quality = xy(title + ": validation", "accuracy / macro-F1", history.size());
     quality.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
@@ -118,8 +124,11 @@ public final class Charts {
     }
     BufferedImage left = BitmapEncoder.getBufferedImage(loss);
     BufferedImage right = BitmapEncoder.getBufferedImage(quality);
-    BufferedImage both = new BufferedImage(left.getWidth() + right.getWidth(),
-        Math.max(left.getHeight(), right.getHeight()), BufferedImage.TYPE_INT_RGB);
+    BufferedImage both =
+        new BufferedImage(
+            left.getWidth() + right.getWidth(),
+            Math.max(left.getHeight(), right.getHeight()),
+            BufferedImage.TYPE_INT_RGB);
     Graphics2D g = both.createGraphics();
     try {
       g.setColor(Color.WHITE);
@@ -133,8 +142,14 @@ public final class Charts {
   }
 
   private static XYChart xy(String title, String yTitle, int epochs) {
-    XYChart chart = new XYChartBuilder().width(640).height(420).title(title)
-        .xAxisTitle("epoch").yAxisTitle(yTitle).build();
+    XYChart chart =
+        new XYChartBuilder()
+            .width(640)
+            .height(420)
+            .title(title)
+            .xAxisTitle("epoch")
+            .yAxisTitle(yTitle)
+            .build();
     style(chart.getStyler());
     chart.getStyler().setXAxisDecimalPattern("#0");
     chart.getStyler().setXAxisMin(1.0);

@@ -15,16 +15,21 @@ import java.util.TreeMap;
  * @param overall metrics over all of them
  * @param perSource metrics per source (the manifest's {@code source})
  */
-public record EvaluationSummary(String model, String version, String split, Metrics overall,
-    Map<String, Metrics> perSource) {
+public record EvaluationSummary(
+    String model, String version, String split, Metrics overall, Map<String, Metrics> perSource) {
   public EvaluationSummary {
     perSource = new TreeMap<>(perSource);
   }
 
-  public static EvaluationSummary of(String model, String version, String split, Predictions predictions) {
+  public static EvaluationSummary of(
+      String model, String version, String split, Predictions predictions) {
     Map<String, Metrics> perSource = new TreeMap<>();
-    predictions.samples().stream().map(s -> s.source()).distinct().forEach(source ->
-        perSource.put(source, predictions.where(s -> s.source().equals(source)).metrics()));
+    predictions.samples().stream()
+        .map(s -> s.source())
+        .distinct()
+        .forEach(
+            source ->
+                perSource.put(source, predictions.where(s -> s.source().equals(source)).metrics()));
     return new EvaluationSummary(model, version, split, predictions.metrics(), perSource);
   }
 

@@ -16,8 +16,8 @@ import org.cityvision.models.ModelRunException;
 import org.cityvision.models.training.TrainingProgress;
 
 /**
- * Runs a {@link Classifier} over labelled images exactly as serving does (same decoder, reduced-scale
- * decoding, preprocessing, batching), so that measured quality is served quality.
+ * Runs a {@link Classifier} over labelled images exactly as serving does (same decoder,
+ * reduced-scale decoding, preprocessing, batching), so that measured quality is served quality.
  *
  * <p>Stateless and thread-safe; the classifier stays the caller's.
  */
@@ -27,14 +27,18 @@ public final class Evaluator {
 
   private Evaluator() {}
 
-  public static Predictions predict(Classifier classifier, List<Sample> samples, TrainingProgress progress)
+  public static Predictions predict(
+      Classifier classifier, List<Sample> samples, TrainingProgress progress)
       throws ModelRunException {
     return predictBytes(classifier, samples, null, progress);
   }
 
-  /** As {@link #predict}, classifying {@code images} (one per sample) instead of the samples' files. */
-  public static Predictions predictBytes(Classifier classifier, List<Sample> samples, List<byte[]> images,
-      TrainingProgress progress) throws ModelRunException {
+  /**
+   * As {@link #predict}, classifying {@code images} (one per sample) instead of the samples' files.
+   */
+  public static Predictions predictBytes(
+      Classifier classifier, List<Sample> samples, List<byte[]> images, TrainingProgress progress)
+      throws ModelRunException {
     List<String> labels = classifier.spec().labels();
     int n = samples.size();
     int[] truth = new int[n];
@@ -46,12 +50,21 @@ public final class Evaluator {
       Sample s = samples.get(i);
       truth[i] = labels.indexOf(s.label());
       if (truth[i] < 0) {
-        throw new ModelRunException("image " + s.id() + " has label '" + s.label() + "', which model "
-            + classifier.spec().name() + " does not know; its labels are " + labels);
+        throw new ModelRunException(
+            "image "
+                + s.id()
+                + " has label '"
+                + s.label()
+                + "', which model "
+                + classifier.spec().name()
+                + " does not know; its labels are "
+                + labels);
       }
       float[] tensor;
-      try (DecodedImage image = classifier.decoder().decode(images == null ? s.read() : images.get(i),
-          input.width(), input.height())) {
+      try (DecodedImage image =
+          classifier
+              .decoder()
+              .decode(images == null ? s.read() : images.get(i), input.width(), input.height())) {
         tensor = classifier.preprocessor().toTensor(image);
       } catch (IOException | VisionException e) {
         throw new ModelRunException("cannot read image " + s.file() + ": " + e.getMessage(), e);
@@ -62,7 +75,8 @@ public final class Evaluator {
       try {
         pending.addLast(new Pending(i, classifier.submit(tensor)));
       } catch (VisionException e) {
-        throw new ModelRunException("classifier refused image " + s.id() + ": " + e.getMessage(), e);
+        throw new ModelRunException(
+            "classifier refused image " + s.id() + ": " + e.getMessage(), e);
       }
       if (i % 16 == 0) {
         progress.advance(i, "");

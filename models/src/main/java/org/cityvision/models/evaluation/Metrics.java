@@ -15,8 +15,15 @@ import java.util.List;
  * @param ece expected calibration error of the top score, 15 equal-width bins
  * @param nll mean negative log-likelihood of the true class
  */
-public record Metrics(List<String> labels, int[][] confusion, int count, double accuracy, double macroF1,
-    List<ClassMetrics> perClass, double ece, double nll) {
+public record Metrics(
+    List<String> labels,
+    int[][] confusion,
+    int count,
+    double accuracy,
+    double macroF1,
+    List<ClassMetrics> perClass,
+    double ece,
+    double nll) {
   public static final int ECE_BINS = 15;
 
   public Metrics {
@@ -40,7 +47,8 @@ public record Metrics(List<String> labels, int[][] confusion, int count, double 
     int c = labels.size();
     int n = truth.length;
     if (probabilities.length != n) {
-      throw new IllegalArgumentException(n + " truths but " + probabilities.length + " predictions");
+      throw new IllegalArgumentException(
+          n + " truths but " + probabilities.length + " predictions");
     }
     int[][] confusion = new int[c][c];
     double[] binConfidence = new double[ECE_BINS];
@@ -65,7 +73,14 @@ public record Metrics(List<String> labels, int[][] confusion, int count, double 
       }
     }
     Metrics counts = fromConfusion(labels, confusion);
-    return new Metrics(labels, confusion, n, counts.accuracy(), counts.macroF1(), counts.perClass(), ece,
+    return new Metrics(
+        labels,
+        confusion,
+        n,
+        counts.accuracy(),
+        counts.macroF1(),
+        counts.perClass(),
+        ece,
         n == 0 ? 0 : nll / n);
   }
 
@@ -98,8 +113,15 @@ public record Metrics(List<String> labels, int[][] confusion, int count, double 
         present++;
       }
     }
-    return new Metrics(labels, confusion, n, n == 0 ? 0 : (double) correct / n, present == 0 ? 0 : f1Sum / present,
-        perClass, 0, 0);
+    return new Metrics(
+        labels,
+        confusion,
+        n,
+        n == 0 ? 0 : (double) correct / n,
+        present == 0 ? 0 : f1Sum / present,
+        perClass,
+        0,
+        0);
   }
 
   public static int argmax(float[] p) {

@@ -31,11 +31,11 @@ import org.cityvision.models.training.TrainingProgress;
 
 /**
  * Evaluates a model package on a dataset through the serving path and writes the report into a
- * folder: {@code EVALUATION.md}, {@code evaluation.json}, {@code confusion_matrix.png} and, when the
- * package records its training history, {@code training_curves.png}.
+ * folder: {@code EVALUATION.md}, {@code evaluation.json}, {@code confusion_matrix.png} and, when
+ * the package records its training history, {@code training_curves.png}.
  *
- * <p>The test split is rebuilt from the split seed and fractions recorded in the package's
- * {@code model.json}, so {@code evaluate} measures exactly the images {@code train} held out.
+ * <p>The test split is rebuilt from the split seed and fractions recorded in the package's {@code
+ * model.json}, so {@code evaluate} measures exactly the images {@code train} held out.
  *
  * <p>Stateless and thread-safe.
  */
@@ -47,16 +47,28 @@ public final class ModelEvaluation {
 
   /** Which images to evaluate on. */
   public enum Part {
-    TEST, VAL, ALL
+    TEST,
+    VAL,
+    ALL
   }
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private ModelEvaluation() {}
 
-  /** Loads the package, evaluates it on {@code part} of {@code data} and writes the report into {@code reportDir}. */
-  public static EvaluationSummary run(Path modelDir, Path data, List<Path> extras, Part part, Path reportDir,
-      TrainingProgress progress) throws ModelRunException {
+  /**
+   * Loads the package, evaluates it on {@code part} of {@code data} and writes the report into
+   * {@code reportDir}.
+   */
+  public static EvaluationSummary run(
+      Path modelDir,
+      Path data,
+      List<Path> extras,
+      Part part,
+      Path reportDir,
+      TrainingProgress progress)
+      throws ModelRunException {
     return run(modelDir, data, extras, part, reportDir, null, progress);
   }
 
@@ -65,17 +77,32 @@ public final class ModelEvaluation {
    * pretrained backbone folder) non-null and several sources in the data, also runs the
    * held-out-source diagnostic ({@link SourceHoldoutProbe}) and adds it to the report.
    */
-  public static EvaluationSummary run(Path modelDir, Path data, List<Path> extras, Part part, Path reportDir,
-      Path probeBackbone, TrainingProgress progress) throws ModelRunException {
+  public static EvaluationSummary run(
+      Path modelDir,
+      Path data,
+      List<Path> extras,
+      Part part,
+      Path reportDir,
+      Path probeBackbone,
+      TrainingProgress progress)
+      throws ModelRunException {
     return run(modelDir, data, extras, part, reportDir, probeBackbone, null, progress);
   }
 
   /**
-   * As above; with {@code reencodeLabel} non-null, also runs {@link ReencodeCheck} for that label and
-   * adds it to the report.
+   * As above; with {@code reencodeLabel} non-null, also runs {@link ReencodeCheck} for that label
+   * and adds it to the report.
    */
-  public static EvaluationSummary run(Path modelDir, Path data, List<Path> extras, Part part, Path reportDir,
-      Path probeBackbone, String reencodeLabel, TrainingProgress progress) throws ModelRunException {
+  public static EvaluationSummary run(
+      Path modelDir,
+      Path data,
+      List<Path> extras,
+      Part part,
+      Path reportDir,
+      Path probeBackbone,
+      String reencodeLabel,
+      TrainingProgress progress)
+      throws ModelRunException {
     ModelPackage pkg;
     try {
       pkg = ModelPackage.read(modelDir);
@@ -83,28 +110,49 @@ public final class ModelEvaluation {
       throw new ModelRunException(e.getMessage(), e);
     }
     List<Sample> samples = samples(pkg.spec(), data, extras, part);
-    progress.note("evaluating " + pkg.spec().name() + " " + pkg.spec().version() + " on " + samples.size()
-        + " images (" + part.name().toLowerCase(Locale.ROOT) + ")");
+    progress.note(
+        "evaluating "
+            + pkg.spec().name()
+            + " "
+            + pkg.spec().version()
+            + " on "
+            + samples.size()
+            + " images ("
+            + part.name().toLowerCase(Locale.ROOT)
+            + ")");
     TorchRuntime.start(1);
     Predictions predictions;
     ObjectNode extra = JsonNodeFactory.instance.objectNode();
-    try (Classifier classifier = Classifier.open(pkg, ClassifierOptions.defaults().withWarmup(false))) {
+    try (Classifier classifier =
+        Classifier.open(pkg, ClassifierOptions.defaults().withWarmup(false))) {
       progress.stage("evaluate", samples.size());
       predictions = Evaluator.predict(classifier, samples, progress);
       if (reencodeLabel != null) {
-        extra.with("diagnostics").set("reencode", ReencodeCheck.run(classifier, samples, reencodeLabel, predictions,
-            progress));
+        extra
+            .with("diagnostics")
+            .set(
+                "reencode",
+                ReencodeCheck.run(classifier, samples, reencodeLabel, predictions, progress));
       }
     } catch (ModelException e) {
       throw new ModelRunException(e.getMessage(), e);
     }
-    EvaluationSummary summary = EvaluationSummary.of(pkg.spec().name(), pkg.spec().version(),
-        part.name().toLowerCase(Locale.ROOT), predictions);
+    EvaluationSummary summary =
+        EvaluationSummary.of(
+            pkg.spec().name(),
+            pkg.spec().version(),
+            part.name().toLowerCase(Locale.ROOT),
+            predictions);
     if (probeBackbone != null && summary.perSource().size() > 1) {
       try {
         ObjectNode diagnostics = extra.with("diagnostics");
-        diagnostics.set("heldOutSource", SourceHoldoutProbe.run(probeBackbone, ImageFolder.read(data, extras),
-            splitOf(pkg.spec()).seed(), progress));
+        diagnostics.set(
+            "heldOutSource",
+            SourceHoldoutProbe.run(
+                probeBackbone,
+                ImageFolder.read(data, extras),
+                splitOf(pkg.spec()).seed(),
+                progress));
       } catch (DatasetException e) {
         throw new ModelRunException(e.getMessage(), e);
       }
@@ -113,8 +161,11 @@ public final class ModelEvaluation {
     return summary;
   }
 
-  /** The images of {@code part}, split as the package's training recorded (or the default split). */
-  public static List<Sample> samples(ModelSpec spec, Path data, List<Path> extras, Part part) throws ModelRunException {
+  /**
+   * The images of {@code part}, split as the package's training recorded (or the default split).
+   */
+  public static List<Sample> samples(ModelSpec spec, Path data, List<Path> extras, Part part)
+      throws ModelRunException {
     try {
       ImageFolder folder = ImageFolder.read(data, extras);
       if (part == Part.ALL) {
@@ -133,7 +184,9 @@ public final class ModelEvaluation {
     if (s.isMissingNode() || !s.has("seed")) {
       return SplitSpec.DEFAULT;
     }
-    return new SplitSpec(s.path("val").asDouble(SplitSpec.DEFAULT.val()), s.path("test").asDouble(SplitSpec.DEFAULT.test()),
+    return new SplitSpec(
+        s.path("val").asDouble(SplitSpec.DEFAULT.val()),
+        s.path("test").asDouble(SplitSpec.DEFAULT.test()),
         s.path("seed").asLong(SplitSpec.DEFAULT.seed()));
   }
 
@@ -141,9 +194,16 @@ public final class ModelEvaluation {
   public static List<EpochRecord> history(ModelSpec spec) {
     List<EpochRecord> out = new ArrayList<>();
     for (JsonNode e : spec.training().path("history")) {
-      out.add(new EpochRecord(e.path("phase").asText(), e.path("epoch").asInt(), e.path("trainLoss").asDouble(),
-          e.path("valLoss").asDouble(), e.path("valAccuracy").asDouble(), e.path("valMacroF1").asDouble(),
-          e.path("seconds").asDouble(), e.path("best").asBoolean()));
+      out.add(
+          new EpochRecord(
+              e.path("phase").asText(),
+              e.path("epoch").asInt(),
+              e.path("trainLoss").asDouble(),
+              e.path("valLoss").asDouble(),
+              e.path("valAccuracy").asDouble(),
+              e.path("valMacroF1").asDouble(),
+              e.path("seconds").asDouble(),
+              e.path("best").asBoolean()));
     }
     return out;
   }
@@ -152,15 +212,23 @@ public final class ModelEvaluation {
    * Writes the report files. {@code extra} holds further sections: {@code thresholdsOnValidation}
    * and {@code diagnostics}, shown when present.
    */
-  public static void writeReport(Path dir, ModelSpec spec, EvaluationSummary summary, Predictions predictions,
-      ObjectNode extra) throws ModelRunException {
+  public static void writeReport(
+      Path dir,
+      ModelSpec spec,
+      EvaluationSummary summary,
+      Predictions predictions,
+      ObjectNode extra)
+      throws ModelRunException {
     try {
       Files.createDirectories(dir);
       ObjectNode json = summary.toJson();
       ObjectNode thresholds = json.putObject("thresholds");
       thresholds.put("uncertainBelow", spec.thresholds().uncertainBelow());
-      thresholds.set("flagOnThisSplit", ThresholdChoice.flagResults(predictions, spec.thresholds()));
-      thresholds.set("uncertainOnThisSplit", uncertainResults(predictions, spec.thresholds().uncertainBelow()));
+      thresholds.set(
+          "flagOnThisSplit", ThresholdChoice.flagResults(predictions, spec.thresholds()));
+      thresholds.set(
+          "uncertainOnThisSplit",
+          uncertainResults(predictions, spec.thresholds().uncertainBelow()));
       if (extra.has("thresholdsOnValidation")) {
         thresholds.set("onValidation", extra.get("thresholdsOnValidation"));
       } else if (spec.training().has("thresholds")) {
@@ -175,15 +243,29 @@ public final class ModelEvaluation {
         json.set("heldOutSources", spec.training().get("heldOutSources"));
       }
       JSON.writeValue(dir.resolve(JSON_REPORT).toFile(), json);
-      Charts.confusionMatrix(summary.overall(), spec.name() + " " + spec.version() + ", " + summary.split() + " split ("
-          + summary.overall().count() + " images)", dir.resolve(CONFUSION_PNG));
+      Charts.confusionMatrix(
+          summary.overall(),
+          spec.name()
+              + " "
+              + spec.version()
+              + ", "
+              + summary.split()
+              + " split ("
+              + summary.overall().count()
+              + " images)",
+          dir.resolve(CONFUSION_PNG));
       List<EpochRecord> history = history(spec);
       if (!history.isEmpty()) {
-        Charts.trainingCurves(history, spec.name() + " " + spec.version() + " training", dir.resolve(CURVES_PNG));
+        Charts.trainingCurves(
+            history, spec.name() + " " + spec.version() + " training", dir.resolve(CURVES_PNG));
       }
-      Files.writeString(dir.resolve(REPORT), markdown(spec, summary, json, !history.isEmpty()), StandardCharsets.UTF_8);
+      Files.writeString(
+          dir.resolve(REPORT),
+          markdown(spec, summary, json, !history.isEmpty()),
+          StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new ModelRunException("cannot write the evaluation report into " + dir + ": " + e.getMessage(), e);
+      throw new ModelRunException(
+          "cannot write the evaluation report into " + dir + ": " + e.getMessage(), e);
     }
   }
 
@@ -204,34 +286,64 @@ public final class ModelEvaluation {
     return n;
   }
 
-  private static String markdown(ModelSpec spec, EvaluationSummary s, ObjectNode json, boolean curves) {
+  private static String markdown(
+      ModelSpec spec, EvaluationSummary s, ObjectNode json, boolean curves) {
     StringBuilder md = new StringBuilder();
     Metrics m = s.overall();
-    md.append("# Evaluation: ").append(spec.name()).append(' ').append(spec.version()).append("\n\n");
-    md.append("Generated by `cityvision evaluate` (or at the end of `cityvision train`) through the serving path ")
-        .append("(same decoder, preprocessing and batching as `serve`). Split: **").append(s.split())
-        .append("** (").append(m.count()).append(" images), rebuilt from the split recorded in `model.json`.\n\n");
+    md.append("# Evaluation: ")
+        .append(spec.name())
+        .append(' ')
+        .append(spec.version())
+        .append("\n\n");
+    md.append(
+            "Generated by `cityvision evaluate` (or at the end of `cityvision train`) through the serving path ")
+        .append("(same decoder, preprocessing and batching as `serve`). Split: **")
+        .append(s.split())
+        .append("** (")
+        .append(m.count())
+        .append(" images), rebuilt from the split recorded in `model.json`.\n\n");
     JsonNode training = spec.training();
     if (training.has("commandLine")) {
       md.append("Trained with: `").append(training.get("commandLine").asText()).append("`\n\n");
     }
     md.append("| metric | value |\n|---|---|\n");
-    md.append(row("accuracy", m.accuracy())).append(row("macro-F1", m.macroF1()))
-        .append(row("expected calibration error (15 bins)", m.ece())).append(row("mean NLL", m.nll()));
-    md.append("\n## Per class\n\n| class | precision | recall | F1 | support |\n|---|---|---|---|---|\n");
+    md.append(row("accuracy", m.accuracy()))
+        .append(row("macro-F1", m.macroF1()))
+        .append(row("expected calibration error (15 bins)", m.ece()))
+        .append(row("mean NLL", m.nll()));
+    md.append(
+        "\n## Per class\n\n| class | precision | recall | F1 | support |\n|---|---|---|---|---|\n");
     for (ClassMetrics c : m.perClass()) {
-      md.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %d |%n", c.label(), c.precision(), c.recall(),
-          c.f1(), c.support()));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %.3f | %.3f | %.3f | %d |%n",
+              c.label(),
+              c.precision(),
+              c.recall(),
+              c.f1(),
+              c.support()));
     }
-    md.append("\n## Confusion matrix\n\nRows: true class; columns: predicted.\n\n").append(confusionTable(m))
-        .append("\n![confusion matrix](").append(CONFUSION_PNG).append(")\n");
+    md.append("\n## Confusion matrix\n\nRows: true class; columns: predicted.\n\n")
+        .append(confusionTable(m))
+        .append("\n![confusion matrix](")
+        .append(CONFUSION_PNG)
+        .append(")\n");
     if (s.perSource().size() > 1) {
-      md.append("\n## Per source\n\nEach issue class comes mostly from one source, so a model can learn the source's ")
+      md.append(
+              "\n## Per source\n\nEach issue class comes mostly from one source, so a model can learn the source's ")
           .append("look instead of the issue; these rows show where that would hurt.\n\n")
-          .append("| source | images | accuracy | macro-F1 (classes present) |\n|---|---|---|---|\n");
+          .append(
+              "| source | images | accuracy | macro-F1 (classes present) |\n|---|---|---|---|\n");
       for (Map.Entry<String, Metrics> e : s.perSource().entrySet()) {
-        md.append(String.format(Locale.ROOT, "| %s | %d | %.3f | %.3f |%n", e.getKey(), e.getValue().count(),
-            e.getValue().accuracy(), e.getValue().macroF1()));
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %d | %.3f | %.3f |%n",
+                e.getKey(),
+                e.getValue().count(),
+                e.getValue().accuracy(),
+                e.getValue().macroF1()));
       }
       for (Map.Entry<String, Metrics> e : s.perSource().entrySet()) {
         md.append("\n**").append(e.getKey()).append("**\n\n").append(confusionTable(e.getValue()));
@@ -241,28 +353,63 @@ public final class ModelEvaluation {
       md.append(heldOutMarkdown(json.get("heldOutSources")));
     }
     JsonNode t = json.path("thresholds");
-    md.append("\n## Thresholds (chosen on ").append(t.path("onValidation").path("chosenOn").asText("the validation split"))
+    md.append("\n## Thresholds (chosen on ")
+        .append(t.path("onValidation").path("chosenOn").asText("the validation split"))
         .append(", stored in `model.json`)\n\n");
     JsonNode unc = t.path("uncertainOnThisSplit");
-    md.append(String.format(Locale.ROOT, "- uncertain below top score **%.2f**: on this split %.1f%% of images are ",
-        spec.thresholds().uncertainBelow(), 100 * unc.path("coverage").asDouble()))
-        .append(String.format(Locale.ROOT, "answered, with accuracy %.3f.%n", unc.path("accuracyAbove").asDouble()));
-    t.path("flagOnThisSplit").fields().forEachRemaining(e -> md.append(String.format(Locale.ROOT,
-        "- flag `%s` at probability ≥ **%.2f**: on this split precision %.3f, recall %.3f (%d flagged).%n", e.getKey(),
-        e.getValue().path("threshold").asDouble(), e.getValue().path("precision").asDouble(),
-        e.getValue().path("recall").asDouble(), e.getValue().path("flagged").asInt())));
+    md.append(
+            String.format(
+                Locale.ROOT,
+                "- uncertain below top score **%.2f**: on this split %.1f%% of images are ",
+                spec.thresholds().uncertainBelow(),
+                100 * unc.path("coverage").asDouble()))
+        .append(
+            String.format(
+                Locale.ROOT,
+                "answered, with accuracy %.3f.%n",
+                unc.path("accuracyAbove").asDouble()));
+    t.path("flagOnThisSplit")
+        .fields()
+        .forEachRemaining(
+            e ->
+                md.append(
+                    String.format(
+                        Locale.ROOT,
+                        "- flag `%s` at probability ≥ **%.2f**: on this split precision %.3f, recall %.3f (%d flagged).%n",
+                        e.getKey(),
+                        e.getValue().path("threshold").asDouble(),
+                        e.getValue().path("precision").asDouble(),
+                        e.getValue().path("recall").asDouble(),
+                        e.getValue().path("flagged").asInt())));
     if (t.has("onValidation")) {
-      md.append("\nWhere they were chosen:\n\n```json\n").append(t.get("onValidation").toPrettyString()).append("\n```\n");
+      md.append("\nWhere they were chosen:\n\n```json\n")
+          .append(t.get("onValidation").toPrettyString())
+          .append("\n```\n");
     }
     if (json.has("diagnostics")) {
-      md.append("\n## Diagnostics\n\n```json\n").append(json.get("diagnostics").toPrettyString()).append("\n```\n");
+      md.append("\n## Diagnostics\n\n```json\n")
+          .append(json.get("diagnostics").toPrettyString())
+          .append("\n```\n");
     }
     if (curves) {
-      md.append("\n## Training\n\n![training curves](").append(CURVES_PNG).append(")\n\n")
-          .append("| phase | epoch | train loss | val loss | val accuracy | val macro-F1 | seconds | best so far |\n|---|---|---|---|---|---|---|---|\n");
+      md.append("\n## Training\n\n![training curves](")
+          .append(CURVES_PNG)
+          .append(")\n\n")
+          .append(
+              "| phase | epoch | train loss | val loss | val accuracy | val macro-F1 | seconds | best so far |\n|---|---|---|---|---|---|---|---|\n");
       for (EpochRecord r : history(spec)) {
-        md.append(String.format(Locale.ROOT, "| %s | %d | %.4f | %.4f | %.4f | %.4f | %.0f | %s |%n", r.phase(), r.epoch(),
-            r.trainLoss(), r.valLoss(), r.valAccuracy(), r.valMacroF1(), r.seconds(), r.best() ? "yes" : ""));
+        md.append(
+            String.format(
+                Locale.ROOT,
+                "| %s | %d | %.4f | %.4f | %.4f | %.4f | %.0f | %s |%n",
+                r.phase(),
+                r.epoch(),
+                r.trainLoss(),
+                r.valLoss(),
+                r.valAccuracy(),
+                r.valMacroF1(),
+                r.seconds(),
+                r.best() ? "yes" : ""));
       }
     }
     return md.toString();
@@ -271,39 +418,85 @@ public final class ModelEvaluation {
   /** The leave-one-source-out section: per source, pooled, calibration and risk-coverage. */
   static String heldOutMarkdown(JsonNode h) {
     StringBuilder md = new StringBuilder("\n## Held-out sources (leave-one-source-out)\n\n");
-    md.append(h.path("what").asText()).append(".\n\n")
-        .append("| held-out source | images judged | accuracy | macro-F1 (classes present) | recall per class |\n")
+    md.append(h.path("what").asText())
+        .append(".\n\n")
+        .append(
+            "| held-out source | images judged | accuracy | macro-F1 (classes present) | recall per class |\n")
         .append("|---|---|---|---|---|\n");
-    h.path("perSource").fields().forEachRemaining(e -> {
-      JsonNode f = e.getValue();
-      StringBuilder recall = new StringBuilder();
-      f.path("recall").fields().forEachRemaining(r -> recall.append(recall.length() == 0 ? "" : ", ")
-          .append(r.getKey()).append(' ').append(String.format(Locale.ROOT, "%.2f", r.getValue().asDouble())));
-      if (f.has("notJudged")) {
-        recall.append(recall.length() == 0 ? "" : "; ").append("not judged: ").append(f.get("notJudged").asText());
-      }
-      md.append(String.format(Locale.ROOT, "| %s%s | %d | %s | %s | %s |%n", e.getKey(),
-          f.path("extra").asBoolean() ? " (extra)" : "", f.path("images").asInt(),
-          f.has("accuracy") ? String.format(Locale.ROOT, "%.3f", f.get("accuracy").asDouble()) : "-",
-          f.has("macroF1") ? String.format(Locale.ROOT, "%.3f", f.get("macroF1").asDouble()) : "-", recall));
-    });
-    md.append(String.format(Locale.ROOT, "%nMean over held-out sources: accuracy **%.3f**, macro-F1 %.3f; over the"
-        + " extra sources only: accuracy **%.3f**.%n", h.path("meanAccuracy").asDouble(), h.path("meanMacroF1").asDouble(),
-        h.path("meanAccuracyExtraSources").asDouble()));
+    h.path("perSource")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              JsonNode f = e.getValue();
+              StringBuilder recall = new StringBuilder();
+              f.path("recall")
+                  .fields()
+                  .forEachRemaining(
+                      r ->
+                          recall
+                              .append(recall.length() == 0 ? "" : ", ")
+                              .append(r.getKey())
+                              .append(' ')
+                              .append(String.format(Locale.ROOT, "%.2f", r.getValue().asDouble())));
+              if (f.has("notJudged")) {
+                recall
+                    .append(recall.length() == 0 ? "" : "; ")
+                    .append("not judged: ")
+                    .append(f.get("notJudged").asText());
+              }
+              md.append(
+                  String.format(
+                      Locale.ROOT,
+                      "| %s%s | %d | %s | %s | %s |%n",
+                      e.getKey(),
+                      f.path("extra").asBoolean() ? " (extra)" : "",
+                      f.path("images").asInt(),
+                      f.has("accuracy")
+                          ? String.format(Locale.ROOT, "%.3f", f.get("accuracy").asDouble())
+                          : "-",
+                      f.has("macroF1")
+                          ? String.format(Locale.ROOT, "%.3f", f.get("macroF1").asDouble())
+                          : "-",
+                      recall));
+            });
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%nMean over held-out sources: accuracy **%.3f**, macro-F1 %.3f; over the"
+                + " extra sources only: accuracy **%.3f**.%n",
+            h.path("meanAccuracy").asDouble(),
+            h.path("meanMacroF1").asDouble(),
+            h.path("meanAccuracyExtraSources").asDouble()));
     for (String part : List.of("pooled", "pooledExtraSources")) {
       JsonNode p = h.path(part);
       if (p.isMissingNode()) {
         continue;
       }
-      md.append(String.format(Locale.ROOT, "%n**%s** (%d held-out predictions): accuracy %.3f, macro-F1 **%.3f**%n%n",
-          part.equals("pooled") ? "All held-out predictions pooled" : "Held-out predictions of the extra sources pooled",
-          p.path("images").asInt(), p.path("accuracy").asDouble(), p.path("macroF1").asDouble()));
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "%n**%s** (%d held-out predictions): accuracy %.3f, macro-F1 **%.3f**%n%n",
+              part.equals("pooled")
+                  ? "All held-out predictions pooled"
+                  : "Held-out predictions of the extra sources pooled",
+              p.path("images").asInt(),
+              p.path("accuracy").asDouble(),
+              p.path("macroF1").asDouble()));
       md.append("| class | precision | recall | support |\n|---|---|---|---|\n");
-      p.path("perClass").fields().forEachRemaining(c -> md.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f | %d |%n",
-          c.getKey(), c.getValue().path("precision").asDouble(), c.getValue().path("recall").asDouble(),
-          c.getValue().path("support").asInt())));
+      p.path("perClass")
+          .fields()
+          .forEachRemaining(
+              c ->
+                  md.append(
+                      String.format(
+                          Locale.ROOT,
+                          "| %s | %.3f | %.3f | %d |%n",
+                          c.getKey(),
+                          c.getValue().path("precision").asDouble(),
+                          c.getValue().path("recall").asDouble(),
+                          c.getValue().path("support").asInt())));
       JsonNode conf = p.path("confusion");
-      List<String> labels = new java.util.ArrayList<>();
+      List<String> labels = new ArrayList<>();
       conf.path("labels").forEach(l -> labels.add(l.asText()));
       int[][] m = new int[labels.size()][labels.size()];
       for (int i = 0; i < labels.size(); i++) {
@@ -314,15 +507,32 @@ public final class ModelEvaluation {
       md.append("\n").append(confusionTable(Metrics.fromConfusion(labels, m)));
     }
     JsonNode c = h.path("calibration");
-    md.append(String.format(Locale.ROOT, "%n### Calibration%n%n%s. Temperature **%.3f** (folded into the head: its"
-        + " weights and bias are divided by it). Expected calibration error on held-out sources: **%.4f before, %.4f"
-        + " after**; NLL %.4f before, %.4f after.%n", c.path("what").asText(), c.path("temperature").asDouble(),
-        c.path("eceBefore").asDouble(), c.path("eceAfter").asDouble(), c.path("nllBefore").asDouble(),
-        c.path("nllAfter").asDouble()));
-    md.append("\n### Risk-coverage on held-out sources (calibrated)\n\nAnswers whose top score is below the threshold")
-        .append(" are `uncertain`.\n\n| threshold | coverage | accuracy of answers |\n|---|---|---|\n");
-    h.path("riskCoverage").forEach(pt -> md.append(String.format(Locale.ROOT, "| %.2f | %.3f | %.3f |%n",
-        pt.path("threshold").asDouble(), pt.path("coverage").asDouble(), pt.path("accuracy").asDouble())));
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "%n### Calibration%n%n%s. Temperature **%.3f** (folded into the head: its"
+                + " weights and bias are divided by it). Expected calibration error on held-out sources: **%.4f before, %.4f"
+                + " after**; NLL %.4f before, %.4f after.%n",
+            c.path("what").asText(),
+            c.path("temperature").asDouble(),
+            c.path("eceBefore").asDouble(),
+            c.path("eceAfter").asDouble(),
+            c.path("nllBefore").asDouble(),
+            c.path("nllAfter").asDouble()));
+    md.append(
+            "\n### Risk-coverage on held-out sources (calibrated)\n\nAnswers whose top score is below the threshold")
+        .append(
+            " are `uncertain`.\n\n| threshold | coverage | accuracy of answers |\n|---|---|---|\n");
+    h.path("riskCoverage")
+        .forEach(
+            pt ->
+                md.append(
+                    String.format(
+                        Locale.ROOT,
+                        "| %.2f | %.3f | %.3f |%n",
+                        pt.path("threshold").asDouble(),
+                        pt.path("coverage").asDouble(),
+                        pt.path("accuracy").asDouble())));
     return md.toString();
   }
 

@@ -13,7 +13,8 @@ import org.cityvision.datasets.folder.Sample;
  * @param truth each image's true class index in {@code labels}
  * @param probabilities each image's class probabilities, in label order
  */
-public record Predictions(List<String> labels, List<Sample> samples, int[] truth, float[][] probabilities) {
+public record Predictions(
+    List<String> labels, List<Sample> samples, int[] truth, float[][] probabilities) {
   public Predictions {
     labels = List.copyOf(labels);
     samples = List.copyOf(samples);

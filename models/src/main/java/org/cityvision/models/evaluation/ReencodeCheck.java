@@ -31,12 +31,18 @@ public final class ReencodeCheck {
 
   private ReencodeCheck() {}
 
-  public static ObjectNode run(Classifier classifier, List<Sample> samples, String label, Predictions before,
-      TrainingProgress progress) throws ModelRunException {
+  public static ObjectNode run(
+      Classifier classifier,
+      List<Sample> samples,
+      String label,
+      Predictions before,
+      TrainingProgress progress)
+      throws ModelRunException {
     OpenCvRuntime.load();
     int k = classifier.spec().labels().indexOf(label);
     if (k < 0) {
-      throw new ModelRunException("model " + classifier.spec().name() + " has no label '" + label + "'");
+      throw new ModelRunException(
+          "model " + classifier.spec().name() + " has no label '" + label + "'");
     }
     List<Sample> others = new ArrayList<>();
     for (Sample s : samples) {
@@ -58,8 +64,13 @@ public final class ReencodeCheck {
     Predictions after = Evaluator.predictBytes(classifier, chained, images, progress);
     Predictions plain = before.where(s -> !s.label().equals(label));
     ObjectNode out = JsonNodeFactory.instance.objectNode();
-    out.put("what", "images of the other classes resized to swapped width/height, back, and re-encoded at JPEG quality "
-        + QUALITY + ": how many the model then calls '" + label + "'");
+    out.put(
+        "what",
+        "images of the other classes resized to swapped width/height, back, and re-encoded at JPEG quality "
+            + QUALITY
+            + ": how many the model then calls '"
+            + label
+            + "'");
     out.put("images", chained.size());
     out.put("calledBefore", count(plain, k));
     out.put("calledAfter", count(after, k));
@@ -87,7 +98,8 @@ public final class ReencodeCheck {
       if (image.empty()) {
         throw new ModelRunException("cannot decode an image for the re-encode check");
       }
-      Imgproc.resize(image, swapped, new Size(image.rows(), image.cols()), 0, 0, Imgproc.INTER_AREA);
+      Imgproc.resize(
+          image, swapped, new Size(image.rows(), image.cols()), 0, 0, Imgproc.INTER_AREA);
       Imgproc.resize(swapped, back, image.size(), 0, 0, Imgproc.INTER_LINEAR);
       Imgcodecs.imencode(".jpg", back, out, params);
       return out.toArray();

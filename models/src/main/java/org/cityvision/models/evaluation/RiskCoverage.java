@@ -47,13 +47,17 @@ public record RiskCoverage(List<Point> points) {
       }
     }
     int n = truth.length;
-    return new Point(threshold, n == 0 ? 0 : (double) answered / n, answered == 0 ? 1 : (double) right / answered);
+    return new Point(
+        threshold,
+        n == 0 ? 0 : (double) answered / n,
+        answered == 0 ? 1 : (double) right / answered);
   }
 
   public ArrayNode toJson() {
     ArrayNode out = JsonNodeFactory.instance.arrayNode();
     for (Point pt : points) {
-      out.addObject().put("threshold", EvaluationSummary.round(pt.threshold()))
+      out.addObject()
+          .put("threshold", EvaluationSummary.round(pt.threshold()))
           .put("coverage", EvaluationSummary.round(pt.coverage()))
           .put("accuracy", EvaluationSummary.round(pt.accuracy()));
     }

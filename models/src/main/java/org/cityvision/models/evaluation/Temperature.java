@@ -12,6 +12,7 @@ package org.cityvision.models.evaluation;
 public record Temperature(double value) {
   /** Leaves the logits as they are. */
   public static final Temperature NONE = new Temperature(1);
+
   private static final double LOW = Math.log(0.05);
   private static final double HIGH = Math.log(20);
 
@@ -22,14 +23,18 @@ public record Temperature(double value) {
   }
 
   /**
-   * The temperature in 0.05..20 that minimises the mean NLL of {@code truth} under
-   * {@code softmax(logits / T)} (golden-section search on {@code log T}; the NLL is convex in
-   * {@code 1/T}, so the minimum is unique).
+   * The temperature in 0.05..20 that minimises the mean NLL of {@code truth} under {@code
+   * softmax(logits / T)} (golden-section search on {@code log T}; the NLL is convex in {@code 1/T},
+   * so the minimum is unique).
    */
   public static Temperature fit(double[][] logits, int[] truth) {
     if (logits.length != truth.length || logits.length == 0) {
-      throw new IllegalArgumentException("need one truth per logit row and at least one row, got " + logits.length
-          + " rows and " + truth.length + " truths");
+      throw new IllegalArgumentException(
+          "need one truth per logit row and at least one row, got "
+              + logits.length
+              + " rows and "
+              + truth.length
+              + " truths");
     }
     double phi = (Math.sqrt(5) - 1) / 2;
     double a = LOW;
@@ -95,7 +100,10 @@ public record Temperature(double value) {
     return out;
   }
 
-  /** A linear layer's weights or bias divided by {@code T}: the layer then outputs {@code logits / T}. */
+  /**
+   * A linear layer's weights or bias divided by {@code T}: the layer then outputs {@code logits /
+   * T}.
+   */
   public float[] fold(float[] weightsOrBias) {
     float[] out = new float[weightsOrBias.length];
     for (int i = 0; i < out.length; i++) {

@@ -12,14 +12,14 @@ import org.cityvision.core.model.Thresholds;
  *
  * <ul>
  *   <li><b>uncertain</b> (sorting machines): the lowest top score {@code t} on a 0.01 grid (at most
- *       {@link #MAX_UNCERTAIN}) such that the images answered with a top score of at least {@code t}
- *       are right at least {@code targetAccuracy} of the time; images below it are reported
- *       uncertain for a person or a second pass.</li>
+ *       {@link #MAX_UNCERTAIN}) such that the images answered with a top score of at least {@code
+ *       t} are right at least {@code targetAccuracy} of the time; images below it are reported
+ *       uncertain for a person or a second pass.
  *   <li><b>flag</b> (camera frames): per issue class (every label but the negative ones, e.g.
  *       {@code normal}) the lowest {@code t} on the grid, at least {@link #MIN_FLAG}, such that
  *       flagging frames whose probability of that class is at least {@code t'} has precision of at
  *       least {@code targetPrecision} for every {@code t' ≥ t} that flags anything. Requiring it of
- *       all higher thresholds keeps one lucky point of a small validation set from choosing.</li>
+ *       all higher thresholds keeps one lucky point of a small validation set from choosing.
  * </ul>
  *
  * @param thresholds the chosen thresholds
@@ -30,14 +30,21 @@ public record ThresholdChoice(Thresholds thresholds, ObjectNode report) {
   public static final double MAX_UNCERTAIN = 0.9;
   public static final double MIN_FLAG = 0.3;
 
-  public static ThresholdChoice choose(Predictions val, double targetAccuracy, Set<String> negativeLabels,
-      double targetPrecision) {
+  public static ThresholdChoice choose(
+      Predictions val, double targetAccuracy, Set<String> negativeLabels, double targetPrecision) {
     return choose(val, "validation split", targetAccuracy, negativeLabels, targetPrecision);
   }
 
-  /** As {@link #choose(Predictions, double, Set, double)}, on predictions described by {@code chosenOn}. */
-  public static ThresholdChoice choose(Predictions val, String chosenOn, double targetAccuracy,
-      Set<String> negativeLabels, double targetPrecision) {
+  /**
+   * As {@link #choose(Predictions, double, Set, double)}, on predictions described by {@code
+   * chosenOn}.
+   */
+  public static ThresholdChoice choose(
+      Predictions val,
+      String chosenOn,
+      double targetAccuracy,
+      Set<String> negativeLabels,
+      double targetPrecision) {
     ObjectNode report = JsonNodeFactory.instance.objectNode();
     report.put("chosenOn", chosenOn + ", " + val.size() + " images");
     int n = val.size();
@@ -121,21 +128,29 @@ public record ThresholdChoice(Thresholds thresholds, ObjectNode report) {
         hit += positive ? 1 : 0;
       }
     }
-    return new double[] {flagged == 0 ? 1 : (double) hit / flagged, positives == 0 ? 0 : (double) hit / positives,
-        flagged};
+    return new double[] {
+      flagged == 0 ? 1 : (double) hit / flagged,
+      positives == 0 ? 0 : (double) hit / positives,
+      flagged
+    };
   }
 
-  /** The flagging precision and recall that {@code thresholds} give on {@code p}, per flagged label. */
+  /**
+   * The flagging precision and recall that {@code thresholds} give on {@code p}, per flagged label.
+   */
   public static ObjectNode flagResults(Predictions p, Thresholds thresholds) {
     ObjectNode out = JsonNodeFactory.instance.objectNode();
-    thresholds.flag().forEach((label, t) -> {
-      double[] pr = precisionRecall(p, p.labels().indexOf(label), t);
-      ObjectNode n = out.putObject(label);
-      n.put("threshold", t);
-      n.put("precision", EvaluationSummary.round(pr[0]));
-      n.put("recall", EvaluationSummary.round(pr[1]));
-      n.put("flagged", (int) pr[2]);
-    });
+    thresholds
+        .flag()
+        .forEach(
+            (label, t) -> {
+              double[] pr = precisionRecall(p, p.labels().indexOf(label), t);
+              ObjectNode n = out.putObject(label);
+              n.put("threshold", t);
+              n.put("precision", EvaluationSummary.round(pr[0]));
+              n.put("recall", EvaluationSummary.round(pr[1]));
+              n.put("flagged", (int) pr[2]);
+            });
     return out;
   }
 }

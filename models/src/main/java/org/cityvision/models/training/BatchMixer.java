@@ -8,8 +8,9 @@ import java.util.Random;
  * the batch (a random permutation), the pixels are mixed (a pasted box or a blend) and the targets
  * are mixed by the same share, so that the loss asks for "λ of class a and 1 − λ of class b".
  *
- * <p>Targets are the rows that {@link FineTuning#targets} builds (class-weighted, label-smoothed), so
- * a mixed image's weight in the loss is the same mix of its two images' weights. Not thread-safe.
+ * <p>Targets are the rows that {@link FineTuning#targets} builds (class-weighted, label-smoothed),
+ * so a mixed image's weight in the loss is the same mix of its two images' weights. Not
+ * thread-safe.
  */
 final class BatchMixer {
   private final MixSpec spec;
@@ -21,8 +22,9 @@ final class BatchMixer {
   }
 
   /**
-   * Mixes the first {@code n} CHW images of {@code data} and their {@code classes}-wide target rows;
-   * returns the mean share λ kept from each image's own content (1 when the batch was left as is).
+   * Mixes the first {@code n} CHW images of {@code data} and their {@code classes}-wide target
+   * rows; returns the mean share λ kept from each image's own content (1 when the batch was left as
+   * is).
    */
   double mix(float[] data, float[] target, int n, int width, int height, int classes) {
     if (!spec.active() || n < 2 || random.nextDouble() >= spec.probability()) {
@@ -48,8 +50,10 @@ final class BatchMixer {
         }
       }
       for (int k = 0; k < classes; k++) {
-        target[i * classes + k] = (float) (lambda * originalTarget[i * classes + k]
-            + (1 - lambda) * originalTarget[j * classes + k]);
+        target[i * classes + k] =
+            (float)
+                (lambda * originalTarget[i * classes + k]
+                    + (1 - lambda) * originalTarget[j * classes + k]);
       }
       lambdaSum += lambda;
     }
@@ -57,11 +61,12 @@ final class BatchMixer {
   }
 
   /**
-   * Copies a box covering about {@code 1 − lambda} of the area from image {@code j} of {@code source}
-   * into image {@code i} of {@code data}; returns the share of image {@code i} that stays, after the
-   * box is clipped to the image.
+   * Copies a box covering about {@code 1 − lambda} of the area from image {@code j} of {@code
+   * source} into image {@code i} of {@code data}; returns the share of image {@code i} that stays,
+   * after the box is clipped to the image.
    */
-  private double pasteBox(float[] source, float[] data, int i, int j, double lambda, int width, int height) {
+  private double pasteBox(
+      float[] source, float[] data, int i, int j, double lambda, int width, int height) {
     double side = Math.sqrt(1 - lambda);
     int boxW = (int) Math.round(width * side);
     int boxH = (int) Math.round(height * side);

@@ -7,15 +7,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import org.cityvision.core.VisionException;
 import org.cityvision.core.classify.Classifier;
 import org.cityvision.core.classify.ClassifierOptions;
@@ -49,41 +53,51 @@ import org.cityvision.models.evaluation.ThresholdChoice;
 
 /**
  * Trains a classifier package from a pretrained backbone and an ImageFolder dataset:
+ *
  * <ol>
- *   <li>split the data (stratified by class and source, duplicates grouped);</li>
+ *   <li>split the data (stratified by class and source, duplicates grouped);
  *   <li>phase 1: backbone features of the serving view plus {@code views} augmented views of every
  *       training image are computed once; a softmax head is trained on them in Java (seconds) and
- *       copied into the model;</li>
+ *       copied into the model;
  *   <li>phase 2: end-to-end fine-tuning at a low learning rate with fresh augmentation each epoch,
  *       the early backbone layers frozen, batches optionally mixed (CutMix or MixUp); validation
  *       after each epoch through the serving path; the best checkpoint (validation macro-F1, then
- *       NLL; phase 1's head counts as a candidate) is kept, and training stops after
- *       {@code patience} epochs without improvement;</li>
+ *       NLL; phase 1's head counts as a candidate) is kept, and training stops after {@code
+ *       patience} epochs without improvement;
  *   <li>thresholds chosen on validation, evaluation on the test split, report written, package
- *       saved with its training record and metrics.</li>
+ *       saved with its training record and metrics.
  * </ol>
+ *
  * Class weights {@code n / (classes × n_class)} balance the loss in both phases.
  *
- * <p>Blocking; runs on the calling thread, which must be the only one training in this JVM (libtorch
- * gradient mode and thread counts are process-wide or per-thread state it sets).
+ * <p>Blocking; runs on the calling thread, which must be the only one training in this JVM
+ * (libtorch gradient mode and thread counts are process-wide or per-thread state it sets).
  */
 public final class ClassifierTraining {
   /** Labels that are "nothing to report" and never flag. */
   public static final Set<String> NEGATIVE_LABELS = Set.of("normal");
+
   /** Accuracy that answers above the uncertain threshold aim for, on validation. */
   public static final double UNCERTAIN_TARGET_ACCURACY = 0.98;
+
   /** Precision that flags aim for, on validation. */
   public static final double FLAG_TARGET_PRECISION = 0.9;
-  private static final int FEATURE_BATCH = FineTuning.MAX_FORWARD_BATCH; // serving-size batches: cheap, and safe anywhere
+
+  private static final int FEATURE_BATCH =
+      FineTuning.MAX_FORWARD_BATCH; // serving-size batches: cheap, and safe anywhere
   private static final double EDGETPU_GFLOPS_224 = 1.246;
 
   private ClassifierTraining() {}
 
-  public static TrainingResult run(TrainingConfig config, TrainingProgress progress) throws ModelRunException {
+  public static TrainingResult run(TrainingConfig config, TrainingProgress progress)
+      throws ModelRunException {
     long started = System.nanoTime();
     if (config.threads() > 1 && !FineTuning.isaCapped()) {
-      throw new ModelRunException("training with " + config.threads() + " torch threads needs ONEDNN_MAX_CPU_ISA=AVX2"
-          + " (oneDNN's AVX-512 kernels compute wrong features with several threads); the launcher sets it");
+      throw new ModelRunException(
+          "training with "
+              + config.threads()
+              + " torch threads needs ONEDNN_MAX_CPU_ISA=AVX2"
+              + " (oneDNN's AVX-512 kernels compute wrong features with several threads); the launcher sets it");
     }
     TorchRuntime.start(config.threads());
     OpenCvRuntime.load();
@@ -99,63 +113,122 @@ public final class ClassifierTraining {
     List<Sample> val = cap(split.val(), config.maxTrainImages() / 2, config.seed());
     List<Sample> test = cap(split.test(), config.maxTrainImages() / 2, config.seed());
     List<String> labels = data.labels();
-    progress.note(String.format(Locale.ROOT, "%s: %d images, classes %s, sources %s; split train %d / val %d / test %d"
-        + " (%d duplicate groups kept together)", config.task(), data.samples().size(), data.classCounts(),
-        data.sourceCounts(), train.size(), val.size(), test.size(), split.groups()));
+    progress.note(
+        String.format(
+            Locale.ROOT,
+            "%s: %d images, classes %s, sources %s; split train %d / val %d / test %d"
+                + " (%d duplicate groups kept together)",
+            config.task(),
+            data.samples().size(),
+            data.classCounts(),
+            data.sourceCounts(),
+            train.size(),
+            val.size(),
+            test.size(),
+            split.groups()));
 
     int width = config.inputWidth();
     int height = config.inputHeight();
     InputSpec input = InputSpec.mobileNet(width, height);
     double[] classWeight = classWeights(train, labels);
     ObjectNode record = trainingRecord(config, data, split, train, val, test, classWeight, labels);
-    ModelSpec spec = new ModelSpec(config.task(), config.version(), config.task(), labels, input,
-        new BackboneSpec(config.backbone().toAbsolutePath().normalize().getFileName().toString(), 1280,
-            EDGETPU_GFLOPS_224 * width * height / (224.0 * 224.0)),
-        "model", Thresholds.NONE, record, null);
+    ModelSpec spec =
+        new ModelSpec(
+            config.task(),
+            config.version(),
+            config.task(),
+            labels,
+            input,
+            new BackboneSpec(
+                config.backbone().toAbsolutePath().normalize().getFileName().toString(),
+                1280,
+                EDGETPU_GFLOPS_224 * width * height / (224.0 * 224.0)),
+            "model",
+            Thresholds.NONE,
+            record,
+            null);
 
     List<EpochRecord> history = new ArrayList<>();
     Best best = new Best();
     LeaveOneSourceOut.Result holdout = null;
     FeatureBank replayBank = null;
     List<Sample> replaySamples = List.of();
-    try (Model model = ModelPackage.fromPretrained(config.backbone(), config.task(), labels.size())) {
+    try (Model model =
+        ModelPackage.fromPretrained(config.backbone(), config.task(), labels.size())) {
       FineTuning tuning = new FineTuning(model, labels.size());
       ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
       Preprocessor preprocessor = new Preprocessor(input);
       Augmenter augmenter = new Augmenter(config.augment(), width, height);
       Augmenter fineTuneAugmenter = new Augmenter(config.fineTuneAugment(), width, height);
 
-      // Phase 1: cached features of several views of every image, a head trained on the training split's.
+      // Phase 1: cached features of several views of every image, a head trained on the training
+      // split's.
       long t1 = System.nanoTime();
       List<Sample> all = new ArrayList<>(train);
       all.addAll(val);
       all.addAll(test);
-      ViewLoader.Compositing compositing = config.composite().isOff() ? ViewLoader.Compositing.NONE
-          : new ViewLoader.Compositing(new Compositor(config.composite().sceneFiles()), config.composite().probability(),
-              config.composite().sources());
-      FeatureBank bank = FeatureBank.compute(tuning, all, labels, config.views(), width, height, decoder, preprocessor,
-          augmenter, compositing, config.composite().isOff() ? config.augment().toString()
-              : config.augment() + "|" + config.composite(), config.seed(), config.backbone().resolve(ModelPackage.BACKBONE_FILE),
-          config.featureCache(), progress);
+      ViewLoader.Compositing compositing =
+          config.composite().isOff()
+              ? ViewLoader.Compositing.NONE
+              : new ViewLoader.Compositing(
+                  new Compositor(config.composite().sceneFiles()),
+                  config.composite().probability(),
+                  config.composite().sources());
+      FeatureBank bank =
+          FeatureBank.compute(
+              tuning,
+              all,
+              labels,
+              config.views(),
+              width,
+              height,
+              decoder,
+              preprocessor,
+              augmenter,
+              compositing,
+              config.composite().isOff()
+                  ? config.augment().toString()
+                  : config.augment() + "|" + config.composite(),
+              config.seed(),
+              config.backbone().resolve(ModelPackage.BACKBONE_FILE),
+              config.featureCache(),
+              progress);
       double featureSeconds = (System.nanoTime() - t1) / 1e9;
       List<Integer> trainIdx = range(0, train.size());
       List<Integer> valIdx = range(train.size(), train.size() + val.size());
-      LeaveOneSourceOut.HeadRecipe recipe = new LeaveOneSourceOut.HeadRecipe(config.headEpochs(),
-          config.headLearningRate(), config.headL2(), config.sourceBalance(), config.seed());
-      LeaveOneSourceOut.TrainedHead trained = LeaveOneSourceOut.trainHead(bank, all, trainIdx, valIdx, labels, recipe,
-          progress);
+      LeaveOneSourceOut.HeadRecipe recipe =
+          new LeaveOneSourceOut.HeadRecipe(
+              config.headEpochs(),
+              config.headLearningRate(),
+              config.headL2(),
+              config.sourceBalance(),
+              config.seed());
+      LeaveOneSourceOut.TrainedHead trained =
+          LeaveOneSourceOut.trainHead(bank, all, trainIdx, valIdx, labels, recipe, progress);
       SoftmaxHead head = trained.head();
       tuning.setHead(head.weight(), head.bias());
       history.addAll(trained.history());
-      progress.note(String.format(Locale.ROOT, "phase 1: features of %d images x %d views in %.0fs, head trained in %d"
-          + " epochs", all.size(), config.views() + 1, featureSeconds, trained.history().size()));
+      progress.note(
+          String.format(
+              Locale.ROOT,
+              "phase 1: features of %d images x %d views in %.0fs, head trained in %d" + " epochs",
+              all.size(),
+              config.views() + 1,
+              featureSeconds,
+              trained.history().size()));
       if (config.holdout()) {
-        Set<Sample> valSet = new java.util.HashSet<>(val);
+        Set<Sample> valSet = new HashSet<>(val);
         holdout = LeaveOneSourceOut.run(bank, all, valSet::contains, labels, recipe, progress);
-        record.set("heldOutSources", LeaveOneSourceOut.report(holdout, labels, ClassifierTraining::isExtra,
-            config.backbone().toAbsolutePath().normalize().getFileName().toString()));
-        progress.note(String.format(Locale.ROOT, "held-out sources: temperature %.3f",
-            holdout.temperature().value()));
+        record.set(
+            "heldOutSources",
+            LeaveOneSourceOut.report(
+                holdout,
+                labels,
+                ClassifierTraining::isExtra,
+                config.backbone().toAbsolutePath().normalize().getFileName().toString()));
+        progress.note(
+            String.format(
+                Locale.ROOT, "held-out sources: temperature %.3f", holdout.temperature().value()));
       }
       replayBank = bank;
       replaySamples = all;
@@ -164,23 +237,42 @@ public final class ClassifierTraining {
         best.temperature = holdout.temperature();
       }
 
-      ClassifierOptions validation = new ClassifierOptions(1, config.threads(), FineTuning.MAX_FORWARD_BATCH,
-          java.time.Duration.ofMillis(1), 64,
-          labels.size(), false, ImageLimits.DEFAULT);
+      ClassifierOptions validation =
+          new ClassifierOptions(
+              1,
+              config.threads(),
+              FineTuning.MAX_FORWARD_BATCH,
+              Duration.ofMillis(1),
+              64,
+              labels.size(),
+              false,
+              ImageLimits.DEFAULT);
       try (Classifier classifier = Classifier.wrap(model, spec, validation)) {
         Metrics served = validate(classifier, val, progress);
-        progress.note(String.format(Locale.ROOT, "phase 1 head through the serving path: val accuracy %.4f, macro-F1 %.4f",
-            served.accuracy(), served.macroF1()));
+        progress.note(
+            String.format(
+                Locale.ROOT,
+                "phase 1 head through the serving path: val accuracy %.4f, macro-F1 %.4f",
+                served.accuracy(),
+                served.macroF1()));
         best.consider(served, "head", 0, model, spec, config, progress);
 
         // Phase 2: end-to-end fine-tuning.
         if (config.fineTuneEpochs() > 0) {
           List<Parameter> trainable = tuning.trainable(config.frozenFraction());
           int stepsPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
-          Optimizer optimizer = FineTuning.adam(config.fineTuneLearningRate(), stepsPerEpoch * config.fineTuneEpochs(),
-              (int) Math.round(stepsPerEpoch * config.warmupEpochs()));
-          progress.note(String.format(Locale.ROOT, "phase 2: %d of %d backbone tensors trainable, %d steps per epoch",
-              trainable.size() - 2, tuning.backboneTensors(), stepsPerEpoch));
+          Optimizer optimizer =
+              FineTuning.adam(
+                  config.fineTuneLearningRate(),
+                  stepsPerEpoch * config.fineTuneEpochs(),
+                  (int) Math.round(stepsPerEpoch * config.warmupEpochs()));
+          progress.note(
+              String.format(
+                  Locale.ROOT,
+                  "phase 2: %d of %d backbone tensors trainable, %d steps per epoch",
+                  trainable.size() - 2,
+                  tuning.backboneTensors(),
+                  stepsPerEpoch));
           int sinceBest = 0;
           FineTuning.WeightAverage average = new FineTuning.WeightAverage(trainable);
           BatchMixer mixer = new BatchMixer(config.mix(), config.seed() * 31 + 5);
@@ -190,24 +282,42 @@ public final class ClassifierTraining {
             long e0 = System.nanoTime();
             List<Sample> order = new ArrayList<>(train);
             Collections.shuffle(order, new Random(config.seed() * 7919 + epoch));
-            progress.stage(String.format(Locale.ROOT, "fine-tune epoch %d/%d", epoch, config.fineTuneEpochs()), stepsPerEpoch);
+            progress.stage(
+                String.format(Locale.ROOT, "fine-tune epoch %d/%d", epoch, config.fineTuneEpochs()),
+                stepsPerEpoch);
             double lossSum = 0;
             int steps = 0;
-            try (ViewLoader loader = new ViewLoader(jobs(order, labels, false, 1), config.batchSize(), decoder,
-                preprocessor, fineTuneAugmenter, config.seed() + 1000L * epoch)) {
+            try (ViewLoader loader =
+                new ViewLoader(
+                    jobs(order, labels, false, 1),
+                    config.batchSize(),
+                    decoder,
+                    preprocessor,
+                    fineTuneAugmenter,
+                    config.seed() + 1000L * epoch)) {
               for (ViewLoader.Batch b; (b = loader.next()) != null; ) {
-                float[] target = FineTuning.targets(b.labels(), b.size(), labels.size(), classWeight,
-                    config.labelSmoothing());
+                float[] target =
+                    FineTuning.targets(
+                        b.labels(), b.size(), labels.size(), classWeight, config.labelSmoothing());
                 mixer.mix(b.data(), target, b.size(), width, height, labels.size());
-                lossSum += tuning.step(b.data(), target, b.size(), width, height, trainable, optimizer);
+                lossSum +=
+                    tuning.step(b.data(), target, b.size(), width, height, trainable, optimizer);
                 steps++;
                 progress.advance(steps, String.format(Locale.ROOT, "loss %.3f", lossSum / steps));
               }
             }
             Metrics m = validate(classifier, val, progress);
             boolean improved = best.consider(m, "fine-tune", epoch, model, spec, config, progress);
-            EpochRecord r = new EpochRecord("fine-tune", epoch, lossSum / Math.max(1, steps), m.nll(), m.accuracy(),
-                m.macroF1(), (System.nanoTime() - e0) / 1e9, improved);
+            EpochRecord r =
+                new EpochRecord(
+                    "fine-tune",
+                    epoch,
+                    lossSum / Math.max(1, steps),
+                    m.nll(),
+                    m.accuracy(),
+                    m.macroF1(),
+                    (System.nanoTime() - e0) / 1e9,
+                    improved);
             history.add(r);
             progress.epoch(r);
             if (config.averageFrom() > 0 && epoch >= config.averageFrom()) {
@@ -224,8 +334,15 @@ public final class ClassifierTraining {
             Metrics m = validate(classifier, val, progress);
             String what = "average of epochs " + config.averageFrom() + "-" + lastEpoch;
             boolean improved = best.consider(m, what, 0, model, spec, config, progress);
-            progress.note(String.format(Locale.ROOT, "%s: val accuracy %.4f, macro-F1 %.4f, NLL %.4f%s", what,
-                m.accuracy(), m.macroF1(), m.nll(), improved ? " (best)" : ""));
+            progress.note(
+                String.format(
+                    Locale.ROOT,
+                    "%s: val accuracy %.4f, macro-F1 %.4f, NLL %.4f%s",
+                    what,
+                    m.accuracy(),
+                    m.macroF1(),
+                    m.nll(),
+                    improved ? " (best)" : ""));
             ObjectNode avg = record.putObject("weightAverage");
             avg.put("epochs", config.averageFrom() + "-" + lastEpoch);
             avg.put("valAccuracy", m.accuracy());
@@ -239,7 +356,8 @@ public final class ClassifierTraining {
       throw new ModelRunException(e.getMessage(), e);
     }
     Replay replay = new Replay(replayBank, replaySamples, train.size(), val.size());
-    return finish(config, spec, record, history, best, val, test, holdout, replay, started, progress);
+    return finish(
+        config, spec, record, history, best, val, test, holdout, replay, started, progress);
   }
 
   private static List<Integer> range(int from, int to) {
@@ -255,10 +373,23 @@ public final class ClassifierTraining {
     return s.id().contains(":");
   }
 
-  /** Reloads the best checkpoint, chooses thresholds, evaluates on test, writes the package and report. */
-  private static TrainingResult finish(TrainingConfig config, ModelSpec spec, ObjectNode record, List<EpochRecord> history,
-      Best best, List<Sample> val, List<Sample> test, LeaveOneSourceOut.Result holdout, Replay replay, long started,
-      TrainingProgress progress) throws ModelRunException {
+  /**
+   * Reloads the best checkpoint, chooses thresholds, evaluates on test, writes the package and
+   * report.
+   */
+  private static TrainingResult finish(
+      TrainingConfig config,
+      ModelSpec spec,
+      ObjectNode record,
+      List<EpochRecord> history,
+      Best best,
+      List<Sample> val,
+      List<Sample> test,
+      LeaveOneSourceOut.Result holdout,
+      Replay replay,
+      long started,
+      TrainingProgress progress)
+      throws ModelRunException {
     ArrayNode h = record.putArray("history");
     ObjectMapper mapper = new ObjectMapper();
     history.forEach(r -> h.add(mapper.valueToTree(r)));
@@ -271,25 +402,40 @@ public final class ClassifierTraining {
       }
       Predictions valPredictions;
       Predictions testPredictions;
-      try (Classifier classifier = Classifier.open(saved, ClassifierOptions.defaults().withWarmup(false))) {
+      try (Classifier classifier =
+          Classifier.open(saved, ClassifierOptions.defaults().withWarmup(false))) {
         progress.stage("thresholds (val)", val.size());
         valPredictions = Evaluator.predict(classifier, val, progress);
         progress.stage("evaluate (test)", test.size());
         testPredictions = Evaluator.predict(classifier, test, progress);
       }
       Metrics reloaded = valPredictions.metrics();
-      progress.note(String.format(Locale.ROOT, "best checkpoint reloaded from %s: val accuracy %.4f, macro-F1 %.4f",
-          config.out(), reloaded.accuracy(), reloaded.macroF1()));
-      ThresholdChoice choice = holdout == null
-          ? ThresholdChoice.choose(valPredictions, UNCERTAIN_TARGET_ACCURACY, NEGATIVE_LABELS, FLAG_TARGET_PRECISION)
-          : ThresholdChoice.choose(holdout.calibrated(spec.labels()), "held-out sources (pooled leave-one-source-out"
-              + " predictions, calibrated out of fold)", UNCERTAIN_TARGET_ACCURACY, NEGATIVE_LABELS, FLAG_TARGET_PRECISION);
-      EvaluationSummary summary = EvaluationSummary.of(spec.name(), spec.version(), "test", testPredictions);
+      progress.note(
+          String.format(
+              Locale.ROOT,
+              "best checkpoint reloaded from %s: val accuracy %.4f, macro-F1 %.4f",
+              config.out(),
+              reloaded.accuracy(),
+              reloaded.macroF1()));
+      ThresholdChoice choice =
+          holdout == null
+              ? ThresholdChoice.choose(
+                  valPredictions, UNCERTAIN_TARGET_ACCURACY, NEGATIVE_LABELS, FLAG_TARGET_PRECISION)
+              : ThresholdChoice.choose(
+                  holdout.calibrated(spec.labels()),
+                  "held-out sources (pooled leave-one-source-out"
+                      + " predictions, calibrated out of fold)",
+                  UNCERTAIN_TARGET_ACCURACY,
+                  NEGATIVE_LABELS,
+                  FLAG_TARGET_PRECISION);
+      EvaluationSummary summary =
+          EvaluationSummary.of(spec.name(), spec.version(), "test", testPredictions);
       double seconds = (System.nanoTime() - started) / 1e9;
       record.put("seconds", Math.round(seconds));
       record.set("thresholds", choice.report());
       ObjectNode metrics = summary.toJson();
-      ModelSpec finalSpec = spec.withTraining(record).withThresholds(choice.thresholds()).withMetrics(metrics);
+      ModelSpec finalSpec =
+          spec.withTraining(record).withThresholds(choice.thresholds()).withMetrics(metrics);
       ModelPackage.writeSpec(config.out(), finalSpec);
       ObjectNode extra = JsonNodeFactory.instance.objectNode();
       extra.set("thresholdsOnValidation", choice.report());
@@ -299,10 +445,20 @@ public final class ClassifierTraining {
       ModelEvaluation.writeReport(config.out(), finalSpec, summary, testPredictions, extra);
       ModelPackage finalPackage = new ModelPackage(config.out(), finalSpec);
       replay.write(finalPackage, "head".equals(best.phase), config, progress);
-      progress.note("golden references: " + GoldenReferences.create(finalPackage).references().size()
-          + " images with their probabilities written into " + config.out());
-      progress.note(String.format(Locale.ROOT, "done in %.0fs: test accuracy %.4f, macro-F1 %.4f, ECE %.4f; thresholds %s",
-          seconds, summary.overall().accuracy(), summary.overall().macroF1(), summary.overall().ece(), choice.thresholds()));
+      progress.note(
+          "golden references: "
+              + GoldenReferences.create(finalPackage).references().size()
+              + " images with their probabilities written into "
+              + config.out());
+      progress.note(
+          String.format(
+              Locale.ROOT,
+              "done in %.0fs: test accuracy %.4f, macro-F1 %.4f, ECE %.4f; thresholds %s",
+              seconds,
+              summary.overall().accuracy(),
+              summary.overall().macroF1(),
+              summary.overall().ece(),
+              choice.thresholds()));
       return new TrainingResult(finalPackage, history, summary, seconds);
     } catch (VisionException e) {
       throw new ModelRunException(e.getMessage(), e);
@@ -315,39 +471,66 @@ public final class ClassifierTraining {
    */
   private record Replay(FeatureBank bank, List<Sample> samples, int train, int val) {
     /**
-     * Writes {@code replay.bin}: the shipped backbone's features of every image's serving view. When
-     * the backbone was not fine-tuned ({@code pretrainedBackbone}) they are the cached phase-1 rows;
-     * otherwise they are computed again through the package's fine-tuned backbone.
+     * Writes {@code replay.bin}: the shipped backbone's features of every image's serving view.
+     * When the backbone was not fine-tuned ({@code pretrainedBackbone}) they are the cached phase-1
+     * rows; otherwise they are computed again through the package's fine-tuned backbone.
      */
-    void write(ModelPackage pkg, boolean pretrainedBackbone, TrainingConfig config, TrainingProgress progress)
+    void write(
+        ModelPackage pkg,
+        boolean pretrainedBackbone,
+        TrainingConfig config,
+        TrainingProgress progress)
         throws ModelRunException, ModelException {
       List<String> labels = pkg.spec().labels();
       int featureSize = pkg.spec().backbone().featureSize();
       ReplaySet.Builder builder = ReplaySet.builder(labels, featureSize);
-      FeatureBank features = pretrainedBackbone ? bank : servingFeatures(pkg, samples, config, progress);
+      FeatureBank features =
+          pretrainedBackbone ? bank : servingFeatures(pkg, samples, config, progress);
       for (int i = 0; i < samples.size(); i++) {
-        ReplaySet.Split split = i < train ? ReplaySet.Split.TRAIN : i < train + val ? ReplaySet.Split.VAL
-            : ReplaySet.Split.TEST;
+        ReplaySet.Split split =
+            i < train
+                ? ReplaySet.Split.TRAIN
+                : i < train + val ? ReplaySet.Split.VAL : ReplaySet.Split.TEST;
         Sample s = samples.get(i);
         builder.add(features.serving(i), s.label(), split, s.source());
       }
       try {
         builder.build().write(pkg.dir().resolve(ReplaySet.FILE));
-      } catch (java.io.IOException e) {
-        throw new ModelRunException("cannot write the replay set into " + pkg.dir() + ": " + e.getMessage(), e);
+      } catch (IOException e) {
+        throw new ModelRunException(
+            "cannot write the replay set into " + pkg.dir() + ": " + e.getMessage(), e);
       }
-      progress.note(String.format(Locale.ROOT, "replay set: %d images' features (%s backbone) written into %s",
-          samples.size(), pretrainedBackbone ? "pretrained" : "fine-tuned", pkg.dir()));
+      progress.note(
+          String.format(
+              Locale.ROOT,
+              "replay set: %d images' features (%s backbone) written into %s",
+              samples.size(),
+              pretrainedBackbone ? "pretrained" : "fine-tuned",
+              pkg.dir()));
     }
 
-    private static FeatureBank servingFeatures(ModelPackage pkg, List<Sample> samples, TrainingConfig config,
-        TrainingProgress progress) throws ModelRunException, ModelException {
+    private static FeatureBank servingFeatures(
+        ModelPackage pkg, List<Sample> samples, TrainingConfig config, TrainingProgress progress)
+        throws ModelRunException, ModelException {
       InputSpec input = pkg.spec().input();
       try (Model model = pkg.loadModel()) {
         FineTuning tuning = new FineTuning(model, pkg.spec().labels().size());
-        return FeatureBank.compute(tuning, samples, pkg.spec().labels(), 0, input.width(), input.height(),
-            new ImageDecoder(ImageLimits.DEFAULT), new Preprocessor(input), new Augmenter(config.augment(),
-                input.width(), input.height()), ViewLoader.Compositing.NONE, "serving", config.seed(), pkg.weightsFile(), null, progress);
+        return FeatureBank.compute(
+            tuning,
+            samples,
+            pkg.spec().labels(),
+            0,
+            input.width(),
+            input.height(),
+            new ImageDecoder(ImageLimits.DEFAULT),
+            new Preprocessor(input),
+            new Augmenter(config.augment(), input.width(), input.height()),
+            ViewLoader.Compositing.NONE,
+            "serving",
+            config.seed(),
+            pkg.weightsFile(),
+            null,
+            progress);
       }
     }
   }
@@ -359,20 +542,34 @@ public final class ClassifierTraining {
     String phase = "";
     int epoch;
 
-    /** Divides the saved head by this temperature (from the held-out sources); the model in memory keeps its own. */
+    /**
+     * Divides the saved head by this temperature (from the held-out sources); the model in memory
+     * keeps its own.
+     */
     Temperature temperature = Temperature.NONE;
+
     FineTuning tuning;
 
-    boolean consider(Metrics m, String newPhase, int newEpoch, Model model, ModelSpec spec, TrainingConfig config,
-        TrainingProgress progress) throws ModelException {
-      boolean better = m.macroF1() > f1 + 1e-9 || (Math.abs(m.macroF1() - f1) <= 1e-9 && m.nll() < nll);
+    boolean consider(
+        Metrics m,
+        String newPhase,
+        int newEpoch,
+        Model model,
+        ModelSpec spec,
+        TrainingConfig config,
+        TrainingProgress progress)
+        throws ModelException {
+      boolean better =
+          m.macroF1() > f1 + 1e-9 || (Math.abs(m.macroF1() - f1) <= 1e-9 && m.nll() < nll);
       if (better) {
         f1 = m.macroF1();
         nll = m.nll();
         phase = newPhase;
         epoch = newEpoch;
-        // DJL numbers saved weights by the model's "Epoch" property, else one past the newest file; a
-        // package holds exactly one weights file, <weights>-0000.params, so every checkpoint overwrites it.
+        // DJL numbers saved weights by the model's "Epoch" property, else one past the newest file;
+        // a
+        // package holds exactly one weights file, <weights>-0000.params, so every checkpoint
+        // overwrites it.
         model.setProperty("Epoch", "0");
         float[][] head = tuning.head();
         tuning.setHead(temperature.fold(head[0]), temperature.fold(head[1]));
@@ -381,20 +578,27 @@ public final class ClassifierTraining {
         } finally {
           tuning.setHead(head[0], head[1]);
         }
-        progress.note(String.format(Locale.ROOT, "checkpoint saved (%s%s): val macro-F1 %.4f, NLL %.4f", newPhase,
-            newEpoch > 0 ? " epoch " + newEpoch : "", f1, nll));
+        progress.note(
+            String.format(
+                Locale.ROOT,
+                "checkpoint saved (%s%s): val macro-F1 %.4f, NLL %.4f",
+                newPhase,
+                newEpoch > 0 ? " epoch " + newEpoch : "",
+                f1,
+                nll));
       }
       return better;
     }
   }
 
-  private static Metrics validate(Classifier classifier, List<Sample> val, TrainingProgress progress)
-      throws ModelRunException {
+  private static Metrics validate(
+      Classifier classifier, List<Sample> val, TrainingProgress progress) throws ModelRunException {
     progress.stage("validate", val.size());
     return Evaluator.predict(classifier, val, progress).metrics();
   }
 
-  private static List<ViewLoader.Job> jobs(List<Sample> samples, List<String> labels, boolean serving, int augmented) {
+  private static List<ViewLoader.Job> jobs(
+      List<Sample> samples, List<String> labels, boolean serving, int augmented) {
     List<ViewLoader.Job> jobs = new ArrayList<>(samples.size());
     for (Sample s : samples) {
       jobs.add(new ViewLoader.Job(s, labels.indexOf(s.label()), serving, augmented));
@@ -418,7 +622,7 @@ public final class ClassifierTraining {
     if (max <= 0 || samples.size() <= max) {
       return samples;
     }
-    Map<String, List<Sample>> byClass = new java.util.TreeMap<>();
+    Map<String, List<Sample>> byClass = new TreeMap<>();
     samples.forEach(s -> byClass.computeIfAbsent(s.label(), k -> new ArrayList<>()).add(s));
     byClass.values().forEach(l -> Collections.shuffle(l, new Random(seed)));
     List<Sample> out = new ArrayList<>();
@@ -429,12 +633,19 @@ public final class ClassifierTraining {
         }
       }
     }
-    out.sort(java.util.Comparator.comparing(Sample::id));
+    out.sort(Comparator.comparing(Sample::id));
     return out;
   }
 
-  private static ObjectNode trainingRecord(TrainingConfig c, ImageFolder data, DatasetSplit split, List<Sample> train,
-      List<Sample> val, List<Sample> test, double[] classWeight, List<String> labels) {
+  private static ObjectNode trainingRecord(
+      TrainingConfig c,
+      ImageFolder data,
+      DatasetSplit split,
+      List<Sample> train,
+      List<Sample> val,
+      List<Sample> test,
+      double[] classWeight,
+      List<String> labels) {
     ObjectMapper mapper = new ObjectMapper();
     ObjectNode r = JsonNodeFactory.instance.objectNode();
     r.put("commandLine", c.commandLine());
@@ -451,7 +662,9 @@ public final class ClassifierTraining {
     s.put("test", c.split().test());
     s.put("seed", c.split().seed());
     s.put("stratifiedBy", "class and source");
-    s.put("grouping", "identical file contents (SHA-256), manifest 'group' column, Roboflow '<original>.rf.<hash>' names");
+    s.put(
+        "grouping",
+        "identical file contents (SHA-256), manifest 'group' column, Roboflow '<original>.rf.<hash>' names");
     s.put("duplicateGroups", split.groups());
     s.put("train", train.size());
     s.put("valImages", val.size());
@@ -467,13 +680,17 @@ public final class ClassifierTraining {
       cw.put(labels.get(k), Math.round(classWeight[k] * 1000) / 1000.0);
     }
     ObjectNode p1 = r.putObject("phase1");
-    p1.put("what", "softmax head on cached backbone features (Adam, cosine decay, L2, class-weighted)");
+    p1.put(
+        "what",
+        "softmax head on cached backbone features (Adam, cosine decay, L2, class-weighted)");
     p1.put("viewsPerImage", c.views() + 1);
     p1.put("maxEpochs", c.headEpochs());
     p1.put("learningRate", c.headLearningRate());
     p1.put("l2", c.headL2());
     ObjectNode p2 = r.putObject("phase2");
-    p2.put("what", "end-to-end fine-tuning (Adam, linear warm-up from 10%, cosine decay to 5%, class-weighted, label smoothing)");
+    p2.put(
+        "what",
+        "end-to-end fine-tuning (Adam, linear warm-up from 10%, cosine decay to 5%, class-weighted, label smoothing)");
     p2.put("maxEpochs", c.fineTuneEpochs());
     p2.put("learningRate", c.fineTuneLearningRate());
     p2.put("warmupEpochs", c.warmupEpochs());

@@ -10,9 +10,10 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 
 /**
- * Which phase-1 views are composited (see {@code Compositor}): images of {@code sources} (items shot
- * on a plain sheet, such as TrashNet's), with {@code probability} per augmented view, onto procedural
- * backgrounds and, when {@code scenes} is set, random crops of the photos under that folder.
+ * Which phase-1 views are composited (see {@code Compositor}): images of {@code sources} (items
+ * shot on a plain sheet, such as TrashNet's), with {@code probability} per augmented view, onto
+ * procedural backgrounds and, when {@code scenes} is set, random crops of the photos under that
+ * folder.
  *
  * @param sources source tags whose images are items on a plain sheet
  * @param probability chance that an augmented view of such an image is composited, 0..1
@@ -24,7 +25,8 @@ public record CompositeSpec(Set<String> sources, double probability, Path scenes
   public CompositeSpec {
     sources = Set.copyOf(new TreeSet<>(sources));
     if (!(probability >= 0 && probability <= 1)) {
-      throw new IllegalArgumentException("compositing probability must be in 0..1, got " + probability);
+      throw new IllegalArgumentException(
+          "compositing probability must be in 0..1, got " + probability);
     }
     if (probability > 0 && sources.isEmpty()) {
       throw new IllegalArgumentException("compositing needs at least one source tag");
@@ -35,14 +37,16 @@ public record CompositeSpec(Set<String> sources, double probability, Path scenes
   public static CompositeSpec parse(String text, Path scenes) {
     int colon = text.lastIndexOf(':');
     if (colon <= 0) {
-      throw new IllegalArgumentException("--composite must be SOURCE[,SOURCE...]:PROBABILITY, got '" + text + "'");
+      throw new IllegalArgumentException(
+          "--composite must be SOURCE[,SOURCE...]:PROBABILITY, got '" + text + "'");
     }
     Set<String> sources = new TreeSet<>(List.of(text.substring(0, colon).split(",")));
     double p;
     try {
       p = Double.parseDouble(text.substring(colon + 1));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--composite probability must be a number, got '" + text + "'", e);
+      throw new IllegalArgumentException(
+          "--composite probability must be a number, got '" + text + "'", e);
     }
     return new CompositeSpec(sources, p, scenes);
   }
@@ -57,16 +61,24 @@ public record CompositeSpec(Set<String> sources, double probability, Path scenes
       return List.of();
     }
     try (Stream<Path> files = Files.walk(scenes)) {
-      return files.filter(Files::isRegularFile)
-          .filter(f -> f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jpg")).sorted().toList();
+      return files
+          .filter(Files::isRegularFile)
+          .filter(f -> f.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jpg"))
+          .sorted()
+          .toList();
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot list scene photos under " + scenes + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "cannot list scene photos under " + scenes + ": " + e.getMessage(), e);
     }
   }
 
   @Override
   public String toString() {
-    return isOff() ? "none" : String.join(",", new TreeSet<>(sources)) + ":" + probability
-        + (scenes == null ? "" : " scenes " + scenes.getFileName());
+    return isOff()
+        ? "none"
+        : String.join(",", new TreeSet<>(sources))
+            + ":"
+            + probability
+            + (scenes == null ? "" : " scenes " + scenes.getFileName());
   }
 }

@@ -12,8 +12,15 @@ package org.cityvision.models.training;
  * @param seconds wall time of the epoch
  * @param best whether this epoch is the best so far of the whole run
  */
-public record EpochRecord(String phase, int epoch, double trainLoss, double valLoss, double valAccuracy,
-    double valMacroF1, double seconds, boolean best) {
+public record EpochRecord(
+    String phase,
+    int epoch,
+    double trainLoss,
+    double valLoss,
+    double valAccuracy,
+    double valMacroF1,
+    double seconds,
+    boolean best) {
   public EpochRecord {
     if (phase == null || epoch < 1) {
       throw new IllegalArgumentException("phase is required and epoch is 1-based");

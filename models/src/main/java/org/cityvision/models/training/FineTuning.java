@@ -20,11 +20,12 @@ import ai.djl.util.Pair;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The tensor work of fine-tuning one {@code SequentialBlock(backbone, Linear head)} model from
- * {@code ModelPackage.fromPretrained}: backbone features for phase 1, copying a trained head in, and
- * end-to-end steps for phase 2.
+ * {@code ModelPackage.fromPretrained}: backbone features for phase 1, copying a trained head in,
+ * and end-to-end steps for phase 2.
  *
  * <p>The loop is written here rather than with DJL's {@code Trainer}: the Trainer's parameter store
  * only updates parameters that blocks fetch through it during the forward pass, and a TorchScript
@@ -42,17 +43,20 @@ public final class FineTuning {
   static final int MAX_FORWARD_BATCH = 8;
 
   /**
-   * The most images in one forward pass when oneDNN is kept off its AVX-512 kernels
-   * ({@code ONEDNN_MAX_CPU_ISA} set, as the launcher and the Maven build do): then features agree at
-   * any batch size and thread count.
+   * The most images in one forward pass when oneDNN is kept off its AVX-512 kernels ({@code
+   * ONEDNN_MAX_CPU_ISA} set, as the launcher and the Maven build do): then features agree at any
+   * batch size and thread count.
    */
   static final int MAX_FORWARD_BATCH_SAFE_ISA = 32;
 
   /** Whether this process runs with oneDNN's CPU ISA capped ({@code ONEDNN_MAX_CPU_ISA} set). */
   public static boolean isaCapped() {
     String isa = System.getenv("ONEDNN_MAX_CPU_ISA");
-    return isa != null && !isa.isBlank() && !isa.toUpperCase(java.util.Locale.ROOT).startsWith("AVX512")
-        && !isa.equalsIgnoreCase("ALL") && !isa.equalsIgnoreCase("DEFAULT");
+    return isa != null
+        && !isa.isBlank()
+        && !isa.toUpperCase(Locale.ROOT).startsWith("AVX512")
+        && !isa.equalsIgnoreCase("ALL")
+        && !isa.equalsIgnoreCase("DEFAULT");
   }
 
   /** The most images in one forward pass in this process. */
@@ -76,11 +80,14 @@ public final class FineTuning {
   /** Backbone features of {@code n} CHW tensors in {@code data}, {@code n × featureSize} floats. */
   public float[] features(float[] data, int n, int width, int height) {
     if (n > maxForwardBatch()) {
-      throw new IllegalArgumentException("at most " + maxForwardBatch() + " images per forward pass, got " + n);
+      throw new IllegalArgumentException(
+          "at most " + maxForwardBatch() + " images per forward pass, got " + n);
     }
     JniUtils.setGradMode(false);
     try (NDManager m = model.getNDManager().newSubManager()) {
-      NDArray x = m.create(FloatBuffer.wrap(data, 0, n * 3 * width * height), new Shape(n, 3, height, width));
+      NDArray x =
+          m.create(
+              FloatBuffer.wrap(data, 0, n * 3 * width * height), new Shape(n, 3, height, width));
       NDList out = backbone.forward(new ParameterStore(m, false), new NDList(x), false);
       return out.singletonOrThrow().toFloatArray();
     }
@@ -95,11 +102,16 @@ public final class FineTuning {
 
   /** The head's parameters: {@code weight[class][feature]} and {@code bias[class]}, copied. */
   float[][] head() {
-    return new float[][] {head.getParameters().get("weight").getArray().toFloatArray(),
-        head.getParameters().get("bias").getArray().toFloatArray()};
+    return new float[][] {
+      head.getParameters().get("weight").getArray().toFloatArray(),
+      head.getParameters().get("bias").getArray().toFloatArray()
+    };
   }
 
-  /** Freezes the leading {@code fraction} of the backbone's parameter tensors; returns those left trainable. */
+  /**
+   * Freezes the leading {@code fraction} of the backbone's parameter tensors; returns those left
+   * trainable.
+   */
   public List<Parameter> trainable(double fraction) {
     List<Parameter> backboneParams = new ArrayList<>();
     for (Pair<String, Parameter> p : backbone.getParameters()) {
@@ -173,39 +185,51 @@ public final class FineTuning {
   }
 
   /**
-   * Adam with the learning rate rising linearly from 10% over {@code warmupSteps}, then a cosine decay
-   * to 5% at {@code totalSteps}. The warm-up keeps the first full-size updates from undoing the head
-   * that phase 1 trained (all backbone layers start moving at once).
+   * Adam with the learning rate rising linearly from 10% over {@code warmupSteps}, then a cosine
+   * decay to 5% at {@code totalSteps}. The warm-up keeps the first full-size updates from undoing
+   * the head that phase 1 trained (all backbone layers start moving at once).
    */
   public static Optimizer adam(double learningRate, int totalSteps, int warmupSteps) {
-    return Optimizer.adam().optLearningRateTracker(schedule(learningRate, totalSteps, warmupSteps)).build();
+    return Optimizer.adam()
+        .optLearningRateTracker(schedule(learningRate, totalSteps, warmupSteps))
+        .build();
   }
 
   /** The learning rate of {@link #adam} after a number of updates. */
   static Tracker schedule(double learningRate, int totalSteps, int warmupSteps) {
     float base = (float) learningRate;
     int warm = Math.max(0, Math.min(warmupSteps, totalSteps - 1));
-    Tracker cosine = Tracker.cosine().setBaseValue(base).optFinalValue(base * 0.05f)
-        .setMaxUpdates(Math.max(1, totalSteps - warm)).build();
-    return warm == 0 ? cosine : new Tracker() {
-      @Override
-      public float getNewValue(int numUpdate) {
-        return numUpdate < warm ? base * (0.1f + 0.9f * numUpdate / warm) : cosine.getNewValue(numUpdate - warm);
-      }
-    };
+    Tracker cosine =
+        Tracker.cosine()
+            .setBaseValue(base)
+            .optFinalValue(base * 0.05f)
+            .setMaxUpdates(Math.max(1, totalSteps - warm))
+            .build();
+    return warm == 0
+        ? cosine
+        : new Tracker() {
+          @Override
+          public float getNewValue(int numUpdate) {
+            return numUpdate < warm
+                ? base * (0.1f + 0.9f * numUpdate / warm)
+                : cosine.getNewValue(numUpdate - warm);
+          }
+        };
   }
 
   /**
-   * Loss targets of {@code n} labelled images, {@code n × classes} floats: the label-smoothed one-hot
-   * row of each image times its class weight.
+   * Loss targets of {@code n} labelled images, {@code n × classes} floats: the label-smoothed
+   * one-hot row of each image times its class weight.
    */
-  public static float[] targets(int[] labels, int n, int classes, double[] classWeight, double smoothing) {
+  public static float[] targets(
+      int[] labels, int n, int classes, double[] classWeight, double smoothing) {
     float[] target = new float[n * classes];
     for (int i = 0; i < n; i++) {
       int label = labels[i];
       double w = classWeight[label];
       for (int k = 0; k < classes; k++) {
-        target[i * classes + k] = (float) (w * ((k == label ? 1 - smoothing : 0) + smoothing / classes));
+        target[i * classes + k] =
+            (float) (w * ((k == label ? 1 - smoothing : 0) + smoothing / classes));
       }
     }
     return target;
@@ -213,11 +237,17 @@ public final class FineTuning {
 
   /**
    * One optimisation step on a batch; returns its loss. Loss: cross-entropy against {@code target}
-   * ({@code n × classes}, from {@link #targets}, possibly mixed by {@link BatchMixer}), normalised by
-   * the targets' total weight. The batch runs through the network in micro-batches of at most
+   * ({@code n × classes}, from {@link #targets}, possibly mixed by {@link BatchMixer}), normalised
+   * by the targets' total weight. The batch runs through the network in micro-batches of at most
    * {@link #maxForwardBatch()} whose gradients add up before the update.
    */
-  public double step(float[] data, float[] target, int n, int width, int height, List<Parameter> trainable,
+  public double step(
+      float[] data,
+      float[] target,
+      int n,
+      int width,
+      int height,
+      List<Parameter> trainable,
       Optimizer optimizer) {
     double weightSum = 0;
     for (int i = 0; i < n * classes; i++) {
@@ -230,16 +260,27 @@ public final class FineTuning {
       for (int from = 0; from < n; from += micro) {
         int size = Math.min(micro, n - from);
         try (NDManager m = model.getNDManager().newSubManager()) {
-          NDArray x = m.create(FloatBuffer.wrap(data, from * plane, size * plane), new Shape(size, 3, height, width));
-          NDArray t = m.create(FloatBuffer.wrap(target, from * classes, size * classes), new Shape(size, classes));
-          NDArray logits = model.getBlock().forward(new ParameterStore(m, false), new NDList(x), true).singletonOrThrow();
+          NDArray x =
+              m.create(
+                  FloatBuffer.wrap(data, from * plane, size * plane),
+                  new Shape(size, 3, height, width));
+          NDArray t =
+              m.create(
+                  FloatBuffer.wrap(target, from * classes, size * classes),
+                  new Shape(size, classes));
+          NDArray logits =
+              model
+                  .getBlock()
+                  .forward(new ParameterStore(m, false), new NDList(x), true)
+                  .singletonOrThrow();
           NDArray value = logits.logSoftmax(1).mul(t).sum().neg().div((float) weightSum);
           collector.backward(value);
           loss += value.getFloat();
         }
       }
     }
-    // The collector restores the thread's previous mode; updates are in-place and must not be recorded.
+    // The collector restores the thread's previous mode; updates are in-place and must not be
+    // recorded.
     JniUtils.setGradMode(false);
     for (Parameter p : trainable) {
       NDArray weight = p.getArray();

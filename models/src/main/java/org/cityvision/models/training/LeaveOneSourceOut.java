@@ -1,8 +1,10 @@
 package org.cityvision.models.training;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -48,10 +50,17 @@ final class LeaveOneSourceOut {
    * @param truth their classes
    * @param logits the fold heads' logits for them
    * @param temperature fitted on all pooled rows (what the shipped head is scaled by)
-   * @param calibrated probabilities scaled out of fold (each fold by a temperature fitted on the others)
+   * @param calibrated probabilities scaled out of fold (each fold by a temperature fitted on the
+   *     others)
    */
-  record Result(List<Fold> folds, List<Sample> samples, int[] truth, double[][] logits, Temperature temperature,
-      float[][] calibrated, List<String> calibrating) {
+  record Result(
+      List<Fold> folds,
+      List<Sample> samples,
+      int[] truth,
+      double[][] logits,
+      Temperature temperature,
+      float[][] calibrated,
+      List<String> calibrating) {
     Predictions raw(List<String> labels) {
       return new Predictions(labels, samples, truth, Temperature.NONE.probabilities(logits));
     }
@@ -72,8 +81,13 @@ final class LeaveOneSourceOut {
    * @param bank features of {@code samples}, in that order
    * @param validation which samples are validation images (early stopping of each fold's head)
    */
-  static Result run(FeatureBank bank, List<Sample> samples, Predicate<Sample> validation, List<String> labels,
-      HeadRecipe recipe, TrainingProgress progress) {
+  static Result run(
+      FeatureBank bank,
+      List<Sample> samples,
+      Predicate<Sample> validation,
+      List<String> labels,
+      HeadRecipe recipe,
+      TrainingProgress progress) {
     Set<String> sources = new TreeSet<>();
     samples.forEach(s -> sources.add(s.source()));
     List<Fold> folds = new ArrayList<>();
@@ -106,7 +120,8 @@ final class LeaveOneSourceOut {
       if (test.isEmpty() || train.isEmpty()) {
         continue;
       }
-      SoftmaxHead head = trainHead(bank, samples, train, val, labels, recipe, TrainingProgress.NONE).head();
+      SoftmaxHead head =
+          trainHead(bank, samples, train, val, labels, recipe, TrainingProgress.NONE).head();
       int[] testIdx = test.stream().mapToInt(Integer::intValue).toArray();
       double[][] l = head.logits(bank.rows(testIdx, false).x());
       for (int t = 0; t < testIdx.length; t++) {
@@ -114,13 +129,22 @@ final class LeaveOneSourceOut {
         truth.add(bank.label(testIdx[t]));
         logits.add(l[t]);
       }
-      progress.note(String.format(Locale.ROOT, "held out %s: %d images, accuracy %.3f%s", source, test.size(),
-          Metrics.of(labels, bank.rows(testIdx, false).y(), Temperature.NONE.probabilities(l)).accuracy(),
-          untestable.isEmpty() ? "" : " (not judged: " + untestable + ", no other source has them)"));
+      progress.note(
+          String.format(
+              Locale.ROOT,
+              "held out %s: %d images, accuracy %.3f%s",
+              source,
+              test.size(),
+              Metrics.of(labels, bank.rows(testIdx, false).y(), Temperature.NONE.probabilities(l))
+                  .accuracy(),
+              untestable.isEmpty()
+                  ? ""
+                  : " (not judged: " + untestable + ", no other source has them)"));
     }
     int[] y = truth.stream().mapToInt(Integer::intValue).toArray();
     double[][] z = logits.toArray(new double[0][]);
-    // A fold that holds out most of the data trains its head on a small remainder: its confidence says
+    // A fold that holds out most of the data trains its head on a small remainder: its confidence
+    // says
     // little about the shipped head's, so it does not fit the temperature (it is still scored).
     Set<String> calibrating = new TreeSet<>();
     for (Fold f : folds) {
@@ -136,14 +160,18 @@ final class LeaveOneSourceOut {
         continue;
       }
       Temperature t = fit(z, y, folds, calibrating, f.source());
-      float[][] p = t.probabilities(java.util.Arrays.copyOfRange(z, f.first(), f.first() + f.count()));
+      float[][] p = t.probabilities(Arrays.copyOfRange(z, f.first(), f.first() + f.count()));
       System.arraycopy(p, 0, calibrated, f.first(), f.count());
     }
     return new Result(folds, pooled, y, z, all, calibrated, List.copyOf(calibrating));
   }
 
-  /** The temperature of the pooled rows of the {@code calibrating} folds, leaving out fold {@code except}. */
-  private static Temperature fit(double[][] z, int[] y, List<Fold> folds, Set<String> calibrating, String except) {
+  /**
+   * The temperature of the pooled rows of the {@code calibrating} folds, leaving out fold {@code
+   * except}.
+   */
+  private static Temperature fit(
+      double[][] z, int[] y, List<Fold> folds, Set<String> calibrating, String except) {
     List<double[]> rows = new ArrayList<>();
     List<Integer> truth = new ArrayList<>();
     for (Fold f : folds) {
@@ -154,16 +182,27 @@ final class LeaveOneSourceOut {
         }
       }
     }
-    return rows.isEmpty() ? Temperature.NONE
-        : Temperature.fit(rows.toArray(new double[0][]), truth.stream().mapToInt(Integer::intValue).toArray());
+    return rows.isEmpty()
+        ? Temperature.NONE
+        : Temperature.fit(
+            rows.toArray(new double[0][]), truth.stream().mapToInt(Integer::intValue).toArray());
   }
 
   /** A trained head and its epochs. */
   record TrainedHead(SoftmaxHead head, List<EpochRecord> history) {}
 
-  /** A head trained on the {@code train} images' views, early-stopped on the {@code val} images' serving views. */
-  static TrainedHead trainHead(FeatureBank bank, List<Sample> samples, List<Integer> train, List<Integer> val,
-      List<String> labels, HeadRecipe recipe, TrainingProgress progress) {
+  /**
+   * A head trained on the {@code train} images' views, early-stopped on the {@code val} images'
+   * serving views.
+   */
+  static TrainedHead trainHead(
+      FeatureBank bank,
+      List<Sample> samples,
+      List<Integer> train,
+      List<Integer> val,
+      List<String> labels,
+      HeadRecipe recipe,
+      TrainingProgress progress) {
     int[] trainIdx = train.stream().mapToInt(Integer::intValue).toArray();
     int[] valIdx = val.stream().mapToInt(Integer::intValue).toArray();
     List<Sample> trainSamples = train.stream().map(samples::get).toList();
@@ -175,8 +214,21 @@ final class LeaveOneSourceOut {
     }
     FeatureBank.Rows v = bank.rows(valIdx, false);
     SoftmaxHead head = new SoftmaxHead(labels.size(), bank.featureSize(), recipe.seed());
-    List<EpochRecord> history = head.trainWeighted(rows.x(), rows.y(), perRow, v.x(), v.y(), labels, recipe.epochs(),
-        recipe.learningRate(), recipe.l2(), 0.0, 10, recipe.seed(), progress);
+    List<EpochRecord> history =
+        head.trainWeighted(
+            rows.x(),
+            rows.y(),
+            perRow,
+            v.x(),
+            v.y(),
+            labels,
+            recipe.epochs(),
+            recipe.learningRate(),
+            recipe.l2(),
+            0.0,
+            10,
+            recipe.seed(),
+            progress);
     return new TrainedHead(head, history);
   }
 
@@ -184,11 +236,15 @@ final class LeaveOneSourceOut {
    * The report: per source, pooled over all sources and over the extra sources ({@code extra}),
    * calibration before and after, and the risk-coverage curve of the calibrated pooled predictions.
    */
-  static ObjectNode report(Result r, List<String> labels, Predicate<Sample> extra, String backbone) {
+  static ObjectNode report(
+      Result r, List<String> labels, Predicate<Sample> extra, String backbone) {
     ObjectNode out = JsonNodeFactory.instance.objectNode();
-    out.put("what", "leave-one-source-out: for each source, a head on cached features of the pretrained " + backbone
-        + " (the phase-1 recipe: same views, sample weights, epochs) trained on every other source and tested on"
-        + " that source's serving views; estimates for the head phase, not for a fine-tuned backbone");
+    out.put(
+        "what",
+        "leave-one-source-out: for each source, a head on cached features of the pretrained "
+            + backbone
+            + " (the phase-1 recipe: same views, sample weights, epochs) trained on every other source and tested on"
+            + " that source's serving views; estimates for the head phase, not for a fine-tuned backbone");
     Predictions raw = r.raw(labels);
     Predictions cal = r.calibrated(labels);
     ObjectNode per = out.putObject("perSource");
@@ -211,7 +267,8 @@ final class LeaveOneSourceOut {
       node.put("accuracy", EvaluationSummary.round(m.accuracy()));
       node.put("macroF1", EvaluationSummary.round(m.macroF1()));
       ObjectNode recall = node.putObject("recall");
-      m.perClass().stream().filter(c -> c.support() > 0)
+      m.perClass().stream()
+          .filter(c -> c.support() > 0)
           .forEach(c -> recall.put(c.label(), EvaluationSummary.round(c.recall())));
       node.put("extra", extra.test(p.samples().get(0)));
       accSum += m.accuracy();
@@ -224,16 +281,20 @@ final class LeaveOneSourceOut {
     }
     out.put("meanAccuracy", EvaluationSummary.round(judged == 0 ? 0 : accSum / judged));
     out.put("meanMacroF1", EvaluationSummary.round(judged == 0 ? 0 : f1Sum / judged));
-    out.put("meanAccuracyExtraSources", EvaluationSummary.round(extraJudged == 0 ? 0 : extraAccSum / extraJudged));
+    out.put(
+        "meanAccuracyExtraSources",
+        EvaluationSummary.round(extraJudged == 0 ? 0 : extraAccSum / extraJudged));
     out.set("pooled", metrics(raw.metrics()));
     Predictions rawExtra = raw.where(extra);
     if (rawExtra.size() > 0) {
       out.set("pooledExtraSources", metrics(rawExtra.metrics()));
     }
     ObjectNode c = out.putObject("calibration");
-    c.put("what", "temperature scaling fitted on the pooled held-out predictions of the sources that hold under half"
-        + " of the images; 'after' scales each fold by a temperature fitted on the other such folds only");
-    c.set("fittedOn", new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(r.calibrating()));
+    c.put(
+        "what",
+        "temperature scaling fitted on the pooled held-out predictions of the sources that hold under half"
+            + " of the images; 'after' scales each fold by a temperature fitted on the other such folds only");
+    c.set("fittedOn", new ObjectMapper().valueToTree(r.calibrating()));
     c.put("temperature", EvaluationSummary.round(r.temperature().value()));
     c.put("eceBefore", EvaluationSummary.round(raw.metrics().ece()));
     c.put("eceAfter", EvaluationSummary.round(cal.metrics().ece()));
@@ -251,13 +312,15 @@ final class LeaveOneSourceOut {
     ObjectNode pc = n.putObject("perClass");
     for (ClassMetrics c : m.perClass()) {
       if (c.support() > 0 || c.precision() > 0) {
-        pc.putObject(c.label()).put("precision", EvaluationSummary.round(c.precision()))
-            .put("recall", EvaluationSummary.round(c.recall())).put("support", c.support());
+        pc.putObject(c.label())
+            .put("precision", EvaluationSummary.round(c.precision()))
+            .put("recall", EvaluationSummary.round(c.recall()))
+            .put("support", c.support());
       }
     }
     ObjectNode conf = n.putObject("confusion");
-    conf.set("labels", new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(m.labels()));
-    conf.set("rowsTruthColumnsPredicted", new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(m.confusion()));
+    conf.set("labels", new ObjectMapper().valueToTree(m.labels()));
+    conf.set("rowsTruthColumnsPredicted", new ObjectMapper().valueToTree(m.confusion()));
     return n;
   }
 

@@ -12,7 +12,11 @@ import java.util.Locale;
  * @param probability share of batches that are mixed; the others train on plain images
  */
 public record MixSpec(Kind kind, double alpha, double probability) {
-  public enum Kind { NONE, CUTMIX, MIXUP }
+  public enum Kind {
+    NONE,
+    CUTMIX,
+    MIXUP
+  }
 
   public static final MixSpec NONE = new MixSpec(Kind.NONE, 1, 0);
 
@@ -24,24 +28,29 @@ public record MixSpec(Kind kind, double alpha, double probability) {
       throw new IllegalArgumentException("mixing alpha must be in (0, 10], got " + alpha);
     }
     if (!(probability >= 0 && probability <= 1)) {
-      throw new IllegalArgumentException("mixing probability must be in [0, 1], got " + probability);
+      throw new IllegalArgumentException(
+          "mixing probability must be in [0, 1], got " + probability);
     }
   }
 
   /**
-   * {@code none}, {@code cutmix} or {@code mixup}, optionally followed by {@code :PROBABILITY} (default
-   * 0.5) and {@code :ALPHA} (default 1), e.g. {@code cutmix:0.5:1}.
+   * {@code none}, {@code cutmix} or {@code mixup}, optionally followed by {@code :PROBABILITY}
+   * (default 0.5) and {@code :ALPHA} (default 1), e.g. {@code cutmix:0.5:1}.
    */
   public static MixSpec parse(String text) {
     String[] parts = text.trim().toLowerCase(Locale.ROOT).split(":", -1);
-    Kind kind = switch (parts[0]) {
-      case "none" -> Kind.NONE;
-      case "cutmix" -> Kind.CUTMIX;
-      case "mixup" -> Kind.MIXUP;
-      default -> throw new IllegalArgumentException("mixing must be none, cutmix or mixup, got '" + text + "'");
-    };
+    Kind kind =
+        switch (parts[0]) {
+          case "none" -> Kind.NONE;
+          case "cutmix" -> Kind.CUTMIX;
+          case "mixup" -> Kind.MIXUP;
+          default ->
+              throw new IllegalArgumentException(
+                  "mixing must be none, cutmix or mixup, got '" + text + "'");
+        };
     if (parts.length > 3 || (kind == Kind.NONE && parts.length > 1)) {
-      throw new IllegalArgumentException("mixing is KIND[:PROBABILITY[:ALPHA]], got '" + text + "'");
+      throw new IllegalArgumentException(
+          "mixing is KIND[:PROBABILITY[:ALPHA]], got '" + text + "'");
     }
     if (kind == Kind.NONE) {
       return NONE;
@@ -51,7 +60,8 @@ public record MixSpec(Kind kind, double alpha, double probability) {
       double alpha = parts.length > 2 ? Double.parseDouble(parts[2]) : 1;
       return new MixSpec(kind, alpha, probability);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("mixing is KIND[:PROBABILITY[:ALPHA]] with numbers, got '" + text + "'");
+      throw new IllegalArgumentException(
+          "mixing is KIND[:PROBABILITY[:ALPHA]] with numbers, got '" + text + "'");
     }
   }
 
@@ -61,7 +71,8 @@ public record MixSpec(Kind kind, double alpha, double probability) {
 
   @Override
   public String toString() {
-    return kind == Kind.NONE ? "none"
+    return kind == Kind.NONE
+        ? "none"
         : kind.name().toLowerCase(Locale.ROOT) + ":" + probability + ":" + alpha;
   }
 }

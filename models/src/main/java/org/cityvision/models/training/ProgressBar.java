@@ -4,7 +4,7 @@ import java.io.PrintStream;
 import java.util.Locale;
 
 /**
- * A one-line text progress bar ({@code \r[#####     ]  45% stage status}) plus a line per epoch.
+ * A one-line text progress bar ({@code \r[##### ] 45% stage status}) plus a line per epoch.
  *
  * <p>Not thread-safe: one training thread reports to it.
  */
@@ -34,9 +34,20 @@ public final class ProgressBar implements TrainingProgress {
     double fraction = Math.min(1.0, (double) done / total);
     int filled = (int) Math.round(fraction * WIDTH);
     double elapsed = (System.nanoTime() - startedAt) / 1e9;
-    String eta = done > 0 && fraction < 1 ? String.format(Locale.ROOT, " eta %ds", Math.round(elapsed / fraction - elapsed)) : "";
-    out.print(String.format(Locale.ROOT, "\r[%s%s] %3d%% %s %s%s   ", "#".repeat(filled), " ".repeat(WIDTH - filled),
-        Math.round(fraction * 100), stage, status, eta));
+    String eta =
+        done > 0 && fraction < 1
+            ? String.format(Locale.ROOT, " eta %ds", Math.round(elapsed / fraction - elapsed))
+            : "";
+    out.print(
+        String.format(
+            Locale.ROOT,
+            "\r[%s%s] %3d%% %s %s%s   ",
+            "#".repeat(filled),
+            " ".repeat(WIDTH - filled),
+            Math.round(fraction * 100),
+            stage,
+            status,
+            eta));
     out.flush();
     dirty = true;
   }
@@ -44,8 +55,18 @@ public final class ProgressBar implements TrainingProgress {
   @Override
   public void epoch(EpochRecord r) {
     endLine();
-    out.println(String.format(Locale.ROOT, "%s epoch %d: train loss %.4f, val loss %.4f, val accuracy %.4f, val macro-F1 %.4f, %.0fs%s",
-        r.phase(), r.epoch(), r.trainLoss(), r.valLoss(), r.valAccuracy(), r.valMacroF1(), r.seconds(), r.best() ? " (best)" : ""));
+    out.println(
+        String.format(
+            Locale.ROOT,
+            "%s epoch %d: train loss %.4f, val loss %.4f, val accuracy %.4f, val macro-F1 %.4f, %.0fs%s",
+            r.phase(),
+            r.epoch(),
+            r.trainLoss(),
+            r.valLoss(),
+            r.valAccuracy(),
+            r.valMacroF1(),
+            r.seconds(),
+            r.best() ? " (best)" : ""));
     out.flush();
   }
 

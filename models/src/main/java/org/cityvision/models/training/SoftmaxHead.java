@@ -1,7 +1,9 @@
 package org.cityvision.models.training;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
 import org.cityvision.models.evaluation.Metrics;
 
@@ -9,12 +11,12 @@ import org.cityvision.models.evaluation.Metrics;
  * A linear softmax classifier over cached backbone features, trained in plain Java: phase 1 of
  * fine-tuning. It is tiny (features × classes weights), so Java loops cost seconds while every
  * backbone forward pass is saved for the views themselves. The trained weights are then copied into
- * the model's {@code Linear} head, whose layout ({@code weight[class][feature]}, {@code bias[class]})
- * this class shares.
+ * the model's {@code Linear} head, whose layout ({@code weight[class][feature]}, {@code
+ * bias[class]}) this class shares.
  *
  * <p>Mini-batch Adam on class-weighted, label-smoothed cross-entropy with an L2 penalty on the
- * weights; keeps the epoch with the best validation score (macro-F1, then lower NLL) and stops after
- * {@code patience} epochs without one.
+ * weights; keeps the epoch with the best validation score (macro-F1, then lower NLL) and stops
+ * after {@code patience} epochs without one.
  *
  * <p>Not thread-safe.
  */
@@ -61,19 +63,55 @@ public final class SoftmaxHead {
    * @param valX validation features
    * @param valY validation labels
    */
-  List<EpochRecord> train(float[] x, int[] y, double[] classWeight, float[] valX, int[] valY, List<String> labels,
-      int epochs, double learningRate, double l2, double smoothing, int patience, long seed, TrainingProgress progress) {
+  List<EpochRecord> train(
+      float[] x,
+      int[] y,
+      double[] classWeight,
+      float[] valX,
+      int[] valY,
+      List<String> labels,
+      int epochs,
+      double learningRate,
+      double l2,
+      double smoothing,
+      int patience,
+      long seed,
+      TrainingProgress progress) {
     double[] rowWeight = new double[y.length];
     for (int i = 0; i < y.length; i++) {
       rowWeight[i] = classWeight[y[i]];
     }
-    return trainWeighted(x, y, rowWeight, valX, valY, labels, epochs, learningRate, l2, smoothing, patience, seed,
+    return trainWeighted(
+        x,
+        y,
+        rowWeight,
+        valX,
+        valY,
+        labels,
+        epochs,
+        learningRate,
+        l2,
+        smoothing,
+        patience,
+        seed,
         progress);
   }
 
   /** As {@link #train}, with a loss weight per training row instead of per class. */
-  List<EpochRecord> trainWeighted(float[] x, int[] y, double[] rowWeight, float[] valX, int[] valY, List<String> labels,
-      int epochs, double learningRate, double l2, double smoothing, int patience, long seed, TrainingProgress progress) {
+  List<EpochRecord> trainWeighted(
+      float[] x,
+      int[] y,
+      double[] rowWeight,
+      float[] valX,
+      int[] valY,
+      List<String> labels,
+      int epochs,
+      double learningRate,
+      double l2,
+      double smoothing,
+      int patience,
+      long seed,
+      TrainingProgress progress) {
     int n = y.length;
     if (rowWeight.length != n) {
       throw new IllegalArgumentException(n + " training rows but " + rowWeight.length + " weights");
@@ -105,8 +143,8 @@ public final class SoftmaxHead {
       double weightSum = 0;
       for (int from = 0; from < n; from += BATCH) {
         int to = Math.min(n, from + BATCH);
-        java.util.Arrays.fill(gW, 0);
-        java.util.Arrays.fill(gB, 0);
+        Arrays.fill(gW, 0);
+        Arrays.fill(gB, 0);
         double batchWeight = 0;
         for (int b = from; b < to; b++) {
           int i = order[b];
@@ -133,7 +171,9 @@ public final class SoftmaxHead {
         adam(bias, gB, mB, vB, batchWeight, 0, lr, step);
       }
       Metrics val = evaluate(valX, valY, labels);
-      boolean best = val.macroF1() > bestF1 + 1e-9 || (Math.abs(val.macroF1() - bestF1) <= 1e-9 && val.nll() < bestNll);
+      boolean best =
+          val.macroF1() > bestF1 + 1e-9
+              || (Math.abs(val.macroF1() - bestF1) <= 1e-9 && val.nll() < bestNll);
       if (best) {
         bestF1 = val.macroF1();
         bestNll = val.nll();
@@ -143,11 +183,27 @@ public final class SoftmaxHead {
       } else {
         sinceBest++;
       }
-      EpochRecord record = new EpochRecord("head", epoch, lossSum / weightSum, val.nll(), val.accuracy(),
-          val.macroF1(), (System.nanoTime() - started) / 1e9, best);
+      EpochRecord record =
+          new EpochRecord(
+              "head",
+              epoch,
+              lossSum / weightSum,
+              val.nll(),
+              val.accuracy(),
+              val.macroF1(),
+              (System.nanoTime() - started) / 1e9,
+              best);
       history.add(record);
-      progress.advance(epoch, String.format(java.util.Locale.ROOT, "epoch %d/%d loss %.3f val acc %.3f F1 %.3f",
-          epoch, epochs, record.trainLoss(), val.accuracy(), val.macroF1()));
+      progress.advance(
+          epoch,
+          String.format(
+              Locale.ROOT,
+              "epoch %d/%d loss %.3f val acc %.3f F1 %.3f",
+              epoch,
+              epochs,
+              record.trainLoss(),
+              val.accuracy(),
+              val.macroF1()));
       if (sinceBest >= patience) {
         break;
       }
@@ -204,7 +260,14 @@ public final class SoftmaxHead {
     return p;
   }
 
-  public static void adam(float[] param, double[] grad, float[] m, float[] v, double norm, double l2, double lr,
+  public static void adam(
+      float[] param,
+      double[] grad,
+      float[] m,
+      float[] v,
+      double norm,
+      double l2,
+      double lr,
       long step) {
     double b1 = 0.9;
     double b2 = 0.999;

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
 import org.cityvision.core.image.ImageDecoder;
@@ -31,15 +32,16 @@ import org.cityvision.models.evaluation.Metrics;
  * source's images of classes that other sources also provide. A large drop from the in-distribution
  * figure means the classes are told apart by what each source looks like.
  *
- * <p>Uses the pretrained backbone, not a fine-tuned one: a fine-tuned backbone has seen every source.
- * Not thread-safe; blocking.
+ * <p>Uses the pretrained backbone, not a fine-tuned one: a fine-tuned backbone has seen every
+ * source. Not thread-safe; blocking.
  */
 public final class SourceHoldoutProbe {
   private static final int BATCH = FineTuning.MAX_FORWARD_BATCH;
 
   private SourceHoldoutProbe() {}
 
-  public static ObjectNode run(Path backbone, ImageFolder data, long seed, TrainingProgress progress)
+  public static ObjectNode run(
+      Path backbone, ImageFolder data, long seed, TrainingProgress progress)
       throws ModelRunException {
     TorchRuntime.start(1);
     List<Sample> samples = data.samples();
@@ -55,8 +57,14 @@ public final class SourceHoldoutProbe {
       }
       progress.stage("held-out-source probe: features", n);
       int done = 0;
-      try (ViewLoader loader = new ViewLoader(jobs, BATCH, new ImageDecoder(ImageLimits.DEFAULT),
-          new Preprocessor(InputSpec.mobileNet(224)), new Augmenter(AugmentSpec.NONE, 224, 224), seed)) {
+      try (ViewLoader loader =
+          new ViewLoader(
+              jobs,
+              BATCH,
+              new ImageDecoder(ImageLimits.DEFAULT),
+              new Preprocessor(InputSpec.mobileNet(224)),
+              new Augmenter(AugmentSpec.NONE, 224, 224),
+              seed)) {
         for (ViewLoader.Batch b; (b = loader.next()) != null; ) {
           float[] f = tuning.features(b.data(), b.size(), 224, 224);
           System.arraycopy(f, 0, x, done * 1280, b.size() * 1280);
@@ -69,14 +77,18 @@ public final class SourceHoldoutProbe {
       throw new ModelRunException(e.getMessage(), e);
     }
     ObjectNode out = JsonNodeFactory.instance.objectNode();
-    out.put("what", "linear probe on pretrained " + backbone.getFileName() + " features, trained on all other sources,"
-        + " tested on the held-out source's images of classes the other sources also have");
+    out.put(
+        "what",
+        "linear probe on pretrained "
+            + backbone.getFileName()
+            + " features, trained on all other sources,"
+            + " tested on the held-out source's images of classes the other sources also have");
     Set<String> sources = new TreeSet<>();
     samples.forEach(s -> sources.add(s.source()));
     // Reference: the same probe on a random 80/20 split of all sources.
     List<Integer> train = new ArrayList<>();
     List<Integer> test = new ArrayList<>();
-    java.util.Random random = new java.util.Random(seed);
+    Random random = new Random(seed);
     for (int i = 0; i < n; i++) {
       (random.nextDouble() < 0.2 ? test : train).add(i);
     }
@@ -115,14 +127,22 @@ public final class SourceHoldoutProbe {
       node.put("images", te.size());
       node.put("accuracy", EvaluationSummary.round(m.accuracy()));
       ObjectNode recall = node.putObject("recall");
-      m.perClass().stream().filter(c -> c.support() > 0)
+      m.perClass().stream()
+          .filter(c -> c.support() > 0)
           .forEach(c -> recall.put(c.label(), EvaluationSummary.round(c.recall())));
-      progress.note(String.format(Locale.ROOT, "held out %s: %d images, accuracy %.3f", source, te.size(), m.accuracy()));
+      progress.note(
+          String.format(
+              Locale.ROOT,
+              "held out %s: %d images, accuracy %.3f",
+              source,
+              te.size(),
+              m.accuracy()));
     }
     return out;
   }
 
-  private static Metrics probe(float[] x, int[] y, List<String> labels, List<Integer> train, List<Integer> test, long seed) {
+  private static Metrics probe(
+      float[] x, int[] y, List<String> labels, List<Integer> train, List<Integer> test, long seed) {
     float[] tx = gather(x, train);
     int[] ty = train.stream().mapToInt(i -> y[i]).toArray();
     float[] ex = gather(x, test);
@@ -136,8 +156,22 @@ public final class SourceHoldoutProbe {
       w[k] = counts[k] == 0 ? 0 : (double) ty.length / (labels.size() * counts[k]);
     }
     SoftmaxHead head = new SoftmaxHead(labels.size(), 1280, seed);
-    // Fixed epochs, no early stopping: there is no validation data from the held-out source by design.
-    head.train(tx, ty, w, tx, ty, labels, 30, 1e-3, 1e-4, 0, Integer.MAX_VALUE, seed, TrainingProgress.NONE);
+    // Fixed epochs, no early stopping: there is no validation data from the held-out source by
+    // design.
+    head.train(
+        tx,
+        ty,
+        w,
+        tx,
+        ty,
+        labels,
+        30,
+        1e-3,
+        1e-4,
+        0,
+        Integer.MAX_VALUE,
+        seed,
+        TrainingProgress.NONE);
     return head.evaluate(ex, ey, labels);
   }
 

@@ -12,7 +12,8 @@ import org.cityvision.datasets.split.SplitSpec;
  * @param task the task and the package's name ({@code waste}, {@code urban}, ...)
  * @param version the version written into the package
  * @param data the main ImageFolder dataset
- * @param extras extra ImageFolder datasets (for example exported reviewed frames), split with the rest
+ * @param extras extra ImageFolder datasets (for example exported reviewed frames), split with the
+ *     rest
  * @param backbone a pretrained backbone folder (holding {@code model_features_ts.pt})
  * @param out the package folder to write
  * @param split fractions and seed of the split
@@ -26,81 +27,162 @@ import org.cityvision.datasets.split.SplitSpec;
  * @param headL2 L2 penalty on the head's weights
  * @param fineTuneEpochs most epochs of end-to-end fine-tuning (phase 2); 0 skips it
  * @param fineTuneLearningRate Adam learning rate of phase 2 (cosine decay to 5%)
- * @param warmupEpochs phase 2 epochs (fractions allowed) over which the learning rate rises from 10%
- *     to {@code fineTuneLearningRate} before the cosine decay; 0 starts at the full rate
- * @param averageFrom phase 2 epoch from which the weights are averaged (stochastic weight averaging);
- *     the average of that and every later epoch competes as one more checkpoint; 0 = off
- * @param frozenFraction leading fraction of the backbone's parameter tensors kept frozen in phase 2;
- *     the early, high-resolution layers are the costliest to back-propagate through and the most
+ * @param warmupEpochs phase 2 epochs (fractions allowed) over which the learning rate rises from
+ *     10% to {@code fineTuneLearningRate} before the cosine decay; 0 starts at the full rate
+ * @param averageFrom phase 2 epoch from which the weights are averaged (stochastic weight
+ *     averaging); the average of that and every later epoch competes as one more checkpoint; 0 =
+ *     off
+ * @param frozenFraction leading fraction of the backbone's parameter tensors kept frozen in phase
+ *     2; the early, high-resolution layers are the costliest to back-propagate through and the most
  *     generic
  * @param batchSize phase 2 batch size
  * @param patience phase 2 epochs without a better validation score before stopping
  * @param labelSmoothing phase 2 label smoothing
  * @param maxTrainImages cap on training images (0 = all), for quick runs and tests
  * @param augment augmentation of phase 1's cached views
- * @param fineTuneAugment augmentation of phase 2's views (drawn fresh each epoch; the network sees each
- *     image once per epoch, so it can be lighter than phase 1's)
+ * @param fineTuneAugment augmentation of phase 2's views (drawn fresh each epoch; the network sees
+ *     each image once per epoch, so it can be lighter than phase 1's)
  * @param mix batch-level image mixing in phase 2 (CutMix or MixUp; {@link MixSpec#NONE} by default)
  * @param threads libtorch intra-op threads: 1 by default; more only with {@code ONEDNN_MAX_CPU_ISA}
- *     set (oneDNN's AVX-512 kernels compute wrong features with several threads, see
- *     {@code FineTuning.MAX_FORWARD_BATCH})
+ *     set (oneDNN's AVX-512 kernels compute wrong features with several threads, see {@code
+ *     FineTuning.MAX_FORWARD_BATCH})
  * @param sourceBalance how far the loss weights even out the sources within each class, 0..1 (see
  *     {@link SampleWeights}); 0 is plain class weighting
- * @param holdout whether to run leave-one-source-out on the cached features, calibrate the head with
- *     the temperature fitted on the held-out predictions and choose thresholds on them (see
+ * @param holdout whether to run leave-one-source-out on the cached features, calibrate the head
+ *     with the temperature fitted on the held-out predictions and choose thresholds on them (see
  *     {@link LeaveOneSourceOut}); without it thresholds are chosen on the validation split
  * @param featureCache a folder where the backbone features of the views are cached between runs, or
  *     null for none
- * @param composite which phase-1 views are composited onto new backgrounds ({@link CompositeSpec#OFF} by default)
+ * @param composite which phase-1 views are composited onto new backgrounds ({@link
+ *     CompositeSpec#OFF} by default)
  * @param commandLine the command that started the run, for the model card
  */
-public record TrainingConfig(String task, String version, Path data, List<Path> extras, Path backbone, Path out,
-    SplitSpec split, int inputWidth, int inputHeight, long seed, int views, int headEpochs, double headLearningRate, double headL2,
-    int fineTuneEpochs, double fineTuneLearningRate, double warmupEpochs, int averageFrom, double frozenFraction, int batchSize, int patience,
-    double labelSmoothing, int maxTrainImages, AugmentSpec augment, AugmentSpec fineTuneAugment, MixSpec mix,
-    int threads, double sourceBalance, boolean holdout, Path featureCache, CompositeSpec composite,
+public record TrainingConfig(
+    String task,
+    String version,
+    Path data,
+    List<Path> extras,
+    Path backbone,
+    Path out,
+    SplitSpec split,
+    int inputWidth,
+    int inputHeight,
+    long seed,
+    int views,
+    int headEpochs,
+    double headLearningRate,
+    double headL2,
+    int fineTuneEpochs,
+    double fineTuneLearningRate,
+    double warmupEpochs,
+    int averageFrom,
+    double frozenFraction,
+    int batchSize,
+    int patience,
+    double labelSmoothing,
+    int maxTrainImages,
+    AugmentSpec augment,
+    AugmentSpec fineTuneAugment,
+    MixSpec mix,
+    int threads,
+    double sourceBalance,
+    boolean holdout,
+    Path featureCache,
+    CompositeSpec composite,
     String commandLine) {
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
 
   /**
-   * The default recipe: 4 augmented views for the head, then 10 epochs of fine-tuning (Adam 1e-4, one
-   * warm-up epoch, light augmentation, weights averaged from epoch 4 as a candidate, no early stop
-   * before the end, no batch mixing); plain class weights, no leave-one-source-out, no compositing.
-   * Two torch threads when {@code ONEDNN_MAX_CPU_ISA} caps oneDNN's kernels (the launcher and the
-   * build set it), else one: several threads are wrong otherwise on AVX-512 CPUs. The shipped
-   * packages' own commands are in their model cards.
+   * The default recipe: 4 augmented views for the head, then 10 epochs of fine-tuning (Adam 1e-4,
+   * one warm-up epoch, light augmentation, weights averaged from epoch 4 as a candidate, no early
+   * stop before the end, no batch mixing); plain class weights, no leave-one-source-out, no
+   * compositing. Two torch threads when {@code ONEDNN_MAX_CPU_ISA} caps oneDNN's kernels (the
+   * launcher and the build set it), else one: several threads are wrong otherwise on AVX-512 CPUs.
+   * The shipped packages' own commands are in their model cards.
    */
   public static TrainingConfig defaults(String task, Path data, Path backbone, Path out) {
-    int threads = FineTuning.isaCapped() ? Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors())) : 1;
-    return new TrainingConfig(task, "1.0.0", data, List.of(), backbone, out, SplitSpec.DEFAULT, 224, 224, 7, 4, 60,
-        1e-3, 1e-4, 10, 1e-4, 1, 4, 0.25, 16, 10, 0.1, 0, AugmentSpec.standard(), AugmentSpec.light(), MixSpec.NONE,
-        threads, 0.0, false, null, CompositeSpec.OFF, "");
+    int threads =
+        FineTuning.isaCapped()
+            ? Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()))
+            : 1;
+    return new TrainingConfig(
+        task,
+        "1.0.0",
+        data,
+        List.of(),
+        backbone,
+        out,
+        SplitSpec.DEFAULT,
+        224,
+        224,
+        7,
+        4,
+        60,
+        1e-3,
+        1e-4,
+        10,
+        1e-4,
+        1,
+        4,
+        0.25,
+        16,
+        10,
+        0.1,
+        0,
+        AugmentSpec.standard(),
+        AugmentSpec.light(),
+        MixSpec.NONE,
+        threads,
+        0.0,
+        false,
+        null,
+        CompositeSpec.OFF,
+        "");
   }
 
   public TrainingConfig {
     if (task == null || !NAME.matcher(task).matches()) {
-      throw new IllegalArgumentException("task must match " + NAME.pattern() + ", got '" + task + "'");
+      throw new IllegalArgumentException(
+          "task must match " + NAME.pattern() + ", got '" + task + "'");
     }
     if (version == null || version.isBlank()) {
       throw new IllegalArgumentException("version is required");
     }
-    if (data == null || backbone == null || out == null || split == null || augment == null
-        || fineTuneAugment == null || mix == null) {
-      throw new IllegalArgumentException("data, backbone, out, split, both augmentations and mixing are required");
+    if (data == null
+        || backbone == null
+        || out == null
+        || split == null
+        || augment == null
+        || fineTuneAugment == null
+        || mix == null) {
+      throw new IllegalArgumentException(
+          "data, backbone, out, split, both augmentations and mixing are required");
     }
     extras = extras == null ? List.of() : List.copyOf(extras);
-    if (inputWidth < 64 || inputWidth > 512 || inputWidth % 32 != 0 || inputHeight < 64 || inputHeight > 512
+    if (inputWidth < 64
+        || inputWidth > 512
+        || inputWidth % 32 != 0
+        || inputHeight < 64
+        || inputHeight > 512
         || inputHeight % 32 != 0) {
-      throw new IllegalArgumentException("input sides must be multiples of 32 in 64..512, got " + inputWidth + "x"
-          + inputHeight);
+      throw new IllegalArgumentException(
+          "input sides must be multiples of 32 in 64..512, got " + inputWidth + "x" + inputHeight);
     }
     if (views < 0 || views > 64) {
       throw new IllegalArgumentException("views must be 0..64, got " + views);
     }
     if (headEpochs < 1 || fineTuneEpochs < 0 || batchSize < 1 || patience < 1) {
-      throw new IllegalArgumentException("headEpochs, batchSize and patience must be positive and fineTuneEpochs"
-          + " non-negative, got " + headEpochs + ", " + batchSize + ", " + patience + ", " + fineTuneEpochs);
+      throw new IllegalArgumentException(
+          "headEpochs, batchSize and patience must be positive and fineTuneEpochs"
+              + " non-negative, got "
+              + headEpochs
+              + ", "
+              + batchSize
+              + ", "
+              + patience
+              + ", "
+              + fineTuneEpochs);
     }
     if (!(headLearningRate > 0) || !(fineTuneLearningRate > 0) || headL2 < 0) {
       throw new IllegalArgumentException("learning rates must be positive and headL2 non-negative");
@@ -109,14 +191,19 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
       throw new IllegalArgumentException("warmupEpochs must be in 0..100, got " + warmupEpochs);
     }
     if (averageFrom < 0) {
-      throw new IllegalArgumentException("averageFrom must be 0 (off) or an epoch, got " + averageFrom);
+      throw new IllegalArgumentException(
+          "averageFrom must be 0 (off) or an epoch, got " + averageFrom);
     }
     if (frozenFraction < 0 || frozenFraction >= 1 || labelSmoothing < 0 || labelSmoothing >= 0.5) {
-      throw new IllegalArgumentException("frozenFraction must be in [0, 1) and labelSmoothing in [0, 0.5), got "
-          + frozenFraction + ", " + labelSmoothing);
+      throw new IllegalArgumentException(
+          "frozenFraction must be in [0, 1) and labelSmoothing in [0, 0.5), got "
+              + frozenFraction
+              + ", "
+              + labelSmoothing);
     }
     if (maxTrainImages < 0 || threads < 1) {
-      throw new IllegalArgumentException("maxTrainImages must be non-negative and threads positive");
+      throw new IllegalArgumentException(
+          "maxTrainImages must be non-negative and threads positive");
     }
     if (!(sourceBalance >= 0 && sourceBalance <= 1)) {
       throw new IllegalArgumentException("sourceBalance must be in 0..1, got " + sourceBalance);
@@ -327,11 +414,39 @@ public record TrainingConfig(String task, String version, Path data, List<Path> 
     }
 
     public TrainingConfig build() {
-      return new TrainingConfig(task, version, data, extras, backbone, out, split, inputWidth, inputHeight, seed, views,
-          headEpochs, headLearningRate, headL2, fineTuneEpochs, fineTuneLearningRate, warmupEpochs, averageFrom, frozenFraction,
+      return new TrainingConfig(
+          task,
+          version,
+          data,
+          extras,
+          backbone,
+          out,
+          split,
+          inputWidth,
+          inputHeight,
+          seed,
+          views,
+          headEpochs,
+          headLearningRate,
+          headL2,
+          fineTuneEpochs,
+          fineTuneLearningRate,
+          warmupEpochs,
+          averageFrom,
+          frozenFraction,
           batchSize,
-          patience, labelSmoothing, maxTrainImages, augment, fineTuneAugment, mix, threads, sourceBalance, holdout,
-          featureCache, composite, commandLine);
+          patience,
+          labelSmoothing,
+          maxTrainImages,
+          augment,
+          fineTuneAugment,
+          mix,
+          threads,
+          sourceBalance,
+          holdout,
+          featureCache,
+          composite,
+          commandLine);
     }
   }
 }

@@ -1,8 +1,6 @@
 package org.cityvision.models.training;
 
-/**
- * Hears how a training run goes. Called from the training thread only.
- */
+/** Hears how a training run goes. Called from the training thread only. */
 public interface TrainingProgress {
   /** Silence. */
   TrainingProgress NONE = new TrainingProgress() {};

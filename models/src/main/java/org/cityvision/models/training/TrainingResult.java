@@ -12,7 +12,8 @@ import org.cityvision.models.evaluation.EvaluationSummary;
  * @param test the evaluation on the held-out test split
  * @param seconds wall time of the whole run
  */
-public record TrainingResult(ModelPackage pkg, List<EpochRecord> history, EvaluationSummary test, double seconds) {
+public record TrainingResult(
+    ModelPackage pkg, List<EpochRecord> history, EvaluationSummary test, double seconds) {
   public TrainingResult {
     history = List.copyOf(history);
   }

@@ -3,6 +3,7 @@ package org.cityvision.models.training;
 import java.io.IOException;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -22,9 +23,9 @@ import org.opencv.core.Mat;
  * the training thread, so that image work overlaps with libtorch's.
  *
  * <p>Each job is one image with a number of views: view 0 is the serving view (decoded at reduced
- * scale and squashed, as {@code Classifier} does), views 1.. are augmented from the full-size decode.
- * The views of one job are consecutive; a view's randomness depends only on the seed, the job's
- * position and the view number, so runs repeat.
+ * scale and squashed, as {@code Classifier} does), views 1.. are augmented from the full-size
+ * decode. The views of one job are consecutive; a view's randomness depends only on the seed, the
+ * job's position and the view number, so runs repeat.
  *
  * <p>Single consumer. <b>Must be closed</b>: closing stops the thread.
  */
@@ -38,14 +39,16 @@ final class ViewLoader implements AutoCloseable {
   private static final Batch END = new Batch(new float[0], new int[0], 0);
 
   /**
-   * Compositing of augmented views: with {@code probability}, an augmented view of an image from one
-   * of {@code sources} starts from its item moved onto a new background.
+   * Compositing of augmented views: with {@code probability}, an augmented view of an image from
+   * one of {@code sources} starts from its item moved onto a new background.
    */
-  record Compositing(Compositor compositor, double probability, java.util.Set<String> sources) {
-    static final Compositing NONE = new Compositing(null, 0, java.util.Set.of());
+  record Compositing(Compositor compositor, double probability, Set<String> sources) {
+    static final Compositing NONE = new Compositing(null, 0, Set.of());
 
     boolean applies(Sample s, Random random) {
-      return compositor != null && sources.contains(s.source()) && random.nextDouble() < probability;
+      return compositor != null
+          && sources.contains(s.source())
+          && random.nextDouble() < probability;
     }
   }
 
@@ -53,65 +56,83 @@ final class ViewLoader implements AutoCloseable {
   private final Thread thread;
   private volatile boolean open = true;
 
-  ViewLoader(List<Job> jobs, int batchSize, ImageDecoder decoder, Preprocessor preprocessor, Augmenter augmenter,
+  ViewLoader(
+      List<Job> jobs,
+      int batchSize,
+      ImageDecoder decoder,
+      Preprocessor preprocessor,
+      Augmenter augmenter,
       long seed) {
     this(jobs, batchSize, decoder, preprocessor, augmenter, Compositing.NONE, seed);
   }
 
-  ViewLoader(List<Job> jobs, int batchSize, ImageDecoder decoder, Preprocessor preprocessor, Augmenter augmenter,
-      Compositing compositing, long seed) {
+  ViewLoader(
+      List<Job> jobs,
+      int batchSize,
+      ImageDecoder decoder,
+      Preprocessor preprocessor,
+      Augmenter augmenter,
+      Compositing compositing,
+      long seed) {
     InputSpec input = preprocessor.spec();
     int size = input.tensorSize();
-    thread = new Thread(() -> {
-      Filling batch = new Filling(batchSize, size);
-      try {
-        for (int j = 0; j < jobs.size() && open; j++) {
-          Job job = jobs.get(j);
-          byte[] bytes = job.sample().read();
-          if (job.serving()) {
-            try (DecodedImage image = decoder.decode(bytes, input.width(), input.height())) {
-              preprocessor.toTensor(image.mat(), batch.data, batch.offset());
-            }
-            batch.added(job.label());
-          }
-          if (job.augmented() > 0) {
-            try (DecodedImage image = decoder.decode(bytes)) {
-              for (int v = 1; v <= job.augmented(); v++) {
-                Random random = new Random(seed * 1_000_003L + j * 1_009L + v);
-                Mat view;
-                if (compositing.applies(job.sample(), random)) {
-                  Mat composed = compositing.compositor().composite(image.mat(), random);
-                  try {
-                    view = augmenter.view(composed, random);
-                  } finally {
-                    composed.release();
+    thread =
+        new Thread(
+            () -> {
+              Filling batch = new Filling(batchSize, size);
+              try {
+                for (int j = 0; j < jobs.size() && open; j++) {
+                  Job job = jobs.get(j);
+                  byte[] bytes = job.sample().read();
+                  if (job.serving()) {
+                    try (DecodedImage image =
+                        decoder.decode(bytes, input.width(), input.height())) {
+                      preprocessor.toTensor(image.mat(), batch.data, batch.offset());
+                    }
+                    batch.added(job.label());
                   }
-                } else {
-                  view = augmenter.view(image.mat(), random);
+                  if (job.augmented() > 0) {
+                    try (DecodedImage image = decoder.decode(bytes)) {
+                      for (int v = 1; v <= job.augmented(); v++) {
+                        Random random = new Random(seed * 1_000_003L + j * 1_009L + v);
+                        Mat view;
+                        if (compositing.applies(job.sample(), random)) {
+                          Mat composed = compositing.compositor().composite(image.mat(), random);
+                          try {
+                            view = augmenter.view(composed, random);
+                          } finally {
+                            composed.release();
+                          }
+                        } else {
+                          view = augmenter.view(image.mat(), random);
+                        }
+                        try {
+                          preprocessor.toTensor(view, batch.data, batch.offset());
+                        } finally {
+                          view.release();
+                        }
+                        batch.added(job.label());
+                      }
+                    }
+                  }
                 }
-                try {
-                  preprocessor.toTensor(view, batch.data, batch.offset());
-                } finally {
-                  view.release();
-                }
-                batch.added(job.label());
+                batch.flush();
+                put(END);
+              } catch (IOException | VisionException | RuntimeException e) {
+                putQuietly(
+                    new ModelRunException("cannot prepare training views: " + e.getMessage(), e));
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
               }
-            }
-          }
-        }
-        batch.flush();
-        put(END);
-      } catch (IOException | VisionException | RuntimeException e) {
-        putQuietly(new ModelRunException("cannot prepare training views: " + e.getMessage(), e));
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "view-loader");
+            },
+            "view-loader");
     thread.setDaemon(true);
     thread.start();
   }
 
-  /** The batch being filled on the loader thread; a full one goes to the queue and a new one starts. */
+  /**
+   * The batch being filled on the loader thread; a full one goes to the queue and a new one starts.
+   */
   private final class Filling {
     private final int batchSize;
     private final int size;

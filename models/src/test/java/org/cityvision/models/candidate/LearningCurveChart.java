@@ -19,8 +19,8 @@ import org.opencv.imgcodecs.Imgcodecs;
 import org.opencv.imgproc.Imgproc;
 
 /**
- * Draws the learning-curve experiment's results as a PNG with OpenCV: accuracy on the new site and on
- * the original test split against the number of verdicts (evenly spaced doublings), head mode as
+ * Draws the learning-curve experiment's results as a PNG with OpenCV: accuracy on the new site and
+ * on the original test split against the number of verdicts (evenly spaced doublings), head mode as
  * lines, fine-tune mode as points, the all-site-data head as a dashed reference.
  */
 final class LearningCurveChart {
@@ -38,12 +38,16 @@ final class LearningCurveChart {
 
   private LearningCurveChart() {}
 
-  /** Draws {@code curve} (and the fine-tune points of {@code fineTune}, when that file exists) into {@code png}. */
+  /**
+   * Draws {@code curve} (and the fine-tune points of {@code fineTune}, when that file exists) into
+   * {@code png}.
+   */
   static void draw(Path curve, Path fineTune, Path png) throws IOException {
     ObjectMapper json = new ObjectMapper();
     ObjectNode results = (ObjectNode) json.readTree(curve.toFile());
     if (Files.isRegularFile(fineTune)) {
-      ((ArrayNode) results.get("rows")).addAll((ArrayNode) json.readTree(fineTune.toFile()).get("rows"));
+      ((ArrayNode) results.get("rows"))
+          .addAll((ArrayNode) json.readTree(fineTune.toFile()).get("rows"));
     }
     draw(results, png);
   }
@@ -60,7 +64,14 @@ final class LearningCurveChart {
     Mat img = new Mat(TOP + HEIGHT + 110, LEFT + WIDTH + 40, CvType.CV_8UC3, WHITE);
     try {
       text(img, "Learning loop: urban model on a new site (urban-extra)", 10, 28, 0.65, BLACK, 2);
-      text(img, "accuracy vs reviewer verdicts; head candidates (lines), fine-tune (squares)", 10, 52, 0.45, BLACK, 1);
+      text(
+          img,
+          "accuracy vs reviewer verdicts; head candidates (lines), fine-tune (squares)",
+          10,
+          52,
+          0.45,
+          BLACK,
+          1);
       for (int t = 0; t <= 5; t++) {
         double v = Y_MIN + t * (1 - Y_MIN) / 5;
         int y = y(v);
@@ -68,7 +79,14 @@ final class LearningCurveChart {
         text(img, String.format(Locale.ROOT, "%.2f", v), LEFT - 48, y + 5, 0.45, BLACK, 1);
       }
       for (int i = 0; i < xs.size(); i++) {
-        text(img, Integer.toString(xs.get(i)), x(i, xs.size()) - 10, TOP + HEIGHT + 22, 0.45, BLACK, 1);
+        text(
+            img,
+            Integer.toString(xs.get(i)),
+            x(i, xs.size()) - 10,
+            TOP + HEIGHT + 22,
+            0.45,
+            BLACK,
+            1);
       }
       text(img, "verdicts", LEFT + WIDTH / 2 - 30, TOP + HEIGHT + 45, 0.5, BLACK, 1);
       Imgproc.rectangle(img, new Point(LEFT, TOP), new Point(LEFT + WIDTH, TOP + HEIGHT), BLACK, 1);
@@ -80,9 +98,17 @@ final class LearningCurveChart {
         if (mode.startsWith("head,")) {
           int y = y(r.get("siteAccuracy").asDouble());
           for (int x = LEFT; x < LEFT + WIDTH; x += 14) {
-            Imgproc.line(img, new Point(x, y), new Point(Math.min(LEFT + WIDTH, x + 7), y), SITE, 1);
+            Imgproc.line(
+                img, new Point(x, y), new Point(Math.min(LEFT + WIDTH, x + 7), y), SITE, 1);
           }
-          text(img, "head on all " + r.get("verdicts").asInt() + " site images", LEFT + 8, y - 6, 0.42, SITE, 1);
+          text(
+              img,
+              "head on all " + r.get("verdicts").asInt() + " site images",
+              LEFT + 8,
+              y - 6,
+              0.42,
+              SITE,
+              1);
           continue;
         }
         Point site = new Point(x(i, xs.size()), y(r.get("siteAccuracy").asDouble()));
@@ -126,7 +152,16 @@ final class LearningCurveChart {
     Imgproc.rectangle(img, new Point(c.x - 5, c.y - 5), new Point(c.x + 5, c.y + 5), colour, 2);
   }
 
-  private static void text(Mat img, String s, int x, int y, double scale, Scalar colour, int thickness) {
-    Imgproc.putText(img, s, new Point(x, y), Imgproc.FONT_HERSHEY_SIMPLEX, scale, colour, thickness, Imgproc.LINE_AA);
+  private static void text(
+      Mat img, String s, int x, int y, double scale, Scalar colour, int thickness) {
+    Imgproc.putText(
+        img,
+        s,
+        new Point(x, y),
+        Imgproc.FONT_HERSHEY_SIMPLEX,
+        scale,
+        colour,
+        thickness,
+        Imgproc.LINE_AA);
   }
 }

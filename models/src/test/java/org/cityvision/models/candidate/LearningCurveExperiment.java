@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.management.OperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +16,8 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.cityvision.core.classify.Classifier;
@@ -33,23 +34,26 @@ import org.cityvision.models.evaluation.Metrics;
 import org.junit.jupiter.api.Test;
 
 /**
- * The learning-loop experiment of {@code docs/LEARNING.md}: a new site the shipped urban model never
- * saw ({@code ../shared/datasets/urban-extra}, street-level photos from twelve other sources), and
- * how the model does there before the loop and after 25 to 400 verdicts, in head mode (and fine-tune
- * mode at a few points), with what it costs on the package's original test split; then the time a
- * head candidate takes with 2,000 verdicts.
+ * The learning-loop experiment of {@code docs/LEARNING.md}: a new site the shipped urban model
+ * never saw ({@code ../shared/datasets/urban-extra}, street-level photos from twelve other
+ * sources), and how the model does there before the loop and after 25 to 400 verdicts, in head mode
+ * (and fine-tune mode at a few points), with what it costs on the package's original test split;
+ * then the time a head candidate takes with 2,000 verdicts.
  *
  * <p>Runs only when named ({@code -Dtest=LearningCurveExperiment}: its name is outside surefire's
  * default patterns) and asked ({@code -Dcityvision.learningCurve=DIR}, where results and work files
- * go), and skips without ../shared; {@code -Dcityvision.learningCurve.parts} picks parts
- * ({@code curve}, {@code fine-tune}, {@code timing}; all by default) and
- * {@code -Dcityvision.learningCurve.fineTuneAt} the fine-tune points (default 100):
+ * go), and skips without ../shared; {@code -Dcityvision.learningCurve.parts} picks parts ({@code
+ * curve}, {@code fine-tune}, {@code timing}; all by default) and {@code
+ * -Dcityvision.learningCurve.fineTuneAt} the fine-tune points (default 100):
+ *
  * <pre>
  * nice -n 10 mvn -B -o -q -pl models test -Dtest=LearningCurveExperiment -Dsurefire.failIfNoSpecifiedTests=false \
  *     -DfailIfNoTests=false -Dcityvision.learningCurve=$PWD/models/target/learning-curve
  * </pre>
- * The shipped package has no replay set yet, so one is built here from {@code ../shared/datasets/urban}
- * with the split its training recorded (val 0.15, test 0.15, seed 42), as a package build would.
+ *
+ * The shipped package has no replay set yet, so one is built here from {@code
+ * ../shared/datasets/urban} with the split its training recorded (val 0.15, test 0.15, seed 42), as
+ * a package build would.
  */
 class LearningCurveExperiment {
   private static final int[] VERDICTS = {25, 50, 100, 200, 400};
@@ -58,21 +62,26 @@ class LearningCurveExperiment {
   @Test
   void learningCurveOnANewSite() throws Exception {
     String outProperty = System.getProperty("cityvision.learningCurve");
-    assumeTrue(outProperty != null, "skipped: an experiment; run with -Dcityvision.learningCurve=DIR");
-    List<String> parts = List.of(System.getProperty("cityvision.learningCurve.parts", "curve,fine-tune,timing")
-        .split(","));
+    assumeTrue(
+        outProperty != null, "skipped: an experiment; run with -Dcityvision.learningCurve=DIR");
+    List<String> parts =
+        List.of(
+            System.getProperty("cityvision.learningCurve.parts", "curve,fine-tune,timing")
+                .split(","));
     Path urbanData = SharedData.dataset("urban");
     Path siteData = SharedData.dataset("urban-extra");
     Path out = Path.of(outProperty);
     Files.createDirectories(out);
-    // One torch thread while other work shares the cores (OpenMP threads degrade when oversubscribed);
+    // One torch thread while other work shares the cores (OpenMP threads degrade when
+    // oversubscribed);
     // the timed run uses two.
     TorchRuntime.start(1);
     ModelPackage live = liveWithReplay(shippedUrban(), urbanData, out.resolve("urban-live"));
     ReplaySet replay = ReplaySet.of(live).orElseThrow();
     ReplayRows originalTest = ReplayRows.of(replay, ReplaySet.Split.TEST);
 
-    // The new site: a fixed 30% (by id hash) to measure on; verdicts come from the rest in a fixed random order.
+    // The new site: a fixed 30% (by id hash) to measure on; verdicts come from the rest in a fixed
+    // random order.
     List<Sample> site = ImageFolder.read(siteData).samples();
     List<VerdictExample> siteTest = new ArrayList<>();
     List<VerdictExample> pool = new ArrayList<>();
@@ -87,68 +96,138 @@ class LearningCurveExperiment {
       VerdictFeatures poolFeatures;
       LinearHead liveHead;
       try (CandidateModel model = CandidateModel.open(live, live.spec().labels().size())) {
-        siteTestFeatures = VerdictFeatures.compute(model, live.spec().input(), siteTest, live.spec().labels(),
-            CandidateProgress.NONE, () -> false);
-        poolFeatures = VerdictFeatures.compute(model, live.spec().input(), pool, live.spec().labels(),
-            CandidateProgress.NONE, () -> false);
-        liveHead = new LinearHead(model.liveClasses(), replay.featureSize(), model.liveWeight(), model.liveBias(),
-            model.liveClasses());
+        siteTestFeatures =
+            VerdictFeatures.compute(
+                model,
+                live.spec().input(),
+                siteTest,
+                live.spec().labels(),
+                CandidateProgress.NONE,
+                () -> false);
+        poolFeatures =
+            VerdictFeatures.compute(
+                model,
+                live.spec().input(),
+                pool,
+                live.spec().labels(),
+                CandidateProgress.NONE,
+                () -> false);
+        liveHead =
+            new LinearHead(
+                model.liveClasses(),
+                replay.featureSize(),
+                model.liveWeight(),
+                model.liveBias(),
+                model.liveClasses());
       }
       ObjectNode results = JsonNodeFactory.instance.objectNode();
       results.put("live", live.spec().name() + " " + live.spec().version());
-      results.put("site", "urban-extra: " + site.size() + " images, " + siteTest.size() + " held out to measure, "
-          + pool.size() + " in the verdict pool");
+      results.put(
+          "site",
+          "urban-extra: "
+              + site.size()
+              + " images, "
+              + siteTest.size()
+              + " held out to measure, "
+              + pool.size()
+              + " in the verdict pool");
       results.put("originalTestRows", originalTest.size());
       ArrayNode rows = results.putArray("rows");
-      rows.add(row("before", 0, scores(liveHead, siteTestFeatures), scores(liveHead, originalTest), null));
+      rows.add(
+          row(
+              "before",
+              0,
+              scores(liveHead, siteTestFeatures),
+              scores(liveHead, originalTest),
+              null));
       for (int n : VERDICTS) {
         if (n <= pool.size()) {
-          CandidateResult r = candidate(live, pool.subList(0, n), CandidateMode.HEAD, out.resolve("head-" + n));
+          CandidateResult r =
+              candidate(live, pool.subList(0, n), CandidateMode.HEAD, out.resolve("head-" + n));
           LinearHead head = headOf(r.candidate());
           rows.add(row("head", n, scores(head, siteTestFeatures), scores(head, originalTest), r));
           Files.writeString(out.resolve("curve.json"), results.toPrettyString());
         }
       }
-      // Reference: a head trained on every pool image (no holdout), at the share the largest run chose.
+      // Reference: a head trained on every pool image (no holdout), at the share the largest run
+      // chose.
       double share = rows.get(rows.size() - 1).get("verdictShare").asDouble();
-      LinearHead all = new LinearHead(liveHead.classes(), replay.featureSize(), liveHead.weight(), liveHead.bias(),
-          liveHead.classes());
-      TrainingRows allRows = TrainingRows.of(ReplayRows.of(replay, ReplaySet.Split.TRAIN), poolFeatures, share,
-          liveHead.classes());
-      all.train(allRows.x(), allRows.y(), allRows.w(), CandidateTraining.HEAD_EPOCHS,
-          CandidateTraining.HEAD_LEARNING_RATE, CandidateTraining.HEAD_L2, CandidateTraining.SEED, () -> false,
+      LinearHead all =
+          new LinearHead(
+              liveHead.classes(),
+              replay.featureSize(),
+              liveHead.weight(),
+              liveHead.bias(),
+              liveHead.classes());
+      TrainingRows allRows =
+          TrainingRows.of(
+              ReplayRows.of(replay, ReplaySet.Split.TRAIN),
+              poolFeatures,
+              share,
+              liveHead.classes());
+      all.train(
+          allRows.x(),
+          allRows.y(),
+          allRows.w(),
+          CandidateTraining.HEAD_EPOCHS,
+          CandidateTraining.HEAD_LEARNING_RATE,
+          CandidateTraining.HEAD_L2,
+          CandidateTraining.SEED,
+          () -> false,
           CandidateProgress.NONE);
-      rows.add(row("head, all site data", pool.size(), scores(all, siteTestFeatures), scores(all, originalTest), null));
+      rows.add(
+          row(
+              "head, all site data",
+              pool.size(),
+              scores(all, siteTestFeatures),
+              scores(all, originalTest),
+              null));
       Files.writeString(out.resolve("curve.json"), results.toPrettyString());
     }
 
     if (parts.contains("fine-tune")) {
       ObjectNode results = JsonNodeFactory.instance.objectNode();
       ArrayNode rows = results.putArray("rows");
-      List<VerdictExample> testImages = DatasetSplit.of(ImageFolder.read(urbanData), new SplitSpec(0.15, 0.15, 42))
-          .test().stream().map(s -> new VerdictExample(s.id(), s.label(), s::read)).toList();
+      List<VerdictExample> testImages =
+          DatasetSplit.of(ImageFolder.read(urbanData), new SplitSpec(0.15, 0.15, 42))
+              .test()
+              .stream()
+              .map(s -> new VerdictExample(s.id(), s.label(), s::read))
+              .toList();
       for (String n : System.getProperty("cityvision.learningCurve.fineTuneAt", "100").split(",")) {
         int verdicts = Integer.parseInt(n.trim());
-        CandidateResult r = candidate(live, pool.subList(0, verdicts), CandidateMode.FINE_TUNE,
-            out.resolve("fine-tune-" + verdicts));
-        rows.add(row("fine-tune", verdicts, served(r.candidate(), siteTest), served(r.candidate(), testImages), r));
+        CandidateResult r =
+            candidate(
+                live,
+                pool.subList(0, verdicts),
+                CandidateMode.FINE_TUNE,
+                out.resolve("fine-tune-" + verdicts));
+        rows.add(
+            row(
+                "fine-tune",
+                verdicts,
+                served(r.candidate(), siteTest),
+                served(r.candidate(), testImages),
+                r));
         Files.writeString(out.resolve("fine-tune.json"), results.toPrettyString());
       }
     }
 
     if (parts.contains("timing")) {
-      // A head candidate from 2,000 verdicts (urban-extra and urban training images, true labels), two torch threads.
+      // A head candidate from 2,000 verdicts (urban-extra and urban training images, true labels),
+      // two torch threads.
       TorchRuntime.start(2);
       List<VerdictExample> many = new ArrayList<>(pool);
       many.addAll(siteTest);
-      for (Sample s : DatasetSplit.of(ImageFolder.read(urbanData), new SplitSpec(0.15, 0.15, 42)).train()) {
+      for (Sample s :
+          DatasetSplit.of(ImageFolder.read(urbanData), new SplitSpec(0.15, 0.15, 42)).train()) {
         if (many.size() == 2000) {
           break;
         }
         many.add(new VerdictExample("urban/" + s.id(), s.label(), s::read));
       }
-      com.sun.management.OperatingSystemMXBean os =
-          (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+      OperatingSystemMXBean os =
+          (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
       double load = os.getSystemLoadAverage();
       long cpu0 = os.getProcessCpuTime();
       CandidateResult timed = candidate(live, many, CandidateMode.HEAD, out.resolve("timed-2000"));
@@ -158,7 +237,8 @@ class LearningCurveExperiment {
       timing.put("seconds", Math.round(timed.seconds() * 10) / 10.0);
       timing.put("loadAverageAtStart", load);
       timing.put("loadAverageAtEnd", os.getSystemLoadAverage());
-      // CPU time of this process: what the run costs on an otherwise idle machine, give or take thread overhead.
+      // CPU time of this process: what the run costs on an otherwise idle machine, give or take
+      // thread overhead.
       timing.put("processCpuSeconds", Math.round(cpuSeconds * 10) / 10.0);
       timing.put("cores", Runtime.getRuntime().availableProcessors());
       timing.put("torchThreads", 2);
@@ -167,22 +247,29 @@ class LearningCurveExperiment {
     }
 
     if (Files.isRegularFile(out.resolve("curve.json"))) {
-      LearningCurveChart.draw(out.resolve("curve.json"), out.resolve("fine-tune.json"), out.resolve("learning-curve.png"));
+      LearningCurveChart.draw(
+          out.resolve("curve.json"),
+          out.resolve("fine-tune.json"),
+          out.resolve("learning-curve.png"));
     }
   }
 
-  private static CandidateResult candidate(ModelPackage live, List<VerdictExample> verdicts, CandidateMode mode,
-      Path dir) throws Exception {
+  private static CandidateResult candidate(
+      ModelPackage live, List<VerdictExample> verdicts, CandidateMode mode, Path dir)
+      throws Exception {
     if (Files.exists(dir)) {
       try (Stream<Path> walk = Files.walk(dir)) {
         walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
-    return CandidateTraining.run(new CandidateRequest(live, verdicts, mode, "1.2.0-" + dir.getFileName(), dir),
-        CandidateProgress.NONE, () -> false);
+    return CandidateTraining.run(
+        new CandidateRequest(live, verdicts, mode, "1.2.0-" + dir.getFileName(), dir),
+        CandidateProgress.NONE,
+        () -> false);
   }
 
-  private static ObjectNode row(String mode, int verdicts, Metrics site, Metrics original, CandidateResult r) {
+  private static ObjectNode row(
+      String mode, int verdicts, Metrics site, Metrics original, CandidateResult r) {
     ObjectNode node = JsonNodeFactory.instance.objectNode();
     node.put("mode", mode);
     node.put("verdicts", verdicts);
@@ -225,20 +312,29 @@ class LearningCurveExperiment {
   private static LinearHead headOf(ModelPackage pkg) throws Exception {
     int classes = pkg.spec().labels().size();
     try (CandidateModel model = CandidateModel.open(pkg, classes)) {
-      return new LinearHead(classes, pkg.spec().backbone().featureSize(), model.liveWeight(), model.liveBias(),
+      return new LinearHead(
+          classes,
+          pkg.spec().backbone().featureSize(),
+          model.liveWeight(),
+          model.liveBias(),
           classes);
     }
   }
 
-  /** A fine-tuned candidate through the serving path (its backbone changed, so stored features do not apply). */
+  /**
+   * A fine-tuned candidate through the serving path (its backbone changed, so stored features do
+   * not apply).
+   */
   private static Metrics served(ModelPackage pkg, List<VerdictExample> images) throws Exception {
     List<String> labels = pkg.spec().labels();
     int[] truth = new int[images.size()];
     float[][] p = new float[images.size()][];
-    try (Classifier classifier = Classifier.open(pkg, ClassifierOptions.defaults().withWarmup(false))) {
+    try (Classifier classifier =
+        Classifier.open(pkg, ClassifierOptions.defaults().withWarmup(false))) {
       for (int i = 0; i < images.size(); i++) {
         truth[i] = labels.indexOf(images.get(i).label());
-        List<Double> probabilities = classifier.classify(images.get(i).image().read()).probabilities();
+        List<Double> probabilities =
+            classifier.classify(images.get(i).image().read()).probabilities();
         p[i] = new float[probabilities.size()];
         for (int k = 0; k < p[i].length; k++) {
           p[i][k] = probabilities.get(k).floatValue();
@@ -248,7 +344,10 @@ class LearningCurveExperiment {
     return Metrics.of(labels, truth, p);
   }
 
-  /** The package {@code models/urban} from the repository, copied with a replay set built from {@code data}. */
+  /**
+   * The package {@code models/urban} from the repository, copied with a replay set built from
+   * {@code data}.
+   */
   private static ModelPackage liveWithReplay(Path shipped, Path data, Path dir) throws Exception {
     Path replayFile = dir.resolve(ReplaySet.FILE);
     if (!Files.isRegularFile(replayFile)) {
@@ -258,7 +357,8 @@ class LearningCurveExperiment {
       }
       ModelPackage pkg = ModelPackage.read(dir);
       DatasetSplit split = DatasetSplit.of(ImageFolder.read(data), new SplitSpec(0.15, 0.15, 42));
-      ReplaySet.Builder builder = ReplaySet.builder(pkg.spec().labels(), pkg.spec().backbone().featureSize());
+      ReplaySet.Builder builder =
+          ReplaySet.builder(pkg.spec().labels(), pkg.spec().backbone().featureSize());
       try (CandidateModel model = CandidateModel.open(pkg, pkg.spec().labels().size())) {
         add(builder, model, pkg, split.train(), ReplaySet.Split.TRAIN);
         add(builder, model, pkg, split.val(), ReplaySet.Split.VAL);
@@ -269,16 +369,31 @@ class LearningCurveExperiment {
     return ModelPackage.read(dir);
   }
 
-  private static void add(ReplaySet.Builder builder, CandidateModel model, ModelPackage pkg, List<Sample> samples,
-      ReplaySet.Split split) throws Exception {
-    List<VerdictExample> images = samples.stream().map(s -> new VerdictExample(s.id(), s.label(), s::read)).toList();
-    VerdictFeatures f = VerdictFeatures.compute(model, pkg.spec().input(), images, pkg.spec().labels(),
-        CandidateProgress.NONE, () -> false);
+  private static void add(
+      ReplaySet.Builder builder,
+      CandidateModel model,
+      ModelPackage pkg,
+      List<Sample> samples,
+      ReplaySet.Split split)
+      throws Exception {
+    List<VerdictExample> images =
+        samples.stream().map(s -> new VerdictExample(s.id(), s.label(), s::read)).toList();
+    VerdictFeatures f =
+        VerdictFeatures.compute(
+            model,
+            pkg.spec().input(),
+            images,
+            pkg.spec().labels(),
+            CandidateProgress.NONE,
+            () -> false);
     int dim = pkg.spec().backbone().featureSize();
     Map<String, String> sources = new HashMap<>();
     samples.forEach(s -> sources.put(s.id(), s.source()));
     for (int i = 0; i < f.size(); i++) {
-      builder.add(Arrays.copyOfRange(f.x(), i * dim, (i + 1) * dim), f.verdict(i).label(), split,
+      builder.add(
+          Arrays.copyOfRange(f.x(), i * dim, (i + 1) * dim),
+          f.verdict(i).label(),
+          split,
           sources.get(f.verdict(i).frameId()));
     }
     System.out.printf(Locale.ROOT, "replay %s: %d images%n", split, f.size());
@@ -291,6 +406,7 @@ class LearningCurveExperiment {
         return candidate;
       }
     }
-    throw new IllegalStateException("no models/urban package above " + Path.of("").toAbsolutePath());
+    throw new IllegalStateException(
+        "no models/urban package above " + Path.of("").toAbsolutePath());
   }
 }

@@ -31,8 +31,10 @@ class ScoresTest {
     Scores b = Scores.of(List.of("a", "b", "c"), truth, p);
 
     assertEquals(a.macroF195(), b.macroF195());
-    assertTrue(a.macroF195().low() <= a.macroF1() && a.macroF1() <= a.macroF195().high(), a.toString());
-    assertTrue(a.macroF195().high() - a.macroF195().low() > 0.02, "a real interval: " + a.macroF195());
+    assertTrue(
+        a.macroF195().low() <= a.macroF1() && a.macroF1() <= a.macroF195().high(), a.toString());
+    assertTrue(
+        a.macroF195().high() - a.macroF195().low() > 0.02, "a real interval: " + a.macroF195());
     assertEquals(51, a.correct());
   }
 }

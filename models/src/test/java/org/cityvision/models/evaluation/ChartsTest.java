@@ -30,7 +30,8 @@ class ChartsTest {
     Charts.confusionMatrix(Metrics.of(labels, truth, p), "urban test split", file);
 
     BufferedImage img = ImageIO.read(file.toFile());
-    assertTrue(img.getWidth() >= 420 + 12 * labels.get(0).length(), "room for the longest label, whole");
+    assertTrue(
+        img.getWidth() >= 420 + 12 * labels.get(0).length(), "room for the longest label, whole");
     // The darkest cells (100%) and the palest (0%) are both drawn: the shading follows the share.
     int darkest = 255 * 3;
     int palest = 0;
@@ -54,10 +55,13 @@ class ChartsTest {
   void trainingCurvesDrawBothPanelsSideBySideForEveryPhase() throws Exception {
     List<EpochRecord> history = new ArrayList<>();
     for (int e = 1; e <= 6; e++) {
-      history.add(new EpochRecord("head", e, 1.5 / e, 1.6 / e, 0.5 + 0.05 * e, 0.45 + 0.05 * e, 1, e == 6));
+      history.add(
+          new EpochRecord("head", e, 1.5 / e, 1.6 / e, 0.5 + 0.05 * e, 0.45 + 0.05 * e, 1, e == 6));
     }
     for (int e = 1; e <= 4; e++) {
-      history.add(new EpochRecord("fine-tune", e, 0.2 / e, 0.3 / e, 0.85 + 0.02 * e, 0.83 + 0.02 * e, 9, e == 4));
+      history.add(
+          new EpochRecord(
+              "fine-tune", e, 0.2 / e, 0.3 / e, 0.85 + 0.02 * e, 0.83 + 0.02 * e, 9, e == 4));
     }
     Path file = dir.resolve("curves.png");
     Charts.trainingCurves(history, "waste 9.9.9", file);

@@ -13,9 +13,13 @@ class MetricsTest {
   void countsAccuracyPerClassScoresAndMacroF1() {
     int[] truth = {0, 0, 0, 1, 1, 2};
     float[][] p = {
-        {0.9f, 0.05f, 0.05f}, {0.8f, 0.1f, 0.1f}, {0.2f, 0.7f, 0.1f},
-        {0.1f, 0.8f, 0.1f}, {0.1f, 0.2f, 0.7f},
-        {0.1f, 0.1f, 0.8f}};
+      {0.9f, 0.05f, 0.05f},
+      {0.8f, 0.1f, 0.1f},
+      {0.2f, 0.7f, 0.1f},
+      {0.1f, 0.8f, 0.1f},
+      {0.1f, 0.2f, 0.7f},
+      {0.1f, 0.1f, 0.8f}
+    };
 
     Metrics m = Metrics.of(LABELS, truth, p);
 

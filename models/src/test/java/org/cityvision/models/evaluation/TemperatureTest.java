@@ -5,11 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class TemperatureTest {
-  /** Logits of a model whose true probabilities are softmax(z), reported as z * scale (over-confident when scale > 1). */
+  /**
+   * Logits of a model whose true probabilities are softmax(z), reported as z * scale
+   * (over-confident when scale > 1).
+   */
   private static double[][] logits(int n, int classes, double scale, int[] truthOut, long seed) {
     Random random = new Random(seed);
     double[][] out = new double[n][classes];
@@ -51,7 +55,7 @@ class TemperatureTest {
   void lowersTheCalibrationErrorOfOverConfidentPredictions() {
     int[] truth = new int[5000];
     double[][] z = logits(truth.length, 4, 3, truth, 2);
-    java.util.List<String> labels = java.util.List.of("a", "b", "c", "d");
+    List<String> labels = List.of("a", "b", "c", "d");
 
     double before = Metrics.of(labels, truth, Temperature.NONE.probabilities(z)).ece();
     double after = Metrics.of(labels, truth, Temperature.fit(z, truth).probabilities(z)).ece();
@@ -91,7 +95,8 @@ class TemperatureTest {
   void refusesANonPositiveTemperatureAndMismatchedTruths() {
     assertThrows(IllegalArgumentException.class, () -> new Temperature(0));
     assertThrows(IllegalArgumentException.class, () -> new Temperature(Double.NaN));
-    assertThrows(IllegalArgumentException.class, () -> Temperature.fit(new double[][] {{1, 2}}, new int[0]));
+    assertThrows(
+        IllegalArgumentException.class, () -> Temperature.fit(new double[][] {{1, 2}}, new int[0]));
   }
 
   private static double[] linear(float[] w, float[] b, float[] x, int classes) {

@@ -42,7 +42,8 @@ class ThresholdChoiceTest {
       p[i] = 0.1;
     }
 
-    ThresholdChoice choice = ThresholdChoice.choose(predictions(p, positive), 0.98, Set.of("normal"), 0.9);
+    ThresholdChoice choice =
+        ThresholdChoice.choose(predictions(p, positive), 0.98, Set.of("normal"), 0.9);
 
     double t = choice.thresholds().flag().get("graffiti");
     assertEquals(0.45, t, 1e-9);

@@ -17,15 +17,16 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Guards the assumption training rests on: with one torch thread, an image's backbone features do
- * not depend on the batch it runs in, up to {@link FineTuning#MAX_FORWARD_BATCH}. (With two threads,
- * or batches of 16 and more, this libtorch build computes different, wrong features.)
+ * not depend on the batch it runs in, up to {@link FineTuning#MAX_FORWARD_BATCH}. (With two
+ * threads, or batches of 16 and more, this libtorch build computes different, wrong features.)
  */
 class BackboneNumericsTest {
   @Test
   void featuresOfAnImageAreTheSameAloneAndInAFullBatch() throws Exception {
     TorchRuntime.start(1);
     float[] tensor;
-    try (DecodedImage image = new ImageDecoder(ImageLimits.DEFAULT).decode(TestImages.jpeg(512, 384, 21), 224, 224)) {
+    try (DecodedImage image =
+        new ImageDecoder(ImageLimits.DEFAULT).decode(TestImages.jpeg(512, 384, 21), 224, 224)) {
       tensor = new Preprocessor(InputSpec.mobileNet(224)).toTensor(image);
     }
     int n = FineTuning.MAX_FORWARD_BATCH;
@@ -41,7 +42,8 @@ class BackboneNumericsTest {
 
       for (int i = 0; i < n; i++) {
         for (int d = 0; d < alone.length; d++) {
-          assertEquals(alone[d], inBatch[i * alone.length + d], 1e-4, "image " + i + " feature " + d);
+          assertEquals(
+              alone[d], inBatch[i * alone.length + d], 1e-4, "image " + i + " feature " + d);
         }
       }
     }
@@ -55,7 +57,8 @@ class BackboneNumericsTest {
   void withTheIsaCappedTwoThreadsAndBatch16AgreeWithOneImageOnOneThread() throws Exception {
     Assumptions.assumeTrue(FineTuning.isaCapped(), "ONEDNN_MAX_CPU_ISA not set");
     float[] tensor;
-    try (DecodedImage image = new ImageDecoder(ImageLimits.DEFAULT).decode(TestImages.jpeg(512, 384, 22), 224, 224)) {
+    try (DecodedImage image =
+        new ImageDecoder(ImageLimits.DEFAULT).decode(TestImages.jpeg(512, 384, 22), 224, 224)) {
       tensor = new Preprocessor(InputSpec.mobileNet(224)).toTensor(image);
     }
     int n = 16;
@@ -77,7 +80,8 @@ class BackboneNumericsTest {
       }
       for (int i = 0; i < n; i++) {
         for (int d = 0; d < alone.length; d++) {
-          assertEquals(alone[d], inBatch[i * alone.length + d], 1e-4, "image " + i + " feature " + d);
+          assertEquals(
+              alone[d], inBatch[i * alone.length + d], 1e-4, "image " + i + " feature " + d);
         }
       }
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class BatchMixerTest {
@@ -18,7 +19,7 @@ class BatchMixerTest {
   private static float[] images() {
     float[] data = new float[N * 3 * W * H];
     for (int i = 0; i < N; i++) {
-      java.util.Arrays.fill(data, i * 3 * W * H, (i + 1) * 3 * W * H, i + 1);
+      Arrays.fill(data, i * 3 * W * H, (i + 1) * 3 * W * H, i + 1);
     }
     return data;
   }
@@ -49,8 +50,16 @@ class BatchMixerTest {
         int partners = 0;
         for (int j = 0; j < N; j++) {
           float share = (float) count[j + 1] / (3 * W * H);
-          assertEquals(share, target[i * CLASSES + j], 1e-6, "image " + i + "'s target for class " + j
-              + " is the share of its pixels that came from image " + j);
+          assertEquals(
+              share,
+              target[i * CLASSES + j],
+              1e-6,
+              "image "
+                  + i
+                  + "'s target for class "
+                  + j
+                  + " is the share of its pixels that came from image "
+                  + j);
           rowSum += target[i * CLASSES + j];
           if (j != i && count[j + 1] > 0) {
             partners++;
@@ -58,7 +67,9 @@ class BatchMixerTest {
         }
         assertEquals(1, rowSum, 1e-5, "a mixed row keeps its total weight");
         assertTrue(partners <= 1, "pixels come from one partner at most");
-        assertTrue(target[i * CLASSES + i] > 0, "an image keeps some of itself (the box is clipped to it)");
+        assertTrue(
+            target[i * CLASSES + i] > 0,
+            "an image keeps some of itself (the box is clipped to it)");
         mixedImages += partners;
       }
     }
@@ -97,7 +108,7 @@ class BatchMixerTest {
     assertEquals(1 * (0.9 + 0.1 / 6), target[0], 1e-6);
     assertEquals(3 * (0.9 + 0.1 / 6), target[CLASSES + 5], 1e-6);
     float[] data = new float[2 * 3 * W * H];
-    java.util.Arrays.fill(data, 3 * W * H, 2 * 3 * W * H, 1); // image 0 is all 0, image 1 all 1
+    Arrays.fill(data, 3 * W * H, 2 * 3 * W * H, 1); // image 0 is all 0, image 1 all 1
     new BatchMixer(new MixSpec(MixSpec.Kind.MIXUP, 1, 1), 1).mix(data, target, 2, W, H, CLASSES);
     double lambda0 = 1 - data[0]; // image 0 kept lambda0 of itself
     double lambda1 = data[3 * W * H]; // image 1 kept lambda1 of itself
@@ -106,9 +117,16 @@ class BatchMixerTest {
       rowWeight[0] += target[k];
       rowWeight[1] += target[CLASSES + k];
     }
-    assertEquals(lambda0 * 1 + (1 - lambda0) * 3, rowWeight[0], 1e-4, "a mixed image weighs the same mix of its weights");
+    assertEquals(
+        lambda0 * 1 + (1 - lambda0) * 3,
+        rowWeight[0],
+        1e-4,
+        "a mixed image weighs the same mix of its weights");
     assertEquals(lambda1 * 3 + (1 - lambda1) * 1, rowWeight[1], 1e-4);
-    assertEquals(lambda0 * (0.9 + 0.1 / 6) + (1 - lambda0) * 3 * 0.1 / 6, target[0], 1e-4,
+    assertEquals(
+        lambda0 * (0.9 + 0.1 / 6) + (1 - lambda0) * 3 * 0.1 / 6,
+        target[0],
+        1e-4,
         "the class-0 entry mixes image 0's smoothed target with image 1's");
   }
 
@@ -123,7 +141,10 @@ class BatchMixerTest {
     }
     float[] one = new float[3 * W * H];
     float[] oneTarget = new float[CLASSES];
-    assertEquals(1.0, new BatchMixer(new MixSpec(MixSpec.Kind.CUTMIX, 1, 1), 1).mix(one, oneTarget, 1, W, H, CLASSES),
+    assertEquals(
+        1.0,
+        new BatchMixer(new MixSpec(MixSpec.Kind.CUTMIX, 1, 1), 1)
+            .mix(one, oneTarget, 1, W, H, CLASSES),
         "a batch of one has no partner");
   }
 
@@ -148,7 +169,7 @@ class BatchMixerTest {
     for (int round = 0; round < 5; round++) {
       other.mix(c, tc, N, W, H, CLASSES);
     }
-    assertNotEquals(java.util.Arrays.toString(ta), java.util.Arrays.toString(tc));
+    assertNotEquals(Arrays.toString(ta), Arrays.toString(tc));
   }
 
   @Test
@@ -164,7 +185,8 @@ class BatchMixerTest {
       middle += x > 0.1 && x < 0.9 ? 1 : 0;
     }
     assertEquals(0.5, sum / n, 0.02, "Beta(a, a) is symmetric around 0.5");
-    // Beta(0.2, 0.2) puts 32.7% of its mass in (0.1, 0.9) (numerical integral); uniform would put 80% there.
+    // Beta(0.2, 0.2) puts 32.7% of its mass in (0.1, 0.9) (numerical integral); uniform would put
+    // 80% there.
     assertEquals(0.327, (double) middle / n, 0.02);
     double uniformMiddle = 0;
     for (int i = 0; i < n; i++) {
@@ -180,7 +202,10 @@ class BatchMixerTest {
     assertEquals(new MixSpec(MixSpec.Kind.MIXUP, 0.2, 0.3), MixSpec.parse("MixUp:0.3:0.2"));
     assertEquals(MixSpec.NONE, MixSpec.parse("none"));
     assertEquals("cutmix:0.5:1.0", MixSpec.parse("cutmix").toString());
-    for (String bad : new String[] {"cutout", "cutmix:2", "mixup:0.5:0", "cutmix:a", "none:0.5", "cutmix:0.5:1:3"}) {
+    for (String bad :
+        new String[] {
+          "cutout", "cutmix:2", "mixup:0.5:0", "cutmix:a", "none:0.5", "cutmix:0.5:1:3"
+        }) {
       assertThrows(IllegalArgumentException.class, () -> MixSpec.parse(bad), bad);
     }
   }

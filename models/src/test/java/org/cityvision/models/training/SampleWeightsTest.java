@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.cityvision.datasets.folder.Sample;
 import org.junit.jupiter.api.Test;
@@ -34,7 +35,8 @@ class SampleWeightsTest {
   private static double total(List<Sample> samples, double[] w, String label, String source) {
     double sum = 0;
     for (int i = 0; i < w.length; i++) {
-      if (samples.get(i).label().equals(label) && (source == null || samples.get(i).source().equals(source))) {
+      if (samples.get(i).label().equals(label)
+          && (source == null || samples.get(i).source().equals(source))) {
         sum += w[i];
       }
     }
@@ -59,7 +61,7 @@ class SampleWeightsTest {
     assertEquals(75, total(s, w, "glass", null), 1e-9);
     assertEquals(37.5, total(s, w, "metal", "cans"), 1e-9);
     assertEquals(37.5, total(s, w, "metal", "box"), 1e-9);
-    double mean = java.util.Arrays.stream(w).average().orElseThrow();
+    double mean = Arrays.stream(w).average().orElseThrow();
     assertEquals(1, mean, 1e-12);
   }
 
@@ -77,6 +79,8 @@ class SampleWeightsTest {
   @Test
   void refusesABalanceOutsideZeroToOneAndUnknownLabels() {
     assertThrows(IllegalArgumentException.class, () -> SampleWeights.of(samples(), LABELS, 1.5));
-    assertThrows(IllegalArgumentException.class, () -> SampleWeights.of(samples(), List.of("glass", "paper"), 0));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> SampleWeights.of(samples(), List.of("glass", "paper"), 0));
   }
 }

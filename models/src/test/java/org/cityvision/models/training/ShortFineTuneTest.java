@@ -22,24 +22,38 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ShortFineTuneTest {
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   @Test
-  void aShortFineTuneWithCutMixOnASmallWasteSubsetClearlyBeatsChanceAndWritesAFullPackage() throws Exception {
+  void aShortFineTuneWithCutMixOnASmallWasteSubsetClearlyBeatsChanceAndWritesAFullPackage()
+      throws Exception {
     Path data = SharedData.dataset("waste");
     Path backbone = SharedData.edgeTpu();
-    TrainingConfig config = TrainingConfig.defaults("waste", data, backbone, dir.resolve("pkg"))
-        .toBuilder().maxTrainImages(96).views(1).headEpochs(40).fineTuneEpochs(1)
-        .mix(new MixSpec(MixSpec.Kind.CUTMIX, 1, 0.5)).commandLine("test").build();
+    TrainingConfig config =
+        TrainingConfig.defaults("waste", data, backbone, dir.resolve("pkg")).toBuilder()
+            .maxTrainImages(96)
+            .views(1)
+            .headEpochs(40)
+            .fineTuneEpochs(1)
+            .mix(new MixSpec(MixSpec.Kind.CUTMIX, 1, 0.5))
+            .commandLine("test")
+            .build();
 
     TrainingResult result = ClassifierTraining.run(config, TrainingProgress.NONE);
 
     // Six classes: chance is about 1/6, always answering the largest class about 0.24.
-    assertTrue(result.test().overall().accuracy() >= 0.5, "test accuracy " + result.test().overall().accuracy());
+    assertTrue(
+        result.test().overall().accuracy() >= 0.5,
+        "test accuracy " + result.test().overall().accuracy());
     Path pkg = result.pkg().dir();
-    for (String file : List.of("model.json", "model-0000.params", ModelEvaluation.REPORT, ModelEvaluation.JSON_REPORT,
-        ModelEvaluation.CONFUSION_PNG, ModelEvaluation.CURVES_PNG)) {
+    for (String file :
+        List.of(
+            "model.json",
+            "model-0000.params",
+            ModelEvaluation.REPORT,
+            ModelEvaluation.JSON_REPORT,
+            ModelEvaluation.CONFUSION_PNG,
+            ModelEvaluation.CURVES_PNG)) {
       assertTrue(Files.isRegularFile(pkg.resolve(file)), file + " missing");
     }
     ModelSpec spec = ModelPackage.read(pkg).spec();
@@ -61,7 +75,8 @@ class ShortFineTuneTest {
     List<Double> before;
     try (Model model = ModelPackage.fromPretrained(SharedData.edgeTpu(), "waste", 6)) {
       new FineTuning(model, 6).setHead(weight, new float[] {0.1f, -0.2f, 0.3f, 0, 0, 0.05f});
-      try (Classifier classifier = Classifier.wrap(model, spec, ClassifierOptions.defaults().withWarmup(false))) {
+      try (Classifier classifier =
+          Classifier.wrap(model, spec, ClassifierOptions.defaults().withWarmup(false))) {
         before = classifier.classify(image).probabilities();
       }
       model.setProperty("Epoch", "0");
@@ -69,11 +84,14 @@ class ShortFineTuneTest {
     }
 
     Classification after;
-    try (Classifier classifier = Classifier.open(ModelPackage.read(dir), ClassifierOptions.defaults().withWarmup(false))) {
+    try (Classifier classifier =
+        Classifier.open(ModelPackage.read(dir), ClassifierOptions.defaults().withWarmup(false))) {
       after = classifier.classify(image);
     }
 
-    assertArrayEquals(before.stream().mapToDouble(Double::doubleValue).toArray(),
-        after.probabilities().stream().mapToDouble(Double::doubleValue).toArray(), 1e-6);
+    assertArrayEquals(
+        before.stream().mapToDouble(Double::doubleValue).toArray(),
+        after.probabilities().stream().mapToDouble(Double::doubleValue).toArray(),
+        1e-6);
   }
 }

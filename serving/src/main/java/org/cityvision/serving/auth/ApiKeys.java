@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.cityvision.core.storage.ApiKeyRecord;
 import org.cityvision.core.storage.CameraScope;
 import org.cityvision.core.storage.ConflictException;
@@ -35,8 +36,10 @@ public final class ApiKeys {
 
   private final FrameStore store;
   private final Clock clock;
+
   /** The stored keys and the internal ones, by hash: what {@link #lookup} reads. */
   private volatile Map<String, Principal> byHash = Map.of();
+
   /** The node's own keys, which live in memory only. Guarded by {@code this}. */
   private final Map<String, Principal> internal = new HashMap<>();
 
@@ -89,14 +92,19 @@ public final class ApiKeys {
     String key = newKey();
     String h = hash(key);
     Principal principal = new Principal("node:" + name, role, true);
-    update(keys -> {
-      internal.put(h, principal);
-      keys.put(h, principal);
-    });
-    return new InternalKey(key, () -> update(keys -> {
-      internal.remove(h);
-      keys.remove(h);
-    }));
+    update(
+        keys -> {
+          internal.put(h, principal);
+          keys.put(h, principal);
+        });
+    return new InternalKey(
+        key,
+        () ->
+            update(
+                keys -> {
+                  internal.remove(h);
+                  keys.remove(h);
+                }));
   }
 
   /** An internal key; {@link #close} revokes it. */
@@ -135,8 +143,8 @@ public final class ApiKeys {
   }
 
   /**
-   * Creates a key bound to the cameras of {@code scope} (camera keys only); see {@link #create(String,
-   * KeyRole)}.
+   * Creates a key bound to the cameras of {@code scope} (camera keys only); see {@link
+   * #create(String, KeyRole)}.
    *
    * @throws IllegalArgumentException if a key of another role is given a bound scope
    */
@@ -147,14 +155,22 @@ public final class ApiKeys {
   /**
    * Creates a key; see {@link #create(String, KeyRole, CameraScope)}.
    *
-   * @param allowCaptureOverride the key may send {@code X-Capture} to {@code POST /v1/classify/{task}}
+   * @param allowCaptureOverride the key may send {@code X-Capture} to {@code POST
+   *     /v1/classify/{task}}
    */
   public Created create(String name, KeyRole role, CameraScope scope, boolean allowCaptureOverride)
       throws StorageException {
     StorageKeys.requireSegment("name", name);
     String key = newKey();
-    ApiKeyRecord record = new ApiKeyRecord(name, role, hash(key), clock.instant(), scope.ids(), scope.prefix(),
-        allowCaptureOverride);
+    ApiKeyRecord record =
+        new ApiKeyRecord(
+            name,
+            role,
+            hash(key),
+            clock.instant(),
+            scope.ids(),
+            scope.prefix(),
+            allowCaptureOverride);
     store.createApiKey(record);
     remember(record);
     return new Created(record, key);
@@ -242,7 +258,7 @@ public final class ApiKeys {
   }
 
   /** Publishes a changed copy of the cache; changes are serialised, lookups never wait. */
-  private synchronized void update(java.util.function.Consumer<Map<String, Principal>> change) {
+  private synchronized void update(Consumer<Map<String, Principal>> change) {
     Map<String, Principal> copy = new HashMap<>(byHash);
     change.accept(copy);
     byHash = Map.copyOf(copy);

@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.ext.web.RoutingContext;
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import org.cityvision.core.storage.KeyRole;
@@ -18,8 +19,8 @@ import org.cityvision.serving.metrics.Metrics;
  * Checks {@code Authorization: Bearer <key>} against the cached keys, then the role, then the key's
  * rate limit. An unknown key waits for a reload of the keys from the store, so a key made on
  * another node a moment ago works here; such reloads are shared by every request waiting for one
- * and start at most every {@link #MISS_RELOAD_INTERVAL_MS}, so garbage keys cannot hammer the
- * store (they get their 401 after at most that long).
+ * and start at most every {@link #MISS_RELOAD_INTERVAL_MS}, so garbage keys cannot hammer the store
+ * (they get their 401 after at most that long).
  */
 public final class Authenticator {
   /** Context key of the {@link Principal}. */
@@ -77,39 +78,57 @@ public final class Authenticator {
         ctx.next();
         return;
       }
-      reloadForMiss(ctx.vertx()).map(v -> keys.lookup(key)).onComplete(ar -> {
-        if (ar.failed()) {
-          ctx.fail(ar.cause());
-        } else if (ar.result().isPresent()) {
-          ctx.next();
-        } else {
-          refuse(ctx, new ApiException(401, "invalid_credentials", "the API key is not valid"));
-        }
-      });
+      reloadForMiss(ctx.vertx())
+          .map(v -> keys.lookup(key))
+          .onComplete(
+              ar -> {
+                if (ar.failed()) {
+                  ctx.fail(ar.cause());
+                } else if (ar.result().isPresent()) {
+                  ctx.next();
+                } else {
+                  refuse(
+                      ctx,
+                      new ApiException(401, "invalid_credentials", "the API key is not valid"));
+                }
+              });
     };
   }
 
-  /** The key of a well-formed {@code Authorization} header; otherwise refuses the request and returns null. */
+  /**
+   * The key of a well-formed {@code Authorization} header; otherwise refuses the request and
+   * returns null.
+   */
   private String presentedKey(RoutingContext ctx) {
     String header = ctx.request().getHeader("Authorization");
     if (header == null || header.isBlank()) {
-      refuse(ctx, new ApiException(401, "missing_credentials", "send an API key as 'Authorization: Bearer <key>'"));
+      refuse(
+          ctx,
+          new ApiException(
+              401, "missing_credentials", "send an API key as 'Authorization: Bearer <key>'"));
       return null;
     }
     String h = header.strip();
     if (h.length() < 8 || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      refuse(ctx, new ApiException(401, "invalid_credentials", "the Authorization header must be 'Bearer <key>'"));
+      refuse(
+          ctx,
+          new ApiException(
+              401, "invalid_credentials", "the Authorization header must be 'Bearer <key>'"));
       return null;
     }
     String key = h.substring(7).strip();
-    if (key.isEmpty() || key.length() > MAX_KEY_LENGTH || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+    if (key.isEmpty()
+        || key.length() > MAX_KEY_LENGTH
+        || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
       refuse(ctx, new ApiException(401, "invalid_credentials", "the API key is not valid"));
       return null;
     }
     return key;
   }
 
-  /** A refusal before the body: the unread body is never read, so the connection cannot be reused. */
+  /**
+   * A refusal before the body: the unread body is never read, so the connection cannot be reused.
+   */
   private void refuse(RoutingContext ctx, ApiException e) {
     metrics.authFailure();
     if (!ctx.request().isEnded()) {
@@ -132,18 +151,22 @@ public final class Authenticator {
       authorize(ctx, known.get(), allowed);
       return;
     }
-    reloadForMiss(ctx.vertx()).map(v -> keys.lookup(key)).onComplete(ar -> {
-      if (ar.succeeded() && ar.result().isPresent()) {
-        authorize(ctx, ar.result().get(), allowed);
-      } else {
-        if (ar.failed()) {
-          ctx.fail(ar.cause());
-        } else {
-          metrics.authFailure();
-          ctx.fail(new ApiException(401, "invalid_credentials", "the API key is not valid"));
-        }
-      }
-    });
+    reloadForMiss(ctx.vertx())
+        .map(v -> keys.lookup(key))
+        .onComplete(
+            ar -> {
+              if (ar.succeeded() && ar.result().isPresent()) {
+                authorize(ctx, ar.result().get(), allowed);
+              } else {
+                if (ar.failed()) {
+                  ctx.fail(ar.cause());
+                } else {
+                  metrics.authFailure();
+                  ctx.fail(
+                      new ApiException(401, "invalid_credentials", "the API key is not valid"));
+                }
+              }
+            });
   }
 
   /** One reload for every request waiting on an unknown key, no sooner than the interval allows. */
@@ -152,19 +175,26 @@ public final class Authenticator {
       if (missReload != null) {
         return missReload;
       }
-      long waitMs = Math.max(0, (lastMissReload - System.nanoTime()) / 1_000_000 + MISS_RELOAD_INTERVAL_MS);
+      long waitMs =
+          Math.max(0, (lastMissReload - System.nanoTime()) / 1_000_000 + MISS_RELOAD_INTERVAL_MS);
       Promise<Void> done = Promise.promise();
       missReload = done.future();
-      Runnable reload = () -> io.<Void>executeBlocking(() -> {
-        keys.reload();
-        return null;
-      }, false).onComplete(ar -> {
-        synchronized (missLock) {
-          missReload = null;
-          lastMissReload = System.nanoTime();
-        }
-        done.handle(ar);
-      });
+      Runnable reload =
+          () ->
+              io.<Void>executeBlocking(
+                      () -> {
+                        keys.reload();
+                        return null;
+                      },
+                      false)
+                  .onComplete(
+                      ar -> {
+                        synchronized (missLock) {
+                          missReload = null;
+                          lastMissReload = System.nanoTime();
+                        }
+                        done.handle(ar);
+                      });
       if (waitMs == 0) {
         reload.run();
       } else {
@@ -178,8 +208,13 @@ public final class Authenticator {
     ctx.put(PRINCIPAL, principal);
     ctx.put(RequestLog.PRINCIPAL_NAME, principal.name());
     if (!allowed.contains(principal.role())) {
-      ctx.fail(new ApiException(403, "forbidden", "a " + principal.role().name().toLowerCase(java.util.Locale.ROOT)
-          + " key may not use this resource"));
+      ctx.fail(
+          new ApiException(
+              403,
+              "forbidden",
+              "a "
+                  + principal.role().name().toLowerCase(Locale.ROOT)
+                  + " key may not use this resource"));
       return;
     }
     int wait = 0;
@@ -190,7 +225,9 @@ public final class Authenticator {
     }
     if (wait > 0) {
       metrics.rateLimited();
-      ctx.fail(new ApiException(429, "rate_limited", "key '" + principal.name() + "' is over its rate limit", wait));
+      ctx.fail(
+          new ApiException(
+              429, "rate_limited", "key '" + principal.name() + "' is over its rate limit", wait));
       return;
     }
     ctx.next();

@@ -33,15 +33,19 @@ public final class KeyRefreshVerticle extends VerticleBase {
       return;
     }
     running = true;
-    io.executeBlocking(() -> {
-      keys.reload();
-      return null;
-    }, false).onComplete(ar -> {
-      running = false;
-      if (ar.failed()) {
-        JsonLog.get().warn("key_refresh_failed", "error", ar.cause().getMessage());
-      }
-    });
+    io.executeBlocking(
+            () -> {
+              keys.reload();
+              return null;
+            },
+            false)
+        .onComplete(
+            ar -> {
+              running = false;
+              if (ar.failed()) {
+                JsonLog.get().warn("key_refresh_failed", "error", ar.cause().getMessage());
+              }
+            });
   }
 
   @Override

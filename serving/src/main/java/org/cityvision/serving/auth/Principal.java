@@ -10,9 +10,14 @@ import org.cityvision.core.storage.KeyRole;
  *
  * @param internal the node's own key ({@link ApiKeys#internalKey}): never rate-limited, and its
  *     requests are left out of the request metrics and the access log
- * @param allowCaptureOverride the key may send {@code X-Capture} to {@code POST /v1/classify/{task}}
+ * @param allowCaptureOverride the key may send {@code X-Capture} to {@code POST
+ *     /v1/classify/{task}}
  */
-public record Principal(String name, KeyRole role, boolean internal, CameraScope cameras,
+public record Principal(
+    String name,
+    KeyRole role,
+    boolean internal,
+    CameraScope cameras,
     boolean allowCaptureOverride) {
   public Principal {
     Objects.requireNonNull(name, "name");

@@ -25,7 +25,9 @@ public final class RateLimiter {
     }
   }
 
-  /** @param ratePerSecond 0 disables limiting */
+  /**
+   * @param ratePerSecond 0 disables limiting
+   */
   public RateLimiter(double ratePerSecond, int burst) {
     this.ratePerNano = ratePerSecond / 1e9;
     this.burst = burst;

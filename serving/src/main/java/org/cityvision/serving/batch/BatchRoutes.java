@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Clock;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -24,8 +25,8 @@ import org.cityvision.serving.http.ApiException;
 import org.cityvision.serving.http.Json;
 
 /**
- * {@code /v1/batch} (admin): start a job over a prefix of stored frames, read its progress from
- * any node, cancel it from any node, resume it after a crash or a cancel.
+ * {@code /v1/batch} (admin): start a job over a prefix of stored frames, read its progress from any
+ * node, cancel it from any node, resume it after a crash or a cancel.
  *
  * <ul>
  *   <li>{@code POST /v1/batch {"task", "prefix", "flag"?}} → 202 {@code {"jobId", "state", ...}}
@@ -69,32 +70,42 @@ public final class BatchRoutes {
   public void start(RoutingContext ctx) {
     JsonObject body = Json.body(ctx);
     BatchRequest request = request(body);
-    io.executeBlocking(() -> {
-      try {
-        return jobs.start(request);
-      } catch (IllegalArgumentException e) {
-        throw ApiException.badRequest("unknown_task", e.getMessage());
-      } catch (BatchBusyException e) {
-        throw new ApiException(503, "batch_busy", e.getMessage(), 30);
-      }
-    }, false).onSuccess(p -> accepted(ctx, p)).onFailure(ctx::fail);
+    io.executeBlocking(
+            () -> {
+              try {
+                return jobs.start(request);
+              } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("unknown_task", e.getMessage());
+              } catch (BatchBusyException e) {
+                throw new ApiException(503, "batch_busy", e.getMessage(), 30);
+              }
+            },
+            false)
+        .onSuccess(p -> accepted(ctx, p))
+        .onFailure(ctx::fail);
   }
 
   /** {@code GET /v1/batch}. */
   public void list(RoutingContext ctx) {
     String cursor = ctx.queryParams().get("cursor");
     int limit = limit(ctx.queryParams().get("limit"));
-    io.executeBlocking(() -> {
-      try {
-        return jobs.list(cursor, limit);
-      } catch (IllegalArgumentException e) {
-        throw ApiException.badRequest("invalid_cursor", e.getMessage());
-      }
-    }, false).onSuccess((Page<BatchProgress> page) -> {
-      JsonArray out = new JsonArray();
-      page.items().forEach(p -> out.add(json(p)));
-      Json.send(ctx, 200, new JsonObject().put("jobs", out).put("nextCursor", page.nextCursor()));
-    }).onFailure(ctx::fail);
+    io.executeBlocking(
+            () -> {
+              try {
+                return jobs.list(cursor, limit);
+              } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("invalid_cursor", e.getMessage());
+              }
+            },
+            false)
+        .onSuccess(
+            (Page<BatchProgress> page) -> {
+              JsonArray out = new JsonArray();
+              page.items().forEach(p -> out.add(json(p)));
+              Json.send(
+                  ctx, 200, new JsonObject().put("jobs", out).put("nextCursor", page.nextCursor()));
+            })
+        .onFailure(ctx::fail);
   }
 
   /** {@code GET /v1/batch/{jobId}}. */
@@ -108,34 +119,49 @@ public final class BatchRoutes {
   /** {@code POST /v1/batch/{jobId}/cancel} and {@code DELETE /v1/batch/{jobId}}. */
   public void cancel(RoutingContext ctx) {
     String jobId = jobId(ctx);
-    io.executeBlocking(() -> {
-      BatchProgress before = found(jobId, jobs.status(jobId));
-      if (before.finished()) {
-        throw new ApiException(409, "job_finished",
-            "batch job " + jobId + " is already " + before.status().name().toLowerCase(java.util.Locale.ROOT));
-      }
-      return found(jobId, jobs.cancel(jobId));
-    }, false).onSuccess(p -> Json.send(ctx, 202, json(p))).onFailure(ctx::fail);
+    io.executeBlocking(
+            () -> {
+              BatchProgress before = found(jobId, jobs.status(jobId));
+              if (before.finished()) {
+                throw new ApiException(
+                    409,
+                    "job_finished",
+                    "batch job "
+                        + jobId
+                        + " is already "
+                        + before.status().name().toLowerCase(Locale.ROOT));
+              }
+              return found(jobId, jobs.cancel(jobId));
+            },
+            false)
+        .onSuccess(p -> Json.send(ctx, 202, json(p)))
+        .onFailure(ctx::fail);
   }
 
   /** {@code POST /v1/batch/{jobId}/resume}. */
   public void resume(RoutingContext ctx) {
     String jobId = jobId(ctx);
-    boolean takeOver = ctx.body().available() && ctx.body().length() > 0
-        && Json.body(ctx).getBoolean("takeOver", false);
-    io.executeBlocking(() -> {
-      try {
-        return jobs.resume(jobId, takeOver);
-      } catch (UnknownJobException e) {
-        throw ApiException.notFound("not_found", e.getMessage());
-      } catch (JobConflictException e) {
-        throw new ApiException(409, "job_conflict", e.getMessage());
-      } catch (IllegalArgumentException e) {
-        throw ApiException.badRequest("unknown_task", e.getMessage());
-      } catch (BatchBusyException e) {
-        throw new ApiException(503, "batch_busy", e.getMessage(), 30);
-      }
-    }, false).onSuccess(p -> accepted(ctx, p)).onFailure(ctx::fail);
+    boolean takeOver =
+        ctx.body().available()
+            && ctx.body().length() > 0
+            && Json.body(ctx).getBoolean("takeOver", false);
+    io.executeBlocking(
+            () -> {
+              try {
+                return jobs.resume(jobId, takeOver);
+              } catch (UnknownJobException e) {
+                throw ApiException.notFound("not_found", e.getMessage());
+              } catch (JobConflictException e) {
+                throw new ApiException(409, "job_conflict", e.getMessage());
+              } catch (IllegalArgumentException e) {
+                throw ApiException.badRequest("unknown_task", e.getMessage());
+              } catch (BatchBusyException e) {
+                throw new ApiException(503, "batch_busy", e.getMessage(), 30);
+              }
+            },
+            false)
+        .onSuccess(p -> accepted(ctx, p))
+        .onFailure(ctx::fail);
   }
 
   private void accepted(RoutingContext ctx, BatchProgress p) {
@@ -155,7 +181,9 @@ public final class BatchRoutes {
     Object task = body.getValue("task");
     Object prefix = body.getValue("prefix");
     Object flag = body.getValue("flag", false);
-    if (!(task instanceof String t) || !(prefix instanceof String p) || !(flag instanceof Boolean f)) {
+    if (!(task instanceof String t)
+        || !(prefix instanceof String p)
+        || !(flag instanceof Boolean f)) {
       throw new IllegalArgumentException(
           "the body must be {\"task\": string, \"prefix\": string, \"flag\"?: boolean}");
     }
@@ -170,7 +198,8 @@ public final class BatchRoutes {
   private static String jobId(RoutingContext ctx) {
     String id = ctx.pathParam("jobId");
     if (id == null || !JOB_ID.matcher(id).matches()) {
-      throw ApiException.badRequest("invalid_job_id", "jobId must be 1-64 characters of [A-Za-z0-9_-]");
+      throw ApiException.badRequest(
+          "invalid_job_id", "jobId must be 1-64 characters of [A-Za-z0-9_-]");
     }
     return id;
   }

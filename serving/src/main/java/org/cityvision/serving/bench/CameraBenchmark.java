@@ -3,12 +3,15 @@ package org.cityvision.serving.bench;
 import com.sun.management.OperatingSystemMXBean;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +19,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -49,9 +53,9 @@ import org.opencv.core.Scalar;
  * {@code interval} seconds, open loop (a slow answer does not slow the camera). Cameras are static
  * (one view with sensor noise and slow light changes), busy (objects moving through the view) or
  * faulty (normal for their first {@value #FAULT_AFTER} frames, then black or covered). Reports the
- * sustained rate of accepted frames, ingest latency, the process's CPU per frame, frames lost (every
- * 201 answer's frame must be in the store: counted by listing it) and the faults the node found
- * against those injected.
+ * sustained rate of accepted frames, ingest latency, the process's CPU per frame, frames lost
+ * (every 201 answer's frame must be in the store: counted by listing it) and the faults the node
+ * found against those injected.
  *
  * <p>Frames are rendered before the clock starts ({@value #SCENES} scenes × {@value #VARIANTS}
  * variants each), so the load generator spends its CPU on HTTP only; it runs in the node's JVM and
@@ -63,8 +67,10 @@ public final class CameraBenchmark {
   private static final int HEIGHT = 720;
   private static final int SCENES = 12;
   private static final int VARIANTS = 6;
+
   /** Every tenth camera gets a fault, after this many normal frames (a baseline needs 5). */
   static final int FAULTY_EVERY = 10;
+
   static final int FAULT_AFTER = 8;
 
   /**
@@ -81,7 +87,8 @@ public final class CameraBenchmark {
         throw new IllegalArgumentException("--cameras must be 1..100000, got " + cameras);
       }
       if (!(intervalSeconds >= 0.1 && intervalSeconds <= 3600)) {
-        throw new IllegalArgumentException("--interval must be 0.1..3600 seconds, got " + intervalSeconds);
+        throw new IllegalArgumentException(
+            "--interval must be 0.1..3600 seconds, got " + intervalSeconds);
       }
       if (!(staticShare >= 0 && staticShare <= 1)) {
         throw new IllegalArgumentException("--static-share must be 0..1, got " + staticShare);
@@ -92,7 +99,12 @@ public final class CameraBenchmark {
     }
   }
 
-  enum Kind { STATIC, BUSY, BLACK, COVERED }
+  enum Kind {
+    STATIC,
+    BUSY,
+    BLACK,
+    COVERED
+  }
 
   /**
    * What a run measured.
@@ -103,7 +115,14 @@ public final class CameraBenchmark {
    * @param falseStates healthy cameras in any state but {@code ok} at the end
    * @param markdown the report
    */
-  public record Result(long sent, long accepted, long errors, long lost, int found, int injected, int falseStates,
+  public record Result(
+      long sent,
+      long accepted,
+      long errors,
+      long lost,
+      int found,
+      int injected,
+      int falseStates,
       String markdown) {}
 
   private final Path waste;
@@ -125,7 +144,9 @@ public final class CameraBenchmark {
     }
     int healthy = i - i / FAULTY_EVERY;
     // Spread static cameras evenly: camera k is static when floor((k+1)·F) > floor(k·F).
-    return Math.floor((healthy + 1) * staticShare) > Math.floor(healthy * staticShare) ? Kind.STATIC : Kind.BUSY;
+    return Math.floor((healthy + 1) * staticShare) > Math.floor(healthy * staticShare)
+        ? Kind.STATIC
+        : Kind.BUSY;
   }
 
   static String cameraId(int i) {
@@ -141,21 +162,38 @@ public final class CameraBenchmark {
     IngestConfig i = defaults.ingest();
     // Gating on unless the environment set it: static cameras are what this measures.
     long reuseFor = i.reuseForSeconds() > 0 ? i.reuseForSeconds() : 600;
-    ServerConfig config = defaults.withData(data)
-        .withHttp(h.withAddress("127.0.0.1", 0))
-        .withModels(new ModelsConfig(waste.toString(), urban.toString(), true))
-        .withAuth(new AuthConfig(0, 1, 60_000))
-        .withLog(new LogConfig(false))
-        .withIngest(new IngestConfig(i.unknownCameras(), i.cameras(), i.thumbnailMaxSide(), i.thumbnailQuality(),
-            i.idempotencyWaitMs(), i.ioThreads(), reuseFor, i.staticFrames()));
+    ServerConfig config =
+        defaults
+            .withData(data)
+            .withHttp(h.withAddress("127.0.0.1", 0))
+            .withModels(new ModelsConfig(waste.toString(), urban.toString(), true))
+            .withAuth(new AuthConfig(0, 1, 60_000))
+            .withLog(new LogConfig(false))
+            .withIngest(
+                new IngestConfig(
+                    i.unknownCameras(),
+                    i.cameras(),
+                    i.thumbnailMaxSide(),
+                    i.thumbnailQuality(),
+                    i.idempotencyWaitMs(),
+                    i.ioThreads(),
+                    reuseFor,
+                    i.staticFrames()));
     step("starting a node");
-    ServingNode node = ServingNode.start(config, Secrets.NONE.withAdminKey(KEY)).toCompletionStage()
-        .toCompletableFuture().get(300, TimeUnit.SECONDS);
+    ServingNode node =
+        ServingNode.start(config, Secrets.NONE.withAdminKey(KEY))
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(300, TimeUnit.SECONDS);
     node.warmedUp().toCompletionStage().toCompletableFuture().get(660, TimeUnit.SECONDS);
     String loadBefore = loadAverage();
     ExecutorService senders = Executors.newFixedThreadPool(4);
-    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(senders)
-        .connectTimeout(Duration.ofSeconds(10)).build();
+    HttpClient client =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .executor(senders)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
     ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
     LatencyRecorder latency = new LatencyRecorder();
     AtomicLong accepted = new AtomicLong();
@@ -170,8 +208,13 @@ public final class CameraBenchmark {
     StringBuilder report = new StringBuilder();
     Result result;
     try {
-      step(settings.cameras() + " cameras, one frame each per " + settings.intervalSeconds() + " s, for "
-          + settings.seconds() + " s");
+      step(
+          settings.cameras()
+              + " cameras, one frame each per "
+              + settings.intervalSeconds()
+              + " s, for "
+              + settings.seconds()
+              + " s");
       long cpuStart = os.getProcessCpuTime();
       long start = System.nanoTime();
       long end = start + (long) (settings.seconds() * 1e9);
@@ -181,35 +224,51 @@ public final class CameraBenchmark {
         Kind kind = kind(c, settings.staticShare());
         long offset = interval * c / settings.cameras();
         long[] frameNo = {0};
-        clock.scheduleAtFixedRate(() -> {
-          if (System.nanoTime() >= end) {
-            return;
-          }
-          byte[] body = frames.frame(camera, kind, frameNo[0]++);
-          HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/v1/cameras/" + cameraId(camera) + "/frames"))
-              .header("Authorization", "Bearer " + KEY).header("Content-Type", "image/jpeg")
-              .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-          long sentAt = System.nanoTime();
-          sent.incrementAndGet();
-          inFlight.incrementAndGet();
-          client.sendAsync(request, HttpResponse.BodyHandlers.ofString()).whenComplete((r, e) -> {
-            long took = System.nanoTime() - sentAt;
-            if (e == null && r.statusCode() == 201) {
-              accepted.incrementAndGet();
-              latency.record(took);
-              JsonObject answer = new JsonObject(r.body());
-              acknowledged.add(answer.getString("frameId"));
-              if (answer.getBoolean("reused", false)) {
-                reused.incrementAndGet();
+        clock.scheduleAtFixedRate(
+            () -> {
+              if (System.nanoTime() >= end) {
+                return;
               }
-            } else {
-              failed.incrementAndGet();
-              refusals.merge(e != null ? e.getClass().getSimpleName() : Integer.toString(r.statusCode()), 1,
-                  Integer::sum);
-            }
-            inFlight.decrementAndGet();
-          });
-        }, offset, interval, TimeUnit.NANOSECONDS);
+              byte[] body = frames.frame(camera, kind, frameNo[0]++);
+              HttpRequest request =
+                  HttpRequest.newBuilder(
+                          URI.create(base + "/v1/cameras/" + cameraId(camera) + "/frames"))
+                      .header("Authorization", "Bearer " + KEY)
+                      .header("Content-Type", "image/jpeg")
+                      .timeout(Duration.ofSeconds(60))
+                      .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                      .build();
+              long sentAt = System.nanoTime();
+              sent.incrementAndGet();
+              inFlight.incrementAndGet();
+              client
+                  .sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                  .whenComplete(
+                      (r, e) -> {
+                        long took = System.nanoTime() - sentAt;
+                        if (e == null && r.statusCode() == 201) {
+                          accepted.incrementAndGet();
+                          latency.record(took);
+                          JsonObject answer = new JsonObject(r.body());
+                          acknowledged.add(answer.getString("frameId"));
+                          if (answer.getBoolean("reused", false)) {
+                            reused.incrementAndGet();
+                          }
+                        } else {
+                          failed.incrementAndGet();
+                          refusals.merge(
+                              e != null
+                                  ? e.getClass().getSimpleName()
+                                  : Integer.toString(r.statusCode()),
+                              1,
+                              Integer::sum);
+                        }
+                        inFlight.decrementAndGet();
+                      });
+            },
+            offset,
+            interval,
+            TimeUnit.NANOSECONDS);
       }
       while (System.nanoTime() < end) {
         LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
@@ -235,32 +294,89 @@ public final class CameraBenchmark {
         }
       }
       long ok = accepted.get();
-      Table table = new Table("cameras", "interval s", "static share", "frames sent", "accepted frames/s",
-          "p50 ms", "p99 ms", "CPU ms/frame", "reused", "not accepted", "frames lost", "faulty cameras found / injected",
-          "false fault states");
-      table.row(settings.cameras(), settings.intervalSeconds(), settings.staticShare(), sent.get(), ok / elapsed,
-          latency.percentileMillis(50), latency.percentileMillis(99), cpuMs / Math.max(1, sent.get()), reused.get(),
-          failed.get() == 0 ? "0" : failed.get() + " " + new TreeMap<>(refusals), lost, faults[0] + " / " + injected,
+      Table table =
+          new Table(
+              "cameras",
+              "interval s",
+              "static share",
+              "frames sent",
+              "accepted frames/s",
+              "p50 ms",
+              "p99 ms",
+              "CPU ms/frame",
+              "reused",
+              "not accepted",
+              "frames lost",
+              "faulty cameras found / injected",
+              "false fault states");
+      table.row(
+          settings.cameras(),
+          settings.intervalSeconds(),
+          settings.staticShare(),
+          sent.get(),
+          ok / elapsed,
+          latency.percentileMillis(50),
+          latency.percentileMillis(99),
+          cpuMs / Math.max(1, sent.get()),
+          reused.get(),
+          failed.get() == 0 ? "0" : failed.get() + " " + new TreeMap<>(refusals),
+          lost,
+          faults[0] + " / " + injected,
           faults[1]);
-      report.append("### `bench cameras`: ").append(settings.cameras()).append(" cameras at 1280x720, one frame per ")
-          .append(Table.format(settings.intervalSeconds())).append(" s, ").append(Table.format(settings.seconds()))
-          .append(" s\n\n").append(table.markdown()).append('\n')
-          .append("Node: the urban model, ").append(config.inference().workers()).append(" inference workers, ")
-          .append("embedded S3 store, ingest.reuseForSeconds ").append(reuseFor).append(", ingest.staticFrames ")
-          .append(config.ingest().staticFrames().name().toLowerCase(java.util.Locale.ROOT))
-          .append("; every ").append(FAULTY_EVERY).append("th camera black or covered from its ").append(FAULT_AFTER + 1)
-          .append("th frame on; the rest ").append(Table.format(settings.staticShare() * 100))
-          .append("% static (sensor noise σ 3, light ±8%), else busy (an object moving through the view). ")
-          .append("Latency from send to answer; CPU is the whole JVM (node and load generator, which only sends ")
-          .append("pre-rendered frames) per frame sent; not accepted: answers other than 201 by status (503: the ")
-          .append("node's admission limit; a camera retries) or the client's exception; frames lost = frames ")
-          .append("answered 201 whose id is not in the store (listed: ").append(stored.size())
-          .append(", which includes frames the node stored after the client gave up); faults found = faulty cameras in state fault at the end; false = ")
-          .append("healthy cameras in another state than ok. Load average (1/5/15 min) before ").append(loadBefore)
-          .append(", after ").append(loadAfter).append("; ").append(Runtime.getRuntime().availableProcessors())
-          .append(" cores; ").append(Instant.now().toString(), 0, 10).append(".\n");
-      result = new Result(sent.get(), ok, failed.get(), lost, faults[0], injected, faults[1],
-          report.toString());
+      report
+          .append("### `bench cameras`: ")
+          .append(settings.cameras())
+          .append(" cameras at 1280x720, one frame per ")
+          .append(Table.format(settings.intervalSeconds()))
+          .append(" s, ")
+          .append(Table.format(settings.seconds()))
+          .append(" s\n\n")
+          .append(table.markdown())
+          .append('\n')
+          .append("Node: the urban model, ")
+          .append(config.inference().workers())
+          .append(" inference workers, ")
+          .append("embedded S3 store, ingest.reuseForSeconds ")
+          .append(reuseFor)
+          .append(", ingest.staticFrames ")
+          .append(config.ingest().staticFrames().name().toLowerCase(Locale.ROOT))
+          .append("; every ")
+          .append(FAULTY_EVERY)
+          .append("th camera black or covered from its ")
+          .append(FAULT_AFTER + 1)
+          .append("th frame on; the rest ")
+          .append(Table.format(settings.staticShare() * 100))
+          .append(
+              "% static (sensor noise σ 3, light ±8%), else busy (an object moving through the view). ")
+          .append(
+              "Latency from send to answer; CPU is the whole JVM (node and load generator, which only sends ")
+          .append(
+              "pre-rendered frames) per frame sent; not accepted: answers other than 201 by status (503: the ")
+          .append(
+              "node's admission limit; a camera retries) or the client's exception; frames lost = frames ")
+          .append("answered 201 whose id is not in the store (listed: ")
+          .append(stored.size())
+          .append(
+              ", which includes frames the node stored after the client gave up); faults found = faulty cameras in state fault at the end; false = ")
+          .append("healthy cameras in another state than ok. Load average (1/5/15 min) before ")
+          .append(loadBefore)
+          .append(", after ")
+          .append(loadAfter)
+          .append("; ")
+          .append(Runtime.getRuntime().availableProcessors())
+          .append(" cores; ")
+          .append(Instant.now().toString(), 0, 10)
+          .append(".\n");
+      result =
+          new Result(
+              sent.get(),
+              ok,
+              failed.get(),
+              lost,
+              faults[0],
+              injected,
+              faults[1],
+              report.toString());
     } finally {
       clock.shutdownNow();
       senders.shutdownNow();
@@ -272,7 +388,9 @@ public final class CameraBenchmark {
   /** Frames camera {@code c} sent in the run (by its schedule). */
   private static long sentFrames(int c, Settings s) {
     double offset = s.intervalSeconds() * c / s.cameras();
-    return offset >= s.seconds() ? 0 : (long) Math.ceil((s.seconds() - offset) / s.intervalSeconds());
+    return offset >= s.seconds()
+        ? 0
+        : (long) Math.ceil((s.seconds() - offset) / s.intervalSeconds());
   }
 
   /** The ids of every frame in the store, by listing it. */
@@ -294,10 +412,15 @@ public final class CameraBenchmark {
     String cursor = null;
     do {
       String uri = base + "/v1/cameras?limit=1000" + (cursor == null ? "" : "&cursor=" + cursor);
-      HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(uri)).header("Authorization",
-          "Bearer " + KEY).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          client.send(
+              HttpRequest.newBuilder(URI.create(uri))
+                  .header("Authorization", "Bearer " + KEY)
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 200) {
-        throw new IllegalStateException("GET /v1/cameras answered " + r.statusCode() + ": " + r.body());
+        throw new IllegalStateException(
+            "GET /v1/cameras answered " + r.statusCode() + ": " + r.body());
       }
       JsonObject page = new JsonObject(r.body());
       JsonArray items = page.getJsonArray("items");
@@ -314,7 +437,7 @@ public final class CameraBenchmark {
       }
       cursor = page.getString("nextCursor");
       if (cursor != null) {
-        cursor = java.net.URLEncoder.encode(cursor, java.nio.charset.StandardCharsets.UTF_8);
+        cursor = URLEncoder.encode(cursor, StandardCharsets.UTF_8);
       }
     } while (cursor != null);
     return new int[] {found, falseStates};
@@ -324,7 +447,7 @@ public final class CameraBenchmark {
     try {
       String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
       return parts[0] + " / " + parts[1] + " / " + parts[2];
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       return "unknown";
     }
   }
@@ -333,8 +456,13 @@ public final class CameraBenchmark {
     progress.println("bench cameras: " + what);
   }
 
-  /** The pre-rendered frames: per scene, static variants, busy variants, a black and a covered one. */
-  record Frames(List<List<byte[]>> still, List<List<byte[]>> busy, List<List<byte[]>> black,
+  /**
+   * The pre-rendered frames: per scene, static variants, busy variants, a black and a covered one.
+   */
+  record Frames(
+      List<List<byte[]>> still,
+      List<List<byte[]>> busy,
+      List<List<byte[]>> black,
       List<List<byte[]>> covered) {
     static Frames render() {
       List<List<byte[]>> still = new ArrayList<>();
@@ -366,7 +494,8 @@ public final class CameraBenchmark {
           bl.add(noisy(scene, 0.03, random));
           Mat cap = scene.clone();
           try {
-            cap.submat(new Rect(0, 0, (int) (WIDTH * 0.85), HEIGHT)).setTo(new Scalar(128, 128, 128));
+            cap.submat(new Rect(0, 0, (int) (WIDTH * 0.85), HEIGHT))
+                .setTo(new Scalar(128, 128, 128));
             co.add(noisy(cap, light, random));
           } finally {
             cap.release();

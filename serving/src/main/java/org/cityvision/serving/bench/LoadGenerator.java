@@ -1,5 +1,6 @@
 package org.cityvision.serving.bench;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -13,7 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.SynchronousQueue;
@@ -33,9 +38,9 @@ import java.util.stream.Stream;
  * <p>It is a minimal blocking HTTP/1.1 client (keep-alive, one pre-built request per body, one
  * connection per outstanding request) because on the 2-core reference machine the client shares the
  * cores with the node it measures: every millisecond it spends comes out of the node's throughput.
- * It runs in the caller's JVM ({@link #run}) or, as cameras and sorting machines do, in a process of
- * its own ({@link #inChildProcess}, {@link #main}), where its allocations stay out of the node's heap
- * and its CPU time is measured apart from the node's.
+ * It runs in the caller's JVM ({@link #run}) or, as cameras and sorting machines do, in a process
+ * of its own ({@link #inChildProcess}, {@link #main}), where its allocations stay out of the node's
+ * heap and its CPU time is measured apart from the node's.
  */
 public final class LoadGenerator {
   /** The most connections (and sending threads) an open-loop run opens. */
@@ -51,15 +56,20 @@ public final class LoadGenerator {
   }
 
   /**
-   * How to load: {@code concurrency} requests outstanding ({@code rate} 0), or {@code rate} sends per
-   * second (open loop); {@code warmupSeconds} not counted, then {@code seconds} measured.
+   * How to load: {@code concurrency} requests outstanding ({@code rate} 0), or {@code rate} sends
+   * per second (open loop); {@code warmupSeconds} not counted, then {@code seconds} measured.
    */
   public record Load(int concurrency, double rate, double warmupSeconds, double seconds) {
     public Load {
       if ((concurrency > 0) == (rate > 0)) {
-        throw new IllegalArgumentException("give a concurrency (closed loop) or a rate (open loop), not both");
+        throw new IllegalArgumentException(
+            "give a concurrency (closed loop) or a rate (open loop), not both");
       }
-      if (concurrency > 1024 || rate > 100_000 || seconds <= 0 || seconds > 600 || warmupSeconds < 0
+      if (concurrency > 1024
+          || rate > 100_000
+          || seconds <= 0
+          || seconds > 600
+          || warmupSeconds < 0
           || warmupSeconds > 60) {
         throw new IllegalArgumentException("load out of bounds: " + this);
       }
@@ -84,21 +94,41 @@ public final class LoadGenerator {
    * @param p99Ms 99th percentile latency
    * @param maxMs slowest answer
    * @param answeredAll answers of any status, warm-up included (what the server handled)
-   * @param clientCpuMsPerRequest the load generator's process CPU per answer, warm-up included, when it
-   *     ran in its own process ({@code NaN} in the benchmark's JVM)
+   * @param clientCpuMsPerRequest the load generator's process CPU per answer, warm-up included,
+   *     when it ran in its own process ({@code NaN} in the benchmark's JVM)
    */
-  public record Result(long ok, long errors, double rate, double p50Ms, double p99Ms, double maxMs, long answeredAll,
+  public record Result(
+      long ok,
+      long errors,
+      double rate,
+      double p50Ms,
+      double p99Ms,
+      double maxMs,
+      long answeredAll,
       double clientCpuMsPerRequest) {
     JsonObject toJson() {
       // JSON has no NaN: a missing figure travels as null.
-      return new JsonObject().put("ok", ok).put("errors", errors).put("rate", finite(rate)).put("p50Ms", finite(p50Ms))
-          .put("p99Ms", finite(p99Ms)).put("maxMs", finite(maxMs)).put("answeredAll", answeredAll)
+      return new JsonObject()
+          .put("ok", ok)
+          .put("errors", errors)
+          .put("rate", finite(rate))
+          .put("p50Ms", finite(p50Ms))
+          .put("p99Ms", finite(p99Ms))
+          .put("maxMs", finite(maxMs))
+          .put("answeredAll", answeredAll)
           .put("clientCpuMsPerRequest", finite(clientCpuMsPerRequest));
     }
 
     static Result fromJson(JsonObject j) {
-      return new Result(j.getLong("ok"), j.getLong("errors"), number(j, "rate"), number(j, "p50Ms"),
-          number(j, "p99Ms"), number(j, "maxMs"), j.getLong("answeredAll"), number(j, "clientCpuMsPerRequest"));
+      return new Result(
+          j.getLong("ok"),
+          j.getLong("errors"),
+          number(j, "rate"),
+          number(j, "p50Ms"),
+          number(j, "p99Ms"),
+          number(j, "maxMs"),
+          j.getLong("answeredAll"),
+          number(j, "clientCpuMsPerRequest"));
     }
 
     Result withClientCpu(double msPerRequest) {
@@ -123,43 +153,53 @@ public final class LoadGenerator {
   }
 
   /**
-   * Runs {@code load}; with a {@code trace} file, also writes one line per measured request: its start
-   * (ms into the measured window), latency (ms) and status, to see when the slow answers came.
+   * Runs {@code load}; with a {@code trace} file, also writes one line per measured request: its
+   * start (ms into the measured window), latency (ms) and status, to see when the slow answers
+   * came.
    */
-  public static Result run(Target target, Load load, Path trace) throws InterruptedException, IOException {
+  public static Result run(Target target, Load load, Path trace)
+      throws InterruptedException, IOException {
     List<byte[]> requests = new ArrayList<>();
     for (byte[] body : target.bodies()) {
       requests.add(Connection.request(target, body));
     }
     Window window = new Window(load, trace != null);
-    Result result = load.rate() > 0 ? openLoop(target.port(), requests, load, window)
-        : closedLoop(target.port(), requests, load, window);
+    Result result =
+        load.rate() > 0
+            ? openLoop(target.port(), requests, load, window)
+            : closedLoop(target.port(), requests, load, window);
     if (trace != null) {
       StringBuilder out = new StringBuilder("start_ms\tlatency_ms\tstatus\n");
       List<long[]> rows = new ArrayList<>(window.trace);
-      rows.sort(java.util.Comparator.comparingLong(r -> r[0]));
+      rows.sort(Comparator.comparingLong(r -> r[0]));
       for (long[] r : rows) {
-        out.append(String.format(java.util.Locale.ROOT, "%.1f\t%.1f\t%d%n", r[0] / 1e6, r[1] / 1e6, r[2]));
+        out.append(String.format(Locale.ROOT, "%.1f\t%.1f\t%d%n", r[0] / 1e6, r[1] / 1e6, r[2]));
       }
       Files.writeString(trace, out);
     }
     return result;
   }
 
-  /** {@code load.concurrency()} requests always outstanding, each on its own keep-alive connection. */
+  /**
+   * {@code load.concurrency()} requests always outstanding, each on its own keep-alive connection.
+   */
   private static Result closedLoop(int port, List<byte[]> requests, Load load, Window window)
       throws InterruptedException {
     AtomicInteger next = new AtomicInteger();
     List<Thread> threads = new ArrayList<>();
     for (int t = 0; t < load.concurrency(); t++) {
-      Thread thread = new Thread(() -> {
-        try (Connection connection = new Connection(port)) {
-          for (long t0 = System.nanoTime(); t0 < window.end; t0 = System.nanoTime()) {
-            byte[] request = requests.get(Math.floorMod(next.getAndIncrement(), requests.size()));
-            window.answer(t0, connection.exchange(request));
-          }
-        }
-      }, "loadgen-" + t);
+      Thread thread =
+          new Thread(
+              () -> {
+                try (Connection connection = new Connection(port)) {
+                  for (long t0 = System.nanoTime(); t0 < window.end; t0 = System.nanoTime()) {
+                    byte[] request =
+                        requests.get(Math.floorMod(next.getAndIncrement(), requests.size()));
+                    window.answer(t0, connection.exchange(request));
+                  }
+                }
+              },
+              "loadgen-" + t);
       thread.setDaemon(true);
       threads.add(thread);
       thread.start();
@@ -168,7 +208,8 @@ public final class LoadGenerator {
     for (Thread thread : threads) {
       thread.join(Math.max(1, (joinBy - System.nanoTime()) / 1_000_000));
       if (thread.isAlive()) {
-        throw new IllegalStateException("a request is still outstanding a minute after the run ended");
+        throw new IllegalStateException(
+            "a request is still outstanding a minute after the run ended");
       }
     }
     return window.result();
@@ -176,28 +217,38 @@ public final class LoadGenerator {
 
   /**
    * Sends at {@code load.rate()} per second whatever the answers: each send goes to an idle
-   * connection, or a new one when all are waiting (at most {@link #MAX_CONNECTIONS}); latency counts
-   * from the scheduled time, so time spent waiting for a connection counts too.
+   * connection, or a new one when all are waiting (at most {@link #MAX_CONNECTIONS}); latency
+   * counts from the scheduled time, so time spent waiting for a connection counts too.
    */
   private static Result openLoop(int port, List<byte[]> requests, Load load, Window window)
       throws InterruptedException {
     long interval = (long) (1e9 / load.rate());
     int total = (int) Math.round((load.warmupSeconds() + load.seconds()) * load.rate());
     ConcurrentLinkedQueue<Connection> connections = new ConcurrentLinkedQueue<>();
-    ThreadLocal<Connection> mine = ThreadLocal.withInitial(() -> {
-      Connection c = new Connection(port);
-      connections.add(c);
-      return c;
-    });
+    ThreadLocal<Connection> mine =
+        ThreadLocal.withInitial(
+            () -> {
+              Connection c = new Connection(port);
+              connections.add(c);
+              return c;
+            });
     AtomicInteger threadNumber = new AtomicInteger();
-    // Idle senders live as long as the run may (600 s): each holds its connection, and one that died would
+    // Idle senders live as long as the run may (600 s): each holds its connection, and one that
+    // died would
     // leave an open connection behind and make its successor open another.
-    ThreadPoolExecutor senders = new ThreadPoolExecutor(0, MAX_CONNECTIONS, 600, TimeUnit.SECONDS,
-        new SynchronousQueue<>(), r -> {
-          Thread t = new Thread(r, "loadgen-" + threadNumber.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        }, new ThreadPoolExecutor.CallerRunsPolicy());
+    ThreadPoolExecutor senders =
+        new ThreadPoolExecutor(
+            0,
+            MAX_CONNECTIONS,
+            600,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "loadgen-" + threadNumber.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            },
+            new ThreadPoolExecutor.CallerRunsPolicy());
     try {
       for (int i = 0; i < total; i++) {
         long scheduled = window.start + i * interval;
@@ -237,9 +288,18 @@ public final class LoadGenerator {
     }
 
     static byte[] request(Target target, byte[] body) {
-      String head = "POST " + target.path() + " HTTP/1.1\r\nHost: 127.0.0.1:" + target.port()
-          + "\r\nAuthorization: Bearer " + target.key() + "\r\nContent-Type: " + target.contentType()
-          + "\r\nContent-Length: " + body.length + "\r\n\r\n";
+      String head =
+          "POST "
+              + target.path()
+              + " HTTP/1.1\r\nHost: 127.0.0.1:"
+              + target.port()
+              + "\r\nAuthorization: Bearer "
+              + target.key()
+              + "\r\nContent-Type: "
+              + target.contentType()
+              + "\r\nContent-Length: "
+              + body.length
+              + "\r\n\r\n";
       byte[] h = head.getBytes(StandardCharsets.ISO_8859_1);
       byte[] all = Arrays.copyOf(h, h.length + body.length);
       System.arraycopy(body, 0, all, h.length, body.length);
@@ -288,7 +348,8 @@ public final class LoadGenerator {
         }
       }
       if (chunked) {
-        for (long size = Long.parseLong(line().split(";")[0].trim(), 16); size > 0;
+        for (long size = Long.parseLong(line().split(";")[0].trim(), 16);
+            size > 0;
             size = Long.parseLong(line().split(";")[0].trim(), 16)) {
           skip(size);
           line();
@@ -359,17 +420,20 @@ public final class LoadGenerator {
     final AtomicLong errors = new AtomicLong();
     final AtomicLong answeredAll = new AtomicLong();
     final double seconds;
+
     /** Per measured request: start (ns from the window's start), latency (ns), status; or null. */
     final List<long[]> trace;
 
     Window(Load load, boolean traced) {
-      trace = traced ? java.util.Collections.synchronizedList(new ArrayList<>()) : null;
+      trace = traced ? Collections.synchronizedList(new ArrayList<>()) : null;
       measuredFrom = start + (long) (load.warmupSeconds() * 1e9);
       end = measuredFrom + (long) (load.seconds() * 1e9);
       seconds = load.seconds();
     }
 
-    /** @param status the HTTP status, or -1 when the request failed without one */
+    /**
+     * @param status the HTTP status, or -1 when the request failed without one
+     */
     void answer(long startedNanos, int status) {
       if (status > 0) {
         answeredAll.incrementAndGet();
@@ -390,8 +454,15 @@ public final class LoadGenerator {
     }
 
     Result result() {
-      return new Result(ok.get(), errors.get(), ok.get() / seconds, latencies.percentileMillis(50),
-          latencies.percentileMillis(99), latencies.percentileMillis(100), answeredAll.get(), Double.NaN);
+      return new Result(
+          ok.get(),
+          errors.get(),
+          ok.get() / seconds,
+          latencies.percentileMillis(50),
+          latencies.percentileMillis(99),
+          latencies.percentileMillis(100),
+          answeredAll.get(),
+          Double.NaN);
     }
   }
 
@@ -401,15 +472,39 @@ public final class LoadGenerator {
    *
    * @param bodies a folder of files to send, in name order
    */
-  public static Result inChildProcess(Target target, Path bodies, Load load) throws IOException, InterruptedException {
+  public static Result inChildProcess(Target target, Path bodies, Load load)
+      throws IOException, InterruptedException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    List<String> command = new ArrayList<>(List.of(java.toString(), "-Xmx256m", "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), LoadGenerator.class.getName(),
-        "--port", Integer.toString(target.port()), "--path", target.path(), "--key", target.key(),
-        "--content-type", target.contentType(), "--bodies", bodies.toString(),
-        "--concurrency", Integer.toString(load.concurrency()), "--rate", Double.toString(load.rate()),
-        "--warmup", Double.toString(load.warmupSeconds()), "--seconds", Double.toString(load.seconds())));
-    Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                java.toString(),
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                LoadGenerator.class.getName(),
+                "--port",
+                Integer.toString(target.port()),
+                "--path",
+                target.path(),
+                "--key",
+                target.key(),
+                "--content-type",
+                target.contentType(),
+                "--bodies",
+                bodies.toString(),
+                "--concurrency",
+                Integer.toString(load.concurrency()),
+                "--rate",
+                Double.toString(load.rate()),
+                "--warmup",
+                Double.toString(load.warmupSeconds()),
+                "--seconds",
+                Double.toString(load.seconds())));
+    Process process =
+        new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     long limit = (long) (load.warmupSeconds() + load.seconds()) + 120;
     if (!process.waitFor(limit, TimeUnit.SECONDS)) {
@@ -434,11 +529,14 @@ public final class LoadGenerator {
 
   /** CPU time of this whole process (every thread), in nanoseconds. */
   static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+    return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
   }
 
-  /** Deletes a folder that {@link #writeBodies} made (its files, then itself); {@code null} is ignored. */
+  /**
+   * Deletes a folder that {@link #writeBodies} made (its files, then itself); {@code null} is
+   * ignored.
+   */
   public static void deleteBodies(Path dir) throws IOException {
     if (dir == null) {
       return;
@@ -452,11 +550,12 @@ public final class LoadGenerator {
   }
 
   /**
-   * {@code --port P --path /v1/... --key K --content-type T --bodies DIR (--concurrency C | --rate R)
-   * --warmup S --seconds S [--trace FILE]}: runs the load against 127.0.0.1:P and prints the result as one JSON line.
+   * {@code --port P --path /v1/... --key K --content-type T --bodies DIR (--concurrency C | --rate
+   * R) --warmup S --seconds S [--trace FILE]}: runs the load against 127.0.0.1:P and prints the
+   * result as one JSON line.
    */
   public static void main(String[] args) throws Exception {
-    Map<String, String> a = new java.util.HashMap<>();
+    Map<String, String> a = new HashMap<>();
     for (int i = 0; i + 1 < args.length; i += 2) {
       if (!args[i].startsWith("--")) {
         throw new IllegalArgumentException("expected --name value pairs, got " + args[i]);
@@ -469,15 +568,26 @@ public final class LoadGenerator {
         bodies.add(Files.readAllBytes(p));
       }
     }
-    Target target = new Target(Integer.parseInt(require(a, "port")), require(a, "path"), require(a, "key"),
-        a.getOrDefault("content-type", "image/jpeg"), bodies);
-    Load load = new Load(Integer.parseInt(a.getOrDefault("concurrency", "0")),
-        Double.parseDouble(a.getOrDefault("rate", "0")), Double.parseDouble(a.getOrDefault("warmup", "1")),
-        Double.parseDouble(require(a, "seconds")));
+    Target target =
+        new Target(
+            Integer.parseInt(require(a, "port")),
+            require(a, "path"),
+            require(a, "key"),
+            a.getOrDefault("content-type", "image/jpeg"),
+            bodies);
+    Load load =
+        new Load(
+            Integer.parseInt(a.getOrDefault("concurrency", "0")),
+            Double.parseDouble(a.getOrDefault("rate", "0")),
+            Double.parseDouble(a.getOrDefault("warmup", "1")),
+            Double.parseDouble(require(a, "seconds")));
     long cpu0 = processCpuNanos();
     Result r = run(target, load, a.containsKey("trace") ? Path.of(a.get("trace")) : null);
     double cpuMs = (processCpuNanos() - cpu0) / 1e6;
-    System.out.println(r.withClientCpu(r.answeredAll() > 0 ? cpuMs / r.answeredAll() : Double.NaN).toJson().encode());
+    System.out.println(
+        r.withClientCpu(r.answeredAll() > 0 ? cpuMs / r.answeredAll() : Double.NaN)
+            .toJson()
+            .encode());
   }
 
   private static String require(Map<String, String> args, String name) {

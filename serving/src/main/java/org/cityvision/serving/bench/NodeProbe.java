@@ -8,12 +8,12 @@ import java.util.function.Supplier;
 import org.cityvision.core.classify.ClassifierStats;
 
 /**
- * Samples a node in this JVM at a fixed interval while a load runs: how long its forward passes took
- * per image and how long the JIT compiled. A slow patch in a latency window has one of two causes
- * on two cores: the JIT took a core from the inference workers (compilation time in that interval),
- * or the same forward passes simply ran slower (the host's cores slowed under us; no compilation).
- * The probe says which, per window, instead of a hand-made trace. Owns one daemon thread; whoever
- * starts a probe must {@link #stop()} it, which returns the summary.
+ * Samples a node in this JVM at a fixed interval while a load runs: how long its forward passes
+ * took per image and how long the JIT compiled. A slow patch in a latency window has one of two
+ * causes on two cores: the JIT took a core from the inference workers (compilation time in that
+ * interval), or the same forward passes simply ran slower (the host's cores slowed under us; no
+ * compilation). The probe says which, per window, instead of a hand-made trace. Owns one daemon
+ * thread; whoever starts a probe must {@link #stop()} it, which returns the summary.
  */
 final class NodeProbe {
   /** One reading: the classifier's images and forward-pass time so far, compilation ms so far. */
@@ -23,12 +23,17 @@ final class NodeProbe {
    * What a window looked like.
    *
    * @param forwardMsPerImage the window's mean forward-pass wall time per image
-   * @param slowestForwardMsPerImage the slowest interval's mean (intervals with at least the minimum images)
+   * @param slowestForwardMsPerImage the slowest interval's mean (intervals with at least the
+   *     minimum images)
    * @param slowestJitMs compilation time in that slowest interval
    * @param jitMs compilation time over the whole window
    * @param mostJitMs the most compilation time in one interval
    */
-  record Summary(double forwardMsPerImage, double slowestForwardMsPerImage, long slowestJitMs, long jitMs,
+  record Summary(
+      double forwardMsPerImage,
+      double slowestForwardMsPerImage,
+      long slowestJitMs,
+      long jitMs,
       long mostJitMs) {}
 
   private final Supplier<ClassifierStats> stats;
@@ -81,7 +86,9 @@ final class NodeProbe {
     }
   }
 
-  /** Stops sampling; the summary of everything since the start, with intervals of at least 5 images. */
+  /**
+   * Stops sampling; the summary of everything since the start, with intervals of at least 5 images.
+   */
   Summary stop() {
     running = false;
     thread.interrupt();
@@ -107,7 +114,8 @@ final class NodeProbe {
     Sample first = samples.get(0);
     Sample last = samples.get(samples.size() - 1);
     long images = last.images() - first.images();
-    double mean = images > 0 ? (last.inferenceNanos() - first.inferenceNanos()) / 1e6 / images : Double.NaN;
+    double mean =
+        images > 0 ? (last.inferenceNanos() - first.inferenceNanos()) / 1e6 / images : Double.NaN;
     double slowest = Double.NaN;
     long slowestJit = 0;
     long mostJit = 0;

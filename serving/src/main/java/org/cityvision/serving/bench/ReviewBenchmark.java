@@ -50,17 +50,17 @@ import org.cityvision.serving.review.ReviewRoutes;
 
 /**
  * {@code cityvision bench review}: the review queue at city scale. Builds (once, kept under {@code
- * data}) a store of {@code flags} open flags over 200 cameras and 5 labels, written directly through
- * the store API, then runs two review nodes (the real router, auth and review routes over one
- * embedded S3 server on loopback) and times what a reviewer waits for: counts, a verdict, the counts
- * after it on both nodes, list pages at several depths and filters (an empty one included), a
- * leased page, and a flag created on one node reaching the other's live stream. Prints a markdown
+ * data}) a store of {@code flags} open flags over 200 cameras and 5 labels, written directly
+ * through the store API, then runs two review nodes (the real router, auth and review routes over
+ * one embedded S3 server on loopback) and times what a reviewer waits for: counts, a verdict, the
+ * counts after it on both nodes, list pages at several depths and filters (an empty one included),
+ * a leased page, and a flag created on one node reaching the other's live stream. Prints a markdown
  * table of medians and 95th percentiles.
  */
 public final class ReviewBenchmark {
   private static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
-  private static final List<String> LABELS = List.of("flooding", "garbage_dumping", "graffiti", "pothole_road_damage",
-      "normal");
+  private static final List<String> LABELS =
+      List.of("flooding", "garbage_dumping", "graffiti", "pothole_road_damage", "normal");
   private static final int CAMERAS = 200;
   private static final String KEY = "bench-reviewer-key-0123456789";
 
@@ -95,7 +95,8 @@ public final class ReviewBenchmark {
   public String run() throws Exception {
     Files.createDirectories(data);
     Vertx vertx = Vertx.vertx();
-    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(data.resolve("s3"), 0, "bench", "bench-secret-0123456789");
+    try (EmbeddedS3Server s3 =
+            EmbeddedS3Server.start(data.resolve("s3"), 0, "bench", "bench-secret-0123456789");
         FrameStore a = FrameStores.open(store(s3, "node-a"));
         FrameStore b = FrameStores.open(store(s3, "node-b"))) {
       double buildSeconds = fixture(a);
@@ -126,16 +127,23 @@ public final class ReviewBenchmark {
       List<Future<?>> parts = new ArrayList<>();
       for (int t = 0; t < 16; t++) {
         int part = t;
-        parts.add(pool.submit(() -> {
-          for (long i = stored + part; i < flags; i += 16) {
-            store.createFlag(flag(i));
-            long n = done.incrementAndGet();
-            if (n % 10_000 == 0) {
-              log.println("  " + n + " flags, " + (System.nanoTime() - start) / 1_000_000_000 + " s");
-            }
-          }
-          return null;
-        }));
+        parts.add(
+            pool.submit(
+                () -> {
+                  for (long i = stored + part; i < flags; i += 16) {
+                    store.createFlag(flag(i));
+                    long n = done.incrementAndGet();
+                    if (n % 10_000 == 0) {
+                      log.println(
+                          "  "
+                              + n
+                              + " flags, "
+                              + (System.nanoTime() - start) / 1_000_000_000
+                              + " s");
+                    }
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : parts) {
         f.get();
@@ -151,7 +159,8 @@ public final class ReviewBenchmark {
     Instant at = T0.plusSeconds(i);
     String camera = "cam-" + (i % CAMERAS);
     String id = FrameId.generate(camera, at).value();
-    return FlagRecord.open(id, LABELS.get((int) (i % LABELS.size())), 0.5 + (i % 50) / 100.0, "urban", "1.0.0", at);
+    return FlagRecord.open(
+        id, LABELS.get((int) (i % LABELS.size())), 0.5 + (i % 50) / 100.0, "urban", "1.0.0", at);
   }
 
   private URI node(Vertx vertx, FrameStore store, String name) throws Exception {
@@ -162,17 +171,25 @@ public final class ReviewBenchmark {
     WorkerExecutor io = vertx.createSharedWorkerExecutor("review-bench-" + name, 16);
     Authenticator auth = new Authenticator(keys, new RateLimiter(0, 1), io, metrics);
     ReviewDeps deps = new ReviewDeps(store, io, ReviewEvents.NONE, LABELS);
-    ApiRouter api = new ApiRouter(List.of(ReviewRoutes.area(deps,
-        new FlagRecounts(store, Clock.systemUTC(), name), ReviewFeed.of(store, io, config.http().requestTimeoutMs()),
-        config.review().reopenWindow())));
-    HttpServer server = vertx.createHttpServer()
-        .requestHandler(api.router(vertx, config, metrics, auth))
-        .listen(0, "127.0.0.1")
-        .await(30, TimeUnit.SECONDS);
+    ApiRouter api =
+        new ApiRouter(
+            List.of(
+                ReviewRoutes.area(
+                    deps,
+                    new FlagRecounts(store, Clock.systemUTC(), name),
+                    ReviewFeed.of(store, io, config.http().requestTimeoutMs()),
+                    config.review().reopenWindow())));
+    HttpServer server =
+        vertx
+            .createHttpServer()
+            .requestHandler(api.router(vertx, config, metrics, auth))
+            .listen(0, "127.0.0.1")
+            .await(30, TimeUnit.SECONDS);
     return URI.create("http://127.0.0.1:" + server.actualPort());
   }
 
-  private String measure(FrameStore store, FrameStore storeB, URI a, URI b, double buildSeconds) throws Exception {
+  private String measure(FrameStore store, FrameStore storeB, URI a, URI b, double buildSeconds)
+      throws Exception {
     Table table = new Table("what", "node", "median ms", "p95 ms", "n");
     long open = store.flagCounts().of(FlagStatus.OPEN);
     // Warm both nodes' connections and code paths.
@@ -189,7 +206,11 @@ public final class ReviewBenchmark {
     time(table, "first page, 60 newest", b, first);
     for (int depth : new int[] {1_000, flags / 2, flags - 100}) {
       String until = T0.plusSeconds(flags - 1L - depth).toString();
-      time(table, "page of 60 at depth " + depth + " (`until=`)", a, "/v1/flags?limit=60&until=" + until);
+      time(
+          table,
+          "page of 60 at depth " + depth + " (`until=`)",
+          a,
+          "/v1/flags?limit=60&until=" + until);
     }
     time(table, "page of 60, least confident first", a, "/v1/flags?limit=60&order=least_confident");
     time(table, "camera filter, 60 of one camera", a, "/v1/flags?limit=60&cameraId=cam-7");
@@ -201,13 +222,21 @@ public final class ReviewBenchmark {
     verdicts(table, a, b);
     live(table, storeB, a);
     String load = Files.readString(Path.of("/proc/loadavg")).trim();
-    return "### Review queue at " + open + " open flags ("
+    return "### Review queue at "
+        + open
+        + " open flags ("
         + DateTimeFormatter.ISO_LOCAL_DATE.withZone(ZoneOffset.UTC).format(Instant.now())
-        + ", load average " + load.substring(0, load.indexOf(' ', load.indexOf(' ', load.indexOf(' ') + 1) + 1))
-        + ", " + Runtime.getRuntime().availableProcessors() + " cores; fixture "
-        + (buildSeconds == 0 ? "reused" : String.format("written in %.0f s", buildSeconds)) + ")\n\n"
-        + "Two review nodes (router, auth, review routes) over one embedded S3Proxy on loopback; " + rounds
-        + " requests per row, one at a time.\n\n" + table.markdown();
+        + ", load average "
+        + load.substring(0, load.indexOf(' ', load.indexOf(' ', load.indexOf(' ') + 1) + 1))
+        + ", "
+        + Runtime.getRuntime().availableProcessors()
+        + " cores; fixture "
+        + (buildSeconds == 0 ? "reused" : String.format("written in %.0f s", buildSeconds))
+        + ")\n\n"
+        + "Two review nodes (router, auth, review routes) over one embedded S3Proxy on loopback; "
+        + rounds
+        + " requests per row, one at a time.\n\n"
+        + table.markdown();
   }
 
   private void time(Table table, String what, URI node, String path) throws Exception {
@@ -223,8 +252,12 @@ public final class ReviewBenchmark {
   private void row(Table table, String what, URI node, double[] ms) {
     double[] sorted = ms.clone();
     Arrays.sort(sorted);
-    table.row(what, nodeName(node), sorted[sorted.length / 2],
-        sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * 0.95) - 1)], sorted.length);
+    table.row(
+        what,
+        nodeName(node),
+        sorted[sorted.length / 2],
+        sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * 0.95) - 1)],
+        sorted.length);
   }
 
   private String nodeName(URI node) {
@@ -232,8 +265,8 @@ public final class ReviewBenchmark {
   }
 
   /**
-   * A verdict on node A, then the counts polled on A and on B until the open count dropped: what the
-   * reviewer's tab counts wait for after a verdict.
+   * A verdict on node A, then the counts polled on A and on B until the open count dropped: what
+   * the reviewer's tab counts wait for after a verdict.
    */
   private void verdicts(Table table, URI a, URI b) throws Exception {
     double[] verdict = new double[rounds];
@@ -259,21 +292,28 @@ public final class ReviewBenchmark {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (open(node) >= before) {
       if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("counts on " + node + " did not change within 10 s of a verdict");
+        throw new IllegalStateException(
+            "counts on " + node + " did not change within 10 s of a verdict");
       }
     }
     return (System.nanoTime() - since) / 1e6;
   }
 
   private long open(URI node) throws Exception {
-    return new JsonObject(get(node, "/v1/flags/counts").body()).getJsonObject("open").getLong("count");
+    return new JsonObject(get(node, "/v1/flags/counts").body())
+        .getJsonObject("open")
+        .getLong("count");
   }
 
   /** A flag stored through node B's store reaching a live stream on node A. */
   private void live(Table table, FrameStore storeB, URI a) throws Exception {
     double[] ms = new double[rounds];
-    HttpResponse<Stream<String>> stream = http.send(HttpRequest.newBuilder(a.resolve("/v1/review/events"))
-        .header("Authorization", "Bearer " + KEY).build(), HttpResponse.BodyHandlers.ofLines());
+    HttpResponse<Stream<String>> stream =
+        http.send(
+            HttpRequest.newBuilder(a.resolve("/v1/review/events"))
+                .header("Authorization", "Bearer " + KEY)
+                .build(),
+            HttpResponse.BodyHandlers.ofLines());
     try (Stream<String> lines = stream.body()) {
       var it = lines.iterator();
       for (int i = 0; i < rounds; i++) {
@@ -292,20 +332,31 @@ public final class ReviewBenchmark {
   }
 
   private HttpResponse<String> get(URI node, String path) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(node.resolve(path)).header("Authorization", "Bearer " + KEY)
-        .build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(node.resolve(path))
+                .header("Authorization", "Bearer " + KEY)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
-      throw new IllegalStateException("GET " + path + " answered " + r.statusCode() + ": " + r.body());
+      throw new IllegalStateException(
+          "GET " + path + " answered " + r.statusCode() + ": " + r.body());
     }
     return r;
   }
 
   private void post(URI node, String path, String body) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(node.resolve(path)).header("Authorization", "Bearer " + KEY)
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(node.resolve(path))
+                .header("Authorization", "Bearer " + KEY)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
-      throw new IllegalStateException("POST " + path + " answered " + r.statusCode() + ": " + r.body());
+      throw new IllegalStateException(
+          "POST " + path + " answered " + r.statusCode() + ": " + r.body());
     }
   }
 }

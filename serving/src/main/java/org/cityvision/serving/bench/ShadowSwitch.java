@@ -16,18 +16,19 @@ import org.cityvision.serving.ServingNode;
 import org.cityvision.serving.inference.ServedModel;
 
 /**
- * Turns a shadow run of the waste model on and off on a benchmark node through the API ({@code POST}
- * and {@code DELETE /v1/models/waste/candidates/{id}/shadow}), and waits until the node has loaded or
- * unloaded the candidate ({@code /health/ready}). The candidate is a copy of the live package under
- * another version, put into the node's store as a finished candidate. Owns nothing but the run:
- * closing ends it.
+ * Turns a shadow run of the waste model on and off on a benchmark node through the API ({@code
+ * POST} and {@code DELETE /v1/models/waste/candidates/{id}/shadow}), and waits until the node has
+ * loaded or unloaded the candidate ({@code /health/ready}). The candidate is a copy of the live
+ * package under another version, put into the node's store as a finished candidate. Owns nothing
+ * but the run: closing ends it.
  */
 final class ShadowSwitch implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String ID = "cbench-shadow";
   private static final Duration WAIT = Duration.ofSeconds(120);
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   private final String base;
   private final String key;
   private boolean on;
@@ -49,9 +50,21 @@ final class ShadowSwitch implements AutoCloseable {
     ModelPackage.writeSpec(dir, live.spec().withVersion(version));
     node.store().models().put(ModelPackage.read(dir), "bench");
     String now = Instant.now().toString();
-    node.store().models().putCandidate("waste", ID, JSON.createObjectNode().put("id", ID).put("model", "waste")
-        .put("mode", "head").put("state", "done").put("liveVersion", live.version()).put("version", version)
-        .put("createdAt", now).put("updatedAt", now).put("createdBy", "bench"));
+    node.store()
+        .models()
+        .putCandidate(
+            "waste",
+            ID,
+            JSON.createObjectNode()
+                .put("id", ID)
+                .put("model", "waste")
+                .put("mode", "head")
+                .put("state", "done")
+                .put("liveVersion", live.version())
+                .put("version", version)
+                .put("createdAt", now)
+                .put("updatedAt", now)
+                .put("createdBy", "bench"));
     return new ShadowSwitch(node.port(), adminKey);
   }
 
@@ -66,7 +79,11 @@ final class ShadowSwitch implements AutoCloseable {
     }
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (true) {
-      JsonNode shadow = JSON.readTree(send("GET", "/health/ready", null)).path("models").path("waste").path("shadow");
+      JsonNode shadow =
+          JSON.readTree(send("GET", "/health/ready", null))
+              .path("models")
+              .path("waste")
+              .path("shadow");
       boolean loaded = shadow.path("loaded").asBoolean(false);
       if (loaded == (rate > 0)) {
         return;
@@ -75,8 +92,12 @@ final class ShadowSwitch implements AutoCloseable {
         throw new IOException("the node cannot run the shadow: " + shadow.path("error").asText());
       }
       if (System.nanoTime() > deadline) {
-        throw new IOException("the node did not " + (rate > 0 ? "load" : "unload") + " the candidate within "
-            + WAIT.toSeconds() + " s");
+        throw new IOException(
+            "the node did not "
+                + (rate > 0 ? "load" : "unload")
+                + " the candidate within "
+                + WAIT.toSeconds()
+                + " s");
       }
       Thread.sleep(100);
     }
@@ -84,19 +105,36 @@ final class ShadowSwitch implements AutoCloseable {
 
   /** The run's comparisons as the store has them: compared, agreement, dropped. */
   String summary() throws IOException, InterruptedException {
-    JsonNode s = JSON.readTree(send("GET", "/v1/models/waste/candidates/" + ID, null)).path("shadow");
-    return s.path("compared").asLong() + " compared, agreement " + s.path("agreement").asText() + ", "
-        + s.path("dropped").asLong() + " dropped (queue full), " + s.path("failed").asLong() + " failed";
+    JsonNode s =
+        JSON.readTree(send("GET", "/v1/models/waste/candidates/" + ID, null)).path("shadow");
+    return s.path("compared").asLong()
+        + " compared, agreement "
+        + s.path("agreement").asText()
+        + ", "
+        + s.path("dropped").asLong()
+        + " dropped (queue full), "
+        + s.path("failed").asLong()
+        + " failed";
   }
 
-  private String send(String method, String path, String body) throws IOException, InterruptedException {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
-        .header("Authorization", "Bearer " + key);
+  private String send(String method, String path, String body)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(Duration.ofSeconds(30))
+            .header("Authorization", "Bearer " + key);
     if (body != null) {
       b.header("Content-Type", "application/json");
     }
-    HttpResponse<String> r = http.send(b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-        : HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        http.send(
+            b.method(
+                    method,
+                    body == null
+                        ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     if (r.statusCode() != 200) {
       throw new IOException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
     }

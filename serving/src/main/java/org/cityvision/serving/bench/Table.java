@@ -14,7 +14,8 @@ final class Table {
 
   void row(Object... cells) {
     if (cells.length != header.size()) {
-      throw new IllegalArgumentException("row has " + cells.length + " cells, table has " + header.size());
+      throw new IllegalArgumentException(
+          "row has " + cells.length + " cells, table has " + header.size());
     }
     List<String> row = new ArrayList<>();
     for (Object c : cells) {

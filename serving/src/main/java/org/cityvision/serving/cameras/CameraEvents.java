@@ -9,6 +9,7 @@ import org.cityvision.core.quality.HealthTransition;
  * {@code camera.recovered}).
  *
  * <h2>Obligations</h2>
+ *
  * Called from ingest and the silence sweep after the change is stored: must return at once, never
  * block and never throw.
  */

@@ -3,10 +3,11 @@ package org.cityvision.serving.cameras;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 import org.cityvision.core.image.ImageException;
 import org.cityvision.core.image.ImageFormat;
 import org.cityvision.core.image.ImageLimits;
@@ -33,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * conditional write ({@link CameraHealthRecords}), and each condition change goes to the listeners
  * once, from the node whose write won. The silence sweep does the same for cameras that went quiet.
  *
- * <p>Thread-safe. Every method but {@link #counts()} blocks on the store: call it off the event loop.
+ * <p>Thread-safe. Every method but {@link #counts()} blocks on the store: call it off the event
+ * loop.
  */
 public final class CameraHealthService {
   private static final Logger LOG = LoggerFactory.getLogger(CameraHealthService.class);
@@ -47,8 +49,12 @@ public final class CameraHealthService {
   private final LongAdder reused = new LongAdder();
   private volatile Map<CameraCondition, Integer> counts = Map.of();
 
-  public CameraHealthService(ImageLimits limits, CameraHealthRecords records, CameraHealthConfig config,
-      CameraEvents events, Clock clock) {
+  public CameraHealthService(
+      ImageLimits limits,
+      CameraHealthRecords records,
+      CameraHealthConfig config,
+      CameraEvents events,
+      Clock clock) {
     this.quality = new FrameQuality(limits);
     this.records = records;
     this.config = config;
@@ -66,39 +72,73 @@ public final class CameraHealthService {
   /**
    * Measures a frame and applies it to its camera's health. When the store cannot take the health
    * record the frame is still judged, against a camera with no history (black and overexposed are
-   * still found), and {@code recorded} is false: a health record is never a reason to refuse a frame.
+   * still found), and {@code recorded} is false: a health record is never a reason to refuse a
+   * frame.
    *
-   * @param accepted the image formats the caller takes; others are refused before anything is recorded
+   * @param accepted the image formats the caller takes; others are refused before anything is
+   *     recorded
    * @param frameId the id the frame will be stored under (an alert the frame raises points to it)
    * @throws ImageException the bytes are not an image of an accepted format within the limits
    */
-  public Observation observe(String cameraId, byte[] frame, Set<ImageFormat> accepted, String frameId,
-      Instant capturedAt, Instant receivedAt) throws ImageException {
+  public Observation observe(
+      String cameraId,
+      byte[] frame,
+      Set<ImageFormat> accepted,
+      String frameId,
+      Instant capturedAt,
+      Instant receivedAt)
+      throws ImageException {
     FrameAnalysis analysis = quality.analyze(frame, accepted);
     try {
-      HealthUpdate update = records.apply(cameraId, receivedAt, s -> Optional.of(
-          CameraHealth.update(s, analysis, frameId, capturedAt, receivedAt, config))).orElseThrow();
+      HealthUpdate update =
+          records
+              .apply(
+                  cameraId,
+                  receivedAt,
+                  s ->
+                      Optional.of(
+                          CameraHealth.update(
+                              s, analysis, frameId, capturedAt, receivedAt, config)))
+              .orElseThrow();
       announce(update);
       return new Observation(analysis, update, true);
     } catch (StorageException e) {
       LOG.warn("camera {} health not recorded: {}", cameraId, e.getMessage());
-      HealthUpdate update = CameraHealth.update(CameraState.initial(cameraId, receivedAt), analysis, null, capturedAt,
-          receivedAt, config);
+      HealthUpdate update =
+          CameraHealth.update(
+              CameraState.initial(cameraId, receivedAt),
+              analysis,
+              null,
+              capturedAt,
+              receivedAt,
+              config);
       return new Observation(analysis, update, false);
     }
   }
 
-  /** Records that a frame without faults was classified and stored, so later static frames may reuse it. */
+  /**
+   * Records that a frame without faults was classified and stored, so later static frames may reuse
+   * it.
+   */
   public void classified(String cameraId, FrameAnalysis analysis, String frameId) {
     Instant now = clock.instant();
     try {
-      records.apply(cameraId, now, s -> {
-        CameraState next = CameraHealth.classified(s, analysis, frameId, now);
-        return next == s ? Optional.empty()
-            : Optional.of(new HealthUpdate(next, next.lastFaults(), Optional.empty(), java.util.List.of()));
-      });
+      records.apply(
+          cameraId,
+          now,
+          s -> {
+            CameraState next = CameraHealth.classified(s, analysis, frameId, now);
+            return next == s
+                ? Optional.empty()
+                : Optional.of(
+                    new HealthUpdate(next, next.lastFaults(), Optional.empty(), List.of()));
+          });
     } catch (StorageException e) {
-      LOG.warn("camera {}: classified frame {} not recorded for reuse: {}", cameraId, frameId, e.getMessage());
+      LOG.warn(
+          "camera {}: classified frame {} not recorded for reuse: {}",
+          cameraId,
+          frameId,
+          e.getMessage());
     }
   }
 
@@ -120,26 +160,46 @@ public final class CameraHealthService {
    * @throws ObjectNotFoundException the camera or the alert is unknown
    * @throws ConflictException the alert was already judged
    */
-  public CameraAlert judge(String cameraId, String alertId, CameraAlert.Status verdict, String reviewer,
-      String note) throws StorageException {
-    CameraState before = records.read(cameraId).orElseThrow(() ->
-        new ObjectNotFoundException("camera " + cameraId + " has sent no frame"));
-    CameraAlert alert = before.alert(alertId).orElseThrow(() ->
-        new ObjectNotFoundException("camera " + cameraId + " has no alert " + alertId));
+  public CameraAlert judge(
+      String cameraId, String alertId, CameraAlert.Status verdict, String reviewer, String note)
+      throws StorageException {
+    CameraState before =
+        records
+            .read(cameraId)
+            .orElseThrow(
+                () -> new ObjectNotFoundException("camera " + cameraId + " has sent no frame"));
+    CameraAlert alert =
+        before
+            .alert(alertId)
+            .orElseThrow(
+                () ->
+                    new ObjectNotFoundException("camera " + cameraId + " has no alert " + alertId));
     Instant now = clock.instant();
-    Optional<HealthUpdate> update = records.apply(cameraId, now,
-        s -> CameraHealth.judge(s, alertId, verdict, reviewer, note, now, config));
+    Optional<HealthUpdate> update =
+        records.apply(
+            cameraId,
+            now,
+            s -> CameraHealth.judge(s, alertId, verdict, reviewer, note, now, config));
     if (update.isEmpty()) {
       CameraAlert judged = records.read(cameraId).flatMap(s -> s.alert(alertId)).orElse(alert);
-      throw new ConflictException("alert " + alertId + " of camera " + cameraId + " was already "
-          + judged.status().wireName() + (judged.reviewer() == null ? "" : " by " + judged.reviewer() + " at "
-          + judged.reviewedAt()));
+      throw new ConflictException(
+          "alert "
+              + alertId
+              + " of camera "
+              + cameraId
+              + " was already "
+              + judged.status().wireName()
+              + (judged.reviewer() == null
+                  ? ""
+                  : " by " + judged.reviewer() + " at " + judged.reviewedAt()));
     }
     announce(update.get());
     return update.get().state().alert(alertId).orElseThrow();
   }
 
-  /** A page of the cameras that have an open alert; a page may hold fewer (even none) with a cursor. */
+  /**
+   * A page of the cameras that have an open alert; a page may hold fewer (even none) with a cursor.
+   */
   public Page<CameraState> withOpenAlerts(String cursor, int limit) throws StorageException {
     return records.listWithOpenAlerts(cursor, limit);
   }
@@ -159,8 +219,8 @@ public final class CameraHealthService {
       for (CameraState camera : page.items()) {
         CameraState current = camera;
         if (CameraHealth.sweep(camera, now, config).isPresent()) {
-          Optional<HealthUpdate> update = records.apply(camera.cameraId(), now,
-              s -> CameraHealth.sweep(s, now, config));
+          Optional<HealthUpdate> update =
+              records.apply(camera.cameraId(), now, s -> CameraHealth.sweep(s, now, config));
           if (update.isPresent()) {
             announce(update.get());
             current = update.get().state();

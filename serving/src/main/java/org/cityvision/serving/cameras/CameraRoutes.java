@@ -5,6 +5,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -28,7 +29,8 @@ import org.cityvision.serving.http.RequestLog;
  * {@code GET /v1/cameras} (every camera's health, a page at a time), {@code GET
  * /v1/cameras/{cameraId}} (one camera with its recent history and alerts), {@code GET
  * /v1/camera-alerts} (the open alerts: cameras that went degraded, fault or silent) and {@code POST
- * /v1/cameras/{cameraId}/alerts/{alertId}/review} (confirm or dismiss one), for reviewers and admins.
+ * /v1/cameras/{cameraId}/alerts/{alertId}/review} (confirm or dismiss one), for reviewers and
+ * admins.
  */
 public final class CameraRoutes {
   private static final int DEFAULT_LIMIT = 100;
@@ -50,7 +52,11 @@ public final class CameraRoutes {
         .add(HttpMethod.GET, "/v1/cameras", reviewers, this::list)
         .add(HttpMethod.GET, "/v1/cameras/{cameraId}", reviewers, this::get)
         .add(HttpMethod.GET, "/v1/camera-alerts", reviewers, this::alerts)
-        .add(HttpMethod.POST, "/v1/cameras/{cameraId}/alerts/{alertId}/review", reviewers, this::review);
+        .add(
+            HttpMethod.POST,
+            "/v1/cameras/{cameraId}/alerts/{alertId}/review",
+            reviewers,
+            this::review);
   }
 
   /**
@@ -60,23 +66,41 @@ public final class CameraRoutes {
   private void alerts(RoutingContext ctx) {
     for (String name : ctx.queryParams().names()) {
       if (!name.equals("limit") && !name.equals("cursor")) {
-        throw ApiException.badRequest("invalid_request", "unknown query parameter '" + name
-            + "'; allowed: [cursor, limit]");
+        throw ApiException.badRequest(
+            "invalid_request", "unknown query parameter '" + name + "'; allowed: [cursor, limit]");
       }
     }
     int limit = limit(ctx.request().getParam("limit"));
     String cursor = ctx.request().getParam("cursor");
-    io.executeBlocking(() -> health.withOpenAlerts(cursor, limit), false).onSuccess(page -> {
-      List<JsonObject> open = new ArrayList<>();
-      for (CameraState c : page.items()) {
-        c.alerts().stream().filter(CameraAlert::isOpen).forEach(a -> open.add(alert(c.cameraId(), a)
-            .put("cameraState", c.condition().wireName())));
-      }
-      open.sort(Comparator.comparing((JsonObject a) -> a.getString("at")).reversed());
-      Json.send(ctx, 200, new JsonObject().put("items", new JsonArray(new ArrayList<>(open)))
-          .put("nextCursor", page.nextCursor()).put("requestId", RequestLog.requestId(ctx)));
-    }).onFailure(e -> ctx.fail(e instanceof IllegalArgumentException
-        ? ApiException.badRequest("invalid_cursor", "cursor is not one this API returned") : e));
+    io.executeBlocking(() -> health.withOpenAlerts(cursor, limit), false)
+        .onSuccess(
+            page -> {
+              List<JsonObject> open = new ArrayList<>();
+              for (CameraState c : page.items()) {
+                c.alerts().stream()
+                    .filter(CameraAlert::isOpen)
+                    .forEach(
+                        a ->
+                            open.add(
+                                alert(c.cameraId(), a)
+                                    .put("cameraState", c.condition().wireName())));
+              }
+              open.sort(Comparator.comparing((JsonObject a) -> a.getString("at")).reversed());
+              Json.send(
+                  ctx,
+                  200,
+                  new JsonObject()
+                      .put("items", new JsonArray(new ArrayList<>(open)))
+                      .put("nextCursor", page.nextCursor())
+                      .put("requestId", RequestLog.requestId(ctx)));
+            })
+        .onFailure(
+            e ->
+                ctx.fail(
+                    e instanceof IllegalArgumentException
+                        ? ApiException.badRequest(
+                            "invalid_cursor", "cursor is not one this API returned")
+                        : e));
   }
 
   /**
@@ -88,13 +112,15 @@ public final class CameraRoutes {
     String cameraId = cameraId(ctx);
     String alertId = ctx.pathParam("alertId");
     if (alertId == null || !ALERT_ID.matcher(alertId).matches()) {
-      throw ApiException.badRequest("invalid_request", "alert ids are 1-64 characters of [A-Za-z0-9_-]");
+      throw ApiException.badRequest(
+          "invalid_request", "alert ids are 1-64 characters of [A-Za-z0-9_-]");
     }
     JsonObject body = Json.body(ctx);
     for (String field : body.fieldNames()) {
       if (!field.equals("verdict") && !field.equals("note")) {
-        throw ApiException.badRequest("invalid_request", "unknown field '" + field
-            + "' in a camera alert verdict; allowed: verdict, note");
+        throw ApiException.badRequest(
+            "invalid_request",
+            "unknown field '" + field + "' in a camera alert verdict; allowed: verdict, note");
       }
     }
     Object verdictValue = body.getValue("verdict");
@@ -104,8 +130,10 @@ public final class CameraRoutes {
     } else if ("dismiss".equals(verdictValue)) {
       verdict = CameraAlert.Status.DISMISSED;
     } else {
-      throw ApiException.badRequest("invalid_request", "verdict must be confirm or dismiss, got "
-          + (verdictValue == null ? "nothing" : "'" + verdictValue + "'"));
+      throw ApiException.badRequest(
+          "invalid_request",
+          "verdict must be confirm or dismiss, got "
+              + (verdictValue == null ? "nothing" : "'" + verdictValue + "'"));
     }
     Object noteValue = body.getValue("note");
     if (noteValue != null && !(noteValue instanceof String)) {
@@ -113,20 +141,26 @@ public final class CameraRoutes {
     }
     String note = (String) noteValue;
     if (note != null && note.length() > MAX_NOTE) {
-      throw ApiException.badRequest("invalid_request", "note must be at most " + MAX_NOTE + " characters, got "
-          + note.length());
+      throw ApiException.badRequest(
+          "invalid_request",
+          "note must be at most " + MAX_NOTE + " characters, got " + note.length());
     }
     String reviewer = Authenticator.principal(ctx).name();
     io.executeBlocking(() -> health.judge(cameraId, alertId, verdict, reviewer, note), false)
-        .onSuccess(a -> Json.send(ctx, 200, alert(cameraId, a).put("requestId", RequestLog.requestId(ctx))))
+        .onSuccess(
+            a ->
+                Json.send(ctx, 200, alert(cameraId, a).put("requestId", RequestLog.requestId(ctx))))
         .onFailure(ctx::fail);
   }
 
-  /** The path's camera id, or a 400 {@code invalid_camera_id} (thrown; the failure handler answers). */
+  /**
+   * The path's camera id, or a 400 {@code invalid_camera_id} (thrown; the failure handler answers).
+   */
   private static String cameraId(RoutingContext ctx) {
     String cameraId = ctx.pathParam("cameraId");
     if (cameraId == null || !IngestConfig.CAMERA_ID.matcher(cameraId).matches()) {
-      throw ApiException.badRequest("invalid_camera_id", "camera ids are 1-64 characters of [A-Za-z0-9_-]");
+      throw ApiException.badRequest(
+          "invalid_camera_id", "camera ids are 1-64 characters of [A-Za-z0-9_-]");
     }
     return cameraId;
   }
@@ -151,44 +185,70 @@ public final class CameraRoutes {
   private void list(RoutingContext ctx) {
     int limit = limit(ctx.request().getParam("limit"));
     String cursor = ctx.request().getParam("cursor");
-    io.executeBlocking(() -> health.cameras(cursor, limit), false).onSuccess(page -> {
-      JsonArray items = new JsonArray();
-      page.items().forEach(c -> items.add(summary(c)));
-      Json.send(ctx, 200, new JsonObject().put("items", items).put("nextCursor", page.nextCursor())
-          .put("requestId", RequestLog.requestId(ctx)));
-    }).onFailure(e -> ctx.fail(e instanceof IllegalArgumentException
-        ? ApiException.badRequest("invalid_cursor", "cursor is not one this API returned") : e));
+    io.executeBlocking(() -> health.cameras(cursor, limit), false)
+        .onSuccess(
+            page -> {
+              JsonArray items = new JsonArray();
+              page.items().forEach(c -> items.add(summary(c)));
+              Json.send(
+                  ctx,
+                  200,
+                  new JsonObject()
+                      .put("items", items)
+                      .put("nextCursor", page.nextCursor())
+                      .put("requestId", RequestLog.requestId(ctx)));
+            })
+        .onFailure(
+            e ->
+                ctx.fail(
+                    e instanceof IllegalArgumentException
+                        ? ApiException.badRequest(
+                            "invalid_cursor", "cursor is not one this API returned")
+                        : e));
   }
 
   /** {@code GET /v1/cameras/{cameraId}}. */
   private void get(RoutingContext ctx) {
     String cameraId = cameraId(ctx);
-    io.executeBlocking(() -> health.camera(cameraId), false).map(found -> found.orElseThrow(() ->
-        ApiException.notFound("not_found", "camera " + cameraId + " has sent no frame"))).onSuccess(c -> {
-      JsonObject out = summary(c);
-      out.put("silentAfterSeconds", c.silentAfter(health.config()).toSeconds());
-      out.put("lastCapturedAt", text(c.lastCapturedAt()));
-      out.put("baselineFrames", c.baseline().frames());
-      out.put("reuseFrom", c.lastClassified() == null ? null : c.lastClassified().frameId());
-      JsonArray history = new JsonArray();
-      for (HealthTransition t : c.history()) {
-        history.add(new JsonObject().put("at", t.at().toString()).put("from", t.from().wireName())
-            .put("to", t.to().wireName()).put("faults", faults(t.faults())));
-      }
-      out.put("history", history);
-      JsonArray alerts = new JsonArray();
-      c.alerts().forEach(a -> alerts.add(alert(c.cameraId(), a)));
-      out.put("alerts", alerts);
-      out.put("acceptedFaults", faults(List.copyOf(c.accepted())));
-      Json.send(ctx, 200, out.put("requestId", RequestLog.requestId(ctx)));
-    }).onFailure(ctx::fail);
+    io.executeBlocking(() -> health.camera(cameraId), false)
+        .map(
+            found ->
+                found.orElseThrow(
+                    () ->
+                        ApiException.notFound(
+                            "not_found", "camera " + cameraId + " has sent no frame")))
+        .onSuccess(
+            c -> {
+              JsonObject out = summary(c);
+              out.put("silentAfterSeconds", c.silentAfter(health.config()).toSeconds());
+              out.put("lastCapturedAt", text(c.lastCapturedAt()));
+              out.put("baselineFrames", c.baseline().frames());
+              out.put(
+                  "reuseFrom", c.lastClassified() == null ? null : c.lastClassified().frameId());
+              JsonArray history = new JsonArray();
+              for (HealthTransition t : c.history()) {
+                history.add(
+                    new JsonObject()
+                        .put("at", t.at().toString())
+                        .put("from", t.from().wireName())
+                        .put("to", t.to().wireName())
+                        .put("faults", faults(t.faults())));
+              }
+              out.put("history", history);
+              JsonArray alerts = new JsonArray();
+              c.alerts().forEach(a -> alerts.add(alert(c.cameraId(), a)));
+              out.put("alerts", alerts);
+              out.put("acceptedFaults", faults(List.copyOf(c.accepted())));
+              Json.send(ctx, 200, out.put("requestId", RequestLog.requestId(ctx)));
+            })
+        .onFailure(ctx::fail);
   }
 
   /** The fields both routes and the webhook events show. */
   public static JsonObject summary(CameraState c) {
     JsonObject faults = new JsonObject();
     c.faults().forEach((f, since) -> faults.put(f.wireName(), since.toString()));
-    Optional<java.time.Duration> median = Optional.ofNullable(c.medianInterval());
+    Optional<Duration> median = Optional.ofNullable(c.medianInterval());
     return new JsonObject()
         .put("cameraId", c.cameraId())
         .put("state", c.condition().wireName())
@@ -223,7 +283,7 @@ public final class CameraRoutes {
     } catch (NumberFormatException ignored) {
       // reported below
     }
-    throw ApiException.badRequest("invalid_limit", "limit must be an integer in 1..1000, got '" + value + "'");
+    throw ApiException.badRequest(
+        "invalid_limit", "limit must be an integer in 1..1000, got '" + value + "'");
   }
-
 }

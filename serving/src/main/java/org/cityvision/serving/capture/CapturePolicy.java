@@ -1,6 +1,7 @@
 package org.cityvision.serving.capture;
 
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * When {@code POST /v1/classify/{task}} keeps the image it answered for review: {@code never},
@@ -12,14 +13,19 @@ import java.util.Locale;
  */
 public record CapturePolicy(Mode mode, double rate) {
   /** The four policies. */
-  public enum Mode { NEVER, UNCERTAIN, SAMPLE, ALWAYS }
+  public enum Mode {
+    NEVER,
+    UNCERTAIN,
+    SAMPLE,
+    ALWAYS
+  }
 
   public static final CapturePolicy NEVER = new CapturePolicy(Mode.NEVER, 1);
   public static final CapturePolicy ALWAYS = new CapturePolicy(Mode.ALWAYS, 1);
   public static final CapturePolicy UNCERTAIN = new CapturePolicy(Mode.UNCERTAIN, 1);
 
   public CapturePolicy {
-    java.util.Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(mode, "mode");
     if (!(rate > 0 && rate <= 1)) {
       throw new IllegalArgumentException("a capture sample rate must be in (0, 1], got " + rate);
     }
@@ -51,16 +57,21 @@ public record CapturePolicy(Mode mode, double rate) {
       try {
         rate = Double.parseDouble(v.substring("sample:".length()));
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(what + ": the rate of sample:<rate> must be a number in (0, 1], got '"
-            + text + "'", e);
+        throw new IllegalArgumentException(
+            what + ": the rate of sample:<rate> must be a number in (0, 1], got '" + text + "'", e);
       }
       if (!(rate > 0 && rate <= 1)) {
-        throw new IllegalArgumentException(what + ": the rate of sample:<rate> must be in (0, 1], got " + rate);
+        throw new IllegalArgumentException(
+            what + ": the rate of sample:<rate> must be in (0, 1], got " + rate);
       }
       return new CapturePolicy(Mode.SAMPLE, rate);
     }
-    throw new IllegalArgumentException(what + " must be never, uncertain, sample:<rate> (0 < rate <= 1) or always, "
-        + "got '" + text + "'");
+    throw new IllegalArgumentException(
+        what
+            + " must be never, uncertain, sample:<rate> (0 < rate <= 1) or always, "
+            + "got '"
+            + text
+            + "'");
   }
 
   /**

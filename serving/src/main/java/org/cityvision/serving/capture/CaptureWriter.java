@@ -9,8 +9,8 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
-import org.cityvision.core.classify.ClassifiedFrames;
 import org.cityvision.core.classify.Classification;
+import org.cityvision.core.classify.ClassifiedFrames;
 import org.cityvision.core.image.ImageFormat;
 import org.cityvision.core.storage.FrameId;
 import org.cityvision.core.storage.FrameUpload;
@@ -37,7 +37,8 @@ public final class CaptureWriter {
   private final AtomicInteger pending = new AtomicInteger();
   private final Map<String, LongAdder> outcomes = new ConcurrentHashMap<>();
 
-  public CaptureWriter(ClassifiedFrames writes, WorkerExecutor io, Clock clock, int capacity, Metrics metrics) {
+  public CaptureWriter(
+      ClassifiedFrames writes, WorkerExecutor io, Clock clock, int capacity, Metrics metrics) {
     this.writes = writes;
     this.io = io;
     this.clock = clock;
@@ -45,10 +46,15 @@ public final class CaptureWriter {
     for (String outcome : new String[] {"stored", "dropped", "failed", "unsupported_format"}) {
       outcomes.put(outcome, new LongAdder());
     }
-    metrics.counter("cityvision_captures", "Sorting images kept for review, by outcome: stored, dropped (the "
-        + "capture queue was full), failed (the store refused the write), unsupported_format (WebP: the store keeps "
-        + "JPEG and PNG)", "outcome", this::counts);
-    metrics.gauge("cityvision_capture_queue", "Captured images waiting to be written", pending::get);
+    metrics.counter(
+        "cityvision_captures",
+        "Sorting images kept for review, by outcome: stored, dropped (the "
+            + "capture queue was full), failed (the store refused the write), unsupported_format (WebP: the store keeps "
+            + "JPEG and PNG)",
+        "outcome",
+        this::counts);
+    metrics.gauge(
+        "cityvision_capture_queue", "Captured images waiting to be written", pending::get);
   }
 
   /**
@@ -57,10 +63,11 @@ public final class CaptureWriter {
    * @param source the machine, a valid camera id: the frame's source
    * @param format the image's format; only JPEG and PNG are kept
    * @param thumbnail a JPEG thumbnail, or {@code null}
-   * @return the id the frame will be stored under, or empty when it is not kept (queue full, format)
+   * @return the id the frame will be stored under, or empty when it is not kept (queue full,
+   *     format)
    */
-  public Optional<String> submit(String source, byte[] bytes, ImageFormat format, byte[] thumbnail,
-      Classification c) {
+  public Optional<String> submit(
+      String source, byte[] bytes, ImageFormat format, byte[] thumbnail, Classification c) {
     if (format != ImageFormat.JPEG && format != ImageFormat.PNG) {
       outcomes.get("unsupported_format").increment();
       return Optional.empty();
@@ -74,15 +81,17 @@ public final class CaptureWriter {
     FrameId id = FrameId.generate(source, now);
     String type = format == ImageFormat.PNG ? "image/png" : "image/jpeg";
     FrameUpload upload = new FrameUpload(source, now, type, bytes, thumbnail, id);
-    io.executeBlocking(() -> writes.storeCaptured(upload, c, now), false).onComplete(ar -> {
-      pending.decrementAndGet();
-      if (ar.succeeded()) {
-        outcomes.get("stored").increment();
-      } else {
-        outcomes.get("failed").increment();
-        JsonLog.get().error("capture_failed", ar.cause(), "frameId", id.value());
-      }
-    });
+    io.executeBlocking(() -> writes.storeCaptured(upload, c, now), false)
+        .onComplete(
+            ar -> {
+              pending.decrementAndGet();
+              if (ar.succeeded()) {
+                outcomes.get("stored").increment();
+              } else {
+                outcomes.get("failed").increment();
+                JsonLog.get().error("capture_failed", ar.cause(), "frameId", id.value());
+              }
+            });
     return Optional.of(id.value());
   }
 

@@ -1,11 +1,14 @@
 package org.cityvision.serving.cli;
 
+import java.io.File;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -34,12 +37,16 @@ import picocli.CommandLine.Option;
  * work runs as a Spark job in a child JVM with the {@code spark-batch} module's classpath, so that
  * Spark stays off this (the server's) classpath.
  *
- * <p>Exit codes: 0 done (failed frames are listed, not fatal), 1 the job failed, 2 bad usage,
- * 3 cancelled.
+ * <p>Exit codes: 0 done (failed frames are listed, not fatal), 1 the job failed, 2 bad usage, 3
+ * cancelled.
  */
-@Command(name = "batch", mixinStandardHelpOptions = true,
-    description = {"Classify every stored frame under a prefix (resumable, idempotent per model version).",
-        "Progress on stderr; with --json the final job state as one JSON object on stdout."})
+@Command(
+    name = "batch",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Classify every stored frame under a prefix (resumable, idempotent per model version).",
+      "Progress on stderr; with --json the final job state as one JSON object on stdout."
+    })
 public final class BatchCommand implements Callable<Integer> {
   @Option(names = "--task", description = "urban or waste: selects the shipped model models/<task>")
   String task;
@@ -53,30 +60,45 @@ public final class BatchCommand implements Callable<Integer> {
   @Option(names = "--flag", description = "put frames on the review queue as live ingest would")
   boolean flag;
 
-  @Option(names = "--resume", paramLabel = "JOB_ID", description = "continue a cancelled, failed or crashed job")
+  @Option(
+      names = "--resume",
+      paramLabel = "JOB_ID",
+      description = "continue a cancelled, failed or crashed job")
   String resume;
 
-  @Option(names = "--take-over", description = "with --resume: even if its state still says running")
+  @Option(
+      names = "--take-over",
+      description = "with --resume: even if its state still says running")
   boolean takeOver;
 
-  @Option(names = "--parallelism", defaultValue = "24",
+  @Option(
+      names = "--parallelism",
+      defaultValue = "24",
       description = "frames in flight (default: ${DEFAULT-VALUE})")
   int parallelism;
 
   @Option(names = "--json", description = "print the final job state as JSON on stdout")
   boolean json;
 
-  @Option(names = "--engine", defaultValue = "local", description = "local or spark (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--engine",
+      defaultValue = "local",
+      description = "local or spark (default: ${DEFAULT-VALUE})")
   Engine engine;
 
-  @Option(names = "--master", defaultValue = "local[2]",
+  @Option(
+      names = "--master",
+      defaultValue = "local[2]",
       description = "with --engine spark: the Spark master (default: ${DEFAULT-VALUE})")
   String master;
 
   @Mixin KeysCommand.StoreOptions storeOptions;
 
   /** Where the job runs. */
-  enum Engine { LOCAL, SPARK }
+  enum Engine {
+    LOCAL,
+    SPARK
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -96,7 +118,10 @@ public final class BatchCommand implements Callable<Integer> {
     }
     BatchOptions options;
     try {
-      options = BatchOptions.defaults().withParallelism(parallelism).withCheckpointEvery(Duration.ofSeconds(1));
+      options =
+          BatchOptions.defaults()
+              .withParallelism(parallelism)
+              .withCheckpointEvery(Duration.ofSeconds(1));
     } catch (IllegalArgumentException e) {
       err.println("cityvision batch: " + e.getMessage());
       return 2;
@@ -117,18 +142,36 @@ public final class BatchCommand implements Callable<Integer> {
       Path dir = model != null ? model : Home.shippedModel(taskName);
       ModelPackage pkg = ModelPackage.read(dir);
       if (!pkg.spec().task().equals(taskName)) {
-        err.println("cityvision batch: model " + dir + " answers task '" + pkg.spec().task() + "', not '" + taskName + "'");
+        err.println(
+            "cityvision batch: model "
+                + dir
+                + " answers task '"
+                + pkg.spec().task()
+                + "', not '"
+                + taskName
+                + "'");
         return 2;
       }
       int workers = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
-      ClassifierOptions classifierOptions = ClassifierOptions.defaults().withWorkers(workers).withTorchThreads(1)
-          .withQueueCapacity(Math.max(64, parallelism * 2));
+      ClassifierOptions classifierOptions =
+          ClassifierOptions.defaults()
+              .withWorkers(workers)
+              .withTorchThreads(1)
+              .withQueueCapacity(Math.max(64, parallelism * 2));
       try (Classifier classifier = Classifier.open(pkg, classifierOptions)) {
-        BatchJob job = resume == null
-            ? BatchJob.create(store, classifier, request, options, Clock.systemUTC())
-            : BatchJob.resume(store, classifier, resume, options, Clock.systemUTC(), takeOver);
-        err.println("cityvision batch: job " + job.jobId() + " (" + pkg.spec().name() + " " + pkg.spec().version()
-            + ") " + (resume == null ? "started" : "resumed"));
+        BatchJob job =
+            resume == null
+                ? BatchJob.create(store, classifier, request, options, Clock.systemUTC())
+                : BatchJob.resume(store, classifier, resume, options, Clock.systemUTC(), takeOver);
+        err.println(
+            "cityvision batch: job "
+                + job.jobId()
+                + " ("
+                + pkg.spec().name()
+                + " "
+                + pkg.spec().version()
+                + ") "
+                + (resume == null ? "started" : "resumed"));
         BatchProgress end = runWithCtrlC(job, new ProgressBar(err, System.console() != null));
         if (json) {
           System.out.println(BatchProgressJson.toJson(end, Instant.now()));
@@ -148,14 +191,17 @@ public final class BatchCommand implements Callable<Integer> {
   /** Ctrl-C cancels the job and waits (briefly) for it to write its final state. */
   private static BatchProgress runWithCtrlC(BatchJob job, ProgressBar bar) throws Exception {
     CountDownLatch finished = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      job.cancel();
-      try {
-        finished.await(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "cityvision-batch-cancel");
+    Thread hook =
+        new Thread(
+            () -> {
+              job.cancel();
+              try {
+                finished.await(30, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "cityvision-batch-cancel");
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       return job.run(bar::show);
@@ -201,8 +247,12 @@ public final class BatchCommand implements Callable<Integer> {
       StringBuilder b = new StringBuilder();
       if (p.total() > 0) {
         int filled = (int) Math.min(WIDTH, WIDTH * done / p.total());
-        b.append('[').append("#".repeat(filled)).append("-".repeat(WIDTH - filled)).append("] ")
-            .append(String.format(Locale.ROOT, "%3d%% %d/%d", 100 * done / p.total(), done, p.total()));
+        b.append('[')
+            .append("#".repeat(filled))
+            .append("-".repeat(WIDTH - filled))
+            .append("] ")
+            .append(
+                String.format(Locale.ROOT, "%3d%% %d/%d", 100 * done / p.total(), done, p.total()));
       } else {
         b.append(done).append(" frames");
       }
@@ -211,9 +261,12 @@ public final class BatchCommand implements Callable<Integer> {
         long s = p.etaSeconds();
         b.append(String.format(Locale.ROOT, "  ETA %d:%02d:%02d", s / 3600, s / 60 % 60, s % 60));
       }
-      b.append("  classified ").append(p.counts().classified())
-          .append(" skipped ").append(p.counts().skipped())
-          .append(" failed ").append(p.counts().failed());
+      b.append("  classified ")
+          .append(p.counts().classified())
+          .append(" skipped ")
+          .append(p.counts().skipped())
+          .append(" failed ")
+          .append(p.counts().failed());
       if (p.finished()) {
         b.append("  ").append(p.status().name().toLowerCase(Locale.ROOT));
         if (p.status() == JobStatus.FAILED && p.message() != null) {
@@ -228,11 +281,18 @@ public final class BatchCommand implements Callable<Integer> {
   static final class SparkEngine {
     private SparkEngine() {}
 
-    static int run(BatchRequest request, String resume, Path model, String master,
-        KeysCommand.StoreOptions store, PrintStream err) throws Exception {
+    static int run(
+        BatchRequest request,
+        String resume,
+        Path model,
+        String master,
+        KeysCommand.StoreOptions store,
+        PrintStream err)
+        throws Exception {
       if (resume != null || store.config != null) {
-        err.println("cityvision batch: --resume and --config are for the local engine; the Spark job takes the store from"
-            + " CITYVISION_S3_* and re-runs skip frames that have a result of the model version");
+        err.println(
+            "cityvision batch: --resume and --config are for the local engine; the Spark job takes the store from"
+                + " CITYVISION_S3_* and re-runs skip frames that have a result of the model version");
         return 2;
       }
       Path home = Home.root();
@@ -240,23 +300,40 @@ public final class BatchCommand implements Callable<Integer> {
       Path lib = home.resolve("spark-batch/target/lib");
       Path sparkLib = home.resolve("spark-batch/target/spark-lib");
       if (!Files.isRegularFile(jar) || !Files.isDirectory(lib) || !Files.isDirectory(sparkLib)) {
-        err.println("cityvision batch: the Spark engine is not built; run: mvn -B -q -pl spark-batch -am package -DskipTests");
+        err.println(
+            "cityvision batch: the Spark engine is not built; run: mvn -B -q -pl spark-batch -am package -DskipTests");
         return 1;
       }
       Path dir = model != null ? model : Home.shippedModel(request.task());
-      java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+      List<String> command =
+          new ArrayList<>(
+              List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
       command.addAll(SparkJvm.OPENS);
-      command.addAll(java.util.List.of("-Xmx4g", "-Dai.djl.offline=true", "-Djava.awt.headless=true",
-          "-cp", String.join(java.io.File.pathSeparator, jar.toString(), lib.resolve("*").toString(),
-              sparkLib.resolve("*").toString()),
-          "org.cityvision.spark.SparkBatch",
-          "--master", master, "--task", request.task(), "--prefix", request.prefix(), "--model", dir.toString()));
+      command.addAll(
+          List.of(
+              "-Xmx4g",
+              "-Dai.djl.offline=true",
+              "-Djava.awt.headless=true",
+              "-cp",
+              String.join(
+                  File.pathSeparator,
+                  jar.toString(),
+                  lib.resolve("*").toString(),
+                  sparkLib.resolve("*").toString()),
+              "org.cityvision.spark.SparkBatch",
+              "--master",
+              master,
+              "--task",
+              request.task(),
+              "--prefix",
+              request.prefix(),
+              "--model",
+              dir.toString()));
       if (request.flag()) {
         command.add("--flag");
       }
       if (store.data != null) {
-        command.addAll(java.util.List.of("--data", store.data.toString()));
+        command.addAll(List.of("--data", store.data.toString()));
       }
       ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
       builder.environment().put("OPT_OUT_TRACKING", "true");
@@ -267,20 +344,21 @@ public final class BatchCommand implements Callable<Integer> {
 
   /** The JVM flags Spark 3.5 needs on Java 17 (its own launcher adds the same). */
   static final class SparkJvm {
-    static final java.util.List<String> OPENS = java.util.List.of(
-        "--add-opens=java.base/java.lang=ALL-UNNAMED",
-        "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
-        "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-        "--add-opens=java.base/java.io=ALL-UNNAMED",
-        "--add-opens=java.base/java.net=ALL-UNNAMED",
-        "--add-opens=java.base/java.nio=ALL-UNNAMED",
-        "--add-opens=java.base/java.util=ALL-UNNAMED",
-        "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-        "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
-        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-        "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED",
-        "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
-        "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED");
+    static final List<String> OPENS =
+        List.of(
+            "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+            "--add-opens=java.base/java.io=ALL-UNNAMED",
+            "--add-opens=java.base/java.net=ALL-UNNAMED",
+            "--add-opens=java.base/java.nio=ALL-UNNAMED",
+            "--add-opens=java.base/java.util=ALL-UNNAMED",
+            "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+            "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-opens=java.base/sun.nio.cs=ALL-UNNAMED",
+            "--add-opens=java.base/sun.security.action=ALL-UNNAMED",
+            "--add-opens=java.base/sun.util.calendar=ALL-UNNAMED");
 
     private SparkJvm() {}
   }

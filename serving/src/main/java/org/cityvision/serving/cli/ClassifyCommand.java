@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -31,22 +32,33 @@ import picocli.CommandLine.Parameters;
  * A file that cannot be read or is not a valid image gets an error line and a non-zero exit code;
  * the other files are still classified.
  */
-@Command(name = "classify", mixinStandardHelpOptions = true,
+@Command(
+    name = "classify",
+    mixinStandardHelpOptions = true,
     description = "Classify image files with a model package; one line (or JSON object) per file.")
 public final class ClassifyCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Option(names = "--task", required = true, description = "waste or urban (selects the shipped model)")
+  @Option(
+      names = "--task",
+      required = true,
+      description = "waste or urban (selects the shipped model)")
   String task;
 
   @Option(names = "--model", description = "model package folder (default: models/<task>)")
   Path model;
 
-  @Option(names = "--json", description = "print one JSON object per line: file, label, score, top, model, version,"
-      + " and uncertain for models with an uncertainBelow threshold")
+  @Option(
+      names = "--json",
+      description =
+          "print one JSON object per line: file, label, score, top, model, version,"
+              + " and uncertain for models with an uncertainBelow threshold")
   boolean json;
 
-  @Option(names = "--top", defaultValue = "3", description = "labels in 'top' (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--top",
+      defaultValue = "3",
+      description = "labels in 'top' (default: ${DEFAULT-VALUE})")
   int top;
 
   @Parameters(arity = "1..*", paramLabel = "FILE", description = "JPEG, PNG or WebP images")
@@ -57,12 +69,19 @@ public final class ClassifyCommand implements Callable<Integer> {
     Path dir = model != null ? model : Home.shippedModel(task);
     ModelPackage pkg = ModelPackage.read(dir);
     if (!pkg.spec().task().equals(task)) {
-      System.err.println("model " + dir + " answers task '" + pkg.spec().task() + "', not '" + task + "'");
+      System.err.println(
+          "model " + dir + " answers task '" + pkg.spec().task() + "', not '" + task + "'");
       return 2;
     }
     int workers = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
-    ClassifierOptions options = ClassifierOptions.defaults().withWorkers(workers).withTorchThreads(1)
-        .withWarmup(false).withTopK(Math.max(1, top)).withQueueCapacity(256).withLimits(ImageLimits.DEFAULT);
+    ClassifierOptions options =
+        ClassifierOptions.defaults()
+            .withWorkers(workers)
+            .withTorchThreads(1)
+            .withWarmup(false)
+            .withTopK(Math.max(1, top))
+            .withQueueCapacity(256)
+            .withLimits(ImageLimits.DEFAULT);
     PrintStream out = System.out;
     int failures = 0;
     ExecutorService readers = Executors.newFixedThreadPool(workers * 2);
@@ -75,7 +94,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         Path file = files.get(i);
         try {
           print(out, file, results.get(i).get(), pkg.spec().thresholds());
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
           failures++;
           printError(out, file, e.getCause());
         }
@@ -87,7 +106,8 @@ public final class ClassifyCommand implements Callable<Integer> {
     return failures == 0 ? 0 : 1;
   }
 
-  private void print(PrintStream out, Path file, Classification c, Thresholds thresholds) throws IOException {
+  private void print(PrintStream out, Path file, Classification c, Thresholds thresholds)
+      throws IOException {
     if (json) {
       ObjectNode node = JSON.createObjectNode();
       node.put("file", file.toString());
@@ -109,9 +129,12 @@ public final class ClassifyCommand implements Callable<Integer> {
   }
 
   private void printError(PrintStream out, Path file, Throwable cause) throws IOException {
-    String message = cause instanceof NoSuchFileException ? "no such file"
-        : cause instanceof VisionException || cause instanceof IOException ? cause.getMessage()
-        : cause.toString();
+    String message =
+        cause instanceof NoSuchFileException
+            ? "no such file"
+            : cause instanceof VisionException || cause instanceof IOException
+                ? cause.getMessage()
+                : cause.toString();
     System.err.println("cityvision classify: " + file + ": " + message);
     if (json) {
       ObjectNode node = JSON.createObjectNode();

@@ -20,26 +20,43 @@ import picocli.CommandLine.Option;
  * from {@code CITYVISION_S3_*}, or the embedded store under {@code --data} (stop {@code serve}
  * first: one process at a time holds an embedded store's data directory).
  */
-@Command(name = "export-reviews", mixinStandardHelpOptions = true,
-    description = "Write confirmed and relabelled frames as an ImageFolder dataset with manifest.csv.")
+@Command(
+    name = "export-reviews",
+    mixinStandardHelpOptions = true,
+    description =
+        "Write confirmed and relabelled frames as an ImageFolder dataset with manifest.csv.")
 public final class ExportReviewsCommand implements Callable<Integer> {
-  @Option(names = "--out", required = true, paramLabel = "DIR", description = "dataset folder to write")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DIR",
+      description = "dataset folder to write")
   Path out;
 
-  @Option(names = "--since", paramLabel = "T",
-      description = "only frames whose last verdict is at or after T (ISO instant or yyyy-MM-dd, UTC)")
+  @Option(
+      names = "--since",
+      paramLabel = "T",
+      description =
+          "only frames whose last verdict is at or after T (ISO instant or yyyy-MM-dd, UTC)")
   String since;
 
-  @Option(names = "--include-rejected-as-normal", description = "export rejected flags as class 'normal'")
+  @Option(
+      names = "--include-rejected-as-normal",
+      description = "export rejected flags as class 'normal'")
   boolean rejectedAsNormal;
 
   @Option(names = "--overwrite", description = "replace an earlier export in --out")
   boolean overwrite;
 
-  @Option(names = "--task", defaultValue = "urban", description = "manifest task column (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--task",
+      defaultValue = "urban",
+      description = "manifest task column (default: ${DEFAULT-VALUE})")
   String task;
 
-  @Option(names = "--license", defaultValue = "city-owned",
+  @Option(
+      names = "--license",
+      defaultValue = "city-owned",
       description = "manifest license column (default: ${DEFAULT-VALUE})")
   String license;
 
@@ -47,18 +64,24 @@ public final class ExportReviewsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ReviewExportOptions options = new ReviewExportOptions(out, parseSince(since), rejectedAsNormal, task,
-        "normal", license, overwrite);
-    // The same store `serve` uses: its configuration file, CITYVISION_S3_*, or the embedded one in --data.
+    ReviewExportOptions options =
+        new ReviewExportOptions(
+            out, parseSince(since), rejectedAsNormal, task, "normal", license, overwrite);
+    // The same store `serve` uses: its configuration file, CITYVISION_S3_*, or the embedded one in
+    // --data.
     try (FrameStore opened = store.open()) {
-      ReviewExportReport report = ReviewExport.run(opened, options, (done, total) -> {
-        if (done == total || done % 50 == 0) {
-          System.err.printf("\rexport-reviews: %d/%d frames", done, total);
-          if (done == total) {
-            System.err.println();
-          }
-        }
-      });
+      ReviewExportReport report =
+          ReviewExport.run(
+              opened,
+              options,
+              (done, total) -> {
+                if (done == total || done % 50 == 0) {
+                  System.err.printf("\rexport-reviews: %d/%d frames", done, total);
+                  if (done == total) {
+                    System.err.println();
+                  }
+                }
+              });
       System.out.println(report + " -> " + out.toAbsolutePath());
       return 0;
     } catch (IllegalArgumentException e) {
@@ -76,8 +99,11 @@ public final class ExportReviewsCommand implements Callable<Integer> {
           ? LocalDate.parse(value).atStartOfDay(ZoneOffset.UTC).toInstant()
           : Instant.parse(value);
     } catch (DateTimeParseException e) {
-      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(new ExportReviewsCommand()),
-          "--since must be an ISO instant (2025-06-01T00:00:00Z) or a date (2025-06-01), got " + value, e);
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(new ExportReviewsCommand()),
+          "--since must be an ISO instant (2025-06-01T00:00:00Z) or a date (2025-06-01), got "
+              + value,
+          e);
     }
   }
 }

@@ -28,7 +28,10 @@ public final class Home {
     return root().resolve("models").resolve(task);
   }
 
-  /** ../shared beside the home (datasets and pretrained backbones), present on developer machines and CI. */
+  /**
+   * ../shared beside the home (datasets and pretrained backbones), present on developer machines
+   * and CI.
+   */
   public static Path shared() {
     String configured = System.getProperty("cityvision.shared");
     return configured != null ? Path.of(configured) : root().resolve("../shared").normalize();

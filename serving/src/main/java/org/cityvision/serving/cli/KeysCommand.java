@@ -1,7 +1,10 @@
 package org.cityvision.serving.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,7 +32,9 @@ import picocli.CommandLine.Option;
  * server must be stopped (one process owns the data directory); with a running server, use {@code
  * POST /v1/keys} instead.
  */
-@Command(name = "keys", mixinStandardHelpOptions = true,
+@Command(
+    name = "keys",
+    mixinStandardHelpOptions = true,
     description = "Manage API keys: create (prints the new key once), list, delete.",
     subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Delete.class})
 public final class KeysCommand implements Runnable {
@@ -42,23 +47,30 @@ public final class KeysCommand implements Runnable {
 
   /** Options every subcommand shares. */
   static class StoreOptions {
-    @Option(names = "--data", description = "data directory of the embedded store (env CITYVISION_DATA; default ./data)")
+    @Option(
+        names = "--data",
+        description = "data directory of the embedded store (env CITYVISION_DATA; default ./data)")
     Path data;
 
-    @Option(names = "--config", description = "the server's JSON configuration file (env CITYVISION_CONFIG)")
+    @Option(
+        names = "--config",
+        description = "the server's JSON configuration file (env CITYVISION_CONFIG)")
     Path config;
 
     /** The server's configuration as {@code serve} would read it, with {@code --data}. */
     ServerConfig serverConfig() throws ConfigException {
       Map<String, String> env = System.getenv();
-      Path file = config != null ? config
-          : env.get("CITYVISION_CONFIG") == null || env.get("CITYVISION_CONFIG").isBlank() ? null
-          : Path.of(env.get("CITYVISION_CONFIG"));
+      Path file =
+          config != null
+              ? config
+              : env.get("CITYVISION_CONFIG") == null || env.get("CITYVISION_CONFIG").isBlank()
+                  ? null
+                  : Path.of(env.get("CITYVISION_CONFIG"));
       ServerConfig cfg = ConfigLoader.load(file, env, Home.root());
       return data != null ? cfg.withData(data) : cfg;
     }
 
-    FrameStore open() throws ConfigException, StorageException, java.io.IOException {
+    FrameStore open() throws ConfigException, StorageException, IOException {
       Map<String, String> env = System.getenv();
       ServerConfig cfg = serverConfig();
       Secrets secrets = Secrets.fromEnvironment(env);
@@ -71,13 +83,20 @@ public final class KeysCommand implements Runnable {
       try {
         return FrameStores.open(storage);
       } catch (StorageException e) {
-        throw new StorageException(e.getMessage() + " (is 'cityvision serve' running on " + cfg.data()
-            + "? Only one process can hold an embedded store: stop it, or use the HTTP API with an admin key)", e);
+        throw new StorageException(
+            e.getMessage()
+                + " (is 'cityvision serve' running on "
+                + cfg.data()
+                + "? Only one process can hold an embedded store: stop it, or use the HTTP API with an admin key)",
+            e);
       }
     }
   }
 
-  @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a key and print it (once).")
+  @Command(
+      name = "create",
+      mixinStandardHelpOptions = true,
+      description = "Create a key and print it (once).")
   static final class Create extends StoreOptions implements Callable<Integer> {
     @Option(names = "--role", required = true, description = "camera, sorter, reviewer or admin")
     String role;
@@ -85,14 +104,21 @@ public final class KeysCommand implements Runnable {
     @Option(names = "--name", required = true, description = "a unique name, 1-64 of [A-Za-z0-9_-]")
     String name;
 
-    @Option(names = "--camera", description = "camera keys: a camera id the key may post as (repeat for more)")
-    List<String> cameras = new java.util.ArrayList<>();
+    @Option(
+        names = "--camera",
+        description = "camera keys: a camera id the key may post as (repeat for more)")
+    List<String> cameras = new ArrayList<>();
 
-    @Option(names = "--camera-prefix", description = "camera keys: the key may post as any camera id with this prefix")
+    @Option(
+        names = "--camera-prefix",
+        description = "camera keys: the key may post as any camera id with this prefix")
     String cameraPrefix;
 
-    @Option(names = "--allow-capture-override", description = "the key may send X-Capture: always|never to "
-        + "POST /v1/classify/{task}, overriding the node's capture policy for its requests")
+    @Option(
+        names = "--allow-capture-override",
+        description =
+            "the key may send X-Capture: always|never to "
+                + "POST /v1/classify/{task}, overriding the node's capture policy for its requests")
     boolean allowCaptureOverride;
 
     @Override
@@ -101,7 +127,10 @@ public final class KeysCommand implements Runnable {
       try {
         r = KeyRole.valueOf(role.strip().toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        System.err.println("cityvision keys: --role must be camera, sorter, reviewer or admin, got '" + role + "'");
+        System.err.println(
+            "cityvision keys: --role must be camera, sorter, reviewer or admin, got '"
+                + role
+                + "'");
         return 2;
       }
       if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
@@ -114,10 +143,14 @@ public final class KeysCommand implements Runnable {
         return 2;
       }
       try (FrameStore store = open()) {
-        ApiKeys.Created created = new ApiKeys(store, java.time.Clock.systemUTC()).create(name, r, scope,
-            allowCaptureOverride);
-        System.err.println("created " + r.name().toLowerCase(Locale.ROOT) + " key '" + name
-            + "'; it is shown only this once:");
+        ApiKeys.Created created =
+            new ApiKeys(store, Clock.systemUTC()).create(name, r, scope, allowCaptureOverride);
+        System.err.println(
+            "created "
+                + r.name().toLowerCase(Locale.ROOT)
+                + " key '"
+                + name
+                + "'; it is shown only this once:");
         System.out.println(created.key());
         return 0;
       } catch (ConflictException e) {
@@ -130,16 +163,26 @@ public final class KeysCommand implements Runnable {
     }
   }
 
-  @Command(name = "list", mixinStandardHelpOptions = true,
-      description = "List keys: name, role, created, the cameras a camera key may post as; warns of unbound camera keys.")
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description =
+          "List keys: name, role, created, the cameras a camera key may post as; warns of unbound camera keys.")
   static final class ListKeys extends StoreOptions implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       try (FrameStore store = open()) {
         for (ApiKeyRecord k : store.apiKeys()) {
           String cameras = k.role() == KeyRole.CAMERA ? "\t" + k.scope().describe() : "";
-          System.out.println(k.name() + "\t" + k.role().name().toLowerCase(Locale.ROOT) + "\t" + k.createdAt() + cameras);
-          KeyRoutes.unboundWarning(k).ifPresent(w -> System.err.println("warning: key '" + k.name() + "': " + w));
+          System.out.println(
+              k.name()
+                  + "\t"
+                  + k.role().name().toLowerCase(Locale.ROOT)
+                  + "\t"
+                  + k.createdAt()
+                  + cameras);
+          KeyRoutes.unboundWarning(k)
+              .ifPresent(w -> System.err.println("warning: key '" + k.name() + "': " + w));
         }
         return 0;
       } catch (StorageException | ConfigException e) {
@@ -157,7 +200,7 @@ public final class KeysCommand implements Runnable {
     @Override
     public Integer call() throws Exception {
       try (FrameStore store = open()) {
-        if (!new ApiKeys(store, java.time.Clock.systemUTC()).delete(name)) {
+        if (!new ApiKeys(store, Clock.systemUTC()).delete(name)) {
           System.err.println("cityvision keys: no key named '" + name + "'");
           return 1;
         }

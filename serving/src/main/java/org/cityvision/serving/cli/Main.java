@@ -1,16 +1,33 @@
 package org.cityvision.serving.cli;
 
+import java.nio.file.NoSuchFileException;
+import org.cityvision.core.VisionException;
+import org.cityvision.datasets.DatasetException;
+import org.cityvision.serving.config.ConfigException;
 import org.cityvision.serving.log.JsonLog;
 import org.cityvision.serving.log.LogLevels;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code cityvision}: the single entry point of every CityVision process. */
-@Command(name = "cityvision", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+    name = "cityvision",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description = "Computer vision for city cameras and smart sorting machines.",
-    subcommands = {ServeCommand.class, KeysCommand.class, ClassifyCommand.class, BenchCommand.class, BatchCommand.class,
-        ExportReviewsCommand.class, TrainCommand.class, EvaluateCommand.class, KernelsCommand.class,
-        RetentionCommand.class, ModelsCommand.class})
+    subcommands = {
+      ServeCommand.class,
+      KeysCommand.class,
+      ClassifyCommand.class,
+      BenchCommand.class,
+      BatchCommand.class,
+      ExportReviewsCommand.class,
+      TrainCommand.class,
+      EvaluateCommand.class,
+      KernelsCommand.class,
+      RetentionCommand.class,
+      ModelsCommand.class
+    })
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -22,7 +39,8 @@ public final class Main implements Runnable {
   public static void main(String[] args) {
     LogLevels.bridgeJavaUtilLogging();
     int code = commandLine().execute(args);
-    // The log's writer is a daemon thread: let it write what the command logged before the JVM exits.
+    // The log's writer is a daemon thread: let it write what the command logged before the JVM
+    // exits.
     JsonLog.get().flush(2000);
     System.exit(code);
   }
@@ -48,17 +66,21 @@ public final class Main implements Runnable {
   }
 
   /**
-   * A command that failed on what the user gave it (an option value its command checks, a folder that
-   * is not a model package or dataset, a file that does not exist) prints one line and exits 2; any
-   * other failure is a defect and keeps its stack trace.
+   * A command that failed on what the user gave it (an option value its command checks, a folder
+   * that is not a model package or dataset, a file that does not exist) prints one line and exits
+   * 2; any other failure is a defect and keeps its stack trace.
    */
   private static int failed(Exception e, CommandLine cmd, CommandLine.ParseResult parsed) {
     String name = cmd.getCommandSpec().qualifiedName();
-    if (e instanceof IllegalArgumentException || e instanceof org.cityvision.core.VisionException
-        || e instanceof org.cityvision.datasets.DatasetException || e instanceof java.nio.file.NoSuchFileException
-        || e instanceof org.cityvision.serving.config.ConfigException) {
-      String message = e instanceof java.nio.file.NoSuchFileException ? "no such file or folder: " + e.getMessage()
-          : e.getMessage();
+    if (e instanceof IllegalArgumentException
+        || e instanceof VisionException
+        || e instanceof DatasetException
+        || e instanceof NoSuchFileException
+        || e instanceof ConfigException) {
+      String message =
+          e instanceof NoSuchFileException
+              ? "no such file or folder: " + e.getMessage()
+              : e.getMessage();
       cmd.getErr().println(name + ": " + message);
       return USAGE;
     }

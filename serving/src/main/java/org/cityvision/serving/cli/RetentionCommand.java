@@ -16,9 +16,12 @@ import picocli.CommandLine.Option;
  * as one JSON object on stdout. With the embedded store, stop the server first (one process holds
  * it); with MinIO it may run beside the nodes (deletes are idempotent).
  */
-@Command(name = "retention", mixinStandardHelpOptions = true,
-    description = "Run one retention pass now (retention.* settings): delete expired frames, reviewed flags,"
-        + " idempotency records and orphaned thumbnails; --dry-run only counts.")
+@Command(
+    name = "retention",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run one retention pass now (retention.* settings): delete expired frames, reviewed flags,"
+            + " idempotency records and orphaned thumbnails; --dry-run only counts.")
 public final class RetentionCommand extends KeysCommand.StoreOptions implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -36,12 +39,25 @@ public final class RetentionCommand extends KeysCommand.StoreOptions implements 
       throw new IllegalArgumentException("--chunk-size must be in 1..1000, got " + chunk);
     }
     try (FrameStore store = open()) {
-      System.err.printf("retention%s: frames unflagged for %d days, reviewed flags after %d days, idempotency"
-          + " records after %d hours%n", dryRun ? " (dry run)" : "", retention.frameDays(), retention.reviewedFlagDays(),
+      System.err.printf(
+          "retention%s: frames unflagged for %d days, reviewed flags after %d days, idempotency"
+              + " records after %d hours%n",
+          dryRun ? " (dry run)" : "",
+          retention.frameDays(),
+          retention.reviewedFlagDays(),
           retention.idempotencyKeyHours());
-      RetentionReport report = store.applyRetention(retention.policy(), Instant.now(), chunk, dryRun,
-          soFar -> System.err.printf("retention: %d frames scanned, %d %s%n", soFar.framesScanned(),
-              soFar.framesDeleted(), dryRun ? "to delete" : "deleted"));
+      RetentionReport report =
+          store.applyRetention(
+              retention.policy(),
+              Instant.now(),
+              chunk,
+              dryRun,
+              soFar ->
+                  System.err.printf(
+                      "retention: %d frames scanned, %d %s%n",
+                      soFar.framesScanned(),
+                      soFar.framesDeleted(),
+                      dryRun ? "to delete" : "deleted"));
       ObjectNode answer = JSON.valueToTree(report);
       System.out.println(JSON.writeValueAsString(answer.put("dryRun", dryRun)));
       return 0;

@@ -1,12 +1,18 @@
 package org.cityvision.serving.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.cityvision.core.model.ModelPackage;
 import org.cityvision.datasets.augment.AugmentSpec;
 import org.cityvision.datasets.split.SplitSpec;
 import org.cityvision.models.training.ClassifierTraining;
+import org.cityvision.models.training.CompositeSpec;
 import org.cityvision.models.training.MixSpec;
 import org.cityvision.models.training.ProgressBar;
 import org.cityvision.models.training.TrainingConfig;
@@ -17,34 +23,53 @@ import picocli.CommandLine.Option;
 /**
  * {@code cityvision train}: fine-tunes a pretrained backbone on an ImageFolder dataset and writes a
  * model package with its evaluation report, replay set and golden references, by default under
- * {@code trained/<task>}; a folder that already holds a package is replaced only with {@code --force}.
- * The shipped packages' exact commands are in their model cards ({@code models/<task>/README.md}); see
- * docs/TRAINING.md for training on several sources ({@code --extra}, {@code --source-balance},
- * {@code --holdout}).
+ * {@code trained/<task>}; a folder that already holds a package is replaced only with {@code
+ * --force}. The shipped packages' exact commands are in their model cards ({@code
+ * models/<task>/README.md}); see docs/TRAINING.md for training on several sources ({@code --extra},
+ * {@code --source-balance}, {@code --holdout}).
  */
-@Command(name = "train", mixinStandardHelpOptions = true,
-    description = "Fine-tune a pretrained backbone on an ImageFolder dataset into a model package (with EVALUATION.md).")
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description =
+        "Fine-tune a pretrained backbone on an ImageFolder dataset into a model package (with EVALUATION.md).")
 public final class TrainCommand implements Callable<Integer> {
-  @Option(names = "--task", required = true, description = "task and model name, e.g. waste or urban")
+  @Option(
+      names = "--task",
+      required = true,
+      description = "task and model name, e.g. waste or urban")
   String task;
 
-  @Option(names = "--data", description = "ImageFolder dataset (default: ../shared/datasets/<task>)")
+  @Option(
+      names = "--data",
+      description = "ImageFolder dataset (default: ../shared/datasets/<task>)")
   Path data;
 
-  @Option(names = "--extra", arity = "1..*", description = "extra ImageFolder datasets, e.g. exported reviewed frames")
+  @Option(
+      names = "--extra",
+      arity = "1..*",
+      description = "extra ImageFolder datasets, e.g. exported reviewed frames")
   List<Path> extras = new ArrayList<>();
 
-  @Option(names = "--backbone", description = "pretrained backbone folder (default: ../shared/pretrained/mobilenet_edgetpu_0.75_224)")
+  @Option(
+      names = "--backbone",
+      description =
+          "pretrained backbone folder (default: ../shared/pretrained/mobilenet_edgetpu_0.75_224)")
   Path backbone;
 
-  @Option(names = "--out", description = "package folder to write (default: trained/<task> in the working directory;"
-      + " the shipped packages under models/ are replaced only when named here, with --force)")
+  @Option(
+      names = "--out",
+      description =
+          "package folder to write (default: trained/<task> in the working directory;"
+              + " the shipped packages under models/ are replaced only when named here, with --force)")
   Path out;
 
   @Option(names = "--force", description = "replace the model package already in --out")
   boolean force;
 
-  @Option(names = "--model-version", description = "version written into the package (default: ${DEFAULT-VALUE})",
+  @Option(
+      names = "--model-version",
+      description = "version written into the package (default: ${DEFAULT-VALUE})",
       defaultValue = "1.0.0")
   String version;
 
@@ -54,20 +79,29 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--head-epochs", description = "most phase 1 epochs (default: 60)")
   Integer headEpochs;
 
-  @Option(names = "--epochs", description = "most phase 2 (end-to-end) epochs; 0 trains the head only (default: 10)")
+  @Option(
+      names = "--epochs",
+      description = "most phase 2 (end-to-end) epochs; 0 trains the head only (default: 10)")
   Integer epochs;
 
   @Option(names = "--lr", description = "phase 2 learning rate (default: 1e-4)")
   Double learningRate;
 
-  @Option(names = "--warmup", description = "phase 2 warm-up epochs: the learning rate rises from 10%% (default: 1)")
+  @Option(
+      names = "--warmup",
+      description = "phase 2 warm-up epochs: the learning rate rises from 10%% (default: 1)")
   Double warmup;
 
-  @Option(names = "--average-from", description = "average the weights of this phase 2 epoch and every later one"
-      + " (stochastic weight averaging); the average competes as one more checkpoint; 0 = off (default: 4)")
+  @Option(
+      names = "--average-from",
+      description =
+          "average the weights of this phase 2 epoch and every later one"
+              + " (stochastic weight averaging); the average competes as one more checkpoint; 0 = off (default: 4)")
   Integer averageFrom;
 
-  @Option(names = "--frozen", description = "leading fraction of backbone tensors frozen in phase 2 (default: 0.25)")
+  @Option(
+      names = "--frozen",
+      description = "leading fraction of backbone tensors frozen in phase 2 (default: 0.25)")
   Double frozen;
 
   @Option(names = "--seed", description = "training seed (default: 7)")
@@ -76,58 +110,95 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--split-seed", description = "split seed (default: 42)")
   Long splitSeed;
 
-  @Option(names = "--input-size", description = "input size, W or WxH, multiples of 32 (default: 224); TrashNet's 4:3"
-      + " photos keep their shape at 256x192, which costs what 224 does")
+  @Option(
+      names = "--input-size",
+      description =
+          "input size, W or WxH, multiples of 32 (default: 224); TrashNet's 4:3"
+              + " photos keep their shape at 256x192, which costs what 224 does")
   String inputSize;
 
-  @Option(names = "--patience", description = "phase 2 epochs without a better validation score before stopping (default: 10)")
+  @Option(
+      names = "--patience",
+      description =
+          "phase 2 epochs without a better validation score before stopping (default: 10)")
   Integer patience;
 
-  @Option(names = "--fine-tune-augment", description = "phase 2 augmentation: standard, light or none (default: light)")
+  @Option(
+      names = "--fine-tune-augment",
+      description = "phase 2 augmentation: standard, light or none (default: light)")
   String fineTuneAugment;
 
-  @Option(names = "--mix", description = "phase 2 batch mixing: none, cutmix or mixup, as KIND[:PROBABILITY[:ALPHA]]"
-      + " (e.g. cutmix:0.5:1; default: none)")
+  @Option(
+      names = "--mix",
+      description =
+          "phase 2 batch mixing: none, cutmix or mixup, as KIND[:PROBABILITY[:ALPHA]]"
+              + " (e.g. cutmix:0.5:1; default: none)")
   String mix;
 
-  @Option(names = "--threads", description = "torch intra-op threads for training; above 1 needs ONEDNN_MAX_CPU_ISA"
-      + " (set by the launcher) (default: 2 with it, else 1)")
+  @Option(
+      names = "--threads",
+      description =
+          "torch intra-op threads for training; above 1 needs ONEDNN_MAX_CPU_ISA"
+              + " (set by the launcher) (default: 2 with it, else 1)")
   Integer threads;
 
-  @Option(names = "--source-balance", description = "how far loss weights even out the sources within each class,"
-      + " 0 (plain class weights) to 1 (every source of a class weighs the same) (default: 0)")
+  @Option(
+      names = "--source-balance",
+      description =
+          "how far loss weights even out the sources within each class,"
+              + " 0 (plain class weights) to 1 (every source of a class weighs the same) (default: 0)")
   Double sourceBalance;
 
-  @Option(names = "--holdout", description = "leave-one-source-out on cached features: report every source held out,"
-      + " calibrate the head with the temperature fitted on the held-out predictions, choose thresholds on them")
+  @Option(
+      names = "--holdout",
+      description =
+          "leave-one-source-out on cached features: report every source held out,"
+              + " calibrate the head with the temperature fitted on the held-out predictions, choose thresholds on them")
   boolean holdout;
 
-  @Option(names = "--feature-cache", description = "folder to cache backbone features of the views in between runs"
-      + " (default: none)")
+  @Option(
+      names = "--feature-cache",
+      description =
+          "folder to cache backbone features of the views in between runs" + " (default: none)")
   Path featureCache;
 
-  @Option(names = "--composite", description = "composite phase-1 views of items shot on a plain sheet onto new"
-      + " backgrounds: SOURCE[,SOURCE...]:PROBABILITY, e.g. trashnet:0.5 (default: off)")
+  @Option(
+      names = "--composite",
+      description =
+          "composite phase-1 views of items shot on a plain sheet onto new"
+              + " backgrounds: SOURCE[,SOURCE...]:PROBABILITY, e.g. trashnet:0.5 (default: off)")
   String composite;
 
-  @Option(names = "--composite-scenes", description = "folder of photos whose random crops are also used as"
-      + " compositing backgrounds, e.g. ../shared/datasets/urban")
+  @Option(
+      names = "--composite-scenes",
+      description =
+          "folder of photos whose random crops are also used as"
+              + " compositing backgrounds, e.g. ../shared/datasets/urban")
   Path compositeScenes;
 
-  @Option(names = "--max-images", description = "cap on training images, for quick trials (default: all)")
+  @Option(
+      names = "--max-images",
+      description = "cap on training images, for quick trials (default: all)")
   Integer maxImages;
 
   @Override
   public Integer call() throws Exception {
     Path dataDir = data != null ? data : Home.shared().resolve("datasets").resolve(task);
-    Path backboneDir = backbone != null ? backbone : Home.shared().resolve("pretrained/mobilenet_edgetpu_0.75_224");
+    Path backboneDir =
+        backbone != null
+            ? backbone
+            : Home.shared().resolve("pretrained/mobilenet_edgetpu_0.75_224");
     Path outDir = out != null ? out : Path.of("trained", task);
-    if (!force && java.nio.file.Files.exists(outDir.resolve(org.cityvision.core.model.ModelPackage.SPEC_FILE))) {
-      throw new IllegalArgumentException(outDir + " already holds a model package; choose another --out, or pass"
-          + " --force to replace it");
+    if (!force && Files.exists(outDir.resolve(ModelPackage.SPEC_FILE))) {
+      throw new IllegalArgumentException(
+          outDir
+              + " already holds a model package; choose another --out, or pass"
+              + " --force to replace it");
     }
-    TrainingConfig.Builder b = TrainingConfig.defaults(task, dataDir, backboneDir, outDir).toBuilder()
-        .extras(extras).version(version);
+    TrainingConfig.Builder b =
+        TrainingConfig.defaults(task, dataDir, backboneDir, outDir).toBuilder()
+            .extras(extras)
+            .version(version);
     if (views != null) {
       b.views(views);
     }
@@ -180,18 +251,24 @@ public final class TrainCommand implements Callable<Integer> {
     }
     b.holdout(holdout).featureCache(featureCache);
     if (composite != null) {
-      b.composite(org.cityvision.models.training.CompositeSpec.parse(composite, compositeScenes));
+      b.composite(CompositeSpec.parse(composite, compositeScenes));
     }
     TrainingConfig c = b.commandLine(commandLine()).build();
     TrainingResult result = ClassifierTraining.run(c, new ProgressBar(System.err));
-    System.out.printf(java.util.Locale.ROOT, "%s: test accuracy %.4f, macro-F1 %.4f (%.0f s); package %s%n", task,
-        result.test().overall().accuracy(), result.test().overall().macroF1(), result.seconds(), result.pkg().dir());
+    System.out.printf(
+        Locale.ROOT,
+        "%s: test accuracy %.4f, macro-F1 %.4f (%.0f s); package %s%n",
+        task,
+        result.test().overall().accuracy(),
+        result.test().overall().macroF1(),
+        result.seconds(),
+        result.pkg().dir());
     return 0;
   }
 
   /** {@code 224} or {@code 256x192}. */
   static int[] parseSize(String size) {
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{2,4})(?:x(\\d{2,4}))?").matcher(size.trim());
+    Matcher m = Pattern.compile("(\\d{2,4})(?:x(\\d{2,4}))?").matcher(size.trim());
     if (!m.matches()) {
       throw new IllegalArgumentException("--input-size must be W or WxH, got '" + size + "'");
     }

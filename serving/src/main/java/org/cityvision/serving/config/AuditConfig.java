@@ -11,21 +11,22 @@ import org.cityvision.core.storage.StorageKeys;
 /**
  * {@code audit.<model>}: which unflagged camera frames of each model join the review queue as
  * {@code audit} items (see {@link AuditSampler}), for example {@code "audit": {"urban": {"rate":
- * 0.01, "normalBelow": 0.7, "normalRate": 0.2, "perCameraPerHour": 6}}}. Empty by default: no
- * model is audited.
+ * 0.01, "normalBelow": 0.7, "normalRate": 0.2, "perCameraPerHour": 6}}}. Empty by default: no model
+ * is audited.
  *
  * @param models the rule of each audited model, by model name
  */
 public record AuditConfig(Map<String, AuditRule> models) {
   public AuditConfig {
     models = Map.copyOf(new TreeMap<>(models));
-    models.forEach((name, rule) -> {
-      StorageKeys.requireSegment("audit.<model> model name", name);
-      if (rule == null) {
-        throw new IllegalArgumentException("audit." + name + " needs rate, normalBelow, normalRate and "
-            + "perCameraPerHour");
-      }
-    });
+    models.forEach(
+        (name, rule) -> {
+          StorageKeys.requireSegment("audit.<model> model name", name);
+          if (rule == null) {
+            throw new IllegalArgumentException(
+                "audit." + name + " needs rate, normalBelow, normalRate and " + "perCameraPerHour");
+          }
+        });
   }
 
   @JsonCreator(mode = JsonCreator.Mode.DELEGATING)

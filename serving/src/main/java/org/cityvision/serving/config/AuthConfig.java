@@ -12,7 +12,8 @@ package org.cityvision.serving.config;
 public record AuthConfig(double ratePerSecond, int burst, long keyRefreshMs) {
   public AuthConfig {
     if (!(ratePerSecond >= 0 && ratePerSecond <= 1_000_000)) {
-      throw new IllegalArgumentException("auth.ratePerSecond must be in 0..1000000, got " + ratePerSecond);
+      throw new IllegalArgumentException(
+          "auth.ratePerSecond must be in 0..1000000, got " + ratePerSecond);
     }
     Bounds.require("auth.burst", burst, 1, 10_000_000);
     Bounds.require("auth.keyRefreshMs", keyRefreshMs, 100, 3_600_000);

@@ -6,14 +6,16 @@ final class Bounds {
 
   static int require(String key, int value, int min, int max) {
     if (value < min || value > max) {
-      throw new IllegalArgumentException(key + " must be in " + min + ".." + max + ", got " + value);
+      throw new IllegalArgumentException(
+          key + " must be in " + min + ".." + max + ", got " + value);
     }
     return value;
   }
 
   static long require(String key, long value, long min, long max) {
     if (value < min || value > max) {
-      throw new IllegalArgumentException(key + " must be in " + min + ".." + max + ", got " + value);
+      throw new IllegalArgumentException(
+          key + " must be in " + min + ".." + max + ", got " + value);
     }
     return value;
   }

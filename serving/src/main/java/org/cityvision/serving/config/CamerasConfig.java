@@ -7,12 +7,13 @@ import org.cityvision.core.quality.CameraHealthConfig;
  * Camera health.
  *
  * @param frozenAfterSeconds pixel-identical frames for longer than this are {@code frozen}
- * @param silentAfterSeconds no frame for this long is {@code silent}; 0 derives it per camera (5× its
- *     median interval, at least 60 s)
+ * @param silentAfterSeconds no frame for this long is {@code silent}; 0 derives it per camera (5×
+ *     its median interval, at least 60 s)
  * @param sweepSeconds how often each node looks for silent cameras
  * @param historySize state changes kept per camera
  */
-public record CamerasConfig(long frozenAfterSeconds, long silentAfterSeconds, long sweepSeconds, int historySize) {
+public record CamerasConfig(
+    long frozenAfterSeconds, long silentAfterSeconds, long sweepSeconds, int historySize) {
   public CamerasConfig {
     Bounds.require("cameras.frozenAfterSeconds", frozenAfterSeconds, 10, 7 * 86_400);
     if (silentAfterSeconds != 0) {
@@ -29,10 +30,27 @@ public record CamerasConfig(long frozenAfterSeconds, long silentAfterSeconds, lo
   /** The health rules with these settings and {@code reuseFor} for static frames. */
   public CameraHealthConfig health(Duration reuseFor) {
     CameraHealthConfig d = CameraHealthConfig.DEFAULTS;
-    return new CameraHealthConfig(Duration.ofSeconds(frozenAfterSeconds),
-        silentAfterSeconds == 0 ? null : Duration.ofSeconds(silentAfterSeconds), d.silentFactor(), d.silentMin(),
-        d.silentUnknownCadence(), d.blackLevel(), d.blackShare(), d.overexposedLevel(), d.overexposedShare(),
-        d.blurRatio(), d.coverDrop(), d.coverShare(), d.textureMin(), d.moveSimilarity(), d.moveFrames(),
-        d.confirmFrames(), d.recoverFrames(), d.baselineFrames(), d.staticThreshold(), reuseFor, historySize);
+    return new CameraHealthConfig(
+        Duration.ofSeconds(frozenAfterSeconds),
+        silentAfterSeconds == 0 ? null : Duration.ofSeconds(silentAfterSeconds),
+        d.silentFactor(),
+        d.silentMin(),
+        d.silentUnknownCadence(),
+        d.blackLevel(),
+        d.blackShare(),
+        d.overexposedLevel(),
+        d.overexposedShare(),
+        d.blurRatio(),
+        d.coverDrop(),
+        d.coverShare(),
+        d.textureMin(),
+        d.moveSimilarity(),
+        d.moveFrames(),
+        d.confirmFrames(),
+        d.recoverFrames(),
+        d.baselineFrames(),
+        d.staticThreshold(),
+        reuseFor,
+        historySize);
   }
 }

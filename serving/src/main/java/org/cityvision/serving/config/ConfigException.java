@@ -1,6 +1,9 @@
 package org.cityvision.serving.config;
 
-/** The configuration file or an environment override is invalid; the message names the key and the rule. */
+/**
+ * The configuration file or an environment override is invalid; the message names the key and the
+ * rule.
+ */
 public final class ConfigException extends Exception {
   private static final long serialVersionUID = 1L;
 

@@ -2,6 +2,7 @@ package org.cityvision.serving.config;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -14,6 +15,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -21,35 +24,49 @@ import java.util.TreeSet;
  * overrides. Unknown keys in the file are errors, and so are {@code CITYVISION_<SECTION>_...}
  * variables that name no setting.
  *
- * <p>Every setting {@code section.name} has the environment form {@code
- * CITYVISION_SECTION_NAME} (camel case to upper snake case: {@code http.bodyLimitBytes} is
- * {@code CITYVISION_HTTP_BODY_LIMIT_BYTES}); lists are comma-separated. Short forms: {@code
+ * <p>Every setting {@code section.name} has the environment form {@code CITYVISION_SECTION_NAME}
+ * (camel case to upper snake case: {@code http.bodyLimitBytes} is {@code
+ * CITYVISION_HTTP_BODY_LIMIT_BYTES}); lists are comma-separated. Short forms: {@code
  * CITYVISION_HOST}, {@code CITYVISION_PORT}, {@code CITYVISION_DATA}, and the storage engineer's
  * {@code CITYVISION_S3_ENDPOINT}, {@code _REGION}, {@code _BUCKET}, {@code _SECURE}.
  */
 public final class ConfigLoader {
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
-      .enable(DeserializationFeature.READ_UNKNOWN_ENUM_VALUES_AS_NULL)
-      .enable(com.fasterxml.jackson.databind.MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS);
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+          .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+          .enable(DeserializationFeature.READ_UNKNOWN_ENUM_VALUES_AS_NULL)
+          .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_ENUMS);
 
-  private static final Map<String, String> ALIASES = Map.of(
-      "CITYVISION_HOST", "http.host",
-      "CITYVISION_PORT", "http.port",
-      "CITYVISION_DATA", "data",
-      "CITYVISION_S3_ENDPOINT", "storage.endpoint",
-      "CITYVISION_S3_REGION", "storage.region",
-      "CITYVISION_S3_BUCKET", "storage.bucket",
-      "CITYVISION_S3_SECURE", "storage.secure");
+  private static final Map<String, String> ALIASES =
+      Map.of(
+          "CITYVISION_HOST", "http.host",
+          "CITYVISION_PORT", "http.port",
+          "CITYVISION_DATA", "data",
+          "CITYVISION_S3_ENDPOINT", "storage.endpoint",
+          "CITYVISION_S3_REGION", "storage.region",
+          "CITYVISION_S3_BUCKET", "storage.bucket",
+          "CITYVISION_S3_SECURE", "storage.secure");
 
   /** Variables with the prefix that are not settings (secrets, the launcher's own). */
-  private static final java.util.Set<String> NOT_SETTINGS = java.util.Set.of(
-      "CITYVISION_CONFIG", "CITYVISION_ADMIN_KEY", "CITYVISION_S3_ACCESS_KEY", "CITYVISION_S3_SECRET_KEY",
-      "CITYVISION_SKIP_BUILD", "CITYVISION_JAVA_OPTS", "CITYVISION_JIT_OPTS", "CITYVISION_RAW_STDERR",
-      "CITYVISION_WEBHOOK_SECRET", "CITYVISION_OPEN311_API_KEY", "CITYVISION_HOME", "CITYVISION_CLASSPATH",
-      "CITYVISION_CACHE_DIR", "CITYVISION_KERNELS_CHOICE", "CITYVISION_RELEASE");
+  private static final Set<String> NOT_SETTINGS =
+      Set.of(
+          "CITYVISION_CONFIG",
+          "CITYVISION_ADMIN_KEY",
+          "CITYVISION_S3_ACCESS_KEY",
+          "CITYVISION_S3_SECRET_KEY",
+          "CITYVISION_SKIP_BUILD",
+          "CITYVISION_JAVA_OPTS",
+          "CITYVISION_JIT_OPTS",
+          "CITYVISION_RAW_STDERR",
+          "CITYVISION_WEBHOOK_SECRET",
+          "CITYVISION_OPEN311_API_KEY",
+          "CITYVISION_HOME",
+          "CITYVISION_CLASSPATH",
+          "CITYVISION_CACHE_DIR",
+          "CITYVISION_KERNELS_CHOICE",
+          "CITYVISION_RELEASE");
 
   private ConfigLoader() {}
 
@@ -61,7 +78,8 @@ public final class ConfigLoader {
    * @param home the installation home
    * @throws ConfigException naming the key and the rule that failed
    */
-  public static ServerConfig load(Path file, Map<String, String> env, Path home) throws ConfigException {
+  public static ServerConfig load(Path file, Map<String, String> env, Path home)
+      throws ConfigException {
     ObjectNode tree = JSON.valueToTree(ServerConfig.defaults(home));
     if (file != null) {
       merge(tree, readFile(file), "");
@@ -70,8 +88,8 @@ public final class ConfigLoader {
     try {
       return JSON.treeToValue(tree, ServerConfig.class);
     } catch (UnrecognizedPropertyException e) {
-      throw new ConfigException("unknown configuration key '" + path(e) + "'; known keys: "
-          + e.getKnownPropertyIds(), e);
+      throw new ConfigException(
+          "unknown configuration key '" + path(e) + "'; known keys: " + e.getKnownPropertyIds(), e);
     } catch (IOException e) {
       throw new ConfigException("invalid configuration: " + rootMessage(e), e);
     }
@@ -97,19 +115,22 @@ public final class ConfigLoader {
       }
       return node;
     } catch (IOException e) {
-      throw new ConfigException("configuration file " + file + " is not valid JSON: " + rootMessage(e), e);
+      throw new ConfigException(
+          "configuration file " + file + " is not valid JSON: " + rootMessage(e), e);
     }
   }
 
   /** Deep merge; unknown keys are kept so that binding reports them with the known ones. */
-  private static void merge(ObjectNode target, JsonNode source, String prefix) throws ConfigException {
+  private static void merge(ObjectNode target, JsonNode source, String prefix)
+      throws ConfigException {
     Iterator<Map.Entry<String, JsonNode>> fields = source.fields();
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> field = fields.next();
       JsonNode existing = target.get(field.getKey());
       if (existing != null && existing.isObject()) {
         if (!field.getValue().isObject()) {
-          throw new ConfigException("configuration key '" + prefix + field.getKey() + "' must be an object");
+          throw new ConfigException(
+              "configuration key '" + prefix + field.getKey() + "' must be an object");
         }
         merge((ObjectNode) existing, field.getValue(), prefix + field.getKey() + ".");
       } else {
@@ -118,17 +139,20 @@ public final class ConfigLoader {
     }
   }
 
-  private static void applyEnvironment(ObjectNode tree, Map<String, String> env) throws ConfigException {
+  private static void applyEnvironment(ObjectNode tree, Map<String, String> env)
+      throws ConfigException {
     Map<String, String> names = new LinkedHashMap<>();
     leaves(tree, "", names);
     ALIASES.forEach(names::put);
-    java.util.Set<String> sections = new TreeSet<>();
-    tree.fields().forEachRemaining(f -> {
-      if (f.getValue().isObject()) {
-        sections.add("CITYVISION_" + snake(f.getKey()) + "_");
-      }
-    });
-    for (Map.Entry<String, String> e : new java.util.TreeMap<>(env).entrySet()) {
+    Set<String> sections = new TreeSet<>();
+    tree.fields()
+        .forEachRemaining(
+            f -> {
+              if (f.getValue().isObject()) {
+                sections.add("CITYVISION_" + snake(f.getKey()) + "_");
+              }
+            });
+    for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
       String name = e.getKey();
       if (!name.startsWith("CITYVISION_") || NOT_SETTINGS.contains(name)) {
         continue;
@@ -144,7 +168,8 @@ public final class ConfigLoader {
     }
   }
 
-  private static void set(ObjectNode tree, String key, String value, String source) throws ConfigException {
+  private static void set(ObjectNode tree, String key, String value, String source)
+      throws ConfigException {
     String[] parts = key.split("\\.");
     ObjectNode node = tree;
     for (int i = 0; i < parts.length - 1; i++) {
@@ -181,14 +206,16 @@ public final class ConfigLoader {
   }
 
   private static void leaves(JsonNode node, String prefix, Map<String, String> out) {
-    node.fields().forEachRemaining(f -> {
-      String key = prefix.isEmpty() ? f.getKey() : prefix + "." + f.getKey();
-      if (f.getValue().isObject()) {
-        leaves(f.getValue(), key, out);
-      } else if (!key.equals("home")) {
-        out.put("CITYVISION_" + snake(key.replace('.', '_')), key);
-      }
-    });
+    node.fields()
+        .forEachRemaining(
+            f -> {
+              String key = prefix.isEmpty() ? f.getKey() : prefix + "." + f.getKey();
+              if (f.getValue().isObject()) {
+                leaves(f.getValue(), key, out);
+              } else if (!key.equals("home")) {
+                out.put("CITYVISION_" + snake(key.replace('.', '_')), key);
+              }
+            });
   }
 
   static String snake(String camel) {

@@ -11,11 +11,18 @@ package org.cityvision.serving.config;
  * @param shutdownGraceMs how long a shutdown waits for requests in flight
  * @param eventLoops HTTP verticle instances (one event loop each)
  * @param warmUpSeconds how long a starting node drives its own request paths on loopback before it
- *     reports ready, so that the JIT compiles them before real traffic arrives (see
- *     {@code docs/SERVING.md}); 0 turns the warm-up off
+ *     reports ready, so that the JIT compiles them before real traffic arrives (see {@code
+ *     docs/SERVING.md}); 0 turns the warm-up off
  */
-public record HttpConfig(String host, int port, long bodyLimitBytes, int maxHeaderBytes, long requestTimeoutMs,
-    long shutdownGraceMs, int eventLoops, double warmUpSeconds) {
+public record HttpConfig(
+    String host,
+    int port,
+    long bodyLimitBytes,
+    int maxHeaderBytes,
+    long requestTimeoutMs,
+    long shutdownGraceMs,
+    int eventLoops,
+    double warmUpSeconds) {
   public HttpConfig {
     host = Bounds.requireText("http.host", host);
     Bounds.require("http.port", port, 0, 65535);
@@ -25,19 +32,34 @@ public record HttpConfig(String host, int port, long bodyLimitBytes, int maxHead
     Bounds.require("http.shutdownGraceMs", shutdownGraceMs, 0, 600_000);
     Bounds.require("http.eventLoops", eventLoops, 1, 64);
     if (!(warmUpSeconds >= 0 && warmUpSeconds <= 600)) {
-      throw new IllegalArgumentException("http.warmUpSeconds must be in 0..600, got " + warmUpSeconds);
+      throw new IllegalArgumentException(
+          "http.warmUpSeconds must be in 0..600, got " + warmUpSeconds);
     }
   }
 
   /** This listener with another host and port. */
   public HttpConfig withAddress(String newHost, int newPort) {
-    return new HttpConfig(newHost, newPort, bodyLimitBytes, maxHeaderBytes, requestTimeoutMs, shutdownGraceMs,
-        eventLoops, warmUpSeconds);
+    return new HttpConfig(
+        newHost,
+        newPort,
+        bodyLimitBytes,
+        maxHeaderBytes,
+        requestTimeoutMs,
+        shutdownGraceMs,
+        eventLoops,
+        warmUpSeconds);
   }
 
   /** This listener with another warm-up time. */
   public HttpConfig withWarmUpSeconds(double seconds) {
-    return new HttpConfig(host, port, bodyLimitBytes, maxHeaderBytes, requestTimeoutMs, shutdownGraceMs, eventLoops,
+    return new HttpConfig(
+        host,
+        port,
+        bodyLimitBytes,
+        maxHeaderBytes,
+        requestTimeoutMs,
+        shutdownGraceMs,
+        eventLoops,
         seconds);
   }
 

@@ -14,15 +14,24 @@ import java.util.regex.Pattern;
  * @param idempotencyWaitMs how long a retry waits for the first request with its key to finish
  *     (possibly on another node) before it gets 409 {@code idempotency_in_progress}
  * @param ioThreads threads for blocking storage calls
- * @param reuseForSeconds a frame that shows nothing new since its camera's last classified frame reuses
- *     that result while it is younger than this, without a forward pass; 0 classifies every frame
+ * @param reuseForSeconds a frame that shows nothing new since its camera's last classified frame
+ *     reuses that result while it is younger than this, without a forward pass; 0 classifies every
+ *     frame
  * @param staticFrames what the store keeps of such a static frame: {@code store} (image and
  *     thumbnail) or {@code metadata} (its record and the frame it reused only)
  */
-public record IngestConfig(UnknownCameras unknownCameras, List<String> cameras, int thumbnailMaxSide,
-    int thumbnailQuality, long idempotencyWaitMs, int ioThreads,
-    long reuseForSeconds, StaticFrames staticFrames) {
-  /** Camera ids become storage key segments: no dots, slashes or other characters needing escapes. */
+public record IngestConfig(
+    UnknownCameras unknownCameras,
+    List<String> cameras,
+    int thumbnailMaxSide,
+    int thumbnailQuality,
+    long idempotencyWaitMs,
+    int ioThreads,
+    long reuseForSeconds,
+    StaticFrames staticFrames) {
+  /**
+   * Camera ids become storage key segments: no dots, slashes or other characters needing escapes.
+   */
   public static final Pattern CAMERA_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   public IngestConfig {
@@ -32,7 +41,8 @@ public record IngestConfig(UnknownCameras unknownCameras, List<String> cameras, 
     cameras = cameras == null ? List.of() : List.copyOf(cameras);
     for (String id : cameras) {
       if (id == null || !CAMERA_ID.matcher(id).matches()) {
-        throw new IllegalArgumentException("ingest.cameras: '" + id + "' is not a camera id " + CAMERA_ID.pattern());
+        throw new IllegalArgumentException(
+            "ingest.cameras: '" + id + "' is not a camera id " + CAMERA_ID.pattern());
       }
     }
     Bounds.require("ingest.thumbnailMaxSide", thumbnailMaxSide, 16, 4096);
@@ -46,20 +56,41 @@ public record IngestConfig(UnknownCameras unknownCameras, List<String> cameras, 
   }
 
   /** Settings that keep every static frame's image. */
-  public IngestConfig(UnknownCameras unknownCameras, List<String> cameras, int thumbnailMaxSide,
-      int thumbnailQuality, long idempotencyWaitMs, int ioThreads, long reuseForSeconds) {
-    this(unknownCameras, cameras, thumbnailMaxSide, thumbnailQuality, idempotencyWaitMs, ioThreads, reuseForSeconds,
+  public IngestConfig(
+      UnknownCameras unknownCameras,
+      List<String> cameras,
+      int thumbnailMaxSide,
+      int thumbnailQuality,
+      long idempotencyWaitMs,
+      int ioThreads,
+      long reuseForSeconds) {
+    this(
+        unknownCameras,
+        cameras,
+        thumbnailMaxSide,
+        thumbnailQuality,
+        idempotencyWaitMs,
+        ioThreads,
+        reuseForSeconds,
         StaticFrames.STORE);
   }
 
   static IngestConfig defaults() {
-    return new IngestConfig(UnknownCameras.ACCEPT, List.of(), 320, 80, 5_000, 8, 0, StaticFrames.STORE);
+    return new IngestConfig(
+        UnknownCameras.ACCEPT, List.of(), 320, 80, 5_000, 8, 0, StaticFrames.STORE);
   }
 
   /** These settings with {@code staticFrames} set to {@code value}. */
   public IngestConfig withStaticFrames(StaticFrames value) {
-    return new IngestConfig(unknownCameras, cameras, thumbnailMaxSide, thumbnailQuality, idempotencyWaitMs, ioThreads,
-        reuseForSeconds, value);
+    return new IngestConfig(
+        unknownCameras,
+        cameras,
+        thumbnailMaxSide,
+        thumbnailQuality,
+        idempotencyWaitMs,
+        ioThreads,
+        reuseForSeconds,
+        value);
   }
 
   /** Whether frames from {@code cameraId} (already a valid id) are accepted. */

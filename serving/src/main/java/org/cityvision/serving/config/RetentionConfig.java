@@ -13,15 +13,20 @@ import org.cityvision.core.storage.RetentionPolicy;
  *     per interval, through a lease in the store)
  * @param frameDays a frame never flagged is deleted (with its thumbnail and results) this many days
  *     after capture
- * @param reviewedFlagDays a reviewed flag (confirmed or rejected) is deleted with its frame this many
- *     days after its last review, and not before {@code frameDays} after capture
+ * @param reviewedFlagDays a reviewed flag (confirmed or rejected) is deleted with its frame this
+ *     many days after its last review, and not before {@code frameDays} after capture
  * @param idempotencyKeyHours an {@code Idempotency-Key} record is deleted this many hours after it
  *     was written (a retry after that stores a new frame)
  * @param intervalSeconds how often a pass runs
  * @param chunkSize frames listed and deleted per step of a pass (memory and request size)
  */
-public record RetentionConfig(boolean enabled, long frameDays, long reviewedFlagDays, long idempotencyKeyHours,
-    long intervalSeconds, int chunkSize) {
+public record RetentionConfig(
+    boolean enabled,
+    long frameDays,
+    long reviewedFlagDays,
+    long idempotencyKeyHours,
+    long intervalSeconds,
+    int chunkSize) {
   public RetentionConfig {
     Bounds.require("retention.frameDays", frameDays, 1, 36_500);
     Bounds.require("retention.reviewedFlagDays", reviewedFlagDays, 1, 36_500);
@@ -36,7 +41,9 @@ public record RetentionConfig(boolean enabled, long frameDays, long reviewedFlag
 
   /** The policy a pass applies. */
   public RetentionPolicy policy() {
-    return new RetentionPolicy(Duration.ofDays(frameDays), Duration.ofDays(reviewedFlagDays),
+    return new RetentionPolicy(
+        Duration.ofDays(frameDays),
+        Duration.ofDays(reviewedFlagDays),
         Duration.ofHours(idempotencyKeyHours));
   }
 }

@@ -17,13 +17,19 @@ public record Secrets(String adminKey, String s3AccessKey, String s3SecretKey) {
     adminKey = blankToNull(adminKey);
     s3AccessKey = blankToNull(s3AccessKey);
     s3SecretKey = blankToNull(s3SecretKey);
-    if (adminKey != null && (adminKey.length() < 16 || adminKey.length() > 256 || !adminKey.matches("[\\x21-\\x7e]+"))) {
-      throw new IllegalArgumentException("CITYVISION_ADMIN_KEY must be 16-256 printable ASCII characters without spaces");
+    if (adminKey != null
+        && (adminKey.length() < 16
+            || adminKey.length() > 256
+            || !adminKey.matches("[\\x21-\\x7e]+"))) {
+      throw new IllegalArgumentException(
+          "CITYVISION_ADMIN_KEY must be 16-256 printable ASCII characters without spaces");
     }
   }
 
   public static Secrets fromEnvironment(Map<String, String> env) {
-    return new Secrets(env.get("CITYVISION_ADMIN_KEY"), env.get("CITYVISION_S3_ACCESS_KEY"),
+    return new Secrets(
+        env.get("CITYVISION_ADMIN_KEY"),
+        env.get("CITYVISION_S3_ACCESS_KEY"),
         env.get("CITYVISION_S3_SECRET_KEY"));
   }
 
@@ -37,8 +43,13 @@ public record Secrets(String adminKey, String s3AccessKey, String s3SecretKey) {
 
   @Override
   public String toString() {
-    return "Secrets[adminKey=" + mask(adminKey) + ", s3AccessKey=" + mask(s3AccessKey) + ", s3SecretKey="
-        + mask(s3SecretKey) + "]";
+    return "Secrets[adminKey="
+        + mask(adminKey)
+        + ", s3AccessKey="
+        + mask(s3AccessKey)
+        + ", s3SecretKey="
+        + mask(s3SecretKey)
+        + "]";
   }
 
   private static String mask(String s) {

@@ -17,9 +17,22 @@ import java.util.Objects;
  * @param audit which unflagged camera frames join the review queue as audit items
  * @param shadow how candidates run in the shadow of the live models
  */
-public record ServerConfig(Path data, Path home, HttpConfig http, ImagesConfig images, InferenceConfig inference,
-    ModelsConfig models, IngestConfig ingest, AuthConfig auth, StoreConfig storage, LogConfig log, ReviewConfig review,
-    RetentionConfig retention, CamerasConfig cameras, CaptureConfig capture, AuditConfig audit,
+public record ServerConfig(
+    Path data,
+    Path home,
+    HttpConfig http,
+    ImagesConfig images,
+    InferenceConfig inference,
+    ModelsConfig models,
+    IngestConfig ingest,
+    AuthConfig auth,
+    StoreConfig storage,
+    LogConfig log,
+    ReviewConfig review,
+    RetentionConfig retention,
+    CamerasConfig cameras,
+    CaptureConfig capture,
+    AuditConfig audit,
     ShadowConfig shadow) {
   public ServerConfig {
     Objects.requireNonNull(data, "data");
@@ -42,83 +55,112 @@ public record ServerConfig(Path data, Path home, HttpConfig http, ImagesConfig i
     shadow = shadow == null ? ShadowConfig.defaults() : shadow;
   }
 
-  /** The defaults: loopback on 8080, data under {@code ./data}, the shipped models under {@code home}. */
+  /**
+   * The defaults: loopback on 8080, data under {@code ./data}, the shipped models under {@code
+   * home}.
+   */
   public static ServerConfig defaults(Path home) {
-    return new ServerConfig(Path.of("data"), home, HttpConfig.defaults(), ImagesConfig.defaults(),
-        InferenceConfig.defaults(), ModelsConfig.defaults(), IngestConfig.defaults(), AuthConfig.defaults(),
-        StoreConfig.defaults(), LogConfig.defaults(), ReviewConfig.defaults(), RetentionConfig.defaults(),
-        CamerasConfig.defaults(), CaptureConfig.defaults(), AuditConfig.defaults(),
+    return new ServerConfig(
+        Path.of("data"),
+        home,
+        HttpConfig.defaults(),
+        ImagesConfig.defaults(),
+        InferenceConfig.defaults(),
+        ModelsConfig.defaults(),
+        IngestConfig.defaults(),
+        AuthConfig.defaults(),
+        StoreConfig.defaults(),
+        LogConfig.defaults(),
+        ReviewConfig.defaults(),
+        RetentionConfig.defaults(),
+        CamerasConfig.defaults(),
+        CaptureConfig.defaults(),
+        AuditConfig.defaults(),
         ShadowConfig.defaults());
   }
 
   public ServerConfig withData(Path value) {
-    return new ServerConfig(value, home, http, images, inference, models, ingest, auth, storage, log, review,
-        retention, cameras, capture, audit, shadow);
+    return new ServerConfig(
+        value, home, http, images, inference, models, ingest, auth, storage, log, review, retention,
+        cameras, capture, audit, shadow);
   }
 
   public ServerConfig withHttp(HttpConfig value) {
-    return new ServerConfig(data, home, value, images, inference, models, ingest, auth, storage, log, review,
-        retention, cameras, capture, audit, shadow);
+    return new ServerConfig(
+        data, home, value, images, inference, models, ingest, auth, storage, log, review, retention,
+        cameras, capture, audit, shadow);
   }
 
   public ServerConfig withInference(InferenceConfig value) {
-    return new ServerConfig(data, home, http, images, value, models, ingest, auth, storage, log, review,
-        retention, cameras, capture, audit, shadow);
+    return new ServerConfig(
+        data, home, http, images, value, models, ingest, auth, storage, log, review, retention,
+        cameras, capture, audit, shadow);
   }
 
   public ServerConfig withModels(ModelsConfig value) {
-    return new ServerConfig(data, home, http, images, inference, value, ingest, auth, storage, log, review,
-        retention, cameras, capture, audit, shadow);
+    return new ServerConfig(
+        data, home, http, images, inference, value, ingest, auth, storage, log, review, retention,
+        cameras, capture, audit, shadow);
   }
 
   public ServerConfig withIngest(IngestConfig value) {
-    return new ServerConfig(data, home, http, images, inference, models, value, auth, storage, log, review,
-        retention, cameras, capture, audit, shadow);
+    return new ServerConfig(
+        data, home, http, images, inference, models, value, auth, storage, log, review, retention,
+        cameras, capture, audit, shadow);
   }
 
   public ServerConfig withAuth(AuthConfig value) {
-    return new ServerConfig(data, home, http, images, inference, models, ingest, value, storage, log, review,
-        retention, cameras, capture, audit, shadow);
+    return new ServerConfig(
+        data, home, http, images, inference, models, ingest, value, storage, log, review, retention,
+        cameras, capture, audit, shadow);
   }
 
   public ServerConfig withStorage(StoreConfig value) {
-    return new ServerConfig(data, home, http, images, inference, models, ingest, auth, value, log, review,
-        retention, cameras, capture, audit, shadow);
+    return new ServerConfig(
+        data, home, http, images, inference, models, ingest, auth, value, log, review, retention,
+        cameras, capture, audit, shadow);
   }
 
   public ServerConfig withLog(LogConfig value) {
-    return new ServerConfig(data, home, http, images, inference, models, ingest, auth, storage, value, review,
+    return new ServerConfig(
+        data, home, http, images, inference, models, ingest, auth, storage, value, review,
         retention, cameras, capture, audit, shadow);
   }
 
   public ServerConfig withReview(ReviewConfig value) {
-    return new ServerConfig(data, home, http, images, inference, models, ingest, auth, storage, log, value, retention,
+    return new ServerConfig(
+        data, home, http, images, inference, models, ingest, auth, storage, log, value, retention,
         cameras, capture, audit, shadow);
   }
 
   public ServerConfig withRetention(RetentionConfig value) {
-    return new ServerConfig(data, home, http, images, inference, models, ingest, auth, storage, log, review, value,
+    return new ServerConfig(
+        data, home, http, images, inference, models, ingest, auth, storage, log, review, value,
         cameras, capture, audit, shadow);
   }
 
   public ServerConfig withCameras(CamerasConfig value) {
-    return new ServerConfig(data, home, http, images, inference, models, ingest, auth, storage, log, review, retention,
+    return new ServerConfig(
+        data, home, http, images, inference, models, ingest, auth, storage, log, review, retention,
         value, capture, audit, shadow);
   }
 
   public ServerConfig withCapture(CaptureConfig value) {
-    return new ServerConfig(data, home, http, images, inference, models, ingest, auth, storage, log, review,
-        retention, cameras, value, audit, shadow);
+    return new ServerConfig(
+        data, home, http, images, inference, models, ingest, auth, storage, log, review, retention,
+        cameras, value, audit, shadow);
   }
 
   public ServerConfig withAudit(AuditConfig value) {
-    return new ServerConfig(data, home, http, images, inference, models, ingest, auth, storage, log, review,
-        retention, cameras, capture, value, shadow);
+    return new ServerConfig(
+        data, home, http, images, inference, models, ingest, auth, storage, log, review, retention,
+        cameras, capture, value, shadow);
   }
 
   public ServerConfig withShadow(ShadowConfig value) {
-    return new ServerConfig(data, home, http, images, inference, models, ingest, auth, storage, log, review,
-        retention, cameras, capture, audit, value);
+    return new ServerConfig(
+        data, home, http, images, inference, models, ingest, auth, storage, log, review, retention,
+        cameras, capture, audit, value);
   }
 
   /** Where the node keeps verified copies of the model versions it fetched from the store. */

@@ -11,8 +11,14 @@ import org.cityvision.core.storage.StorageConfig;
  *     data directory
  * @param spoolDrainMs at shutdown, how long to wait for the spool to reach MinIO
  */
-public record StoreConfig(String endpoint, String region, String bucket, boolean secure, long spoolMaxBytes,
-    long requestTimeoutMs, long spoolDrainMs) {
+public record StoreConfig(
+    String endpoint,
+    String region,
+    String bucket,
+    boolean secure,
+    long spoolMaxBytes,
+    long requestTimeoutMs,
+    long spoolDrainMs) {
   public StoreConfig {
     endpoint = endpoint == null ? "" : endpoint.strip();
     region = Bounds.requireText("storage.region", region);
@@ -23,15 +29,30 @@ public record StoreConfig(String endpoint, String region, String bucket, boolean
   }
 
   static StoreConfig defaults() {
-    return new StoreConfig("", StorageConfig.DEFAULT_REGION, StorageConfig.DEFAULT_BUCKET, false,
-        StorageConfig.DEFAULT_SPOOL_MAX_BYTES, 10_000, 10_000);
+    return new StoreConfig(
+        "",
+        StorageConfig.DEFAULT_REGION,
+        StorageConfig.DEFAULT_BUCKET,
+        false,
+        StorageConfig.DEFAULT_SPOOL_MAX_BYTES,
+        10_000,
+        10_000);
   }
 
   /** The core storage configuration for a data directory and the secrets from the environment. */
   public StorageConfig storageConfig(Path dataDir, Secrets secrets) {
     StorageConfig base = StorageConfig.embedded(dataDir);
-    return new StorageConfig(endpoint.isEmpty() ? null : endpoint, region, bucket, secure,
-        secrets.s3AccessKey(), secrets.s3SecretKey(), dataDir, spoolMaxBytes, Duration.ofMillis(requestTimeoutMs),
-        base.retryBackoffMax(), base.retention());
+    return new StorageConfig(
+        endpoint.isEmpty() ? null : endpoint,
+        region,
+        bucket,
+        secure,
+        secrets.s3AccessKey(),
+        secrets.s3SecretKey(),
+        dataDir,
+        spoolMaxBytes,
+        Duration.ofMillis(requestTimeoutMs),
+        base.retryBackoffMax(),
+        base.retention());
   }
 }

@@ -1,2 +1,5 @@
-/** The server's configuration: one immutable tree of records, read once from a file then the environment. */
+/**
+ * The server's configuration: one immutable tree of records, read once from a file then the
+ * environment.
+ */
 package org.cityvision.serving.config;

@@ -15,8 +15,10 @@ import org.cityvision.core.storage.KeyRole;
 public record Access(Set<KeyRole> roles) {
   /** No key needed: health, metrics, the OpenAPI document, the review page's files. */
   public static final Access OPEN = new Access(Set.of());
+
   /** Any valid key. */
   public static final Access ANY_KEY = new Access(EnumSet.allOf(KeyRole.class));
+
   /** Admin keys only. */
   public static final Access ADMIN = new Access(EnumSet.of(KeyRole.ADMIN));
 
@@ -36,6 +38,8 @@ public record Access(Set<KeyRole> roles) {
 
   @Override
   public String toString() {
-    return open() ? "open" : roles.stream().map(r -> r.name().toLowerCase(Locale.ROOT)).sorted().toList().toString();
+    return open()
+        ? "open"
+        : roles.stream().map(r -> r.name().toLowerCase(Locale.ROOT)).sorted().toList().toString();
   }
 }

@@ -8,8 +8,8 @@ import java.util.List;
 
 /**
  * The routes of one area of the API (frames, classify, models, review, batch, keys, operations,
- * ...), added with {@link #add}. The areas' routes together are the API's route table, which
- * {@code ApiRouter} mounts, the metrics label and {@code /openapi.json} documents.
+ * ...), added with {@link #add}. The areas' routes together are the API's route table, which {@code
+ * ApiRouter} mounts, the metrics label and {@code /openapi.json} documents.
  *
  * <p>Each area's routes class returns its area, for example:
  *
@@ -27,7 +27,9 @@ public final class ApiArea {
   private final String name;
   private final List<Route> routes = new ArrayList<>();
 
-  /** @param name what the area is, for messages ({@code "review"}, {@code "batch"}) */
+  /**
+   * @param name what the area is, for messages ({@code "review"}, {@code "batch"})
+   */
   public ApiArea(String name) {
     if (name == null || name.isBlank()) {
       throw new IllegalArgumentException("an API area needs a name");
@@ -43,7 +45,8 @@ public final class ApiArea {
    *
    * @param path an OpenAPI path template, such as {@code /v1/flags/{frameId}/review}
    */
-  public ApiArea add(HttpMethod method, String path, Access access, Handler<RoutingContext> handler) {
+  public ApiArea add(
+      HttpMethod method, String path, Access access, Handler<RoutingContext> handler) {
     routes.add(new Route(method, path, access, handler));
     return this;
   }

@@ -2,9 +2,8 @@ package org.cityvision.serving.http;
 
 /**
  * A request refused with a status, a stable machine-readable code and a message for people. Thrown
- * or passed to {@code RoutingContext.fail} by handlers; {@link FailureHandler} writes it as
- * {@code {"error": {"code", "message", "requestId"}}}. Carries no stack trace: it is an answer, not
- * a bug.
+ * or passed to {@code RoutingContext.fail} by handlers; {@link FailureHandler} writes it as {@code
+ * {"error": {"code", "message", "requestId"}}}. Carries no stack trace: it is an answer, not a bug.
  */
 public final class ApiException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -26,8 +26,11 @@ public final class BodyLimit implements Handler<RoutingContext> {
         return;
       }
       if (length > limit) {
-        ctx.fail(new ApiException(413, "body_too_large",
-            "the request body is " + length + " bytes; the limit is " + limit));
+        ctx.fail(
+            new ApiException(
+                413,
+                "body_too_large",
+                "the request body is " + length + " bytes; the limit is " + limit));
         return;
       }
     }

@@ -1,24 +1,33 @@
 package org.cityvision.serving.http;
 
 import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import org.cityvision.serving.log.JsonLog;
 
 /**
- * Writes every failure as {@code {"error": {"code", "message", "requestId"}}} with the status {@link
- * ErrorMapper} chooses. Unexpected failures (500) are logged with their stack trace under the
- * request id; the client sees neither the trace nor the exception's message.
+ * Writes every failure as {@code {"error": {"code", "message", "requestId"}}} with the status
+ * {@link ErrorMapper} chooses. Unexpected failures (500) are logged with their stack trace under
+ * the request id; the client sees neither the trace nor the exception's message.
  */
 public final class FailureHandler implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     ApiException error = ErrorMapper.map(ctx.failure(), ctx.statusCode());
     String requestId = RequestLog.requestId(ctx);
-    if (error.status() >= 500 && !"timeout".equals(error.code()) && error.retryAfterSeconds() == 0) {
-      JsonLog.get().error("request_failed", ctx.failure(),
-          "route", ctx.get(RequestLog.ROUTE, "unmatched"), "status", ctx.statusCode());
+    if (error.status() >= 500
+        && !"timeout".equals(error.code())
+        && error.retryAfterSeconds() == 0) {
+      JsonLog.get()
+          .error(
+              "request_failed",
+              ctx.failure(),
+              "route",
+              ctx.get(RequestLog.ROUTE, "unmatched"),
+              "status",
+              ctx.statusCode());
     }
     HttpServerResponse response = ctx.response();
     if (response.ended()) {
@@ -33,12 +42,16 @@ public final class FailureHandler implements Handler<RoutingContext> {
   }
 
   /** Writes an error answer; used outside the router too (invalid requests, body limit). */
-  public static void write(io.vertx.core.http.HttpServerRequest request, ApiException error, String requestId) {
+  public static void write(HttpServerRequest request, ApiException error, String requestId) {
     HttpServerResponse response = request.response();
-    JsonObject body = new JsonObject().put("error", new JsonObject()
-        .put("code", error.code())
-        .put("message", error.getMessage())
-        .put("requestId", requestId));
+    JsonObject body =
+        new JsonObject()
+            .put(
+                "error",
+                new JsonObject()
+                    .put("code", error.code())
+                    .put("message", error.getMessage())
+                    .put("requestId", requestId));
     response.setStatusCode(error.status()).putHeader("Content-Type", "application/json");
     if (error.retryAfterSeconds() > 0) {
       response.putHeader("Retry-After", Integer.toString(error.retryAfterSeconds()));

@@ -1,5 +1,6 @@
 package org.cityvision.serving.http;
 
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -8,7 +9,10 @@ public final class Json {
   private Json() {}
 
   public static void send(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.toBuffer());
+    ctx.response()
+        .setStatusCode(status)
+        .putHeader("Content-Type", "application/json")
+        .end(body.toBuffer());
   }
 
   /**
@@ -23,7 +27,7 @@ public final class Json {
         throw ApiException.badRequest("invalid_json", "the request body must be a JSON object");
       }
       return body;
-    } catch (io.vertx.core.json.DecodeException | ClassCastException e) {
+    } catch (DecodeException | ClassCastException e) {
       throw ApiException.badRequest("invalid_json", "the request body is not a JSON object");
     }
   }

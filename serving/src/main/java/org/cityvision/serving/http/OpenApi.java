@@ -8,8 +8,8 @@ import java.io.UncheckedIOException;
 
 /**
  * {@code GET /openapi.json}: the API's OpenAPI document, read once from the classpath resource
- * {@code /cityvision/openapi.json}. Its paths are exactly the route table's documented routes
- * (a test compares them). Swagger UI shows it at {@code /docs} ({@link SwaggerUi}).
+ * {@code /cityvision/openapi.json}. Its paths are exactly the route table's documented routes (a
+ * test compares them). Swagger UI shows it at {@code /docs} ({@link SwaggerUi}).
  */
 public final class OpenApi {
   /** Where the document lives on the classpath. */
@@ -40,8 +40,13 @@ public final class OpenApi {
   }
 
   public ApiArea area() {
-    ApiArea area = new ApiArea("openapi").add(HttpMethod.GET, "/openapi.json", Access.OPEN,
-        ctx -> ctx.response().putHeader("Content-Type", "application/json").end(document));
+    ApiArea area =
+        new ApiArea("openapi")
+            .add(
+                HttpMethod.GET,
+                "/openapi.json",
+                Access.OPEN,
+                ctx -> ctx.response().putHeader("Content-Type", "application/json").end(document));
     swaggerUi.addTo(area);
     return area;
   }

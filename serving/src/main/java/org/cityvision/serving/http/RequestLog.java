@@ -19,10 +19,13 @@ import org.cityvision.serving.metrics.Metrics;
 public final class RequestLog implements Handler<RoutingContext> {
   /** Context key of the request id. */
   public static final String REQUEST_ID = "requestId";
+
   /** Context key of the route template, set by {@link #route(String)}; the metrics label. */
   public static final String ROUTE = "route";
+
   /** Context key of the caller's key name, set by authentication. */
   public static final String PRINCIPAL_NAME = "principalName";
+
   /**
    * Context key set (to {@code true}) by authentication for the node's own requests (its start-up
    * warm-up): they are left out of the metrics and the access log.
@@ -49,21 +52,36 @@ public final class RequestLog implements Handler<RoutingContext> {
     // Every line logged while this request's code runs carries the id (RequestIdFilter).
     RequestIds.bind(id);
     ctx.response().putHeader("X-Request-Id", id);
-    ctx.addEndHandler(done -> {
-      if (ctx.get(UNRECORDED) != null) {
-        return;
-      }
-      long nanos = System.nanoTime() - start;
-      String route = ctx.get(ROUTE, "unmatched");
-      int status = ctx.response().getStatusCode();
-      String method = ctx.request().method().name();
-      metrics.request(method, route, status, nanos);
-      if (accessLog) {
-        JsonLog.get().info("http_request", "method", method, "route", route, "status", status,
-            "ms", Math.round(nanos / 1e4) / 100.0, "bytesIn", ctx.request().bytesRead(),
-            "key", ctx.get(PRINCIPAL_NAME), "ok", done.succeeded());
-      }
-    });
+    ctx.addEndHandler(
+        done -> {
+          if (ctx.get(UNRECORDED) != null) {
+            return;
+          }
+          long nanos = System.nanoTime() - start;
+          String route = ctx.get(ROUTE, "unmatched");
+          int status = ctx.response().getStatusCode();
+          String method = ctx.request().method().name();
+          metrics.request(method, route, status, nanos);
+          if (accessLog) {
+            JsonLog.get()
+                .info(
+                    "http_request",
+                    "method",
+                    method,
+                    "route",
+                    route,
+                    "status",
+                    status,
+                    "ms",
+                    Math.round(nanos / 1e4) / 100.0,
+                    "bytesIn",
+                    ctx.request().bytesRead(),
+                    "key",
+                    ctx.get(PRINCIPAL_NAME),
+                    "ok",
+                    done.succeeded());
+          }
+        });
     ctx.next();
   }
 

@@ -13,16 +13,21 @@ import java.util.regex.Pattern;
  * @param path the template in OpenAPI form ({@code /v1/flags/{frameId}/review}); a path ending in
  *     {@code /*} serves files under it and is not an API operation (see {@link #documented()})
  */
-public record Route(HttpMethod method, String path, Access access, Handler<RoutingContext> handler) {
-  private static final Pattern TEMPLATE = Pattern.compile("/|(/([A-Za-z0-9._-]+|\\{[A-Za-z]+\\}))+(/\\*)?|/\\*");
+public record Route(
+    HttpMethod method, String path, Access access, Handler<RoutingContext> handler) {
+  private static final Pattern TEMPLATE =
+      Pattern.compile("/|(/([A-Za-z0-9._-]+|\\{[A-Za-z]+\\}))+(/\\*)?|/\\*");
 
   public Route {
     Objects.requireNonNull(method, "method");
     Objects.requireNonNull(access, "access");
     Objects.requireNonNull(handler, "handler");
     if (path == null || !TEMPLATE.matcher(path).matches()) {
-      throw new IllegalArgumentException("a route path is '/' and segments of [A-Za-z0-9._-] or {name}, "
-          + "optionally ending in '/*'; got '" + path + "'");
+      throw new IllegalArgumentException(
+          "a route path is '/' and segments of [A-Za-z0-9._-] or {name}, "
+              + "optionally ending in '/*'; got '"
+              + path
+              + "'");
     }
   }
 

@@ -2,6 +2,7 @@ package org.cityvision.serving.http;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,18 +13,20 @@ import java.util.Properties;
 /**
  * Swagger UI at {@code /docs}, over {@code /openapi.json}: the page and its script from the
  * classpath folder {@code /cityvision/docs/}, Swagger UI's own files from the {@code
- * org.webjars:swagger-ui} jar. Everything is served by this server (no CDN), so the page works on
- * a network with no way out. Files are read once at start; only the listed names are served.
+ * org.webjars:swagger-ui} jar. Everything is served by this server (no CDN), so the page works on a
+ * network with no way out. Files are read once at start; only the listed names are served.
  *
  * <p>Immutable and thread-safe once loaded.
  */
 final class SwaggerUi {
   private static final String WEBJAR_POM = "/META-INF/maven/org.webjars/swagger-ui/pom.properties";
   private static final String PAGE = "/cityvision/docs/index.html";
+
   /** Where the page's scripts, styles and images may come from: this server only. */
-  static final String CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; "
-      + "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
-      + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  static final String CONTENT_SECURITY_POLICY =
+      "default-src 'none'; script-src 'self'; "
+          + "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
+          + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
   private record File(String contentType, Buffer bytes) {}
 
@@ -35,16 +38,22 @@ final class SwaggerUi {
     this.files = files;
   }
 
-  /** @throws UncheckedIOException when the webjar or the page is missing (a broken build) */
+  /**
+   * @throws UncheckedIOException when the webjar or the page is missing (a broken build)
+   */
   static SwaggerUi load() {
     String version = webjarVersion();
     String dir = "/META-INF/resources/webjars/swagger-ui/" + version + "/";
-    return new SwaggerUi(read(PAGE), Map.of(
-        "swagger-ui-bundle.js", new File("text/javascript; charset=utf-8", read(dir + "swagger-ui-bundle.js")),
-        "swagger-ui.css", new File("text/css; charset=utf-8", read(dir + "swagger-ui.css")),
-        "favicon-32x32.png", new File("image/png", read(dir + "favicon-32x32.png")),
-        "favicon-16x16.png", new File("image/png", read(dir + "favicon-16x16.png")),
-        "docs.js", new File("text/javascript; charset=utf-8", read("/cityvision/docs/docs.js"))));
+    return new SwaggerUi(
+        read(PAGE),
+        Map.of(
+            "swagger-ui-bundle.js",
+                new File("text/javascript; charset=utf-8", read(dir + "swagger-ui-bundle.js")),
+            "swagger-ui.css", new File("text/css; charset=utf-8", read(dir + "swagger-ui.css")),
+            "favicon-32x32.png", new File("image/png", read(dir + "favicon-32x32.png")),
+            "favicon-16x16.png", new File("image/png", read(dir + "favicon-16x16.png")),
+            "docs.js",
+                new File("text/javascript; charset=utf-8", read("/cityvision/docs/docs.js"))));
   }
 
   /** {@code GET /docs}: the page. */
@@ -60,10 +69,12 @@ final class SwaggerUi {
       ctx.next();
       return;
     }
-    headers(ctx, file.contentType()).putHeader("Cache-Control", "public, max-age=3600").end(file.bytes());
+    headers(ctx, file.contentType())
+        .putHeader("Cache-Control", "public, max-age=3600")
+        .end(file.bytes());
   }
 
-  private static io.vertx.core.http.HttpServerResponse headers(RoutingContext ctx, String contentType) {
+  private static HttpServerResponse headers(RoutingContext ctx, String contentType) {
     return ctx.response()
         .putHeader("Content-Type", contentType)
         .putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
@@ -79,7 +90,8 @@ final class SwaggerUi {
   private static String webjarVersion() {
     try (InputStream in = SwaggerUi.class.getResourceAsStream(WEBJAR_POM)) {
       if (in == null) {
-        throw new IOException(WEBJAR_POM + " is missing: the org.webjars:swagger-ui jar is not on the classpath");
+        throw new IOException(
+            WEBJAR_POM + " is missing: the org.webjars:swagger-ui jar is not on the classpath");
       }
       Properties p = new Properties();
       p.load(in);

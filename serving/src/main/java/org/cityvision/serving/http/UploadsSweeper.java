@@ -41,10 +41,12 @@ public final class UploadsSweeper extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return io.executeBlocking(() -> sweep(Instant.MAX), false).onSuccess(n -> {
-      long period = Math.max(1_000, Math.min(60_000, maxAge.toMillis() / 2));
-      timer = vertx.setPeriodic(period, id -> periodic());
-    });
+    return io.executeBlocking(() -> sweep(Instant.MAX), false)
+        .onSuccess(
+            n -> {
+              long period = Math.max(1_000, Math.min(60_000, maxAge.toMillis() / 2));
+              timer = vertx.setPeriodic(period, id -> periodic());
+            });
   }
 
   private void periodic() {
@@ -52,12 +54,20 @@ public final class UploadsSweeper extends VerticleBase {
       return;
     }
     running = true;
-    io.executeBlocking(() -> sweep(Instant.now().minus(maxAge)), false).onComplete(ar -> {
-      running = false;
-      if (ar.failed()) {
-        JsonLog.get().warn("uploads_sweep_failed", "dir", dir.toString(), "error", ar.cause().toString());
-      }
-    });
+    io.executeBlocking(() -> sweep(Instant.now().minus(maxAge)), false)
+        .onComplete(
+            ar -> {
+              running = false;
+              if (ar.failed()) {
+                JsonLog.get()
+                    .warn(
+                        "uploads_sweep_failed",
+                        "dir",
+                        dir.toString(),
+                        "error",
+                        ar.cause().toString());
+              }
+            });
   }
 
   /** Deletes the files last written before {@code writtenBefore}; returns how many. */

@@ -1,5 +1,6 @@
 package org.cityvision.serving.inference;
 
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.TreeMap;
@@ -37,21 +38,27 @@ public final class Answers {
 
   /** What a model card says: name, task, version, labels, input, thresholds, backbone, metrics. */
   public static JsonObject model(ModelSpec spec, boolean detailed) {
-    JsonObject thresholds = new JsonObject().put("uncertainBelow", spec.thresholds().uncertainBelow());
+    JsonObject thresholds =
+        new JsonObject().put("uncertainBelow", spec.thresholds().uncertainBelow());
     JsonObject flag = new JsonObject();
     new TreeMap<>(spec.thresholds().flag()).forEach(flag::put);
     thresholds.put("flag", flag);
-    JsonObject out = new JsonObject()
-        .put("name", spec.name())
-        .put("task", spec.task())
-        .put("version", spec.version())
-        .put("labels", new JsonArray(spec.labels()))
-        .put("input", new JsonObject().put("width", spec.input().width()).put("height", spec.input().height()))
-        .put("backbone", spec.backbone().name())
-        .put("thresholds", thresholds)
-        .put("metrics", io.vertx.core.json.Json.decodeValue(spec.metrics().toString()));
+    JsonObject out =
+        new JsonObject()
+            .put("name", spec.name())
+            .put("task", spec.task())
+            .put("version", spec.version())
+            .put("labels", new JsonArray(spec.labels()))
+            .put(
+                "input",
+                new JsonObject()
+                    .put("width", spec.input().width())
+                    .put("height", spec.input().height()))
+            .put("backbone", spec.backbone().name())
+            .put("thresholds", thresholds)
+            .put("metrics", Json.decodeValue(spec.metrics().toString()));
     if (detailed) {
-      out.put("training", io.vertx.core.json.Json.decodeValue(spec.training().toString()));
+      out.put("training", Json.decodeValue(spec.training().toString()));
       out.put("gflopsPerImage", spec.backbone().gflopsPerImage());
     }
     return out;

@@ -19,8 +19,13 @@ public final class Bodies {
     if (type != null) {
       String t = type.toLowerCase(Locale.ROOT).strip();
       if (!t.startsWith("image/") && !t.startsWith("application/octet-stream")) {
-        throw new ApiException(415, "unsupported_media_type", "send the image as the raw body with Content-Type "
-            + "image/jpeg or image/png; got Content-Type '" + clip(type) + "'");
+        throw new ApiException(
+            415,
+            "unsupported_media_type",
+            "send the image as the raw body with Content-Type "
+                + "image/jpeg or image/png; got Content-Type '"
+                + clip(type)
+                + "'");
       }
     }
     byte[] bytes = ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();

@@ -5,11 +5,11 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.EnumSet;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
-import org.cityvision.core.classify.ClassifiedFrames;
 import org.cityvision.core.classify.Classification;
+import org.cityvision.core.classify.ClassifiedFrames;
 import org.cityvision.core.classify.UncertaintyPolicy;
 import org.cityvision.core.image.ImageFormat;
 import org.cityvision.core.storage.KeyRole;
@@ -19,9 +19,9 @@ import org.cityvision.serving.capture.CapturePolicy;
 import org.cityvision.serving.capture.CaptureWriter;
 import org.cityvision.serving.config.CaptureConfig;
 import org.cityvision.serving.config.IngestConfig;
-import org.cityvision.serving.http.ApiException;
 import org.cityvision.serving.http.Access;
 import org.cityvision.serving.http.ApiArea;
+import org.cityvision.serving.http.ApiException;
 import org.cityvision.serving.http.Json;
 import org.cityvision.serving.http.RequestLog;
 
@@ -38,6 +38,7 @@ import org.cityvision.serving.http.RequestLog;
  */
 public final class ClassifyRoutes {
   private static final Pattern TASK = Pattern.compile("[a-z0-9_-]{1,64}");
+
   /** Sorting machines may send WebP too: nothing is stored. */
   private static final Set<ImageFormat> ALL_FORMATS = EnumSet.allOf(ImageFormat.class);
 
@@ -51,8 +52,12 @@ public final class ClassifyRoutes {
    * @param writer writes captured images behind the answers
    * @param thumbnailMaxSide longer side of a captured image's thumbnail (as for camera frames)
    */
-  public ClassifyRoutes(InferenceService inference, CaptureConfig capture, CaptureWriter writer,
-      int thumbnailMaxSide, int thumbnailQuality) {
+  public ClassifyRoutes(
+      InferenceService inference,
+      CaptureConfig capture,
+      CaptureWriter writer,
+      int thumbnailMaxSide,
+      int thumbnailQuality) {
     this.inference = inference;
     this.capture = capture;
     this.writer = writer;
@@ -62,8 +67,8 @@ public final class ClassifyRoutes {
 
   /** The sorting machines' area: sorter keys. */
   public ApiArea area() {
-    return new ApiArea("classify").add(HttpMethod.POST, "/v1/classify/{task}", Access.role(KeyRole.SORTER),
-        this::classify);
+    return new ApiArea("classify")
+        .add(HttpMethod.POST, "/v1/classify/{task}", Access.role(KeyRole.SORTER), this::classify);
   }
 
   public void classify(RoutingContext ctx) {
@@ -78,26 +83,37 @@ public final class ClassifyRoutes {
     ServedModel model = inference.model(task);
     byte[] body = Bodies.rawImage(ctx);
     int thumbnail = machine == null ? 0 : thumbnailMaxSide;
-    inference.classify(model, body, thumbnail, thumbnailQuality, ALL_FORMATS).onSuccess(result -> {
-      Classification c = result.classification();
-      JsonObject answer = new JsonObject().put("task", task).mergeIn(Answers.classification(c));
-      boolean uncertain = new UncertaintyPolicy(result.model().spec().thresholds()).uncertain(c);
-      answer.put("uncertain", uncertain);
-      if (machine != null && policy.captures(uncertain, ClassifiedFrames.margin(c), capture.marginBelow(),
-          ThreadLocalRandom.current().nextDouble())) {
-        writer.submit(machine, body, result.header().format(), result.thumbnail(), c)
-            .ifPresent(id -> answer.put("frameId", id));
-      }
-      answer.put("timings", Answers.timings(result, System.nanoTime() - start));
-      answer.put("requestId", RequestLog.requestId(ctx));
-      Json.send(ctx, 200, answer);
-      inference.answered(result, body, answer.getString("frameId"));
-    }).onFailure(ctx::fail);
+    inference
+        .classify(model, body, thumbnail, thumbnailQuality, ALL_FORMATS)
+        .onSuccess(
+            result -> {
+              Classification c = result.classification();
+              JsonObject answer =
+                  new JsonObject().put("task", task).mergeIn(Answers.classification(c));
+              boolean uncertain =
+                  new UncertaintyPolicy(result.model().spec().thresholds()).uncertain(c);
+              answer.put("uncertain", uncertain);
+              if (machine != null
+                  && policy.captures(
+                      uncertain,
+                      ClassifiedFrames.margin(c),
+                      capture.marginBelow(),
+                      ThreadLocalRandom.current().nextDouble())) {
+                writer
+                    .submit(machine, body, result.header().format(), result.thumbnail(), c)
+                    .ifPresent(id -> answer.put("frameId", id));
+              }
+              answer.put("timings", Answers.timings(result, System.nanoTime() - start));
+              answer.put("requestId", RequestLog.requestId(ctx));
+              Json.send(ctx, 200, answer);
+              inference.answered(result, body, answer.getString("frameId"));
+            })
+        .onFailure(ctx::fail);
   }
 
   /**
-   * The node's policy for {@code task}, or the request's {@code X-Capture} for a key allowed to send
-   * it; never for the node's own key (start-up warm-up), whose requests leave nothing behind.
+   * The node's policy for {@code task}, or the request's {@code X-Capture} for a key allowed to
+   * send it; never for the node's own key (start-up warm-up), whose requests leave nothing behind.
    */
   private CapturePolicy policy(RoutingContext ctx, String task, Principal caller) {
     if (caller != null && caller.internal()) {
@@ -108,13 +124,18 @@ public final class ClassifyRoutes {
       return capture.policy(task);
     }
     if (caller == null || !caller.allowCaptureOverride()) {
-      throw new ApiException(403, "capture_override_not_allowed", "key '" + (caller == null ? "?" : caller.name())
-          + "' may not send X-Capture; an admin creates keys with allowCaptureOverride to allow it");
+      throw new ApiException(
+          403,
+          "capture_override_not_allowed",
+          "key '"
+              + (caller == null ? "?" : caller.name())
+              + "' may not send X-Capture; an admin creates keys with allowCaptureOverride to allow it");
     }
     return switch (header.strip().toLowerCase(Locale.ROOT)) {
       case "always" -> CapturePolicy.ALWAYS;
       case "never" -> CapturePolicy.NEVER;
-      default -> throw ApiException.badRequest("invalid_capture", "X-Capture must be always or never");
+      default ->
+          throw ApiException.badRequest("invalid_capture", "X-Capture must be always or never");
     };
   }
 
@@ -124,7 +145,8 @@ public final class ClassifyRoutes {
     if (header != null) {
       String id = header.strip();
       if (!IngestConfig.CAMERA_ID.matcher(id).matches()) {
-        throw ApiException.badRequest("invalid_machine_id", "X-Machine-Id must be 1-64 characters of [A-Za-z0-9_-]");
+        throw ApiException.badRequest(
+            "invalid_machine_id", "X-Machine-Id must be 1-64 characters of [A-Za-z0-9_-]");
       }
       return id;
     }

@@ -12,5 +12,11 @@ import org.cityvision.core.image.ImageHeader;
  * @param queueNanos waiting for an inference worker
  * @param inferenceNanos the forward pass divided by the batch size
  */
-public record Inference(ServedModel model, Classification classification, ImageHeader header, byte[] thumbnail,
-    long decodeNanos, long queueNanos, long inferenceNanos) {}
+public record Inference(
+    ServedModel model,
+    Classification classification,
+    ImageHeader header,
+    byte[] thumbnail,
+    long decodeNanos,
+    long queueNanos,
+    long inferenceNanos) {}

@@ -2,7 +2,9 @@ package org.cityvision.serving.inference;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.cityvision.core.classify.Classification;
@@ -19,7 +21,7 @@ import org.cityvision.serving.metrics.Metrics;
  */
 public final class InferenceService {
   /** The tasks of the API; one without a loaded model answers 503 rather than 404. */
-  public static final java.util.Set<String> TASKS = java.util.Set.of("waste", "urban");
+  public static final Set<String> TASKS = Set.of("waste", "urban");
 
   private final ModelRegistry models;
   private final WorkerExecutor decoders;
@@ -30,12 +32,15 @@ public final class InferenceService {
     this(models, decoders, metrics, ShadowSampler.NONE);
   }
 
-  /** @param shadow hears of every live answer once it is sent ({@link #answered}) */
-  public InferenceService(ModelRegistry models, WorkerExecutor decoders, Metrics metrics, ShadowSampler shadow) {
+  /**
+   * @param shadow hears of every live answer once it is sent ({@link #answered})
+   */
+  public InferenceService(
+      ModelRegistry models, WorkerExecutor decoders, Metrics metrics, ShadowSampler shadow) {
     this.models = models;
     this.decoders = decoders;
     this.metrics = metrics;
-    this.shadow = java.util.Objects.requireNonNull(shadow, "shadow");
+    this.shadow = Objects.requireNonNull(shadow, "shadow");
   }
 
   /**
@@ -66,8 +71,8 @@ public final class InferenceService {
   private RuntimeException unavailable(String task) {
     return models.missing().containsKey(task) || TASKS.contains(task)
         ? new ModelUnavailableException("no model is loaded for task '" + task + "' on this node")
-        : new UnknownTaskException("unknown task; tasks served: " + models.all().stream()
-            .map(ServedModel::task).toList());
+        : new UnknownTaskException(
+            "unknown task; tasks served: " + models.all().stream().map(ServedModel::task).toList());
   }
 
   /**
@@ -79,70 +84,107 @@ public final class InferenceService {
    * @return fails with {@link OverCapacityException} when the model already has its limit in
    *     flight, with the classifier's typed exceptions otherwise
    */
-  public Future<Inference> classify(ServedModel looked, byte[] encoded, int thumbnailMaxSide, int thumbnailQuality,
+  public Future<Inference> classify(
+      ServedModel looked,
+      byte[] encoded,
+      int thumbnailMaxSide,
+      int thumbnailQuality,
       Set<ImageFormat> accepted) {
     String task = looked.task();
     ServedModel model = lease(looked);
     if (!model.gate().tryEnter()) {
       model.release();
       metrics.overloaded(task);
-      return Future.failedFuture(new OverCapacityException("model '" + model.spec().name()
-          + "' has " + model.inFlight() + " requests in flight; retry shortly"));
+      return Future.failedFuture(
+          new OverCapacityException(
+              "model '"
+                  + model.spec().name()
+                  + "' has "
+                  + model.inFlight()
+                  + " requests in flight; retry shortly"));
     }
-    Context context = io.vertx.core.Vertx.currentContext();
-    Future<Inference> result = decoders.<PreparedImage>executeBlocking(() -> model.classifier().prepare(encoded,
-        thumbnailMaxSide, thumbnailQuality, accepted), false)
-        .compose(prepared -> {
-          CompletableFuture<Classification> queued;
-          try {
-            queued = model.classifier().submitAndRecycle(prepared.tensor());
-          } catch (Exception e) {
-            return Future.failedFuture(e);
-          }
-          Future<Classification> done = context == null ? Future.fromCompletionStage(queued)
-              : Future.fromCompletionStage(queued, context);
-          return done.map(c -> {
-            long queue = c.timings().queueNanos();
-            long inference = c.timings().inferenceNanos();
-            String name = model.spec().name();
-            metrics.stage(name, "decode", prepared.nanos());
-            metrics.stage(name, "queue", queue);
-            metrics.stage(name, "inference", inference);
-            return new Inference(model, c, prepared.header(), prepared.thumbnail(), prepared.nanos(), queue,
-                inference);
-          });
-        });
-    return result.onComplete(ar -> {
-      model.gate().leave();
-      model.release();
-    }).recover(e -> {
-      if (e instanceof OverCapacityException) {
-        metrics.overloaded(task);
-      }
-      return Future.failedFuture(e);
-    });
+    Context context = Vertx.currentContext();
+    Future<Inference> result =
+        decoders
+            .<PreparedImage>executeBlocking(
+                () ->
+                    model
+                        .classifier()
+                        .prepare(encoded, thumbnailMaxSide, thumbnailQuality, accepted),
+                false)
+            .compose(
+                prepared -> {
+                  CompletableFuture<Classification> queued;
+                  try {
+                    queued = model.classifier().submitAndRecycle(prepared.tensor());
+                  } catch (Exception e) {
+                    return Future.failedFuture(e);
+                  }
+                  Future<Classification> done =
+                      context == null
+                          ? Future.fromCompletionStage(queued)
+                          : Future.fromCompletionStage(queued, context);
+                  return done.map(
+                      c -> {
+                        long queue = c.timings().queueNanos();
+                        long inference = c.timings().inferenceNanos();
+                        String name = model.spec().name();
+                        metrics.stage(name, "decode", prepared.nanos());
+                        metrics.stage(name, "queue", queue);
+                        metrics.stage(name, "inference", inference);
+                        return new Inference(
+                            model,
+                            c,
+                            prepared.header(),
+                            prepared.thumbnail(),
+                            prepared.nanos(),
+                            queue,
+                            inference);
+                      });
+                });
+    return result
+        .onComplete(
+            ar -> {
+              model.gate().leave();
+              model.release();
+            })
+        .recover(
+            e -> {
+              if (e instanceof OverCapacityException) {
+                metrics.overloaded(task);
+              }
+              return Future.failedFuture(e);
+            });
   }
 
   /**
    * The image work of a frame that is stored without a forward pass (a static camera frame that
-   * reuses its camera's last result): {@link org.cityvision.core.classify.Classifier#prepare} on the
-   * decode executor, for the frame's header and thumbnail, under a lease of the model's version.
-   * Nothing reaches the model's queue, so its admission limit does not apply; the tensor is unused.
+   * reuses its camera's last result): {@link org.cityvision.core.classify.Classifier#prepare} on
+   * the decode executor, for the frame's header and thumbnail, under a lease of the model's
+   * version. Nothing reaches the model's queue, so its admission limit does not apply; the tensor
+   * is unused.
    *
    * @param accepted the image formats the caller takes
    * @return fails with the classifier's typed image exceptions
    */
-  public Future<PreparedImage> prepare(ServedModel looked, byte[] encoded, int thumbnailMaxSide, int thumbnailQuality,
+  public Future<PreparedImage> prepare(
+      ServedModel looked,
+      byte[] encoded,
+      int thumbnailMaxSide,
+      int thumbnailQuality,
       Set<ImageFormat> accepted) {
     ServedModel model = lease(looked);
-    return decoders.<PreparedImage>executeBlocking(() -> model.classifier().prepare(encoded, thumbnailMaxSide,
-        thumbnailQuality, accepted), false).onComplete(ar -> model.release());
+    return decoders
+        .<PreparedImage>executeBlocking(
+            () -> model.classifier().prepare(encoded, thumbnailMaxSide, thumbnailQuality, accepted),
+            false)
+        .onComplete(ar -> model.release());
   }
 
   /**
    * A lease of {@code looked}, or of the version serving its task now when {@code looked} was
-   * replaced since the lookup: the version stays open until the request releases it, even if another
-   * replaces it meanwhile.
+   * replaced since the lookup: the version stays open until the request releases it, even if
+   * another replaces it meanwhile.
    */
   private ServedModel lease(ServedModel looked) {
     String task = looked.task();

@@ -1,14 +1,19 @@
 package org.cityvision.serving.inference;
 
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.cityvision.core.model.ModelException;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.storage.LivePointer;
@@ -19,13 +24,13 @@ import org.cityvision.core.storage.StorageKeys;
 import org.cityvision.serving.log.JsonLog;
 
 /**
- * Keeps this node serving each model's live version: every {@code models.watchMs} it reads the
- * live pointers from the store, and when one names a version this node does not serve, it fetches
- * that version (verified against its manifest), loads and warms it up on its own thread, off the
- * request path, and swaps it in ({@link ModelRegistry#swap}); requests in flight finish on the
- * version they started with. A version that cannot be fetched or loaded is not served: the node
- * keeps the version it has, reports why in its {@link ModelRegistry.Status} (and so in {@code
- * /health/ready} and {@code /metrics}), and tries that version again after {@link #RETRY_FAILED}.
+ * Keeps this node serving each model's live version: every {@code models.watchMs} it reads the live
+ * pointers from the store, and when one names a version this node does not serve, it fetches that
+ * version (verified against its manifest), loads and warms it up on its own thread, off the request
+ * path, and swaps it in ({@link ModelRegistry#swap}); requests in flight finish on the version they
+ * started with. A version that cannot be fetched or loaded is not served: the node keeps the
+ * version it has, reports why in its {@link ModelRegistry.Status} (and so in {@code /health/ready}
+ * and {@code /metrics}), and tries that version again after {@link #RETRY_FAILED}.
  *
  * <p>Owns its thread. Thread-safe; <b>close it</b> before the registry and the store.
  */
@@ -45,19 +50,28 @@ public final class LiveModelMaintainer implements AutoCloseable {
   private final ModelStore store;
   private final Path cacheRoot;
   private final long intervalNanos;
-  private final java.util.function.BooleanSupplier batchJobsRunning;
+  private final BooleanSupplier batchJobsRunning;
   private final String nodeId;
+
   /** The last report written per task (maintainer thread only). */
   private final Map<String, NodeReport> reported = new HashMap<>();
+
   /** Touched by the maintainer thread only (and by {@link #check} callers that own no thread). */
   private final Map<String, Failure> failures = new HashMap<>();
+
   private final Thread thread;
   private volatile boolean stopped;
-  /** Run after each pass, on the maintainer thread ({@link #afterEachPass}). */
-  private final java.util.List<Runnable> afterPass = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  private LiveModelMaintainer(ModelRegistry registry, ModelStore store, Path cacheRoot, long intervalMs,
-      java.util.function.BooleanSupplier batchJobsRunning, String nodeId) {
+  /** Run after each pass, on the maintainer thread ({@link #afterEachPass}). */
+  private final List<Runnable> afterPass = new CopyOnWriteArrayList<>();
+
+  private LiveModelMaintainer(
+      ModelRegistry registry,
+      ModelStore store,
+      Path cacheRoot,
+      long intervalMs,
+      BooleanSupplier batchJobsRunning,
+      String nodeId) {
     this.registry = registry;
     this.nodeId = nodeId;
     this.batchJobsRunning = batchJobsRunning;
@@ -77,10 +91,15 @@ public final class LiveModelMaintainer implements AutoCloseable {
    *     started with close once none runs)
    * @param nodeId this node's id in the reports it writes to the store ({@link #nodeId(Path)})
    */
-  public static LiveModelMaintainer start(ModelRegistry registry, ModelStore store, Path cacheRoot,
-      long intervalMs, java.util.function.BooleanSupplier batchJobsRunning, String nodeId) {
-    LiveModelMaintainer m = new LiveModelMaintainer(registry, store, cacheRoot, intervalMs, batchJobsRunning,
-        nodeId);
+  public static LiveModelMaintainer start(
+      ModelRegistry registry,
+      ModelStore store,
+      Path cacheRoot,
+      long intervalMs,
+      BooleanSupplier batchJobsRunning,
+      String nodeId) {
+    LiveModelMaintainer m =
+        new LiveModelMaintainer(registry, store, cacheRoot, intervalMs, batchJobsRunning, nodeId);
     m.thread.start();
     return m;
   }
@@ -110,8 +129,12 @@ public final class LiveModelMaintainer implements AutoCloseable {
       try {
         live = store.live(s.model()).orElse(null);
       } catch (StorageException | RuntimeException e) {
-        registry.follow(s.task(), s.live(), s.liveRevision(),
-            "cannot read the live version from the store: " + e.getMessage(), false);
+        registry.follow(
+            s.task(),
+            s.live(),
+            s.liveRevision(),
+            "cannot read the live version from the store: " + e.getMessage(),
+            false);
         continue;
       }
       if (live == null) {
@@ -119,12 +142,17 @@ public final class LiveModelMaintainer implements AutoCloseable {
       }
       if (live == null || live.version().equals(s.served())) {
         failures.remove(s.task());
-        registry.follow(s.task(), live == null ? null : live.version(), live == null ? 0 : live.revision(), null,
+        registry.follow(
+            s.task(),
+            live == null ? null : live.version(),
+            live == null ? 0 : live.revision(),
+            null,
             false);
         continue;
       }
       Failure failed = failures.get(s.task());
-      if (failed != null && failed.version().equals(live.version())
+      if (failed != null
+          && failed.version().equals(live.version())
           && System.nanoTime() - failed.atNanos() < RETRY_FAILED.toNanos()) {
         registry.follow(s.task(), live.version(), live.revision(), failed.error(), false);
         continue;
@@ -132,13 +160,14 @@ public final class LiveModelMaintainer implements AutoCloseable {
       swapIn(s, live);
     }
     report();
-    afterPass.forEach(task -> {
-      try {
-        task.run();
-      } catch (RuntimeException e) {
-        JsonLog.get().error("model_watch_task_failed", e);
-      }
-    });
+    afterPass.forEach(
+        task -> {
+          try {
+            task.run();
+          } catch (RuntimeException e) {
+            JsonLog.get().error("model_watch_task_failed", e);
+          }
+        });
   }
 
   /**
@@ -147,7 +176,7 @@ public final class LiveModelMaintainer implements AutoCloseable {
    * delays the next pass.
    */
   public void afterEachPass(Runnable task) {
-    afterPass.add(java.util.Objects.requireNonNull(task, "task"));
+    afterPass.add(Objects.requireNonNull(task, "task"));
   }
 
   /**
@@ -159,9 +188,13 @@ public final class LiveModelMaintainer implements AutoCloseable {
     Instant now = Instant.now();
     for (ModelRegistry.Status s : registry.statuses().values()) {
       NodeReport last = reported.get(s.task());
-      NodeReport next = new NodeReport(nodeId, s.model(), s.task(), s.served(), s.live(), s.error(), now);
-      boolean same = last != null && Objects.equals(last.served(), next.served())
-          && Objects.equals(last.live(), next.live()) && Objects.equals(last.error(), next.error());
+      NodeReport next =
+          new NodeReport(nodeId, s.model(), s.task(), s.served(), s.live(), s.error(), now);
+      boolean same =
+          last != null
+              && Objects.equals(last.served(), next.served())
+              && Objects.equals(last.live(), next.live())
+              && Objects.equals(last.error(), next.error());
       if (same && last.at().plus(REPORT_EVERY).isAfter(now)) {
         continue;
       }
@@ -179,11 +212,13 @@ public final class LiveModelMaintainer implements AutoCloseable {
    * of the data directory (one process per data directory), as a store key segment.
    */
   public static String nodeId(Path data) {
-    String runtime = java.lang.management.ManagementFactory.getRuntimeMXBean().getName();
+    String runtime = ManagementFactory.getRuntimeMXBean().getName();
     String host = runtime.substring(runtime.indexOf('@') + 1).replaceAll("[^A-Za-z0-9_.-]", "-");
     host = host.length() > 40 ? host.substring(0, 40) : host;
-    String digest = StorageKeys.sha256Hex(data.toAbsolutePath().normalize().toString()
-        .getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 12);
+    String digest =
+        StorageKeys.sha256Hex(
+                data.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8))
+            .substring(0, 12);
     return (host.isEmpty() || host.startsWith(".") ? "node" : host) + "-" + digest;
   }
 
@@ -198,7 +233,8 @@ public final class LiveModelMaintainer implements AutoCloseable {
     }
     try {
       Optional<LivePointer> seeded = store.seed(served.get().pkg());
-      seeded.ifPresent(p -> JsonLog.get().info("model_seeded", "model", p.model(), "version", p.version()));
+      seeded.ifPresent(
+          p -> JsonLog.get().info("model_seeded", "model", p.model(), "version", p.version()));
       return seeded.isPresent() ? seeded : store.live(s.model());
     } catch (StorageException | RuntimeException e) {
       registry.follow(s.task(), null, 0, "cannot seed the store: " + e.getMessage(), false);
@@ -210,10 +246,20 @@ public final class LiveModelMaintainer implements AutoCloseable {
     long t0 = System.nanoTime();
     try {
       ModelPackage pkg = ModelPackage.read(store.fetch(s.model(), live.version(), cacheRoot));
-      if (!pkg.spec().name().equals(s.model()) || !pkg.spec().version().equals(live.version())
+      if (!pkg.spec().name().equals(s.model())
+          || !pkg.spec().version().equals(live.version())
           || !pkg.spec().task().equals(s.task())) {
-        throw new ModelException("the package stored as " + s.model() + " " + live.version() + " says it is "
-            + pkg.spec().name() + " " + pkg.spec().version() + " for task " + pkg.spec().task());
+        throw new ModelException(
+            "the package stored as "
+                + s.model()
+                + " "
+                + live.version()
+                + " says it is "
+                + pkg.spec().name()
+                + " "
+                + pkg.spec().version()
+                + " for task "
+                + pkg.spec().task());
       }
       ServedModel next = registry.open(s.task(), pkg);
       if (stopped) {
@@ -223,14 +269,36 @@ public final class LiveModelMaintainer implements AutoCloseable {
       registry.follow(s.task(), live.version(), live.revision(), null, false);
       registry.swap(next);
       failures.remove(s.task());
-      JsonLog.get().info("model_live_followed", "task", s.task(), "model", s.model(), "version", live.version(),
-          "revision", live.revision(), "ms", (System.nanoTime() - t0) / 1_000_000);
+      JsonLog.get()
+          .info(
+              "model_live_followed",
+              "task",
+              s.task(),
+              "model",
+              s.model(),
+              "version",
+              live.version(),
+              "revision",
+              live.revision(),
+              "ms",
+              (System.nanoTime() - t0) / 1_000_000);
     } catch (StorageException | ModelException | RuntimeException e) {
       String error = "cannot serve live version " + live.version() + ": " + e.getMessage();
       failures.put(s.task(), new Failure(live.version(), System.nanoTime(), error));
       registry.follow(s.task(), live.version(), live.revision(), error, true);
-      JsonLog.get().warn("model_swap_failed", "task", s.task(), "model", s.model(), "version", live.version(),
-          "serving", s.served() == null ? "" : s.served(), "error", e.getMessage());
+      JsonLog.get()
+          .warn(
+              "model_swap_failed",
+              "task",
+              s.task(),
+              "model",
+              s.model(),
+              "version",
+              live.version(),
+              "serving",
+              s.served() == null ? "" : s.served(),
+              "error",
+              e.getMessage());
     }
   }
 

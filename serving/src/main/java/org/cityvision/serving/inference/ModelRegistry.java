@@ -2,6 +2,7 @@ package org.cityvision.serving.inference;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -11,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,8 +31,8 @@ import org.cityvision.serving.log.JsonLog;
 /**
  * The models this node serves, one per task, and which version of each. The store's live pointer
  * says which version should serve ({@link LiveModelMaintainer} follows it); the package folders the
- * node is configured with seed the store on first start and serve when the store cannot be read.
- * A task without any package is either an error (when models are required) or not served ({@code
+ * node is configured with seed the store on first start and serve when the store cannot be read. A
+ * task without any package is either an error (when models are required) or not served ({@code
  * model_unavailable}).
  *
  * <p>Versions are swapped under load: {@link #swap} replaces a task's version atomically and the
@@ -50,27 +52,39 @@ public final class ModelRegistry implements AutoCloseable {
    * @param liveRevision the live pointer's revision, 0 when unknown
    * @param error why this node does not serve the live version, or {@code null}
    * @param swaps versions swapped in since start
-   * @param failedSwaps attempts to load a live version that failed (download, checksum, load, warm-up)
+   * @param failedSwaps attempts to load a live version that failed (download, checksum, load,
+   *     warm-up)
    */
-  public record Status(String task, String model, String served, String live, long liveRevision, String error,
-      long swaps, long failedSwaps) {}
+  public record Status(
+      String task,
+      String model,
+      String served,
+      String live,
+      long liveRevision,
+      String error,
+      long swaps,
+      long failedSwaps) {}
 
-  private final ConcurrentMap<String, AtomicReference<ServedModel>> byTask = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, AtomicReference<ServedModel>> byTask =
+      new ConcurrentHashMap<>();
   private final ConcurrentMap<String, AdmissionGate> gates = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, String> missing = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Status> statuses = new ConcurrentHashMap<>();
   private final InferenceConfig inference;
   private final ImageLimits limits;
+
   /** Leases taken by batch jobs, which hold a classifier for the whole job. */
-  private final java.util.concurrent.ConcurrentLinkedQueue<BatchLease> batchLeases =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<BatchLease> batchLeases = new ConcurrentLinkedQueue<>();
 
   private record BatchLease(ServedModel model, long atNanos) {}
-  private final ExecutorService closer = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "cityvision-model-closer");
-    t.setDaemon(true);
-    return t;
-  });
+
+  private final ExecutorService closer =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "cityvision-model-closer");
+            t.setDaemon(true);
+            return t;
+          });
 
   private ModelRegistry(InferenceConfig inference, ImageLimits limits) {
     this.inference = inference;
@@ -84,8 +98,9 @@ public final class ModelRegistry implements AutoCloseable {
    * @param required fail when a package is missing or does not load
    * @throws ModelException naming the task, the folder and what is wrong
    */
-  public static ModelRegistry load(Map<String, Path> packages, boolean required, InferenceConfig inference,
-      ImageLimits limits) throws ModelException {
+  public static ModelRegistry load(
+      Map<String, Path> packages, boolean required, InferenceConfig inference, ImageLimits limits)
+      throws ModelException {
     return open(packages, required, inference, limits, null, null);
   }
 
@@ -99,8 +114,14 @@ public final class ModelRegistry implements AutoCloseable {
    * @param cacheRoot where fetched packages are kept (ignored without a store)
    * @throws ModelException when a required task has no package that loads
    */
-  public static ModelRegistry open(Map<String, Path> packages, boolean required, InferenceConfig inference,
-      ImageLimits limits, ModelStore store, Path cacheRoot) throws ModelException {
+  public static ModelRegistry open(
+      Map<String, Path> packages,
+      boolean required,
+      InferenceConfig inference,
+      ImageLimits limits,
+      ModelStore store,
+      Path cacheRoot)
+      throws ModelException {
     ModelRegistry registry = new ModelRegistry(inference, limits);
     try {
       for (Map.Entry<String, Path> e : packages.entrySet()) {
@@ -132,7 +153,8 @@ public final class ModelRegistry implements AutoCloseable {
         live = store.live(name).orElse(null);
       } catch (StorageException | RuntimeException e) {
         error = "cannot read the live version from the store: " + e.getMessage();
-        JsonLog.get().warn("model_store_unreadable", "task", task, "model", name, "error", e.getMessage());
+        JsonLog.get()
+            .warn("model_store_unreadable", "task", task, "model", name, "error", e.getMessage());
       }
     }
     ServedModel served = null;
@@ -144,8 +166,17 @@ public final class ModelRegistry implements AutoCloseable {
       } catch (StorageException | ModelException | RuntimeException e) {
         error = "cannot serve live version " + live.version() + ": " + e.getMessage();
         failed = true;
-        JsonLog.get().warn("model_live_unloadable", "task", task, "model", name, "version", live.version(),
-            "error", e.getMessage());
+        JsonLog.get()
+            .warn(
+                "model_live_unloadable",
+                "task",
+                task,
+                "model",
+                name,
+                "version",
+                live.version(),
+                "error",
+                e.getMessage());
         if (local == null && required) {
           throw new ModelException("task '" + task + "': " + error, e);
         }
@@ -155,35 +186,73 @@ public final class ModelRegistry implements AutoCloseable {
       served = open(task, local);
     }
     if (served == null) {
-      String why = "no model package for task '" + task + "' at " + dir + " (no " + ModelPackage.SPEC_FILE + ")"
-          + (store == null ? "" : " and no live version of model '" + name + "' in the store");
+      String why =
+          "no model package for task '"
+              + task
+              + "' at "
+              + dir
+              + " (no "
+              + ModelPackage.SPEC_FILE
+              + ")"
+              + (store == null ? "" : " and no live version of model '" + name + "' in the store");
       if (required) {
-        throw new ModelException(why + "; train or install it, point models." + task + " (CITYVISION_MODELS_"
-            + task.toUpperCase(Locale.ROOT) + ") at a package, or set models.required=false to serve without it");
+        throw new ModelException(
+            why
+                + "; train or install it, point models."
+                + task
+                + " (CITYVISION_MODELS_"
+                + task.toUpperCase(Locale.ROOT)
+                + ") at a package, or set models.required=false to serve without it");
       }
       missing.put(task, why);
       JsonLog.get().warn("model_missing", "task", task, "dir", dir.toString());
     } else {
       byTask.put(task, new AtomicReference<>(served));
     }
-    statuses.put(task, new Status(task, name, served == null ? null : served.version(),
-        live == null ? null : live.version(), live == null ? 0 : live.revision(), error, 0, failed ? 1 : 0));
+    statuses.put(
+        task,
+        new Status(
+            task,
+            name,
+            served == null ? null : served.version(),
+            live == null ? null : live.version(),
+            live == null ? 0 : live.revision(),
+            error,
+            0,
+            failed ? 1 : 0));
   }
 
   private static void requireTask(ModelPackage pkg, String task) throws ModelException {
     if (!pkg.spec().task().equals(task)) {
-      throw new ModelException("model package " + pkg.dir() + " answers task '" + pkg.spec().task() + "', not '"
-          + task + "'");
+      throw new ModelException(
+          "model package "
+              + pkg.dir()
+              + " answers task '"
+              + pkg.spec().task()
+              + "', not '"
+              + task
+              + "'");
     }
   }
 
-  /** Opens a version for a task (blocking: load and warm-up); it serves once {@link #swap}ped in. */
+  /**
+   * Opens a version for a task (blocking: load and warm-up); it serves once {@link #swap}ped in.
+   */
   ServedModel open(String task, ModelPackage pkg) throws ModelException {
     long t0 = System.nanoTime();
     Classifier classifier = Classifier.open(pkg, inference.classifierOptions(limits));
     AdmissionGate gate = gates.computeIfAbsent(task, t -> new AdmissionGate(inference.admitted()));
-    JsonLog.get().info("model_loaded", "task", task, "model", pkg.spec().name(), "version", pkg.spec().version(),
-        "ms", (System.nanoTime() - t0) / 1_000_000);
+    JsonLog.get()
+        .info(
+            "model_loaded",
+            "task",
+            task,
+            "model",
+            pkg.spec().name(),
+            "version",
+            pkg.spec().version(),
+            "ms",
+            (System.nanoTime() - t0) / 1_000_000);
     return new ServedModel(task, pkg, classifier, gate, closer);
   }
 
@@ -196,32 +265,66 @@ public final class ModelRegistry implements AutoCloseable {
     AtomicReference<ServedModel> slot = byTask.computeIfAbsent(task, t -> new AtomicReference<>());
     ServedModel old = slot.getAndSet(next);
     missing.remove(task);
-    statuses.compute(task, (t, s) -> s == null
-        ? new Status(task, next.spec().name(), next.version(), next.version(), 0, null, 1, 0)
-        : new Status(task, s.model(), next.version(), s.live(), s.liveRevision(), null, s.swaps() + 1,
-            s.failedSwaps()));
-    JsonLog.get().info("model_swapped", "task", task, "model", next.spec().name(), "version", next.version(),
-        "replaced", old == null ? "" : old.version());
+    statuses.compute(
+        task,
+        (t, s) ->
+            s == null
+                ? new Status(
+                    task, next.spec().name(), next.version(), next.version(), 0, null, 1, 0)
+                : new Status(
+                    task,
+                    s.model(),
+                    next.version(),
+                    s.live(),
+                    s.liveRevision(),
+                    null,
+                    s.swaps() + 1,
+                    s.failedSwaps()));
+    JsonLog.get()
+        .info(
+            "model_swapped",
+            "task",
+            task,
+            "model",
+            next.spec().name(),
+            "version",
+            next.version(),
+            "replaced",
+            old == null ? "" : old.version());
     if (old != null) {
       old.retire();
     }
   }
 
-  /** Records what the store says is live for a task, and why this node does not serve it (or null). */
+  /**
+   * Records what the store says is live for a task, and why this node does not serve it (or null).
+   */
   void follow(String task, String live, long revision, String error, boolean failedSwap) {
-    statuses.computeIfPresent(task, (t, s) -> new Status(t, s.model(), s.served(), live, revision, error, s.swaps(),
-        s.failedSwaps() + (failedSwap ? 1 : 0)));
+    statuses.computeIfPresent(
+        task,
+        (t, s) ->
+            new Status(
+                t,
+                s.model(),
+                s.served(),
+                live,
+                revision,
+                error,
+                s.swaps(),
+                s.failedSwaps() + (failedSwap ? 1 : 0)));
   }
 
-  /** The version serving a task now, for reading what it is; use {@link #lease} to classify with it. */
+  /**
+   * The version serving a task now, for reading what it is; use {@link #lease} to classify with it.
+   */
   public Optional<ServedModel> task(String task) {
     AtomicReference<ServedModel> slot = byTask.get(task);
     return slot == null ? Optional.empty() : Optional.ofNullable(slot.get());
   }
 
   /**
-   * The version serving a task now, leased: its classifier stays open until the caller calls
-   * {@link ServedModel#release()} (exactly once), even if another version replaces it meanwhile.
+   * The version serving a task now, leased: its classifier stays open until the caller calls {@link
+   * ServedModel#release()} (exactly once), even if another version replaces it meanwhile.
    */
   public Optional<ServedModel> lease(String task) {
     AtomicReference<ServedModel> slot = byTask.get(task);
@@ -252,22 +355,23 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   /**
-   * Releases the batch leases taken more than {@code minAge} ago when no batch job runs on this node
-   * (a job takes its classifier and registers as running within milliseconds, so {@code minAge}
-   * keeps a starting job's lease).
+   * Releases the batch leases taken more than {@code minAge} ago when no batch job runs on this
+   * node (a job takes its classifier and registers as running within milliseconds, so {@code
+   * minAge} keeps a starting job's lease).
    */
-  public void releaseIdleBatchLeases(boolean jobsRunning, java.time.Duration minAge) {
+  public void releaseIdleBatchLeases(boolean jobsRunning, Duration minAge) {
     if (jobsRunning) {
       return;
     }
     long now = System.nanoTime();
-    batchLeases.removeIf(l -> {
-      if (now - l.atNanos() < minAge.toNanos()) {
-        return false;
-      }
-      l.model().release();
-      return true;
-    });
+    batchLeases.removeIf(
+        l -> {
+          if (now - l.atNanos() < minAge.toNanos()) {
+            return false;
+          }
+          l.model().release();
+          return true;
+        });
   }
 
   /** By model name (names and tasks usually coincide). */
@@ -278,12 +382,15 @@ public final class ModelRegistry implements AutoCloseable {
   /** The versions serving now, by task. */
   public Collection<ServedModel> all() {
     List<ServedModel> out = new ArrayList<>();
-    byTask.values().forEach(slot -> {
-      ServedModel m = slot.get();
-      if (m != null) {
-        out.add(m);
-      }
-    });
+    byTask
+        .values()
+        .forEach(
+            slot -> {
+              ServedModel m = slot.get();
+              if (m != null) {
+                out.add(m);
+              }
+            });
     out.sort(Comparator.comparing(ServedModel::task));
     return out;
   }
@@ -307,7 +414,7 @@ public final class ModelRegistry implements AutoCloseable {
 
   @Override
   public void close() {
-    releaseIdleBatchLeases(false, java.time.Duration.ZERO);
+    releaseIdleBatchLeases(false, Duration.ZERO);
     for (AtomicReference<ServedModel> slot : byTask.values()) {
       ServedModel m = slot.getAndSet(null);
       if (m != null) {

@@ -1,6 +1,7 @@
 package org.cityvision.serving.inference;
 
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cityvision.core.classify.Classifier;
 import org.cityvision.core.model.ModelPackage;
@@ -12,6 +13,7 @@ import org.cityvision.serving.log.JsonLog;
  * admission gate (shared by every version of the task, so a swap never resets the in-flight bound).
  *
  * <h2>Leases</h2>
+ *
  * A request that uses the classifier holds a lease ({@link #tryAcquire()} ... {@link #release()}).
  * The registry holds one reference of its own while this version serves; {@link #retire()} gives it
  * up when another version replaces it, and the classifier is closed (on the closer executor, never
@@ -26,10 +28,12 @@ public final class ServedModel {
   private final Classifier classifier;
   private final AdmissionGate gate;
   private final Executor closer;
+
   /** The registry's reference plus one per lease; 0 means closed (or closing) for good. */
   private final AtomicInteger references = new AtomicInteger(1);
 
-  ServedModel(String task, ModelPackage pkg, Classifier classifier, AdmissionGate gate, Executor closer) {
+  ServedModel(
+      String task, ModelPackage pkg, Classifier classifier, AdmissionGate gate, Executor closer) {
     this.task = task;
     this.pkg = pkg;
     this.classifier = classifier;
@@ -54,8 +58,8 @@ public final class ServedModel {
   }
 
   /**
-   * The classifier. Use it within a lease: a version that has been replaced closes it once its
-   * last lease is released.
+   * The classifier. Use it within a lease: a version that has been replaced closes it once its last
+   * lease is released.
    */
   public Classifier classifier() {
     return classifier;
@@ -69,7 +73,9 @@ public final class ServedModel {
     return gate.inFlight();
   }
 
-  /** Takes a lease; false when this version is closed (the caller takes the current one instead). */
+  /**
+   * Takes a lease; false when this version is closed (the caller takes the current one instead).
+   */
   boolean tryAcquire() {
     while (true) {
       int n = references.get();
@@ -88,20 +94,30 @@ public final class ServedModel {
     if (n == 0) {
       try {
         closer.execute(this::closeClassifier);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
+      } catch (RejectedExecutionException e) {
         // The registry has closed its closer: this is the node's shutdown, off the event loop.
         closeClassifier();
       }
     } else if (n < 0) {
-      throw new IllegalStateException("model " + spec().name() + " " + version() + " released more often than acquired");
+      throw new IllegalStateException(
+          "model " + spec().name() + " " + version() + " released more often than acquired");
     }
   }
 
   private void closeClassifier() {
     long t0 = System.nanoTime();
     classifier.close();
-    JsonLog.get().info("model_closed", "task", task, "model", spec().name(), "version", version(), "ms",
-        (System.nanoTime() - t0) / 1_000_000);
+    JsonLog.get()
+        .info(
+            "model_closed",
+            "task",
+            task,
+            "model",
+            spec().name(),
+            "version",
+            version(),
+            "ms",
+            (System.nanoTime() - t0) / 1_000_000);
   }
 
   /** Gives up the registry's reference: this version stops serving once its leases are released. */

@@ -1,5 +1,5 @@
 /**
- * The served models and the versions they follow in the store, the off-event-loop classify pipeline,
- * and the sorting-machine and model routes.
+ * The served models and the versions they follow in the store, the off-event-loop classify
+ * pipeline, and the sorting-machine and model routes.
  */
 package org.cityvision.serving.inference;

@@ -8,17 +8,20 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.RoutingContext;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import org.cityvision.core.classify.ClassifiedFrames;
 import org.cityvision.core.classify.Classification;
+import org.cityvision.core.classify.ClassifiedFrames;
 import org.cityvision.core.classify.FlagPolicy;
 import org.cityvision.core.classify.PreparedImage;
 import org.cityvision.core.classify.Timings;
@@ -27,11 +30,12 @@ import org.cityvision.core.image.ImageHeaders;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FrameId;
 import org.cityvision.core.storage.FrameRecord;
-import org.cityvision.core.storage.ResultRecord;
 import org.cityvision.core.storage.FrameUpload;
 import org.cityvision.core.storage.KeyRole;
+import org.cityvision.core.storage.ResultRecord;
 import org.cityvision.serving.auth.Authenticator;
 import org.cityvision.serving.auth.Principal;
+import org.cityvision.serving.cameras.CameraHealthService;
 import org.cityvision.serving.config.IngestConfig;
 import org.cityvision.serving.config.StaticFrames;
 import org.cityvision.serving.http.Access;
@@ -43,10 +47,9 @@ import org.cityvision.serving.inference.Answers;
 import org.cityvision.serving.inference.Bodies;
 import org.cityvision.serving.inference.Inference;
 import org.cityvision.serving.inference.InferenceService;
-import org.cityvision.serving.log.JsonLog;
-import org.cityvision.serving.cameras.CameraHealthService;
-import org.cityvision.serving.metrics.Metrics;
 import org.cityvision.serving.inference.ServedModel;
+import org.cityvision.serving.log.JsonLog;
+import org.cityvision.serving.metrics.Metrics;
 
 /**
  * {@code POST /v1/cameras/{cameraId}/frames}: camera frames in. (A frame's metadata, results and
@@ -67,8 +70,10 @@ public final class FrameRoutes {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_IDEMPOTENCY_KEY = 128;
+
   /** The store keeps JPEG and PNG frames only. */
-  private static final Set<ImageFormat> STORED_FORMATS = EnumSet.of(ImageFormat.JPEG, ImageFormat.PNG);
+  private static final Set<ImageFormat> STORED_FORMATS =
+      EnumSet.of(ImageFormat.JPEG, ImageFormat.PNG);
 
   private final IngestConfig config;
   private final InferenceService inference;
@@ -83,8 +88,15 @@ public final class FrameRoutes {
    * @param writes stores a classified frame and tells its listener of the flag (webhooks, Open311)
    * @param health the quality check and camera health every frame goes through first
    */
-  public FrameRoutes(IngestConfig config, InferenceService inference, IdempotencyLedger ledger,
-      WorkerExecutor io, Metrics metrics, Clock clock, ClassifiedFrames writes, CameraHealthService health) {
+  public FrameRoutes(
+      IngestConfig config,
+      InferenceService inference,
+      IdempotencyLedger ledger,
+      WorkerExecutor io,
+      Metrics metrics,
+      Clock clock,
+      ClassifiedFrames writes,
+      CameraHealthService health) {
     this.config = config;
     this.inference = inference;
     this.ledger = ledger;
@@ -97,141 +109,274 @@ public final class FrameRoutes {
 
   /** The cameras' area: camera keys. */
   public ApiArea area() {
-    return new ApiArea("cameras").add(HttpMethod.POST, "/v1/cameras/{cameraId}/frames",
-        Access.role(KeyRole.CAMERA), this::ingest);
+    return new ApiArea("cameras")
+        .add(
+            HttpMethod.POST,
+            "/v1/cameras/{cameraId}/frames",
+            Access.role(KeyRole.CAMERA),
+            this::ingest);
   }
 
   /** {@code POST /v1/cameras/{cameraId}/frames}. */
   public void ingest(RoutingContext ctx) {
     String cameraId = ctx.pathParam("cameraId");
     if (cameraId == null || !IngestConfig.CAMERA_ID.matcher(cameraId).matches()) {
-      throw ApiException.badRequest("invalid_camera_id", "camera ids are 1-64 characters of [A-Za-z0-9_-]");
+      throw ApiException.badRequest(
+          "invalid_camera_id", "camera ids are 1-64 characters of [A-Za-z0-9_-]");
     }
     if (!config.accepts(cameraId)) {
-      throw new ApiException(403, "unknown_camera", "camera '" + cameraId + "' is not registered on this system");
+      throw new ApiException(
+          403, "unknown_camera", "camera '" + cameraId + "' is not registered on this system");
     }
     Principal caller = Authenticator.principal(ctx);
     if (caller != null && !caller.cameras().allows(cameraId)) {
-      throw new ApiException(403, "camera_not_allowed", "key '" + caller.name() + "' may post only as "
-          + caller.cameras().describe() + ", not as camera '" + cameraId + "'");
+      throw new ApiException(
+          403,
+          "camera_not_allowed",
+          "key '"
+              + caller.name()
+              + "' may post only as "
+              + caller.cameras().describe()
+              + ", not as camera '"
+              + cameraId
+              + "'");
     }
     Instant capturedAt = capturedAt(ctx.request().getHeader("X-Captured-At"));
     String idempotencyKey = idempotencyKey(ctx.request().getHeader("Idempotency-Key"));
     ServedModel model = inference.model(TASK);
-    frameBytes(ctx).compose(bytes -> {
-      if (idempotencyKey == null) {
-        return process(model, cameraId, capturedAt, bytes, null, null).map(answer -> new Outcome(answer, false));
-      }
-      String bodyHash = sha256(bytes);
-      // The frame id is fixed before anything is written and recorded in the claim, so that a retry
-      // of this request, here or on another node, after a crash, stores under the same id.
-      FrameId planned = FrameId.generate(cameraId, capturedAt != null ? capturedAt : clock.instant());
-      return io.executeBlocking(() -> ledger.claim(cameraId, idempotencyKey, bodyHash, planned), false)
-          .compose(claim -> {
-        if (!claim.owned()) {
-          metrics.idempotentReplay();
-          return Future.succeededFuture(new Outcome(new JsonObject(claim.answer().toString()), true));
-        }
-        if (claim.takeover()) {
-          metrics.idempotentTakeover();
-          JsonLog.get().info("idempotency_takeover", "cameraId", cameraId,
-              "frameId", claim.frameId().value());
-        }
-        return process(model, cameraId, capturedAt, bytes, idempotencyKey, claim.frameId())
-            .transform(ar -> io.executeBlocking(() -> {
-          if (ar.succeeded()) {
-            ledger.done(claim, bodyHash, JSON.readTree(ar.result().encode()));
-            return new Outcome(ar.result(), false);
-          }
-          ApiException e = ErrorMapper.map(ar.cause(), -1);
-          ledger.failed(claim, bodyHash, e.status(), e.code());
-          throw ar.cause() instanceof Exception ex ? ex : new IllegalStateException(ar.cause());
-        }, false));
-      });
-    }).onSuccess(outcome -> {
-      ctx.response().putHeader("Location", "/v1/frames/" + outcome.answer().getString("frameId"));
-      if (outcome.replayed()) {
-        ctx.response().putHeader("Idempotent-Replayed", "true");
-      }
-      Json.send(ctx, 201, outcome.answer());
-    }).onFailure(ctx::fail);
+    frameBytes(ctx)
+        .compose(
+            bytes -> {
+              if (idempotencyKey == null) {
+                return process(model, cameraId, capturedAt, bytes, null, null)
+                    .map(answer -> new Outcome(answer, false));
+              }
+              String bodyHash = sha256(bytes);
+              // The frame id is fixed before anything is written and recorded in the claim, so that
+              // a retry
+              // of this request, here or on another node, after a crash, stores under the same id.
+              FrameId planned =
+                  FrameId.generate(cameraId, capturedAt != null ? capturedAt : clock.instant());
+              return io.executeBlocking(
+                      () -> ledger.claim(cameraId, idempotencyKey, bodyHash, planned), false)
+                  .compose(
+                      claim -> {
+                        if (!claim.owned()) {
+                          metrics.idempotentReplay();
+                          return Future.succeededFuture(
+                              new Outcome(new JsonObject(claim.answer().toString()), true));
+                        }
+                        if (claim.takeover()) {
+                          metrics.idempotentTakeover();
+                          JsonLog.get()
+                              .info(
+                                  "idempotency_takeover",
+                                  "cameraId",
+                                  cameraId,
+                                  "frameId",
+                                  claim.frameId().value());
+                        }
+                        return process(
+                                model, cameraId, capturedAt, bytes, idempotencyKey, claim.frameId())
+                            .transform(
+                                ar ->
+                                    io.executeBlocking(
+                                        () -> {
+                                          if (ar.succeeded()) {
+                                            ledger.done(
+                                                claim,
+                                                bodyHash,
+                                                JSON.readTree(ar.result().encode()));
+                                            return new Outcome(ar.result(), false);
+                                          }
+                                          ApiException e = ErrorMapper.map(ar.cause(), -1);
+                                          ledger.failed(claim, bodyHash, e.status(), e.code());
+                                          throw ar.cause() instanceof Exception ex
+                                              ? ex
+                                              : new IllegalStateException(ar.cause());
+                                        },
+                                        false));
+                      });
+            })
+        .onSuccess(
+            outcome -> {
+              ctx.response()
+                  .putHeader("Location", "/v1/frames/" + outcome.answer().getString("frameId"));
+              if (outcome.replayed()) {
+                ctx.response().putHeader("Idempotent-Replayed", "true");
+              }
+              Json.send(ctx, 201, outcome.answer());
+            })
+        .onFailure(ctx::fail);
   }
 
   private record Outcome(JsonObject answer, boolean replayed) {}
 
   /**
-   * Quality check and camera health first (I/O threads: a 1/8-scale decode and the camera's record);
-   * a static frame reuses its camera's last result of the version serving now (thumbnail on the
-   * decode threads, no forward pass), any other is classified (decode threads, model queue); then
-   * stored (I/O threads) under {@code frameId} if given, else under an id fixed here.
+   * Quality check and camera health first (I/O threads: a 1/8-scale decode and the camera's
+   * record); a static frame reuses its camera's last result of the version serving now (thumbnail
+   * on the decode threads, no forward pass), any other is classified (decode threads, model queue);
+   * then stored (I/O threads) under {@code frameId} if given, else under an id fixed here.
    */
-  private Future<JsonObject> process(ServedModel model, String cameraId, Instant capturedAt, byte[] bytes,
-      String idempotencyKey, FrameId frameId) {
+  private Future<JsonObject> process(
+      ServedModel model,
+      String cameraId,
+      Instant capturedAt,
+      byte[] bytes,
+      String idempotencyKey,
+      FrameId frameId) {
     Instant receivedAt = clock.instant();
-    // Fixed before the health check, so that an alert this frame raises points to where it is stored.
-    FrameId id = frameId != null ? frameId : FrameId.generate(cameraId, capturedAt != null ? capturedAt : receivedAt);
-    return io.executeBlocking(() -> health.observe(cameraId, bytes, STORED_FORMATS, id.value(), capturedAt,
-            receivedAt), false)
-        .compose(seen -> {
-          Future<Optional<ResultRecord>> reusable = seen.update().reuse()
-              .map(from -> io.executeBlocking(() -> writes.reusable(from.frameId(), model.spec().name(),
-                  model.version()), false))
-              .orElse(Future.succeededFuture(Optional.empty()));
-          return reusable.compose(earlier -> {
-            if (earlier.isPresent() && config.staticFrames() == StaticFrames.METADATA) {
-              return io.executeBlocking(() -> storeReused(cameraId, capturedAt, bytes, null, earlier.get(),
-                  idempotencyKey, id), false);
-            }
-            if (earlier.isPresent()) {
-              return inference.prepare(model, bytes, config.thumbnailMaxSide(), config.thumbnailQuality(),
-                  STORED_FORMATS).compose(prepared -> io.executeBlocking(() -> storeReused(cameraId, capturedAt,
-                      bytes, prepared, earlier.get(), idempotencyKey, id), false));
-            }
-            return inference.classify(model, bytes, config.thumbnailMaxSide(), config.thumbnailQuality(),
-                STORED_FORMATS).compose(result -> io.executeBlocking(() -> {
-                  JsonObject answer = store(cameraId, capturedAt, bytes, result, idempotencyKey, id);
-                  if (seen.update().faults().isEmpty() && seen.recorded()) {
-                    health.classified(cameraId, seen.analysis(), answer.getString("frameId"));
-                  }
-                  inference.answered(result, bytes, answer.getString("frameId"));
-                  return answer;
-                }, false));
-          }).map(answer -> withQuality(answer, seen));
-        });
+    // Fixed before the health check, so that an alert this frame raises points to where it is
+    // stored.
+    FrameId id =
+        frameId != null
+            ? frameId
+            : FrameId.generate(cameraId, capturedAt != null ? capturedAt : receivedAt);
+    return io.executeBlocking(
+            () ->
+                health.observe(cameraId, bytes, STORED_FORMATS, id.value(), capturedAt, receivedAt),
+            false)
+        .compose(
+            seen -> {
+              Future<Optional<ResultRecord>> reusable =
+                  seen.update()
+                      .reuse()
+                      .map(
+                          from ->
+                              io.executeBlocking(
+                                  () ->
+                                      writes.reusable(
+                                          from.frameId(), model.spec().name(), model.version()),
+                                  false))
+                      .orElse(Future.succeededFuture(Optional.empty()));
+              return reusable
+                  .compose(
+                      earlier -> {
+                        if (earlier.isPresent() && config.staticFrames() == StaticFrames.METADATA) {
+                          return io.executeBlocking(
+                              () ->
+                                  storeReused(
+                                      cameraId,
+                                      capturedAt,
+                                      bytes,
+                                      null,
+                                      earlier.get(),
+                                      idempotencyKey,
+                                      id),
+                              false);
+                        }
+                        if (earlier.isPresent()) {
+                          return inference
+                              .prepare(
+                                  model,
+                                  bytes,
+                                  config.thumbnailMaxSide(),
+                                  config.thumbnailQuality(),
+                                  STORED_FORMATS)
+                              .compose(
+                                  prepared ->
+                                      io.executeBlocking(
+                                          () ->
+                                              storeReused(
+                                                  cameraId,
+                                                  capturedAt,
+                                                  bytes,
+                                                  prepared,
+                                                  earlier.get(),
+                                                  idempotencyKey,
+                                                  id),
+                                          false));
+                        }
+                        return inference
+                            .classify(
+                                model,
+                                bytes,
+                                config.thumbnailMaxSide(),
+                                config.thumbnailQuality(),
+                                STORED_FORMATS)
+                            .compose(
+                                result ->
+                                    io.executeBlocking(
+                                        () -> {
+                                          JsonObject answer =
+                                              store(
+                                                  cameraId,
+                                                  capturedAt,
+                                                  bytes,
+                                                  result,
+                                                  idempotencyKey,
+                                                  id);
+                                          if (seen.update().faults().isEmpty() && seen.recorded()) {
+                                            health.classified(
+                                                cameraId,
+                                                seen.analysis(),
+                                                answer.getString("frameId"));
+                                          }
+                                          inference.answered(
+                                              result, bytes, answer.getString("frameId"));
+                                          return answer;
+                                        },
+                                        false));
+                      })
+                  .map(answer -> withQuality(answer, seen));
+            });
   }
 
-  /** The answer's {@code quality}: the faults this frame shows, and whether it showed nothing new. */
+  /**
+   * The answer's {@code quality}: the faults this frame shows, and whether it showed nothing new.
+   */
   private static JsonObject withQuality(JsonObject answer, CameraHealthService.Observation seen) {
     JsonArray faults = new JsonArray();
     seen.update().faults().forEach(f -> faults.add(f.wireName()));
-    return answer.put("quality", new JsonObject().put("faults", faults).put("static", seen.update().isStatic()));
+    return answer.put(
+        "quality", new JsonObject().put("faults", faults).put("static", seen.update().isStatic()));
   }
 
   /**
    * A static frame: stored with its thumbnail ({@code prepared}), or as its record only when {@code
-   * prepared} is null ({@code ingest.staticFrames = metadata}), and its camera's last result ({@code
-   * earlier}), no forward pass; the answer says where the result came from.
+   * prepared} is null ({@code ingest.staticFrames = metadata}), and its camera's last result
+   * ({@code earlier}), no forward pass; the answer says where the result came from.
    */
-  private JsonObject storeReused(String cameraId, Instant capturedAt, byte[] bytes, PreparedImage prepared,
-      ResultRecord earlier, String key, FrameId frameId) throws Exception {
+  private JsonObject storeReused(
+      String cameraId,
+      Instant capturedAt,
+      byte[] bytes,
+      PreparedImage prepared,
+      ResultRecord earlier,
+      String key,
+      FrameId frameId)
+      throws Exception {
     // The quality check already read the magic bytes and refused other formats.
     ImageFormat format = prepared != null ? prepared.header().format() : ImageHeaders.sniff(bytes);
     String contentType = format == ImageFormat.PNG ? "image/png" : "image/jpeg";
-    FrameRecord frame = writes.storeReused(new FrameUpload(cameraId, capturedAt, contentType, bytes,
-        prepared == null ? null : prepared.thumbnail(), frameId), earlier, clock.instant(), prepared != null);
+    FrameRecord frame =
+        writes.storeReused(
+            new FrameUpload(
+                cameraId,
+                capturedAt,
+                contentType,
+                bytes,
+                prepared == null ? null : prepared.thumbnail(),
+                frameId),
+            earlier,
+            clock.instant(),
+            prepared != null);
     health.reusedStored();
     metrics.frameStored(frame.durability().name().toLowerCase(Locale.ROOT));
     JsonObject result = new JsonObject(earlier.payload().toString());
-    JsonObject answer = stored(frame)
-        .put("classification", new JsonObject()
-            .put("label", result.getString("label"))
-            .put("score", result.getDouble("score"))
-            .put("top", result.getJsonArray("top", new JsonArray()))
-            .put("model", earlier.model())
-            .put("version", earlier.version()))
-        .put("flagged", false)
-        .put("reused", true)
-        .put("reusedFrom", earlier.frameId());
+    JsonObject answer =
+        stored(frame)
+            .put(
+                "classification",
+                new JsonObject()
+                    .put("label", result.getString("label"))
+                    .put("score", result.getDouble("score"))
+                    .put("top", result.getJsonArray("top", new JsonArray()))
+                    .put("model", earlier.model())
+                    .put("version", earlier.version()))
+            .put("flagged", false)
+            .put("reused", true)
+            .put("reusedFrom", earlier.frameId());
     if (key != null) {
       answer.put("idempotencyKey", key);
     }
@@ -252,27 +397,43 @@ public final class FrameRoutes {
         .put("imageKept", frame.imageKept());
   }
 
-  private JsonObject store(String cameraId, Instant capturedAt, byte[] bytes, Inference result, String key,
-      FrameId frameId) throws Exception {
+  private JsonObject store(
+      String cameraId,
+      Instant capturedAt,
+      byte[] bytes,
+      Inference result,
+      String key,
+      FrameId frameId)
+      throws Exception {
     Classification c = result.classification();
     String contentType = result.header().format() == ImageFormat.PNG ? "image/png" : "image/jpeg";
     Instant now = clock.instant();
     // The one stored result format, the same as batch jobs and the Spark job write.
-    Classification stored = c.withTimings(new Timings(result.decodeNanos(), 0, result.queueNanos(),
-        result.inferenceNanos()));
-    ClassifiedFrames.Written written = writes.storeNew(new FrameUpload(cameraId, capturedAt, contentType,
-        bytes, result.thumbnail(), frameId), stored, new FlagPolicy(result.model().spec().thresholds()), now);
+    Classification stored =
+        c.withTimings(
+            new Timings(result.decodeNanos(), 0, result.queueNanos(), result.inferenceNanos()));
+    ClassifiedFrames.Written written =
+        writes.storeNew(
+            new FrameUpload(cameraId, capturedAt, contentType, bytes, result.thumbnail(), frameId),
+            stored,
+            new FlagPolicy(result.model().spec().thresholds()),
+            now);
     FrameRecord frame = written.frame();
     // An audit item is a question to reviewers, not an issue the camera's integrator should act on.
     Optional<FlagRecord> issue = written.flag().filter(f -> !FlagRecord.AUDIT.equals(f.reason()));
-    JsonObject answer = stored(frame)
-        .put("classification", Answers.classification(c))
-        .put("flagged", issue.isPresent());
+    JsonObject answer =
+        stored(frame)
+            .put("classification", Answers.classification(c))
+            .put("flagged", issue.isPresent());
     metrics.frameStored(frame.durability().name().toLowerCase(Locale.ROOT));
     if (issue.isPresent()) {
       FlagRecord created = issue.get();
-      answer.put("flag", new JsonObject().put("label", created.label()).put("score", created.score())
-          .put("status", created.status().name().toLowerCase(Locale.ROOT)));
+      answer.put(
+          "flag",
+          new JsonObject()
+              .put("label", created.label())
+              .put("score", created.score())
+              .put("status", created.status().name().toLowerCase(Locale.ROOT)));
     }
     if (key != null) {
       answer.put("idempotencyKey", key);
@@ -284,11 +445,19 @@ public final class FrameRoutes {
   private Future<byte[]> frameBytes(RoutingContext ctx) {
     String type = ctx.request().getHeader("Content-Type");
     if (type != null && type.toLowerCase(Locale.ROOT).startsWith("multipart/")) {
-      List<FileUpload> uploads = ctx.fileUploads().stream().filter(u -> u.name().equals("frame")).toList();
+      List<FileUpload> uploads =
+          ctx.fileUploads().stream().filter(u -> u.name().equals("frame")).toList();
       if (uploads.isEmpty()) {
-        throw ApiException.badRequest("missing_frame_field", "a multipart request must carry the image in the field "
-            + "'frame'" + (ctx.fileUploads().isEmpty() ? "" : "; got fields " + ctx.fileUploads().stream()
-                .map(u -> "'" + clip(u.name()) + "'").toList()));
+        throw ApiException.badRequest(
+            "missing_frame_field",
+            "a multipart request must carry the image in the field "
+                + "'frame'"
+                + (ctx.fileUploads().isEmpty()
+                    ? ""
+                    : "; got fields "
+                        + ctx.fileUploads().stream()
+                            .map(u -> "'" + clip(u.name()) + "'")
+                            .toList()));
       }
       if (uploads.size() > 1) {
         throw ApiException.badRequest("too_many_frames", "send one frame per request");
@@ -310,11 +479,13 @@ public final class FrameRoutes {
     try {
       at = Instant.parse(header.strip());
     } catch (DateTimeParseException e) {
-      throw ApiException.badRequest("invalid_captured_at", "X-Captured-At must be an ISO-8601 instant such as "
-          + "2025-06-01T12:00:00Z");
+      throw ApiException.badRequest(
+          "invalid_captured_at",
+          "X-Captured-At must be an ISO-8601 instant such as " + "2025-06-01T12:00:00Z");
     }
     if (at.isBefore(Instant.EPOCH) || at.isAfter(clock.instant().plus(1, ChronoUnit.DAYS))) {
-      throw ApiException.badRequest("invalid_captured_at", "X-Captured-At must be after 1970 and not in the future");
+      throw ApiException.badRequest(
+          "invalid_captured_at", "X-Captured-At must be after 1970 and not in the future");
     }
     return at;
   }
@@ -324,9 +495,14 @@ public final class FrameRoutes {
       return null;
     }
     String key = header.strip();
-    if (key.isEmpty() || key.length() > MAX_IDEMPOTENCY_KEY || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
-      throw ApiException.badRequest("invalid_idempotency_key", "Idempotency-Key must be 1-" + MAX_IDEMPOTENCY_KEY
-          + " printable ASCII characters without spaces");
+    if (key.isEmpty()
+        || key.length() > MAX_IDEMPOTENCY_KEY
+        || !key.chars().allMatch(c -> c >= 0x21 && c <= 0x7e)) {
+      throw ApiException.badRequest(
+          "invalid_idempotency_key",
+          "Idempotency-Key must be 1-"
+              + MAX_IDEMPOTENCY_KEY
+              + " printable ASCII characters without spaces");
     }
     return key;
   }
@@ -338,8 +514,8 @@ public final class FrameRoutes {
 
   static String sha256(byte[] bytes) {
     try {
-      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (java.security.NoSuchAlgorithmException e) {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is required by every Java platform", e);
     }
   }

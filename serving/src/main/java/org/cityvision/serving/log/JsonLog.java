@@ -7,24 +7,26 @@ import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * Our structured events, through SLF4J: {@code JsonLog.get().info("server_started", "port", 8080)}
- * logs the message {@code server_started} with the key-values {@code event=server_started, port=8080}
- * on the logger of the calling class; Logback writes them as top-level JSON fields ({@code
- * logback.xml}). Numbers and booleans stay JSON numbers and booleans, anything else becomes its
- * string; {@code null} values are left out. An error adds {@code error} (the exception's
- * {@code toString()}) and its stack trace ({@code stack}).
+ * logs the message {@code server_started} with the key-values {@code event=server_started,
+ * port=8080} on the logger of the calling class; Logback writes them as top-level JSON fields
+ * ({@code logback.xml}). Numbers and booleans stay JSON numbers and booleans, anything else becomes
+ * its string; {@code null} values are left out. An error adds {@code error} (the exception's {@code
+ * toString()}) and its stack trace ({@code stack}).
  *
  * <p>Thread-safe. One instance per process ({@link #get()}).
  */
 public final class JsonLog {
   private static final JsonLog INSTANCE = new JsonLog();
-  private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+  private static final StackWalker WALKER =
+      StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
 
-  private final ClassValue<Logger> loggers = new ClassValue<>() {
-    @Override
-    protected Logger computeValue(Class<?> type) {
-      return LoggerFactory.getLogger(type);
-    }
-  };
+  private final ClassValue<Logger> loggers =
+      new ClassValue<>() {
+        @Override
+        protected Logger computeValue(Class<?> type) {
+          return LoggerFactory.getLogger(type);
+        }
+      };
 
   private JsonLog() {}
 
@@ -65,7 +67,9 @@ public final class JsonLog {
       if (v == null) {
         continue;
       }
-      line.addKeyValue(String.valueOf(fields[i]), v instanceof Number || v instanceof Boolean ? v : v.toString());
+      line.addKeyValue(
+          String.valueOf(fields[i]),
+          v instanceof Number || v instanceof Boolean ? v : v.toString());
     }
     if (error != null) {
       line.addKeyValue("error", error.toString()).setCause(error);

@@ -10,14 +10,16 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
 
 /**
  * Applies the configured levels ({@code log.level} for the root logger, {@code log.levels} per
- * logger) over those of {@code logback.xml}, and routes {@code java.util.logging} into SLF4J. Applying
- * again first restores what the previous call changed, so a level only lasts while it is configured.
- * Without Logback as the SLF4J provider (a replaced class path) it changes nothing.
+ * logger) over those of {@code logback.xml}, and routes {@code java.util.logging} into SLF4J.
+ * Applying again first restores what the previous call changed, so a level only lasts while it is
+ * configured. Without Logback as the SLF4J provider (a replaced class path) it changes nothing.
  *
  * <p>Thread-safe.
  */
 public final class LogLevels {
-  /** Loggers changed by the last {@link #apply}, with the level each had before (null: inherited). */
+  /**
+   * Loggers changed by the last {@link #apply}, with the level each had before (null: inherited).
+   */
   private static final Map<String, Level> CHANGED = new HashMap<>();
 
   private LogLevels() {}
@@ -43,7 +45,7 @@ public final class LogLevels {
     }
     CHANGED.forEach((name, before) -> context.getLogger(name).setLevel(before));
     CHANGED.clear();
-    set(context, org.slf4j.Logger.ROOT_LOGGER_NAME, rootLevel);
+    set(context, Logger.ROOT_LOGGER_NAME, rootLevel);
     levels.forEach((name, level) -> set(context, name, level));
   }
 

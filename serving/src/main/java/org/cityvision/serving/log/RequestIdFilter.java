@@ -8,16 +8,17 @@ import org.slf4j.MDC;
 import org.slf4j.Marker;
 
 /**
- * Sets the MDC's {@code requestId} from {@link RequestIds#current()} just before each enabled log line
- * is made, on the logging thread, and removes it when no request is in context. Because this filter
- * owns the key, a line logged on an event loop carries exactly the id of the request that thread is
- * running now: for our lines and for every library's. It never filters anything out.
+ * Sets the MDC's {@code requestId} from {@link RequestIds#current()} just before each enabled log
+ * line is made, on the logging thread, and removes it when no request is in context. Because this
+ * filter owns the key, a line logged on an event loop carries exactly the id of the request that
+ * thread is running now: for our lines and for every library's. It never filters anything out.
  *
  * <p>Configured in {@code logback.xml} ({@code <turboFilter>}). Thread-safe.
  */
 public final class RequestIdFilter extends TurboFilter {
   @Override
-  public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
+  public FilterReply decide(
+      Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
     if (level == null || !level.isGreaterOrEqual(logger.getEffectiveLevel())) {
       return FilterReply.NEUTRAL;
     }

@@ -9,8 +9,8 @@ import io.vertx.core.internal.ContextInternal;
  * so the id is kept in the context's local data, not in a thread local, and never leaks to the next
  * request an event loop handles. {@link RequestIdFilter} puts it into the MDC of each log line.
  *
- * <p>Thread-safe. Code outside any Vert.x context (threads we own, such as inference workers) has no
- * request id.
+ * <p>Thread-safe. Code outside any Vert.x context (threads we own, such as inference workers) has
+ * no request id.
  */
 public final class RequestIds {
   /** The MDC key, and the JSON field of every line logged while a request is handled. */

@@ -33,13 +33,29 @@ final class Histogram {
     long cumulative = 0;
     for (int i = 0; i < bounds.length; i++) {
       cumulative += counts.get(i);
-      out.append(name).append("_bucket{").append(sep).append("le=\"").append(Prometheus.number(bounds[i]))
-          .append("\"} ").append(cumulative).append('\n');
+      out.append(name)
+          .append("_bucket{")
+          .append(sep)
+          .append("le=\"")
+          .append(Prometheus.number(bounds[i]))
+          .append("\"} ")
+          .append(cumulative)
+          .append('\n');
     }
     long total = count.sum();
-    out.append(name).append("_bucket{").append(sep).append("le=\"+Inf\"} ").append(total).append('\n');
+    out.append(name)
+        .append("_bucket{")
+        .append(sep)
+        .append("le=\"+Inf\"} ")
+        .append(total)
+        .append('\n');
     String braces = labels.isEmpty() ? "" : "{" + labels + "}";
-    out.append(name).append("_sum").append(braces).append(' ').append(Prometheus.number(sum.sum())).append('\n');
+    out.append(name)
+        .append("_sum")
+        .append(braces)
+        .append(' ')
+        .append(Prometheus.number(sum.sum()))
+        .append('\n');
     out.append(name).append("_count").append(braces).append(' ').append(total).append('\n');
   }
 }

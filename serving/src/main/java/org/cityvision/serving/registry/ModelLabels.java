@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,7 @@ import org.cityvision.serving.inference.ServedModel;
 public final class ModelLabels {
   /** How often a node reads the added labels of the models it serves. */
   public static final long REFRESH_MS = 2_000;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ModelStore store;
@@ -53,8 +55,13 @@ public final class ModelLabels {
    */
   public Map<String, List<String>> relabelTargets() {
     Map<String, List<String>> out = new TreeMap<>();
-    served.all().forEach(m -> out.put(m.spec().name(), merged(m.spec().labels(), added.getOrDefault(m.spec().name(),
-        List.of()))));
+    served
+        .all()
+        .forEach(
+            m ->
+                out.put(
+                    m.spec().name(),
+                    merged(m.spec().labels(), added.getOrDefault(m.spec().name(), List.of()))));
     return out;
   }
 
@@ -78,12 +85,13 @@ public final class ModelLabels {
   /**
    * Adds a label to a model's taxonomy. Blocking.
    *
-   * @throws ApiException 404 {@code unknown_model} for a model neither served here nor in the store,
-   *     400 {@code invalid_label} for a label or description that breaks the rules, 409 {@code
-   *     label_exists} for a label the model's package or store already has (also the loser of two
-   *     admins adding the same label at once)
+   * @throws ApiException 404 {@code unknown_model} for a model neither served here nor in the
+   *     store, 400 {@code invalid_label} for a label or description that breaks the rules, 409
+   *     {@code label_exists} for a label the model's package or store already has (also the loser
+   *     of two admins adding the same label at once)
    */
-  public ModelLabel add(String name, String label, String description, String actor) throws StorageException {
+  public ModelLabel add(String name, String label, String description, String actor)
+      throws StorageException {
     List<String> packageLabels = packageLabels(name);
     ModelLabel value;
     try {
@@ -92,8 +100,15 @@ public final class ModelLabels {
       throw ApiException.badRequest("invalid_label", e.getMessage());
     }
     if (packageLabels.contains(label)) {
-      throw new ApiException(409, "label_exists", "model " + name + " already has label '" + label
-          + "' in its package; labels are " + packageLabels);
+      throw new ApiException(
+          409,
+          "label_exists",
+          "model "
+              + name
+              + " already has label '"
+              + label
+              + "' in its package; labels are "
+              + packageLabels);
     }
     try {
       store.addLabel(name, value);
@@ -119,14 +134,14 @@ public final class ModelLabels {
     added.put(name, List.copyOf(stored.keySet()));
     List<Map<String, Object>> out = new ArrayList<>();
     for (String label : packageLabels) {
-      Map<String, Object> row = new java.util.LinkedHashMap<>();
+      Map<String, Object> row = new LinkedHashMap<>();
       row.put("label", label);
       row.put("source", "package");
       Optional.ofNullable(stored.remove(label)).ifPresent(l -> put(row, l));
       out.add(row);
     }
     for (ModelLabel l : stored.values()) {
-      Map<String, Object> row = new java.util.LinkedHashMap<>();
+      Map<String, Object> row = new LinkedHashMap<>();
       row.put("label", l.label());
       row.put("source", "added");
       put(row, l);
@@ -162,7 +177,8 @@ public final class ModelLabels {
     }
     Optional<LivePointer> live = store.live(name);
     if (live.isEmpty()) {
-      throw ApiException.notFound("unknown_model", "no model named " + name + " is loaded or in the store");
+      throw ApiException.notFound(
+          "unknown_model", "no model named " + name + " is loaded or in the store");
     }
     try {
       JsonNode spec = JSON.readTree(store.readFile(name, live.get().version(), "model.json"));
@@ -170,8 +186,9 @@ public final class ModelLabels {
       spec.path("labels").forEach(l -> labels.add(l.asText()));
       return List.copyOf(labels);
     } catch (IOException e) {
-      throw new StorageException("model.json of " + name + " " + live.get().version() + " is not JSON: "
-          + e.getMessage(), e);
+      throw new StorageException(
+          "model.json of " + name + " " + live.get().version() + " is not JSON: " + e.getMessage(),
+          e);
     }
   }
 

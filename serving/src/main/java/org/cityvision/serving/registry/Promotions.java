@@ -28,9 +28,16 @@ public final class Promotions {
    * @throws ObjectNotFoundException when the version does not exist
    * @throws org.cityvision.core.storage.ConflictException see {@link ModelStore#promote}
    */
-  public static LivePointer promote(ModelStore store, Path cacheRoot, String name, String version,
-      String expectedCurrent, String actor, String reason, boolean force) throws StorageException,
-      InvalidPackageException {
+  public static LivePointer promote(
+      ModelStore store,
+      Path cacheRoot,
+      String name,
+      String version,
+      String expectedCurrent,
+      String actor,
+      String reason,
+      boolean force)
+      throws StorageException, InvalidPackageException {
     if (!force) {
       verify(store, cacheRoot, name, version);
     }
@@ -38,20 +45,33 @@ public final class Promotions {
   }
 
   /** Checks that a version can be served, fetching a verified copy into {@code cacheRoot}. */
-  public static void verify(ModelStore store, Path cacheRoot, String name, String version) throws StorageException,
-      InvalidPackageException {
-    ModelManifest manifest = store.manifest(name, version).orElseThrow(() -> new ObjectNotFoundException(
-        "no version " + version + " of model " + name + " in the store"));
+  public static void verify(ModelStore store, Path cacheRoot, String name, String version)
+      throws StorageException, InvalidPackageException {
+    ModelManifest manifest =
+        store
+            .manifest(name, version)
+            .orElseThrow(
+                () ->
+                    new ObjectNotFoundException(
+                        "no version " + version + " of model " + name + " in the store"));
     try {
       ModelPackage pkg = ModelPackage.read(store.fetch(name, version, cacheRoot));
       if (!pkg.spec().name().equals(name) || !pkg.spec().version().equals(version)) {
-        throw invalid(name, version, "its model.json says " + pkg.spec().name() + " " + pkg.spec().version(), null);
+        throw invalid(
+            name,
+            version,
+            "its model.json says " + pkg.spec().name() + " " + pkg.spec().version(),
+            null);
       }
       LivePointer live = store.live(name).orElse(null);
       if (live != null) {
-        String liveTask = store.manifest(name, live.version()).map(ModelManifest::task).orElse(manifest.task());
+        String liveTask =
+            store.manifest(name, live.version()).map(ModelManifest::task).orElse(manifest.task());
         if (!liveTask.equals(pkg.spec().task())) {
-          throw invalid(name, version, "it answers task " + pkg.spec().task() + ", the live version " + liveTask,
+          throw invalid(
+              name,
+              version,
+              "it answers task " + pkg.spec().task() + ", the live version " + liveTask,
               null);
         }
       }
@@ -60,8 +80,16 @@ public final class Promotions {
     }
   }
 
-  private static InvalidPackageException invalid(String name, String version, String why, Throwable cause) {
-    return new InvalidPackageException("version " + version + " of model " + name + " cannot be served: " + why
-        + " (forcing promotes it anyway; nodes keep the version they serve)", cause);
+  private static InvalidPackageException invalid(
+      String name, String version, String why, Throwable cause) {
+    return new InvalidPackageException(
+        "version "
+            + version
+            + " of model "
+            + name
+            + " cannot be served: "
+            + why
+            + " (forcing promotes it anyway; nodes keep the version they serve)",
+        cause);
   }
 }

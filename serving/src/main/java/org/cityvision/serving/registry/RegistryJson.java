@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import org.cityvision.core.storage.LivePointer;
@@ -18,10 +19,11 @@ import org.cityvision.serving.inference.LiveModelMaintainer;
 import org.cityvision.serving.inference.ModelRegistry;
 
 /**
- * The JSON form of the model registry, shared by {@code GET /v1/models/{name}} and {@code cityvision
- * models list}: the live pointer, every version with the evaluation its {@code model.json} records,
- * the recent pointer history, and what each node serves (this node's own status, the others' latest
- * reports in the store, marked {@code stale} when a node has stopped reporting).
+ * The JSON form of the model registry, shared by {@code GET /v1/models/{name}} and {@code
+ * cityvision models list}: the live pointer, every version with the evaluation its {@code
+ * model.json} records, the recent pointer history, and what each node serves (this node's own
+ * status, the others' latest reports in the store, marked {@code stale} when a node has stopped
+ * reporting).
  */
 public final class RegistryJson {
   /** Pointer revisions shown with a model. */
@@ -37,7 +39,7 @@ public final class RegistryJson {
         .put("revision", p.revision())
         .put("version", p.version())
         .put("previous", p.previous())
-        .put("action", p.action().name().toLowerCase(java.util.Locale.ROOT))
+        .put("action", p.action().name().toLowerCase(Locale.ROOT))
         .put("actor", p.actor())
         .put("reason", p.reason())
         .put("forced", p.forced())
@@ -61,8 +63,12 @@ public final class RegistryJson {
    * What the store holds for one model, read at one moment: its versions with their evaluations,
    * the pointer's recent history and the nodes' reports. Immutable.
    */
-  public record Snapshot(String name, List<ModelManifest> versions, Map<String, JsonObject> evaluations,
-      List<LivePointer> history, List<NodeReport> nodes) {
+  public record Snapshot(
+      String name,
+      List<ModelManifest> versions,
+      Map<String, JsonObject> evaluations,
+      List<LivePointer> history,
+      List<NodeReport> nodes) {
     public Snapshot {
       versions = List.copyOf(versions);
       evaluations = Map.copyOf(evaluations);
@@ -95,8 +101,9 @@ public final class RegistryJson {
   }
 
   /** {@link #read} then {@link #render}. Blocking. */
-  public static Optional<JsonObject> model(ModelStore store, String name, Optional<ModelRegistry.Status> here,
-      String nodeId) throws StorageException {
+  public static Optional<JsonObject> model(
+      ModelStore store, String name, Optional<ModelRegistry.Status> here, String nodeId)
+      throws StorageException {
     return read(store, name).map(s -> render(s, here, nodeId));
   }
 
@@ -105,22 +112,24 @@ public final class RegistryJson {
    *
    * @param here this node's status for the model, when it follows it (shown as it is now)
    */
-  public static JsonObject render(Snapshot snapshot, Optional<ModelRegistry.Status> here, String nodeId) {
+  public static JsonObject render(
+      Snapshot snapshot, Optional<ModelRegistry.Status> here, String nodeId) {
     List<LivePointer> history = snapshot.history();
     String live = history.isEmpty() ? null : history.get(0).version();
     String served = here.map(ModelRegistry.Status::served).orElse(null);
     JsonArray list = new JsonArray();
     for (ModelManifest m : snapshot.versions()) {
-      list.add(new JsonObject()
-          .put("version", m.version())
-          .put("task", m.task())
-          .put("createdAt", m.createdAt().toString())
-          .put("createdBy", m.createdBy())
-          .put("files", m.files().size())
-          .put("bytes", m.bytes())
-          .put("live", m.version().equals(live))
-          .put("servedHere", m.version().equals(served))
-          .put("evaluation", snapshot.evaluations().get(m.version()).copy()));
+      list.add(
+          new JsonObject()
+              .put("version", m.version())
+              .put("task", m.task())
+              .put("createdAt", m.createdAt().toString())
+              .put("createdBy", m.createdBy())
+              .put("files", m.files().size())
+              .put("bytes", m.bytes())
+              .put("live", m.version().equals(live))
+              .put("servedHere", m.version().equals(served))
+              .put("evaluation", snapshot.evaluations().get(m.version()).copy()));
     }
     JsonArray past = new JsonArray();
     history.forEach(p -> past.add(pointer(p)));
@@ -131,15 +140,16 @@ public final class RegistryJson {
       if (here.isPresent() && r.node().equals(nodeId)) {
         continue;
       }
-      nodes.add(new JsonObject()
-          .put("node", r.node())
-          .put("task", r.task())
-          .put("served", r.served())
-          .put("live", r.live())
-          .put("servingLive", r.served() != null && r.served().equals(r.live()))
-          .put("error", r.error())
-          .put("at", r.at().toString())
-          .put("stale", r.at().plus(STALE_AFTER).isBefore(now)));
+      nodes.add(
+          new JsonObject()
+              .put("node", r.node())
+              .put("task", r.task())
+              .put("served", r.served())
+              .put("live", r.live())
+              .put("servingLive", r.served() != null && r.served().equals(r.live()))
+              .put("error", r.error())
+              .put("at", r.at().toString())
+              .put("stale", r.at().plus(STALE_AFTER).isBefore(now)));
     }
     return new JsonObject()
         .put("name", snapshot.name())

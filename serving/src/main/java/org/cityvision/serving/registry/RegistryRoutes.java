@@ -1,13 +1,17 @@
 package org.cityvision.serving.registry;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Objects;
 import org.cityvision.core.storage.ModelStore;
+import org.cityvision.core.storage.StorageException;
 import org.cityvision.core.storage.StorageKeys;
 import org.cityvision.models.candidate.CandidateMode;
 import org.cityvision.serving.auth.Authenticator;
@@ -45,12 +49,19 @@ public final class RegistryRoutes {
    * @param cacheRoot where verified packages are kept; a promote's verification fetches the version
    *     there, so this node's swap finds it ready
    */
-  public RegistryRoutes(ModelStore store, WorkerExecutor io, Path cacheRoot, CandidateJobs candidates) {
+  public RegistryRoutes(
+      ModelStore store, WorkerExecutor io, Path cacheRoot, CandidateJobs candidates) {
     this(store, io, cacheRoot, candidates, CandidateShadow.NONE);
   }
 
-  /** @param shadow a candidate's shadow run, shown under {@code shadow} in its state */
-  public RegistryRoutes(ModelStore store, WorkerExecutor io, Path cacheRoot, CandidateJobs candidates,
+  /**
+   * @param shadow a candidate's shadow run, shown under {@code shadow} in its state
+   */
+  public RegistryRoutes(
+      ModelStore store,
+      WorkerExecutor io,
+      Path cacheRoot,
+      CandidateJobs candidates,
       CandidateShadow shadow) {
     this.store = Objects.requireNonNull(store, "store");
     this.io = Objects.requireNonNull(io, "io");
@@ -62,13 +73,25 @@ public final class RegistryRoutes {
   /** The registry area: admin keys only. */
   public ApiArea area() {
     return new ApiArea("registry")
-        .add(HttpMethod.POST, "/v1/models/{name}/versions/{version}/promote", Access.ADMIN, this::promote)
+        .add(
+            HttpMethod.POST,
+            "/v1/models/{name}/versions/{version}/promote",
+            Access.ADMIN,
+            this::promote)
         .add(HttpMethod.POST, "/v1/models/{name}/rollback", Access.ADMIN, this::rollback)
         .add(HttpMethod.POST, "/v1/models/{name}/candidates", Access.ADMIN, this::startCandidate)
         .add(HttpMethod.GET, "/v1/models/{name}/candidates", Access.ADMIN, this::listCandidates)
         .add(HttpMethod.GET, "/v1/models/{name}/candidates/{id}", Access.ADMIN, this::candidate)
-        .add(HttpMethod.POST, "/v1/models/{name}/candidates/{id}/cancel", Access.ADMIN, this::cancelCandidate)
-        .add(HttpMethod.POST, "/v1/models/{name}/candidates/{id}/promote", Access.ADMIN, this::promoteCandidate);
+        .add(
+            HttpMethod.POST,
+            "/v1/models/{name}/candidates/{id}/cancel",
+            Access.ADMIN,
+            this::cancelCandidate)
+        .add(
+            HttpMethod.POST,
+            "/v1/models/{name}/candidates/{id}/promote",
+            Access.ADMIN,
+            this::promoteCandidate);
   }
 
   /** {@code POST /v1/models/{name}/versions/{version}/promote}. */
@@ -85,13 +108,18 @@ public final class RegistryRoutes {
     String reason = reason(body);
     String expected = text(body, "expectedCurrent");
     String actor = Authenticator.principal(ctx).name();
-    io.executeBlocking(() -> {
-      try {
-        return Promotions.promote(store, cacheRoot, name, version, expected, actor, reason, force);
-      } catch (InvalidPackageException e) {
-        throw new ApiException(409, "package_invalid", e.getMessage().replace("forcing", "\"force\": true"));
-      }
-    }, false).onSuccess(p -> Json.send(ctx, 200, RegistryJson.pointer(p).put("model", name)))
+    io.executeBlocking(
+            () -> {
+              try {
+                return Promotions.promote(
+                    store, cacheRoot, name, version, expected, actor, reason, force);
+              } catch (InvalidPackageException e) {
+                throw new ApiException(
+                    409, "package_invalid", e.getMessage().replace("forcing", "\"force\": true"));
+              }
+            },
+            false)
+        .onSuccess(p -> Json.send(ctx, 200, RegistryJson.pointer(p).put("model", name)))
         .onFailure(ctx::fail);
   }
 
@@ -107,28 +135,33 @@ public final class RegistryRoutes {
 
   /**
    * {@code POST /v1/models/{name}/candidates {"mode": "head"|"fine-tune", "since"?}} → 202 with the
-   * job's state; 400 {@code not_enough_verdicts} saying what is missing; 409 {@code candidate_running}.
+   * job's state; 400 {@code not_enough_verdicts} saying what is missing; 409 {@code
+   * candidate_running}.
    */
   public void startCandidate(RoutingContext ctx) {
     String name = name(ctx);
     JsonObject body = optionalBody(ctx);
     for (String field : body.fieldNames()) {
       if (!field.equals("mode") && !field.equals("since")) {
-        throw ApiException.badRequest("invalid_field", "unknown field '" + field + "'; fields: mode, since");
+        throw ApiException.badRequest(
+            "invalid_field", "unknown field '" + field + "'; fields: mode, since");
       }
     }
     String modeText = text(body, "mode");
-    CandidateMode mode = switch (modeText == null ? "head" : modeText) {
-      case "head" -> CandidateMode.HEAD;
-      case "fine-tune" -> CandidateMode.FINE_TUNE;
-      default -> throw ApiException.badRequest("invalid_field", "'mode' must be head or fine-tune");
-    };
+    CandidateMode mode =
+        switch (modeText == null ? "head" : modeText) {
+          case "head" -> CandidateMode.HEAD;
+          case "fine-tune" -> CandidateMode.FINE_TUNE;
+          default ->
+              throw ApiException.badRequest("invalid_field", "'mode' must be head or fine-tune");
+        };
     Instant since;
     try {
       String sinceText = text(body, "since");
       since = sinceText == null ? null : Instant.parse(sinceText);
-    } catch (java.time.format.DateTimeParseException e) {
-      throw ApiException.badRequest("invalid_field", "'since' must be an ISO-8601 instant such as 2026-12-01T00:00:00Z");
+    } catch (DateTimeParseException e) {
+      throw ApiException.badRequest(
+          "invalid_field", "'since' must be an ISO-8601 instant such as 2026-12-01T00:00:00Z");
     }
     String actor = Authenticator.principal(ctx).name();
     io.executeBlocking(() -> candidates.start(name, mode, since, actor), false)
@@ -140,26 +173,40 @@ public final class RegistryRoutes {
   public void listCandidates(RoutingContext ctx) {
     String name = name(ctx);
     io.executeBlocking(() -> candidates.list(name), false)
-        .onSuccess(list -> {
-          io.vertx.core.json.JsonArray items = new io.vertx.core.json.JsonArray();
-          list.forEach(n -> items.add(new JsonObject(n.toString())));
-          Json.send(ctx, 200, new JsonObject().put("items", items));
-        }).onFailure(ctx::fail);
+        .onSuccess(
+            list -> {
+              JsonArray items = new JsonArray();
+              list.forEach(n -> items.add(new JsonObject(n.toString())));
+              Json.send(ctx, 200, new JsonObject().put("items", items));
+            })
+        .onFailure(ctx::fail);
   }
 
-  /** {@code GET /v1/models/{name}/candidates/{id}}: state, progress and, when done, the evaluation. */
+  /**
+   * {@code GET /v1/models/{name}/candidates/{id}}: state, progress and, when done, the evaluation.
+   */
   public void candidate(RoutingContext ctx) {
     String name = name(ctx);
     String id = candidateId(ctx);
-    io.executeBlocking(() -> withShadow(name, id, candidates.get(name, id).orElseThrow(() -> ApiException.notFound(
-        "unknown_candidate", "model " + name + " has no candidate " + id))), false)
+    io.executeBlocking(
+            () ->
+                withShadow(
+                    name,
+                    id,
+                    candidates
+                        .get(name, id)
+                        .orElseThrow(
+                            () ->
+                                ApiException.notFound(
+                                    "unknown_candidate",
+                                    "model " + name + " has no candidate " + id))),
+            false)
         .onSuccess(state -> Json.send(ctx, 200, state))
         .onFailure(ctx::fail);
   }
 
   /** The candidate's state with its shadow run, if it has one. */
-  private JsonObject withShadow(String name, String id, com.fasterxml.jackson.databind.JsonNode state)
-      throws org.cityvision.core.storage.StorageException {
+  private JsonObject withShadow(String name, String id, JsonNode state) throws StorageException {
     JsonObject out = new JsonObject(state.toString());
     shadow.of(name, id).ifPresent(run -> out.put("shadow", new JsonObject(run.toString())));
     return out;
@@ -185,13 +232,19 @@ public final class RegistryRoutes {
     boolean force = bool(body, "force");
     String reason = reason(body);
     String actor = Authenticator.principal(ctx).name();
-    io.executeBlocking(() -> {
-      try {
-        return candidates.promote(name, id, force, actor, reason);
-      } catch (InvalidPackageException e) {
-        throw new ApiException(409, "package_invalid", e.getMessage());
-      }
-    }, false).onSuccess(p -> Json.send(ctx, 200, RegistryJson.pointer(p).put("model", name).put("candidate", id)))
+    io.executeBlocking(
+            () -> {
+              try {
+                return candidates.promote(name, id, force, actor, reason);
+              } catch (InvalidPackageException e) {
+                throw new ApiException(409, "package_invalid", e.getMessage());
+              }
+            },
+            false)
+        .onSuccess(
+            p ->
+                Json.send(
+                    ctx, 200, RegistryJson.pointer(p).put("model", name).put("candidate", id)))
         .onFailure(ctx::fail);
   }
 
@@ -234,8 +287,8 @@ public final class RegistryRoutes {
   private static String reason(JsonObject body) {
     String reason = text(body, "reason");
     if (reason != null && reason.length() > 500) {
-      throw ApiException.badRequest("invalid_field", "'reason' must be at most 500 characters, got "
-          + reason.length());
+      throw ApiException.badRequest(
+          "invalid_field", "'reason' must be at most 500 characters, got " + reason.length());
     }
     return reason == null ? "" : reason;
   }

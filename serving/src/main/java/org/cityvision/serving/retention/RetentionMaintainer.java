@@ -29,7 +29,8 @@ import org.cityvision.serving.metrics.Metrics;
  * {@link #STALE} runs a new pass, which finishes the work.
  *
  * <p>The pass runs on a thread of its own, never on the event loop or the request workers. Owns its
- * timer and thread; undeploying stops both (a pass in progress is abandoned mid-way, which is safe).
+ * timer and thread; undeploying stops both (a pass in progress is abandoned mid-way, which is
+ * safe).
  */
 public final class RetentionMaintainer extends VerticleBase {
   /** The lease name in the store: {@code system/leases/retention/{slot}.json}. */
@@ -54,7 +55,8 @@ public final class RetentionMaintainer extends VerticleBase {
   private long timer = -1;
   private volatile long lastSlot = Long.MIN_VALUE;
 
-  public RetentionMaintainer(RetentionConfig config, FrameStore store, Metrics metrics, String node, Clock clock) {
+  public RetentionMaintainer(
+      RetentionConfig config, FrameStore store, Metrics metrics, String node, Clock clock) {
     this.config = config;
     this.store = store;
     this.metrics = metrics;
@@ -64,11 +66,13 @@ public final class RetentionMaintainer extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    thread = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "cityvision-retention");
-      t.setDaemon(true);
-      return t;
-    });
+    thread =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "cityvision-retention");
+              t.setDaemon(true);
+              return t;
+            });
     long checkMs = Math.min(60_000, Math.max(250, config.intervalSeconds() * 1000 / 4));
     timer = vertx.setPeriodic(1, checkMs, id -> check());
     return Future.succeededFuture();
@@ -76,31 +80,44 @@ public final class RetentionMaintainer extends VerticleBase {
 
   /** The name of the slot {@code at} falls in: its start, as {@code yyyyMMddTHHmmssZ}. */
   public static String slotName(Instant at, long intervalSeconds) {
-    return SLOT.format(Instant.ofEpochSecond(at.getEpochSecond() / intervalSeconds * intervalSeconds));
+    return SLOT.format(
+        Instant.ofEpochSecond(at.getEpochSecond() / intervalSeconds * intervalSeconds));
   }
 
-  /** Claims the current slot's lease if this node has not tried it yet, and runs a pass if it won. */
+  /**
+   * Claims the current slot's lease if this node has not tried it yet, and runs a pass if it won.
+   */
   private void check() {
     long slot = clock.instant().getEpochSecond() / config.intervalSeconds();
     if (slot == lastSlot || !busy.compareAndSet(false, true)) {
       return;
     }
-    thread.execute(() -> {
-      try {
-        String name = slotName(Instant.ofEpochSecond(slot * config.intervalSeconds()), config.intervalSeconds());
-        boolean won = store.claimLease(LEASE, name, JsonNodeFactory.instance.objectNode().put("node", node)
-            .put("claimedAt", clock.instant().toString()));
-        lastSlot = slot;
-        if (won && !stillRunningElsewhere(name)) {
-          run(name);
-        }
-      } catch (Exception e) {
-        // The store is down or refused: try this slot again at the next check.
-        JsonLog.get().warn("retention_lease_failed", "error", e.toString());
-      } finally {
-        busy.set(false);
-      }
-    });
+    thread.execute(
+        () -> {
+          try {
+            String name =
+                slotName(
+                    Instant.ofEpochSecond(slot * config.intervalSeconds()),
+                    config.intervalSeconds());
+            boolean won =
+                store.claimLease(
+                    LEASE,
+                    name,
+                    JsonNodeFactory.instance
+                        .objectNode()
+                        .put("node", node)
+                        .put("claimedAt", clock.instant().toString()));
+            lastSlot = slot;
+            if (won && !stillRunningElsewhere(name)) {
+              run(name);
+            }
+          } catch (Exception e) {
+            // The store is down or refused: try this slot again at the next check.
+            JsonLog.get().warn("retention_lease_failed", "error", e.toString());
+          } finally {
+            busy.set(false);
+          }
+        });
   }
 
   /**
@@ -113,20 +130,35 @@ public final class RetentionMaintainer extends VerticleBase {
     if (current.isEmpty() || current.get().path("finished").asBoolean(true)) {
       return false;
     }
-    Instant beat = Instant.parse(current.get().path("heartbeatAt").asText(Instant.EPOCH.toString()));
+    Instant beat =
+        Instant.parse(current.get().path("heartbeatAt").asText(Instant.EPOCH.toString()));
     if (beat.plus(STALE).isBefore(clock.instant())) {
       return false;
     }
-    JsonLog.get().info("retention_skipped", "slot", slot, "running", current.get().path("slot").asText(),
-        "on", current.get().path("node").asText());
+    JsonLog.get()
+        .info(
+            "retention_skipped",
+            "slot",
+            slot,
+            "running",
+            current.get().path("slot").asText(),
+            "on",
+            current.get().path("node").asText());
     return true;
   }
 
   private void beat(String slot, Instant started, boolean finished) {
     try {
-      store.putLease(LEASE, CURRENT, JsonNodeFactory.instance.objectNode().put("slot", slot).put("node", node)
-          .put("startedAt", started.toString()).put("heartbeatAt", clock.instant().toString())
-          .put("finished", finished));
+      store.putLease(
+          LEASE,
+          CURRENT,
+          JsonNodeFactory.instance
+              .objectNode()
+              .put("slot", slot)
+              .put("node", node)
+              .put("startedAt", started.toString())
+              .put("heartbeatAt", clock.instant().toString())
+              .put("finished", finished));
     } catch (Exception e) {
       JsonLog.get().warn("retention_heartbeat_failed", "error", e.toString());
     }
@@ -136,28 +168,65 @@ public final class RetentionMaintainer extends VerticleBase {
     long t0 = System.nanoTime();
     Instant started = clock.instant();
     beat(slot, started, false);
-    JsonLog.get().info("retention_started", "slot", slot, "node", node, "frameDays", config.frameDays(),
-        "reviewedFlagDays", config.reviewedFlagDays());
+    JsonLog.get()
+        .info(
+            "retention_started",
+            "slot",
+            slot,
+            "node",
+            node,
+            "frameDays",
+            config.frameDays(),
+            "reviewedFlagDays",
+            config.reviewedFlagDays());
     metrics.retentionStarted();
     long[] lastLog = {System.nanoTime()};
     try {
-      RetentionReport report = store.applyRetention(config.policy(), clock.instant(), config.chunkSize(), false,
-          soFar -> {
-            metrics.retentionProgress(soFar);
-            if (System.nanoTime() - lastLog[0] > 10_000_000_000L) {
-              lastLog[0] = System.nanoTime();
-              beat(slot, started, false);
-              JsonLog.get().info("retention_progress", "slot", slot, "scanned", soFar.framesScanned(),
-                  "framesDeleted", soFar.framesDeleted());
-            }
-          });
+      RetentionReport report =
+          store.applyRetention(
+              config.policy(),
+              clock.instant(),
+              config.chunkSize(),
+              false,
+              soFar -> {
+                metrics.retentionProgress(soFar);
+                if (System.nanoTime() - lastLog[0] > 10_000_000_000L) {
+                  lastLog[0] = System.nanoTime();
+                  beat(slot, started, false);
+                  JsonLog.get()
+                      .info(
+                          "retention_progress",
+                          "slot",
+                          slot,
+                          "scanned",
+                          soFar.framesScanned(),
+                          "framesDeleted",
+                          soFar.framesDeleted());
+                }
+              });
       metrics.retentionFinished(report, clock.instant());
       beat(slot, started, true);
-      JsonLog.get().info("retention_done", "slot", slot, "ms", (System.nanoTime() - t0) / 1_000_000,
-          "scanned", report.framesScanned(), "framesDeleted", report.framesDeleted(), "flagsDeleted",
-          report.flagsDeleted(), "keptOpenFlags", report.keptOpenFlags(), "keptSpooled", report.keptSpooled(),
-          "idempotencyDeleted", report.idempotencyDeleted(), "orphanThumbnailsDeleted",
-          report.orphanThumbnailsDeleted());
+      JsonLog.get()
+          .info(
+              "retention_done",
+              "slot",
+              slot,
+              "ms",
+              (System.nanoTime() - t0) / 1_000_000,
+              "scanned",
+              report.framesScanned(),
+              "framesDeleted",
+              report.framesDeleted(),
+              "flagsDeleted",
+              report.flagsDeleted(),
+              "keptOpenFlags",
+              report.keptOpenFlags(),
+              "keptSpooled",
+              report.keptSpooled(),
+              "idempotencyDeleted",
+              report.idempotencyDeleted(),
+              "orphanThumbnailsDeleted",
+              report.orphanThumbnailsDeleted());
     } catch (Exception e) {
       beat(slot, started, true);
       metrics.retentionFailed();

@@ -22,16 +22,20 @@ record FlagFilter(double minScore, double maxScore, String reviewer) {
       throw new IllegalArgumentException("maxScore must be in 0..1, got " + maxScore);
     }
     if (minScore > maxScore) {
-      throw new IllegalArgumentException("minScore must be at most maxScore, got " + minScore + " > " + maxScore);
+      throw new IllegalArgumentException(
+          "minScore must be at most maxScore, got " + minScore + " > " + maxScore);
     }
     if (reviewer != null) {
       StorageKeys.requireDottedSegment("reviewer", reviewer);
     }
   }
 
-  /** Reads {@code minScore}, {@code maxScore} and {@code reviewer} from a query (absent: no filter). */
+  /**
+   * Reads {@code minScore}, {@code maxScore} and {@code reviewer} from a query (absent: no filter).
+   */
   static FlagFilter parse(MultiMap params) {
-    return new FlagFilter(score(params, "minScore", 0), score(params, "maxScore", 1), params.get("reviewer"));
+    return new FlagFilter(
+        score(params, "minScore", 0), score(params, "maxScore", 1), params.get("reviewer"));
   }
 
   /** {@code true} when nothing is filtered out. */

@@ -26,6 +26,7 @@ import org.cityvision.serving.metrics.Metrics;
 public final class FlagRecounts {
   /** How often the queue is recounted, across all nodes together. */
   public static final long INTERVAL_SECONDS = 600;
+
   private static final String LEASE = "flag-recount";
 
   private final FrameStore store;
@@ -45,30 +46,46 @@ public final class FlagRecounts {
 
   /** Registers the recount counters in {@code metrics}. */
   public FlagRecounts measuredBy(Metrics metrics) {
-    metrics.counter("cityvision_flag_recounts", "Recounts of the review queue run on this node, by outcome "
-        + "(skipped: the queue changed during each try).", "outcome",
+    metrics.counter(
+        "cityvision_flag_recounts",
+        "Recounts of the review queue run on this node, by outcome "
+            + "(skipped: the queue changed during each try).",
+        "outcome",
         () -> Map.of("applied", applied.get(), "skipped", skipped.get(), "failed", failed.get()));
-    metrics.gauge("cityvision_flag_count_drift", "Flags the maintained counts were off by, summed over the "
-        + "recounts this node applied (0 while the counts stay exact).", drift::get);
+    metrics.gauge(
+        "cityvision_flag_count_drift",
+        "Flags the maintained counts were off by, summed over the "
+            + "recounts this node applied (0 while the counts stay exact).",
+        drift::get);
     return this;
   }
 
   /** Checks every minute whether this interval's recount is due and this node wins its lease. */
   public void schedule(Vertx vertx, WorkerExecutor worker) {
-    vertx.setPeriodic(60_000, id -> {
-      if (running.compareAndSet(false, true)) {
-        worker.executeBlocking(() -> {
-              long slot = clock.instant().getEpochSecond() / INTERVAL_SECONDS;
-              if (store.claimLease(LEASE, Long.toString(slot),
-                  JsonNodeFactory.instance.objectNode().put("node", node).put("claimedAt", clock.instant().toString()))) {
-                recountNow();
-              }
-              return null;
-            }, false)
-            .onFailure(e -> JsonLog.get().warn("flag_recount_failed", "error", e.toString()))
-            .onComplete(r -> running.set(false));
-      }
-    });
+    vertx.setPeriodic(
+        60_000,
+        id -> {
+          if (running.compareAndSet(false, true)) {
+            worker
+                .executeBlocking(
+                    () -> {
+                      long slot = clock.instant().getEpochSecond() / INTERVAL_SECONDS;
+                      if (store.claimLease(
+                          LEASE,
+                          Long.toString(slot),
+                          JsonNodeFactory.instance
+                              .objectNode()
+                              .put("node", node)
+                              .put("claimedAt", clock.instant().toString()))) {
+                        recountNow();
+                      }
+                      return null;
+                    },
+                    false)
+                .onFailure(e -> JsonLog.get().warn("flag_recount_failed", "error", e.toString()))
+                .onComplete(r -> running.set(false));
+          }
+        });
   }
 
   /** Recounts now (blocking: call on a worker), logging and counting what it found. */
@@ -84,7 +101,13 @@ public final class FlagRecounts {
       applied.incrementAndGet();
       drift.addAndGet(r.statusDrift());
       if (!r.drift().isEmpty()) {
-        JsonLog.get().warn("flag_counts_drift", "drift", r.drift().toString(), "revision", r.after().revision());
+        JsonLog.get()
+            .warn(
+                "flag_counts_drift",
+                "drift",
+                r.drift().toString(),
+                "revision",
+                r.after().revision());
       }
     } else {
       skipped.incrementAndGet();

@@ -16,11 +16,12 @@ import org.cityvision.core.storage.FlagRecord;
  * A flag is more informative the smaller its answer's top-2 margin (the model hesitated between two
  * classes). So that one busy camera or sorting machine, or one class, cannot fill a page, the page
  * is dealt in rounds: each round takes from every source (camera or machine, its most uncertain
- * first) its most uncertain remaining flag, preferring a predicted class not yet taken in that round.
+ * first) its most uncertain remaining flag, preferring a predicted class not yet taken in that
+ * round.
  *
  * <p>Flags stored without a margin are ranked by {@code 2 × score − 1}: the smallest margin their
- * score allows (the second class has at most {@code 1 − score}), so such a flag is never ranked after
- * one it might beat. Stateless.
+ * score allows (the second class has at most {@code 1 − score}), so such a flag is never ranked
+ * after one it might beat. Stateless.
  */
 public final class InformativeOrder {
   private InformativeOrder() {}
@@ -32,15 +33,16 @@ public final class InformativeOrder {
 
   /** The first {@code limit} of {@code flags} in informative order. */
   public static List<FlagRecord> arrange(List<FlagRecord> flags, int limit) {
-    Comparator<FlagRecord> byMargin = Comparator.comparingDouble(InformativeOrder::margin)
-        .thenComparing(FlagRecord::frameId);
+    Comparator<FlagRecord> byMargin =
+        Comparator.comparingDouble(InformativeOrder::margin).thenComparing(FlagRecord::frameId);
     List<FlagRecord> sorted = new ArrayList<>(flags);
     sorted.sort(byMargin);
     Map<String, List<FlagRecord>> bySource = new LinkedHashMap<>();
     for (FlagRecord f : sorted) {
       bySource.computeIfAbsent(f.cameraId(), k -> new ArrayList<>()).add(f);
     }
-    // Sources in the order of their most uncertain flag (the map keeps first-seen order of the sorted list).
+    // Sources in the order of their most uncertain flag (the map keeps first-seen order of the
+    // sorted list).
     List<Deque<FlagRecord>> sources = new ArrayList<>();
     bySource.values().forEach(list -> sources.add(new ArrayDeque<>(list)));
     List<FlagRecord> out = new ArrayList<>();

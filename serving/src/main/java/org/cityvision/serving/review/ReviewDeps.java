@@ -3,8 +3,8 @@ package org.cityvision.serving.review;
 import io.vertx.core.WorkerExecutor;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 import java.util.Objects;
+import java.util.function.Supplier;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.StorageKeys;
 
@@ -15,8 +15,8 @@ import org.cityvision.core.storage.StorageKeys;
  * @param events told of every stored verdict (webhooks, Open311)
  * @param labels the labels a reviewer may relabel to, in the order the page numbers them (keys
  *     1-9): the urban model's labels
- * @param models each served model's labels, by model name, read per request (a promoted version
- *     may add labels): what a relabel of that model's flag may choose
+ * @param models each served model's labels, by model name, read per request (a promoted version may
+ *     add labels): what a relabel of that model's flag may choose
  */
 public record ReviewDeps(
     FrameStore store,
@@ -39,7 +39,8 @@ public record ReviewDeps(
   }
 
   /** Review of the urban model's flags only: {@code labels} are its labels. */
-  public ReviewDeps(FrameStore store, WorkerExecutor worker, ReviewEvents events, List<String> labels) {
+  public ReviewDeps(
+      FrameStore store, WorkerExecutor worker, ReviewEvents events, List<String> labels) {
     this(store, worker, events, labels, urbanOnly(labels));
   }
 

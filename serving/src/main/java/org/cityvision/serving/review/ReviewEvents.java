@@ -8,20 +8,25 @@ import org.cityvision.core.storage.FlagRecord;
  * Who hears about the review queue changing: webhooks, the Open311 export.
  *
  * <h2>Obligations</h2>
+ *
  * Both methods are called from event loops and from ingest: they must return at once, never block
  * and never throw; an implementation queues the work and drops (and counts) what does not fit.
  */
 public interface ReviewEvents extends FlagListener {
   /** Hears nothing. */
-  ReviewEvents NONE = new ReviewEvents() {
-    @Override
-    public void flagCreated(FlagRecord flag) {}
+  ReviewEvents NONE =
+      new ReviewEvents() {
+        @Override
+        public void flagCreated(FlagRecord flag) {}
 
-    @Override
-    public void flagReviewed(FlagRecord flag) {}
-  };
+        @Override
+        public void flagReviewed(FlagRecord flag) {}
+      };
 
-  /** A frame was put on the review queue (by ingest or a batch job, through {@code ClassifiedFrames}). */
+  /**
+   * A frame was put on the review queue (by ingest or a batch job, through {@code
+   * ClassifiedFrames}).
+   */
   @Override
   void flagCreated(FlagRecord flag);
 

@@ -27,8 +27,8 @@ import org.cityvision.serving.log.JsonLog;
  * revision ({@link FrameStore#flagCountsSince}) carries the changes it counted. One poller per node
  * reads new revisions every {@code poll} while someone listens and sends each as a {@code queue}
  * event whose id is the revision; a client that reconnects with {@code Last-Event-ID} (or {@code
- * ?after=}) gets the revisions it missed, or a {@code resync} event when they are no longer kept.
- * A {@code heartbeat} event every {@code heartbeat} keeps proxies and the client's watchdog calm. A
+ * ?after=}) gets the revisions it missed, or a {@code resync} event when they are no longer kept. A
+ * {@code heartbeat} event every {@code heartbeat} keeps proxies and the client's watchdog calm. A
  * stream ends itself after {@code streamFor} (below the server's request timeout) and the client
  * reconnects from its last id, losing nothing.
  *
@@ -50,7 +50,12 @@ public final class ReviewFeed {
    * @param heartbeat how often an idle stream gets a heartbeat
    * @param streamFor how long one stream lasts before the client reconnects
    */
-  public ReviewFeed(FrameStore store, WorkerExecutor worker, Duration poll, Duration heartbeat, Duration streamFor) {
+  public ReviewFeed(
+      FrameStore store,
+      WorkerExecutor worker,
+      Duration poll,
+      Duration heartbeat,
+      Duration streamFor) {
     this.store = Objects.requireNonNull(store, "store");
     this.worker = Objects.requireNonNull(worker, "worker");
     this.poll = requirePositive("poll", poll);
@@ -58,10 +63,14 @@ public final class ReviewFeed {
     this.streamFor = requirePositive("streamFor", streamFor);
   }
 
-  /** A feed polling every 250 ms, with a heartbeat every 15 s, streams ending before {@code requestTimeoutMs}. */
+  /**
+   * A feed polling every 250 ms, with a heartbeat every 15 s, streams ending before {@code
+   * requestTimeoutMs}.
+   */
   public static ReviewFeed of(FrameStore store, WorkerExecutor worker, long requestTimeoutMs) {
     long window = Math.max(1_000, Math.min(300_000, requestTimeoutMs - 2_000));
-    return new ReviewFeed(store, worker, Duration.ofMillis(250), Duration.ofSeconds(15), Duration.ofMillis(window));
+    return new ReviewFeed(
+        store, worker, Duration.ofMillis(250), Duration.ofSeconds(15), Duration.ofMillis(window));
   }
 
   private static Duration requirePositive(String what, Duration d) {
@@ -89,18 +98,22 @@ public final class ReviewFeed {
       this.sent = sent;
     }
 
-    /** Sends the revisions this stream has not had; a gap (revisions no longer kept) becomes a resync. */
+    /**
+     * Sends the revisions this stream has not had; a gap (revisions no longer kept) becomes a
+     * resync.
+     */
     void send(List<FlagCounts> revisions) {
-      context.runOnContext(v -> {
-        for (FlagCounts c : revisions) {
-          if (!open || c.revision() <= sent) {
-            continue;
-          }
-          boolean gap = c.revision() > sent + 1 && sent >= 0;
-          write(gap ? "resync" : "queue", c.revision(), gap ? countsEvent(c) : queueEvent(c));
-          sent = c.revision();
-        }
-      });
+      context.runOnContext(
+          v -> {
+            for (FlagCounts c : revisions) {
+              if (!open || c.revision() <= sent) {
+                continue;
+              }
+              boolean gap = c.revision() > sent + 1 && sent >= 0;
+              write(gap ? "resync" : "queue", c.revision(), gap ? countsEvent(c) : queueEvent(c));
+              sent = c.revision();
+            }
+          });
     }
 
     void write(String event, Long id, JsonObject data) {
@@ -115,18 +128,24 @@ public final class ReviewFeed {
       if (id != null) {
         b.append("id: ").append(id).append('\n');
       }
-      b.append("event: ").append(event).append('\n').append("data: ").append(data.encode()).append("\n\n");
+      b.append("event: ")
+          .append(event)
+          .append('\n')
+          .append("data: ")
+          .append(data.encode())
+          .append("\n\n");
       response.write(b.toString());
     }
 
     void end() {
-      context.runOnContext(v -> {
-        if (open) {
-          open = false;
-          streams.remove(this);
-          response.end();
-        }
-      });
+      context.runOnContext(
+          v -> {
+            if (open) {
+              open = false;
+              streams.remove(this);
+              response.end();
+            }
+          });
     }
   }
 
@@ -136,34 +155,38 @@ public final class ReviewFeed {
     start(ctx.vertx());
     HttpServerResponse response = ctx.response();
     Context context = ctx.vertx().getOrCreateContext();
-    worker.executeBlocking(() -> after == null ? List.of(store.flagCounts()) : catchUp(after), false)
+    worker
+        .executeBlocking(() -> after == null ? List.of(store.flagCounts()) : catchUp(after), false)
         .onFailure(ctx::fail)
-        .onSuccess(first -> {
-          if (response.closed()) {
-            return; // The client left while its catch-up was read.
-          }
-          response.setChunked(true)
-              .putHeader("Content-Type", "text/event-stream; charset=utf-8")
-              .putHeader("Cache-Control", "no-store")
-              .putHeader("X-Accel-Buffering", "no");
-          response.write("retry: 1000\n\n");
-          Stream s = new Stream(response, context, after == null ? -1 : after);
-          if (after == null) {
-            FlagCounts now = first.get(0);
-            s.write("queue", now.revision(), countsEvent(now).put("changes", new JsonArray()));
-            s.sent = now.revision();
-          } else {
-            s.send(first);
-          }
-          streams.add(s);
-          response.closeHandler(v -> {
-            s.open = false;
-            streams.remove(s);
-          });
-          ctx.vertx().setTimer(streamFor.toMillis(), id -> s.end());
-          // Revisions the poller sent before this stream was registered.
-          worker.executeBlocking(() -> store.flagCountsSince(s.sent), false).onSuccess(s::send);
-        });
+        .onSuccess(
+            first -> {
+              if (response.closed()) {
+                return; // The client left while its catch-up was read.
+              }
+              response
+                  .setChunked(true)
+                  .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+                  .putHeader("Cache-Control", "no-store")
+                  .putHeader("X-Accel-Buffering", "no");
+              response.write("retry: 1000\n\n");
+              Stream s = new Stream(response, context, after == null ? -1 : after);
+              if (after == null) {
+                FlagCounts now = first.get(0);
+                s.write("queue", now.revision(), countsEvent(now).put("changes", new JsonArray()));
+                s.sent = now.revision();
+              } else {
+                s.send(first);
+              }
+              streams.add(s);
+              response.closeHandler(
+                  v -> {
+                    s.open = false;
+                    streams.remove(s);
+                  });
+              ctx.vertx().setTimer(streamFor.toMillis(), id -> s.end());
+              // Revisions the poller sent before this stream was registered.
+              worker.executeBlocking(() -> store.flagCountsSince(s.sent), false).onSuccess(s::send);
+            });
   }
 
   /**
@@ -178,11 +201,14 @@ public final class ReviewFeed {
     return missed;
   }
 
-  /** {@code Last-Event-ID} or {@code ?after=}: the last revision the client has, or {@code null}. */
+  /**
+   * {@code Last-Event-ID} or {@code ?after=}: the last revision the client has, or {@code null}.
+   */
   private static Long resumeFrom(RoutingContext ctx) {
     for (String name : ctx.queryParams().names()) {
       if (!name.equals("after")) {
-        throw new IllegalArgumentException("unknown query parameter '" + name + "'; allowed: [after]");
+        throw new IllegalArgumentException(
+            "unknown query parameter '" + name + "'; allowed: [after]");
       }
     }
     String value = ctx.queryParams().get("after");
@@ -201,8 +227,11 @@ public final class ReviewFeed {
       }
       return n;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(source + " must be an event id this feed sent (a revision, 0 or more), got '"
-          + value + "'");
+      throw new IllegalArgumentException(
+          source
+              + " must be an event id this feed sent (a revision, 0 or more), got '"
+              + value
+              + "'");
     }
   }
 
@@ -211,31 +240,37 @@ public final class ReviewFeed {
       return;
     }
     vertx.setPeriodic(poll.toMillis(), id -> pollStore());
-    vertx.setPeriodic(heartbeat.toMillis(), id -> {
-      JsonObject beat = new JsonObject().put("at", Instant.now().toString());
-      for (Stream s : streams) {
-        s.context.runOnContext(v -> s.write("heartbeat", null, beat));
-      }
-    });
+    vertx.setPeriodic(
+        heartbeat.toMillis(),
+        id -> {
+          JsonObject beat = new JsonObject().put("at", Instant.now().toString());
+          for (Stream s : streams) {
+            s.context.runOnContext(v -> s.write("heartbeat", null, beat));
+          }
+        });
   }
 
   private void pollStore() {
     if (streams.isEmpty() || !polling.compareAndSet(false, true)) {
       return;
     }
-    worker.executeBlocking(() -> {
-          long from = head;
-          if (from < 0) {
-            from = streams.stream().mapToLong(s -> s.sent).filter(r -> r >= 0).min().orElse(0);
-          }
-          return store.flagCountsSince(from);
-        }, false)
-        .onSuccess(revisions -> {
-          if (!revisions.isEmpty()) {
-            head = revisions.get(revisions.size() - 1).revision();
-            streams.forEach(s -> s.send(revisions));
-          }
-        })
+    worker
+        .executeBlocking(
+            () -> {
+              long from = head;
+              if (from < 0) {
+                from = streams.stream().mapToLong(s -> s.sent).filter(r -> r >= 0).min().orElse(0);
+              }
+              return store.flagCountsSince(from);
+            },
+            false)
+        .onSuccess(
+            revisions -> {
+              if (!revisions.isEmpty()) {
+                head = revisions.get(revisions.size() - 1).revision();
+                streams.forEach(s -> s.send(revisions));
+              }
+            })
         .onFailure(e -> JsonLog.get().warn("review_feed_poll_failed", "error", e.toString()))
         .onComplete(r -> polling.set(false));
   }
@@ -247,14 +282,15 @@ public final class ReviewFeed {
   private static JsonObject queueEvent(FlagCounts c) {
     JsonArray changes = new JsonArray();
     for (FlagChange ch : c.changes()) {
-      changes.add(new JsonObject()
-          .put("kind", ch.kind())
-          .put("frameId", ch.frameId())
-          .put("cameraId", ch.cameraId())
-          .put("label", ch.label())
-          .put("model", ch.model())
-          .put("status", ch.status().keyName())
-          .put("at", ch.at().toString()));
+      changes.add(
+          new JsonObject()
+              .put("kind", ch.kind())
+              .put("frameId", ch.frameId())
+              .put("cameraId", ch.cameraId())
+              .put("label", ch.label())
+              .put("model", ch.model())
+              .put("status", ch.status().keyName())
+              .put("at", ch.at().toString()));
     }
     return countsEvent(c).put("changes", changes).put("changesDropped", c.changesDropped());
   }

@@ -13,8 +13,8 @@ import org.cityvision.serving.http.ApiArea;
  */
 public final class ReviewPage {
   /**
-   * Where the page's scripts may load from: only this server; images come as blobs fetched with
-   * the key. Inline scripts and styles are refused, so injected markup cannot run.
+   * Where the page's scripts may load from: only this server; images come as blobs fetched with the
+   * key. Inline scripts and styles are refused, so injected markup cannot run.
    */
   static final String CONTENT_SECURITY_POLICY =
       "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
@@ -32,12 +32,17 @@ public final class ReviewPage {
             .setIndexPage("index.html")
             .setMaxAgeSeconds(300)
             .setDirectoryListing(false);
-    return new ApiArea("review page").add(HttpMethod.GET, "/*", Access.OPEN, ctx -> {
-      ctx.response()
-          .putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-          .putHeader("X-Content-Type-Options", "nosniff")
-          .putHeader("Referrer-Policy", "no-referrer");
-      files.handle(ctx);
-    });
+    return new ApiArea("review page")
+        .add(
+            HttpMethod.GET,
+            "/*",
+            Access.OPEN,
+            ctx -> {
+              ctx.response()
+                  .putHeader("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+                  .putHeader("X-Content-Type-Options", "nosniff")
+                  .putHeader("Referrer-Policy", "no-referrer");
+              files.handle(ctx);
+            });
   }
 }

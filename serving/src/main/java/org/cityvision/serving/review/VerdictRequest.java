@@ -3,6 +3,7 @@ package org.cityvision.serving.review;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.cityvision.core.storage.FlagReview;
@@ -15,8 +16,10 @@ import org.cityvision.core.storage.Verdict;
  *
  * @param label the new label for {@link Verdict#RELABEL}, one of the labels the page offers
  */
-public record VerdictRequest(String frameId, Verdict verdict, String label, String note, boolean override) {
-  private static final Set<String> FIELDS = Set.of("frameId", "verdict", "label", "note", "override");
+public record VerdictRequest(
+    String frameId, Verdict verdict, String label, String note, boolean override) {
+  private static final Set<String> FIELDS =
+      Set.of("frameId", "verdict", "label", "note", "override");
 
   public VerdictRequest {
     FrameId.parse(frameId);
@@ -28,7 +31,8 @@ public record VerdictRequest(String frameId, Verdict verdict, String label, Stri
       throw new IllegalArgumentException("label is only allowed with verdict relabel");
     }
     if (note != null && note.length() > 2000) {
-      throw new IllegalArgumentException("note must be at most 2000 characters, got " + note.length());
+      throw new IllegalArgumentException(
+          "note must be at most 2000 characters, got " + note.length());
     }
   }
 
@@ -61,8 +65,10 @@ public record VerdictRequest(String frameId, Verdict verdict, String label, Stri
     try {
       verdict = Verdict.valueOf(verdictText.toUpperCase(Locale.ROOT));
       if (verdict == Verdict.REOPEN) {
-        throw new IllegalArgumentException("verdict must be confirm, reject or relabel, got '" + verdictText
-            + "'; a verdict is taken back with POST /v1/flags/{frameId}/reopen");
+        throw new IllegalArgumentException(
+            "verdict must be confirm, reject or relabel, got '"
+                + verdictText
+                + "'; a verdict is taken back with POST /v1/flags/{frameId}/reopen");
       }
     } catch (IllegalArgumentException e) {
       if (e.getMessage().contains("/reopen")) {
@@ -73,13 +79,15 @@ public record VerdictRequest(String frameId, Verdict verdict, String label, Stri
     }
     String label = text(body, "label");
     if (label != null && !labels.isEmpty() && !labels.contains(label)) {
-      throw new IllegalArgumentException("label must be one of " + labels + ", got '" + label + "'");
+      throw new IllegalArgumentException(
+          "label must be one of " + labels + ", got '" + label + "'");
     }
     Object override = body.getValue("override");
     if (override != null && !(override instanceof Boolean)) {
       throw new IllegalArgumentException("override must be true or false");
     }
-    return new VerdictRequest(frameId, verdict, label, text(body, "note"), Boolean.TRUE.equals(override));
+    return new VerdictRequest(
+        frameId, verdict, label, text(body, "note"), Boolean.TRUE.equals(override));
   }
 
   /**
@@ -89,11 +97,17 @@ public record VerdictRequest(String frameId, Verdict verdict, String label, Stri
    *     valid label
    * @throws IllegalArgumentException naming the model and its labels
    */
-  public void checkLabel(java.util.Map<String, List<String>> models, String model) {
+  public void checkLabel(Map<String, List<String>> models, String model) {
     List<String> labels = models.get(model);
     if (label != null && labels != null && !labels.contains(label)) {
-      throw new IllegalArgumentException("label must be one of the " + model + " model's labels " + labels
-          + ", got '" + label + "'");
+      throw new IllegalArgumentException(
+          "label must be one of the "
+              + model
+              + " model's labels "
+              + labels
+              + ", got '"
+              + label
+              + "'");
     }
   }
 

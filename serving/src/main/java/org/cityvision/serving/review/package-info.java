@@ -1,2 +1,4 @@
-/** The review queue over HTTP: reviewers browse, judge and audit flagged frames; the review page. */
+/**
+ * The review queue over HTTP: reviewers browse, judge and audit flagged frames; the review page.
+ */
 package org.cityvision.serving.review;

@@ -35,7 +35,8 @@ public final class ShadowReport {
    *
    * @param labels the live model's labels (whether a rejected verdict means {@code normal})
    */
-  public Optional<ObjectNode> describe(String model, String candidate, List<String> labels) throws StorageException {
+  public Optional<ObjectNode> describe(String model, String candidate, List<String> labels)
+      throws StorageException {
     Optional<JsonNode> stored = store.models().shadow(model, candidate);
     if (stored.isEmpty()) {
       return Optional.empty();
@@ -55,15 +56,36 @@ public final class ShadowReport {
       agreed += node.path("agreed").asLong();
       dropped += node.path("dropped").asLong();
       failed += node.path("failed").asLong();
-      node.path("confusion").fields().forEachRemaining(row -> row.getValue().fields().forEachRemaining(c ->
-          confusion.computeIfAbsent(row.getKey(), k -> new TreeMap<>()).merge(c.getKey(), c.getValue().asLong(),
-              Long::sum)));
-      node.path("predictions").fields().forEachRemaining(p -> predictions.put(p.getKey(),
-          new ShadowTally.Pair(p.getValue().path("live").asText(), p.getValue().path("candidate").asText())));
-      ObjectNode n = JsonNodeFactory.instance.objectNode().put("node", node.path("node").asText())
-          .put("loaded", node.path("loaded").asBoolean()).put("compared", node.path("compared").asLong())
-          .put("agreed", node.path("agreed").asLong()).put("dropped", node.path("dropped").asLong())
-          .put("failed", node.path("failed").asLong()).put("updatedAt", node.path("updatedAt").asText(null));
+      node.path("confusion")
+          .fields()
+          .forEachRemaining(
+              row ->
+                  row.getValue()
+                      .fields()
+                      .forEachRemaining(
+                          c ->
+                              confusion
+                                  .computeIfAbsent(row.getKey(), k -> new TreeMap<>())
+                                  .merge(c.getKey(), c.getValue().asLong(), Long::sum)));
+      node.path("predictions")
+          .fields()
+          .forEachRemaining(
+              p ->
+                  predictions.put(
+                      p.getKey(),
+                      new ShadowTally.Pair(
+                          p.getValue().path("live").asText(),
+                          p.getValue().path("candidate").asText())));
+      ObjectNode n =
+          JsonNodeFactory.instance
+              .objectNode()
+              .put("node", node.path("node").asText())
+              .put("loaded", node.path("loaded").asBoolean())
+              .put("compared", node.path("compared").asLong())
+              .put("agreed", node.path("agreed").asLong())
+              .put("dropped", node.path("dropped").asLong())
+              .put("failed", node.path("failed").asLong())
+              .put("updatedAt", node.path("updatedAt").asText(null));
       if (node.hasNonNull("error") && !node.path("loaded").asBoolean()) {
         n.put("error", node.path("error").asText());
       }
@@ -78,15 +100,17 @@ public final class ShadowReport {
     out.put("dropped", dropped).put("failed", failed);
     out.set("verdicts", verdicts(run, predictions, labels));
     ObjectNode rows = out.putObject("confusion");
-    confusion.forEach((live, row) -> {
-      ObjectNode r = rows.putObject(live);
-      row.forEach(r::put);
-    });
+    confusion.forEach(
+        (live, row) -> {
+          ObjectNode r = rows.putObject(live);
+          row.forEach(r::put);
+        });
     out.putArray("nodes").addAll(nodes);
     return Optional.of(out);
   }
 
-  private ObjectNode verdicts(ShadowRun run, Map<String, ShadowTally.Pair> predictions, List<String> labels)
+  private ObjectNode verdicts(
+      ShadowRun run, Map<String, ShadowTally.Pair> predictions, List<String> labels)
       throws StorageException {
     int n = 0;
     int live = 0;
@@ -94,12 +118,13 @@ public final class ShadowReport {
     if (!predictions.isEmpty()) {
       for (ReviewRecord r : ReviewExport.latestVerdicts(store, run.since()).values()) {
         ShadowTally.Pair p = predictions.get(r.frameId());
-        String truth = switch (r.verdict()) {
-          case CONFIRM -> r.flaggedLabel();
-          case RELABEL -> r.label();
-          case REJECT -> labels.contains("normal") ? "normal" : null;
-          case REOPEN -> null; // latestVerdicts leaves taken-back verdicts out
-        };
+        String truth =
+            switch (r.verdict()) {
+              case CONFIRM -> r.flaggedLabel();
+              case RELABEL -> r.label();
+              case REJECT -> labels.contains("normal") ? "normal" : null;
+              case REOPEN -> null; // latestVerdicts leaves taken-back verdicts out
+            };
         if (p == null || truth == null || !run.model().equals(r.model())) {
           continue;
         }

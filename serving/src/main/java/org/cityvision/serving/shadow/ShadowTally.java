@@ -14,8 +14,8 @@ import java.util.TreeMap;
  * classify, the confusion of live against candidate labels, and the two labels of the most recent
  * {@link #PREDICTIONS} stored frames (by frame id), so that a reviewer's later verdict scores both.
  *
- * <p>Thread-safe (every method synchronizes; the shadow worker records, request threads count drops,
- * the metrics and the report read).
+ * <p>Thread-safe (every method synchronizes; the shadow worker records, request threads count
+ * drops, the metrics and the report read).
  */
 final class ShadowTally {
   /** Frames whose two labels are kept for scoring verdicts, per node and candidate. */
@@ -29,15 +29,18 @@ final class ShadowTally {
   private long dropped;
   private long failed;
   private final Map<String, Map<String, Long>> confusion = new TreeMap<>();
-  private final LinkedHashMap<String, Pair> predictions = new LinkedHashMap<>(256, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, Pair> eldest) {
-      return size() > PREDICTIONS;
-    }
-  };
+  private final LinkedHashMap<String, Pair> predictions =
+      new LinkedHashMap<>(256, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Pair> eldest) {
+          return size() > PREDICTIONS;
+        }
+      };
   private boolean changed;
 
-  /** A tally that goes on from what this node wrote before ({@link #toJson}), e.g. before a restart. */
+  /**
+   * A tally that goes on from what this node wrote before ({@link #toJson}), e.g. before a restart.
+   */
   static ShadowTally from(JsonNode stored) {
     ShadowTally t = new ShadowTally();
     if (stored == null) {
@@ -47,17 +50,34 @@ final class ShadowTally {
     t.agreed = stored.path("agreed").asLong();
     t.dropped = stored.path("dropped").asLong();
     t.failed = stored.path("failed").asLong();
-    for (Iterator<Map.Entry<String, JsonNode>> rows = stored.path("confusion").fields(); rows.hasNext(); ) {
+    for (Iterator<Map.Entry<String, JsonNode>> rows = stored.path("confusion").fields();
+        rows.hasNext(); ) {
       Map.Entry<String, JsonNode> row = rows.next();
-      row.getValue().fields().forEachRemaining(c -> t.confusion.computeIfAbsent(row.getKey(), k -> new TreeMap<>())
-          .put(c.getKey(), c.getValue().asLong()));
+      row.getValue()
+          .fields()
+          .forEachRemaining(
+              c ->
+                  t.confusion
+                      .computeIfAbsent(row.getKey(), k -> new TreeMap<>())
+                      .put(c.getKey(), c.getValue().asLong()));
     }
-    stored.path("predictions").fields().forEachRemaining(p -> t.predictions.put(p.getKey(),
-        new Pair(p.getValue().path("live").asText(), p.getValue().path("candidate").asText())));
+    stored
+        .path("predictions")
+        .fields()
+        .forEachRemaining(
+            p ->
+                t.predictions.put(
+                    p.getKey(),
+                    new Pair(
+                        p.getValue().path("live").asText(),
+                        p.getValue().path("candidate").asText())));
     return t;
   }
 
-  /** One image classified by both; {@code frameId} is {@code null} for an answer that stored no frame. */
+  /**
+   * One image classified by both; {@code frameId} is {@code null} for an answer that stored no
+   * frame.
+   */
   synchronized void compared(String live, String candidate, String frameId) {
     compared++;
     if (live.equals(candidate)) {
@@ -99,16 +119,23 @@ final class ShadowTally {
 
   /** What this node writes to the store; clears {@link #changed()}. */
   synchronized ObjectNode toJson() {
-    ObjectNode out = JsonNodeFactory.instance.objectNode()
-        .put("compared", compared).put("agreed", agreed).put("dropped", dropped).put("failed", failed);
+    ObjectNode out =
+        JsonNodeFactory.instance
+            .objectNode()
+            .put("compared", compared)
+            .put("agreed", agreed)
+            .put("dropped", dropped)
+            .put("failed", failed);
     ObjectNode rows = out.putObject("confusion");
-    confusion.forEach((live, row) -> {
-      ObjectNode r = rows.putObject(live);
-      row.forEach(r::put);
-    });
+    confusion.forEach(
+        (live, row) -> {
+          ObjectNode r = rows.putObject(live);
+          row.forEach(r::put);
+        });
     ObjectNode p = out.putObject("predictions");
-    predictions.forEach((frame, pair) -> p.putObject(frame).put("live", pair.live()).put("candidate",
-        pair.candidate()));
+    predictions.forEach(
+        (frame, pair) ->
+            p.putObject(frame).put("live", pair.live()).put("candidate", pair.candidate()));
     changed = false;
     return out;
   }

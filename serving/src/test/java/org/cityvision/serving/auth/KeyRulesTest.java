@@ -19,7 +19,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** API keys as an operator relies on them: camera binding, the last admin key, strict key requests. */
+/**
+ * API keys as an operator relies on them: camera binding, the last admin key, strict key requests.
+ */
 class KeyRulesTest {
   @TempDir static Path data;
   static ServingNode node;
@@ -44,15 +46,28 @@ class KeyRulesTest {
   }
 
   private static Response postFrame(String key, String camera) {
-    return http.post("/v1/cameras/" + camera + "/frames", key, "image/jpeg", TestImages.jpeg(320, 240, 7));
+    return http.post(
+        "/v1/cameras/" + camera + "/frames", key, "image/jpeg", TestImages.jpeg(320, 240, 7));
   }
 
   @Test
   void cameraKeyBoundToCamerasPostsOnlyAsThem() {
-    String listed = createKey(new JsonObject().put("role", "camera").put("name", "gate-cams")
-        .put("cameras", new JsonArray().add("gate-1").add("gate-2"))).json().getString("key");
-    String prefixed = createKey(new JsonObject().put("role", "camera").put("name", "depot-cams")
-        .put("cameraPrefix", "depot-")).json().getString("key");
+    String listed =
+        createKey(
+                new JsonObject()
+                    .put("role", "camera")
+                    .put("name", "gate-cams")
+                    .put("cameras", new JsonArray().add("gate-1").add("gate-2")))
+            .json()
+            .getString("key");
+    String prefixed =
+        createKey(
+                new JsonObject()
+                    .put("role", "camera")
+                    .put("name", "depot-cams")
+                    .put("cameraPrefix", "depot-"))
+            .json()
+            .getString("key");
 
     Response own = postFrame(listed, "gate-2");
     Response other = postFrame(listed, "depot-1");
@@ -62,15 +77,23 @@ class KeyRulesTest {
     assertEquals(201, own.status(), own.text());
     assertEquals(403, other.status(), other.text());
     assertEquals("camera_not_allowed", other.errorCode());
-    assertTrue(other.json().getJsonObject("error").getString("message").contains("gate-1"), other.text());
+    assertTrue(
+        other.json().getJsonObject("error").getString("message").contains("gate-1"), other.text());
     assertEquals(201, underPrefix.status(), underPrefix.text());
     assertEquals(403, outsidePrefix.status(), outsidePrefix.text());
   }
 
   @Test
   void unboundCameraKeyStillPostsAndIsListedWithAWarning() {
-    String unbound = createKey(new JsonObject().put("role", "camera").put("name", "legacy-cam")).json().getString("key");
-    createKey(new JsonObject().put("role", "camera").put("name", "bound-cam").put("cameras", new JsonArray().add("x")));
+    String unbound =
+        createKey(new JsonObject().put("role", "camera").put("name", "legacy-cam"))
+            .json()
+            .getString("key");
+    createKey(
+        new JsonObject()
+            .put("role", "camera")
+            .put("name", "bound-cam")
+            .put("cameras", new JsonArray().add("x")));
 
     Response posted = postFrame(unbound, "any-camera-9");
     Response list = http.get("/v1/keys", ServingFixture.ADMIN_KEY);
@@ -86,41 +109,62 @@ class KeyRulesTest {
 
   @Test
   void keyRequestWithAnUnknownFieldIsRefused() {
-    Response r = createKey(new JsonObject().put("role", "camera").put("name", "typo-cam").put("camera", "gate-1"));
+    Response r =
+        createKey(
+            new JsonObject().put("role", "camera").put("name", "typo-cam").put("camera", "gate-1"));
 
     assertEquals(400, r.status(), r.text());
     assertEquals("invalid_request", r.errorCode());
     assertTrue(r.json().getJsonObject("error").getString("message").contains("'camera'"), r.text());
-    assertEquals(404, http.send(HttpMethod.DELETE, "/v1/keys/typo-cam", ServingFixture.ADMIN_KEY, Map.of(), null)
-        .status(), "no key was created");
+    assertEquals(
+        404,
+        http.send(HttpMethod.DELETE, "/v1/keys/typo-cam", ServingFixture.ADMIN_KEY, Map.of(), null)
+            .status(),
+        "no key was created");
   }
 
   @Test
   void onlyCameraKeysAreBoundToCameras() {
-    Response r = createKey(new JsonObject().put("role", "reviewer").put("name", "rev-bound")
-        .put("cameras", new JsonArray().add("gate-1")));
+    Response r =
+        createKey(
+            new JsonObject()
+                .put("role", "reviewer")
+                .put("name", "rev-bound")
+                .put("cameras", new JsonArray().add("gate-1")));
 
     assertEquals(400, r.status(), r.text());
   }
 
   @Test
   void lastAdminKeyCannotBeDeletedButOneOfTwoCan() {
-    Response last = http.send(HttpMethod.DELETE, "/v1/keys/admin", ServingFixture.ADMIN_KEY, Map.of(), null);
-    String second = createKey(new JsonObject().put("role", "admin").put("name", "admin-two")).json().getString("key");
-    Response deleteSecond = http.send(HttpMethod.DELETE, "/v1/keys/admin-two", ServingFixture.ADMIN_KEY, Map.of(),
-        null);
+    Response last =
+        http.send(HttpMethod.DELETE, "/v1/keys/admin", ServingFixture.ADMIN_KEY, Map.of(), null);
+    String second =
+        createKey(new JsonObject().put("role", "admin").put("name", "admin-two"))
+            .json()
+            .getString("key");
+    Response deleteSecond =
+        http.send(
+            HttpMethod.DELETE, "/v1/keys/admin-two", ServingFixture.ADMIN_KEY, Map.of(), null);
 
     assertEquals(409, last.status(), last.text());
     assertEquals("last_admin_key", last.errorCode());
-    assertEquals(200, http.get("/v1/keys", ServingFixture.ADMIN_KEY).status(), "the admin key still works");
+    assertEquals(
+        200, http.get("/v1/keys", ServingFixture.ADMIN_KEY).status(), "the admin key still works");
     assertEquals(204, deleteSecond.status(), deleteSecond.text());
     assertTrue(second.startsWith("cvk_"));
   }
 
   @Test
   void imageAndThumbnailForbidContentSniffing() {
-    String camera = createKey(new JsonObject().put("role", "camera").put("name", "sniff-cam")
-        .put("cameras", new JsonArray().add("sniff-1"))).json().getString("key");
+    String camera =
+        createKey(
+                new JsonObject()
+                    .put("role", "camera")
+                    .put("name", "sniff-cam")
+                    .put("cameras", new JsonArray().add("sniff-1")))
+            .json()
+            .getString("key");
     String frameId = postFrame(camera, "sniff-1").json().getString("frameId");
 
     Response image = http.get("/v1/frames/" + frameId + "/image", ServingFixture.ADMIN_KEY);

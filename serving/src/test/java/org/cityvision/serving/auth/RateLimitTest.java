@@ -22,7 +22,8 @@ class RateLimitTest {
 
   @BeforeAll
   static void start() throws Exception {
-    node = ServingFixture.start(ServingFixture.config(data).withAuth(new AuthConfig(0.5, 3, 60_000)));
+    node =
+        ServingFixture.start(ServingFixture.config(data).withAuth(new AuthConfig(0.5, 3, 60_000)));
     http = new TestClient(node.port());
   }
 
@@ -51,6 +52,7 @@ class RateLimitTest {
     }
     assertTrue(limited >= 2, "only " + limited + " of 6 limited");
     assertEquals(200, http.get("/v1/models", quiet).status());
-    assertTrue(http.get("/metrics", null).text().contains("cityvision_rate_limited_total " + limited));
+    assertTrue(
+        http.get("/metrics", null).text().contains("cityvision_rate_limited_total " + limited));
   }
 }

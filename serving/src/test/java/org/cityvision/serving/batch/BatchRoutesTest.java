@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import com.sun.net.httpserver.HttpServer;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -76,50 +76,97 @@ class BatchRoutesTest {
   static String base;
   static HttpServer receiver;
   static WebhookNotifier webhooks;
+
   /** Flags the jobs told their listener of. */
   static final AtomicInteger heard = new AtomicInteger();
+
   /** Webhook bodies the receiver got. */
   static final List<JsonNode> delivered = new CopyOnWriteArrayList<>();
 
   @BeforeAll
   static void start() throws Exception {
-    ModelPackage pkg = TestModels.untrainedPackage(Files.createDirectories(dir.resolve("urban")), "urban",
-        List.of("pothole_road_damage", "graffiti", "garbage_dumping", "flooding", "normal"), 160);
-    ModelPackage.writeSpec(pkg.dir(), pkg.spec().withThresholds(new Thresholds(0, Map.of(
-        "pothole_road_damage", 0.0, "graffiti", 0.0, "garbage_dumping", 0.0, "flooding", 0.0))));
-    classifier = Classifier.open(ModelPackage.read(pkg.dir()), ClassifierOptions.defaults().withWorkers(2).withTorchThreads(1)
-        .withWarmup(false));
+    ModelPackage pkg =
+        TestModels.untrainedPackage(
+            Files.createDirectories(dir.resolve("urban")),
+            "urban",
+            List.of("pothole_road_damage", "graffiti", "garbage_dumping", "flooding", "normal"),
+            160);
+    ModelPackage.writeSpec(
+        pkg.dir(),
+        pkg.spec()
+            .withThresholds(
+                new Thresholds(
+                    0,
+                    Map.of(
+                        "pothole_road_damage",
+                        0.0,
+                        "graffiti",
+                        0.0,
+                        "garbage_dumping",
+                        0.0,
+                        "flooding",
+                        0.0))));
+    classifier =
+        Classifier.open(
+            ModelPackage.read(pkg.dir()),
+            ClassifierOptions.defaults().withWorkers(2).withTorchThreads(1).withWarmup(false));
     s3 = EmbeddedS3Server.start(dir.resolve("s3"), 0, "batch-routes", "batch-routes-secret");
-    store = FrameStores.open(StorageConfig.embedded(dir.resolve("data"))
-        .withEndpoint(s3.endpoint(), "batch-routes", "batch-routes-secret").withBucket("batch-routes"));
+    store =
+        FrameStores.open(
+            StorageConfig.embedded(dir.resolve("data"))
+                .withEndpoint(s3.endpoint(), "batch-routes", "batch-routes-secret")
+                .withBucket("batch-routes"));
     receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    receiver.createContext("/hook", ex -> {
-      delivered.add(JSON.readTree(ex.getRequestBody().readAllBytes()));
-      ex.sendResponseHeaders(204, -1);
-      ex.close();
-    });
+    receiver.createContext(
+        "/hook",
+        ex -> {
+          delivered.add(JSON.readTree(ex.getRequestBody().readAllBytes()));
+          ex.sendResponseHeaders(204, -1);
+          ex.close();
+        });
     receiver.start();
-    Webhook hook = new Webhook("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook", List.of(), null);
-    webhooks = WebhookNotifier.start(new WebhookConfig(List.of(hook), 100, 5, 5, 50, 5_000),
-        Map.of(Webhook.DEFAULT_SECRET_ENV, WEBHOOK_SECRET), Clock.systemUTC());
-    jobs = new BatchJobs(store, task -> task.equals("urban") ? Optional.of(classifier) : Optional.empty(),
-        BatchOptions.defaults().withParallelism(2).withPageSize(5).withCheckpointEvery(Duration.ofMillis(20))
-            .withFlagListener(flag -> {
-              heard.incrementAndGet();
-              webhooks.flagCreated(flag);
-            }),
-        2, Clock.systemUTC());
+    Webhook hook =
+        new Webhook(
+            "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook", List.of(), null);
+    webhooks =
+        WebhookNotifier.start(
+            new WebhookConfig(List.of(hook), 100, 5, 5, 50, 5_000),
+            Map.of(Webhook.DEFAULT_SECRET_ENV, WEBHOOK_SECRET),
+            Clock.systemUTC());
+    jobs =
+        new BatchJobs(
+            store,
+            task -> task.equals("urban") ? Optional.of(classifier) : Optional.empty(),
+            BatchOptions.defaults()
+                .withParallelism(2)
+                .withPageSize(5)
+                .withCheckpointEvery(Duration.ofMillis(20))
+                .withFlagListener(
+                    flag -> {
+                      heard.incrementAndGet();
+                      webhooks.flagCreated(flag);
+                    }),
+            2,
+            Clock.systemUTC());
     vertx = Vertx.vertx();
     io = vertx.createSharedWorkerExecutor("batch-test-io", 4);
     store.createApiKey(new ApiKeyRecord("root", KeyRole.ADMIN, ApiKeys.hash(ADMIN), DAY));
-    server = AreaServer.start(vertx, store, dir.resolve("data"),
-        List.of(new BatchRoutes(jobs, io, Clock.systemUTC()).area()));
+    server =
+        AreaServer.start(
+            vertx,
+            store,
+            dir.resolve("data"),
+            List.of(new BatchRoutes(jobs, io, Clock.systemUTC()).area()));
     base = server.base().toString();
     for (int i = 0; i < 30; i++) {
-      store.putFrame(new FrameUpload("cam-7", DAY.plusSeconds(i), "image/jpeg", TestImages.jpeg(320, 240, i), null));
+      store.putFrame(
+          new FrameUpload(
+              "cam-7", DAY.plusSeconds(i), "image/jpeg", TestImages.jpeg(320, 240, i), null));
     }
     for (int i = 0; i < 6; i++) {
-      store.putFrame(new FrameUpload("cam-3", DAY.plusSeconds(i), "image/jpeg", TestImages.jpeg(320, 240, i), null));
+      store.putFrame(
+          new FrameUpload(
+              "cam-3", DAY.plusSeconds(i), "image/jpeg", TestImages.jpeg(320, 240, i), null));
     }
   }
 
@@ -152,10 +199,17 @@ class BatchRoutesTest {
     }
   }
 
-  private static HttpResponse<String> send(String method, String path, String body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
-        .header("Authorization", "Bearer " + ADMIN);
-    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+  private static HttpResponse<String> send(String method, String path, String body)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(base + path))
+            .timeout(Duration.ofSeconds(30))
+            .header("Authorization", "Bearer " + ADMIN);
+    b.method(
+        method,
+        body == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
     if (body != null) {
       b.header("Content-Type", "application/json");
     }
@@ -172,7 +226,8 @@ class BatchRoutesTest {
 
   @Test
   void startedJobIsAcceptedThenReportsItsCountsWhenDone() throws Exception {
-    HttpResponse<String> started = send("POST", "/v1/batch", "{\"task\":\"urban\",\"prefix\":\"frames/cam-3/\"}");
+    HttpResponse<String> started =
+        send("POST", "/v1/batch", "{\"task\":\"urban\",\"prefix\":\"frames/cam-3/\"}");
 
     assertEquals(202, started.statusCode(), started.body());
     String jobId = json(started).path("jobId").asText();
@@ -199,8 +254,10 @@ class BatchRoutesTest {
 
   @Test
   void cancelStopsARunningJobAndResumeFinishesIt() throws Exception {
-    String jobId = json(send("POST", "/v1/batch", "{\"task\":\"urban\",\"prefix\":\"frames/cam-7/\"}"))
-        .path("jobId").asText();
+    String jobId =
+        json(send("POST", "/v1/batch", "{\"task\":\"urban\",\"prefix\":\"frames/cam-7/\"}"))
+            .path("jobId")
+            .asText();
 
     HttpResponse<String> cancelled = send("DELETE", "/v1/batch/" + jobId, null);
 
@@ -223,8 +280,16 @@ class BatchRoutesTest {
   void everyFlagABatchJobCreatesIsDeliveredOnceToTheWebhook() throws Exception {
     Set<String> frames = new TreeSet<>();
     for (int i = 0; i < 4; i++) {
-      frames.add(store.putFrame(new FrameUpload("cam-w", DAY.plusSeconds(i), "image/jpeg",
-          TestImages.jpeg(320, 240, 700 + i), null)).frameId());
+      frames.add(
+          store
+              .putFrame(
+                  new FrameUpload(
+                      "cam-w",
+                      DAY.plusSeconds(i),
+                      "image/jpeg",
+                      TestImages.jpeg(320, 240, 700 + i),
+                      null))
+              .frameId());
     }
     String request = "{\"task\":\"urban\",\"prefix\":\"frames/cam-w/\",\"flag\":true}";
 
@@ -236,7 +301,8 @@ class BatchRoutesTest {
     assertEquals(4, heard.get(), "the re-run creates no flag, so nothing is told twice");
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (delivered.size() < 4) {
-      assertTrue(System.nanoTime() < deadline, "only " + delivered.size() + " of 4 deliveries arrived");
+      assertTrue(
+          System.nanoTime() < deadline, "only " + delivered.size() + " of 4 deliveries arrived");
       LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
     }
     Set<String> flagged = new TreeSet<>();
@@ -250,10 +316,18 @@ class BatchRoutesTest {
 
   @Test
   void refusesBadRequestsWithJsonErrors() throws Exception {
-    assertError(400, "unknown_task", send("POST", "/v1/batch", "{\"task\":\"waste\",\"prefix\":\"frames/cam-7/\"}"));
-    assertError(400, "invalid_request", send("POST", "/v1/batch", "{\"task\":\"urban\",\"prefix\":\"results/\"}"));
+    assertError(
+        400,
+        "unknown_task",
+        send("POST", "/v1/batch", "{\"task\":\"waste\",\"prefix\":\"frames/cam-7/\"}"));
+    assertError(
+        400,
+        "invalid_request",
+        send("POST", "/v1/batch", "{\"task\":\"urban\",\"prefix\":\"results/\"}"));
     assertError(400, "invalid_request", send("POST", "/v1/batch", "{\"task\":\"urban\"}"));
-    assertError(400, "invalid_request",
+    assertError(
+        400,
+        "invalid_request",
         send("POST", "/v1/batch", "{\"task\":\"urban\",\"prefix\":\"frames/\",\"flags\":true}"));
     assertError(400, "invalid_json", send("POST", "/v1/batch", "not json"));
     assertError(404, "not_found", send("GET", "/v1/batch/no-such-job", null));
@@ -261,7 +335,8 @@ class BatchRoutesTest {
     assertError(404, "not_found", send("POST", "/v1/batch/no-such-job/resume", null));
   }
 
-  private static void assertError(int status, String code, HttpResponse<String> r) throws Exception {
+  private static void assertError(int status, String code, HttpResponse<String> r)
+      throws Exception {
     assertEquals(status, r.statusCode(), r.body());
     assertEquals(code, json(r).path("error").path("code").asText(), r.body());
   }

@@ -17,7 +17,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Batch jobs as `serve` mounts them: admin only, and ingest and batch agree on what is classified. */
+/**
+ * Batch jobs as `serve` mounts them: admin only, and ingest and batch agree on what is classified.
+ */
 class BatchThroughServerTest {
   @TempDir static Path data;
   static ServingNode node;
@@ -41,11 +43,18 @@ class BatchThroughServerTest {
   void batchOverIngestedFramesSkipsWhatLiveIngestAlreadyClassified() {
     String camera = http.newKey("camera", "cam-b-key");
     for (int i = 0; i < 3; i++) {
-      assertEquals(201, http.post("/v1/cameras/cam-b/frames", camera, "image/jpeg",
-          TestImages.jpeg(320, 240, 300 + i)).status());
+      assertEquals(
+          201,
+          http.post(
+                  "/v1/cameras/cam-b/frames",
+                  camera,
+                  "image/jpeg",
+                  TestImages.jpeg(320, 240, 300 + i))
+              .status());
     }
     JsonObject request = new JsonObject().put("task", "urban").put("prefix", "frames/cam-b/");
-    assertEquals(403, http.postJson("/v1/batch", camera, request).status(), "only admins start jobs");
+    assertEquals(
+        403, http.postJson("/v1/batch", camera, request).status(), "only admins start jobs");
     Response started = http.postJson("/v1/batch", ServingFixture.ADMIN_KEY, request);
     assertEquals(202, started.status(), started.text());
     String jobId = started.json().getString("jobId");
@@ -53,7 +62,10 @@ class BatchThroughServerTest {
     JsonObject state = awaitFinished(jobId);
     assertEquals("done", state.getString("state"), state.encode());
     assertEquals(3, state.getInteger("listed"), state.encode());
-    assertEquals(3, state.getInteger("skipped"), "the same model version classified them at ingest: " + state.encode());
+    assertEquals(
+        3,
+        state.getInteger("skipped"),
+        "the same model version classified them at ingest: " + state.encode());
     assertEquals(0, state.getInteger("classified"), state.encode());
     assertEquals(0, state.getInteger("failed"), state.encode());
   }

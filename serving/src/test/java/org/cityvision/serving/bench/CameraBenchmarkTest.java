@@ -31,18 +31,26 @@ class CameraBenchmarkTest {
 
   @Test
   void settingsOutsideTheirRangesAreRefusedNamingTheOption() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new CameraBenchmark.Settings(10, 10, 1.5, 30));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> new CameraBenchmark.Settings(10, 10, 1.5, 30));
     assertTrue(e.getMessage().contains("--static-share"), e.getMessage());
-    assertThrows(IllegalArgumentException.class, () -> new CameraBenchmark.Settings(0, 10, 0.5, 30));
+    assertThrows(
+        IllegalArgumentException.class, () -> new CameraBenchmark.Settings(0, 10, 0.5, 30));
   }
 
   @Test
   void aShortRunLosesNoFrameAndFindsTheInjectedFaults() throws Exception {
     CameraBenchmark.Settings settings = new CameraBenchmark.Settings(10, 3.0, 0.8, 30);
-    CameraBenchmark.Result r = new CameraBenchmark(Home.shippedModel("waste"), Home.shippedModel("urban"), settings,
-        new PrintStream(PrintStream.nullOutputStream())).run();
-    assertTrue(r.sent() > 90 && r.sent() <= 100, "each camera posts every 3 s for 30 s: " + r.sent());
+    CameraBenchmark.Result r =
+        new CameraBenchmark(
+                Home.shippedModel("waste"),
+                Home.shippedModel("urban"),
+                settings,
+                new PrintStream(PrintStream.nullOutputStream()))
+            .run();
+    assertTrue(
+        r.sent() > 90 && r.sent() <= 100, "each camera posts every 3 s for 30 s: " + r.sent());
     assertTrue(r.accepted() > r.sent() / 2, r.markdown());
     assertEquals(0, r.lost(), "every accepted frame is in the store: " + r.markdown());
     assertEquals(1, r.injected());

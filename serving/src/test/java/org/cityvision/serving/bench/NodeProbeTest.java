@@ -15,16 +15,18 @@ class NodeProbeTest {
 
   @Test
   void findsTheSlowestIntervalAndTheCompilationInIt() {
-    long t1 = 40 * 20 * MS;          // 40 images at 20 ms, 10 ms of JIT
-    long t2 = t1 + 20 * 40 * MS;     // 20 images at 40 ms, 250 ms of JIT: the slowest
-    long t3 = t2 + 2 * 90 * MS;      // 2 images at 90 ms, 300 ms of JIT: too few images to count as slowest
-    long t4 = t3 + 38 * 25 * MS;     // 38 images at 25 ms
-    List<NodeProbe.Sample> samples = List.of(
-        new NodeProbe.Sample(0, 0, 1000),
-        new NodeProbe.Sample(40, t1, 1010),
-        new NodeProbe.Sample(60, t2, 1260),
-        new NodeProbe.Sample(62, t3, 1560),
-        new NodeProbe.Sample(100, t4, 1560));
+    long t1 = 40 * 20 * MS; // 40 images at 20 ms, 10 ms of JIT
+    long t2 = t1 + 20 * 40 * MS; // 20 images at 40 ms, 250 ms of JIT: the slowest
+    long t3 =
+        t2 + 2 * 90 * MS; // 2 images at 90 ms, 300 ms of JIT: too few images to count as slowest
+    long t4 = t3 + 38 * 25 * MS; // 38 images at 25 ms
+    List<NodeProbe.Sample> samples =
+        List.of(
+            new NodeProbe.Sample(0, 0, 1000),
+            new NodeProbe.Sample(40, t1, 1010),
+            new NodeProbe.Sample(60, t2, 1260),
+            new NodeProbe.Sample(62, t3, 1560),
+            new NodeProbe.Sample(100, t4, 1560));
 
     NodeProbe.Summary s = NodeProbe.summarize(samples, 5);
 
@@ -37,8 +39,9 @@ class NodeProbeTest {
 
   @Test
   void saysNothingAboutForwardPassesWhenNoneRan() {
-    NodeProbe.Summary s = NodeProbe.summarize(List.of(new NodeProbe.Sample(7, 70 * MS, 5),
-        new NodeProbe.Sample(7, 70 * MS, 9)), 5);
+    NodeProbe.Summary s =
+        NodeProbe.summarize(
+            List.of(new NodeProbe.Sample(7, 70 * MS, 5), new NodeProbe.Sample(7, 70 * MS, 9)), 5);
 
     assertTrue(Double.isNaN(s.forwardMsPerImage()));
     assertTrue(Double.isNaN(s.slowestForwardMsPerImage()));
@@ -47,17 +50,21 @@ class NodeProbeTest {
 
   @Test
   void refusesASingleSample() {
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> NodeProbe.summarize(List.of(new NodeProbe.Sample(0, 0, 0)), 5));
   }
 
   @Test
   void samplesLiveCountersUntilStopped() throws Exception {
     AtomicLong images = new AtomicLong();
-    NodeProbe probe = NodeProbe.start(() -> {
-      long n = images.get();
-      return new ClassifierStats(0, n, n, 0, n * 3 * MS, List.of());
-    }, 20);
+    NodeProbe probe =
+        NodeProbe.start(
+            () -> {
+              long n = images.get();
+              return new ClassifierStats(0, n, n, 0, n * 3 * MS, List.of());
+            },
+            20);
     long end = System.nanoTime() + 300 * MS;
     while (System.nanoTime() < end) {
       images.incrementAndGet();

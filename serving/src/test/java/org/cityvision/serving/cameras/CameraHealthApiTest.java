@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.minio.ListObjectsArgs;
+import io.minio.MinioClient;
+import io.minio.RemoveObjectArgs;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
@@ -72,10 +75,24 @@ class CameraHealthApiTest {
     IngestConfig i = c.ingest();
     return c.withModels(new ModelsConfig("", c.models().urban(), true))
         .withAuth(new AuthConfig(0, 1, 200))
-        .withStorage(new StoreConfig(s3.endpoint(), s.region(), "camera-health", false, s.spoolMaxBytes(), 30_000,
-            5_000))
-        .withIngest(new IngestConfig(i.unknownCameras(), i.cameras(), i.thumbnailMaxSide(), i.thumbnailQuality(),
-            i.idempotencyWaitMs(), i.ioThreads(), 300))
+        .withStorage(
+            new StoreConfig(
+                s3.endpoint(),
+                s.region(),
+                "camera-health",
+                false,
+                s.spoolMaxBytes(),
+                30_000,
+                5_000))
+        .withIngest(
+            new IngestConfig(
+                i.unknownCameras(),
+                i.cameras(),
+                i.thumbnailMaxSide(),
+                i.thumbnailQuality(),
+                i.idempotencyWaitMs(),
+                i.ioThreads(),
+                300))
         .withCameras(new CamerasConfig(600, SILENT_AFTER_SECONDS, 1, 20));
   }
 
@@ -124,12 +141,16 @@ class CameraHealthApiTest {
   private static List<JsonObject> openAlerts(TestClient node, String cameraId) {
     Response r = node.get("/v1/camera-alerts", reviewer);
     assertEquals(200, r.status(), r.text());
-    return r.json().getJsonArray("items").stream().map(o -> (JsonObject) o)
-        .filter(a -> a.getString("cameraId").equals(cameraId)).toList();
+    return r.json().getJsonArray("items").stream()
+        .map(o -> (JsonObject) o)
+        .filter(a -> a.getString("cameraId").equals(cameraId))
+        .toList();
   }
 
-  private static Response judge(TestClient node, String cameraId, String alertId, JsonObject verdict) {
-    return node.postJson("/v1/cameras/" + cameraId + "/alerts/" + alertId + "/review", reviewer, verdict);
+  private static Response judge(
+      TestClient node, String cameraId, String alertId, JsonObject verdict) {
+    return node.postJson(
+        "/v1/cameras/" + cameraId + "/alerts/" + alertId + "/review", reviewer, verdict);
   }
 
   @Test
@@ -148,22 +169,33 @@ class CameraHealthApiTest {
     assertEquals("degraded", alert.getString("to"));
     assertEquals("open", alert.getString("status"));
     assertEquals(List.of("blurred"), alert.getJsonArray("faults").getList());
-    assertEquals(confirming.getString("frameId"), alert.getString("frameId"), "the alert shows the frame that confirmed it");
-    assertEquals(200, toA.get("/v1/frames/" + alert.getString("frameId") + "/thumbnail", reviewer).status());
+    assertEquals(
+        confirming.getString("frameId"),
+        alert.getString("frameId"),
+        "the alert shows the frame that confirmed it");
+    assertEquals(
+        200, toA.get("/v1/frames/" + alert.getString("frameId") + "/thumbnail", reviewer).status());
 
-    Response dismissed = judge(toB, id, alert.getString("alertId"),
-        new JsonObject().put("verdict", "dismiss").put("note", "new housing, softer lens"));
+    Response dismissed =
+        judge(
+            toB,
+            id,
+            alert.getString("alertId"),
+            new JsonObject().put("verdict", "dismiss").put("note", "new housing, softer lens"));
     assertEquals(200, dismissed.status(), dismissed.text());
     assertEquals("dismissed", dismissed.json().getString("status"));
     assertEquals("camera-reviewer", dismissed.json().getString("reviewer"));
-    Response again = judge(toA, id, alert.getString("alertId"), new JsonObject().put("verdict", "confirm"));
+    Response again =
+        judge(toA, id, alert.getString("alertId"), new JsonObject().put("verdict", "confirm"));
     assertEquals(409, again.status(), again.text());
     assertEquals("conflict", again.errorCode());
     assertEquals("ok", health(toA, id).getString("state"));
     assertEquals(List.of(), openAlerts(toB, id));
 
     for (int i = 0; i < 10; i++) {
-      assertEquals(List.of(), faults(post(i % 2 == 0 ? toA : toB, id, blurred())),
+      assertEquals(
+          List.of(),
+          faults(post(i % 2 == 0 ? toA : toB, id, blurred())),
           "the same soft frames no longer fault (frame " + i + ")");
     }
     JsonObject after = health(toB, id);
@@ -181,14 +213,16 @@ class CameraHealthApiTest {
     post(toB, id, frame(0.03));
     JsonObject alert = openAlerts(toB, id).get(0);
     assertEquals("fault", alert.getString("to"));
-    Response confirmed = judge(toA, id, alert.getString("alertId"), new JsonObject().put("verdict", "confirm"));
+    Response confirmed =
+        judge(toA, id, alert.getString("alertId"), new JsonObject().put("verdict", "confirm"));
     assertEquals(200, confirmed.status(), confirmed.text());
     assertEquals("confirmed", confirmed.json().getString("status"));
     assertEquals(List.of(), openAlerts(toA, id));
     assertEquals(List.of("black"), faults(post(toB, id, frame(0.03))));
     JsonObject camera = health(toA, id);
     assertEquals("fault", camera.getString("state"), "a confirmed fault stays");
-    assertEquals(1, camera.getJsonArray("alerts").size(), "and raises no second alert while it lasts");
+    assertEquals(
+        1, camera.getJsonArray("alerts").size(), "and raises no second alert while it lasts");
   }
 
   @Test
@@ -197,18 +231,31 @@ class CameraHealthApiTest {
     post(toA, id, frame(1.0));
     Response unknownAlert = judge(toA, id, "nope", new JsonObject().put("verdict", "confirm"));
     assertEquals(404, unknownAlert.status(), unknownAlert.text());
-    Response unknownCamera = judge(toA, "cam-never-seen", "nope", new JsonObject().put("verdict", "confirm"));
+    Response unknownCamera =
+        judge(toA, "cam-never-seen", "nope", new JsonObject().put("verdict", "confirm"));
     assertEquals(404, unknownCamera.status(), unknownCamera.text());
     Response badVerdict = judge(toA, id, "nope", new JsonObject().put("verdict", "maybe"));
     assertEquals(400, badVerdict.status());
-    assertTrue(badVerdict.json().getJsonObject("error").getString("message").contains("confirm or dismiss"),
+    assertTrue(
+        badVerdict
+            .json()
+            .getJsonObject("error")
+            .getString("message")
+            .contains("confirm or dismiss"),
         badVerdict.text());
-    Response extraField = judge(toA, id, "nope", new JsonObject().put("verdict", "dismiss").put("label", "x"));
+    Response extraField =
+        judge(toA, id, "nope", new JsonObject().put("verdict", "dismiss").put("label", "x"));
     assertEquals(400, extraField.status());
     Response badParam = toA.get("/v1/camera-alerts?status=open", reviewer);
     assertEquals(400, badParam.status(), badParam.text());
-    assertEquals(403, toA.postJson("/v1/cameras/" + id + "/alerts/nope/review", camera,
-        new JsonObject().put("verdict", "confirm")).status(), "camera keys judge nothing");
+    assertEquals(
+        403,
+        toA.postJson(
+                "/v1/cameras/" + id + "/alerts/nope/review",
+                camera,
+                new JsonObject().put("verdict", "confirm"))
+            .status(),
+        "camera keys judge nothing");
   }
 
   private static JsonObject post(TestClient node, String cameraId, byte[] frame) {
@@ -226,8 +273,11 @@ class CameraHealthApiTest {
   /** {@code cityvision_frames_reused_total} of one node. */
   private static double reusedFrames(TestClient node) {
     String metrics = node.get("/metrics", null).text();
-    return metrics.lines().filter(l -> l.startsWith("cityvision_frames_reused_total{"))
-        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    return metrics
+        .lines()
+        .filter(l -> l.startsWith("cityvision_frames_reused_total{"))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .sum();
   }
 
   private static List<Object> faults(JsonObject answer) {
@@ -241,7 +291,8 @@ class CameraHealthApiTest {
       JsonObject answer = post(i % 2 == 0 ? toA : toB, id, frame(1.0));
       assertEquals(List.of(), faults(answer));
     }
-    assertEquals(6, health(toB, id).getLong("frames"), "frames through either node count on one record");
+    assertEquals(
+        6, health(toB, id).getLong("frames"), "frames through either node count on one record");
     assertEquals(List.of("black"), faults(post(toA, id, frame(0.03))));
     assertEquals("ok", health(toA, id).getString("state"), "one black frame is not yet confirmed");
     post(toB, id, frame(0.03));
@@ -253,7 +304,9 @@ class CameraHealthApiTest {
     JsonObject recovered = health(toB, id);
     assertEquals("ok", recovered.getString("state"));
     JsonArray history = recovered.getJsonArray("history");
-    assertEquals(List.of("fault", "ok"), history.stream().map(h -> ((JsonObject) h).getString("to")).toList());
+    assertEquals(
+        List.of("fault", "ok"),
+        history.stream().map(h -> ((JsonObject) h).getString("to")).toList());
   }
 
   @Test
@@ -267,15 +320,28 @@ class CameraHealthApiTest {
     assertTrue(second.getJsonObject("quality").getBoolean("static"), second.encode());
     assertTrue(second.getBoolean("reused"));
     assertEquals(first.getString("frameId"), second.getString("reusedFrom"));
-    assertEquals(first.getJsonObject("classification"), second.getJsonObject("classification"),
+    assertEquals(
+        first.getJsonObject("classification"),
+        second.getJsonObject("classification"),
         "the reused result is the earlier frame's, model version included");
-    assertEquals(reusedBefore + 1, reusedFrames(toB), "the node that stored it counts the reused frame");
+    assertEquals(
+        reusedBefore + 1, reusedFrames(toB), "the node that stored it counts the reused frame");
     Response stored = toA.get("/v1/frames/" + second.getString("frameId"), reviewer);
     assertEquals(200, stored.status(), stored.text());
-    assertEquals(first.getString("frameId"), stored.json().getJsonArray("results").getJsonObject(0)
-        .getJsonObject("result").getString("reusedFrom"));
-    Response thumbnail = toA.get("/v1/frames/" + second.getString("frameId") + "/thumbnail", reviewer);
-    assertEquals(200, thumbnail.status(), "a reused frame is stored with its own thumbnail: " + thumbnail.text());
+    assertEquals(
+        first.getString("frameId"),
+        stored
+            .json()
+            .getJsonArray("results")
+            .getJsonObject(0)
+            .getJsonObject("result")
+            .getString("reusedFrom"));
+    Response thumbnail =
+        toA.get("/v1/frames/" + second.getString("frameId") + "/thumbnail", reviewer);
+    assertEquals(
+        200,
+        thumbnail.status(),
+        "a reused frame is stored with its own thumbnail: " + thumbnail.text());
     assertEquals("image/jpeg", thumbnail.headers().get("Content-Type"));
     JsonObject dark = post(toA, id, frame(0.03));
     assertFalse(dark.getJsonObject("quality").getBoolean("static"), "never reused across a fault");
@@ -287,12 +353,24 @@ class CameraHealthApiTest {
     String id = "cam-expired";
     JsonObject first = post(toA, id, frame(1.0));
     // What retention does to an old frame's result.
-    try (io.minio.MinioClient s3client = io.minio.MinioClient.builder().endpoint(s3.endpoint())
-        .credentials("health-access", "health-secret").region("us-east-1").build()) {
-      for (var item : s3client.listObjects(io.minio.ListObjectsArgs.builder().bucket("camera-health")
-          .prefix("results/" + first.getString("frameId") + "/").recursive(true).build())) {
-        s3client.removeObject(io.minio.RemoveObjectArgs.builder().bucket("camera-health")
-            .object(item.get().objectName()).build());
+    try (MinioClient s3client =
+        MinioClient.builder()
+            .endpoint(s3.endpoint())
+            .credentials("health-access", "health-secret")
+            .region("us-east-1")
+            .build()) {
+      for (var item :
+          s3client.listObjects(
+              ListObjectsArgs.builder()
+                  .bucket("camera-health")
+                  .prefix("results/" + first.getString("frameId") + "/")
+                  .recursive(true)
+                  .build())) {
+        s3client.removeObject(
+            RemoveObjectArgs.builder()
+                .bucket("camera-health")
+                .object(item.get().objectName())
+                .build());
       }
     }
     JsonObject second = post(toB, id, frame(1.0));
@@ -303,7 +381,8 @@ class CameraHealthApiTest {
   }
 
   @Test
-  void aCameraThatStopsSendingIsSilentWithinSilentAfterAndTheStateSurvivesARestart() throws Exception {
+  void aCameraThatStopsSendingIsSilentWithinSilentAfterAndTheStateSurvivesARestart()
+      throws Exception {
     String id = "cam-quiet";
     post(toA, id, frame(1.0));
     long deadline = System.nanoTime() + Duration.ofSeconds(SILENT_AFTER_SECONDS + 10).toNanos();
@@ -335,8 +414,10 @@ class CameraHealthApiTest {
     assertEquals(403, toA.get("/v1/cameras", camera).status());
     Response list = toB.get("/v1/cameras?limit=1000", reviewer);
     assertEquals(200, list.status(), list.text());
-    assertTrue(list.json().getJsonArray("items").stream()
-        .anyMatch(c -> ((JsonObject) c).getString("cameraId").equals("cam-listed")), list.text());
+    assertTrue(
+        list.json().getJsonArray("items").stream()
+            .anyMatch(c -> ((JsonObject) c).getString("cameraId").equals("cam-listed")),
+        list.text());
     assertEquals(404, toA.get("/v1/cameras/cam-never", reviewer).status());
     assertEquals(400, toA.get("/v1/cameras?limit=0", reviewer).status());
   }

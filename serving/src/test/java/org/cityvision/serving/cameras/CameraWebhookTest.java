@@ -36,11 +36,13 @@ class CameraWebhookTest {
   @BeforeEach
   void startReceiver() throws Exception {
     receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    receiver.createContext("/hook", ex -> {
-      received.add(JSON.readTree(ex.getRequestBody().readAllBytes()));
-      ex.sendResponseHeaders(204, -1);
-      ex.close();
-    });
+    receiver.createContext(
+        "/hook",
+        ex -> {
+          received.add(JSON.readTree(ex.getRequestBody().readAllBytes()));
+          ex.sendResponseHeaders(204, -1);
+          ex.close();
+        });
     receiver.start();
   }
 
@@ -50,16 +52,34 @@ class CameraWebhookTest {
   }
 
   private WebhookNotifier notifier(List<String> events) {
-    Webhook hook = new Webhook("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook", events, null);
-    return WebhookNotifier.start(new WebhookConfig(List.of(hook), 100, 3, 5, 50, 5_000),
-        Map.of(Webhook.DEFAULT_SECRET_ENV, "camera-webhook-secret-0123"), Clock.systemUTC());
+    Webhook hook =
+        new Webhook("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook", events, null);
+    return WebhookNotifier.start(
+        new WebhookConfig(List.of(hook), 100, 3, 5, 50, 5_000),
+        Map.of(Webhook.DEFAULT_SECRET_ENV, "camera-webhook-secret-0123"),
+        Clock.systemUTC());
   }
 
   private static CameraState camera(CameraCondition condition) {
     CameraState s = CameraState.initial("cam-3", T0);
-    return new CameraState(s.cameraId(), condition, T0, s.baseline(),
-        condition == CameraCondition.FAULT ? Map.of(QualityFault.COVERED, T0) : Map.of(), Map.of(), Map.of(), 9, T0,
-        null, null, List.of(), 0, null, List.of(), null, List.of());
+    return new CameraState(
+        s.cameraId(),
+        condition,
+        T0,
+        s.baseline(),
+        condition == CameraCondition.FAULT ? Map.of(QualityFault.COVERED, T0) : Map.of(),
+        Map.of(),
+        Map.of(),
+        9,
+        T0,
+        null,
+        null,
+        List.of(),
+        0,
+        null,
+        List.of(),
+        null,
+        List.of());
   }
 
   private void awaitReceived(int n) {
@@ -72,20 +92,29 @@ class CameraWebhookTest {
 
   @Test
   void faultSilenceAndRecoveryGoToReceiversThatListThem() {
-    try (WebhookNotifier notifier = notifier(List.of("camera.fault", "camera.silent", "camera.recovered"))) {
-      notifier.cameraChanged(camera(CameraCondition.FAULT), new HealthTransition(T0, CameraCondition.OK,
-          CameraCondition.FAULT, List.of(QualityFault.COVERED)));
+    try (WebhookNotifier notifier =
+        notifier(List.of("camera.fault", "camera.silent", "camera.recovered"))) {
+      notifier.cameraChanged(
+          camera(CameraCondition.FAULT),
+          new HealthTransition(
+              T0, CameraCondition.OK, CameraCondition.FAULT, List.of(QualityFault.COVERED)));
       awaitReceived(1);
-      notifier.cameraChanged(camera(CameraCondition.OK), new HealthTransition(T0.plusSeconds(20),
-          CameraCondition.FAULT, CameraCondition.OK, List.of()));
+      notifier.cameraChanged(
+          camera(CameraCondition.OK),
+          new HealthTransition(
+              T0.plusSeconds(20), CameraCondition.FAULT, CameraCondition.OK, List.of()));
       awaitReceived(2);
-      notifier.cameraChanged(camera(CameraCondition.SILENT), new HealthTransition(T0.plusSeconds(90),
-          CameraCondition.OK, CameraCondition.SILENT, List.of()));
-      notifier.flagCreated(FlagRecord.open("cam-3.20260301T080000000Z.0123456789ab", "graffiti", 0.9, "urban", "1.0.0",
-          T0));
+      notifier.cameraChanged(
+          camera(CameraCondition.SILENT),
+          new HealthTransition(
+              T0.plusSeconds(90), CameraCondition.OK, CameraCondition.SILENT, List.of()));
+      notifier.flagCreated(
+          FlagRecord.open(
+              "cam-3.20260301T080000000Z.0123456789ab", "graffiti", 0.9, "urban", "1.0.0", T0));
       awaitReceived(3);
     }
-    assertEquals(List.of("camera.fault", "camera.recovered", "camera.silent"),
+    assertEquals(
+        List.of("camera.fault", "camera.recovered", "camera.silent"),
         received.stream().map(n -> n.get("event").asText()).toList());
     JsonNode fault = received.get(0).get("camera");
     assertEquals("cam-3", fault.get("cameraId").asText());
@@ -97,10 +126,13 @@ class CameraWebhookTest {
   @Test
   void receiversWithTheDefaultEventsGetNoCameraEvents() {
     try (WebhookNotifier notifier = notifier(List.of())) {
-      notifier.cameraChanged(camera(CameraCondition.FAULT), new HealthTransition(T0, CameraCondition.OK,
-          CameraCondition.FAULT, List.of(QualityFault.COVERED)));
-      notifier.flagCreated(FlagRecord.open("cam-3.20260301T080000000Z.0123456789ab", "graffiti", 0.9, "urban", "1.0.0",
-          T0));
+      notifier.cameraChanged(
+          camera(CameraCondition.FAULT),
+          new HealthTransition(
+              T0, CameraCondition.OK, CameraCondition.FAULT, List.of(QualityFault.COVERED)));
+      notifier.flagCreated(
+          FlagRecord.open(
+              "cam-3.20260301T080000000Z.0123456789ab", "graffiti", 0.9, "urban", "1.0.0", T0));
       awaitReceived(1);
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (notifier.stats().pending() > 0 && System.nanoTime() < deadline) {

@@ -52,12 +52,29 @@ class StaticFramesMetadataTest {
     ServerConfig c = ServingFixture.withModels(dir.resolve("node"));
     StoreConfig s = c.storage();
     IngestConfig i = c.ingest();
-    node = ServingFixture.start(c.withModels(new ModelsConfig("", c.models().urban(), true))
-        .withStorage(new StoreConfig(s3.endpoint(), s.region(), "static-metadata", false, s.spoolMaxBytes(), 30_000,
-            5_000))
-        .withIngest(new IngestConfig(i.unknownCameras(), i.cameras(), i.thumbnailMaxSide(), i.thumbnailQuality(),
-            i.idempotencyWaitMs(), i.ioThreads(), 300, StaticFrames.METADATA)),
-        new Secrets(ServingFixture.ADMIN_KEY, "meta-access", "meta-secret"));
+    node =
+        ServingFixture.start(
+            c.withModels(new ModelsConfig("", c.models().urban(), true))
+                .withStorage(
+                    new StoreConfig(
+                        s3.endpoint(),
+                        s.region(),
+                        "static-metadata",
+                        false,
+                        s.spoolMaxBytes(),
+                        30_000,
+                        5_000))
+                .withIngest(
+                    new IngestConfig(
+                        i.unknownCameras(),
+                        i.cameras(),
+                        i.thumbnailMaxSide(),
+                        i.thumbnailQuality(),
+                        i.idempotencyWaitMs(),
+                        i.ioThreads(),
+                        300,
+                        StaticFrames.METADATA)),
+            new Secrets(ServingFixture.ADMIN_KEY, "meta-access", "meta-secret"));
     http = new TestClient(node.port());
     camera = http.newKey("camera", "meta-camera");
     reviewer = http.newKey("reviewer", "meta-reviewer");
@@ -91,10 +108,19 @@ class StaticFramesMetadataTest {
   /** Every object key under {@code prefix} with its size. */
   private static List<String> objects(String prefix) throws Exception {
     List<String> out = new ArrayList<>();
-    try (MinioClient client = MinioClient.builder().endpoint(s3.endpoint()).credentials("meta-access", "meta-secret")
-        .region("us-east-1").build()) {
-      for (Result<Item> item : client.listObjects(ListObjectsArgs.builder().bucket("static-metadata")
-          .prefix(prefix).recursive(true).build())) {
+    try (MinioClient client =
+        MinioClient.builder()
+            .endpoint(s3.endpoint())
+            .credentials("meta-access", "meta-secret")
+            .region("us-east-1")
+            .build()) {
+      for (Result<Item> item :
+          client.listObjects(
+              ListObjectsArgs.builder()
+                  .bucket("static-metadata")
+                  .prefix(prefix)
+                  .recursive(true)
+                  .build())) {
         out.add(item.get().objectName() + " " + item.get().size());
       }
     }
@@ -118,15 +144,29 @@ class StaticFramesMetadataTest {
     assertEquals(200, detail.status(), detail.text());
     assertFalse(detail.json().getBoolean("imageKept"));
     assertEquals(firstId, detail.json().getString("imageOf"));
-    assertEquals(stillBytes.length, detail.json().getLong("sizeBytes"), "the record keeps the size as received");
+    assertEquals(
+        stillBytes.length,
+        detail.json().getLong("sizeBytes"),
+        "the record keeps the size as received");
     assertFalse(detail.json().getBoolean("hasThumbnail"));
-    assertEquals(firstId, detail.json().getJsonArray("results").getJsonObject(0).getJsonObject("result")
-        .getString("reusedFrom"));
+    assertEquals(
+        firstId,
+        detail
+            .json()
+            .getJsonArray("results")
+            .getJsonObject(0)
+            .getJsonObject("result")
+            .getString("reusedFrom"));
 
     Response image = http.get("/v1/frames/" + stillId + "/image", reviewer);
     assertEquals(404, image.status());
     assertEquals("image_not_kept", image.errorCode());
-    assertTrue(image.json().getJsonObject("error").getString("message").contains("/v1/frames/" + firstId + "/image"),
+    assertTrue(
+        image
+            .json()
+            .getJsonObject("error")
+            .getString("message")
+            .contains("/v1/frames/" + firstId + "/image"),
         image.text());
     Response source = http.get("/v1/frames/" + firstId + "/image", reviewer);
     assertEquals(200, source.status());
@@ -134,8 +174,12 @@ class StaticFramesMetadataTest {
     assertEquals(404, http.get("/v1/frames/" + stillId + "/thumbnail", reviewer).status());
 
     List<String> stored = objects("frames/cam-still/");
-    assertEquals(1, stored.stream().filter(o -> o.contains(stillId)).count(), "one object, once: " + stored);
+    assertEquals(
+        1, stored.stream().filter(o -> o.contains(stillId)).count(), "one object, once: " + stored);
     assertTrue(stored.contains(still.getString("key") + " 0"), "no image bytes: " + stored);
-    assertEquals(2, stored.stream().filter(o -> o.contains(firstId)).count(), "the first frame and its thumbnail");
+    assertEquals(
+        2,
+        stored.stream().filter(o -> o.contains(firstId)).count(),
+        "the first frame and its thumbnail");
   }
 }

@@ -26,9 +26,13 @@ class CapturePolicyTest {
 
   @Test
   void refusesUnknownPoliciesAndRatesOutsideZeroToOneNamingTheSetting() {
-    for (String bad : new String[] {"sometimes", "", "sample:0", "sample:1.5", "sample:-0.1", "sample:x", "sample:"}) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> CapturePolicy.parse("capture.waste", bad), bad);
+    for (String bad :
+        new String[] {
+          "sometimes", "", "sample:0", "sample:1.5", "sample:-0.1", "sample:x", "sample:"
+        }) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> CapturePolicy.parse("capture.waste", bad), bad);
       assertTrue(e.getMessage().startsWith("capture.waste"), e.getMessage());
     }
     assertThrows(IllegalArgumentException.class, () -> CapturePolicy.parse("k", null));
@@ -58,8 +62,11 @@ class CapturePolicyTest {
     assertEquals(CapturePolicy.UNCERTAIN, d.policy("waste"));
     assertEquals(CapturePolicy.NEVER, d.policy("urban"));
     assertEquals(0.15, d.marginBelow());
-    assertThrows(IllegalArgumentException.class, () -> new CaptureConfig("maybe", "never", 0.15, 10));
-    assertThrows(IllegalArgumentException.class, () -> new CaptureConfig("never", "never", 1.5, 10));
-    assertThrows(IllegalArgumentException.class, () -> new CaptureConfig("never", "never", 0.15, 0));
+    assertThrows(
+        IllegalArgumentException.class, () -> new CaptureConfig("maybe", "never", 0.15, 10));
+    assertThrows(
+        IllegalArgumentException.class, () -> new CaptureConfig("never", "never", 1.5, 10));
+    assertThrows(
+        IllegalArgumentException.class, () -> new CaptureConfig("never", "never", 0.15, 0));
   }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import org.cityvision.core.batch.BatchCounts;
 import org.cityvision.core.batch.BatchProgress;
 import org.cityvision.core.batch.BatchRequest;
+import org.cityvision.core.batch.FailureKind;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.FrameStores;
@@ -34,21 +35,40 @@ class BatchCommandTest {
 
   @BeforeAll
   static void storeFramesAndModel() throws Exception {
-    pkg = TestModels.untrainedPackage(Files.createDirectories(dir.resolve("urban")), "urban",
-        List.of("pothole_road_damage", "graffiti", "garbage_dumping", "flooding", "normal"), 160);
+    pkg =
+        TestModels.untrainedPackage(
+            Files.createDirectories(dir.resolve("urban")),
+            "urban",
+            List.of("pothole_road_damage", "graffiti", "garbage_dumping", "flooding", "normal"),
+            160);
     data = dir.resolve("data");
     try (FrameStore store = FrameStores.open(StorageConfig.embedded(data))) {
       for (int i = 0; i < 5; i++) {
-        store.putFrame(new FrameUpload("cam-7", Instant.parse("2026-11-05T08:00:00Z").plusSeconds(i),
-            "image/jpeg", TestImages.jpeg(320, 240, i), null));
+        store.putFrame(
+            new FrameUpload(
+                "cam-7",
+                Instant.parse("2026-11-05T08:00:00Z").plusSeconds(i),
+                "image/jpeg",
+                TestImages.jpeg(320, 240, i),
+                null));
       }
     }
   }
 
   @Test
   void classifiesThePrefixThenSkipsItOnReRunAndPrintsTheJobAsJson() throws Exception {
-    String[] args = {"batch", "--task", "urban", "--model", pkg.dir().toString(), "--prefix", "frames/cam-7/",
-        "--data", data.toString(), "--json"};
+    String[] args = {
+      "batch",
+      "--task",
+      "urban",
+      "--model",
+      pkg.dir().toString(),
+      "--prefix",
+      "frames/cam-7/",
+      "--data",
+      data.toString(),
+      "--json"
+    };
 
     CliRun first = run(args);
     CliRun second = run(args);
@@ -63,8 +83,15 @@ class BatchCommandTest {
     assertEquals(0, b.path("classified").asInt());
     assertEquals(5, b.path("skipped").asInt());
 
-    CliRun resumeDone = run("batch", "--resume", a.path("jobId").asText(), "--model", pkg.dir().toString(),
-        "--data", data.toString());
+    CliRun resumeDone =
+        run(
+            "batch",
+            "--resume",
+            a.path("jobId").asText(),
+            "--model",
+            pkg.dir().toString(),
+            "--data",
+            data.toString());
     assertEquals(2, resumeDone.exit());
     assertTrue(resumeDone.err().contains("is done"), resumeDone.err());
   }
@@ -79,12 +106,29 @@ class BatchCommandTest {
 
   @Test
   void progressLineShowsBarRateEtaAndCounts() {
-    BatchProgress p = new BatchProgress("job-1", new BatchRequest("urban", "frames/", false), "urban", "1.0",
-        JobStatus.RUNNING, 200, new BatchCounts(120, 90, 5, 5, Map.of(org.cityvision.core.batch.FailureKind.CORRUPT_OBJECT, 5L)),
-        List.of(), 25.0, 4, null, BatchCounts.ZERO, false, null, Instant.EPOCH, Instant.EPOCH);
+    BatchProgress p =
+        new BatchProgress(
+            "job-1",
+            new BatchRequest("urban", "frames/", false),
+            "urban",
+            "1.0",
+            JobStatus.RUNNING,
+            200,
+            new BatchCounts(120, 90, 5, 5, Map.of(FailureKind.CORRUPT_OBJECT, 5L)),
+            List.of(),
+            25.0,
+            4,
+            null,
+            BatchCounts.ZERO,
+            false,
+            null,
+            Instant.EPOCH,
+            Instant.EPOCH);
 
-    assertEquals("[###############---------------]  50% 100/200  25.0 frames/s  ETA 0:00:04"
-        + "  classified 90 skipped 5 failed 5", BatchCommand.ProgressBar.render(p));
+    assertEquals(
+        "[###############---------------]  50% 100/200  25.0 frames/s  ETA 0:00:04"
+            + "  classified 90 skipped 5 failed 5",
+        BatchCommand.ProgressBar.render(p));
   }
 
   private static CliRun run(String... args) {

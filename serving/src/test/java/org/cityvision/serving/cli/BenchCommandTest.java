@@ -21,8 +21,9 @@ class BenchCommandTest {
     BenchCommand.HttpModels models = BenchCommand.httpModels(relative);
 
     // The benchmark's node resolves model folders against its own (temporary) home.
-    Map<String, Path> served = new ModelsConfig(models.waste().toString(), models.urban().toString(), true)
-        .packages(nodeData);
+    Map<String, Path> served =
+        new ModelsConfig(models.waste().toString(), models.urban().toString(), true)
+            .packages(nodeData);
     assertEquals("urban", ModelPackage.read(served.get("urban")).spec().task());
     assertEquals(Home.shippedModel("urban"), served.get("urban"));
     assertEquals("waste", ModelPackage.read(served.get("waste")).spec().task());
@@ -31,11 +32,18 @@ class BenchCommandTest {
 
   @Test
   void shadowRateOutsideItsRangeOrWithoutHttpIsRefusedBeforeAnythingStarts() {
-    for (String[] args : new String[][] {{"bench", "http", "--shadow-rate", "0"}, {"bench", "http", "--shadow-rate",
-        "1.5"}, {"bench", "core", "--shadow-rate", "0.1"}}) {
+    for (String[] args :
+        new String[][] {
+          {"bench", "http", "--shadow-rate", "0"},
+          {"bench", "http", "--shadow-rate", "1.5"},
+          {"bench", "core", "--shadow-rate", "0.1"}
+        }) {
       CliRun run = CliRun.of(args);
       assertEquals(2, run.exit(), run.err());
-      assertTrue(run.err().contains("--shadow-rate applies to bench http and must be greater than 0 and at most 1"),
+      assertTrue(
+          run.err()
+              .contains(
+                  "--shadow-rate applies to bench http and must be greater than 0 and at most 1"),
           run.err());
     }
   }

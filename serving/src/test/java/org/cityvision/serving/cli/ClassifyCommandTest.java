@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.model.Thresholds;
 import org.cityvision.core.testing.TestImages;
 import org.cityvision.core.testing.TestModels;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,8 +36,19 @@ class ClassifyCommandTest {
     Path good2 = Files.write(dir.resolve("d.png"), TestImages.png(300, 300, 3));
     Path missing = dir.resolve("missing.jpg");
 
-    CliRun r = run("classify", "--task", "waste", "--model", pkg.dir().toString(), "--json",
-        good1.toString(), truncated.toString(), text.toString(), missing.toString(), good2.toString());
+    CliRun r =
+        run(
+            "classify",
+            "--task",
+            "waste",
+            "--model",
+            pkg.dir().toString(),
+            "--json",
+            good1.toString(),
+            truncated.toString(),
+            text.toString(),
+            missing.toString(),
+            good2.toString());
 
     assertEquals(1, r.exit(), "bad files make the exit code non-zero");
     String[] lines = r.out().strip().split("\n");
@@ -59,8 +71,15 @@ class ClassifyCommandTest {
     ModelPackage shipped = ModelPackage.read(Home.shippedModel("waste"));
     double below = shipped.spec().thresholds().uncertainBelow();
 
-    CliRun withThreshold = run("classify", "--task", "waste", "--model", shipped.dir().toString(), "--json",
-        image.toString());
+    CliRun withThreshold =
+        run(
+            "classify",
+            "--task",
+            "waste",
+            "--model",
+            shipped.dir().toString(),
+            "--json",
+            image.toString());
     // The same urban package with no uncertainty threshold: its answers carry no "uncertain".
     Path plain = Files.createDirectories(dir.resolve("urban-no-threshold"));
     try (var files = Files.list(Home.shippedModel("urban"))) {
@@ -69,23 +88,29 @@ class ClassifyCommandTest {
       }
     }
     ModelPackage urban = ModelPackage.read(plain);
-    ModelPackage.writeSpec(plain, urban.spec().withThresholds(
-        new org.cityvision.core.model.Thresholds(0, urban.spec().thresholds().flag())));
-    CliRun without = run("classify", "--task", "urban", "--model", plain.toString(), "--json", image.toString());
+    ModelPackage.writeSpec(
+        plain, urban.spec().withThresholds(new Thresholds(0, urban.spec().thresholds().flag())));
+    CliRun without =
+        run("classify", "--task", "urban", "--model", plain.toString(), "--json", image.toString());
 
     assertEquals(0, withThreshold.exit(), withThreshold.err());
     JsonNode answer = JSON.readTree(withThreshold.out().strip());
     assertTrue(below > 0, "the shipped waste model has an uncertainBelow threshold");
     assertTrue(answer.get("uncertain").isBoolean(), answer.toString());
-    assertEquals(answer.get("score").asDouble() < below, answer.get("uncertain").asBoolean(), answer.toString());
+    assertEquals(
+        answer.get("score").asDouble() < below,
+        answer.get("uncertain").asBoolean(),
+        answer.toString());
     assertEquals(0, without.exit(), without.err());
-    assertTrue(JSON.readTree(without.out().strip()).path("uncertain").isMissingNode(), without.out());
+    assertTrue(
+        JSON.readTree(without.out().strip()).path("uncertain").isMissingNode(), without.out());
   }
 
   @Test
   void refusesModelOfAnotherTask() throws Exception {
     Path image = Files.write(dir.resolve("e.jpg"), TestImages.jpeg(64, 64, 4));
-    CliRun r = run("classify", "--task", "urban", "--model", pkg.dir().toString(), image.toString());
+    CliRun r =
+        run("classify", "--task", "urban", "--model", pkg.dir().toString(), image.toString());
     assertEquals(2, r.exit());
     assertTrue(r.err().contains("answers task 'waste'"), r.err());
   }

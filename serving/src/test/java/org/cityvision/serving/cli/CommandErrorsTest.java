@@ -6,11 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.cityvision.core.testing.TestImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** What a user sees when a command is asked wrongly: help, one error line, exit 2, never a stack trace. */
+/**
+ * What a user sees when a command is asked wrongly: help, one error line, exit 2, never a stack
+ * trace.
+ */
 class CommandErrorsTest {
   @TempDir Path dir;
 
@@ -19,7 +23,10 @@ class CommandErrorsTest {
     CliRun r = CliRun.of("train", "--help");
 
     assertEquals(0, r.exit(), r.err());
-    assertTrue(r.out().contains("--model-version") && r.out().contains("--force") && r.out().contains("--task"),
+    assertTrue(
+        r.out().contains("--model-version")
+            && r.out().contains("--force")
+            && r.out().contains("--task"),
         r.out());
   }
 
@@ -28,16 +35,26 @@ class CommandErrorsTest {
     Path shipped = Home.shippedModel("waste").resolve("model.json");
     byte[] before = Files.readAllBytes(shipped);
 
-    CliRun r = CliRun.of("train", "--task", "waste", "--out", Home.shippedModel("waste").toString());
+    CliRun r =
+        CliRun.of("train", "--task", "waste", "--out", Home.shippedModel("waste").toString());
 
     assertEquals(2, r.exit(), r.err());
     assertOneLine(r.err(), "--force");
-    assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(shipped)), "the shipped package is untouched");
+    assertTrue(
+        Arrays.equals(before, Files.readAllBytes(shipped)), "the shipped package is untouched");
   }
 
   @Test
   void trainOptionValueItChecksItselfGivesOneLineAndExit2() {
-    CliRun r = CliRun.of("train", "--task", "waste", "--out", dir.resolve("out").toString(), "--input-size", "big");
+    CliRun r =
+        CliRun.of(
+            "train",
+            "--task",
+            "waste",
+            "--out",
+            dir.resolve("out").toString(),
+            "--input-size",
+            "big");
 
     assertEquals(2, r.exit(), r.err());
     assertOneLine(r.err(), "--input-size");
@@ -57,7 +74,8 @@ class CommandErrorsTest {
     Path image = Files.write(dir.resolve("a.jpg"), TestImages.jpeg(64, 64, 1));
     Path missing = dir.resolve("no-such-model");
 
-    CliRun classify = CliRun.of("classify", "--task", "waste", "--model", missing.toString(), image.toString());
+    CliRun classify =
+        CliRun.of("classify", "--task", "waste", "--model", missing.toString(), image.toString());
     CliRun evaluate = CliRun.of("evaluate", "--model", missing.toString());
 
     assertEquals(2, classify.exit(), classify.err());

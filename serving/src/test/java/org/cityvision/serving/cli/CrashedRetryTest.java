@@ -1,12 +1,12 @@
 package org.cityvision.serving.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,10 +22,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -53,10 +57,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A camera retrying with its {@code Idempotency-Key} after the node it posted to crashed: the retry,
- * on another node sharing the store, gets the frame the crashed request stored, at once, and the
- * store holds one frame. The crash is real: a {@code serve} process killed with SIGKILL while it
- * sends the claim's completion to the store, after the frame, result and flag are written.
+ * A camera retrying with its {@code Idempotency-Key} after the node it posted to crashed: the
+ * retry, on another node sharing the store, gets the frame the crashed request stored, at once, and
+ * the store holds one frame. The crash is real: a {@code serve} process killed with SIGKILL while
+ * it sends the claim's completion to the store, after the frame, result and flag are written.
  */
 class CrashedRetryTest {
   private static final String ACCESS = "crash-access";
@@ -75,13 +79,23 @@ class CrashedRetryTest {
     s3 = EmbeddedS3Server.start(dir.resolve("s3"), 0, ACCESS, SECRET);
     ServerConfig c = ServingFixture.withModels(dir.resolve("survivor"));
     StoreConfig s = c.storage();
-    survivor = ServingFixture.start(c.withModels(new ModelsConfig("", c.models().urban(), true))
-        .withAuth(new AuthConfig(0, 1, 200))
-        .withStorage(new StoreConfig(s3.endpoint(), s.region(), BUCKET, false, s.spoolMaxBytes(), 5_000, 5_000)),
-        new Secrets(ADMIN, ACCESS, SECRET));
+    survivor =
+        ServingFixture.start(
+            c.withModels(new ModelsConfig("", c.models().urban(), true))
+                .withAuth(new AuthConfig(0, 1, 200))
+                .withStorage(
+                    new StoreConfig(
+                        s3.endpoint(), s.region(), BUCKET, false, s.spoolMaxBytes(), 5_000, 5_000)),
+            new Secrets(ADMIN, ACCESS, SECRET));
     toSurvivor = new TestClient(survivor.port());
-    camera = toSurvivor.postJson("/v1/keys", ADMIN, new io.vertx.core.json.JsonObject().put("role", "camera")
-        .put("name", "crash-camera")).json().getString("key");
+    camera =
+        toSurvivor
+            .postJson(
+                "/v1/keys",
+                ADMIN,
+                new JsonObject().put("role", "camera").put("name", "crash-camera"))
+            .json()
+            .getString("key");
   }
 
   @AfterAll
@@ -98,23 +112,33 @@ class CrashedRetryTest {
   @Test
   void retryAfterACrashBetweenFrameWriteAndClaimCompletionGetsTheStoredFrame() throws Exception {
     Path home = Home.root();
-    assumeTrue(Files.isRegularFile(home.resolve("models/urban/model.json")), "skipped: no shipped urban model at "
-        + home);
+    assumeTrue(
+        Files.isRegularFile(home.resolve("models/urban/model.json")),
+        "skipped: no shipped urban model at " + home);
     byte[] jpeg = TestImages.jpeg(640, 480, 808);
     Process node = null;
-    try (CrashingProxy proxy = new CrashingProxy(s3.port(), "PUT /" + BUCKET + "/system/idempotency/", 2)) {
+    try (CrashingProxy proxy =
+        new CrashingProxy(s3.port(), "PUT /" + BUCKET + "/system/idempotency/", 2)) {
       node = startNode(proxy.port());
       proxy.onTrigger(node::destroyForcibly);
       String base = listening(node);
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-      HttpRequest post = HttpRequest.newBuilder(URI.create(base + "/v1/cameras/cam-crash/frames"))
-          .header("Authorization", "Bearer " + camera).header("Idempotency-Key", "frame-0001")
-          .header("Content-Type", "image/jpeg").timeout(Duration.ofSeconds(120))
-          .POST(HttpRequest.BodyPublishers.ofByteArray(jpeg)).build();
+      HttpRequest post =
+          HttpRequest.newBuilder(URI.create(base + "/v1/cameras/cam-crash/frames"))
+              .header("Authorization", "Bearer " + camera)
+              .header("Idempotency-Key", "frame-0001")
+              .header("Content-Type", "image/jpeg")
+              .timeout(Duration.ofSeconds(120))
+              .POST(HttpRequest.BodyPublishers.ofByteArray(jpeg))
+              .build();
 
-      assertThrows(IOException.class, () -> http.send(post, HttpResponse.BodyHandlers.ofString()),
+      assertThrows(
+          IOException.class,
+          () -> http.send(post, HttpResponse.BodyHandlers.ofString()),
           "the node dies before it answers");
-      assertTrue(node.waitFor(30, TimeUnit.SECONDS) && proxy.triggered(), "killed at the claim's completion");
+      assertTrue(
+          node.waitFor(30, TimeUnit.SECONDS) && proxy.triggered(),
+          "killed at the claim's completion");
     } finally {
       if (node != null) {
         node.destroyForcibly();
@@ -126,16 +150,28 @@ class CrashedRetryTest {
     String stored = before.get(0).frameId();
 
     long t0 = System.nanoTime();
-    Response retry = toSurvivor.send(io.vertx.core.http.HttpMethod.POST, "/v1/cameras/cam-crash/frames", camera,
-        Map.of("Content-Type", "image/jpeg", "Idempotency-Key", "frame-0001"), jpeg);
+    Response retry =
+        toSurvivor.send(
+            HttpMethod.POST,
+            "/v1/cameras/cam-crash/frames",
+            camera,
+            Map.of("Content-Type", "image/jpeg", "Idempotency-Key", "frame-0001"),
+            jpeg);
     double seconds = (System.nanoTime() - t0) / 1e9;
-    Response again = toSurvivor.send(io.vertx.core.http.HttpMethod.POST, "/v1/cameras/cam-crash/frames", camera,
-        Map.of("Content-Type", "image/jpeg", "Idempotency-Key", "frame-0001"), jpeg);
+    Response again =
+        toSurvivor.send(
+            HttpMethod.POST,
+            "/v1/cameras/cam-crash/frames",
+            camera,
+            Map.of("Content-Type", "image/jpeg", "Idempotency-Key", "frame-0001"),
+            jpeg);
 
     assertEquals(201, retry.status(), retry.text());
-    assertEquals(stored, retry.json().getString("frameId"), "the retry answers with the stored frame");
+    assertEquals(
+        stored, retry.json().getString("frameId"), "the retry answers with the stored frame");
     assertTrue(seconds < 15, "answered without waiting out a stale claim: " + seconds + " s");
-    assertEquals(List.of(stored), frames(store, "cam-crash").stream().map(FrameEntry::frameId).toList());
+    assertEquals(
+        List.of(stored), frames(store, "cam-crash").stream().map(FrameEntry::frameId).toList());
     assertEquals(1, store.results(stored).size(), "one result of the one model version");
     assertEquals(retry.json().getBoolean("flagged"), hasFlag(store, stored));
     assertEquals(201, again.status(), again.text());
@@ -146,32 +182,53 @@ class CrashedRetryTest {
   @Test
   void retryOfARequestThatCrashedBeforeWritingTakesOverAtOnceUnderTheRecordedId() throws Exception {
     byte[] jpeg = TestImages.jpeg(640, 480, 809);
-    String bodyHash = java.util.HexFormat.of().formatHex(
-        java.security.MessageDigest.getInstance("SHA-256").digest(jpeg));
+    String bodyHash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(jpeg));
     FrameId recorded = FrameId.generate("cam-early", Instant.now());
     // What a node leaves when it dies right after claiming: an in-progress claim, nothing else.
-    new IdempotencyLedger(survivor.store(), Clock.offset(Clock.systemUTC(), Duration.ofSeconds(-10)),
-        Duration.ofSeconds(5), Duration.ofSeconds(60), "crashed-node").claim("cam-early", "early-1", bodyHash, recorded);
+    new IdempotencyLedger(
+            survivor.store(),
+            Clock.offset(Clock.systemUTC(), Duration.ofSeconds(-10)),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(60),
+            "crashed-node")
+        .claim("cam-early", "early-1", bodyHash, recorded);
 
     long t0 = System.nanoTime();
-    Response retry = toSurvivor.send(io.vertx.core.http.HttpMethod.POST, "/v1/cameras/cam-early/frames", camera,
-        Map.of("Content-Type", "image/jpeg", "Idempotency-Key", "early-1"), jpeg);
+    Response retry =
+        toSurvivor.send(
+            HttpMethod.POST,
+            "/v1/cameras/cam-early/frames",
+            camera,
+            Map.of("Content-Type", "image/jpeg", "Idempotency-Key", "early-1"),
+            jpeg);
     double seconds = (System.nanoTime() - t0) / 1e9;
 
     assertEquals(201, retry.status(), retry.text());
     assertEquals(recorded.value(), retry.json().getString("frameId"));
     assertTrue(seconds < 15, "no wait for a stale claim: " + seconds + " s");
-    assertEquals(List.of(recorded.value()),
+    assertEquals(
+        List.of(recorded.value()),
         frames(survivor.store(), "cam-early").stream().map(FrameEntry::frameId).toList());
   }
 
   private static Process startNode(int storePort) throws IOException {
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g", "-Dai.djl.offline=true", "-Dcityvision.home=" + Home.root(),
-        "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "serve", "--port", "0", "--data", dir.resolve("crashing").toString()));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectError(dir.resolve("crashing.err").toFile());
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-Dai.djl.offline=true",
+                "-Dcityvision.home=" + Home.root(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "serve",
+                "--port",
+                "0",
+                "--data",
+                dir.resolve("crashing").toString()));
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectError(dir.resolve("crashing.err").toFile());
     Map<String, String> env = builder.environment();
     env.put("OPT_OUT_TRACKING", "true");
     env.put("ONEDNN_MAX_CPU_ISA", "AVX2");
@@ -186,10 +243,15 @@ class CrashedRetryTest {
   }
 
   private static String listening(Process node) throws Exception {
-    BufferedReader out = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
     String line = ProcessLines.next(out, 150);
-    assertTrue(line != null && line.startsWith("listening on "), "first stdout line: " + line + "; stderr: "
-        + Files.readString(dir.resolve("crashing.err")));
+    assertTrue(
+        line != null && line.startsWith("listening on "),
+        "first stdout line: "
+            + line
+            + "; stderr: "
+            + Files.readString(dir.resolve("crashing.err")));
     return line.substring("listening on ".length());
   }
 
@@ -217,7 +279,7 @@ class CrashedRetryTest {
     private final int nth;
     private final AtomicInteger seen = new AtomicInteger();
     private final CountDownLatch fired = new CountDownLatch(1);
-    private final List<Socket> sockets = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<Socket> sockets = Collections.synchronizedList(new ArrayList<>());
     private volatile Runnable action = () -> {};
 
     CrashingProxy(int upstream, String trigger, int nth) throws IOException {
@@ -258,34 +320,40 @@ class CrashedRetryTest {
     }
 
     private void pump(InputStream in, OutputStream out, boolean watch) {
-      Thread t = new Thread(() -> {
-        byte[] buf = new byte[64 * 1024];
-        byte[] tail = new byte[0];
-        try {
-          for (int n; (n = in.read(buf)) > 0; ) {
-            if (triggered()) {
-              return;
-            }
-            if (watch) {
-              byte[] window = new byte[tail.length + n];
-              System.arraycopy(tail, 0, window, 0, tail.length);
-              System.arraycopy(buf, 0, window, tail.length, n);
-              if (indexOf(window, trigger) >= 0 && seen.incrementAndGet() == nth) {
-                action.run();
-                fired.countDown();
-                close();
-                return;
-              }
-              tail = java.util.Arrays.copyOfRange(window, Math.max(0, window.length - trigger.length + 1),
-                  window.length);
-            }
-            out.write(buf, 0, n);
-            out.flush();
-          }
-        } catch (IOException e) {
-          // the other side closed
-        }
-      }, "crashing-proxy-pump");
+      Thread t =
+          new Thread(
+              () -> {
+                byte[] buf = new byte[64 * 1024];
+                byte[] tail = new byte[0];
+                try {
+                  for (int n; (n = in.read(buf)) > 0; ) {
+                    if (triggered()) {
+                      return;
+                    }
+                    if (watch) {
+                      byte[] window = new byte[tail.length + n];
+                      System.arraycopy(tail, 0, window, 0, tail.length);
+                      System.arraycopy(buf, 0, window, tail.length, n);
+                      if (indexOf(window, trigger) >= 0 && seen.incrementAndGet() == nth) {
+                        action.run();
+                        fired.countDown();
+                        close();
+                        return;
+                      }
+                      tail =
+                          Arrays.copyOfRange(
+                              window,
+                              Math.max(0, window.length - trigger.length + 1),
+                              window.length);
+                    }
+                    out.write(buf, 0, n);
+                    out.flush();
+                  }
+                } catch (IOException e) {
+                  // the other side closed
+                }
+              },
+              "crashing-proxy-pump");
       t.setDaemon(true);
       t.start();
     }

@@ -36,13 +36,17 @@ class LauncherKernelsIT {
   void needsThePackagedLauncher() {
     Path home = Home.root();
     launcher = home.resolve("cityvision");
-    assumeTrue(Files.isExecutable(launcher) && Files.isRegularFile(home.resolve("serving/target/cityvision.jar")),
+    assumeTrue(
+        Files.isExecutable(launcher)
+            && Files.isRegularFile(home.resolve("serving/target/cityvision.jar")),
         "skipped: no launcher or no packaged jar under " + home);
   }
 
   private ProcessBuilder launch(List<String> args) {
-    ProcessBuilder builder = new ProcessBuilder(args).redirectError(dir.resolve("stderr.txt").toFile())
-        .redirectOutput(dir.resolve("stdout.txt").toFile());
+    ProcessBuilder builder =
+        new ProcessBuilder(args)
+            .redirectError(dir.resolve("stderr.txt").toFile())
+            .redirectOutput(dir.resolve("stdout.txt").toFile());
     builder.environment().put("CITYVISION_SKIP_BUILD", "true");
     builder.environment().put("CITYVISION_CACHE_DIR", dir.resolve("cache").toString());
     builder.environment().remove("ONEDNN_MAX_CPU_ISA");
@@ -52,7 +56,8 @@ class LauncherKernelsIT {
   private int run(ProcessBuilder builder) throws Exception {
     Process process = builder.start();
     try {
-      assertTrue(process.waitFor(240, TimeUnit.SECONDS), "the launcher did not finish within 240 s");
+      assertTrue(
+          process.waitFor(240, TimeUnit.SECONDS), "the launcher did not finish within 240 s");
       return process.exitValue();
     } finally {
       process.destroyForcibly();
@@ -61,22 +66,28 @@ class LauncherKernelsIT {
 
   @Test
   void kernelCheckReportsWhatTheNativeKernelsComputeForTheReferences() throws Exception {
-    ModelPackage pkg = TestModels.untrainedPackage(dir.resolve("pkg"), "waste", TestModels.WASTE_LABELS, 160);
+    ModelPackage pkg =
+        TestModels.untrainedPackage(dir.resolve("pkg"), "waste", TestModels.WASTE_LABELS, 160);
     GoldenReferences.create(pkg); // computed here, under the AVX2 kernels the build runs with
 
-    int exit = run(launch(List.of(launcher.toString(), "kernels", "--model", pkg.dir().toString())));
+    int exit =
+        run(launch(List.of(launcher.toString(), "kernels", "--model", pkg.dir().toString())));
 
     String stdout = Files.readString(dir.resolve("stdout.txt"));
-    assertTrue(exit == 0 || exit == KernelsCommand.DISAGREE,
+    assertTrue(
+        exit == 0 || exit == KernelsCommand.DISAGREE,
         "exit " + exit + "; stderr: " + Files.readString(dir.resolve("stderr.txt")));
     JsonNode result = JSON.readTree(stdout);
-    assertEquals("native", result.get("kernels").asText(), "the check runs with oneDNN unrestricted");
+    assertEquals(
+        "native", result.get("kernels").asText(), "the check runs with oneDNN unrestricted");
     assertEquals(exit == 0, result.get("agree").asBoolean(), stdout);
     assertEquals(2, result.get("trials").size(), stdout);
     for (JsonNode trial : result.get("trials")) {
       if (!trial.get("agree").asBoolean()) {
         String detail = trial.get("detail").asText();
-        assertTrue(detail.contains("differently from when it was built") || detail.contains("differing by"),
+        assertTrue(
+            detail.contains("differently from when it was built")
+                || detail.contains("differing by"),
             "a failed trial names a numerical disagreement, not another failure: " + detail);
       }
     }
@@ -86,18 +97,24 @@ class LauncherKernelsIT {
   void launcherCachesOneVerdictPerCpuAndReusesIt() throws Exception {
     ProcessBuilder version = launch(List.of(launcher.toString(), "--version"));
     assertEquals(0, run(version), Files.readString(dir.resolve("stderr.txt")));
-    assertTrue(Files.readString(dir.resolve("stderr.txt")).contains("checking this CPU's libtorch kernels"),
+    assertTrue(
+        Files.readString(dir.resolve("stderr.txt"))
+            .contains("checking this CPU's libtorch kernels"),
         Files.readString(dir.resolve("stderr.txt")));
     List<Path> cached;
     try (var files = Files.list(dir.resolve("cache"))) {
       cached = files.filter(f -> f.getFileName().toString().startsWith("kernels-")).toList();
     }
     assertEquals(1, cached.size(), "one verdict for this CPU: " + cached);
-    assertTrue(Set.of("native", "AVX2 disagree", "AVX2 unchecked").contains(Files.readString(cached.get(0)).strip()),
+    assertTrue(
+        Set.of("native", "AVX2 disagree", "AVX2 unchecked")
+            .contains(Files.readString(cached.get(0)).strip()),
         Files.readString(cached.get(0)));
 
     assertEquals(0, run(launch(List.of(launcher.toString(), "--version"))));
-    assertFalse(Files.readString(dir.resolve("stderr.txt")).contains("checking this CPU's libtorch kernels"),
+    assertFalse(
+        Files.readString(dir.resolve("stderr.txt"))
+            .contains("checking this CPU's libtorch kernels"),
         "the second start reuses the cached verdict");
   }
 }

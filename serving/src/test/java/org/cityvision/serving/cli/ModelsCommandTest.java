@@ -16,13 +16,17 @@ import org.cityvision.serving.testing.ServingFixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code cityvision models} against the embedded store of a data directory: answers, errors, exit codes. */
+/**
+ * {@code cityvision models} against the embedded store of a data directory: answers, errors, exit
+ * codes.
+ */
 class ModelsCommandTest {
   @TempDir Path dir;
 
   private ModelPackage pkg(String version) throws Exception {
     Path p = dir.resolve("packages").resolve(version);
-    ModelPackage.writeSpec(p, TestModels.spec("waste", TestModels.WASTE_LABELS, 64).withVersion(version));
+    ModelPackage.writeSpec(
+        p, TestModels.spec("waste", TestModels.WASTE_LABELS, 64).withVersion(version));
     byte[] weights = new byte[50_000];
     new Random(version.hashCode()).nextBytes(weights);
     Files.write(p.resolve("model-0000.params"), weights);
@@ -31,7 +35,8 @@ class ModelsCommandTest {
 
   private String data() throws Exception {
     Path data = dir.resolve("data");
-    try (FrameStore store = FrameStores.open(ServingFixture.config(data).storage().storageConfig(data, Secrets.NONE))) {
+    try (FrameStore store =
+        FrameStores.open(ServingFixture.config(data).storage().storageConfig(data, Secrets.NONE))) {
       store.models().seed(pkg("1.0.0"));
       store.models().put(pkg("2.0.0"), "test");
     }
@@ -42,8 +47,18 @@ class ModelsCommandTest {
   void promoteAndRollbackChangeTheLiveVersionAndListShowsIt() throws Exception {
     String data = data();
 
-    CliRun promoted = CliRun.of("models", "promote", "--data", data, "--name", "waste", "--version", "2.0.0",
-        "--reason", "better on holdout");
+    CliRun promoted =
+        CliRun.of(
+            "models",
+            "promote",
+            "--data",
+            data,
+            "--name",
+            "waste",
+            "--version",
+            "2.0.0",
+            "--reason",
+            "better on holdout");
     assertEquals(0, promoted.exit(), promoted.err());
     JsonObject pointer = new JsonObject(promoted.out().strip());
     assertEquals("2.0.0", pointer.getString("version"));
@@ -67,16 +82,21 @@ class ModelsCommandTest {
   void refusalsAndUnknownsExitWithTheirOwnCodes() throws Exception {
     String data = data();
 
-    CliRun live = CliRun.of("models", "promote", "--data", data, "--name", "waste", "--version", "1.0.0");
+    CliRun live =
+        CliRun.of("models", "promote", "--data", data, "--name", "waste", "--version", "1.0.0");
     assertEquals(ModelsCommand.REFUSED, live.exit(), live.err());
     assertTrue(live.err().contains("already live"), live.err());
     CliRun noPrevious = CliRun.of("models", "rollback", "--data", data, "--name", "waste");
     assertEquals(ModelsCommand.REFUSED, noPrevious.exit(), noPrevious.err());
     assertTrue(noPrevious.err().contains("no version to roll back to"), noPrevious.err());
-    CliRun unknown = CliRun.of("models", "promote", "--data", data, "--name", "waste", "--version", "9.9.9");
+    CliRun unknown =
+        CliRun.of("models", "promote", "--data", data, "--name", "waste", "--version", "9.9.9");
     assertEquals(ModelsCommand.NOT_FOUND, unknown.exit(), unknown.err());
-    assertEquals(ModelsCommand.NOT_FOUND, CliRun.of("models", "list", "--data", data, "--name", "urban").exit());
-    CliRun bad = CliRun.of("models", "promote", "--data", data, "--name", "waste", "--version", "live");
+    assertEquals(
+        ModelsCommand.NOT_FOUND,
+        CliRun.of("models", "list", "--data", data, "--name", "urban").exit());
+    CliRun bad =
+        CliRun.of("models", "promote", "--data", data, "--name", "waste", "--version", "live");
     assertEquals(ModelsCommand.BAD_ARGUMENTS, bad.exit(), bad.err());
     assertTrue(bad.err().contains("reserved"), bad.err());
   }

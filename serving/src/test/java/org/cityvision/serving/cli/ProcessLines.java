@@ -10,14 +10,18 @@ import java.util.concurrent.TimeUnit;
 final class ProcessLines {
   private ProcessLines() {}
 
-  /** The next line of {@code out}, waiting at most {@code seconds}; {@code null} at end of stream. */
+  /**
+   * The next line of {@code out}, waiting at most {@code seconds}; {@code null} at end of stream.
+   */
   static String next(BufferedReader out, long seconds) throws Exception {
-    return CompletableFuture.supplyAsync(() -> {
-      try {
-        return out.readLine();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }).get(seconds, TimeUnit.SECONDS);
+    return CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return out.readLine();
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            })
+        .get(seconds, TimeUnit.SECONDS);
   }
 }

@@ -16,10 +16,13 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.cityvision.core.storage.FlagQuery;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FlagReview;
@@ -50,7 +53,9 @@ class RetentionCommandTest {
   static final List<String> reviewedRecently = new ArrayList<>();
   static final List<String> young = new ArrayList<>();
 
-  /** 1,200 frames (2,400 objects), 1,000 results, 500 flags with their queue entries, 300 verdicts. */
+  /**
+   * 1,200 frames (2,400 objects), 1,000 results, 500 flags with their queue entries, 300 verdicts.
+   */
   @BeforeAll
   static void fill() throws Exception {
     ExecutorService writers = Executors.newFixedThreadPool(6);
@@ -58,24 +63,45 @@ class RetentionCommandTest {
       List<Future<String>> ids = new ArrayList<>();
       for (int i = 0; i < 1200; i++) {
         int n = i;
-        Instant captured = n < 1000 ? NOW.minus(Duration.ofDays(200)).plusSeconds(n) : NOW.minusSeconds(3600 + n);
-        ids.add(writers.submit(() -> {
-          String id = store.putFrame(new FrameUpload("cam-" + (n % 7), captured, "image/jpeg", bytes(n, 600),
-              bytes(~n, 200))).frameId();
-          if (n < 1000) {
-            store.putResult(new ResultRecord(id, "urban", "1.1.0", captured,
-                JSON.createObjectNode().put("label", "normal")));
-          }
-          if (n >= 500 && n < 1000) {
-            store.createFlag(FlagRecord.open(id, "graffiti", 0.9, "urban", "1.1.0", captured));
-          }
-          return id;
-        }));
+        Instant captured =
+            n < 1000 ? NOW.minus(Duration.ofDays(200)).plusSeconds(n) : NOW.minusSeconds(3600 + n);
+        ids.add(
+            writers.submit(
+                () -> {
+                  String id =
+                      store
+                          .putFrame(
+                              new FrameUpload(
+                                  "cam-" + (n % 7),
+                                  captured,
+                                  "image/jpeg",
+                                  bytes(n, 600),
+                                  bytes(~n, 200)))
+                          .frameId();
+                  if (n < 1000) {
+                    store.putResult(
+                        new ResultRecord(
+                            id,
+                            "urban",
+                            "1.1.0",
+                            captured,
+                            JSON.createObjectNode().put("label", "normal")));
+                  }
+                  if (n >= 500 && n < 1000) {
+                    store.createFlag(
+                        FlagRecord.open(id, "graffiti", 0.9, "urban", "1.1.0", captured));
+                  }
+                  return id;
+                }));
       }
       for (int i = 0; i < ids.size(); i++) {
         String id = ids.get(i).get(5, TimeUnit.MINUTES);
-        (i < 500 ? oldUnflagged : i < 700 ? openFlagged : i < 900 ? reviewedLongAgo : i < 1000 ? reviewedRecently
-            : young).add(id);
+        (i < 500
+                ? oldUnflagged
+                : i < 700
+                    ? openFlagged
+                    : i < 900 ? reviewedLongAgo : i < 1000 ? reviewedRecently : young)
+            .add(id);
       }
       for (String id : reviewedRecently) {
         store.reviewFlag(new FlagReview(id, Verdict.CONFIRM, null, null, "alice", false));
@@ -104,15 +130,27 @@ class RetentionCommandTest {
       }
     }
 
-    Process pass = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-        "-cp", System.getProperty("java.class.path"), "-Dcityvision.home=" + Home.root(), Main.class.getName(),
-        "retention", "--data", data.toString(), "--chunk-size", "20").redirectOutput(data.resolve("killed.out").toFile())
-        .start();
+    Process pass =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "-Dcityvision.home=" + Home.root(),
+                Main.class.getName(),
+                "retention",
+                "--data",
+                data.toString(),
+                "--chunk-size",
+                "20")
+            .redirectOutput(data.resolve("killed.out").toFile())
+            .start();
     try {
-      BufferedReader err = new BufferedReader(new InputStreamReader(pass.getErrorStream(), StandardCharsets.UTF_8));
+      BufferedReader err =
+          new BufferedReader(new InputStreamReader(pass.getErrorStream(), StandardCharsets.UTF_8));
       long deleting = 0;
       for (String line; deleting < 100 && (line = ProcessLines.next(err, 120)) != null; ) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+) deleted").matcher(line);
+        Matcher m = Pattern.compile("(\\d+) deleted").matcher(line);
         if (m.find()) {
           deleting = Long.parseLong(m.group(1));
         }
@@ -124,7 +162,8 @@ class RetentionCommandTest {
       pass.destroyForcibly();
     }
     try (FrameStore store = open(Clock.systemUTC())) {
-      assertTrue(exists(store, reviewedLongAgo.get(reviewedLongAgo.size() - 1)), "killed before the end");
+      assertTrue(
+          exists(store, reviewedLongAgo.get(reviewedLongAgo.size() - 1)), "killed before the end");
       assertKept(store);
     }
 
@@ -137,7 +176,9 @@ class RetentionCommandTest {
         assertTrue(store.results(id).isEmpty(), "its results too: " + id);
       }
       assertKept(store);
-      assertEquals(0, store.listFlags(FlagQuery.of(FlagStatus.REJECTED, 1000)).items().size(),
+      assertEquals(
+          0,
+          store.listFlags(FlagQuery.of(FlagStatus.REJECTED, 1000)).items().size(),
           "no queue entry outlives its flag");
       assertEquals(300, store.listReviews(null, 1000).items().size(), "verdicts are kept");
     }
@@ -176,12 +217,13 @@ class RetentionCommandTest {
   private static FrameStore open(Clock clock) throws Exception {
     KeysCommand.StoreOptions options = new KeysCommand.StoreOptions();
     options.data = data;
-    return FrameStores.open(options.serverConfig().storage().storageConfig(data, Secrets.NONE), clock);
+    return FrameStores.open(
+        options.serverConfig().storage().storageConfig(data, Secrets.NONE), clock);
   }
 
   private static byte[] bytes(long seed, int size) {
     byte[] b = new byte[size];
-    new java.util.Random(seed).nextBytes(b);
+    new Random(seed).nextBytes(b);
     b[0] = (byte) 0xFF;
     b[1] = (byte) 0xD8;
     return b;

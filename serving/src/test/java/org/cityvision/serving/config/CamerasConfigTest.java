@@ -13,17 +13,22 @@ import org.cityvision.core.quality.CameraHealthConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Camera health settings from the file and the environment, and the start-up errors for bad values. */
+/**
+ * Camera health settings from the file and the environment, and the start-up errors for bad values.
+ */
 class CamerasConfigTest {
   @TempDir Path dir;
 
   @Test
   void settingsReachTheHealthRules() throws Exception {
     Path file = dir.resolve("c.json");
-    Files.writeString(file, "{\"cameras\": {\"frozenAfterSeconds\": 120, \"silentAfterSeconds\": 90},"
-        + " \"ingest\": {\"reuseForSeconds\": 60}}");
+    Files.writeString(
+        file,
+        "{\"cameras\": {\"frozenAfterSeconds\": 120, \"silentAfterSeconds\": 90},"
+            + " \"ingest\": {\"reuseForSeconds\": 60}}");
     ServerConfig c = ConfigLoader.load(file, Map.of("CITYVISION_CAMERAS_SWEEP_SECONDS", "2"), dir);
-    CameraHealthConfig health = c.cameras().health(Duration.ofSeconds(c.ingest().reuseForSeconds()));
+    CameraHealthConfig health =
+        c.cameras().health(Duration.ofSeconds(c.ingest().reuseForSeconds()));
     assertEquals(Duration.ofSeconds(120), health.frozenAfter());
     assertEquals(Duration.ofSeconds(90), health.silentAfter());
     assertEquals(Duration.ofSeconds(60), health.reuseFor());
@@ -33,7 +38,8 @@ class CamerasConfigTest {
   @Test
   void defaultsDeriveSilenceFromCadenceAndLeaveGatingOff() throws Exception {
     ServerConfig c = ConfigLoader.load(null, Map.of(), dir);
-    CameraHealthConfig health = c.cameras().health(Duration.ofSeconds(c.ingest().reuseForSeconds()));
+    CameraHealthConfig health =
+        c.cameras().health(Duration.ofSeconds(c.ingest().reuseForSeconds()));
     assertNull(health.silentAfter());
     assertTrue(health.reuseFor().isZero());
   }
@@ -42,21 +48,33 @@ class CamerasConfigTest {
   void aValueOutOfRangeFailsTheStartNamingTheKey() throws Exception {
     Path file = dir.resolve("bad.json");
     Files.writeString(file, "{\"cameras\": {\"frozenAfterSeconds\": 5}}");
-    ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(file, Map.of(), dir));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> ConfigLoader.load(file, Map.of(), dir));
     assertTrue(e.getMessage().contains("cameras.frozenAfterSeconds"), e.getMessage());
-    ConfigException reuse = assertThrows(ConfigException.class,
-        () -> ConfigLoader.load(null, Map.of("CITYVISION_INGEST_REUSE_FOR_SECONDS", "-1"), dir));
+    ConfigException reuse =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                ConfigLoader.load(null, Map.of("CITYVISION_INGEST_REUSE_FOR_SECONDS", "-1"), dir));
     assertTrue(reuse.getMessage().contains("ingest.reuseForSeconds"), reuse.getMessage());
   }
 
   @Test
   void staticFramesIsStoreByDefaultMetadataOnRequestAndNothingElse() throws Exception {
-    assertEquals(StaticFrames.STORE, ConfigLoader.load(null, Map.of(), dir).ingest().staticFrames());
+    assertEquals(
+        StaticFrames.STORE, ConfigLoader.load(null, Map.of(), dir).ingest().staticFrames());
     Path file = dir.resolve("meta.json");
-    Files.writeString(file, "{\"ingest\": {\"reuseForSeconds\": 60, \"staticFrames\": \"metadata\"}}");
-    assertEquals(StaticFrames.METADATA, ConfigLoader.load(file, Map.of(), dir).ingest().staticFrames());
-    ConfigException e = assertThrows(ConfigException.class,
-        () -> ConfigLoader.load(null, Map.of("CITYVISION_INGEST_STATIC_FRAMES", "sometimes"), dir));
-    assertTrue(e.getMessage().contains("ingest.staticFrames must be store or metadata"), e.getMessage());
+    Files.writeString(
+        file, "{\"ingest\": {\"reuseForSeconds\": 60, \"staticFrames\": \"metadata\"}}");
+    assertEquals(
+        StaticFrames.METADATA, ConfigLoader.load(file, Map.of(), dir).ingest().staticFrames());
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                ConfigLoader.load(
+                    null, Map.of("CITYVISION_INGEST_STATIC_FRAMES", "sometimes"), dir));
+    assertTrue(
+        e.getMessage().contains("ingest.staticFrames must be store or metadata"), e.getMessage());
   }
 }

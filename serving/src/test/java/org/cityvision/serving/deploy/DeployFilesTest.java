@@ -45,34 +45,44 @@ class DeployFilesTest {
 
     JsonNode tree = new ObjectMapper().readTree(example.toFile());
     Set<String> missing = new TreeSet<>();
-    ConfigLoader.environmentNames(Home.root()).values().stream().distinct().forEach(key -> {
-      JsonNode node = tree;
-      for (String part : key.split("\\.")) {
-        node = node == null ? null : node.get(part);
-      }
-      if (node == null) {
-        missing.add(key);
-      }
-    });
+    ConfigLoader.environmentNames(Home.root()).values().stream()
+        .distinct()
+        .forEach(
+            key -> {
+              JsonNode node = tree;
+              for (String part : key.split("\\.")) {
+                node = node == null ? null : node.get(part);
+              }
+              if (node == null) {
+                missing.add(key);
+              }
+            });
     assertTrue(missing.isEmpty(), "keys the example configuration does not show: " + missing);
   }
 
   @Test
   void alertsAndDashboardQueryOnlyMetricsThatANodeExports() throws Exception {
     Set<String> queried = new TreeSet<>();
-    for (Path file : new Path[] {deploy().resolve("prometheus/cityvision-alerts.yml"),
-        deploy().resolve("grafana/cityvision-dashboard.json")}) {
+    for (Path file :
+        new Path[] {
+          deploy().resolve("prometheus/cityvision-alerts.yml"),
+          deploy().resolve("grafana/cityvision-dashboard.json")
+        }) {
       Matcher m = METRIC.matcher(Files.readString(file));
       while (m.find()) {
         queried.add(m.group(1).replaceAll("_(bucket|sum|count)$", ""));
       }
     }
-    assertTrue(queried.size() >= 8, "the alerts and dashboard query the node's metrics: " + queried);
+    assertTrue(
+        queried.size() >= 8, "the alerts and dashboard query the node's metrics: " + queried);
 
     ServingNode node = ServingFixture.start(ServingFixture.withModels(data));
     try (TestClient http = new TestClient(node.port())) {
       String sorter = http.newKey("sorter", "deploy-check");
-      assertEquals(200, http.post("/v1/classify/waste", sorter, "image/jpeg", TestImages.jpeg(320, 240, 3)).status());
+      assertEquals(
+          200,
+          http.post("/v1/classify/waste", sorter, "image/jpeg", TestImages.jpeg(320, 240, 3))
+              .status());
       String metrics = http.get("/metrics", null).text();
       Set<String> exported = new TreeSet<>();
       Matcher m = FAMILY.matcher(metrics);
@@ -81,7 +91,8 @@ class DeployFilesTest {
       }
       Set<String> unknown = new TreeSet<>(queried);
       unknown.removeAll(exported);
-      assertTrue(unknown.isEmpty(), "queried but not exported: " + unknown + "; exported: " + exported);
+      assertTrue(
+          unknown.isEmpty(), "queried but not exported: " + unknown + "; exported: " + exported);
     } finally {
       ServingFixture.stop(node);
     }

@@ -23,7 +23,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A node with no models: everything that needs none (health, metrics, OpenAPI, auth, keys, errors). */
+/**
+ * A node with no models: everything that needs none (health, metrics, OpenAPI, auth, keys, errors).
+ */
 class ApiWithoutModelsTest {
   @TempDir static Path data;
   static ServingNode node;
@@ -45,7 +47,8 @@ class ApiWithoutModelsTest {
   }
 
   private static String createKey(String role, String name) {
-    Response r = http.postJson("/v1/keys", ADMIN, new JsonObject().put("role", role).put("name", name));
+    Response r =
+        http.postJson("/v1/keys", ADMIN, new JsonObject().put("role", role).put("name", name));
     assertEquals(201, r.status(), r.text());
     return r.json().getString("key");
   }
@@ -74,10 +77,15 @@ class ApiWithoutModelsTest {
     assertEquals(200, r.status());
     assertTrue(r.headers().get("Content-Type").startsWith("text/plain"));
     String text = r.text();
-    assertTrue(text.contains("cityvision_http_requests_total{method=\"GET\",route=\"/health/live\",status=\"200\"}"),
+    assertTrue(
+        text.contains(
+            "cityvision_http_requests_total{method=\"GET\",route=\"/health/live\",status=\"200\"}"),
         text);
-    assertTrue(text.contains("cityvision_http_request_duration_seconds_bucket{method=\"GET\",route=\"/health/live\","
-        + "le=\"0.001\"}"), text);
+    assertTrue(
+        text.contains(
+            "cityvision_http_request_duration_seconds_bucket{method=\"GET\",route=\"/health/live\","
+                + "le=\"0.001\"}"),
+        text);
     assertTrue(text.contains("cityvision_spool_items 0"), text);
     assertTrue(text.contains("cityvision_frames_stored_total{durability=\"stored\"}"), text);
   }
@@ -91,12 +99,18 @@ class ApiWithoutModelsTest {
 
     String text = http.get("/metrics", null).text();
 
-    assertTrue(text.contains("cityvision_http_requests_total{method=\"GET\",route=\"/v1/flags\",status=\"200\"}"),
+    assertTrue(
+        text.contains(
+            "cityvision_http_requests_total{method=\"GET\",route=\"/v1/flags\",status=\"200\"}"),
         text);
-    assertTrue(text.contains(
-        "cityvision_http_requests_total{method=\"GET\",route=\"/v1/frames/{frameId}\",status=\"404\"}"), text);
-    assertTrue(text.contains(
-        "cityvision_http_requests_total{method=\"GET\",route=\"/v1/batch/{jobId}\",status=\"404\"}"), text);
+    assertTrue(
+        text.contains(
+            "cityvision_http_requests_total{method=\"GET\",route=\"/v1/frames/{frameId}\",status=\"404\"}"),
+        text);
+    assertTrue(
+        text.contains(
+            "cityvision_http_requests_total{method=\"GET\",route=\"/v1/batch/{jobId}\",status=\"404\"}"),
+        text);
   }
 
   @Test
@@ -105,8 +119,11 @@ class ApiWithoutModelsTest {
     assertEquals(200, r.status());
     JsonObject paths = r.json().getJsonObject("paths");
     Set<String> documented = new HashSet<>();
-    paths.forEach(p -> ((JsonObject) p.getValue()).fieldNames()
-        .forEach(m -> documented.add(m.toUpperCase() + " " + p.getKey())));
+    paths.forEach(
+        p ->
+            ((JsonObject) p.getValue())
+                .fieldNames()
+                .forEach(m -> documented.add(m.toUpperCase() + " " + p.getKey())));
     Set<String> routed = new HashSet<>();
     node.routes().stream().filter(Route::documented).forEach(route -> routed.add(route.name()));
     assertEquals(routed, documented);
@@ -117,12 +134,14 @@ class ApiWithoutModelsTest {
     Response r = http.get("/v1/nothing-here", ADMIN);
     assertEquals(404, r.status());
     assertEquals("not_found", r.errorCode());
-    assertEquals(r.headers().get("X-Request-Id"), r.json().getJsonObject("error").getString("requestId"));
+    assertEquals(
+        r.headers().get("X-Request-Id"), r.json().getJsonObject("error").getString("requestId"));
   }
 
   @Test
   void clientRequestIdIsEchoed() {
-    Response r = http.send(HttpMethod.GET, "/health/live", null, Map.of("X-Request-Id", "abc-123"), null);
+    Response r =
+        http.send(HttpMethod.GET, "/health/live", null, Map.of("X-Request-Id", "abc-123"), null);
     assertEquals("abc-123", r.headers().get("X-Request-Id"));
   }
 
@@ -149,7 +168,8 @@ class ApiWithoutModelsTest {
     for (String key : new String[] {camera, sorter, reviewer, ADMIN}) {
       assertEquals(200, http.get("/v1/models", key).status());
     }
-    // Without models the role check still runs first: 403 for the wrong role, 503 model_unavailable past it.
+    // Without models the role check still runs first: 403 for the wrong role, 503 model_unavailable
+    // past it.
     assertEquals(403, http.post("/v1/classify/waste", camera, "image/jpeg", jpeg).status());
     assertEquals(403, http.post("/v1/classify/waste", reviewer, "image/jpeg", jpeg).status());
     assertEquals(503, http.post("/v1/classify/waste", sorter, "image/jpeg", jpeg).status());
@@ -157,8 +177,10 @@ class ApiWithoutModelsTest {
     assertEquals(403, http.post("/v1/cameras/cam-1/frames", sorter, "image/jpeg", jpeg).status());
     assertEquals(403, http.post("/v1/cameras/cam-1/frames", reviewer, "image/jpeg", jpeg).status());
     assertEquals(503, http.post("/v1/cameras/cam-1/frames", camera, "image/jpeg", jpeg).status());
-    assertEquals(403, http.get("/v1/frames/cam-1.20250101T000000000Z.0123456789ab", camera).status());
-    assertEquals(404, http.get("/v1/frames/cam-1.20250101T000000000Z.0123456789ab", reviewer).status());
+    assertEquals(
+        403, http.get("/v1/frames/cam-1.20250101T000000000Z.0123456789ab", camera).status());
+    assertEquals(
+        404, http.get("/v1/frames/cam-1.20250101T000000000Z.0123456789ab", reviewer).status());
     for (String key : new String[] {camera, sorter, reviewer}) {
       Response r = http.get("/v1/keys", key);
       assertEquals(403, r.status());
@@ -170,7 +192,9 @@ class ApiWithoutModelsTest {
   void classifyWithoutModelIs503ModelUnavailable() {
     Response r = http.post("/v1/classify/waste", ADMIN, "image/jpeg", TestImages.jpeg(64, 48, 1));
     assertEquals(503, r.status());
-    assertEquals("unknown_task", http.post("/v1/classify/nope", ADMIN, "image/jpeg", new byte[] {1}).errorCode());
+    assertEquals(
+        "unknown_task",
+        http.post("/v1/classify/nope", ADMIN, "image/jpeg", new byte[] {1}).errorCode());
   }
 
   @Test
@@ -179,25 +203,39 @@ class ApiWithoutModelsTest {
     assertTrue(key.startsWith("cvk_"));
     assertEquals(200, http.get("/v1/models", key).status());
     JsonArray keys = http.get("/v1/keys", ADMIN).json().getJsonArray("keys");
-    JsonObject listed = keys.stream().map(JsonObject.class::cast).filter(k -> k.getString("name").equals("lifecycle"))
-        .findFirst().orElseThrow();
+    JsonObject listed =
+        keys.stream()
+            .map(JsonObject.class::cast)
+            .filter(k -> k.getString("name").equals("lifecycle"))
+            .findFirst()
+            .orElseThrow();
     assertEquals("sorter", listed.getString("role"));
     assertFalse(listed.containsKey("key"));
     assertFalse(keys.encode().contains(key), "the key itself is never listed");
-    Response duplicate = http.postJson("/v1/keys", ADMIN, new JsonObject().put("role", "sorter").put("name", "lifecycle"));
+    Response duplicate =
+        http.postJson(
+            "/v1/keys", ADMIN, new JsonObject().put("role", "sorter").put("name", "lifecycle"));
     assertEquals(409, duplicate.status());
-    assertEquals(204, http.send(HttpMethod.DELETE, "/v1/keys/lifecycle", ADMIN, Map.of(), null).status());
-    assertEquals(404, http.send(HttpMethod.DELETE, "/v1/keys/lifecycle", ADMIN, Map.of(), null).status());
+    assertEquals(
+        204, http.send(HttpMethod.DELETE, "/v1/keys/lifecycle", ADMIN, Map.of(), null).status());
+    assertEquals(
+        404, http.send(HttpMethod.DELETE, "/v1/keys/lifecycle", ADMIN, Map.of(), null).status());
     assertEquals(401, http.get("/v1/models", key).status());
   }
 
   @Test
   void badKeyRequestsAre400() {
-    assertEquals("invalid_role",
-        http.postJson("/v1/keys", ADMIN, new JsonObject().put("role", "root").put("name", "x")).errorCode());
-    assertEquals("invalid_name",
-        http.postJson("/v1/keys", ADMIN, new JsonObject().put("role", "camera").put("name", "../x")).errorCode());
-    assertEquals("invalid_json", http.post("/v1/keys", ADMIN, "application/json", "{nope".getBytes()).errorCode());
+    assertEquals(
+        "invalid_role",
+        http.postJson("/v1/keys", ADMIN, new JsonObject().put("role", "root").put("name", "x"))
+            .errorCode());
+    assertEquals(
+        "invalid_name",
+        http.postJson("/v1/keys", ADMIN, new JsonObject().put("role", "camera").put("name", "../x"))
+            .errorCode());
+    assertEquals(
+        "invalid_json",
+        http.post("/v1/keys", ADMIN, "application/json", "{nope".getBytes()).errorCode());
   }
 
   @Test

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -34,6 +35,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.opencv.core.CvType;
+import org.opencv.core.Mat;
+import org.opencv.core.Scalar;
+import org.opencv.imgcodecs.Imgcodecs;
 
 /**
  * The OpenAPI document describes what the server really answers: a node with models serves every
@@ -42,18 +47,32 @@ import org.junit.jupiter.api.io.TempDir;
  * additionalProperties: false}), so a renamed or removed field fails here.
  */
 class OpenApiResponsesTest {
-  /** Routes whose answers are not JSON (an image, Prometheus text, the docs page, an event stream, no body). */
-  private static final Set<String> NOT_JSON = Set.of("GET /metrics", "GET /v1/frames/{frameId}/image",
-      "GET /v1/frames/{frameId}/thumbnail", "GET /docs", "DELETE /v1/keys/{name}",
-      "GET /v1/review/events");
   /**
-   * Routes whose success this test does not reach: a candidate needs 25 verdicts and a package with a
-   * replay set, and minutes of training. {@code CandidateJobsTest} drives them to success; here their
-   * errors are checked against the document.
+   * Routes whose answers are not JSON (an image, Prometheus text, the docs page, an event stream,
+   * no body).
    */
-  private static final Set<String> SUCCESS_CHECKED_ELSEWHERE = Set.of("POST /v1/models/{name}/candidates",
-      "GET /v1/models/{name}/candidates", "GET /v1/models/{name}/candidates/{id}",
-      "POST /v1/models/{name}/candidates/{id}/cancel", "POST /v1/models/{name}/candidates/{id}/promote");
+  private static final Set<String> NOT_JSON =
+      Set.of(
+          "GET /metrics",
+          "GET /v1/frames/{frameId}/image",
+          "GET /v1/frames/{frameId}/thumbnail",
+          "GET /docs",
+          "DELETE /v1/keys/{name}",
+          "GET /v1/review/events");
+
+  /**
+   * Routes whose success this test does not reach: a candidate needs 25 verdicts and a package with
+   * a replay set, and minutes of training. {@code CandidateJobsTest} drives them to success; here
+   * their errors are checked against the document.
+   */
+  private static final Set<String> SUCCESS_CHECKED_ELSEWHERE =
+      Set.of(
+          "POST /v1/models/{name}/candidates",
+          "GET /v1/models/{name}/candidates",
+          "GET /v1/models/{name}/candidates/{id}",
+          "POST /v1/models/{name}/candidates/{id}/cancel",
+          "POST /v1/models/{name}/candidates/{id}/promote");
+
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   @TempDir static Path data;
@@ -93,28 +112,54 @@ class OpenApiResponsesTest {
     check.that("GET", "/health/ready", http.get("/health/ready", null), 200);
     check.that("GET", "/openapi.json", http.get("/openapi.json", null), 200);
 
-    check.that("POST", "/v1/classify/{task}", http.post("/v1/classify/waste", sorter, "image/jpeg", jpeg), 200);
-    check.that("POST", "/v1/classify/{task}", http.post("/v1/classify/waste", sorter, "text/plain", jpeg), 415);
-    check.that("POST", "/v1/classify/{task}", http.post("/v1/classify/waste", null, "image/jpeg", jpeg), 401);
+    check.that(
+        "POST",
+        "/v1/classify/{task}",
+        http.post("/v1/classify/waste", sorter, "image/jpeg", jpeg),
+        200);
+    check.that(
+        "POST",
+        "/v1/classify/{task}",
+        http.post("/v1/classify/waste", sorter, "text/plain", jpeg),
+        415);
+    check.that(
+        "POST",
+        "/v1/classify/{task}",
+        http.post("/v1/classify/waste", null, "image/jpeg", jpeg),
+        401);
 
     Response posted = http.post("/v1/cameras/cam-s/frames", camera, "image/jpeg", jpeg);
     check.that("POST", "/v1/cameras/{cameraId}/frames", posted, 201);
-    check.that("POST", "/v1/cameras/{cameraId}/frames", http.send(HttpMethod.POST, "/v1/cameras/cam-s/frames", camera,
-        Map.of("Content-Type", "image/jpeg", "X-Captured-At", "yesterday"), jpeg), 400);
-    check.that("POST", "/v1/cameras/{cameraId}/frames",
-        http.post("/v1/cameras/cam-s/frames", camera, "image/jpeg", new byte[] {1, 2, 3}), 415);
+    check.that(
+        "POST",
+        "/v1/cameras/{cameraId}/frames",
+        http.send(
+            HttpMethod.POST,
+            "/v1/cameras/cam-s/frames",
+            camera,
+            Map.of("Content-Type", "image/jpeg", "X-Captured-At", "yesterday"),
+            jpeg),
+        400);
+    check.that(
+        "POST",
+        "/v1/cameras/{cameraId}/frames",
+        http.post("/v1/cameras/cam-s/frames", camera, "image/jpeg", new byte[] {1, 2, 3}),
+        415);
     String frameId = posted.json().getString("frameId");
-    assertTrue(posted.json().getBoolean("flagged"), "every issue class flags at score 0: " + posted.text());
-    String second = http.post("/v1/cameras/cam-s/frames", camera, "image/jpeg", TestImages.jpeg(320, 240, 8))
-        .json().getString("frameId");
+    assertTrue(
+        posted.json().getBoolean("flagged"),
+        "every issue class flags at score 0: " + posted.text());
+    String second =
+        http.post("/v1/cameras/cam-s/frames", camera, "image/jpeg", TestImages.jpeg(320, 240, 8))
+            .json()
+            .getString("frameId");
 
     check.that("GET", "/v1/cameras", http.get("/v1/cameras", reviewer), 200);
     check.that("GET", "/v1/cameras/{cameraId}", http.get("/v1/cameras/cam-s", reviewer), 200);
     check.that("GET", "/v1/cameras/{cameraId}", http.get("/v1/cameras/never-seen", reviewer), 404);
     // Two black frames: a confirmed fault, so an open alert.
-    org.opencv.core.Mat dark = new org.opencv.core.Mat(240, 320, org.opencv.core.CvType.CV_8UC3,
-        org.opencv.core.Scalar.all(0));
-    byte[] black = TestImages.encode(dark, ".jpg", org.opencv.imgcodecs.Imgcodecs.IMWRITE_JPEG_QUALITY, 90);
+    Mat dark = new Mat(240, 320, CvType.CV_8UC3, Scalar.all(0));
+    byte[] black = TestImages.encode(dark, ".jpg", Imgcodecs.IMWRITE_JPEG_QUALITY, 90);
     dark.release();
     http.post("/v1/cameras/cam-dark/frames", camera, "image/jpeg", black);
     http.post("/v1/cameras/cam-dark/frames", camera, "image/jpeg", black);
@@ -122,153 +167,383 @@ class OpenApiResponsesTest {
     check.that("GET", "/v1/camera-alerts", alerts, 200);
     check.that("GET", "/v1/camera-alerts", http.get("/v1/camera-alerts?limit=0", reviewer), 400);
     check.that("GET", "/v1/cameras/{cameraId}", http.get("/v1/cameras/cam-dark", reviewer), 200);
-    String alertPath = "/v1/cameras/cam-dark/alerts/" + alerts.json().getJsonArray("items").getJsonObject(0)
-        .getString("alertId") + "/review";
+    String alertPath =
+        "/v1/cameras/cam-dark/alerts/"
+            + alerts.json().getJsonArray("items").getJsonObject(0).getString("alertId")
+            + "/review";
     String reviewRoute = "/v1/cameras/{cameraId}/alerts/{alertId}/review";
-    check.that("POST", reviewRoute, http.postJson(alertPath, reviewer, new JsonObject().put("verdict", "maybe")), 400);
-    check.that("POST", reviewRoute, http.postJson("/v1/cameras/cam-dark/alerts/none/review", reviewer,
-        new JsonObject().put("verdict", "confirm")), 404);
-    check.that("POST", reviewRoute, http.postJson(alertPath, reviewer, new JsonObject().put("verdict", "confirm")), 200);
-    check.that("POST", reviewRoute, http.postJson(alertPath, reviewer, new JsonObject().put("verdict", "dismiss")), 409);
+    check.that(
+        "POST",
+        reviewRoute,
+        http.postJson(alertPath, reviewer, new JsonObject().put("verdict", "maybe")),
+        400);
+    check.that(
+        "POST",
+        reviewRoute,
+        http.postJson(
+            "/v1/cameras/cam-dark/alerts/none/review",
+            reviewer,
+            new JsonObject().put("verdict", "confirm")),
+        404);
+    check.that(
+        "POST",
+        reviewRoute,
+        http.postJson(alertPath, reviewer, new JsonObject().put("verdict", "confirm")),
+        200);
+    check.that(
+        "POST",
+        reviewRoute,
+        http.postJson(alertPath, reviewer, new JsonObject().put("verdict", "dismiss")),
+        409);
     check.that("GET", "/v1/frames/{frameId}", http.get("/v1/frames/" + frameId, reviewer), 200);
     check.that("GET", "/v1/frames/{frameId}", http.get("/v1/frames/not-a-frame", reviewer), 400);
-    check.that("GET", "/v1/frames/{frameId}/previous", http.get("/v1/frames/" + frameId + "/previous", reviewer), 200);
-    check.that("GET", "/v1/frames/{frameId}/previous",
-        http.get("/v1/frames/" + frameId + "/previous?limit=99", reviewer), 400);
+    check.that(
+        "GET",
+        "/v1/frames/{frameId}/previous",
+        http.get("/v1/frames/" + frameId + "/previous", reviewer),
+        200);
+    check.that(
+        "GET",
+        "/v1/frames/{frameId}/previous",
+        http.get("/v1/frames/" + frameId + "/previous?limit=99", reviewer),
+        400);
 
     check.that("GET", "/v1/models", http.get("/v1/models", sorter), 200);
     Response waste = http.get("/v1/models/waste", admin);
     check.that("GET", "/v1/models/{name}", waste, 200);
     check.that("GET", "/v1/models/{name}", http.get("/v1/models/nothing", admin), 404);
     String live = waste.json().getString("version");
-    check.that("POST", "/v1/models/{name}/versions/{version}/promote",
-        http.postJson("/v1/models/waste/versions/" + live + "/promote", admin, new JsonObject()), 409);
-    node.store().models().put(ServingFixture.wasteCopy(models.resolve("next"), "9.9.9"), "schema-test");
-    check.that("POST", "/v1/models/{name}/versions/{version}/promote",
-        http.postJson("/v1/models/waste/versions/9.9.9/promote", admin, new JsonObject().put("reason", "schema")),
+    check.that(
+        "POST",
+        "/v1/models/{name}/versions/{version}/promote",
+        http.postJson("/v1/models/waste/versions/" + live + "/promote", admin, new JsonObject()),
+        409);
+    node.store()
+        .models()
+        .put(ServingFixture.wasteCopy(models.resolve("next"), "9.9.9"), "schema-test");
+    check.that(
+        "POST",
+        "/v1/models/{name}/versions/{version}/promote",
+        http.postJson(
+            "/v1/models/waste/versions/9.9.9/promote",
+            admin,
+            new JsonObject().put("reason", "schema")),
         200);
-    check.that("POST", "/v1/models/{name}/rollback", http.postJson("/v1/models/waste/rollback", admin,
-        new JsonObject().put("reason", "schema")), 200);
-    check.that("POST", "/v1/models/{name}/versions/{version}/promote",
-        http.postJson("/v1/models/waste/versions/no%20such/promote", admin, new JsonObject()), 400);
-    JsonObject label = new JsonObject().put("label", "schema_label").put("description", "a label added by the test");
-    check.that("POST", "/v1/models/{name}/labels", http.postJson("/v1/models/waste/labels", admin, label), 201);
-    check.that("POST", "/v1/models/{name}/labels", http.postJson("/v1/models/waste/labels", admin, label), 409);
-    check.that("POST", "/v1/models/{name}/labels", http.postJson("/v1/models/waste/labels", admin,
-        new JsonObject().put("label", "not a label")), 400);
-    check.that("POST", "/v1/models/{name}/labels", http.postJson("/v1/models/nothing/labels", admin, label), 404);
+    check.that(
+        "POST",
+        "/v1/models/{name}/rollback",
+        http.postJson("/v1/models/waste/rollback", admin, new JsonObject().put("reason", "schema")),
+        200);
+    check.that(
+        "POST",
+        "/v1/models/{name}/versions/{version}/promote",
+        http.postJson("/v1/models/waste/versions/no%20such/promote", admin, new JsonObject()),
+        400);
+    JsonObject label =
+        new JsonObject()
+            .put("label", "schema_label")
+            .put("description", "a label added by the test");
+    check.that(
+        "POST",
+        "/v1/models/{name}/labels",
+        http.postJson("/v1/models/waste/labels", admin, label),
+        201);
+    check.that(
+        "POST",
+        "/v1/models/{name}/labels",
+        http.postJson("/v1/models/waste/labels", admin, label),
+        409);
+    check.that(
+        "POST",
+        "/v1/models/{name}/labels",
+        http.postJson(
+            "/v1/models/waste/labels", admin, new JsonObject().put("label", "not a label")),
+        400);
+    check.that(
+        "POST",
+        "/v1/models/{name}/labels",
+        http.postJson("/v1/models/nothing/labels", admin, label),
+        404);
     check.that("GET", "/v1/models/{name}/labels", http.get("/v1/models/waste/labels", sorter), 200);
-    check.that("GET", "/v1/models/{name}/labels", http.get("/v1/models/nothing/labels", sorter), 404);
+    check.that(
+        "GET", "/v1/models/{name}/labels", http.get("/v1/models/nothing/labels", sorter), 404);
 
-    check.that("POST", "/v1/models/{name}/candidates",
-        http.postJson("/v1/models/waste/candidates", admin, new JsonObject().put("mode", "head")), 400);
-    check.that("POST", "/v1/models/{name}/candidates",
-        http.postJson("/v1/models/waste/candidates", admin, new JsonObject().put("mode", "everything")), 400);
-    check.that("GET", "/v1/models/{name}/candidates", http.get("/v1/models/waste/candidates", sorter), 403);
-    check.that("GET", "/v1/models/{name}/candidates/{id}",
-        http.get("/v1/models/waste/candidates/c19990101T000000Z-000000", admin), 404);
-    check.that("POST", "/v1/models/{name}/candidates/{id}/cancel",
-        http.postJson("/v1/models/waste/candidates/c19990101T000000Z-000000/cancel", admin, new JsonObject()), 404);
-    check.that("POST", "/v1/models/{name}/candidates/{id}/promote",
-        http.postJson("/v1/models/waste/candidates/c19990101T000000Z-000000/promote", admin, new JsonObject()), 404);
+    check.that(
+        "POST",
+        "/v1/models/{name}/candidates",
+        http.postJson("/v1/models/waste/candidates", admin, new JsonObject().put("mode", "head")),
+        400);
+    check.that(
+        "POST",
+        "/v1/models/{name}/candidates",
+        http.postJson(
+            "/v1/models/waste/candidates", admin, new JsonObject().put("mode", "everything")),
+        400);
+    check.that(
+        "GET",
+        "/v1/models/{name}/candidates",
+        http.get("/v1/models/waste/candidates", sorter),
+        403);
+    check.that(
+        "GET",
+        "/v1/models/{name}/candidates/{id}",
+        http.get("/v1/models/waste/candidates/c19990101T000000Z-000000", admin),
+        404);
+    check.that(
+        "POST",
+        "/v1/models/{name}/candidates/{id}/cancel",
+        http.postJson(
+            "/v1/models/waste/candidates/c19990101T000000Z-000000/cancel", admin, new JsonObject()),
+        404);
+    check.that(
+        "POST",
+        "/v1/models/{name}/candidates/{id}/promote",
+        http.postJson(
+            "/v1/models/waste/candidates/c19990101T000000Z-000000/promote",
+            admin,
+            new JsonObject()),
+        404);
 
-    // A finished candidate (a package copy in the store, its job state written as a job writes it) for the shadow.
-    node.store().models().put(ServingFixture.wasteCopy(models.resolve("shadowed"), "9.9.8"), "schema-test");
+    // A finished candidate (a package copy in the store, its job state written as a job writes it)
+    // for the shadow.
+    node.store()
+        .models()
+        .put(ServingFixture.wasteCopy(models.resolve("shadowed"), "9.9.8"), "schema-test");
     String cand = "c20261201T000000Z-5cbe4a";
-    node.store().models().putCandidate("waste", cand, MAPPER.createObjectNode().put("id", cand).put("model", "waste")
-        .put("mode", "head").put("state", "done").put("version", "9.9.8").put("liveVersion", live)
-        .put("createdAt", "2026-12-01T00:00:00Z").put("updatedAt", "2026-12-01T00:00:00Z").put("verdicts", 30));
+    node.store()
+        .models()
+        .putCandidate(
+            "waste",
+            cand,
+            MAPPER
+                .createObjectNode()
+                .put("id", cand)
+                .put("model", "waste")
+                .put("mode", "head")
+                .put("state", "done")
+                .put("version", "9.9.8")
+                .put("liveVersion", live)
+                .put("createdAt", "2026-12-01T00:00:00Z")
+                .put("updatedAt", "2026-12-01T00:00:00Z")
+                .put("verdicts", 30));
     String shadow = "/v1/models/waste/candidates/" + cand + "/shadow";
-    check.that("DELETE", "/v1/models/{name}/candidates/{id}/shadow",
-        http.send(HttpMethod.DELETE, shadow, admin, Map.of(), null), 404);
-    check.that("POST", "/v1/models/{name}/candidates/{id}/shadow",
-        http.postJson(shadow, admin, new JsonObject().put("rate", 2)), 400);
-    check.that("POST", "/v1/models/{name}/candidates/{id}/shadow",
-        http.postJson("/v1/models/waste/candidates/c19990101T000000Z-000000/shadow", admin, new JsonObject()), 404);
-    check.that("POST", "/v1/models/{name}/candidates/{id}/shadow",
-        http.postJson(shadow, admin, new JsonObject().put("rate", 0.5)), 200);
-    check.that("GET", "/v1/models/{name}/candidates/{id}", http.get("/v1/models/waste/candidates/" + cand, admin),
+    check.that(
+        "DELETE",
+        "/v1/models/{name}/candidates/{id}/shadow",
+        http.send(HttpMethod.DELETE, shadow, admin, Map.of(), null),
+        404);
+    check.that(
+        "POST",
+        "/v1/models/{name}/candidates/{id}/shadow",
+        http.postJson(shadow, admin, new JsonObject().put("rate", 2)),
+        400);
+    check.that(
+        "POST",
+        "/v1/models/{name}/candidates/{id}/shadow",
+        http.postJson(
+            "/v1/models/waste/candidates/c19990101T000000Z-000000/shadow", admin, new JsonObject()),
+        404);
+    check.that(
+        "POST",
+        "/v1/models/{name}/candidates/{id}/shadow",
+        http.postJson(shadow, admin, new JsonObject().put("rate", 0.5)),
         200);
-    for (long end = System.nanoTime() + 60_000_000_000L; System.nanoTime() < end
-        && !http.get("/health/ready", null).json().getJsonObject("models").getJsonObject("waste")
-            .containsKey("shadow"); ) {
+    check.that(
+        "GET",
+        "/v1/models/{name}/candidates/{id}",
+        http.get("/v1/models/waste/candidates/" + cand, admin),
+        200);
+    for (long end = System.nanoTime() + 60_000_000_000L;
+        System.nanoTime() < end
+            && !http.get("/health/ready", null)
+                .json()
+                .getJsonObject("models")
+                .getJsonObject("waste")
+                .containsKey("shadow"); ) {
       Thread.sleep(50);
     }
     check.that("GET", "/health/ready", http.get("/health/ready", null), 200);
-    check.that("DELETE", "/v1/models/{name}/candidates/{id}/shadow",
-        http.send(HttpMethod.DELETE, shadow, admin, Map.of(), null), 200);
+    check.that(
+        "DELETE",
+        "/v1/models/{name}/candidates/{id}/shadow",
+        http.send(HttpMethod.DELETE, shadow, admin, Map.of(), null),
+        200);
 
-    check.that("POST", "/v1/keys", http.postJson("/v1/keys", admin,
-        new JsonObject().put("role", "camera").put("name", "bound").put("cameras", new JsonArray().add("cam-s"))), 201);
-    check.that("POST", "/v1/keys", http.postJson("/v1/keys", admin,
-        new JsonObject().put("role", "camera").put("name", "x").put("colour", "red")), 400);
+    check.that(
+        "POST",
+        "/v1/keys",
+        http.postJson(
+            "/v1/keys",
+            admin,
+            new JsonObject()
+                .put("role", "camera")
+                .put("name", "bound")
+                .put("cameras", new JsonArray().add("cam-s"))),
+        201);
+    check.that(
+        "POST",
+        "/v1/keys",
+        http.postJson(
+            "/v1/keys",
+            admin,
+            new JsonObject().put("role", "camera").put("name", "x").put("colour", "red")),
+        400);
     check.that("GET", "/v1/keys", http.get("/v1/keys", admin), 200);
     check.that("GET", "/v1/keys", http.get("/v1/keys", camera), 403);
 
     check.that("GET", "/v1/review/session", http.get("/v1/review/session", reviewer), 200);
     check.that("GET", "/v1/flags", http.get("/v1/flags?status=open&cameraId=cam-s", reviewer), 200);
     check.that("GET", "/v1/flags", http.get("/v1/flags?status=lost", reviewer), 400);
-    check.that("GET", "/v1/flags", http.get("/v1/flags?minScore=0.2&maxScore=0.9&status=open", reviewer), 200);
+    check.that(
+        "GET",
+        "/v1/flags",
+        http.get("/v1/flags?minScore=0.2&maxScore=0.9&status=open", reviewer),
+        200);
     check.that("GET", "/v1/flags", http.get("/v1/flags?minScore=0.9&maxScore=0.2", reviewer), 400);
     check.that("GET", "/v1/flags/counts", http.get("/v1/flags/counts", reviewer), 200);
     check.that("GET", "/v1/flags", http.get("/v1/flags?lease=60", reviewer), 200);
     check.that("GET", "/v1/flags", http.get("/v1/flags?lease=1", reviewer), 400);
     JsonArray leased = new JsonArray().add(frameId).add(second);
-    check.that("POST", "/v1/review/leases/renew", http.postJson("/v1/review/leases/renew", reviewer,
-        new JsonObject().put("frameIds", leased).put("seconds", 60)), 200);
-    check.that("POST", "/v1/review/leases/renew", http.postJson("/v1/review/leases/renew", reviewer,
-        new JsonObject().put("frameIds", leased)), 400);
-    check.that("POST", "/v1/review/leases/release", http.postJson("/v1/review/leases/release", reviewer,
-        new JsonObject().put("frameIds", leased)), 200);
-    check.that("POST", "/v1/review/leases/release", http.postJson("/v1/review/leases/release", reviewer,
-        new JsonObject().put("frameIds", new JsonArray())), 400);
-    check.that("POST", "/v1/flags/counts/recount", http.postJson("/v1/flags/counts/recount", admin,
-        new JsonObject()), 200);
-    check.that("POST", "/v1/flags/counts/recount", http.postJson("/v1/flags/counts/recount", reviewer,
-        new JsonObject()), 403);
-    check.that("GET", "/v1/flags/recent", http.get("/v1/flags/recent?cameraId=cam-s", reviewer), 200);
-    check.that("POST", "/v1/flags/{frameId}/review", http.postJson("/v1/flags/" + frameId + "/review", reviewer,
-        new JsonObject().put("verdict", "confirm").put("note", "seen")), 200);
-    check.that("POST", "/v1/flags/{frameId}/review", http.postJson("/v1/flags/" + frameId + "/review", reviewer,
-        new JsonObject().put("verdict", "reject")), 409);
-    check.that("POST", "/v1/flags/{frameId}/reopen", http.postJson("/v1/flags/" + frameId + "/reopen", reviewer,
-        new JsonObject()), 200);
-    check.that("POST", "/v1/flags/{frameId}/reopen", http.postJson("/v1/flags/" + frameId + "/reopen", reviewer,
-        new JsonObject()), 409);
-    check.that("POST", "/v1/flags/{frameId}/reopen", http.postJson("/v1/flags/" + frameId + "/reopen", reviewer,
-        new JsonObject().put("revision", "two")), 400);
-    check.that("POST", "/v1/flags/review", http.postJson("/v1/flags/review", reviewer, new JsonObject().put("items",
-        new JsonArray().add(new JsonObject().put("frameId", second).put("verdict", "reject"))
-            .add(new JsonObject().put("frameId", frameId).put("verdict", "reject")))), 200);
-    check.that("POST", "/v1/flags/review", http.postJson("/v1/flags/review", reviewer,
-        new JsonObject().put("items", new JsonArray())), 400);
+    check.that(
+        "POST",
+        "/v1/review/leases/renew",
+        http.postJson(
+            "/v1/review/leases/renew",
+            reviewer,
+            new JsonObject().put("frameIds", leased).put("seconds", 60)),
+        200);
+    check.that(
+        "POST",
+        "/v1/review/leases/renew",
+        http.postJson(
+            "/v1/review/leases/renew", reviewer, new JsonObject().put("frameIds", leased)),
+        400);
+    check.that(
+        "POST",
+        "/v1/review/leases/release",
+        http.postJson(
+            "/v1/review/leases/release", reviewer, new JsonObject().put("frameIds", leased)),
+        200);
+    check.that(
+        "POST",
+        "/v1/review/leases/release",
+        http.postJson(
+            "/v1/review/leases/release",
+            reviewer,
+            new JsonObject().put("frameIds", new JsonArray())),
+        400);
+    check.that(
+        "POST",
+        "/v1/flags/counts/recount",
+        http.postJson("/v1/flags/counts/recount", admin, new JsonObject()),
+        200);
+    check.that(
+        "POST",
+        "/v1/flags/counts/recount",
+        http.postJson("/v1/flags/counts/recount", reviewer, new JsonObject()),
+        403);
+    check.that(
+        "GET", "/v1/flags/recent", http.get("/v1/flags/recent?cameraId=cam-s", reviewer), 200);
+    check.that(
+        "POST",
+        "/v1/flags/{frameId}/review",
+        http.postJson(
+            "/v1/flags/" + frameId + "/review",
+            reviewer,
+            new JsonObject().put("verdict", "confirm").put("note", "seen")),
+        200);
+    check.that(
+        "POST",
+        "/v1/flags/{frameId}/review",
+        http.postJson(
+            "/v1/flags/" + frameId + "/review",
+            reviewer,
+            new JsonObject().put("verdict", "reject")),
+        409);
+    check.that(
+        "POST",
+        "/v1/flags/{frameId}/reopen",
+        http.postJson("/v1/flags/" + frameId + "/reopen", reviewer, new JsonObject()),
+        200);
+    check.that(
+        "POST",
+        "/v1/flags/{frameId}/reopen",
+        http.postJson("/v1/flags/" + frameId + "/reopen", reviewer, new JsonObject()),
+        409);
+    check.that(
+        "POST",
+        "/v1/flags/{frameId}/reopen",
+        http.postJson(
+            "/v1/flags/" + frameId + "/reopen", reviewer, new JsonObject().put("revision", "two")),
+        400);
+    check.that(
+        "POST",
+        "/v1/flags/review",
+        http.postJson(
+            "/v1/flags/review",
+            reviewer,
+            new JsonObject()
+                .put(
+                    "items",
+                    new JsonArray()
+                        .add(new JsonObject().put("frameId", second).put("verdict", "reject"))
+                        .add(new JsonObject().put("frameId", frameId).put("verdict", "reject")))),
+        200);
+    check.that(
+        "POST",
+        "/v1/flags/review",
+        http.postJson("/v1/flags/review", reviewer, new JsonObject().put("items", new JsonArray())),
+        400);
     check.that("GET", "/v1/reviews", http.get("/v1/reviews", reviewer), 200);
 
-    Response started = http.postJson("/v1/batch", admin,
-        new JsonObject().put("task", "urban").put("prefix", "frames/cam-s/"));
+    Response started =
+        http.postJson(
+            "/v1/batch",
+            admin,
+            new JsonObject().put("task", "urban").put("prefix", "frames/cam-s/"));
     check.that("POST", "/v1/batch", started, 202);
-    check.that("POST", "/v1/batch", http.postJson("/v1/batch", admin, new JsonObject().put("task", "urban")), 400);
+    check.that(
+        "POST",
+        "/v1/batch",
+        http.postJson("/v1/batch", admin, new JsonObject().put("task", "urban")),
+        400);
     String jobId = started.json().getString("jobId");
     check.that("GET", "/v1/batch", http.get("/v1/batch", admin), 200);
     check.that("GET", "/v1/batch/{jobId}", http.get("/v1/batch/" + jobId, admin), 200);
     check.that("GET", "/v1/batch/{jobId}", http.get("/v1/batch/job-that-is-not-there", admin), 404);
     JsonObject finished = awaitFinished(jobId);
     assertEquals("done", finished.getString("state"), finished.encode());
-    check.that("POST", "/v1/batch/{jobId}/cancel", http.post("/v1/batch/" + jobId + "/cancel", admin, null, null), 409);
-    check.that("DELETE", "/v1/batch/{jobId}",
-        http.send(HttpMethod.DELETE, "/v1/batch/" + jobId, admin, Map.of(), null), 409);
-    check.that("POST", "/v1/batch/{jobId}/resume", http.post("/v1/batch/" + jobId + "/resume", admin, null, null), 409);
+    check.that(
+        "POST",
+        "/v1/batch/{jobId}/cancel",
+        http.post("/v1/batch/" + jobId + "/cancel", admin, null, null),
+        409);
+    check.that(
+        "DELETE",
+        "/v1/batch/{jobId}",
+        http.send(HttpMethod.DELETE, "/v1/batch/" + jobId, admin, Map.of(), null),
+        409);
+    check.that(
+        "POST",
+        "/v1/batch/{jobId}/resume",
+        http.post("/v1/batch/" + jobId + "/resume", admin, null, null),
+        409);
     // Jobs over two frames finish in about a second; cancelled at once they are still listing.
     JsonObject request = new JsonObject().put("task", "urban").put("prefix", "frames/cam-s/");
     String again = http.postJson("/v1/batch", admin, request).json().getString("jobId");
     Response cancelled = http.post("/v1/batch/" + again + "/cancel", admin, null, null);
-    check.that("POST", "/v1/batch/{jobId}/cancel", cancelled, cancelled.status() == 202 ? 202 : 409);
+    check.that(
+        "POST", "/v1/batch/{jobId}/cancel", cancelled, cancelled.status() == 202 ? 202 : 409);
     String third = http.postJson("/v1/batch", admin, request).json().getString("jobId");
     Response deleted = http.send(HttpMethod.DELETE, "/v1/batch/" + third, admin, Map.of(), null);
     check.that("DELETE", "/v1/batch/{jobId}", deleted, deleted.status() == 202 ? 202 : 409);
     if (cancelled.status() == 202) {
       awaitFinished(again);
-      check.that("POST", "/v1/batch/{jobId}/resume", http.post("/v1/batch/" + again + "/resume", admin, null, null), 202);
+      check.that(
+          "POST",
+          "/v1/batch/{jobId}/resume",
+          http.post("/v1/batch/" + again + "/resume", admin, null, null),
+          202);
       awaitFinished(again);
     }
     awaitFinished(third);
@@ -277,24 +552,33 @@ class OpenApiResponsesTest {
     Set<String> missing = new TreeSet<>(jsonRoutes());
     missing.removeAll(check.succeeded);
     missing.removeAll(SUCCESS_CHECKED_ELSEWHERE);
-    assertEquals(Set.of(), missing, "routes answering JSON whose success answer no request checked");
+    assertEquals(
+        Set.of(), missing, "routes answering JSON whose success answer no request checked");
   }
 
   @Test
   void everyResponseOfARouteAnsweringJsonDocumentsItsSchema() {
     List<String> undocumented = new ArrayList<>();
-    forEachOperation((route, op) -> op.get("responses").fields().forEachRemaining(e -> {
-      if (!NOT_JSON.contains(route) && !e.getKey().equals("204") && schemaOf(e.getValue()) == null) {
-        undocumented.add(route + " " + e.getKey());
-      }
-    }));
+    forEachOperation(
+        (route, op) ->
+            op.get("responses")
+                .fields()
+                .forEachRemaining(
+                    e -> {
+                      if (!NOT_JSON.contains(route)
+                          && !e.getKey().equals("204")
+                          && schemaOf(e.getValue()) == null) {
+                        undocumented.add(route + " " + e.getKey());
+                      }
+                    }));
     assertEquals(List.of(), undocumented, "responses with no application/json schema");
   }
 
   @Test
   void aRenamedOrMissingFieldFailsTheSchema() throws IOException {
     String camera = http.newKey("camera", "cam-rename");
-    Response posted = http.post("/v1/cameras/cam-r/frames", camera, "image/jpeg", TestImages.jpeg(200, 150, 3));
+    Response posted =
+        http.post("/v1/cameras/cam-r/frames", camera, "image/jpeg", TestImages.jpeg(200, 150, 3));
     JsonNode schema = schemaOf(response("POST", "/v1/cameras/{cameraId}/frames", 201));
     ObjectNode body = (ObjectNode) MAPPER.readTree(posted.text());
     assertEquals(Set.of(), validate(schema, body), "the real answer matches");
@@ -304,7 +588,8 @@ class OpenApiResponsesTest {
     assertFalse(validate(schema, renamed).isEmpty(), "a renamed field is caught");
     ObjectNode nested = body.deepCopy();
     ((ObjectNode) nested.get("classification")).remove("version");
-    assertFalse(validate(schema, nested).isEmpty(), "a field removed from a nested object is caught");
+    assertFalse(
+        validate(schema, nested).isEmpty(), "a field removed from a nested object is caught");
 
     JsonNode error = schemaOf(response("POST", "/v1/cameras/{cameraId}/frames", 400));
     JsonNode errorBody = MAPPER.readTree("{\"error\": {\"code\": \"x\", \"message\": \"y\"}}");
@@ -315,16 +600,24 @@ class OpenApiResponsesTest {
   void swaggerUiAtDocsLoadsItsBundleAndTheDocumentFromThisServerOnly() {
     Response page = http.get("/docs", null);
     assertEquals(200, page.status(), page.text());
-    assertTrue(page.headers().get("Content-Type").startsWith("text/html"), page.headers().toString());
-    assertTrue(page.headers().get("Content-Security-Policy").contains("script-src 'self'"),
+    assertTrue(
+        page.headers().get("Content-Type").startsWith("text/html"), page.headers().toString());
+    assertTrue(
+        page.headers().get("Content-Security-Policy").contains("script-src 'self'"),
         page.headers().toString());
-    assertFalse(page.text().contains("http://") || page.text().contains("https://") || page.text().contains("//cdn"),
+    assertFalse(
+        page.text().contains("http://")
+            || page.text().contains("https://")
+            || page.text().contains("//cdn"),
         "the page loads nothing from another host: " + page.text());
 
     Response bundle = http.get("/docs/swagger-ui-bundle.js", null);
     assertEquals(200, bundle.status());
-    assertTrue(bundle.headers().get("Content-Type").startsWith("text/javascript"), bundle.headers().toString());
-    assertTrue(bundle.body().length() > 500_000 && bundle.text().contains("SwaggerUIBundle"),
+    assertTrue(
+        bundle.headers().get("Content-Type").startsWith("text/javascript"),
+        bundle.headers().toString());
+    assertTrue(
+        bundle.body().length() > 500_000 && bundle.text().contains("SwaggerUIBundle"),
         "Swagger UI's bundle, " + bundle.body().length() + " bytes");
     Response css = http.get("/docs/swagger-ui.css", null);
     assertEquals(200, css.status());
@@ -332,7 +625,8 @@ class OpenApiResponsesTest {
     Response init = http.get("/docs/docs.js", null);
     assertEquals(200, init.status());
     assertTrue(init.text().contains("url: \"/openapi.json\""), init.text());
-    for (String ref : List.of("/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js", "/docs/docs.js")) {
+    for (String ref :
+        List.of("/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js", "/docs/docs.js")) {
       assertTrue(page.text().contains(ref), "the page loads " + ref);
     }
 
@@ -351,13 +645,15 @@ class OpenApiResponsesTest {
     void that(String method, String path, Response r, int expectedStatus) {
       String route = method + " " + path;
       if (r.status() != expectedStatus) {
-        mismatches.add(route + ": expected " + expectedStatus + ", got " + r.status() + " " + r.text());
+        mismatches.add(
+            route + ": expected " + expectedStatus + ", got " + r.status() + " " + r.text());
         return;
       }
       JsonNode documented = response(method, path, r.status());
       JsonNode schema = documented == null ? null : schemaOf(documented);
       if (schema == null) {
-        mismatches.add(route + " " + r.status() + ": no documented schema; the body was " + r.text());
+        mismatches.add(
+            route + " " + r.status() + ": no documented schema; the body was " + r.text());
         return;
       }
       try {
@@ -391,11 +687,12 @@ class OpenApiResponsesTest {
 
   private static Set<String> jsonRoutes() {
     Set<String> routes = new TreeSet<>();
-    forEachOperation((route, op) -> {
-      if (!NOT_JSON.contains(route)) {
-        routes.add(route);
-      }
-    });
+    forEachOperation(
+        (route, op) -> {
+          if (!NOT_JSON.contains(route)) {
+            routes.add(route);
+          }
+        });
     return routes;
   }
 
@@ -404,16 +701,26 @@ class OpenApiResponsesTest {
   }
 
   private static void forEachOperation(OperationVisitor visitor) {
-    openApi.get("paths").fields().forEachRemaining(path -> path.getValue().fields().forEachRemaining(op -> {
-      if (op.getValue().has("responses")) {
-        visitor.visit(op.getKey().toUpperCase(java.util.Locale.ROOT) + " " + path.getKey(), op.getValue());
-      }
-    }));
+    openApi
+        .get("paths")
+        .fields()
+        .forEachRemaining(
+            path ->
+                path.getValue()
+                    .fields()
+                    .forEachRemaining(
+                        op -> {
+                          if (op.getValue().has("responses")) {
+                            visitor.visit(
+                                op.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey(),
+                                op.getValue());
+                          }
+                        }));
   }
 
   /** The documented response of a route for a status, following a {@code $ref} to components. */
   private static JsonNode response(String method, String path, int status) {
-    JsonNode op = openApi.path("paths").path(path).path(method.toLowerCase(java.util.Locale.ROOT));
+    JsonNode op = openApi.path("paths").path(path).path(method.toLowerCase(Locale.ROOT));
     JsonNode r = op.path("responses").get(String.valueOf(status));
     if (r != null && r.has("$ref")) {
       String name = r.get("$ref").asText().substring("#/components/responses/".length());
@@ -440,7 +747,8 @@ class OpenApiResponsesTest {
     root.set("components", nullableAsType(openApi.get("components").deepCopy()));
     root.set("allOf", MAPPER.createArrayNode().add(nullableAsType(schema.deepCopy())));
     Set<String> out = new TreeSet<>();
-    for (ValidationMessage m : JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(root).validate(body)) {
+    for (ValidationMessage m :
+        JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(root).validate(body)) {
       out.add(m.getMessage());
     }
     return out;
@@ -465,6 +773,7 @@ class OpenApiResponsesTest {
   }
 
   static {
-    assertNotNull(OpenApi.class.getResource(OpenApi.RESOURCE), "the OpenAPI document is on the classpath");
+    assertNotNull(
+        OpenApi.class.getResource(OpenApi.RESOURCE), "the OpenAPI document is on the classpath");
   }
 }

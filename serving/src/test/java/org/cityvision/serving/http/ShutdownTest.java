@@ -32,13 +32,19 @@ class ShutdownTest {
       // in flight when shutdown starts; a request still queued in the client is not the server's.
       int requests = 4;
       for (int i = 0; i < requests; i++) {
-        inFlight.add(http.async(HttpMethod.POST, "/v1/cameras/cam-drain/frames", camera,
-            Map.of("Content-Type", "image/jpeg"), TestImages.jpeg(1280, 720, 50 + i)));
+        inFlight.add(
+            http.async(
+                HttpMethod.POST,
+                "/v1/cameras/cam-drain/frames",
+                camera,
+                Map.of("Content-Type", "image/jpeg"),
+                TestImages.jpeg(1280, 720, 50 + i)));
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       // Shut down only once the server holds every request: a connection whose request has not been
       // sent yet is idle, and closing idle connections is what a graceful shutdown does.
-      while (node.models().task("urban").orElseThrow().inFlight() < requests && System.nanoTime() < deadline) {
+      while (node.models().task("urban").orElseThrow().inFlight() < requests
+          && System.nanoTime() < deadline) {
         LockSupport.parkNanos(1_000_000);
       }
       Future<Void> stopped = node.shutdown();
@@ -46,7 +52,9 @@ class ShutdownTest {
         Response r = TestClient.await(f);
         assertTrue(r.status() == 201 || r.status() == 503, r.text());
       }
-      assertTrue(inFlight.stream().anyMatch(f -> f.result().status() == 201), "no request in flight completed");
+      assertTrue(
+          inFlight.stream().anyMatch(f -> f.result().status() == 201),
+          "no request in flight completed");
       TestClient.await(stopped);
     }
   }

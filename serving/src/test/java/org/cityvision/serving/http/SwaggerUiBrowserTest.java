@@ -35,29 +35,49 @@ class SwaggerUiBrowserTest {
 
   @Test
   void swaggerUiShowsTheApisOperationsWithNoConsoleError() throws Exception {
-    assumeTrue(CHROMIUM.canExecute() && CHROMEDRIVER.canExecute(),
+    assumeTrue(
+        CHROMIUM.canExecute() && CHROMEDRIVER.canExecute(),
         "skipped: needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)");
     ServingNode node = ServingFixture.start(ServingFixture.config(dir.resolve("data")));
     try {
       ChromeOptions options = new ChromeOptions();
       options.setBinary(CHROMIUM);
-      options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-          "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-          "--window-size=1440,900", "--user-data-dir=" + dir.resolve("profile").toAbsolutePath());
+      options.addArguments(
+          "--headless=new",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-dev-shm-usage",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--no-first-run",
+          "--window-size=1440,900",
+          "--user-data-dir=" + dir.resolve("profile").toAbsolutePath());
       LoggingPreferences logs = new LoggingPreferences();
       logs.enable(LogType.BROWSER, Level.ALL);
       options.setCapability("goog:loggingPrefs", logs);
-      ChromeDriver driver = new ChromeDriver(new ChromeDriverService.Builder()
-          .usingDriverExecutable(CHROMEDRIVER).usingAnyFreePort().build(), options);
+      ChromeDriver driver =
+          new ChromeDriver(
+              new ChromeDriverService.Builder()
+                  .usingDriverExecutable(CHROMEDRIVER)
+                  .usingAnyFreePort()
+                  .build(),
+              options);
       try {
         WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(60));
         driver.get("http://127.0.0.1:" + node.port() + "/docs");
-        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".swagger-ui .info .title"),
-            "CityVision API"));
+        wait.until(
+            ExpectedConditions.textToBePresentInElementLocated(
+                By.cssSelector(".swagger-ui .info .title"), "CityVision API"));
         wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector(".opblock"), 20));
-        assertTrue(driver.getPageSource().contains("/v1/cameras/{cameraId}/frames"), "the frames route is listed");
-        List<String> errors = driver.manage().logs().get(LogType.BROWSER).getAll().stream()
-            .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).map(LogEntry::getMessage).toList();
+        assertTrue(
+            driver.getPageSource().contains("/v1/cameras/{cameraId}/frames"),
+            "the frames route is listed");
+        List<String> errors =
+            driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+                .map(LogEntry::getMessage)
+                .toList();
         assertTrue(errors.isEmpty(), "console errors: " + errors);
       } finally {
         driver.quit();

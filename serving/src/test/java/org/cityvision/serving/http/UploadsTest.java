@@ -1,7 +1,6 @@
 package org.cityvision.serving.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -44,8 +43,18 @@ class UploadsTest {
     uploads = c.uploadsDir();
     Files.createDirectories(uploads);
     Files.write(uploads.resolve("left-by-a-killed-node"), new byte[4096]);
-    node = ServingFixture.start(c.withHttp(new HttpConfig(h.host(), 0, h.bodyLimitBytes(), h.maxHeaderBytes(), 1_500,
-        h.shutdownGraceMs(), 1, 0)));
+    node =
+        ServingFixture.start(
+            c.withHttp(
+                new HttpConfig(
+                    h.host(),
+                    0,
+                    h.bodyLimitBytes(),
+                    h.maxHeaderBytes(),
+                    1_500,
+                    h.shutdownGraceMs(),
+                    1,
+                    0)));
     try (TestClient http = new TestClient(node.port())) {
       camera = http.newKey("camera", "upload-camera");
     }
@@ -63,7 +72,8 @@ class UploadsTest {
 
   @Test
   void slowUploadsWithoutAValidKeyAreRefusedBeforeTheirBodyAndLeaveNothing() throws Exception {
-    for (String authorization : new String[] {null, "Bearer cvk_not-a-key-of-this-system", "Basic abc"}) {
+    for (String authorization :
+        new String[] {null, "Bearer cvk_not-a-key-of-this-system", "Basic abc"}) {
       try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), node.port())) {
         socket.setSoTimeout(10_000);
         OutputStream out = socket.getOutputStream();
@@ -71,10 +81,13 @@ class UploadsTest {
         out.write(new byte[16 * 1024]);
         out.flush();
 
-        String status = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
-            .readLine();
+        String status =
+            new BufferedReader(
+                    new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+                .readLine();
 
-        assertEquals("HTTP/1.1 401 Unauthorized", status, "answered before the rest of the 8 MB body");
+        assertEquals(
+            "HTTP/1.1 401 Unauthorized", status, "answered before the rest of the 8 MB body");
       }
     }
     assertEquals(List.of(), files(), "no upload file for a request without a key");
@@ -94,8 +107,10 @@ class UploadsTest {
       }
       assertEquals(1, files().size(), "the authenticated upload is being written");
 
-      String status = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
-          .readLine();
+      String status =
+          new BufferedReader(
+                  new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+              .readLine();
 
       assertEquals("HTTP/1.1 503 Service Unavailable", status, "the request timed out");
     }
@@ -107,12 +122,22 @@ class UploadsTest {
   }
 
   private static byte[] multipartHead(String cameraId, String authorization, long length) {
-    String part = "--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"frame\"; filename=\"f.jpg\"\r\n"
-        + "Content-Type: image/jpeg\r\n\r\n";
-    return ("POST /v1/cameras/" + cameraId + "/frames HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        + (authorization == null ? "" : "Authorization: " + authorization + "\r\n")
-        + "Content-Type: multipart/form-data; boundary=" + BOUNDARY + "\r\nContent-Length: " + length + "\r\n\r\n"
-        + part).getBytes(StandardCharsets.US_ASCII);
+    String part =
+        "--"
+            + BOUNDARY
+            + "\r\nContent-Disposition: form-data; name=\"frame\"; filename=\"f.jpg\"\r\n"
+            + "Content-Type: image/jpeg\r\n\r\n";
+    return ("POST /v1/cameras/"
+            + cameraId
+            + "/frames HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + (authorization == null ? "" : "Authorization: " + authorization + "\r\n")
+            + "Content-Type: multipart/form-data; boundary="
+            + BOUNDARY
+            + "\r\nContent-Length: "
+            + length
+            + "\r\n\r\n"
+            + part)
+        .getBytes(StandardCharsets.US_ASCII);
   }
 
   private static List<Path> files() throws IOException {

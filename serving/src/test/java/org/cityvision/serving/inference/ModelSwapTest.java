@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Swapping versions in the registry with real classifiers: whoever leased a version finishes on it,
- * and the replaced classifier closes only when the last lease (a request's or a batch job's) is given
- * back.
+ * and the replaced classifier closes only when the last lease (a request's or a batch job's) is
+ * given back.
  */
 class ModelSwapTest {
   @TempDir Path dir;
@@ -29,8 +29,12 @@ class ModelSwapTest {
   @BeforeEach
   void open() throws Exception {
     ServerConfig c = ServingFixture.withModels(dir.resolve("data"));
-    registry = ModelRegistry.load(Map.of("waste", Path.of(c.models().waste())), true, c.inference(),
-        c.images().limits(c.http().bodyLimitBytes()));
+    registry =
+        ModelRegistry.load(
+            Map.of("waste", Path.of(c.models().waste())),
+            true,
+            c.inference(),
+            c.images().limits(c.http().bodyLimitBytes()));
   }
 
   @AfterEach
@@ -54,16 +58,23 @@ class ModelSwapTest {
     registry.swap(next);
 
     assertEquals(next.version(), registry.task("waste").orElseThrow().version());
-    assertEquals(before, leased.classifier().classify(jpeg).version(), "the leased version still answers");
-    assertEquals(next.version(), registry.lease("waste").map(m -> {
-      try {
-        return m.classifier().classify(jpeg).version();
-      } catch (Exception e) {
-        throw new AssertionError(e);
-      } finally {
-        m.release();
-      }
-    }).orElseThrow());
+    assertEquals(
+        before, leased.classifier().classify(jpeg).version(), "the leased version still answers");
+    assertEquals(
+        next.version(),
+        registry
+            .lease("waste")
+            .map(
+                m -> {
+                  try {
+                    return m.classifier().classify(jpeg).version();
+                  } catch (Exception e) {
+                    throw new AssertionError(e);
+                  } finally {
+                    m.release();
+                  }
+                })
+            .orElseThrow());
     assertEquals(1, registry.statuses().get("waste").swaps());
     leased.release();
     awaitClosed(leased.classifier());

@@ -32,7 +32,9 @@ class OverloadTest {
   @BeforeAll
   static void start() throws Exception {
     // One worker, no batching, room for 4 requests in flight: easy to overload on purpose.
-    var config = ServingFixture.withModels(data).withInference(new InferenceConfig(1, 1, 1, 0, 2, 4, 2, 3, false));
+    var config =
+        ServingFixture.withModels(data)
+            .withInference(new InferenceConfig(1, 1, 1, 0, 2, 4, 2, 3, false));
     node = ServingFixture.start(config);
     http = new TestClient(node.port());
     sorter = http.newKey("sorter", "overload");
@@ -54,8 +56,14 @@ class OverloadTest {
     List<Future<Timed>> all = new ArrayList<>();
     for (int i = 0; i < 48; i++) {
       long t0 = System.nanoTime();
-      all.add(http.async(HttpMethod.POST, "/v1/classify/waste", sorter, Map.of("Content-Type", "image/jpeg"), jpeg)
-          .map(r -> new Timed(r, System.nanoTime() - t0)));
+      all.add(
+          http.async(
+                  HttpMethod.POST,
+                  "/v1/classify/waste",
+                  sorter,
+                  Map.of("Content-Type", "image/jpeg"),
+                  jpeg)
+              .map(r -> new Timed(r, System.nanoTime() - t0)));
     }
     List<Long> refused = new ArrayList<>();
     List<Long> served = new ArrayList<>();
@@ -79,9 +87,18 @@ class OverloadTest {
     Collections.sort(served);
     long refusedMedian = refused.get(refused.size() / 2);
     long servedMax = served.get(served.size() - 1);
-    assertTrue(refusedMedian < servedMax, "refusals (median " + refusedMedian / 1e6 + " ms) should come back before "
-        + "the slowest served request (" + servedMax / 1e6 + " ms)");
-    assertTrue(http.get("/metrics", null).text().contains("cityvision_overload_rejected_total{task=\"waste\"}"));
+    assertTrue(
+        refusedMedian < servedMax,
+        "refusals (median "
+            + refusedMedian / 1e6
+            + " ms) should come back before "
+            + "the slowest served request ("
+            + servedMax / 1e6
+            + " ms)");
+    assertTrue(
+        http.get("/metrics", null)
+            .text()
+            .contains("cityvision_overload_rejected_total{task=\"waste\"}"));
     assertEquals(200, http.get("/health/ready", null).status());
     assertEquals(0, node.models().task("waste").orElseThrow().inFlight());
   }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
+import java.util.Set;
 import org.cityvision.core.testing.TestImages;
 import org.cityvision.serving.ServingNode;
 import org.cityvision.serving.testing.ServingFixture;
@@ -41,7 +42,8 @@ class SortingAndModelsTest {
 
   @Test
   void wasteVerdictHasLabelScoreTopUncertainAndModel() {
-    Response r = http.post("/v1/classify/waste", sorter, "image/jpeg", TestImages.jpeg(512, 384, 7));
+    Response r =
+        http.post("/v1/classify/waste", sorter, "image/jpeg", TestImages.jpeg(512, 384, 7));
     assertEquals(200, r.status(), r.text());
     JsonObject a = r.json();
     assertTrue(ServingFixture.WASTE_LABELS.contains(a.getString("label")));
@@ -52,21 +54,30 @@ class SortingAndModelsTest {
     assertEquals(a.getString("label"), top.getJsonObject(0).getString("label"));
     assertEquals("waste", a.getString("model"));
     assertNotNull(a.getString("version"));
-    double threshold = node.models().task("waste").orElseThrow().spec().thresholds().uncertainBelow();
+    double threshold =
+        node.models().task("waste").orElseThrow().spec().thresholds().uncertainBelow();
     assertEquals(score < threshold, a.getBoolean("uncertain"));
     assertTrue(a.getJsonObject("timings").getDouble("totalMs") > 0);
   }
 
   @Test
   void pngAndWebpStyleBodiesWithoutContentTypeAreAccepted() {
-    assertEquals(200, http.post("/v1/classify/waste", sorter, null, TestImages.png(200, 150, 3)).status());
-    assertEquals(200, http.post("/v1/classify/waste", sorter, "application/octet-stream",
-        TestImages.jpeg(200, 150, 4)).status());
+    assertEquals(
+        200, http.post("/v1/classify/waste", sorter, null, TestImages.png(200, 150, 3)).status());
+    assertEquals(
+        200,
+        http.post(
+                "/v1/classify/waste",
+                sorter,
+                "application/octet-stream",
+                TestImages.jpeg(200, 150, 4))
+            .status());
   }
 
   @Test
   void urbanTaskAnswersWithUrbanLabels() {
-    Response r = http.post("/v1/classify/urban", sorter, "image/jpeg", TestImages.jpeg(640, 360, 9));
+    Response r =
+        http.post("/v1/classify/urban", sorter, "image/jpeg", TestImages.jpeg(640, 360, 9));
     assertEquals(200, r.status(), r.text());
     assertTrue(ServingFixture.URBAN_LABELS.contains(r.json().getString("label")));
     assertEquals("urban", r.json().getString("model"));
@@ -99,8 +110,12 @@ class SortingAndModelsTest {
   void modelByNameHasItsCard() {
     Response r = http.get("/v1/models/urban", sorter);
     assertEquals(200, r.status());
-    assertEquals(node.models().task("urban").orElseThrow().spec().labels(), r.json().getJsonArray("labels").getList());
-    assertEquals(java.util.Set.copyOf(ServingFixture.URBAN_LABELS), java.util.Set.copyOf(r.json().getJsonArray("labels").getList()));
+    assertEquals(
+        node.models().task("urban").orElseThrow().spec().labels(),
+        r.json().getJsonArray("labels").getList());
+    assertEquals(
+        Set.copyOf(ServingFixture.URBAN_LABELS),
+        Set.copyOf(r.json().getJsonArray("labels").getList()));
     assertTrue(r.json().getJsonObject("thresholds").containsKey("flag"));
     assertEquals("unknown_model", http.get("/v1/models/nope", sorter).errorCode());
   }
@@ -109,13 +124,21 @@ class SortingAndModelsTest {
   void metricsShowInferenceAndBatches() {
     http.post("/v1/classify/waste", sorter, "image/jpeg", TestImages.jpeg(128, 96, 5));
     String text = http.get("/metrics", null).text();
-    assertTrue(text.contains("cityvision_inference_batch_size_bucket{model=\"waste\",le=\"1\"}"), text);
+    assertTrue(
+        text.contains("cityvision_inference_batch_size_bucket{model=\"waste\",le=\"1\"}"), text);
     assertTrue(text.contains("cityvision_inference_queue_depth{model=\"waste\"}"), text);
-    assertTrue(text.contains("cityvision_classify_stage_seconds_count{model=\"waste\",stage=\"inference\"}"), text);
+    assertTrue(
+        text.contains(
+            "cityvision_classify_stage_seconds_count{model=\"waste\",stage=\"inference\"}"),
+        text);
     assertTrue(text.contains("route=\"/v1/classify/{task}\",status=\"200\""), text);
     // The build caps oneDNN at AVX2 (ONEDNN_MAX_CPU_ISA), and the node says so.
-    assertTrue(text.contains("cityvision_kernels_info{kernels=\"" + System.getenv().getOrDefault("ONEDNN_MAX_CPU_ISA", "native")
-        + "\"} 1"), text);
+    assertTrue(
+        text.contains(
+            "cityvision_kernels_info{kernels=\""
+                + System.getenv().getOrDefault("ONEDNN_MAX_CPU_ISA", "native")
+                + "\"} 1"),
+        text);
   }
 
   @Test

@@ -40,15 +40,29 @@ class CameraIngestTest {
   @BeforeAll
   static void start() throws Exception {
     var config = ServingFixture.withModels(data);
-    config = config.withIngest(new IngestConfig(UnknownCameras.REFUSE,
-        List.of("cam-raw", "cam-png", "cam-multi", "cam-idem", "cam-race", "cam-time", "cam-reuse", "cam-flag"),
-        320, 80, 5_000, 8, 0));
+    config =
+        config.withIngest(
+            new IngestConfig(
+                UnknownCameras.REFUSE,
+                List.of(
+                    "cam-raw",
+                    "cam-png",
+                    "cam-multi",
+                    "cam-idem",
+                    "cam-race",
+                    "cam-time",
+                    "cam-reuse",
+                    "cam-flag"),
+                320,
+                80,
+                5_000,
+                8,
+                0));
     node = ServingFixture.start(config);
     http = new TestClient(node.port());
     camera = http.newKey("camera", "camera-1");
     reviewer = http.newKey("reviewer", "reviewer-1");
   }
-
 
   @AfterAll
   static void stop() throws Exception {
@@ -84,7 +98,9 @@ class CameraIngestTest {
 
   @Test
   void frameMetadataShowsResultsAndFlag() {
-    Response posted = http.post("/v1/cameras/cam-flag/frames", camera, "image/jpeg", TestImages.jpeg(640, 480, 22));
+    Response posted =
+        http.post(
+            "/v1/cameras/cam-flag/frames", camera, "image/jpeg", TestImages.jpeg(640, 480, 22));
     String frameId = posted.json().getString("frameId");
     Response r = http.get("/v1/frames/" + frameId, reviewer);
     assertEquals(200, r.status(), r.text());
@@ -95,7 +111,9 @@ class CameraIngestTest {
 
   @Test
   void flaggedFrameIsOnTheReviewQueue() throws Exception {
-    Response r = http.post("/v1/cameras/cam-flag/frames", camera, "image/jpeg", TestImages.jpeg(640, 480, 23));
+    Response r =
+        http.post(
+            "/v1/cameras/cam-flag/frames", camera, "image/jpeg", TestImages.jpeg(640, 480, 23));
     JsonObject a = r.json();
     if (!ServingFixture.shippedModels()) {
       assertTrue(a.getBoolean("flagged"), "test thresholds flag every frame");
@@ -105,21 +123,27 @@ class CameraIngestTest {
       assertEquals(FlagStatus.OPEN, flag.status());
       assertEquals(a.getJsonObject("flag").getString("label"), flag.label());
       assertTrue(!flag.label().equals("normal"));
-      assertTrue(http.get("/metrics", null).text().contains("cityvision_flags_created_total{label=\"" + flag.label()));
+      assertTrue(
+          http.get("/metrics", null)
+              .text()
+              .contains("cityvision_flags_created_total{label=\"" + flag.label()));
     }
   }
 
   @Test
   void pngFrameIsStoredAsPng() throws Exception {
-    Response r = http.post("/v1/cameras/cam-png/frames", camera, "image/png", TestImages.png(320, 240, 24));
+    Response r =
+        http.post("/v1/cameras/cam-png/frames", camera, "image/png", TestImages.png(320, 240, 24));
     assertEquals(201, r.status(), r.text());
     assertTrue(r.json().getString("key").endsWith(".png"));
   }
 
   @Test
   void multipartFieldFrameIsAccepted() {
-    MultipartForm form = MultipartForm.create().binaryFileUpload("frame", "f.jpg",
-        Buffer.buffer(TestImages.jpeg(640, 360, 25)), "image/jpeg");
+    MultipartForm form =
+        MultipartForm.create()
+            .binaryFileUpload(
+                "frame", "f.jpg", Buffer.buffer(TestImages.jpeg(640, 360, 25)), "image/jpeg");
     Response r = http.multipart("/v1/cameras/cam-multi/frames", camera, form);
     assertEquals(201, r.status(), r.text());
     assertTrue(r.json().getString("frameId").startsWith("cam-multi."));
@@ -127,8 +151,13 @@ class CameraIngestTest {
 
   @Test
   void capturedAtHeaderSetsTheFramesTime() {
-    Response r = http.send(HttpMethod.POST, "/v1/cameras/cam-time/frames", camera,
-        Map.of("Content-Type", "image/jpeg", "X-Captured-At", "2024-05-06T07:08:09.010Z"), TestImages.jpeg(320, 240, 26));
+    Response r =
+        http.send(
+            HttpMethod.POST,
+            "/v1/cameras/cam-time/frames",
+            camera,
+            Map.of("Content-Type", "image/jpeg", "X-Captured-At", "2024-05-06T07:08:09.010Z"),
+            TestImages.jpeg(320, 240, 26));
     assertEquals(201, r.status(), r.text());
     assertEquals("2024-05-06T07:08:09.010Z", r.json().getString("capturedAt"));
     assertTrue(r.json().getString("key").startsWith("frames/cam-time/2024/05/06/"));
@@ -137,9 +166,12 @@ class CameraIngestTest {
   @Test
   void retryWithSameIdempotencyKeyGetsSameAnswerAndNoSecondFrame() throws Exception {
     byte[] jpeg = TestImages.jpeg(640, 480, 27);
-    Map<String, String> headers = Map.of("Content-Type", "image/jpeg", "Idempotency-Key", "retry-1");
-    Response first = http.send(HttpMethod.POST, "/v1/cameras/cam-idem/frames", camera, headers, jpeg);
-    Response second = http.send(HttpMethod.POST, "/v1/cameras/cam-idem/frames", camera, headers, jpeg);
+    Map<String, String> headers =
+        Map.of("Content-Type", "image/jpeg", "Idempotency-Key", "retry-1");
+    Response first =
+        http.send(HttpMethod.POST, "/v1/cameras/cam-idem/frames", camera, headers, jpeg);
+    Response second =
+        http.send(HttpMethod.POST, "/v1/cameras/cam-idem/frames", camera, headers, jpeg);
     assertEquals(201, first.status(), first.text());
     assertEquals(201, second.status(), second.text());
     assertEquals(first.json(), second.json());
@@ -167,18 +199,33 @@ class CameraIngestTest {
 
   @Test
   void sameKeyWithDifferentFrameIsRefused() {
-    Map<String, String> headers = Map.of("Content-Type", "image/jpeg", "Idempotency-Key", "reuse-1");
-    assertEquals(201, http.send(HttpMethod.POST, "/v1/cameras/cam-reuse/frames", camera, headers,
-        TestImages.jpeg(320, 240, 29)).status());
-    Response r = http.send(HttpMethod.POST, "/v1/cameras/cam-reuse/frames", camera, headers,
-        TestImages.jpeg(320, 240, 30));
+    Map<String, String> headers =
+        Map.of("Content-Type", "image/jpeg", "Idempotency-Key", "reuse-1");
+    assertEquals(
+        201,
+        http.send(
+                HttpMethod.POST,
+                "/v1/cameras/cam-reuse/frames",
+                camera,
+                headers,
+                TestImages.jpeg(320, 240, 29))
+            .status());
+    Response r =
+        http.send(
+            HttpMethod.POST,
+            "/v1/cameras/cam-reuse/frames",
+            camera,
+            headers,
+            TestImages.jpeg(320, 240, 30));
     assertEquals(400, r.status());
     assertEquals("idempotency_key_reused", r.errorCode());
   }
 
   @Test
   void unregisteredCameraIsRefused() {
-    Response r = http.post("/v1/cameras/cam-unknown/frames", camera, "image/jpeg", TestImages.jpeg(64, 64, 31));
+    Response r =
+        http.post(
+            "/v1/cameras/cam-unknown/frames", camera, "image/jpeg", TestImages.jpeg(64, 64, 31));
     assertEquals(403, r.status());
     assertEquals("unknown_camera", r.errorCode());
   }
@@ -187,6 +234,8 @@ class CameraIngestTest {
   void metricsCountStoredFrames() {
     http.post("/v1/cameras/cam-raw/frames", camera, "image/jpeg", TestImages.jpeg(320, 240, 32));
     String text = http.get("/metrics", null).text();
-    assertTrue(text.matches("(?s).*cityvision_frames_stored_total\\{durability=\"stored\"} [1-9].*"), text);
+    assertTrue(
+        text.matches("(?s).*cityvision_frames_stored_total\\{durability=\"stored\"} [1-9].*"),
+        text);
   }
 }

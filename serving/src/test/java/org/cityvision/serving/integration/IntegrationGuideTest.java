@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.cityvision.core.storage.FlagRecord;
@@ -51,7 +52,8 @@ import org.junit.jupiter.api.io.TempDir;
  * is on the PATH.
  */
 class IntegrationGuideTest {
-  private static final Pattern BLOCK = Pattern.compile("```python\\n# file: ([a-z_]+\\.py)\\n(.*?)```", Pattern.DOTALL);
+  private static final Pattern BLOCK =
+      Pattern.compile("```python\\n# file: ([a-z_]+\\.py)\\n(.*?)```", Pattern.DOTALL);
   private static final String SECRET = "guide-webhook-secret-0123456789";
 
   @TempDir static Path data;
@@ -66,7 +68,8 @@ class IntegrationGuideTest {
 
   @BeforeAll
   static void start() throws Exception {
-    Assumptions.assumeTrue(pythonAvailable(), "python3 is not on the PATH: the guide's Python examples are not run");
+    Assumptions.assumeTrue(
+        pythonAvailable(), "python3 is not on the PATH: the guide's Python examples are not run");
     String guide = Files.readString(Home.root().resolve("docs").resolve("INTEGRATION.md"));
     Matcher m = BLOCK.matcher(guide);
     List<String> names = new ArrayList<>();
@@ -74,7 +77,9 @@ class IntegrationGuideTest {
       Files.writeString(scripts.resolve(m.group(1)), m.group(2));
       names.add(m.group(1));
     }
-    assertEquals(List.of("post_frame.py", "classify.py", "read_flags.py", "webhook_receiver.py"), names,
+    assertEquals(
+        List.of("post_frame.py", "classify.py", "read_flags.py", "webhook_receiver.py"),
+        names,
         "the guide's Python examples");
     node = ServingFixture.start(ServingFixture.withModelsFlaggingEveryFrame(data, scratch));
     http = new TestClient(node.port());
@@ -95,21 +100,42 @@ class IntegrationGuideTest {
 
   @Test
   void theCameraUploaderStoresRawAndMultipartFramesAndAReusedKeyStoresOnce() throws Exception {
-    JsonObject raw = new JsonObject(python(nodeUrl(), cameraKey, "post_frame.py", "cam-guide", jpeg.toString()).strip());
-    JsonObject multipart = new JsonObject(
-        python(nodeUrl(), cameraKey, "post_frame.py", "cam-guide", jpeg.toString(), "--multipart").strip());
+    JsonObject raw =
+        new JsonObject(
+            python(nodeUrl(), cameraKey, "post_frame.py", "cam-guide", jpeg.toString()).strip());
+    JsonObject multipart =
+        new JsonObject(
+            python(
+                    nodeUrl(),
+                    cameraKey,
+                    "post_frame.py",
+                    "cam-guide",
+                    jpeg.toString(),
+                    "--multipart")
+                .strip());
     for (JsonObject posted : List.of(raw, multipart)) {
-      assertEquals(200, http.get("/v1/frames/" + posted.getString("frameId"), reviewerKey).status(), posted.encode());
+      assertEquals(
+          200,
+          http.get("/v1/frames/" + posted.getString("frameId"), reviewerKey).status(),
+          posted.encode());
       assertEquals("stored", posted.getString("durability"));
     }
-    assertTrue(!raw.getString("frameId").equals(multipart.getString("frameId")), "two frames, two ids");
+    assertTrue(
+        !raw.getString("frameId").equals(multipart.getString("frameId")), "two frames, two ids");
 
-    String twice = python(nodeUrl(), cameraKey, "-c", "import post_frame\n"
-        + "jpeg = open('frame.jpg', 'rb').read()\n"
-        + "a = post_frame.post_frame('cam-guide', jpeg, idempotency_key='guide-key-1')\n"
-        + "b = post_frame.post_frame('cam-guide', jpeg, idempotency_key='guide-key-1')\n"
-        + "print(a['frameId'] == b['frameId'], a['frameId'])\n");
-    assertTrue(twice.startsWith("True "), "a retry with the same key answers with the stored frame: " + twice);
+    String twice =
+        python(
+            nodeUrl(),
+            cameraKey,
+            "-c",
+            "import post_frame\n"
+                + "jpeg = open('frame.jpg', 'rb').read()\n"
+                + "a = post_frame.post_frame('cam-guide', jpeg, idempotency_key='guide-key-1')\n"
+                + "b = post_frame.post_frame('cam-guide', jpeg, idempotency_key='guide-key-1')\n"
+                + "print(a['frameId'] == b['frameId'], a['frameId'])\n");
+    assertTrue(
+        twice.startsWith("True "),
+        "a retry with the same key answers with the stored frame: " + twice);
   }
 
   @Test
@@ -119,41 +145,58 @@ class IntegrationGuideTest {
     HttpClient client = HttpClient.newHttpClient();
     HttpServer busy = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     // Answers the first try 503 with Retry-After: 1, then passes the request on to the node.
-    busy.createContext("/", ex -> {
-      byte[] body = ex.getRequestBody().readAllBytes();
-      keys.add(ex.getRequestHeaders().getFirst("Idempotency-Key"));
-      at.add(System.nanoTime());
-      if (keys.size() == 1) {
-        answer(ex, 503, Map.of("Retry-After", "1"),
-            "{\"error\": {\"code\": \"overloaded\", \"message\": \"busy\", \"requestId\": \"r1\"}}".getBytes());
-        return;
-      }
-      try {
-        HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create(nodeUrl() + ex.getRequestURI()))
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
-        for (String h : List.of("Authorization", "Content-Type", "Idempotency-Key", "X-Captured-At")) {
-          String v = ex.getRequestHeaders().getFirst(h);
-          if (v != null) {
-            forward.header(h, v);
+    busy.createContext(
+        "/",
+        ex -> {
+          byte[] body = ex.getRequestBody().readAllBytes();
+          keys.add(ex.getRequestHeaders().getFirst("Idempotency-Key"));
+          at.add(System.nanoTime());
+          if (keys.size() == 1) {
+            answer(
+                ex,
+                503,
+                Map.of("Retry-After", "1"),
+                "{\"error\": {\"code\": \"overloaded\", \"message\": \"busy\", \"requestId\": \"r1\"}}"
+                    .getBytes());
+            return;
           }
-        }
-        HttpResponse<byte[]> r = client.send(forward.build(), HttpResponse.BodyHandlers.ofByteArray());
-        answer(ex, r.statusCode(), Map.of(), r.body());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        answer(ex, 502, Map.of(), new byte[0]);
-      }
-    });
+          try {
+            HttpRequest.Builder forward =
+                HttpRequest.newBuilder(URI.create(nodeUrl() + ex.getRequestURI()))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            for (String h :
+                List.of("Authorization", "Content-Type", "Idempotency-Key", "X-Captured-At")) {
+              String v = ex.getRequestHeaders().getFirst(h);
+              if (v != null) {
+                forward.header(h, v);
+              }
+            }
+            HttpResponse<byte[]> r =
+                client.send(forward.build(), HttpResponse.BodyHandlers.ofByteArray());
+            answer(ex, r.statusCode(), Map.of(), r.body());
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            answer(ex, 502, Map.of(), new byte[0]);
+          }
+        });
     busy.start();
     try {
-      String out = python("http://127.0.0.1:" + busy.getAddress().getPort(), cameraKey,
-          "post_frame.py", "cam-guide", jpeg.toString());
+      String out =
+          python(
+              "http://127.0.0.1:" + busy.getAddress().getPort(),
+              cameraKey,
+              "post_frame.py",
+              "cam-guide",
+              jpeg.toString());
       JsonObject posted = new JsonObject(out.strip());
       assertEquals(2, keys.size(), "one refused try, one accepted");
-      assertTrue(keys.get(0) != null && keys.get(0).equals(keys.get(1)), "the same Idempotency-Key: " + keys);
+      assertTrue(
+          keys.get(0) != null && keys.get(0).equals(keys.get(1)),
+          "the same Idempotency-Key: " + keys);
       long waitedMs = TimeUnit.NANOSECONDS.toMillis(at.get(1) - at.get(0));
       assertTrue(waitedMs >= 1000, "waited " + waitedMs + " ms for Retry-After: 1");
-      assertEquals(200, http.get("/v1/frames/" + posted.getString("frameId"), reviewerKey).status());
+      assertEquals(
+          200, http.get("/v1/frames/" + posted.getString("frameId"), reviewerKey).status());
     } finally {
       busy.stop(0);
     }
@@ -161,7 +204,8 @@ class IntegrationGuideTest {
 
   @Test
   void theSortingClientNamesABinOrManualSorting() throws Exception {
-    JsonObject answer = new JsonObject(python(nodeUrl(), sorterKey, "classify.py", jpeg.toString()).strip());
+    JsonObject answer =
+        new JsonObject(python(nodeUrl(), sorterKey, "classify.py", jpeg.toString()).strip());
     String bin = answer.getString("bin");
     assertTrue(bin.equals("manual") || ServingFixture.WASTE_LABELS.contains(bin), answer.encode());
     assertTrue(answer.getString("why").contains(" "), answer.encode());
@@ -169,8 +213,10 @@ class IntegrationGuideTest {
 
   @Test
   void theFlagReaderListsACamerasOpenFlags() throws Exception {
-    String frameId = http.post("/v1/cameras/cam-flags/frames", cameraKey, "image/jpeg", Files.readAllBytes(jpeg))
-        .json().getString("frameId");
+    String frameId =
+        http.post("/v1/cameras/cam-flags/frames", cameraKey, "image/jpeg", Files.readAllBytes(jpeg))
+            .json()
+            .getString("frameId");
     String out = python(nodeUrl(), reviewerKey, "read_flags.py", "cam-flags");
     JsonObject flag = new JsonObject(out.strip());
     assertEquals(frameId, flag.getString("frameId"));
@@ -183,15 +229,25 @@ class IntegrationGuideTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Map<String, String> env = new HashMap<>(Map.of("PORT", Integer.toString(port), "CITYVISION_WEBHOOK_SECRET", SECRET));
-    ProcessBuilder pb = new ProcessBuilder("python3", "-u", "webhook_receiver.py").directory(scripts.toFile())
-        .redirectErrorStream(true).redirectOutput(scripts.resolve("receiver.log").toFile());
+    Map<String, String> env =
+        new HashMap<>(Map.of("PORT", Integer.toString(port), "CITYVISION_WEBHOOK_SECRET", SECRET));
+    ProcessBuilder pb =
+        new ProcessBuilder("python3", "-u", "webhook_receiver.py")
+            .directory(scripts.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(scripts.resolve("receiver.log").toFile());
     pb.environment().putAll(env);
     Process receiver = pb.start();
     try {
       awaitListening(port);
-      FlagRecord flag = FlagRecord.open("cam-7.20250601T120000000Z.0123456789ab", "graffiti", 0.91, "urban", "1.0.0",
-          Instant.parse("2025-06-01T12:00:01Z"));
+      FlagRecord flag =
+          FlagRecord.open(
+              "cam-7.20250601T120000000Z.0123456789ab",
+              "graffiti",
+              0.91,
+              "urban",
+              "1.0.0",
+              Instant.parse("2025-06-01T12:00:01Z"));
       try (WebhookNotifier fresh = notifier(port, Clock.systemUTC())) {
         fresh.flagCreated(flag);
         awaitTrue(() -> fresh.stats().delivered() + fresh.stats().failed() > 0);
@@ -202,7 +258,10 @@ class IntegrationGuideTest {
       try (WebhookNotifier stale = notifier(port, sixMinutesAgo)) {
         stale.flagCreated(flag);
         awaitTrue(() -> stale.stats().delivered() + stale.stats().failed() > 0);
-        assertEquals(1, stale.stats().failed(), "a delivery signed 6 minutes ago is refused (401, not retried)");
+        assertEquals(
+            1,
+            stale.stats().failed(),
+            "a delivery signed 6 minutes ago is refused (401, not retried)");
       }
     } finally {
       receiver.destroy();
@@ -226,7 +285,8 @@ class IntegrationGuideTest {
     }
   }
 
-  private static void answer(HttpExchange ex, int status, Map<String, String> headers, byte[] body) throws IOException {
+  private static void answer(HttpExchange ex, int status, Map<String, String> headers, byte[] body)
+      throws IOException {
     headers.forEach((k, v) -> ex.getResponseHeaders().add(k, v));
     ex.getResponseHeaders().add("Content-Type", "application/json");
     ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
@@ -240,7 +300,10 @@ class IntegrationGuideTest {
     return "http://127.0.0.1:" + node.port();
   }
 
-  /** Runs python3 in the scripts folder with the node's address and a key; returns stdout, fails on exit != 0. */
+  /**
+   * Runs python3 in the scripts folder with the node's address and a key; returns stdout, fails on
+   * exit != 0.
+   */
   private static String python(String url, String key, String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("python3"));
     command.addAll(List.of(args));
@@ -267,16 +330,17 @@ class IntegrationGuideTest {
   }
 
   private static void awaitListening(int port) {
-    awaitTrue(() -> {
-      try (Socket s = new Socket("127.0.0.1", port)) {
-        return true;
-      } catch (IOException e) {
-        return false;
-      }
-    });
+    awaitTrue(
+        () -> {
+          try (Socket s = new Socket("127.0.0.1", port)) {
+            return true;
+          } catch (IOException e) {
+            return false;
+          }
+        });
   }
 
-  private static void awaitTrue(java.util.function.BooleanSupplier condition) {
+  private static void awaitTrue(BooleanSupplier condition) {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!condition.getAsBoolean()) {
       assertTrue(System.nanoTime() < end, "condition not met within 30 s");

@@ -8,15 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
+import java.util.logging.Logger;
 import java.util.stream.Collectors;
 import org.cityvision.serving.ServingNode;
 import org.cityvision.serving.config.LogConfig;
@@ -43,19 +46,26 @@ class JsonLogPipelineTest {
 
   @Test
   void accessLinesCarryTheRequestIdOfTheirOwnRequestAndNothingElseInheritsIt() throws Exception {
-    ServingNode node = ServingFixture.start(ServingFixture.config(data).withLog(new LogConfig(true)));
+    ServingNode node =
+        ServingFixture.start(ServingFixture.config(data).withLog(new LogConfig(true)));
     List<JsonNode> lines;
-    Map<String, String> answered = new java.util.HashMap<>();
+    Map<String, String> answered = new HashMap<>();
     String generated;
-    try (StderrCapture err = new StderrCapture(); TestClient client = new TestClient(node.port())) {
+    try (StderrCapture err = new StderrCapture();
+        TestClient client = new TestClient(node.port())) {
       List<String> sent = new ArrayList<>();
       List<Future<TestClient.Response>> answers = new ArrayList<>();
       for (int i = 0; i < 24; i++) {
         String id = "client-id-" + i;
         sent.add(id);
         // Concurrent requests on the node's event loops, authorised and refused.
-        answers.add(client.async(HttpMethod.GET, i % 2 == 0 ? "/health/live" : "/v1/models",
-            i % 4 == 1 ? ServingFixture.ADMIN_KEY : null, Map.of("X-Request-Id", id), null));
+        answers.add(
+            client.async(
+                HttpMethod.GET,
+                i % 2 == 0 ? "/health/live" : "/v1/models",
+                i % 4 == 1 ? ServingFixture.ADMIN_KEY : null,
+                Map.of("X-Request-Id", id),
+                null));
       }
       for (int i = 0; i < answers.size(); i++) {
         TestClient.Response r = TestClient.await(answers.get(i));
@@ -63,74 +73,106 @@ class JsonLogPipelineTest {
       }
       generated = client.get("/health/ready", null).headers().get("X-Request-Id");
       // On an event loop of the node, outside any request, and on a thread of our own.
-      TestClient.await(node.vertx().getOrCreateContext().executeBlocking(() -> {
-        JsonLog.get().info("outside_request_worker");
-        return null;
-      }));
+      TestClient.await(
+          node.vertx()
+              .getOrCreateContext()
+              .executeBlocking(
+                  () -> {
+                    JsonLog.get().info("outside_request_worker");
+                    return null;
+                  }));
       CountDownLatch ran = new CountDownLatch(1);
-      node.vertx().runOnContext(v -> {
-        JsonLog.get().info("outside_request_event_loop");
-        ran.countDown();
-      });
+      node.vertx()
+          .runOnContext(
+              v -> {
+                JsonLog.get().info("outside_request_event_loop");
+                ran.countDown();
+              });
       ran.await();
       JsonLog.get().info("outside_request_test_thread");
       lines = err.lines();
     } finally {
       ServingFixture.stop(node);
     }
-    answered.forEach((sentId, header) -> assertEquals(sentId, header, "X-Request-Id echoes the client's id"));
+    answered.forEach(
+        (sentId, header) -> assertEquals(sentId, header, "X-Request-Id echoes the client's id"));
 
     List<JsonNode> access = LogLines.events(lines, "http_request");
-    Map<String, List<JsonNode>> byId = access.stream()
-        .collect(Collectors.groupingBy(l -> l.path("requestId").asText()));
+    Map<String, List<JsonNode>> byId =
+        access.stream().collect(Collectors.groupingBy(l -> l.path("requestId").asText()));
     Set<String> expected = new TreeSet<>(answered.keySet());
     expected.add(generated);
-    assertEquals(expected, new TreeSet<>(byId.keySet()), "one access line per request, under its own id: " + access);
+    assertEquals(
+        expected,
+        new TreeSet<>(byId.keySet()),
+        "one access line per request, under its own id: " + access);
     byId.forEach((id, own) -> assertEquals(1, own.size(), "access lines for " + id + ": " + own));
     for (JsonNode line : access) {
-      assertEquals("org.cityvision.serving.http.RequestLog", line.path("logger").asText(), line.toString());
+      assertEquals(
+          "org.cityvision.serving.http.RequestLog", line.path("logger").asText(), line.toString());
       assertEquals("INFO", line.path("level").asText(), line.toString());
-      assertTrue(line.path("status").isInt() && line.path("ms").isNumber() && line.path("ok").isBoolean(),
+      assertTrue(
+          line.path("status").isInt() && line.path("ms").isNumber() && line.path("ok").isBoolean(),
           "numbers and booleans stay JSON numbers and booleans: " + line);
       String id = line.path("requestId").asText();
       if (id.startsWith("client-id-")) {
         int i = Integer.parseInt(id.substring("client-id-".length()));
-        assertEquals(i % 4 == 3 ? 401 : 200, line.path("status").asInt(),
+        assertEquals(
+            i % 4 == 3 ? 401 : 200,
+            line.path("status").asInt(),
             "the line under request " + i + "'s id describes that request: " + line);
       }
     }
-    for (String event : List.of("outside_request_worker", "outside_request_event_loop", "outside_request_test_thread")) {
+    for (String event :
+        List.of(
+            "outside_request_worker",
+            "outside_request_event_loop",
+            "outside_request_test_thread")) {
       List<JsonNode> found = LogLines.events(lines, event);
       assertEquals(1, found.size(), event + " in " + lines);
-      assertFalse(found.get(0).has("requestId"), "no request in context, no request id: " + found.get(0));
+      assertFalse(
+          found.get(0).has("requestId"), "no request in context, no request id: " + found.get(0));
     }
   }
 
   @Test
   void configuredLevelSilencesALoggerWhileItIsConfigured() throws Exception {
-    ServingNode quiet = ServingFixture.start(ServingFixture.config(data.resolve("quiet"))
-        .withLog(new LogConfig(true, "info", Map.of("org.cityvision.serving.http", "off"))));
+    ServingNode quiet =
+        ServingFixture.start(
+            ServingFixture.config(data.resolve("quiet"))
+                .withLog(
+                    new LogConfig(true, "info", Map.of("org.cityvision.serving.http", "off"))));
     List<JsonNode> silenced;
-    try (StderrCapture err = new StderrCapture(); TestClient client = new TestClient(quiet.port())) {
+    try (StderrCapture err = new StderrCapture();
+        TestClient client = new TestClient(quiet.port())) {
       assertEquals(200, client.get("/health/live", null).status());
       JsonLog.get().info("pipeline_test_still_logged");
       silenced = err.lines();
     } finally {
       ServingFixture.stop(quiet);
     }
-    assertTrue(LogLines.events(silenced, "http_request").isEmpty(), "org.cityvision.serving.http is off: " + silenced);
-    assertEquals(1, LogLines.events(silenced, "pipeline_test_still_logged").size(),
+    assertTrue(
+        LogLines.events(silenced, "http_request").isEmpty(),
+        "org.cityvision.serving.http is off: " + silenced);
+    assertEquals(
+        1,
+        LogLines.events(silenced, "pipeline_test_still_logged").size(),
         "other loggers still log: " + silenced);
 
-    ServingNode loud = ServingFixture.start(ServingFixture.config(data.resolve("loud")).withLog(new LogConfig(true)));
+    ServingNode loud =
+        ServingFixture.start(
+            ServingFixture.config(data.resolve("loud")).withLog(new LogConfig(true)));
     List<JsonNode> logged;
-    try (StderrCapture err = new StderrCapture(); TestClient client = new TestClient(loud.port())) {
+    try (StderrCapture err = new StderrCapture();
+        TestClient client = new TestClient(loud.port())) {
       assertEquals(200, client.get("/health/live", null).status());
       logged = err.lines();
     } finally {
       ServingFixture.stop(loud);
     }
-    assertEquals(1, LogLines.events(logged, "http_request").size(),
+    assertEquals(
+        1,
+        LogLines.events(logged, "http_request").size(),
         "a node configured without the override logs requests again: " + logged);
   }
 
@@ -138,22 +180,35 @@ class JsonLogPipelineTest {
   void anErrorCarriesItsStackTraceAsOneStringField() {
     List<JsonNode> lines;
     try (StderrCapture err = new StderrCapture()) {
-      JsonLog.get().error("pipeline_test_failure", new IllegalStateException("boom", new java.io.IOException("cause")),
-          "frameId", "cam-1", "attempt", 2, "path", Path.of("/tmp/x"));
+      JsonLog.get()
+          .error(
+              "pipeline_test_failure",
+              new IllegalStateException("boom", new IOException("cause")),
+              "frameId",
+              "cam-1",
+              "attempt",
+              2,
+              "path",
+              Path.of("/tmp/x"));
       lines = err.lines();
     }
     List<JsonNode> found = LogLines.events(lines, "pipeline_test_failure");
     assertEquals(1, found.size(), lines.toString());
     JsonNode line = found.get(0);
     assertEquals("ERROR", line.path("level").asText());
-    assertEquals(JsonLogPipelineTest.class.getName(), line.path("logger").asText(), "the calling class names the logger");
+    assertEquals(
+        JsonLogPipelineTest.class.getName(),
+        line.path("logger").asText(),
+        "the calling class names the logger");
     assertEquals("pipeline_test_failure", line.path("message").asText());
     assertEquals("java.lang.IllegalStateException: boom", line.path("error").asText());
     assertEquals(2, line.path("attempt").asInt());
     assertEquals("/tmp/x", line.path("path").asText(), "other values are written as their string");
     String stack = line.path("stack").asText();
     assertTrue(stack.startsWith("java.lang.IllegalStateException: boom"), stack);
-    assertTrue(stack.contains("at org.cityvision.serving.log.JsonLogPipelineTest") && stack.contains("Caused by: java.io.IOException: cause"),
+    assertTrue(
+        stack.contains("at org.cityvision.serving.log.JsonLogPipelineTest")
+            && stack.contains("Caused by: java.io.IOException: cause"),
         stack);
   }
 
@@ -162,51 +217,67 @@ class JsonLogPipelineTest {
     LogLevels.bridgeJavaUtilLogging();
     List<JsonNode> lines;
     try (StderrCapture err = new StderrCapture()) {
-      java.util.logging.Logger.getLogger("org.cityvision.test.jul").warning("a warning through java.util.logging");
-      java.util.logging.Logger.getLogger("org.cityvision.test.jul").fine("below the level: never written");
+      Logger.getLogger("org.cityvision.test.jul").warning("a warning through java.util.logging");
+      Logger.getLogger("org.cityvision.test.jul").fine("below the level: never written");
       LoggerFactory.getLogger("org.cityvision.test.slf4j").info("plain {} line", "slf4j");
       lines = err.lines();
     }
-    JsonNode jul = lines.stream().filter(l -> l.path("logger").asText().equals("org.cityvision.test.jul")).findFirst()
-        .orElseThrow(() -> new AssertionError("no java.util.logging line in " + lines));
+    JsonNode jul =
+        lines.stream()
+            .filter(l -> l.path("logger").asText().equals("org.cityvision.test.jul"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no java.util.logging line in " + lines));
     assertEquals("WARN", jul.path("level").asText());
     assertEquals("a warning through java.util.logging", jul.path("message").asText());
-    assertEquals(1, lines.stream().filter(l -> l.path("logger").asText().equals("org.cityvision.test.jul")).count(), lines.toString());
-    assertTrue(lines.stream().anyMatch(l -> l.path("logger").asText().equals("org.cityvision.test.slf4j")
-        && l.path("message").asText().equals("plain slf4j line")), lines.toString());
+    assertEquals(
+        1,
+        lines.stream()
+            .filter(l -> l.path("logger").asText().equals("org.cityvision.test.jul"))
+            .count(),
+        lines.toString());
+    assertTrue(
+        lines.stream()
+            .anyMatch(
+                l ->
+                    l.path("logger").asText().equals("org.cityvision.test.slf4j")
+                        && l.path("message").asText().equals("plain slf4j line")),
+        lines.toString());
   }
 
   @Test
   void aFullRingBufferDropsAndCountsLinesInsteadOfBlockingTheCaller() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
-    OutputStream stuck = new OutputStream() {
-      @Override
-      public void write(int b) {
-        awaitRelease();
-      }
+    OutputStream stuck =
+        new OutputStream() {
+          @Override
+          public void write(int b) {
+            awaitRelease();
+          }
 
-      @Override
-      public void write(byte[] b, int off, int len) {
-        awaitRelease();
-      }
+          @Override
+          public void write(byte[] b, int off, int len) {
+            awaitRelease();
+          }
 
-      private void awaitRelease() {
-        try {
-          release.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-    };
+          private void awaitRelease() {
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+        };
     long before = JsonLog.get().dropped();
     try (StderrCapture err = new StderrCapture(stuck)) {
       try {
         // The writer blocks on the first line; the callers must not.
-        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
-          for (int i = 0; i < 40_000; i++) {
-            JsonLog.get().info("pipeline_test_flood", "i", i);
-          }
-        });
+        assertTimeoutPreemptively(
+            Duration.ofSeconds(60),
+            () -> {
+              for (int i = 0; i < 40_000; i++) {
+                JsonLog.get().info("pipeline_test_flood", "i", i);
+              }
+            });
       } finally {
         release.countDown();
       }

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The request id follows a request's code across threads (a blocking task on a worker, the
- * continuation back on the event loop) and reaches the failure handler's {@code request_failed} line,
- * behind the real router and failure handler on a real HTTP server.
+ * continuation back on the event loop) and reaches the failure handler's {@code request_failed}
+ * line, behind the real router and failure handler on a real HTTP server.
  */
 class RequestIdAcrossThreadsTest {
   @TempDir Path data;
@@ -33,14 +33,31 @@ class RequestIdAcrossThreadsTest {
   @Test
   void aRequestFailingAfterAWorkerHopLogsEveryLineUnderTheIdItsClientSees() throws Exception {
     Vertx vertx = Vertx.vertx();
-    ApiArea area = new ApiArea("log-test").add(HttpMethod.GET, "/log-test/fail", Access.OPEN, ctx ->
-        vertx.executeBlocking(() -> {
-          JsonLog.get().info("log_test_on_worker", "thread", Thread.currentThread().getName());
-          return "done";
-        }, false).onComplete(done -> {
-          JsonLog.get().info("log_test_back_on_event_loop");
-          ctx.fail(new IllegalStateException("log test: a defect after a worker hop"));
-        }));
+    ApiArea area =
+        new ApiArea("log-test")
+            .add(
+                HttpMethod.GET,
+                "/log-test/fail",
+                Access.OPEN,
+                ctx ->
+                    vertx
+                        .executeBlocking(
+                            () -> {
+                              JsonLog.get()
+                                  .info(
+                                      "log_test_on_worker",
+                                      "thread",
+                                      Thread.currentThread().getName());
+                              return "done";
+                            },
+                            false)
+                        .onComplete(
+                            done -> {
+                              JsonLog.get().info("log_test_back_on_event_loop");
+                              ctx.fail(
+                                  new IllegalStateException(
+                                      "log test: a defect after a worker hop"));
+                            }));
     List<JsonNode> lines;
     String id;
     int status;
@@ -48,8 +65,11 @@ class RequestIdAcrossThreadsTest {
     try (FrameStore store = FrameStores.open(StorageConfig.embedded(data));
         AreaServer server = AreaServer.start(vertx, store, data, List.of(area));
         StderrCapture err = new StderrCapture()) {
-      HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-          URI.create(server.base() + "/log-test/fail")).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> answer =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(server.base() + "/log-test/fail")).build(),
+                  HttpResponse.BodyHandlers.ofString());
       status = answer.statusCode();
       body = answer.body();
       id = answer.headers().firstValue("X-Request-Id").orElseThrow();
@@ -60,15 +80,24 @@ class RequestIdAcrossThreadsTest {
     assertEquals(500, status, body);
     assertTrue(body.contains("\"requestId\":\"" + id + "\"") && !body.contains("a defect"), body);
     JsonNode worker = one(lines, "log_test_on_worker");
-    assertTrue(worker.path("thread").asText().startsWith("vert.x-worker-thread"), worker.toString());
-    for (JsonNode line : List.of(worker, one(lines, "log_test_back_on_event_loop"), one(lines, "request_failed"))) {
-      assertEquals(id, line.path("requestId").asText(), "the line carries the response's X-Request-Id: " + line);
+    assertTrue(
+        worker.path("thread").asText().startsWith("vert.x-worker-thread"), worker.toString());
+    for (JsonNode line :
+        List.of(worker, one(lines, "log_test_back_on_event_loop"), one(lines, "request_failed"))) {
+      assertEquals(
+          id,
+          line.path("requestId").asText(),
+          "the line carries the response's X-Request-Id: " + line);
     }
     JsonNode failed = one(lines, "request_failed");
     assertEquals("ERROR", failed.path("level").asText());
     assertEquals("/log-test/fail", failed.path("route").asText(), failed.toString());
-    assertTrue(failed.path("stack").asText().startsWith(
-        "java.lang.IllegalStateException: log test: a defect after a worker hop"), failed.toString());
+    assertTrue(
+        failed
+            .path("stack")
+            .asText()
+            .startsWith("java.lang.IllegalStateException: log test: a defect after a worker hop"),
+        failed.toString());
   }
 
   private static JsonNode one(List<JsonNode> lines, String event) {

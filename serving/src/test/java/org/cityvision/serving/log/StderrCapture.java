@@ -23,7 +23,8 @@ final class StderrCapture implements AutoCloseable {
   /** Writes go to {@code sink} when given (a stream that blocks, say), else to the buffer. */
   StderrCapture(OutputStream sink) {
     JsonLog.get().flush(5_000);
-    System.setErr(new PrintStream(sink != null ? sink : synchronizedBuffer(), true, StandardCharsets.UTF_8));
+    System.setErr(
+        new PrintStream(sink != null ? sink : synchronizedBuffer(), true, StandardCharsets.UTF_8));
   }
 
   private OutputStream synchronizedBuffer() {

@@ -10,7 +10,9 @@ import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ReplaySet;
 import org.cityvision.serving.testing.TestClient;
 
-/** What candidate tests share: a replay set for a package that ships none, and waiting for a job. */
+/**
+ * What candidate tests share: a replay set for a package that ships none, and waiting for a job.
+ */
 public final class CandidateFixtures {
   private CandidateFixtures() {}
 
@@ -27,15 +29,22 @@ public final class CandidateFixtures {
       float[] f = new float[dim];
       int label = i % labels.size();
       for (int k = 0; k < dim; k++) {
-        f[k] = (float) Math.max(0, random.nextGaussian() * 0.3 + (k % labels.size() == label ? 1.0 : 0.0));
+        f[k] =
+            (float)
+                Math.max(0, random.nextGaussian() * 0.3 + (k % labels.size() == label ? 1.0 : 0.0));
       }
-      b.add(f, labels.get(label), i % 4 == 0 ? ReplaySet.Split.VAL : ReplaySet.Split.TRAIN, "synthetic");
+      b.add(
+          f,
+          labels.get(label),
+          i % 4 == 0 ? ReplaySet.Split.VAL : ReplaySet.Split.TRAIN,
+          "synthetic");
     }
     return b.build();
   }
 
   /** Polls a candidate job over HTTP until it is no longer running; fails after {@code limit}. */
-  public static JsonObject awaitFinished(TestClient http, String admin, String model, String id, Duration limit)
+  public static JsonObject awaitFinished(
+      TestClient http, String admin, String model, String id, Duration limit)
       throws InterruptedException {
     JsonObject state = null;
     for (long end = System.nanoTime() + limit.toNanos(); System.nanoTime() < end; ) {
@@ -47,6 +56,7 @@ public final class CandidateFixtures {
       }
       Thread.sleep(200);
     }
-    throw new AssertionError("candidate " + id + " still running after " + limit.toSeconds() + " s: " + state);
+    throw new AssertionError(
+        "candidate " + id + " still running after " + limit.toSeconds() + " s: " + state);
   }
 }

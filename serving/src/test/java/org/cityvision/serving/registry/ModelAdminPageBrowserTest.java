@@ -53,8 +53,11 @@ class ModelAdminPageBrowserTest {
   static void start() throws Exception {
     assumeTrue(ReviewBrowser.available(), ReviewBrowser.MISSING);
     ModelPackage pkg = CandidateJobsTest.wasteWithReplay(dir.resolve("waste"));
-    ServerConfig c = ServingFixture.withModelsFlaggingEveryFrame(dir.resolve("data"), dir.resolve("scratch"));
-    node = ServingFixture.start(c.withModels(new ModelsConfig(pkg.dir().toString(), c.models().urban(), true)));
+    ServerConfig c =
+        ServingFixture.withModelsFlaggingEveryFrame(dir.resolve("data"), dir.resolve("scratch"));
+    node =
+        ServingFixture.start(
+            c.withModels(new ModelsConfig(pkg.dir().toString(), c.models().urban(), true)));
     http = new TestClient(node.port());
     reviewer = http.newKey("reviewer", "page-reviewer");
     liveVersion = node.models().task("waste").orElseThrow().version();
@@ -69,17 +72,27 @@ class ModelAdminPageBrowserTest {
   }
 
   @Test
-  void anAdminSeesCameraHealthSwitchesQueuesAndTrainsPromotesAndRollsBackACandidate() throws Exception {
+  void anAdminSeesCameraHealthSwitchesQueuesAndTrainsPromotesAndRollsBackACandidate()
+      throws Exception {
     String camera = http.newKey("camera", "page-camera");
-    TestClient.Response posted = http.post("/v1/cameras/cam-p/frames", camera, "image/jpeg",
-        TestImages.jpeg(640, 360, 3));
+    TestClient.Response posted =
+        http.post("/v1/cameras/cam-p/frames", camera, "image/jpeg", TestImages.jpeg(640, 360, 3));
     assertEquals(201, posted.status(), posted.text());
     String frameId = posted.json().getString("frameId");
     assertTrue(posted.json().getBoolean("flagged"), posted.text());
     // A waste flag too, so that the queues differ.
-    FrameRecord machine = node.store().putFrame(new FrameUpload(
-        "machine-1", Instant.now(), "image/jpeg", TestImages.jpeg(320, 240, 9), TestImages.jpeg(160, 120, 9)));
-    node.store().createFlag(FlagRecord.open(machine.frameId(), "glass", 0.5, "waste", liveVersion, Instant.now()));
+    FrameRecord machine =
+        node.store()
+            .putFrame(
+                new FrameUpload(
+                    "machine-1",
+                    Instant.now(),
+                    "image/jpeg",
+                    TestImages.jpeg(320, 240, 9),
+                    TestImages.jpeg(160, 120, 9)));
+    node.store()
+        .createFlag(
+            FlagRecord.open(machine.frameId(), "glass", 0.5, "waste", liveVersion, Instant.now()));
 
     try (ReviewBrowser browser = ReviewBrowser.start(dir.resolve("profile"))) {
       browser.signIn(base(node), "", ServingFixture.ADMIN_KEY);
@@ -94,12 +107,15 @@ class ModelAdminPageBrowserTest {
       // Camera panel and top-k.
       browser.script("document.activeElement.blur()");
       browser.keys("\n");
-      browser.wait.until(ExpectedConditions.attributeToBe(By.id("detail"), "data-frame-id", frameId));
-      browser.wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#d-results .topk"), 0));
-      browser.wait.until(d -> {
-        String state = d.findElement(By.id("d-camera")).getDomAttribute("data-state");
-        return state != null && !state.isEmpty();
-      });
+      browser.wait.until(
+          ExpectedConditions.attributeToBe(By.id("detail"), "data-frame-id", frameId));
+      browser.wait.until(
+          ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#d-results .topk"), 0));
+      browser.wait.until(
+          d -> {
+            String state = d.findElement(By.id("d-camera")).getDomAttribute("data-state");
+            return state != null && !state.isEmpty();
+          });
       String state = browser.driver.findElement(By.id("d-camera")).getDomAttribute("data-state");
       assertTrue(Set.of("ok", "degraded", "fault").contains(state), "camera state " + state);
       assertTrue(browser.driver.findElement(By.id("d-camera")).getText().contains("Last frame"));
@@ -109,55 +125,77 @@ class ModelAdminPageBrowserTest {
       browser.keys("m");
       browser.wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("admin")));
       new Select(browser.driver.findElement(By.id("a-model"))).selectByValue("waste");
-      browser.wait.until(ExpectedConditions.presenceOfElementLocated(
-          By.cssSelector("#a-versions tr.live[data-version='" + liveVersion + "']")));
+      browser.wait.until(
+          ExpectedConditions.presenceOfElementLocated(
+              By.cssSelector("#a-versions tr.live[data-version='" + liveVersion + "']")));
 
       // Too few verdicts: the server's reason, shown as it is.
       browser.driver.findElement(By.id("a-head")).click();
-      browser.wait.until(ExpectedConditions.textMatches(By.id("a-status"),
-          Pattern.compile("Refused \\(400 not_enough_verdicts\\)")));
+      browser.wait.until(
+          ExpectedConditions.textMatches(
+              By.id("a-status"), Pattern.compile("Refused \\(400 not_enough_verdicts\\)")));
 
       CandidateJobsTest.confirmFlags(node, http, reviewer, liveVersion, 50, 500);
       browser.driver.findElement(By.id("a-head")).click();
-      browser.wait.until(ExpectedConditions.textMatches(By.id("a-status"),
-          Pattern.compile("Candidate \\S+ started \\(head mode, 50 verdicts\\)")));
+      browser.wait.until(
+          ExpectedConditions.textMatches(
+              By.id("a-status"),
+              Pattern.compile("Candidate \\S+ started \\(head mode, 50 verdicts\\)")));
       // The panel reads the job again every 2 s while it runs.
       WebDriverWait training = new WebDriverWait(browser.driver, Duration.ofSeconds(240));
       training.ignoring(StaleElementReferenceException.class);
-      String id = training.until(d -> d.findElements(By.cssSelector(".candidate")).stream()
-          .filter(e -> e.getText().contains(" · done · ")).map(e -> e.getDomAttribute("data-candidate"))
-          .findFirst().orElse(null));
-      WebElement candidate = browser.driver.findElement(By.cssSelector(".candidate[data-candidate='" + id + "']"));
-      assertTrue(candidate.getText().contains("Verdict holdout") && candidate.getText().contains("Package validation"),
+      String id =
+          training.until(
+              d ->
+                  d.findElements(By.cssSelector(".candidate")).stream()
+                      .filter(e -> e.getText().contains(" · done · "))
+                      .map(e -> e.getDomAttribute("data-candidate"))
+                      .findFirst()
+                      .orElse(null));
+      WebElement candidate =
+          browser.driver.findElement(By.cssSelector(".candidate[data-candidate='" + id + "']"));
+      assertTrue(
+          candidate.getText().contains("Verdict holdout")
+              && candidate.getText().contains("Package validation"),
           candidate.getText());
       boolean better = candidate.findElements(By.cssSelector("p.better")).size() == 1;
 
       candidate.findElement(By.cssSelector("button[data-act=promote]")).click();
       By outcome = By.cssSelector(".candidate[data-candidate='" + id + "'] .outcome");
       if (!better) {
-        browser.wait.until(ExpectedConditions.textMatches(outcome,
-            Pattern.compile("Not promoted \\(409 candidate_not_better\\)")));
-        browser.driver.findElement(By.cssSelector(".candidate[data-candidate='" + id + "'] button[data-act=force]"))
+        browser.wait.until(
+            ExpectedConditions.textMatches(
+                outcome, Pattern.compile("Not promoted \\(409 candidate_not_better\\)")));
+        browser
+            .driver
+            .findElement(
+                By.cssSelector(".candidate[data-candidate='" + id + "'] button[data-act=force]"))
             .click();
         browser.wait.until(ExpectedConditions.alertIsPresent()).accept();
       }
-      browser.wait.until(ExpectedConditions.textMatches(outcome, Pattern.compile("Promoted: waste ")));
-      JsonObject live = http.get("/v1/models/waste/candidates/" + id, ServingFixture.ADMIN_KEY).json();
+      browser.wait.until(
+          ExpectedConditions.textMatches(outcome, Pattern.compile("Promoted: waste ")));
+      JsonObject live =
+          http.get("/v1/models/waste/candidates/" + id, ServingFixture.ADMIN_KEY).json();
       String candidateVersion = live.getString("version");
       // The panel reads the model again after a promote: wait on the text, not on one element.
-      browser.wait.until(ExpectedConditions.textMatches(outcome, Pattern.compile(Pattern.quote(candidateVersion))));
+      browser.wait.until(
+          ExpectedConditions.textMatches(
+              outcome, Pattern.compile(Pattern.quote(candidateVersion))));
       assertEquals(candidateVersion, node.store().models().history("waste", 1).get(0).version());
 
       browser.driver.findElement(By.id("a-rollback")).click();
-      browser.wait.until(ExpectedConditions.textToBe(By.id("a-status"),
-          "Rolled back: waste " + liveVersion + " is live again."));
+      browser.wait.until(
+          ExpectedConditions.textToBe(
+              By.id("a-status"), "Rolled back: waste " + liveVersion + " is live again."));
       assertEquals(liveVersion, node.store().models().history("waste", 1).get(0).version());
 
       // A reviewer's key has no Models section.
       browser.driver.findElement(By.id("a-close")).click();
       browser.driver.findElement(By.id("signout")).click();
       browser.signIn(base(node), "", reviewer);
-      browser.wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector(".tile"), 0));
+      browser.wait.until(
+          ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector(".tile"), 0));
       assertFalse(browser.driver.findElement(By.id("admin-button")).isDisplayed());
       browser.keys("m");
       assertFalse(browser.driver.findElement(By.id("admin")).isDisplayed());

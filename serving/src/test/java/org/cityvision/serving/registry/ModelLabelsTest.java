@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.cityvision.core.image.OpenCvRuntime;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ReplaySet;
@@ -79,14 +80,26 @@ class ModelLabelsTest {
     ServingFixture.stop(node);
   }
 
-  /** Bold diagonal stripes in saturated colours: nothing like the camera-like scenes of the other frames. */
+  /**
+   * Bold diagonal stripes in saturated colours: nothing like the camera-like scenes of the other
+   * frames.
+   */
   private static byte[] textile(int seed) {
     Random random = new Random(seed);
-    Mat mat = new Mat(240, 320, CvType.CV_8UC3, new Scalar(40 + random.nextInt(30), 20, 200 + random.nextInt(40)));
+    Mat mat =
+        new Mat(
+            240,
+            320,
+            CvType.CV_8UC3,
+            new Scalar(40 + random.nextInt(30), 20, 200 + random.nextInt(40)));
     try {
       int step = 18 + random.nextInt(8);
       for (int x = -240; x < 320; x += step) {
-        Imgproc.line(mat, new Point(x, 0), new Point(x + 240, 240), new Scalar(230, 230 - random.nextInt(40), 30),
+        Imgproc.line(
+            mat,
+            new Point(x, 0),
+            new Point(x + 240, 240),
+            new Scalar(230, 230 - random.nextInt(40), 30),
             step / 3);
       }
       return TestImages.encode(mat, ".jpg", Imgcodecs.IMWRITE_JPEG_QUALITY, 90);
@@ -97,9 +110,14 @@ class ModelLabelsTest {
 
   /** Stores a frame the waste model flagged as {@code flagged}; returns its id. */
   private static String flaggedFrame(byte[] jpeg, String flagged, int i) throws Exception {
-    FrameRecord frame = node.store().putFrame(new FrameUpload("machine-3", Instant.now().plusMillis(i), "image/jpeg",
-        jpeg, null));
-    node.store().createFlag(FlagRecord.open(frame.frameId(), flagged, 0.5, "waste", liveVersion, Instant.now()));
+    FrameRecord frame =
+        node.store()
+            .putFrame(
+                new FrameUpload(
+                    "machine-3", Instant.now().plusMillis(i), "image/jpeg", jpeg, null));
+    node.store()
+        .createFlag(
+            FlagRecord.open(frame.frameId(), flagged, 0.5, "waste", liveVersion, Instant.now()));
     return frame.frameId();
   }
 
@@ -110,17 +128,25 @@ class ModelLabelsTest {
   private static List<String> sessionLabels() {
     TestClient.Response r = http.get("/v1/review/session", reviewer);
     assertEquals(200, r.status(), r.text());
-    return r.json().getJsonObject("models").getJsonArray("waste").stream().map(String::valueOf).toList();
+    return r.json().getJsonObject("models").getJsonArray("waste").stream()
+        .map(String::valueOf)
+        .toList();
   }
 
   @Test
   void addedLabelIsLearnedByACandidateAndAnsweredOncePromoted() throws Exception {
     String first = flaggedFrame(textile(1), "glass", 0);
-    TestClient.Response refused = review(first, new JsonObject().put("verdict", "relabel").put("label", "textile"));
+    TestClient.Response refused =
+        review(first, new JsonObject().put("verdict", "relabel").put("label", "textile"));
     assertEquals(400, refused.status(), "a label the model does not have yet: " + refused.text());
 
-    TestClient.Response added = http.postJson("/v1/models/waste/labels", admin,
-        new JsonObject().put("label", "textile").put("description", "clothes, rags and other fabric"));
+    TestClient.Response added =
+        http.postJson(
+            "/v1/models/waste/labels",
+            admin,
+            new JsonObject()
+                .put("label", "textile")
+                .put("description", "clothes, rags and other fabric"));
     assertEquals(201, added.status(), added.text());
     assertEquals("added", added.json().getJsonObject("label").getString("source"));
     JsonArray listed = http.get("/v1/models/waste/labels", sorter).json().getJsonArray("labels");
@@ -129,48 +155,71 @@ class ModelLabelsTest {
     assertEquals("clothes, rags and other fabric", last.getString("description"));
     assertEquals("package", listed.getJsonObject(0).getString("source"));
     assertTrue(sessionLabels().contains("textile"), "the review session offers the new label");
-    assertTrue(http.get("/v1/models/waste", sorter).json().getJsonArray("addedLabels").contains("textile"));
+    assertTrue(
+        http.get("/v1/models/waste", sorter)
+            .json()
+            .getJsonArray("addedLabels")
+            .contains("textile"));
 
-    // Reviewers relabel striped fabric photos the model called glass or metal, until the new label has
+    // Reviewers relabel striped fabric photos the model called glass or metal, until the new label
+    // has
     // 24 verdicts with at least 3 in the holdout; other flags are confirmed.
     List<String> textileFrames = new ArrayList<>(List.of(first));
-    assertEquals(200, review(first, new JsonObject().put("verdict", "relabel").put("label", "textile")).status());
+    assertEquals(
+        200,
+        review(first, new JsonObject().put("verdict", "relabel").put("label", "textile")).status());
     int holdout = VerdictSplit.isHoldout(first) ? 1 : 0;
     for (int i = 2; textileFrames.size() < 24 || holdout < 3; i++) {
       String id = flaggedFrame(textile(i), i % 2 == 0 ? "glass" : "metal", i);
-      TestClient.Response r = review(id, new JsonObject().put("verdict", "relabel").put("label", "textile"));
+      TestClient.Response r =
+          review(id, new JsonObject().put("verdict", "relabel").put("label", "textile"));
       assertEquals(200, r.status(), r.text());
       textileFrames.add(id);
       holdout += VerdictSplit.isHoldout(id) ? 1 : 0;
     }
     for (int i = 0; i < 26; i++) {
-      String id = flaggedFrame(TestImages.jpeg(320, 240, 500 + i), i % 2 == 0 ? "glass" : "metal", 1000 + i);
+      String id =
+          flaggedFrame(
+              TestImages.jpeg(320, 240, 500 + i), i % 2 == 0 ? "glass" : "metal", 1000 + i);
       assertEquals(200, review(id, new JsonObject().put("verdict", "confirm")).status());
     }
 
-    TestClient.Response started = http.postJson("/v1/models/waste/candidates", admin,
-        new JsonObject().put("mode", "head"));
+    TestClient.Response started =
+        http.postJson("/v1/models/waste/candidates", admin, new JsonObject().put("mode", "head"));
     assertEquals(202, started.status(), started.text());
-    assertEquals(textileFrames.size(), started.json().getJsonObject("labels").getInteger("textile"));
-    // Labels other tests added have too few verdicts to learn: held back, not blocking the candidate.
+    assertEquals(
+        textileFrames.size(), started.json().getJsonObject("labels").getInteger("textile"));
+    // Labels other tests added have too few verdicts to learn: held back, not blocking the
+    // candidate.
     JsonObject heldBack = started.json().getJsonObject("heldBack", new JsonObject());
     assertFalse(heldBack.containsKey("textile"), started.text());
-    JsonObject done = CandidateFixtures.awaitFinished(http, admin, "waste", started.json().getString("id"),
-        Duration.ofSeconds(300));
+    JsonObject done =
+        CandidateFixtures.awaitFinished(
+            http, admin, "waste", started.json().getString("id"), Duration.ofSeconds(300));
     assertEquals("done", done.getString("state"), done.encodePrettily());
 
     JsonObject evaluation = done.getJsonObject("evaluation");
     JsonObject newClasses = evaluation.getJsonObject("newClasses");
-    assertEquals(java.util.Set.of("textile"), newClasses.fieldNames(), evaluation.encodePrettily());
-    assertEquals(holdout, newClasses.getJsonObject("textile").getInteger("holdoutSupport"), evaluation.encode());
-    assertEquals(textileFrames.size() - holdout, newClasses.getJsonObject("textile").getInteger("trainExamples"));
+    assertEquals(Set.of("textile"), newClasses.fieldNames(), evaluation.encodePrettily());
+    assertEquals(
+        holdout,
+        newClasses.getJsonObject("textile").getInteger("holdoutSupport"),
+        evaluation.encode());
+    assertEquals(
+        textileFrames.size() - holdout,
+        newClasses.getJsonObject("textile").getInteger("trainExamples"));
 
     String version = done.getString("version");
-    TestClient.Response promoted = http.postJson("/v1/models/waste/candidates/" + done.getString("id") + "/promote",
-        admin, new JsonObject().put("force", true).put("reason", "learns textile"));
+    TestClient.Response promoted =
+        http.postJson(
+            "/v1/models/waste/candidates/" + done.getString("id") + "/promote",
+            admin,
+            new JsonObject().put("force", true).put("reason", "learns textile"));
     assertEquals(200, promoted.status(), promoted.text());
     JsonObject answer = null;
-    for (long end = System.nanoTime() + Duration.ofSeconds(30).toNanos(); System.nanoTime() < end; Thread.sleep(200)) {
+    for (long end = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        System.nanoTime() < end;
+        Thread.sleep(200)) {
       TestClient.Response r = http.post("/v1/classify/waste", sorter, "image/jpeg", textile(9001));
       assertEquals(200, r.status(), r.text());
       answer = r.json();
@@ -182,29 +231,54 @@ class ModelLabelsTest {
     assertEquals("textile", answer.getString("label"), answer.encodePrettily());
     JsonObject card = http.get("/v1/models/waste", sorter).json();
     assertTrue(card.getJsonArray("labels").contains("textile"), card.encode());
-    assertFalse(card.getJsonArray("addedLabels").contains("textile"), "the served package now ships the label");
+    assertFalse(
+        card.getJsonArray("addedLabels").contains("textile"),
+        "the served package now ships the label");
   }
 
   @Test
   void badLabelRequestsAreClientErrors() {
-    assertEquals("invalid_label", http.postJson("/v1/models/waste/labels", admin,
-        new JsonObject().put("label", "wet paper")).errorCode());
-    assertEquals("invalid_label", http.postJson("/v1/models/waste/labels", admin, new JsonObject()).errorCode());
-    assertEquals("invalid_field", http.postJson("/v1/models/waste/labels", admin,
-        new JsonObject().put("label", "rubber").put("colour", "red")).errorCode());
-    assertEquals("invalid_label", http.postJson("/v1/models/waste/labels", admin,
-        new JsonObject().put("label", "rubber").put("description", "x".repeat(501))).errorCode());
-    TestClient.Response packaged = http.postJson("/v1/models/waste/labels", admin,
-        new JsonObject().put("label", "glass"));
+    assertEquals(
+        "invalid_label",
+        http.postJson("/v1/models/waste/labels", admin, new JsonObject().put("label", "wet paper"))
+            .errorCode());
+    assertEquals(
+        "invalid_label",
+        http.postJson("/v1/models/waste/labels", admin, new JsonObject()).errorCode());
+    assertEquals(
+        "invalid_field",
+        http.postJson(
+                "/v1/models/waste/labels",
+                admin,
+                new JsonObject().put("label", "rubber").put("colour", "red"))
+            .errorCode());
+    assertEquals(
+        "invalid_label",
+        http.postJson(
+                "/v1/models/waste/labels",
+                admin,
+                new JsonObject().put("label", "rubber").put("description", "x".repeat(501)))
+            .errorCode());
+    TestClient.Response packaged =
+        http.postJson("/v1/models/waste/labels", admin, new JsonObject().put("label", "glass"));
     assertEquals(409, packaged.status(), packaged.text());
     assertEquals("label_exists", packaged.errorCode());
-    TestClient.Response unknown = http.postJson("/v1/models/nope/labels", admin, new JsonObject().put("label", "x"));
+    TestClient.Response unknown =
+        http.postJson("/v1/models/nope/labels", admin, new JsonObject().put("label", "x"));
     assertEquals(404, unknown.status(), unknown.text());
     assertEquals("unknown_model", unknown.errorCode());
     assertEquals(404, http.get("/v1/models/nope/labels", admin).status());
-    assertEquals(403, http.postJson("/v1/models/waste/labels", reviewer, new JsonObject().put("label", "x")).status());
-    TestClient.Response notJson = http.send(HttpMethod.POST, "/v1/models/waste/labels", admin,
-        Map.of("Content-Type", "application/json"), "{".getBytes(StandardCharsets.UTF_8));
+    assertEquals(
+        403,
+        http.postJson("/v1/models/waste/labels", reviewer, new JsonObject().put("label", "x"))
+            .status());
+    TestClient.Response notJson =
+        http.send(
+            HttpMethod.POST,
+            "/v1/models/waste/labels",
+            admin,
+            Map.of("Content-Type", "application/json"),
+            "{".getBytes(StandardCharsets.UTF_8));
     assertEquals(400, notJson.status(), notJson.text());
   }
 
@@ -212,19 +286,35 @@ class ModelLabelsTest {
   void twoAdminsAddingTheSameLabelAtOnceGetOneLabelAndOneConflict() {
     List<Future<TestClient.Response>> same = new ArrayList<>();
     List<Future<TestClient.Response>> different = new ArrayList<>();
-    byte[] body = new JsonObject().put("label", "ceramics").encode().getBytes(StandardCharsets.UTF_8);
+    byte[] body =
+        new JsonObject().put("label", "ceramics").encode().getBytes(StandardCharsets.UTF_8);
     for (int i = 0; i < 2; i++) {
-      same.add(http.async(HttpMethod.POST, "/v1/models/waste/labels", admin,
-          Map.of("Content-Type", "application/json"), body));
-      different.add(http.async(HttpMethod.POST, "/v1/models/waste/labels", admin,
-          Map.of("Content-Type", "application/json"),
-          new JsonObject().put("label", "battery_" + i).encode().getBytes(StandardCharsets.UTF_8)));
+      same.add(
+          http.async(
+              HttpMethod.POST,
+              "/v1/models/waste/labels",
+              admin,
+              Map.of("Content-Type", "application/json"),
+              body));
+      different.add(
+          http.async(
+              HttpMethod.POST,
+              "/v1/models/waste/labels",
+              admin,
+              Map.of("Content-Type", "application/json"),
+              new JsonObject()
+                  .put("label", "battery_" + i)
+                  .encode()
+                  .getBytes(StandardCharsets.UTF_8)));
     }
     List<Integer> statuses = same.stream().map(f -> TestClient.await(f).status()).sorted().toList();
     assertEquals(List.of(201, 409), statuses);
-    assertEquals(List.of(201, 201), different.stream().map(f -> TestClient.await(f).status()).toList());
-    List<String> labels = http.get("/v1/models/waste/labels", admin).json().getJsonArray("labels").stream()
-        .map(o -> ((JsonObject) o).getString("label")).toList();
+    assertEquals(
+        List.of(201, 201), different.stream().map(f -> TestClient.await(f).status()).toList());
+    List<String> labels =
+        http.get("/v1/models/waste/labels", admin).json().getJsonArray("labels").stream()
+            .map(o -> ((JsonObject) o).getString("label"))
+            .toList();
     assertEquals(1, labels.stream().filter("ceramics"::equals).count(), labels.toString());
     assertTrue(labels.containsAll(List.of("battery_0", "battery_1")), labels.toString());
   }
@@ -232,9 +322,12 @@ class ModelLabelsTest {
   @Test
   void labelAddedByAnotherNodeReachesThisNodesReviewers() throws Exception {
     // Another node sharing the store writes the label; this node has no request to learn it from.
-    node.store().models().addLabel("waste", new ModelLabel("mattress", "", "other-node-admin", Instant.now()));
+    node.store()
+        .models()
+        .addLabel("waste", new ModelLabel("mattress", "", "other-node-admin", Instant.now()));
     boolean seen = false;
-    for (long end = System.nanoTime() + Duration.ofSeconds(15).toNanos(); !seen && System.nanoTime() < end; ) {
+    for (long end = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        !seen && System.nanoTime() < end; ) {
       seen = sessionLabels().contains("mattress");
       if (!seen) {
         Thread.sleep(100);
@@ -242,7 +335,8 @@ class ModelLabelsTest {
     }
     assertTrue(seen, "the session lists a label added by another node within a few refreshes");
     String id = flaggedFrame(TestImages.jpeg(320, 240, 77), "trash", 77_000);
-    TestClient.Response r = review(id, new JsonObject().put("verdict", "relabel").put("label", "mattress"));
+    TestClient.Response r =
+        review(id, new JsonObject().put("verdict", "relabel").put("label", "mattress"));
     assertEquals(200, r.status(), r.text());
     assertFalse(http.get("/v1/models/waste/labels", admin).json().getJsonArray("labels").isEmpty());
   }

@@ -28,14 +28,18 @@ import org.cityvision.serving.testing.TestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Retention inside {@code serve}: scheduled, one node per slot through the store's lease, visible in /metrics. */
+/**
+ * Retention inside {@code serve}: scheduled, one node per slot through the store's lease, visible
+ * in /metrics.
+ */
 class ScheduledRetentionTest {
   private static final long INTERVAL = 2;
   @TempDir Path dir;
 
   @Test
   void twoNodesRunOnePassPerSlotAndReportItInMetrics() throws Exception {
-    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"), 0, "ret-access", "ret-secret-0123")) {
+    try (EmbeddedS3Server s3 =
+        EmbeddedS3Server.start(dir.resolve("s3"), 0, "ret-access", "ret-secret-0123")) {
       Secrets secrets = new Secrets(ServingFixture.ADMIN_KEY, "ret-access", "ret-secret-0123");
       List<ServingNode> nodes = new ArrayList<>();
       try {
@@ -43,11 +47,23 @@ class ScheduledRetentionTest {
         FrameStore store = nodes.get(0).store();
         List<String> old = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-          old.add(store.putFrame(new FrameUpload("cam-r", Instant.now().minus(Duration.ofDays(40)).plusSeconds(i),
-              "image/jpeg", TestImages.jpeg(64, 48, i), TestImages.jpeg(32, 24, i))).frameId());
+          old.add(
+              store
+                  .putFrame(
+                      new FrameUpload(
+                          "cam-r",
+                          Instant.now().minus(Duration.ofDays(40)).plusSeconds(i),
+                          "image/jpeg",
+                          TestImages.jpeg(64, 48, i),
+                          TestImages.jpeg(32, 24, i)))
+                  .frameId());
         }
-        String young = store.putFrame(new FrameUpload("cam-r", Instant.now(), "image/jpeg", TestImages.jpeg(64, 48, 99),
-            null)).frameId();
+        String young =
+            store
+                .putFrame(
+                    new FrameUpload(
+                        "cam-r", Instant.now(), "image/jpeg", TestImages.jpeg(64, 48, 99), null))
+                .frameId();
         ServingFixture.stop(nodes.remove(0));
         Instant start = Instant.now();
         nodes.add(ServingFixture.start(node(s3, dir.resolve("a"), true), secrets));
@@ -62,9 +78,13 @@ class ScheduledRetentionTest {
         long claimedSlots = 0;
         // Every slot from the one holding start to the one holding end (stepping from start could
         // skip the last), plus the next, so that no pass starting after end goes uncounted.
-        for (Instant t = start; !t.isAfter(end.plusSeconds(INTERVAL)); t = t.plusSeconds(INTERVAL)) {
+        for (Instant t = start;
+            !t.isAfter(end.plusSeconds(INTERVAL));
+            t = t.plusSeconds(INTERVAL)) {
           // A slot some node claimed cannot be claimed again.
-          if (!any.claimLease(RetentionMaintainer.LEASE, RetentionMaintainer.slotName(t, INTERVAL),
+          if (!any.claimLease(
+              RetentionMaintainer.LEASE,
+              RetentionMaintainer.slotName(t, INTERVAL),
               JsonNodeFactory.instance.objectNode())) {
             claimedSlots++;
           }
@@ -72,14 +92,18 @@ class ScheduledRetentionTest {
         long runs = runs(nodes);
 
         assertTrue(runs >= 3, "passes ran on schedule: " + runs);
-        assertTrue(runs <= claimedSlots, "at most one pass per slot: " + runs + " passes, " + claimedSlots + " slots");
+        assertTrue(
+            runs <= claimedSlots,
+            "at most one pass per slot: " + runs + " passes, " + claimedSlots + " slots");
         for (String id : old) {
           assertGone(any, id);
         }
         assertEquals(young, any.frame(young).frameId());
         String metrics = metrics(nodes.get(0)) + metrics(nodes.get(1));
-        assertTrue(metrics.contains("cityvision_retention_deleted_total{kind=\"frames\"}"), metrics);
-        assertEquals(20, sum(metrics, "cityvision_retention_deleted_total\\{kind=\"frames\"\\} (\\d+)"));
+        assertTrue(
+            metrics.contains("cityvision_retention_deleted_total{kind=\"frames\"}"), metrics);
+        assertEquals(
+            20, sum(metrics, "cityvision_retention_deleted_total\\{kind=\"frames\"\\} (\\d+)"));
       } finally {
         for (ServingNode n : nodes) {
           ServingFixture.stop(n);
@@ -91,7 +115,9 @@ class ScheduledRetentionTest {
   private static ServerConfig node(EmbeddedS3Server s3, Path data, boolean retention) {
     ServerConfig c = ServingFixture.config(data);
     StoreConfig s = c.storage();
-    return c.withStorage(new StoreConfig(s3.endpoint(), s.region(), "retention", false, s.spoolMaxBytes(), 5_000, 5_000))
+    return c.withStorage(
+            new StoreConfig(
+                s3.endpoint(), s.region(), "retention", false, s.spoolMaxBytes(), 5_000, 5_000))
         .withRetention(new RetentionConfig(retention, 30, 90, 24, INTERVAL, 7));
   }
 

@@ -10,11 +10,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.cityvision.core.classify.AuditRule;
+import org.cityvision.core.testing.TestImages;
 import org.cityvision.serving.ServingNode;
 import org.cityvision.serving.config.AuditConfig;
 import org.cityvision.serving.testing.ServingFixture;
 import org.cityvision.serving.testing.TestClient;
-import org.cityvision.core.testing.TestImages;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Audit items on a real node: camera frames the urban model does not flag join the review queue
  * with {@code reason: "audit"} (here every one, up to two per camera and hour), reviewers find them
- * with {@code ?reason=audit}, and a relabel of one (the false negative) is a verdict like any other.
+ * with {@code ?reason=audit}, and a relabel of one (the false negative) is a verdict like any
+ * other.
  */
 class AuditQueueTest {
   @TempDir static Path dir;
@@ -34,8 +35,10 @@ class AuditQueueTest {
 
   @BeforeAll
   static void start() throws Exception {
-    node = ServingFixture.start(ServingFixture.withModels(dir.resolve("data"))
-        .withAudit(new AuditConfig(Map.of("urban", new AuditRule(1.0, 0, 1.0, 2)))));
+    node =
+        ServingFixture.start(
+            ServingFixture.withModels(dir.resolve("data"))
+                .withAudit(new AuditConfig(Map.of("urban", new AuditRule(1.0, 0, 1.0, 2)))));
     http = new TestClient(node.port());
     camera = http.newKey("camera", "audit-cams");
     reviewer = http.newKey("reviewer", "audit-rita");
@@ -53,10 +56,15 @@ class AuditQueueTest {
   private static List<String> post(String cameraId, int frames, int seed) {
     List<String> unflagged = new ArrayList<>();
     for (int i = 0; i < frames; i++) {
-      TestClient.Response r = http.post("/v1/cameras/" + cameraId + "/frames", camera, "image/jpeg",
-          TestImages.jpeg(320, 240, seed + i));
+      TestClient.Response r =
+          http.post(
+              "/v1/cameras/" + cameraId + "/frames",
+              camera,
+              "image/jpeg",
+              TestImages.jpeg(320, 240, seed + i));
       assertEquals(201, r.status(), r.text());
-      // An audit item is not an issue: the camera's answer says flagged only when the model flagged.
+      // An audit item is not an issue: the camera's answer says flagged only when the model
+      // flagged.
       if (!r.json().getBoolean("flagged")) {
         unflagged.add(r.json().getString("frameId"));
       }
@@ -65,7 +73,8 @@ class AuditQueueTest {
   }
 
   private static JsonArray auditItems(String cameraId) {
-    TestClient.Response r = http.get("/v1/flags?reason=audit&model=urban&cameraId=" + cameraId, reviewer);
+    TestClient.Response r =
+        http.get("/v1/flags?reason=audit&model=urban&cameraId=" + cameraId, reviewer);
     assertEquals(200, r.status(), r.text());
     return r.json().getJsonArray("items");
   }
@@ -85,11 +94,16 @@ class AuditQueueTest {
 
     TestClient.Response all = http.get("/v1/flags?reason=flagged&cameraId=audit-busy", reviewer);
     assertEquals(200, all.status(), all.text());
-    all.json().getJsonArray("items").forEach(f -> assertEquals("flagged", ((JsonObject) f).getString("reason")));
+    all.json()
+        .getJsonArray("items")
+        .forEach(f -> assertEquals("flagged", ((JsonObject) f).getString("reason")));
 
     // The reviewer sees a flood the model called normal: the relabel is the false negative.
-    TestClient.Response verdict = http.postJson("/v1/flags/" + item.getString("frameId") + "/review", reviewer,
-        new JsonObject().put("verdict", "relabel").put("label", "flooding"));
+    TestClient.Response verdict =
+        http.postJson(
+            "/v1/flags/" + item.getString("frameId") + "/review",
+            reviewer,
+            new JsonObject().put("verdict", "relabel").put("label", "flooding"));
     assertEquals(200, verdict.status(), verdict.text());
     TestClient.Response relabelled = http.get("/v1/flags?status=relabelled&reason=audit", reviewer);
     assertEquals(1, relabelled.json().getJsonArray("items").size(), relabelled.text());

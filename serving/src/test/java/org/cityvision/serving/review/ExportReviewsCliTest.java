@@ -20,10 +20,14 @@ import org.cityvision.serving.cli.Main;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code cityvision export-reviews} over the embedded store a stopped {@code serve} left in {@code --data}. */
+/**
+ * {@code cityvision export-reviews} over the embedded store a stopped {@code serve} left in {@code
+ * --data}.
+ */
 class ExportReviewsCliTest {
   @Test
-  void exportsTheVerdictsOfTheStoreInTheDataDirectory(@TempDir Path data, @TempDir Path work) throws Exception {
+  void exportsTheVerdictsOfTheStoreInTheDataDirectory(@TempDir Path data, @TempDir Path work)
+      throws Exception {
     String confirmed;
     String rejected;
     try (FrameStore store = FrameStores.open(StorageConfig.embedded(data))) {
@@ -32,8 +36,17 @@ class ExportReviewsCliTest {
     }
     Path out = work.resolve("reviewed");
 
-    int code = Main.commandLine().execute("export-reviews", "--out", out.toString(), "--data", data.toString(),
-        "--include-rejected-as-normal", "--since", "2020-01-01");
+    int code =
+        Main.commandLine()
+            .execute(
+                "export-reviews",
+                "--out",
+                out.toString(),
+                "--data",
+                data.toString(),
+                "--include-rejected-as-normal",
+                "--since",
+                "2020-01-01");
 
     assertEquals(0, code);
     assertTrue(Files.exists(out.resolve("graffiti").resolve(confirmed + ".jpg")));
@@ -43,9 +56,12 @@ class ExportReviewsCliTest {
     assertTrue(manifest.get(0).startsWith("task,class,file,source,license,"), manifest.get(0));
   }
 
-  private static String judged(FrameStore store, String label, Verdict verdict, int seed) throws Exception {
+  private static String judged(FrameStore store, String label, Verdict verdict, int seed)
+      throws Exception {
     Instant at = Instant.parse("2025-06-01T12:00:00Z").plusSeconds(seed);
-    FrameRecord frame = store.putFrame(new FrameUpload("cam-1", at, "image/jpeg", TestImages.jpeg(320, 240, seed), null));
+    FrameRecord frame =
+        store.putFrame(
+            new FrameUpload("cam-1", at, "image/jpeg", TestImages.jpeg(320, 240, seed), null));
     store.createFlag(FlagRecord.open(frame.frameId(), label, 0.8, "urban", "1.0.0", at));
     store.reviewFlag(new FlagReview(frame.frameId(), verdict, null, null, "alice", false));
     return frame.frameId();

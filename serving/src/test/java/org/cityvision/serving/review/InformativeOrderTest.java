@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.cityvision.core.storage.FlagRecord;
+import org.cityvision.core.storage.FlagStatus;
 import org.cityvision.core.storage.FrameId;
 import org.junit.jupiter.api.Test;
 
@@ -15,8 +16,22 @@ class InformativeOrderTest {
 
   private static FlagRecord flag(String source, String label, Double margin) {
     String id = FrameId.generate(source, T.plusSeconds(seq++)).value();
-    return new FlagRecord(id, source, label, 0.6, "waste", "1.0.0", T, org.cityvision.core.storage.FlagStatus.OPEN,
-        1, null, null, null, null, FlagRecord.CAPTURED, margin);
+    return new FlagRecord(
+        id,
+        source,
+        label,
+        0.6,
+        "waste",
+        "1.0.0",
+        T,
+        FlagStatus.OPEN,
+        1,
+        null,
+        null,
+        null,
+        null,
+        FlagRecord.CAPTURED,
+        margin);
   }
 
   @Test
@@ -52,8 +67,21 @@ class InformativeOrderTest {
 
   @Test
   void aFlagWithoutMarginRanksByTheSmallestMarginItsScoreAllows() {
-    FlagRecord old = new FlagRecord(FrameId.generate("cam", T).value(), "cam", "graffiti", 0.55, "urban", "1.0.0", T,
-        org.cityvision.core.storage.FlagStatus.OPEN, 1, null, null, null, null);
+    FlagRecord old =
+        new FlagRecord(
+            FrameId.generate("cam", T).value(),
+            "cam",
+            "graffiti",
+            0.55,
+            "urban",
+            "1.0.0",
+            T,
+            FlagStatus.OPEN,
+            1,
+            null,
+            null,
+            null,
+            null);
     FlagRecord known = flag("m1", "glass", 0.2);
     assertEquals(0.1, InformativeOrder.margin(old), 1e-9);
     assertEquals(List.of(old, known), InformativeOrder.arrange(List.of(known, old), 5));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.vertx.core.Vertx;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -73,11 +74,14 @@ class Open311ExporterTest {
     api.close();
   }
 
-  private void georeport(HttpExchange ex) throws java.io.IOException {
+  private void georeport(HttpExchange ex) throws IOException {
     Map<String, String> form = new HashMap<>();
-    for (String pair : new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).split("&")) {
+    for (String pair :
+        new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).split("&")) {
       String[] kv = pair.split("=", 2);
-      form.put(URLDecoder.decode(kv[0], StandardCharsets.UTF_8), URLDecoder.decode(kv[1], StandardCharsets.UTF_8));
+      form.put(
+          URLDecoder.decode(kv[0], StandardCharsets.UTF_8),
+          URLDecoder.decode(kv[1], StandardCharsets.UTF_8));
     }
     form.put("_method", ex.getRequestMethod());
     form.put("_contentType", ex.getRequestHeaders().getFirst("Content-Type"));
@@ -86,11 +90,15 @@ class Open311ExporterTest {
     int status;
     if (failuresLeft.getAndDecrement() > 0) {
       status = 500;
-      body = "[{\"code\":500,\"description\":\"database offline\"}]".getBytes(StandardCharsets.UTF_8);
+      body =
+          "[{\"code\":500,\"description\":\"database offline\"}]".getBytes(StandardCharsets.UTF_8);
     } else {
       status = 201;
-      body = ("[{\"service_request_id\":\"" + ids.getAndIncrement() + "\",\"service_notice\":\"thanks\"}]")
-          .getBytes(StandardCharsets.UTF_8);
+      body =
+          ("[{\"service_request_id\":\""
+                  + ids.getAndIncrement()
+                  + "\",\"service_notice\":\"thanks\"}]")
+              .getBytes(StandardCharsets.UTF_8);
     }
     ex.getResponseHeaders().add("Content-Type", "application/json");
     ex.sendResponseHeaders(status, body.length);
@@ -100,19 +108,27 @@ class Open311ExporterTest {
   }
 
   private Open311Exporter exporter() {
-    Open311Config config = new Open311Config(
-        "http://127.0.0.1:" + city.getAddress().getPort() + "/georeport/v2", "city.example",
-        Map.of("graffiti", "GRAF-01", "garbage_dumping", "DUMP-02"),
-        Map.of("cam-north", new CameraSite(52.3702, 4.8952, "Dam Square, north side")),
-        null, 3600, 5_000);
-    return Open311Exporter.start(config, api.store, Map.of(Open311Config.DEFAULT_API_KEY_ENV, "city-api-key"),
+    Open311Config config =
+        new Open311Config(
+            "http://127.0.0.1:" + city.getAddress().getPort() + "/georeport/v2",
+            "city.example",
+            Map.of("graffiti", "GRAF-01", "garbage_dumping", "DUMP-02"),
+            Map.of("cam-north", new CameraSite(52.3702, 4.8952, "Dam Square, north side")),
+            null,
+            3600,
+            5_000);
+    return Open311Exporter.start(
+        config,
+        api.store,
+        Map.of(Open311Config.DEFAULT_API_KEY_ENV, "city-api-key"),
         Clock.systemUTC());
   }
 
   private FlagRecord confirmed(String camera, String label, int minutes) throws Exception {
     FlagRecord flag = api.flagged(camera, label, 0.87, minutes);
-    return api.store.reviewFlag(new FlagReview(flag.frameId(), Verdict.CONFIRM, null, "paint on the bridge",
-        "alice", false));
+    return api.store.reviewFlag(
+        new FlagReview(
+            flag.frameId(), Verdict.CONFIRM, null, "paint on the bridge", "alice", false));
   }
 
   @Test
@@ -137,8 +153,11 @@ class Open311ExporterTest {
     assertEquals("52.3702", form.get("lat"));
     assertEquals("4.8952", form.get("long"));
     assertEquals("Dam Square, north side", form.get("address_string"));
-    assertTrue(form.get("description").contains("graffiti seen by camera cam-north"), form.get("description"));
-    assertTrue(form.get("description").contains("confirmed by reviewer alice"), form.get("description"));
+    assertTrue(
+        form.get("description").contains("graffiti seen by camera cam-north"),
+        form.get("description"));
+    assertTrue(
+        form.get("description").contains("confirmed by reviewer alice"), form.get("description"));
     assertTrue(form.get("description").contains("paint on the bridge"), form.get("description"));
     assertTrue(form.get("media_url").startsWith(s3.endpoint()), form.get("media_url"));
     assertTrue(form.get("media_url").contains("X-Amz-Signature="), form.get("media_url"));
@@ -180,7 +199,8 @@ class Open311ExporterTest {
 
       assertEquals(1, pass.size());
       assertEquals(Open311Outcome.State.SUBMITTED, pass.get(0).state());
-      assertEquals(Open311Outcome.State.ALREADY_SUBMITTED, exporter.pushConfirmed(null).get(0).state());
+      assertEquals(
+          Open311Outcome.State.ALREADY_SUBMITTED, exporter.pushConfirmed(null).get(0).state());
     }
     assertEquals(2, requests.size());
   }

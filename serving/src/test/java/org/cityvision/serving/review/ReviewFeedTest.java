@@ -61,41 +61,44 @@ class ReviewFeedTest extends SharedS3 {
     final HttpClient client = HttpClient.newHttpClient();
 
     EventStream(ReviewServer node, String key, Long lastEventId) {
-      HttpRequest.Builder r = HttpRequest.newBuilder(node.base.resolve("/v1/review/events"))
-          .header("Authorization", "Bearer " + key);
+      HttpRequest.Builder r =
+          HttpRequest.newBuilder(node.base.resolve("/v1/review/events"))
+              .header("Authorization", "Bearer " + key);
       if (lastEventId != null) {
         r.header("Last-Event-ID", Long.toString(lastEventId));
       }
       response = client.sendAsync(r.build(), HttpResponse.BodyHandlers.ofLines());
-      response.thenAcceptAsync(res -> {
-        Long id = null;
-        String name = null;
-        StringBuilder data = new StringBuilder();
-        for (String line : (Iterable<String>) res.body()::iterator) {
-          if (line.isEmpty()) {
-            if (name != null) {
-              try {
-                events.add(new Event(id, name, JSON.readTree(data.toString())));
-              } catch (Exception e) {
-                throw new IllegalStateException("not JSON: " + data, e);
+      response.thenAcceptAsync(
+          res -> {
+            Long id = null;
+            String name = null;
+            StringBuilder data = new StringBuilder();
+            for (String line : (Iterable<String>) res.body()::iterator) {
+              if (line.isEmpty()) {
+                if (name != null) {
+                  try {
+                    events.add(new Event(id, name, JSON.readTree(data.toString())));
+                  } catch (Exception e) {
+                    throw new IllegalStateException("not JSON: " + data, e);
+                  }
+                }
+                id = null;
+                name = null;
+                data.setLength(0);
+              } else if (line.startsWith("id: ")) {
+                id = Long.parseLong(line.substring(4));
+              } else if (line.startsWith("event: ")) {
+                name = line.substring(7);
+              } else if (line.startsWith("data: ")) {
+                data.append(line.substring(6));
               }
             }
-            id = null;
-            name = null;
-            data.setLength(0);
-          } else if (line.startsWith("id: ")) {
-            id = Long.parseLong(line.substring(4));
-          } else if (line.startsWith("event: ")) {
-            name = line.substring(7);
-          } else if (line.startsWith("data: ")) {
-            data.append(line.substring(6));
-          }
-        }
-      });
+          });
     }
 
     /** The first event matching {@code what} within {@code within}, skipping the others. */
-    Event await(Predicate<Event> what, Duration within, String description) throws InterruptedException {
+    Event await(Predicate<Event> what, Duration within, String description)
+        throws InterruptedException {
       long end = System.nanoTime() + within.toNanos();
       while (true) {
         Event e = events.poll(Math.max(0, end - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -131,20 +134,24 @@ class ReviewFeedTest extends SharedS3 {
   void flagsAndVerdictsMadeOnEitherNodeReachAStreamOnTheOtherWithinTwoSeconds() throws Exception {
     a.flagged("cam-1", "graffiti", 0.9, 0);
     try (EventStream stream = new EventStream(a, ALICE, null)) {
-      Event hello = stream.await(e -> e.name().equals("queue"), Duration.ofSeconds(5), "the current counts");
+      Event hello =
+          stream.await(e -> e.name().equals("queue"), Duration.ofSeconds(5), "the current counts");
       assertEquals(1, hello.data().at("/counts/open/count").asInt());
 
       long start = System.nanoTime();
       String onB = b.flagged("cam-2", "pothole", 0.8, 5).frameId();
-      Event created = stream.await(e -> changes(e, "created", onB), Duration.ofSeconds(2),
-          "the flag created on node B");
+      Event created =
+          stream.await(
+              e -> changes(e, "created", onB), Duration.ofSeconds(2), "the flag created on node B");
       long ms = (System.nanoTime() - start) / 1_000_000;
       assertEquals(2, created.data().at("/counts/open/count").asInt());
       assertEquals(1, created.data().at("/counts/openByCamera/cam-2").asInt());
       assertTrue(ms <= 2000, "took " + ms + " ms");
 
       json(b.post("/v1/flags/" + onB + "/review", ALICE, verdict("reject")), 200);
-      Event judged = stream.await(e -> changes(e, "reviewed", onB), Duration.ofSeconds(2), "the verdict on node B");
+      Event judged =
+          stream.await(
+              e -> changes(e, "reviewed", onB), Duration.ofSeconds(2), "the verdict on node B");
       assertEquals(1, judged.data().at("/counts/open/count").asInt());
       assertEquals(1, judged.data().at("/counts/rejected/count").asInt());
       assertTrue(judged.id() > created.id(), "event ids grow");
@@ -155,7 +162,10 @@ class ReviewFeedTest extends SharedS3 {
   void aClientResumingWithLastEventIdGetsEveryChangeItMissedInOrder() throws Exception {
     long last;
     try (EventStream stream = new EventStream(a, ALICE, null)) {
-      last = stream.await(e -> e.name().equals("queue"), Duration.ofSeconds(5), "the current counts").id();
+      last =
+          stream
+              .await(e -> e.name().equals("queue"), Duration.ofSeconds(5), "the current counts")
+              .id();
     }
     List<String> missed = new ArrayList<>();
     for (int m = 0; m < 3; m++) {
@@ -166,7 +176,8 @@ class ReviewFeedTest extends SharedS3 {
       List<String> got = new ArrayList<>();
       long previous = last;
       while (got.size() < 3) {
-        Event e = resumed.await(x -> x.name().equals("queue"), Duration.ofSeconds(5), "the missed flags");
+        Event e =
+            resumed.await(x -> x.name().equals("queue"), Duration.ofSeconds(5), "the missed flags");
         assertTrue(e.id() > previous, "ids ascend: " + e.id() + " after " + previous);
         previous = e.id();
         e.data().get("changes").forEach(c -> got.add(c.get("frameId").asText()));
@@ -179,19 +190,35 @@ class ReviewFeedTest extends SharedS3 {
   void aStreamEndsBeforeTheRequestTimeoutAndABadResumeIdIsRefused() throws Exception {
     HttpClient client = HttpClient.newHttpClient();
     long start = System.nanoTime();
-    HttpResponse<String> whole = client.send(HttpRequest.newBuilder(a.base.resolve("/v1/review/events"))
-        .header("Authorization", "Bearer " + ALICE).timeout(Duration.ofSeconds(15)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> whole =
+        client.send(
+            HttpRequest.newBuilder(a.base.resolve("/v1/review/events"))
+                .header("Authorization", "Bearer " + ALICE)
+                .timeout(Duration.ofSeconds(15))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
     assertEquals(200, whole.statusCode());
-    assertEquals("text/event-stream; charset=utf-8", whole.headers().firstValue("Content-Type").orElse(""));
+    assertEquals(
+        "text/event-stream; charset=utf-8", whole.headers().firstValue("Content-Type").orElse(""));
     assertTrue(whole.body().contains("event: queue"), whole.body());
-    assertTrue(System.nanoTime() - start < Duration.ofSeconds(10).toNanos(), "the 5 s stream ended");
+    assertTrue(
+        System.nanoTime() - start < Duration.ofSeconds(10).toNanos(), "the 5 s stream ended");
 
-    HttpResponse<String> bad = client.send(HttpRequest.newBuilder(a.base.resolve("/v1/review/events"))
-        .header("Authorization", "Bearer " + ALICE).header("Last-Event-ID", "yesterday").build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertTrue(json(bad, 400).at("/error/message").asText().contains("Last-Event-ID must be an event id"));
-    assertEquals(401, client.send(HttpRequest.newBuilder(a.base.resolve("/v1/review/events")).build(),
-        HttpResponse.BodyHandlers.ofString()).statusCode());
+    HttpResponse<String> bad =
+        client.send(
+            HttpRequest.newBuilder(a.base.resolve("/v1/review/events"))
+                .header("Authorization", "Bearer " + ALICE)
+                .header("Last-Event-ID", "yesterday")
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertTrue(
+        json(bad, 400).at("/error/message").asText().contains("Last-Event-ID must be an event id"));
+    assertEquals(
+        401,
+        client
+            .send(
+                HttpRequest.newBuilder(a.base.resolve("/v1/review/events")).build(),
+                HttpResponse.BodyHandlers.ofString())
+            .statusCode());
   }
 }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,7 +38,8 @@ class ReviewLiveBrowserTest extends SharedS3 {
 
   @BeforeEach
   void needsChromium() {
-    assumeTrue(CHROMIUM.canExecute() && CHROMEDRIVER.canExecute(),
+    assumeTrue(
+        CHROMIUM.canExecute() && CHROMEDRIVER.canExecute(),
         "skipped: needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver); "
             + ".ci/run installs them");
   }
@@ -45,11 +47,23 @@ class ReviewLiveBrowserTest extends SharedS3 {
   private static ChromeDriver chromium(Path profile) {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM);
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--window-size=1280,800", "--user-data-dir=" + profile.toAbsolutePath());
-    return new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER).usingAnyFreePort()
-        .build(), options);
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1280,800",
+        "--user-data-dir=" + profile.toAbsolutePath());
+    return new ChromeDriver(
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(CHROMEDRIVER)
+            .usingAnyFreePort()
+            .build(),
+        options);
   }
 
   private static void signIn(WebDriver driver, ReviewServer node, String key) {
@@ -57,8 +71,12 @@ class ReviewLiveBrowserTest extends SharedS3 {
     driver.get(node.base.resolve("/").toString());
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("key"))).sendKeys(key);
     driver.findElement(By.cssSelector("#signin-form button[type=submit]")).click();
-    wait.until(d -> !((String) ((JavascriptExecutor) d).executeScript(
-        "return document.getElementById('list-status').textContent")).startsWith("Loading"));
+    wait.until(
+        d ->
+            !((String)
+                    ((JavascriptExecutor) d)
+                        .executeScript("return document.getElementById('list-status').textContent"))
+                .startsWith("Loading"));
   }
 
   private static Set<String> tiles(WebDriver driver) {
@@ -71,7 +89,8 @@ class ReviewLiveBrowserTest extends SharedS3 {
 
   @Test
   void twoReviewersWithTwoKeysOnOneQueueNeverSeeTheSameFrame() throws Exception {
-    try (ReviewServer node = ReviewServer.start(vertx, s3, dir.resolve("data"), ReviewEvents.NONE)) {
+    try (ReviewServer node =
+        ReviewServer.start(vertx, s3, dir.resolve("data"), ReviewEvents.NONE)) {
       List<String> all = new ArrayList<>();
       for (int m = 0; m < 70; m++) {
         all.add(node.flagged("cam-" + (m % 5), "graffiti", 0.9, m).frameId());
@@ -96,7 +115,7 @@ class ReviewLiveBrowserTest extends SharedS3 {
         String probe = a.iterator().next();
         while (node.store.leaseFlag(probe, "bob", Duration.ofSeconds(60)).isEmpty()) {
           assertTrue(System.nanoTime() < deadline, "alice's leases were not released within 10 s");
-          java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+          LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
         }
         bob.findElement(By.cssSelector("#tabs button[data-status=open]")).click();
         new WebDriverWait(bob, Duration.ofSeconds(30)).until(d -> tiles(d).containsAll(a));
@@ -116,7 +135,8 @@ class ReviewLiveBrowserTest extends SharedS3 {
   @Test
   void aFlagStoredOnThisOrASecondNodeShowsAsANewBannerWithinTwoSeconds() throws Exception {
     try (ReviewServer node = ReviewServer.start(vertx, s3, dir.resolve("a"), ReviewEvents.NONE);
-        ReviewServer second = ReviewServer.start(vertx, s3, dir.resolve("b"), ReviewEvents.NONE, node.bucket)) {
+        ReviewServer second =
+            ReviewServer.start(vertx, s3, dir.resolve("b"), ReviewEvents.NONE, node.bucket)) {
       String first = node.flagged("cam-1", "graffiti", 0.9, 0).frameId();
       ChromeDriver driver = chromium(dir.resolve("profile"));
       try {
@@ -124,8 +144,13 @@ class ReviewLiveBrowserTest extends SharedS3 {
         WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(10));
         wait.until(d -> tiles(d).contains(first));
         // The stream is open once the page has had its first event (the counts).
-        wait.until(d -> ((Number) ((JavascriptExecutor) d).executeScript(
-            "return window.CityVisionLive.timings.events")).intValue() > 0);
+        wait.until(
+            d ->
+                ((Number)
+                            ((JavascriptExecutor) d)
+                                .executeScript("return window.CityVisionLive.timings.events"))
+                        .intValue()
+                    > 0);
 
         long start = System.nanoTime();
         String here = node.flagged("cam-2", "pothole", 0.7, 5).frameId();
@@ -138,7 +163,9 @@ class ReviewLiveBrowserTest extends SharedS3 {
         new WebDriverWait(driver, Duration.ofSeconds(2), Duration.ofMillis(20))
             .until(ExpectedConditions.attributeToBe(By.id("live-banner"), "data-count", "2"));
         long thereMs = (System.nanoTime() - start) / 1_000_000;
-        assertTrue(hereMs <= 2000 && thereMs <= 2000, "banner after " + hereMs + " ms and " + thereMs + " ms");
+        assertTrue(
+            hereMs <= 2000 && thereMs <= 2000,
+            "banner after " + hereMs + " ms and " + thereMs + " ms");
 
         assertEquals(Set.of(first), tiles(driver), "the grid does not move by itself");
         wait.until(ExpectedConditions.textToBe(By.cssSelector("[data-count=open]"), "3"));

@@ -64,7 +64,8 @@ class ReviewPageBrowserTest {
         ChromeDriver driver = browser.driver;
         WebDriverWait wait = browser.wait;
         driver.get(api.base.resolve("/").toString());
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("key"))).sendKeys(ReviewServer.ALICE);
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("key")))
+            .sendKeys(ReviewServer.ALICE);
         driver.findElement(By.cssSelector("#signin-form button[type=submit]")).click();
 
         String tile = ".tile[data-frame-id='" + newest.frameId() + "']";
@@ -76,11 +77,13 @@ class ReviewPageBrowserTest {
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("help")));
         new Actions(driver).sendKeys("?").perform();
         new Actions(driver).sendKeys("\n").perform();
-        wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#d-results .topk"), 0));
+        wait.until(
+            ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#d-results .topk"), 0));
         wait.until(d -> ReviewBrowser.imageShown(d, "#d-image"));
 
         new Actions(driver).sendKeys("c").perform();
-        wait.until(ExpectedConditions.attributeToBe(By.cssSelector(tile), "data-status", "confirmed"));
+        wait.until(
+            ExpectedConditions.attributeToBe(By.cssSelector(tile), "data-status", "confirmed"));
         wait.until(ExpectedConditions.textToBe(By.cssSelector("[data-count=confirmed]"), "1"));
 
         Files.createDirectories(SCREENSHOT.getParent());

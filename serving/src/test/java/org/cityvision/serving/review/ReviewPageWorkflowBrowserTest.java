@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FlagStatus;
 import org.cityvision.core.storage.embedded.EmbeddedS3Server;
@@ -28,6 +29,7 @@ import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
 
 /**
  * The review page's reviewer workflows in real headless Chromium against a real review server and
@@ -83,17 +85,19 @@ class ReviewPageWorkflowBrowserTest {
   }
 
   private String focusedId() {
-    return String.valueOf(browser.script("return document.activeElement && document.activeElement.id"));
+    return String.valueOf(
+        browser.script("return document.activeElement && document.activeElement.id"));
   }
 
   private void awaitStored(String frameId, FlagStatus status) {
-    browser.wait.until(d -> {
-      try {
-        return api.store.flag(frameId).status() == status;
-      } catch (Exception e) {
-        return false;
-      }
-    });
+    browser.wait.until(
+        d -> {
+          try {
+            return api.store.flag(frameId).status() == status;
+          } catch (Exception e) {
+            return false;
+          }
+        });
   }
 
   /** Three open flags of cam-1, newest first (A, B, C); Alice signed in with A selected. */
@@ -142,8 +146,11 @@ class ReviewPageWorkflowBrowserTest {
     browser.keys("n");
     browser.keys("a shadow, no water");
     browser.keys(Keys.TAB);
-    browser.wait.until(d -> Boolean.TRUE.equals(browser.script(
-        "return document.activeElement.matches('#detail [data-verdict=confirm]')")));
+    browser.wait.until(
+        d ->
+            Boolean.TRUE.equals(
+                browser.script(
+                    "return document.activeElement.matches('#detail [data-verdict=confirm]')")));
     browser.keys(Keys.ENTER);
     browser.awaitStatus(b.frameId(), "confirmed");
     assertEquals("a shadow, no water", api.store.flag(b.frameId()).note());
@@ -152,7 +159,11 @@ class ReviewPageWorkflowBrowserTest {
     awaitDetailOf(c.frameId());
     browser.keys("n");
     browser.keys("paint on the bridge");
-    new Actions(browser.driver).keyDown(Keys.CONTROL).sendKeys(Keys.ENTER).keyUp(Keys.CONTROL).perform();
+    new Actions(browser.driver)
+        .keyDown(Keys.CONTROL)
+        .sendKeys(Keys.ENTER)
+        .keyUp(Keys.CONTROL)
+        .perform();
     browser.awaitStatus(c.frameId(), "confirmed");
     assertEquals("paint on the bridge", api.store.flag(c.frameId()).note());
   }
@@ -176,10 +187,15 @@ class ReviewPageWorkflowBrowserTest {
 
     browser.keys("c");
     browser.awaitStatus(a.frameId(), "confirmed");
-    json(api.post("/v1/flags/" + a.frameId() + "/review", BOB, "{\"verdict\":\"reject\",\"override\":true}"), 200);
+    json(
+        api.post(
+            "/v1/flags/" + a.frameId() + "/review",
+            BOB,
+            "{\"verdict\":\"reject\",\"override\":true}"),
+        200);
     browser.keys("z");
-    browser.wait.until(ExpectedConditions.textMatches(By.id("toast-text"), java.util.regex.Pattern.compile(
-        "not undone: .*bob")));
+    browser.wait.until(
+        ExpectedConditions.textMatches(By.id("toast-text"), Pattern.compile("not undone: .*bob")));
     FlagRecord kept = api.store.flag(a.frameId());
     assertEquals(FlagStatus.REJECTED, kept.status());
     assertEquals("bob", kept.reviewer());
@@ -193,7 +209,8 @@ class ReviewPageWorkflowBrowserTest {
   }
 
   @Test
-  void filtersTabOrderAndSelectedFrameRoundTripThroughTheUrlAndMarksCoverPagesAndRanges() throws Exception {
+  void filtersTabOrderAndSelectedFrameRoundTripThroughTheUrlAndMarksCoverPagesAndRanges()
+      throws Exception {
     FlagRecord low = api.flagged("cam-a", "graffiti", 0.55, 0);
     FlagRecord mid = api.flagged("cam-a", "graffiti", 0.75, 1);
     FlagRecord upper = api.flagged("cam-a", "flooding", 0.85, 2);
@@ -205,12 +222,13 @@ class ReviewPageWorkflowBrowserTest {
     browser.driver.findElement(By.id("f-camera")).sendKeys("cam-a");
     browser.driver.findElement(By.id("f-min")).sendKeys("60");
     browser.driver.findElement(By.id("f-max")).sendKeys("90");
-    new org.openqa.selenium.support.ui.Select(browser.driver.findElement(By.id("f-order")))
-        .selectByValue("least_confident");
+    new Select(browser.driver.findElement(By.id("f-order"))).selectByValue("least_confident");
     browser.driver.findElement(By.cssSelector("#filters button[type=submit]")).click();
     browser.wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector(".tile"), 2));
-    List<String> shown = browser.driver.findElements(By.cssSelector(".tile")).stream()
-        .map(t -> t.getDomAttribute("data-frame-id")).toList();
+    List<String> shown =
+        browser.driver.findElements(By.cssSelector(".tile")).stream()
+            .map(t -> t.getDomAttribute("data-frame-id"))
+            .toList();
     assertEquals(List.of(mid.frameId(), upper.frameId()), shown);
     browser.awaitSelected(mid.frameId());
     browser.script("document.activeElement.blur()");
@@ -218,18 +236,21 @@ class ReviewPageWorkflowBrowserTest {
     browser.awaitSelected(upper.frameId());
     browser.wait.until(ExpectedConditions.urlContains("frame=" + upper.frameId()));
     String url = browser.driver.getCurrentUrl();
-    for (String part : List.of("cameraId=cam-a", "minScore=0.6", "maxScore=0.9", "order=least_confident")) {
+    for (String part :
+        List.of("cameraId=cam-a", "minScore=0.6", "maxScore=0.9", "order=least_confident")) {
       assertTrue(url.contains(part), part + " in " + url);
     }
 
-    // The link restores the filters and opens the frame (the key stays in this tab's session storage).
+    // The link restores the filters and opens the frame (the key stays in this tab's session
+    // storage).
     browser.driver.get(url);
     browser.awaitSelected(upper.frameId());
     awaitDetailOf(upper.frameId());
     assertEquals("cam-a", browser.driver.findElement(By.id("f-camera")).getDomProperty("value"));
     assertEquals("60", browser.driver.findElement(By.id("f-min")).getDomProperty("value"));
     assertEquals("90", browser.driver.findElement(By.id("f-max")).getDomProperty("value"));
-    assertEquals("least_confident", browser.driver.findElement(By.id("f-order")).getDomProperty("value"));
+    assertEquals(
+        "least_confident", browser.driver.findElement(By.id("f-order")).getDomProperty("value"));
     assertEquals(2, browser.driver.findElements(By.cssSelector(".tile")).size());
     browser.keys(Keys.ESCAPE);
     browser.wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("detail")));
@@ -252,9 +273,11 @@ class ReviewPageWorkflowBrowserTest {
     browser.driver.findElement(By.cssSelector("#tabs [data-status=rejected]")).click();
     browser.wait.until(ExpectedConditions.urlContains("status=rejected"));
     browser.driver.get(browser.driver.getCurrentUrl());
-    browser.wait.until(ExpectedConditions.attributeToBe(By.cssSelector("#tabs [data-status=rejected]"),
-        "aria-pressed", "true"));
-    browser.wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector(".tile[data-status=rejected]"), 2));
+    browser.wait.until(
+        ExpectedConditions.attributeToBe(
+            By.cssSelector("#tabs [data-status=rejected]"), "aria-pressed", "true"));
+    browser.wait.until(
+        ExpectedConditions.numberOfElementsToBe(By.cssSelector(".tile[data-status=rejected]"), 2));
   }
 
   @Test
@@ -268,7 +291,8 @@ class ReviewPageWorkflowBrowserTest {
     browser.wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("help")));
     By confirmKey = By.cssSelector("#help-keys button[data-action=confirm]");
     assertEquals("C", browser.driver.findElement(confirmKey).getText());
-    assertTrue(browser.driver.findElements(By.cssSelector("#help-keys button[data-action]")).size() >= 20,
+    assertTrue(
+        browser.driver.findElements(By.cssSelector("#help-keys button[data-action]")).size() >= 20,
         "every action is listed with its key");
     browser.driver.findElement(confirmKey).click();
     browser.wait.until(ExpectedConditions.textToBe(confirmKey, "press a key…"));
@@ -300,15 +324,18 @@ class ReviewPageWorkflowBrowserTest {
   }
 
   @Test
-  void theFrameZoomsAndPansGoesFullscreenAndShowsTheCamerasPreviousFramesSideBySide() throws Exception {
+  void theFrameZoomsAndPansGoesFullscreenAndShowsTheCamerasPreviousFramesSideBySide()
+      throws Exception {
     FlagRecord first = api.flagged("cam-1", "graffiti", 0.7, 0);
     api.flagged("cam-2", "flooding", 0.8, 1);
     FlagRecord second = api.flagged("cam-1", "graffiti", 0.8, 2);
     FlagRecord newest = api.flagged("cam-1", "graffiti", 0.9, 3);
     browser.signIn(api.base, "", ALICE);
     browser.awaitSelected(newest.frameId());
-    assertEquals("contain", browser.script(
-        "return getComputedStyle(document.querySelector('.tile img')).objectFit"), "thumbnails are letterboxed");
+    assertEquals(
+        "contain",
+        browser.script("return getComputedStyle(document.querySelector('.tile img')).objectFit"),
+        "thumbnails are letterboxed");
 
     browser.keys(Keys.ENTER);
     awaitDetailOf(newest.frameId());
@@ -321,34 +348,48 @@ class ReviewPageWorkflowBrowserTest {
     browser.keys("-");
     browser.wait.until(ExpectedConditions.attributeToBe(viewer, "data-zoom", "1.250"));
     String before = browser.driver.findElement(By.id("d-image")).getDomAttribute("style");
-    new Actions(browser.driver).moveToElement(browser.driver.findElement(viewer)).clickAndHold()
-        .moveByOffset(-60, -20).release().perform();
-    browser.wait.until(d -> !before.equals(d.findElement(By.id("d-image")).getDomAttribute("style")));
+    new Actions(browser.driver)
+        .moveToElement(browser.driver.findElement(viewer))
+        .clickAndHold()
+        .moveByOffset(-60, -20)
+        .release()
+        .perform();
+    browser.wait.until(
+        d -> !before.equals(d.findElement(By.id("d-image")).getDomAttribute("style")));
     browser.keys("0");
     browser.wait.until(ExpectedConditions.attributeToBe(viewer, "data-zoom", "1.000"));
-    browser.script("const v = document.getElementById('d-viewer'); const r = v.getBoundingClientRect();"
-        + "v.dispatchEvent(new WheelEvent('wheel', {deltaY: -100, clientX: r.left + 20, clientY: r.top + 20,"
-        + " bubbles: true, cancelable: true}));");
+    browser.script(
+        "const v = document.getElementById('d-viewer'); const r = v.getBoundingClientRect();"
+            + "v.dispatchEvent(new WheelEvent('wheel', {deltaY: -100, clientX: r.left + 20, clientY: r.top + 20,"
+            + " bubbles: true, cancelable: true}));");
     browser.wait.until(ExpectedConditions.attributeToBe(viewer, "data-zoom", "1.250"));
 
     browser.keys("f");
     browser.wait.until(ExpectedConditions.attributeContains(viewer, "class", "fullscreen"));
     browser.keys(Keys.ESCAPE);
     browser.wait.until(d -> !d.findElement(viewer).getDomAttribute("class").contains("fullscreen"));
-    assertTrue(browser.driver.findElement(By.id("detail")).isDisplayed(), "Esc leaves fullscreen first");
+    assertTrue(
+        browser.driver.findElement(By.id("detail")).isDisplayed(), "Esc leaves fullscreen first");
 
     browser.keys("h");
     browser.wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("d-strip")));
     browser.wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#d-strip li"), 3));
-    List<String> strip = browser.driver.findElements(By.cssSelector("#d-strip li")).stream()
-        .map(li -> li.getDomAttribute("data-frame-id")).toList();
+    List<String> strip =
+        browser.driver.findElements(By.cssSelector("#d-strip li")).stream()
+            .map(li -> li.getDomAttribute("data-frame-id"))
+            .toList();
     assertEquals(List.of(newest.frameId(), second.frameId(), first.frameId()), strip);
-    browser.driver.findElement(By.cssSelector("#d-strip li[data-frame-id='" + first.frameId() + "']")).click();
+    browser
+        .driver
+        .findElement(By.cssSelector("#d-strip li[data-frame-id='" + first.frameId() + "']"))
+        .click();
     browser.wait.until(ExpectedConditions.attributeToBe(viewer, "data-showing", first.frameId()));
     browser.wait.until(d -> ReviewBrowser.imageShown(d, "#d-image"));
-    browser.wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#d-results .topk"), 0));
+    browser.wait.until(
+        ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#d-results .topk"), 0));
     // This server has no camera health routes: the panel says so instead of failing.
-    browser.wait.until(ExpectedConditions.attributeToBe(By.id("d-camera"), "data-state", "unknown"));
+    browser.wait.until(
+        ExpectedConditions.attributeToBe(By.id("d-camera"), "data-state", "unknown"));
     assertNotEquals(FlagStatus.CONFIRMED, api.store.flag(newest.frameId()).status());
   }
 }

@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The review queue at city scale over real HTTP and a real S3 server: review leases keep two
- * reviewers on one queue apart, and the counts are exact per status, camera and label right after
- * a verdict, with an admin recount that reports drift.
+ * reviewers on one queue apart, and the counts are exact per status, camera and label right after a
+ * verdict, with an admin recount that reports drift.
  */
 class ReviewQueueScaleApiTest extends SharedS3 {
   @TempDir Path dataDir;
@@ -47,7 +47,9 @@ class ReviewQueueScaleApiTest extends SharedS3 {
   }
 
   private static String idsBody(List<String> ids) {
-    return "{\"frameIds\":[" + String.join(",", ids.stream().map(i -> "\"" + i + "\"").toList()) + "]}";
+    return "{\"frameIds\":["
+        + String.join(",", ids.stream().map(i -> "\"" + i + "\"").toList())
+        + "]}";
   }
 
   @Test
@@ -59,7 +61,9 @@ class ReviewQueueScaleApiTest extends SharedS3 {
     JsonNode alicePage = json(api.get("/v1/flags?limit=4&lease=120", ALICE), 200);
     List<String> alice = frameIds(alicePage);
     assertEquals(4, alice.size());
-    assertTrue(Instant.parse(alicePage.get("leaseExpiresAt").asText()).isAfter(Instant.now().plusSeconds(100)));
+    assertTrue(
+        Instant.parse(alicePage.get("leaseExpiresAt").asText())
+            .isAfter(Instant.now().plusSeconds(100)));
     List<String> bob = frameIds(json(api.get("/v1/flags?limit=4&lease=120", BOB), 200));
     assertEquals(4, bob.size());
     assertDisjoint(alice, bob);
@@ -73,7 +77,8 @@ class ReviewQueueScaleApiTest extends SharedS3 {
     // The same holds for a filtered and an informative page.
     List<String> bobCam1 = frameIds(json(api.get("/v1/flags?cameraId=cam-1&lease=60", BOB), 200));
     assertDisjoint(bobCam1, aliceAgain);
-    List<String> bobInformative = frameIds(json(api.get("/v1/flags?order=informative&lease=60", BOB), 200));
+    List<String> bobInformative =
+        frameIds(json(api.get("/v1/flags?order=informative&lease=60", BOB), 200));
     assertEquals(new HashSet<>(bob), new HashSet<>(bobInformative));
 
     // Without lease= the queue is shown whole, as before.
@@ -89,42 +94,87 @@ class ReviewQueueScaleApiTest extends SharedS3 {
     assertEquals(3, alice.size());
     assertEquals(List.of(), frameIds(json(api.get("/v1/flags?lease=60", BOB), 200)));
 
-    JsonNode renewed = json(api.post("/v1/review/leases/renew", BOB,
-        idsBody(alice).replace("}", ",\"seconds\":60}")), 200);
+    JsonNode renewed =
+        json(
+            api.post(
+                "/v1/review/leases/renew", BOB, idsBody(alice).replace("}", ",\"seconds\":60}")),
+            200);
     assertEquals(0, renewed.get("leased").size());
     assertEquals(3, renewed.get("lost").size());
-    JsonNode own = json(api.post("/v1/review/leases/renew", ALICE,
-        idsBody(alice).replace("}", ",\"seconds\":300}")), 200);
+    JsonNode own =
+        json(
+            api.post(
+                "/v1/review/leases/renew", ALICE, idsBody(alice).replace("}", ",\"seconds\":300}")),
+            200);
     assertEquals(3, own.get("leased").size());
 
-    assertEquals(0, json(api.post("/v1/review/leases/release", BOB, idsBody(alice)), 200).get("released").asInt());
-    assertEquals(2, json(api.post("/v1/review/leases/release", ALICE, idsBody(alice.subList(0, 2))), 200)
-        .get("released").asInt());
-    assertEquals(new HashSet<>(alice.subList(0, 2)),
+    assertEquals(
+        0,
+        json(api.post("/v1/review/leases/release", BOB, idsBody(alice)), 200)
+            .get("released")
+            .asInt());
+    assertEquals(
+        2,
+        json(api.post("/v1/review/leases/release", ALICE, idsBody(alice.subList(0, 2))), 200)
+            .get("released")
+            .asInt());
+    assertEquals(
+        new HashSet<>(alice.subList(0, 2)),
         new HashSet<>(frameIds(json(api.get("/v1/flags?lease=60", BOB), 200))));
   }
 
   @Test
   void badLeaseRequestsAreRefusedWithTheRuleTheyBreak() throws Exception {
     String id = api.flagged("cam-1", "pothole", 0.9, 1).frameId();
-    assertTrue(json(api.get("/v1/flags?lease=5", ALICE), 400).at("/error/message").asText().contains("lease must be in 30..600"));
-    assertTrue(json(api.get("/v1/flags?status=confirmed&lease=60", ALICE), 400).at("/error/message").asText()
-        .contains("open queue only"));
-    assertTrue(json(api.post("/v1/review/leases/renew", ALICE, "{\"frameIds\":[\"" + id + "\"],\"seconds\":9000}"), 400)
-        .at("/error/message").asText().contains("seconds must be an integer in 30..600"));
-    assertTrue(json(api.post("/v1/review/leases/renew", ALICE, "{\"frameIds\":[\"" + id + "\"],\"seconds\":60,\"x\":1}"),
-        400).at("/error/message").asText().contains("unknown field 'x'"));
-    assertEquals("invalid_frame_id", json(api.post("/v1/review/leases/release", ALICE, "{\"frameIds\":[\"../x\"]}"), 400)
-        .at("/error/code").asText());
-    assertEquals("invalid_request", json(api.post("/v1/review/leases/release", ALICE, "{\"frameIds\":[]}"), 400)
-        .at("/error/code").asText());
+    assertTrue(
+        json(api.get("/v1/flags?lease=5", ALICE), 400)
+            .at("/error/message")
+            .asText()
+            .contains("lease must be in 30..600"));
+    assertTrue(
+        json(api.get("/v1/flags?status=confirmed&lease=60", ALICE), 400)
+            .at("/error/message")
+            .asText()
+            .contains("open queue only"));
+    assertTrue(
+        json(
+                api.post(
+                    "/v1/review/leases/renew",
+                    ALICE,
+                    "{\"frameIds\":[\"" + id + "\"],\"seconds\":9000}"),
+                400)
+            .at("/error/message")
+            .asText()
+            .contains("seconds must be an integer in 30..600"));
+    assertTrue(
+        json(
+                api.post(
+                    "/v1/review/leases/renew",
+                    ALICE,
+                    "{\"frameIds\":[\"" + id + "\"],\"seconds\":60,\"x\":1}"),
+                400)
+            .at("/error/message")
+            .asText()
+            .contains("unknown field 'x'"));
+    assertEquals(
+        "invalid_frame_id",
+        json(api.post("/v1/review/leases/release", ALICE, "{\"frameIds\":[\"../x\"]}"), 400)
+            .at("/error/code")
+            .asText());
+    assertEquals(
+        "invalid_request",
+        json(api.post("/v1/review/leases/release", ALICE, "{\"frameIds\":[]}"), 400)
+            .at("/error/code")
+            .asText());
   }
 
   @Test
   void countsAreExactPerStatusCameraAndLabelRightAfterAVerdict() throws Exception {
     List<String> ids = new ArrayList<>();
     for (int m = 0; m < 5; m++) {
-      ids.add(api.flagged(m < 3 ? "cam-1" : "cam-2", m % 2 == 0 ? "graffiti" : "pothole", 0.9, m).frameId());
+      ids.add(
+          api.flagged(m < 3 ? "cam-1" : "cam-2", m % 2 == 0 ? "graffiti" : "pothole", 0.9, m)
+              .frameId());
     }
     JsonNode before = json(api.get("/v1/flags/counts", ALICE), 200);
     assertEquals(5, before.at("/open/count").asInt());

@@ -10,15 +10,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.cityvision.core.classify.ClassificationJson;
 import org.cityvision.core.classify.Classification;
+import org.cityvision.core.classify.ClassificationJson;
 import org.cityvision.core.classify.LabelScore;
 import org.cityvision.core.storage.ApiKeyRecord;
 import org.cityvision.core.storage.FlagRecord;
@@ -37,7 +37,8 @@ import org.cityvision.serving.testing.AreaServer;
 /**
  * A review server for one test: a store on its own bucket of a shared S3 server, the review API and
  * page behind the API's router and authentication on a real Vert.x HTTP server on 127.0.0.1 (port
- * 0), keys for two reviewers, an admin and a camera. Closing it closes the HTTP server, the worker and the store.
+ * 0), keys for two reviewers, an admin and a camera. Closing it closes the HTTP server, the worker
+ * and the store.
  */
 final class ReviewServer implements AutoCloseable {
   static final String ALICE = "alice-key-0123456789";
@@ -70,8 +71,9 @@ final class ReviewServer implements AutoCloseable {
   }
 
   /** As {@link #start(Vertx, EmbeddedS3Server, Path, ReviewEvents)}, with this reopen window. */
-  static ReviewServer start(Vertx vertx, EmbeddedS3Server s3, Path dataDir, ReviewEvents events,
-      Duration reopenWindow) throws Exception {
+  static ReviewServer start(
+      Vertx vertx, EmbeddedS3Server s3, Path dataDir, ReviewEvents events, Duration reopenWindow)
+      throws Exception {
     return start(vertx, s3, dataDir, events, newBucket(), reopenWindow);
   }
 
@@ -79,7 +81,8 @@ final class ReviewServer implements AutoCloseable {
    * A review node on {@code bucket}: a second one on the bucket of another is a second serving node
    * sharing its store. Its live feed's streams last 5 s, so clients reconnect often.
    */
-  static ReviewServer start(Vertx vertx, EmbeddedS3Server s3, Path dataDir, ReviewEvents events, String bucket)
+  static ReviewServer start(
+      Vertx vertx, EmbeddedS3Server s3, Path dataDir, ReviewEvents events, String bucket)
       throws Exception {
     return start(vertx, s3, dataDir, events, bucket, Duration.ofMinutes(10));
   }
@@ -88,12 +91,20 @@ final class ReviewServer implements AutoCloseable {
     return "review-" + BUCKETS.incrementAndGet() + "-" + Long.toHexString(System.nanoTime());
   }
 
-  private static ReviewServer start(Vertx vertx, EmbeddedS3Server s3, Path dataDir, ReviewEvents events,
-      String bucket, Duration reopenWindow) throws Exception {
-    FrameStore store = FrameStores.open(StorageConfig.embedded(dataDir)
-        .withEndpoint(s3.endpoint(), s3.accessKey(), s3.secretKey())
-        .withBucket(bucket)
-        .withRequestTimeout(Duration.ofSeconds(5)));
+  private static ReviewServer start(
+      Vertx vertx,
+      EmbeddedS3Server s3,
+      Path dataDir,
+      ReviewEvents events,
+      String bucket,
+      Duration reopenWindow)
+      throws Exception {
+    FrameStore store =
+        FrameStores.open(
+            StorageConfig.embedded(dataDir)
+                .withEndpoint(s3.endpoint(), s3.accessKey(), s3.secretKey())
+                .withBucket(bucket)
+                .withRequestTimeout(Duration.ofSeconds(5)));
     Instant t = Instant.parse("2025-01-01T00:00:00Z");
     if (store.apiKey("alice").isEmpty()) {
       store.createApiKey(new ApiKeyRecord("alice", KeyRole.REVIEWER, ApiKeys.hash(ALICE), t));
@@ -103,8 +114,12 @@ final class ReviewServer implements AutoCloseable {
     }
     WorkerExecutor worker = vertx.createSharedWorkerExecutor("review-test-io", 8);
     ReviewDeps deps = new ReviewDeps(store, worker, events, LABELS);
-    AreaServer server = AreaServer.start(vertx, store, dataDir,
-        List.of(ReviewRoutes.area(deps, 5_000, reopenWindow), ReviewPage.area()));
+    AreaServer server =
+        AreaServer.start(
+            vertx,
+            store,
+            dataDir,
+            List.of(ReviewRoutes.area(deps, 5_000, reopenWindow), ReviewPage.area()));
     return new ReviewServer(store, bucket, worker, server);
   }
 
@@ -115,19 +130,34 @@ final class ReviewServer implements AutoCloseable {
    */
   FlagRecord flagged(String camera, String label, double score, int minutes) throws Exception {
     Instant flaggedAt = Instant.parse("2025-06-01T12:00:00Z").plus(Duration.ofMinutes(minutes));
-    FrameRecord frame = store.putFrame(new FrameUpload(camera, flaggedAt.minusSeconds(60), "image/jpeg",
-        TestImages.jpeg(640, 360, minutes), TestImages.jpeg(160, 90, minutes)));
-    store.putResult(new ResultRecord(frame.frameId(), "urban", "1.0.0", flaggedAt,
-        ClassificationJson.toJson(classification(label, score))));
-    return store.createFlag(FlagRecord.open(frame.frameId(), label, score, "urban", "1.0.0", flaggedAt));
+    FrameRecord frame =
+        store.putFrame(
+            new FrameUpload(
+                camera,
+                flaggedAt.minusSeconds(60),
+                "image/jpeg",
+                TestImages.jpeg(640, 360, minutes),
+                TestImages.jpeg(160, 90, minutes)));
+    store.putResult(
+        new ResultRecord(
+            frame.frameId(),
+            "urban",
+            "1.0.0",
+            flaggedAt,
+            ClassificationJson.toJson(classification(label, score))));
+    return store.createFlag(
+        FlagRecord.open(frame.frameId(), label, score, "urban", "1.0.0", flaggedAt));
   }
 
   private static Classification classification(String label, double score) {
     double rest = (1 - score) / (LABELS.size() - 1);
     List<Double> probabilities = LABELS.stream().map(l -> l.equals(label) ? score : rest).toList();
-    List<LabelScore> top = new java.util.ArrayList<>();
+    List<LabelScore> top = new ArrayList<>();
     top.add(new LabelScore(label, score));
-    LABELS.stream().filter(l -> !l.equals(label)).limit(2).forEach(l -> top.add(new LabelScore(l, rest)));
+    LABELS.stream()
+        .filter(l -> !l.equals(label))
+        .limit(2)
+        .forEach(l -> top.add(new LabelScore(l, rest)));
     return new Classification(label, score, top, probabilities, LABELS, "urban", "1.0.0", 1, null);
   }
 
@@ -140,23 +170,36 @@ final class ReviewServer implements AutoCloseable {
   }
 
   HttpResponse<byte[]> getBytes(String path, String key) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + key).build(),
+    return http.send(
+        HttpRequest.newBuilder(base.resolve(path)).header("Authorization", "Bearer " + key).build(),
         HttpResponse.BodyHandlers.ofByteArray());
   }
 
-  HttpResponse<String> post(String path, String key, String body) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(base.resolve(path))
+  HttpResponse<String> post(String path, String key, String body)
+      throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(base.resolve(path))
             .header("Authorization", "Bearer " + key)
             .header("Content-Type", "application/json")
-            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build(),
         HttpResponse.BodyHandlers.ofString());
   }
 
   /** The JSON body of a response that must have {@code status}. */
   static JsonNode json(HttpResponse<String> response, int status) throws IOException {
     if (response.statusCode() != status) {
-      throw new AssertionError("expected HTTP " + status + " from " + response.request().method() + " "
-          + response.uri() + ", got " + response.statusCode() + ": " + response.body());
+      throw new AssertionError(
+          "expected HTTP "
+              + status
+              + " from "
+              + response.request().method()
+              + " "
+              + response.uri()
+              + ", got "
+              + response.statusCode()
+              + ": "
+              + response.body());
     }
     return JSON.readTree(response.body());
   }

@@ -16,7 +16,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The review API and page as `serve` mounts them: a camera's flagged frame reaches a reviewer's verdict. */
+/**
+ * The review API and page as `serve` mounts them: a camera's flagged frame reaches a reviewer's
+ * verdict.
+ */
 class ReviewThroughServerTest {
   @TempDir static Path data;
   static ServingNode node;
@@ -36,12 +39,12 @@ class ReviewThroughServerTest {
     ServingFixture.stop(node);
   }
 
-
   @Test
   void flaggedCameraFrameIsJudgedThroughTheServersReviewApi() {
     String camera = http.newKey("camera", "cam-key");
     String reviewer = http.newKey("reviewer", "rita");
-    Response posted = http.post("/v1/cameras/cam-9/frames", camera, "image/jpeg", TestImages.jpeg(640, 480, 91));
+    Response posted =
+        http.post("/v1/cameras/cam-9/frames", camera, "image/jpeg", TestImages.jpeg(640, 480, 91));
     assertEquals(201, posted.status(), posted.text());
     String frameId = posted.json().getString("frameId");
     if (!posted.json().getBoolean("flagged")) {
@@ -62,11 +65,17 @@ class ReviewThroughServerTest {
     assertEquals(200, thumb.status());
     assertTrue(thumb.body().length() > 100);
 
-    Response verdict = http.postJson("/v1/flags/" + frameId + "/review", reviewer,
-        new JsonObject().put("verdict", "confirm").put("note", "seen"));
+    Response verdict =
+        http.postJson(
+            "/v1/flags/" + frameId + "/review",
+            reviewer,
+            new JsonObject().put("verdict", "confirm").put("note", "seen"));
     assertEquals(200, verdict.status(), verdict.text());
-    Response again = http.postJson("/v1/flags/" + frameId + "/review", reviewer,
-        new JsonObject().put("verdict", "reject"));
+    Response again =
+        http.postJson(
+            "/v1/flags/" + frameId + "/review",
+            reviewer,
+            new JsonObject().put("verdict", "reject"));
     assertEquals(409, again.status(), again.text());
 
     Response audit = http.get("/v1/reviews", reviewer);
@@ -79,7 +88,9 @@ class ReviewThroughServerTest {
     Response page = http.get("/", null);
     assertEquals(200, page.status());
     assertTrue(page.text().contains("<html") || page.text().contains("<!doctype"), page.text());
-    assertTrue(page.headers().get("Content-Security-Policy").startsWith("default-src 'none'"), page.headers().toString());
+    assertTrue(
+        page.headers().get("Content-Security-Policy").startsWith("default-src 'none'"),
+        page.headers().toString());
     Response missing = http.get("/v1/nothing-here", ServingFixture.ADMIN_KEY);
     assertEquals(404, missing.status());
     assertEquals("not_found", missing.errorCode());

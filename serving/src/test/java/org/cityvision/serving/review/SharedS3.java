@@ -8,7 +8,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 
-/** One embedded S3 server and one Vert.x for all tests of a class; each test starts its own review nodes. */
+/**
+ * One embedded S3 server and one Vert.x for all tests of a class; each test starts its own review
+ * nodes.
+ */
 abstract class SharedS3 {
   @TempDir static Path s3Dir;
   static EmbeddedS3Server s3;

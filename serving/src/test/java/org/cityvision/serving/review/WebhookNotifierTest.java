@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -16,8 +17,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import javax.crypto.spec.SecretKeySpec;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FlagStatus;
@@ -25,6 +28,7 @@ import org.cityvision.serving.review.webhook.Webhook;
 import org.cityvision.serving.review.webhook.WebhookConfig;
 import org.cityvision.serving.review.webhook.WebhookNotifier;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,9 +37,14 @@ class WebhookNotifierTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private static final String SECRET = "webhook-secret-0123456789";
-  private static final FlagRecord FLAG = FlagRecord.open(
-      "cam-7.20250601T120000000Z.0123456789ab", "graffiti", 0.91, "urban", "1.0.0",
-      Instant.parse("2025-06-01T12:00:01Z"));
+  private static final FlagRecord FLAG =
+      FlagRecord.open(
+          "cam-7.20250601T120000000Z.0123456789ab",
+          "graffiti",
+          0.91,
+          "urban",
+          "1.0.0",
+          Instant.parse("2025-06-01T12:00:01Z"));
 
   record Received(String event, String delivery, String signature, byte[] body) {}
 
@@ -49,19 +58,22 @@ class WebhookNotifierTest {
   void startReceiver() throws Exception {
     receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     receiver.createContext("/hook", this::handle);
-    receiver.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
+    receiver.setExecutor(Executors.newCachedThreadPool());
     receiver.start();
   }
 
-  private void handle(HttpExchange ex) throws java.io.IOException {
+  private void handle(HttpExchange ex) throws IOException {
     try {
       hold.await(30, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    Received r = new Received(ex.getRequestHeaders().getFirst(WebhookNotifier.EVENT_HEADER),
-        ex.getRequestHeaders().getFirst(WebhookNotifier.DELIVERY_HEADER),
-        ex.getRequestHeaders().getFirst(WebhookNotifier.SIGNATURE_HEADER), ex.getRequestBody().readAllBytes());
+    Received r =
+        new Received(
+            ex.getRequestHeaders().getFirst(WebhookNotifier.EVENT_HEADER),
+            ex.getRequestHeaders().getFirst(WebhookNotifier.DELIVERY_HEADER),
+            ex.getRequestHeaders().getFirst(WebhookNotifier.SIGNATURE_HEADER),
+            ex.getRequestBody().readAllBytes());
     received.add(r);
     int status = failuresLeft.getAndDecrement() > 0 ? 503 : 204;
     ex.sendResponseHeaders(status, -1);
@@ -78,9 +90,11 @@ class WebhookNotifierTest {
   }
 
   private WebhookNotifier notifier(int capacity, List<String> events) {
-    Webhook hook = new Webhook("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook", events, null);
+    Webhook hook =
+        new Webhook("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook", events, null);
     WebhookConfig config = new WebhookConfig(List.of(hook), capacity, 5, 5, 50, 5_000);
-    return WebhookNotifier.start(config, Map.of(Webhook.DEFAULT_SECRET_ENV, SECRET), Clock.systemUTC());
+    return WebhookNotifier.start(
+        config, Map.of(Webhook.DEFAULT_SECRET_ENV, SECRET), Clock.systemUTC());
   }
 
   @Test
@@ -91,9 +105,15 @@ class WebhookNotifierTest {
       Received ok = firstSuccess.get(30, TimeUnit.SECONDS);
 
       assertEquals(3, received.size());
-      assertEquals(1, received.stream().map(Received::delivery).distinct().count(), "one delivery id for every try");
-      String expected = "sha256=" + WebhookNotifier.hmac(
-          new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"), ok.body());
+      assertEquals(
+          1,
+          received.stream().map(Received::delivery).distinct().count(),
+          "one delivery id for every try");
+      String expected =
+          "sha256="
+              + WebhookNotifier.hmac(
+                  new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"),
+                  ok.body());
       assertEquals(expected, ok.signature());
       assertEquals("flag.created", ok.event());
       JsonNode body = JSON.readTree(ok.body());
@@ -108,10 +128,36 @@ class WebhookNotifierTest {
 
   @Test
   void sendsConfirmationsOnlyForConfirmedFlagsAndOnlyToSubscribers() throws Exception {
-    FlagRecord confirmed = new FlagRecord(FLAG.frameId(), FLAG.cameraId(), FLAG.label(), FLAG.score(), FLAG.model(),
-        FLAG.modelVersion(), FLAG.flaggedAt(), FlagStatus.CONFIRMED, 2, "alice", Instant.now(), null, null);
-    FlagRecord rejected = new FlagRecord(FLAG.frameId(), FLAG.cameraId(), FLAG.label(), FLAG.score(), FLAG.model(),
-        FLAG.modelVersion(), FLAG.flaggedAt(), FlagStatus.REJECTED, 2, "alice", Instant.now(), null, null);
+    FlagRecord confirmed =
+        new FlagRecord(
+            FLAG.frameId(),
+            FLAG.cameraId(),
+            FLAG.label(),
+            FLAG.score(),
+            FLAG.model(),
+            FLAG.modelVersion(),
+            FLAG.flaggedAt(),
+            FlagStatus.CONFIRMED,
+            2,
+            "alice",
+            Instant.now(),
+            null,
+            null);
+    FlagRecord rejected =
+        new FlagRecord(
+            FLAG.frameId(),
+            FLAG.cameraId(),
+            FLAG.label(),
+            FLAG.score(),
+            FLAG.model(),
+            FLAG.modelVersion(),
+            FLAG.flaggedAt(),
+            FlagStatus.REJECTED,
+            2,
+            "alice",
+            Instant.now(),
+            null,
+            null);
     try (WebhookNotifier notifier = notifier(10, List.of("flag.confirmed"))) {
       notifier.flagCreated(FLAG);
       notifier.flagReviewed(rejected);
@@ -144,13 +190,19 @@ class WebhookNotifierTest {
   @Test
   void refusesAHookWithoutASecret() {
     Webhook hook = new Webhook("http://127.0.0.1:1/hook", List.of(), "CITYVISION_NO_SUCH_SECRET");
-    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-        () -> WebhookNotifier.start(WebhookConfig.defaults().withHooks(List.of(hook)), Map.of(), Clock.systemUTC()));
+    IllegalArgumentException e =
+        Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                WebhookNotifier.start(
+                    WebhookConfig.defaults().withHooks(List.of(hook)),
+                    Map.of(),
+                    Clock.systemUTC()));
     assertTrue(e.getMessage().contains("CITYVISION_NO_SUCH_SECRET"), e.getMessage());
   }
 
   /** Polls a counter the sender updates after the receiver answered; bounded, no fixed sleep. */
-  private static void waitUntil(java.util.function.BooleanSupplier condition) {
+  private static void waitUntil(BooleanSupplier condition) {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > end) {

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,15 +43,22 @@ import org.junit.jupiter.api.Test;
 class WebhookSignatureTest {
   private static final String SECRET = "webhook-secret-0123456789";
   private static final long TOLERANCE_SECONDS = 300;
-  private static final FlagRecord FLAG = FlagRecord.open(
-      "cam-7.20250601T120000000Z.0123456789ab", "graffiti", 0.91, "urban", "1.0.0",
-      Instant.parse("2025-06-01T12:00:01Z"));
+  private static final FlagRecord FLAG =
+      FlagRecord.open(
+          "cam-7.20250601T120000000Z.0123456789ab",
+          "graffiti",
+          0.91,
+          "urban",
+          "1.0.0",
+          Instant.parse("2025-06-01T12:00:01Z"));
 
   record Captured(String timestamp, String signature256, String legacySignature, byte[] body) {}
 
   HttpServer receiver;
+
   /** The receiver's clock, in unix seconds: a test moves it to play a delivery back later. */
   final AtomicLong receiverNow = new AtomicLong();
+
   final CompletableFuture<Captured> accepted = new CompletableFuture<>();
 
   @BeforeEach
@@ -66,11 +75,14 @@ class WebhookSignatureTest {
     receiver.stop(0);
   }
 
-  private void handle(HttpExchange ex) throws java.io.IOException {
+  private void handle(HttpExchange ex) throws IOException {
     byte[] body = ex.getRequestBody().readAllBytes();
-    Captured c = new Captured(ex.getRequestHeaders().getFirst(WebhookNotifier.TIMESTAMP_HEADER),
-        ex.getRequestHeaders().getFirst(WebhookNotifier.SIGNATURE_256_HEADER),
-        ex.getRequestHeaders().getFirst(WebhookNotifier.SIGNATURE_HEADER), body);
+    Captured c =
+        new Captured(
+            ex.getRequestHeaders().getFirst(WebhookNotifier.TIMESTAMP_HEADER),
+            ex.getRequestHeaders().getFirst(WebhookNotifier.SIGNATURE_256_HEADER),
+            ex.getRequestHeaders().getFirst(WebhookNotifier.SIGNATURE_HEADER),
+            body);
     boolean ok = verify(SECRET, c.timestamp(), c.signature256(), body, receiverNow.get());
     ex.sendResponseHeaders(ok ? 204 : 401, -1);
     ex.close();
@@ -80,12 +92,13 @@ class WebhookSignatureTest {
   }
 
   /**
-   * The receiver's check, step for step as the Python example of {@code docs/INTEGRATION.md}:
-   * the header's {@code t} equals the timestamp header, is within 5 minutes of now, and {@code v1}
-   * is the HMAC-SHA256 of {@code "<t>.<body>"}, compared in constant time.
+   * The receiver's check, step for step as the Python example of {@code docs/INTEGRATION.md}: the
+   * header's {@code t} equals the timestamp header, is within 5 minutes of now, and {@code v1} is
+   * the HMAC-SHA256 of {@code "<t>.<body>"}, compared in constant time.
    */
-  static boolean verify(String secret, String timestampHeader, String signatureHeader, byte[] body, long now)
-      throws java.io.IOException {
+  static boolean verify(
+      String secret, String timestampHeader, String signatureHeader, byte[] body, long now)
+      throws IOException {
     if (timestampHeader == null || signatureHeader == null) {
       return false;
     }
@@ -110,10 +123,10 @@ class WebhookSignatureTest {
       mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
       mac.update((t + ".").getBytes(StandardCharsets.US_ASCII));
       String expected = HexFormat.of().formatHex(mac.doFinal(body));
-      return MessageDigest.isEqual(expected.getBytes(StandardCharsets.US_ASCII),
-          v1.getBytes(StandardCharsets.US_ASCII));
-    } catch (java.security.GeneralSecurityException e) {
-      throw new java.io.IOException(e);
+      return MessageDigest.isEqual(
+          expected.getBytes(StandardCharsets.US_ASCII), v1.getBytes(StandardCharsets.US_ASCII));
+    } catch (GeneralSecurityException e) {
+      throw new IOException(e);
     }
   }
 
@@ -137,7 +150,9 @@ class WebhookSignatureTest {
       assertTrue(Math.abs(Instant.now().getEpochSecond() - t) <= 5, "signed now: " + t);
       assertTrue(c.signature256().matches("t=" + t + ",v1=[0-9a-f]{64}"), c.signature256());
       SecretKeySpec key = new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
-      assertEquals("sha256=" + WebhookNotifier.hmac(key, c.body()), c.legacySignature(),
+      assertEquals(
+          "sha256=" + WebhookNotifier.hmac(key, c.body()),
+          c.legacySignature(),
           "the deprecated body-only signature is still sent");
       assertEquals(WebhookNotifier.signature256(key, t, c.body()), c.signature256());
     }
@@ -152,15 +167,21 @@ class WebhookSignatureTest {
     }
     long t = Long.parseLong(c.timestamp());
 
-    assertEquals(204, replay(c.timestamp(), c.signature256(), c.body()), "within the window it is valid");
+    assertEquals(
+        204, replay(c.timestamp(), c.signature256(), c.body()), "within the window it is valid");
     receiverNow.set(t + TOLERANCE_SECONDS + 1);
-    assertEquals(401, replay(c.timestamp(), c.signature256(), c.body()), "a capture replayed 5 min later");
+    assertEquals(
+        401, replay(c.timestamp(), c.signature256(), c.body()), "a capture replayed 5 min later");
     String fresh = Long.toString(t + TOLERANCE_SECONDS + 1);
-    assertEquals(401, replay(fresh, c.signature256().replace("t=" + t, "t=" + fresh), c.body()),
+    assertEquals(
+        401,
+        replay(fresh, c.signature256().replace("t=" + t, "t=" + fresh), c.body()),
         "a replay with its timestamp moved forward no longer matches the signature");
     receiverNow.set(t);
-    byte[] changed = new String(c.body(), StandardCharsets.UTF_8).replace("graffiti", "flooding")
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] changed =
+        new String(c.body(), StandardCharsets.UTF_8)
+            .replace("graffiti", "flooding")
+            .getBytes(StandardCharsets.UTF_8);
     assertEquals(401, replay(c.timestamp(), c.signature256(), changed), "a changed body");
   }
 
@@ -180,12 +201,13 @@ class WebhookSignatureTest {
   }
 
   private int replay(String timestamp, String signature256, byte[] body) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(hookUrl()))
-        .header("Content-Type", "application/json")
-        .header(WebhookNotifier.TIMESTAMP_HEADER, timestamp)
-        .header(WebhookNotifier.SIGNATURE_256_HEADER, signature256)
-        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-        .build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(hookUrl()))
+            .header("Content-Type", "application/json")
+            .header(WebhookNotifier.TIMESTAMP_HEADER, timestamp)
+            .header(WebhookNotifier.SIGNATURE_256_HEADER, signature256)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+            .build();
     HttpClient client = HttpClient.newHttpClient();
     return client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
   }

@@ -37,17 +37,20 @@ public final class AreaServer implements AutoCloseable {
    *
    * @param data where request uploads go
    */
-  public static AreaServer start(Vertx vertx, FrameStore store, Path data, List<ApiArea> areas) throws Exception {
+  public static AreaServer start(Vertx vertx, FrameStore store, Path data, List<ApiArea> areas)
+      throws Exception {
     ApiKeys keys = new ApiKeys(store, Clock.systemUTC());
     keys.reload();
     Metrics metrics = new Metrics();
     WorkerExecutor authIo = vertx.createSharedWorkerExecutor("area-server-auth", 2);
     Authenticator auth = new Authenticator(keys, new RateLimiter(0, 1), authIo, metrics);
     ApiRouter api = new ApiRouter(areas);
-    HttpServer server = vertx.createHttpServer()
-        .requestHandler(api.router(vertx, ServingFixture.config(data), metrics, auth))
-        .listen(0, "127.0.0.1")
-        .await(30, TimeUnit.SECONDS);
+    HttpServer server =
+        vertx
+            .createHttpServer()
+            .requestHandler(api.router(vertx, ServingFixture.config(data), metrics, auth))
+            .listen(0, "127.0.0.1")
+            .await(30, TimeUnit.SECONDS);
     return new AreaServer(server, authIo);
   }
 

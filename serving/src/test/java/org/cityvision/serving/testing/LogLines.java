@@ -10,15 +10,17 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Parses the JSON log lines a node or command wrote on stderr, checking the fields every line has. */
+/**
+ * Parses the JSON log lines a node or command wrote on stderr, checking the fields every line has.
+ */
 public final class LogLines {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private LogLines() {}
 
   /**
-   * Parses one line: one JSON object with {@code ts} (ISO-8601, UTC), {@code level}, {@code logger},
-   * {@code thread} and {@code message}; fails the test otherwise.
+   * Parses one line: one JSON object with {@code ts} (ISO-8601, UTC), {@code level}, {@code
+   * logger}, {@code thread} and {@code message}; fails the test otherwise.
    */
   public static JsonNode parse(String line) {
     JsonNode node;
@@ -29,12 +31,15 @@ public final class LogLines {
     }
     assertTrue(node != null && node.isObject(), "not a JSON object: " + line);
     for (String field : List.of("ts", "level", "logger", "thread", "message")) {
-      assertTrue(node.path(field).isTextual() && !node.path(field).asText().isEmpty(),
+      assertTrue(
+          node.path(field).isTextual() && !node.path(field).asText().isEmpty(),
           "no '" + field + "' in " + line);
     }
     assertTrue(node.path("ts").asText().endsWith("Z"), "time not in UTC: " + line);
     Instant.parse(node.path("ts").asText());
-    assertTrue(List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(node.path("level").asText()), line);
+    assertTrue(
+        List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(node.path("level").asText()),
+        line);
     return node;
   }
 

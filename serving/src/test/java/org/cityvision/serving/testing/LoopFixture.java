@@ -6,16 +6,21 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
-import java.util.concurrent.locks.LockSupport;
 import org.cityvision.core.model.ModelException;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ReplaySet;
+import org.cityvision.core.testing.TestImages;
 import org.cityvision.serving.registry.CandidateFixtures;
 
-/** The learning loop's test helpers: a waste package that can train candidates, and polling with a deadline. */
+/**
+ * The learning loop's test helpers: a waste package that can train candidates, and polling with a
+ * deadline.
+ */
 public final class LoopFixture {
   private LoopFixture() {}
 
@@ -24,7 +29,8 @@ public final class LoopFixture {
    * when it ships one, else a small synthetic one (class-dependent features), which serves a
    * candidate job's mechanics.
    */
-  public static ModelPackage wasteWithReplay(Path to, String version) throws IOException, ModelException {
+  public static ModelPackage wasteWithReplay(Path to, String version)
+      throws IOException, ModelException {
     ModelPackage pkg = ServingFixture.wasteCopy(to, version);
     if (ReplaySet.of(pkg).isEmpty()) {
       CandidateFixtures.syntheticReplay(pkg, 5).write(pkg.dir().resolve(ReplaySet.FILE));
@@ -32,13 +38,17 @@ public final class LoopFixture {
     return pkg;
   }
 
-  /** Reads {@code value} every 50 ms until {@code done} holds, failing with the last value after {@code within}. */
+  /**
+   * Reads {@code value} every 50 ms until {@code done} holds, failing with the last value after
+   * {@code within}.
+   */
   public static <T> T await(Duration within, Supplier<T> value, Predicate<T> done, String what) {
     long deadline = System.nanoTime() + within.toNanos();
     T last = value.get();
     while (!done.test(last)) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError(what + " not reached within " + within.toSeconds() + " s; last: " + last);
+        throw new AssertionError(
+            what + " not reached within " + within.toSeconds() + " s; last: " + last);
       }
       LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
       last = value.get();
@@ -47,12 +57,17 @@ public final class LoopFixture {
   }
 
   /** Waits for a candidate job to leave {@code running} and returns its state. */
-  public static JsonObject finishedCandidate(TestClient http, String admin, String model, String id) {
-    return await(Duration.ofSeconds(240), () -> {
-      TestClient.Response r = http.get("/v1/models/" + model + "/candidates/" + id, admin);
-      assertEquals(200, r.status(), r.text());
-      return r.json();
-    }, s -> !"running".equals(s.getString("state")), "candidate " + id + " finished");
+  public static JsonObject finishedCandidate(
+      TestClient http, String admin, String model, String id) {
+    return await(
+        Duration.ofSeconds(240),
+        () -> {
+          TestClient.Response r = http.get("/v1/models/" + model + "/candidates/" + id, admin);
+          assertEquals(200, r.status(), r.text());
+          return r.json();
+        },
+        s -> !"running".equals(s.getString("state")),
+        "candidate " + id + " finished");
   }
 
   /** One sorting answer that was captured: its frame, and the live label and version. */
@@ -63,10 +78,11 @@ public final class LoopFixture {
    * captures every answer, and returns each answer's frame.
    */
   public static List<Captured> capture(TestClient http, String sorter, int n, int seed0) {
-    List<Captured> out = new java.util.ArrayList<>();
+    List<Captured> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      TestClient.Response r = http.post("/v1/classify/waste", sorter, "image/jpeg",
-          org.cityvision.core.testing.TestImages.jpeg(320, 240, seed0 + i));
+      TestClient.Response r =
+          http.post(
+              "/v1/classify/waste", sorter, "image/jpeg", TestImages.jpeg(320, 240, seed0 + i));
       assertEquals(200, r.status(), r.text());
       String frameId = r.json().getString("frameId");
       if (frameId == null) {
@@ -82,12 +98,18 @@ public final class LoopFixture {
    * through {@code POST /v1/flags/{frameId}/review}, waiting for each flag to be written (captures
    * are written behind the answers).
    */
-  public static void relabel(TestClient http, String reviewer, List<Captured> frames, List<String> labels) {
+  public static void relabel(
+      TestClient http, String reviewer, List<Captured> frames, List<String> labels) {
     for (int i = 0; i < frames.size(); i++) {
       String frameId = frames.get(i).frameId();
-      JsonObject verdict = new JsonObject().put("verdict", "relabel").put("label", labels.get(i % labels.size()));
-      TestClient.Response r = await(Duration.ofSeconds(20), () -> http.postJson("/v1/flags/" + frameId + "/review",
-          reviewer, verdict), x -> x.status() != 404, "flag of captured frame " + frameId);
+      JsonObject verdict =
+          new JsonObject().put("verdict", "relabel").put("label", labels.get(i % labels.size()));
+      TestClient.Response r =
+          await(
+              Duration.ofSeconds(20),
+              () -> http.postJson("/v1/flags/" + frameId + "/review", reviewer, verdict),
+              x -> x.status() != 404,
+              "flag of captured frame " + frameId);
       assertEquals(200, r.status(), r.text());
     }
   }
@@ -95,19 +117,22 @@ public final class LoopFixture {
   /**
    * Captures answers and relabels them (round robin over {@code labels}) until a {@code head}
    * candidate can start: 30 first, then 10 more at a time while the node answers 400 {@code
-   * not_enough_verdicts} (the holdout takes about one frame in five, by random frame id). Returns the
-   * job's state as {@code POST /v1/models/waste/candidates} answered it.
+   * not_enough_verdicts} (the holdout takes about one frame in five, by random frame id). Returns
+   * the job's state as {@code POST /v1/models/waste/candidates} answered it.
    *
    * @param capture the node whose answers are captured
    * @param review the node whose review API relabels them
    */
-  public static JsonObject candidateFromCaptures(TestClient capture, TestClient review, String sorter,
-      String reviewer, List<String> labels) {
+  public static JsonObject candidateFromCaptures(
+      TestClient capture, TestClient review, String sorter, String reviewer, List<String> labels) {
     int seed = 10_000;
     relabel(review, reviewer, capture(capture, sorter, 30, seed), labels);
     for (int round = 0; round < 5; round++) {
-      TestClient.Response r = review.postJson("/v1/models/waste/candidates", ServingFixture.ADMIN_KEY,
-          new JsonObject().put("mode", "head"));
+      TestClient.Response r =
+          review.postJson(
+              "/v1/models/waste/candidates",
+              ServingFixture.ADMIN_KEY,
+              new JsonObject().put("mode", "head"));
       if (r.status() == 202) {
         return r.json();
       }

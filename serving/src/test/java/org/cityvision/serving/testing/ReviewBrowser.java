@@ -16,15 +16,17 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The review page in real headless Chromium (Debian's {@code /usr/bin/chromium} and {@code
- * /usr/bin/chromedriver}; Selenium Manager never runs), driven as a reviewer would: keys and clicks.
- * Owns its browser; close it.
+ * /usr/bin/chromedriver}; Selenium Manager never runs), driven as a reviewer would: keys and
+ * clicks. Owns its browser; close it.
  */
 public final class ReviewBrowser implements AutoCloseable {
   public static final File CHROMIUM = new File("/usr/bin/chromium");
   public static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
+
   /** Why a browser test is skipped on a machine without them. */
-  public static final String MISSING = "skipped: needs Debian's chromium and chromium-driver (/usr/bin/chromium, "
-      + "/usr/bin/chromedriver); .ci/run installs them";
+  public static final String MISSING =
+      "skipped: needs Debian's chromium and chromium-driver (/usr/bin/chromium, "
+          + "/usr/bin/chromedriver); .ci/run installs them";
 
   public final ChromeDriver driver;
   public final WebDriverWait wait;
@@ -43,17 +45,29 @@ public final class ReviewBrowser implements AutoCloseable {
   public static ReviewBrowser start(Path profile) {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM);
-    options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--window-size=1440,900", "--user-data-dir=" + profile.toAbsolutePath());
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(CHROMEDRIVER)
-        .usingAnyFreePort()
-        .build();
+    options.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1440,900",
+        "--user-data-dir=" + profile.toAbsolutePath());
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(CHROMEDRIVER)
+            .usingAnyFreePort()
+            .build();
     return new ReviewBrowser(new ChromeDriver(service, options));
   }
 
-  /** Opens the page at {@code base} (plus {@code query}), signs in with {@code key}, waits for the first tile. */
+  /**
+   * Opens the page at {@code base} (plus {@code query}), signs in with {@code key}, waits for the
+   * first tile.
+   */
   public void signIn(URI base, String query, String key) {
     driver.get(base.resolve("/" + query).toString());
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("key"))).sendKeys(key);
@@ -72,11 +86,13 @@ public final class ReviewBrowser implements AutoCloseable {
   }
 
   public void awaitSelected(String frameId) {
-    wait.until(ExpectedConditions.attributeContains(By.cssSelector(tile(frameId)), "class", "selected"));
+    wait.until(
+        ExpectedConditions.attributeContains(By.cssSelector(tile(frameId)), "class", "selected"));
   }
 
   public void awaitStatus(String frameId, String status) {
-    wait.until(ExpectedConditions.attributeToBe(By.cssSelector(tile(frameId)), "data-status", status));
+    wait.until(
+        ExpectedConditions.attributeToBe(By.cssSelector(tile(frameId)), "data-status", status));
   }
 
   public Object script(String js, Object... args) {
@@ -85,10 +101,12 @@ public final class ReviewBrowser implements AutoCloseable {
 
   /** {@code true} when the image at {@code selector} shows a blob fetched with the key. */
   public static boolean imageShown(WebDriver driver, String selector) {
-    Object loaded = ((JavascriptExecutor) driver).executeScript(
-        "const img = document.querySelector(arguments[0]);"
-            + "return !!img && img.complete && img.naturalWidth > 0 && img.src.startsWith('blob:');",
-        selector);
+    Object loaded =
+        ((JavascriptExecutor) driver)
+            .executeScript(
+                "const img = document.querySelector(arguments[0]);"
+                    + "return !!img && img.complete && img.naturalWidth > 0 && img.src.startsWith('blob:');",
+                selector);
     return Boolean.TRUE.equals(loaded);
   }
 

@@ -3,9 +3,11 @@ package org.cityvision.serving.testing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.cityvision.core.model.ModelException;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ModelSpec;
@@ -18,21 +20,21 @@ import org.cityvision.serving.config.HttpConfig;
 import org.cityvision.serving.config.InferenceConfig;
 import org.cityvision.serving.config.LogConfig;
 import org.cityvision.serving.config.ModelsConfig;
-import org.cityvision.serving.config.Secrets;
 import org.cityvision.serving.config.RetentionConfig;
+import org.cityvision.serving.config.Secrets;
 import org.cityvision.serving.config.ServerConfig;
 
 /**
  * Servers for tests: real HTTP on 127.0.0.1 port 0, the real embedded S3 server, real models.
  *
- * <p>{@link #modelsDir()} is the one place that decides which models tests run: the shipped
- * {@code models/waste} and {@code models/urban} once both exist, else untrained heads on the
- * ../shared EdgeTPU backbone (skipping the test when ../shared is absent), built once per JVM.
+ * <p>{@link #modelsDir()} is the one place that decides which models tests run: the shipped {@code
+ * models/waste} and {@code models/urban} once both exist, else untrained heads on the ../shared
+ * EdgeTPU backbone (skipping the test when ../shared is absent), built once per JVM.
  */
 public final class ServingFixture {
   public static final String ADMIN_KEY = "test-admin-key-0123456789";
-  public static final List<String> URBAN_LABELS = List.of("pothole_road_damage", "graffiti", "garbage_dumping",
-      "flooding", "normal");
+  public static final List<String> URBAN_LABELS =
+      List.of("pothole_road_damage", "graffiti", "garbage_dumping", "flooding", "normal");
   public static final List<String> WASTE_LABELS = TestModels.WASTE_LABELS;
 
   private static Path models;
@@ -51,7 +53,8 @@ public final class ServingFixture {
     }
     Path waste = Home.shippedModel("waste");
     Path urban = Home.shippedModel("urban");
-    if (Files.isRegularFile(waste.resolve(ModelPackage.SPEC_FILE)) && Files.isRegularFile(urban.resolve(ModelPackage.SPEC_FILE))) {
+    if (Files.isRegularFile(waste.resolve(ModelPackage.SPEC_FILE))
+        && Files.isRegularFile(urban.resolve(ModelPackage.SPEC_FILE))) {
       shipped = true;
       models = waste.getParent();
       return models;
@@ -60,8 +63,20 @@ public final class ServingFixture {
     ModelPackage w = TestModels.untrainedPackage(dir.resolve("waste"), "waste", WASTE_LABELS, 160);
     ModelPackage.writeSpec(w.dir(), w.spec().withThresholds(new Thresholds(0.99, Map.of())));
     ModelPackage u = TestModels.untrainedPackage(dir.resolve("urban"), "urban", URBAN_LABELS, 160);
-    ModelSpec spec = u.spec().withThresholds(new Thresholds(0, Map.of("pothole_road_damage", 0.0, "graffiti", 0.0,
-        "garbage_dumping", 0.0, "flooding", 0.0)));
+    ModelSpec spec =
+        u.spec()
+            .withThresholds(
+                new Thresholds(
+                    0,
+                    Map.of(
+                        "pothole_road_damage",
+                        0.0,
+                        "graffiti",
+                        0.0,
+                        "garbage_dumping",
+                        0.0,
+                        "flooding",
+                        0.0)));
     ModelPackage.writeSpec(u.dir(), spec);
     models = dir;
     return models;
@@ -80,7 +95,9 @@ public final class ServingFixture {
     ServerConfig d = ServerConfig.defaults(Home.root()).withData(data);
     HttpConfig h = d.http();
     InferenceConfig i = d.inference();
-    return d.withHttp(new HttpConfig("127.0.0.1", 0, h.bodyLimitBytes(), h.maxHeaderBytes(), 20_000, 5_000, 1, 0))
+    return d.withHttp(
+            new HttpConfig(
+                "127.0.0.1", 0, h.bodyLimitBytes(), h.maxHeaderBytes(), 20_000, 5_000, 1, 0))
         .withInference(new InferenceConfig(2, 1, 8, 2, 64, 0, 2, 3, false))
         .withModels(new ModelsConfig("", "", false))
         .withAuth(new AuthConfig(0, 1, 60_000))
@@ -91,8 +108,10 @@ public final class ServingFixture {
   /** {@link #config} with the test models. */
   public static ServerConfig withModels(Path data) throws IOException, ModelException {
     Path dir = modelsDir();
-    return config(data).withModels(new ModelsConfig(dir.resolve("waste").toString(), dir.resolve("urban").toString(),
-        true));
+    return config(data)
+        .withModels(
+            new ModelsConfig(
+                dir.resolve("waste").toString(), dir.resolve("urban").toString(), true));
   }
 
   /**
@@ -100,19 +119,22 @@ public final class ServingFixture {
    * flag at any score, so that every posted frame opens a flag, whichever urban model (shipped or
    * test) the fixture has.
    */
-  public static ServerConfig withModelsFlaggingEveryFrame(Path data, Path scratch) throws IOException, ModelException {
+  public static ServerConfig withModelsFlaggingEveryFrame(Path data, Path scratch)
+      throws IOException, ModelException {
     Path urban = scratch.resolve("urban");
     Files.createDirectories(urban);
-    try (java.util.stream.Stream<Path> files = Files.list(modelsDir().resolve("urban"))) {
+    try (Stream<Path> files = Files.list(modelsDir().resolve("urban"))) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
         Files.copy(f, urban.resolve(f.getFileName()));
       }
     }
     ModelSpec spec = ModelPackage.read(urban).spec();
-    Map<String, Double> flagAll = new java.util.LinkedHashMap<>();
+    Map<String, Double> flagAll = new LinkedHashMap<>();
     spec.thresholds().flag().keySet().forEach(label -> flagAll.put(label, 0.0));
     ModelPackage.writeSpec(urban, spec.withThresholds(new Thresholds(0, flagAll)));
-    return config(data).withModels(new ModelsConfig(modelsDir().resolve("waste").toString(), urban.toString(), true));
+    return config(data)
+        .withModels(
+            new ModelsConfig(modelsDir().resolve("waste").toString(), urban.toString(), true));
   }
 
   /**
@@ -122,7 +144,7 @@ public final class ServingFixture {
   public static ModelPackage wasteCopy(Path to, String version) throws IOException, ModelException {
     Path from = modelsDir().resolve("waste");
     Files.createDirectories(to);
-    try (java.util.stream.Stream<Path> files = Files.list(from)) {
+    try (Stream<Path> files = Files.list(from)) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
         Files.copy(f, to.resolve(f.getFileName()));
       }
@@ -137,7 +159,10 @@ public final class ServingFixture {
   }
 
   public static ServingNode start(ServerConfig config, Secrets secrets) throws Exception {
-    return ServingNode.start(config, secrets).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    return ServingNode.start(config, secrets)
+        .toCompletionStage()
+        .toCompletableFuture()
+        .get(120, TimeUnit.SECONDS);
   }
 
   public static void stop(ServingNode node) throws Exception {

@@ -5,6 +5,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
@@ -36,8 +37,15 @@ public final class TestClient implements AutoCloseable {
   }
 
   public TestClient(int port) {
-    client = WebClient.create(vertx, new WebClientOptions().setDefaultHost("127.0.0.1").setDefaultPort(port)
-        .setKeepAlive(true).setIdleTimeout(30), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
+    client =
+        WebClient.create(
+            vertx,
+            new WebClientOptions()
+                .setDefaultHost("127.0.0.1")
+                .setDefaultPort(port)
+                .setKeepAlive(true)
+                .setIdleTimeout(30),
+            new PoolOptions().setHttp1MaxSize(64));
   }
 
   public Vertx vertx() {
@@ -53,12 +61,21 @@ public final class TestClient implements AutoCloseable {
   }
 
   public Response post(String path, String key, String contentType, byte[] body) {
-    return send(HttpMethod.POST, path, key, contentType == null ? Map.of() : Map.of("Content-Type", contentType), body);
+    return send(
+        HttpMethod.POST,
+        path,
+        key,
+        contentType == null ? Map.of() : Map.of("Content-Type", contentType),
+        body);
   }
 
   /** Creates an API key with {@link ServingFixture#ADMIN_KEY} and returns it (shown this once). */
   public String newKey(String role, String name) {
-    return postJson("/v1/keys", ServingFixture.ADMIN_KEY, new JsonObject().put("role", role).put("name", name)).json()
+    return postJson(
+            "/v1/keys",
+            ServingFixture.ADMIN_KEY,
+            new JsonObject().put("role", role).put("name", name))
+        .json()
         .getString("key");
   }
 
@@ -66,17 +83,20 @@ public final class TestClient implements AutoCloseable {
     return post(path, key, "application/json", body.toBuffer().getBytes());
   }
 
-  public Response send(HttpMethod method, String path, String key, Map<String, String> headers, byte[] body) {
+  public Response send(
+      HttpMethod method, String path, String key, Map<String, String> headers, byte[] body) {
     return await(async(method, path, key, headers, body));
   }
 
-  public Future<Response> async(HttpMethod method, String path, String key, Map<String, String> headers, byte[] body) {
+  public Future<Response> async(
+      HttpMethod method, String path, String key, Map<String, String> headers, byte[] body) {
     HttpRequest<Buffer> request = client.request(method, path).timeout(60_000);
     if (key != null) {
       request.putHeader("Authorization", "Bearer " + key);
     }
     headers.forEach(request::putHeader);
-    Future<HttpResponse<Buffer>> sent = body == null ? request.send() : request.sendBuffer(Buffer.buffer(body));
+    Future<HttpResponse<Buffer>> sent =
+        body == null ? request.send() : request.sendBuffer(Buffer.buffer(body));
     return sent.map(r -> new Response(r.statusCode(), r.headers(), r.body()));
   }
 
@@ -85,7 +105,10 @@ public final class TestClient implements AutoCloseable {
     if (key != null) {
       request.putHeader("Authorization", "Bearer " + key);
     }
-    return await(request.sendMultipartForm(form).map(r -> new Response(r.statusCode(), r.headers(), r.body())));
+    return await(
+        request
+            .sendMultipartForm(form)
+            .map(r -> new Response(r.statusCode(), r.headers(), r.body())));
   }
 
   public static <T> T await(Future<T> future) {

@@ -45,7 +45,11 @@ public record BatchCounts(
     EnumMap<FailureKind, Long> by = new EnumMap<>(FailureKind.class);
     by.putAll(failedBy);
     other.failedBy.forEach((k, v) -> by.merge(k, v, Long::sum));
-    return new BatchCounts(listed + other.listed, classified + other.classified,
-        skipped + other.skipped, failed + other.failed, by);
+    return new BatchCounts(
+        listed + other.listed,
+        classified + other.classified,
+        skipped + other.skipped,
+        failed + other.failed,
+        by);
   }
 }

@@ -34,11 +34,13 @@ import org.cityvision.core.storage.StorageException;
  * {@link FrameProcessor} on a bounded pool, and checkpoints its progress to the store.
  *
  * <h2>Memory is bounded</h2>
+ *
  * The listing is read one page at a time ({@link BatchOptions#pageSize()}) and the calling thread
  * hands frames to the pool only while fewer than {@link BatchOptions#parallelism()} are in flight,
  * so the job holds at most about one page and {@code parallelism} frames whatever the prefix size.
  *
  * <h2>Resumable</h2>
+ *
  * Frames finish out of order, so the stored cursor only moves past a page once every frame of it
  * and of the pages before it has an outcome; a resumed job ({@link #resume}) lists again from there
  * with the counts of the frames before it. Frames after the cursor that the first run already
@@ -46,11 +48,13 @@ import org.cityvision.core.storage.StorageException;
  * version however often the job is interrupted.
  *
  * <h2>Cancellable from any node</h2>
+ *
  * Every {@link BatchOptions#checkpointEvery()} the job reads its stored state: when another node
  * (or {@link JobLedger#requestCancel}) marked it cancelled, it stops taking frames, lets the frames
  * in flight finish and writes its final counts. {@link #cancel()} does the same from this JVM.
  *
  * <h2>Threads and ownership</h2>
+ *
  * {@link #run} runs on the caller's thread (listing, checkpoints, the progress listener) and owns a
  * pool of {@code parallelism} threads plus one counting thread, all stopped before it returns.
  * {@link #cancel()} and {@link #progress()} may be called from any thread. The job owns neither the
@@ -76,13 +80,23 @@ public final class BatchJob {
   private volatile BatchProgress last;
   private boolean ran;
 
-  private BatchJob(FrameStore store, Classifier classifier, BatchProgress start, BatchOptions options,
+  private BatchJob(
+      FrameStore store,
+      Classifier classifier,
+      BatchProgress start,
+      BatchOptions options,
       Clock clock) {
     this.store = store;
     this.ledger = new JobLedger(store);
-    this.processor = new FrameProcessor(
-        store, classifier, start.request().flag(), options.overloadTimeout(), clock, options.flagListener(),
-        options.audit());
+    this.processor =
+        new FrameProcessor(
+            store,
+            classifier,
+            start.request().flag(),
+            options.overloadTimeout(),
+            clock,
+            options.flagListener(),
+            options.audit());
     this.options = options;
     this.clock = clock;
     this.start = start;
@@ -94,13 +108,37 @@ public final class BatchJob {
    * Creates a job (its state is written at once, so {@code GET /v1/batch/{jobId}} finds it before
    * it runs).
    */
-  public static BatchJob create(FrameStore store, Classifier classifier, BatchRequest request,
-      BatchOptions options, Clock clock) throws StorageException {
+  public static BatchJob create(
+      FrameStore store,
+      Classifier classifier,
+      BatchRequest request,
+      BatchOptions options,
+      Clock clock)
+      throws StorageException {
     Instant now = clock.instant();
-    String jobId = "b" + ID_TIME.format(now) + "-" + String.format(Locale.ROOT, "%06x", RANDOM.nextInt(1 << 24));
-    BatchProgress initial = new BatchProgress(jobId, request, classifier.spec().name(),
-        classifier.spec().version(), JobStatus.RUNNING, -1, BatchCounts.ZERO, List.of(), 0, -1,
-        null, BatchCounts.ZERO, false, null, now, now);
+    String jobId =
+        "b"
+            + ID_TIME.format(now)
+            + "-"
+            + String.format(Locale.ROOT, "%06x", RANDOM.nextInt(1 << 24));
+    BatchProgress initial =
+        new BatchProgress(
+            jobId,
+            request,
+            classifier.spec().name(),
+            classifier.spec().version(),
+            JobStatus.RUNNING,
+            -1,
+            BatchCounts.ZERO,
+            List.of(),
+            0,
+            -1,
+            null,
+            BatchCounts.ZERO,
+            false,
+            null,
+            now,
+            now);
     new JobLedger(store).save(initial);
     return new BatchJob(store, classifier, initial, options, clock);
   }
@@ -108,14 +146,20 @@ public final class BatchJob {
   /**
    * Continues a job from its last checkpoint, for example after its process was killed.
    *
-   * @param takeOver resume a job whose state still says running (its node died without saying
-   *     so); without it such a job is refused unless silent for {@link BatchProgressJson#STALL_AFTER}
+   * @param takeOver resume a job whose state still says running (its node died without saying so);
+   *     without it such a job is refused unless silent for {@link BatchProgressJson#STALL_AFTER}
    * @throws UnknownJobException if there is no such job
    * @throws JobConflictException if the job is done, running (and not taken over), or was written
    *     by another model version than {@code classifier}'s
    */
-  public static BatchJob resume(FrameStore store, Classifier classifier, String jobId,
-      BatchOptions options, Clock clock, boolean takeOver) throws StorageException, BatchException {
+  public static BatchJob resume(
+      FrameStore store,
+      Classifier classifier,
+      String jobId,
+      BatchOptions options,
+      Clock clock,
+      boolean takeOver)
+      throws StorageException, BatchException {
     Optional<BatchProgress> stored = new JobLedger(store).load(jobId);
     if (stored.isEmpty()) {
       throw new UnknownJobException("no batch job " + jobId);
@@ -124,21 +168,50 @@ public final class BatchJob {
     if (p.status() == JobStatus.DONE) {
       throw new JobConflictException("batch job " + jobId + " is done; start a new job to re-run");
     }
-    if (p.status() == JobStatus.RUNNING && !takeOver
+    if (p.status() == JobStatus.RUNNING
+        && !takeOver
         && !p.stalled(clock.instant(), BatchProgressJson.STALL_AFTER)) {
-      throw new JobConflictException("batch job " + jobId + " is running (last update "
-          + p.updatedAt() + "); resume it when stalled, or take it over");
+      throw new JobConflictException(
+          "batch job "
+              + jobId
+              + " is running (last update "
+              + p.updatedAt()
+              + "); resume it when stalled, or take it over");
     }
     String model = classifier.spec().name();
     String version = classifier.spec().version();
     if (!model.equals(p.model()) || !version.equals(p.version())) {
-      throw new JobConflictException("batch job " + jobId + " writes results of model " + p.model()
-          + " " + p.version() + ", not " + model + " " + version);
+      throw new JobConflictException(
+          "batch job "
+              + jobId
+              + " writes results of model "
+              + p.model()
+              + " "
+              + p.version()
+              + ", not "
+              + model
+              + " "
+              + version);
     }
     // Counts restart from the checkpoint: the frames after it are listed (and counted) again.
-    BatchProgress resumed = new BatchProgress(p.jobId(), p.request(), model, version,
-        JobStatus.RUNNING, p.total(), p.checkpoint(), p.failures(), 0, -1, p.cursor(),
-        p.checkpoint(), p.listingComplete(), null, p.createdAt(), clock.instant());
+    BatchProgress resumed =
+        new BatchProgress(
+            p.jobId(),
+            p.request(),
+            model,
+            version,
+            JobStatus.RUNNING,
+            p.total(),
+            p.checkpoint(),
+            p.failures(),
+            0,
+            -1,
+            p.cursor(),
+            p.checkpoint(),
+            p.listingComplete(),
+            null,
+            p.createdAt(),
+            clock.instant());
     new JobLedger(store).save(resumed);
     return new BatchJob(store, classifier, resumed, options, clock);
   }
@@ -178,23 +251,30 @@ public final class BatchJob {
     long nextCheckpoint = runStart + options.checkpointEvery().toNanos();
     Semaphore permits = new Semaphore(options.parallelism());
     AtomicInteger threadNumber = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(options.parallelism(), r -> {
-      Thread t = new Thread(r, "batch-" + jobId() + "-" + threadNumber.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    Thread counter = options.countTotal() && start.total() < 0 && !start.listingComplete()
-        ? startCounter() : null;
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            options.parallelism(),
+            r -> {
+              Thread t = new Thread(r, "batch-" + jobId() + "-" + threadNumber.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    Thread counter =
+        options.countTotal() && start.total() < 0 && !start.listingComplete()
+            ? startCounter()
+            : null;
     boolean interrupted = false;
     try {
       String cursor = start.cursor();
       boolean more = !start.listingComplete();
       pages:
       while (more && !stopping()) {
-        Page<FrameEntry> page = store.listFrames(start.request().prefix(), cursor, options.pageSize());
+        Page<FrameEntry> page =
+            store.listFrames(start.request().prefix(), cursor, options.pageSize());
         Ticket ticket = tracker.open(page.items().size(), page.nextCursor());
         for (FrameEntry entry : page.items()) {
-          while (!permits.tryAcquire(Math.max(1, nextCheckpoint - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+          while (!permits.tryAcquire(
+              Math.max(1, nextCheckpoint - System.nanoTime()), TimeUnit.NANOSECONDS)) {
             nextCheckpoint = checkpoint(listener);
             if (stopping()) {
               break pages;
@@ -219,7 +299,8 @@ public final class BatchJob {
       fatal.compareAndSet(null, e);
     } finally {
       stopCounting = true;
-      // Frames in flight finish (each is short), so every outcome is counted before the final write.
+      // Frames in flight finish (each is short), so every outcome is counted before the final
+      // write.
       permits.acquireUninterruptibly(options.parallelism());
       pool.shutdown();
       if (counter != null) {
@@ -239,7 +320,8 @@ public final class BatchJob {
     } catch (RuntimeException e) {
       // Something about this frame that no typed exception covers (an OpenCV error, say): the
       // frame fails with the reason shown, and the job goes on.
-      tracker.record(ticket, FrameOutcome.failed(frameId, FailureKind.INFERENCE_ERROR, e.toString()));
+      tracker.record(
+          ticket, FrameOutcome.failed(frameId, FailureKind.INFERENCE_ERROR, e.toString()));
     } catch (Exception e) {
       // The store or the classifier is gone: the frame stays without an outcome, so the
       // checkpoint never moves past it, and the job stops.
@@ -276,7 +358,9 @@ public final class BatchJob {
     Exception failure = fatal.get();
     BatchProgress end;
     if (failure != null) {
-      end = tracker.snapshot(JobStatus.FAILED, failure.getClass().getSimpleName() + ": " + failure.getMessage());
+      end =
+          tracker.snapshot(
+              JobStatus.FAILED, failure.getClass().getSimpleName() + ": " + failure.getMessage());
     } else if (cancelRequested) {
       end = tracker.snapshot(JobStatus.CANCELLED, null);
     } else {
@@ -290,23 +374,27 @@ public final class BatchJob {
 
   /** Counts the frames under the prefix, one listing page at a time, for the ETA. */
   private Thread startCounter() {
-    Thread t = new Thread(() -> {
-      long n = 0;
-      String cursor = null;
-      try {
-        do {
-          if (stopCounting) {
-            return;
-          }
-          Page<FrameEntry> page = store.listFrames(start.request().prefix(), cursor, COUNT_PAGE);
-          n += page.items().size();
-          cursor = page.nextCursor();
-        } while (cursor != null);
-        tracker.total(n);
-      } catch (StorageException | RuntimeException e) {
-        // Only the ETA depends on the total; the job itself goes on without it.
-      }
-    }, "batch-count-" + jobId());
+    Thread t =
+        new Thread(
+            () -> {
+              long n = 0;
+              String cursor = null;
+              try {
+                do {
+                  if (stopCounting) {
+                    return;
+                  }
+                  Page<FrameEntry> page =
+                      store.listFrames(start.request().prefix(), cursor, COUNT_PAGE);
+                  n += page.items().size();
+                  cursor = page.nextCursor();
+                } while (cursor != null);
+                tracker.total(n);
+              } catch (StorageException | RuntimeException e) {
+                // Only the ETA depends on the total; the job itself goes on without it.
+              }
+            },
+            "batch-count-" + jobId());
     t.setDaemon(true);
     t.start();
     return t;
@@ -390,7 +478,8 @@ public final class BatchJob {
     synchronized void record(Ticket ticket, FrameOutcome outcome) {
       ticket.tally.add(outcome.outcome(), outcome.failure());
       ticket.done++;
-      if (outcome.failure() != null && failures.size() < options.failuresKept()
+      if (outcome.failure() != null
+          && failures.size() < options.failuresKept()
           && failedIds.add(outcome.frameId())) {
         failures.add(outcome.failure());
       }
@@ -427,9 +516,23 @@ public final class BatchJob {
       if (status == JobStatus.RUNNING && total >= 0 && rate > 0) {
         eta = (long) Math.ceil(Math.max(0, total - counts.processed()) / rate);
       }
-      return new BatchProgress(start.jobId(), start.request(), start.model(), start.version(),
-          status, total, counts, failures, Math.max(0, rate), eta, committedCursor, committed,
-          listingComplete, message, start.createdAt(), clock.instant());
+      return new BatchProgress(
+          start.jobId(),
+          start.request(),
+          start.model(),
+          start.version(),
+          status,
+          total,
+          counts,
+          failures,
+          Math.max(0, rate),
+          eta,
+          committedCursor,
+          committed,
+          listingComplete,
+          message,
+          start.createdAt(),
+          clock.instant());
     }
   }
 }

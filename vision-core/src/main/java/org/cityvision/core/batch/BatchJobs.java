@@ -3,6 +3,7 @@ package org.cityvision.core.batch;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -23,8 +24,8 @@ import org.cityvision.core.storage.Page;
 import org.cityvision.core.storage.StorageException;
 
 /**
- * The batch jobs of one serving node: starts jobs in the background, reports and cancels any job
- * in the shared store (wherever it runs), and resumes interrupted ones.
+ * The batch jobs of one serving node: starts jobs in the background, reports and cancels any job in
+ * the shared store (wherever it runs), and resumes interrupted ones.
  *
  * <p>At most {@code maxRunning} jobs run on this node at once, each on a thread of its own plus its
  * pool; a further start is refused with {@link BatchBusyException} rather than queued, so that a
@@ -45,15 +46,21 @@ public final class BatchJobs implements AutoCloseable {
   private final JobLedger ledger;
   private final ExecutorService runners;
   private final Map<String, Running> running = new ConcurrentHashMap<>();
-  /** Jobs that ended here lately, so that a caller asking just after the end still gets the outcome. */
-  private final Map<String, CompletableFuture<BatchProgress>> ended = new java.util.LinkedHashMap<>() {
-    private static final long serialVersionUID = 1L;
 
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<BatchProgress>> eldest) {
-      return size() > 64;
-    }
-  };
+  /**
+   * Jobs that ended here lately, so that a caller asking just after the end still gets the outcome.
+   */
+  private final Map<String, CompletableFuture<BatchProgress>> ended =
+      new LinkedHashMap<>() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(
+            Map.Entry<String, CompletableFuture<BatchProgress>> eldest) {
+          return size() > 64;
+        }
+      };
+
   private volatile boolean closed;
   private final Map<JobStatus, LongAdder> endedBy = new ConcurrentHashMap<>();
   private final LongAdder classified = new LongAdder();
@@ -66,8 +73,11 @@ public final class BatchJobs implements AutoCloseable {
    * @param classifiers the classifier serving each task, or empty for a task this node lacks
    * @param maxRunning jobs this node runs at once, 1..16
    */
-  public BatchJobs(FrameStore store,
-      Function<String, Optional<Classifier>> classifiers, BatchOptions options, int maxRunning,
+  public BatchJobs(
+      FrameStore store,
+      Function<String, Optional<Classifier>> classifiers,
+      BatchOptions options,
+      int maxRunning,
       Clock clock) {
     if (maxRunning < 1 || maxRunning > 16) {
       throw new IllegalArgumentException("maxRunning must be 1..16, got " + maxRunning);
@@ -79,11 +89,14 @@ public final class BatchJobs implements AutoCloseable {
     this.clock = Objects.requireNonNull(clock, "clock");
     this.ledger = new JobLedger(store);
     AtomicInteger n = new AtomicInteger();
-    this.runners = Executors.newFixedThreadPool(maxRunning, r -> {
-      Thread t = new Thread(r, "batch-runner-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    this.runners =
+        Executors.newFixedThreadPool(
+            maxRunning,
+            r -> {
+              Thread t = new Thread(r, "batch-runner-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   /**
@@ -93,7 +106,8 @@ public final class BatchJobs implements AutoCloseable {
    * @throws IllegalArgumentException if no classifier serves the request's task
    * @throws BatchBusyException if this node already runs {@code maxRunning} jobs
    */
-  public synchronized BatchProgress start(BatchRequest request) throws StorageException, BatchException {
+  public synchronized BatchProgress start(BatchRequest request)
+      throws StorageException, BatchException {
     Classifier classifier = classifierFor(request.task());
     requireCapacity();
     BatchJob job = BatchJob.create(store, classifier, request, options, clock);
@@ -111,8 +125,8 @@ public final class BatchJobs implements AutoCloseable {
     if (running.containsKey(jobId)) {
       throw new JobConflictException("batch job " + jobId + " is running on this node");
     }
-    BatchProgress stored = ledger.load(jobId)
-        .orElseThrow(() -> new UnknownJobException("no batch job " + jobId));
+    BatchProgress stored =
+        ledger.load(jobId).orElseThrow(() -> new UnknownJobException("no batch job " + jobId));
     Classifier classifier = classifierFor(stored.request().task());
     requireCapacity();
     BatchJob job = BatchJob.resume(store, classifier, jobId, options, clock, takeOver);
@@ -170,8 +184,10 @@ public final class BatchJobs implements AutoCloseable {
   }
 
   private Classifier classifierFor(String task) {
-    return classifiers.apply(task).orElseThrow(
-        () -> new IllegalArgumentException("no model serves task '" + task + "' on this node"));
+    return classifiers
+        .apply(task)
+        .orElseThrow(
+            () -> new IllegalArgumentException("no model serves task '" + task + "' on this node"));
   }
 
   private void requireCapacity() throws BatchBusyException {
@@ -179,8 +195,10 @@ public final class BatchJobs implements AutoCloseable {
       throw new BatchBusyException("this node is shutting down");
     }
     if (running.size() >= maxRunning) {
-      throw new BatchBusyException("this node already runs " + running.size()
-          + " batch job(s), its limit; retry when one ends");
+      throw new BatchBusyException(
+          "this node already runs "
+              + running.size()
+              + " batch job(s), its limit; retry when one ends");
     }
   }
 
@@ -189,30 +207,32 @@ public final class BatchJobs implements AutoCloseable {
     running.put(job.jobId(), new Running(job, done));
     // Counts what this run does: a resumed job's progress starts from its checkpoint.
     BatchCounts[] last = {job.progress().counts()};
-    Consumer<BatchProgress> count = p -> {
-      synchronized (last) {
-        BatchCounts c = p.counts();
-        classified.add(c.classified() - last[0].classified());
-        skipped.add(c.skipped() - last[0].skipped());
-        failed.add(c.failed() - last[0].failed());
-        last[0] = c;
-      }
-    };
-    runners.execute(() -> {
-      try {
-        BatchProgress end = job.run(count);
-        count.accept(end);
-        endedBy.computeIfAbsent(end.status(), k -> new LongAdder()).increment();
-        done.complete(end);
-      } catch (Exception | Error e) {
-        done.completeExceptionally(e);
-      } finally {
-        synchronized (ended) {
-          ended.put(job.jobId(), done);
-        }
-        running.remove(job.jobId());
-      }
-    });
+    Consumer<BatchProgress> count =
+        p -> {
+          synchronized (last) {
+            BatchCounts c = p.counts();
+            classified.add(c.classified() - last[0].classified());
+            skipped.add(c.skipped() - last[0].skipped());
+            failed.add(c.failed() - last[0].failed());
+            last[0] = c;
+          }
+        };
+    runners.execute(
+        () -> {
+          try {
+            BatchProgress end = job.run(count);
+            count.accept(end);
+            endedBy.computeIfAbsent(end.status(), k -> new LongAdder()).increment();
+            done.complete(end);
+          } catch (Exception | Error e) {
+            done.completeExceptionally(e);
+          } finally {
+            synchronized (ended) {
+              ended.put(job.jobId(), done);
+            }
+            running.remove(job.jobId());
+          }
+        });
   }
 
   @Override
@@ -224,7 +244,8 @@ public final class BatchJobs implements AutoCloseable {
     runners.shutdown();
     try {
       // Each job stops at its next checkpoint after its frames in flight; give it that long.
-      runners.awaitTermination(options.checkpointEvery().toMillis() + 30_000, TimeUnit.MILLISECONDS);
+      runners.awaitTermination(
+          options.checkpointEvery().toMillis() + 30_000, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -2,6 +2,7 @@ package org.cityvision.core.batch;
 
 import java.time.Duration;
 import java.util.Objects;
+import org.cityvision.core.classify.AuditSampler;
 import org.cityvision.core.classify.FlagListener;
 
 /**
@@ -29,7 +30,7 @@ public record BatchOptions(
     Duration overloadTimeout,
     boolean countTotal,
     FlagListener flagListener,
-    org.cityvision.core.classify.AuditSampler audit) {
+    AuditSampler audit) {
   public BatchOptions {
     if (parallelism < 1 || parallelism > 256) {
       throw new IllegalArgumentException("parallelism must be 1..256, got " + parallelism);
@@ -37,7 +38,8 @@ public record BatchOptions(
     if (pageSize < 1 || pageSize > 1000) {
       throw new IllegalArgumentException("pageSize must be 1..1000, got " + pageSize);
     }
-    requireBetween("checkpointEvery", checkpointEvery, Duration.ofMillis(10), Duration.ofMinutes(10));
+    requireBetween(
+        "checkpointEvery", checkpointEvery, Duration.ofMillis(10), Duration.ofMinutes(10));
     if (failuresKept < 0 || failuresKept > 1000) {
       throw new IllegalArgumentException("failuresKept must be 0..1000, got " + failuresKept);
     }
@@ -47,52 +49,125 @@ public record BatchOptions(
   }
 
   /**
-   * 24 frames in flight: two inference workers batching 8 each stay fed while the other frames
-   * are fetched and decoded, and the classifier's default queue (64) keeps room for live requests.
+   * 24 frames in flight: two inference workers batching 8 each stay fed while the other frames are
+   * fetched and decoded, and the classifier's default queue (64) keeps room for live requests.
    */
   public static BatchOptions defaults() {
-    return new BatchOptions(24, 200, Duration.ofSeconds(2), 50, Duration.ofMinutes(5), true, FlagListener.NONE,
-        org.cityvision.core.classify.AuditSampler.NONE);
+    return new BatchOptions(
+        24,
+        200,
+        Duration.ofSeconds(2),
+        50,
+        Duration.ofMinutes(5),
+        true,
+        FlagListener.NONE,
+        AuditSampler.NONE);
   }
 
   public BatchOptions withParallelism(int value) {
-    return new BatchOptions(value, pageSize, checkpointEvery, failuresKept, overloadTimeout, countTotal, flagListener, audit);
+    return new BatchOptions(
+        value,
+        pageSize,
+        checkpointEvery,
+        failuresKept,
+        overloadTimeout,
+        countTotal,
+        flagListener,
+        audit);
   }
 
   public BatchOptions withPageSize(int value) {
-    return new BatchOptions(parallelism, value, checkpointEvery, failuresKept, overloadTimeout, countTotal, flagListener, audit);
+    return new BatchOptions(
+        parallelism,
+        value,
+        checkpointEvery,
+        failuresKept,
+        overloadTimeout,
+        countTotal,
+        flagListener,
+        audit);
   }
 
   public BatchOptions withCheckpointEvery(Duration value) {
-    return new BatchOptions(parallelism, pageSize, value, failuresKept, overloadTimeout, countTotal, flagListener, audit);
+    return new BatchOptions(
+        parallelism,
+        pageSize,
+        value,
+        failuresKept,
+        overloadTimeout,
+        countTotal,
+        flagListener,
+        audit);
   }
 
   public BatchOptions withFailuresKept(int value) {
-    return new BatchOptions(parallelism, pageSize, checkpointEvery, value, overloadTimeout, countTotal, flagListener, audit);
+    return new BatchOptions(
+        parallelism,
+        pageSize,
+        checkpointEvery,
+        value,
+        overloadTimeout,
+        countTotal,
+        flagListener,
+        audit);
   }
 
   public BatchOptions withOverloadTimeout(Duration value) {
-    return new BatchOptions(parallelism, pageSize, checkpointEvery, failuresKept, value, countTotal, flagListener, audit);
+    return new BatchOptions(
+        parallelism,
+        pageSize,
+        checkpointEvery,
+        failuresKept,
+        value,
+        countTotal,
+        flagListener,
+        audit);
   }
 
   public BatchOptions withCountTotal(boolean value) {
-    return new BatchOptions(parallelism, pageSize, checkpointEvery, failuresKept, overloadTimeout, value, flagListener, audit);
+    return new BatchOptions(
+        parallelism,
+        pageSize,
+        checkpointEvery,
+        failuresKept,
+        overloadTimeout,
+        value,
+        flagListener,
+        audit);
   }
 
   public BatchOptions withFlagListener(FlagListener value) {
-    return new BatchOptions(parallelism, pageSize, checkpointEvery, failuresKept, overloadTimeout, countTotal, value, audit);
+    return new BatchOptions(
+        parallelism,
+        pageSize,
+        checkpointEvery,
+        failuresKept,
+        overloadTimeout,
+        countTotal,
+        value,
+        audit);
   }
 
   private static void requireBetween(String what, Duration value, Duration min, Duration max) {
     Objects.requireNonNull(value, what);
     if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-      throw new IllegalArgumentException(what + " must be in " + min + ".." + max + ", got " + value);
+      throw new IllegalArgumentException(
+          what + " must be in " + min + ".." + max + ", got " + value);
     }
   }
 
-  /** Which unflagged frames of a flagging job become audit items (the node's {@code audit} rules). */
-  public BatchOptions withAudit(org.cityvision.core.classify.AuditSampler value) {
-    return new BatchOptions(parallelism, pageSize, checkpointEvery, failuresKept, overloadTimeout, countTotal,
-        flagListener, value);
+  /**
+   * Which unflagged frames of a flagging job become audit items (the node's {@code audit} rules).
+   */
+  public BatchOptions withAudit(AuditSampler value) {
+    return new BatchOptions(
+        parallelism,
+        pageSize,
+        checkpointEvery,
+        failuresKept,
+        overloadTimeout,
+        countTotal,
+        flagListener,
+        value);
   }
 }

@@ -54,7 +54,8 @@ public record BatchProgress(
       throw new IllegalArgumentException("rate must be finite and not negative, got " + rate);
     }
     if (etaSeconds < -1) {
-      throw new IllegalArgumentException("etaSeconds must be -1 (unknown) or more, got " + etaSeconds);
+      throw new IllegalArgumentException(
+          "etaSeconds must be -1 (unknown) or more, got " + etaSeconds);
     }
     Objects.requireNonNull(checkpoint, "checkpoint");
     Objects.requireNonNull(createdAt, "createdAt");
@@ -67,15 +68,30 @@ public record BatchProgress(
   }
 
   /**
-   * A running job whose state has not been written for {@code silence}: its node probably died,
-   * and the job can be resumed.
+   * A running job whose state has not been written for {@code silence}: its node probably died, and
+   * the job can be resumed.
    */
   public boolean stalled(Instant now, Duration silence) {
     return status == JobStatus.RUNNING && updatedAt.plus(silence).isBefore(now);
   }
 
   BatchProgress withStatus(JobStatus value, Instant at) {
-    return new BatchProgress(jobId, request, model, version, value, total, counts, failures, rate,
-        etaSeconds, cursor, checkpoint, listingComplete, message, createdAt, at);
+    return new BatchProgress(
+        jobId,
+        request,
+        model,
+        version,
+        value,
+        total,
+        counts,
+        failures,
+        rate,
+        etaSeconds,
+        cursor,
+        checkpoint,
+        listingComplete,
+        message,
+        createdAt,
+        at);
   }
 }

@@ -41,12 +41,16 @@ public final class BatchProgressJson {
     node.put("skipped", c.skipped());
     node.put("failed", c.failed());
     ObjectNode by = node.putObject("failedBy");
-    c.failedBy().entrySet().stream().sorted(Map.Entry.comparingByKey())
+    c.failedBy().entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
         .forEach(e -> by.put(e.getKey().name().toLowerCase(Locale.ROOT), e.getValue()));
     ArrayNode failures = node.putArray("failures");
     for (FrameFailure f : p.failures()) {
-      failures.addObject().put("frameId", f.frameId())
-          .put("kind", f.kind().name().toLowerCase(Locale.ROOT)).put("reason", f.reason());
+      failures
+          .addObject()
+          .put("frameId", f.frameId())
+          .put("kind", f.kind().name().toLowerCase(Locale.ROOT))
+          .put("reason", f.reason());
     }
     node.put("rate", Math.round(p.rate() * 100) / 100.0);
     if (p.etaSeconds() >= 0 && !p.finished()) {

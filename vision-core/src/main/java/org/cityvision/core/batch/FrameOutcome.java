@@ -10,7 +10,8 @@ import org.cityvision.core.classify.LabelScore;
  * @param flagged the flag created, only for {@link Outcome#CLASSIFIED} with flagging on, else
  *     {@code null}
  */
-public record FrameOutcome(String frameId, Outcome outcome, FrameFailure failure, LabelScore flagged) {
+public record FrameOutcome(
+    String frameId, Outcome outcome, FrameFailure failure, LabelScore flagged) {
   public FrameOutcome {
     Objects.requireNonNull(frameId, "frameId");
     Objects.requireNonNull(outcome, "outcome");

@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 import org.cityvision.core.VisionException;
+import org.cityvision.core.classify.AuditSampler;
 import org.cityvision.core.classify.Classification;
 import org.cityvision.core.classify.ClassifiedFrames;
 import org.cityvision.core.classify.Classifier;
@@ -28,9 +29,9 @@ import org.cityvision.core.storage.StorageException;
 /**
  * The batch step for one frame: skip it when it already has a result of this model version, else
  * fetch it (checksum verified), classify it with the same {@link Classifier} pipeline as serving,
- * and write its flag (when asked, through the same {@link FlagPolicy} as live ingest) and its result
- * through the same {@link ClassifiedFrames} write path as live ingest, which also tells the {@link
- * FlagListener} (webhooks on a serving node) of each flag created.
+ * and write its flag (when asked, through the same {@link FlagPolicy} as live ingest) and its
+ * result through the same {@link ClassifiedFrames} write path as live ingest, which also tells the
+ * {@link FlagListener} (webhooks on a serving node) of each flag created.
  *
  * <p>Problems of one frame (an unreadable image, a corrupt or vanished object, a key that is not a
  * frame) are outcomes, not exceptions. Exceptions mean the job cannot go on: the store is
@@ -58,14 +59,27 @@ public final class FrameProcessor {
    * @param overloadTimeout how long to retry a frame the classifier refuses as over capacity
    * @param listener told of every flag created; see its obligations
    */
-  public FrameProcessor(FrameStore store, Classifier classifier, boolean flag, Duration overloadTimeout,
-      Clock clock, FlagListener listener) {
-    this(store, classifier, flag, overloadTimeout, clock, listener, org.cityvision.core.classify.AuditSampler.NONE);
+  public FrameProcessor(
+      FrameStore store,
+      Classifier classifier,
+      boolean flag,
+      Duration overloadTimeout,
+      Clock clock,
+      FlagListener listener) {
+    this(store, classifier, flag, overloadTimeout, clock, listener, AuditSampler.NONE);
   }
 
-  /** @param audit which unflagged frames become audit items (only when {@code flag}) */
-  public FrameProcessor(FrameStore store, Classifier classifier, boolean flag, Duration overloadTimeout,
-      Clock clock, FlagListener listener, org.cityvision.core.classify.AuditSampler audit) {
+  /**
+   * @param audit which unflagged frames become audit items (only when {@code flag})
+   */
+  public FrameProcessor(
+      FrameStore store,
+      Classifier classifier,
+      boolean flag,
+      Duration overloadTimeout,
+      Clock clock,
+      FlagListener listener,
+      AuditSampler audit) {
     this.store = Objects.requireNonNull(store, "store");
     this.classifier = Objects.requireNonNull(classifier, "classifier");
     ModelSpec spec = classifier.spec();
@@ -126,9 +140,12 @@ public final class FrameProcessor {
       return FrameOutcome.failed(frameId, FailureKind.INFERENCE_ERROR, e.getMessage());
     }
     // A job counts the issues it flagged; audit items are questions to reviewers, not issues.
-    Optional<FlagRecord> flag = writes.record(frameId, c, flagPolicy, clock.instant())
-        .filter(f -> !FlagRecord.AUDIT.equals(f.reason()));
-    return FrameOutcome.classified(frameId, flag.map(f -> new LabelScore(f.label(), f.score())).orElse(null));
+    Optional<FlagRecord> flag =
+        writes
+            .record(frameId, c, flagPolicy, clock.instant())
+            .filter(f -> !FlagRecord.AUDIT.equals(f.reason()));
+    return FrameOutcome.classified(
+        frameId, flag.map(f -> new LabelScore(f.label(), f.score())).orElse(null));
   }
 
   /**

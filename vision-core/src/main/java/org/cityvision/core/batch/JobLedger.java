@@ -92,41 +92,91 @@ public final class JobLedger {
     details.set("failedBy", failedBy(p.counts()));
     ArrayNode failures = details.putArray("failures");
     for (FrameFailure f : p.failures()) {
-      failures.addObject().put("frameId", f.frameId()).put("kind", f.kind().name())
+      failures
+          .addObject()
+          .put("frameId", f.frameId())
+          .put("kind", f.kind().name())
           .put("reason", f.reason());
     }
     details.set("checkpoint", counts(p.checkpoint()));
     details.put("listingComplete", p.listingComplete());
     putNullable(details, "error", p.message());
     BatchCounts c = p.counts();
-    return new JobState(p.jobId(), p.request().task(), p.request().prefix(), p.status(),
-        c.listed(), c.classified(), c.skipped(), c.failed(), p.cursor(), details.toString(),
-        p.createdAt(), p.updatedAt());
+    return new JobState(
+        p.jobId(),
+        p.request().task(),
+        p.request().prefix(),
+        p.status(),
+        c.listed(),
+        c.classified(),
+        c.skipped(),
+        c.failed(),
+        p.cursor(),
+        details.toString(),
+        p.createdAt(),
+        p.updatedAt());
   }
 
   static BatchProgress fromJobState(JobState s) {
     JsonNode details = parseDetails(s.message());
     if (details == null) {
-      BatchCounts counts = new BatchCounts(s.listed(), s.classified(), s.skipped(), s.failed(),
-          s.failed() == 0 ? Map.of() : Map.of(FailureKind.INFERENCE_ERROR, s.failed()));
-      return new BatchProgress(s.jobId(), new BatchRequest(s.task(), s.prefix(), false), null, null,
-          s.status(), -1, counts, List.of(), 0, -1, s.cursor(), BatchCounts.ZERO, false,
-          s.message(), s.createdAt(), s.updatedAt());
+      BatchCounts counts =
+          new BatchCounts(
+              s.listed(),
+              s.classified(),
+              s.skipped(),
+              s.failed(),
+              s.failed() == 0 ? Map.of() : Map.of(FailureKind.INFERENCE_ERROR, s.failed()));
+      return new BatchProgress(
+          s.jobId(),
+          new BatchRequest(s.task(), s.prefix(), false),
+          null,
+          null,
+          s.status(),
+          -1,
+          counts,
+          List.of(),
+          0,
+          -1,
+          s.cursor(),
+          BatchCounts.ZERO,
+          false,
+          s.message(),
+          s.createdAt(),
+          s.updatedAt());
     }
-    BatchCounts counts = new BatchCounts(s.listed(), s.classified(), s.skipped(), s.failed(),
-        failedBy(details.path("failedBy")));
+    BatchCounts counts =
+        new BatchCounts(
+            s.listed(),
+            s.classified(),
+            s.skipped(),
+            s.failed(),
+            failedBy(details.path("failedBy")));
     List<FrameFailure> failures = new ArrayList<>();
     for (JsonNode f : details.path("failures")) {
-      failures.add(new FrameFailure(f.path("frameId").asText(),
-          FailureKind.valueOf(f.path("kind").asText()), f.path("reason").asText()));
+      failures.add(
+          new FrameFailure(
+              f.path("frameId").asText(),
+              FailureKind.valueOf(f.path("kind").asText()),
+              f.path("reason").asText()));
     }
-    return new BatchProgress(s.jobId(),
+    return new BatchProgress(
+        s.jobId(),
         new BatchRequest(s.task(), s.prefix(), details.path("flag").asBoolean(false)),
-        textOrNull(details, "model"), textOrNull(details, "version"), s.status(),
-        details.path("total").asLong(-1), counts, failures, details.path("rate").asDouble(0),
-        details.path("etaSeconds").asLong(-1), s.cursor(), counts(details.path("checkpoint")),
-        details.path("listingComplete").asBoolean(false), textOrNull(details, "error"),
-        s.createdAt(), s.updatedAt());
+        textOrNull(details, "model"),
+        textOrNull(details, "version"),
+        s.status(),
+        details.path("total").asLong(-1),
+        counts,
+        failures,
+        details.path("rate").asDouble(0),
+        details.path("etaSeconds").asLong(-1),
+        s.cursor(),
+        counts(details.path("checkpoint")),
+        details.path("listingComplete").asBoolean(false),
+        textOrNull(details, "error"),
+        s.createdAt(),
+        s.updatedAt());
   }
 
   private static JsonNode parseDetails(String message) {
@@ -143,7 +193,9 @@ public final class JobLedger {
 
   private static ObjectNode counts(BatchCounts c) {
     ObjectNode node = JSON.createObjectNode();
-    node.put("listed", c.listed()).put("classified", c.classified()).put("skipped", c.skipped())
+    node.put("listed", c.listed())
+        .put("classified", c.classified())
+        .put("skipped", c.skipped())
         .put("failed", c.failed());
     node.set("failedBy", failedBy(c));
     return node;
@@ -153,21 +205,26 @@ public final class JobLedger {
     if (!node.isObject()) {
       return BatchCounts.ZERO;
     }
-    return new BatchCounts(node.path("listed").asLong(), node.path("classified").asLong(),
-        node.path("skipped").asLong(), node.path("failed").asLong(),
+    return new BatchCounts(
+        node.path("listed").asLong(),
+        node.path("classified").asLong(),
+        node.path("skipped").asLong(),
+        node.path("failed").asLong(),
         failedBy(node.path("failedBy")));
   }
 
   private static ObjectNode failedBy(BatchCounts c) {
     ObjectNode node = JSON.createObjectNode();
-    c.failedBy().entrySet().stream().sorted(Map.Entry.comparingByKey())
+    c.failedBy().entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
         .forEach(e -> node.put(e.getKey().name(), e.getValue()));
     return node;
   }
 
   private static Map<FailureKind, Long> failedBy(JsonNode node) {
     EnumMap<FailureKind, Long> out = new EnumMap<>(FailureKind.class);
-    node.fields().forEachRemaining(e -> out.put(FailureKind.valueOf(e.getKey()), e.getValue().asLong()));
+    node.fields()
+        .forEachRemaining(e -> out.put(FailureKind.valueOf(e.getKey()), e.getValue().asLong()));
     return out;
   }
 

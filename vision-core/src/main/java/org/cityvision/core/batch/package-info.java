@@ -1,2 +1,4 @@
-/** Batch jobs: classifying every stored frame under a prefix, resumably, with progress in the store. */
+/**
+ * Batch jobs: classifying every stored frame under a prefix, resumably, with progress in the store.
+ */
 package org.cityvision.core.batch;

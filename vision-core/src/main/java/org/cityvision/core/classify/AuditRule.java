@@ -18,11 +18,16 @@ public record AuditRule(double rate, double normalBelow, double normalRate, int 
     requireShare("normalBelow", normalBelow);
     requireShare("normalRate", normalRate);
     if (normalRate < rate) {
-      throw new IllegalArgumentException("normalRate must be at least rate (" + rate + "), got " + normalRate
-          + ": least-confident normal answers are sampled at least as often as the others");
+      throw new IllegalArgumentException(
+          "normalRate must be at least rate ("
+              + rate
+              + "), got "
+              + normalRate
+              + ": least-confident normal answers are sampled at least as often as the others");
     }
     if (perCameraPerHour < 1 || perCameraPerHour > 10_000) {
-      throw new IllegalArgumentException("perCameraPerHour must be in 1..10000, got " + perCameraPerHour);
+      throw new IllegalArgumentException(
+          "perCameraPerHour must be in 1..10000, got " + perCameraPerHour);
     }
   }
 

@@ -16,6 +16,7 @@ import org.cityvision.core.storage.FrameId;
  * answers, at most {@link AuditRule#perCameraPerHour} per camera and clock hour.
  *
  * <h2>Why by frame-id hash</h2>
+ *
  * Whether a frame is sampled depends only on its id (SHA-256 of {@code "audit:" + frameId}), not on
  * a random draw: two nodes agree on the same frame, and a retried write of a frame samples it again
  * and finds its audit flag already there (flags are created once), so a frame is never audited
@@ -28,15 +29,19 @@ import org.cityvision.core.storage.FrameId;
 public final class AuditSampler {
   /** Audits nothing. */
   public static final AuditSampler NONE = new AuditSampler(Map.of());
+
   /** The label whose least-confident answers are over-sampled. */
   public static final String NORMAL = "normal";
+
   /** Windows kept before old hours are dropped (bounds memory with many cameras). */
   private static final int MAX_WINDOWS = 100_000;
 
   private final Map<String, AuditRule> rules;
   private final ConcurrentHashMap<String, long[]> windows = new ConcurrentHashMap<>();
 
-  /** @param rules by model name; a model without a rule is not audited */
+  /**
+   * @param rules by model name; a model without a rule is not audited
+   */
   public AuditSampler(Map<String, AuditRule> rules) {
     this.rules = Map.copyOf(rules);
   }
@@ -48,7 +53,8 @@ public final class AuditSampler {
 
   /**
    * Whether this unflagged frame's answer becomes an audit item, and if so with which label (the
-   * model's own answer, for the reviewer to confirm or relabel). Counts it against its camera's cap.
+   * model's own answer, for the reviewer to confirm or relabel). Counts it against its camera's
+   * cap.
    *
    * @param frameId the stored frame's id (its camera is part of it)
    * @param c the frame's classification, which did not flag
@@ -69,13 +75,16 @@ public final class AuditSampler {
     if (windows.size() > MAX_WINDOWS) {
       windows.values().removeIf(w -> w[0] != hour);
     }
-    long[] window = windows.compute(c.model() + "/" + camera, (k, w) -> {
-      if (w == null || w[0] != hour) {
-        return new long[] {hour, 1};
-      }
-      w[1]++;
-      return w;
-    });
+    long[] window =
+        windows.compute(
+            c.model() + "/" + camera,
+            (k, w) -> {
+              if (w == null || w[0] != hour) {
+                return new long[] {hour, 1};
+              }
+              w[1]++;
+              return w;
+            });
     if (window[1] > rule.perCameraPerHour()) {
       return Optional.empty();
     }
@@ -85,7 +94,9 @@ public final class AuditSampler {
   /** A number in [0, 1) from the frame id's salted SHA-256. */
   static double unit(String frameId) {
     try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(("audit:" + frameId).getBytes(StandardCharsets.UTF_8));
+      byte[] d =
+          MessageDigest.getInstance("SHA-256")
+              .digest(("audit:" + frameId).getBytes(StandardCharsets.UTF_8));
       long v = 0;
       for (int i = 0; i < 7; i++) {
         v = (v << 8) | (d[i] & 0xff);

@@ -1,6 +1,7 @@
 package org.cityvision.core.classify;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The outcome of classifying one image.
@@ -15,8 +16,16 @@ import java.util.List;
  * @param batchSize how many images shared the forward pass
  * @param timings where the time went
  */
-public record Classification(String label, double score, List<LabelScore> top, List<Double> probabilities,
-    List<String> labels, String model, String version, int batchSize, Timings timings) {
+public record Classification(
+    String label,
+    double score,
+    List<LabelScore> top,
+    List<Double> probabilities,
+    List<String> labels,
+    String model,
+    String version,
+    int batchSize,
+    Timings timings) {
   public Classification {
     if (label == null || model == null || version == null) {
       throw new IllegalArgumentException("label, model and version are required");
@@ -25,7 +34,8 @@ public record Classification(String label, double score, List<LabelScore> top, L
     probabilities = List.copyOf(probabilities);
     labels = List.copyOf(labels);
     if (labels.size() != probabilities.size()) {
-      throw new IllegalArgumentException(labels.size() + " labels but " + probabilities.size() + " probabilities");
+      throw new IllegalArgumentException(
+          labels.size() + " labels but " + probabilities.size() + " probabilities");
     }
     if (top.isEmpty()) {
       throw new IllegalArgumentException("top must hold at least the best label");
@@ -36,14 +46,18 @@ public record Classification(String label, double score, List<LabelScore> top, L
     timings = timings == null ? Timings.NONE : timings;
   }
 
-  /** The same classification with the timings its caller measured (for example decoding done elsewhere). */
+  /**
+   * The same classification with the timings its caller measured (for example decoding done
+   * elsewhere).
+   */
   public Classification withTimings(Timings newTimings) {
-    return new Classification(label, score, top, probabilities, labels, model, version, batchSize, newTimings);
+    return new Classification(
+        label, score, top, probabilities, labels, model, version, batchSize, newTimings);
   }
 
   /** The probability of one label, if the model has it. */
-  public java.util.Optional<Double> labelProbability(String name) {
+  public Optional<Double> labelProbability(String name) {
     int i = labels.indexOf(name);
-    return i < 0 ? java.util.Optional.empty() : java.util.Optional.of(probabilities.get(i));
+    return i < 0 ? Optional.empty() : Optional.of(probabilities.get(i));
   }
 }

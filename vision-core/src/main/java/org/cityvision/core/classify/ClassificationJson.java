@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /**
  * The one JSON form of a classification, as stored in {@code results/} and returned by the API:
  * {@code {"model", "version", "label", "score", "top": [{"label", "score"}], "probabilities":
- * {label: p}, "batchSize", "timingsMs": {"decode", "preprocess", "queue", "inference"}}}.
- * Live ingest, batch jobs and the Spark job all write it through here.
+ * {label: p}, "batchSize", "timingsMs": {"decode", "preprocess", "queue", "inference"}}}. Live
+ * ingest, batch jobs and the Spark job all write it through here.
  */
 public final class ClassificationJson {
   private ClassificationJson() {}

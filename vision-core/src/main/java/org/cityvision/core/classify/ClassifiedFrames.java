@@ -17,6 +17,7 @@ import org.cityvision.core.storage.StorageException;
  * ClassificationJson}), then the {@link FlagListener} for a flag this call created.
  *
  * <h2>Why the flag comes before the result</h2>
+ *
  * The result is what marks a frame as classified by a model version: batch jobs skip a frame that
  * has one. A crash between the two writes therefore leaves a flagged frame without its result,
  * which the next run classifies again (and whose flag creation is a no-op: {@link
@@ -25,6 +26,7 @@ import org.cityvision.core.storage.StorageException;
  * sends no second notification.
  *
  * <h2>Audit items</h2>
+ *
  * A frame the policy does not flag may still join the queue as an {@code audit} item ({@link
  * AuditSampler}: a sample of unflagged answers and more of the least-confident {@code normal}
  * ones), labelled with the model's answer, so that reviewers find what the model missed. The audit
@@ -32,8 +34,8 @@ import org.cityvision.core.storage.StorageException;
  * not told: an audit item is a question to a reviewer, not a reported issue. Callers that do not
  * flag ({@link FlagPolicy#NEVER}) do not audit either.
  *
- * <p>A static camera frame, one that shows nothing new since its camera's last classified frame,
- * is stored with that frame's result instead ({@link #storeReused}): the frame, then the result.
+ * <p>A static camera frame, one that shows nothing new since its camera's last classified frame, is
+ * stored with that frame's result instead ({@link #storeReused}): the frame, then the result.
  *
  * <p>Thread-safe and stateless beyond its collaborators; blocking (storage I/O). Owns nothing: the
  * caller closes the store.
@@ -51,7 +53,9 @@ public final class ClassifiedFrames {
   private final FlagListener listener;
   private final AuditSampler audit;
 
-  /** @param listener told of every flag created here; see its obligations */
+  /**
+   * @param listener told of every flag created here; see its obligations
+   */
   public ClassifiedFrames(FrameStore store, FlagListener listener) {
     this(store, listener, AuditSampler.NONE);
   }
@@ -90,11 +94,23 @@ public final class ClassifiedFrames {
    * @param c its classification
    * @param now when it was classified
    */
-  public Written storeCaptured(FrameUpload upload, Classification c, Instant now) throws StorageException {
+  public Written storeCaptured(FrameUpload upload, Classification c, Instant now)
+      throws StorageException {
     FrameRecord frame = store.putFrame(upload);
-    FlagRecord stored = store.createFlag(FlagRecord.open(
-        frame.frameId(), c.label(), c.score(), margin(c), c.model(), c.version(), now, FlagRecord.CAPTURED));
-    store.putResult(new ResultRecord(frame.frameId(), c.model(), c.version(), now, ClassificationJson.toJson(c)));
+    FlagRecord stored =
+        store.createFlag(
+            FlagRecord.open(
+                frame.frameId(),
+                c.label(),
+                c.score(),
+                margin(c),
+                c.model(),
+                c.version(),
+                now,
+                FlagRecord.CAPTURED));
+    store.putResult(
+        new ResultRecord(
+            frame.frameId(), c.model(), c.version(), now, ClassificationJson.toJson(c)));
     return new Written(frame, Optional.of(stored));
   }
 
@@ -105,26 +121,44 @@ public final class ClassifiedFrames {
    * @return the frame's flag when {@code policy} flags it or the audit samples it (a flag stored
    *     earlier is returned as it is), else empty
    */
-  public Optional<FlagRecord> record(String frameId, Classification c, FlagPolicy policy, Instant now)
-      throws StorageException {
+  public Optional<FlagRecord> record(
+      String frameId, Classification c, FlagPolicy policy, Instant now) throws StorageException {
     Optional<FlagRecord> flag = Optional.empty();
     boolean created = false;
     Optional<LabelScore> decision = policy.decide(c);
     if (decision.isPresent()) {
-      FlagRecord open = FlagRecord.open(
-          frameId, decision.get().label(), decision.get().score(), margin(c), c.model(), c.version(), now,
-          FlagRecord.FLAGGED);
+      FlagRecord open =
+          FlagRecord.open(
+              frameId,
+              decision.get().label(),
+              decision.get().score(),
+              margin(c),
+              c.model(),
+              c.version(),
+              now,
+              FlagRecord.FLAGGED);
       FlagRecord stored = store.createFlag(open);
       created = stored.equals(open);
       flag = Optional.of(stored);
     } else if (policy != FlagPolicy.NEVER) {
       Optional<LabelScore> sampled = audit.decide(frameId, c, now);
       if (sampled.isPresent()) {
-        flag = Optional.of(store.createFlag(FlagRecord.open(frameId, sampled.get().label(), sampled.get().score(),
-            margin(c), c.model(), c.version(), now, FlagRecord.AUDIT)));
+        flag =
+            Optional.of(
+                store.createFlag(
+                    FlagRecord.open(
+                        frameId,
+                        sampled.get().label(),
+                        sampled.get().score(),
+                        margin(c),
+                        c.model(),
+                        c.version(),
+                        now,
+                        FlagRecord.AUDIT)));
       }
     }
-    store.putResult(new ResultRecord(frameId, c.model(), c.version(), now, ClassificationJson.toJson(c)));
+    store.putResult(
+        new ResultRecord(frameId, c.model(), c.version(), now, ClassificationJson.toJson(c)));
     if (created) {
       listener.flagCreated(flag.get());
     }
@@ -153,7 +187,8 @@ public final class ClassifiedFrames {
    * @param upload the frame as received, with its thumbnail
    * @param now when it was stored
    */
-  public FrameRecord storeReused(FrameUpload upload, ResultRecord earlier, Instant now) throws StorageException {
+  public FrameRecord storeReused(FrameUpload upload, ResultRecord earlier, Instant now)
+      throws StorageException {
     return storeReused(upload, earlier, now, true);
   }
 
@@ -162,14 +197,18 @@ public final class ClassifiedFrames {
    * {@code keepImage} is false, as its record only ({@link FrameStore#putFrameRecord}: no image, no
    * thumbnail), pointing to the earlier frame whose image shows the same scene.
    */
-  public FrameRecord storeReused(FrameUpload upload, ResultRecord earlier, Instant now, boolean keepImage)
+  public FrameRecord storeReused(
+      FrameUpload upload, ResultRecord earlier, Instant now, boolean keepImage)
       throws StorageException {
     if (!(earlier.payload().deepCopy() instanceof ObjectNode payload)) {
-      throw new IllegalArgumentException("the result of frame " + earlier.frameId() + " must be a JSON object to reuse");
+      throw new IllegalArgumentException(
+          "the result of frame " + earlier.frameId() + " must be a JSON object to reuse");
     }
-    FrameRecord frame = keepImage ? store.putFrame(upload) : store.putFrameRecord(upload, earlier.frameId());
+    FrameRecord frame =
+        keepImage ? store.putFrame(upload) : store.putFrameRecord(upload, earlier.frameId());
     payload.put("reusedFrom", earlier.frameId());
-    store.putResult(new ResultRecord(frame.frameId(), earlier.model(), earlier.version(), now, payload));
+    store.putResult(
+        new ResultRecord(frame.frameId(), earlier.model(), earlier.version(), now, payload));
     return frame;
   }
 

@@ -9,6 +9,8 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -44,8 +46,8 @@ import org.cityvision.core.model.TorchRuntime;
  * waiting, up to {@code maxBatch} images and {@code maxDelay} of waiting, into one forward pass. It
  * waits for more only while every other worker is inside a forward pass: otherwise a request
  * arriving later would start at once on another worker, so waiting would only delay the images
- * already taken (one request at a time never pays the delay). A full queue refuses new work at once with
- * {@link OverCapacityException} instead of growing.
+ * already taken (one request at a time never pays the delay). A full queue refuses new work at once
+ * with {@link OverCapacityException} instead of growing.
  *
  * <p>Warm-up runs every batch size twice (TorchScript specialises on shapes during the first runs)
  * and checks that each image gets the same probabilities in a batch as alone: some libtorch CPU
@@ -69,21 +71,29 @@ public final class Classifier implements AutoCloseable {
   private final BlockingQueue<Request> queue;
   private final List<Thread> workers = new ArrayList<>();
   private final AtomicLong images = new AtomicLong();
+
   /**
-   * Tensor arrays given back after their copy into a batch, for {@link #newTensor()}: at hundreds of
-   * requests a second, a new 0.6 MB array each was ~90% of the server's allocation; recycling halves
-   * the young collections (18-49 ms pauses on two cores busy with inference).
+   * Tensor arrays given back after their copy into a batch, for {@link #newTensor()}: at hundreds
+   * of requests a second, a new 0.6 MB array each was ~90% of the server's allocation; recycling
+   * halves the young collections (18-49 ms pauses on two cores busy with inference).
    */
   private final BlockingQueue<float[]> spareTensors;
+
   /** Workers inside a forward pass. */
   private final AtomicInteger running = new AtomicInteger();
+
   private final AtomicLong batches = new AtomicLong();
   private final AtomicLong rejected = new AtomicLong();
   private final AtomicLong inferenceNanos = new AtomicLong();
   private final AtomicLongArray batchSizes;
   private volatile boolean open = true;
-  /** The package's reference answers and their tensors, checked by every worker's warm-up; may be empty. */
+
+  /**
+   * The package's reference answers and their tensors, checked by every worker's warm-up; may be
+   * empty.
+   */
   private final List<GoldenReferences.Reference> golden;
+
   private final List<float[]> goldenTensors;
   private final double goldenTolerance;
 
@@ -93,14 +103,15 @@ public final class Classifier implements AutoCloseable {
    */
   static final double CONSISTENCY_TOLERANCE = 1e-3;
 
-  private record Request(float[] tensor, long enqueuedAt, CompletableFuture<Classification> result, boolean recycle) {}
+  private record Request(
+      float[] tensor, long enqueuedAt, CompletableFuture<Classification> result, boolean recycle) {}
 
   /**
-   * Forward passes in this process, of every classifier: ordinary passes hold it shared; a solo pass
-   * holds it exclusively, and is only tried when nothing else runs (a {@link StampedLock} is not
-   * owned by a thread, so the worker that takes it can hand it to the solo worker, which frees it).
-   * So a solo pass's threads never share the cores with another pass, and ordinary passes run as
-   * they always did.
+   * Forward passes in this process, of every classifier: ordinary passes hold it shared; a solo
+   * pass holds it exclusively, and is only tried when nothing else runs (a {@link StampedLock} is
+   * not owned by a thread, so the worker that takes it can hand it to the solo worker, which frees
+   * it). So a solo pass's threads never share the cores with another pass, and ordinary passes run
+   * as they always did.
    */
   private static final StampedLock PASSES = new StampedLock();
 
@@ -109,10 +120,17 @@ public final class Classifier implements AutoCloseable {
 
   /** Hands a lone request to the solo worker; {@code null} without one. */
   private final SynchronousQueue<Solo> solo;
+
   private final AtomicLong soloPasses = new AtomicLong();
 
-  private Classifier(ModelSpec spec, Model model, boolean ownsModel, ClassifierOptions options,
-      GoldenReferences references, List<float[]> referenceTensors) throws ModelException {
+  private Classifier(
+      ModelSpec spec,
+      Model model,
+      boolean ownsModel,
+      ClassifierOptions options,
+      GoldenReferences references,
+      List<float[]> referenceTensors)
+      throws ModelException {
     this.spec = spec;
     this.golden = references == null ? List.of() : references.references();
     this.goldenTensors = referenceTensors == null ? List.of() : List.copyOf(referenceTensors);
@@ -123,8 +141,8 @@ public final class Classifier implements AutoCloseable {
     this.decoder = new ImageDecoder(options.limits());
     this.preprocessor = new Preprocessor(spec.input());
     this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
-    this.spareTensors = new ArrayBlockingQueue<>(
-        options.queueCapacity() + options.workers() * options.maxBatch());
+    this.spareTensors =
+        new ArrayBlockingQueue<>(options.queueCapacity() + options.workers() * options.maxBatch());
     this.batchSizes = new AtomicLongArray(options.maxBatch() + 1);
     this.solo = options.soloThreads() > 0 ? new SynchronousQueue<>() : null;
     startWorkers();
@@ -146,8 +164,9 @@ public final class Classifier implements AutoCloseable {
         } catch (ModelException e) {
           throw e;
         } catch (VisionException e) {
-          throw new ModelException("golden image of model " + pkg.spec().name() + " does not decode: "
-              + e.getMessage(), e);
+          throw new ModelException(
+              "golden image of model " + pkg.spec().name() + " does not decode: " + e.getMessage(),
+              e);
         }
       }
     }
@@ -164,7 +183,8 @@ public final class Classifier implements AutoCloseable {
    * Serves a model that the caller owns (for example one being trained); the caller closes the
    * model after closing the classifier.
    */
-  public static Classifier wrap(Model model, ModelSpec spec, ClassifierOptions options) throws ModelException {
+  public static Classifier wrap(Model model, ModelSpec spec, ClassifierOptions options)
+      throws ModelException {
     TorchRuntime.start(options.torchThreads());
     return new Classifier(spec, model, false, options, null, null);
   }
@@ -186,8 +206,8 @@ public final class Classifier implements AutoCloseable {
   }
 
   /**
-   * Decodes (at reduced scale where possible), preprocesses on the calling thread, and waits for the
-   * result.
+   * Decodes (at reduced scale where possible), preprocesses on the calling thread, and waits for
+   * the result.
    *
    * @throws org.cityvision.core.image.ImageException the image is refused
    * @throws OverCapacityException the queue is full
@@ -208,9 +228,9 @@ public final class Classifier implements AutoCloseable {
   }
 
   /**
-   * The image work of one request on the calling thread, from a single decode: header check,
-   * decode at reduced scale where both the model input and the thumbnail allow it, the model's
-   * tensor and, if {@code thumbnailMaxSide > 0}, a JPEG thumbnail. Blocking and CPU-bound.
+   * The image work of one request on the calling thread, from a single decode: header check, decode
+   * at reduced scale where both the model input and the thumbnail allow it, the model's tensor and,
+   * if {@code thumbnailMaxSide > 0}, a JPEG thumbnail. Blocking and CPU-bound.
    *
    * @param thumbnailMaxSide the thumbnail's longer side at most; 0 for no thumbnail
    * @param thumbnailQuality its JPEG quality, 1..100 (ignored without a thumbnail)
@@ -218,7 +238,8 @@ public final class Classifier implements AutoCloseable {
    * @throws UnsupportedImageException the image's format is not {@code accepted}
    * @throws org.cityvision.core.image.ImageException the image is refused (corrupt, too large)
    */
-  public PreparedImage prepare(byte[] encoded, int thumbnailMaxSide, int thumbnailQuality, Set<ImageFormat> accepted)
+  public PreparedImage prepare(
+      byte[] encoded, int thumbnailMaxSide, int thumbnailQuality, Set<ImageFormat> accepted)
       throws ImageException {
     long t0 = System.nanoTime();
     ImageHeader header = decoder.inspect(encoded);
@@ -237,7 +258,8 @@ public final class Classifier implements AutoCloseable {
     try (DecodedImage image = decoder.decode(encoded, minW, minH)) {
       long t1 = System.nanoTime();
       float[] tensor = tensorOf(image);
-      byte[] thumbnail = thumbnailMaxSide > 0 ? image.thumbnailJpeg(thumbnailMaxSide, thumbnailQuality) : null;
+      byte[] thumbnail =
+          thumbnailMaxSide > 0 ? image.thumbnailJpeg(thumbnailMaxSide, thumbnailQuality) : null;
       return new PreparedImage(tensor, header, thumbnail, t1 - t0, System.nanoTime() - t1);
     }
   }
@@ -257,7 +279,8 @@ public final class Classifier implements AutoCloseable {
    * @throws OverCapacityException at once when the queue is full
    * @throws ClassifierClosedException after {@link #close()}
    */
-  public CompletableFuture<Classification> submit(float[] tensor) throws OverCapacityException, ClassifierClosedException {
+  public CompletableFuture<Classification> submit(float[] tensor)
+      throws OverCapacityException, ClassifierClosedException {
     return enqueue(tensor, false);
   }
 
@@ -270,7 +293,10 @@ public final class Classifier implements AutoCloseable {
     return spare != null ? spare : new float[spec.input().tensorSize()];
   }
 
-  /** {@code image}'s tensor, in an array from {@link #newTensor()}: hand it to {@link #submitAndRecycle}. */
+  /**
+   * {@code image}'s tensor, in an array from {@link #newTensor()}: hand it to {@link
+   * #submitAndRecycle}.
+   */
   public float[] tensorOf(DecodedImage image) {
     float[] tensor = newTensor();
     preprocessor.toTensor(image.mat(), tensor, 0);
@@ -289,8 +315,8 @@ public final class Classifier implements AutoCloseable {
   private CompletableFuture<Classification> enqueue(float[] tensor, boolean recycle)
       throws OverCapacityException, ClassifierClosedException {
     if (tensor.length != spec.input().tensorSize()) {
-      throw new IllegalArgumentException("tensor has " + tensor.length + " floats; the model wants "
-          + spec.input().tensorSize());
+      throw new IllegalArgumentException(
+          "tensor has " + tensor.length + " floats; the model wants " + spec.input().tensorSize());
     }
     if (!open) {
       throw new ClassifierClosedException("classifier for model " + spec.name() + " is closed");
@@ -298,8 +324,12 @@ public final class Classifier implements AutoCloseable {
     CompletableFuture<Classification> result = new CompletableFuture<>();
     if (!queue.offer(new Request(tensor, System.nanoTime(), result, recycle))) {
       rejected.incrementAndGet();
-      throw new OverCapacityException("inference queue of model " + spec.name() + " is full ("
-          + options.queueCapacity() + " images waiting); retry later");
+      throw new OverCapacityException(
+          "inference queue of model "
+              + spec.name()
+              + " is full ("
+              + options.queueCapacity()
+              + " images waiting); retry later");
     }
     return result;
   }
@@ -314,10 +344,12 @@ public final class Classifier implements AutoCloseable {
     for (int i = 0; i < batchSizes.length(); i++) {
       sizes.add(batchSizes.get(i));
     }
-    return new ClassifierStats(queue.size(), images.get(), batches.get(), rejected.get(), inferenceNanos.get(), sizes);
+    return new ClassifierStats(
+        queue.size(), images.get(), batches.get(), rejected.get(), inferenceNanos.get(), sizes);
   }
 
-  private static Classification await(CompletableFuture<Classification> future) throws VisionException {
+  private static Classification await(CompletableFuture<Classification> future)
+      throws VisionException {
     try {
       return future.get();
     } catch (InterruptedException e) {
@@ -354,11 +386,16 @@ public final class Classifier implements AutoCloseable {
       CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).join();
     } catch (CompletionException e) {
       close();
-      throw new ModelException("classifier workers for model " + spec.name() + " failed to start: "
-          + e.getCause().getMessage(), e.getCause());
+      throw new ModelException(
+          "classifier workers for model "
+              + spec.name()
+              + " failed to start: "
+              + e.getCause().getMessage(),
+          e.getCause());
     } finally {
       if (solo != null) {
-        // The solo worker's count became the process-wide one: threads that start later take the workers'.
+        // The solo worker's count became the process-wide one: threads that start later take the
+        // workers'.
         TorchRuntime.defaultThreads(options.torchThreads());
       }
     }
@@ -462,7 +499,9 @@ public final class Classifier implements AutoCloseable {
     } finally {
       // Whatever is still queued after the last worker stops would otherwise wait forever.
       for (Request r; (r = queue.poll()) != null; ) {
-        r.result().completeExceptionally(new ClassifierClosedException("classifier closed before the image ran"));
+        r.result()
+            .completeExceptionally(
+                new ClassifierClosedException("classifier closed before the image ran"));
       }
     }
   }
@@ -501,20 +540,24 @@ public final class Classifier implements AutoCloseable {
   }
 
   /**
-   * One forward pass over {@code taken}; {@code afterPass} runs once the pass is over and before any
-   * request is answered (so a caller's next request finds the pass's lock already free).
+   * One forward pass over {@code taken}; {@code afterPass} runs once the pass is over and before
+   * any request is answered (so a caller's next request finds the pass's lock already free).
    */
-  private void runBatch(Predictor<TensorBatch, float[]> predictor, List<Request> taken, Runnable afterPass) {
+  private void runBatch(
+      Predictor<TensorBatch, float[]> predictor, List<Request> taken, Runnable afterPass) {
     int n = taken.size();
     InputSpec input = spec.input();
     long start = System.nanoTime();
     float[] probabilities;
     running.incrementAndGet();
     try {
-      probabilities = predictor.predict(new TensorBatch(taken.stream().map(Request::tensor).toList(), input.height(),
-          input.width()));
+      probabilities =
+          predictor.predict(
+              new TensorBatch(
+                  taken.stream().map(Request::tensor).toList(), input.height(), input.width()));
     } catch (TranslateException | RuntimeException e) {
-      VisionException failure = new VisionException("inference failed for a batch of " + n + ": " + e.getMessage(), e);
+      VisionException failure =
+          new VisionException("inference failed for a batch of " + n + ": " + e.getMessage(), e);
       taken.forEach(r -> r.result().completeExceptionally(failure));
       return;
     } finally {
@@ -540,7 +583,8 @@ public final class Classifier implements AutoCloseable {
     }
   }
 
-  private Classification toClassification(float[] probabilities, int offset, int batchSize, Timings timings) {
+  private Classification toClassification(
+      float[] probabilities, int offset, int batchSize, Timings timings) {
     List<String> labels = spec.labels();
     Integer[] order = new Integer[labels.size()];
     List<Double> all = new ArrayList<>(labels.size());
@@ -548,14 +592,23 @@ public final class Classifier implements AutoCloseable {
       order[c] = c;
       all.add((double) probabilities[offset + c]);
     }
-    Arrays.sort(order, Comparator.comparingDouble((Integer c) -> probabilities[offset + c]).reversed());
+    Arrays.sort(
+        order, Comparator.comparingDouble((Integer c) -> probabilities[offset + c]).reversed());
     int k = Math.min(options.topK(), labels.size());
     List<LabelScore> top = new ArrayList<>(k);
     for (int i = 0; i < k; i++) {
       top.add(new LabelScore(labels.get(order[i]), clamp(probabilities[offset + order[i]])));
     }
-    return new Classification(top.get(0).label(), top.get(0).score(), top, all, labels, spec.name(), spec.version(),
-        batchSize, timings);
+    return new Classification(
+        top.get(0).label(),
+        top.get(0).score(),
+        top,
+        all,
+        labels,
+        spec.name(),
+        spec.version(),
+        batchSize,
+        timings);
   }
 
   private static double clamp(float p) {
@@ -566,22 +619,36 @@ public final class Classifier implements AutoCloseable {
    * Classifies each of the package's reference images alone and compares every probability with the
    * one stored when the package was built.
    */
-  private void checkGolden(Predictor<TensorBatch, float[]> predictor) throws TranslateException, ModelException {
+  private void checkGolden(Predictor<TensorBatch, float[]> predictor)
+      throws TranslateException, ModelException {
     InputSpec input = spec.input();
     for (int r = 0; r < golden.size(); r++) {
-      float[] got = predictor.predict(new TensorBatch(List.of(goldenTensors.get(r)), input.height(), input.width()));
+      float[] got =
+          predictor.predict(
+              new TensorBatch(List.of(goldenTensors.get(r)), input.height(), input.width()));
       List<Double> expected = golden.get(r).probabilities();
       double worst = 0;
       for (int c = 0; c < expected.size(); c++) {
         worst = Math.max(worst, Math.abs(got[c] - expected.get(c)));
       }
       if (worst > goldenTolerance) {
-        throw new ModelException("model " + spec.name() + " " + spec.version() + " computes reference image "
-            + golden.get(r).image() + " differently from when it was built (a probability differs by "
-            + String.format(java.util.Locale.ROOT, "%.4f", worst) + ", tolerance " + goldenTolerance + ", "
-            + JniUtils.getNumThreads() + " torch threads, ONEDNN_MAX_CPU_ISA="
-            + System.getenv().getOrDefault("ONEDNN_MAX_CPU_ISA", "unset") + "): this CPU's kernels compute wrong "
-            + "results; start the JVM with ONEDNN_MAX_CPU_ISA=AVX2 (the launcher does by default)");
+        throw new ModelException(
+            "model "
+                + spec.name()
+                + " "
+                + spec.version()
+                + " computes reference image "
+                + golden.get(r).image()
+                + " differently from when it was built (a probability differs by "
+                + String.format(Locale.ROOT, "%.4f", worst)
+                + ", tolerance "
+                + goldenTolerance
+                + ", "
+                + JniUtils.getNumThreads()
+                + " torch threads, ONEDNN_MAX_CPU_ISA="
+                + System.getenv().getOrDefault("ONEDNN_MAX_CPU_ISA", "unset")
+                + "): this CPU's kernels compute wrong "
+                + "results; start the JVM with ONEDNN_MAX_CPU_ISA=AVX2 (the launcher does by default)");
       }
     }
   }
@@ -590,11 +657,12 @@ public final class Classifier implements AutoCloseable {
    * TorchScript's executor specialises on input shapes during the first runs of each; running every
    * batch size twice up front keeps that cost out of the first real requests.
    */
-  private void warmUp(Predictor<TensorBatch, float[]> predictor) throws TranslateException, ModelException {
+  private void warmUp(Predictor<TensorBatch, float[]> predictor)
+      throws TranslateException, ModelException {
     InputSpec input = spec.input();
     int classes = spec.labels().size();
     // Distinct, deterministic images, so that each batch size is checked against batch 1 below.
-    java.util.Random random = new java.util.Random(42);
+    Random random = new Random(42);
     List<float[]> images = new ArrayList<>(options.maxBatch());
     for (int n = 0; n < options.maxBatch(); n++) {
       float[] image = new float[input.tensorSize()];
@@ -605,20 +673,32 @@ public final class Classifier implements AutoCloseable {
     }
     float[][] alone = new float[options.maxBatch()][];
     for (int n = 1; n <= options.maxBatch(); n++) {
-      alone[n - 1] = predictor.predict(new TensorBatch(List.of(images.get(n - 1)), input.height(), input.width()));
+      alone[n - 1] =
+          predictor.predict(
+              new TensorBatch(List.of(images.get(n - 1)), input.height(), input.width()));
       float[] last = null;
       for (int run = 0; run < 2; run++) {
-        last = predictor.predict(new TensorBatch(images.subList(0, n), input.height(), input.width()));
+        last =
+            predictor.predict(new TensorBatch(images.subList(0, n), input.height(), input.width()));
       }
       for (int i = 0; i < n; i++) {
         for (int c = 0; c < classes; c++) {
           double diff = Math.abs(last[i * classes + c] - alone[i][c]);
           if (diff > CONSISTENCY_TOLERANCE) {
-            throw new ModelException("libtorch gives image " + i + " a probability differing by " + diff
-                + " in a batch of " + n + " from the same image alone (model " + spec.name() + ", "
-                + JniUtils.getNumThreads() + " torch threads). This is a known oneDNN AVX-512 fault on some "
-                + "CPUs: start the JVM with the environment variable ONEDNN_MAX_CPU_ISA=AVX2 (the launcher and "
-                + "the build set it), or lower maxBatch and torchThreads");
+            throw new ModelException(
+                "libtorch gives image "
+                    + i
+                    + " a probability differing by "
+                    + diff
+                    + " in a batch of "
+                    + n
+                    + " from the same image alone (model "
+                    + spec.name()
+                    + ", "
+                    + JniUtils.getNumThreads()
+                    + " torch threads). This is a known oneDNN AVX-512 fault on some "
+                    + "CPUs: start the JVM with the environment variable ONEDNN_MAX_CPU_ISA=AVX2 (the launcher and "
+                    + "the build set it), or lower maxBatch and torchThreads");
           }
         }
       }
@@ -638,7 +718,9 @@ public final class Classifier implements AutoCloseable {
     }
     // A request that slipped in while the last worker was leaving has nobody to run it.
     for (Request r; (r = queue.poll()) != null; ) {
-      r.result().completeExceptionally(new ClassifierClosedException("classifier closed before the image ran"));
+      r.result()
+          .completeExceptionally(
+              new ClassifierClosedException("classifier closed before the image ran"));
     }
     if (ownsModel) {
       model.close();

@@ -11,20 +11,36 @@ import org.cityvision.core.image.ImageLimits;
  *     exceed the cores
  * @param maxBatch the most images in one forward pass
  * @param maxDelay how long a worker holding one image waits for more to fill a batch
- * @param queueCapacity images waiting beyond which requests are refused with
- *     {@link OverCapacityException}
+ * @param queueCapacity images waiting beyond which requests are refused with {@link
+ *     OverCapacityException}
  * @param topK labels in {@link Classification#top()}
  * @param warmup run every batch size once per worker before accepting work
  * @param limits limits on the encoded images {@link Classifier#classify(byte[])} accepts
  * @param soloThreads intra-op threads of the solo worker, which runs a request alone when it is the
- *     only one anywhere in the process (every other forward pass waits meanwhile); 0: no solo worker
+ *     only one anywhere in the process (every other forward pass waits meanwhile); 0: no solo
+ *     worker
  */
-public record ClassifierOptions(int workers, int torchThreads, int maxBatch, Duration maxDelay,
-    int queueCapacity, int topK, boolean warmup, ImageLimits limits, int soloThreads) {
+public record ClassifierOptions(
+    int workers,
+    int torchThreads,
+    int maxBatch,
+    Duration maxDelay,
+    int queueCapacity,
+    int topK,
+    boolean warmup,
+    ImageLimits limits,
+    int soloThreads) {
 
   /** Options without a solo worker. */
-  public ClassifierOptions(int workers, int torchThreads, int maxBatch, Duration maxDelay, int queueCapacity,
-      int topK, boolean warmup, ImageLimits limits) {
+  public ClassifierOptions(
+      int workers,
+      int torchThreads,
+      int maxBatch,
+      Duration maxDelay,
+      int queueCapacity,
+      int topK,
+      boolean warmup,
+      ImageLimits limits) {
     this(workers, torchThreads, maxBatch, maxDelay, queueCapacity, topK, warmup, limits, 0);
   }
 
@@ -34,7 +50,14 @@ public record ClassifierOptions(int workers, int torchThreads, int maxBatch, Dur
    */
   public static ClassifierOptions defaults() {
     int cores = Runtime.getRuntime().availableProcessors();
-    return new ClassifierOptions(Math.max(1, Math.min(cores, 4)), 1, 8, Duration.ofMillis(2), 64, 5, true,
+    return new ClassifierOptions(
+        Math.max(1, Math.min(cores, 4)),
+        1,
+        8,
+        Duration.ofMillis(2),
+        64,
+        5,
+        true,
         ImageLimits.DEFAULT);
   }
 
@@ -43,7 +66,8 @@ public record ClassifierOptions(int workers, int torchThreads, int maxBatch, Dur
       throw new IllegalArgumentException("workers must be 1..64, got " + workers);
     }
     if (torchThreads < 0 || torchThreads > 256) {
-      throw new IllegalArgumentException("torchThreads must be 0..256 (0 = libtorch default), got " + torchThreads);
+      throw new IllegalArgumentException(
+          "torchThreads must be 0..256 (0 = libtorch default), got " + torchThreads);
     }
     if (maxBatch < 1 || maxBatch > 256) {
       throw new IllegalArgumentException("maxBatch must be 1..256, got " + maxBatch);
@@ -61,42 +85,68 @@ public record ClassifierOptions(int workers, int torchThreads, int maxBatch, Dur
       throw new IllegalArgumentException("limits are required");
     }
     if (soloThreads < 0 || soloThreads > 256) {
-      throw new IllegalArgumentException("soloThreads must be 0..256 (0 = no solo worker), got " + soloThreads);
+      throw new IllegalArgumentException(
+          "soloThreads must be 0..256 (0 = no solo worker), got " + soloThreads);
     }
     if (soloThreads > 0 && torchThreads == 0) {
-      throw new IllegalArgumentException("a solo worker needs an explicit torchThreads for the other workers");
+      throw new IllegalArgumentException(
+          "a solo worker needs an explicit torchThreads for the other workers");
     }
   }
 
   public ClassifierOptions withSoloThreads(int n) {
-    return new ClassifierOptions(workers, torchThreads, maxBatch, maxDelay, queueCapacity, topK, warmup, limits, n);
+    return new ClassifierOptions(
+        workers, torchThreads, maxBatch, maxDelay, queueCapacity, topK, warmup, limits, n);
   }
 
   public ClassifierOptions withWorkers(int n) {
-    return new ClassifierOptions(n, torchThreads, maxBatch, maxDelay, queueCapacity, topK, warmup, limits, soloThreads);
+    return new ClassifierOptions(
+        n, torchThreads, maxBatch, maxDelay, queueCapacity, topK, warmup, limits, soloThreads);
   }
 
   public ClassifierOptions withTorchThreads(int n) {
-    return new ClassifierOptions(workers, n, maxBatch, maxDelay, queueCapacity, topK, warmup, limits, soloThreads);
+    return new ClassifierOptions(
+        workers, n, maxBatch, maxDelay, queueCapacity, topK, warmup, limits, soloThreads);
   }
 
   public ClassifierOptions withBatching(int newMaxBatch, Duration newMaxDelay) {
-    return new ClassifierOptions(workers, torchThreads, newMaxBatch, newMaxDelay, queueCapacity, topK, warmup, limits, soloThreads);
+    return new ClassifierOptions(
+        workers,
+        torchThreads,
+        newMaxBatch,
+        newMaxDelay,
+        queueCapacity,
+        topK,
+        warmup,
+        limits,
+        soloThreads);
   }
 
   public ClassifierOptions withQueueCapacity(int n) {
-    return new ClassifierOptions(workers, torchThreads, maxBatch, maxDelay, n, topK, warmup, limits, soloThreads);
+    return new ClassifierOptions(
+        workers, torchThreads, maxBatch, maxDelay, n, topK, warmup, limits, soloThreads);
   }
 
   public ClassifierOptions withTopK(int k) {
-    return new ClassifierOptions(workers, torchThreads, maxBatch, maxDelay, queueCapacity, k, warmup, limits, soloThreads);
+    return new ClassifierOptions(
+        workers, torchThreads, maxBatch, maxDelay, queueCapacity, k, warmup, limits, soloThreads);
   }
 
   public ClassifierOptions withWarmup(boolean on) {
-    return new ClassifierOptions(workers, torchThreads, maxBatch, maxDelay, queueCapacity, topK, on, limits, soloThreads);
+    return new ClassifierOptions(
+        workers, torchThreads, maxBatch, maxDelay, queueCapacity, topK, on, limits, soloThreads);
   }
 
   public ClassifierOptions withLimits(ImageLimits newLimits) {
-    return new ClassifierOptions(workers, torchThreads, maxBatch, maxDelay, queueCapacity, topK, warmup, newLimits, soloThreads);
+    return new ClassifierOptions(
+        workers,
+        torchThreads,
+        maxBatch,
+        maxDelay,
+        queueCapacity,
+        topK,
+        warmup,
+        newLimits,
+        soloThreads);
   }
 }

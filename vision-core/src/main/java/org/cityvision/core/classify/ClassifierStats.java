@@ -12,7 +12,12 @@ import java.util.List;
  * @param inferenceNanos total forward time
  * @param batchSizes how many forward passes had each size; index {@code n} counts batches of n
  */
-public record ClassifierStats(int queued, long images, long batches, long rejected, long inferenceNanos,
+public record ClassifierStats(
+    int queued,
+    long images,
+    long batches,
+    long rejected,
+    long inferenceNanos,
     List<Long> batchSizes) {
   public ClassifierStats {
     batchSizes = List.copyOf(batchSizes);

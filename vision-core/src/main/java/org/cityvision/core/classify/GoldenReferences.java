@@ -43,20 +43,23 @@ import org.opencv.imgcodecs.Imgcodecs;
 public record GoldenReferences(double tolerance, List<Reference> references) {
   /** The file name inside a model package. */
   public static final String FILE = "golden.json";
+
   /**
    * Float reordering across thread counts and kernel families moves probabilities by ~1e-6; a
    * miscomputing kernel moves logits by ~1, which moves unsaturated probabilities by far more.
    */
   public static final double DEFAULT_TOLERANCE = 2e-3;
+
   /** How many references a package gets. */
   public static final int COUNT = 4;
 
   private static final Pattern IMAGE = Pattern.compile("golden-[0-9]{1,3}\\.png");
   private static final double MAX_REFERENCE_CONFIDENCE = 0.98;
   private static final int SEEDS_TRIED = 64;
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   /**
    * One reference image and what the model answered for it.
@@ -67,10 +70,12 @@ public record GoldenReferences(double tolerance, List<Reference> references) {
   public record Reference(String image, List<Double> probabilities) {
     public Reference {
       if (image == null || !IMAGE.matcher(image).matches()) {
-        throw new IllegalArgumentException("reference image must be named like golden-0.png, got '" + image + "'");
+        throw new IllegalArgumentException(
+            "reference image must be named like golden-0.png, got '" + image + "'");
       }
       if (probabilities == null || probabilities.size() < 2) {
-        throw new IllegalArgumentException("a reference needs a probability per label, got " + probabilities);
+        throw new IllegalArgumentException(
+            "a reference needs a probability per label, got " + probabilities);
       }
       probabilities = List.copyOf(probabilities);
     }
@@ -88,21 +93,23 @@ public record GoldenReferences(double tolerance, List<Reference> references) {
 
   /**
    * Computes references for a finished package (weights and {@code model.json} final) and writes
-   * {@value #FILE} and the images into its folder. Runs one worker with one torch thread and batch 1:
-   * the configuration least exposed to kernel faults.
+   * {@value #FILE} and the images into its folder. Runs one worker with one torch thread and batch
+   * 1: the configuration least exposed to kernel faults.
    *
    * @throws VisionException the model does not load or classify
    */
   public static GoldenReferences create(ModelPackage pkg) throws VisionException {
     InputSpec input = pkg.spec().input();
-    ClassifierOptions options = new ClassifierOptions(1, 1, 1, Duration.ZERO, 4, pkg.spec().labels().size(), false,
-        ImageLimits.DEFAULT);
+    ClassifierOptions options =
+        new ClassifierOptions(
+            1, 1, 1, Duration.ZERO, 4, pkg.spec().labels().size(), false, ImageLimits.DEFAULT);
     List<Reference> references = new ArrayList<>();
     try (Classifier classifier = Classifier.open(pkg, options)) {
       for (int seed = 1; seed <= SEEDS_TRIED && references.size() < COUNT; seed++) {
         byte[] png = renderPng(input.width(), input.height(), seed);
         Classification c = classifier.classify(png);
-        if (c.score() > MAX_REFERENCE_CONFIDENCE && seed <= SEEDS_TRIED - COUNT + references.size()) {
+        if (c.score() > MAX_REFERENCE_CONFIDENCE
+            && seed <= SEEDS_TRIED - COUNT + references.size()) {
           continue;
         }
         String name = "golden-" + references.size() + ".png";
@@ -110,13 +117,15 @@ public record GoldenReferences(double tolerance, List<Reference> references) {
         references.add(new Reference(name, c.probabilities()));
       }
     } catch (IOException e) {
-      throw new ModelException("cannot write golden references into " + pkg.dir() + ": " + e.getMessage(), e);
+      throw new ModelException(
+          "cannot write golden references into " + pkg.dir() + ": " + e.getMessage(), e);
     }
     GoldenReferences golden = new GoldenReferences(DEFAULT_TOLERANCE, references);
     try {
       JSON.writeValue(pkg.dir().resolve(FILE).toFile(), golden);
     } catch (IOException e) {
-      throw new ModelException("cannot write " + FILE + " into " + pkg.dir() + ": " + e.getMessage(), e);
+      throw new ModelException(
+          "cannot write " + FILE + " into " + pkg.dir() + ": " + e.getMessage(), e);
     }
     return golden;
   }
@@ -124,8 +133,8 @@ public record GoldenReferences(double tolerance, List<Reference> references) {
   /**
    * The package's references, if it ships them.
    *
-   * @throws ModelException the file is malformed, names a missing image, or its probabilities do not
-   *     match the model's labels
+   * @throws ModelException the file is malformed, names a missing image, or its probabilities do
+   *     not match the model's labels
    */
   public static Optional<GoldenReferences> read(ModelPackage pkg) throws ModelException {
     Path file = pkg.dir().resolve(FILE);
@@ -140,8 +149,17 @@ public record GoldenReferences(double tolerance, List<Reference> references) {
     }
     for (Reference r : golden.references()) {
       if (r.probabilities().size() != pkg.spec().labels().size()) {
-        throw new ModelException(file + ": " + r.image() + " has " + r.probabilities().size()
-            + " probabilities; model " + pkg.spec().name() + " has " + pkg.spec().labels().size() + " labels");
+        throw new ModelException(
+            file
+                + ": "
+                + r.image()
+                + " has "
+                + r.probabilities().size()
+                + " probabilities; model "
+                + pkg.spec().name()
+                + " has "
+                + pkg.spec().labels().size()
+                + " labels");
       }
       if (!Files.isRegularFile(pkg.dir().resolve(r.image()))) {
         throw new ModelException(file + " names " + r.image() + ", which is not in " + pkg.dir());
@@ -160,7 +178,8 @@ public record GoldenReferences(double tolerance, List<Reference> references) {
       try {
         bytes = Files.readAllBytes(dir.resolve(r.image()));
       } catch (IOException e) {
-        throw new ModelException("cannot read golden image " + dir.resolve(r.image()) + ": " + e.getMessage(), e);
+        throw new ModelException(
+            "cannot read golden image " + dir.resolve(r.image()) + ": " + e.getMessage(), e);
       }
       try (DecodedImage image = decoder.decode(bytes, input.width(), input.height())) {
         float[] tensor = new float[input.tensorSize()];

@@ -16,33 +16,40 @@ import java.nio.FloatBuffer;
  * row-major. The NDArrays live in the predictor's per-call manager and are freed when it returns.
  *
  * <p>The images are copied once, from the callers' arrays straight into one direct buffer that the
- * translator keeps for its whole life: libtorch
- * wraps a direct buffer without copying it, and a fresh one per call (what DJL does with a heap
- * array) costs a native allocation and page faults for 0.6 MB per image, released only by a later
- * garbage collection; measured on two cores, two workers ran 6-10% fewer images a second that way
- * (docs/BENCHMARKS.md, "One direct buffer per worker"). The softmax over a handful of logits is computed here, in
- * double precision, rather than as one more libtorch call.
+ * translator keeps for its whole life: libtorch wraps a direct buffer without copying it, and a
+ * fresh one per call (what DJL does with a heap array) costs a native allocation and page faults
+ * for 0.6 MB per image, released only by a later garbage collection; measured on two cores, two
+ * workers ran 6-10% fewer images a second that way (docs/BENCHMARKS.md, "One direct buffer per
+ * worker"). The softmax over a handful of logits is computed here, in double precision, rather than
+ * as one more libtorch call.
  *
- * <p>Not thread-safe: one translator per {@link ai.djl.inference.Predictor}, used by one thread, and
- * the tensor it hands to libtorch is valid only until the next call.
+ * <p>Not thread-safe: one translator per {@link ai.djl.inference.Predictor}, used by one thread,
+ * and the tensor it hands to libtorch is valid only until the next call.
  */
 final class SoftmaxTranslator implements Translator<TensorBatch, float[]> {
   private final ByteBuffer input;
 
-  /** @param capacity floats of the largest batch this translator will be given */
+  /**
+   * @param capacity floats of the largest batch this translator will be given
+   */
   SoftmaxTranslator(int capacity) {
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be positive, got " + capacity);
     }
-    this.input = ByteBuffer.allocateDirect(Math.multiplyExact(capacity, Float.BYTES)).order(ByteOrder.nativeOrder());
+    this.input =
+        ByteBuffer.allocateDirect(Math.multiplyExact(capacity, Float.BYTES))
+            .order(ByteOrder.nativeOrder());
   }
 
   @Override
   public NDList processInput(TranslatorContext ctx, TensorBatch batch) {
     long bytes = batch.floats() * Float.BYTES;
     if (bytes > input.capacity()) {
-      throw new IllegalArgumentException("batch of " + batch.floats() + " floats exceeds the translator's "
-          + input.capacity() / Float.BYTES);
+      throw new IllegalArgumentException(
+          "batch of "
+              + batch.floats()
+              + " floats exceeds the translator's "
+              + input.capacity() / Float.BYTES);
     }
     input.clear();
     FloatBuffer floats = input.asFloatBuffer();
@@ -50,8 +57,12 @@ final class SoftmaxTranslator implements Translator<TensorBatch, float[]> {
       floats.put(image);
     }
     input.limit((int) bytes);
-    NDArray x = ctx.getNDManager().create(input, new Shape(batch.count(), 3, batch.height(), batch.width()),
-        DataType.FLOAT32);
+    NDArray x =
+        ctx.getNDManager()
+            .create(
+                input,
+                new Shape(batch.count(), 3, batch.height(), batch.width()),
+                DataType.FLOAT32);
     return new NDList(x);
   }
 
@@ -60,7 +71,8 @@ final class SoftmaxTranslator implements Translator<TensorBatch, float[]> {
     NDArray logits = list.singletonOrThrow();
     Shape shape = logits.getShape();
     if (shape.dimension() != 2) {
-      throw new IllegalStateException("the model returned a tensor of shape " + shape + "; expected (batch, classes)");
+      throw new IllegalStateException(
+          "the model returned a tensor of shape " + shape + "; expected (batch, classes)");
     }
     float[] values = logits.toType(DataType.FLOAT32, false).toFloatArray();
     softmaxRows(values, (int) shape.get(1));
@@ -70,7 +82,8 @@ final class SoftmaxTranslator implements Translator<TensorBatch, float[]> {
   /** Replaces each row of {@code classes} logits by its softmax, computed in double precision. */
   static void softmaxRows(float[] values, int classes) {
     if (classes < 1 || values.length % classes != 0) {
-      throw new IllegalArgumentException(values.length + " logits do not split into rows of " + classes);
+      throw new IllegalArgumentException(
+          values.length + " logits do not split into rows of " + classes);
     }
     for (int row = 0; row < values.length; row += classes) {
       double max = Double.NEGATIVE_INFINITY;

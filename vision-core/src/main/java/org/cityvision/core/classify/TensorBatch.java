@@ -14,8 +14,15 @@ record TensorBatch(List<float[]> images, int height, int width) {
     long size = 3L * height * width;
     for (float[] image : images) {
       if (image.length != size) {
-        throw new IllegalArgumentException("an image of the batch has " + image.length + " floats; "
-            + height + "x" + width + " needs " + size);
+        throw new IllegalArgumentException(
+            "an image of the batch has "
+                + image.length
+                + " floats; "
+                + height
+                + "x"
+                + width
+                + " needs "
+                + size);
       }
     }
   }

@@ -10,8 +10,8 @@ import org.opencv.imgproc.Imgproc;
 /**
  * A decoded, upright 8-bit BGR image in native memory, with the header it came from.
  *
- * <p><b>The image must be closed</b>: it owns an OpenCV {@link Mat}. Not thread-safe; one owner at a
- * time.
+ * <p><b>The image must be closed</b>: it owns an OpenCV {@link Mat}. Not thread-safe; one owner at
+ * a time.
  */
 public final class DecodedImage implements AutoCloseable {
   private final Mat mat;
@@ -54,14 +54,17 @@ public final class DecodedImage implements AutoCloseable {
    */
   public byte[] thumbnailJpeg(int maxSide, int quality) {
     if (maxSide < 1 || quality < 1 || quality > 100) {
-      throw new IllegalArgumentException("maxSide must be positive and quality 1..100, got " + maxSide + ", " + quality);
+      throw new IllegalArgumentException(
+          "maxSide must be positive and quality 1..100, got " + maxSide + ", " + quality);
     }
     double scale = Math.min(1.0, (double) maxSide / Math.max(width(), height()));
     Mat small = new Mat();
     MatOfByte out = new MatOfByte();
     MatOfInt params = new MatOfInt(Imgcodecs.IMWRITE_JPEG_QUALITY, quality);
     try {
-      Size size = new Size(Math.max(1, Math.round(width() * scale)), Math.max(1, Math.round(height() * scale)));
+      Size size =
+          new Size(
+              Math.max(1, Math.round(width() * scale)), Math.max(1, Math.round(height() * scale)));
       Imgproc.resize(mat, small, size, 0, 0, Imgproc.INTER_AREA);
       if (!Imgcodecs.imencode(".jpg", small, out, params)) {
         throw new IllegalStateException("OpenCV failed to encode a " + size + " JPEG thumbnail");

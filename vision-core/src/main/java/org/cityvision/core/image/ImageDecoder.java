@@ -1,5 +1,6 @@
 package org.cityvision.core.image;
 
+import java.util.Set;
 import org.opencv.core.Core;
 import org.opencv.core.Mat;
 import org.opencv.core.MatOfByte;
@@ -10,7 +11,8 @@ import org.opencv.imgcodecs.Imgcodecs;
  * header before any pixel is decoded, completeness, EXIF orientation, and reduced-scale JPEG
  * decoding when the caller needs far fewer pixels than the image has.
  *
- * <p>Immutable and thread-safe; every decoded image it returns belongs to the caller, who closes it.
+ * <p>Immutable and thread-safe; every decoded image it returns belongs to the caller, who closes
+ * it.
  */
 public final class ImageDecoder {
   private final ImageLimits limits;
@@ -36,16 +38,30 @@ public final class ImageDecoder {
    */
   public ImageHeader inspect(byte[] data) throws ImageException {
     if (data.length > limits.maxBytes()) {
-      throw new ImageTooLargeException("image body is " + data.length + " bytes; the limit is " + limits.maxBytes());
+      throw new ImageTooLargeException(
+          "image body is " + data.length + " bytes; the limit is " + limits.maxBytes());
     }
     ImageHeader header = ImageHeaders.read(data);
     if (header.width() > limits.maxSide() || header.height() > limits.maxSide()) {
-      throw new ImageTooLargeException("image declares " + header.width() + "x" + header.height()
-          + " pixels; the limit is " + limits.maxSide() + " a side");
+      throw new ImageTooLargeException(
+          "image declares "
+              + header.width()
+              + "x"
+              + header.height()
+              + " pixels; the limit is "
+              + limits.maxSide()
+              + " a side");
     }
     if (header.pixels() > limits.maxPixels()) {
-      throw new ImageTooLargeException("image declares " + header.width() + "x" + header.height() + " = "
-          + header.pixels() + " pixels; the limit is " + limits.maxPixels());
+      throw new ImageTooLargeException(
+          "image declares "
+              + header.width()
+              + "x"
+              + header.height()
+              + " = "
+              + header.pixels()
+              + " pixels; the limit is "
+              + limits.maxPixels());
     }
     return header;
   }
@@ -56,11 +72,14 @@ public final class ImageDecoder {
    *
    * @throws UnsupportedImageException the format is not {@code accepted}
    */
-  public static void requireFormat(ImageHeader header, java.util.Set<ImageFormat> accepted)
+  public static void requireFormat(ImageHeader header, Set<ImageFormat> accepted)
       throws UnsupportedImageException {
     if (!accepted.contains(header.format())) {
-      throw new UnsupportedImageException("this endpoint takes " + accepted.stream().map(ImageFormat::name)
-          .sorted().toList() + " images, got " + header.format());
+      throw new UnsupportedImageException(
+          "this endpoint takes "
+              + accepted.stream().map(ImageFormat::name).sorted().toList()
+              + " images, got "
+              + header.format());
     }
   }
 
@@ -70,24 +89,28 @@ public final class ImageDecoder {
   }
 
   /**
-   * Decodes, at a reduced scale where the format allows it and the result still covers
-   * {@code minWidth} × {@code minHeight} (as displayed); 0 means full size.
+   * Decodes, at a reduced scale where the format allows it and the result still covers {@code
+   * minWidth} × {@code minHeight} (as displayed); 0 means full size.
    */
   public DecodedImage decode(byte[] data, int minWidth, int minHeight) throws ImageException {
     ImageHeader header = inspect(data);
-    int reduction = header.format() == ImageFormat.JPEG ? reductionFor(header, minWidth, minHeight) : 1;
-    int flags = Imgcodecs.IMREAD_IGNORE_ORIENTATION | switch (reduction) {
-      case 2 -> Imgcodecs.IMREAD_REDUCED_COLOR_2;
-      case 4 -> Imgcodecs.IMREAD_REDUCED_COLOR_4;
-      case 8 -> Imgcodecs.IMREAD_REDUCED_COLOR_8;
-      default -> Imgcodecs.IMREAD_COLOR;
-    };
+    int reduction =
+        header.format() == ImageFormat.JPEG ? reductionFor(header, minWidth, minHeight) : 1;
+    int flags =
+        Imgcodecs.IMREAD_IGNORE_ORIENTATION
+            | switch (reduction) {
+              case 2 -> Imgcodecs.IMREAD_REDUCED_COLOR_2;
+              case 4 -> Imgcodecs.IMREAD_REDUCED_COLOR_4;
+              case 8 -> Imgcodecs.IMREAD_REDUCED_COLOR_8;
+              default -> Imgcodecs.IMREAD_COLOR;
+            };
     MatOfByte encoded = new MatOfByte(data);
     Mat mat;
     try {
       mat = Imgcodecs.imdecode(encoded, flags);
     } catch (RuntimeException e) {
-      throw new CorruptImageException(header.format() + " could not be decoded: " + e.getMessage(), e);
+      throw new CorruptImageException(
+          header.format() + " could not be decoded: " + e.getMessage(), e);
     } finally {
       encoded.release();
     }
@@ -95,17 +118,34 @@ public final class ImageDecoder {
       if (mat != null) {
         mat.release();
       }
-      throw new CorruptImageException(header.format() + " " + header.width() + "x" + header.height()
-          + " could not be decoded: the data is corrupt");
+      throw new CorruptImageException(
+          header.format()
+              + " "
+              + header.width()
+              + "x"
+              + header.height()
+              + " could not be decoded: the data is corrupt");
     }
     int expectedWidth = (header.width() + reduction - 1) / reduction;
     int expectedHeight = (header.height() + reduction - 1) / reduction;
-    if (Math.abs(mat.cols() - expectedWidth) > 1 || Math.abs(mat.rows() - expectedHeight) > 1 || mat.channels() != 3) {
+    if (Math.abs(mat.cols() - expectedWidth) > 1
+        || Math.abs(mat.rows() - expectedHeight) > 1
+        || mat.channels() != 3) {
       int cols = mat.cols();
       int rows = mat.rows();
       mat.release();
-      throw new CorruptImageException("decoded " + cols + "x" + rows + " but the header says "
-          + header.width() + "x" + header.height() + " (reduction " + reduction + ")");
+      throw new CorruptImageException(
+          "decoded "
+              + cols
+              + "x"
+              + rows
+              + " but the header says "
+              + header.width()
+              + "x"
+              + header.height()
+              + " (reduction "
+              + reduction
+              + ")");
     }
     return new DecodedImage(orient(mat, header.orientation()), header, reduction);
   }
@@ -116,7 +156,8 @@ public final class ImageDecoder {
       return 1;
     }
     for (int factor : new int[] {8, 4, 2}) {
-      if (header.displayWidth() / factor >= minWidth && header.displayHeight() / factor >= minHeight) {
+      if (header.displayWidth() / factor >= minWidth
+          && header.displayHeight() / factor >= minHeight) {
         return factor;
       }
     }

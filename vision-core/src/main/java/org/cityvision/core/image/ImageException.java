@@ -3,8 +3,8 @@ package org.cityvision.core.image;
 import org.cityvision.core.VisionException;
 
 /**
- * An image was refused. The subclass says why: not an image format we accept
- * ({@link UnsupportedImageException}), over a size limit ({@link ImageTooLargeException}), or
+ * An image was refused. The subclass says why: not an image format we accept ({@link
+ * UnsupportedImageException}), over a size limit ({@link ImageTooLargeException}), or
  * truncated/corrupt ({@link CorruptImageException}).
  */
 public class ImageException extends VisionException {

@@ -14,7 +14,8 @@ public record ImageHeader(ImageFormat format, int width, int height, int orienta
       throw new IllegalArgumentException("format is required");
     }
     if (width <= 0 || height <= 0) {
-      throw new IllegalArgumentException("dimensions must be positive, got " + width + "x" + height);
+      throw new IllegalArgumentException(
+          "dimensions must be positive, got " + width + "x" + height);
     }
     if (orientation < 1 || orientation > 8) {
       throw new IllegalArgumentException("EXIF orientation must be 1..8, got " + orientation);

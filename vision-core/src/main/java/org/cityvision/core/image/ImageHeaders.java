@@ -1,6 +1,7 @@
 package org.cityvision.core.image;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 
 /**
  * Reads an encoded image's format, dimensions and EXIF orientation from its first bytes, and checks
@@ -10,9 +11,7 @@ import java.nio.charset.StandardCharsets;
  * <p>Stateless and thread-safe.
  */
 public final class ImageHeaders {
-  private static final byte[] PNG_SIGNATURE = {
-    (byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'
-  };
+  private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
 
   private ImageHeaders() {}
 
@@ -23,7 +22,8 @@ public final class ImageHeaders {
    */
   public static ImageFormat sniff(byte[] data) throws UnsupportedImageException {
     if (data.length == 0) {
-      throw new UnsupportedImageException("the body is empty (0 bytes): expected a JPEG, PNG or WebP image");
+      throw new UnsupportedImageException(
+          "the body is empty (0 bytes): expected a JPEG, PNG or WebP image");
     }
     if (data.length >= 3 && u8(data, 0) == 0xFF && u8(data, 1) == 0xD8 && u8(data, 2) == 0xFF) {
       return ImageFormat.JPEG;
@@ -35,7 +35,9 @@ public final class ImageHeaders {
       return ImageFormat.WEBP;
     }
     throw new UnsupportedImageException(
-        "not a JPEG, PNG or WebP image (" + describe(data) + "); the format is read from the bytes, not the declared type");
+        "not a JPEG, PNG or WebP image ("
+            + describe(data)
+            + "); the format is read from the bytes, not the declared type");
   }
 
   /**
@@ -53,7 +55,8 @@ public final class ImageHeaders {
         case WEBP -> readWebp(data);
       };
     } catch (ArrayIndexOutOfBoundsException e) {
-      throw new CorruptImageException(format + " header is truncated (" + data.length + " bytes in all)", e);
+      throw new CorruptImageException(
+          format + " header is truncated (" + data.length + " bytes in all)", e);
     }
   }
 
@@ -65,7 +68,8 @@ public final class ImageHeaders {
     int scanStart = -1;
     while (pos < d.length) {
       if (u8(d, pos) != 0xFF) {
-        throw new CorruptImageException("JPEG marker expected at byte " + pos + ", found 0x" + Integer.toHexString(u8(d, pos)));
+        throw new CorruptImageException(
+            "JPEG marker expected at byte " + pos + ", found 0x" + Integer.toHexString(u8(d, pos)));
       }
       while (pos < d.length && u8(d, pos) == 0xFF) {
         pos++;
@@ -86,10 +90,15 @@ public final class ImageHeaders {
       }
       int length = u16be(d, pos);
       if (length < 2 || pos + length > d.length) {
-        throw new CorruptImageException("JPEG segment 0x" + Integer.toHexString(marker) + " at byte " + pos
-            + " runs past the end of the data: the file is truncated");
+        throw new CorruptImageException(
+            "JPEG segment 0x"
+                + Integer.toHexString(marker)
+                + " at byte "
+                + pos
+                + " runs past the end of the data: the file is truncated");
       }
-      boolean startOfFrame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+      boolean startOfFrame =
+          marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
       if (startOfFrame) {
         height = u16be(d, pos + 3);
         width = u16be(d, pos + 5);
@@ -102,13 +111,16 @@ public final class ImageHeaders {
       pos += length;
     }
     if (scanStart < 0) {
-      throw new CorruptImageException("JPEG has no image scan: the file is truncated or not a complete JPEG");
+      throw new CorruptImageException(
+          "JPEG has no image scan: the file is truncated or not a complete JPEG");
     }
     if (width <= 0 || height <= 0) {
-      throw new CorruptImageException("JPEG has no frame header with valid dimensions (got " + width + "x" + height + ")");
+      throw new CorruptImageException(
+          "JPEG has no frame header with valid dimensions (got " + width + "x" + height + ")");
     }
     if (!containsEndOfImage(d, scanStart)) {
-      throw new CorruptImageException("JPEG has no end-of-image marker after its scan: the file is truncated");
+      throw new CorruptImageException(
+          "JPEG has no end-of-image marker after its scan: the file is truncated");
     }
     return new ImageHeader(ImageFormat.JPEG, width, height, orientation);
   }
@@ -169,7 +181,12 @@ public final class ImageHeaders {
   private static ImageHeader readWebp(byte[] d) throws CorruptImageException {
     long riffSize = u32(d, 4, true);
     if (riffSize + 8 > d.length) {
-      throw new CorruptImageException("WebP declares " + (riffSize + 8) + " bytes but has " + d.length + ": the file is truncated");
+      throw new CorruptImageException(
+          "WebP declares "
+              + (riffSize + 8)
+              + " bytes but has "
+              + d.length
+              + ": the file is truncated");
     }
     String chunk = ascii(d, 12, 4);
     int width;
@@ -208,7 +225,10 @@ public final class ImageHeaders {
     if (d.length >= 12 && ascii(d, 4, 4).equals("ftyp")) {
       return "it is an ISO media file such as HEIC or MP4";
     }
-    String head = new String(d, 0, Math.min(d.length, 64), StandardCharsets.ISO_8859_1).trim().toLowerCase(java.util.Locale.ROOT);
+    String head =
+        new String(d, 0, Math.min(d.length, 64), StandardCharsets.ISO_8859_1)
+            .trim()
+            .toLowerCase(Locale.ROOT);
     if (head.startsWith("<!doctype html") || head.startsWith("<html")) {
       return "it is HTML";
     }
@@ -269,8 +289,14 @@ public final class ImageHeaders {
 
   private static long u32(byte[] d, int i, boolean little) {
     if (little) {
-      return (long) u8(d, i) | (long) u8(d, i + 1) << 8 | (long) u8(d, i + 2) << 16 | (long) u8(d, i + 3) << 24;
+      return (long) u8(d, i)
+          | (long) u8(d, i + 1) << 8
+          | (long) u8(d, i + 2) << 16
+          | (long) u8(d, i + 3) << 24;
     }
-    return (long) u8(d, i) << 24 | (long) u8(d, i + 1) << 16 | (long) u8(d, i + 2) << 8 | u8(d, i + 3);
+    return (long) u8(d, i) << 24
+        | (long) u8(d, i + 1) << 16
+        | (long) u8(d, i + 2) << 8
+        | u8(d, i + 3);
   }
 }

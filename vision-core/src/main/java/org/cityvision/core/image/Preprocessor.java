@@ -19,8 +19,10 @@ import org.opencv.imgproc.Imgproc;
  */
 public final class Preprocessor {
   private final InputSpec spec;
+
   /** One channel plane per thread: OpenCV's Java {@code Mat.get} copies into a whole array only. */
   private final ThreadLocal<float[]> staging;
+
   private final boolean uniform;
   private final Scalar meanBgr;
   private final Scalar invStdBgr;
@@ -35,8 +37,11 @@ public final class Preprocessor {
     this.staging = ThreadLocal.withInitial(() -> new float[plane]);
     List<Double> m = spec.mean();
     List<Double> s = spec.std();
-    this.uniform = m.get(0).equals(m.get(1)) && m.get(1).equals(m.get(2))
-        && s.get(0).equals(s.get(1)) && s.get(1).equals(s.get(2));
+    this.uniform =
+        m.get(0).equals(m.get(1))
+            && m.get(1).equals(m.get(2))
+            && s.get(0).equals(s.get(1))
+            && s.get(1).equals(s.get(2));
     boolean rgb = spec.channelOrder() == ChannelOrder.RGB;
     // The Mat is BGR; the spec's lists are in the model's channel order.
     int b = rgb ? 2 : 0;
@@ -49,7 +54,6 @@ public final class Preprocessor {
     return spec;
   }
 
-
   /** A new tensor for one image. */
   public float[] toTensor(DecodedImage image) {
     float[] out = new float[spec.tensorSize()];
@@ -60,8 +64,13 @@ public final class Preprocessor {
   /** Writes one image's CHW tensor into {@code dst} starting at {@code offset}. */
   public void toTensor(Mat bgr, float[] dst, int offset) {
     if (offset < 0 || offset + spec.tensorSize() > dst.length) {
-      throw new IllegalArgumentException("tensor of " + spec.tensorSize() + " floats does not fit at offset "
-          + offset + " of " + dst.length);
+      throw new IllegalArgumentException(
+          "tensor of "
+              + spec.tensorSize()
+              + " floats does not fit at offset "
+              + offset
+              + " of "
+              + dst.length);
     }
     Mat resized = resize(bgr);
     Mat floats = new Mat();
@@ -103,7 +112,8 @@ public final class Preprocessor {
     }
     Mat out = new Mat();
     if (spec.resize() == ResizePolicy.SQUASH) {
-      int interpolation = w >= spec.width() && h >= spec.height() ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR;
+      int interpolation =
+          w >= spec.width() && h >= spec.height() ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR;
       Imgproc.resize(bgr, out, new Size(spec.width(), spec.height()), 0, 0, interpolation);
       return out;
     }
@@ -112,8 +122,15 @@ public final class Preprocessor {
     int sh = Math.max(spec.height(), (int) Math.round(h * scale));
     Mat scaled = new Mat();
     try {
-      Imgproc.resize(bgr, scaled, new Size(sw, sh), 0, 0, scale < 1 ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR);
-      Rect centre = new Rect((sw - spec.width()) / 2, (sh - spec.height()) / 2, spec.width(), spec.height());
+      Imgproc.resize(
+          bgr,
+          scaled,
+          new Size(sw, sh),
+          0,
+          0,
+          scale < 1 ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR);
+      Rect centre =
+          new Rect((sw - spec.width()) / 2, (sh - spec.height()) / 2, spec.width(), spec.height());
       Mat view = scaled.submat(centre);
       view.copyTo(out);
       view.release();

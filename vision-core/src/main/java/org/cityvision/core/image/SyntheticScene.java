@@ -29,14 +29,18 @@ public final class SyntheticScene {
     int band = Math.max(1, height / 64);
     for (int y = 0; y < height; y += band) {
       double t = (double) y / height;
-      Scalar colour = y < horizon
-          ? new Scalar(200 - 80 * t, 170 - 40 * t, 120 + 40 * t)
-          : new Scalar(70 + 30 * t, 72 + 30 * t, 75 + 30 * t);
+      Scalar colour =
+          y < horizon
+              ? new Scalar(200 - 80 * t, 170 - 40 * t, 120 + 40 * t)
+              : new Scalar(70 + 30 * t, 72 + 30 * t, 75 + 30 * t);
       Imgproc.rectangle(mat, new Point(0, y), new Point(width, y + band), colour, -1);
     }
     for (int i = 0; i < 12; i++) {
       Point a = new Point(random.nextInt(width), random.nextInt(height));
-      Point b = new Point(a.x + random.nextInt(Math.max(1, width / 4)), a.y + random.nextInt(Math.max(1, height / 4)));
+      Point b =
+          new Point(
+              a.x + random.nextInt(Math.max(1, width / 4)),
+              a.y + random.nextInt(Math.max(1, height / 4)));
       Scalar c = new Scalar(random.nextInt(256), random.nextInt(256), random.nextInt(256));
       if (i % 2 == 0) {
         Imgproc.rectangle(mat, a, b, c, -1);
@@ -56,7 +60,8 @@ public final class SyntheticScene {
 
   /**
    * What a fixed camera sends of a still scene: {@code scene} scaled in brightness by {@code gain},
-   * with new Gaussian sensor noise of {@code sigma} grey levels (seeded), as a JPEG of {@code quality}.
+   * with new Gaussian sensor noise of {@code sigma} grey levels (seeded), as a JPEG of {@code
+   * quality}.
    */
   public static byte[] noisyJpeg(Mat scene, double gain, double sigma, int seed, int quality) {
     Mat out = new Mat();

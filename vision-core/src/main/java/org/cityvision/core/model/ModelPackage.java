@@ -17,10 +17,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 /**
- * A model package: a folder holding {@code model.json} ({@link ModelSpec}), the weights
- * ({@code <weights>-0000.params}: the fine-tuned TorchScript backbone and the linear head), and its
+ * A model package: a folder holding {@code model.json} ({@link ModelSpec}), the weights ({@code
+ * <weights>-0000.params}: the fine-tuned TorchScript backbone and the linear head), and its
  * evaluation report. Self-contained: it loads with no network and no access to the pretrained
  * backbone it came from.
  *
@@ -28,12 +29,14 @@ import java.nio.file.Path;
  */
 public record ModelPackage(Path dir, ModelSpec spec) {
   public static final String SPEC_FILE = "model.json";
+
   /** The TorchScript file that {@link #fromPretrained} reads from a pretrained backbone folder. */
   public static final String BACKBONE_FILE = "model_features_ts.pt";
 
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .enable(SerializationFeature.INDENT_OUTPUT)
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   public ModelPackage {
     if (dir == null || spec == null) {
@@ -45,7 +48,8 @@ public record ModelPackage(Path dir, ModelSpec spec) {
   public static ModelPackage read(Path dir) throws ModelException {
     Path specFile = dir.resolve(SPEC_FILE);
     if (!Files.isRegularFile(specFile)) {
-      throw new ModelException("no " + SPEC_FILE + " in " + dir.toAbsolutePath() + ": not a model package");
+      throw new ModelException(
+          "no " + SPEC_FILE + " in " + dir.toAbsolutePath() + ": not a model package");
     }
     ModelSpec spec;
     try {
@@ -55,7 +59,8 @@ public record ModelPackage(Path dir, ModelSpec spec) {
     }
     ModelPackage pkg = new ModelPackage(dir, spec);
     if (!Files.isRegularFile(pkg.weightsFile())) {
-      throw new ModelException("model package " + dir + " has no weights file " + pkg.weightsFile().getFileName());
+      throw new ModelException(
+          "model package " + dir + " has no weights file " + pkg.weightsFile().getFileName());
     }
     return pkg;
   }
@@ -66,10 +71,14 @@ public record ModelPackage(Path dir, ModelSpec spec) {
       Files.createDirectories(dir);
       Path tmp = dir.resolve(SPEC_FILE + ".tmp");
       JSON.writeValue(tmp.toFile(), spec);
-      Files.move(tmp, dir.resolve(SPEC_FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          tmp,
+          dir.resolve(SPEC_FILE),
+          StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
-      throw new ModelException("cannot write " + SPEC_FILE + " into " + dir + ": " + e.getMessage(), e);
+      throw new ModelException(
+          "cannot write " + SPEC_FILE + " into " + dir + ": " + e.getMessage(), e);
     }
   }
 
@@ -112,7 +121,8 @@ public record ModelPackage(Path dir, ModelSpec spec) {
       return model;
     } catch (IOException | MalformedModelException | RuntimeException e) {
       model.close();
-      throw new ModelException("cannot load weights of model package " + dir + ": " + e.getMessage(), e);
+      throw new ModelException(
+          "cannot load weights of model package " + dir + ": " + e.getMessage(), e);
     }
   }
 
@@ -131,8 +141,9 @@ public record ModelPackage(Path dir, ModelSpec spec) {
     TorchRuntime.engine();
     Model model = Model.newInstance(name, "PyTorch");
     try {
-      PtSymbolBlock backbone = JniUtils.loadModule((PtNDManager) model.getNDManager(), file, true,
-          new String[0], new String[0], true);
+      PtSymbolBlock backbone =
+          JniUtils.loadModule(
+              (PtNDManager) model.getNDManager(), file, true, new String[0], new String[0], true);
       Block block = headed(backbone, classes);
       model.setBlock(block);
       // Parameters are created requiring gradients; libtorch forbids that on tensors made while

@@ -22,8 +22,17 @@ import org.cityvision.core.image.InputSpec;
  * @param training free-form summary of the training data and command
  * @param metrics free-form evaluation metrics
  */
-public record ModelSpec(String name, String version, String task, List<String> labels, InputSpec input,
-    BackboneSpec backbone, String weights, Thresholds thresholds, JsonNode training, JsonNode metrics) {
+public record ModelSpec(
+    String name,
+    String version,
+    String task,
+    List<String> labels,
+    InputSpec input,
+    BackboneSpec backbone,
+    String weights,
+    Thresholds thresholds,
+    JsonNode training,
+    JsonNode metrics) {
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
 
@@ -47,7 +56,8 @@ public record ModelSpec(String name, String version, String task, List<String> l
     thresholds = thresholds == null ? Thresholds.NONE : thresholds;
     for (String label : thresholds.flag().keySet()) {
       if (!labels.contains(label)) {
-        throw new IllegalArgumentException("flag threshold names unknown label '" + label + "'; labels are " + labels);
+        throw new IllegalArgumentException(
+            "flag threshold names unknown label '" + label + "'; labels are " + labels);
       }
     }
     training = training == null ? JsonNodeFactory.instance.objectNode() : training.deepCopy();
@@ -56,23 +66,28 @@ public record ModelSpec(String name, String version, String task, List<String> l
 
   private static void requireName(String field, String value) {
     if (value == null || !NAME.matcher(value).matches()) {
-      throw new IllegalArgumentException(field + " must match " + NAME.pattern() + ", got '" + value + "'");
+      throw new IllegalArgumentException(
+          field + " must match " + NAME.pattern() + ", got '" + value + "'");
     }
   }
 
   public ModelSpec withVersion(String newVersion) {
-    return new ModelSpec(name, newVersion, task, labels, input, backbone, weights, thresholds, training, metrics);
+    return new ModelSpec(
+        name, newVersion, task, labels, input, backbone, weights, thresholds, training, metrics);
   }
 
   public ModelSpec withThresholds(Thresholds newThresholds) {
-    return new ModelSpec(name, version, task, labels, input, backbone, weights, newThresholds, training, metrics);
+    return new ModelSpec(
+        name, version, task, labels, input, backbone, weights, newThresholds, training, metrics);
   }
 
   public ModelSpec withTraining(JsonNode newTraining) {
-    return new ModelSpec(name, version, task, labels, input, backbone, weights, thresholds, newTraining, metrics);
+    return new ModelSpec(
+        name, version, task, labels, input, backbone, weights, thresholds, newTraining, metrics);
   }
 
   public ModelSpec withMetrics(JsonNode newMetrics) {
-    return new ModelSpec(name, version, task, labels, input, backbone, weights, thresholds, training, newMetrics);
+    return new ModelSpec(
+        name, version, task, labels, input, backbone, weights, thresholds, training, newMetrics);
   }
 }

@@ -32,10 +32,10 @@ import java.util.zip.CheckedOutputStream;
  * package's own validation rows.
  *
  * <p>On disk ({@value #FILE}, big-endian): magic {@code CVRS}, format version, counts, label and
- * source tables, per row a label index, split and source index, then every feature as IEEE 754
- * half precision (2 bytes: 1280 features cost 2.5 KB per image, so a few thousand images fit a
- * package under 20 MB), and a CRC32 of everything before it. Half precision keeps 11 significant
- * bits: far finer than the spread of a pooled feature across augmented views of one image.
+ * source tables, per row a label index, split and source index, then every feature as IEEE 754 half
+ * precision (2 bytes: 1280 features cost 2.5 KB per image, so a few thousand images fit a package
+ * under 20 MB), and a CRC32 of everything before it. Half precision keeps 11 significant bits: far
+ * finer than the spread of a pooled feature across augmented views of one image.
  *
  * <p>Immutable and thread-safe.
  */
@@ -64,8 +64,14 @@ public final class ReplaySet {
   private final short[] sourceOf;
   private final short[] halves;
 
-  private ReplaySet(List<String> labels, List<String> sources, int featureSize, short[] labelOf, byte[] splitOf,
-      short[] sourceOf, short[] halves) {
+  private ReplaySet(
+      List<String> labels,
+      List<String> sources,
+      int featureSize,
+      short[] labelOf,
+      byte[] splitOf,
+      short[] sourceOf,
+      short[] halves) {
     this.labels = List.copyOf(labels);
     this.sources = List.copyOf(sources);
     this.featureSize = featureSize;
@@ -199,12 +205,14 @@ public final class ReplaySet {
       }
       int format = in.readInt();
       if (format != FORMAT) {
-        throw new ModelException(file + " has replay format " + format + "; this build reads format " + FORMAT);
+        throw new ModelException(
+            file + " has replay format " + format + "; this build reads format " + FORMAT);
       }
       int rows = in.readInt();
       int features = in.readInt();
       if (rows < 0 || rows > MAX_ROWS || features < 1 || features > MAX_FEATURES) {
-        throw new ModelException(file + " declares " + rows + " rows of " + features + " features: out of range");
+        throw new ModelException(
+            file + " declares " + rows + " rows of " + features + " features: out of range");
       }
       List<String> labels = readNames(in, file, "labels");
       List<String> sources = readNames(in, file, "sources");
@@ -215,9 +223,14 @@ public final class ReplaySet {
         l[i] = in.readShort();
         s[i] = in.readByte();
         src[i] = in.readShort();
-        if (l[i] < 0 || l[i] >= labels.size() || s[i] < 0 || s[i] >= Split.values().length || src[i] < 0
+        if (l[i] < 0
+            || l[i] >= labels.size()
+            || s[i] < 0
+            || s[i] >= Split.values().length
+            || src[i] < 0
             || src[i] >= sources.size()) {
-          throw new ModelException(file + " row " + i + " refers to a label, split or source that does not exist");
+          throw new ModelException(
+              file + " row " + i + " refers to a label, split or source that does not exist");
         }
       }
       short[] h = new short[Math.multiplyExact(rows, features)];
@@ -227,8 +240,13 @@ public final class ReplaySet {
       long expected = crc.getValue();
       long stored = new DataInputStream(raw).readLong();
       if (stored != expected) {
-        throw new ModelException(file + " is corrupt: checksum " + Long.toHexString(stored) + " stored, "
-            + Long.toHexString(expected) + " computed");
+        throw new ModelException(
+            file
+                + " is corrupt: checksum "
+                + Long.toHexString(stored)
+                + " stored, "
+                + Long.toHexString(expected)
+                + " computed");
       }
       if (raw.read() != -1) {
         throw new ModelException(file + " has bytes after its checksum");
@@ -249,8 +267,13 @@ public final class ReplaySet {
     }
     ReplaySet set = read(file);
     if (!set.labels().equals(pkg.spec().labels())) {
-      throw new ModelException("replay set labels " + set.labels() + " differ from model " + pkg.spec().name()
-          + "'s labels " + pkg.spec().labels());
+      throw new ModelException(
+          "replay set labels "
+              + set.labels()
+              + " differ from model "
+              + pkg.spec().name()
+              + "'s labels "
+              + pkg.spec().labels());
     }
     return Optional.of(set);
   }
@@ -264,8 +287,8 @@ public final class ReplaySet {
     }
   }
 
-  private static List<String> readNames(DataInputStream in, Path file, String what) throws IOException,
-      ModelException {
+  private static List<String> readNames(DataInputStream in, Path file, String what)
+      throws IOException, ModelException {
     int n = in.readInt();
     if (n < 0 || n > MAX_NAMES) {
       throw new ModelException(file + " declares " + n + " " + what + ": out of range");
@@ -282,9 +305,7 @@ public final class ReplaySet {
     return names;
   }
 
-  /**
-   * Collects rows. Not thread-safe.
-   */
+  /** Collects rows. Not thread-safe. */
   public static final class Builder {
     private final List<String> labels;
     private final int featureSize;
@@ -297,13 +318,16 @@ public final class ReplaySet {
 
     private Builder(List<String> labels, int featureSize) {
       if (labels == null || labels.size() < 2 || new HashSet<>(labels).size() != labels.size()) {
-        throw new IllegalArgumentException("a replay set needs at least 2 distinct labels, got " + labels);
+        throw new IllegalArgumentException(
+            "a replay set needs at least 2 distinct labels, got " + labels);
       }
       if (labels.size() > Short.MAX_VALUE) {
-        throw new IllegalArgumentException("at most " + Short.MAX_VALUE + " labels, got " + labels.size());
+        throw new IllegalArgumentException(
+            "at most " + Short.MAX_VALUE + " labels, got " + labels.size());
       }
       if (featureSize < 1 || featureSize > MAX_FEATURES) {
-        throw new IllegalArgumentException("featureSize must be 1.." + MAX_FEATURES + ", got " + featureSize);
+        throw new IllegalArgumentException(
+            "featureSize must be 1.." + MAX_FEATURES + ", got " + featureSize);
       }
       this.labels = List.copyOf(labels);
       this.featureSize = featureSize;
@@ -322,8 +346,11 @@ public final class ReplaySet {
         throw new IllegalArgumentException("label '" + label + "' is not one of " + labels);
       }
       if (features == null || features.length != featureSize) {
-        throw new IllegalArgumentException("expected " + featureSize + " features, got "
-            + (features == null ? "none" : features.length));
+        throw new IllegalArgumentException(
+            "expected "
+                + featureSize
+                + " features, got "
+                + (features == null ? "none" : features.length));
       }
       if (split == null || source == null || source.isBlank()) {
         throw new IllegalArgumentException("split and a non-blank source are required");
@@ -358,8 +385,14 @@ public final class ReplaySet {
     }
 
     public ReplaySet build() {
-      return new ReplaySet(labels, List.copyOf(sources.keySet()), featureSize, Arrays.copyOf(labelOf, rows),
-          Arrays.copyOf(splitOf, rows), Arrays.copyOf(sourceOf, rows), Arrays.copyOf(halves, rows * featureSize));
+      return new ReplaySet(
+          labels,
+          List.copyOf(sources.keySet()),
+          featureSize,
+          Arrays.copyOf(labelOf, rows),
+          Arrays.copyOf(splitOf, rows),
+          Arrays.copyOf(sourceOf, rows),
+          Arrays.copyOf(halves, rows * featureSize));
     }
   }
 }

@@ -2,6 +2,7 @@ package org.cityvision.core.model;
 
 import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
+import org.slf4j.LoggerFactory;
 
 /**
  * Starts the PyTorch engine offline and sets its thread counts. Whoever starts the engine first
@@ -17,7 +18,8 @@ public final class TorchRuntime {
 
   /**
    * Starts the engine (once) with {@code threads} intra-op threads and one inter-op thread. With
-   * several inference workers, one torch thread each avoids oversubscribing OpenMP on small machines.
+   * several inference workers, one torch thread each avoids oversubscribing OpenMP on small
+   * machines.
    *
    * @param threads intra-op threads; 0 keeps libtorch's default (one per core)
    */
@@ -35,12 +37,18 @@ public final class TorchRuntime {
           if (System.getProperty("ai.djl.pytorch.num_interop_threads") == null) {
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
           }
-          // Which kernels run matters for correctness on some CPUs: say it once, where operators look.
+          // Which kernels run matters for correctness on some CPUs: say it once, where operators
+          // look.
           String isa = System.getenv("ONEDNN_MAX_CPU_ISA");
-          org.slf4j.LoggerFactory.getLogger(TorchRuntime.class).info("libtorch kernels: {}{}",
-              isa == null || isa.isBlank() ? "native (oneDNN unrestricted)" : "oneDNN capped at " + isa,
-              System.getenv().containsKey("CITYVISION_KERNELS_CHOICE")
-                  ? "; " + System.getenv("CITYVISION_KERNELS_CHOICE") : "");
+          LoggerFactory.getLogger(TorchRuntime.class)
+              .info(
+                  "libtorch kernels: {}{}",
+                  isa == null || isa.isBlank()
+                      ? "native (oneDNN unrestricted)"
+                      : "oneDNN capped at " + isa,
+                  System.getenv().containsKey("CITYVISION_KERNELS_CHOICE")
+                      ? "; " + System.getenv("CITYVISION_KERNELS_CHOICE")
+                      : "");
           engine = Engine.getEngine("PyTorch");
         }
       }
@@ -63,11 +71,11 @@ public final class TorchRuntime {
   }
 
   /**
-   * Prepares the calling thread for inference with its own intra-op thread count. libtorch's
-   * OpenMP backend keeps the count per OS thread (OpenMP's {@code nthreads-var} is per thread; each
-   * thread that opens a parallel region gets its own team), but a thread takes the process-wide
-   * value the first time it asks: so the thread asks first, then sets its own. Setting it also
-   * changes the process-wide value, which the caller restores with {@link #defaultThreads(int)}.
+   * Prepares the calling thread for inference with its own intra-op thread count. libtorch's OpenMP
+   * backend keeps the count per OS thread (OpenMP's {@code nthreads-var} is per thread; each thread
+   * that opens a parallel region gets its own team), but a thread takes the process-wide value the
+   * first time it asks: so the thread asks first, then sets its own. Setting it also changes the
+   * process-wide value, which the caller restores with {@link #defaultThreads(int)}.
    *
    * @param threads intra-op threads for forward passes run on this thread
    */

@@ -7,8 +7,8 @@ import java.util.regex.Pattern;
 
 /**
  * A camera's change into {@code degraded}, {@code fault} or {@code silent}, as a review item: open
- * until a reviewer confirms it (the fault is real) or dismisses it (the camera's current view is its
- * normal, which {@link CameraHealth#judge} teaches the camera's baseline). Kept in the camera's
+ * until a reviewer confirms it (the fault is real) or dismisses it (the camera's current view is
+ * its normal, which {@link CameraHealth#judge} teaches the camera's baseline). Kept in the camera's
  * health record, so a verdict and what it teaches are one conditional write.
  *
  * <p>Immutable and thread-safe.
@@ -24,13 +24,24 @@ import java.util.regex.Pattern;
  * @param reviewedAt when, {@code null} while open
  * @param note the reviewer's note, or {@code null}
  */
-public record CameraAlert(String alertId, Instant at, CameraCondition from, CameraCondition to,
-    List<QualityFault> faults, String frameId, Status status, String reviewer, Instant reviewedAt, String note) {
+public record CameraAlert(
+    String alertId,
+    Instant at,
+    CameraCondition from,
+    CameraCondition to,
+    List<QualityFault> faults,
+    String frameId,
+    Status status,
+    String reviewer,
+    Instant reviewedAt,
+    String note) {
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   /** Where an alert stands with reviewers. */
   public enum Status {
-    OPEN, CONFIRMED, DISMISSED;
+    OPEN,
+    CONFIRMED,
+    DISMISSED;
 
     public String wireName() {
       return name().toLowerCase(Locale.ROOT);
@@ -42,35 +53,54 @@ public record CameraAlert(String alertId, Instant at, CameraCondition from, Came
           return s;
         }
       }
-      throw new IllegalArgumentException("unknown alert status '" + name + "'; expected open, confirmed or dismissed");
+      throw new IllegalArgumentException(
+          "unknown alert status '" + name + "'; expected open, confirmed or dismissed");
     }
   }
 
   public CameraAlert {
     if (alertId == null || !ID.matcher(alertId).matches()) {
-      throw new IllegalArgumentException("alertId must be 1-64 characters of [A-Za-z0-9_-], got '" + alertId + "'");
+      throw new IllegalArgumentException(
+          "alertId must be 1-64 characters of [A-Za-z0-9_-], got '" + alertId + "'");
     }
     if (at == null || from == null || to == null || status == null) {
       throw new IllegalArgumentException("at, from, to and status are required");
     }
     if (to == CameraCondition.OK) {
-      throw new IllegalArgumentException("an alert is a change to degraded, fault or silent, not to ok");
+      throw new IllegalArgumentException(
+          "an alert is a change to degraded, fault or silent, not to ok");
     }
     faults = List.copyOf(faults);
     if ((status == Status.OPEN) != (reviewer == null && reviewedAt == null)) {
-      throw new IllegalArgumentException("an open alert has no reviewer and a judged one has both reviewer and "
-          + "reviewedAt; got status " + status.wireName() + ", reviewer " + reviewer + ", reviewedAt " + reviewedAt);
+      throw new IllegalArgumentException(
+          "an open alert has no reviewer and a judged one has both reviewer and "
+              + "reviewedAt; got status "
+              + status.wireName()
+              + ", reviewer "
+              + reviewer
+              + ", reviewedAt "
+              + reviewedAt);
     }
     if (note != null && note.length() > 2000) {
-      throw new IllegalArgumentException("note must be at most 2000 characters, got " + note.length());
+      throw new IllegalArgumentException(
+          "note must be at most 2000 characters, got " + note.length());
     }
   }
 
   /** A new open alert for {@code transition}, numbered by the camera's frame count. */
   static CameraAlert open(HealthTransition transition, String frameId, long frames) {
     String id = Long.toString(transition.at().toEpochMilli(), 36) + "-" + frames;
-    return new CameraAlert(id, transition.at(), transition.from(), transition.to(), transition.faults(), frameId,
-        Status.OPEN, null, null, null);
+    return new CameraAlert(
+        id,
+        transition.at(),
+        transition.from(),
+        transition.to(),
+        transition.faults(),
+        frameId,
+        Status.OPEN,
+        null,
+        null,
+        null);
   }
 
   public boolean isOpen() {

@@ -6,9 +6,14 @@ import java.util.Locale;
 public enum CameraCondition {
   /** Frames arrive and no fault is confirmed. */
   OK,
-  /** Frames arrive but show a fault not yet confirmed, or only a picture-degrading one ({@code blurred}). */
+  /**
+   * Frames arrive but show a fault not yet confirmed, or only a picture-degrading one ({@code
+   * blurred}).
+   */
   DEGRADED,
-  /** A confirmed fault that makes the picture unusable (black, overexposed, covered, moved, frozen). */
+  /**
+   * A confirmed fault that makes the picture unusable (black, overexposed, covered, moved, frozen).
+   */
   FAULT,
   /** No frame for longer than the camera's silence limit. */
   SILENT;
@@ -23,6 +28,7 @@ public enum CameraCondition {
         return c;
       }
     }
-    throw new IllegalArgumentException("unknown camera state '" + name + "'; expected ok, degraded, fault or silent");
+    throw new IllegalArgumentException(
+        "unknown camera state '" + name + "'; expected ok, degraded, fault or silent");
   }
 }

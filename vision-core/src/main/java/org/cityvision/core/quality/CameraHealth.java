@@ -11,27 +11,33 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The camera health rules as pure functions of a {@link CameraState}: a frame's {@link FrameAnalysis}
- * becomes its faults, its static-frame decision and the camera's next state; the clock alone can make
- * a camera silent. Nothing here reads a clock, a store or a thread: callers pass the node's receive
- * time (cadence and silence use only that, so a camera's wrong clock in {@code X-Captured-At} changes
- * nothing but what is displayed) and store the result with a conditional write.
+ * The camera health rules as pure functions of a {@link CameraState}: a frame's {@link
+ * FrameAnalysis} becomes its faults, its static-frame decision and the camera's next state; the
+ * clock alone can make a camera silent. Nothing here reads a clock, a store or a thread: callers
+ * pass the node's receive time (cadence and silence use only that, so a camera's wrong clock in
+ * {@code X-Captured-At} changes nothing but what is displayed) and store the result with a
+ * conditional write.
  *
  * <p>Rules, in order: a frame is {@code black} or {@code overexposed} from its own histogram alone;
  * {@code covered}, {@code blurred} and {@code moved} are judged only against a baseline of at least
- * {@code baselineFrames} healthy frames (so a camera's first frames are never faulty for being plain,
- * dark or soft, only for being black or saturated); {@code moved} is reported after {@code
+ * {@code baselineFrames} healthy frames (so a camera's first frames are never faulty for being
+ * plain, dark or soft, only for being black or saturated); {@code moved} is reported after {@code
  * moveFrames} frames in a row, {@code frozen} once pixel-identical frames have lasted {@code
- * frozenAfter}. A fault is confirmed, and changes the camera's condition, after {@code confirmFrames}
- * frames in a row, and clears after {@code recoverFrames} frames without it. Only fault-free frames
- * teach the baseline. Stateless and thread-safe.
+ * frozenAfter}. A fault is confirmed, and changes the camera's condition, after {@code
+ * confirmFrames} frames in a row, and clears after {@code recoverFrames} frames without it. Only
+ * fault-free frames teach the baseline. Stateless and thread-safe.
  */
 public final class CameraHealth {
   /** How fast the reference scene follows a healthy view (light through the day, seasons). */
   private static final double REFERENCE_WEIGHT = 0.05;
+
   /** Below this share of textured reference blocks a view is too plain to judge covers on. */
   private static final double MIN_TEXTURED_SHARE = 0.1;
-  /** View agreement above which no displacement is searched for (noise, light and weather stay above it). */
+
+  /**
+   * View agreement above which no displacement is searched for (noise, light and weather stay above
+   * it).
+   */
   private static final double NEAR_PERFECT = 0.92;
 
   private CameraHealth() {}
@@ -45,12 +51,18 @@ public final class CameraHealth {
    * @param capturedAt the camera's {@code X-Captured-At}, or {@code null}; display only
    * @param receivedAt when this node received the frame
    */
-  public static HealthUpdate update(CameraState state, FrameAnalysis frame, String frameId, Instant capturedAt,
-      Instant receivedAt, CameraHealthConfig config) {
+  public static HealthUpdate update(
+      CameraState state,
+      FrameAnalysis frame,
+      String frameId,
+      Instant capturedAt,
+      Instant receivedAt,
+      CameraHealthConfig config) {
     if (state == null || frame == null || receivedAt == null || config == null) {
       throw new IllegalArgumentException("state, frame, receivedAt and config are required");
     }
-    // Cadence from arrivals only; an arrival older than the newest (another node's clock) adds none.
+    // Cadence from arrivals only; an arrival older than the newest (another node's clock) adds
+    // none.
     List<Long> intervals = new ArrayList<>(state.intervalsMillis());
     Instant lastReceived = state.lastReceivedAt();
     if (lastReceived != null && receivedAt.isAfter(lastReceived)) {
@@ -59,15 +71,18 @@ public final class CameraHealth {
         intervals.remove(0);
       }
     }
-    Instant newestArrival = lastReceived == null || receivedAt.isAfter(lastReceived) ? receivedAt : lastReceived;
+    Instant newestArrival =
+        lastReceived == null || receivedAt.isAfter(lastReceived) ? receivedAt : lastReceived;
 
-    CameraBaseline baseline = state.baseline().fits(frame) ? state.baseline() : CameraBaseline.EMPTY;
+    CameraBaseline baseline =
+        state.baseline().fits(frame) ? state.baseline() : CameraBaseline.EMPTY;
     StaticReference classified = state.baseline().fits(frame) ? state.lastClassified() : null;
     boolean ready = baseline.frames() >= config.baselineFrames();
 
     EnumSet<QualityFault> seen = EnumSet.noneOf(QualityFault.class);
     boolean black = frame.fractionAtOrBelow(config.blackLevel()) >= config.blackShare();
-    boolean overexposed = !black && frame.fractionAtOrAbove(config.overexposedLevel()) >= config.overexposedShare();
+    boolean overexposed =
+        !black && frame.fractionAtOrAbove(config.overexposedLevel()) >= config.overexposedShare();
     if (black) {
       seen.add(QualityFault.BLACK);
     }
@@ -87,9 +102,8 @@ public final class CameraHealth {
       }
     }
     boolean identical = state.frames() > 0 && frame.pixelHash() == state.lastPixelHash();
-    Instant identicalSince = identical
-        ? (state.identicalSince() != null ? state.identicalSince() : lastReceived)
-        : null;
+    Instant identicalSince =
+        identical ? (state.identicalSince() != null ? state.identicalSince() : lastReceived) : null;
     if (identicalSince != null
         && Duration.between(identicalSince, receivedAt).compareTo(config.frozenAfter()) >= 0) {
       seen.add(QualityFault.FROZEN);
@@ -110,12 +124,16 @@ public final class CameraHealth {
     Map<QualityFault, Instant> faults = new EnumMap<>(QualityFault.class);
     faults.putAll(state.faults());
     Map<QualityFault, Integer> clearing = new EnumMap<>(QualityFault.class);
-    // A fault a reviewer dismissed is reported but not confirmed until it stops as long as a fault clears.
+    // A fault a reviewer dismissed is reported but not confirmed until it stops as long as a fault
+    // clears.
     EnumSet<QualityFault> accepted = EnumSet.noneOf(QualityFault.class);
     accepted.addAll(state.accepted());
     for (QualityFault f : QualityFault.values()) {
       FaultRun run = runs.get(f);
-      int needed = f == QualityFault.MOVED ? config.moveFrames() : f == QualityFault.FROZEN ? 1 : config.confirmFrames();
+      int needed =
+          f == QualityFault.MOVED
+              ? config.moveFrames()
+              : f == QualityFault.FROZEN ? 1 : config.confirmFrames();
       if (run != null && run.frames() >= needed) {
         if (!accepted.contains(f)) {
           faults.putIfAbsent(f, run.since());
@@ -141,7 +159,8 @@ public final class CameraHealth {
     } else if (classified != null && !config.reuseFor().isZero()) {
       Duration age = Duration.between(classified.classifiedAt(), receivedAt);
       if (age.compareTo(config.reuseFor()) < 0
-          && frame.signature().staticDifference(classified.signature()) < config.staticThreshold()) {
+          && frame.signature().staticDifference(classified.signature())
+              < config.staticThreshold()) {
         reuse = Optional.of(classified);
       }
     }
@@ -151,16 +170,35 @@ public final class CameraHealth {
     List<HealthTransition> history = new ArrayList<>(state.history());
     Instant since = state.conditionSince();
     if (condition != state.condition()) {
-      HealthTransition t = new HealthTransition(receivedAt, state.condition(), condition, List.copyOf(faults.keySet()));
+      HealthTransition t =
+          new HealthTransition(
+              receivedAt, state.condition(), condition, List.copyOf(faults.keySet()));
       transitions.add(t);
       append(history, t, config.historySize());
       since = receivedAt;
     }
     boolean newest = newestArrival == receivedAt;
-    CameraState next = new CameraState(state.cameraId(), condition, since, baseline, faults, runs, clearing,
-        state.frames() + 1, newestArrival, newest ? capturedAt : state.lastCapturedAt(),
-        newest ? frameId : state.lastFrameId(), reported, frame.pixelHash(), identicalSince, intervals, classified,
-        history, accepted, withAlerts(state.alerts(), transitions, frameId, state.frames() + 1));
+    CameraState next =
+        new CameraState(
+            state.cameraId(),
+            condition,
+            since,
+            baseline,
+            faults,
+            runs,
+            clearing,
+            state.frames() + 1,
+            newestArrival,
+            newest ? capturedAt : state.lastCapturedAt(),
+            newest ? frameId : state.lastFrameId(),
+            reported,
+            frame.pixelHash(),
+            identicalSince,
+            intervals,
+            classified,
+            history,
+            accepted,
+            withAlerts(state.alerts(), transitions, frameId, state.frames() + 1));
     return new HealthUpdate(next, reported, reuse, transitions);
   }
 
@@ -168,8 +206,11 @@ public final class CameraHealth {
    * Records that the newest frame was classified (and stored as {@code frameId}), so later static
    * frames may reuse its result; a frame that showed any fault is never recorded.
    */
-  public static CameraState classified(CameraState state, FrameAnalysis frame, String frameId, Instant classifiedAt) {
-    if (!state.lastFaults().isEmpty() || !state.runs().isEmpty() || frame.pixelHash() != state.lastPixelHash()) {
+  public static CameraState classified(
+      CameraState state, FrameAnalysis frame, String frameId, Instant classifiedAt) {
+    if (!state.lastFaults().isEmpty()
+        || !state.runs().isEmpty()
+        || frame.pixelHash() != state.lastPixelHash()) {
       return state;
     }
     return withLastClassified(state, new StaticReference(frameId, classifiedAt, frame.signature()));
@@ -179,7 +220,8 @@ public final class CameraHealth {
    * Marks the camera silent when nothing arrived for its silence limit by {@code now}; empty when
    * nothing changes (it is already silent, has never sent a frame, or is within the limit).
    */
-  public static Optional<HealthUpdate> sweep(CameraState state, Instant now, CameraHealthConfig config) {
+  public static Optional<HealthUpdate> sweep(
+      CameraState state, Instant now, CameraHealthConfig config) {
     if (state.condition() == CameraCondition.SILENT || state.lastReceivedAt() == null) {
       return Optional.empty();
     }
@@ -187,24 +229,43 @@ public final class CameraHealth {
     if (quiet.compareTo(state.silentAfter(config)) <= 0) {
       return Optional.empty();
     }
-    HealthTransition t = new HealthTransition(now, state.condition(), CameraCondition.SILENT,
-        List.copyOf(state.faults().keySet()));
+    HealthTransition t =
+        new HealthTransition(
+            now, state.condition(), CameraCondition.SILENT, List.copyOf(state.faults().keySet()));
     List<HealthTransition> history = new ArrayList<>(state.history());
     append(history, t, config.historySize());
-    CameraState next = new CameraState(state.cameraId(), CameraCondition.SILENT, now, state.baseline(),
-        state.faults(), state.runs(), state.clearing(), state.frames(), state.lastReceivedAt(),
-        state.lastCapturedAt(), state.lastFrameId(), state.lastFaults(), state.lastPixelHash(),
-        state.identicalSince(), state.intervalsMillis(), state.lastClassified(), history, state.accepted(),
-        withAlerts(state.alerts(), List.of(t), null, state.frames()));
+    CameraState next =
+        new CameraState(
+            state.cameraId(),
+            CameraCondition.SILENT,
+            now,
+            state.baseline(),
+            state.faults(),
+            state.runs(),
+            state.clearing(),
+            state.frames(),
+            state.lastReceivedAt(),
+            state.lastCapturedAt(),
+            state.lastFrameId(),
+            state.lastFaults(),
+            state.lastPixelHash(),
+            state.identicalSince(),
+            state.intervalsMillis(),
+            state.lastClassified(),
+            history,
+            state.accepted(),
+            withAlerts(state.alerts(), List.of(t), null, state.frames()));
     return Optional.of(new HealthUpdate(next, List.of(), Optional.empty(), List.of(t)));
   }
 
   /**
-   * A reviewer's dismissal: the camera's current view is its normal. Confirmed faults clear, and the
-   * baseline is learnt again from the next frames (a refocused, re-aimed or newly foggy camera).
+   * A reviewer's dismissal: the camera's current view is its normal. Confirmed faults clear, and
+   * the baseline is learnt again from the next frames (a refocused, re-aimed or newly foggy
+   * camera).
    */
   public static HealthUpdate acceptView(CameraState state, Instant at, CameraHealthConfig config) {
-    CameraCondition condition = state.condition() == CameraCondition.SILENT ? CameraCondition.SILENT : CameraCondition.OK;
+    CameraCondition condition =
+        state.condition() == CameraCondition.SILENT ? CameraCondition.SILENT : CameraCondition.OK;
     List<HealthTransition> transitions = new ArrayList<>();
     List<HealthTransition> history = new ArrayList<>(state.history());
     if (condition != state.condition()) {
@@ -212,10 +273,27 @@ public final class CameraHealth {
       transitions.add(t);
       append(history, t, config.historySize());
     }
-    CameraState next = new CameraState(state.cameraId(), condition,
-        condition != state.condition() ? at : state.conditionSince(), CameraBaseline.EMPTY, Map.of(), Map.of(),
-        Map.of(), state.frames(), state.lastReceivedAt(), state.lastCapturedAt(), state.lastFrameId(), List.of(),
-        state.lastPixelHash(), null, state.intervalsMillis(), null, history, state.accepted(), state.alerts());
+    CameraState next =
+        new CameraState(
+            state.cameraId(),
+            condition,
+            condition != state.condition() ? at : state.conditionSince(),
+            CameraBaseline.EMPTY,
+            Map.of(),
+            Map.of(),
+            Map.of(),
+            state.frames(),
+            state.lastReceivedAt(),
+            state.lastCapturedAt(),
+            state.lastFrameId(),
+            List.of(),
+            state.lastPixelHash(),
+            null,
+            state.intervalsMillis(),
+            null,
+            history,
+            state.accepted(),
+            state.alerts());
     return new HealthUpdate(next, List.of(), Optional.empty(), transitions);
   }
 
@@ -230,10 +308,17 @@ public final class CameraHealth {
    *
    * @return empty when the camera has no open alert {@code alertId}
    */
-  public static Optional<HealthUpdate> judge(CameraState state, String alertId, CameraAlert.Status verdict,
-      String reviewer, String note, Instant at, CameraHealthConfig config) {
+  public static Optional<HealthUpdate> judge(
+      CameraState state,
+      String alertId,
+      CameraAlert.Status verdict,
+      String reviewer,
+      String note,
+      Instant at,
+      CameraHealthConfig config) {
     if (verdict == null || verdict == CameraAlert.Status.OPEN || reviewer == null || at == null) {
-      throw new IllegalArgumentException("a verdict is confirmed or dismissed, with a reviewer and a time");
+      throw new IllegalArgumentException(
+          "a verdict is confirmed or dismissed, with a reviewer and a time");
     }
     Optional<CameraAlert> found = state.alert(alertId).filter(CameraAlert::isOpen);
     if (found.isEmpty()) {
@@ -245,7 +330,8 @@ public final class CameraHealth {
       alerts.add(a == alert ? a.judged(verdict, reviewer, at, note) : a);
     }
     if (verdict == CameraAlert.Status.CONFIRMED) {
-      return Optional.of(new HealthUpdate(withAlerts(state, alerts), List.of(), Optional.empty(), List.of()));
+      return Optional.of(
+          new HealthUpdate(withAlerts(state, alerts), List.of(), Optional.empty(), List.of()));
     }
     EnumSet<QualityFault> dismissed = EnumSet.noneOf(QualityFault.class);
     alert.faults().stream().filter(state.faults()::containsKey).forEach(dismissed::add);
@@ -267,21 +353,39 @@ public final class CameraHealth {
         runs.remove(f);
       }
     }
-    CameraCondition condition = state.condition() == CameraCondition.SILENT ? CameraCondition.SILENT
-        : conditionOf(faults.keySet());
+    CameraCondition condition =
+        state.condition() == CameraCondition.SILENT
+            ? CameraCondition.SILENT
+            : conditionOf(faults.keySet());
     List<HealthTransition> transitions = new ArrayList<>();
     List<HealthTransition> history = new ArrayList<>(state.history());
     if (condition != state.condition()) {
-      HealthTransition t = new HealthTransition(at, state.condition(), condition, List.copyOf(faults.keySet()));
+      HealthTransition t =
+          new HealthTransition(at, state.condition(), condition, List.copyOf(faults.keySet()));
       transitions.add(t);
       append(history, t, config.historySize());
     }
-    CameraState next = new CameraState(state.cameraId(), condition,
-        condition != state.condition() ? at : state.conditionSince(),
-        relearn ? CameraBaseline.EMPTY : state.baseline(), faults, runs, clearing, state.frames(),
-        state.lastReceivedAt(), state.lastCapturedAt(), state.lastFrameId(), state.lastFaults(),
-        state.lastPixelHash(), state.identicalSince(), state.intervalsMillis(),
-        relearn ? null : state.lastClassified(), history, accepted, alerts);
+    CameraState next =
+        new CameraState(
+            state.cameraId(),
+            condition,
+            condition != state.condition() ? at : state.conditionSince(),
+            relearn ? CameraBaseline.EMPTY : state.baseline(),
+            faults,
+            runs,
+            clearing,
+            state.frames(),
+            state.lastReceivedAt(),
+            state.lastCapturedAt(),
+            state.lastFrameId(),
+            state.lastFaults(),
+            state.lastPixelHash(),
+            state.identicalSince(),
+            state.intervalsMillis(),
+            relearn ? null : state.lastClassified(),
+            history,
+            accepted,
+            alerts);
     return Optional.of(new HealthUpdate(next, List.of(), Optional.empty(), transitions));
   }
 
@@ -290,19 +394,25 @@ public final class CameraHealth {
       EnumSet.of(QualityFault.BLACK, QualityFault.OVEREXPOSED, QualityFault.FROZEN);
 
   /**
-   * {@code alerts} with one new open alert per change into {@code degraded}, {@code fault} or {@code
-   * silent} that no open alert already reports (same or more faults; a silence by a silence); at most
-   * {@link CameraState#ALERTS}, dropping judged alerts first, then the oldest.
+   * {@code alerts} with one new open alert per change into {@code degraded}, {@code fault} or
+   * {@code silent} that no open alert already reports (same or more faults; a silence by a
+   * silence); at most {@link CameraState#ALERTS}, dropping judged alerts first, then the oldest.
    */
-  static List<CameraAlert> withAlerts(List<CameraAlert> alerts, List<HealthTransition> transitions, String frameId,
-      long frames) {
+  static List<CameraAlert> withAlerts(
+      List<CameraAlert> alerts, List<HealthTransition> transitions, String frameId, long frames) {
     List<CameraAlert> out = new ArrayList<>(alerts);
     for (HealthTransition t : transitions) {
       if (t.to() == CameraCondition.OK) {
         continue;
       }
-      boolean reported = out.stream().anyMatch(a -> a.isOpen() && a.faults().containsAll(t.faults())
-          && (t.to() != CameraCondition.SILENT || a.to() == CameraCondition.SILENT));
+      boolean reported =
+          out.stream()
+              .anyMatch(
+                  a ->
+                      a.isOpen()
+                          && a.faults().containsAll(t.faults())
+                          && (t.to() != CameraCondition.SILENT
+                              || a.to() == CameraCondition.SILENT));
       if (!reported) {
         out.add(CameraAlert.open(t, t.to() == CameraCondition.SILENT ? null : frameId, frames));
       }
@@ -320,9 +430,25 @@ public final class CameraHealth {
   }
 
   private static CameraState withAlerts(CameraState s, List<CameraAlert> alerts) {
-    return new CameraState(s.cameraId(), s.condition(), s.conditionSince(), s.baseline(), s.faults(), s.runs(),
-        s.clearing(), s.frames(), s.lastReceivedAt(), s.lastCapturedAt(), s.lastFrameId(), s.lastFaults(),
-        s.lastPixelHash(), s.identicalSince(), s.intervalsMillis(), s.lastClassified(), s.history(), s.accepted(),
+    return new CameraState(
+        s.cameraId(),
+        s.condition(),
+        s.conditionSince(),
+        s.baseline(),
+        s.faults(),
+        s.runs(),
+        s.clearing(),
+        s.frames(),
+        s.lastReceivedAt(),
+        s.lastCapturedAt(),
+        s.lastFrameId(),
+        s.lastFaults(),
+        s.lastPixelHash(),
+        s.identicalSince(),
+        s.intervalsMillis(),
+        s.lastClassified(),
+        s.history(),
+        s.accepted(),
         alerts);
   }
 
@@ -349,12 +475,13 @@ public final class CameraHealth {
 
   /**
    * Among the blocks that had texture in the baseline, the share that lost it; 0 when the baseline
-   * view is too plain to tell a cover from the scene. A block has lost its texture when it fell below
-   * {@code coverDrop} of its reference both in grey levels and relative to the frame's brightness: fog
-   * keeps the first (a share of the edges survives), dusk keeps the second (edges dim with the light),
-   * a cover keeps neither.
+   * view is too plain to tell a cover from the scene. A block has lost its texture when it fell
+   * below {@code coverDrop} of its reference both in grey levels and relative to the frame's
+   * brightness: fog keeps the first (a share of the edges survives), dusk keeps the second (edges
+   * dim with the light), a cover keeps neither.
    */
-  static double coveredShare(FrameAnalysis frame, CameraBaseline baseline, CameraHealthConfig config) {
+  static double coveredShare(
+      FrameAnalysis frame, CameraBaseline baseline, CameraHealthConfig config) {
     double light = Math.min(1.0, (frame.meanLuma() + 10) / (baseline.meanLuma() + 10));
     double drop = config.coverDrop() * light;
     int textured = 0;
@@ -373,9 +500,25 @@ public final class CameraHealth {
   }
 
   private static CameraState withLastClassified(CameraState s, StaticReference reference) {
-    return new CameraState(s.cameraId(), s.condition(), s.conditionSince(), s.baseline(), s.faults(), s.runs(),
-        s.clearing(), s.frames(), s.lastReceivedAt(), s.lastCapturedAt(), s.lastFrameId(), s.lastFaults(),
-        s.lastPixelHash(), s.identicalSince(), s.intervalsMillis(), reference, s.history(), s.accepted(),
+    return new CameraState(
+        s.cameraId(),
+        s.condition(),
+        s.conditionSince(),
+        s.baseline(),
+        s.faults(),
+        s.runs(),
+        s.clearing(),
+        s.frames(),
+        s.lastReceivedAt(),
+        s.lastCapturedAt(),
+        s.lastFrameId(),
+        s.lastFaults(),
+        s.lastPixelHash(),
+        s.identicalSince(),
+        s.intervalsMillis(),
+        reference,
+        s.history(),
+        s.accepted(),
         s.alerts());
   }
 

@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class CameraHealthRecords {
   /** Attempts before a change gives up under contention (each loses only to a newer write). */
   static final int ATTEMPTS = 8;
+
   private static final Logger LOG = LoggerFactory.getLogger(CameraHealthRecords.class);
 
   private final FrameStore store;
@@ -88,7 +89,10 @@ public final class CameraHealthRecords {
     try {
       store.markCameraAlert(cameraId, openAlert);
     } catch (StorageException e) {
-      LOG.warn("camera {}: alert index not updated ({}): the next sweep repairs it", cameraId, e.getMessage());
+      LOG.warn(
+          "camera {}: alert index not updated ({}): the next sweep repairs it",
+          cameraId,
+          e.getMessage());
     }
   }
 
@@ -99,20 +103,25 @@ public final class CameraHealthRecords {
    *
    * @throws ConflictException other nodes kept winning for {@value #ATTEMPTS} attempts
    */
-  public Optional<HealthUpdate> apply(String cameraId, Instant now,
-      Function<CameraState, Optional<HealthUpdate>> change) throws StorageException {
+  public Optional<HealthUpdate> apply(
+      String cameraId, Instant now, Function<CameraState, Optional<HealthUpdate>> change)
+      throws StorageException {
     ConflictException last = null;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
       Optional<CameraHealthRecord> current = store.cameraHealth(cameraId);
-      CameraState state = current.map(r -> CameraStateJson.read(r.json()))
-          .orElseGet(() -> CameraState.initial(cameraId, now));
+      CameraState state =
+          current
+              .map(r -> CameraStateJson.read(r.json()))
+              .orElseGet(() -> CameraState.initial(cameraId, now));
       Optional<HealthUpdate> update = change.apply(state);
       if (update.isEmpty()) {
         return update;
       }
       long revision = current.map(CameraHealthRecord::revision).orElse(0L) + 1;
       try {
-        store.putCameraHealth(new CameraHealthRecord(cameraId, revision, CameraStateJson.write(update.get().state())));
+        store.putCameraHealth(
+            new CameraHealthRecord(
+                cameraId, revision, CameraStateJson.write(update.get().state())));
       } catch (ConflictException e) {
         last = e;
         continue;
@@ -122,7 +131,7 @@ public final class CameraHealthRecords {
       }
       return update;
     }
-    throw new ConflictException("camera " + cameraId + " health: another node won " + ATTEMPTS
-        + " writes in a row", last);
+    throw new ConflictException(
+        "camera " + cameraId + " health: another node won " + ATTEMPTS + " writes in a row", last);
   }
 }

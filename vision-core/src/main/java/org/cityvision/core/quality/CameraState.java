@@ -13,8 +13,8 @@ import java.util.Set;
 
 /**
  * Everything CityVision keeps about one camera's health: one value, changed only by {@link
- * CameraHealth}'s pure functions and stored per camera (as {@link CameraStateJson}) with conditional
- * writes, so every node that receives the camera's frames works on the same record.
+ * CameraHealth}'s pure functions and stored per camera (as {@link CameraStateJson}) with
+ * conditional writes, so every node that receives the camera's frames works on the same record.
  *
  * <p>Immutable and thread-safe; maps and lists are copied.
  *
@@ -26,28 +26,47 @@ import java.util.Set;
  * @param runs faults seen on the latest frames in a row (confirmed or not yet)
  * @param clearing for confirmed faults, frames in a row that did not show them
  * @param frames frames seen in all
- * @param lastReceivedAt arrival of the newest frame (the node's clock); {@code null} before the first
- * @param lastCapturedAt the newest frame's {@code X-Captured-At}, for display only (camera clocks drift)
+ * @param lastReceivedAt arrival of the newest frame (the node's clock); {@code null} before the
+ *     first
+ * @param lastCapturedAt the newest frame's {@code X-Captured-At}, for display only (camera clocks
+ *     drift)
  * @param lastFrameId the newest frame's id, when stored
  * @param lastFaults the faults reported for the newest frame
  * @param lastPixelHash the newest frame's {@link FrameAnalysis#pixelHash()}
- * @param identicalSince arrival of the first of a run of pixel-identical frames; {@code null} when the
- *     newest frame differs from the one before
+ * @param identicalSince arrival of the first of a run of pixel-identical frames; {@code null} when
+ *     the newest frame differs from the one before
  * @param intervalsMillis the latest intervals between arrivals, oldest first
  * @param lastClassified the last fault-free classified frame, whose result static frames may reuse
  * @param history the latest condition changes, oldest first
- * @param accepted faults a reviewer dismissed as this camera's normal ({@code black}, {@code overexposed},
- *     {@code frozen}): still reported per frame but not confirmed, until they stop for {@code recoverFrames}
+ * @param accepted faults a reviewer dismissed as this camera's normal ({@code black}, {@code
+ *     overexposed}, {@code frozen}): still reported per frame but not confirmed, until they stop
+ *     for {@code recoverFrames}
  * @param alerts the latest changes into {@code degraded}, {@code fault} or {@code silent} as review
  *     items, oldest first (at most {@value #ALERTS})
  */
-public record CameraState(String cameraId, CameraCondition condition, Instant conditionSince, CameraBaseline baseline,
-    Map<QualityFault, Instant> faults, Map<QualityFault, FaultRun> runs, Map<QualityFault, Integer> clearing,
-    long frames, Instant lastReceivedAt, Instant lastCapturedAt, String lastFrameId, List<QualityFault> lastFaults,
-    long lastPixelHash, Instant identicalSince, List<Long> intervalsMillis, StaticReference lastClassified,
-    List<HealthTransition> history, Set<QualityFault> accepted, List<CameraAlert> alerts) {
+public record CameraState(
+    String cameraId,
+    CameraCondition condition,
+    Instant conditionSince,
+    CameraBaseline baseline,
+    Map<QualityFault, Instant> faults,
+    Map<QualityFault, FaultRun> runs,
+    Map<QualityFault, Integer> clearing,
+    long frames,
+    Instant lastReceivedAt,
+    Instant lastCapturedAt,
+    String lastFrameId,
+    List<QualityFault> lastFaults,
+    long lastPixelHash,
+    Instant identicalSince,
+    List<Long> intervalsMillis,
+    StaticReference lastClassified,
+    List<HealthTransition> history,
+    Set<QualityFault> accepted,
+    List<CameraAlert> alerts) {
   /** Intervals kept for the median cadence. */
   public static final int INTERVALS = 15;
+
   /** Alerts kept per camera; judged ones go first when there are more. */
   public static final int ALERTS = 10;
 
@@ -67,26 +86,60 @@ public record CameraState(String cameraId, CameraCondition condition, Instant co
     lastFaults = List.copyOf(lastFaults);
     intervalsMillis = List.copyOf(intervalsMillis);
     if (intervalsMillis.size() > INTERVALS || intervalsMillis.stream().anyMatch(i -> i < 0)) {
-      throw new IllegalArgumentException("at most " + INTERVALS + " intervals, none negative, got " + intervalsMillis);
+      throw new IllegalArgumentException(
+          "at most " + INTERVALS + " intervals, none negative, got " + intervalsMillis);
     }
     history = List.copyOf(history);
-    accepted = accepted == null || accepted.isEmpty() ? Set.of()
-        : Collections.unmodifiableSet(EnumSet.copyOf(accepted));
+    accepted =
+        accepted == null || accepted.isEmpty()
+            ? Set.of()
+            : Collections.unmodifiableSet(EnumSet.copyOf(accepted));
     alerts = alerts == null ? List.of() : List.copyOf(alerts);
     if (alerts.size() > ALERTS) {
-      throw new IllegalArgumentException("at most " + ALERTS + " alerts per camera, got " + alerts.size());
+      throw new IllegalArgumentException(
+          "at most " + ALERTS + " alerts per camera, got " + alerts.size());
     }
   }
 
   /** A state without accepted faults or alerts. */
-  public CameraState(String cameraId, CameraCondition condition, Instant conditionSince, CameraBaseline baseline,
-      Map<QualityFault, Instant> faults, Map<QualityFault, FaultRun> runs, Map<QualityFault, Integer> clearing,
-      long frames, Instant lastReceivedAt, Instant lastCapturedAt, String lastFrameId, List<QualityFault> lastFaults,
-      long lastPixelHash, Instant identicalSince, List<Long> intervalsMillis, StaticReference lastClassified,
+  public CameraState(
+      String cameraId,
+      CameraCondition condition,
+      Instant conditionSince,
+      CameraBaseline baseline,
+      Map<QualityFault, Instant> faults,
+      Map<QualityFault, FaultRun> runs,
+      Map<QualityFault, Integer> clearing,
+      long frames,
+      Instant lastReceivedAt,
+      Instant lastCapturedAt,
+      String lastFrameId,
+      List<QualityFault> lastFaults,
+      long lastPixelHash,
+      Instant identicalSince,
+      List<Long> intervalsMillis,
+      StaticReference lastClassified,
       List<HealthTransition> history) {
-    this(cameraId, condition, conditionSince, baseline, faults, runs, clearing, frames, lastReceivedAt,
-        lastCapturedAt, lastFrameId, lastFaults, lastPixelHash, identicalSince, intervalsMillis, lastClassified,
-        history, Set.of(), List.of());
+    this(
+        cameraId,
+        condition,
+        conditionSince,
+        baseline,
+        faults,
+        runs,
+        clearing,
+        frames,
+        lastReceivedAt,
+        lastCapturedAt,
+        lastFrameId,
+        lastFaults,
+        lastPixelHash,
+        identicalSince,
+        intervalsMillis,
+        lastClassified,
+        history,
+        Set.of(),
+        List.of());
   }
 
   /** The alert {@code alertId}, if the camera still keeps it. */
@@ -101,19 +154,36 @@ public record CameraState(String cameraId, CameraCondition condition, Instant co
 
   /** A camera that has sent nothing yet. */
   public static CameraState initial(String cameraId, Instant at) {
-    return new CameraState(cameraId, CameraCondition.OK, at, CameraBaseline.EMPTY, Map.of(), Map.of(), Map.of(), 0,
-        null, null, null, List.of(), 0, null, List.of(), null, List.of());
+    return new CameraState(
+        cameraId,
+        CameraCondition.OK,
+        at,
+        CameraBaseline.EMPTY,
+        Map.of(),
+        Map.of(),
+        Map.of(),
+        0,
+        null,
+        null,
+        null,
+        List.of(),
+        0,
+        null,
+        List.of(),
+        null,
+        List.of());
   }
 
   private static <V> EnumMap<QualityFault, V> copy(Map<QualityFault, V> map) {
     EnumMap<QualityFault, V> out = new EnumMap<>(QualityFault.class);
     if (map != null) {
-      map.forEach((k, v) -> {
-        if (k == null || v == null) {
-          throw new IllegalArgumentException("fault maps hold no nulls");
-        }
-        out.put(k, v);
-      });
+      map.forEach(
+          (k, v) -> {
+            if (k == null || v == null) {
+              throw new IllegalArgumentException("fault maps hold no nulls");
+            }
+            out.put(k, v);
+          });
     }
     return out;
   }
@@ -139,7 +209,8 @@ public record CameraState(String cameraId, CameraCondition condition, Instant co
     if (median == null) {
       return config.silentUnknownCadence();
     }
-    Duration derived = Duration.ofMillis((long) Math.ceil(median.toMillis() * config.silentFactor()));
+    Duration derived =
+        Duration.ofMillis((long) Math.ceil(median.toMillis() * config.silentFactor()));
     return derived.compareTo(config.silentMin()) < 0 ? config.silentMin() : derived;
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -22,6 +23,7 @@ import java.util.Set;
  */
 public final class CameraStateJson {
   private static final ObjectMapper MAPPER = new ObjectMapper();
+
   /** The format's version, written into every record. */
   public static final int VERSION = 1;
 
@@ -36,8 +38,12 @@ public final class CameraStateJson {
     ObjectNode faults = o.putObject("faults");
     s.faults().forEach((f, since) -> faults.put(f.wireName(), since.toString()));
     ObjectNode runs = o.putObject("runs");
-    s.runs().forEach((f, run) -> runs.putObject(f.wireName()).put("frames", run.frames())
-        .put("since", run.since().toString()));
+    s.runs()
+        .forEach(
+            (f, run) ->
+                runs.putObject(f.wireName())
+                    .put("frames", run.frames())
+                    .put("since", run.since().toString()));
     ObjectNode clearing = o.putObject("clearing");
     s.clearing().forEach((f, n) -> clearing.put(f.wireName(), n));
     o.put("frames", s.frames());
@@ -54,7 +60,10 @@ public final class CameraStateJson {
     s.intervalsMillis().forEach(intervals::add);
     CameraBaseline b = s.baseline();
     ObjectNode base = o.putObject("baseline");
-    base.put("frames", b.frames()).put("width", b.width()).put("height", b.height()).put("sharpness", b.sharpness())
+    base.put("frames", b.frames())
+        .put("width", b.width())
+        .put("height", b.height())
+        .put("sharpness", b.sharpness())
         .put("meanLuma", b.meanLuma());
     if (b.texture() != null) {
       ArrayNode t = base.putArray("texture");
@@ -67,7 +76,9 @@ public final class CameraStateJson {
     }
     if (s.lastClassified() != null) {
       StaticReference r = s.lastClassified();
-      o.putObject("lastClassified").put("frameId", r.frameId()).put("classifiedAt", r.classifiedAt().toString())
+      o.putObject("lastClassified")
+          .put("frameId", r.frameId())
+          .put("classifiedAt", r.classifiedAt().toString())
           .put("signature", r.signature().toBase64());
     }
     ArrayNode history = o.putArray("history");
@@ -82,8 +93,11 @@ public final class CameraStateJson {
     ArrayNode alerts = o.putArray("alerts");
     for (CameraAlert a : s.alerts()) {
       ObjectNode n = alerts.addObject();
-      n.put("alertId", a.alertId()).put("at", a.at().toString()).put("from", a.from().wireName())
-          .put("to", a.to().wireName()).put("status", a.status().wireName());
+      n.put("alertId", a.alertId())
+          .put("at", a.at().toString())
+          .put("from", a.from().wireName())
+          .put("to", a.to().wireName())
+          .put("status", a.status().wireName());
       ArrayNode f = n.putArray("faults");
       a.faults().forEach(x -> f.add(x.wireName()));
       if (a.frameId() != null) {
@@ -120,14 +134,27 @@ public final class CameraStateJson {
     }
     try {
       Map<QualityFault, Instant> faults = new EnumMap<>(QualityFault.class);
-      o.path("faults").fields().forEachRemaining(e ->
-          faults.put(QualityFault.ofWireName(e.getKey()), Instant.parse(e.getValue().asText())));
+      o.path("faults")
+          .fields()
+          .forEachRemaining(
+              e ->
+                  faults.put(
+                      QualityFault.ofWireName(e.getKey()), Instant.parse(e.getValue().asText())));
       Map<QualityFault, FaultRun> runs = new EnumMap<>(QualityFault.class);
-      o.path("runs").fields().forEachRemaining(e -> runs.put(QualityFault.ofWireName(e.getKey()),
-          new FaultRun(e.getValue().path("frames").asInt(), Instant.parse(e.getValue().path("since").asText()))));
+      o.path("runs")
+          .fields()
+          .forEachRemaining(
+              e ->
+                  runs.put(
+                      QualityFault.ofWireName(e.getKey()),
+                      new FaultRun(
+                          e.getValue().path("frames").asInt(),
+                          Instant.parse(e.getValue().path("since").asText()))));
       Map<QualityFault, Integer> clearing = new EnumMap<>(QualityFault.class);
-      o.path("clearing").fields().forEachRemaining(e ->
-          clearing.put(QualityFault.ofWireName(e.getKey()), e.getValue().asInt()));
+      o.path("clearing")
+          .fields()
+          .forEachRemaining(
+              e -> clearing.put(QualityFault.ofWireName(e.getKey()), e.getValue().asInt()));
       List<QualityFault> last = new ArrayList<>();
       o.path("lastFaults").forEach(n -> last.add(QualityFault.ofWireName(n.asText())));
       List<Long> intervals = new ArrayList<>();
@@ -141,21 +168,36 @@ public final class CameraStateJson {
           texture[i] = (float) t.get(i).asDouble();
         }
       }
-      CameraBaseline baseline = new CameraBaseline(base.path("frames").asInt(), base.path("width").asInt(),
-          base.path("height").asInt(), base.path("sharpness").asDouble(), base.path("meanLuma").asDouble(), texture,
-          base.hasNonNull("reference") ? SceneSignature.ofBase64(base.get("reference").asText()) : null);
+      CameraBaseline baseline =
+          new CameraBaseline(
+              base.path("frames").asInt(),
+              base.path("width").asInt(),
+              base.path("height").asInt(),
+              base.path("sharpness").asDouble(),
+              base.path("meanLuma").asDouble(),
+              texture,
+              base.hasNonNull("reference")
+                  ? SceneSignature.ofBase64(base.get("reference").asText())
+                  : null);
       StaticReference classified = null;
       if (o.hasNonNull("lastClassified")) {
         JsonNode r = o.get("lastClassified");
-        classified = new StaticReference(r.path("frameId").asText(), Instant.parse(r.path("classifiedAt").asText()),
-            SceneSignature.ofBase64(r.path("signature").asText()));
+        classified =
+            new StaticReference(
+                r.path("frameId").asText(),
+                Instant.parse(r.path("classifiedAt").asText()),
+                SceneSignature.ofBase64(r.path("signature").asText()));
       }
       List<HealthTransition> history = new ArrayList<>();
       for (JsonNode h : o.path("history")) {
         List<QualityFault> f = new ArrayList<>();
         h.path("faults").forEach(n -> f.add(QualityFault.ofWireName(n.asText())));
-        history.add(new HealthTransition(Instant.parse(h.path("at").asText()),
-            CameraCondition.ofWireName(h.path("from").asText()), CameraCondition.ofWireName(h.path("to").asText()), f));
+        history.add(
+            new HealthTransition(
+                Instant.parse(h.path("at").asText()),
+                CameraCondition.ofWireName(h.path("from").asText()),
+                CameraCondition.ofWireName(h.path("to").asText()),
+                f));
       }
       Set<QualityFault> accepted = EnumSet.noneOf(QualityFault.class);
       o.path("accepted").forEach(n -> accepted.add(QualityFault.ofWireName(n.asText())));
@@ -163,28 +205,50 @@ public final class CameraStateJson {
       for (JsonNode a : o.path("alerts")) {
         List<QualityFault> f = new ArrayList<>();
         a.path("faults").forEach(n -> f.add(QualityFault.ofWireName(n.asText())));
-        alerts.add(new CameraAlert(text(a, "alertId"), Instant.parse(text(a, "at")),
-            CameraCondition.ofWireName(text(a, "from")), CameraCondition.ofWireName(text(a, "to")), f,
-            a.hasNonNull("frameId") ? a.get("frameId").asText() : null,
-            CameraAlert.Status.ofWireName(text(a, "status")),
-            a.hasNonNull("reviewer") ? a.get("reviewer").asText() : null, instant(a, "reviewedAt"),
-            a.hasNonNull("note") ? a.get("note").asText() : null));
+        alerts.add(
+            new CameraAlert(
+                text(a, "alertId"),
+                Instant.parse(text(a, "at")),
+                CameraCondition.ofWireName(text(a, "from")),
+                CameraCondition.ofWireName(text(a, "to")),
+                f,
+                a.hasNonNull("frameId") ? a.get("frameId").asText() : null,
+                CameraAlert.Status.ofWireName(text(a, "status")),
+                a.hasNonNull("reviewer") ? a.get("reviewer").asText() : null,
+                instant(a, "reviewedAt"),
+                a.hasNonNull("note") ? a.get("note").asText() : null));
       }
-      return new CameraState(text(o, "cameraId"), CameraCondition.ofWireName(text(o, "state")),
-          Instant.parse(text(o, "stateSince")), baseline, faults, runs, clearing, o.path("frames").asLong(),
-          instant(o, "lastReceivedAt"), instant(o, "lastCapturedAt"),
-          o.hasNonNull("lastFrameId") ? o.get("lastFrameId").asText() : null, last,
-          Long.parseUnsignedLong(o.path("lastPixelHash").asText("0"), 16), instant(o, "identicalSince"), intervals,
-          classified, history, accepted, alerts);
-    } catch (java.time.format.DateTimeParseException | NumberFormatException e) {
-      throw new IllegalArgumentException("camera health record has a malformed value: " + e.getMessage(), e);
+      return new CameraState(
+          text(o, "cameraId"),
+          CameraCondition.ofWireName(text(o, "state")),
+          Instant.parse(text(o, "stateSince")),
+          baseline,
+          faults,
+          runs,
+          clearing,
+          o.path("frames").asLong(),
+          instant(o, "lastReceivedAt"),
+          instant(o, "lastCapturedAt"),
+          o.hasNonNull("lastFrameId") ? o.get("lastFrameId").asText() : null,
+          last,
+          Long.parseUnsignedLong(o.path("lastPixelHash").asText("0"), 16),
+          instant(o, "identicalSince"),
+          intervals,
+          classified,
+          history,
+          accepted,
+          alerts);
+    } catch (DateTimeParseException | NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "camera health record has a malformed value: " + e.getMessage(), e);
     }
   }
 
   private static String text(JsonNode o, String field) {
     JsonNode n = o.get(field);
     if (n == null || !n.isTextual()) {
-      throw new IllegalArgumentException("camera health record lacks the text field '" + field + "'");
+      throw new IllegalArgumentException(
+          "camera health record lacks the text field '" + field + "'");
     }
     return n.asText();
   }

@@ -11,7 +11,8 @@ import java.time.Instant;
 public record FaultRun(int frames, Instant since) {
   public FaultRun {
     if (frames < 1 || since == null) {
-      throw new IllegalArgumentException("a fault run has at least one frame and a start, got " + frames + ", " + since);
+      throw new IllegalArgumentException(
+          "a fault run has at least one frame and a start, got " + frames + ", " + since);
     }
   }
 

@@ -9,18 +9,26 @@ package org.cityvision.core.quality;
  * @param width the encoded image's width in pixels
  * @param height the encoded image's height in pixels
  * @param reduction how much smaller the working image was (1, 2, 4 or 8 a side)
- * @param histogram 256 luminance counts of the {@value #GRID_WIDTH}×{@value #GRID_HEIGHT} analysis image
- * @param sharpness fine detail relative to edge strength at working scale: mean squared Laplacian over
- *     mean squared gradient. Contrast, brightness and fog leave it unchanged; blur lowers it. Only
- *     comparable between frames of one camera.
- * @param texture per {@value #BLOCK}×{@value #BLOCK} block of the analysis image ({@value #BLOCKS_X}
- *     ×{@value #BLOCKS_Y}, row-major), the mean absolute gradient in grey levels: near 0 where the view
- *     is uniform
+ * @param histogram 256 luminance counts of the {@value #GRID_WIDTH}×{@value #GRID_HEIGHT} analysis
+ *     image
+ * @param sharpness fine detail relative to edge strength at working scale: mean squared Laplacian
+ *     over mean squared gradient. Contrast, brightness and fog leave it unchanged; blur lowers it.
+ *     Only comparable between frames of one camera.
+ * @param texture per {@value #BLOCK}×{@value #BLOCK} block of the analysis image ({@value
+ *     #BLOCKS_X} ×{@value #BLOCKS_Y}, row-major), the mean absolute gradient in grey levels: near 0
+ *     where the view is uniform
  * @param signature the scene thumbnail for view and change comparisons
  * @param pixelHash a 64-bit hash of the working image's pixels: equal for pixel-identical frames
  */
-public record FrameAnalysis(int width, int height, int reduction, int[] histogram, double sharpness,
-    float[] texture, SceneSignature signature, long pixelHash) {
+public record FrameAnalysis(
+    int width,
+    int height,
+    int reduction,
+    int[] histogram,
+    double sharpness,
+    float[] texture,
+    SceneSignature signature,
+    long pixelHash) {
   public static final int GRID_WIDTH = 128;
   public static final int GRID_HEIGHT = 96;
   public static final int BLOCK = 8;
@@ -29,7 +37,8 @@ public record FrameAnalysis(int width, int height, int reduction, int[] histogra
 
   public FrameAnalysis {
     if (width <= 0 || height <= 0) {
-      throw new IllegalArgumentException("frame size must be positive, got " + width + "x" + height);
+      throw new IllegalArgumentException(
+          "frame size must be positive, got " + width + "x" + height);
     }
     if (reduction != 1 && reduction != 2 && reduction != 4 && reduction != 8) {
       throw new IllegalArgumentException("reduction must be 1, 2, 4 or 8, got " + reduction);

@@ -1,5 +1,7 @@
 package org.cityvision.core.quality;
 
+import java.util.EnumSet;
+import java.util.Set;
 import org.cityvision.core.image.CorruptImageException;
 import org.cityvision.core.image.ImageDecoder;
 import org.cityvision.core.image.ImageException;
@@ -17,14 +19,16 @@ import org.opencv.imgproc.Imgproc;
  * Measures a frame for the quality checks from the cheapest decode that serves: a JPEG is decoded
  * straight to luminance at 1/2, 1/4 or 1/8 scale in the DCT domain (the entropy decoding is the
  * whole cost; no colour conversion, no full-size pixels), PNG and WebP are decoded to luminance and
- * area-resized to the same working size. The working image keeps at least {@value #MIN_WIDTH}×{@value
- * #MIN_HEIGHT} pixels where the frame has them (240×135 for 1080p), enough for focus and structure.
+ * area-resized to the same working size. The working image keeps at least {@value
+ * #MIN_WIDTH}×{@value #MIN_HEIGHT} pixels where the frame has them (240×135 for 1080p), enough for
+ * focus and structure.
  *
  * <p>Immutable and thread-safe; native memory is released before each call returns.
  */
 public final class FrameQuality {
   /** The working image is at least this wide where the frame is. */
   public static final int MIN_WIDTH = 160;
+
   /** The working image is at least this high where the frame is. */
   public static final int MIN_HEIGHT = 90;
 
@@ -35,7 +39,9 @@ public final class FrameQuality {
     OpenCvRuntime.load();
   }
 
-  /** The reduction (8, 4, 2 or 1) that keeps a frame's working image at or above the minimum size. */
+  /**
+   * The reduction (8, 4, 2 or 1) that keeps a frame's working image at or above the minimum size.
+   */
   public static int reductionFor(int width, int height) {
     for (int factor : new int[] {8, 4, 2}) {
       if (width / factor >= MIN_WIDTH && height / factor >= MIN_HEIGHT) {
@@ -51,37 +57,48 @@ public final class FrameQuality {
    * @throws ImageException the bytes are not an image within the limits
    */
   public FrameAnalysis analyze(byte[] encoded) throws ImageException {
-    return analyze(encoded, java.util.EnumSet.allOf(ImageFormat.class));
+    return analyze(encoded, EnumSet.allOf(ImageFormat.class));
   }
 
   /**
    * Decodes and measures an encoded frame of one of the {@code accepted} formats.
    *
-   * @throws org.cityvision.core.image.UnsupportedImageException not one of the {@code accepted} formats
+   * @throws org.cityvision.core.image.UnsupportedImageException not one of the {@code accepted}
+   *     formats
    * @throws ImageException the bytes are not an image within the limits
    */
-  public FrameAnalysis analyze(byte[] encoded, java.util.Set<ImageFormat> accepted) throws ImageException {
+  public FrameAnalysis analyze(byte[] encoded, Set<ImageFormat> accepted) throws ImageException {
     ImageHeader header = decoder.inspect(encoded);
     ImageDecoder.requireFormat(header, accepted);
     int reduction = reductionFor(header.width(), header.height());
     boolean jpeg = header.format() == ImageFormat.JPEG;
-    int flags = Imgcodecs.IMREAD_IGNORE_ORIENTATION | (jpeg ? switch (reduction) {
-      case 8 -> Imgcodecs.IMREAD_REDUCED_GRAYSCALE_8;
-      case 4 -> Imgcodecs.IMREAD_REDUCED_GRAYSCALE_4;
-      case 2 -> Imgcodecs.IMREAD_REDUCED_GRAYSCALE_2;
-      default -> Imgcodecs.IMREAD_GRAYSCALE;
-    } : Imgcodecs.IMREAD_GRAYSCALE);
+    int flags =
+        Imgcodecs.IMREAD_IGNORE_ORIENTATION
+            | (jpeg
+                ? switch (reduction) {
+                  case 8 -> Imgcodecs.IMREAD_REDUCED_GRAYSCALE_8;
+                  case 4 -> Imgcodecs.IMREAD_REDUCED_GRAYSCALE_4;
+                  case 2 -> Imgcodecs.IMREAD_REDUCED_GRAYSCALE_2;
+                  default -> Imgcodecs.IMREAD_GRAYSCALE;
+                }
+                : Imgcodecs.IMREAD_GRAYSCALE);
     MatOfByte buffer = new MatOfByte(encoded);
     Mat gray = null;
     try {
       gray = Imgcodecs.imdecode(buffer, flags);
       if (gray == null || gray.empty()) {
-        throw new CorruptImageException(header.format() + " " + header.width() + "x" + header.height()
-            + " could not be decoded: the data is corrupt");
+        throw new CorruptImageException(
+            header.format()
+                + " "
+                + header.width()
+                + "x"
+                + header.height()
+                + " could not be decoded: the data is corrupt");
       }
       return measureGray(gray, header.width(), header.height(), reduction);
     } catch (RuntimeException e) {
-      throw new CorruptImageException(header.format() + " could not be decoded: " + e.getMessage(), e);
+      throw new CorruptImageException(
+          header.format() + " could not be decoded: " + e.getMessage(), e);
     } finally {
       buffer.release();
       if (gray != null) {
@@ -105,7 +122,8 @@ public final class FrameQuality {
       } else if (image.channels() == 1) {
         image.copyTo(gray);
       } else {
-        throw new IllegalArgumentException("expected a grey or BGR image, got " + image.channels() + " channels");
+        throw new IllegalArgumentException(
+            "expected a grey or BGR image, got " + image.channels() + " channels");
       }
       return measureGray(gray, width, height, reductionFor(width, height));
     } finally {
@@ -134,16 +152,30 @@ public final class FrameQuality {
         copy.get(0, 0, work);
         copy.release();
       }
-      Imgproc.resize(working, grid, new Size(FrameAnalysis.GRID_WIDTH, FrameAnalysis.GRID_HEIGHT), 0, 0,
-          w >= FrameAnalysis.GRID_WIDTH && h >= FrameAnalysis.GRID_HEIGHT ? Imgproc.INTER_AREA : Imgproc.INTER_LINEAR);
+      Imgproc.resize(
+          working,
+          grid,
+          new Size(FrameAnalysis.GRID_WIDTH, FrameAnalysis.GRID_HEIGHT),
+          0,
+          0,
+          w >= FrameAnalysis.GRID_WIDTH && h >= FrameAnalysis.GRID_HEIGHT
+              ? Imgproc.INTER_AREA
+              : Imgproc.INTER_LINEAR);
       byte[] cells = new byte[FrameAnalysis.GRID_WIDTH * FrameAnalysis.GRID_HEIGHT];
       grid.get(0, 0, cells);
       int[] histogram = new int[256];
       for (byte b : cells) {
         histogram[b & 0xff]++;
       }
-      return new FrameAnalysis(width, height, reduction, histogram, sharpness(work, w, h),
-          texture(cells), signature(cells), hash(work));
+      return new FrameAnalysis(
+          width,
+          height,
+          reduction,
+          histogram,
+          sharpness(work, w, h),
+          texture(cells),
+          signature(cells),
+          hash(work));
     } finally {
       if (working != gray) {
         working.release();
@@ -152,7 +184,10 @@ public final class FrameQuality {
     }
   }
 
-  /** Mean squared Laplacian over mean squared gradient (plus one grey level², so flat noise stays finite). */
+  /**
+   * Mean squared Laplacian over mean squared gradient (plus one grey level², so flat noise stays
+   * finite).
+   */
   static double sharpness(byte[] p, int w, int h) {
     if (w < 3 || h < 3) {
       return 0;

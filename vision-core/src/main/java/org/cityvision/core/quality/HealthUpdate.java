@@ -8,10 +8,14 @@ import java.util.Optional;
  *
  * @param state the camera's new state, to be stored
  * @param faults the faults this frame shows (what the ingest answer reports)
- * @param reuse the classified frame whose result this static frame may reuse; empty when it must be classified
+ * @param reuse the classified frame whose result this static frame may reuse; empty when it must be
+ *     classified
  * @param transitions condition changes, oldest first (webhook events, history)
  */
-public record HealthUpdate(CameraState state, List<QualityFault> faults, Optional<StaticReference> reuse,
+public record HealthUpdate(
+    CameraState state,
+    List<QualityFault> faults,
+    Optional<StaticReference> reuse,
     List<HealthTransition> transitions) {
   public HealthUpdate {
     if (state == null || reuse == null) {

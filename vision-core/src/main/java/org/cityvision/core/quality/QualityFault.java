@@ -12,9 +12,13 @@ public enum QualityFault {
   BLACK,
   /** Nearly every pixel is saturated: sun in the lens, a failed iris, a blinding light. */
   OVEREXPOSED,
-  /** Much less fine detail than the camera's own baseline for its scene: defocus, a smeared lens. */
+  /**
+   * Much less fine detail than the camera's own baseline for its scene: defocus, a smeared lens.
+   */
   BLURRED,
-  /** Most of the view that had texture is now uniform: a bag, paint, a sticker, a close obstacle. */
+  /**
+   * Most of the view that had texture is now uniform: a bag, paint, a sticker, a close obstacle.
+   */
   COVERED,
   /** The view no longer matches the camera's reference scene: knocked or turned. */
   MOVED,
@@ -33,11 +37,17 @@ public enum QualityFault {
         return f;
       }
     }
-    throw new IllegalArgumentException("unknown quality fault '" + name + "'; expected one of black, overexposed, "
-        + "blurred, covered, moved, frozen");
+    throw new IllegalArgumentException(
+        "unknown quality fault '"
+            + name
+            + "'; expected one of black, overexposed, "
+            + "blurred, covered, moved, frozen");
   }
 
-  /** Whether the fault leaves a picture that still shows the scene (the camera is degraded, not failed). */
+  /**
+   * Whether the fault leaves a picture that still shows the scene (the camera is degraded, not
+   * failed).
+   */
   public boolean degradesOnly() {
     return this == BLURRED;
   }

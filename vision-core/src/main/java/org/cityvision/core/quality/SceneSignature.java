@@ -4,28 +4,39 @@ import java.util.Arrays;
 import java.util.Base64;
 
 /**
- * A frame reduced to a {@value #WIDTH}×{@value #HEIGHT} luminance thumbnail (area-averaged, so sensor
- * noise and JPEG artefacts mostly cancel): small enough to keep per camera in its health record, and
- * enough to tell whether two frames show the same view ({@link #similarity}) and whether anything in
- * that view changed ({@link #staticDifference}).
+ * A frame reduced to a {@value #WIDTH}×{@value #HEIGHT} luminance thumbnail (area-averaged, so
+ * sensor noise and JPEG artefacts mostly cancel): small enough to keep per camera in its health
+ * record, and enough to tell whether two frames show the same view ({@link #similarity}) and
+ * whether anything in that view changed ({@link #staticDifference}).
  *
  * <p>Immutable and thread-safe; the pixels are copied in and out.
  */
 public final class SceneSignature {
   public static final int WIDTH = 64;
   public static final int HEIGHT = 48;
+
   /** Side of the square cells {@link #staticDifference} compares. */
   static final int CELL = 8;
 
   private final byte[] pixels;
+
   /** The edge map, computed on first use; a race computes it twice, with the same result. */
   private volatile float[] edges;
 
-  /** @param pixels {@value #WIDTH}×{@value #HEIGHT} luminance values, row-major */
+  /**
+   * @param pixels {@value #WIDTH}×{@value #HEIGHT} luminance values, row-major
+   */
   public SceneSignature(byte[] pixels) {
     if (pixels == null || pixels.length != WIDTH * HEIGHT) {
-      throw new IllegalArgumentException("a scene signature is " + WIDTH + "x" + HEIGHT + " = " + WIDTH * HEIGHT
-          + " bytes, got " + (pixels == null ? "null" : pixels.length));
+      throw new IllegalArgumentException(
+          "a scene signature is "
+              + WIDTH
+              + "x"
+              + HEIGHT
+              + " = "
+              + WIDTH * HEIGHT
+              + " bytes, got "
+              + (pixels == null ? "null" : pixels.length));
     }
     this.pixels = pixels.clone();
   }
@@ -61,10 +72,10 @@ public final class SceneSignature {
   }
 
   /**
-   * How well the structure of two views agrees, -1..1: the zero-mean normalised cross-correlation of
-   * their (lightly smoothed) gradient-magnitude maps. Brightness, contrast, fog and noise change it
-   * little; a shift of a few percent of the view, a rotation or another scene drop it sharply. Two
-   * views without any structure (uniform) count as agreeing.
+   * How well the structure of two views agrees, -1..1: the zero-mean normalised cross-correlation
+   * of their (lightly smoothed) gradient-magnitude maps. Brightness, contrast, fog and noise change
+   * it little; a shift of a few percent of the view, a rotation or another scene drop it sharply.
+   * Two views without any structure (uniform) count as agreeing.
    */
   public double similarity(SceneSignature other) {
     float[] a = edges();
@@ -94,9 +105,9 @@ public final class SceneSignature {
   }
 
   /**
-   * How much the content changed, in grey levels: the largest mean absolute difference over
-   * {@value #CELL}×{@value #CELL} cells after the earlier view's brightness and contrast are matched
-   * to this one's. A global light change costs nothing; an object that appears in one cell does.
+   * How much the content changed, in grey levels: the largest mean absolute difference over {@value
+   * #CELL}×{@value #CELL} cells after the earlier view's brightness and contrast are matched to
+   * this one's. A global light change costs nothing; an object that appears in one cell does.
    */
   public double staticDifference(SceneSignature earlier) {
     double ma = mean();
@@ -128,10 +139,10 @@ public final class SceneSignature {
 
   /**
    * How many of the view's four quadrants show the reference's structure displaced by at least
-   * {@value #MIN_SHIFT} pixels of {@value #WIDTH} (3% of the view): for each quadrant, the shift up to
-   * ±{@value #MAX_SHIFT_X}×±{@value #MAX_SHIFT_Y} that best aligns the edge maps, counted when it
-   * matches well and clearly better than no shift. A knocked camera shifts every quadrant (a rotation
-   * or zoom shifts them in different directions); an object in the view shifts none.
+   * {@value #MIN_SHIFT} pixels of {@value #WIDTH} (3% of the view): for each quadrant, the shift up
+   * to ±{@value #MAX_SHIFT_X}×±{@value #MAX_SHIFT_Y} that best aligns the edge maps, counted when
+   * it matches well and clearly better than no shift. A knocked camera shifts every quadrant (a
+   * rotation or zoom shifts them in different directions); an object in the view shifts none.
    */
   public int shiftedQuadrants(SceneSignature reference) {
     float[] ref = reference.edges();
@@ -159,7 +170,9 @@ public final class SceneSignature {
         int cy = by;
         for (int dy = cy - 1; dy <= cy + 1; dy++) {
           for (int dx = cx - 1; dx <= cx + 1; dx++) {
-            if ((dx != cx || dy != cy) && Math.abs(dx) <= MAX_SHIFT_X && Math.abs(dy) <= MAX_SHIFT_Y) {
+            if ((dx != cx || dy != cy)
+                && Math.abs(dx) <= MAX_SHIFT_X
+                && Math.abs(dy) <= MAX_SHIFT_Y) {
               double s = zncc(ref, cur, x0, y0, dx, dy);
               if (s > best) {
                 best = s;
@@ -169,7 +182,9 @@ public final class SceneSignature {
             }
           }
         }
-        if (Math.max(Math.abs(bx), Math.abs(by)) >= MIN_SHIFT && best >= 0.5 && best - zero >= 0.15) {
+        if (Math.max(Math.abs(bx), Math.abs(by)) >= MIN_SHIFT
+            && best >= 0.5
+            && best - zero >= 0.15) {
           count++;
         }
       }
@@ -181,7 +196,10 @@ public final class SceneSignature {
   private static final int MAX_SHIFT_X = 10;
   private static final int MAX_SHIFT_Y = 6;
 
-  /** ZNCC of a quadrant of {@code ref} with {@code cur} displaced by (dx, dy), over the pixels both cover. */
+  /**
+   * ZNCC of a quadrant of {@code ref} with {@code cur} displaced by (dx, dy), over the pixels both
+   * cover.
+   */
   private static double zncc(float[] ref, float[] cur, int x0, int y0, int dx, int dy) {
     int xa = Math.max(Math.max(x0, 1), 1 - dx);
     int xb = Math.min(Math.min(x0 + WIDTH / 2, WIDTH - 1), WIDTH - 1 - dx);
@@ -217,7 +235,10 @@ public final class SceneSignature {
     return (sab - sa * sb / n) / Math.sqrt(va * vb);
   }
 
-  /** Gradient magnitude (central differences), smoothed with a 3×3 box so sub-pixel jitter matters little. */
+  /**
+   * Gradient magnitude (central differences), smoothed with a 3×3 box so sub-pixel jitter matters
+   * little.
+   */
   private float[] edges() {
     float[] cached = edges;
     if (cached == null) {
@@ -250,14 +271,18 @@ public final class SceneSignature {
     return s;
   }
 
-  /** Blends this view towards {@code other} by {@code weight} (0..1): how a reference follows slow drift. */
+  /**
+   * Blends this view towards {@code other} by {@code weight} (0..1): how a reference follows slow
+   * drift.
+   */
   public SceneSignature blend(SceneSignature other, double weight) {
     if (!(weight >= 0 && weight <= 1)) {
       throw new IllegalArgumentException("blend weight must be 0..1, got " + weight);
     }
     byte[] out = new byte[pixels.length];
     for (int i = 0; i < out.length; i++) {
-      out[i] = (byte) Math.round((pixels[i] & 0xff) * (1 - weight) + (other.pixels[i] & 0xff) * weight);
+      out[i] =
+          (byte) Math.round((pixels[i] & 0xff) * (1 - weight) + (other.pixels[i] & 0xff) * weight);
     }
     return new SceneSignature(out);
   }

@@ -2,6 +2,7 @@ package org.cityvision.core.storage;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -15,8 +16,14 @@ import java.util.Objects;
  *     its image ({@code X-Capture}), overriding the node's capture policy; records stored without
  *     it read as {@code false}
  */
-public record ApiKeyRecord(String name, KeyRole role, String keyHash, Instant createdAt, List<String> cameras,
-    String cameraPrefix, boolean allowCaptureOverride) {
+public record ApiKeyRecord(
+    String name,
+    KeyRole role,
+    String keyHash,
+    Instant createdAt,
+    List<String> cameras,
+    String cameraPrefix,
+    boolean allowCaptureOverride) {
   public ApiKeyRecord {
     StorageKeys.requireSegment("name", name);
     Objects.requireNonNull(role, "role");
@@ -26,8 +33,10 @@ public record ApiKeyRecord(String name, KeyRole role, String keyHash, Instant cr
     Objects.requireNonNull(createdAt, "createdAt");
     CameraScope scope = new CameraScope(cameras, cameraPrefix);
     if (scope.bound() && role != KeyRole.CAMERA) {
-      throw new IllegalArgumentException("only camera keys are bound to cameras; a " + role.name().toLowerCase(
-          java.util.Locale.ROOT) + " key may not list cameras or a camera prefix");
+      throw new IllegalArgumentException(
+          "only camera keys are bound to cameras; a "
+              + role.name().toLowerCase(Locale.ROOT)
+              + " key may not list cameras or a camera prefix");
     }
     cameras = scope.ids();
     cameraPrefix = scope.prefix();
@@ -39,12 +48,18 @@ public record ApiKeyRecord(String name, KeyRole role, String keyHash, Instant cr
   }
 
   /** A key with the given camera scope, without capture override. */
-  public ApiKeyRecord(String name, KeyRole role, String keyHash, Instant createdAt, CameraScope scope) {
+  public ApiKeyRecord(
+      String name, KeyRole role, String keyHash, Instant createdAt, CameraScope scope) {
     this(name, role, keyHash, createdAt, scope.ids(), scope.prefix(), false);
   }
 
   /** A key bound to the given cameras, without capture override. */
-  public ApiKeyRecord(String name, KeyRole role, String keyHash, Instant createdAt, List<String> cameras,
+  public ApiKeyRecord(
+      String name,
+      KeyRole role,
+      String keyHash,
+      Instant createdAt,
+      List<String> cameras,
       String cameraPrefix) {
     this(name, role, keyHash, createdAt, cameras, cameraPrefix, false);
   }

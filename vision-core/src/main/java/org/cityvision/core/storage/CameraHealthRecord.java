@@ -13,7 +13,8 @@ public record CameraHealthRecord(String cameraId, long revision, byte[] json) {
   public CameraHealthRecord {
     StorageKeys.requireSegment("cameraId", cameraId);
     if (revision < 1 || revision > StorageKeys.MAX_REVISION) {
-      throw new IllegalArgumentException("revision must be 1.." + StorageKeys.MAX_REVISION + ", got " + revision);
+      throw new IllegalArgumentException(
+          "revision must be 1.." + StorageKeys.MAX_REVISION + ", got " + revision);
     }
     if (json == null || json.length == 0) {
       throw new IllegalArgumentException("a camera health record needs its JSON");

@@ -20,8 +20,12 @@ public record CameraScope(List<String> ids, String prefix) {
   public CameraScope {
     ids = ids == null ? List.of() : List.copyOf(Set.copyOf(ids)).stream().sorted().toList();
     if (ids.size() > MAX_IDS) {
-      throw new IllegalArgumentException("a key may list at most " + MAX_IDS + " cameras, got " + ids.size()
-          + "; bind it to a camera id prefix instead");
+      throw new IllegalArgumentException(
+          "a key may list at most "
+              + MAX_IDS
+              + " cameras, got "
+              + ids.size()
+              + "; bind it to a camera id prefix instead");
     }
     ids.forEach(id -> StorageKeys.requireSegment("camera id", id));
     if (prefix != null && prefix.isEmpty()) {
@@ -42,7 +46,10 @@ public record CameraScope(List<String> ids, String prefix) {
     return !bound() || ids.contains(cameraId) || (prefix != null && cameraId.startsWith(prefix));
   }
 
-  /** The scope as users write it: {@code cameras [a, b]}, {@code prefix site-1-}, or {@code any camera}. */
+  /**
+   * The scope as users write it: {@code cameras [a, b]}, {@code prefix site-1-}, or {@code any
+   * camera}.
+   */
   public String describe() {
     if (!bound()) {
       return "any camera";

@@ -4,15 +4,21 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * One change of the review queue, recorded with the counter revision that counted it, so that
- * every node can tell its clients what changed on any node ({@link FrameStore#flagCountsSince}).
+ * One change of the review queue, recorded with the counter revision that counted it, so that every
+ * node can tell its clients what changed on any node ({@link FrameStore#flagCountsSince}).
  *
  * @param kind {@value #CREATED}, {@value #REVIEWED} or {@value #DELETED}
  * @param status the flag's status after the change
  * @param at when the change was made
  */
-public record FlagChange(String kind, String frameId, String cameraId, String label, String model,
-    FlagStatus status, Instant at) {
+public record FlagChange(
+    String kind,
+    String frameId,
+    String cameraId,
+    String label,
+    String model,
+    FlagStatus status,
+    Instant at) {
   public static final String CREATED = "created";
   public static final String REVIEWED = "reviewed";
   public static final String DELETED = "deleted";
@@ -29,6 +35,7 @@ public record FlagChange(String kind, String frameId, String cameraId, String la
   }
 
   static FlagChange of(String kind, FlagRecord flag, Instant at) {
-    return new FlagChange(kind, flag.frameId(), flag.cameraId(), flag.label(), flag.model(), flag.status(), at);
+    return new FlagChange(
+        kind, flag.frameId(), flag.cameraId(), flag.label(), flag.model(), flag.status(), at);
   }
 }

@@ -1,5 +1,7 @@
 package org.cityvision.core.storage;
 
+import io.minio.Result;
+import io.minio.messages.Item;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,14 +10,14 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import io.minio.Result;
-import io.minio.messages.Item;
 
 /**
  * The review queue's maintained counters: one record of exact counts ({@link FlagCounts}) kept as a
@@ -23,14 +25,16 @@ import io.minio.messages.Item;
  * first, like a flag's log.
  *
  * <h2>Across nodes</h2>
+ *
  * Each node adds its changes (flag created, judged, deleted) to a local delta and a background
- * thread folds the delta into the store: read the newest revision {@code r}, write {@code r+1}
- * with {@code If-None-Match: *}; a node that loses the race reads again and retries, so no node's
- * change is lost or applied twice. Changes made while the store is down stay in the delta until it
- * is back. A reader first writes its own node's delta, so a node's own verdict shows in its next
- * read; other nodes' changes show as soon as their thread has written them (milliseconds).
+ * thread folds the delta into the store: read the newest revision {@code r}, write {@code r+1} with
+ * {@code If-None-Match: *}; a node that loses the race reads again and retries, so no node's change
+ * is lost or applied twice. Changes made while the store is down stay in the delta until it is
+ * back. A reader first writes its own node's delta, so a node's own verdict shows in its next read;
+ * other nodes' changes show as soon as their thread has written them (milliseconds).
  *
  * <h2>Drift and repair</h2>
+ *
  * A node that dies between storing a change and writing its delta leaves the counts off by that
  * change. {@link #recount} counts the queue markers by listing them and, when no counter revision
  * landed while it listed, writes the recount as the next revision and reports the difference (the
@@ -44,6 +48,7 @@ final class FlagCounters implements AutoCloseable {
   private static final String CAMERA = "c:";
   private static final String LABEL = "l:";
   private static final int MAX_ATTEMPTS = 64;
+
   /** Revisions kept behind the newest; older ones are deleted now and then. */
   private static final int KEEP = 64;
 
@@ -180,7 +185,8 @@ final class FlagCounters implements AutoCloseable {
       }
       return next;
     }
-    throw new ConflictException("flag counters: " + MAX_ATTEMPTS + " writes in a row lost to other nodes");
+    throw new ConflictException(
+        "flag counters: " + MAX_ATTEMPTS + " writes in a row lost to other nodes");
   }
 
   /** The newest readable revision, or the empty counts of a store that has none. */
@@ -199,7 +205,7 @@ final class FlagCounters implements AutoCloseable {
       if (StorageKeys.revisionOf(keys.get(i)) <= revision) {
         continue;
       }
-      java.util.Optional<MinioFrameStore.Blob> blob = store.readIfPresent(keys.get(i));
+      Optional<MinioFrameStore.Blob> blob = store.readIfPresent(keys.get(i));
       if (blob.isEmpty()) {
         break;
       }
@@ -227,8 +233,8 @@ final class FlagCounters implements AutoCloseable {
   FlagRecount recount() throws StorageException {
     if (store.spool().items() > 0) {
       FlagCounts now = counts();
-      return new FlagRecount(now, now, Map.of(), false, 0,
-          "this node's spool holds writes not yet in the store");
+      return new FlagRecount(
+          now, now, Map.of(), false, 0, "this node's spool holds writes not yet in the store");
     }
     FlagCounts before = null;
     long indexed = 0;
@@ -259,7 +265,12 @@ final class FlagCounters implements AutoCloseable {
         writing.unlock();
       }
     }
-    return new FlagRecount(before, before, Map.of(), false, indexed,
+    return new FlagRecount(
+        before,
+        before,
+        Map.of(),
+        false,
+        indexed,
         "the counts changed during each of 3 recounts; the next pass tries again");
   }
 
@@ -276,8 +287,9 @@ final class FlagCounters implements AutoCloseable {
       try {
         for (Result<Item> r : store.list(prefix, null)) {
           String key = r.get().objectName();
-          MinioFrameStore.QueueKey entry = MinioFrameStore.QueueKey.parse(key.substring(prefix.length()),
-              FlagOrder.NEWEST_FIRST);
+          MinioFrameStore.QueueKey entry =
+              MinioFrameStore.QueueKey.parse(
+                  key.substring(prefix.length()), FlagOrder.NEWEST_FIRST);
           if (entry == null) {
             continue;
           }
@@ -324,9 +336,13 @@ final class FlagCounters implements AutoCloseable {
     Map<String, Long> d = new HashMap<>(flatten(after));
     flatten(before).forEach((k, v) -> d.merge(k, -v, Long::sum));
     d.values().removeIf(v -> v == 0);
-    Map<String, Long> named = new java.util.TreeMap<>();
-    d.forEach((k, v) -> named.put(
-        (k.startsWith(STATUS) ? "status " : k.startsWith(CAMERA) ? "camera " : "label ") + k.substring(2), v));
+    Map<String, Long> named = new TreeMap<>();
+    d.forEach(
+        (k, v) ->
+            named.put(
+                (k.startsWith(STATUS) ? "status " : k.startsWith(CAMERA) ? "camera " : "label ")
+                    + k.substring(2),
+                v));
     return named;
   }
 
@@ -342,17 +358,19 @@ final class FlagCounters implements AutoCloseable {
     Map<String, Long> statuses = new HashMap<>();
     Map<String, Long> cameras = new HashMap<>();
     Map<String, Long> labels = new HashMap<>();
-    m.forEach((k, v) -> {
-      String name = k.substring(2);
-      if (k.startsWith(STATUS)) {
-        statuses.put(name, v);
-      } else if (k.startsWith(CAMERA)) {
-        cameras.put(name, v);
-      } else {
-        labels.put(name, v);
-      }
-    });
-    return new FlagCounts(revision, clock.instant(), statuses, cameras, labels, delta.changes(), delta.dropped());
+    m.forEach(
+        (k, v) -> {
+          String name = k.substring(2);
+          if (k.startsWith(STATUS)) {
+            statuses.put(name, v);
+          } else if (k.startsWith(CAMERA)) {
+            cameras.put(name, v);
+          } else {
+            labels.put(name, v);
+          }
+        });
+    return new FlagCounts(
+        revision, clock.instant(), statuses, cameras, labels, delta.changes(), delta.dropped());
   }
 
   private void run() {
@@ -374,8 +392,10 @@ final class FlagCounters implements AutoCloseable {
         } catch (InterruptedException ie) {
           return;
         }
-        backoff = backoff.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0
-            ? Duration.ofSeconds(5) : backoff.multipliedBy(2);
+        backoff =
+            backoff.multipliedBy(2).compareTo(Duration.ofSeconds(5)) > 0
+                ? Duration.ofSeconds(5)
+                : backoff.multipliedBy(2);
       }
     }
   }
@@ -391,7 +411,10 @@ final class FlagCounters implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (StorageException | RuntimeException e) {
-      LOG.log(Level.WARNING, "flag counters: this node's last changes were not written; the next recount repairs them", e);
+      LOG.log(
+          Level.WARNING,
+          "flag counters: this node's last changes were not written; the next recount repairs them",
+          e);
     }
   }
 }

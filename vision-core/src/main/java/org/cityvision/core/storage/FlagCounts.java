@@ -18,8 +18,8 @@ import java.util.TreeMap;
  * @param openByCamera open flags per camera id; cameras with none are absent
  * @param openByLabel open flags per flagged label; labels with none are absent
  * @param changes the queue changes this revision counted, oldest first (at most {@link
- *     #MAX_CHANGES}; a revision that counted more lists none and sets {@code changesDropped}); empty
- *     for a recount
+ *     #MAX_CHANGES}; a revision that counted more lists none and sets {@code changesDropped});
+ *     empty for a recount
  * @param changesDropped how many changes this revision counted without listing them
  */
 public record FlagCounts(
@@ -36,10 +36,12 @@ public record FlagCounts(
   public FlagCounts {
     changes = changes == null ? List.of() : List.copyOf(changes);
     if (changes.size() > MAX_CHANGES) {
-      throw new IllegalArgumentException("a revision lists at most " + MAX_CHANGES + " changes, got " + changes.size());
+      throw new IllegalArgumentException(
+          "a revision lists at most " + MAX_CHANGES + " changes, got " + changes.size());
     }
     if (changesDropped < 0) {
-      throw new IllegalArgumentException("changesDropped must not be negative, got " + changesDropped);
+      throw new IllegalArgumentException(
+          "changesDropped must not be negative, got " + changesDropped);
     }
     if (revision < 0) {
       throw new IllegalArgumentException("revision must not be negative, got " + revision);
@@ -49,7 +51,8 @@ public record FlagCounts(
       all.put(s.keyName(), 0L);
     }
     if (statuses != null) {
-      statuses.forEach((k, v) -> all.put(FlagStatus.fromKeyName(k).keyName(), Objects.requireNonNull(v, k)));
+      statuses.forEach(
+          (k, v) -> all.put(FlagStatus.fromKeyName(k).keyName(), Objects.requireNonNull(v, k)));
     }
     statuses = Collections.unmodifiableMap(all);
     openByCamera = nonZero("cameraId", openByCamera);
@@ -69,12 +72,13 @@ public record FlagCounts(
   private static Map<String, Long> nonZero(String what, Map<String, Long> in) {
     Map<String, Long> out = new TreeMap<>();
     if (in != null) {
-      in.forEach((k, v) -> {
-        StorageKeys.requireSegment(what, k);
-        if (Objects.requireNonNull(v, k) != 0) {
-          out.put(k, v);
-        }
-      });
+      in.forEach(
+          (k, v) -> {
+            StorageKeys.requireSegment(what, k);
+            if (Objects.requireNonNull(v, k) != 0) {
+              out.put(k, v);
+            }
+          });
     }
     return Collections.unmodifiableMap(out);
   }

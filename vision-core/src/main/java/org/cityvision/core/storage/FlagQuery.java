@@ -2,6 +2,7 @@ package org.cityvision.core.storage;
 
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A page of the review queue.
@@ -28,10 +29,18 @@ public record FlagQuery(
     String model,
     String reason) {
   public FlagQuery {
-    if (reason != null && !java.util.Set.of(FlagRecord.FLAGGED, FlagRecord.CAPTURED, FlagRecord.AUDIT)
-        .contains(reason)) {
-      throw new IllegalArgumentException("reason must be " + FlagRecord.FLAGGED + ", " + FlagRecord.CAPTURED + " or "
-          + FlagRecord.AUDIT + ", got '" + reason + "'");
+    if (reason != null
+        && !Set.of(FlagRecord.FLAGGED, FlagRecord.CAPTURED, FlagRecord.AUDIT).contains(reason)) {
+      throw new IllegalArgumentException(
+          "reason must be "
+              + FlagRecord.FLAGGED
+              + ", "
+              + FlagRecord.CAPTURED
+              + " or "
+              + FlagRecord.AUDIT
+              + ", got '"
+              + reason
+              + "'");
     }
     if (model != null) {
       StorageKeys.requireSegment("model", model);
@@ -53,8 +62,15 @@ public record FlagQuery(
   }
 
   /** A query of every model's flags. */
-  public FlagQuery(FlagStatus status, String cameraId, String label, Instant since, Instant until, FlagOrder order,
-      String cursor, int limit) {
+  public FlagQuery(
+      FlagStatus status,
+      String cameraId,
+      String label,
+      Instant since,
+      Instant until,
+      FlagOrder order,
+      String cursor,
+      int limit) {
     this(status, cameraId, label, since, until, order, cursor, limit, null, null);
   }
 
@@ -64,8 +80,16 @@ public record FlagQuery(
   }
 
   /** A query of one model's flags (every reason). */
-  public FlagQuery(FlagStatus status, String cameraId, String label, Instant since, Instant until, FlagOrder order,
-      String cursor, int limit, String model) {
+  public FlagQuery(
+      FlagStatus status,
+      String cameraId,
+      String label,
+      Instant since,
+      Instant until,
+      FlagOrder order,
+      String cursor,
+      int limit,
+      String model) {
     this(status, cameraId, label, since, until, order, cursor, limit, model, null);
   }
 

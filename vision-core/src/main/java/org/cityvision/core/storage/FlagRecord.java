@@ -14,8 +14,8 @@ import java.util.Objects;
  * @param reviewedAt when, {@code null} while open
  * @param verdictLabel the reviewer's label for {@link FlagStatus#RELABELLED}, else {@code null}
  * @param note the reviewer's note, or {@code null}
- * @param reason why the frame is in the queue: {@value #FLAGGED} (the model's flag policy raised it),
- *     {@value #CAPTURED} (a sorting machine's image kept for review, labelled with the model's
+ * @param reason why the frame is in the queue: {@value #FLAGGED} (the model's flag policy raised
+ *     it), {@value #CAPTURED} (a sorting machine's image kept for review, labelled with the model's
  *     prediction) or {@value #AUDIT} (an unflagged camera frame sampled for review, labelled with
  *     the model's answer); records stored without it read as {@value #FLAGGED}
  * @param margin the answer's top-2 probability margin (0..1: small means the model hesitated
@@ -39,9 +39,13 @@ public record FlagRecord(
     Double margin) {
   /** Raised by the model's flag policy. */
   public static final String FLAGGED = "flagged";
+
   /** A classified image kept for review by the node's capture policy. */
   public static final String CAPTURED = "captured";
-  /** An unflagged camera frame sampled for review, so that reviewers catch what the model missed. */
+
+  /**
+   * An unflagged camera frame sampled for review, so that reviewers catch what the model missed.
+   */
   public static final String AUDIT = "audit";
 
   public FlagRecord {
@@ -50,8 +54,8 @@ public record FlagRecord(
       throw new IllegalArgumentException("margin must be in 0..1, got " + margin);
     }
     if (!reason.equals(FLAGGED) && !reason.equals(CAPTURED) && !reason.equals(AUDIT)) {
-      throw new IllegalArgumentException("reason must be " + FLAGGED + ", " + CAPTURED + " or " + AUDIT + ", got "
-          + reason);
+      throw new IllegalArgumentException(
+          "reason must be " + FLAGGED + ", " + CAPTURED + " or " + AUDIT + ", got " + reason);
     }
     FrameId id = FrameId.parse(frameId);
     StorageKeys.requireSegment("cameraId", cameraId);
@@ -72,7 +76,8 @@ public record FlagRecord(
     }
     if (status == FlagStatus.OPEN) {
       if (reviewer != null || reviewedAt != null || verdictLabel != null) {
-        throw new IllegalArgumentException("an open flag has no reviewer, reviewedAt or verdictLabel");
+        throw new IllegalArgumentException(
+            "an open flag has no reviewer, reviewedAt or verdictLabel");
       }
     } else {
       StorageKeys.requireDottedSegment("reviewer", reviewer);
@@ -86,47 +91,135 @@ public record FlagRecord(
   }
 
   /** A flag raised by the model's flag policy. */
-  public FlagRecord(String frameId, String cameraId, String label, double score, String model, String modelVersion,
-      Instant flaggedAt, FlagStatus status, long revision, String reviewer, Instant reviewedAt, String verdictLabel,
+  public FlagRecord(
+      String frameId,
+      String cameraId,
+      String label,
+      double score,
+      String model,
+      String modelVersion,
+      Instant flaggedAt,
+      FlagStatus status,
+      long revision,
+      String reviewer,
+      Instant reviewedAt,
+      String verdictLabel,
       String note) {
-    this(frameId, cameraId, label, score, model, modelVersion, flaggedAt, status, revision, reviewer, reviewedAt,
-        verdictLabel, note, FLAGGED, null);
+    this(
+        frameId,
+        cameraId,
+        label,
+        score,
+        model,
+        modelVersion,
+        flaggedAt,
+        status,
+        revision,
+        reviewer,
+        reviewedAt,
+        verdictLabel,
+        note,
+        FLAGGED,
+        null);
   }
 
   /**
-   * A new open flag at revision 1 with its answer's top-2 margin; the camera comes from the frame id.
+   * A new open flag at revision 1 with its answer's top-2 margin; the camera comes from the frame
+   * id.
    *
-   * @param reason {@link #FLAGGED} (the flag policy raised it) or {@link #CAPTURED} (a captured image,
-   *     {@code label} is the model's prediction)
+   * @param reason {@link #FLAGGED} (the flag policy raised it) or {@link #CAPTURED} (a captured
+   *     image, {@code label} is the model's prediction)
    */
   public static FlagRecord open(
-      String frameId, String label, double score, double margin, String model, String modelVersion,
-      Instant flaggedAt, String reason) {
+      String frameId,
+      String label,
+      double score,
+      double margin,
+      String model,
+      String modelVersion,
+      Instant flaggedAt,
+      String reason) {
     return new FlagRecord(
-        frameId, FrameId.parse(frameId).cameraId(), label, score, model, modelVersion, flaggedAt,
-        FlagStatus.OPEN, 1, null, null, null, null, reason, margin);
+        frameId,
+        FrameId.parse(frameId).cameraId(),
+        label,
+        score,
+        model,
+        modelVersion,
+        flaggedAt,
+        FlagStatus.OPEN,
+        1,
+        null,
+        null,
+        null,
+        null,
+        reason,
+        margin);
   }
 
   /** A new open flag at revision 1; the camera comes from the frame id. */
   public static FlagRecord open(
-      String frameId, String label, double score, String model, String modelVersion,
+      String frameId,
+      String label,
+      double score,
+      String model,
+      String modelVersion,
       Instant flaggedAt) {
     return new FlagRecord(
-        frameId, FrameId.parse(frameId).cameraId(), label, score, model, modelVersion, flaggedAt,
-        FlagStatus.OPEN, 1, null, null, null, null);
+        frameId,
+        FrameId.parse(frameId).cameraId(),
+        label,
+        score,
+        model,
+        modelVersion,
+        flaggedAt,
+        FlagStatus.OPEN,
+        1,
+        null,
+        null,
+        null,
+        null);
   }
 
   /** The next revision after {@code review}. */
   FlagRecord reviewed(FlagReview review, Instant at) {
     return new FlagRecord(
-        frameId, cameraId, label, score, model, modelVersion, flaggedAt, review.verdict().status(),
-        revision + 1, review.reviewer(), at, review.label(), review.note(), reason, margin);
+        frameId,
+        cameraId,
+        label,
+        score,
+        model,
+        modelVersion,
+        flaggedAt,
+        review.verdict().status(),
+        revision + 1,
+        review.reviewer(),
+        at,
+        review.label(),
+        review.note(),
+        reason,
+        margin);
   }
 
-  /** The next revision after a verdict is taken back: open again, with no reviewer, label or note. */
+  /**
+   * The next revision after a verdict is taken back: open again, with no reviewer, label or note.
+   */
   FlagRecord reopened() {
     return new FlagRecord(
-        frameId, cameraId, label, score, model, modelVersion, flaggedAt, FlagStatus.OPEN,
-        revision + 1, null, null, null, null, reason, margin);
+        frameId,
+        cameraId,
+        label,
+        score,
+        model,
+        modelVersion,
+        flaggedAt,
+        FlagStatus.OPEN,
+        revision + 1,
+        null,
+        null,
+        null,
+        null,
+        reason,
+        margin);
   }
 }

@@ -17,8 +17,9 @@ public record FlagReview(
     FrameId.parse(frameId);
     Objects.requireNonNull(verdict, "verdict");
     if (verdict == Verdict.REOPEN) {
-      throw new IllegalArgumentException("verdict must be CONFIRM, REJECT or RELABEL; a verdict is taken back "
-          + "with FrameStore.reopenFlag");
+      throw new IllegalArgumentException(
+          "verdict must be CONFIRM, REJECT or RELABEL; a verdict is taken back "
+              + "with FrameStore.reopenFlag");
     }
     if (verdict == Verdict.RELABEL) {
       StorageKeys.requireSegment("label", label);
@@ -26,7 +27,8 @@ public record FlagReview(
       throw new IllegalArgumentException("label is only allowed with verdict RELABEL");
     }
     if (note != null && note.length() > 2000) {
-      throw new IllegalArgumentException("note must be at most 2000 characters, got " + note.length());
+      throw new IllegalArgumentException(
+          "note must be at most 2000 characters, got " + note.length());
     }
     StorageKeys.requireDottedSegment("reviewer", reviewer);
   }

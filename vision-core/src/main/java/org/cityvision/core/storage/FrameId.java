@@ -26,7 +26,8 @@ public record FrameId(String cameraId, Instant capturedAt, String nonce) {
     Objects.requireNonNull(capturedAt, "capturedAt");
     capturedAt = capturedAt.truncatedTo(ChronoUnit.MILLIS);
     if (capturedAt.isBefore(Instant.EPOCH) || capturedAt.getEpochSecond() > 253_402_300_799L) {
-      throw new IllegalArgumentException("capturedAt must be in years 1970-9999, got " + capturedAt);
+      throw new IllegalArgumentException(
+          "capturedAt must be in years 1970-9999, got " + capturedAt);
     }
     if (nonce == null || !NONCE.matcher(nonce).matches()) {
       throw new IllegalArgumentException("nonce must be 12 lower-case hex digits, got " + nonce);

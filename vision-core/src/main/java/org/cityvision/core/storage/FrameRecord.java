@@ -47,9 +47,28 @@ public record FrameRecord(
   }
 
   /** A frame stored with its image. */
-  public FrameRecord(String frameId, String cameraId, Instant capturedAt, Instant receivedAt, String contentType,
-      long sizeBytes, String sha256, String key, String thumbnailKey, Durability durability) {
-    this(frameId, cameraId, capturedAt, receivedAt, contentType, sizeBytes, sha256, key, thumbnailKey, durability,
+  public FrameRecord(
+      String frameId,
+      String cameraId,
+      Instant capturedAt,
+      Instant receivedAt,
+      String contentType,
+      long sizeBytes,
+      String sha256,
+      String key,
+      String thumbnailKey,
+      Durability durability) {
+    this(
+        frameId,
+        cameraId,
+        capturedAt,
+        receivedAt,
+        contentType,
+        sizeBytes,
+        sha256,
+        key,
+        thumbnailKey,
+        durability,
         null);
   }
 
@@ -72,7 +91,16 @@ public record FrameRecord(
 
   FrameRecord withDurability(Durability value) {
     return new FrameRecord(
-        frameId, cameraId, capturedAt, receivedAt, contentType, sizeBytes, sha256, key,
-        thumbnailKey, value, imageOf);
+        frameId,
+        cameraId,
+        capturedAt,
+        receivedAt,
+        contentType,
+        sizeBytes,
+        sha256,
+        key,
+        thumbnailKey,
+        value,
+        imageOf);
   }
 }

@@ -6,22 +6,26 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
- * The system of record: frames, classification results, the review queue, reviewers' verdicts,
- * API keys, batch job state and idempotency records, all in one MinIO bucket (key layout in {@link
+ * The system of record: frames, classification results, the review queue, reviewers' verdicts, API
+ * keys, batch job state and idempotency records, all in one MinIO bucket (key layout in {@link
  * StorageKeys}). Serving nodes keep no state of their own, so several share one store.
  *
  * <p>Plain blocking Java: call it from worker threads, never from an event loop.
  *
  * <h2>Nothing accepted is lost</h2>
+ *
  * {@link #putFrame}, {@link #putResult} and {@link #createFlag} return only once the write is
- * durable: in MinIO, or — when MinIO is down or slower than the configured request timeout — fsynced
- * in the local spool, from which a background flusher delivers it (oldest first, with backoff) and
- * which is replayed when a store opens over the same data directory. Spooled writes are visible to
- * reads on this node at once. Every object carries its SHA-256 in metadata, checked on every read.
+ * durable: in MinIO, or — when MinIO is down or slower than the configured request timeout —
+ * fsynced in the local spool, from which a background flusher delivers it (oldest first, with
+ * backoff) and which is replayed when a store opens over the same data directory. Spooled writes
+ * are visible to reads on this node at once. Every object carries its SHA-256 in metadata, checked
+ * on every read.
  *
  * <h2>Ownership and thread-safety</h2>
+ *
  * Obtained from {@link FrameStores#open}; whoever opens it closes it, which stops the flusher,
  * releases the spool and stops the embedded S3 server if the store started one. Thread-safe.
  */
@@ -31,8 +35,8 @@ public interface FrameStore extends AutoCloseable {
 
   /**
    * Stores a frame (and its thumbnail) under a new frame id, or under {@link FrameUpload#frameId()}
-   * when given: writing the same upload under the same id again replaces the objects with
-   * identical ones, so a retried request stores one frame.
+   * when given: writing the same upload under the same id again replaces the objects with identical
+   * ones, so a retried request stores one frame.
    *
    * @return the frame's record; {@link FrameRecord#durability()} says where it is durable
    * @throws SpoolFullException if MinIO is unavailable and the spool is full
@@ -42,8 +46,9 @@ public interface FrameStore extends AutoCloseable {
   /**
    * Stores a frame's record without its image or thumbnail: a static frame whose image shows the
    * same scene as {@code imageOf}, the frame whose result it reused. The record keeps the size and
-   * SHA-256 of the bytes as received; {@link #readFrame} of it throws {@link ImageNotKeptException}.
-   * Listed, retained and deleted like any frame. Durable or spooled like {@link #putFrame}.
+   * SHA-256 of the bytes as received; {@link #readFrame} of it throws {@link
+   * ImageNotKeptException}. Listed, retained and deleted like any frame. Durable or spooled like
+   * {@link #putFrame}.
    */
   FrameRecord putFrameRecord(FrameUpload upload, String imageOf) throws StorageException;
 
@@ -115,8 +120,8 @@ public interface FrameStore extends AutoCloseable {
   FlagRecord flag(String frameId) throws StorageException;
 
   /**
-   * A page of the review queue. Cost: one listing per 1,000 queue entries scanned plus two
-   * requests per flag returned, independent of the queue's length when unfiltered.
+   * A page of the review queue. Cost: one listing per 1,000 queue entries scanned plus two requests
+   * per flag returned, independent of the queue's length when unfiltered.
    */
   Page<FlagRecord> listFlags(FlagQuery query) throws StorageException;
 
@@ -140,9 +145,9 @@ public interface FrameStore extends AutoCloseable {
 
   /**
    * The counter revisions written after {@code revision}, oldest first, each with the queue changes
-   * it counted ({@link FlagCounts#changes()}): what a node polls to tell its clients of changes made
-   * on any node. Only the newest 64 revisions are kept: when the first returned revision is not
-   * {@code revision + 1}, changes in between are gone and the caller reloads.
+   * it counted ({@link FlagCounts#changes()}): what a node polls to tell its clients of changes
+   * made on any node. Only the newest 64 revisions are kept: when the first returned revision is
+   * not {@code revision + 1}, changes in between are gone and the caller reloads.
    */
   List<FlagCounts> flagCountsSince(long revision) throws StorageException;
 
@@ -160,18 +165,19 @@ public interface FrameStore extends AutoCloseable {
    * @return the lease, or empty when another reviewer holds the frame
    * @throws StoreUnavailableException when MinIO is unavailable (never spooled)
    */
-  Optional<ReviewLease> leaseFlag(String frameId, String holder, Duration ttl) throws StorageException;
+  Optional<ReviewLease> leaseFlag(String frameId, String holder, Duration ttl)
+      throws StorageException;
 
   /**
-   * Ends {@code holder}'s lease of {@code frameId} now, so that other reviewers see the frame again;
-   * {@code false} when the holder held none.
+   * Ends {@code holder}'s lease of {@code frameId} now, so that other reviewers see the frame
+   * again; {@code false} when the holder held none.
    */
   boolean releaseFlag(String frameId, String holder) throws StorageException;
 
   /**
    * Takes a flag's latest verdict back: the flag returns to the open queue at a new revision and a
-   * {@link Verdict#REOPEN} entry naming {@code reviewer} is appended to the reviews log. Of a reopen
-   * and a verdict racing on one flag, exactly one wins (the same conditional write as {@link
+   * {@link Verdict#REOPEN} entry naming {@code reviewer} is appended to the reviews log. Of a
+   * reopen and a verdict racing on one flag, exactly one wins (the same conditional write as {@link
    * #reviewFlag}). Who may reopen is the caller's rule.
    *
    * @param revision the revision the verdict being taken back created
@@ -272,8 +278,13 @@ public interface FrameStore extends AutoCloseable {
    *
    * @param dryRun count what would be deleted, delete nothing
    */
-  RetentionReport applyRetention(RetentionPolicy policy, Instant now, int chunkSize, boolean dryRun,
-      java.util.function.Consumer<RetentionReport> progress) throws StorageException;
+  RetentionReport applyRetention(
+      RetentionPolicy policy,
+      Instant now,
+      int chunkSize,
+      boolean dryRun,
+      Consumer<RetentionReport> progress)
+      throws StorageException;
 
   /**
    * Claims the lease {@code name} for one time slot (for example the hour a scheduled task runs
@@ -293,7 +304,9 @@ public interface FrameStore extends AutoCloseable {
    */
   void putLease(String name, String slot, JsonNode value) throws StorageException;
 
-  /** Stops the flusher (spooled entries stay on disk), releases the spool, stops an embedded server. */
+  /**
+   * Stops the flusher (spooled entries stay on disk), releases the spool, stops an embedded server.
+   */
   @Override
   void close() throws StorageException;
 }

@@ -11,16 +11,16 @@ public final class FrameStores {
   private FrameStores() {}
 
   /**
-   * Opens the store. With no endpoint configured, first starts an embedded S3 server on
-   * 127.0.0.1 (any free port) storing under {@code dataDir/s3}, with credentials generated for
-   * this run; the store owns it and stops it on close. Then opens the spool under {@code
-   * dataDir/spool}, replays what a previous process left there, and creates the bucket if missing.
+   * Opens the store. With no endpoint configured, first starts an embedded S3 server on 127.0.0.1
+   * (any free port) storing under {@code dataDir/s3}, with credentials generated for this run; the
+   * store owns it and stops it on close. Then opens the spool under {@code dataDir/spool}, replays
+   * what a previous process left there, and creates the bucket if missing.
    *
    * <p>The caller closes the returned store.
    *
-   * @throws StorageException if the embedded server cannot start or the spool directory is held
-   *     by another process. An unreachable external MinIO is not an error: the store opens
-   *     degraded and spools writes until it answers.
+   * @throws StorageException if the embedded server cannot start or the spool directory is held by
+   *     another process. An unreachable external MinIO is not an error: the store opens degraded
+   *     and spools writes until it answers.
    */
   public static FrameStore open(StorageConfig config) throws StorageException {
     return open(config, Clock.systemUTC());

@@ -12,11 +12,16 @@ import java.util.Objects;
  * @param bytes the image as received, not re-encoded; not copied, so do not change it afterwards
  * @param thumbnail a small JPEG made by the caller, or {@code null} for none
  * @param frameId the id to store it under, chosen before any write so that a retry of an
- *     interrupted request writes the same objects again instead of a second frame; {@code null}
- *     for a new id
+ *     interrupted request writes the same objects again instead of a second frame; {@code null} for
+ *     a new id
  */
 public record FrameUpload(
-    String cameraId, Instant capturedAt, String contentType, byte[] bytes, byte[] thumbnail, FrameId frameId) {
+    String cameraId,
+    Instant capturedAt,
+    String contentType,
+    byte[] bytes,
+    byte[] thumbnail,
+    FrameId frameId) {
   public FrameUpload {
     StorageKeys.requireSegment("cameraId", cameraId);
     FrameRecord.extension(contentType);
@@ -33,7 +38,8 @@ public record FrameUpload(
   }
 
   /** A frame to store under a new id. */
-  public FrameUpload(String cameraId, Instant capturedAt, String contentType, byte[] bytes, byte[] thumbnail) {
+  public FrameUpload(
+      String cameraId, Instant capturedAt, String contentType, byte[] bytes, byte[] thumbnail) {
     this(cameraId, capturedAt, contentType, bytes, thumbnail, null);
   }
 }

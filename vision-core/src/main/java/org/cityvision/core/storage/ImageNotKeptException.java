@@ -11,8 +11,12 @@ public class ImageNotKeptException extends ObjectNotFoundException {
   private final String imageOf;
 
   public ImageNotKeptException(String frameId, String imageOf) {
-    super("frame " + frameId + " is stored without its image (a static frame): frame " + imageOf
-        + " shows the same scene");
+    super(
+        "frame "
+            + frameId
+            + " is stored without its image (a static frame): frame "
+            + imageOf
+            + " shows the same scene");
     this.imageOf = imageOf;
   }
 

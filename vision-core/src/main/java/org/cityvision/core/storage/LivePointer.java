@@ -17,8 +17,16 @@ import java.time.Instant;
  * @param forced whether the change overrode a refusal (for example a candidate that is not better)
  * @param at when
  */
-public record LivePointer(String model, long revision, String version, String previous, Action action,
-    String actor, String reason, boolean forced, Instant at) {
+public record LivePointer(
+    String model,
+    long revision,
+    String version,
+    String previous,
+    Action action,
+    String actor,
+    String reason,
+    boolean forced,
+    Instant at) {
 
   /** What changed the pointer. */
   public enum Action {
@@ -37,14 +45,16 @@ public record LivePointer(String model, long revision, String version, String pr
       StorageKeys.requireModelVersion(previous);
     }
     if (revision < 1 || revision > StorageKeys.MAX_REVISION) {
-      throw new IllegalArgumentException("revision must be in 1.." + StorageKeys.MAX_REVISION + ", got " + revision);
+      throw new IllegalArgumentException(
+          "revision must be in 1.." + StorageKeys.MAX_REVISION + ", got " + revision);
     }
     if (action == null || at == null || actor == null || actor.isBlank()) {
       throw new IllegalArgumentException("action, actor and at are required");
     }
     reason = reason == null ? "" : reason;
     if (reason.length() > 500) {
-      throw new IllegalArgumentException("reason must be at most 500 characters, got " + reason.length());
+      throw new IllegalArgumentException(
+          "reason must be at most 500 characters, got " + reason.length());
     }
   }
 }

@@ -28,6 +28,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -37,7 +38,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 import org.cityvision.core.storage.embedded.EmbeddedS3Server;
@@ -48,6 +55,7 @@ import org.cityvision.core.storage.spool.WriteAheadSpool;
  * {@link FrameStore} over the MinIO Java client (8.5.17), against MinIO or the embedded S3Proxy.
  *
  * <h2>Concurrency scheme</h2>
+ *
  * The only primitive relied on is {@code PUT} with {@code If-None-Match: *}, which MinIO and
  * S3Proxy's filesystem backend evaluate atomically as they write ({@code If-Match} is checked
  * non-atomically by S3Proxy, so it is not used). A flag is a chain of immutable revisions {@code
@@ -66,12 +74,18 @@ public final class MinioFrameStore implements FrameStore {
   private static final String META_CAPTURED = "captured-at";
   private static final String META_RECEIVED = "received-at";
   private static final String META_THUMBNAIL = "thumbnail-key";
-  /** On a frame stored as its record only: the frame whose image stands for it, and the original's size and digest. */
+
+  /**
+   * On a frame stored as its record only: the frame whose image stands for it, and the original's
+   * size and digest.
+   */
   private static final String META_IMAGE_OF = "image-of";
+
   private static final String META_IMAGE_SIZE = "image-size";
   private static final String META_IMAGE_SHA256 = "image-sha256";
   private static final String JSON = "application/json";
   private static final int LIST_PAGE = 1000;
+
   /** Bound on queue keys one {@link #listFlags} call examines before it returns a cursor. */
   static final int FLAG_SCAN_BOUND = 20_000;
 
@@ -85,8 +99,9 @@ public final class MinioFrameStore implements FrameStore {
   private final Clock clock;
   private final MinioModelStore models;
   private final FlagCounters counters;
+
   /** Reads the flags of a queue page in parallel; daemon threads, shut down on close. */
-  private final java.util.concurrent.ExecutorService reads;
+  private final ExecutorService reads;
 
   private MinioFrameStore(
       StorageConfig config,
@@ -104,12 +119,15 @@ public final class MinioFrameStore implements FrameStore {
     this.clock = clock;
     this.models = new MinioModelStore(this, clock);
     this.counters = new FlagCounters(this, clock);
-    java.util.concurrent.atomic.AtomicInteger readers = new java.util.concurrent.atomic.AtomicInteger();
-    this.reads = java.util.concurrent.Executors.newFixedThreadPool(16, r -> {
-      Thread t = new Thread(r, "cityvision-flag-reads-" + readers.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    AtomicInteger readers = new AtomicInteger();
+    this.reads =
+        Executors.newFixedThreadPool(
+            16,
+            r -> {
+              Thread t = new Thread(r, "cityvision-flag-reads-" + readers.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
     this.flusher =
         new SpoolFlusher(
             spool,
@@ -135,8 +153,13 @@ public final class MinioFrameStore implements FrameStore {
    * @param embedded the server this store owns and stops on close, or {@code null}
    */
   static MinioFrameStore open(
-      StorageConfig config, String endpoint, String accessKey, String secretKey,
-      EmbeddedS3Server embedded, Clock clock) throws StorageException {
+      StorageConfig config,
+      String endpoint,
+      String accessKey,
+      String secretKey,
+      EmbeddedS3Server embedded,
+      Clock clock)
+      throws StorageException {
     long timeoutMs = config.requestTimeout().toMillis();
     Dispatcher dispatcher = new Dispatcher();
     // The client runs requests through OkHttp's async dispatcher, which allows 5 per host by
@@ -195,7 +218,8 @@ public final class MinioFrameStore implements FrameStore {
   public FrameRecord putFrame(FrameUpload upload) throws StorageException {
     Instant received = clock.instant();
     Instant captured = upload.capturedAt() == null ? received : upload.capturedAt();
-    FrameId id = upload.frameId() != null ? upload.frameId() : FrameId.generate(upload.cameraId(), captured);
+    FrameId id =
+        upload.frameId() != null ? upload.frameId() : FrameId.generate(upload.cameraId(), captured);
     String key = StorageKeys.frame(id, upload.contentType());
     String thumbKey = upload.thumbnail() == null ? null : StorageKeys.thumbnail(id);
     String sha = StorageKeys.sha256Hex(upload.bytes());
@@ -209,14 +233,27 @@ public final class MinioFrameStore implements FrameStore {
     if (thumbKey != null) {
       meta.put(META_THUMBNAIL, thumbKey);
       // Thumbnail first: a visible frame object then always has its thumbnail.
-      objects.add(object(thumbKey, "image/jpeg", Map.of(META_FRAME_ID, id.value()),
-          upload.thumbnail(), false));
+      objects.add(
+          object(
+              thumbKey,
+              "image/jpeg",
+              Map.of(META_FRAME_ID, id.value()),
+              upload.thumbnail(),
+              false));
     }
     objects.add(new SpoolObject(key, upload.contentType(), meta, upload.bytes(), false));
     Durability durability = writeDurably(objects);
     return new FrameRecord(
-        id.value(), id.cameraId(), id.capturedAt(), received, upload.contentType(),
-        upload.bytes().length, sha, key, thumbKey, durability);
+        id.value(),
+        id.cameraId(),
+        id.capturedAt(),
+        received,
+        upload.contentType(),
+        upload.bytes().length,
+        sha,
+        key,
+        thumbKey,
+        durability);
   }
 
   @Override
@@ -224,11 +261,13 @@ public final class MinioFrameStore implements FrameStore {
     FrameId.parse(imageOf);
     Instant received = clock.instant();
     Instant captured = upload.capturedAt() == null ? received : upload.capturedAt();
-    FrameId id = upload.frameId() != null ? upload.frameId() : FrameId.generate(upload.cameraId(), captured);
+    FrameId id =
+        upload.frameId() != null ? upload.frameId() : FrameId.generate(upload.cameraId(), captured);
     String key = StorageKeys.frame(id, upload.contentType());
     byte[] empty = new byte[0];
     Map<String, String> meta = new HashMap<>();
-    // The object's own digest (of no bytes) keeps reads verifiable; the original's is kept beside it.
+    // The object's own digest (of no bytes) keeps reads verifiable; the original's is kept beside
+    // it.
     meta.put(META_SHA256, StorageKeys.sha256Hex(empty));
     meta.put(META_IMAGE_SHA256, StorageKeys.sha256Hex(upload.bytes()));
     meta.put(META_IMAGE_SIZE, Long.toString(upload.bytes().length));
@@ -237,7 +276,8 @@ public final class MinioFrameStore implements FrameStore {
     meta.put(META_CAMERA, id.cameraId());
     meta.put(META_CAPTURED, id.capturedAt().toString());
     meta.put(META_RECEIVED, received.toString());
-    Durability durability = writeDurably(List.of(new SpoolObject(key, upload.contentType(), meta, empty, false)));
+    Durability durability =
+        writeDurably(List.of(new SpoolObject(key, upload.contentType(), meta, empty, false)));
     return frameRecord(key, upload.contentType(), 0, meta, durability);
   }
 
@@ -248,14 +288,18 @@ public final class MinioFrameStore implements FrameStore {
       String key = StorageKeys.frame(id, contentType);
       Optional<SpoolObject> spooled = spool.find(key);
       if (spooled.isPresent()) {
-        return frameRecord(key, contentType, spooled.get().content().length,
-            spooled.get().metadata(), Durability.SPOOLED);
+        return frameRecord(
+            key,
+            contentType,
+            spooled.get().content().length,
+            spooled.get().metadata(),
+            Durability.SPOOLED);
       }
       try {
         StatObjectResponse stat =
             client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build());
-        return frameRecord(key, contentType, stat.size(), lower(stat.userMetadata()),
-            Durability.STORED);
+        return frameRecord(
+            key, contentType, stat.size(), lower(stat.userMetadata()), Durability.STORED);
       } catch (Exception e) {
         StorageException t = translate("stat frame " + frameId, e);
         if (!(t instanceof ObjectNotFoundException)) {
@@ -275,7 +319,8 @@ public final class MinioFrameStore implements FrameStore {
       Optional<Blob> blob = readIfPresent(key);
       if (blob.isPresent()) {
         Blob b = blob.get();
-        FrameRecord record = frameRecord(key, contentType, b.bytes().length, b.metadata(), b.durability());
+        FrameRecord record =
+            frameRecord(key, contentType, b.bytes().length, b.metadata(), b.durability());
         if (!record.imageKept()) {
           throw new ImageNotKeptException(frameId, record.imageOf());
         }
@@ -299,11 +344,17 @@ public final class MinioFrameStore implements FrameStore {
     try {
       String imageOf = meta.get(META_IMAGE_OF);
       return new FrameRecord(
-          meta.get(META_FRAME_ID), meta.get(META_CAMERA), Instant.parse(meta.get(META_CAPTURED)),
-          Instant.parse(meta.get(META_RECEIVED)), contentType,
+          meta.get(META_FRAME_ID),
+          meta.get(META_CAMERA),
+          Instant.parse(meta.get(META_CAPTURED)),
+          Instant.parse(meta.get(META_RECEIVED)),
+          contentType,
           imageOf == null ? size : Long.parseLong(meta.get(META_IMAGE_SIZE)),
-          imageOf == null ? meta.get(META_SHA256) : meta.get(META_IMAGE_SHA256), key,
-          meta.get(META_THUMBNAIL), durability, imageOf);
+          imageOf == null ? meta.get(META_SHA256) : meta.get(META_IMAGE_SHA256),
+          key,
+          meta.get(META_THUMBNAIL),
+          durability,
+          imageOf);
     } catch (RuntimeException e) {
       throw new StorageException("frame " + key + " has missing or invalid metadata " + meta, e);
     }
@@ -332,8 +383,12 @@ public final class MinioFrameStore implements FrameStore {
         }
         String name = key.substring(key.lastIndexOf('/') + 1);
         String frameId = name.substring(0, name.lastIndexOf('.'));
-        items.add(new FrameEntry(frameId, key, item.size(),
-            item.lastModified() == null ? Instant.EPOCH : item.lastModified().toInstant()));
+        items.add(
+            new FrameEntry(
+                frameId,
+                key,
+                item.size(),
+                item.lastModified() == null ? Instant.EPOCH : item.lastModified().toInstant()));
         last = key;
       }
     } catch (Exception e) {
@@ -343,19 +398,21 @@ public final class MinioFrameStore implements FrameStore {
   }
 
   @Override
-  public List<FrameEntry> framesBefore(String cameraId, Instant before, Duration lookback, int limit)
-      throws StorageException {
+  public List<FrameEntry> framesBefore(
+      String cameraId, Instant before, Duration lookback, int limit) throws StorageException {
     StorageKeys.requireSegment("cameraId", cameraId);
     requireLimit(limit);
-    if (lookback.compareTo(Duration.ofSeconds(1)) < 0 || lookback.compareTo(Duration.ofHours(24)) > 0) {
+    if (lookback.compareTo(Duration.ofSeconds(1)) < 0
+        || lookback.compareTo(Duration.ofHours(24)) > 0) {
       throw new IllegalArgumentException("lookback must be 1 s .. 24 h, got " + lookback);
     }
     Instant from = before.minus(lookback);
-    java.util.ArrayDeque<FrameEntry> newest = new java.util.ArrayDeque<>();
+    ArrayDeque<FrameEntry> newest = new ArrayDeque<>();
     // Keys sort by camera, capture day, then capture time: start each day's listing at the window.
     for (Instant day = from; ; day = day.plus(Duration.ofDays(1))) {
       String prefix = StorageKeys.cameraDayPrefix(cameraId, day);
-      String startAfter = day.equals(from) ? prefix + cameraId + "." + StorageKeys.STAMP.format(from) : null;
+      String startAfter =
+          day.equals(from) ? prefix + cameraId + "." + StorageKeys.STAMP.format(from) : null;
       try {
         for (Result<Item> result : list(prefix, startAfter)) {
           String key = result.get().objectName();
@@ -372,8 +429,14 @@ public final class MinioFrameStore implements FrameStore {
           if (!id.capturedAt().isBefore(before)) {
             break;
           }
-          newest.addFirst(new FrameEntry(id.value(), key, result.get().size(),
-              result.get().lastModified() == null ? Instant.EPOCH : result.get().lastModified().toInstant()));
+          newest.addFirst(
+              new FrameEntry(
+                  id.value(),
+                  key,
+                  result.get().size(),
+                  result.get().lastModified() == null
+                      ? Instant.EPOCH
+                      : result.get().lastModified().toInstant()));
           if (newest.size() > limit) {
             newest.removeLast();
           }
@@ -506,18 +569,18 @@ public final class MinioFrameStore implements FrameStore {
   }
 
   /**
-   * The newest readable revision in MinIO: one listing of the newest few keys, then one GET (more only
-   * while a write is in flight). A revision can be listed before it can be read (another reviewer's
-   * conditional PUT still landing, or losing); until it reads, the revision before it is the head, so
-   * a concurrent reviewer gets a conflict when writing, never "no flag".
+   * The newest readable revision in MinIO: one listing of the newest few keys, then one GET (more
+   * only while a write is in flight). A revision can be listed before it can be read (another
+   * reviewer's conditional PUT still landing, or losing); until it reads, the revision before it is
+   * the head, so a concurrent reviewer gets a conflict when writing, never "no flag".
    */
   Optional<FlagRecord> flagHead(String frameId) throws StorageException {
     return newest(StorageKeys.flagLogPrefix(frameId), FlagRecord.class);
   }
 
   /**
-   * The newest readable record of a revision chain under {@code prefix} (keys listed newest
-   * first): one listing of the newest few keys, then one GET, more only while a write is in flight.
+   * The newest readable record of a revision chain under {@code prefix} (keys listed newest first):
+   * one listing of the newest few keys, then one GET, more only while a write is in flight.
    */
   <T> Optional<T> newest(String prefix, Class<T> type) throws StorageException {
     for (String key : listKeys(prefix, 3)) {
@@ -597,9 +660,10 @@ public final class MinioFrameStore implements FrameStore {
    * Reads the flags of {@code entries} in parallel and adds, in marker order, those still in the
    * queried status (and model); repairs the markers a crash left stale. Empties both lists.
    */
-  private void readQueued(FlagQuery q, List<String> keys, List<QueueKey> entries, List<FlagRecord> items)
+  private void readQueued(
+      FlagQuery q, List<String> keys, List<QueueKey> entries, List<FlagRecord> items)
       throws StorageException {
-    List<java.util.concurrent.Future<Optional<FlagRecord>>> heads = new ArrayList<>();
+    List<Future<Optional<FlagRecord>>> heads = new ArrayList<>();
     for (QueueKey entry : entries) {
       heads.add(reads.submit(() -> flagHead(entry.frameId())));
     }
@@ -607,15 +671,18 @@ public final class MinioFrameStore implements FrameStore {
       Optional<FlagRecord> head;
       try {
         head = heads.get(i).get();
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         heads.forEach(h -> h.cancel(true));
-        throw e.getCause() instanceof StorageException s ? s : translate("read flag", (Exception) e.getCause());
+        throw e.getCause() instanceof StorageException s
+            ? s
+            : translate("read flag", (Exception) e.getCause());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new StoreUnavailableException("interrupted while reading flags", e);
       }
       if (head.isPresent() && head.get().status() == q.status()) {
-        // Model and reason are in the flag, not in the marker: their filters read each flag they skip.
+        // Model and reason are in the flag, not in the marker: their filters read each flag they
+        // skip.
         if ((q.model() == null || q.model().equals(head.get().model()))
             && (q.reason() == null || q.reason().equals(head.get().reason()))) {
           items.add(head.get());
@@ -636,25 +703,44 @@ public final class MinioFrameStore implements FrameStore {
     for (int attempt = 0; attempt < attempts; attempt++) {
       FlagRecord head =
           flagHead(review.frameId())
-              .orElseThrow(() -> new ObjectNotFoundException("frame " + review.frameId() + " has no flag"));
+              .orElseThrow(
+                  () -> new ObjectNotFoundException("frame " + review.frameId() + " has no flag"));
       if (!review.override() && head.status() != FlagStatus.OPEN) {
         throw new ConflictException(
-            "flag " + review.frameId() + " is already " + head.status().keyName() + " by "
-                + head.reviewer() + " at " + head.reviewedAt() + "; override to replace it");
+            "flag "
+                + review.frameId()
+                + " is already "
+                + head.status().keyName()
+                + " by "
+                + head.reviewer()
+                + " at "
+                + head.reviewedAt()
+                + "; override to replace it");
       }
       Instant now = clock.instant();
       FlagRecord next = head.reviewed(review, now);
       try {
         put(json(StorageKeys.flagRevision(review.frameId(), next.revision()), next, true));
       } catch (ConflictException e) {
-        lost = new ConflictException(
-            "flag " + review.frameId() + " was reviewed by someone else at the same time", e);
+        lost =
+            new ConflictException(
+                "flag " + review.frameId() + " was reviewed by someone else at the same time", e);
         continue;
       }
       counters.moved(head, next);
-      ReviewRecord record = new ReviewRecord(
-          review.frameId(), review.reviewer(), review.verdict(), review.label(), review.note(),
-          head.model(), head.modelVersion(), head.label(), head.status(), next.revision(), now);
+      ReviewRecord record =
+          new ReviewRecord(
+              review.frameId(),
+              review.reviewer(),
+              review.verdict(),
+              review.label(),
+              review.note(),
+              head.model(),
+              head.modelVersion(),
+              head.label(),
+              head.status(),
+              next.revision(),
+              now);
       put(json(StorageKeys.review(record), record, false));
       moveQueueEntries(head, next);
       return next;
@@ -663,29 +749,53 @@ public final class MinioFrameStore implements FrameStore {
   }
 
   @Override
-  public FlagRecord reopenFlag(String frameId, long revision, String reviewer) throws StorageException {
+  public FlagRecord reopenFlag(String frameId, long revision, String reviewer)
+      throws StorageException {
     FrameId.parse(frameId);
     StorageKeys.requireDottedSegment("reviewer", reviewer);
     FlagRecord head =
-        flagHead(frameId).orElseThrow(() -> new ObjectNotFoundException("frame " + frameId + " has no flag"));
+        flagHead(frameId)
+            .orElseThrow(() -> new ObjectNotFoundException("frame " + frameId + " has no flag"));
     if (head.status() == FlagStatus.OPEN) {
       throw new ConflictException("flag " + frameId + " is open: there is no verdict to take back");
     }
     if (head.revision() != revision) {
-      throw new ConflictException("flag " + frameId + " is at revision " + head.revision() + ", not " + revision
-          + ": " + head.reviewer() + " gave a later verdict (" + head.status().keyName() + ") at "
-          + head.reviewedAt());
+      throw new ConflictException(
+          "flag "
+              + frameId
+              + " is at revision "
+              + head.revision()
+              + ", not "
+              + revision
+              + ": "
+              + head.reviewer()
+              + " gave a later verdict ("
+              + head.status().keyName()
+              + ") at "
+              + head.reviewedAt());
     }
     Instant now = clock.instant();
     FlagRecord next = head.reopened();
     try {
       put(json(StorageKeys.flagRevision(frameId, next.revision()), next, true));
     } catch (ConflictException e) {
-      throw new ConflictException("flag " + frameId + " was changed by someone else at the same time", e);
+      throw new ConflictException(
+          "flag " + frameId + " was changed by someone else at the same time", e);
     }
     counters.moved(head, next);
-    ReviewRecord record = new ReviewRecord(frameId, reviewer, Verdict.REOPEN, null, null, head.model(),
-        head.modelVersion(), head.label(), head.status(), next.revision(), now);
+    ReviewRecord record =
+        new ReviewRecord(
+            frameId,
+            reviewer,
+            Verdict.REOPEN,
+            null,
+            null,
+            head.model(),
+            head.modelVersion(),
+            head.label(),
+            head.status(),
+            next.revision(),
+            now);
     put(json(StorageKeys.review(record), record, false));
     moveQueueEntries(head, next);
     return next;
@@ -741,7 +851,8 @@ public final class MinioFrameStore implements FrameStore {
   // ------------------------------------------------------------------ review leases
 
   @Override
-  public Optional<ReviewLease> leaseFlag(String frameId, String holder, Duration ttl) throws StorageException {
+  public Optional<ReviewLease> leaseFlag(String frameId, String holder, Duration ttl)
+      throws StorageException {
     FrameId.parse(frameId);
     StorageKeys.requireDottedSegment("holder", holder);
     if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(Duration.ofHours(1)) > 0) {
@@ -776,7 +887,9 @@ public final class MinioFrameStore implements FrameStore {
     FrameId.parse(frameId);
     Instant now = clock.instant();
     Optional<ReviewLease> head = leaseHead(frameId);
-    if (head.isEmpty() || head.get().released() || !head.get().holder().equals(holder)
+    if (head.isEmpty()
+        || head.get().released()
+        || !head.get().holder().equals(holder)
         || !head.get().expiresAt().isAfter(now)) {
       return false;
     }
@@ -911,17 +1024,22 @@ public final class MinioFrameStore implements FrameStore {
 
   // ------------------------------------------------------------------ camera health
 
-  /** Revisions kept per camera: enough for a reader that listed just before a write to still read one. */
+  /**
+   * Revisions kept per camera: enough for a reader that listed just before a write to still read
+   * one.
+   */
   private static final int HEALTH_REVISIONS_KEPT = 3;
 
   @Override
   public Optional<CameraHealthRecord> cameraHealth(String cameraId) throws StorageException {
-    String prefix = StorageKeys.cameraHealthPrefix(StorageKeys.requireSegment("cameraId", cameraId));
+    String prefix =
+        StorageKeys.cameraHealthPrefix(StorageKeys.requireSegment("cameraId", cameraId));
     // As with flags: a revision can be listed before it reads (a write landing or losing).
     for (String key : listKeys(prefix, HEALTH_REVISIONS_KEPT)) {
       Optional<Blob> blob = readIfPresent(key);
       if (blob.isPresent()) {
-        return Optional.of(new CameraHealthRecord(cameraId, StorageKeys.revisionOf(key), blob.get().bytes()));
+        return Optional.of(
+            new CameraHealthRecord(cameraId, StorageKeys.revisionOf(key), blob.get().bytes()));
       }
     }
     return Optional.empty();
@@ -931,10 +1049,21 @@ public final class MinioFrameStore implements FrameStore {
   public void putCameraHealth(CameraHealthRecord record) throws StorageException {
     String cameraId = record.cameraId();
     try {
-      put(object(StorageKeys.cameraHealth(cameraId, record.revision()), JSON, Map.of(), record.json(), true));
+      put(
+          object(
+              StorageKeys.cameraHealth(cameraId, record.revision()),
+              JSON,
+              Map.of(),
+              record.json(),
+              true));
     } catch (ConflictException e) {
-      throw new ConflictException("camera " + cameraId + " health revision " + record.revision()
-          + " was written by another node", e);
+      throw new ConflictException(
+          "camera "
+              + cameraId
+              + " health revision "
+              + record.revision()
+              + " was written by another node",
+          e);
     }
     if (record.revision() == 1) {
       put(marker(StorageKeys.cameraIndex(cameraId)));
@@ -949,7 +1078,8 @@ public final class MinioFrameStore implements FrameStore {
   public Page<String> listCameraHealth(String cursor, int limit) throws StorageException {
     requireLimit(limit);
     Page<String> keys = listKeyPage(StorageKeys.CAMERA_INDEX, cursor, limit);
-    return new Page<>(keys.items().stream().map(k -> k.substring(StorageKeys.CAMERA_INDEX.length())).toList(),
+    return new Page<>(
+        keys.items().stream().map(k -> k.substring(StorageKeys.CAMERA_INDEX.length())).toList(),
         keys.nextCursor());
   }
 
@@ -967,7 +1097,8 @@ public final class MinioFrameStore implements FrameStore {
   public Page<String> listCameraAlerts(String cursor, int limit) throws StorageException {
     requireLimit(limit);
     Page<String> keys = listKeyPage(StorageKeys.CAMERA_ALERTS, cursor, limit);
-    return new Page<>(keys.items().stream().map(k -> k.substring(StorageKeys.CAMERA_ALERTS.length())).toList(),
+    return new Page<>(
+        keys.items().stream().map(k -> k.substring(StorageKeys.CAMERA_ALERTS.length())).toList(),
         keys.nextCursor());
   }
 
@@ -995,8 +1126,13 @@ public final class MinioFrameStore implements FrameStore {
   }
 
   @Override
-  public RetentionReport applyRetention(RetentionPolicy policy, Instant now, int chunkSize, boolean dryRun,
-      java.util.function.Consumer<RetentionReport> progress) throws StorageException {
+  public RetentionReport applyRetention(
+      RetentionPolicy policy,
+      Instant now,
+      int chunkSize,
+      boolean dryRun,
+      Consumer<RetentionReport> progress)
+      throws StorageException {
     return new RetentionCleanup(this, policy, dryRun, progress).run(now, chunkSize);
   }
 
@@ -1014,7 +1150,9 @@ public final class MinioFrameStore implements FrameStore {
   public Optional<JsonNode> lease(String name, String slot) throws StorageException {
     String key = leaseKey(name, slot);
     Optional<Blob> blob = readIfPresent(key);
-    return blob.isEmpty() ? Optional.empty() : Optional.of(StoreJson.read(blob.get().bytes(), JsonNode.class, key));
+    return blob.isEmpty()
+        ? Optional.empty()
+        : Optional.of(StoreJson.read(blob.get().bytes(), JsonNode.class, key));
   }
 
   @Override
@@ -1023,15 +1161,21 @@ public final class MinioFrameStore implements FrameStore {
   }
 
   private static String leaseKey(String name, String slot) {
-    return StorageKeys.LEASES + StorageKeys.requireSegment("lease", name) + "/" + StorageKeys.requireSegment("slot", slot)
+    return StorageKeys.LEASES
+        + StorageKeys.requireSegment("lease", name)
+        + "/"
+        + StorageKeys.requireSegment("slot", slot)
         + ".json";
   }
 
   /** When an object was last written, or empty if there is none. */
   Optional<Instant> lastModified(String key) throws StorageException {
     try {
-      return Optional.of(client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build())
-          .lastModified().toInstant());
+      return Optional.of(
+          client
+              .statObject(StatObjectArgs.builder().bucket(bucket).object(key).build())
+              .lastModified()
+              .toInstant());
     } catch (Exception e) {
       StorageException t = translate("stat " + key, e);
       if (t instanceof ObjectNotFoundException) {
@@ -1121,10 +1265,8 @@ public final class MinioFrameStore implements FrameStore {
 
   void put(SpoolObject o) throws StorageException {
     PutObjectArgs.Builder args =
-        PutObjectArgs.builder()
-            .bucket(bucket)
-            .object(o.key())
-            .stream(new ByteArrayInputStream(o.content()), o.content().length, -1)
+        PutObjectArgs.builder().bucket(bucket).object(o.key()).stream(
+                new ByteArrayInputStream(o.content()), o.content().length, -1)
             .contentType(o.contentType())
             .userMetadata(o.metadata());
     if (o.createOnly()) {
@@ -1138,7 +1280,11 @@ public final class MinioFrameStore implements FrameStore {
   }
 
   static SpoolObject object(
-      String key, String contentType, Map<String, String> meta, byte[] content, boolean createOnly) {
+      String key,
+      String contentType,
+      Map<String, String> meta,
+      byte[] content,
+      boolean createOnly) {
     Map<String, String> withSum = new HashMap<>(meta);
     withSum.put(META_SHA256, StorageKeys.sha256Hex(content));
     return new SpoolObject(key, contentType, withSum, content, createOnly);
@@ -1351,7 +1497,8 @@ public final class MinioFrameStore implements FrameStore {
       }
       // Missing bucket, refused credentials, throttling, 5xx: the store is not usable now;
       // writes go to the spool and are retried rather than lost.
-      return new StoreUnavailableException(what + ": MinIO answered " + code + " (" + status + ")", e);
+      return new StoreUnavailableException(
+          what + ": MinIO answered " + code + " (" + status + ")", e);
     }
     if (e instanceof IOException
         || e instanceof ServerException

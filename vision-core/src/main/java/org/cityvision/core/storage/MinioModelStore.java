@@ -2,6 +2,7 @@ package org.cityvision.core.storage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -70,8 +71,10 @@ final class MinioModelStore implements ModelStore {
 
   @Override
   public Optional<ModelManifest> manifest(String name, String version) throws StorageException {
-    String key = StorageKeys.modelManifest(StorageKeys.requireSegment("model name", name),
-        StorageKeys.requireModelVersion(version));
+    String key =
+        StorageKeys.modelManifest(
+            StorageKeys.requireSegment("model name", name),
+            StorageKeys.requireModelVersion(version));
     Optional<MinioFrameStore.Blob> blob = store.readIfPresent(key);
     if (blob.isEmpty()) {
       return Optional.empty();
@@ -86,15 +89,23 @@ final class MinioModelStore implements ModelStore {
   @Override
   public byte[] readFile(String name, String version, String path) throws StorageException {
     ModelManifest m = require(name, version);
-    ModelManifest.PackageFile file = m.files().stream().filter(f -> f.path().equals(path)).findFirst()
-        .orElseThrow(() -> new ObjectNotFoundException("version " + version + " of model " + name
-            + " has no file " + path));
+    ModelManifest.PackageFile file =
+        m.files().stream()
+            .filter(f -> f.path().equals(path))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new ObjectNotFoundException(
+                        "version " + version + " of model " + name + " has no file " + path));
     return download(m, file);
   }
 
   private ModelManifest require(String name, String version) throws StorageException {
-    return manifest(name, version).orElseThrow(() -> new ObjectNotFoundException(
-        "no version " + version + " of model " + name + " in the store"));
+    return manifest(name, version)
+        .orElseThrow(
+            () ->
+                new ObjectNotFoundException(
+                    "no version " + version + " of model " + name + " in the store"));
   }
 
   private byte[] download(ModelManifest m, ModelManifest.PackageFile file) throws StorageException {
@@ -103,21 +114,41 @@ final class MinioModelStore implements ModelStore {
     try {
       blob = store.readIfPresent(key);
     } catch (ChecksumMismatchException e) {
-      throw new ChecksumMismatchException("package " + m.name() + " " + m.version() + " is corrupt: "
-          + e.getMessage(), e);
+      throw new ChecksumMismatchException(
+          "package " + m.name() + " " + m.version() + " is corrupt: " + e.getMessage(), e);
     }
     if (blob.isEmpty()) {
-      throw new ChecksumMismatchException("package " + m.name() + " " + m.version() + " is incomplete: its file "
-          + file.path() + " (" + key + ") is missing from the store");
+      throw new ChecksumMismatchException(
+          "package "
+              + m.name()
+              + " "
+              + m.version()
+              + " is incomplete: its file "
+              + file.path()
+              + " ("
+              + key
+              + ") is missing from the store");
     }
     byte[] bytes = blob.get().bytes();
     // The read checked the bytes against the object's own SHA-256 (its metadata), so comparing that
     // with the manifest's spares hashing 12 MB of weights a second time.
     String sha = blob.get().metadata().get(MinioFrameStore.META_SHA256);
     if (bytes.length != file.size() || !file.sha256().equals(sha)) {
-      throw new ChecksumMismatchException("package " + m.name() + " " + m.version() + " is corrupt: file "
-          + file.path() + " has " + bytes.length + " bytes with SHA-256 " + sha + ", its manifest says "
-          + file.size() + " bytes with " + file.sha256());
+      throw new ChecksumMismatchException(
+          "package "
+              + m.name()
+              + " "
+              + m.version()
+              + " is corrupt: file "
+              + file.path()
+              + " has "
+              + bytes.length
+              + " bytes with SHA-256 "
+              + sha
+              + ", its manifest says "
+              + file.size()
+              + " bytes with "
+              + file.sha256());
     }
     return bytes;
   }
@@ -133,20 +164,31 @@ final class MinioModelStore implements ModelStore {
     String uploadId = HexFormat.of().formatHex(bytes(8));
     List<ModelManifest.PackageFile> files = new ArrayList<>();
     for (Path file : packageFiles(pkg.dir())) {
-      String path = StorageKeys.requirePackageFile(
-          pkg.dir().relativize(file).toString().replace(file.getFileSystem().getSeparator(), "/"));
+      String path =
+          StorageKeys.requirePackageFile(
+              pkg.dir()
+                  .relativize(file)
+                  .toString()
+                  .replace(file.getFileSystem().getSeparator(), "/"));
       byte[] bytes;
       try {
         bytes = Files.readAllBytes(file);
       } catch (IOException e) {
-        throw new StorageException("cannot read " + file + " of package " + pkg.dir() + ": " + e.getMessage(), e);
+        throw new StorageException(
+            "cannot read " + file + " of package " + pkg.dir() + ": " + e.getMessage(), e);
       }
-      store.put(MinioFrameStore.object(StorageKeys.modelFile(name, version, uploadId, path), OCTETS, Map.of(),
-          bytes, false));
+      store.put(
+          MinioFrameStore.object(
+              StorageKeys.modelFile(name, version, uploadId, path),
+              OCTETS,
+              Map.of(),
+              bytes,
+              false));
       files.add(new ModelManifest.PackageFile(path, bytes.length, StorageKeys.sha256Hex(bytes)));
     }
-    ModelManifest manifest = new ModelManifest(name, version, pkg.spec().task(), uploadId, clock.instant(), actor,
-        files);
+    ModelManifest manifest =
+        new ModelManifest(
+            name, version, pkg.spec().task(), uploadId, clock.instant(), actor, files);
     try {
       store.put(MinioFrameStore.json(manifestKey, manifest, true));
     } catch (ConflictException e) {
@@ -156,7 +198,11 @@ final class MinioModelStore implements ModelStore {
   }
 
   private static String versionExists(String name, String version) {
-    return "version " + version + " of model " + name + " exists in the store; versions are never reused: "
+    return "version "
+        + version
+        + " of model "
+        + name
+        + " exists in the store; versions are never reused: "
         + "give the package a new version in model.json";
   }
 
@@ -215,8 +261,16 @@ final class MinioModelStore implements ModelStore {
       }
       return target;
     } catch (IOException | UncheckedIOException e) {
-      throw new StorageException("cannot cache version " + version + " of model " + name + " under " + cacheRoot
-          + ": " + e.getMessage(), e);
+      throw new StorageException(
+          "cannot cache version "
+              + version
+              + " of model "
+              + name
+              + " under "
+              + cacheRoot
+              + ": "
+              + e.getMessage(),
+          e);
     }
   }
 
@@ -224,7 +278,9 @@ final class MinioModelStore implements ModelStore {
   private static boolean matches(Path dir, ModelManifest m) throws IOException {
     for (ModelManifest.PackageFile file : m.files()) {
       Path p = dir.resolve(file.path());
-      if (!Files.isRegularFile(p) || Files.size(p) != file.size() || !sha256(p).equals(file.sha256())) {
+      if (!Files.isRegularFile(p)
+          || Files.size(p) != file.size()
+          || !sha256(p).equals(file.sha256())) {
         return false;
       }
     }
@@ -232,9 +288,9 @@ final class MinioModelStore implements ModelStore {
   }
 
   private static String sha256(Path file) throws IOException {
-    try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file),
-        MessageDigest.getInstance("SHA-256"))) {
-      in.transferTo(java.io.OutputStream.nullOutputStream());
+    try (DigestInputStream in =
+        new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+      in.transferTo(OutputStream.nullOutputStream());
       return HexFormat.of().formatHex(in.getMessageDigest().digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every Java runtime has SHA-256", e);
@@ -265,8 +321,13 @@ final class MinioModelStore implements ModelStore {
     for (String key : store.listKeys(StorageKeys.livePrefix(name), limit)) {
       LivePointer p = StoreJson.read(store.read(key).bytes(), LivePointer.class, key);
       if (p.revision() != StorageKeys.revisionOf(key) || !p.model().equals(name)) {
-        throw new StorageException("live pointer revision " + key + " says model " + p.model() + " revision "
-            + p.revision());
+        throw new StorageException(
+            "live pointer revision "
+                + key
+                + " says model "
+                + p.model()
+                + " revision "
+                + p.revision());
       }
       out.add(p);
     }
@@ -274,20 +335,41 @@ final class MinioModelStore implements ModelStore {
   }
 
   @Override
-  public LivePointer promote(String name, String version, String expectedCurrent, String actor, String reason,
-      boolean forced) throws StorageException {
+  public LivePointer promote(
+      String name,
+      String version,
+      String expectedCurrent,
+      String actor,
+      String reason,
+      boolean forced)
+      throws StorageException {
     require(name, version);
     Optional<LivePointer> head = live(name);
     String current = head.map(LivePointer::version).orElse(null);
     if (expectedCurrent != null && !expectedCurrent.equals(current)) {
-      throw new ConflictException("the live version of model " + name + " is " + (current == null ? "none" : current)
-          + ", not " + expectedCurrent + " as expected: another change came first");
+      throw new ConflictException(
+          "the live version of model "
+              + name
+              + " is "
+              + (current == null ? "none" : current)
+              + ", not "
+              + expectedCurrent
+              + " as expected: another change came first");
     }
     if (version.equals(current)) {
       throw new ConflictException("version " + version + " of model " + name + " is already live");
     }
-    return create(new LivePointer(name, head.map(LivePointer::revision).orElse(0L) + 1, version, current,
-        LivePointer.Action.PROMOTE, actor, reason, forced, clock.instant()));
+    return create(
+        new LivePointer(
+            name,
+            head.map(LivePointer::revision).orElse(0L) + 1,
+            version,
+            current,
+            LivePointer.Action.PROMOTE,
+            actor,
+            reason,
+            forced,
+            clock.instant()));
   }
 
   @Override
@@ -298,16 +380,32 @@ final class MinioModelStore implements ModelStore {
     }
     LivePointer head = history.get(0);
     if (head.previous() == null) {
-      throw new ConflictException("model " + name + " has no version to roll back to: " + head.version()
-          + " is the first version made live");
+      throw new ConflictException(
+          "model "
+              + name
+              + " has no version to roll back to: "
+              + head.version()
+              + " is the first version made live");
     }
     // The restored version's own predecessor: what the revision that last made it live replaced.
-    String before = history.stream()
-        .filter(p -> p.version().equals(head.previous()) && p.revision() < head.revision())
-        .findFirst().map(LivePointer::previous).orElse(null);
+    String before =
+        history.stream()
+            .filter(p -> p.version().equals(head.previous()) && p.revision() < head.revision())
+            .findFirst()
+            .map(LivePointer::previous)
+            .orElse(null);
     require(name, head.previous());
-    return create(new LivePointer(name, head.revision() + 1, head.previous(), before,
-        LivePointer.Action.ROLLBACK, actor, reason, false, clock.instant()));
+    return create(
+        new LivePointer(
+            name,
+            head.revision() + 1,
+            head.previous(),
+            before,
+            LivePointer.Action.ROLLBACK,
+            actor,
+            reason,
+            false,
+            clock.instant()));
   }
 
   @Override
@@ -324,8 +422,18 @@ final class MinioModelStore implements ModelStore {
       }
     }
     try {
-      return Optional.of(create(new LivePointer(name, 1, pkg.spec().version(), null, LivePointer.Action.SEED,
-          "seed", "shipped package " + pkg.dir().getFileName(), false, clock.instant())));
+      return Optional.of(
+          create(
+              new LivePointer(
+                  name,
+                  1,
+                  pkg.spec().version(),
+                  null,
+                  LivePointer.Action.SEED,
+                  "seed",
+                  "shipped package " + pkg.dir().getFileName(),
+                  false,
+                  clock.instant())));
     } catch (ConflictException e) {
       return Optional.empty();
     }
@@ -333,7 +441,8 @@ final class MinioModelStore implements ModelStore {
 
   @Override
   public void report(NodeReport report) throws StorageException {
-    store.put(MinioFrameStore.json(StorageKeys.nodeReport(report.model(), report.node()), report, false));
+    store.put(
+        MinioFrameStore.json(StorageKeys.nodeReport(report.model(), report.node()), report, false));
   }
 
   @Override
@@ -342,7 +451,10 @@ final class MinioModelStore implements ModelStore {
     return readAll(StorageKeys.nodesPrefix(name), NodeReport.class);
   }
 
-  /** Every JSON object under {@code prefix} (at most 10,000), skipping those deleted since the listing. */
+  /**
+   * Every JSON object under {@code prefix} (at most 10,000), skipping those deleted since the
+   * listing.
+   */
   private <T> List<T> readAll(String prefix, Class<T> type) throws StorageException {
     List<T> out = new ArrayList<>();
     for (String key : store.listKeys(prefix, 10_000)) {
@@ -364,7 +476,9 @@ final class MinioModelStore implements ModelStore {
   public Optional<JsonNode> candidate(String name, String id) throws StorageException {
     StorageKeys.requireSegment("model name", name);
     Optional<MinioFrameStore.Blob> blob = store.readIfPresent(StorageKeys.candidate(name, id));
-    return blob.isPresent() ? Optional.of(StoreJson.read(blob.get().bytes(), JsonNode.class, id)) : Optional.empty();
+    return blob.isPresent()
+        ? Optional.of(StoreJson.read(blob.get().bytes(), JsonNode.class, id))
+        : Optional.empty();
   }
 
   @Override
@@ -379,14 +493,16 @@ final class MinioModelStore implements ModelStore {
     try {
       store.put(MinioFrameStore.json(StorageKeys.label(name, label.label()), label, true));
     } catch (ConflictException e) {
-      throw new ConflictException("model " + name + " already has label '" + label.label() + "'", e);
+      throw new ConflictException(
+          "model " + name + " already has label '" + label.label() + "'", e);
     }
   }
 
   @Override
   public List<ModelLabel> labels(String name) throws StorageException {
     StorageKeys.requireSegment("model name", name);
-    List<ModelLabel> out = new ArrayList<>(readAll(StorageKeys.labelsPrefix(name), ModelLabel.class));
+    List<ModelLabel> out =
+        new ArrayList<>(readAll(StorageKeys.labelsPrefix(name), ModelLabel.class));
     out.sort(Comparator.comparing(ModelLabel::label));
     return out;
   }
@@ -432,13 +548,15 @@ final class MinioModelStore implements ModelStore {
   }
 
   @Override
-  public void putShadowNode(String name, String candidateId, String node, JsonNode stats) throws StorageException {
+  public void putShadowNode(String name, String candidateId, String node, JsonNode stats)
+      throws StorageException {
     StorageKeys.requireSegment("model name", name);
     store.put(MinioFrameStore.json(StorageKeys.shadowNode(name, candidateId, node), stats, false));
   }
 
   @Override
-  public Optional<JsonNode> shadowNode(String name, String candidateId, String node) throws StorageException {
+  public Optional<JsonNode> shadowNode(String name, String candidateId, String node)
+      throws StorageException {
     StorageKeys.requireSegment("model name", name);
     return readJson(StorageKeys.shadowNode(name, candidateId, node));
   }
@@ -452,16 +570,25 @@ final class MinioModelStore implements ModelStore {
 
   private Optional<JsonNode> readJson(String key) throws StorageException {
     Optional<MinioFrameStore.Blob> blob = store.readIfPresent(key);
-    return blob.isPresent() ? Optional.of(StoreJson.read(blob.get().bytes(), JsonNode.class, key)) : Optional.empty();
+    return blob.isPresent()
+        ? Optional.of(StoreJson.read(blob.get().bytes(), JsonNode.class, key))
+        : Optional.empty();
   }
 
   private LivePointer create(LivePointer next) throws StorageException {
     try {
-      store.put(MinioFrameStore.json(StorageKeys.liveRevision(next.model(), next.revision()), next, true));
+      store.put(
+          MinioFrameStore.json(
+              StorageKeys.liveRevision(next.model(), next.revision()), next, true));
       return next;
     } catch (ConflictException e) {
-      throw new ConflictException("another change of the live pointer of model " + next.model()
-          + " won (revision " + next.revision() + " exists); read it and try again", e);
+      throw new ConflictException(
+          "another change of the live pointer of model "
+              + next.model()
+              + " won (revision "
+              + next.revision()
+              + " exists); read it and try again",
+          e);
     }
   }
 

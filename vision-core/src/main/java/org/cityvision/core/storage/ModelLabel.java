@@ -8,8 +8,8 @@ import java.time.Instant;
  * it as a new class. Labels are only ever added; once a promoted version's package lists the label,
  * it is in both places.
  *
- * @param label the label id, the same rule as every label that becomes a key segment
- *     ({@link StorageKeys#requireSegment})
+ * @param label the label id, the same rule as every label that becomes a key segment ({@link
+ *     StorageKeys#requireSegment})
  * @param description what the label means, for reviewers (may be empty, at most {@value
  *     #MAX_DESCRIPTION} characters)
  * @param addedBy the admin key's name that added it
@@ -22,8 +22,11 @@ public record ModelLabel(String label, String description, String addedBy, Insta
     StorageKeys.requireSegment("label", label);
     description = description == null ? "" : description;
     if (description.length() > MAX_DESCRIPTION) {
-      throw new IllegalArgumentException("description must be at most " + MAX_DESCRIPTION + " characters, got "
-          + description.length());
+      throw new IllegalArgumentException(
+          "description must be at most "
+              + MAX_DESCRIPTION
+              + " characters, got "
+              + description.length());
     }
     if (addedBy == null || addedBy.isBlank()) {
       throw new IllegalArgumentException("addedBy is required");

@@ -17,8 +17,14 @@ import java.util.List;
  * @param createdBy who put the package (a key name, {@code seed}, {@code cli})
  * @param files every file of the package, {@code model.json} among them
  */
-public record ModelManifest(String name, String version, String task, String uploadId, Instant createdAt,
-    String createdBy, List<PackageFile> files) {
+public record ModelManifest(
+    String name,
+    String version,
+    String task,
+    String uploadId,
+    Instant createdAt,
+    String createdBy,
+    List<PackageFile> files) {
 
   /**
    * One file of a package.
@@ -31,10 +37,12 @@ public record ModelManifest(String name, String version, String task, String upl
     public PackageFile {
       StorageKeys.requirePackageFile(path);
       if (size < 0) {
-        throw new IllegalArgumentException("size of " + path + " must not be negative, got " + size);
+        throw new IllegalArgumentException(
+            "size of " + path + " must not be negative, got " + size);
       }
       if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) {
-        throw new IllegalArgumentException("sha256 of " + path + " must be 64 lower-case hex digits, got " + sha256);
+        throw new IllegalArgumentException(
+            "sha256 of " + path + " must be 64 lower-case hex digits, got " + sha256);
       }
     }
   }
@@ -49,8 +57,9 @@ public record ModelManifest(String name, String version, String task, String upl
     }
     files = List.copyOf(files);
     if (files.stream().noneMatch(f -> f.path().equals("model.json"))) {
-      throw new IllegalArgumentException("a model package manifest must list model.json; lists "
-          + files.stream().map(PackageFile::path).toList());
+      throw new IllegalArgumentException(
+          "a model package manifest must list model.json; lists "
+              + files.stream().map(PackageFile::path).toList());
     }
     if (new HashSet<>(files.stream().map(PackageFile::path).toList()).size() != files.size()) {
       throw new IllegalArgumentException("a manifest lists each file once");

@@ -1,5 +1,6 @@
 package org.cityvision.core.storage;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -12,13 +13,14 @@ import org.cityvision.core.model.ModelPackage;
  * configured with only seed it ({@link #seed}).
  *
  * <h2>Concurrency</h2>
+ *
  * A version is put once: its manifest is written last with {@code If-None-Match: *}, and a version
  * whose manifest exists is refused. The live pointer is a chain of revisions, each created with
  * {@code If-None-Match: *} (atomic in MinIO and in S3Proxy's filesystem backend, unlike {@code
  * If-Match}): a change reads revision {@code n} and creates {@code n+1}, so of two concurrent
- * changes one creates it and the other gets {@link ConflictException}. Nothing is lost if a
- * process dies mid-way: files without a manifest are an unfinished upload no reader follows, and a
- * pointer revision exists whole or not at all.
+ * changes one creates it and the other gets {@link ConflictException}. Nothing is lost if a process
+ * dies mid-way: files without a manifest are an unfinished upload no reader follows, and a pointer
+ * revision exists whole or not at all.
  *
  * <p>Thread-safe. Obtained from {@link FrameStore#models()}; it lives as long as its store, which
  * owns it.
@@ -42,19 +44,21 @@ public interface ModelStore {
   byte[] readFile(String name, String version, String path) throws StorageException;
 
   /**
-   * Puts a package folder as version {@code pkg.spec().version()} of model {@code pkg.spec().name()}:
-   * every regular file under the folder (hidden files excepted), then the manifest.
+   * Puts a package folder as version {@code pkg.spec().version()} of model {@code
+   * pkg.spec().name()}: every regular file under the folder (hidden files excepted), then the
+   * manifest.
    *
    * @param actor who puts it (recorded in the manifest)
    * @throws ConflictException when that version exists: versions are never reused
-   * @throws StorageException when a file cannot be read or the store fails (nothing becomes visible)
+   * @throws StorageException when a file cannot be read or the store fails (nothing becomes
+   *     visible)
    */
   ModelManifest put(ModelPackage pkg, String actor) throws StorageException;
 
   /**
-   * A verified local copy of a version under {@code cacheRoot/{name}/{version}}, downloaded unless a
-   * copy whose every file matches the manifest is there already. Downloads go to a temporary folder
-   * that is renamed into place once complete, so a reader never sees half a package.
+   * A verified local copy of a version under {@code cacheRoot/{name}/{version}}, downloaded unless
+   * a copy whose every file matches the manifest is there already. Downloads go to a temporary
+   * folder that is renamed into place once complete, so a reader never sees half a package.
    *
    * @return the package folder
    * @throws ObjectNotFoundException when the version does not exist
@@ -62,7 +66,9 @@ public interface ModelStore {
    */
   Path fetch(String name, String version, Path cacheRoot) throws StorageException;
 
-  /** The live pointer's newest revision, or empty when no version of the model was ever made live. */
+  /**
+   * The live pointer's newest revision, or empty when no version of the model was ever made live.
+   */
   Optional<LivePointer> live(String name) throws StorageException;
 
   /** The live pointer's revisions, newest first, at most {@code limit} (1..1000). */
@@ -78,14 +84,21 @@ public interface ModelStore {
    * @param forced whether the caller overrode a refusal of its own (recorded)
    * @return the new revision
    * @throws ObjectNotFoundException when the version does not exist
-   * @throws ConflictException when the live version is not {@code expectedCurrent}, when the version
-   *     is already live, or when another change of the pointer won
+   * @throws ConflictException when the live version is not {@code expectedCurrent}, when the
+   *     version is already live, or when another change of the pointer won
    */
-  LivePointer promote(String name, String version, String expectedCurrent, String actor, String reason,
-      boolean forced) throws StorageException;
+  LivePointer promote(
+      String name,
+      String version,
+      String expectedCurrent,
+      String actor,
+      String reason,
+      boolean forced)
+      throws StorageException;
 
   /** {@link #promote(String, String, String, String, String, boolean)}, not forced. */
-  default LivePointer promote(String name, String version, String expectedCurrent, String actor, String reason)
+  default LivePointer promote(
+      String name, String version, String expectedCurrent, String actor, String reason)
       throws StorageException {
     return promote(name, version, expectedCurrent, actor, reason, false);
   }
@@ -94,7 +107,8 @@ public interface ModelStore {
    * Returns to the version that was live before the current one (repeated rollbacks walk further
    * back through the promotions).
    *
-   * @throws ConflictException when there is no previous version, or another change of the pointer won
+   * @throws ConflictException when there is no previous version, or another change of the pointer
+   *     won
    * @throws ObjectNotFoundException when the model has no live version
    */
   LivePointer rollback(String name, String actor, String reason) throws StorageException;
@@ -115,17 +129,17 @@ public interface ModelStore {
   List<NodeReport> nodes(String name) throws StorageException;
 
   /**
-   * Writes the state of a candidate job ({@code models/{name}/candidates/{id}.json}), overwriting the
-   * previous one: jobs keep their own state, one writer each (the node that runs the job; a cancel
-   * request from another node is a field the runner reads back).
+   * Writes the state of a candidate job ({@code models/{name}/candidates/{id}.json}), overwriting
+   * the previous one: jobs keep their own state, one writer each (the node that runs the job; a
+   * cancel request from another node is a field the runner reads back).
    */
-  void putCandidate(String name, String id, com.fasterxml.jackson.databind.JsonNode state) throws StorageException;
+  void putCandidate(String name, String id, JsonNode state) throws StorageException;
 
   /** A candidate job's state, if the job exists. */
-  Optional<com.fasterxml.jackson.databind.JsonNode> candidate(String name, String id) throws StorageException;
+  Optional<JsonNode> candidate(String name, String id) throws StorageException;
 
   /** Every candidate job of a model, in id order (ids start with their creation time). */
-  List<com.fasterxml.jackson.databind.JsonNode> candidates(String name) throws StorageException;
+  List<JsonNode> candidates(String name) throws StorageException;
 
   /**
    * Adds a label to a model's taxonomy ({@code models/{name}/labels/{label}.json}, created with
@@ -150,23 +164,22 @@ public interface ModelStore {
    * Writes the state of a candidate's shadow run ({@code models/{name}/shadows/{id}.json}): which
    * version, at what rate, since when, and whether it still runs. Every node follows it.
    */
-  void putShadow(String name, String candidateId, com.fasterxml.jackson.databind.JsonNode state)
-      throws StorageException;
+  void putShadow(String name, String candidateId, JsonNode state) throws StorageException;
 
   /** A candidate's shadow run, if one was ever started. */
-  Optional<com.fasterxml.jackson.databind.JsonNode> shadow(String name, String candidateId) throws StorageException;
+  Optional<JsonNode> shadow(String name, String candidateId) throws StorageException;
 
   /** Every shadow run of a model (active and ended), in candidate id order. */
-  List<com.fasterxml.jackson.databind.JsonNode> shadows(String name) throws StorageException;
+  List<JsonNode> shadows(String name) throws StorageException;
 
   /** Writes one node's comparisons of a shadowed candidate, replacing that node's previous ones. */
-  void putShadowNode(String name, String candidateId, String node, com.fasterxml.jackson.databind.JsonNode stats)
+  void putShadowNode(String name, String candidateId, String node, JsonNode stats)
       throws StorageException;
 
   /** One node's comparisons of a shadowed candidate, if it wrote any. */
-  Optional<com.fasterxml.jackson.databind.JsonNode> shadowNode(String name, String candidateId, String node)
+  Optional<JsonNode> shadowNode(String name, String candidateId, String node)
       throws StorageException;
 
   /** Every node's comparisons of a shadowed candidate. */
-  List<com.fasterxml.jackson.databind.JsonNode> shadowNodes(String name, String candidateId) throws StorageException;
+  List<JsonNode> shadowNodes(String name, String candidateId) throws StorageException;
 }

@@ -4,8 +4,8 @@ import java.time.Instant;
 
 /**
  * What one serving node says it serves for a model, written by the node whenever that changes and
- * refreshed periodically, so that any node (and the CLI) can show which version each node serves and
- * which node is left behind.
+ * refreshed periodically, so that any node (and the CLI) can show which version each node serves
+ * and which node is left behind.
  *
  * @param node the node's id (stable across restarts of the same installation)
  * @param model the model's name
@@ -15,8 +15,8 @@ import java.time.Instant;
  * @param error why the node does not serve the live version, or {@code null}
  * @param at when the node wrote this
  */
-public record NodeReport(String node, String model, String task, String served, String live, String error,
-    Instant at) {
+public record NodeReport(
+    String node, String model, String task, String served, String live, String error, Instant at) {
   public NodeReport {
     StorageKeys.requireDottedSegment("node", node);
     StorageKeys.requireSegment("model", model);

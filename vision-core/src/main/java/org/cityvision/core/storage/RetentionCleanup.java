@@ -26,11 +26,12 @@ import org.slf4j.LoggerFactory;
  *   <li>Nothing with a write still waiting in the spool is deleted.
  *   <li>A thumbnail whose frame does not exist (a node killed between writing the two) is deleted
  *       once it is older than {@link #ORPHAN_GRACE}.
- *   <li>Idempotency records older than {@code idempotencyKeys}, and lease records older than
- *       {@link #LEASE_RECORDS}, are deleted.
+ *   <li>Idempotency records older than {@code idempotencyKeys}, and lease records older than {@link
+ *       #LEASE_RECORDS}, are deleted.
  * </ul>
  *
  * <h2>Crash safety</h2>
+ *
  * Within a chunk, a frame's dependents (queue entries, results, thumbnail) are deleted first, its
  * flag revisions next and the frame object last: the walk is over frames, so a pass killed at any
  * point leaves each frame either untouched or still present with fewer dependents, and the next
@@ -53,7 +54,11 @@ final class RetentionCleanup {
   private final boolean dryRun;
   private final Consumer<RetentionReport> progress;
 
-  RetentionCleanup(MinioFrameStore store, RetentionPolicy policy, boolean dryRun, Consumer<RetentionReport> progress) {
+  RetentionCleanup(
+      MinioFrameStore store,
+      RetentionPolicy policy,
+      boolean dryRun,
+      Consumer<RetentionReport> progress) {
     this.store = store;
     this.policy = policy;
     this.dryRun = dryRun;
@@ -136,17 +141,30 @@ final class RetentionCleanup {
         store.removeAll(frames);
       }
       cursor = page.nextCursor();
-      progress.accept(new RetentionReport(scanned, framesDeleted, flagsDeleted, keptOpen, keptSpooled, 0, orphans));
+      progress.accept(
+          new RetentionReport(
+              scanned, framesDeleted, flagsDeleted, keptOpen, keptSpooled, 0, orphans));
     } while (cursor != null);
-    long idempotencyDeleted = expire(StorageKeys.IDEMPOTENCY, now.minus(policy.idempotencyKeys()), chunkSize);
+    long idempotencyDeleted =
+        expire(StorageKeys.IDEMPOTENCY, now.minus(policy.idempotencyKeys()), chunkSize);
     expire(StorageKeys.LEASES, now.minus(LEASE_RECORDS), chunkSize);
-    RetentionReport report = new RetentionReport(scanned, framesDeleted, flagsDeleted, keptOpen, keptSpooled,
-        idempotencyDeleted, orphans);
+    RetentionReport report =
+        new RetentionReport(
+            scanned,
+            framesDeleted,
+            flagsDeleted,
+            keptOpen,
+            keptSpooled,
+            idempotencyDeleted,
+            orphans);
     LOG.info("retention pass{}: {}", dryRun ? " (dry run)" : "", report);
     return report;
   }
 
-  /** A thumbnail whose frame is neither stored nor spooled, and old enough not to be a write in flight. */
+  /**
+   * A thumbnail whose frame is neither stored nor spooled, and old enough not to be a write in
+   * flight.
+   */
   private boolean orphan(String thumbKey, String base, Instant now) throws StorageException {
     String name = base.substring(base.lastIndexOf('/') + 1);
     FrameId id;
@@ -155,7 +173,8 @@ final class RetentionCleanup {
     } catch (IllegalArgumentException e) {
       return false;
     }
-    if (inSpool(id, StorageKeys.frame(id, "image/jpeg")) || store.spool().contains(StorageKeys.frame(id, "image/png"))) {
+    if (inSpool(id, StorageKeys.frame(id, "image/jpeg"))
+        || store.spool().contains(StorageKeys.frame(id, "image/png"))) {
       return false;
     }
     try {
@@ -166,6 +185,7 @@ final class RetentionCleanup {
       return written.isPresent() && written.get().isBefore(now.minus(ORPHAN_GRACE));
     }
   }
+
   private boolean inSpool(FrameId id, String key) {
     var spool = store.spool();
     return spool.contains(key)
@@ -181,7 +201,8 @@ final class RetentionCleanup {
     try {
       for (Result<Item> result : store.list(prefix, null)) {
         Item item = result.get();
-        if (item.lastModified() != null && item.lastModified().toInstant().isBefore(writtenBefore)) {
+        if (item.lastModified() != null
+            && item.lastModified().toInstant().isBefore(writtenBefore)) {
           doomed.add(item.objectName());
           if (doomed.size() == chunkSize) {
             if (!dryRun) {

@@ -5,13 +5,13 @@ import java.util.Objects;
 
 /**
  * How long the cleanup keeps things. Verdicts ({@code reviews/}), API keys and job state are kept
- * forever; open flags and their frames are kept until reviewed; nothing still in the local spool
- * is deleted.
+ * forever; open flags and their frames are kept until reviewed; nothing still in the local spool is
+ * deleted.
  *
  * @param unflaggedFrames a frame never flagged is deleted (with its thumbnail and results) this
  *     long after capture
- * @param reviewedFlags a reviewed flag is deleted (with its frame, thumbnail and results) this
- *     long after its last review
+ * @param reviewedFlags a reviewed flag is deleted (with its frame, thumbnail and results) this long
+ *     after its last review
  * @param idempotencyKeys an idempotency record is deleted this long after it was written
  */
 public record RetentionPolicy(

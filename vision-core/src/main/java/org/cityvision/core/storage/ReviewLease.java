@@ -5,15 +5,16 @@ import java.util.Objects;
 
 /**
  * One generation of a review lease: {@code holder} reviews the open flag of {@code frameId} until
- * {@code expiresAt}, and other reviewers' queue pages leave it out until then
- * ({@link FrameStore#leaseFlag}).
+ * {@code expiresAt}, and other reviewers' queue pages leave it out until then ({@link
+ * FrameStore#leaseFlag}).
  *
  * @param generation 1 for the frame's first lease, +1 per claim, renewal or release; the unit of
  *     the conditional write that lets one reviewer win a frame
  * @param holder the reviewer (API key name) holding it
  * @param released {@code true} when the holder let it go before it expired
  */
-public record ReviewLease(String frameId, long generation, String holder, Instant expiresAt, boolean released) {
+public record ReviewLease(
+    String frameId, long generation, String holder, Instant expiresAt, boolean released) {
   public ReviewLease {
     FrameId.parse(frameId);
     if (generation < 1) {

@@ -14,13 +14,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Owns the thread that delivers spooled entries to MinIO, oldest first, and the store's view of
- * whether MinIO is down. While it is down, writers go straight to the spool instead of waiting
- * for a timeout each; the flusher retries with exponential backoff (20 ms doubling up to the
- * configured maximum) and, with an empty spool, probes MinIO until it answers.
+ * whether MinIO is down. While it is down, writers go straight to the spool instead of waiting for
+ * a timeout each; the flusher retries with exponential backoff (20 ms doubling up to the configured
+ * maximum) and, with an empty spool, probes MinIO until it answers.
  *
- * <p>Delivery is at-least-once: a crash after a put and before the entry's file is deleted puts
- * the same bytes under the same key again, which changes nothing. Errors other than corruption
- * are retried forever; a corrupt entry is quarantined by the spool and skipped.
+ * <p>Delivery is at-least-once: a crash after a put and before the entry's file is deleted puts the
+ * same bytes under the same key again, which changes nothing. Errors other than corruption are
+ * retried forever; a corrupt entry is quarantined by the spool and skipped.
  *
  * <p>Owned and closed by {@link MinioFrameStore}. Thread-safe.
  */

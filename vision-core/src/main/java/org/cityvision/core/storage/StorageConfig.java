@@ -68,25 +68,37 @@ public record StorageConfig(
     }
     Objects.requireNonNull(dataDir, "dataDir");
     if (spoolMaxBytes < 1 << 20) {
-      throw new IllegalArgumentException("spoolMaxBytes must be at least 1 MiB, got " + spoolMaxBytes);
+      throw new IllegalArgumentException(
+          "spoolMaxBytes must be at least 1 MiB, got " + spoolMaxBytes);
     }
     requireBetween("requestTimeout", requestTimeout, Duration.ofMillis(100), Duration.ofMinutes(5));
-    requireBetween("retryBackoffMax", retryBackoffMax, Duration.ofMillis(10), Duration.ofMinutes(10));
+    requireBetween(
+        "retryBackoffMax", retryBackoffMax, Duration.ofMillis(10), Duration.ofMinutes(10));
     Objects.requireNonNull(retention, "retention");
   }
 
   private static void requireBetween(String what, Duration value, Duration min, Duration max) {
     Objects.requireNonNull(value, what);
     if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-      throw new IllegalArgumentException(what + " must be in " + min + ".." + max + ", got " + value);
+      throw new IllegalArgumentException(
+          what + " must be in " + min + ".." + max + ", got " + value);
     }
   }
 
   /** Embedded S3 server under {@code dataDir}, defaults for everything else. */
   public static StorageConfig embedded(Path dataDir) {
     return new StorageConfig(
-        null, DEFAULT_REGION, DEFAULT_BUCKET, false, null, null, dataDir, DEFAULT_SPOOL_MAX_BYTES,
-        Duration.ofSeconds(10), Duration.ofSeconds(30), RetentionPolicy.defaults());
+        null,
+        DEFAULT_REGION,
+        DEFAULT_BUCKET,
+        false,
+        null,
+        null,
+        dataDir,
+        DEFAULT_SPOOL_MAX_BYTES,
+        Duration.ofSeconds(10),
+        Duration.ofSeconds(30),
+        RetentionPolicy.defaults());
   }
 
   /**
@@ -97,7 +109,8 @@ public record StorageConfig(
   public static StorageConfig fromEnvironment(Map<String, String> env, Path dataDir) {
     String secure = env.getOrDefault("CITYVISION_S3_SECURE", "false").toLowerCase(Locale.ROOT);
     if (!secure.equals("true") && !secure.equals("false")) {
-      throw new IllegalArgumentException("CITYVISION_S3_SECURE must be true or false, got " + secure);
+      throw new IllegalArgumentException(
+          "CITYVISION_S3_SECURE must be true or false, got " + secure);
     }
     StorageConfig d = embedded(dataDir);
     return new StorageConfig(
@@ -107,48 +120,114 @@ public record StorageConfig(
         Boolean.parseBoolean(secure),
         env.get("CITYVISION_S3_ACCESS_KEY"),
         env.get("CITYVISION_S3_SECRET_KEY"),
-        dataDir, d.spoolMaxBytes(), d.requestTimeout(), d.retryBackoffMax(), d.retention());
+        dataDir,
+        d.spoolMaxBytes(),
+        d.requestTimeout(),
+        d.retryBackoffMax(),
+        d.retention());
   }
 
   /** Same configuration against an external endpoint. */
   public StorageConfig withEndpoint(String url, String access, String secret) {
     return new StorageConfig(
-        url, region, bucket, url != null && url.startsWith("https://"), access, secret, dataDir,
-        spoolMaxBytes, requestTimeout, retryBackoffMax, retention);
+        url,
+        region,
+        bucket,
+        url != null && url.startsWith("https://"),
+        access,
+        secret,
+        dataDir,
+        spoolMaxBytes,
+        requestTimeout,
+        retryBackoffMax,
+        retention);
   }
 
   public StorageConfig withBucket(String value) {
     return new StorageConfig(
-        endpoint, region, value, secure, accessKey, secretKey, dataDir, spoolMaxBytes,
-        requestTimeout, retryBackoffMax, retention);
+        endpoint,
+        region,
+        value,
+        secure,
+        accessKey,
+        secretKey,
+        dataDir,
+        spoolMaxBytes,
+        requestTimeout,
+        retryBackoffMax,
+        retention);
   }
 
   public StorageConfig withSpool(long maxBytes, Duration backoffMax) {
     return new StorageConfig(
-        endpoint, region, bucket, secure, accessKey, secretKey, dataDir, maxBytes, requestTimeout,
-        backoffMax, retention);
+        endpoint,
+        region,
+        bucket,
+        secure,
+        accessKey,
+        secretKey,
+        dataDir,
+        maxBytes,
+        requestTimeout,
+        backoffMax,
+        retention);
   }
 
   public StorageConfig withRequestTimeout(Duration value) {
     return new StorageConfig(
-        endpoint, region, bucket, secure, accessKey, secretKey, dataDir, spoolMaxBytes, value,
-        retryBackoffMax, retention);
+        endpoint,
+        region,
+        bucket,
+        secure,
+        accessKey,
+        secretKey,
+        dataDir,
+        spoolMaxBytes,
+        value,
+        retryBackoffMax,
+        retention);
   }
 
   public StorageConfig withRetention(RetentionPolicy value) {
     return new StorageConfig(
-        endpoint, region, bucket, secure, accessKey, secretKey, dataDir, spoolMaxBytes,
-        requestTimeout, retryBackoffMax, value);
+        endpoint,
+        region,
+        bucket,
+        secure,
+        accessKey,
+        secretKey,
+        dataDir,
+        spoolMaxBytes,
+        requestTimeout,
+        retryBackoffMax,
+        value);
   }
 
   /** Never prints the secret key. */
   @Override
   public String toString() {
-    return "StorageConfig[endpoint=" + (endpoint == null ? "embedded" : endpoint)
-        + ", region=" + region + ", bucket=" + bucket + ", secure=" + secure
-        + ", accessKey=" + accessKey + ", secretKey=" + (secretKey == null ? "null" : "***")
-        + ", dataDir=" + dataDir + ", spoolMaxBytes=" + spoolMaxBytes
-        + ", requestTimeout=" + requestTimeout + ", retryBackoffMax=" + retryBackoffMax
-        + ", retention=" + retention + "]";
+    return "StorageConfig[endpoint="
+        + (endpoint == null ? "embedded" : endpoint)
+        + ", region="
+        + region
+        + ", bucket="
+        + bucket
+        + ", secure="
+        + secure
+        + ", accessKey="
+        + accessKey
+        + ", secretKey="
+        + (secretKey == null ? "null" : "***")
+        + ", dataDir="
+        + dataDir
+        + ", spoolMaxBytes="
+        + spoolMaxBytes
+        + ", requestTimeout="
+        + requestTimeout
+        + ", retryBackoffMax="
+        + retryBackoffMax
+        + ", retention="
+        + retention
+        + "]";
   }
 }

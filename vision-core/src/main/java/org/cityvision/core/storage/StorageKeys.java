@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -39,9 +40,9 @@ import java.util.regex.Pattern;
  * cameras/alerts/{cameraId}                                empty marker per camera with an open health alert
  * </pre>
  *
- * <p>Names that become key segments (camera ids, labels, model names, ...) are restricted to
- * {@code [A-Za-z0-9_-]} (plus {@code .} and {@code @} where noted) so that a key never needs
- * escaping and the {@code .} separators of queue keys parse back unambiguously.
+ * <p>Names that become key segments (camera ids, labels, model names, ...) are restricted to {@code
+ * [A-Za-z0-9_-]} (plus {@code .} and {@code @} where noted) so that a key never needs escaping and
+ * the {@code .} separators of queue keys parse back unambiguously.
  *
  * <p>Stateless and thread-safe.
  */
@@ -57,24 +58,32 @@ public final class StorageKeys {
   static final String LEASES = "system/leases/";
   static final String FLAG_COUNTS = "system/counts/flags/";
   static final String REVIEW_LEASES = "system/review-leases/";
+
   /** After {@code flags/{status}}: the per-camera queue index. */
   static final String BY_CAMERA = "/camera/";
+
   /** After {@code flags/{status}}: the per-label queue index. */
   static final String BY_LABEL = "/label/";
+
   static final String CAMERA_HEALTH = "cameras/health/";
   static final String CAMERA_INDEX = "cameras/index/";
   static final String CAMERA_ALERTS = "cameras/alerts/";
   static final String THUMB_SUFFIX = ".thumb.jpg";
   static final String MODELS = "models/";
   static final String MANIFEST = "manifest.json";
+
   /** The folder of a model's live pointer; reserved, so never a version. */
   static final String LIVE = "live";
+
   /** The folder of the nodes' reports; reserved, so never a version. */
   static final String NODES = "nodes";
+
   /** The folder of a model's candidate jobs; reserved, so never a version. */
   static final String CANDIDATES = "candidates";
+
   /** The folder of the labels added to a model; reserved, so never a version. */
   static final String LABELS = "labels";
+
   /** The folder of a model's shadow runs; reserved, so never a version. */
   static final String SHADOWS = "shadows";
 
@@ -101,7 +110,10 @@ public final class StorageKeys {
     return value;
   }
 
-  /** Like {@link #requireSegment} but also allows {@code .} and {@code @} (model versions, reviewers). */
+  /**
+   * Like {@link #requireSegment} but also allows {@code .} and {@code @} (model versions,
+   * reviewers).
+   */
   public static String requireDottedSegment(String what, String value) {
     if (value == null
         || !DOTTED.matcher(value).matches()
@@ -169,7 +181,10 @@ public final class StorageKeys {
     return CAMERA_INDEX + cameraId;
   }
 
-  /** An empty marker per camera with an open health alert: listing these lists the cameras to review. */
+  /**
+   * An empty marker per camera with an open health alert: listing these lists the cameras to
+   * review.
+   */
   static String cameraAlert(String cameraId) {
     return CAMERA_ALERTS + cameraId;
   }
@@ -209,10 +224,13 @@ public final class StorageKeys {
     return FLAGS + status.keyName() + BY_LABEL + label + "/";
   }
 
-  /** Every queue marker of a flag in {@code status}: both orders, its camera's and its label's index. */
-  static java.util.List<String> queueEntries(FlagStatus status, FlagRecord flag) {
+  /**
+   * Every queue marker of a flag in {@code status}: both orders, its camera's and its label's
+   * index.
+   */
+  static List<String> queueEntries(FlagStatus status, FlagRecord flag) {
     String tail = invertedMillis(flag.flaggedAt()) + "." + flag.frameId() + "." + flag.label();
-    return java.util.List.of(
+    return List.of(
         queueEntry(status, FlagOrder.NEWEST_FIRST, flag),
         queueEntry(status, FlagOrder.LEAST_CONFIDENT_FIRST, flag),
         cameraQueuePrefix(status, flag.cameraId()) + tail,
@@ -258,20 +276,25 @@ public final class StorageKeys {
   /** Requires a model version: a dotted segment other than the reserved {@code live}. */
   public static String requireModelVersion(String value) {
     requireDottedSegment("version", value);
-    if (value.equals(LIVE) || value.equals(NODES) || value.equals(CANDIDATES) || value.equals(SHADOWS)) {
-      throw new IllegalArgumentException("version must not be '" + value + "' (reserved in the model registry)");
+    if (value.equals(LIVE)
+        || value.equals(NODES)
+        || value.equals(CANDIDATES)
+        || value.equals(SHADOWS)) {
+      throw new IllegalArgumentException(
+          "version must not be '" + value + "' (reserved in the model registry)");
     }
     return value;
   }
 
   /**
-   * Requires a file path inside a model package: 1-8 segments of {@code [A-Za-z0-9_.@-]}
-   * separated by {@code /}, none of them {@code .} or {@code ..}.
+   * Requires a file path inside a model package: 1-8 segments of {@code [A-Za-z0-9_.@-]} separated
+   * by {@code /}, none of them {@code .} or {@code ..}.
    */
   public static String requirePackageFile(String value) {
     String[] parts = value == null ? new String[0] : value.split("/", -1);
     if (parts.length < 1 || parts.length > 8) {
-      throw new IllegalArgumentException("a package file path must have 1-8 segments, got " + quote(value));
+      throw new IllegalArgumentException(
+          "a package file path must have 1-8 segments, got " + quote(value));
     }
     for (String part : parts) {
       requireDottedSegment("package file path segment", part);
@@ -291,20 +314,31 @@ public final class StorageKeys {
     return modelPrefix(name) + version + "/" + MANIFEST;
   }
 
-  /** The key of one file of a model package upload (tests and tools that inspect the store use it). */
+  /**
+   * The key of one file of a model package upload (tests and tools that inspect the store use it).
+   */
   public static String modelFile(String name, String version, String uploadId, String path) {
     return modelPrefix(name) + version + "/" + uploadId + "/" + path;
   }
 
-  /** The version of a {@link #modelManifest} key under {@code modelPrefix(name)}, or {@code null}. */
+  /**
+   * The version of a {@link #modelManifest} key under {@code modelPrefix(name)}, or {@code null}.
+   */
   static String versionOfManifest(String name, String key) {
     String prefix = modelPrefix(name);
     if (!key.startsWith(prefix) || !key.endsWith("/" + MANIFEST)) {
       return null;
     }
     String middle = key.substring(prefix.length(), key.length() - MANIFEST.length() - 1);
-    return middle.isEmpty() || middle.contains("/") || middle.equals(LIVE) || middle.equals(NODES)
-        || middle.equals(CANDIDATES) || middle.equals(LABELS) || middle.equals(SHADOWS) ? null : middle;
+    return middle.isEmpty()
+            || middle.contains("/")
+            || middle.equals(LIVE)
+            || middle.equals(NODES)
+            || middle.equals(CANDIDATES)
+            || middle.equals(LABELS)
+            || middle.equals(SHADOWS)
+        ? null
+        : middle;
   }
 
   /** The model name of a key under {@code models/}, or {@code null}. */
@@ -350,7 +384,10 @@ public final class StorageKeys {
   }
 
   static String shadowNode(String name, String candidateId, String node) {
-    return shadowsPrefix(name) + requireSegment("candidate id", candidateId) + "/" + requireSegment("node id", node)
+    return shadowsPrefix(name)
+        + requireSegment("candidate id", candidateId)
+        + "/"
+        + requireSegment("node id", node)
         + ".json";
   }
 
@@ -368,7 +405,8 @@ public final class StorageKeys {
 
   static String liveRevision(String name, long revision) {
     if (revision < 1 || revision > MAX_REVISION) {
-      throw new IllegalArgumentException("live pointer revision must be in 1.." + MAX_REVISION + ", got " + revision);
+      throw new IllegalArgumentException(
+          "live pointer revision must be in 1.." + MAX_REVISION + ", got " + revision);
     }
     return livePrefix(name) + invertedRevision(revision);
   }

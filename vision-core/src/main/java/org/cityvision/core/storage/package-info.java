@@ -1,2 +1,5 @@
-/** Frames, results, the review queue and system state in MinIO, with a local spool so nothing accepted is lost. */
+/**
+ * Frames, results, the review queue and system state in MinIO, with a local spool so nothing
+ * accepted is lost.
+ */
 package org.cityvision.core.storage;

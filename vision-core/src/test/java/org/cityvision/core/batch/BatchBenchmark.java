@@ -29,10 +29,10 @@ import org.cityvision.core.testing.TestModels;
 /**
  * Batch throughput against the in-process classifier in the same run: stores {@code frames} 1080p
  * JPEG frames in the embedded S3 server (one capture day per round, plus one day per uncounted
- * warm-up round), then alternates five rounds of in-process classification
- * ({@code Classifier.classify(byte[])} from as many threads as the batch has frames in flight, on
- * frames held in memory) and a batch job over one day's frames, and prints a markdown table with
- * the ratio of the two throughputs and the JIT's compilation time during each.
+ * warm-up round), then alternates five rounds of in-process classification ({@code
+ * Classifier.classify(byte[])} from as many threads as the batch has frames in flight, on frames
+ * held in memory) and a batch job over one day's frames, and prints a markdown table with the ratio
+ * of the two throughputs and the JIT's compilation time during each.
  *
  * <p>Run: {@code java -cp target/test-classes:target/classes:$(cat cp.txt)
  * org.cityvision.core.batch.BatchBenchmark [frames] [model-dir]} (without a model directory, an
@@ -50,8 +50,11 @@ public final class BatchBenchmark {
   public static void main(String[] args) throws Exception {
     int frames = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
     Path root = Files.createTempDirectory("cityvision-batch-bench");
-    ModelPackage pkg = args.length > 1 ? ModelPackage.read(Path.of(args[1]))
-        : TestModels.untrainedPackage(root.resolve("model"), "urban", BatchFixture.URBAN_LABELS, 224);
+    ModelPackage pkg =
+        args.length > 1
+            ? ModelPackage.read(Path.of(args[1]))
+            : TestModels.untrainedPackage(
+                root.resolve("model"), "urban", BatchFixture.URBAN_LABELS, 224);
     BatchOptions options = BatchOptions.defaults();
     int inMemory = 100;
     List<byte[]> held = new ArrayList<>();
@@ -68,12 +71,21 @@ public final class BatchBenchmark {
           held.add(jpeg);
         }
         // One capture day per round, so that each round's batch job has a prefix of its own.
-        store.putFrame(new FrameUpload("cam-7", BatchFixture.DAY.plus(Duration.ofDays(i / perRound)).plusSeconds(i),
-            "image/jpeg", jpeg, null));
+        store.putFrame(
+            new FrameUpload(
+                "cam-7",
+                BatchFixture.DAY.plus(Duration.ofDays(i / perRound)).plusSeconds(i),
+                "image/jpeg",
+                jpeg,
+                null));
       }
       double storeSeconds = (System.nanoTime() - storeStart) / 1e9;
       long bytes = held.stream().mapToLong(b -> b.length).sum() / held.size();
-      System.err.printf(Locale.ROOT, "stored %d frames (~%d KB each) in %.1f s%n", stored, bytes / 1024,
+      System.err.printf(
+          Locale.ROOT,
+          "stored %d frames (~%d KB each) in %.1f s%n",
+          stored,
+          bytes / 1024,
           storeSeconds);
 
       // Warm-up rounds, not counted: a batch job runs for hours, so what it costs while the JIT is
@@ -81,8 +93,13 @@ public final class BatchBenchmark {
       for (int r = 0; r < WARMUP_ROUNDS; r++) {
         double warmIn = inProcess(classifier, held, perRound, options.parallelism());
         double warmBatch = perRound / runDay(store, classifier, options, r, perRound);
-        System.err.printf(Locale.ROOT, "warm-up round %d (not counted): in-process %.1f, batch %.1f frames/s, ratio %.2f%n",
-            r, warmIn, warmBatch, warmBatch / warmIn);
+        System.err.printf(
+            Locale.ROOT,
+            "warm-up round %d (not counted): in-process %.1f, batch %.1f frames/s, ratio %.2f%n",
+            r,
+            warmIn,
+            warmBatch,
+            warmBatch / warmIn);
       }
 
       // Rounds alternate (in-process, then batch over one day) so that load from other processes
@@ -99,34 +116,71 @@ public final class BatchBenchmark {
         batchSeconds += runDay(store, classifier, options, WARMUP_ROUNDS + r, perRound);
         inProcessJit += jit1 - jit0;
         batchJit += jitSeconds() - jit1;
-        System.err.printf(Locale.ROOT, "round %d: in-process %.1f s total, batch %.1f s total%n", r, inProcessSeconds,
+        System.err.printf(
+            Locale.ROOT,
+            "round %d: in-process %.1f s total, batch %.1f s total%n",
+            r,
+            inProcessSeconds,
             batchSeconds);
       }
       int n = perRound * rounds;
       double batch = n / batchSeconds;
       double reference = n / inProcessSeconds;
-      System.out.println("| what (" + rounds + " alternating rounds of " + perRound
-          + " frames) | frames | seconds | frames/s | JIT compiler CPU s |");
+      System.out.println(
+          "| what ("
+              + rounds
+              + " alternating rounds of "
+              + perRound
+              + " frames) | frames | seconds | frames/s | JIT compiler CPU s |");
       System.out.println("|---|---|---|---|---|");
-      System.out.printf(Locale.ROOT, "| in-process `Classifier.classify(byte[])`, %d caller threads, frames in memory | %d | %.1f | %.1f | %.1f |%n",
-          options.parallelism(), n, inProcessSeconds, reference, inProcessJit);
-      System.out.printf(Locale.ROOT, "| batch jobs (list, HEAD, GET + SHA-256, classify, PUT result), parallelism %d | %d | %.1f | %.1f | %.1f |%n",
-          options.parallelism(), n, batchSeconds, batch, batchJit);
-      System.out.printf(Locale.ROOT, "| **ratio batch / in-process** | | | **%.2f** | |%n", batch / reference);
-      System.out.printf(Locale.ROOT, "%nmodel %s %s, input %dx%d; classifier %s%n", pkg.spec().name(), pkg.spec().version(),
-          pkg.spec().input().width(), pkg.spec().input().height(), ClassifierOptions.defaults());
+      System.out.printf(
+          Locale.ROOT,
+          "| in-process `Classifier.classify(byte[])`, %d caller threads, frames in memory | %d | %.1f | %.1f | %.1f |%n",
+          options.parallelism(),
+          n,
+          inProcessSeconds,
+          reference,
+          inProcessJit);
+      System.out.printf(
+          Locale.ROOT,
+          "| batch jobs (list, HEAD, GET + SHA-256, classify, PUT result), parallelism %d | %d | %.1f | %.1f | %.1f |%n",
+          options.parallelism(),
+          n,
+          batchSeconds,
+          batch,
+          batchJit);
+      System.out.printf(
+          Locale.ROOT, "| **ratio batch / in-process** | | | **%.2f** | |%n", batch / reference);
+      System.out.printf(
+          Locale.ROOT,
+          "%nmodel %s %s, input %dx%d; classifier %s%n",
+          pkg.spec().name(),
+          pkg.spec().version(),
+          pkg.spec().input().width(),
+          pkg.spec().input().height(),
+          ClassifierOptions.defaults());
     } finally {
       TempDirs.deleteTree(root);
     }
   }
 
-  /** Runs a batch job over capture day {@code day}, which holds {@code frames} unclassified frames; its seconds. */
-  private static double runDay(FrameStore store, Classifier classifier, BatchOptions options, int day, int frames)
+  /**
+   * Runs a batch job over capture day {@code day}, which holds {@code frames} unclassified frames;
+   * its seconds.
+   */
+  private static double runDay(
+      FrameStore store, Classifier classifier, BatchOptions options, int day, int frames)
       throws Exception {
     String path = DAY_PATH.format(BatchFixture.DAY.plus(Duration.ofDays(day)));
     long t0 = System.nanoTime();
-    BatchProgress end = BatchJob.create(store, classifier, new BatchRequest("urban", "frames/cam-7/" + path + "/", false),
-        options, Clock.systemUTC()).run(p -> { });
+    BatchProgress end =
+        BatchJob.create(
+                store,
+                classifier,
+                new BatchRequest("urban", "frames/cam-7/" + path + "/", false),
+                options,
+                Clock.systemUTC())
+            .run(p -> {});
     double seconds = (System.nanoTime() - t0) / 1e9;
     if (end.status() != JobStatus.DONE || end.counts().classified() != frames) {
       throw new IllegalStateException("batch did not classify every frame: " + end);
@@ -168,19 +222,22 @@ public final class BatchBenchmark {
   }
 
   /** Frames per second of {@code n} classifications of held frames from {@code threads} callers. */
-  private static double inProcess(Classifier classifier, List<byte[]> held, int n, int threads) throws Exception {
+  private static double inProcess(Classifier classifier, List<byte[]> held, int n, int threads)
+      throws Exception {
     AtomicInteger next = new AtomicInteger();
     ExecutorService callers = Executors.newFixedThreadPool(threads);
     try {
       long t0 = System.nanoTime();
       List<Future<?>> all = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
-        all.add(callers.submit(() -> {
-          for (int i; (i = next.getAndIncrement()) < n; ) {
-            classifier.classify(held.get(i % held.size()));
-          }
-          return null;
-        }));
+        all.add(
+            callers.submit(
+                () -> {
+                  for (int i; (i = next.getAndIncrement()) < n; ) {
+                    classifier.classify(held.get(i % held.size()));
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : all) {
         f.get();

@@ -22,12 +22,20 @@ public final class BatchChildProcess {
   public static void main(String[] args) throws Exception {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     FrameStore store = BatchFixture.open(args[0], Path.of(args[2]), args[1]);
-    Classifier classifier = Classifier.open(ModelPackage.read(Path.of(args[3])),
-        BatchFixture.classifierOptions());
-    BatchOptions options = BatchOptions.defaults().withParallelism(4).withPageSize(10)
-        .withCheckpointEvery(Duration.ofMillis(50));
-    BatchJob job = BatchJob.create(store, classifier, new BatchRequest("urban", args[4], false),
-        options, Clock.systemUTC());
+    Classifier classifier =
+        Classifier.open(ModelPackage.read(Path.of(args[3])), BatchFixture.classifierOptions());
+    BatchOptions options =
+        BatchOptions.defaults()
+            .withParallelism(4)
+            .withPageSize(10)
+            .withCheckpointEvery(Duration.ofMillis(50));
+    BatchJob job =
+        BatchJob.create(
+            store,
+            classifier,
+            new BatchRequest("urban", args[4], false),
+            options,
+            Clock.systemUTC());
     out.println("JOB " + job.jobId());
     BatchProgress end = job.run(p -> out.println("PROGRESS " + p.counts().processed()));
     out.println("END " + end.status());

@@ -5,6 +5,7 @@ import io.minio.PutObjectArgs;
 import io.minio.StatObjectArgs;
 import io.minio.StatObjectResponse;
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,7 +39,7 @@ final class BatchFixture {
 
   private BatchFixture() {}
 
-  static EmbeddedS3Server server(Path dir) throws java.io.IOException {
+  static EmbeddedS3Server server(Path dir) throws IOException {
     return EmbeddedS3Server.start(dir, 0, ACCESS, SECRET);
   }
 
@@ -66,23 +67,36 @@ final class BatchFixture {
    */
   static ModelPackage urbanPackage(Path dir, int inputSize) throws Exception {
     ModelPackage pkg = TestModels.untrainedPackage(dir, "urban", URBAN_LABELS, inputSize);
-    ModelPackage.writeSpec(dir, pkg.spec().withThresholds(
-        new Thresholds(0, Map.of("pothole_road_damage", 0.0, "graffiti", 0.0))));
+    ModelPackage.writeSpec(
+        dir,
+        pkg.spec()
+            .withThresholds(
+                new Thresholds(0, Map.of("pothole_road_damage", 0.0, "graffiti", 0.0))));
     return ModelPackage.read(dir);
   }
 
   static ClassifierOptions classifierOptions() {
-    return ClassifierOptions.defaults().withWorkers(2).withTorchThreads(1)
-        .withBatching(8, Duration.ofMillis(2)).withWarmup(false);
+    return ClassifierOptions.defaults()
+        .withWorkers(2)
+        .withTorchThreads(1)
+        .withBatching(8, Duration.ofMillis(2))
+        .withWarmup(false);
   }
 
   /** Stores {@code count} camera-like JPEG frames of one camera and day; returns their ids. */
-  static List<String> storeFrames(FrameStore store, String camera, int count, int width, int height,
-      long seed) throws StorageException {
+  static List<String> storeFrames(
+      FrameStore store, String camera, int count, int width, int height, long seed)
+      throws StorageException {
     List<String> ids = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
-      FrameRecord r = store.putFrame(new FrameUpload(camera, DAY.plusSeconds(i), "image/jpeg",
-          TestImages.jpeg(width, height, seed + i), null));
+      FrameRecord r =
+          store.putFrame(
+              new FrameUpload(
+                  camera,
+                  DAY.plusSeconds(i),
+                  "image/jpeg",
+                  TestImages.jpeg(width, height, seed + i),
+                  null));
       ids.add(r.frameId());
     }
     return ids;
@@ -96,19 +110,25 @@ final class BatchFixture {
   /** Overwrites a stored object's bytes, keeping its metadata (and so its old checksum). */
   static void corruptInPlace(String endpoint, String bucket, String key, byte[] bytes)
       throws Exception {
-    MinioClient raw = MinioClient.builder().endpoint(endpoint).credentials(ACCESS, SECRET)
-        .region("us-east-1").build();
-    StatObjectResponse stat = raw.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build());
-    raw.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
-        .stream(new ByteArrayInputStream(bytes), bytes.length, -1)
-        .contentType(stat.contentType())
-        .userMetadata(stat.userMetadata())
-        .build());
+    MinioClient raw =
+        MinioClient.builder()
+            .endpoint(endpoint)
+            .credentials(ACCESS, SECRET)
+            .region("us-east-1")
+            .build();
+    StatObjectResponse stat =
+        raw.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build());
+    raw.putObject(
+        PutObjectArgs.builder().bucket(bucket).object(key).stream(
+                new ByteArrayInputStream(bytes), bytes.length, -1)
+            .contentType(stat.contentType())
+            .userMetadata(stat.userMetadata())
+            .build());
   }
 
   /** The results of a frame by one model version. */
-  static List<ResultRecord> resultsOf(FrameStore store, String frameId, String model, String version)
-      throws StorageException {
+  static List<ResultRecord> resultsOf(
+      FrameStore store, String frameId, String model, String version) throws StorageException {
     return store.results(frameId).stream()
         .filter(r -> r.model().equals(model) && r.version().equals(version))
         .toList();

@@ -6,12 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -44,8 +48,11 @@ class BatchJobTest {
   String bucket;
   FrameStore store;
 
-  static final BatchOptions OPTIONS = BatchOptions.defaults().withParallelism(6).withPageSize(7)
-      .withCheckpointEvery(Duration.ofMillis(50));
+  static final BatchOptions OPTIONS =
+      BatchOptions.defaults()
+          .withParallelism(6)
+          .withPageSize(7)
+          .withCheckpointEvery(Duration.ofMillis(50));
 
   @BeforeAll
   static void startServerAndModel() throws Exception {
@@ -76,7 +83,7 @@ class BatchJobTest {
   }
 
   private BatchProgress run(BatchRequest request) throws Exception {
-    return BatchJob.create(store, classifier, request, OPTIONS, Clock.systemUTC()).run(p -> { });
+    return BatchJob.create(store, classifier, request, OPTIONS, Clock.systemUTC()).run(p -> {});
   }
 
   @Test
@@ -121,7 +128,8 @@ class BatchJobTest {
 
     assertEquals(new BatchCounts(12, 0, 12, 0, Map.of()), again.counts());
     for (String id : ids) {
-      assertEquals(first.get(id).classifiedAt(),
+      assertEquals(
+          first.get(id).classifiedAt(),
           BatchFixture.resultsOf(store, id, "urban", "0.0.1-test").get(0).classifiedAt(),
           "a re-run must not write the result again");
     }
@@ -131,13 +139,23 @@ class BatchJobTest {
   void corruptObjectsAreReportedWithReasonsAndTheJobGoesOn() throws Exception {
     List<String> good = BatchFixture.storeFrames(store, "cam-7", 8, 320, 240, 1);
     byte[] jpeg = TestImages.jpeg(320, 240, 50);
-    FrameRecord truncated = BatchFixture.storeBytes(store, "cam-7", BatchFixture.DAY.plusSeconds(100),
-        java.util.Arrays.copyOf(jpeg, jpeg.length / 2));
-    FrameRecord notAnImage = BatchFixture.storeBytes(store, "cam-7", BatchFixture.DAY.plusSeconds(101),
-        "<html>not a frame</html>".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    FrameRecord rotten = BatchFixture.storeBytes(store, "cam-7", BatchFixture.DAY.plusSeconds(102),
-        TestImages.jpeg(320, 240, 51));
-    BatchFixture.corruptInPlace(server.endpoint(), bucket, rotten.key(), TestImages.jpeg(320, 240, 52));
+    FrameRecord truncated =
+        BatchFixture.storeBytes(
+            store,
+            "cam-7",
+            BatchFixture.DAY.plusSeconds(100),
+            Arrays.copyOf(jpeg, jpeg.length / 2));
+    FrameRecord notAnImage =
+        BatchFixture.storeBytes(
+            store,
+            "cam-7",
+            BatchFixture.DAY.plusSeconds(101),
+            "<html>not a frame</html>".getBytes(StandardCharsets.UTF_8));
+    FrameRecord rotten =
+        BatchFixture.storeBytes(
+            store, "cam-7", BatchFixture.DAY.plusSeconds(102), TestImages.jpeg(320, 240, 51));
+    BatchFixture.corruptInPlace(
+        server.endpoint(), bucket, rotten.key(), TestImages.jpeg(320, 240, 52));
 
     BatchProgress end = run(new BatchRequest("urban", "frames/cam-7/", false));
 
@@ -145,13 +163,21 @@ class BatchJobTest {
     assertEquals(11, end.counts().listed());
     assertEquals(8, end.counts().classified());
     assertEquals(3, end.counts().failed());
-    assertEquals(Map.of(FailureKind.UNREADABLE_IMAGE, 2L, FailureKind.CORRUPT_OBJECT, 1L),
+    assertEquals(
+        Map.of(FailureKind.UNREADABLE_IMAGE, 2L, FailureKind.CORRUPT_OBJECT, 1L),
         end.counts().failedBy());
-    Map<String, FailureKind> reported = end.failures().stream()
-        .collect(Collectors.toMap(FrameFailure::frameId, FrameFailure::kind));
-    assertEquals(Map.of(truncated.frameId(), FailureKind.UNREADABLE_IMAGE,
-        notAnImage.frameId(), FailureKind.UNREADABLE_IMAGE,
-        rotten.frameId(), FailureKind.CORRUPT_OBJECT), reported);
+    Map<String, FailureKind> reported =
+        end.failures().stream()
+            .collect(Collectors.toMap(FrameFailure::frameId, FrameFailure::kind));
+    assertEquals(
+        Map.of(
+            truncated.frameId(),
+            FailureKind.UNREADABLE_IMAGE,
+            notAnImage.frameId(),
+            FailureKind.UNREADABLE_IMAGE,
+            rotten.frameId(),
+            FailureKind.CORRUPT_OBJECT),
+        reported);
     end.failures().forEach(f -> assertFalse(f.reason().isBlank()));
     for (String id : good) {
       assertEquals(1, BatchFixture.resultsOf(store, id, "urban", "0.0.1-test").size());
@@ -170,8 +196,11 @@ class BatchJobTest {
     run(new BatchRequest("urban", "frames/cam-2/", false));
 
     for (String id : flagged) {
-      JsonNode p = BatchFixture.resultsOf(store, id, "urban", "0.0.1-test").get(0).payload()
-          .path("probabilities");
+      JsonNode p =
+          BatchFixture.resultsOf(store, id, "urban", "0.0.1-test")
+              .get(0)
+              .payload()
+              .path("probabilities");
       double pothole = p.path("pothole_road_damage").asDouble();
       double graffiti = p.path("graffiti").asDouble();
       FlagRecord flag = store.flag(id);
@@ -188,33 +217,41 @@ class BatchJobTest {
   void cancelFromTheStoreStopsTheJobAndResumeFinishesIt() throws Exception {
     List<String> ids = BatchFixture.storeFrames(store, "cam-7", 60, 320, 240, 1);
     BatchOptions slow = OPTIONS.withParallelism(2).withPageSize(5);
-    BatchJob job = BatchJob.create(store, classifier, new BatchRequest("urban", "frames/cam-7/", false),
-        slow, Clock.systemUTC());
+    BatchJob job =
+        BatchJob.create(
+            store,
+            classifier,
+            new BatchRequest("urban", "frames/cam-7/", false),
+            slow,
+            Clock.systemUTC());
     JobLedger otherNode = new JobLedger(store);
     List<Long> seen = new ArrayList<>();
 
-    BatchProgress end = job.run(p -> {
-      seen.add(p.counts().processed());
-      if (p.counts().processed() > 0 && !p.finished()) {
-        try {
-          otherNode.requestCancel(job.jobId(), java.time.Instant.now());
-        } catch (Exception e) {
-          throw new AssertionError(e);
-        }
-      }
-    });
+    BatchProgress end =
+        job.run(
+            p -> {
+              seen.add(p.counts().processed());
+              if (p.counts().processed() > 0 && !p.finished()) {
+                try {
+                  otherNode.requestCancel(job.jobId(), Instant.now());
+                } catch (Exception e) {
+                  throw new AssertionError(e);
+                }
+              }
+            });
 
     assertEquals(JobStatus.CANCELLED, end.status());
     assertTrue(end.counts().processed() < 60, "stopped early, after " + end.counts().processed());
     assertEquals(JobStatus.CANCELLED, otherNode.load(job.jobId()).orElseThrow().status());
 
-    BatchProgress resumed = BatchJob.resume(store, classifier, job.jobId(), slow, Clock.systemUTC(), false)
-        .run(p -> { });
+    BatchProgress resumed =
+        BatchJob.resume(store, classifier, job.jobId(), slow, Clock.systemUTC(), false)
+            .run(p -> {});
 
     assertEquals(JobStatus.DONE, resumed.status());
     assertEquals(60, resumed.counts().listed());
     assertEquals(60, resumed.counts().classified() + resumed.counts().skipped());
-    Set<Integer> resultCounts = new java.util.HashSet<>();
+    Set<Integer> resultCounts = new HashSet<>();
     for (String id : ids) {
       resultCounts.add(BatchFixture.resultsOf(store, id, "urban", "0.0.1-test").size());
     }
@@ -226,10 +263,12 @@ class BatchJobTest {
     BatchFixture.storeFrames(store, "cam-7", 2, 320, 240, 1);
     BatchProgress end = run(new BatchRequest("urban", "frames/cam-7/", false));
 
-    assertThrows(JobConflictException.class, () -> BatchJob.resume(
-        store, classifier, end.jobId(), OPTIONS, Clock.systemUTC(), true));
-    assertThrows(UnknownJobException.class, () -> BatchJob.resume(
-        store, classifier, "no-such-job", OPTIONS, Clock.systemUTC(), true));
+    assertThrows(
+        JobConflictException.class,
+        () -> BatchJob.resume(store, classifier, end.jobId(), OPTIONS, Clock.systemUTC(), true));
+    assertThrows(
+        UnknownJobException.class,
+        () -> BatchJob.resume(store, classifier, "no-such-job", OPTIONS, Clock.systemUTC(), true));
   }
 
   @Test

@@ -35,7 +35,8 @@ class BatchKillResumeTest {
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
   void jobKilledMidwayThenResumedClassifiesEveryFrameExactlyOnce() throws Exception {
-    ModelPackage pkg = BatchFixture.urbanPackage(Files.createDirectories(dir.resolve("model")), 160);
+    ModelPackage pkg =
+        BatchFixture.urbanPackage(Files.createDirectories(dir.resolve("model")), 160);
     String bucket = BatchFixture.bucket("kill-resume");
     try (EmbeddedS3Server server = BatchFixture.server(dir.resolve("s3"));
         FrameStore store = BatchFixture.open(server.endpoint(), dir.resolve("parent"), bucket)) {
@@ -50,16 +51,21 @@ class BatchKillResumeTest {
           beforeKill.put(id, r.get(0).classifiedAt());
         }
       }
-      assertTrue(beforeKill.size() > 0 && beforeKill.size() < FRAMES,
+      assertTrue(
+          beforeKill.size() > 0 && beforeKill.size() < FRAMES,
           "the kill must land midway, but " + beforeKill.size() + " frames had results");
       JobLedger ledger = new JobLedger(store);
-      assertEquals(JobStatus.RUNNING, ledger.load(jobId).orElseThrow().status(),
+      assertEquals(
+          JobStatus.RUNNING,
+          ledger.load(jobId).orElseThrow().status(),
           "a killed job cannot have said goodbye");
 
       BatchProgress end;
       try (Classifier classifier = Classifier.open(pkg, BatchFixture.classifierOptions())) {
-        end = BatchJob.resume(store, classifier, jobId, BatchOptions.defaults(), Clock.systemUTC(), true)
-            .run(p -> { });
+        end =
+            BatchJob.resume(
+                    store, classifier, jobId, BatchOptions.defaults(), Clock.systemUTC(), true)
+                .run(p -> {});
       }
 
       assertEquals(JobStatus.DONE, end.status());
@@ -70,7 +76,9 @@ class BatchKillResumeTest {
         List<ResultRecord> r = BatchFixture.resultsOf(store, id, "urban", "0.0.1-test");
         assertEquals(1, r.size(), "one result per model version for " + id);
         if (beforeKill.containsKey(id)) {
-          assertEquals(beforeKill.get(id), r.get(0).classifiedAt(),
+          assertEquals(
+              beforeKill.get(id),
+              r.get(0).classifiedAt(),
               "a frame classified before the kill is not classified again: " + id);
         }
       }
@@ -79,17 +87,27 @@ class BatchKillResumeTest {
 
   /** Starts the child, waits until it has processed a few frames, kills it; returns the job id. */
   private String runChildAndKillIt(String endpoint, String bucket, Path modelDir) throws Exception {
-    String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-    ProcessBuilder builder = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx1g", "-Dai.djl.offline=true", "-Djava.awt.headless=true",
-        "-cp", classpath, BatchChildProcess.class.getName(),
-        endpoint, bucket, dir.resolve("child").toString(), modelDir.toString(), PREFIX)
-        .redirectError(ProcessBuilder.Redirect.DISCARD);
+    String classpath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g",
+                "-Dai.djl.offline=true",
+                "-Djava.awt.headless=true",
+                "-cp",
+                classpath,
+                BatchChildProcess.class.getName(),
+                endpoint,
+                bucket,
+                dir.resolve("child").toString(),
+                modelDir.toString(),
+                PREFIX)
+            .redirectError(ProcessBuilder.Redirect.DISCARD);
     builder.environment().put("OPT_OUT_TRACKING", "true");
     Process child = builder.start();
-    try (BufferedReader lines = new BufferedReader(
-        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader lines =
+        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
       String jobId = null;
       for (String line; (line = lines.readLine()) != null; ) {
         if (line.startsWith("JOB ")) {

@@ -29,11 +29,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The one classified-frame write path over a real S3 server: the order of the writes, and who is told. */
+/**
+ * The one classified-frame write path over a real S3 server: the order of the writes, and who is
+ * told.
+ */
 class ClassifiedFramesTest {
   private static final List<String> LABELS = List.of("graffiti", "normal", "pothole_road_damage");
   private static final Instant NOW = Instant.parse("2026-11-06T09:00:00Z");
-  private static final FlagPolicy GRAFFITI = new FlagPolicy(new Thresholds(0, Map.of("graffiti", 0.5)));
+  private static final FlagPolicy GRAFFITI =
+      new FlagPolicy(new Thresholds(0, Map.of("graffiti", 0.5)));
+
   /** The store calls that write, in the order the write path makes them. */
   private static final Set<String> WRITES = Set.of("putFrame", "putResult", "createFlag");
 
@@ -47,23 +52,31 @@ class ClassifiedFramesTest {
 
   @BeforeAll
   static void start() throws Exception {
-    s3 = EmbeddedS3Server.start(dir.resolve("s3"), 0, "classified-frames", "classified-frames-secret");
-    real = FrameStores.open(StorageConfig.embedded(dir.resolve("data"))
-        .withEndpoint(s3.endpoint(), "classified-frames", "classified-frames-secret")
-        .withBucket("classified-frames")
-        .withRequestTimeout(Duration.ofSeconds(10)));
+    s3 =
+        EmbeddedS3Server.start(
+            dir.resolve("s3"), 0, "classified-frames", "classified-frames-secret");
+    real =
+        FrameStores.open(
+            StorageConfig.embedded(dir.resolve("data"))
+                .withEndpoint(s3.endpoint(), "classified-frames", "classified-frames-secret")
+                .withBucket("classified-frames")
+                .withRequestTimeout(Duration.ofSeconds(10)));
     // The real store, with its write calls recorded in order.
-    store = (FrameStore) Proxy.newProxyInstance(FrameStore.class.getClassLoader(), new Class<?>[] {FrameStore.class},
-        (proxy, method, args) -> {
-          if (WRITES.contains(method.getName())) {
-            calls.add(method.getName());
-          }
-          try {
-            return method.invoke(real, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    store =
+        (FrameStore)
+            Proxy.newProxyInstance(
+                FrameStore.class.getClassLoader(),
+                new Class<?>[] {FrameStore.class},
+                (proxy, method, args) -> {
+                  if (WRITES.contains(method.getName())) {
+                    calls.add(method.getName());
+                  }
+                  try {
+                    return method.invoke(real, args);
+                  } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                  }
+                });
   }
 
   @BeforeEach
@@ -85,18 +98,28 @@ class ClassifiedFramesTest {
   private static Classification classified(String label, double score) {
     double rest = (1 - score) / (LABELS.size() - 1);
     List<Double> probabilities = LABELS.stream().map(l -> l.equals(label) ? score : rest).toList();
-    return new Classification(label, score, List.of(new LabelScore(label, score)), probabilities, LABELS,
-        "urban", "1.0.0", 1, Timings.NONE);
+    return new Classification(
+        label,
+        score,
+        List.of(new LabelScore(label, score)),
+        probabilities,
+        LABELS,
+        "urban",
+        "1.0.0",
+        1,
+        Timings.NONE);
   }
 
   private static FrameUpload upload(long seed) {
-    return new FrameUpload("cam-9", NOW.minusSeconds(seed), "image/jpeg", TestImages.jpeg(320, 240, seed), null);
+    return new FrameUpload(
+        "cam-9", NOW.minusSeconds(seed), "image/jpeg", TestImages.jpeg(320, 240, seed), null);
   }
 
   @Test
   void writesTheFrameThenTheFlagThenTheResultAndTellsTheListenerOnce() throws Exception {
 
-    ClassifiedFrames.Written written = writes.storeNew(upload(1), classified("graffiti", 0.9), GRAFFITI, NOW);
+    ClassifiedFrames.Written written =
+        writes.storeNew(upload(1), classified("graffiti", 0.9), GRAFFITI, NOW);
 
     assertEquals(List.of("putFrame", "createFlag", "putResult"), calls);
     String frameId = written.frame().frameId();
@@ -108,10 +131,12 @@ class ClassifiedFramesTest {
 
   @Test
   void recordingAnAlreadyFlaggedFrameAgainKeepsItsFlagAndTellsNobody() throws Exception {
-    String frameId = writes.storeNew(upload(2), classified("graffiti", 0.8), GRAFFITI, NOW).frame().frameId();
+    String frameId =
+        writes.storeNew(upload(2), classified("graffiti", 0.8), GRAFFITI, NOW).frame().frameId();
     heard.clear();
 
-    Optional<FlagRecord> again = writes.record(frameId, classified("graffiti", 0.95), GRAFFITI, NOW.plusSeconds(60));
+    Optional<FlagRecord> again =
+        writes.record(frameId, classified("graffiti", 0.95), GRAFFITI, NOW.plusSeconds(60));
 
     assertEquals(0.8, again.orElseThrow().score(), 1e-9, "the first flag stays");
     assertEquals(List.of(), heard);
@@ -120,7 +145,8 @@ class ClassifiedFramesTest {
   @Test
   void aFrameThePolicyDoesNotFlagGetsOnlyItsResult() throws Exception {
 
-    ClassifiedFrames.Written written = writes.storeNew(upload(3), classified("normal", 0.9), GRAFFITI, NOW);
+    ClassifiedFrames.Written written =
+        writes.storeNew(upload(3), classified("normal", 0.9), GRAFFITI, NOW);
 
     assertEquals(List.of("putFrame", "putResult"), calls);
     assertFalse(written.flag().isPresent());
@@ -129,31 +155,38 @@ class ClassifiedFramesTest {
   }
 
   @Test
-  void anUnflaggedFrameSampledForAuditGetsAnAuditFlagBeforeItsResultAndTellsNobody() throws Exception {
-    ClassifiedFrames auditing = new ClassifiedFrames(store, heard::add,
-        new AuditSampler(Map.of("urban", new AuditRule(1.0, 0, 1.0, 100))));
+  void anUnflaggedFrameSampledForAuditGetsAnAuditFlagBeforeItsResultAndTellsNobody()
+      throws Exception {
+    ClassifiedFrames auditing =
+        new ClassifiedFrames(
+            store, heard::add, new AuditSampler(Map.of("urban", new AuditRule(1.0, 0, 1.0, 100))));
 
-    ClassifiedFrames.Written written = auditing.storeNew(upload(4), classified("normal", 0.9), GRAFFITI, NOW);
+    ClassifiedFrames.Written written =
+        auditing.storeNew(upload(4), classified("normal", 0.9), GRAFFITI, NOW);
 
     assertEquals(List.of("putFrame", "createFlag", "putResult"), calls);
     FlagRecord audit = written.flag().orElseThrow();
     assertEquals(FlagRecord.AUDIT, audit.reason());
-    assertEquals("normal", audit.label(), "the reviewer confirms or relabels the model's own answer");
+    assertEquals(
+        "normal", audit.label(), "the reviewer confirms or relabels the model's own answer");
     assertEquals(audit, real.flag(written.frame().frameId()));
     assertEquals(List.of(), heard, "an audit item is not a reported issue");
 
     calls.clear();
-    Optional<FlagRecord> retried = auditing.record(written.frame().frameId(), classified("normal", 0.9), GRAFFITI,
-        NOW.plusSeconds(5));
+    Optional<FlagRecord> retried =
+        auditing.record(
+            written.frame().frameId(), classified("normal", 0.9), GRAFFITI, NOW.plusSeconds(5));
     assertEquals(Optional.of(audit), retried, "a retried write finds the same audit flag");
   }
 
   @Test
   void aWriteThatDoesNotFlagDoesNotAuditEither() throws Exception {
-    ClassifiedFrames auditing = new ClassifiedFrames(store, heard::add,
-        new AuditSampler(Map.of("urban", new AuditRule(1.0, 0, 1.0, 100))));
+    ClassifiedFrames auditing =
+        new ClassifiedFrames(
+            store, heard::add, new AuditSampler(Map.of("urban", new AuditRule(1.0, 0, 1.0, 100))));
 
-    ClassifiedFrames.Written written = auditing.storeNew(upload(5), classified("normal", 0.9), FlagPolicy.NEVER, NOW);
+    ClassifiedFrames.Written written =
+        auditing.storeNew(upload(5), classified("normal", 0.9), FlagPolicy.NEVER, NOW);
 
     assertFalse(written.flag().isPresent());
     assertEquals(List.of("putFrame", "putResult"), calls);

@@ -1,15 +1,17 @@
 package org.cityvision.core.classify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.pytorch.jni.JniUtils;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -38,7 +40,10 @@ class ClassifierTest {
   }
 
   private static ClassifierOptions options() {
-    return ClassifierOptions.defaults().withWorkers(2).withTorchThreads(1).withBatching(4, Duration.ofMillis(5))
+    return ClassifierOptions.defaults()
+        .withWorkers(2)
+        .withTorchThreads(1)
+        .withBatching(4, Duration.ofMillis(5))
         .withWarmup(false);
   }
 
@@ -67,7 +72,8 @@ class ClassifierTest {
     try (Classifier classifier = Classifier.open(pkg, options())) {
       Classification direct = classifier.classify(jpeg);
 
-      PreparedImage prepared = classifier.prepare(jpeg, 160, 80, EnumSet.of(ImageFormat.JPEG, ImageFormat.PNG));
+      PreparedImage prepared =
+          classifier.prepare(jpeg, 160, 80, EnumSet.of(ImageFormat.JPEG, ImageFormat.PNG));
 
       assertEquals(ImageFormat.JPEG, prepared.header().format());
       assertEquals(640, prepared.header().width());
@@ -77,7 +83,8 @@ class ClassifierTest {
       assertEquals(pkg.spec().input().tensorSize(), prepared.tensor().length);
       Classification queued = classifier.submitAndRecycle(prepared.tensor()).get();
       assertEquals(direct.label(), queued.label());
-      assertEquals(direct.score(), queued.score(), 0.02, "the same image, decoded at another scale");
+      assertEquals(
+          direct.score(), queued.score(), 0.02, "the same image, decoded at another scale");
       assertTrue(prepared.decodeNanos() > 0);
     }
   }
@@ -85,8 +92,12 @@ class ClassifierTest {
   @Test
   void prepareRefusesAFormatTheCallerDoesNotTake() throws Exception {
     try (Classifier classifier = Classifier.open(pkg, options())) {
-      UnsupportedImageException e = assertThrows(UnsupportedImageException.class,
-          () -> classifier.prepare(TestImages.png(64, 48, 3), 0, 0, EnumSet.of(ImageFormat.JPEG)));
+      UnsupportedImageException e =
+          assertThrows(
+              UnsupportedImageException.class,
+              () ->
+                  classifier.prepare(
+                      TestImages.png(64, 48, 3), 0, 0, EnumSet.of(ImageFormat.JPEG)));
       assertTrue(e.getMessage().contains("PNG"), e.getMessage());
     }
   }
@@ -98,7 +109,8 @@ class ClassifierTest {
       images.add(TestImages.jpeg(320, 240, 100 + i));
     }
     List<Classification> sequential = new ArrayList<>();
-    try (Classifier classifier = Classifier.open(pkg, options().withWorkers(1).withBatching(1, Duration.ZERO))) {
+    try (Classifier classifier =
+        Classifier.open(pkg, options().withWorkers(1).withBatching(1, Duration.ZERO))) {
       for (byte[] image : images) {
         sequential.add(classifier.classify(image));
       }
@@ -113,12 +125,14 @@ class ClassifierTest {
         Classification batched = futures.get(i).get();
         assertEquals(sequential.get(i).label(), batched.label());
         for (int c = 0; c < 6; c++) {
-          assertEquals(sequential.get(i).probabilities().get(c), batched.probabilities().get(c), 1e-4);
+          assertEquals(
+              sequential.get(i).probabilities().get(c), batched.probabilities().get(c), 1e-4);
         }
       }
       ClassifierStats stats = classifier.stats();
       assertEquals(24, stats.images());
-      assertTrue(stats.batches() < 24, "12 concurrent callers should share forward passes, got " + stats);
+      assertTrue(
+          stats.batches() < 24, "12 concurrent callers should share forward passes, got " + stats);
     } finally {
       callers.shutdownNow();
     }
@@ -131,13 +145,17 @@ class ClassifierTest {
     try (Classifier two = Classifier.open(pkg, options().withWorkers(2).withBatching(8, delay))) {
       for (int i = 0; i < 4; i++) {
         long queued = two.classify(image).timings().queueNanos();
-        assertTrue(queued < delay.toNanos() / 2, "waited " + queued / 1e6 + " ms for a batch with a worker idle");
+        assertTrue(
+            queued < delay.toNanos() / 2,
+            "waited " + queued / 1e6 + " ms for a batch with a worker idle");
       }
     }
     // With no other worker to take a later arrival, the worker still waits for company.
     try (Classifier one = Classifier.open(pkg, options().withWorkers(1).withBatching(8, delay))) {
       long queued = one.classify(image).timings().queueNanos();
-      assertTrue(queued >= delay.toNanos() * 9 / 10, "a single worker waits up to maxDelay: " + queued / 1e6 + " ms");
+      assertTrue(
+          queued >= delay.toNanos() * 9 / 10,
+          "a single worker waits up to maxDelay: " + queued / 1e6 + " ms");
     }
   }
 
@@ -162,7 +180,8 @@ class ClassifierTest {
 
   @Test
   void fullQueueRefusesAtOnceWithOverCapacity() throws Exception {
-    ClassifierOptions tiny = options().withWorkers(1).withBatching(1, Duration.ZERO).withQueueCapacity(2);
+    ClassifierOptions tiny =
+        options().withWorkers(1).withBatching(1, Duration.ZERO).withQueueCapacity(2);
     try (Classifier classifier = Classifier.open(pkg, tiny)) {
       float[] tensor = new float[pkg.spec().input().tensorSize()];
       List<CompletableFuture<Classification>> accepted = new ArrayList<>();
@@ -177,7 +196,8 @@ class ClassifierTest {
       assertTrue(refused != null, "a queue of 2 must refuse before 50 submissions");
       assertTrue(refused.getMessage().contains("full"), refused.getMessage());
       for (CompletableFuture<Classification> f : accepted) {
-        assertTrue(TestModels.WASTE_LABELS.contains(f.get().label()), "accepted work still completes");
+        assertTrue(
+            TestModels.WASTE_LABELS.contains(f.get().label()), "accepted work still completes");
       }
       assertTrue(classifier.stats().rejected() >= 1);
     }
@@ -186,10 +206,12 @@ class ClassifierTest {
   @Test
   void badImagesAreRefusedWithTypedErrorsAndClassifierKeepsWorking() throws Exception {
     try (Classifier classifier = Classifier.open(pkg, options())) {
-      assertThrows(UnsupportedImageException.class, () -> classifier.classify("not an image".getBytes()));
+      assertThrows(
+          UnsupportedImageException.class, () -> classifier.classify("not an image".getBytes()));
       byte[] jpeg = TestImages.jpeg(200, 200, 5);
-      assertThrows(CorruptImageException.class,
-          () -> classifier.classify(java.util.Arrays.copyOf(jpeg, jpeg.length / 3)));
+      assertThrows(
+          CorruptImageException.class,
+          () -> classifier.classify(Arrays.copyOf(jpeg, jpeg.length / 3)));
       assertTrue(TestModels.WASTE_LABELS.contains(classifier.classify(jpeg).label()));
     }
   }
@@ -207,7 +229,9 @@ class ClassifierTest {
       try {
         assertTrue(TestModels.WASTE_LABELS.contains(f.get().label()));
       } catch (ExecutionException e) {
-        assertTrue(e.getCause() instanceof ClassifierClosedException, "only a typed close error is acceptable");
+        assertTrue(
+            e.getCause() instanceof ClassifierClosedException,
+            "only a typed close error is acceptable");
       }
     }
     assertThrows(ClassifierClosedException.class, () -> classifier.submit(tensor));
@@ -218,12 +242,16 @@ class ClassifierTest {
   void imagesGetTheSameProbabilitiesAloneAndInBatchesOf16WithTwoTorchThreads() throws Exception {
     // Warm-up compares every batch size with single images and refuses to open on a mismatch; on
     // this machine's CPU that needs ONEDNN_MAX_CPU_ISA=AVX2 (set by the build and the launcher).
-    ClassifierOptions wide = options().withWorkers(1).withTorchThreads(2).withBatching(16, Duration.ofMillis(5))
-        .withWarmup(true);
+    ClassifierOptions wide =
+        options()
+            .withWorkers(1)
+            .withTorchThreads(2)
+            .withBatching(16, Duration.ofMillis(5))
+            .withWarmup(true);
     try (Classifier classifier = Classifier.open(pkg, wide)) {
       assertEquals(0, classifier.stats().images());
     } finally {
-      ai.djl.pytorch.jni.JniUtils.setNumThreads(1);
+      JniUtils.setNumThreads(1);
     }
   }
 
@@ -232,7 +260,9 @@ class ClassifierTest {
     try (Classifier classifier = Classifier.open(pkg, options().withWorkers(1).withWarmup(true))) {
       // Warm-up passes are not counted as work.
       assertEquals(0, classifier.stats().images());
-      assertTrue(TestModels.WASTE_LABELS.contains(classifier.classify(TestImages.jpeg(64, 64, 9)).label()));
+      assertTrue(
+          TestModels.WASTE_LABELS.contains(
+              classifier.classify(TestImages.jpeg(64, 64, 9)).label()));
     }
   }
 }

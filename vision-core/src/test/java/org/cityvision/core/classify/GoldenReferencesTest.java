@@ -24,8 +24,7 @@ class GoldenReferencesTest {
   private static final ClassifierOptions TWO_WORKERS =
       new ClassifierOptions(2, 1, 4, Duration.ofMillis(1), 16, 3, true, ImageLimits.DEFAULT);
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
   private ModelPackage pkg;
 
   @BeforeEach
@@ -43,7 +42,8 @@ class GoldenReferencesTest {
       for (GoldenReferences.Reference r : golden.references()) {
         Classification c = classifier.classify(Files.readAllBytes(dir.resolve(r.image())));
         for (int i = 0; i < c.probabilities().size(); i++) {
-          assertEquals(r.probabilities().get(i), c.probabilities().get(i), 1e-5, r.image() + " label " + i);
+          assertEquals(
+              r.probabilities().get(i), c.probabilities().get(i), 1e-5, r.image() + " label " + i);
         }
       }
     }
@@ -60,8 +60,10 @@ class GoldenReferencesTest {
     probabilities.set(1, probabilities.get(1).asDouble() - 0.05);
     JSON.writeValue(dir.resolve(GoldenReferences.FILE).toFile(), doc);
 
-    ModelException e = assertThrows(ModelException.class, () -> Classifier.open(pkg, TWO_WORKERS).close());
-    assertTrue(e.getMessage().contains("golden-2.png") && e.getMessage().contains("ONEDNN_MAX_CPU_ISA"),
+    ModelException e =
+        assertThrows(ModelException.class, () -> Classifier.open(pkg, TWO_WORKERS).close());
+    assertTrue(
+        e.getMessage().contains("golden-2.png") && e.getMessage().contains("ONEDNN_MAX_CPU_ISA"),
         e.getMessage());
   }
 
@@ -80,8 +82,10 @@ class GoldenReferencesTest {
     ModelException missing = assertThrows(ModelException.class, () -> GoldenReferences.read(pkg));
     assertTrue(missing.getMessage().contains("golden-1.png"), missing.getMessage());
 
-    GoldenReferences.Reference short3 = new GoldenReferences.Reference("golden-0.png", List.of(0.2, 0.3, 0.5));
-    JSON.writeValue(dir.resolve(GoldenReferences.FILE).toFile(),
+    GoldenReferences.Reference short3 =
+        new GoldenReferences.Reference("golden-0.png", List.of(0.2, 0.3, 0.5));
+    JSON.writeValue(
+        dir.resolve(GoldenReferences.FILE).toFile(),
         new GoldenReferences(golden.tolerance(), List.of(short3)));
     ModelException labels = assertThrows(ModelException.class, () -> GoldenReferences.read(pkg));
     assertTrue(labels.getMessage().contains("3 probabilities"), labels.getMessage());

@@ -46,8 +46,10 @@ class SoftmaxTranslatorTest {
 
   @Test
   void softmaxRowsRefusesLogitsThatDoNotSplitIntoRows() {
-    assertThrows(IllegalArgumentException.class, () -> SoftmaxTranslator.softmaxRows(new float[7], 3));
-    assertThrows(IllegalArgumentException.class, () -> SoftmaxTranslator.softmaxRows(new float[6], 0));
+    assertThrows(
+        IllegalArgumentException.class, () -> SoftmaxTranslator.softmaxRows(new float[7], 3));
+    assertThrows(
+        IllegalArgumentException.class, () -> SoftmaxTranslator.softmaxRows(new float[6], 0));
   }
 
   /**
@@ -64,10 +66,14 @@ class SoftmaxTranslatorTest {
     for (int i = 0; i < images.length; i++) {
       images[i] = random.nextFloat() * 4 - 2;
     }
-    List<float[]> each = List.of(Arrays.copyOfRange(images, 0, size), Arrays.copyOfRange(images, size, 2 * size),
-        Arrays.copyOfRange(images, 2 * size, 3 * size));
+    List<float[]> each =
+        List.of(
+            Arrays.copyOfRange(images, 0, size),
+            Arrays.copyOfRange(images, size, 2 * size),
+            Arrays.copyOfRange(images, 2 * size, 3 * size));
     try (Model model = pkg.loadModel();
-        Predictor<TensorBatch, float[]> predictor = model.newPredictor(new SoftmaxTranslator(images.length));
+        Predictor<TensorBatch, float[]> predictor =
+            model.newPredictor(new SoftmaxTranslator(images.length));
         Predictor<NDList, NDList> raw = model.newPredictor(new NoopTranslator());
         NDManager manager = model.getNDManager().newSubManager()) {
       float[] three = predictor.predict(new TensorBatch(each, SIDE, SIDE));
@@ -100,10 +106,17 @@ class SoftmaxTranslatorTest {
     TorchRuntime.start(1);
     int size = 3 * SIDE * SIDE;
     try (Model model = pkg.loadModel();
-        Predictor<TensorBatch, float[]> predictor = model.newPredictor(new SoftmaxTranslator(size))) {
-      TranslateException e = assertThrows(TranslateException.class,
-          () -> predictor.predict(new TensorBatch(List.of(new float[size], new float[size]), SIDE, SIDE)));
-      assertTrue(String.valueOf(e.getMessage()).contains("exceeds") || String.valueOf(e.getCause()).contains("exceeds"),
+        Predictor<TensorBatch, float[]> predictor =
+            model.newPredictor(new SoftmaxTranslator(size))) {
+      TranslateException e =
+          assertThrows(
+              TranslateException.class,
+              () ->
+                  predictor.predict(
+                      new TensorBatch(List.of(new float[size], new float[size]), SIDE, SIDE)));
+      assertTrue(
+          String.valueOf(e.getMessage()).contains("exceeds")
+              || String.valueOf(e.getCause()).contains("exceeds"),
           String.valueOf(e));
     }
   }

@@ -39,7 +39,8 @@ class SoloWorkerTest {
 
   private static void assertSameAnswer(Classification expected, Classification got, String what) {
     for (int i = 0; i < expected.probabilities().size(); i++) {
-      assertEquals(expected.probabilities().get(i), got.probabilities().get(i), 1e-5, what + " label " + i);
+      assertEquals(
+          expected.probabilities().get(i), got.probabilities().get(i), 1e-5, what + " label " + i);
     }
   }
 
@@ -50,7 +51,8 @@ class SoloWorkerTest {
     try (Classifier plain = Classifier.open(pkg, WORKERS);
         Classifier solo = Classifier.open(pkg, WORKERS.withSoloThreads(2))) {
       for (int i = 0; i < images.size(); i++) {
-        assertSameAnswer(plain.classify(images.get(i)), solo.classify(images.get(i)), "reference " + i);
+        assertSameAnswer(
+            plain.classify(images.get(i)), solo.classify(images.get(i)), "reference " + i);
       }
       assertEquals(images.size(), solo.soloPasses(), "each request was alone in the process");
       assertEquals(0, plain.soloPasses());
@@ -58,7 +60,8 @@ class SoloWorkerTest {
   }
 
   @Test
-  void underConcurrentLoadEveryRequestIsAnsweredCorrectlyAndMostRunOnTheOrdinaryWorkers() throws Exception {
+  void underConcurrentLoadEveryRequestIsAnsweredCorrectlyAndMostRunOnTheOrdinaryWorkers()
+      throws Exception {
     ModelPackage pkg = TestModels.untrainedPackage(dir, "waste", TestModels.WASTE_LABELS, 160);
     List<byte[]> images = references(pkg);
     ExecutorService callers = Executors.newFixedThreadPool(8);
@@ -71,14 +74,16 @@ class SoloWorkerTest {
       CompletableFuture<Void> go = new CompletableFuture<>();
       List<Future<List<Classification>>> answers = new ArrayList<>();
       for (int t = 0; t < 8; t++) {
-        answers.add(callers.submit(() -> {
-          go.join();
-          List<Classification> out = new ArrayList<>();
-          for (int n = 0; n < 12; n++) {
-            out.add(solo.classify(images.get(n % images.size())));
-          }
-          return out;
-        }));
+        answers.add(
+            callers.submit(
+                () -> {
+                  go.join();
+                  List<Classification> out = new ArrayList<>();
+                  for (int n = 0; n < 12; n++) {
+                    out.add(solo.classify(images.get(n % images.size())));
+                  }
+                  return out;
+                }));
       }
       go.complete(null);
       for (Future<List<Classification>> f : answers) {
@@ -87,8 +92,11 @@ class SoloWorkerTest {
           assertSameAnswer(expected.get(n % images.size()), got.get(n), "request " + n);
         }
       }
-      assertTrue(solo.soloPasses() < 8 * 12 / 2, "with 8 callers most requests find another pass running: "
-          + solo.soloPasses() + " of 96 ran alone");
+      assertTrue(
+          solo.soloPasses() < 8 * 12 / 2,
+          "with 8 callers most requests find another pass running: "
+              + solo.soloPasses()
+              + " of 96 ran alone");
     } finally {
       callers.shutdownNow();
     }

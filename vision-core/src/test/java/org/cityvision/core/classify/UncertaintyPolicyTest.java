@@ -10,8 +10,16 @@ import org.junit.jupiter.api.Test;
 
 class UncertaintyPolicyTest {
   private static Classification top(double score) {
-    return new Classification("plastic", score, List.of(new LabelScore("plastic", score)),
-        List.of(score, 1 - score), List.of("plastic", "paper"), "waste", "1.0.0", 1, Timings.NONE);
+    return new Classification(
+        "plastic",
+        score,
+        List.of(new LabelScore("plastic", score)),
+        List.of(score, 1 - score),
+        List.of("plastic", "paper"),
+        "waste",
+        "1.0.0",
+        1,
+        Timings.NONE);
   }
 
   @Test

@@ -78,7 +78,8 @@ class ImageDecoderTest {
 
   @Test
   void refusesZeroBytes() {
-    ImageException e = assertThrows(UnsupportedImageException.class, () -> decoder.decode(new byte[0]));
+    ImageException e =
+        assertThrows(UnsupportedImageException.class, () -> decoder.decode(new byte[0]));
     assertTrue(e.getMessage().contains("empty"), e.getMessage());
   }
 
@@ -128,7 +129,8 @@ class ImageDecoderTest {
   @Test
   void refusesTruncatedPng() {
     byte[] png = TestImages.png(300, 200, 10);
-    assertThrows(CorruptImageException.class, () -> decoder.decode(Arrays.copyOf(png, png.length - 100)));
+    assertThrows(
+        CorruptImageException.class, () -> decoder.decode(Arrays.copyOf(png, png.length - 100)));
   }
 
   @Test
@@ -160,7 +162,8 @@ class ImageDecoderTest {
     // Left half red, right half blue; orientation 6 (rotate 90 clockwise) puts red on top.
     Mat mat = new Mat(32, 64, CvType.CV_8UC3, new Scalar(255, 0, 0));
     Imgproc.rectangle(mat, new Point(0, 0), new Point(31, 31), new Scalar(0, 0, 255), -1);
-    byte[] jpeg = withExifOrientation(TestImages.encode(mat, ".jpg", Imgcodecs.IMWRITE_JPEG_QUALITY, 95), 6);
+    byte[] jpeg =
+        withExifOrientation(TestImages.encode(mat, ".jpg", Imgcodecs.IMWRITE_JPEG_QUALITY, 95), 6);
     mat.release();
     assertEquals(6, ImageHeaders.read(jpeg).orientation());
     try (DecodedImage image = decoder.decode(jpeg)) {
@@ -169,7 +172,9 @@ class ImageDecoderTest {
       double[] top = image.mat().get(8, 16);
       double[] bottom = image.mat().get(56, 16);
       assertTrue(top[2] > 200 && top[0] < 60, "top should be red, was " + Arrays.toString(top));
-      assertTrue(bottom[0] > 200 && bottom[2] < 60, "bottom should be blue, was " + Arrays.toString(bottom));
+      assertTrue(
+          bottom[0] > 200 && bottom[2] < 60,
+          "bottom should be blue, was " + Arrays.toString(bottom));
     }
   }
 
@@ -225,20 +230,49 @@ class ImageDecoderTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
     out.writeBytes(new byte[] {0, 0, 0, 13, 'I', 'H', 'D', 'R'});
-    out.writeBytes(new byte[] {(byte) (width >>> 24), (byte) (width >>> 16), (byte) (width >>> 8), (byte) width});
-    out.writeBytes(new byte[] {(byte) (height >>> 24), (byte) (height >>> 16), (byte) (height >>> 8), (byte) height});
+    out.writeBytes(
+        new byte[] {
+          (byte) (width >>> 24), (byte) (width >>> 16), (byte) (width >>> 8), (byte) width
+        });
+    out.writeBytes(
+        new byte[] {
+          (byte) (height >>> 24), (byte) (height >>> 16), (byte) (height >>> 8), (byte) height
+        });
     out.writeBytes(new byte[] {8, 2, 0, 0, 0, 0, 0, 0, 0});
-    out.writeBytes(new byte[] {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82});
+    out.writeBytes(
+        new byte[] {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82});
     return out.toByteArray();
   }
 
   /** Inserts a minimal big-endian EXIF APP1 segment with one orientation entry after SOI. */
   static byte[] withExifOrientation(byte[] jpeg, int orientation) {
     byte[] tiff = {
-      'M', 'M', 0, 42, 0, 0, 0, 8,
-      0, 1,
-      0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, (byte) orientation, 0, 0,
-      0, 0, 0, 0
+      'M',
+      'M',
+      0,
+      42,
+      0,
+      0,
+      0,
+      8,
+      0,
+      1,
+      0x01,
+      0x12,
+      0,
+      3,
+      0,
+      0,
+      0,
+      1,
+      0,
+      (byte) orientation,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0
     };
     byte[] exif = "Exif\0\0".getBytes(StandardCharsets.ISO_8859_1);
     int length = 2 + exif.length + tiff.length;

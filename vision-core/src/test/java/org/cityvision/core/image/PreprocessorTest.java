@@ -17,15 +17,27 @@ class PreprocessorTest {
 
   @Test
   void matchesReferenceForPerChannelNormalisationInBgrWithCentreCrop() {
-    InputSpec spec = new InputSpec(160, 128, ResizePolicy.CENTER_CROP, ChannelOrder.BGR,
-        List.of(103.9, 116.8, 123.7), List.of(57.4, 57.1, 58.4));
+    InputSpec spec =
+        new InputSpec(
+            160,
+            128,
+            ResizePolicy.CENTER_CROP,
+            ChannelOrder.BGR,
+            List.of(103.9, 116.8, 123.7),
+            List.of(57.4, 57.1, 58.4));
     assertMatchesReference(spec, 500, 300);
   }
 
   @Test
   void matchesReferenceForRgbImageNetStatisticsWhenEnlarging() {
-    InputSpec spec = new InputSpec(224, 224, ResizePolicy.SQUASH, ChannelOrder.RGB,
-        List.of(123.675, 116.28, 103.53), List.of(58.395, 57.12, 57.375));
+    InputSpec spec =
+        new InputSpec(
+            224,
+            224,
+            ResizePolicy.SQUASH,
+            ChannelOrder.RGB,
+            List.of(123.675, 116.28, 103.53),
+            List.of(58.395, 57.12, 57.375));
     assertMatchesReference(spec, 100, 80);
   }
 
@@ -48,7 +60,9 @@ class PreprocessorTest {
     }
   }
 
-  /** Per-pixel Java over the same resized bytes: the obvious implementation the fast one must equal. */
+  /**
+   * Per-pixel Java over the same resized bytes: the obvious implementation the fast one must equal.
+   */
   private static void assertMatchesReference(InputSpec spec, int width, int height) {
     Preprocessor prep = new Preprocessor(spec);
     Mat scene = TestImages.scene(width, height, 42);

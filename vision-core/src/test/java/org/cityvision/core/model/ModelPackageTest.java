@@ -13,6 +13,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoopTranslator;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.cityvision.core.testing.TestModels;
 import org.junit.jupiter.api.Test;
@@ -48,8 +49,9 @@ class ModelPackageTest {
 
   @Test
   void specRoundTripsThroughJson() throws Exception {
-    ModelSpec spec = TestModels.spec("urban", java.util.List.of("flooding", "graffiti", "normal"), 192)
-        .withThresholds(new Thresholds(0.4, Map.of("flooding", 0.8, "graffiti", 0.7)));
+    ModelSpec spec =
+        TestModels.spec("urban", List.of("flooding", "graffiti", "normal"), 192)
+            .withThresholds(new Thresholds(0.4, Map.of("flooding", 0.8, "graffiti", 0.7)));
     ModelPackage.writeSpec(dir, spec);
     Files.writeString(dir.resolve("model-0000.params"), "x");
     ModelSpec read = ModelPackage.read(dir).spec();
@@ -74,7 +76,8 @@ class ModelPackageTest {
   @Test
   void refusesSpecWhoseThresholdNamesUnknownLabel() throws Exception {
     ModelSpec spec = TestModels.spec("waste", TestModels.WASTE_LABELS, 224);
-    String json = ModelPackage.toJson(spec).replace("\"flag\" : { }", "\"flag\" : {\"potholes\": 0.5}");
+    String json =
+        ModelPackage.toJson(spec).replace("\"flag\" : { }", "\"flag\" : {\"potholes\": 0.5}");
     Files.writeString(dir.resolve("model.json"), json);
     Files.writeString(dir.resolve("model-0000.params"), "x");
     ModelException e = assertThrows(ModelException.class, () -> ModelPackage.read(dir));
@@ -84,9 +87,17 @@ class ModelPackageTest {
   private static float[] logits(Model model) throws Exception {
     TorchRuntime.inferenceThread();
     try (Predictor<NDList, NDList> predictor = model.newPredictor(new NoopTranslator())) {
-      NDArray x = model.getNDManager().newSubManager().randomUniform(-1, 1, new Shape(2, 3, 224, 224));
-      // A fixed input: the same random tensor for both models would need one manager; use a ramp instead.
-      x = model.getNDManager().arange(0f, 2 * 3 * 224 * 224f).div(2 * 3 * 224 * 224f).sub(0.5f).reshape(2, 3, 224, 224);
+      NDArray x =
+          model.getNDManager().newSubManager().randomUniform(-1, 1, new Shape(2, 3, 224, 224));
+      // A fixed input: the same random tensor for both models would need one manager; use a ramp
+      // instead.
+      x =
+          model
+              .getNDManager()
+              .arange(0f, 2 * 3 * 224 * 224f)
+              .div(2 * 3 * 224 * 224f)
+              .sub(0.5f)
+              .reshape(2, 3, 224, 224);
       return predictor.predict(new NDList(x)).singletonOrThrow().toFloatArray();
     }
   }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -16,8 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplaySetTest {
   private static final List<String> LABELS = List.of("glass", "metal", "paper");
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   private static ReplaySet sample(int rows, int features, long seed) {
     Random random = new Random(seed);
@@ -27,7 +27,11 @@ class ReplaySetTest {
       for (int k = 0; k < features; k++) {
         f[k] = (float) (random.nextGaussian() * 3);
       }
-      builder.add(f, LABELS.get(i % 3), ReplaySet.Split.values()[i % 3], i < rows / 2 ? "trashnet" : "sorty");
+      builder.add(
+          f,
+          LABELS.get(i % 3),
+          ReplaySet.Split.values()[i % 3],
+          i < rows / 2 ? "trashnet" : "sorty");
     }
     return builder.build();
   }
@@ -55,8 +59,13 @@ class ReplaySetTest {
 
   @Test
   void keepsFeaturesToHalfPrecisionRelativeError() {
-    float[] values = {0f, 1f, -1f, 0.1f, 3.14159f, 1e-3f, 6.1e-5f, 1e-6f, 1000.5f, 65504f, -2.5e-7f};
-    ReplaySet set = ReplaySet.builder(LABELS, values.length).add(values, "glass", ReplaySet.Split.TRAIN, "s").build();
+    float[] values = {
+      0f, 1f, -1f, 0.1f, 3.14159f, 1e-3f, 6.1e-5f, 1e-6f, 1000.5f, 65504f, -2.5e-7f
+    };
+    ReplaySet set =
+        ReplaySet.builder(LABELS, values.length)
+            .add(values, "glass", ReplaySet.Split.TRAIN, "s")
+            .build();
     float[] back = set.features(0);
     for (int i = 0; i < values.length; i++) {
       double tolerance = Math.max(Math.abs(values[i]) / 1024.0, 6e-8);
@@ -68,8 +77,11 @@ class ReplaySetTest {
   void saturatesValuesBeyondTheHalfRangeInsteadOfTurningThemInfinite() {
     float[] values = {1e6f, -1e6f, Float.POSITIVE_INFINITY};
     ReplaySet.Builder builder = ReplaySet.builder(LABELS, 3);
-    assertThrows(IllegalArgumentException.class, () -> builder.add(values, "glass", ReplaySet.Split.TRAIN, "s"));
-    ReplaySet set = builder.add(new float[] {1e6f, -1e6f, 5f}, "glass", ReplaySet.Split.TRAIN, "s").build();
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> builder.add(values, "glass", ReplaySet.Split.TRAIN, "s"));
+    ReplaySet set =
+        builder.add(new float[] {1e6f, -1e6f, 5f}, "glass", ReplaySet.Split.TRAIN, "s").build();
     assertArrayEquals(new float[] {65504f, -65504f, 5f}, set.features(0));
   }
 
@@ -90,7 +102,7 @@ class ReplaySetTest {
     Path file = dir.resolve(ReplaySet.FILE);
     sample(50, 16, 3).write(file);
     byte[] bytes = Files.readAllBytes(file);
-    Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 9));
+    Files.write(file, Arrays.copyOf(bytes, bytes.length - 9));
 
     ModelException e = assertThrows(ModelException.class, () -> ReplaySet.read(file));
     assertTrue(e.getMessage().contains("truncated"), e.getMessage());
@@ -107,10 +119,15 @@ class ReplaySetTest {
   @Test
   void rejectsRowsWithAnUnknownLabelOrWrongLength() {
     ReplaySet.Builder builder = ReplaySet.builder(LABELS, 4);
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> builder.add(new float[4], "plastic", ReplaySet.Split.TRAIN, "s"));
-    assertThrows(IllegalArgumentException.class, () -> builder.add(new float[3], "glass", ReplaySet.Split.TRAIN, "s"));
-    assertThrows(IllegalArgumentException.class, () -> builder.add(new float[4], "glass", ReplaySet.Split.TRAIN, " "));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> builder.add(new float[3], "glass", ReplaySet.Split.TRAIN, "s"));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> builder.add(new float[4], "glass", ReplaySet.Split.TRAIN, " "));
   }
 
   @Test

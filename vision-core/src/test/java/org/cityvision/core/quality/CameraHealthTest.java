@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -15,9 +16,15 @@ import org.cityvision.core.quality.FaultCorpus.Variant;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.opencv.core.Core;
 import org.opencv.core.Mat;
+import org.opencv.core.Point;
+import org.opencv.imgproc.Imgproc;
 
-/** Each fault kind, recovery, silence, cadence and static frames on generated camera frames (no dataset). */
+/**
+ * Each fault kind, recovery, silence, cadence and static frames on generated camera frames (no
+ * dataset).
+ */
 class CameraHealthTest {
   private static final CameraHealthConfig CONFIG = CameraHealthConfig.DEFAULTS;
   private static final Instant T0 = Instant.parse("2026-03-01T08:00:00Z");
@@ -55,7 +62,8 @@ class CameraHealthTest {
   private HealthUpdate post(byte[] frame, Duration after) throws ImageException {
     now = now.plus(after);
     lastBytes = frame;
-    HealthUpdate u = CameraHealth.update(state, quality.analyze(frame), "f" + state.frames(), now, now, CONFIG);
+    HealthUpdate u =
+        CameraHealth.update(state, quality.analyze(frame), "f" + state.frames(), now, now, CONFIG);
     state = u.state();
     return u;
   }
@@ -116,7 +124,8 @@ class CameraHealthTest {
     HealthUpdate recovered = post(Variant.NOISE_ONLY);
     assertEquals(CameraCondition.OK, state.condition());
     assertTrue(recovered.transitions().get(0).recovered());
-    assertEquals(List.of(CameraCondition.FAULT, CameraCondition.OK),
+    assertEquals(
+        List.of(CameraCondition.FAULT, CameraCondition.OK),
         state.history().stream().map(HealthTransition::to).toList());
   }
 
@@ -125,18 +134,19 @@ class CameraHealthTest {
     learnBaseline();
     // Knocked 8% of the view to the side and turned by 3 degrees.
     Mat shifted = new Mat();
-    Mat turn = org.opencv.imgproc.Imgproc.getRotationMatrix2D(new org.opencv.core.Point(640, 360), 3, 1.0);
+    Mat turn = Imgproc.getRotationMatrix2D(new Point(640, 360), 3, 1.0);
     turn.put(0, 2, turn.get(0, 2)[0] + 0.08 * 1280);
-    org.opencv.imgproc.Imgproc.warpAffine(base, shifted, turn, base.size(), org.opencv.imgproc.Imgproc.INTER_LINEAR,
-        org.opencv.core.Core.BORDER_REFLECT);
+    Imgproc.warpAffine(base, shifted, turn, base.size(), Imgproc.INTER_LINEAR, Core.BORDER_REFLECT);
     turn.release();
     try {
       for (int i = 1; i <= CONFIG.moveFrames(); i++) {
         Mat noisy = shifted.clone();
         FaultCorpus.addNoise(noisy, 2, random);
-        HealthUpdate u = post(FaultCorpus.encode(noisy, Variant.NOISE_ONLY, random), Duration.ofSeconds(10));
+        HealthUpdate u =
+            post(FaultCorpus.encode(noisy, Variant.NOISE_ONLY, random), Duration.ofSeconds(10));
         noisy.release();
-        assertEquals(i == CONFIG.moveFrames(), u.faults().contains(QualityFault.MOVED), "frame " + i);
+        assertEquals(
+            i == CONFIG.moveFrames(), u.faults().contains(QualityFault.MOVED), "frame " + i);
       }
     } finally {
       shifted.release();
@@ -157,20 +167,24 @@ class CameraHealthTest {
   void identicalFramesAreFrozenOnlyAfterFrozenAfter() throws ImageException {
     learnBaseline();
     byte[] same = lastBytes;
-    assertFalse(post(same, CONFIG.frozenAfter().dividedBy(2)).faults().contains(QualityFault.FROZEN));
-    assertTrue(post(same, CONFIG.frozenAfter().dividedBy(2)).faults().contains(QualityFault.FROZEN));
+    assertFalse(
+        post(same, CONFIG.frozenAfter().dividedBy(2)).faults().contains(QualityFault.FROZEN));
+    assertTrue(
+        post(same, CONFIG.frozenAfter().dividedBy(2)).faults().contains(QualityFault.FROZEN));
     assertEquals(CameraCondition.FAULT, state.condition());
   }
 
   @Test
-  void staticFrameReusesTheLastClassifiedResultWhileItIsYoungerThanReuseFor() throws ImageException {
+  void staticFrameReusesTheLastClassifiedResultWhileItIsYoungerThanReuseFor()
+      throws ImageException {
     learnBaseline();
     state = CameraHealth.classified(state, quality.analyze(lastBytes), "f-ref", now);
     HealthUpdate same = post(Variant.NOISE_ONLY);
     assertTrue(same.isStatic());
     assertEquals("f-ref", same.reuse().get().frameId());
     assertTrue(post(Variant.LIGHT_DRIFT).isStatic(), "a light change is not new content");
-    assertFalse(post(bytes(Variant.NOISE_ONLY), CONFIG.reuseFor()).isStatic(), "the result is too old");
+    assertFalse(
+        post(bytes(Variant.NOISE_ONLY), CONFIG.reuseFor()).isStatic(), "the result is too old");
   }
 
   @Test
@@ -186,7 +200,10 @@ class CameraHealthTest {
   void aFaultyFrameIsNeverRecordedAsTheStaticReference() throws ImageException {
     learnBaseline();
     post(Variant.DARKENING);
-    assertEquals(null, CameraHealth.classified(state, quality.analyze(lastBytes), "f-black", now).lastClassified());
+    assertEquals(
+        null,
+        CameraHealth.classified(state, quality.analyze(lastBytes), "f-black", now)
+            .lastClassified());
   }
 
   @Test
@@ -207,7 +224,10 @@ class CameraHealthTest {
 
     CameraState fast = CameraState.initial("cam-2", T0);
     for (int i = 0; i < 4; i++) {
-      fast = CameraHealth.update(fast, quality.analyze(lastBytes), null, null, T0.plusSeconds(2L * i), CONFIG).state();
+      fast =
+          CameraHealth.update(
+                  fast, quality.analyze(lastBytes), null, null, T0.plusSeconds(2L * i), CONFIG)
+              .state();
     }
     assertEquals(CONFIG.silentMin(), fast.silentAfter(CONFIG));
   }
@@ -217,9 +237,12 @@ class CameraHealthTest {
     byte[] frame = bytes(Variant.NOISE_ONLY);
     CameraState skewed = CameraState.initial("cam-3", T0);
     for (int i = 0; i < 6; i++) {
-      Instant captured = T0.minus(Duration.ofDays(400)).plusSeconds(3600L * i * (i % 2 == 0 ? 1 : -1));
-      skewed = CameraHealth.update(skewed, quality.analyze(frame), null, captured, T0.plusSeconds(20L * i), CONFIG)
-          .state();
+      Instant captured =
+          T0.minus(Duration.ofDays(400)).plusSeconds(3600L * i * (i % 2 == 0 ? 1 : -1));
+      skewed =
+          CameraHealth.update(
+                  skewed, quality.analyze(frame), null, captured, T0.plusSeconds(20L * i), CONFIG)
+              .state();
     }
     assertEquals(Duration.ofSeconds(20), skewed.medianInterval());
     assertEquals(Duration.ofSeconds(100), skewed.silentAfter(CONFIG));
@@ -230,8 +253,14 @@ class CameraHealthTest {
     post(Variant.NOISE_ONLY);
     post(Variant.NOISE_ONLY);
     Instant newest = state.lastReceivedAt();
-    HealthUpdate late = CameraHealth.update(state, quality.analyze(bytes(Variant.NOISE_ONLY)), "late", null,
-        newest.minusSeconds(3), CONFIG);
+    HealthUpdate late =
+        CameraHealth.update(
+            state,
+            quality.analyze(bytes(Variant.NOISE_ONLY)),
+            "late",
+            null,
+            newest.minusSeconds(3),
+            CONFIG);
     assertEquals(newest, late.state().lastReceivedAt());
     assertEquals(state.intervalsMillis(), late.state().intervalsMillis());
     assertEquals(state.lastFrameId(), late.state().lastFrameId());
@@ -248,7 +277,8 @@ class CameraHealthTest {
     assertEquals(CameraCondition.OK, state.condition());
     assertEquals(0, state.baseline().frames());
     for (int i = 0; i < CONFIG.baselineFrames() + 2; i++) {
-      assertEquals(List.of(), post(Variant.BLUR).faults(), "the soft view is now this camera's normal");
+      assertEquals(
+          List.of(), post(Variant.BLUR).faults(), "the soft view is now this camera's normal");
     }
   }
 
@@ -277,8 +307,10 @@ class CameraHealthTest {
     post(Variant.BLUR);
     assertEquals(CameraCondition.DEGRADED, state.condition());
     String alertId = state.alerts().get(0).alertId();
-    HealthUpdate dismissed = CameraHealth.judge(state, alertId, CameraAlert.Status.DISMISSED, "rev", "new lens",
-        now, CONFIG).orElseThrow();
+    HealthUpdate dismissed =
+        CameraHealth.judge(
+                state, alertId, CameraAlert.Status.DISMISSED, "rev", "new lens", now, CONFIG)
+            .orElseThrow();
     state = dismissed.state();
     assertEquals(CameraCondition.OK, state.condition());
     assertEquals(CameraCondition.OK, dismissed.transitions().get(0).to());
@@ -290,23 +322,39 @@ class CameraHealthTest {
       assertEquals(List.of(), post(Variant.BLUR).faults(), "frame " + i + " of the soft view");
     }
     assertEquals(CameraCondition.OK, state.condition());
-    assertTrue(CameraHealth.judge(state, alertId, CameraAlert.Status.CONFIRMED, "rev2", null, now, CONFIG).isEmpty(),
+    assertTrue(
+        CameraHealth.judge(state, alertId, CameraAlert.Status.CONFIRMED, "rev2", null, now, CONFIG)
+            .isEmpty(),
         "a judged alert cannot be judged again");
   }
 
   @Test
-  void aDismissedBlackStaysAcceptedWhileItLastsAndAlertsAgainAfterItStopped() throws ImageException {
+  void aDismissedBlackStaysAcceptedWhileItLastsAndAlertsAgainAfterItStopped()
+      throws ImageException {
     learnBaseline();
     post(Variant.DARKENING);
     post(Variant.DARKENING);
     assertEquals(CameraCondition.FAULT, state.condition());
-    state = CameraHealth.judge(state, state.alerts().get(0).alertId(), CameraAlert.Status.DISMISSED, "rev", null,
-        now, CONFIG).orElseThrow().state();
+    state =
+        CameraHealth.judge(
+                state,
+                state.alerts().get(0).alertId(),
+                CameraAlert.Status.DISMISSED,
+                "rev",
+                null,
+                now,
+                CONFIG)
+            .orElseThrow()
+            .state();
     assertEquals(CameraCondition.OK, state.condition());
     for (int i = 0; i < 5; i++) {
-      assertEquals(List.of(QualityFault.BLACK), post(Variant.DARKENING).faults(), "still reported per frame");
+      assertEquals(
+          List.of(QualityFault.BLACK),
+          post(Variant.DARKENING).faults(),
+          "still reported per frame");
     }
-    assertEquals(CameraCondition.OK, state.condition(), "but not confirmed: the reviewer called it normal");
+    assertEquals(
+        CameraCondition.OK, state.condition(), "but not confirmed: the reviewer called it normal");
     for (int i = 0; i < CONFIG.recoverFrames(); i++) {
       post(Variant.NOISE_ONLY);
     }
@@ -322,8 +370,16 @@ class CameraHealthTest {
     learnBaseline();
     post(Variant.UNIFORM_COVER);
     post(Variant.UNIFORM_COVER);
-    HealthUpdate confirmed = CameraHealth.judge(state, state.alerts().get(0).alertId(),
-        CameraAlert.Status.CONFIRMED, "rev", null, now, CONFIG).orElseThrow();
+    HealthUpdate confirmed =
+        CameraHealth.judge(
+                state,
+                state.alerts().get(0).alertId(),
+                CameraAlert.Status.CONFIRMED,
+                "rev",
+                null,
+                now,
+                CONFIG)
+            .orElseThrow();
     assertEquals(CameraCondition.FAULT, confirmed.state().condition());
     assertEquals(List.of(), confirmed.transitions());
     assertEquals(state.baseline().frames(), confirmed.state().baseline().frames());
@@ -332,8 +388,10 @@ class CameraHealthTest {
 
   @Test
   void silenceOpensAnAlertWithoutAFrame() {
-    state = CameraHealth.update(state, analysisOf(Variant.NOISE_ONLY), "f0", now, now, CONFIG).state();
-    HealthUpdate silent = CameraHealth.sweep(state, now.plus(Duration.ofHours(1)), CONFIG).orElseThrow();
+    state =
+        CameraHealth.update(state, analysisOf(Variant.NOISE_ONLY), "f0", now, now, CONFIG).state();
+    HealthUpdate silent =
+        CameraHealth.sweep(state, now.plus(Duration.ofHours(1)), CONFIG).orElseThrow();
     CameraAlert alert = silent.state().alerts().get(0);
     assertEquals(CameraCondition.SILENT, alert.to());
     assertEquals(null, alert.frameId());
@@ -364,22 +422,33 @@ class CameraHealthTest {
     assertEquals(state.baseline().frames(), read.baseline().frames());
     // Judged the same after the round trip.
     byte[] next = bytes(Variant.NOISE_ONLY);
-    assertEquals(CameraHealth.update(state, quality.analyze(next), null, null, now.plusSeconds(10), CONFIG).faults(),
-        CameraHealth.update(read, quality.analyze(next), null, null, now.plusSeconds(10), CONFIG).faults());
+    assertEquals(
+        CameraHealth.update(state, quality.analyze(next), null, null, now.plusSeconds(10), CONFIG)
+            .faults(),
+        CameraHealth.update(read, quality.analyze(next), null, null, now.plusSeconds(10), CONFIG)
+            .faults());
   }
 
   @Test
   void malformedStateJsonIsRefusedWithTheReason() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> CameraStateJson.read("{\"cameraId\":\"c\",\"state\":\"sleepy\",\"stateSince\":\"2026-01-01T00:00:00Z\"}"
-            .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                CameraStateJson.read(
+                    "{\"cameraId\":\"c\",\"state\":\"sleepy\",\"stateSince\":\"2026-01-01T00:00:00Z\"}"
+                        .getBytes(StandardCharsets.UTF_8)));
     assertTrue(e.getMessage().contains("sleepy"), e.getMessage());
   }
 
   @Test
   void configOutsideItsRangeNamesTheKeyAndTheRange() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> CameraHealthConfig.DEFAULTS.withTimes(Duration.ofSeconds(1), null));
-    assertTrue(e.getMessage().contains("cameras.frozenAfter must be between PT10S and PT168H"), e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> CameraHealthConfig.DEFAULTS.withTimes(Duration.ofSeconds(1), null));
+    assertTrue(
+        e.getMessage().contains("cameras.frozenAfter must be between PT10S and PT168H"),
+        e.getMessage());
   }
 }

@@ -5,7 +5,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import org.cityvision.core.image.ImageException;
 import org.cityvision.core.image.ImageLimits;
 import org.cityvision.core.image.OpenCvRuntime;
@@ -32,17 +34,32 @@ final class CameraWeeks {
   long frames;
   int falseAlerts;
   long faultyFrames;
-  final java.util.Map<String, Integer> alertsByFault = new java.util.TreeMap<>();
+  final Map<String, Integer> alertsByFault = new TreeMap<>();
 
-  void run(List<Path> images, Duration interval, int days, CameraHealthConfig config, long seed) throws ImageException {
+  void run(List<Path> images, Duration interval, int days, CameraHealthConfig config, long seed)
+      throws ImageException {
     OpenCvRuntime.load();
     FrameQuality quality = new FrameQuality(ImageLimits.DEFAULT);
     Random random = new Random(seed);
-    cameras += FaultCorpus.cameras(images, WIDTH, HEIGHT, 7, (id, base, other) -> week(id, base, other, interval, days, quality, config, random));
+    cameras +=
+        FaultCorpus.cameras(
+            images,
+            WIDTH,
+            HEIGHT,
+            7,
+            (id, base, other) -> week(id, base, other, interval, days, quality, config, random));
   }
 
-  private void week(String id, Mat base, Mat other, Duration interval, int days, FrameQuality quality,
-      CameraHealthConfig config, Random random) throws ImageException {
+  private void week(
+      String id,
+      Mat base,
+      Mat other,
+      Duration interval,
+      int days,
+      FrameQuality quality,
+      CameraHealthConfig config,
+      Random random)
+      throws ImageException {
     Instant start = Instant.parse("2026-03-02T00:00:00Z");
     CameraState state = CameraState.initial(id, start);
     long total = Duration.ofDays(days).dividedBy(interval);
@@ -56,9 +73,12 @@ final class CameraWeeks {
     for (long i = 0; i < total; i++) {
       Instant at = start.plus(interval.multipliedBy(i));
       double hour = (at.getEpochSecond() % 86_400) / 3600.0;
-      double light = hour >= 7 && hour < 18 ? 1.0
-          : hour >= 18 && hour < 19 ? 1.0 - 0.55 * (hour - 18)
-          : hour >= 6 && hour < 7 ? 0.45 + 0.55 * (hour - 6) : 0.45;
+      double light =
+          hour >= 7 && hour < 18
+              ? 1.0
+              : hour >= 18 && hour < 19
+                  ? 1.0 - 0.55 * (hour - 18)
+                  : hour >= 6 && hour < 7 ? 0.45 + 0.55 * (hour - 6) : 0.45;
       drift = Math.max(-0.15, Math.min(0.15, drift + random.nextGaussian() * 0.01));
       if (fogUntil < i && random.nextDouble() < interval.toSeconds() / (86_400.0 * 0.15 * 4)) {
         fogUntil = i + Duration.ofHours(2 + random.nextInt(5)).dividedBy(interval);
@@ -71,11 +91,14 @@ final class CameraWeeks {
         objectUntil = i + 5 + random.nextInt(60);
         int ow = (int) (WIDTH * (0.1 + 0.15 * random.nextDouble()));
         int oh = (int) (HEIGHT * (0.1 + 0.15 * random.nextDouble()));
-        objectAt = new Rect(random.nextInt(WIDTH - ow), HEIGHT / 2 + random.nextInt(HEIGHT / 2 - oh), ow, oh);
+        objectAt =
+            new Rect(
+                random.nextInt(WIDTH - ow), HEIGHT / 2 + random.nextInt(HEIGHT / 2 - oh), ow, oh);
         if (objectPatch != null) {
           objectPatch.release();
         }
-        Mat from = other.submat(new Rect(random.nextInt(WIDTH - ow), random.nextInt(HEIGHT - oh), ow, oh));
+        Mat from =
+            other.submat(new Rect(random.nextInt(WIDTH - ow), random.nextInt(HEIGHT - oh), ow, oh));
         objectPatch = from.clone();
         from.release();
       }
@@ -87,7 +110,9 @@ final class CameraWeeks {
         target.release();
       }
       if (fogUntil >= i) {
-        Mat grey = new Mat(HEIGHT, WIDTH, CvType.CV_8UC3, new Scalar(200 * light, 200 * light, 200 * light));
+        Mat grey =
+            new Mat(
+                HEIGHT, WIDTH, CvType.CV_8UC3, new Scalar(200 * light, 200 * light, 200 * light));
         Core.addWeighted(frame, 1 - fogAlpha, grey, fogAlpha, 0, frame);
         grey.release();
       }
@@ -95,7 +120,12 @@ final class CameraWeeks {
         for (int d = 0; d < 150; d++) {
           int x = random.nextInt(WIDTH);
           int y = random.nextInt(HEIGHT);
-          Imgproc.line(frame, new Point(x, y), new Point(x + 2, y + 8 + random.nextInt(12)), new Scalar(170, 170, 170), 1);
+          Imgproc.line(
+              frame,
+              new Point(x, y),
+              new Point(x + 2, y + 8 + random.nextInt(12)),
+              new Scalar(170, 170, 170),
+              1);
         }
       }
       FaultCorpus.addNoise(frame, light < 0.7 ? 4 : 2, random);
@@ -103,7 +133,8 @@ final class CameraWeeks {
       frame.release();
       // Receive times jitter by up to a second around the camera's cadence.
       Instant received = at.plusMillis(random.nextInt(1000));
-      HealthUpdate u = CameraHealth.update(state, quality.analyze(bytes), null, at, received, config);
+      HealthUpdate u =
+          CameraHealth.update(state, quality.analyze(bytes), null, at, received, config);
       state = u.state();
       frames++;
       if (!u.faults().isEmpty()) {
@@ -132,10 +163,24 @@ final class CameraWeeks {
     int days = args.length > 3 ? Integer.parseInt(args[3]) : 7;
     CameraWeeks weeks = new CameraWeeks();
     long t0 = System.nanoTime();
-    weeks.run(FaultCorpusRun.images(datasets, cameras, 23), interval, days, CameraHealthConfig.DEFAULTS, 23);
-    System.out.printf(Locale.ROOT, "%d cameras x %d days at one frame per %ds: %d frames, %d frames with a fault, "
-        + "%d false alerts (%.2f per camera-week) %s in %.0f s%n", weeks.cameras, days, interval.toSeconds(),
-        weeks.frames, weeks.faultyFrames, weeks.falseAlerts, weeks.alertsPerCameraWeek(days), weeks.alertsByFault,
+    weeks.run(
+        FaultCorpusRun.images(datasets, cameras, 23),
+        interval,
+        days,
+        CameraHealthConfig.DEFAULTS,
+        23);
+    System.out.printf(
+        Locale.ROOT,
+        "%d cameras x %d days at one frame per %ds: %d frames, %d frames with a fault, "
+            + "%d false alerts (%.2f per camera-week) %s in %.0f s%n",
+        weeks.cameras,
+        days,
+        interval.toSeconds(),
+        weeks.frames,
+        weeks.faultyFrames,
+        weeks.falseAlerts,
+        weeks.alertsPerCameraWeek(days),
+        weeks.alertsByFault,
         (System.nanoTime() - t0) / 1e9);
   }
 }

@@ -1,12 +1,15 @@
 package org.cityvision.core.quality;
 
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
-import org.cityvision.core.image.ImageException;
 import java.util.Random;
+import org.cityvision.core.image.ImageException;
 import org.cityvision.core.image.SyntheticScene;
 import org.opencv.core.Core;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
+import org.opencv.core.MatOfByte;
 import org.opencv.core.Point;
 import org.opencv.core.Rect;
 import org.opencv.core.Scalar;
@@ -17,8 +20,9 @@ import org.opencv.imgproc.Imgproc;
 /**
  * Labelled camera frames made from one base scene: the faults a city camera shows (blur, darkness,
  * overexposure, covers, a shifted view, a repeated frame) and the normal variation it must not be
- * called faulty for (sensor noise, light drift, dusk, fog, rain, heavy noise, JPEG requantisation, a
- * new object in the view, a plain scene). Deterministic per seed; every returned Mat belongs to the caller.
+ * called faulty for (sensor noise, light drift, dusk, fog, rain, heavy noise, JPEG requantisation,
+ * a new object in the view, a plain scene). Deterministic per seed; every returned Mat belongs to
+ * the caller.
  */
 final class FaultCorpus {
   /** A variant and the fault it must raise ({@code null} for a normal variant). */
@@ -51,24 +55,28 @@ final class FaultCorpus {
     }
 
     static List<Variant> faults() {
-      return java.util.Arrays.stream(values()).filter(v -> !v.normal()).toList();
+      return Arrays.stream(values()).filter(v -> !v.normal()).toList();
     }
 
     static List<Variant> normals() {
-      return java.util.Arrays.stream(values()).filter(Variant::normal).toList();
+      return Arrays.stream(values()).filter(Variant::normal).toList();
     }
   }
 
   private FaultCorpus() {}
 
-  /** A base scene: {@code source} centre-cropped to the aspect of {@code width}×{@code height} and resized. */
+  /**
+   * A base scene: {@code source} centre-cropped to the aspect of {@code width}×{@code height} and
+   * resized.
+   */
   static Mat base(Mat source, int width, int height) {
     double aspect = (double) width / height;
     int w = source.cols();
     int h = source.rows();
-    Rect crop = w > h * aspect
-        ? new Rect((int) ((w - h * aspect) / 2), 0, (int) (h * aspect), h)
-        : new Rect(0, (int) ((h - w / aspect) / 2), w, (int) (w / aspect));
+    Rect crop =
+        w > h * aspect
+            ? new Rect((int) ((w - h * aspect) / 2), 0, (int) (h * aspect), h)
+            : new Rect(0, (int) ((h - w / aspect) / 2), w, (int) (w / aspect));
     Mat view = source.submat(crop);
     Mat out = new Mat();
     Imgproc.resize(view, out, new Size(width, height), 0, 0, Imgproc.INTER_CUBIC);
@@ -86,7 +94,7 @@ final class FaultCorpus {
    * {@code width}×{@code height}) and the image {@code otherOffset} further on as its other scene;
    * unreadable images are skipped. Returns how many cameras ran.
    */
-  static int cameras(List<java.nio.file.Path> images, int width, int height, int otherOffset, Camera camera)
+  static int cameras(List<Path> images, int width, int height, int otherOffset, Camera camera)
       throws ImageException {
     int ran = 0;
     for (int c = 0; c < images.size(); c++) {
@@ -127,21 +135,29 @@ final class FaultCorpus {
     switch (variant) {
       case BLUR -> defocus(out, w * (0.004 + 0.006 * random.nextDouble()));
       case DARKENING -> out.convertTo(out, -1, 0.02 + 0.06 * random.nextDouble(), 0);
-      case OVEREXPOSURE -> out.convertTo(out, -1, 2.5 + 2.5 * random.nextDouble(), 80 + 80 * random.nextDouble());
+      case OVEREXPOSURE ->
+          out.convertTo(out, -1, 2.5 + 2.5 * random.nextDouble(), 80 + 80 * random.nextDouble());
       case UNIFORM_COVER -> {
         double share = 0.65 + 0.35 * random.nextDouble();
         int cw = (int) (w * Math.sqrt(share));
         int ch = (int) (h * Math.sqrt(share));
         int x = random.nextInt(w - cw + 1);
         int y = random.nextInt(h - ch + 1);
-        Imgproc.rectangle(out, new Point(x, y), new Point(x + cw, y + ch), randomColour(random), -1);
+        Imgproc.rectangle(
+            out, new Point(x, y), new Point(x + cw, y + ch), randomColour(random), -1);
       }
       case SPRAYED_COVER -> {
         Mat paint = new Mat(h, w, CvType.CV_8UC3, randomColour(random));
         Mat mask = Mat.zeros(h, w, CvType.CV_8UC1);
-        Imgproc.ellipse(mask, new Point(w * (0.4 + 0.2 * random.nextDouble()), h * (0.4 + 0.2 * random.nextDouble())),
+        Imgproc.ellipse(
+            mask,
+            new Point(w * (0.4 + 0.2 * random.nextDouble()), h * (0.4 + 0.2 * random.nextDouble())),
             new Size(w * (0.55 + 0.2 * random.nextDouble()), h * (0.6 + 0.2 * random.nextDouble())),
-            random.nextDouble() * 180, 0, 360, new Scalar(255), -1);
+            random.nextDouble() * 180,
+            0,
+            360,
+            new Scalar(255),
+            -1);
         softBlur(mask, w * 0.03);
         // Paint is not flat: slow streaks of thicker and thinner coat.
         Mat streaks = new Mat(h / 16 + 1, w / 16 + 1, CvType.CV_8UC3);
@@ -165,7 +181,8 @@ final class FaultCorpus {
         double level = 35 + 40 * random.nextDouble();
         out.setTo(new Scalar(level, level, level));
         Mat vignette = Mat.zeros(h, w, CvType.CV_8UC3);
-        Imgproc.circle(vignette, new Point(w / 2.0, h / 2.0), (int) (h * 0.4), new Scalar(12, 12, 12), -1);
+        Imgproc.circle(
+            vignette, new Point(w / 2.0, h / 2.0), (int) (h * 0.4), new Scalar(12, 12, 12), -1);
         softBlur(vignette, h * 0.2);
         Core.add(out, vignette, out);
         vignette.release();
@@ -181,12 +198,14 @@ final class FaultCorpus {
         Imgproc.warpAffine(base, out, m, base.size(), Imgproc.INTER_LINEAR, Core.BORDER_REFLECT);
         m.release();
       }
-      case REPEATED, NOISE_ONLY, REQUANTISED -> { }
-      case LIGHT_DRIFT -> out.convertTo(out, -1, 0.85 + 0.3 * random.nextDouble(), -15 + 30 * random.nextDouble());
+      case REPEATED, NOISE_ONLY, REQUANTISED -> {}
+      case LIGHT_DRIFT ->
+          out.convertTo(out, -1, 0.85 + 0.3 * random.nextDouble(), -15 + 30 * random.nextDouble());
       case DUSK -> {
         // Dark but not black: the scene dimmed to a mean of 35-70 grey levels.
         double mean = Core.mean(out).val[1];
-        out.convertTo(out, -1, Math.min(0.6, (35 + 35 * random.nextDouble()) / Math.max(mean, 1)), 0);
+        out.convertTo(
+            out, -1, Math.min(0.6, (35 + 35 * random.nextDouble()) / Math.max(mean, 1)), 0);
       }
       case FOG -> {
         double alpha = 0.3 + 0.3 * random.nextDouble();
@@ -204,7 +223,12 @@ final class FaultCorpus {
           int x = random.nextInt(w);
           int y = random.nextInt(h);
           int len = 10 + random.nextInt(30);
-          Imgproc.line(streaks, new Point(x, y), new Point(x + slant * len, y + len), new Scalar(60, 60, 60), 1);
+          Imgproc.line(
+              streaks,
+              new Point(x, y),
+              new Point(x + slant * len, y + len),
+              new Scalar(60, 60, 60),
+              1);
         }
         Imgproc.GaussianBlur(streaks, streaks, new Size(3, 3), 0);
         Core.add(out, streaks, out);
@@ -217,7 +241,9 @@ final class FaultCorpus {
           int oh = (int) (h * (0.2 + 0.15 * random.nextDouble()));
           Mat patch = new Mat();
           Imgproc.resize(other, patch, new Size(ow, oh), 0, 0, Imgproc.INTER_AREA);
-          Mat target = out.submat(new Rect(random.nextInt(w - ow), h / 2 + random.nextInt(h / 2 - oh), ow, oh));
+          Mat target =
+              out.submat(
+                  new Rect(random.nextInt(w - ow), h / 2 + random.nextInt(h / 2 - oh), ow, oh));
           patch.copyTo(target);
           target.release();
           patch.release();
@@ -225,7 +251,10 @@ final class FaultCorpus {
       }
     }
     if (variant != Variant.REPEATED) {
-      addNoise(out, variant == Variant.DUSK ? 4 + 2 * random.nextDouble() : 2 + 2 * random.nextDouble(), random);
+      addNoise(
+          out,
+          variant == Variant.DUSK ? 4 + 2 * random.nextDouble() : 2 + 2 * random.nextDouble(),
+          random);
     }
     return out;
   }
@@ -236,19 +265,24 @@ final class FaultCorpus {
     if (variant != Variant.REQUANTISED) {
       return once;
     }
-    Mat decoded = Imgcodecs.imdecode(new org.opencv.core.MatOfByte(once), Imgcodecs.IMREAD_COLOR);
+    Mat decoded = Imgcodecs.imdecode(new MatOfByte(once), Imgcodecs.IMREAD_COLOR);
     try {
-      return SyntheticScene.encode(decoded, ".jpg", Imgcodecs.IMWRITE_JPEG_QUALITY, 35 + random.nextInt(25));
+      return SyntheticScene.encode(
+          decoded, ".jpg", Imgcodecs.IMWRITE_JPEG_QUALITY, 35 + random.nextInt(25));
     } finally {
       decoded.release();
     }
   }
 
-  /** Defocus by a Gaussian of {@code sigma} pixels, done at 1/4 scale (a defocused frame has no finer detail). */
+  /**
+   * Defocus by a Gaussian of {@code sigma} pixels, done at 1/4 scale (a defocused frame has no
+   * finer detail).
+   */
   static void defocus(Mat mat, double sigma) {
     Mat small = new Mat();
     Imgproc.resize(mat, small, new Size(mat.cols() / 4, mat.rows() / 4), 0, 0, Imgproc.INTER_AREA);
-    Imgproc.GaussianBlur(small, small, new Size(0, 0), Math.max(0.5, Math.sqrt(sigma * sigma - 4) / 4));
+    Imgproc.GaussianBlur(
+        small, small, new Size(0, 0), Math.max(0.5, Math.sqrt(sigma * sigma - 4) / 4));
     Imgproc.resize(small, mat, mat.size(), 0, 0, Imgproc.INTER_CUBIC);
     small.release();
   }
@@ -256,7 +290,12 @@ final class FaultCorpus {
   /** A wide Gaussian blur done at 1/8 scale (the result is smooth anyway), so it costs little. */
   static void softBlur(Mat mat, double sigma) {
     Mat small = new Mat();
-    Imgproc.resize(mat, small, new Size(Math.max(1, mat.cols() / 8), Math.max(1, mat.rows() / 8)), 0, 0,
+    Imgproc.resize(
+        mat,
+        small,
+        new Size(Math.max(1, mat.cols() / 8), Math.max(1, mat.rows() / 8)),
+        0,
+        0,
         Imgproc.INTER_AREA);
     Imgproc.GaussianBlur(small, small, new Size(0, 0), Math.max(0.5, sigma / 8));
     Imgproc.resize(small, mat, mat.size(), 0, 0, Imgproc.INTER_LINEAR);

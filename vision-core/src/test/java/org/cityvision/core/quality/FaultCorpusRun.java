@@ -1,10 +1,11 @@
 package org.cityvision.core.quality;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -15,13 +16,12 @@ import org.cityvision.core.image.ImageException;
 import org.cityvision.core.image.ImageLimits;
 import org.cityvision.core.image.OpenCvRuntime;
 import org.opencv.core.Mat;
-import org.opencv.imgcodecs.Imgcodecs;
-import org.opencv.imgproc.Imgproc;
 
 /**
  * Runs the labelled fault corpus: simulated cameras, one per street photo, each learning its
  * baseline from healthy frames and then shown every {@link FaultCorpus.Variant} as a run of frames.
- * Reports per-frame recall per fault kind, frames to detection, and false alarms per normal variant.
+ * Reports per-frame recall per fault kind, frames to detection, and false alarms per normal
+ * variant.
  */
 final class FaultCorpusRun {
   static final int WIDTH = 1280;
@@ -47,7 +47,7 @@ final class FaultCorpusRun {
   final Tally firstFrames = new Tally();
   int cameras;
 
-  static List<Path> images(Path datasets, int limit, long seed) throws java.io.IOException {
+  static List<Path> images(Path datasets, int limit, long seed) throws IOException {
     List<Path> all = new ArrayList<>();
     for (String set : new String[] {"urban", "urban-extra"}) {
       Path dir = datasets.resolve(set);
@@ -55,10 +55,13 @@ final class FaultCorpusRun {
         continue;
       }
       try (Stream<Path> files = Files.walk(dir)) {
-        files.filter(p -> p.toString().toLowerCase(Locale.ROOT).endsWith(".jpg")).sorted().forEach(all::add);
+        files
+            .filter(p -> p.toString().toLowerCase(Locale.ROOT).endsWith(".jpg"))
+            .sorted()
+            .forEach(all::add);
       }
     }
-    java.util.Collections.shuffle(all, new Random(seed));
+    Collections.shuffle(all, new Random(seed));
     return all.subList(0, Math.min(limit, all.size()));
   }
 
@@ -66,18 +69,36 @@ final class FaultCorpusRun {
     OpenCvRuntime.load();
     FrameQuality quality = new FrameQuality(ImageLimits.DEFAULT);
     Random random = new Random(seed);
-    cameras += FaultCorpus.cameras(images, WIDTH, HEIGHT, 1, (id, base, other) -> camera(id, base, other, quality, config, random));
+    cameras +=
+        FaultCorpus.cameras(
+            images,
+            WIDTH,
+            HEIGHT,
+            1,
+            (id, base, other) -> camera(id, base, other, quality, config, random));
   }
 
-  private void camera(String id, Mat base, Mat other, FrameQuality quality, CameraHealthConfig config, Random random)
+  private void camera(
+      String id,
+      Mat base,
+      Mat other,
+      FrameQuality quality,
+      CameraHealthConfig config,
+      Random random)
       throws ImageException {
     Instant t = Instant.parse("2026-03-01T08:00:00Z");
     // A camera's first frames are dusk-dark or plain: never faulty (nothing to compare with yet).
     CameraState fresh = CameraState.initial(id, t);
     for (int i = 0; i < BASELINE_FRAMES; i++) {
       FaultCorpus.Variant v = i % 2 == 0 ? FaultCorpus.Variant.DUSK : FaultCorpus.Variant.FOG;
-      HealthUpdate u = CameraHealth.update(fresh, analyse(base, v, random, other, quality), null, t,
-          t.plusSeconds(10L * i), config);
+      HealthUpdate u =
+          CameraHealth.update(
+              fresh,
+              analyse(base, v, random, other, quality),
+              null,
+              t,
+              t.plusSeconds(10L * i),
+              config);
       fresh = u.state();
       firstFrames.frames++;
       if (!u.faults().isEmpty()) {
@@ -87,7 +108,8 @@ final class FaultCorpusRun {
     CameraState state = CameraState.initial(id, t);
     byte[] last = null;
     for (int i = 0; i < BASELINE_FRAMES; i++) {
-      FaultCorpus.Variant v = i % 2 == 0 ? FaultCorpus.Variant.NOISE_ONLY : FaultCorpus.Variant.LIGHT_DRIFT;
+      FaultCorpus.Variant v =
+          i % 2 == 0 ? FaultCorpus.Variant.NOISE_ONLY : FaultCorpus.Variant.LIGHT_DRIFT;
       Mat frame = FaultCorpus.frame(base, v, random, other);
       last = FaultCorpus.encode(frame, v, random);
       frame.release();
@@ -98,7 +120,8 @@ final class FaultCorpusRun {
       Tally tally = tallies.computeIfAbsent(v, k -> new Tally());
       CameraState s = state;
       Instant at = t;
-      Mat frame = v == FaultCorpus.Variant.REPEATED ? null : FaultCorpus.frame(base, v, random, other);
+      Mat frame =
+          v == FaultCorpus.Variant.REPEATED ? null : FaultCorpus.frame(base, v, random, other);
       int detectedAt = -1;
       for (int k = 0; k < RUN; k++) {
         byte[] bytes;
@@ -108,8 +131,10 @@ final class FaultCorpusRun {
         } else {
           // The same fault, new sensor noise on every frame.
           Mat noisy = FaultCorpus.frame(base, v, new Random(random.nextLong()), other);
-          if (v == FaultCorpus.Variant.SHIFTED_VIEW || v == FaultCorpus.Variant.SPRAYED_COVER
-              || v == FaultCorpus.Variant.UNIFORM_COVER || v == FaultCorpus.Variant.NEW_OBJECT) {
+          if (v == FaultCorpus.Variant.SHIFTED_VIEW
+              || v == FaultCorpus.Variant.SPRAYED_COVER
+              || v == FaultCorpus.Variant.UNIFORM_COVER
+              || v == FaultCorpus.Variant.NEW_OBJECT) {
             noisy.release();
             noisy = frame.clone();
             FaultCorpus.addNoise(noisy, 2, random);
@@ -121,16 +146,25 @@ final class FaultCorpusRun {
         FrameAnalysis fa = quality.analyze(bytes);
         if (k == RUN - 1) {
           CameraBaseline b = state.baseline();
-          tally.measures.add(new double[] {fa.fractionAtOrBelow(config.blackLevel()),
-              fa.fractionAtOrAbove(config.overexposedLevel()), fa.sharpness() / b.sharpness(),
-              CameraHealth.coveredShare(fa, b, config), fa.signature().similarity(b.reference()),
-              fa.signature().shiftedQuadrants(b.reference())});
+          tally.measures.add(
+              new double[] {
+                fa.fractionAtOrBelow(config.blackLevel()),
+                fa.fractionAtOrAbove(config.overexposedLevel()),
+                fa.sharpness() / b.sharpness(),
+                CameraHealth.coveredShare(fa, b, config),
+                fa.signature().similarity(b.reference()),
+                fa.signature().shiftedQuadrants(b.reference())
+              });
         }
         HealthUpdate u = CameraHealth.update(s, fa, null, at, at, config);
         s = u.state();
         boolean counted = v != FaultCorpus.Variant.SHIFTED_VIEW || k >= config.moveFrames() - 1;
-        boolean hit = v.normal() ? !u.faults().isEmpty() : u.faults().contains(v.expected)
-            || (v == FaultCorpus.Variant.LENS_CAP && u.faults().contains(QualityFault.BLACK));
+        boolean hit =
+            v.normal()
+                ? !u.faults().isEmpty()
+                : u.faults().contains(v.expected)
+                    || (v == FaultCorpus.Variant.LENS_CAP
+                        && u.faults().contains(QualityFault.BLACK));
         if (counted) {
           tally.frames++;
           if (hit) {
@@ -152,7 +186,8 @@ final class FaultCorpusRun {
     }
   }
 
-  private static FrameAnalysis analyse(Mat base, FaultCorpus.Variant v, Random random, Mat other, FrameQuality q)
+  private static FrameAnalysis analyse(
+      Mat base, FaultCorpus.Variant v, Random random, Mat other, FrameQuality q)
       throws ImageException {
     Mat frame = FaultCorpus.frame(base, v, random, other);
     try {
@@ -164,31 +199,51 @@ final class FaultCorpusRun {
 
   String table() {
     StringBuilder out = new StringBuilder();
-    out.append("| variant | expected fault | frames | per-frame recall / false-alarm rate | runs detected | mean frames to detection |\n");
+    out.append(
+        "| variant | expected fault | frames | per-frame recall / false-alarm rate | runs detected | mean frames to detection |\n");
     out.append("|---|---|---|---|---|---|\n");
     for (Map.Entry<FaultCorpus.Variant, Tally> e : tallies.entrySet()) {
       FaultCorpus.Variant v = e.getKey();
       Tally t = e.getValue();
-      out.append(String.format(Locale.ROOT, "| %s | %s | %d | %.3f | %s | %s |%n", v.name().toLowerCase(Locale.ROOT),
-          v.normal() ? "none (normal)" : v.expected.wireName(), t.frames, t.rate(),
-          v.normal() ? "-" : t.firstDetections + "/" + t.runs,
-          v.normal() || t.firstDetections == 0 ? "-"
-              : String.format(Locale.ROOT, "%.2f", (double) t.framesToDetection / t.firstDetections)));
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %d | %.3f | %s | %s |%n",
+              v.name().toLowerCase(Locale.ROOT),
+              v.normal() ? "none (normal)" : v.expected.wireName(),
+              t.frames,
+              t.rate(),
+              v.normal() ? "-" : t.firstDetections + "/" + t.runs,
+              v.normal() || t.firstDetections == 0
+                  ? "-"
+                  : String.format(
+                      Locale.ROOT, "%.2f", (double) t.framesToDetection / t.firstDetections)));
     }
-    out.append(String.format(Locale.ROOT, "| first frames, dusk and fog (no baseline) | none (normal) | %d | %.3f | - | - |%n",
-        firstFrames.frames, firstFrames.rate()));
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "| first frames, dusk and fog (no baseline) | none (normal) | %d | %.3f | - | - |%n",
+            firstFrames.frames,
+            firstFrames.rate()));
     return out.toString();
   }
 
   String measures() {
-    StringBuilder out = new StringBuilder("variant: black over sharpRatio covered similarity shiftedQuadrants (p5 / p50 / p95)\n");
+    StringBuilder out =
+        new StringBuilder(
+            "variant: black over sharpRatio covered similarity shiftedQuadrants (p5 / p50 / p95)\n");
     for (Map.Entry<FaultCorpus.Variant, Tally> e : tallies.entrySet()) {
       out.append(e.getKey()).append(':');
       for (int m = 0; m < 6; m++) {
         final int mm = m;
         double[] v = e.getValue().measures.stream().mapToDouble(a -> a[mm]).sorted().toArray();
-        out.append(String.format(Locale.ROOT, "  %.3f/%.3f/%.3f", v[(int) (v.length * 0.05)], v[v.length / 2],
-            v[Math.min(v.length - 1, (int) (v.length * 0.95))]));
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "  %.3f/%.3f/%.3f",
+                v[(int) (v.length * 0.05)],
+                v[v.length / 2],
+                v[Math.min(v.length - 1, (int) (v.length * 0.95))]));
       }
       out.append('\n');
     }

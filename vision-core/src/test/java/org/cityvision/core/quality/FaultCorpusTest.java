@@ -9,10 +9,10 @@ import org.cityvision.core.testing.SharedData;
 import org.junit.jupiter.api.Test;
 
 /**
- * The quality checks on street photos from ../shared/datasets (skipped without it): every fault kind
- * found on at least 95% of its frames, at most 1% false alarms on normal frames, black and covered
- * views found within three frames, and at most one false alert per simulated camera-week. The corpus
- * run is the one whose table docs/CAMERAS.md shows (16 cameras, seed 19).
+ * The quality checks on street photos from ../shared/datasets (skipped without it): every fault
+ * kind found on at least 95% of its frames, at most 1% false alarms on normal frames, black and
+ * covered views found within three frames, and at most one false alert per simulated camera-week.
+ * The corpus run is the one whose table docs/CAMERAS.md shows (16 cameras, seed 19).
  */
 class FaultCorpusTest {
   @Test
@@ -37,8 +37,15 @@ class FaultCorpusTest {
   void healthyCamerasRaiseAtMostOneFalseAlertPerWeek() throws Exception {
     Path datasets = SharedData.dataset("urban").getParent();
     CameraWeeks weeks = new CameraWeeks();
-    weeks.run(FaultCorpusRun.images(datasets, 2, 37), Duration.ofMinutes(10), 7, CameraHealthConfig.DEFAULTS, 37);
+    weeks.run(
+        FaultCorpusRun.images(datasets, 2, 37),
+        Duration.ofMinutes(10),
+        7,
+        CameraHealthConfig.DEFAULTS,
+        37);
     assertEquals(2, weeks.cameras);
-    assertTrue(weeks.alertsPerCameraWeek(7) <= 1.0, weeks.falseAlerts + " false alerts " + weeks.alertsByFault);
+    assertTrue(
+        weeks.alertsPerCameraWeek(7) <= 1.0,
+        weeks.falseAlerts + " false alerts " + weeks.alertsByFault);
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.cityvision.core.image.ImageException;
 import org.cityvision.core.image.ImageLimits;
@@ -34,15 +35,19 @@ class FrameQualityTest {
     assertEquals(8, a.reduction());
     assertEquals(1920, a.width());
     assertEquals(1080, a.height());
-    assertEquals(FrameAnalysis.GRID_WIDTH * FrameAnalysis.GRID_HEIGHT, java.util.Arrays.stream(a.histogram()).sum());
+    assertEquals(
+        FrameAnalysis.GRID_WIDTH * FrameAnalysis.GRID_HEIGHT, Arrays.stream(a.histogram()).sum());
   }
 
   @Test
   void pngAndJpegOfOneFrameMeasureAlike() throws ImageException {
     Mat scene = FaultCorpus.syntheticBase(1280, 720, 3);
     try {
-      FrameAnalysis jpeg = quality.analyze(SyntheticScene.encode(scene, ".jpg", Imgcodecs.IMWRITE_JPEG_QUALITY, 90));
-      FrameAnalysis png = quality.analyze(SyntheticScene.encode(scene, ".png", Imgcodecs.IMWRITE_PNG_COMPRESSION, 1));
+      FrameAnalysis jpeg =
+          quality.analyze(SyntheticScene.encode(scene, ".jpg", Imgcodecs.IMWRITE_JPEG_QUALITY, 90));
+      FrameAnalysis png =
+          quality.analyze(
+              SyntheticScene.encode(scene, ".png", Imgcodecs.IMWRITE_PNG_COMPRESSION, 1));
       assertEquals(jpeg.meanLuma(), png.meanLuma(), 2.0);
       assertTrue(jpeg.signature().similarity(png.signature()) > 0.95);
       assertEquals(1.0, jpeg.sharpness() / png.sharpness(), 0.35);
@@ -93,8 +98,11 @@ class FrameQualityTest {
     try {
       Mat dark = FaultCorpus.frame(scene, FaultCorpus.Variant.DARKENING, random, null);
       Mat bright = FaultCorpus.frame(scene, FaultCorpus.Variant.OVEREXPOSURE, random, null);
-      FrameAnalysis d = quality.analyze(SyntheticScene.encode(dark, ".jpg", Imgcodecs.IMWRITE_JPEG_QUALITY, 85));
-      FrameAnalysis b = quality.analyze(SyntheticScene.encode(bright, ".jpg", Imgcodecs.IMWRITE_JPEG_QUALITY, 85));
+      FrameAnalysis d =
+          quality.analyze(SyntheticScene.encode(dark, ".jpg", Imgcodecs.IMWRITE_JPEG_QUALITY, 85));
+      FrameAnalysis b =
+          quality.analyze(
+              SyntheticScene.encode(bright, ".jpg", Imgcodecs.IMWRITE_JPEG_QUALITY, 85));
       assertTrue(d.fractionAtOrBelow(32) > 0.98, "dark share " + d.fractionAtOrBelow(32));
       assertTrue(b.fractionAtOrAbove(240) > 0.9, "saturated share " + b.fractionAtOrAbove(240));
       assertTrue(d.contrast() < 20);
@@ -109,7 +117,8 @@ class FrameQualityTest {
   void refusesBytesThatAreNotAnImageWithinTheLimits() {
     assertThrows(UnsupportedImageException.class, () -> quality.analyze("not an image".getBytes()));
     FrameQuality tight = new FrameQuality(new ImageLimits(1000, 50_000_000L, 16_384));
-    assertThrows(ImageTooLargeException.class, () -> tight.analyze(SyntheticScene.jpeg(640, 360, 1, 85)));
+    assertThrows(
+        ImageTooLargeException.class, () -> tight.analyze(SyntheticScene.jpeg(640, 360, 1, 85)));
   }
 
   @Test
@@ -118,10 +127,19 @@ class FrameQualityTest {
     Mat other = FaultCorpus.syntheticBase(1280, 720, 10);
     Random random = new Random(3);
     try {
-      SceneSignature a = quality.analyze(FaultCorpus.encode(scene, FaultCorpus.Variant.NOISE_ONLY, random)).signature();
+      SceneSignature a =
+          quality
+              .analyze(FaultCorpus.encode(scene, FaultCorpus.Variant.NOISE_ONLY, random))
+              .signature();
       Mat brighter = FaultCorpus.frame(scene, FaultCorpus.Variant.LIGHT_DRIFT, random, null);
-      SceneSignature b = quality.analyze(FaultCorpus.encode(brighter, FaultCorpus.Variant.NOISE_ONLY, random)).signature();
-      SceneSignature c = quality.analyze(FaultCorpus.encode(other, FaultCorpus.Variant.NOISE_ONLY, random)).signature();
+      SceneSignature b =
+          quality
+              .analyze(FaultCorpus.encode(brighter, FaultCorpus.Variant.NOISE_ONLY, random))
+              .signature();
+      SceneSignature c =
+          quality
+              .analyze(FaultCorpus.encode(other, FaultCorpus.Variant.NOISE_ONLY, random))
+              .signature();
       brighter.release();
       assertTrue(a.similarity(b) > 0.9, "light change " + a.similarity(b));
       assertTrue(a.similarity(c) < 0.4, "another scene " + a.similarity(c));

@@ -2,7 +2,7 @@ package org.cityvision.core.quality;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Locale;
 import java.util.Random;
 import org.cityvision.core.image.ImageException;
@@ -18,7 +18,10 @@ import org.opencv.imgcodecs.Imgcodecs;
  * thread's CPU time after a warm-up, split into the 1/8-scale decode and the whole check.
  */
 final class QualityCost {
-  /** Milliseconds of thread CPU per frame: {decode only, decode + analysis, analysis + health update}. */
+  /**
+   * Milliseconds of thread CPU per frame: {decode only, decode + analysis, analysis + health
+   * update}.
+   */
   static double[] measure(Mat base1080, int frames) throws ImageException {
     OpenCvRuntime.load();
     FrameQuality quality = new FrameQuality(ImageLimits.DEFAULT);
@@ -31,10 +34,17 @@ final class QualityCost {
       noisy.release();
     }
     ThreadMXBean cpu = ManagementFactory.getThreadMXBean();
-    CameraState state = CameraState.initial("bench", java.time.Instant.EPOCH);
+    CameraState state = CameraState.initial("bench", Instant.EPOCH);
     for (int i = 0; i < 300; i++) {
-      state = CameraHealth.update(state, quality.analyze(jpegs[i % jpegs.length]), null, null,
-          java.time.Instant.EPOCH.plusSeconds(i), CameraHealthConfig.DEFAULTS).state();
+      state =
+          CameraHealth.update(
+                  state,
+                  quality.analyze(jpegs[i % jpegs.length]),
+                  null,
+                  null,
+                  Instant.EPOCH.plusSeconds(i),
+                  CameraHealthConfig.DEFAULTS)
+              .state();
       decodeOnly(jpegs[i % jpegs.length]);
     }
     long t0 = cpu.getCurrentThreadCpuTime();
@@ -47,16 +57,27 @@ final class QualityCost {
     }
     long t2 = cpu.getCurrentThreadCpuTime();
     for (int i = 0; i < frames; i++) {
-      state = CameraHealth.update(state, quality.analyze(jpegs[i % jpegs.length]), null, null,
-          java.time.Instant.EPOCH.plusSeconds(1000 + i), CameraHealthConfig.DEFAULTS).state();
+      state =
+          CameraHealth.update(
+                  state,
+                  quality.analyze(jpegs[i % jpegs.length]),
+                  null,
+                  null,
+                  Instant.EPOCH.plusSeconds(1000 + i),
+                  CameraHealthConfig.DEFAULTS)
+              .state();
     }
     long t3 = cpu.getCurrentThreadCpuTime();
-    return new double[] {(t1 - t0) / 1e6 / frames, (t2 - t1) / 1e6 / frames, (t3 - t2) / 1e6 / frames};
+    return new double[] {
+      (t1 - t0) / 1e6 / frames, (t2 - t1) / 1e6 / frames, (t3 - t2) / 1e6 / frames
+    };
   }
 
   private static void decodeOnly(byte[] jpeg) {
     MatOfByte buffer = new MatOfByte(jpeg);
-    Mat m = Imgcodecs.imdecode(buffer, Imgcodecs.IMREAD_REDUCED_GRAYSCALE_8 | Imgcodecs.IMREAD_IGNORE_ORIENTATION);
+    Mat m =
+        Imgcodecs.imdecode(
+            buffer, Imgcodecs.IMREAD_REDUCED_GRAYSCALE_8 | Imgcodecs.IMREAD_IGNORE_ORIENTATION);
     m.release();
     buffer.release();
   }
@@ -73,7 +94,12 @@ final class QualityCost {
     }
     double[] ms = measure(base, 500);
     base.release();
-    System.out.printf(Locale.ROOT, "1920x1080 JPEG q85: 1/8 grey decode %.2f ms, quality analysis with decode %.2f ms, "
-        + "analysis + health update %.2f ms CPU per frame%n", ms[0], ms[1], ms[2]);
+    System.out.printf(
+        Locale.ROOT,
+        "1920x1080 JPEG q85: 1/8 grey decode %.2f ms, quality analysis with decode %.2f ms, "
+            + "analysis + health update %.2f ms CPU per frame%n",
+        ms[0],
+        ms[1],
+        ms[2]);
   }
 }

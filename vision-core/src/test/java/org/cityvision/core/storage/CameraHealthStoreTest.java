@@ -14,6 +14,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.cityvision.core.image.ImageLimits;
+import org.cityvision.core.image.SyntheticScene;
 import org.cityvision.core.quality.CameraHealth;
 import org.cityvision.core.quality.CameraHealthConfig;
 import org.cityvision.core.quality.CameraHealthRecords;
@@ -27,7 +28,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Camera health records in a real S3 server: revisions written once, newest read, two nodes at once. */
+/**
+ * Camera health records in a real S3 server: revisions written once, newest read, two nodes at
+ * once.
+ */
 class CameraHealthStoreTest {
   private static final Instant T0 = Instant.parse("2026-03-01T08:00:00Z");
 
@@ -49,8 +53,10 @@ class CameraHealthStoreTest {
   }
 
   @Test
-  void aRevisionIsWrittenOnceAndTheNewestIsRead(TestInfo info, @TempDir Path node) throws Exception {
-    try (MinioFrameStore store = StoreFixture.open(server, node, StoreFixture.bucket(info.getDisplayName()))) {
+  void aRevisionIsWrittenOnceAndTheNewestIsRead(TestInfo info, @TempDir Path node)
+      throws Exception {
+    try (MinioFrameStore store =
+        StoreFixture.open(server, node, StoreFixture.bucket(info.getDisplayName()))) {
       assertEquals(Optional.empty(), store.cameraHealth("cam-1"));
       for (long r = 1; r <= 5; r++) {
         store.putCameraHealth(new CameraHealthRecord("cam-1", r, json("{\"r\":" + r + "}")));
@@ -58,19 +64,24 @@ class CameraHealthStoreTest {
       CameraHealthRecord newest = store.cameraHealth("cam-1").orElseThrow();
       assertEquals(5, newest.revision());
       assertEquals("{\"r\":5}", new String(newest.json(), StandardCharsets.UTF_8));
-      assertThrows(ConflictException.class,
-          () -> store.putCameraHealth(new CameraHealthRecord("cam-1", 5, json("{\"r\":\"late\"}"))));
-      assertTrue(store.listKeys(StorageKeys.cameraHealthPrefix("cam-1"), 100).size() <= 3, "old revisions pruned");
+      assertThrows(
+          ConflictException.class,
+          () ->
+              store.putCameraHealth(new CameraHealthRecord("cam-1", 5, json("{\"r\":\"late\"}"))));
+      assertTrue(
+          store.listKeys(StorageKeys.cameraHealthPrefix("cam-1"), 100).size() <= 3,
+          "old revisions pruned");
       store.putCameraHealth(new CameraHealthRecord("cam-0", 1, json("{}")));
       assertEquals(List.of("cam-0", "cam-1"), store.listCameraHealth(null, 10).items());
     }
   }
 
   @Test
-  void twoNodesUpdatingOneCameraLoseNoUpdate(TestInfo info, @TempDir Path nodeA, @TempDir Path nodeB)
-      throws Exception {
+  void twoNodesUpdatingOneCameraLoseNoUpdate(
+      TestInfo info, @TempDir Path nodeA, @TempDir Path nodeB) throws Exception {
     String bucket = StoreFixture.bucket(info.getDisplayName());
-    FrameAnalysis frame = new FrameQuality(ImageLimits.DEFAULT).analyze(org.cityvision.core.image.SyntheticScene.jpeg(640, 360, 3, 85));
+    FrameAnalysis frame =
+        new FrameQuality(ImageLimits.DEFAULT).analyze(SyntheticScene.jpeg(640, 360, 3, 85));
     int perNode = 12;
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try (MinioFrameStore a = StoreFixture.open(server, nodeA, bucket);
@@ -78,14 +89,21 @@ class CameraHealthStoreTest {
       List<Future<Object>> runs = new ArrayList<>();
       for (MinioFrameStore store : List.of(a, b)) {
         CameraHealthRecords records = new CameraHealthRecords(store);
-        runs.add(pool.submit(() -> {
-          for (int i = 0; i < perNode; i++) {
-            Instant at = T0.plusSeconds(i);
-            records.apply("cam-9", at, s -> Optional.of(
-                CameraHealth.update(s, frame, null, null, at, CameraHealthConfig.DEFAULTS)));
-          }
-          return null;
-        }));
+        runs.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < perNode; i++) {
+                    Instant at = T0.plusSeconds(i);
+                    records.apply(
+                        "cam-9",
+                        at,
+                        s ->
+                            Optional.of(
+                                CameraHealth.update(
+                                    s, frame, null, null, at, CameraHealthConfig.DEFAULTS)));
+                  }
+                  return null;
+                }));
       }
       for (Future<Object> run : runs) {
         run.get();

@@ -50,10 +50,12 @@ class FlagConcurrencyTest {
       CountDownLatch start = new CountDownLatch(1);
       List<Future<Object>> futures = new ArrayList<>();
       for (Callable<Object> task : tasks) {
-        futures.add(pool.submit(() -> {
-          start.await();
-          return task.call();
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return task.call();
+                }));
       }
       start.countDown();
       List<Object> outcomes = new ArrayList<>();
@@ -81,17 +83,34 @@ class FlagConcurrencyTest {
         String frameId = FrameId.generate("cam-1", T0.plusSeconds(i)).value();
         a.createFlag(FlagRecord.open(frameId, "pothole", 0.7, "urban", "1.0.0", T0));
 
-        List<Object> outcomes = race(List.of(
-            () -> a.reviewFlag(new FlagReview(frameId, Verdict.CONFIRM, null, null, "alice", false)),
-            () -> b.reviewFlag(new FlagReview(frameId, Verdict.REJECT, null, null, "bob", false)),
-            () -> a.reviewFlag(new FlagReview(frameId, Verdict.RELABEL, "crack", null, "carol", false)),
-            () -> b.reviewFlag(new FlagReview(frameId, Verdict.CONFIRM, null, null, "dave", false))));
+        List<Object> outcomes =
+            race(
+                List.of(
+                    () ->
+                        a.reviewFlag(
+                            new FlagReview(frameId, Verdict.CONFIRM, null, null, "alice", false)),
+                    () ->
+                        b.reviewFlag(
+                            new FlagReview(frameId, Verdict.REJECT, null, null, "bob", false)),
+                    () ->
+                        a.reviewFlag(
+                            new FlagReview(
+                                frameId, Verdict.RELABEL, "crack", null, "carol", false)),
+                    () ->
+                        b.reviewFlag(
+                            new FlagReview(frameId, Verdict.CONFIRM, null, null, "dave", false))));
 
-        List<FlagRecord> winners = outcomes.stream()
-            .filter(FlagRecord.class::isInstance).map(FlagRecord.class::cast).toList();
+        List<FlagRecord> winners =
+            outcomes.stream()
+                .filter(FlagRecord.class::isInstance)
+                .map(FlagRecord.class::cast)
+                .toList();
         assertEquals(1, winners.size(), "outcomes " + outcomes);
-        assertTrue(outcomes.stream().filter(o -> !(o instanceof FlagRecord))
-            .allMatch(ConflictException.class::isInstance), "outcomes " + outcomes);
+        assertTrue(
+            outcomes.stream()
+                .filter(o -> !(o instanceof FlagRecord))
+                .allMatch(ConflictException.class::isInstance),
+            "outcomes " + outcomes);
         assertEquals(winners.get(0), b.flag(frameId));
         assertEquals(2, winners.get(0).revision());
       }
@@ -119,11 +138,18 @@ class FlagConcurrencyTest {
 
         long claimed = outcomes.stream().filter(Optional.empty()::equals).count();
         assertEquals(1, claimed, "outcomes " + outcomes);
-        JsonNode stored = outcomes.stream().filter(o -> !Optional.empty().equals(o))
-            .map(o -> ((Optional<?>) o).orElseThrow()).map(JsonNode.class::cast)
-            .findFirst().orElseThrow();
-        assertTrue(outcomes.stream().filter(o -> !Optional.empty().equals(o))
-            .allMatch(o -> Optional.of(stored).equals(o)), "outcomes " + outcomes);
+        JsonNode stored =
+            outcomes.stream()
+                .filter(o -> !Optional.empty().equals(o))
+                .map(o -> ((Optional<?>) o).orElseThrow())
+                .map(JsonNode.class::cast)
+                .findFirst()
+                .orElseThrow();
+        assertTrue(
+            outcomes.stream()
+                .filter(o -> !Optional.empty().equals(o))
+                .allMatch(o -> Optional.of(stored).equals(o)),
+            "outcomes " + outcomes);
       }
     }
   }

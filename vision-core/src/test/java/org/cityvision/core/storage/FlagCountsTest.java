@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,7 +41,8 @@ class FlagCountsTest {
     server.close();
   }
 
-  private static FlagRecord flag(MinioFrameStore store, String camera, String label, int minute) throws Exception {
+  private static FlagRecord flag(MinioFrameStore store, String camera, String label, int minute)
+      throws Exception {
     Instant at = T0.plus(Duration.ofMinutes(minute));
     String id = FrameId.generate(camera, at).value();
     return store.createFlag(FlagRecord.open(id, label, 0.8, "urban", "1.0.0", at));
@@ -72,7 +72,9 @@ class FlagCountsTest {
           MinioFrameStore node = i % 2 == 0 ? b : a;
           String id = flags.get(i).frameId();
           Verdict v = i < 6 ? Verdict.CONFIRM : Verdict.REJECT;
-          judged.add(pool.submit(() -> node.reviewFlag(new FlagReview(id, v, null, null, "alice", false))));
+          judged.add(
+              pool.submit(
+                  () -> node.reviewFlag(new FlagReview(id, v, null, null, "alice", false))));
         }
         for (Future<FlagRecord> f : judged) {
           f.get();
@@ -88,7 +90,8 @@ class FlagCountsTest {
         assertEquals(6, c.of(FlagStatus.CONFIRMED));
         assertEquals(4, c.of(FlagStatus.REJECTED));
         assertEquals(0, c.of(FlagStatus.RELABELLED));
-        // Flags 0..9 were judged: cam-1 had 0,4,8 of them (of 10 cam-1 flags), label per minute % 3.
+        // Flags 0..9 were judged: cam-1 had 0,4,8 of them (of 10 cam-1 flags), label per minute %
+        // 3.
         assertEquals(Map.of("cam-1", 7L, "cam-2", 23L), c.openByCamera());
         assertEquals(30L, c.openByLabel().values().stream().mapToLong(Long::longValue).sum());
       }
@@ -121,9 +124,11 @@ class FlagCountsTest {
         last = c.revision();
         seen.addAll(c.changes());
       }
-      assertEquals(List.of(one.frameId(), two.frameId(), two.frameId()),
+      assertEquals(
+          List.of(one.frameId(), two.frameId(), two.frameId()),
           seen.stream().map(FlagChange::frameId).toList());
-      assertEquals(List.of(FlagChange.CREATED, FlagChange.CREATED, FlagChange.REVIEWED),
+      assertEquals(
+          List.of(FlagChange.CREATED, FlagChange.CREATED, FlagChange.REVIEWED),
           seen.stream().map(FlagChange::kind).toList());
       assertEquals(FlagStatus.REJECTED, seen.get(2).status());
       assertEquals(List.of(), a.flagCountsSince(last));
@@ -131,12 +136,14 @@ class FlagCountsTest {
   }
 
   @Test
-  void aReopenedVerdictPutsTheFlagBackInTheOpenCountsAndItsCameraIndex(TestInfo info, @TempDir Path node)
-      throws Exception {
+  void aReopenedVerdictPutsTheFlagBackInTheOpenCountsAndItsCameraIndex(
+      TestInfo info, @TempDir Path node) throws Exception {
     String bucket = StoreFixture.bucket(info.getTestMethod().orElseThrow().getName());
     try (MinioFrameStore store = StoreFixture.open(server, node, bucket)) {
       FlagRecord open = flag(store, "cam-3", "graffiti", 0);
-      FlagRecord judged = store.reviewFlag(new FlagReview(open.frameId(), Verdict.CONFIRM, null, null, "alice", false));
+      FlagRecord judged =
+          store.reviewFlag(
+              new FlagReview(open.frameId(), Verdict.CONFIRM, null, null, "alice", false));
       FlagCounts afterVerdict = store.flagCounts();
       assertEquals(0, afterVerdict.of(FlagStatus.OPEN));
       assertEquals(1, afterVerdict.of(FlagStatus.CONFIRMED));
@@ -147,15 +154,27 @@ class FlagCountsTest {
       assertEquals(1, afterReopen.of(FlagStatus.OPEN));
       assertEquals(0, afterReopen.of(FlagStatus.CONFIRMED));
       assertEquals(Map.of("cam-3", 1L), afterReopen.openByCamera());
-      FlagQuery byCamera = new FlagQuery(FlagStatus.OPEN, "cam-3", null, null, null, FlagOrder.NEWEST_FIRST, null,
-          50, null, null);
-      assertEquals(List.of(open.frameId()),
+      FlagQuery byCamera =
+          new FlagQuery(
+              FlagStatus.OPEN,
+              "cam-3",
+              null,
+              null,
+              null,
+              FlagOrder.NEWEST_FIRST,
+              null,
+              50,
+              null,
+              null);
+      assertEquals(
+          List.of(open.frameId()),
           store.listFlags(byCamera).items().stream().map(FlagRecord::frameId).toList());
     }
   }
 
   @Test
-  void aRecountRepairsCountsThatDriftedAndReportsTheDrift(TestInfo info, @TempDir Path node) throws Exception {
+  void aRecountRepairsCountsThatDriftedAndReportsTheDrift(TestInfo info, @TempDir Path node)
+      throws Exception {
     String bucket = StoreFixture.bucket(info.getTestMethod().orElseThrow().getName());
     try (MinioFrameStore store = StoreFixture.open(server, node, bucket)) {
       for (int i = 0; i < 5; i++) {
@@ -163,15 +182,23 @@ class FlagCountsTest {
       }
       FlagCounts head = store.flagCounts();
       // What a node that died between storing flags and counting them leaves: counts off by 3.
-      FlagCounts wrong = new FlagCounts(head.revision() + 1, T0, Map.of("open", 2L), Map.of("cam-1", 2L),
-          Map.of("graffiti", 2L, "pothole", 1L), List.of(), 0);
+      FlagCounts wrong =
+          new FlagCounts(
+              head.revision() + 1,
+              T0,
+              Map.of("open", 2L),
+              Map.of("cam-1", 2L),
+              Map.of("graffiti", 2L, "pothole", 1L),
+              List.of(),
+              0);
       store.put(MinioFrameStore.json(StorageKeys.flagCounts(wrong.revision()), wrong, true));
       assertEquals(2, store.flagCounts().of(FlagStatus.OPEN));
 
       FlagRecount recount = store.recountFlags();
 
       assertTrue(recount.applied());
-      assertEquals(Map.of("status open", 3L, "camera cam-1", 3L, "label graffiti", 3L, "label pothole", -1L),
+      assertEquals(
+          Map.of("status open", 3L, "camera cam-1", 3L, "label graffiti", 3L, "label pothole", -1L),
           recount.drift());
       assertEquals(3, recount.statusDrift());
       FlagCounts fixed = store.flagCounts();
@@ -181,25 +208,33 @@ class FlagCountsTest {
   }
 
   @Test
-  void cameraAndLabelFiltersListTheirOwnIndexWhichARecountRebuilds(TestInfo info, @TempDir Path node)
-      throws Exception {
+  void cameraAndLabelFiltersListTheirOwnIndexWhichARecountRebuilds(
+      TestInfo info, @TempDir Path node) throws Exception {
     String bucket = StoreFixture.bucket(info.getTestMethod().orElseThrow().getName());
     try (MinioFrameStore store = StoreFixture.open(server, node, bucket)) {
       FlagRecord one = flag(store, "cam-1", "graffiti", 1);
       FlagRecord two = flag(store, "cam-2", "pothole", 2);
       flag(store, "cam-2", "graffiti", 3);
-      FlagQuery byCamera = new FlagQuery(FlagStatus.OPEN, "cam-1", null, null, null, FlagOrder.NEWEST_FIRST, null, 10);
+      FlagQuery byCamera =
+          new FlagQuery(
+              FlagStatus.OPEN, "cam-1", null, null, null, FlagOrder.NEWEST_FIRST, null, 10);
       assertEquals(List.of(one.frameId()), ids(store.listFlags(byCamera)));
-      FlagQuery byLabel = new FlagQuery(FlagStatus.OPEN, null, "pothole", null, null, FlagOrder.NEWEST_FIRST, null, 10);
+      FlagQuery byLabel =
+          new FlagQuery(
+              FlagStatus.OPEN, null, "pothole", null, null, FlagOrder.NEWEST_FIRST, null, 10);
       assertEquals(List.of(two.frameId()), ids(store.listFlags(byLabel)));
-      FlagQuery nobody = new FlagQuery(FlagStatus.OPEN, "cam-9", null, null, null, FlagOrder.NEWEST_FIRST, null, 10);
+      FlagQuery nobody =
+          new FlagQuery(
+              FlagStatus.OPEN, "cam-9", null, null, null, FlagOrder.NEWEST_FIRST, null, 10);
       Page<FlagRecord> none = store.listFlags(nobody);
       assertEquals(List.of(), none.items());
       assertEquals(null, none.nextCursor());
-      assertTrue(store.listKeys(StorageKeys.cameraQueuePrefix(FlagStatus.OPEN, "cam-9"), 10).isEmpty());
+      assertTrue(
+          store.listKeys(StorageKeys.cameraQueuePrefix(FlagStatus.OPEN, "cam-9"), 10).isEmpty());
 
       // A flag stored without index markers (as before they existed) is found after a recount.
-      List<String> index = store.listKeys(StorageKeys.cameraQueuePrefix(FlagStatus.OPEN, "cam-1"), 10);
+      List<String> index =
+          store.listKeys(StorageKeys.cameraQueuePrefix(FlagStatus.OPEN, "cam-1"), 10);
       store.removeAll(index);
       assertEquals(List.of(), ids(store.listFlags(byCamera)));
       FlagRecount recount = store.recountFlags();
@@ -209,8 +244,19 @@ class FlagCountsTest {
       // A verdict moves the flag out of its camera's open index and into the confirmed one.
       store.reviewFlag(new FlagReview(one.frameId(), Verdict.CONFIRM, null, null, "alice", false));
       assertEquals(List.of(), ids(store.listFlags(byCamera)));
-      assertEquals(List.of(one.frameId()), ids(store.listFlags(new FlagQuery(FlagStatus.CONFIRMED, "cam-1", null,
-          null, null, FlagOrder.NEWEST_FIRST, null, 10))));
+      assertEquals(
+          List.of(one.frameId()),
+          ids(
+              store.listFlags(
+                  new FlagQuery(
+                      FlagStatus.CONFIRMED,
+                      "cam-1",
+                      null,
+                      null,
+                      null,
+                      FlagOrder.NEWEST_FIRST,
+                      null,
+                      10))));
     }
   }
 
@@ -223,25 +269,30 @@ class FlagCountsTest {
       TestInfo info, @TempDir Path nodeA, @TempDir Path nodeB) throws Exception {
     String bucket = StoreFixture.bucket(info.getTestMethod().orElseThrow().getName());
     StoreFixture.MutableClock clock = new StoreFixture.MutableClock(Instant.now());
-    try (MinioFrameStore a = FrameStores.open(StoreFixture.config(server.endpoint(), nodeA, bucket), clock);
-        MinioFrameStore b = FrameStores.open(StoreFixture.config(server.endpoint(), nodeB, bucket), clock)) {
+    try (MinioFrameStore a =
+            FrameStores.open(StoreFixture.config(server.endpoint(), nodeA, bucket), clock);
+        MinioFrameStore b =
+            FrameStores.open(StoreFixture.config(server.endpoint(), nodeB, bucket), clock)) {
       String id = flag(a, "cam-1", "graffiti", 1).frameId();
       assertTrue(a.leaseFlag(id, "alice", Duration.ofSeconds(120)).isPresent());
       assertTrue(b.leaseFlag(id, "bob", Duration.ofSeconds(120)).isEmpty(), "alice holds it");
-      assertTrue(b.leaseFlag(id, "alice", Duration.ofSeconds(120)).isPresent(), "alice renews from another node");
+      assertTrue(
+          b.leaseFlag(id, "alice", Duration.ofSeconds(120)).isPresent(),
+          "alice renews from another node");
       assertFalse(b.releaseFlag(id, "bob"), "bob holds nothing to release");
       assertTrue(a.releaseFlag(id, "alice"));
       ReviewLease bobs = b.leaseFlag(id, "bob", Duration.ofSeconds(60)).orElseThrow();
       assertEquals("bob", bobs.holder());
       assertTrue(a.leaseFlag(id, "alice", Duration.ofSeconds(60)).isEmpty());
       clock.set(clock.instant().plusSeconds(61));
-      assertTrue(a.leaseFlag(id, "alice", Duration.ofSeconds(60)).isPresent(), "bob's lease expired");
+      assertTrue(
+          a.leaseFlag(id, "alice", Duration.ofSeconds(60)).isPresent(), "bob's lease expired");
     }
   }
 
   @Test
-  void ofManyReviewersClaimingOneFrameAtOnceExactlyOneGetsIt(TestInfo info, @TempDir Path nodeA,
-      @TempDir Path nodeB) throws Exception {
+  void ofManyReviewersClaimingOneFrameAtOnceExactlyOneGetsIt(
+      TestInfo info, @TempDir Path nodeA, @TempDir Path nodeB) throws Exception {
     String bucket = StoreFixture.bucket(info.getTestMethod().orElseThrow().getName());
     try (MinioFrameStore a = StoreFixture.open(server, nodeA, bucket);
         MinioFrameStore b = StoreFixture.open(server, nodeB, bucket)) {
@@ -252,7 +303,8 @@ class FlagCountsTest {
         for (int i = 0; i < 6; i++) {
           MinioFrameStore node = i % 2 == 0 ? a : b;
           String who = "reviewer-" + i;
-          claims.add(pool.submit(() -> node.leaseFlag(id, who, Duration.ofSeconds(60)).isPresent()));
+          claims.add(
+              pool.submit(() -> node.leaseFlag(id, who, Duration.ofSeconds(60)).isPresent()));
         }
         int won = 0;
         for (Future<Boolean> f : claims) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.minio.BucketExistsArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.StatObjectArgs;
@@ -75,7 +76,7 @@ class FrameStoreContractTest {
 
   @Test
   void createsItsBucketOnStart() throws Exception {
-    assertTrue(raw().bucketExists(io.minio.BucketExistsArgs.builder().bucket(bucket).build()));
+    assertTrue(raw().bucketExists(BucketExistsArgs.builder().bucket(bucket).build()));
   }
 
   @Test
@@ -85,10 +86,9 @@ class FrameStoreContractTest {
     FrameRecord stored = store.putFrame(upload);
 
     assertEquals(Durability.STORED, stored.durability());
+    assertEquals("frames/cam-7/2025/06/01/" + stored.frameId() + ".jpg", stored.key());
     assertEquals(
-        "frames/cam-7/2025/06/01/" + stored.frameId() + ".jpg", stored.key());
-    assertEquals("frames/cam-7/2025/06/01/" + stored.frameId() + ".thumb.jpg",
-        stored.thumbnailKey());
+        "frames/cam-7/2025/06/01/" + stored.frameId() + ".thumb.jpg", stored.thumbnailKey());
     assertTrue(stored.frameId().startsWith("cam-7.20250601T083000123Z."));
     FrameData read = store.readFrame(stored.frameId());
     assertArrayEquals(upload.bytes(), read.bytes());
@@ -102,7 +102,8 @@ class FrameStoreContractTest {
   void writesSha256IntoObjectMetadata() throws Exception {
     FrameRecord stored = store.putFrame(StoreFixture.upload("cam-1", T0, 1000, 2));
 
-    var stat = raw().statObject(StatObjectArgs.builder().bucket(bucket).object(stored.key()).build());
+    var stat =
+        raw().statObject(StatObjectArgs.builder().bucket(bucket).object(stored.key()).build());
 
     assertEquals(stored.sha256(), stat.userMetadata().get("sha256"));
   }
@@ -134,11 +135,23 @@ class FrameStoreContractTest {
   void detectsObjectWhoseBytesDoNotMatchTheirChecksum() throws Exception {
     FrameRecord stored = store.putFrame(StoreFixture.upload("cam-1", T0, 1000, 4));
     byte[] other = StoreFixture.jpeg(1000, 5);
-    raw().putObject(PutObjectArgs.builder().bucket(bucket).object(stored.key())
-        .stream(new ByteArrayInputStream(other), other.length, -1)
-        .userMetadata(Map.of("sha256", stored.sha256(), "frame-id", stored.frameId(),
-            "camera-id", "cam-1", "captured-at", T0.toString(), "received-at", T0.toString()))
-        .build());
+    raw()
+        .putObject(
+            PutObjectArgs.builder().bucket(bucket).object(stored.key()).stream(
+                    new ByteArrayInputStream(other), other.length, -1)
+                .userMetadata(
+                    Map.of(
+                        "sha256",
+                        stored.sha256(),
+                        "frame-id",
+                        stored.frameId(),
+                        "camera-id",
+                        "cam-1",
+                        "captured-at",
+                        T0.toString(),
+                        "received-at",
+                        T0.toString()))
+                .build());
 
     assertThrows(ChecksumMismatchException.class, () -> store.readFrame(stored.frameId()));
   }
@@ -150,8 +163,10 @@ class FrameStoreContractTest {
 
     var url = store.presignedFrameUrl(stored.frameId(), Duration.ofMinutes(5));
     // Java 17's HttpClient has no close(); it holds no server-side resources past the call.
-    HttpResponse<byte[]> response = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+    HttpResponse<byte[]> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(url).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
 
     assertEquals(200, response.statusCode());
     assertArrayEquals(upload.bytes(), response.body());
@@ -195,8 +210,9 @@ class FrameStoreContractTest {
     String frameId = store.putFrame(StoreFixture.upload("cam-1", T0, 1000, 9)).frameId();
     store.createFlag(FlagRecord.open(frameId, "pothole", 0.8, "urban", "1.0.0", T0));
 
-    FlagRecord reviewed = store.reviewFlag(
-        new FlagReview(frameId, Verdict.RELABEL, "crack", "not a pothole", "alice", false));
+    FlagRecord reviewed =
+        store.reviewFlag(
+            new FlagReview(frameId, Verdict.RELABEL, "crack", "not a pothole", "alice", false));
 
     assertEquals(FlagStatus.RELABELLED, reviewed.status());
     assertEquals(2, reviewed.revision());
@@ -204,8 +220,8 @@ class FrameStoreContractTest {
     assertEquals("pothole", reviewed.label());
     assertEquals(reviewed, store.flag(frameId));
     assertTrue(store.listFlags(FlagQuery.of(FlagStatus.OPEN, 10)).items().isEmpty());
-    assertEquals(List.of(reviewed),
-        store.listFlags(FlagQuery.of(FlagStatus.RELABELLED, 10)).items());
+    assertEquals(
+        List.of(reviewed), store.listFlags(FlagQuery.of(FlagStatus.RELABELLED, 10)).items());
     List<ReviewRecord> reviews = store.listReviews(null, 10).items();
     assertEquals(1, reviews.size());
     ReviewRecord review = reviews.get(0);
@@ -221,10 +237,12 @@ class FrameStoreContractTest {
     store.createFlag(FlagRecord.open(frameId, "pothole", 0.8, "urban", "1.0.0", T0));
     store.reviewFlag(new FlagReview(frameId, Verdict.CONFIRM, null, null, "alice", false));
 
-    assertThrows(ConflictException.class, () -> store.reviewFlag(
-        new FlagReview(frameId, Verdict.REJECT, null, null, "bob", false)));
-    FlagRecord overridden = store.reviewFlag(
-        new FlagReview(frameId, Verdict.REJECT, null, "on second look", "bob", true));
+    assertThrows(
+        ConflictException.class,
+        () -> store.reviewFlag(new FlagReview(frameId, Verdict.REJECT, null, null, "bob", false)));
+    FlagRecord overridden =
+        store.reviewFlag(
+            new FlagReview(frameId, Verdict.REJECT, null, "on second look", "bob", true));
 
     assertEquals(FlagStatus.REJECTED, overridden.status());
     assertEquals(3, overridden.revision());
@@ -236,16 +254,18 @@ class FrameStoreContractTest {
   @Test
   void reviewingAFrameWithoutFlagIsNotFound() {
     String id = FrameId.generate("cam-1", T0).value();
-    assertThrows(ObjectNotFoundException.class, () -> store.reviewFlag(
-        new FlagReview(id, Verdict.CONFIRM, null, null, "alice", false)));
+    assertThrows(
+        ObjectNotFoundException.class,
+        () -> store.reviewFlag(new FlagReview(id, Verdict.CONFIRM, null, null, "alice", false)));
   }
 
   @Test
   void storesApiKeysHashedByNameAndRefusesDuplicates() throws Exception {
-    ApiKeyRecord cam = new ApiKeyRecord("cam-gate", KeyRole.CAMERA,
-        StorageKeys.sha256Hex("secret-1".getBytes()), T0);
-    ApiKeyRecord admin = new ApiKeyRecord("admin", KeyRole.ADMIN,
-        StorageKeys.sha256Hex("secret-2".getBytes()), T0);
+    ApiKeyRecord cam =
+        new ApiKeyRecord(
+            "cam-gate", KeyRole.CAMERA, StorageKeys.sha256Hex("secret-1".getBytes()), T0);
+    ApiKeyRecord admin =
+        new ApiKeyRecord("admin", KeyRole.ADMIN, StorageKeys.sha256Hex("secret-2".getBytes()), T0);
     store.createApiKey(cam);
     store.createApiKey(admin);
 
@@ -259,14 +279,39 @@ class FrameStoreContractTest {
 
   @Test
   void storesJobStateAndListsJobs() throws Exception {
-    JobState running = new JobState("job-1", "urban", "frames/cam-1/", JobStatus.RUNNING,
-        10, 4, 1, 0, null, null, T0, T0);
-    JobState done = new JobState("job-1", "urban", "frames/cam-1/", JobStatus.DONE,
-        10, 9, 1, 0, null, null, T0, T0.plusSeconds(5));
+    JobState running =
+        new JobState(
+            "job-1", "urban", "frames/cam-1/", JobStatus.RUNNING, 10, 4, 1, 0, null, null, T0, T0);
+    JobState done =
+        new JobState(
+            "job-1",
+            "urban",
+            "frames/cam-1/",
+            JobStatus.DONE,
+            10,
+            9,
+            1,
+            0,
+            null,
+            null,
+            T0,
+            T0.plusSeconds(5));
     store.putJob(running);
     store.putJob(done);
-    store.putJob(new JobState("job-2", "waste", "frames/", JobStatus.FAILED, 0, 0, 0, 0, null,
-        "no such prefix", T0, T0));
+    store.putJob(
+        new JobState(
+            "job-2",
+            "waste",
+            "frames/",
+            JobStatus.FAILED,
+            0,
+            0,
+            0,
+            0,
+            null,
+            "no such prefix",
+            T0,
+            T0));
 
     assertEquals(Optional.of(done), store.job("job-1"));
     assertEquals(Optional.empty(), store.job("job-3"));

@@ -92,8 +92,7 @@ class ListingTest {
       pages++;
     } while (cursor != null);
 
-    List<String> expected =
-        stored.stream().map(FrameRecord::key).sorted().toList();
+    List<String> expected = stored.stream().map(FrameRecord::key).sorted().toList();
     assertEquals(expected, listed.stream().map(FrameEntry::key).toList());
     assertEquals(frames, new HashSet<>(listed.stream().map(FrameEntry::frameId).toList()).size());
     assertEquals((frames + 332) / 333, pages);
@@ -107,10 +106,10 @@ class ListingTest {
     store.putFrame(StoreFixture.upload("cam-a", T0, 64, 2));
     String cursor = store.listFrames("frames/cam-a/", null, 1).nextCursor();
 
-    assertThrows(IllegalArgumentException.class,
-        () -> store.listFrames("frames/cam-b/", cursor, 1));
-    assertThrows(IllegalArgumentException.class,
-        () -> store.listFrames("frames/", "not-a-cursor!", 1));
+    assertThrows(
+        IllegalArgumentException.class, () -> store.listFrames("frames/cam-b/", cursor, 1));
+    assertThrows(
+        IllegalArgumentException.class, () -> store.listFrames("frames/", "not-a-cursor!", 1));
   }
 
   private List<FlagRecord> flagMany(int count) throws Exception {
@@ -144,15 +143,26 @@ class ListingTest {
     List<FlagRecord> flags = flagMany(120);
 
     List<FlagRecord> newest = all(FlagQuery.of(FlagStatus.OPEN, 25));
-    List<FlagRecord> leastConfident = all(new FlagQuery(FlagStatus.OPEN, null, null, null, null,
-        FlagOrder.LEAST_CONFIDENT_FIRST, null, 25));
+    List<FlagRecord> leastConfident =
+        all(
+            new FlagQuery(
+                FlagStatus.OPEN,
+                null,
+                null,
+                null,
+                null,
+                FlagOrder.LEAST_CONFIDENT_FIRST,
+                null,
+                25));
 
     assertEquals(
         flags.stream().sorted(Comparator.comparing(FlagRecord::flaggedAt).reversed()).toList(),
         newest);
-    assertEquals(flags.stream()
-            .sorted(Comparator.comparingDouble(FlagRecord::score)
-                .thenComparing(FlagRecord::flaggedAt, Comparator.reverseOrder()))
+    assertEquals(
+        flags.stream()
+            .sorted(
+                Comparator.comparingDouble(FlagRecord::score)
+                    .thenComparing(FlagRecord::flaggedAt, Comparator.reverseOrder()))
             .toList(),
         leastConfident);
   }
@@ -163,14 +173,24 @@ class ListingTest {
     Instant since = T0.plusSeconds(20 * 60);
     Instant until = T0.plusSeconds(70 * 60);
 
-    List<FlagRecord> filtered = all(new FlagQuery(FlagStatus.OPEN, "cam-1", "pothole", since,
-        until, FlagOrder.NEWEST_FIRST, null, 4));
+    List<FlagRecord> filtered =
+        all(
+            new FlagQuery(
+                FlagStatus.OPEN,
+                "cam-1",
+                "pothole",
+                since,
+                until,
+                FlagOrder.NEWEST_FIRST,
+                null,
+                4));
 
-    List<FlagRecord> expected = flags.stream()
-        .filter(f -> f.cameraId().equals("cam-1") && f.label().equals("pothole"))
-        .filter(f -> !f.flaggedAt().isBefore(since) && !f.flaggedAt().isAfter(until))
-        .sorted(Comparator.comparing(FlagRecord::flaggedAt).reversed())
-        .toList();
+    List<FlagRecord> expected =
+        flags.stream()
+            .filter(f -> f.cameraId().equals("cam-1") && f.label().equals("pothole"))
+            .filter(f -> !f.flaggedAt().isBefore(since) && !f.flaggedAt().isAfter(until))
+            .sorted(Comparator.comparing(FlagRecord::flaggedAt).reversed())
+            .toList();
     assertFalse(expected.isEmpty());
     assertEquals(expected, filtered);
   }
@@ -180,11 +200,17 @@ class ListingTest {
     FlagRecord flag = flagMany(1).get(0);
     store.reviewFlag(new FlagReview(flag.frameId(), Verdict.CONFIRM, null, null, "alice", false));
     // What a crash right after the revision write leaves: the open marker still there.
-    MinioClient raw = MinioClient.builder().endpoint(server.endpoint())
-        .credentials(StoreFixture.ACCESS, StoreFixture.SECRET).region("us-east-1").build();
+    MinioClient raw =
+        MinioClient.builder()
+            .endpoint(server.endpoint())
+            .credentials(StoreFixture.ACCESS, StoreFixture.SECRET)
+            .region("us-east-1")
+            .build();
     String staleKey = StorageKeys.queueEntry(FlagStatus.OPEN, FlagOrder.NEWEST_FIRST, flag);
-    raw.putObject(PutObjectArgs.builder().bucket(bucket).object(staleKey)
-        .stream(new ByteArrayInputStream(new byte[0]), 0, -1).build());
+    raw.putObject(
+        PutObjectArgs.builder().bucket(bucket).object(staleKey).stream(
+                new ByteArrayInputStream(new byte[0]), 0, -1)
+            .build());
 
     assertTrue(store.listFlags(FlagQuery.of(FlagStatus.OPEN, 10)).items().isEmpty());
     assertFalse(store.exists(staleKey));

@@ -7,14 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -28,7 +31,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The model registry against a real S3 server: packages, checksums, the live pointer and its races. */
+/**
+ * The model registry against a real S3 server: packages, checksums, the live pointer and its races.
+ */
 class ModelStoreTest {
   @TempDir Path dir;
   private EmbeddedS3Server server;
@@ -38,7 +43,8 @@ class ModelStoreTest {
   @BeforeEach
   void open(TestInfo info) throws Exception {
     server = StoreFixture.server(dir.resolve("s3"));
-    store = StoreFixture.open(server, dir.resolve("node"), StoreFixture.bucket(info.getDisplayName()));
+    store =
+        StoreFixture.open(server, dir.resolve("node"), StoreFixture.bucket(info.getDisplayName()));
     models = store.models();
   }
 
@@ -55,7 +61,8 @@ class ModelStoreTest {
   /** A package folder: a valid model.json, weights of random bytes, a report in a subfolder. */
   private ModelPackage pkg(String name, String version, long seed) throws Exception {
     Path p = dir.resolve("packages").resolve(name + "-" + version);
-    ModelPackage.writeSpec(p, TestModels.spec(name, TestModels.WASTE_LABELS, 64).withVersion(version));
+    ModelPackage.writeSpec(
+        p, TestModels.spec(name, TestModels.WASTE_LABELS, 64).withVersion(version));
     byte[] weights = new byte[300_000];
     new Random(seed).nextBytes(weights);
     Files.write(p.resolve("model-0000.params"), weights);
@@ -70,23 +77,27 @@ class ModelStoreTest {
     ModelPackage pkg = pkg("waste", "2.0.0", 1);
     ModelManifest manifest = models.put(pkg, "tester");
 
-    assertEquals(List.of("model-0000.params", "model.json", "report/EVALUATION.md"),
+    assertEquals(
+        List.of("model-0000.params", "model.json", "report/EVALUATION.md"),
         manifest.files().stream().map(ModelManifest.PackageFile::path).toList());
     Path copy = models.fetch("waste", "2.0.0", dir.resolve("cache"));
     assertEquals(dir.resolve("cache/waste/2.0.0"), copy);
     for (String f : List.of("model-0000.params", "model.json", "report/EVALUATION.md")) {
-      assertArrayEquals(Files.readAllBytes(pkg.dir().resolve(f)), Files.readAllBytes(copy.resolve(f)), f);
+      assertArrayEquals(
+          Files.readAllBytes(pkg.dir().resolve(f)), Files.readAllBytes(copy.resolve(f)), f);
     }
     assertFalse(Files.exists(copy.resolve(".DS_Store")));
     assertEquals("2.0.0", ModelPackage.read(copy).spec().version());
-    assertEquals(List.of("2.0.0"), models.versions("waste").stream().map(ModelManifest::version).toList());
+    assertEquals(
+        List.of("2.0.0"), models.versions("waste").stream().map(ModelManifest::version).toList());
     assertEquals(List.of("waste"), models.models());
   }
 
   @Test
   void puttingAnExistingVersionAgainIsRefused() throws Exception {
     models.put(pkg("waste", "2.0.0", 1), "tester");
-    ConflictException e = assertThrows(ConflictException.class, () -> models.put(pkg("waste", "2.0.0", 2), "tester"));
+    ConflictException e =
+        assertThrows(ConflictException.class, () -> models.put(pkg("waste", "2.0.0", 2), "tester"));
     assertTrue(e.getMessage().contains("never reused"), e.getMessage());
     assertEquals(1, models.versions("waste").size());
   }
@@ -96,14 +107,26 @@ class ModelStoreTest {
     ModelManifest m = models.put(pkg("waste", "2.0.0", 1), "tester");
     byte[] other = new byte[300_000];
     new Random(99).nextBytes(other);
-    // A well-formed object (its own metadata checksum matches) with bytes the manifest does not list.
-    store.put(MinioFrameStore.object(StorageKeys.modelFile("waste", "2.0.0", m.uploadId(), "model-0000.params"),
-        "application/octet-stream", Map.of(), other, false));
+    // A well-formed object (its own metadata checksum matches) with bytes the manifest does not
+    // list.
+    store.put(
+        MinioFrameStore.object(
+            StorageKeys.modelFile("waste", "2.0.0", m.uploadId(), "model-0000.params"),
+            "application/octet-stream",
+            Map.of(),
+            other,
+            false));
 
-    ChecksumMismatchException e = assertThrows(ChecksumMismatchException.class,
-        () -> models.fetch("waste", "2.0.0", dir.resolve("cache")));
-    assertTrue(e.getMessage().contains("corrupt") && e.getMessage().contains("model-0000.params"), e.getMessage());
-    assertFalse(Files.exists(dir.resolve("cache/waste/2.0.0")), "no half-verified copy is left in the cache");
+    ChecksumMismatchException e =
+        assertThrows(
+            ChecksumMismatchException.class,
+            () -> models.fetch("waste", "2.0.0", dir.resolve("cache")));
+    assertTrue(
+        e.getMessage().contains("corrupt") && e.getMessage().contains("model-0000.params"),
+        e.getMessage());
+    assertFalse(
+        Files.exists(dir.resolve("cache/waste/2.0.0")),
+        "no half-verified copy is left in the cache");
   }
 
   @Test
@@ -111,8 +134,10 @@ class ModelStoreTest {
     ModelManifest m = models.put(pkg("waste", "2.0.0", 1), "tester");
     store.remove(StorageKeys.modelFile("waste", "2.0.0", m.uploadId(), "model.json"));
 
-    ChecksumMismatchException e = assertThrows(ChecksumMismatchException.class,
-        () -> models.fetch("waste", "2.0.0", dir.resolve("cache")));
+    ChecksumMismatchException e =
+        assertThrows(
+            ChecksumMismatchException.class,
+            () -> models.fetch("waste", "2.0.0", dir.resolve("cache")));
     assertTrue(e.getMessage().contains("incomplete"), e.getMessage());
   }
 
@@ -124,7 +149,9 @@ class ModelStoreTest {
     Files.write(copy.resolve("model-0000.params"), new byte[] {1, 2, 3});
 
     Path again = models.fetch("waste", "2.0.0", dir.resolve("cache"));
-    assertArrayEquals(Files.readAllBytes(pkg.weightsFile()), Files.readAllBytes(again.resolve("model-0000.params")));
+    assertArrayEquals(
+        Files.readAllBytes(pkg.weightsFile()),
+        Files.readAllBytes(again.resolve("model-0000.params")));
   }
 
   @Test
@@ -143,10 +170,12 @@ class ModelStoreTest {
     assertEquals("1.0.0", back.previous());
     assertEquals(LivePointer.Action.ROLLBACK, back.action());
     assertEquals("1.0.0", models.rollback("waste", "admin", "").version());
-    ConflictException none = assertThrows(ConflictException.class, () -> models.rollback("waste", "admin", ""));
+    ConflictException none =
+        assertThrows(ConflictException.class, () -> models.rollback("waste", "admin", ""));
     assertTrue(none.getMessage().contains("no version to roll back to"), none.getMessage());
     assertEquals("1.0.0", models.live("waste").orElseThrow().version());
-    assertEquals(List.of(5L, 4L, 3L, 2L, 1L),
+    assertEquals(
+        List.of(5L, 4L, 3L, 2L, 1L),
         models.history("waste", 10).stream().map(LivePointer::revision).toList());
   }
 
@@ -155,11 +184,14 @@ class ModelStoreTest {
     models.seed(pkg("waste", "1.0.0", 1));
     models.put(pkg("waste", "2.0.0", 2), "tester");
 
-    assertThrows(ObjectNotFoundException.class, () -> models.promote("waste", "9.9.9", null, "admin", ""));
-    ConflictException stale = assertThrows(ConflictException.class,
-        () -> models.promote("waste", "2.0.0", "0.5.0", "admin", ""));
+    assertThrows(
+        ObjectNotFoundException.class, () -> models.promote("waste", "9.9.9", null, "admin", ""));
+    ConflictException stale =
+        assertThrows(
+            ConflictException.class, () -> models.promote("waste", "2.0.0", "0.5.0", "admin", ""));
     assertTrue(stale.getMessage().contains("is 1.0.0, not 0.5.0"), stale.getMessage());
-    assertThrows(ConflictException.class, () -> models.promote("waste", "1.0.0", null, "admin", ""));
+    assertThrows(
+        ConflictException.class, () -> models.promote("waste", "1.0.0", null, "admin", ""));
     assertEquals(1, models.live("waste").orElseThrow().revision());
     assertThrows(ObjectNotFoundException.class, () -> models.rollback("urban", "admin", ""));
   }
@@ -177,10 +209,12 @@ class ModelStoreTest {
       List<Future<LivePointer>> all = new ArrayList<>();
       for (int i = 0; i < n; i++) {
         String version = "2.0." + i;
-        all.add(pool.submit(() -> {
-          go.await();
-          return models.promote("waste", version, "1.0.0", "admin-" + version, "race");
-        }));
+        all.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  return models.promote("waste", version, "1.0.0", "admin-" + version, "race");
+                }));
       }
       go.countDown();
       List<LivePointer> won = new ArrayList<>();
@@ -188,7 +222,7 @@ class ModelStoreTest {
       for (Future<LivePointer> f : all) {
         try {
           won.add(f.get(60, TimeUnit.SECONDS));
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
           assertTrue(e.getCause() instanceof ConflictException, e.getCause().toString());
           conflicts++;
         }
@@ -211,10 +245,12 @@ class ModelStoreTest {
       CountDownLatch go = new CountDownLatch(1);
       List<Future<Optional<LivePointer>>> all = new ArrayList<>();
       for (int i = 0; i < 4; i++) {
-        all.add(pool.submit(() -> {
-          go.await();
-          return models.seed(shipped);
-        }));
+        all.add(
+            pool.submit(
+                () -> {
+                  go.await();
+                  return models.seed(shipped);
+                }));
       }
       go.countDown();
       int seeded = 0;
@@ -237,39 +273,52 @@ class ModelStoreTest {
   @Test
   void eachNodesLatestReportIsKeptAndIsNeverTakenForAVersion() throws Exception {
     models.seed(pkg("waste", "1.0.0", 1));
-    java.time.Instant t = java.time.Instant.parse("2026-12-06T20:00:00Z");
+    Instant t = Instant.parse("2026-12-06T20:00:00Z");
     models.report(new NodeReport("host-a-0123", "waste", "waste", "1.0.0", "1.0.0", null, t));
     models.report(new NodeReport("host-b-4567", "waste", "waste", "0.9.0", "1.0.0", "corrupt", t));
-    models.report(new NodeReport("host-a-0123", "waste", "waste", "1.0.0", "1.0.0", null, t.plusSeconds(30)));
+    models.report(
+        new NodeReport("host-a-0123", "waste", "waste", "1.0.0", "1.0.0", null, t.plusSeconds(30)));
 
     List<NodeReport> nodes = models.nodes("waste");
-    assertEquals(List.of("host-a-0123", "host-b-4567"), nodes.stream().map(NodeReport::node).toList());
+    assertEquals(
+        List.of("host-a-0123", "host-b-4567"), nodes.stream().map(NodeReport::node).toList());
     assertEquals(t.plusSeconds(30), nodes.get(0).at());
     assertEquals("corrupt", nodes.get(1).error());
-    assertEquals(List.of("1.0.0"), models.versions("waste").stream().map(ModelManifest::version).toList());
-    assertThrows(IllegalArgumentException.class, () -> models.promote("waste", "nodes", null, "admin", ""));
+    assertEquals(
+        List.of("1.0.0"), models.versions("waste").stream().map(ModelManifest::version).toList());
+    assertThrows(
+        IllegalArgumentException.class, () -> models.promote("waste", "nodes", null, "admin", ""));
   }
 
   @Test
   void shadowRunsAndEachNodesComparisonsAreKeptApartAndNeverTakenForAVersion() throws Exception {
     models.seed(pkg("waste", "1.0.0", 1));
-    var json = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance;
-    models.putShadow("waste", "c1", json.objectNode().put("candidate", "c1").put("state", "active"));
+    var json = JsonNodeFactory.instance;
+    models.putShadow(
+        "waste", "c1", json.objectNode().put("candidate", "c1").put("state", "active"));
     models.putShadow("waste", "c2", json.objectNode().put("candidate", "c2").put("state", "ended"));
     models.putShadowNode("waste", "c1", "host-a-0123", json.objectNode().put("compared", 5));
     models.putShadowNode("waste", "c1", "host-b-4567", json.objectNode().put("compared", 7));
     models.putShadowNode("waste", "c1", "host-a-0123", json.objectNode().put("compared", 9));
 
-    assertEquals(List.of("c1", "c2"), models.shadows("waste").stream().map(n -> n.path("candidate").asText())
-        .toList(), "the runs, not the nodes' comparisons beside them");
+    assertEquals(
+        List.of("c1", "c2"),
+        models.shadows("waste").stream().map(n -> n.path("candidate").asText()).toList(),
+        "the runs, not the nodes' comparisons beside them");
     assertEquals("active", models.shadow("waste", "c1").orElseThrow().path("state").asText());
-    assertEquals(List.of(9, 7), models.shadowNodes("waste", "c1").stream().map(n -> n.path("compared").asInt())
-        .toList(), "one object per node, the latest");
-    assertEquals(9, models.shadowNode("waste", "c1", "host-a-0123").orElseThrow().path("compared").asInt());
+    assertEquals(
+        List.of(9, 7),
+        models.shadowNodes("waste", "c1").stream().map(n -> n.path("compared").asInt()).toList(),
+        "one object per node, the latest");
+    assertEquals(
+        9, models.shadowNode("waste", "c1", "host-a-0123").orElseThrow().path("compared").asInt());
     assertEquals(List.of(), models.shadowNodes("waste", "c2"));
     assertTrue(models.shadow("waste", "c3").isEmpty());
-    assertEquals(List.of("1.0.0"), models.versions("waste").stream().map(ModelManifest::version).toList());
-    assertThrows(IllegalArgumentException.class, () -> models.promote("waste", "shadows", null, "admin", ""));
+    assertEquals(
+        List.of("1.0.0"), models.versions("waste").stream().map(ModelManifest::version).toList());
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> models.promote("waste", "shadows", null, "admin", ""));
   }
 
   private void assertNotNullFetch() throws Exception {
@@ -279,12 +328,17 @@ class ModelStoreTest {
 
   @Test
   void anAddedLabelIsCreatedOnceListedByIdAndInFullAndNeverAVersion() throws Exception {
-    ModelLabel textile = new ModelLabel("textile", "clothes and rags", "admin-1", java.time.Instant.now());
+    ModelLabel textile = new ModelLabel("textile", "clothes and rags", "admin-1", Instant.now());
     models.addLabel("waste", textile);
-    models.addLabel("waste", new ModelLabel("battery", "", "admin-2", java.time.Instant.now()));
+    models.addLabel("waste", new ModelLabel("battery", "", "admin-2", Instant.now()));
 
-    ConflictException again = assertThrows(ConflictException.class, () -> models.addLabel("waste",
-        new ModelLabel("textile", "another meaning", "admin-2", java.time.Instant.now())));
+    ConflictException again =
+        assertThrows(
+            ConflictException.class,
+            () ->
+                models.addLabel(
+                    "waste",
+                    new ModelLabel("textile", "another meaning", "admin-2", Instant.now())));
     assertTrue(again.getMessage().contains("already has label 'textile'"), again.getMessage());
     assertEquals(List.of("battery", "textile"), models.labelIds("waste"));
     assertEquals(textile, models.labels("waste").get(1), "the first description stays");
@@ -292,4 +346,3 @@ class ModelStoreTest {
     assertTrue(models.versions("waste").isEmpty(), "the labels folder is not a version");
   }
 }
-

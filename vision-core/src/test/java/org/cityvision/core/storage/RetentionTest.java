@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,8 +33,10 @@ class RetentionTest {
     MutableClock clock = new MutableClock(now);
     String bucket = StoreFixture.bucket(info.getTestMethod().orElseThrow().getName());
     try (EmbeddedS3Server server = StoreFixture.server(serverDir);
-        MinioFrameStore store = FrameStores.open(
-            StoreFixture.config(server.endpoint(), dataDir, bucket).withRetention(policy), clock)) {
+        MinioFrameStore store =
+            FrameStores.open(
+                StoreFixture.config(server.endpoint(), dataDir, bucket).withRetention(policy),
+                clock)) {
       String oldUnflagged = frame(store, now.minus(Duration.ofDays(40)), 1, true);
       String youngUnflagged = frame(store, now.minus(Duration.ofDays(5)), 2, true);
       String oldOpen = frame(store, now.minus(Duration.ofDays(60)), 3, false);
@@ -41,20 +44,30 @@ class RetentionTest {
       String reviewedRecently = frame(store, now.minus(Duration.ofDays(60)), 5, false);
       String oldWithSpooledResult = frame(store, now.minus(Duration.ofDays(50)), 6, false);
       for (String id : List.of(oldOpen, reviewedLongAgo, reviewedRecently)) {
-        store.createFlag(FlagRecord.open(id, "pothole", 0.9, "urban", "1.0.0",
-            now.minus(Duration.ofDays(60))));
+        store.createFlag(
+            FlagRecord.open(id, "pothole", 0.9, "urban", "1.0.0", now.minus(Duration.ofDays(60))));
       }
       clock.set(now.minus(Duration.ofDays(20)));
-      store.reviewFlag(new FlagReview(reviewedLongAgo, Verdict.CONFIRM, null, null, "alice", false));
+      store.reviewFlag(
+          new FlagReview(reviewedLongAgo, Verdict.CONFIRM, null, null, "alice", false));
       clock.set(now.minus(Duration.ofDays(2)));
       store.reviewFlag(new FlagReview(reviewedRecently, Verdict.REJECT, null, null, "bob", false));
       store.pauseFlusher(true);
       String spooledKey = StorageKeys.result(oldWithSpooledResult, "urban", "2.0.0");
-      store.spool().append(List.of(new SpoolObject(spooledKey, "application/json",
-          Map.of("sha256", StorageKeys.sha256Hex(new byte[0])), new byte[0], false)));
+      store
+          .spool()
+          .append(
+              List.of(
+                  new SpoolObject(
+                      spooledKey,
+                      "application/json",
+                      Map.of("sha256", StorageKeys.sha256Hex(new byte[0])),
+                      new byte[0],
+                      false)));
       store.claimIdempotencyKey("old-request", JsonNodeFactory.instance.objectNode());
-      store.putJob(new JobState("job-1", "urban", "frames/", JobStatus.DONE, 1, 1, 0, 0, null,
-          null, now, now));
+      store.putJob(
+          new JobState(
+              "job-1", "urban", "frames/", JobStatus.DONE, 1, 1, 0, 0, null, null, now, now));
 
       RetentionReport report = store.applyRetention(now, 2);
 
@@ -70,32 +83,39 @@ class RetentionTest {
       assertEquals(1, store.listFlags(FlagQuery.of(FlagStatus.REJECTED, 10)).items().size());
       assertEquals(2, store.listReviews(null, 10).items().size(), "verdicts are kept forever");
       assertTrue(store.job("job-1").isPresent());
-      assertEquals(Optional.empty(),
+      assertEquals(
+          Optional.empty(),
           store.claimIdempotencyKey("old-request", JsonNodeFactory.instance.nullNode()));
       store.pauseFlusher(false);
     }
   }
 
   @Test
-  void deletesThumbnailsLeftWithoutTheirFrameOnceOlderThanAWriteTakes(TestInfo info) throws Exception {
+  void deletesThumbnailsLeftWithoutTheirFrameOnceOlderThanAWriteTakes(TestInfo info)
+      throws Exception {
     RetentionPolicy keepFrames =
         new RetentionPolicy(Duration.ofDays(3650), Duration.ofDays(3650), Duration.ofDays(1));
     String bucket = StoreFixture.bucket(info.getTestMethod().orElseThrow().getName());
     try (EmbeddedS3Server server = StoreFixture.server(serverDir);
         MinioFrameStore store = StoreFixture.open(server, dataDir, bucket)) {
       Instant at = Instant.now();
-      FrameId whole = FrameId.parse(store.putFrame(StoreFixture.upload("cam-1", at, 2_000, 1)).frameId());
-      FrameId cut = FrameId.parse(store.putFrame(StoreFixture.upload("cam-1", at.plusMillis(1), 2_000, 2)).frameId());
+      FrameId whole =
+          FrameId.parse(store.putFrame(StoreFixture.upload("cam-1", at, 2_000, 1)).frameId());
+      FrameId cut =
+          FrameId.parse(
+              store.putFrame(StoreFixture.upload("cam-1", at.plusMillis(1), 2_000, 2)).frameId());
       // What a node killed between the thumbnail's write and the frame's leaves.
       store.removeAll(List.of(StorageKeys.frame(cut, "image/jpeg")));
 
       RetentionReport early = store.applyRetention(keepFrames, Instant.now(), 1, false, r -> {});
       boolean keptWhileYoung = store.exists(StorageKeys.thumbnail(cut));
-      RetentionReport later = store.applyRetention(keepFrames, Instant.now().plus(Duration.ofHours(2)), 1, false,
-          r -> {});
+      RetentionReport later =
+          store.applyRetention(
+              keepFrames, Instant.now().plus(Duration.ofHours(2)), 1, false, r -> {});
 
       assertEquals(0, early.orphanThumbnailsDeleted());
-      assertTrue(keptWhileYoung, "a thumbnail younger than a write takes may have its frame on the way");
+      assertTrue(
+          keptWhileYoung, "a thumbnail younger than a write takes may have its frame on the way");
       assertEquals(1, later.orphanThumbnailsDeleted());
       assertFalse(store.exists(StorageKeys.thumbnail(cut)));
       assertTrue(store.exists(StorageKeys.thumbnail(whole)));
@@ -106,17 +126,20 @@ class RetentionTest {
   @Test
   void dryRunCountsWhatARealRunDeletesAndDeletesNothing(TestInfo info) throws Exception {
     Instant now = Instant.now();
-    RetentionPolicy policy = new RetentionPolicy(Duration.ofDays(30), Duration.ofDays(10), Duration.ofDays(1));
+    RetentionPolicy policy =
+        new RetentionPolicy(Duration.ofDays(30), Duration.ofDays(10), Duration.ofDays(1));
     String bucket = StoreFixture.bucket(info.getTestMethod().orElseThrow().getName());
     try (EmbeddedS3Server server = StoreFixture.server(serverDir);
         MinioFrameStore store = StoreFixture.open(server, dataDir, bucket)) {
-      List<String> old = List.of(frame(store, now.minus(Duration.ofDays(40)), 1, true),
-          frame(store, now.minus(Duration.ofDays(41)), 2, false));
+      List<String> old =
+          List.of(
+              frame(store, now.minus(Duration.ofDays(40)), 1, true),
+              frame(store, now.minus(Duration.ofDays(41)), 2, false));
       frame(store, now.minus(Duration.ofDays(3)), 3, true);
-      java.util.List<RetentionReport> chunks = new java.util.ArrayList<>();
+      List<RetentionReport> chunks = new ArrayList<>();
 
       RetentionReport dry = store.applyRetention(policy, now, 1, true, chunks::add);
-      List<String> afterDry = new java.util.ArrayList<>();
+      List<String> afterDry = new ArrayList<>();
       for (String id : old) {
         if (store.exists(StorageKeys.frame(FrameId.parse(id), "image/jpeg"))) {
           afterDry.add(id);
@@ -127,16 +150,22 @@ class RetentionTest {
       assertEquals(old, afterDry, "a dry run deletes nothing");
       assertEquals(real, dry);
       assertEquals(2, real.framesDeleted());
-      assertEquals(3, chunks.get(chunks.size() - 1).framesScanned(), "progress after each chunk: " + chunks);
+      assertEquals(
+          3, chunks.get(chunks.size() - 1).framesScanned(), "progress after each chunk: " + chunks);
     }
   }
 
-  private static String frame(MinioFrameStore store, Instant capturedAt, long seed,
-      boolean withResult) throws Exception {
+  private static String frame(
+      MinioFrameStore store, Instant capturedAt, long seed, boolean withResult) throws Exception {
     String id = store.putFrame(StoreFixture.upload("cam-1", capturedAt, 2_000, seed)).frameId();
     if (withResult) {
-      store.putResult(new ResultRecord(id, "urban", "1.0.0", capturedAt,
-          JsonNodeFactory.instance.objectNode().put("label", "road")));
+      store.putResult(
+          new ResultRecord(
+              id,
+              "urban",
+              "1.0.0",
+              capturedAt,
+              JsonNodeFactory.instance.objectNode().put("label", "road")));
     }
     return id;
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.ServerSocket;
@@ -56,15 +57,19 @@ class SpoolRecoveryTest {
           server.close();
         }
         if (i == 700) {
-          server = EmbeddedS3Server.start(serverDir, port, StoreFixture.ACCESS, StoreFixture.SECRET);
+          server =
+              EmbeddedS3Server.start(serverDir, port, StoreFixture.ACCESS, StoreFixture.SECRET);
         }
-        FrameRecord frame = store.putFrame(StoreFixture.upload("cam-1", T0.plusSeconds(i), 4_000, i));
+        FrameRecord frame =
+            store.putFrame(StoreFixture.upload("cam-1", T0.plusSeconds(i), 4_000, i));
         assertTrue(sha.put(frame.frameId(), frame.sha256()) == null);
         if (frame.durability() == Durability.SPOOLED) {
           spooled++;
         }
       }
-      StoreFixture.await(() -> store.health().spoolItems() == 0, Duration.ofSeconds(60),
+      StoreFixture.await(
+          () -> store.health().spoolItems() == 0,
+          Duration.ofSeconds(60),
           "the flusher has delivered the spool");
 
       List<FrameEntry> listed = new ArrayList<>();
@@ -91,17 +96,24 @@ class SpoolRecoveryTest {
   @Test
   void replaysSpoolLeftByKilledProcess(TestInfo info) throws Exception {
     String bucket = bucket(info);
-    String classpath = System.getProperty("surefire.test.class.path",
-        System.getProperty("java.class.path"));
-    Process child = new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-cp", classpath, "-Xmx256m", SpoolWriterProcess.class.getName(),
-            dataDir.toString(), "http://127.0.0.1:" + deadPort(), bucket, "25")
-        .redirectError(ProcessBuilder.Redirect.DISCARD)
-        .start();
+    String classpath =
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    Process child =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                classpath,
+                "-Xmx256m",
+                SpoolWriterProcess.class.getName(),
+                dataDir.toString(),
+                "http://127.0.0.1:" + deadPort(),
+                bucket,
+                "25")
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
     Map<String, String> sha = new HashMap<>();
-    try (BufferedReader lines = new BufferedReader(
-        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+    try (BufferedReader lines =
+        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = lines.readLine()) != null && !line.equals("READY")) {
         String[] parts = line.split(" ");
@@ -116,7 +128,9 @@ class SpoolRecoveryTest {
 
     try (EmbeddedS3Server server = StoreFixture.server(serverDir);
         MinioFrameStore store = StoreFixture.open(server, dataDir, bucket)) {
-      StoreFixture.await(() -> store.health().spoolItems() == 0, Duration.ofSeconds(30),
+      StoreFixture.await(
+          () -> store.health().spoolItems() == 0,
+          Duration.ofSeconds(30),
           "the replayed spool is delivered");
       for (var frame : sha.entrySet()) {
         FrameData data = store.readFrame(frame.getKey());
@@ -130,11 +144,13 @@ class SpoolRecoveryTest {
   @Test
   void servesSpooledFrameToReadersBeforeItIsDelivered(TestInfo info) throws Exception {
     String endpoint = "http://127.0.0.1:" + deadPort();
-    try (FrameStore store = FrameStores.open(StoreFixture.config(endpoint, dataDir, bucket(info)))) {
+    try (FrameStore store =
+        FrameStores.open(StoreFixture.config(endpoint, dataDir, bucket(info)))) {
       FrameUpload upload = StoreFixture.upload("cam-1", T0, 10_000, 1);
       FrameRecord frame = store.putFrame(upload);
-      store.putResult(new ResultRecord(frame.frameId(), "urban", "1.0.0", T0,
-          com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()));
+      store.putResult(
+          new ResultRecord(
+              frame.frameId(), "urban", "1.0.0", T0, JsonNodeFactory.instance.objectNode()));
 
       assertEquals(Durability.SPOOLED, frame.durability());
       assertArrayEquals(upload.bytes(), store.readFrame(frame.frameId()).bytes());
@@ -147,14 +163,16 @@ class SpoolRecoveryTest {
   @Test
   void refusesWriteWithSpoolFullWhenMinioIsDownAndTheBoundIsReached(TestInfo info)
       throws Exception {
-    StorageConfig config = StoreFixture.config("http://127.0.0.1:" + deadPort(), dataDir,
-        bucket(info)).withSpool(1 << 20, Duration.ofMillis(200));
+    StorageConfig config =
+        StoreFixture.config("http://127.0.0.1:" + deadPort(), dataDir, bucket(info))
+            .withSpool(1 << 20, Duration.ofMillis(200));
     try (FrameStore store = FrameStores.open(config)) {
       for (int i = 0; i < 3; i++) {
         store.putFrame(StoreFixture.upload("cam-1", T0, 300_000, i));
       }
 
-      assertThrows(SpoolFullException.class,
+      assertThrows(
+          SpoolFullException.class,
           () -> store.putFrame(StoreFixture.upload("cam-1", T0, 300_000, 9)));
       assertEquals(3, store.health().spoolItems());
     }

@@ -20,9 +20,10 @@ public final class SpoolWriterProcess {
     FrameStore store = FrameStores.open(config);
     int count = Integer.parseInt(args[3]);
     for (int i = 0; i < count; i++) {
-      FrameRecord frame = store.putFrame(
-          StoreFixture.upload("cam-child", Instant.parse("2025-06-01T00:00:00Z").plusSeconds(i),
-              20_000, i));
+      FrameRecord frame =
+          store.putFrame(
+              StoreFixture.upload(
+                  "cam-child", Instant.parse("2025-06-01T00:00:00Z").plusSeconds(i), 20_000, i));
       out.println("SPOOLED " + frame.frameId() + " " + frame.sha256() + " " + frame.durability());
     }
     out.println("READY");

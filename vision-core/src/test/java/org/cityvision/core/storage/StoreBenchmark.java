@@ -43,11 +43,16 @@ public final class StoreBenchmark {
     long bareGet = 0;
     int n = perRound * rounds;
     try (EmbeddedS3Server server = StoreFixture.server(root.resolve("s3"));
-        MinioFrameStore store = FrameStores.open(
-            StoreFixture.config(server.endpoint(), root.resolve("data"), "bench"),
-            Clock.systemUTC())) {
-      MinioClient bare = MinioClient.builder().endpoint(server.endpoint())
-          .credentials(StoreFixture.ACCESS, StoreFixture.SECRET).region("us-east-1").build();
+        MinioFrameStore store =
+            FrameStores.open(
+                StoreFixture.config(server.endpoint(), root.resolve("data"), "bench"),
+                Clock.systemUTC())) {
+      MinioClient bare =
+          MinioClient.builder()
+              .endpoint(server.endpoint())
+              .credentials(StoreFixture.ACCESS, StoreFixture.SECRET)
+              .region("us-east-1")
+              .build();
       Map<String, String> meta = new HashMap<>();
       meta.put("sha256", StorageKeys.sha256Hex(frame));
       meta.put("frame-id", "cam-1.20250601T000000000Z.0123456789ab");
@@ -56,8 +61,10 @@ public final class StoreBenchmark {
       meta.put("received-at", "2025-06-01T00:00:00.123456Z");
       // Warm-up: JIT, connections, the server's directories.
       for (int i = 0; i < 30; i++) {
-        String id = store.putFrame(
-            new FrameUpload("cam-0", t0.plusMillis(i), "image/jpeg", frame, null)).frameId();
+        String id =
+            store
+                .putFrame(new FrameUpload("cam-0", t0.plusMillis(i), "image/jpeg", frame, null))
+                .frameId();
         store.readFrame(id);
         barePut(bare, "frames/bare-0/2025/06/01/w" + i + ".jpg", frame, meta);
         bareGet(bare, "frames/bare-0/2025/06/01/w" + i + ".jpg");
@@ -68,8 +75,12 @@ public final class StoreBenchmark {
         List<String> ids = new ArrayList<>(perRound);
         for (int i = 0; i < perRound; i++) {
           long a = System.nanoTime();
-          ids.add(store.putFrame(new FrameUpload("cam-1", t0.plusMillis(r * 100_000L + i),
-              "image/jpeg", frame, null)).frameId());
+          ids.add(
+              store
+                  .putFrame(
+                      new FrameUpload(
+                          "cam-1", t0.plusMillis(r * 100_000L + i), "image/jpeg", frame, null))
+                  .frameId());
           long b = System.nanoTime();
           barePut(bare, "frames/bare-1/2025/06/01/" + r + "-" + i + ".jpg", frame, meta);
           long c = System.nanoTime();
@@ -90,31 +101,53 @@ public final class StoreBenchmark {
       TempDirs.deleteTree(root);
     }
     double spoolPut = runSpool(root.resolve("spool-data"), frame, t0, perRound);
-    System.out.println("| path (300 KB frames, " + n + " each, " + rounds + " alternating rounds) "
-        + "| put frames/s | get frames/s | put MB/s | get MB/s |");
+    System.out.println(
+        "| path (300 KB frames, "
+            + n
+            + " each, "
+            + rounds
+            + " alternating rounds) "
+            + "| put frames/s | get frames/s | put MB/s | get MB/s |");
     System.out.println("|---|---|---|---|---|");
     row("bare MinIO client (putObject/getObject)", n / (barePut / 1e9), n / (bareGet / 1e9), size);
-    row("FrameStore (putFrame/readFrame, SHA-256 write+verify)", n / (storePut / 1e9),
-        n / (storeGet / 1e9), size);
-    System.out.printf(Locale.ROOT, "| ratio FrameStore / bare | %.2f | %.2f | | |%n",
-        (double) barePut / storePut, (double) bareGet / storeGet);
-    System.out.printf(Locale.ROOT,
+    row(
+        "FrameStore (putFrame/readFrame, SHA-256 write+verify)",
+        n / (storePut / 1e9),
+        n / (storeGet / 1e9),
+        size);
+    System.out.printf(
+        Locale.ROOT,
+        "| ratio FrameStore / bare | %.2f | %.2f | | |%n",
+        (double) barePut / storePut,
+        (double) bareGet / storeGet);
+    System.out.printf(
+        Locale.ROOT,
         "| FrameStore spool path (MinIO unreachable, fsync per frame) | %.0f | | %.1f | |%n",
-        perRound / spoolPut, perRound / spoolPut * size / 1e6);
+        perRound / spoolPut,
+        perRound / spoolPut * size / 1e6);
     // The bare client's OkHttp dispatcher threads are not daemons and idle for a minute.
     System.exit(0);
   }
 
   private static void row(String name, double put, double get, int size) {
-    System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f | %.1f | %.1f |%n",
-        name, put, get, put * size / 1e6, get * size / 1e6);
+    System.out.printf(
+        Locale.ROOT,
+        "| %s | %.0f | %.0f | %.1f | %.1f |%n",
+        name,
+        put,
+        get,
+        put * size / 1e6,
+        get * size / 1e6);
   }
 
-  private static void barePut(MinioClient client, String key, byte[] frame,
-      Map<String, String> meta) throws Exception {
-    client.putObject(PutObjectArgs.builder().bucket("bench").object(key)
-        .stream(new ByteArrayInputStream(frame), frame.length, -1)
-        .contentType("image/jpeg").userMetadata(meta).build());
+  private static void barePut(
+      MinioClient client, String key, byte[] frame, Map<String, String> meta) throws Exception {
+    client.putObject(
+        PutObjectArgs.builder().bucket("bench").object(key).stream(
+                new ByteArrayInputStream(frame), frame.length, -1)
+            .contentType("image/jpeg")
+            .userMetadata(meta)
+            .build());
   }
 
   private static void bareGet(MinioClient client, String key) throws Exception {
@@ -129,8 +162,9 @@ public final class StoreBenchmark {
     try (ServerSocket s = new ServerSocket(0)) {
       dead = s.getLocalPort();
     }
-    StorageConfig config = StoreFixture.config("http://127.0.0.1:" + dead, dataDir, "bench")
-        .withSpool(1L << 30, Duration.ofSeconds(30));
+    StorageConfig config =
+        StoreFixture.config("http://127.0.0.1:" + dead, dataDir, "bench")
+            .withSpool(1L << 30, Duration.ofSeconds(30));
     try (FrameStore store = FrameStores.open(config)) {
       store.putFrame(new FrameUpload("cam-1", t0, "image/jpeg", frame, null));
       long start = System.nanoTime();

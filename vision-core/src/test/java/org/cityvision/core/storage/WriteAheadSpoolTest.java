@@ -20,8 +20,8 @@ class WriteAheadSpoolTest {
   @TempDir Path dir;
 
   private static SpoolObject object(String key, int size) {
-    return new SpoolObject(key, "image/jpeg", Map.of("sha256", "x"), StoreFixture.jpeg(size, size),
-        false);
+    return new SpoolObject(
+        key, "image/jpeg", Map.of("sha256", "x"), StoreFixture.jpeg(size, size), false);
   }
 
   @Test

@@ -17,7 +17,10 @@ public final class SharedData {
 
   private SharedData() {}
 
-  /** The shared folder: system property {@code cityvision.shared}, else ../shared from the working dir. */
+  /**
+   * The shared folder: system property {@code cityvision.shared}, else ../shared from the working
+   * dir.
+   */
   public static Path root() {
     String configured = System.getProperty("cityvision.shared");
     if (configured != null && Files.isDirectory(Path.of(configured))) {
@@ -35,15 +38,22 @@ public final class SharedData {
   /** A pretrained backbone folder, or skips the test. */
   public static Path pretrained(String name) {
     Optional<Path> dir = findPretrained(name);
-    assumeTrue(dir.isPresent(), "skipped: needs ../shared/pretrained/" + name + " (not present at "
-        + root().resolve("pretrained").resolve(name) + ")");
+    assumeTrue(
+        dir.isPresent(),
+        "skipped: needs ../shared/pretrained/"
+            + name
+            + " (not present at "
+            + root().resolve("pretrained").resolve(name)
+            + ")");
     return dir.get();
   }
 
   /** A pretrained backbone folder, when ../shared has it. */
   public static Optional<Path> findPretrained(String name) {
     Path dir = root().resolve("pretrained").resolve(name);
-    return Files.isRegularFile(dir.resolve(ModelPackage.BACKBONE_FILE)) ? Optional.of(dir) : Optional.empty();
+    return Files.isRegularFile(dir.resolve(ModelPackage.BACKBONE_FILE))
+        ? Optional.of(dir)
+        : Optional.empty();
   }
 
   /** The EdgeTPU-0.75 backbone, the project's default. */
@@ -54,7 +64,9 @@ public final class SharedData {
   /** A dataset folder under ../shared/datasets (e.g. {@code waste}), or skips the test. */
   public static Path dataset(String name) {
     Path dir = root().resolve("datasets").resolve(name);
-    assumeTrue(Files.isDirectory(dir), "skipped: needs ../shared/datasets/" + name + " (not present at " + dir + ")");
+    assumeTrue(
+        Files.isDirectory(dir),
+        "skipped: needs ../shared/datasets/" + name + " (not present at " + dir + ")");
     return dir;
   }
 }

@@ -12,6 +12,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.cityvision.core.image.InputSpec;
 import org.cityvision.core.model.BackboneSpec;
@@ -27,24 +28,33 @@ import org.cityvision.core.model.Thresholds;
  * ../shared.
  */
 public final class TestModels {
-  public static final List<String> WASTE_LABELS = List.of("cardboard", "glass", "metal", "paper", "plastic", "trash");
+  public static final List<String> WASTE_LABELS =
+      List.of("cardboard", "glass", "metal", "paper", "plastic", "trash");
 
   private static Path shippedBackbone;
 
   private TestModels() {}
 
   public static ModelSpec spec(String name, List<String> labels, int inputSize) {
-    return new ModelSpec(name, "0.0.1-test", name, labels, InputSpec.mobileNet(inputSize),
-        new BackboneSpec("mobilenet_edgetpu_0.75_224", 1280, 1.246), "model", new Thresholds(0.5, java.util.Map.of()),
-        null, null);
+    return new ModelSpec(
+        name,
+        "0.0.1-test",
+        name,
+        labels,
+        InputSpec.mobileNet(inputSize),
+        new BackboneSpec("mobilenet_edgetpu_0.75_224", 1280, 1.246),
+        "model",
+        new Thresholds(0.5, Map.of()),
+        null,
+        null);
   }
 
   /**
    * Writes a package made from the EdgeTPU backbone ({@link #backbone()}) with an untrained head
    * into {@code dir}.
    */
-  public static ModelPackage untrainedPackage(Path dir, String name, List<String> labels, int inputSize)
-      throws ModelException {
+  public static ModelPackage untrainedPackage(
+      Path dir, String name, List<String> labels, int inputSize) throws ModelException {
     ModelSpec spec = spec(name, labels, inputSize);
     try (Model model = ModelPackage.fromPretrained(backbone(), name, labels.size())) {
       return ModelPackage.save(dir, spec, model);
@@ -52,9 +62,9 @@ public final class TestModels {
   }
 
   /**
-   * A folder with the EdgeTPU-0.75 backbone as {@link ModelPackage#BACKBONE_FILE}: ../shared's, else the
-   * one inside the shipped waste package, written once per JVM to a temporary folder. Skips the
-   * test when neither is there.
+   * A folder with the EdgeTPU-0.75 backbone as {@link ModelPackage#BACKBONE_FILE}: ../shared's,
+   * else the one inside the shipped waste package, written once per JVM to a temporary folder.
+   * Skips the test when neither is there.
    */
   public static synchronized Path backbone() throws ModelException {
     Optional<Path> shared = SharedData.findPretrained(SharedData.EDGE_TPU);
@@ -63,8 +73,14 @@ public final class TestModels {
     }
     if (shippedBackbone == null) {
       Path waste = shippedWastePackage();
-      assumeTrue(waste != null, "skipped: needs ../shared/pretrained/" + SharedData.EDGE_TPU + " or the shipped "
-          + "models/waste package (neither found from " + Path.of("").toAbsolutePath() + ")");
+      assumeTrue(
+          waste != null,
+          "skipped: needs ../shared/pretrained/"
+              + SharedData.EDGE_TPU
+              + " or the shipped "
+              + "models/waste package (neither found from "
+              + Path.of("").toAbsolutePath()
+              + ")");
       shippedBackbone = extractBackbone(ModelPackage.read(waste));
     }
     return shippedBackbone;
@@ -82,7 +98,8 @@ public final class TestModels {
 
   private static Path extractBackbone(ModelPackage pkg) throws ModelException {
     try (Model model = pkg.loadModel()) {
-      PtSymbolBlock backbone = (PtSymbolBlock) ((SequentialBlock) model.getBlock()).getChildren().get(0).getValue();
+      PtSymbolBlock backbone =
+          (PtSymbolBlock) ((SequentialBlock) model.getBlock()).getChildren().get(0).getValue();
       Path dir = Files.createTempDirectory("cityvision-test-backbone");
       Path file = dir.resolve(ModelPackage.BACKBONE_FILE);
       try (OutputStream out = Files.newOutputStream(file)) {
@@ -92,7 +109,8 @@ public final class TestModels {
       dir.toFile().deleteOnExit();
       return dir;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the shipped waste backbone to a temporary folder", e);
+      throw new UncheckedIOException(
+          "cannot write the shipped waste backbone to a temporary folder", e);
     }
   }
 }

@@ -18,13 +18,20 @@ import org.cityvision.core.storage.StorageKeys;
  *     store's presigned URLs last at most 7 days); 0 sends no {@code media_url}
  * @param timeoutMs per request
  * @param resendIntervalSeconds how often each node sends the confirmed flags not sent yet (a send
- *     that failed, a confirmation made while the endpoint was down or the node was stopped); 0 turns
- *     the resend off
+ *     that failed, a confirmation made while the endpoint was down or the node was stopped); 0
+ *     turns the resend off
  * @param resendLookbackDays how far back the resend looks for confirmed flags
  */
-public record Open311Config(String endpoint, String jurisdictionId, Map<String, String> serviceCodes,
-    Map<String, CameraSite> cameras, String apiKeyEnv, long mediaUrlExpirySeconds, long timeoutMs,
-    long resendIntervalSeconds, long resendLookbackDays) {
+public record Open311Config(
+    String endpoint,
+    String jurisdictionId,
+    Map<String, String> serviceCodes,
+    Map<String, CameraSite> cameras,
+    String apiKeyEnv,
+    long mediaUrlExpirySeconds,
+    long timeoutMs,
+    long resendIntervalSeconds,
+    long resendLookbackDays) {
   public static final String DEFAULT_API_KEY_ENV = "CITYVISION_OPEN311_API_KEY";
 
   public Open311Config {
@@ -33,41 +40,61 @@ public record Open311Config(String endpoint, String jurisdictionId, Map<String, 
       URI uri = URI.create(endpoint);
       String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
       if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-        throw new IllegalArgumentException("review.open311.endpoint must be an http(s) URL, got " + endpoint);
+        throw new IllegalArgumentException(
+            "review.open311.endpoint must be an http(s) URL, got " + endpoint);
       }
     }
     jurisdictionId = jurisdictionId == null ? "" : jurisdictionId.strip();
     serviceCodes = serviceCodes == null ? Map.of() : Map.copyOf(serviceCodes);
-    serviceCodes.forEach((label, code) -> {
-      StorageKeys.requireSegment("review.open311.serviceCodes label", label);
-      if (code == null || code.isBlank() || code.length() > 100) {
-        throw new IllegalArgumentException("review.open311.serviceCodes." + label + " must be 1-100 characters");
-      }
-    });
+    serviceCodes.forEach(
+        (label, code) -> {
+          StorageKeys.requireSegment("review.open311.serviceCodes label", label);
+          if (code == null || code.isBlank() || code.length() > 100) {
+            throw new IllegalArgumentException(
+                "review.open311.serviceCodes." + label + " must be 1-100 characters");
+          }
+        });
     cameras = cameras == null ? Map.of() : Map.copyOf(cameras);
     cameras.keySet().forEach(id -> StorageKeys.requireSegment("review.open311.cameras id", id));
     apiKeyEnv = apiKeyEnv == null || apiKeyEnv.isBlank() ? DEFAULT_API_KEY_ENV : apiKeyEnv;
     if (mediaUrlExpirySeconds < 0 || mediaUrlExpirySeconds > 7 * 86_400) {
       throw new IllegalArgumentException(
-          "review.open311.mediaUrlExpirySeconds must be in 0..604800, got " + mediaUrlExpirySeconds);
+          "review.open311.mediaUrlExpirySeconds must be in 0..604800, got "
+              + mediaUrlExpirySeconds);
     }
     if (timeoutMs < 100 || timeoutMs > 600_000) {
-      throw new IllegalArgumentException("review.open311.timeoutMs must be in 100..600000, got " + timeoutMs);
+      throw new IllegalArgumentException(
+          "review.open311.timeoutMs must be in 100..600000, got " + timeoutMs);
     }
     if (resendIntervalSeconds < 0 || resendIntervalSeconds > 86_400) {
-      throw new IllegalArgumentException("review.open311.resendIntervalSeconds must be in 0..86400, got "
-          + resendIntervalSeconds);
+      throw new IllegalArgumentException(
+          "review.open311.resendIntervalSeconds must be in 0..86400, got " + resendIntervalSeconds);
     }
     if (resendLookbackDays < 1 || resendLookbackDays > 365) {
-      throw new IllegalArgumentException("review.open311.resendLookbackDays must be in 1..365, got "
-          + resendLookbackDays);
+      throw new IllegalArgumentException(
+          "review.open311.resendLookbackDays must be in 1..365, got " + resendLookbackDays);
     }
   }
 
   /** With the default resend: every 10 minutes, 7 days back. */
-  public Open311Config(String endpoint, String jurisdictionId, Map<String, String> serviceCodes,
-      Map<String, CameraSite> cameras, String apiKeyEnv, long mediaUrlExpirySeconds, long timeoutMs) {
-    this(endpoint, jurisdictionId, serviceCodes, cameras, apiKeyEnv, mediaUrlExpirySeconds, timeoutMs, 600, 7);
+  public Open311Config(
+      String endpoint,
+      String jurisdictionId,
+      Map<String, String> serviceCodes,
+      Map<String, CameraSite> cameras,
+      String apiKeyEnv,
+      long mediaUrlExpirySeconds,
+      long timeoutMs) {
+    this(
+        endpoint,
+        jurisdictionId,
+        serviceCodes,
+        cameras,
+        apiKeyEnv,
+        mediaUrlExpirySeconds,
+        timeoutMs,
+        600,
+        7);
   }
 
   /** Off: no endpoint. */

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.StringJoiner;
@@ -54,16 +55,18 @@ import org.slf4j.LoggerFactory;
  * #pushConfirmed}).
  *
  * <p>Every {@code resendIntervalSeconds} each node also runs {@link #pushConfirmed} over the last
- * {@code resendLookbackDays}: failed sends, dropped pushes and confirmations made while the endpoint
- * or the node was down go out then (the claims keep each flag to one send across nodes).
+ * {@code resendLookbackDays}: failed sends, dropped pushes and confirmations made while the
+ * endpoint or the node was down go out then (the claims keep each flag to one send across nodes).
  *
  * <h2>Ownership</h2>
+ *
  * Owns two threads (the export and the resend); whoever creates it closes it. Does not own the
  * store. Thread-safe.
  */
 public final class Open311Exporter implements ReviewEvents, AutoCloseable {
   /** Store records (the ledger is JSON the store keeps) and receivers' answers; thread-safe. */
   private static final ObjectMapper JSON = new ObjectMapper();
+
   /** A claim younger than this is another node's send in progress, not a crashed one. */
   private static final Duration CLAIM_IN_PROGRESS = Duration.ofMinutes(2);
 
@@ -76,7 +79,8 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
   private final HttpClient http;
   private final ThreadPoolExecutor thread;
   private final AtomicLong dropped = new AtomicLong();
-  private final Map<Open311Outcome.State, LongAdder> outcomes = new EnumMap<>(Open311Outcome.State.class);
+  private final Map<Open311Outcome.State, LongAdder> outcomes =
+      new EnumMap<>(Open311Outcome.State.class);
   private final LongAdder resendPasses = new LongAdder();
   private final ScheduledExecutorService resend;
 
@@ -85,39 +89,54 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
     this.store = store;
     this.apiKey = apiKey;
     this.clock = clock;
-    this.http = HttpClient.newBuilder()
-        .connectTimeout(Duration.ofMillis(config.timeoutMs()))
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .build();
-    this.thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1000),
-        r -> {
-          Thread t = new Thread(r, "open311-export");
-          t.setDaemon(true);
-          return t;
-        },
-        (r, pool) -> dropped.incrementAndGet());
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofMillis(config.timeoutMs()))
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+    this.thread =
+        new ThreadPoolExecutor(
+            1,
+            1,
+            0,
+            TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(1000),
+            r -> {
+              Thread t = new Thread(r, "open311-export");
+              t.setDaemon(true);
+              return t;
+            },
+            (r, pool) -> dropped.incrementAndGet());
     for (Open311Outcome.State state : Open311Outcome.State.values()) {
       outcomes.put(state, new LongAdder());
     }
     if (config.resendIntervalSeconds() > 0) {
-      resend = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "open311-resend");
-        t.setDaemon(true);
-        return t;
-      });
+      resend =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "open311-resend");
+                t.setDaemon(true);
+                return t;
+              });
       long period = config.resendIntervalSeconds();
-      resend.scheduleWithFixedDelay(this::resendPass, Math.min(period, 60), period, TimeUnit.SECONDS);
+      resend.scheduleWithFixedDelay(
+          this::resendPass, Math.min(period, 60), period, TimeUnit.SECONDS);
     } else {
       resend = null;
     }
   }
 
-  /** One scheduled pass of {@link #pushConfirmed} over the lookback window; failures wait for the next. */
+  /**
+   * One scheduled pass of {@link #pushConfirmed} over the lookback window; failures wait for the
+   * next.
+   */
   private void resendPass() {
     try {
-      List<Open311Outcome> sent = pushConfirmed(clock.instant().minus(Duration.ofDays(config.resendLookbackDays())));
+      List<Open311Outcome> sent =
+          pushConfirmed(clock.instant().minus(Duration.ofDays(config.resendLookbackDays())));
       resendPasses.increment();
-      long submitted = sent.stream().filter(o -> o.state() == Open311Outcome.State.SUBMITTED).count();
+      long submitted =
+          sent.stream().filter(o -> o.state() == Open311Outcome.State.SUBMITTED).count();
       if (submitted > 0) {
         LOG.info("open311 resend: {} confirmed flag(s) submitted", submitted);
       }
@@ -137,7 +156,8 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
    * @param env where the {@code api_key} is read ({@code config.apiKeyEnv()}; unset sends none)
    * @throws IllegalArgumentException if the export is not enabled
    */
-  public static Open311Exporter start(Open311Config config, FrameStore store, Map<String, String> env, Clock clock) {
+  public static Open311Exporter start(
+      Open311Config config, FrameStore store, Map<String, String> env, Clock clock) {
     if (!config.enabled()) {
       throw new IllegalArgumentException("review.open311.endpoint is not set");
     }
@@ -153,13 +173,14 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
       return;
     }
     try {
-      thread.execute(() -> {
-        try {
-          push(flag);
-        } catch (StorageException | RuntimeException e) {
-          LOG.warn("open311 push of {} failed: {}", flag.frameId(), e.toString());
-        }
-      });
+      thread.execute(
+          () -> {
+            try {
+              push(flag);
+            } catch (StorageException | RuntimeException e) {
+              LOG.warn("open311 push of {} failed: {}", flag.frameId(), e.toString());
+            }
+          });
     } catch (RuntimeException closed) {
       dropped.incrementAndGet();
     }
@@ -176,7 +197,9 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
    */
   public List<Open311Outcome> pushConfirmed(Instant since) throws StorageException {
     List<Open311Outcome> out = new ArrayList<>();
-    FlagQuery query = new FlagQuery(FlagStatus.CONFIRMED, null, null, since, null, FlagOrder.NEWEST_FIRST, null, 200);
+    FlagQuery query =
+        new FlagQuery(
+            FlagStatus.CONFIRMED, null, null, since, null, FlagOrder.NEWEST_FIRST, null, 200);
     Page<FlagRecord> page;
     do {
       page = store.listFlags(query);
@@ -200,25 +223,32 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
   private Open311Outcome send(FlagRecord flag) throws StorageException {
     String frameId = flag.frameId();
     if (flag.status() != FlagStatus.CONFIRMED) {
-      return new Open311Outcome(frameId, Open311Outcome.State.SKIPPED, null, "flag is " + flag.status().keyName());
+      return new Open311Outcome(
+          frameId, Open311Outcome.State.SKIPPED, null, "flag is " + flag.status().keyName());
     }
     String serviceCode = config.serviceCodes().get(flag.label());
     if (serviceCode == null) {
-      return new Open311Outcome(frameId, Open311Outcome.State.SKIPPED, null,
-          "no service code for label " + flag.label());
+      return new Open311Outcome(
+          frameId, Open311Outcome.State.SKIPPED, null, "no service code for label " + flag.label());
     }
     String ledgerKey = "open311:" + frameId;
     Instant now = clock.instant();
-    Optional<JsonNode> earlier = store.claimIdempotencyKey(ledgerKey, record("pending", now, null, null));
+    Optional<JsonNode> earlier =
+        store.claimIdempotencyKey(ledgerKey, record("pending", now, null, null));
     if (earlier.isPresent()) {
       JsonNode e = earlier.get();
       String state = e.path("state").asText();
       if (state.equals("submitted")) {
-        return new Open311Outcome(frameId, Open311Outcome.State.ALREADY_SUBMITTED,
-            e.path("serviceRequestId").asText(null), null);
+        return new Open311Outcome(
+            frameId,
+            Open311Outcome.State.ALREADY_SUBMITTED,
+            e.path("serviceRequestId").asText(null),
+            null);
       }
-      if (state.equals("pending") && Instant.parse(e.path("at").asText()).plus(CLAIM_IN_PROGRESS).isAfter(now)) {
-        return new Open311Outcome(frameId, Open311Outcome.State.SKIPPED, null, "being sent by another node");
+      if (state.equals("pending")
+          && Instant.parse(e.path("at").asText()).plus(CLAIM_IN_PROGRESS).isAfter(now)) {
+        return new Open311Outcome(
+            frameId, Open311Outcome.State.SKIPPED, null, "being sent by another node");
       }
       store.completeIdempotencyKey(ledgerKey, record("pending", now, null, null));
     }
@@ -243,19 +273,24 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
     }
     form.put("description", description(flag, site));
     if (config.mediaUrlExpirySeconds() > 0) {
-      form.put("media_url",
-          store.presignedFrameUrl(frameId, Duration.ofSeconds(config.mediaUrlExpirySeconds())).toString());
+      form.put(
+          "media_url",
+          store
+              .presignedFrameUrl(frameId, Duration.ofSeconds(config.mediaUrlExpirySeconds()))
+              .toString());
     }
     try {
       String id = send(form);
       store.completeIdempotencyKey(ledgerKey, record("submitted", clock.instant(), id, null));
       return new Open311Outcome(frameId, Open311Outcome.State.SUBMITTED, id, null);
     } catch (IOException e) {
-      store.completeIdempotencyKey(ledgerKey, record("failed", clock.instant(), null, e.getMessage()));
+      store.completeIdempotencyKey(
+          ledgerKey, record("failed", clock.instant(), null, e.getMessage()));
       return new Open311Outcome(frameId, Open311Outcome.State.FAILED, null, e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      store.completeIdempotencyKey(ledgerKey, record("failed", clock.instant(), null, "interrupted"));
+      store.completeIdempotencyKey(
+          ledgerKey, record("failed", clock.instant(), null, "interrupted"));
       return new Open311Outcome(frameId, Open311Outcome.State.FAILED, null, "interrupted");
     }
   }
@@ -263,15 +298,20 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
   /** POSTs the form; the service request id (or token) from a 2xx GeoReport answer. */
   private String send(Map<String, String> form) throws IOException, InterruptedException {
     StringJoiner body = new StringJoiner("&");
-    form.forEach((k, v) -> body.add(URLEncoder.encode(k, StandardCharsets.UTF_8) + "="
-        + URLEncoder.encode(v, StandardCharsets.UTF_8)));
+    form.forEach(
+        (k, v) ->
+            body.add(
+                URLEncoder.encode(k, StandardCharsets.UTF_8)
+                    + "="
+                    + URLEncoder.encode(v, StandardCharsets.UTF_8)));
     String base = config.endpoint().endsWith("/") ? config.endpoint() : config.endpoint() + "/";
-    HttpRequest request = HttpRequest.newBuilder(URI.create(base + "requests.json"))
-        .timeout(Duration.ofMillis(config.timeoutMs()))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .header("Accept", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-        .build();
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(base + "requests.json"))
+            .timeout(Duration.ofMillis(config.timeoutMs()))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Accept", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+            .build();
     HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
     JsonNode answer;
     try {
@@ -281,15 +321,19 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
     }
     JsonNode first = answer.isArray() ? answer.path(0) : answer;
     if (response.statusCode() / 100 != 2) {
-      throw new IOException("Open311 answered HTTP " + response.statusCode() + ": "
-          + first.path("description").asText(response.body()));
+      throw new IOException(
+          "Open311 answered HTTP "
+              + response.statusCode()
+              + ": "
+              + first.path("description").asText(response.body()));
     }
     String id = first.path("service_request_id").asText("");
     if (id.isEmpty()) {
       id = first.path("token").asText("");
     }
     if (id.isEmpty()) {
-      throw new IOException("Open311 answer has neither service_request_id nor token: " + response.body());
+      throw new IOException(
+          "Open311 answer has neither service_request_id nor token: " + response.body());
     }
     return id;
   }
@@ -301,9 +345,17 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
       s.append(" (").append(site.name()).append(')');
     }
     s.append(" at ").append(flag.flaggedAt());
-    s.append("; confirmed by reviewer ").append(flag.reviewer()).append(" at ").append(flag.reviewedAt());
-    s.append(String.format(java.util.Locale.ROOT, "; model %s %s, score %.2f", flag.model(),
-        flag.modelVersion(), flag.score()));
+    s.append("; confirmed by reviewer ")
+        .append(flag.reviewer())
+        .append(" at ")
+        .append(flag.reviewedAt());
+    s.append(
+        String.format(
+            Locale.ROOT,
+            "; model %s %s, score %.2f",
+            flag.model(),
+            flag.modelVersion(),
+            flag.score()));
     if (flag.note() != null && !flag.note().isBlank()) {
       s.append(". Note: ").append(flag.note());
     }
@@ -311,7 +363,8 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
     return s.toString();
   }
 
-  private static ObjectNode record(String state, Instant at, String serviceRequestId, String detail) {
+  private static ObjectNode record(
+      String state, Instant at, String serviceRequestId, String detail) {
     ObjectNode n = JSON.createObjectNode();
     n.put("state", state);
     n.put("at", at.toString());
@@ -324,7 +377,10 @@ public final class Open311Exporter implements ReviewEvents, AutoCloseable {
     return n;
   }
 
-  /** Stops the export thread; queued pushes are dropped (the next {@link #pushConfirmed} sends them). */
+  /**
+   * Stops the export thread; queued pushes are dropped (the next {@link #pushConfirmed} sends
+   * them).
+   */
   @Override
   public void close() {
     if (resend != null) {

@@ -16,7 +16,9 @@ public record Open311Outcome(String frameId, State state, String serviceRequestI
     SUBMITTED,
     /** Sent before (by this node or another); nothing sent now. */
     ALREADY_SUBMITTED,
-    /** Not sendable: not confirmed, no service code for its label, or no position for its camera. */
+    /**
+     * Not sendable: not confirmed, no service code for its label, or no position for its camera.
+     */
     SKIPPED,
     /** The city's endpoint refused or did not answer; a later push tries again. */
     FAILED

@@ -9,7 +9,8 @@ import java.util.Map;
  * @param dropped pushes that did not fit the export queue (the resend sends them)
  * @param resendPasses scheduled resend passes completed
  */
-public record Open311Stats(Map<Open311Outcome.State, Long> outcomes, long dropped, long resendPasses) {
+public record Open311Stats(
+    Map<Open311Outcome.State, Long> outcomes, long dropped, long resendPasses) {
   public Open311Stats {
     outcomes = Map.copyOf(outcomes);
   }

@@ -22,15 +22,18 @@ public record Webhook(String url, List<String> events, String secretEnv) {
     URI uri = URI.create(url);
     String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
     if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-      throw new IllegalArgumentException("review.webhooks[].url must be an http(s) URL, got " + url);
+      throw new IllegalArgumentException(
+          "review.webhooks[].url must be an http(s) URL, got " + url);
     }
-    events = events == null || events.isEmpty()
-        ? List.of(WebhookEvent.FLAG_CREATED.wireName(), WebhookEvent.FLAG_CONFIRMED.wireName())
-        : List.copyOf(events);
+    events =
+        events == null || events.isEmpty()
+            ? List.of(WebhookEvent.FLAG_CREATED.wireName(), WebhookEvent.FLAG_CONFIRMED.wireName())
+            : List.copyOf(events);
     events.forEach(WebhookEvent::fromWireName);
     secretEnv = secretEnv == null || secretEnv.isBlank() ? DEFAULT_SECRET_ENV : secretEnv;
     if (!secretEnv.matches("[A-Z][A-Z0-9_]{0,127}")) {
-      throw new IllegalArgumentException("review.webhooks[].secretEnv must be an environment variable name, got " + secretEnv);
+      throw new IllegalArgumentException(
+          "review.webhooks[].secretEnv must be an environment variable name, got " + secretEnv);
     }
   }
 

@@ -12,8 +12,13 @@ import java.util.List;
  * @param initialBackoffMs wait before the second try; doubled per try up to {@code maxBackoffMs}
  * @param timeoutMs connect and response timeout of each try
  */
-public record WebhookConfig(List<Webhook> hooks, int queueCapacity, int maxAttempts,
-    long initialBackoffMs, long maxBackoffMs, long timeoutMs) {
+public record WebhookConfig(
+    List<Webhook> hooks,
+    int queueCapacity,
+    int maxAttempts,
+    long initialBackoffMs,
+    long maxBackoffMs,
+    long timeoutMs) {
   public WebhookConfig {
     hooks = hooks == null ? List.of() : List.copyOf(hooks);
     require("queueCapacity", queueCapacity, 1, 1_000_000);
@@ -29,7 +34,8 @@ public record WebhookConfig(List<Webhook> hooks, int queueCapacity, int maxAttem
   }
 
   public WebhookConfig withHooks(List<Webhook> value) {
-    return new WebhookConfig(value, queueCapacity, maxAttempts, initialBackoffMs, maxBackoffMs, timeoutMs);
+    return new WebhookConfig(
+        value, queueCapacity, maxAttempts, initialBackoffMs, maxBackoffMs, timeoutMs);
   }
 
   private static void require(String name, long value, long min, long max) {

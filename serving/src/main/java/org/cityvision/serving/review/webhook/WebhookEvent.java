@@ -30,7 +30,9 @@ public enum WebhookEvent {
         return e;
       }
     }
-    throw new IllegalArgumentException("webhook event must be flag.created, flag.confirmed, camera.fault, "
-        + "camera.silent or camera.recovered, got " + value);
+    throw new IllegalArgumentException(
+        "webhook event must be flag.created, flag.confirmed, camera.fault, "
+            + "camera.silent or camera.recovered, got "
+            + value);
   }
 }

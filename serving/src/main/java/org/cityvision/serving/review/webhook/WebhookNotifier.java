@@ -21,14 +21,15 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.cityvision.core.quality.CameraState;
 import org.cityvision.core.quality.HealthTransition;
 import org.cityvision.core.storage.FlagRecord;
+import org.cityvision.core.storage.FlagStatus;
 import org.cityvision.serving.cameras.CameraEvents;
 import org.cityvision.serving.cameras.CameraRoutes;
-import org.cityvision.core.storage.FlagStatus;
 import org.cityvision.serving.review.ReviewEvents;
 import org.cityvision.serving.review.ReviewJson;
 import org.slf4j.Logger;
@@ -40,8 +41,8 @@ import org.slf4j.LoggerFactory;
  * X-CityVision-Signature-256: t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>">}, so a
  * receiver that checks the timestamp's age (5 minutes in {@code docs/INTEGRATION.md}) refuses a
  * captured delivery played again later. {@code X-CityVision-Signature: sha256=<hex HMAC-SHA256 of
- * the body>} is still sent for receivers written against it; it is deprecated, as it does not
- * cover the time.
+ * the body>} is still sent for receivers written against it; it is deprecated, as it does not cover
+ * the time.
  *
  * <p>{@link #flagCreated} and {@link #flagReviewed} only queue: they never block and never throw,
  * so ingest cannot be slowed by a slow receiver. The queue is bounded; what does not fit is dropped
@@ -52,16 +53,20 @@ import org.slf4j.LoggerFactory;
  * receivers can drop duplicates.
  *
  * <h2>Ownership</h2>
+ *
  * Owns a scheduler thread and the HTTP client's threads; whoever creates it closes it. Close drops
  * what is still queued. Thread-safe.
  */
 public final class WebhookNotifier implements ReviewEvents, CameraEvents, AutoCloseable {
   /** Deprecated: the body's HMAC alone, which a replayed delivery still carries. */
   public static final String SIGNATURE_HEADER = "X-CityVision-Signature";
+
   /** {@code t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>">}. */
   public static final String SIGNATURE_256_HEADER = "X-CityVision-Signature-256";
+
   /** When this try was signed, in unix seconds; the same value as the signature's {@code t}. */
   public static final String TIMESTAMP_HEADER = "X-CityVision-Timestamp";
+
   public static final String EVENT_HEADER = "X-CityVision-Event";
   public static final String DELIVERY_HEADER = "X-CityVision-Delivery";
 
@@ -81,19 +86,22 @@ public final class WebhookNotifier implements ReviewEvents, CameraEvents, AutoCl
 
   private record Receiver(Webhook hook, URI uri, SecretKeySpec key) {}
 
-  private record Delivery(Receiver receiver, WebhookEvent event, String id, byte[] body, String signature) {}
+  private record Delivery(
+      Receiver receiver, WebhookEvent event, String id, byte[] body, String signature) {}
 
   private WebhookNotifier(WebhookConfig config, List<Receiver> receivers, Clock clock) {
     this.config = config;
     this.receivers = receivers;
     this.clock = clock;
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "webhook-scheduler"));
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "webhook-scheduler"));
     this.httpThreads = Executors.newFixedThreadPool(2, r -> daemon(r, "webhook-http"));
-    this.http = HttpClient.newBuilder()
-        .connectTimeout(Duration.ofMillis(config.timeoutMs()))
-        .executor(httpThreads)
-        .followRedirects(HttpClient.Redirect.NEVER)
-        .build();
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofMillis(config.timeoutMs()))
+            .executor(httpThreads)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
   }
 
   /**
@@ -109,10 +117,16 @@ public final class WebhookNotifier implements ReviewEvents, CameraEvents, AutoCl
       String secret = env.get(hook.secretEnv());
       if (secret == null || secret.strip().length() < 16) {
         throw new IllegalArgumentException(
-            "webhook " + hook.url() + " needs a secret of at least 16 characters in " + hook.secretEnv());
+            "webhook "
+                + hook.url()
+                + " needs a secret of at least 16 characters in "
+                + hook.secretEnv());
       }
-      receivers.add(new Receiver(hook, URI.create(hook.url()),
-          new SecretKeySpec(secret.strip().getBytes(StandardCharsets.UTF_8), "HmacSHA256")));
+      receivers.add(
+          new Receiver(
+              hook,
+              URI.create(hook.url()),
+              new SecretKeySpec(secret.strip().getBytes(StandardCharsets.UTF_8), "HmacSHA256")));
     }
     return new WebhookNotifier(config, List.copyOf(receivers), clock);
   }
@@ -131,25 +145,37 @@ public final class WebhookNotifier implements ReviewEvents, CameraEvents, AutoCl
 
   @Override
   public void cameraChanged(CameraState camera, HealthTransition transition) {
-    WebhookEvent event = switch (transition.to()) {
-      case OK -> WebhookEvent.CAMERA_RECOVERED;
-      case SILENT -> WebhookEvent.CAMERA_SILENT;
-      case FAULT, DEGRADED -> WebhookEvent.CAMERA_FAULT;
-    };
-    publish(event, camera.cameraId(), (n, id) -> n.put("camera", CameraRoutes.summary(camera)
-        .put("from", transition.from().wireName()).put("changedAt", transition.at().toString())));
+    WebhookEvent event =
+        switch (transition.to()) {
+          case OK -> WebhookEvent.CAMERA_RECOVERED;
+          case SILENT -> WebhookEvent.CAMERA_SILENT;
+          case FAULT, DEGRADED -> WebhookEvent.CAMERA_FAULT;
+        };
+    publish(
+        event,
+        camera.cameraId(),
+        (n, id) ->
+            n.put(
+                "camera",
+                CameraRoutes.summary(camera)
+                    .put("from", transition.from().wireName())
+                    .put("changedAt", transition.at().toString())));
   }
 
   public WebhookStats stats() {
-    return new WebhookStats(delivered.get(), failed.get(), dropped.get(), retried.get(), pending.get());
+    return new WebhookStats(
+        delivered.get(), failed.get(), dropped.get(), retried.get(), pending.get());
   }
 
   private void publish(WebhookEvent event, FlagRecord flag) {
     publish(event, flag.frameId(), (n, id) -> n.put("flag", ReviewJson.flag(flag)));
   }
 
-  /** Queues one delivery of {@code event} per receiver that wants it; {@code subject} names it in the log. */
-  private void publish(WebhookEvent event, String subject, java.util.function.BiConsumer<JsonObject, String> fill) {
+  /**
+   * Queues one delivery of {@code event} per receiver that wants it; {@code subject} names it in
+   * the log.
+   */
+  private void publish(WebhookEvent event, String subject, BiConsumer<JsonObject, String> fill) {
     try {
       byte[] body = null;
       String id = null;
@@ -175,11 +201,12 @@ public final class WebhookNotifier implements ReviewEvents, CameraEvents, AutoCl
     }
   }
 
-  private byte[] body(WebhookEvent event, String id, java.util.function.BiConsumer<JsonObject, String> fill) {
-    JsonObject n = new JsonObject()
-        .put("id", id)
-        .put("event", event.wireName())
-        .put("occurredAt", clock.instant().toString());
+  private byte[] body(WebhookEvent event, String id, BiConsumer<JsonObject, String> fill) {
+    JsonObject n =
+        new JsonObject()
+            .put("id", id)
+            .put("event", event.wireName())
+            .put("occurredAt", clock.instant().toString());
     fill.accept(n, id);
     return n.encode().getBytes(StandardCharsets.UTF_8);
   }
@@ -208,42 +235,51 @@ public final class WebhookNotifier implements ReviewEvents, CameraEvents, AutoCl
   }
 
   private void attempt(Delivery d, int attempt) {
-    // Each try is signed when it is sent, so a retry minutes later is still within a receiver's window.
+    // Each try is signed when it is sent, so a retry minutes later is still within a receiver's
+    // window.
     long timestamp = clock.instant().getEpochSecond();
-    HttpRequest request = HttpRequest.newBuilder(d.receiver().uri())
-        .timeout(Duration.ofMillis(config.timeoutMs()))
-        .header("Content-Type", "application/json")
-        .header("User-Agent", "cityvision-webhooks")
-        .header(EVENT_HEADER, d.event().wireName())
-        .header(DELIVERY_HEADER, d.id())
-        .header(SIGNATURE_HEADER, d.signature())
-        .header(TIMESTAMP_HEADER, Long.toString(timestamp))
-        .header(SIGNATURE_256_HEADER, signature256(d.receiver().key(), timestamp, d.body()))
-        .POST(HttpRequest.BodyPublishers.ofByteArray(d.body()))
-        .build();
+    HttpRequest request =
+        HttpRequest.newBuilder(d.receiver().uri())
+            .timeout(Duration.ofMillis(config.timeoutMs()))
+            .header("Content-Type", "application/json")
+            .header("User-Agent", "cityvision-webhooks")
+            .header(EVENT_HEADER, d.event().wireName())
+            .header(DELIVERY_HEADER, d.id())
+            .header(SIGNATURE_HEADER, d.signature())
+            .header(TIMESTAMP_HEADER, Long.toString(timestamp))
+            .header(SIGNATURE_256_HEADER, signature256(d.receiver().key(), timestamp, d.body()))
+            .POST(HttpRequest.BodyPublishers.ofByteArray(d.body()))
+            .build();
     http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-        .whenComplete((response, error) -> {
-          int status = response == null ? 0 : response.statusCode();
-          if (error == null && status >= 200 && status < 300) {
-            delivered.incrementAndGet();
-            pending.decrementAndGet();
-            return;
-          }
-          boolean permanent = status >= 400 && status < 500 && status != 408 && status != 429;
-          if (permanent || attempt >= config.maxAttempts()) {
-            failed.incrementAndGet();
-            pending.decrementAndGet();
-            LOG.warn("webhook {} {} delivery {} failed after {} tries: {}", d.receiver().uri(),
-                d.event().wireName(), d.id(), attempt, error != null ? error.toString() : "HTTP " + status);
-            return;
-          }
-          retried.incrementAndGet();
-          try {
-            scheduler.schedule(() -> attempt(d, attempt + 1), backoffMs(attempt), TimeUnit.MILLISECONDS);
-          } catch (RuntimeException closed) {
-            pending.decrementAndGet();
-          }
-        });
+        .whenComplete(
+            (response, error) -> {
+              int status = response == null ? 0 : response.statusCode();
+              if (error == null && status >= 200 && status < 300) {
+                delivered.incrementAndGet();
+                pending.decrementAndGet();
+                return;
+              }
+              boolean permanent = status >= 400 && status < 500 && status != 408 && status != 429;
+              if (permanent || attempt >= config.maxAttempts()) {
+                failed.incrementAndGet();
+                pending.decrementAndGet();
+                LOG.warn(
+                    "webhook {} {} delivery {} failed after {} tries: {}",
+                    d.receiver().uri(),
+                    d.event().wireName(),
+                    d.id(),
+                    attempt,
+                    error != null ? error.toString() : "HTTP " + status);
+                return;
+              }
+              retried.incrementAndGet();
+              try {
+                scheduler.schedule(
+                    () -> attempt(d, attempt + 1), backoffMs(attempt), TimeUnit.MILLISECONDS);
+              } catch (RuntimeException closed) {
+                pending.decrementAndGet();
+              }
+            });
   }
 
   private long backoffMs(int attempt) {

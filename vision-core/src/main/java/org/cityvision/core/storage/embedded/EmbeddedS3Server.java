@@ -21,6 +21,7 @@ import org.gaul.s3proxy.auth.AuthenticationType;
  * backend as it writes, which is what the store's conditional scheme relies on.
  *
  * <h2>Ownership</h2>
+ *
  * Whoever calls {@link #start} closes the server; {@link #close} stops Jetty and frees the port.
  * Objects stay on disk, so a new server over the same directory (and port) sees them again.
  *
@@ -66,7 +67,8 @@ public final class EmbeddedS3Server implements AutoCloseable {
             .blobStore(BlobStores.create("filesystem", props))
             .endpoint(URI.create("http://127.0.0.1:" + port))
             .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, accessKey, secretKey)
-            // No graceful drain: idle keep-alive connections of clients would hold a graceful stop for
+            // No graceful drain: idle keep-alive connections of clients would hold a graceful stop
+            // for
             // its whole timeout. A request cut off here fails on the client, which spools it.
             .stopTimeout(0)
             .build();

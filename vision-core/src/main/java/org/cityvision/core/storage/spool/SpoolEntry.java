@@ -3,8 +3,8 @@ package org.cityvision.core.storage.spool;
 import java.util.List;
 
 /**
- * One fsynced spool file: the objects of one accepted write (a frame and its thumbnail, a
- * result, a flag with its queue entries), delivered together and removed together.
+ * One fsynced spool file: the objects of one accepted write (a frame and its thumbnail, a result, a
+ * flag with its queue entries), delivered together and removed together.
  *
  * @param sequence order of acceptance; the flusher delivers oldest first
  * @param keys the object keys in the entry, in write order

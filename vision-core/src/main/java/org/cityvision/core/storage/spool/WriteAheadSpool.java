@@ -1,5 +1,6 @@
 package org.cityvision.core.storage.spool;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -37,10 +38,12 @@ import org.slf4j.LoggerFactory;
  * their checksum are moved to {@code corrupt/} and reported, never delivered.
  *
  * <h2>One process per directory</h2>
+ *
  * {@link #open} takes an exclusive file lock on {@code .lock}, so two processes (or two stores in
  * one JVM) never replay the same spool. The OS releases it when the process dies.
  *
  * <h2>Ownership and thread-safety</h2>
+ *
  * Whoever opens the spool closes it, which releases the lock; entries stay on disk. Thread-safe:
  * appends run their fsyncs concurrently; only the bookkeeping is serialised.
  */
@@ -85,7 +88,8 @@ public final class WriteAheadSpool implements AutoCloseable {
     try {
       Files.createDirectories(dir.resolve("corrupt"));
       channel =
-          FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileChannel.open(
+              dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       FileLock lock;
       try {
         lock = channel.tryLock();
@@ -189,8 +193,14 @@ public final class WriteAheadSpool implements AutoCloseable {
     synchronized (this) {
       if (usedBytes + reservedBytes + bytes.length > maxBytes) {
         throw new SpoolFullException(
-            "spool " + dir + " is full: " + (usedBytes + reservedBytes) + " of " + maxBytes
-                + " bytes used, entry needs " + bytes.length);
+            "spool "
+                + dir
+                + " is full: "
+                + (usedBytes + reservedBytes)
+                + " of "
+                + maxBytes
+                + " bytes used, entry needs "
+                + bytes.length);
       }
       reservedBytes += bytes.length;
       sequence = nextSequence++;
@@ -199,10 +209,7 @@ public final class WriteAheadSpool implements AutoCloseable {
     Path tmp = dir.resolve(fileName(sequence) + TMP_SUFFIX);
     try {
       try (FileChannel out =
-          FileChannel.open(
-              tmp,
-              StandardOpenOption.CREATE_NEW,
-              StandardOpenOption.WRITE)) {
+          FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
         while (buffer.hasRemaining()) {
           out.write(buffer);
@@ -409,7 +416,8 @@ public final class WriteAheadSpool implements AutoCloseable {
     }
   }
 
-  private static List<SpoolObject> decode(byte[] bytes, Path file) throws ChecksumMismatchException {
+  private static List<SpoolObject> decode(byte[] bytes, Path file)
+      throws ChecksumMismatchException {
     if (bytes.length < 32 + 12) {
       throw new ChecksumMismatchException("spool entry " + file + " is truncated");
     }
@@ -419,7 +427,7 @@ public final class WriteAheadSpool implements AutoCloseable {
       throw new ChecksumMismatchException("spool entry " + file + " fails its SHA-256 check");
     }
     try {
-      DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes, 0, bodyLength));
+      DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes, 0, bodyLength));
       if (in.readInt() != MAGIC || in.readInt() != FORMAT) {
         throw new ChecksumMismatchException("spool entry " + file + " has an unknown format");
       }
