@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -757,32 +758,37 @@ public final class ServingNode {
         .map(v -> new Deployed(ids, first.actualPort(), draining, api.routes(), candidates));
   }
 
-  /**
-   * Every {@code seconds}, marks silent the cameras that went quiet and counts cameras per state
-   * (off the event loop; a sweep still running skips the next tick). Every node sweeps; the
-   * conditional write lets one node record each change and send its event. Vert.x cancels the timer
-   * when the node closes.
-   */
   /** Reads the labels admins added (on any node) now and every {@link ModelLabels#REFRESH_MS}. */
   private static void startLabelRefresh(Vertx vertx, WorkerExecutor io, ModelLabels labels) {
     AtomicBoolean running = new AtomicBoolean();
     Runnable refresh =
         () -> {
           if (running.compareAndSet(false, true)) {
-            io.executeBlocking(
-                    () -> {
-                      labels.refresh();
-                      return null;
-                    },
-                    false)
-                .onFailure(e -> JsonLog.get().warn("label_refresh_failed", "error", e.toString()))
-                .onComplete(r -> running.set(false));
+            try {
+              io.executeBlocking(
+                      () -> {
+                        labels.refresh();
+                        return null;
+                      },
+                      false)
+                  .onFailure(e -> JsonLog.get().warn("label_refresh_failed", "error", e.toString()))
+                  .onComplete(r -> running.set(false));
+            } catch (RejectedExecutionException closing) {
+              // The node is closing: its worker pool stopped before this timer's last tick.
+              running.set(false);
+            }
           }
         };
     refresh.run();
     vertx.setPeriodic(ModelLabels.REFRESH_MS, id -> refresh.run());
   }
 
+  /**
+   * Every {@code seconds}, marks silent the cameras that went quiet and counts cameras per state
+   * (off the event loop; a sweep still running skips the next tick). Every node sweeps; the
+   * conditional write lets one node record each change and send its event. Vert.x cancels the timer
+   * when the node closes.
+   */
   private static void startSilenceSweep(
       Vertx vertx, WorkerExecutor io, CameraHealthService health, long seconds) {
     AtomicBoolean running = new AtomicBoolean();
@@ -790,9 +796,13 @@ public final class ServingNode {
         seconds * 1000,
         id -> {
           if (running.compareAndSet(false, true)) {
-            io.executeBlocking(health::sweep, false)
-                .onFailure(e -> JsonLog.get().warn("camera_sweep_failed", "error", e.toString()))
-                .onComplete(r -> running.set(false));
+            try {
+              io.executeBlocking(health::sweep, false)
+                  .onFailure(e -> JsonLog.get().warn("camera_sweep_failed", "error", e.toString()))
+                  .onComplete(r -> running.set(false));
+            } catch (RejectedExecutionException closing) {
+              running.set(false); // the node is closing
+            }
           }
         });
   }
