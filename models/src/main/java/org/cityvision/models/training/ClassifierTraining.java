@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.cityvision.core.VisionException;
 import org.cityvision.core.classify.Classifier;
 import org.cityvision.core.classify.ClassifierOptions;
@@ -103,8 +104,18 @@ public final class ClassifierTraining {
     OpenCvRuntime.load();
     ImageFolder data;
     DatasetSplit split;
+    List<Sample> excluded;
     try {
       data = ImageFolder.read(config.data(), config.extras());
+      excluded = excluded(data, config.excludeSources());
+      if (!excluded.isEmpty()) {
+        Set<Sample> out = new HashSet<>(excluded);
+        data =
+            new ImageFolder(
+                data.roots(),
+                data.labels(),
+                data.samples().stream().filter(x -> !out.contains(x)).toList());
+      }
       split = DatasetSplit.of(data, config.split());
     } catch (DatasetException e) {
       throw new ModelRunException(e.getMessage(), e);
@@ -236,6 +247,9 @@ public final class ClassifierTraining {
       if (holdout != null) {
         best.temperature = holdout.temperature();
       }
+      if (config.temperature() > 0) {
+        best.temperature = new Temperature(config.temperature());
+      }
 
       ClassifierOptions validation =
           new ClassifierOptions(
@@ -275,6 +289,7 @@ public final class ClassifierTraining {
                   stepsPerEpoch));
           int sinceBest = 0;
           FineTuning.WeightAverage average = new FineTuning.WeightAverage(trainable);
+          FineTuning.Snapshot start = FineTuning.Snapshot.of(trainable);
           BatchMixer mixer = new BatchMixer(config.mix(), config.seed() * 31 + 5);
           int lastEpoch = 0;
           for (int epoch = 1; epoch <= config.fineTuneEpochs(); epoch++) {
@@ -294,6 +309,7 @@ public final class ClassifierTraining {
                     decoder,
                     preprocessor,
                     fineTuneAugmenter,
+                    compositing,
                     config.seed() + 1000L * epoch)) {
               for (ViewLoader.Batch b; (b = loader.next()) != null; ) {
                 float[] target =
@@ -350,6 +366,20 @@ public final class ClassifierTraining {
             avg.put("valLoss", m.nll());
             avg.put("chosen", improved);
           }
+          if (!config.wise().isEmpty()) {
+            chooseWise(
+                config,
+                start,
+                trainable,
+                classifier,
+                val,
+                excluded,
+                best,
+                model,
+                spec,
+                record,
+                progress);
+          }
         }
       }
     } catch (ModelException e) {
@@ -357,7 +387,131 @@ public final class ClassifierTraining {
     }
     Replay replay = new Replay(replayBank, replaySamples, train.size(), val.size());
     return finish(
-        config, spec, record, history, best, val, test, holdout, replay, started, progress);
+        config, spec, record, history, best, val, test, excluded, holdout, replay, started,
+        progress);
+  }
+
+  /**
+   * WiSE-FT: tries every {@link TrainingConfig#wise()} weight between the weights phase 2 started
+   * from ({@code start}: pretrained backbone, phase-1 head) and where it ended, and keeps the best
+   * (by mean accuracy over the excluded sources when there are any, else by validation macro-F1) as
+   * the run's checkpoint, whatever the validation score of earlier checkpoints.
+   */
+  private static void chooseWise(
+      TrainingConfig config,
+      FineTuning.Snapshot start,
+      List<Parameter> trainable,
+      Classifier classifier,
+      List<Sample> val,
+      List<Sample> excluded,
+      Best best,
+      Model model,
+      ModelSpec spec,
+      ObjectNode record,
+      TrainingProgress progress)
+      throws ModelRunException, ModelException {
+    FineTuning.Snapshot end = FineTuning.Snapshot.of(trainable);
+    ArrayNode tried = record.putArray("wise");
+    double bestScore = -1;
+    double bestF1 = -1;
+    double chosen = 1;
+    for (double a : config.wise()) {
+      start.interpolate(end, a);
+      Metrics m = validate(classifier, val, progress);
+      ObjectNode row = tried.addObject();
+      row.put("weight", a);
+      row.put("valAccuracy", EvaluationSummary.round(m.accuracy()));
+      row.put("valMacroF1", EvaluationSummary.round(m.macroF1()));
+      double score = m.macroF1();
+      if (!excluded.isEmpty()) {
+        progress.stage("excluded sources", excluded.size());
+        ObjectNode sources = perSource(Evaluator.predict(classifier, excluded, progress));
+        row.set("excludedSources", sources);
+        score = sources.get("meanAccuracy").asDouble();
+      }
+      progress.note(
+          String.format(
+              Locale.ROOT,
+              "wise %.2f: val accuracy %.4f, macro-F1 %.4f%s",
+              a,
+              m.accuracy(),
+              m.macroF1(),
+              excluded.isEmpty()
+                  ? ""
+                  : String.format(Locale.ROOT, ", excluded sources mean accuracy %.4f", score)));
+      if (score > bestScore + 1e-9
+          || (Math.abs(score - bestScore) <= 1e-9 && m.macroF1() > bestF1)) {
+        bestScore = score;
+        bestF1 = m.macroF1();
+        chosen = a;
+      }
+    }
+    start.interpolate(end, chosen);
+    Metrics m = validate(classifier, val, progress);
+    record.put("wiseChosen", chosen);
+    record.put(
+        "wiseChosenOn",
+        excluded.isEmpty() ? "validation macro-F1" : "excluded sources' mean accuracy");
+    best.force(m, String.format(Locale.ROOT, "wise %.2f", chosen), model, spec, config, progress);
+  }
+
+  /**
+   * How well the saved model's scores are calibrated on the excluded (never seen) sources: ECE as
+   * saved, and the further temperature that fits them best with the ECE it would give (fitted and
+   * scored on the same images, so the latter is optimistic).
+   */
+  private static void calibration(Predictions p, ObjectNode out) {
+    double[][] logits = new double[p.size()][];
+    for (int i = 0; i < logits.length; i++) {
+      float[] row = p.probabilities()[i];
+      logits[i] = new double[row.length];
+      for (int k = 0; k < row.length; k++) {
+        logits[i][k] = Math.log(Math.max(1e-12, row[k]));
+      }
+    }
+    Temperature t = Temperature.fit(logits, p.truth());
+    out.put("ece", EvaluationSummary.round(p.metrics().ece()));
+    out.put("furtherTemperature", EvaluationSummary.round(t.value()));
+    out.put(
+        "eceAfterFurtherTemperature",
+        EvaluationSummary.round(Metrics.of(p.labels(), p.truth(), t.probabilities(logits)).ece()));
+  }
+
+  /** Accuracy per source and their mean (only classes the model has; every sample has one). */
+  private static ObjectNode perSource(Predictions p) {
+    ObjectNode out = JsonNodeFactory.instance.objectNode();
+    Map<String, List<Sample>> bySource = new TreeMap<>();
+    p.samples().forEach(x -> bySource.computeIfAbsent(x.source(), k -> new ArrayList<>()).add(x));
+    double sum = 0;
+    for (Map.Entry<String, List<Sample>> e : bySource.entrySet()) {
+      Predictions one = p.where(x -> x.source().equals(e.getKey()));
+      Metrics m = one.metrics();
+      ObjectNode row = out.putObject(e.getKey());
+      row.put("images", one.size());
+      row.put("accuracy", EvaluationSummary.round(m.accuracy()));
+      row.put("macroF1", EvaluationSummary.round(m.macroF1()));
+      sum += m.accuracy();
+    }
+    out.put("meanAccuracy", EvaluationSummary.round(sum / Math.max(1, bySource.size())));
+    return out;
+  }
+
+  /** The samples of {@code sources}; every one of them must have images. */
+  private static List<Sample> excluded(ImageFolder data, Set<String> sources)
+      throws ModelRunException {
+    if (sources.isEmpty()) {
+      return List.of();
+    }
+    Set<String> missing = new TreeSet<>(sources);
+    missing.removeAll(data.sourceCounts().keySet());
+    if (!missing.isEmpty()) {
+      throw new ModelRunException(
+          "--exclude-sources names sources with no images: "
+              + missing
+              + "; the data has "
+              + data.sourceCounts().keySet());
+    }
+    return data.samples().stream().filter(x -> sources.contains(x.source())).toList();
   }
 
   private static List<Integer> range(int from, int to) {
@@ -385,6 +539,7 @@ public final class ClassifierTraining {
       Best best,
       List<Sample> val,
       List<Sample> test,
+      List<Sample> excluded,
       LeaveOneSourceOut.Result holdout,
       Replay replay,
       long started,
@@ -396,9 +551,16 @@ public final class ClassifierTraining {
     record.put("bestCheckpoint", best.phase + (best.epoch > 0 ? " epoch " + best.epoch : ""));
     try {
       ModelPackage saved = ModelPackage.read(config.out());
-      Temperature temperature = holdout == null ? Temperature.NONE : holdout.temperature();
-      if (holdout != null) {
+      Temperature temperature =
+          config.temperature() > 0
+              ? new Temperature(config.temperature())
+              : holdout == null ? Temperature.NONE : holdout.temperature();
+      if (config.temperature() > 0) {
         record.put("temperature", EvaluationSummary.round(temperature.value()));
+        record.put("temperatureFrom", "--temperature");
+      } else if (holdout != null) {
+        record.put("temperature", EvaluationSummary.round(temperature.value()));
+        record.put("temperatureFrom", "leave-one-source-out predictions of the head phase");
       }
       Predictions valPredictions;
       Predictions testPredictions;
@@ -408,6 +570,14 @@ public final class ClassifierTraining {
         valPredictions = Evaluator.predict(classifier, val, progress);
         progress.stage("evaluate (test)", test.size());
         testPredictions = Evaluator.predict(classifier, test, progress);
+        if (!excluded.isEmpty()) {
+          progress.stage("evaluate (excluded sources)", excluded.size());
+          Predictions p = Evaluator.predict(classifier, excluded, progress);
+          ObjectNode scored = perSource(p);
+          calibration(p, scored);
+          record.set("excludedSources", scored);
+          progress.note("excluded sources (never trained on): " + record.get("excludedSources"));
+        }
       }
       Metrics reloaded = valPredictions.metrics();
       progress.note(
@@ -550,6 +720,20 @@ public final class ClassifierTraining {
 
     FineTuning tuning;
 
+    /** Saves the model in memory as the run's checkpoint whatever the earlier ones scored. */
+    void force(
+        Metrics m,
+        String newPhase,
+        Model model,
+        ModelSpec spec,
+        TrainingConfig config,
+        TrainingProgress progress)
+        throws ModelException {
+      f1 = -1;
+      nll = Double.MAX_VALUE;
+      consider(m, newPhase, 0, model, spec, config, progress);
+    }
+
     boolean consider(
         Metrics m,
         String newPhase,
@@ -657,6 +841,8 @@ public final class ClassifierTraining {
     d.put("images", data.samples().size());
     d.set("classes", mapper.valueToTree(data.classCounts()));
     d.set("sources", mapper.valueToTree(data.sourceCounts()));
+    ArrayNode excludedSources = d.putArray("excludedSources");
+    c.excludeSources().forEach(excludedSources::add);
     ObjectNode s = r.putObject("split");
     s.put("val", c.split().val());
     s.put("test", c.split().test());

@@ -179,6 +179,47 @@ public final class FineTuning {
     }
   }
 
+  /**
+   * The values of some parameters at one moment, and weight-space interpolation between two such
+   * moments (WiSE-FT: the pretrained and the fine-tuned weights mixed tensor by tensor keep more of
+   * the pretrained network's robustness to unseen sites than either end).
+   */
+  static final class Snapshot {
+    private final List<Parameter> params;
+    private final List<float[]> values;
+
+    private Snapshot(List<Parameter> params, List<float[]> values) {
+      this.params = params;
+      this.values = values;
+    }
+
+    static Snapshot of(List<Parameter> params) {
+      JniUtils.setGradMode(false);
+      List<float[]> values = new ArrayList<>(params.size());
+      for (Parameter p : params) {
+        values.add(p.getArray().toFloatArray());
+      }
+      return new Snapshot(List.copyOf(params), values);
+    }
+
+    /** Sets every parameter to {@code this + a * (end - this)}. */
+    void interpolate(Snapshot end, double a) {
+      if (end.params.size() != params.size()) {
+        throw new IllegalArgumentException("snapshots of different parameter lists");
+      }
+      JniUtils.setGradMode(false);
+      for (int i = 0; i < params.size(); i++) {
+        float[] from = values.get(i);
+        float[] to = end.values.get(i);
+        float[] mixed = new float[from.length];
+        for (int k = 0; k < mixed.length; k++) {
+          mixed[k] = (float) (from[k] + a * (to[k] - from[k]));
+        }
+        params.get(i).getArray().set(FloatBuffer.wrap(mixed));
+      }
+    }
+  }
+
   /** Backbone parameter tensors in all. */
   int backboneTensors() {
     return backbone.getParameters().size();

@@ -1,7 +1,10 @@
 package org.cityvision.models.training;
 
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.cityvision.datasets.augment.AugmentSpec;
 import org.cityvision.datasets.split.SplitSpec;
@@ -55,6 +58,15 @@ import org.cityvision.datasets.split.SplitSpec;
  *     null for none
  * @param composite which phase-1 views are composited onto new backgrounds ({@link
  *     CompositeSpec#OFF} by default)
+ * @param wise weight-space interpolation of phase 2 (WiSE-FT): each value {@code a} is tried as
+ *     {@code pretrained + a * (fine-tuned - pretrained)} over every trainable tensor (backbone and
+ *     the phase-1-initialised head) and the best is kept: by mean accuracy over the excluded
+ *     sources when there are any, else by validation macro-F1; empty keeps the fine-tuned weights
+ * @param excludeSources source tags left out of the split and of all training: their images are
+ *     sites the model never sees, scored per source at the end (and used to choose {@code wise})
+ * @param temperature a calibration temperature to divide the saved head by (0: none given; with
+ *     {@code holdout} the one fitted on the held-out predictions is used), e.g. the one the runs
+ *     that excluded each source fitted on their never-seen images
  * @param commandLine the command that started the run, for the model card
  */
 public record TrainingConfig(
@@ -89,6 +101,9 @@ public record TrainingConfig(
     boolean holdout,
     Path featureCache,
     CompositeSpec composite,
+    List<Double> wise,
+    Set<String> excludeSources,
+    double temperature,
     String commandLine) {
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
@@ -138,6 +153,9 @@ public record TrainingConfig(
         false,
         null,
         CompositeSpec.OFF,
+        List.of(),
+        Set.of(),
+        0,
         "");
   }
 
@@ -209,6 +227,24 @@ public record TrainingConfig(
       throw new IllegalArgumentException("sourceBalance must be in 0..1, got " + sourceBalance);
     }
     composite = composite == null ? CompositeSpec.OFF : composite;
+    wise = wise == null ? List.of() : List.copyOf(wise);
+    for (double a : wise) {
+      if (!(a >= 0 && a <= 1)) {
+        throw new IllegalArgumentException("wise weights must be in 0..1, got " + a);
+      }
+    }
+    if (!wise.isEmpty() && fineTuneEpochs == 0) {
+      throw new IllegalArgumentException(
+          "wise interpolates fine-tuned weights: it needs fineTuneEpochs > 0");
+    }
+    excludeSources =
+        excludeSources == null
+            ? Set.of()
+            : Collections.unmodifiableSet(new TreeSet<>(excludeSources));
+    if (!(temperature == 0 || (temperature >= 0.05 && temperature <= 20))) {
+      throw new IllegalArgumentException(
+          "temperature must be 0 (none) or in 0.05..20, got " + temperature);
+    }
     commandLine = commandLine == null ? "" : commandLine;
   }
 
@@ -250,6 +286,9 @@ public record TrainingConfig(
     private boolean holdout;
     private Path featureCache;
     private CompositeSpec composite;
+    private List<Double> wise;
+    private Set<String> excludeSources;
+    private double temperature;
     private String commandLine;
 
     private Builder(TrainingConfig c) {
@@ -284,6 +323,9 @@ public record TrainingConfig(
       holdout = c.holdout;
       featureCache = c.featureCache;
       composite = c.composite;
+      wise = c.wise;
+      excludeSources = c.excludeSources;
+      temperature = c.temperature;
       commandLine = c.commandLine;
     }
 
@@ -408,6 +450,26 @@ public record TrainingConfig(
       return this;
     }
 
+    public Builder headL2(double v) {
+      headL2 = v;
+      return this;
+    }
+
+    public Builder wise(List<Double> v) {
+      wise = v;
+      return this;
+    }
+
+    public Builder excludeSources(Set<String> v) {
+      excludeSources = v;
+      return this;
+    }
+
+    public Builder temperature(double v) {
+      temperature = v;
+      return this;
+    }
+
     public Builder commandLine(String v) {
       commandLine = v;
       return this;
@@ -446,6 +508,9 @@ public record TrainingConfig(
           holdout,
           featureCache,
           composite,
+          wise,
+          excludeSources,
+          temperature,
           commandLine);
     }
   }

@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -177,6 +179,37 @@ public final class TrainCommand implements Callable<Integer> {
   Path compositeScenes;
 
   @Option(
+      names = "--head-l2",
+      description = "L2 penalty on the head's weights in phase 1 (default: ${DEFAULT-VALUE})",
+      defaultValue = "1e-4")
+  double headL2;
+
+  @Option(
+      names = "--wise",
+      split = ",",
+      description =
+          "WiSE-FT: after phase 2, try these weights a (0..1) of pretrained + a * (fine-tuned -"
+              + " pretrained) and keep the best: by mean accuracy over --exclude-sources, else by"
+              + " validation macro-F1 (default: keep the fine-tuned weights)")
+  List<Double> wise = new ArrayList<>();
+
+  @Option(
+      names = "--exclude-sources",
+      split = ",",
+      description =
+          "source tags left out of the split and of all training; their images are scored per"
+              + " source at the end as sites the model never saw (and choose --wise)")
+  Set<String> excludeSources = new TreeSet<>();
+
+  @Option(
+      names = "--temperature",
+      description =
+          "calibration temperature the saved head is divided by, e.g. fitted by runs with"
+              + " --exclude-sources on sources they never saw (default: none; with --holdout the"
+              + " one fitted on the held-out predictions)")
+  Double temperature;
+
+  @Option(
       names = "--max-images",
       description = "cap on training images, for quick trials (default: all)")
   Integer maxImages;
@@ -249,7 +282,11 @@ public final class TrainCommand implements Callable<Integer> {
     if (sourceBalance != null) {
       b.sourceBalance(sourceBalance);
     }
-    b.holdout(holdout).featureCache(featureCache);
+    b.holdout(holdout).featureCache(featureCache).headL2(headL2).wise(wise);
+    b.excludeSources(excludeSources);
+    if (temperature != null) {
+      b.temperature(temperature);
+    }
     if (composite != null) {
       b.composite(CompositeSpec.parse(composite, compositeScenes));
     }
