@@ -507,14 +507,22 @@ public final class ModelEvaluation {
       md.append("\n").append(confusionTable(Metrics.fromConfusion(labels, m)));
     }
     JsonNode c = h.path("calibration");
+    String folded =
+        c.has("headTemperature")
+            ? String.format(
+                Locale.ROOT,
+                " (of the head phase; the shipped head is divided by **%.3f** instead: %s)",
+                c.path("headTemperature").asDouble(),
+                c.path("headTemperatureFrom").asText())
+            : " (folded into the head: its weights and bias are divided by it)";
     md.append(
         String.format(
             Locale.ROOT,
-            "%n### Calibration%n%n%s. Temperature **%.3f** (folded into the head: its"
-                + " weights and bias are divided by it). Expected calibration error on held-out sources: **%.4f before, %.4f"
-                + " after**; NLL %.4f before, %.4f after.%n",
+            "%n### Calibration%n%n%s. Temperature **%.3f**%s. Expected calibration error on"
+                + " held-out sources: **%.4f before, %.4f after**; NLL %.4f before, %.4f after.%n",
             c.path("what").asText(),
             c.path("temperature").asDouble(),
+            folded,
             c.path("eceBefore").asDouble(),
             c.path("eceAfter").asDouble(),
             c.path("nllBefore").asDouble(),

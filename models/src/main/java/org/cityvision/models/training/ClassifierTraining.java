@@ -610,7 +610,14 @@ public final class ClassifierTraining {
       ObjectNode extra = JsonNodeFactory.instance.objectNode();
       extra.set("thresholdsOnValidation", choice.report());
       if (record.has("heldOutSources")) {
-        extra.set("heldOutSources", record.get("heldOutSources"));
+        ObjectNode held = record.get("heldOutSources").deepCopy();
+        if (config.temperature() > 0 && held.path("calibration") instanceof ObjectNode c) {
+          c.put("headTemperature", config.temperature());
+          c.put(
+              "headTemperatureFrom",
+              "given with --temperature, as fitted on sources a run of the same recipe never saw");
+        }
+        extra.set("heldOutSources", held);
       }
       ModelEvaluation.writeReport(config.out(), finalSpec, summary, testPredictions, extra);
       ModelPackage finalPackage = new ModelPackage(config.out(), finalSpec);

@@ -347,6 +347,16 @@ public final class TrainCommand implements Callable<Integer> {
     }
     append(sb, "--composite", composite);
     append(sb, "--composite-scenes", compositeScenes);
+    if (headL2 != 1e-4) {
+      append(sb, "--head-l2", headL2);
+    }
+    if (!excludeSources.isEmpty()) {
+      append(sb, "--exclude-sources", String.join(",", excludeSources));
+    }
+    if (!wise.isEmpty()) {
+      append(sb, "--wise", String.join(",", wise.stream().map(a -> Double.toString(a)).toList()));
+    }
+    append(sb, "--temperature", temperature);
     return sb.toString();
   }
 
