@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -496,6 +497,43 @@ public final class ClassifierTraining {
     return out;
   }
 
+  /**
+   * The thresholds another package chose (with the report of where), for a run that ships them
+   * instead of choosing its own; its labels must be this run's.
+   */
+  private static ThresholdChoice thresholdsOf(Path dir, ModelSpec spec) throws ModelRunException {
+    ModelSpec other;
+    try {
+      other = ModelPackage.read(dir).spec();
+    } catch (ModelException e) {
+      throw new ModelRunException("--thresholds-from " + dir + ": " + e.getMessage(), e);
+    }
+    if (!other.labels().equals(spec.labels())) {
+      throw new ModelRunException(
+          "--thresholds-from "
+              + dir
+              + " has labels "
+              + other.labels()
+              + ", this run has "
+              + spec.labels());
+    }
+    ObjectNode report =
+        other.training() != null && other.training().get("thresholds") instanceof ObjectNode r
+            ? r.deepCopy()
+            : JsonNodeFactory.instance.objectNode();
+    report.put(
+        "chosenOn",
+        "taken from "
+            + other.name()
+            + " "
+            + other.version()
+            + " ("
+            + dir.getFileName()
+            + "): "
+            + report.path("chosenOn").asText("its own choice"));
+    return new ThresholdChoice(other.thresholds(), report);
+  }
+
   /** The samples of {@code sources}; every one of them must have images. */
   private static List<Sample> excluded(ImageFolder data, Set<String> sources)
       throws ModelRunException {
@@ -564,6 +602,7 @@ public final class ClassifierTraining {
       }
       Predictions valPredictions;
       Predictions testPredictions;
+      Predictions excludedPredictions = null;
       try (Classifier classifier =
           Classifier.open(saved, ClassifierOptions.defaults().withWarmup(false))) {
         progress.stage("thresholds (val)", val.size());
@@ -573,6 +612,7 @@ public final class ClassifierTraining {
         if (!excluded.isEmpty()) {
           progress.stage("evaluate (excluded sources)", excluded.size());
           Predictions p = Evaluator.predict(classifier, excluded, progress);
+          excludedPredictions = p;
           ObjectNode scored = perSource(p);
           calibration(p, scored);
           record.set("excludedSources", scored);
@@ -587,17 +627,31 @@ public final class ClassifierTraining {
               config.out(),
               reloaded.accuracy(),
               reloaded.macroF1()));
-      ThresholdChoice choice =
-          holdout == null
-              ? ThresholdChoice.choose(
-                  valPredictions, UNCERTAIN_TARGET_ACCURACY, NEGATIVE_LABELS, FLAG_TARGET_PRECISION)
-              : ThresholdChoice.choose(
-                  holdout.calibrated(spec.labels()),
-                  "held-out sources (pooled leave-one-source-out"
-                      + " predictions, calibrated out of fold)",
-                  UNCERTAIN_TARGET_ACCURACY,
-                  NEGATIVE_LABELS,
-                  FLAG_TARGET_PRECISION);
+      ThresholdChoice choice;
+      if (config.thresholdsFrom() != null) {
+        choice = thresholdsOf(config.thresholdsFrom(), spec);
+      } else if (excludedPredictions != null) {
+        choice =
+            ThresholdChoice.choose(
+                excludedPredictions,
+                "excluded sources " + config.excludeSources() + " (never trained on)",
+                UNCERTAIN_TARGET_ACCURACY,
+                NEGATIVE_LABELS,
+                FLAG_TARGET_PRECISION);
+      } else if (holdout != null) {
+        choice =
+            ThresholdChoice.choose(
+                holdout.calibrated(spec.labels()),
+                "held-out sources (pooled leave-one-source-out"
+                    + " predictions, calibrated out of fold)",
+                UNCERTAIN_TARGET_ACCURACY,
+                NEGATIVE_LABELS,
+                FLAG_TARGET_PRECISION);
+      } else {
+        choice =
+            ThresholdChoice.choose(
+                valPredictions, UNCERTAIN_TARGET_ACCURACY, NEGATIVE_LABELS, FLAG_TARGET_PRECISION);
+      }
       EvaluationSummary summary =
           EvaluationSummary.of(spec.name(), spec.version(), "test", testPredictions);
       double seconds = (System.nanoTime() - started) / 1e9;

@@ -67,6 +67,9 @@ import org.cityvision.datasets.split.SplitSpec;
  * @param temperature a calibration temperature to divide the saved head by (0: none given; with
  *     {@code holdout} the one fitted on the held-out predictions is used), e.g. the one the runs
  *     that excluded each source fitted on their never-seen images
+ * @param thresholdsFrom a model package whose thresholds this run ships instead of choosing its own
+ *     (e.g. those an {@code excludeSources} run of the same recipe chose on sources it never saw),
+ *     or null
  * @param commandLine the command that started the run, for the model card
  */
 public record TrainingConfig(
@@ -104,6 +107,7 @@ public record TrainingConfig(
     List<Double> wise,
     Set<String> excludeSources,
     double temperature,
+    Path thresholdsFrom,
     String commandLine) {
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
@@ -156,6 +160,7 @@ public record TrainingConfig(
         List.of(),
         Set.of(),
         0,
+        null,
         "");
   }
 
@@ -289,6 +294,7 @@ public record TrainingConfig(
     private List<Double> wise;
     private Set<String> excludeSources;
     private double temperature;
+    private Path thresholdsFrom;
     private String commandLine;
 
     private Builder(TrainingConfig c) {
@@ -326,6 +332,7 @@ public record TrainingConfig(
       wise = c.wise;
       excludeSources = c.excludeSources;
       temperature = c.temperature;
+      thresholdsFrom = c.thresholdsFrom;
       commandLine = c.commandLine;
     }
 
@@ -470,6 +477,11 @@ public record TrainingConfig(
       return this;
     }
 
+    public Builder thresholdsFrom(Path v) {
+      thresholdsFrom = v;
+      return this;
+    }
+
     public Builder commandLine(String v) {
       commandLine = v;
       return this;
@@ -511,6 +523,7 @@ public record TrainingConfig(
           wise,
           excludeSources,
           temperature,
+          thresholdsFrom,
           commandLine);
     }
   }

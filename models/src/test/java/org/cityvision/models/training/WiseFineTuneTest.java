@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.model.ModelSpec;
 import org.cityvision.core.testing.SharedData;
 import org.cityvision.models.ModelRunException;
 import org.junit.jupiter.api.Test;
@@ -57,6 +58,27 @@ class WiseFineTuneTest {
         training.get("excludedSources").get("sorty").get("accuracy").asDouble(),
         1e-9);
     assertTrue(training.get("bestCheckpoint").asText().startsWith("wise"));
+    assertTrue(
+        training.get("thresholds").get("chosenOn").asText().startsWith("excluded sources [sorty]"),
+        training.get("thresholds").toString());
+
+    // A run that ships those thresholds instead of choosing its own.
+    TrainingConfig shipping =
+        TrainingConfig.defaults("waste", data, SharedData.edgeTpu(), dir.resolve("ship"))
+            .toBuilder()
+            .maxTrainImages(48)
+            .views(0)
+            .headEpochs(5)
+            .fineTuneEpochs(0)
+            .thresholdsFrom(dir.resolve("pkg"))
+            .commandLine("test")
+            .build();
+    ClassifierTraining.run(shipping, TrainingProgress.NONE);
+    ModelSpec shipped = ModelPackage.read(dir.resolve("ship")).spec();
+    assertEquals(ModelPackage.read(dir.resolve("pkg")).spec().thresholds(), shipped.thresholds());
+    assertTrue(
+        shipped.training().get("thresholds").get("chosenOn").asText().startsWith("taken from"),
+        shipped.training().get("thresholds").toString());
   }
 
   @Test

@@ -210,6 +210,13 @@ public final class TrainCommand implements Callable<Integer> {
   Double temperature;
 
   @Option(
+      names = "--thresholds-from",
+      description =
+          "ship the thresholds of this model package instead of choosing them, e.g. those a run"
+              + " with --exclude-sources chose on the sources it never saw")
+  Path thresholdsFrom;
+
+  @Option(
       names = "--max-images",
       description = "cap on training images, for quick trials (default: all)")
   Integer maxImages;
@@ -287,6 +294,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (temperature != null) {
       b.temperature(temperature);
     }
+    b.thresholdsFrom(thresholdsFrom);
     if (composite != null) {
       b.composite(CompositeSpec.parse(composite, compositeScenes));
     }
@@ -357,6 +365,7 @@ public final class TrainCommand implements Callable<Integer> {
       append(sb, "--wise", String.join(",", wise.stream().map(a -> Double.toString(a)).toList()));
     }
     append(sb, "--temperature", temperature);
+    append(sb, "--thresholds-from", thresholdsFrom);
     return sb.toString();
   }
 
