@@ -454,7 +454,8 @@ const liveHooks = {
   filters: () => ({ status: state.status, cameraId: $('#f-camera').value.trim(), label: $('#f-label').value,
     model: $('#f-model').value }),
   shown: (frameId) => state.items.some((f) => f.frameId === frameId),
-  leasedIds: () => state.items.filter((f) => f.status === 'open').map((f) => f.frameId),
+  // A group's tile holds all its open members: renewing their leases claims the ones beyond the page too.
+  leasedIds: () => state.items.filter((f) => f.status === 'open').flatMap((f) => f.members || [f.frameId]),
   showCounts,
   reload: () => reload(),
 };

@@ -10,10 +10,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -39,6 +41,7 @@ import org.opencv.imgcodecs.Imgcodecs;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Two review-page features in real headless Chromium against a real review server and store:
@@ -116,7 +119,13 @@ class ReviewGroupsAndAlertsBrowserTest {
       browser.driver.findElement(By.cssSelector(tile(head))).click();
       browser.awaitSelected(head);
       browser.keys("c");
-      browser.awaitStatus(head, "confirmed");
+      // Twenty verdicts, each its own conditional write and log entry: on a loaded shared CI
+      // machine
+      // this takes longer than the browser's usual 30 s wait.
+      new WebDriverWait(browser.driver, Duration.ofMinutes(3))
+          .until(
+              ExpectedConditions.attributeToBe(
+                  By.cssSelector(tile(head)), "data-status", "confirmed"));
 
       JsonNode confirmed = json(api.get("/v1/flags?status=confirmed&limit=50", ALICE), 200);
       Set<String> judged = new HashSet<>();
@@ -195,7 +204,8 @@ class ReviewGroupsAndAlertsBrowserTest {
           browser
               .driver
               .findElement(By.cssSelector("#al-list li[data-camera-id='cam-bright']"))
-              .getText();
+              .getText()
+              .toLowerCase(Locale.ROOT); // the kind is shown capitalised
       assertTrue(
           bright.startsWith(alertOf(api, "cam-bright").to().wireName())
               && bright.contains("cam-bright"),
