@@ -24,6 +24,8 @@ const state = {
   anchor: -1,
   pendingFrame: null,
   pendingPages: 0,
+  grouped: false,
+  groups: new Set(),
 };
 
 // ---------------------------------------------------------------- API
@@ -74,6 +76,7 @@ async function signIn(key) {
   $('#signin').hidden = true;
   $('#app').hidden = false;
   selectStatus(status);
+  refreshAlertCount();
   window.CityVisionLive.start(liveHooks); // live.js: live queue and leases
 }
 
@@ -139,6 +142,7 @@ function query() {
   const until = $('#f-until').value;
   if (since) p.set('since', new Date(since).toISOString());
   if (until) p.set('until', new Date(until).toISOString());
+  if (state.grouped) p.set('group', 'true');
   if (state.cursor) p.set('cursor', state.cursor);
   // live.js: the open queue is leased, except when filtered by score or reviewer (the API refuses
   // leases there: a filter applied after leasing would hold frames nobody sees).
@@ -157,6 +161,7 @@ function clearGrid() {
   state.selected = -1;
   state.anchor = -1;
   state.marked.clear();
+  state.groups.clear();
   for (const img of document.querySelectorAll('#grid img[src^="blob:"]')) URL.revokeObjectURL(img.src);
   $('#grid').replaceChildren();
   $('#list-status').textContent = '';
@@ -183,8 +188,10 @@ async function loadMore() {
     do {
       const page = await api(`/v1/flags?${query()}`);
       if (generation !== state.generation) return;
-      page.items.forEach(addTile);
-      added += page.items.length;
+      // A group whose first member was on an earlier page is shown already (with all its members).
+      const fresh = page.items.filter((f) => !f.group || !state.groups.has(f.group));
+      fresh.forEach(addTile);
+      added += fresh.length;
       state.cursor = page.nextCursor;
       state.done = !page.nextCursor;
     } while (added === 0 && !state.done);
@@ -232,6 +239,17 @@ function addTile(flag) {
   const badge = document.createElement('span');
   badge.className = 'badge';
   tile.append(img, caption, badge);
+  if (flag.group) state.groups.add(flag.group);
+  if (flag.groupSize > 1) {
+    // One tile for the group's near-identical frames; one verdict judges them all.
+    const count = document.createElement('span');
+    count.className = 'group-count';
+    count.textContent = `×${flag.groupSize}`;
+    count.title = `${flag.groupSize} near-identical frames: one verdict judges them all`;
+    tile.classList.add('grouped');
+    tile.dataset.groupSize = String(flag.groupSize);
+    tile.append(count);
+  }
   tile.addEventListener('click', (e) => {
     if (e.shiftKey) markRange(state.anchor < 0 ? index : state.anchor, index);
     else if (e.ctrlKey || e.metaKey) toggleMark(index);
@@ -350,21 +368,41 @@ async function judge(verdict, label, override) {
     return v;
   };
   const judged = [];
+  const group = (index) => state.items[index].groupSize > 1 && state.items[index].members;
   try {
-    if (targets.length === 1) {
+    if (targets.length === 1 && group(targets[0]) && !override) {
+      // One verdict for the group's frames the reviewer saw; one judged meanwhile by someone else
+      // is reported, never overwritten.
+      const head = state.items[targets[0]];
+      const out = await api(`/v1/flag-groups/${encodeURIComponent(head.group)}/review`,
+        { method: 'POST', body: JSON.stringify({ ...body(targets[0]), members: head.members }) });
+      for (const r of out.results) {
+        if (r.status !== 200) continue;
+        judged.push(r.flag);
+        if (r.frameId === head.frameId) applied(targets[0], r.flag);
+      }
+      if (!judged.some((f) => f.frameId === head.frameId) && judged.length) {
+        applied(targets[0], { ...head, status: judged[0].status, verdictLabel: judged[0].verdictLabel });
+      }
+      toast(out.failed
+        ? `${out.succeeded} of the group judged; ${out.failed} not (judged by someone else meanwhile)`
+        : `${verdictWord(judged[0])} All ${out.succeeded} frames of the group.`, out.failed > 0, judged.length > 0);
+    } else if (targets.length === 1 && !group(targets[0])) {
       const flag = await api(`/v1/flags/${encodeURIComponent(state.items[targets[0]].frameId)}/review`,
         { method: 'POST', body: JSON.stringify(body(targets[0])) });
       applied(targets[0], flag);
       judged.push(flag);
       toast(`${verdictWord(flag)}`, false, true);
     } else {
-      const items = targets.map((i) => ({ frameId: state.items[i].frameId, ...body(i) }));
+      // A group among the marks (or a group overridden with Shift) stands for each of its members.
+      const items = targets.flatMap((i) => (group(i) || [state.items[i].frameId])
+        .map((frameId) => ({ frameId, ...body(i) })));
       const out = await api('/v1/flags/review', { method: 'POST', body: JSON.stringify({ items }) });
-      out.results.forEach((r, k) => {
-        if (r.status === 200) {
-          applied(targets[k], r.flag);
-          judged.push(r.flag);
-        }
+      out.results.forEach((r) => {
+        if (r.status !== 200) return;
+        judged.push(r.flag);
+        const k = targets.find((i) => state.items[i].frameId === r.frameId);
+        if (k !== undefined) applied(k, r.flag);
       });
       state.marked.clear();
       targets.forEach(renderTile);
@@ -384,8 +422,10 @@ async function judge(verdict, label, override) {
   }
 }
 
+// A tile's flag after a verdict or an undo; a group's tile keeps standing for its members.
 function applied(index, flag) {
-  state.items[index] = flag;
+  const before = state.items[index];
+  state.items[index] = before?.groupSize > 1 ? { ...flag, groupSize: before.groupSize, members: before.members } : flag;
   renderTile(index);
 }
 
@@ -414,7 +454,8 @@ const liveHooks = {
   filters: () => ({ status: state.status, cameraId: $('#f-camera').value.trim(), label: $('#f-label').value,
     model: $('#f-model').value }),
   shown: (frameId) => state.items.some((f) => f.frameId === frameId),
-  leasedIds: () => state.items.filter((f) => f.status === 'open').map((f) => f.frameId),
+  // A group's tile holds all its open members: renewing their leases claims the ones beyond the page too.
+  leasedIds: () => state.items.filter((f) => f.status === 'open').flatMap((f) => f.members || [f.frameId]),
   showCounts,
   reload: () => reload(),
 };
@@ -458,6 +499,7 @@ async function openDetail(index) {
   row('Reviewer', flag.reviewer && `${flag.reviewer}, ${new Date(flag.reviewedAt).toLocaleString()}`);
   row('Note', flag.note);
   row('Frame', flag.frameId);
+  if (flag.groupSize > 1) row('Group', `${flag.groupSize} near-identical frames; a verdict judges them all`);
   $('#d-results').replaceChildren();
   $('#d-history').replaceChildren();
   $('#d-strip').replaceChildren();
@@ -571,10 +613,12 @@ function onKey(e) {
     if (typing) e.target.blur();
     else if (!$('#help').hidden) $('#help').hidden = true;
     else if (!$('#admin').hidden) closeAdmin();
+    else if (!$('#alerts').hidden) closeAlerts();
     else if (viewer.full) toggleFullscreen();
     else closeDetail();
     return;
   }
+  if (!typing && !$('#alerts').hidden && alertKey(e)) return;
   if (typing) {
     if (e.target.id === 'd-note' && e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
@@ -590,6 +634,7 @@ function onKey(e) {
   // While a panel is open only its own key (and Esc) act, never a verdict behind it.
   if (!$('#help').hidden && action?.id !== 'help') return;
   if (!$('#admin').hidden && action?.id !== 'admin' && action?.id !== 'help') return;
+  if (!$('#alerts').hidden && action?.id !== 'alerts' && action?.id !== 'help') return;
   const digit = /^Digit([1-9])$/.exec(e.code);
   if (digit && !action) {
     const label = labelsFor(state.items[state.selected])[Number(digit[1]) - 1];
@@ -627,6 +672,7 @@ function wire() {
   $('#f-model').addEventListener('change', () => { fillLabels(); reload(); });
   $('#f-clear').addEventListener('click', () => { $('#filters').reset(); fillLabels(); reload(); });
   $('#select-all').addEventListener('click', markAll);
+  $('#group-toggle').addEventListener('click', toggleGrouping);
   $('#d-note').addEventListener('input', (e) => {
     if (!state.detailFrame) return;
     if (e.target.value) state.notes.set(state.detailFrame, e.target.value);
@@ -635,6 +681,7 @@ function wire() {
   $('#toast-undo').addEventListener('click', undo);
   wireViewer();
   wireAdmin();
+  wireAlerts();
   wireKeymap();
   for (const b of document.querySelectorAll('#detail [data-verdict]')) {
     b.addEventListener('click', (e) => judge(b.dataset.verdict, null, e.shiftKey));
@@ -745,6 +792,7 @@ function writeUrlNow() {
   }
   if ($('#f-min').value !== '') p.set('minScore', String(Number($('#f-min').value) / 100));
   if ($('#f-max').value !== '') p.set('maxScore', String(Number($('#f-max').value) / 100));
+  if (state.grouped) p.set('group', 'true');
   const frame = state.pendingFrame || state.items[state.selected]?.frameId;
   if (frame) p.set('frame', frame);
   const query = p.toString();
@@ -775,6 +823,7 @@ function readUrl() {
   }
   state.pendingFrame = p.get('frame');
   state.pendingPages = 0;
+  setGrouped(p.get('group') === 'true');
   return STATUSES.includes(p.get('status')) ? p.get('status') : 'open';
 }
 
@@ -823,8 +872,10 @@ const ACTIONS = [
   { id: 'history', key: 'h', what: 'the camera\'s previous frames side by side', run: () => toggleHistory() },
   { id: 'tab', key: 't', what: 'next status tab', run: () => selectStatus(STATUSES[(STATUSES.indexOf(state.status) + 1) % STATUSES.length]) },
   { id: 'queue', key: 'q', what: 'next model queue', run: () => nextQueue() },
+  { id: 'group', key: 'g', what: 'group near-identical frames: one tile, one verdict for all (again: ungroup)', run: () => toggleGrouping() },
   { id: 'filters', key: '/', what: 'go to the filters (Esc returns)', run: () => $('#f-model').focus() },
   { id: 'admin', key: 'm', what: 'models: versions, candidates (admin keys)', run: () => toggleAdmin() },
+  { id: 'alerts', key: 'l', what: 'camera alerts: ↑/↓ choose, C confirm, D dismiss', run: () => toggleAlerts() },
   { id: 'help', key: '?', what: 'this help', run: () => toggleHelp() },
 ];
 let keymap = loadKeymap();
@@ -911,6 +962,18 @@ function focusNote() {
   if (state.selected < 0) return;
   if ($('#detail').hidden || state.detailFrame !== state.items[state.selected].frameId) openDetail(state.selected);
   $('#d-note').focus();
+}
+
+// G: near-identical frames (same camera and scene, close in time) as one tile with a count badge.
+function setGrouped(on) {
+  state.grouped = on;
+  $('#group-toggle').setAttribute('aria-pressed', String(on));
+}
+
+function toggleGrouping() {
+  setGrouped(!state.grouped);
+  reload();
+  toast(state.grouped ? 'Grouped: near-identical frames share one tile and one verdict.' : 'Ungrouped: every frame has its own tile.');
 }
 
 function nextQueue() {
@@ -1045,12 +1108,164 @@ async function loadCamera(cameraId, frameId) {
     row('Faults', faults.length ? faults.map(([f, since]) => `${f} since ${when(since)}`).join(', ') : 'none');
     if ((c.lastFrameFaults || []).length) row('Last frame faults', c.lastFrameFaults.join(', '));
     if (c.medianIntervalSeconds) row('Cadence', `a frame every ${c.medianIntervalSeconds} s`);
+    const open = (c.alerts || []).filter((a) => a.status === 'open').sort((a, b) => b.at.localeCompare(a.at))[0];
+    if (open) {
+      row('Alert', `${alertKind(open)} since ${when(open.at)}, open`, 'alert-open');
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.id = 'd-camera-alert';
+      b.textContent = 'Review the alert (L)';
+      b.addEventListener('click', () => openAlerts(open.alertId));
+      box.lastElementChild.append(' ', b);
+      box.dataset.alert = open.alertId;
+    } else {
+      row('Alert', 'none open');
+      delete box.dataset.alert;
+    }
     box.dataset.state = c.state;
   } catch (e) {
     if (state.detailFrame !== frameId || e.status === 401) return;
     row('Health', e.status === 404 ? 'no health record: the camera has sent no frame to ingest' : `unavailable: ${e.message}`);
     box.dataset.state = 'unknown';
   }
+}
+
+// ---------------------------------------------------------------- camera alerts: GET /v1/camera-alerts, confirm or dismiss
+
+const alerts = { items: [], selected: 0 };
+
+function alertKind(a) {
+  return `${a.to}${a.faults && a.faults.length ? `: ${a.faults.join(', ')}` : a.to === 'silent' ? ': no frames' : ''}`;
+}
+
+async function refreshAlertCount() {
+  try {
+    const page = await api('/v1/camera-alerts?limit=1000');
+    $('#alerts-count').textContent = String(page.items.length) + (page.nextCursor ? '+' : '');
+    return page;
+  } catch (e) {
+    return null;
+  }
+}
+
+function toggleAlerts() {
+  if ($('#alerts').hidden) openAlerts();
+  else closeAlerts();
+}
+
+function closeAlerts() {
+  $('#alerts').hidden = true;
+}
+
+// Opens the panel with the open alerts (newest first); focusId selects one (the camera panel's link).
+async function openAlerts(focusId) {
+  $('#alerts').hidden = false;
+  $('#al-status').textContent = 'Loading…';
+  const page = await refreshAlertCount();
+  if (!page) {
+    $('#al-status').textContent = 'Could not load the alerts.';
+    return;
+  }
+  alerts.items = page.items;
+  alerts.selected = Math.max(0, alerts.items.findIndex((a) => a.alertId === focusId));
+  $('#al-status').textContent = alerts.items.length ? '' : 'No open camera alerts.';
+  renderAlerts();
+}
+
+function renderAlerts() {
+  const list = $('#al-list');
+  for (const img of list.querySelectorAll('img[src^="blob:"]')) URL.revokeObjectURL(img.src);
+  list.replaceChildren();
+  alerts.items.forEach((a, i) => {
+    const li = document.createElement('li');
+    li.dataset.alertId = a.alertId;
+    li.dataset.cameraId = a.cameraId;
+    li.dataset.status = a.status;
+    if (i === alerts.selected) li.className = 'selected';
+    // The camera's latest frame (the one that confirmed the alert, or the last it sent).
+    const frameId = a.lastFrameId || a.frameId;
+    let picture;
+    if (frameId) {
+      picture = document.createElement('img');
+      picture.alt = `latest frame of ${a.cameraId}`;
+      loadImage(picture, frameId, 'thumbnail').catch(() => picture.classList.add('broken'));
+    } else {
+      picture = document.createElement('span');
+      picture.className = 'none';
+      picture.textContent = 'no frame';
+    }
+    const text = document.createElement('div');
+    const kind = document.createElement('div');
+    kind.className = `kind state-${a.to}`;
+    kind.textContent = alertKind(a);
+    const where = document.createElement('div');
+    where.className = 'muted';
+    where.textContent = `${a.cameraId} · since ${new Date(a.at).toLocaleString()} · was ${a.from}`
+      + (a.status !== 'open' ? ` · ${a.status} by ${a.reviewer}` : '');
+    text.append(kind, where);
+    const actions = document.createElement('div');
+    actions.className = 'actions';
+    for (const [verdict, label] of [['confirm', 'Confirm'], ['dismiss', 'Dismiss']]) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.dataset.verdict = verdict;
+      b.textContent = label;
+      b.disabled = a.status !== 'open';
+      b.addEventListener('click', () => { alerts.selected = i; judgeAlert(verdict); });
+      actions.append(b);
+    }
+    li.append(picture, text, actions);
+    li.addEventListener('click', (e) => {
+      if (e.target.closest('button')) return;
+      alerts.selected = i;
+      renderAlerts();
+    });
+    list.append(li);
+  });
+  list.children[alerts.selected]?.scrollIntoView({ block: 'nearest' });
+}
+
+async function judgeAlert(verdict) {
+  const a = alerts.items[alerts.selected];
+  if (!a || a.status !== 'open') return;
+  try {
+    const judged = await api(`/v1/cameras/${encodeURIComponent(a.cameraId)}/alerts/${encodeURIComponent(a.alertId)}/review`,
+      { method: 'POST', body: JSON.stringify({ verdict }) });
+    alerts.items[alerts.selected] = { ...a, ...judged };
+    $('#al-status').textContent = verdict === 'confirm'
+      ? `Confirmed: ${a.cameraId}'s ${a.to} is real.`
+      : `Dismissed: ${a.cameraId}'s view is its normal; its baseline learns it.`;
+    const next = alerts.items.findIndex((x, i) => i > alerts.selected && x.status === 'open');
+    if (next >= 0) alerts.selected = next;
+    renderAlerts();
+    refreshAlertCount();
+  } catch (e) {
+    if (e.status !== 401) $('#al-status').textContent = `Not saved (${e.status} ${e.code}): ${e.message}`;
+  }
+}
+
+// Keys while the panel is open: ↑/↓ choose, C confirm, D dismiss. True when the key was the panel's.
+function alertKey(e) {
+  if (e.altKey || e.ctrlKey || e.metaKey) return false;
+  if ((e.key === 'Enter' || e.key === ' ') && e.target.closest('button')) return false;
+  const move = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1 }[e.key];
+  if (move) {
+    alerts.selected = Math.min(alerts.items.length - 1, Math.max(0, alerts.selected + move));
+    renderAlerts();
+  } else if (e.key === 'c' || e.key === 'C') {
+    judgeAlert('confirm');
+  } else if (e.key === 'd' || e.key === 'D') {
+    judgeAlert('dismiss');
+  } else {
+    return false;
+  }
+  e.preventDefault();
+  return true;
+}
+
+function wireAlerts() {
+  $('#alerts-button').addEventListener('click', toggleAlerts);
+  $('#al-close').addEventListener('click', closeAlerts);
 }
 
 // ---------------------------------------------------------------- models (admin keys): versions, candidates

@@ -651,7 +651,8 @@ public final class ServingNode {
                         inference,
                         config.capture(),
                         new CaptureWriter(
-                            new ClassifiedFrames(store, flags),
+                            new ClassifiedFrames(
+                                store, flags, AuditSampler.NONE, config.review().grouping().rule()),
                             io,
                             clock,
                             config.capture().queue(),
@@ -666,7 +667,8 @@ public final class ServingNode {
                         io,
                         metrics,
                         clock,
-                        new ClassifiedFrames(store, flags, audit),
+                        new ClassifiedFrames(
+                            store, flags, audit, config.review().grouping().rule()),
                         cameraHealth)
                     .area(),
                 new CameraRoutes(cameraHealth, io).area(),

@@ -83,7 +83,8 @@ public final class CameraRoutes {
                         a ->
                             open.add(
                                 alert(c.cameraId(), a)
-                                    .put("cameraState", c.condition().wireName())));
+                                    .put("cameraState", c.condition().wireName())
+                                    .put("lastFrameId", c.lastFrameId())));
               }
               open.sort(Comparator.comparing((JsonObject a) -> a.getString("at")).reversed());
               Json.send(

@@ -12,8 +12,10 @@ import org.cityvision.serving.review.webhook.WebhookConfig;
  *
  * @param reopenMinutes a reviewer may reopen (undo) their own verdict this long after giving it,
  *     while it is the flag's latest; admins may reopen any verdict at any time
+ * @param grouping how near-duplicate flags are grouped
  */
-public record ReviewConfig(WebhookConfig webhooks, Open311Config open311, int reopenMinutes) {
+public record ReviewConfig(
+    WebhookConfig webhooks, Open311Config open311, int reopenMinutes, GroupingConfig grouping) {
   /** A reviewer's own verdict can be taken back for this long unless configured. */
   public static final int DEFAULT_REOPEN_MINUTES = 10;
 
@@ -21,6 +23,12 @@ public record ReviewConfig(WebhookConfig webhooks, Open311Config open311, int re
     Objects.requireNonNull(webhooks, "review.webhooks");
     Objects.requireNonNull(open311, "review.open311");
     Bounds.require("review.reopenMinutes", reopenMinutes, 1, 1440);
+    Objects.requireNonNull(grouping, "review.grouping");
+  }
+
+  /** As given, with the default grouping. */
+  public ReviewConfig(WebhookConfig webhooks, Open311Config open311, int reopenMinutes) {
+    this(webhooks, open311, reopenMinutes, GroupingConfig.defaults());
   }
 
   /** Webhooks and the Open311 export as given, the default reopen window. */

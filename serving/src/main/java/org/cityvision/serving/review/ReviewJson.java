@@ -30,7 +30,9 @@ public final class ReviewJson {
         .put("reviewer", f.reviewer())
         .put("reviewedAt", text(f.reviewedAt()))
         .put("verdictLabel", f.verdictLabel())
-        .put("note", f.note());
+        .put("note", f.note())
+        .put("hash", f.hash())
+        .put("group", f.group());
   }
 
   public static JsonObject frame(FrameRecord f) {

@@ -88,7 +88,8 @@ public final class ReviewRoutes {
           "lease",
           "minScore",
           "maxScore",
-          "reviewer");
+          "reviewer",
+          "group");
 
   /** A review lease ({@code lease=} on the queue, renewals) lasts this many seconds at least ... */
   public static final int MIN_LEASE_SECONDS = 30;
@@ -102,11 +103,13 @@ public final class ReviewRoutes {
   private final ReviewDeps deps;
   private final FlagRecounts recounts;
   private final Duration reopenWindow;
+  private final FlagGroupRoutes groups;
 
   private ReviewRoutes(ReviewDeps deps, FlagRecounts recounts, Duration reopenWindow) {
     this.deps = deps;
     this.recounts = recounts;
     this.reopenWindow = reopenWindow;
+    this.groups = new FlagGroupRoutes(deps);
   }
 
   /**
@@ -157,6 +160,7 @@ public final class ReviewRoutes {
         .add(HttpMethod.GET, "/v1/flags", reviewers, routes::list)
         .add(HttpMethod.POST, "/v1/flags/{frameId}/review", reviewers, routes::review)
         .add(HttpMethod.POST, "/v1/flags/{frameId}/reopen", reviewers, routes::reopen)
+        .add(HttpMethod.POST, "/v1/flag-groups/{groupId}/review", reviewers, routes.groups::review)
         .add(HttpMethod.GET, "/v1/frames/{frameId}", reviewers, routes::frame)
         .add(HttpMethod.GET, "/v1/frames/{frameId}/image", reviewers, routes::image)
         .add(HttpMethod.GET, "/v1/frames/{frameId}/thumbnail", reviewers, routes::thumbnail)
@@ -194,6 +198,7 @@ public final class ReviewRoutes {
           "lease applies to the open queue only, got status=" + query.status().keyName());
     }
     FlagFilter filter = FlagFilter.parse(ctx.queryParams());
+    boolean grouped = FlagGroupRoutes.groupParam(ctx.queryParams());
     if (lease != null && !filter.none()) {
       // A leased page holds every flag it answers; a filter applied after leasing would hold flags
       // nobody sees until their leases expire.
@@ -213,16 +218,16 @@ public final class ReviewRoutes {
                 ranked -> leaseRanked(ranked, 0, query.limit(), reviewer, ttl, new ArrayList<>()))
             .onSuccess(
                 leased ->
-                    json(
+                    listed(
                         ctx,
-                        200,
+                        grouped,
                         flagPage(leased, null)
                             .put("leaseExpiresAt", Instant.now().plus(ttl).toString())))
             .onFailure(ctx::fail);
         return;
       }
       blocking(() -> InformativeOrder.arrange(filter.apply(window(query)), query.limit()))
-          .onSuccess(flags -> json(ctx, 200, flagPage(flags, null)))
+          .onSuccess(flags -> listed(ctx, grouped, flagPage(flags, null)))
           .onFailure(ctx::fail);
       return;
     }
@@ -232,9 +237,9 @@ public final class ReviewRoutes {
       leasedPage(query, reviewer, ttl, new ArrayList<>(), 0)
           .onSuccess(
               page ->
-                  json(
+                  listed(
                       ctx,
-                      200,
+                      grouped,
                       flagPage(page.items(), page.nextCursor())
                           .put("leaseExpiresAt", Instant.now().plus(ttl).toString())))
           .onFailure(ctx::fail);
@@ -243,7 +248,8 @@ public final class ReviewRoutes {
     // Score and reviewer filters apply to each page the store returns: a page may come back short,
     // or empty with a cursor, and the caller goes on with the cursor as for any filtered page.
     blocking(() -> deps.store().listFlags(query))
-        .onSuccess(page -> json(ctx, 200, flagPage(filter.apply(page.items()), page.nextCursor())))
+        .onSuccess(
+            page -> listed(ctx, grouped, flagPage(filter.apply(page.items()), page.nextCursor())))
         .onFailure(ctx::fail);
   }
 
@@ -924,6 +930,13 @@ public final class ReviewRoutes {
     JsonArray items = new JsonArray();
     flags.forEach(f -> items.add(ReviewJson.flag(f)));
     return new JsonObject().put("items", items).put("nextCursor", nextCursor);
+  }
+
+  /** A list page as it is, or with one entry per near-duplicate group ({@code group=true}). */
+  private void listed(RoutingContext ctx, boolean grouped, JsonObject page) {
+    (grouped ? groups.collapse(page) : Future.succeededFuture(page))
+        .onSuccess(out -> json(ctx, 200, out))
+        .onFailure(ctx::fail);
   }
 
   private static JsonObject itemError(String code, StorageException e) {

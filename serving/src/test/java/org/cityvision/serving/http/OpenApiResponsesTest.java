@@ -494,6 +494,25 @@ class OpenApiResponsesTest {
         "/v1/flags/review",
         http.postJson("/v1/flags/review", reviewer, new JsonObject().put("items", new JsonArray())),
         400);
+    // A near-duplicate group: listed as one entry, judged with one verdict.
+    String grouped =
+        http.post("/v1/cameras/cam-g/frames", camera, "image/jpeg", TestImages.jpeg(320, 240, 11))
+            .json()
+            .getString("frameId");
+    check.that("GET", "/v1/flags", http.get("/v1/flags?group=true&cameraId=cam-g", reviewer), 200);
+    String groupId =
+        http.get("/v1/frames/" + grouped, reviewer).json().getJsonObject("flag").getString("group");
+    // A bad verdict (400), the group judged (200), then nothing left open in it (404).
+    for (Object[] step : new Object[][] {{"maybe", 400}, {"confirm", 200}, {"confirm", 404}}) {
+      check.that(
+          "POST",
+          "/v1/flag-groups/{groupId}/review",
+          http.postJson(
+              "/v1/flag-groups/" + groupId + "/review",
+              reviewer,
+              new JsonObject().put("verdict", step[0])),
+          (int) step[1]);
+    }
     check.that("GET", "/v1/reviews", http.get("/v1/reviews", reviewer), 200);
 
     Response started =

@@ -10,16 +10,27 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.cityvision.core.classify.AuditSampler;
 import org.cityvision.core.classify.Classification;
 import org.cityvision.core.classify.ClassificationJson;
+import org.cityvision.core.classify.ClassifiedFrames;
+import org.cityvision.core.classify.FlagGrouping;
+import org.cityvision.core.classify.FlagPolicy;
 import org.cityvision.core.classify.LabelScore;
+import org.cityvision.core.image.ImageLimits;
+import org.cityvision.core.image.SyntheticScene;
+import org.cityvision.core.model.Thresholds;
+import org.cityvision.core.quality.CameraHealthConfig;
+import org.cityvision.core.quality.CameraHealthRecords;
 import org.cityvision.core.storage.ApiKeyRecord;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FrameRecord;
@@ -32,7 +43,12 @@ import org.cityvision.core.storage.StorageConfig;
 import org.cityvision.core.storage.embedded.EmbeddedS3Server;
 import org.cityvision.core.testing.TestImages;
 import org.cityvision.serving.auth.ApiKeys;
+import org.cityvision.serving.cameras.CameraEvents;
+import org.cityvision.serving.cameras.CameraHealthService;
+import org.cityvision.serving.cameras.CameraRoutes;
+import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.testing.AreaServer;
+import org.opencv.core.Mat;
 
 /**
  * A review server for one test: a store on its own bucket of a shared S3 server, the review API and
@@ -57,12 +73,21 @@ final class ReviewServer implements AutoCloseable {
   final URI base;
   final HttpClient http = HttpClient.newHttpClient();
 
-  private ReviewServer(FrameStore store, String bucket, WorkerExecutor worker, AreaServer server) {
+  /** Camera health behind {@code /v1/cameras...}, or {@code null} for a review-only server. */
+  final CameraHealthService cameras;
+
+  private ReviewServer(
+      FrameStore store,
+      String bucket,
+      WorkerExecutor worker,
+      AreaServer server,
+      CameraHealthService cameras) {
     this.store = store;
     this.bucket = bucket;
     this.worker = worker;
     this.server = server;
     this.base = server.base();
+    this.cameras = cameras;
   }
 
   static ReviewServer start(Vertx vertx, EmbeddedS3Server s3, Path dataDir, ReviewEvents events)
@@ -87,6 +112,16 @@ final class ReviewServer implements AutoCloseable {
     return start(vertx, s3, dataDir, events, bucket, Duration.ofMinutes(10));
   }
 
+  /**
+   * A review server that also serves camera health ({@code /v1/cameras...}, {@code
+   * /v1/camera-alerts}) over its store with the default thresholds: {@link #cameras} observes
+   * frames as ingest does.
+   */
+  static ReviewServer startWithCameras(
+      Vertx vertx, EmbeddedS3Server s3, Path dataDir, ReviewEvents events) throws Exception {
+    return start(vertx, s3, dataDir, events, newBucket(), Duration.ofMinutes(10), true);
+  }
+
   private static String newBucket() {
     return "review-" + BUCKETS.incrementAndGet() + "-" + Long.toHexString(System.nanoTime());
   }
@@ -98,6 +133,18 @@ final class ReviewServer implements AutoCloseable {
       ReviewEvents events,
       String bucket,
       Duration reopenWindow)
+      throws Exception {
+    return start(vertx, s3, dataDir, events, bucket, reopenWindow, false);
+  }
+
+  private static ReviewServer start(
+      Vertx vertx,
+      EmbeddedS3Server s3,
+      Path dataDir,
+      ReviewEvents events,
+      String bucket,
+      Duration reopenWindow,
+      boolean withCameras)
       throws Exception {
     FrameStore store =
         FrameStores.open(
@@ -114,13 +161,22 @@ final class ReviewServer implements AutoCloseable {
     }
     WorkerExecutor worker = vertx.createSharedWorkerExecutor("review-test-io", 8);
     ReviewDeps deps = new ReviewDeps(store, worker, events, LABELS);
-    AreaServer server =
-        AreaServer.start(
-            vertx,
-            store,
-            dataDir,
-            List.of(ReviewRoutes.area(deps, 5_000, reopenWindow), ReviewPage.area()));
-    return new ReviewServer(store, bucket, worker, server);
+    List<ApiArea> areas = new ArrayList<>();
+    areas.add(ReviewRoutes.area(deps, 5_000, reopenWindow));
+    areas.add(ReviewPage.area());
+    CameraHealthService cameras = null;
+    if (withCameras) {
+      cameras =
+          new CameraHealthService(
+              ImageLimits.DEFAULT,
+              new CameraHealthRecords(store),
+              CameraHealthConfig.DEFAULTS,
+              CameraEvents.NONE,
+              Clock.systemUTC());
+      areas.add(new CameraRoutes(cameras, worker).area());
+    }
+    AreaServer server = AreaServer.start(vertx, store, dataDir, areas);
+    return new ReviewServer(store, bucket, worker, server, cameras);
   }
 
   /**
@@ -147,6 +203,37 @@ final class ReviewServer implements AutoCloseable {
             ClassificationJson.toJson(classification(label, score))));
     return store.createFlag(
         FlagRecord.open(frame.frameId(), label, score, "urban", "1.0.0", flaggedAt));
+  }
+
+  /**
+   * Stores a frame of a still scene through the classified-frame write path (as ingest does), with
+   * the default near-duplicate grouping, flagged as {@code label}: each {@code shot} of one {@code
+   * scene} is the same view with new sensor noise, so its flags group.
+   *
+   * @param seconds captured this many seconds after 2025-06-01T12:00Z (flagged a second later)
+   */
+  FlagRecord flaggedShot(String camera, long scene, int shot, String label, int seconds)
+      throws Exception {
+    Instant capturedAt = Instant.parse("2025-06-01T12:00:00Z").plusSeconds(seconds);
+    Mat view = SyntheticScene.render(640, 360, scene);
+    Mat small = SyntheticScene.render(160, 90, scene);
+    try {
+      FrameUpload upload =
+          new FrameUpload(
+              camera,
+              capturedAt,
+              "image/jpeg",
+              SyntheticScene.noisyJpeg(view, 1.0, 3, shot, 90),
+              SyntheticScene.noisyJpeg(small, 1.0, 3, shot, 80));
+      FlagPolicy policy = new FlagPolicy(new Thresholds(0.5, Map.of(label, 0.5)));
+      return new ClassifiedFrames(store, f -> {}, AuditSampler.NONE, FlagGrouping.DEFAULT)
+          .storeNew(upload, classification(label, 0.9), policy, capturedAt.plusSeconds(1))
+          .flag()
+          .orElseThrow();
+    } finally {
+      view.release();
+      small.release();
+    }
   }
 
   private static Classification classification(String label, double score) {

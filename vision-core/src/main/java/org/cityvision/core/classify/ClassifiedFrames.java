@@ -4,7 +4,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import org.cityvision.core.image.CorruptImageException;
+import org.cityvision.core.image.DifferenceHash;
+import org.cityvision.core.storage.FlagGroupTip;
+import org.cityvision.core.storage.FlagGroups;
 import org.cityvision.core.storage.FlagRecord;
+import org.cityvision.core.storage.FrameId;
 import org.cityvision.core.storage.FrameRecord;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.FrameUpload;
@@ -34,6 +39,15 @@ import org.cityvision.core.storage.StorageException;
  * not told: an audit item is a question to a reviewer, not a reported issue. Callers that do not
  * flag ({@link FlagPolicy#NEVER}) do not audit either.
  *
+ * <h2>Near-duplicate groups</h2>
+ *
+ * Before a flag is stored, the 64-bit difference hash of the frame's thumbnail is computed and
+ * compared with the camera's newest group ({@link FlagGroups#tip}); by the {@link FlagGrouping}
+ * rule the flag joins that group or starts its own, and both the hash and the group are stored with
+ * the flag, once. The review page shows a group as one tile and one verdict judges its members. A
+ * flag is never refused or delayed for its group: without a thumbnail, or when the store cannot
+ * answer, it is stored ungrouped.
+ *
  * <p>A static camera frame, one that shows nothing new since its camera's last classified frame, is
  * stored with that frame's result instead ({@link #storeReused}): the frame, then the result.
  *
@@ -52,6 +66,7 @@ public final class ClassifiedFrames {
   private final FrameStore store;
   private final FlagListener listener;
   private final AuditSampler audit;
+  private final FlagGrouping grouping;
 
   /**
    * @param listener told of every flag created here; see its obligations
@@ -65,9 +80,20 @@ public final class ClassifiedFrames {
    * @param audit which unflagged frames become audit items
    */
   public ClassifiedFrames(FrameStore store, FlagListener listener, AuditSampler audit) {
+    this(store, listener, audit, FlagGrouping.DEFAULT);
+  }
+
+  /**
+   * @param listener told of every flag the policy raises here; see its obligations
+   * @param audit which unflagged frames become audit items
+   * @param grouping when a new flag joins its camera's newest near-duplicate group
+   */
+  public ClassifiedFrames(
+      FrameStore store, FlagListener listener, AuditSampler audit, FlagGrouping grouping) {
     this.store = Objects.requireNonNull(store, "store");
     this.listener = Objects.requireNonNull(listener, "listener");
     this.audit = Objects.requireNonNull(audit, "audit");
+    this.grouping = Objects.requireNonNull(grouping, "grouping");
   }
 
   /**
@@ -81,7 +107,7 @@ public final class ClassifiedFrames {
   public Written storeNew(FrameUpload upload, Classification c, FlagPolicy policy, Instant now)
       throws StorageException {
     FrameRecord frame = store.putFrame(upload);
-    return new Written(frame, record(frame.frameId(), c, policy, now));
+    return new Written(frame, record(frame.frameId(), upload.thumbnail(), c, policy, now));
   }
 
   /**
@@ -99,15 +125,17 @@ public final class ClassifiedFrames {
     FrameRecord frame = store.putFrame(upload);
     FlagRecord stored =
         store.createFlag(
-            FlagRecord.open(
-                frame.frameId(),
-                c.label(),
-                c.score(),
-                margin(c),
-                c.model(),
-                c.version(),
-                now,
-                FlagRecord.CAPTURED));
+            grouped(
+                FlagRecord.open(
+                    frame.frameId(),
+                    c.label(),
+                    c.score(),
+                    margin(c),
+                    c.model(),
+                    c.version(),
+                    now,
+                    FlagRecord.CAPTURED),
+                upload.thumbnail()));
     store.putResult(
         new ResultRecord(
             frame.frameId(), c.model(), c.version(), now, ClassificationJson.toJson(c)));
@@ -123,20 +151,32 @@ public final class ClassifiedFrames {
    */
   public Optional<FlagRecord> record(
       String frameId, Classification c, FlagPolicy policy, Instant now) throws StorageException {
+    return record(frameId, null, c, policy, now);
+  }
+
+  /**
+   * As {@link #record(String, Classification, FlagPolicy, Instant)}, with the frame's thumbnail
+   * when the caller has it ({@code null}: read from the store if a flag is created).
+   */
+  private Optional<FlagRecord> record(
+      String frameId, byte[] thumbnail, Classification c, FlagPolicy policy, Instant now)
+      throws StorageException {
     Optional<FlagRecord> flag = Optional.empty();
     boolean created = false;
     Optional<LabelScore> decision = policy.decide(c);
     if (decision.isPresent()) {
       FlagRecord open =
-          FlagRecord.open(
-              frameId,
-              decision.get().label(),
-              decision.get().score(),
-              margin(c),
-              c.model(),
-              c.version(),
-              now,
-              FlagRecord.FLAGGED);
+          grouped(
+              FlagRecord.open(
+                  frameId,
+                  decision.get().label(),
+                  decision.get().score(),
+                  margin(c),
+                  c.model(),
+                  c.version(),
+                  now,
+                  FlagRecord.FLAGGED),
+              thumbnail);
       FlagRecord stored = store.createFlag(open);
       created = stored.equals(open);
       flag = Optional.of(stored);
@@ -146,15 +186,17 @@ public final class ClassifiedFrames {
         flag =
             Optional.of(
                 store.createFlag(
-                    FlagRecord.open(
-                        frameId,
-                        sampled.get().label(),
-                        sampled.get().score(),
-                        margin(c),
-                        c.model(),
-                        c.version(),
-                        now,
-                        FlagRecord.AUDIT)));
+                    grouped(
+                        FlagRecord.open(
+                            frameId,
+                            sampled.get().label(),
+                            sampled.get().score(),
+                            margin(c),
+                            c.model(),
+                            c.version(),
+                            now,
+                            FlagRecord.AUDIT),
+                        thumbnail)));
       }
     }
     store.putResult(
@@ -210,6 +252,54 @@ public final class ClassifiedFrames {
     store.putResult(
         new ResultRecord(frame.frameId(), earlier.model(), earlier.version(), now, payload));
     return frame;
+  }
+
+  /**
+   * {@code open} with its thumbnail's difference hash and the group it joins: its camera's newest
+   * group of its model when {@link #grouping} says so, else a new group under its own frame id,
+   * which becomes the camera's newest. Ungrouped when grouping is off, the frame has no readable
+   * thumbnail or the store cannot say which group is the newest.
+   *
+   * @param thumbnail the frame's thumbnail, or {@code null} to read it from the store
+   */
+  private FlagRecord grouped(FlagRecord open, byte[] thumbnail) {
+    if (!grouping.enabled()) {
+      return open;
+    }
+    DifferenceHash hash;
+    Optional<FlagGroupTip> tip;
+    FlagGroups groups = store.flagGroups();
+    try {
+      hash = DifferenceHash.of(thumbnail != null ? thumbnail : store.readThumbnail(open.frameId()));
+      tip = groups.tip(open.model(), open.cameraId());
+    } catch (StorageException | CorruptImageException e) {
+      return open;
+    }
+    Instant capturedAt = FrameId.parse(open.frameId()).capturedAt();
+    FlagGroupTip next =
+        tip.isPresent() && grouping.joins(tip.get(), open.label(), hash, capturedAt)
+            ? new FlagGroupTip(
+                open.model(),
+                open.cameraId(),
+                tip.get().group(),
+                open.label(),
+                tip.get().hash(),
+                capturedAt.isAfter(tip.get().lastCapturedAt())
+                    ? capturedAt
+                    : tip.get().lastCapturedAt())
+            : new FlagGroupTip(
+                open.model(),
+                open.cameraId(),
+                open.frameId(),
+                open.label(),
+                hash.hex(),
+                capturedAt);
+    try {
+      groups.putTip(next);
+    } catch (StorageException ignored) {
+      // The group is right either way; the camera's next flag may start a new one.
+    }
+    return open.grouped(hash.hex(), next.group());
   }
 
   /** The top probability minus the second (0..1); 1 for a model with one class. */

@@ -2,6 +2,7 @@ package org.cityvision.core.storage;
 
 import java.time.Instant;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * One revision of a flag: a frame in the review queue (raised by a model or kept by capture), and
@@ -20,6 +21,11 @@ import java.util.Objects;
  *     the model's answer); records stored without it read as {@value #FLAGGED}
  * @param margin the answer's top-2 probability margin (0..1: small means the model hesitated
  *     between two classes), or {@code null} for records stored without it
+ * @param hash the difference hash of the frame's thumbnail with its confidence mask (32 hex digits,
+ *     {@code DifferenceHash}), computed when the flag was created, or {@code null} (no thumbnail,
+ *     or stored before flags were hashed)
+ * @param group the near-duplicate group the flag joined when it was created: the frame id of the
+ *     group's first flag (its own id when it started one), or {@code null} for an ungrouped flag
  */
 public record FlagRecord(
     String frameId,
@@ -36,7 +42,9 @@ public record FlagRecord(
     String verdictLabel,
     String note,
     String reason,
-    Double margin) {
+    Double margin,
+    String hash,
+    String group) {
   /** Raised by the model's flag policy. */
   public static final String FLAGGED = "flagged";
 
@@ -48,7 +56,15 @@ public record FlagRecord(
    */
   public static final String AUDIT = "audit";
 
+  private static final Pattern HASH = Pattern.compile("[0-9a-f]{32}");
+
   public FlagRecord {
+    if (hash != null && !HASH.matcher(hash).matches()) {
+      throw new IllegalArgumentException("hash must be 32 lowercase hex digits, got " + hash);
+    }
+    if (group != null) {
+      FrameId.parse(group);
+    }
     reason = reason == null ? FLAGGED : reason;
     if (margin != null && !(margin >= 0.0 && margin <= 1.0)) {
       throw new IllegalArgumentException("margin must be in 0..1, got " + margin);
@@ -88,6 +104,43 @@ public record FlagRecord(
     } else if (verdictLabel != null) {
       throw new IllegalArgumentException("verdictLabel is only for relabelled flags");
     }
+  }
+
+  /** A flag without a hash or group. */
+  public FlagRecord(
+      String frameId,
+      String cameraId,
+      String label,
+      double score,
+      String model,
+      String modelVersion,
+      Instant flaggedAt,
+      FlagStatus status,
+      long revision,
+      String reviewer,
+      Instant reviewedAt,
+      String verdictLabel,
+      String note,
+      String reason,
+      Double margin) {
+    this(
+        frameId,
+        cameraId,
+        label,
+        score,
+        model,
+        modelVersion,
+        flaggedAt,
+        status,
+        revision,
+        reviewer,
+        reviewedAt,
+        verdictLabel,
+        note,
+        reason,
+        margin,
+        null,
+        null);
   }
 
   /** A flag raised by the model's flag policy. */
@@ -198,7 +251,9 @@ public record FlagRecord(
         review.label(),
         review.note(),
         reason,
-        margin);
+        margin,
+        hash,
+        group);
   }
 
   /**
@@ -220,6 +275,33 @@ public record FlagRecord(
         null,
         null,
         reason,
-        margin);
+        margin,
+        hash,
+        group);
+  }
+
+  /**
+   * This flag with its thumbnail's difference hash and the near-duplicate group it joins; for a new
+   * flag, before it is stored.
+   */
+  public FlagRecord grouped(String hash, String group) {
+    return new FlagRecord(
+        frameId,
+        cameraId,
+        label,
+        score,
+        model,
+        modelVersion,
+        flaggedAt,
+        status,
+        revision,
+        reviewer,
+        reviewedAt,
+        verdictLabel,
+        note,
+        reason,
+        margin,
+        hash,
+        group);
   }
 }

@@ -187,6 +187,12 @@ public interface FrameStore extends AutoCloseable {
    */
   FlagRecord reopenFlag(String frameId, long revision, String reviewer) throws StorageException;
 
+  /**
+   * The review queue's near-duplicate groups (a flag's group is set when it is created, see {@link
+   * FlagRecord#group()}); owned by the store.
+   */
+  FlagGroups flagGroups();
+
   /** Verdicts and reopens, oldest first (for {@code export-reviews}). */
   Page<ReviewRecord> listReviews(String cursor, int limit) throws StorageException;
 

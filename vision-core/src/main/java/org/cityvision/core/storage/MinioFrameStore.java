@@ -98,6 +98,7 @@ public final class MinioFrameStore implements FrameStore {
   private final EmbeddedS3Server embedded;
   private final Clock clock;
   private final MinioModelStore models;
+  private final MinioFlagGroups flagGroups;
   private final FlagCounters counters;
 
   /** Reads the flags of a queue page in parallel; daemon threads, shut down on close. */
@@ -118,6 +119,7 @@ public final class MinioFrameStore implements FrameStore {
     this.embedded = embedded;
     this.clock = clock;
     this.models = new MinioModelStore(this, clock);
+    this.flagGroups = new MinioFlagGroups(this);
     this.counters = new FlagCounters(this, clock);
     AtomicInteger readers = new AtomicInteger();
     this.reads =
@@ -1020,6 +1022,11 @@ public final class MinioFrameStore implements FrameStore {
   @Override
   public ModelStore models() {
     return models;
+  }
+
+  @Override
+  public FlagGroups flagGroups() {
+    return flagGroups;
   }
 
   // ------------------------------------------------------------------ camera health

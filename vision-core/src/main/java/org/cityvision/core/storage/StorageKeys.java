@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
@@ -23,6 +24,8 @@ import java.util.regex.Pattern;
  * flags/{status}/score/{score*10^6:7}.{9999999999999-flaggedAtMillis}.{frameId}.{label}  least confident first
  * flags/{status}/camera/{cameraId}/{9999999999999-flaggedAtMillis}.{frameId}.{label}  one camera's queue
  * flags/{status}/label/{label}/{9999999999999-flaggedAtMillis}.{frameId}.{label}      one label's queue
+ * flag-groups/queue/{status}/{groupId}/{9999999999999-flaggedAtMillis}.{frameId}.{label}  a near-duplicate group's members
+ * flag-groups/tips/{model}/{cameraId}.json                  the camera's newest group, for the next flag
  * system/counts/flags/{9999999999-revision}.json           exact queue counts, newest revision listed first
  * system/review-leases/{frameId}/{9999999999-generation}.json  who reviews an open flag until when
  * reviews/{yyyy}/{MM}/{dd}/{yyyyMMddTHHmmssSSSZ}-{frameId}-{reviewer}.json   verdicts, append-only
@@ -65,6 +68,7 @@ public final class StorageKeys {
   /** After {@code flags/{status}}: the per-label queue index. */
   static final String BY_LABEL = "/label/";
 
+  static final String FLAG_GROUPS = "flag-groups/";
   static final String CAMERA_HEALTH = "cameras/health/";
   static final String CAMERA_INDEX = "cameras/index/";
   static final String CAMERA_ALERTS = "cameras/alerts/";
@@ -230,11 +234,33 @@ public final class StorageKeys {
    */
   static List<String> queueEntries(FlagStatus status, FlagRecord flag) {
     String tail = invertedMillis(flag.flaggedAt()) + "." + flag.frameId() + "." + flag.label();
-    return List.of(
-        queueEntry(status, FlagOrder.NEWEST_FIRST, flag),
-        queueEntry(status, FlagOrder.LEAST_CONFIDENT_FIRST, flag),
-        cameraQueuePrefix(status, flag.cameraId()) + tail,
-        labelQueuePrefix(status, flag.label()) + tail);
+    List<String> entries =
+        new ArrayList<>(
+            List.of(
+                queueEntry(status, FlagOrder.NEWEST_FIRST, flag),
+                queueEntry(status, FlagOrder.LEAST_CONFIDENT_FIRST, flag),
+                cameraQueuePrefix(status, flag.cameraId()) + tail,
+                labelQueuePrefix(status, flag.label()) + tail));
+    if (flag.group() != null) {
+      entries.add(groupQueuePrefix(status, flag.group()) + tail);
+    }
+    return List.copyOf(entries);
+  }
+
+  /**
+   * One near-duplicate group's members in a status, newest first (markers like the camera's index):
+   * {@code flag-groups/queue/{status}/{groupId}/}.
+   */
+  static String groupQueuePrefix(FlagStatus status, String group) {
+    return FLAG_GROUPS + "queue/" + status.keyName() + "/" + group + "/";
+  }
+
+  /**
+   * The newest group of one camera's flags of one model: what a new flag of the camera is compared
+   * with, {@code flag-groups/tips/{model}/{cameraId}.json}.
+   */
+  static String groupTip(String model, String cameraId) {
+    return FLAG_GROUPS + "tips/" + model + "/" + cameraId + ".json";
   }
 
   static String flagCounts(long revision) {
