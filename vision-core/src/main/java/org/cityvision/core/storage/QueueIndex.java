@@ -9,8 +9,9 @@ package org.cityvision.core.storage;
  * (start-after and max-keys do not bound it), so a flat index costs a page what the whole queue
  * holds. A listing with the {@code /} delimiter reads one folder level. The walk ({@link
  * QueueWalk}) lists the folders of each level and then the leaf folders it needs, in order; each
- * holds one window of flag time (100 s in the time, label and score orders' leaves, about 17 min in
- * a camera's) or less, so a page reads a few small folders whatever the queue holds.
+ * holds one window of flag time (100 s in the time and label indexes, 16.7 min in a camera's and,
+ * within one hundredth of score, in the score index), so a page reads a few small folders whatever
+ * the queue holds.
  *
  * <p>Every folder segment is a fixed-width slice of the entry's name, taken from the left, so the
  * order of the full keys is the order of the names, on MinIO as on S3Proxy; a name alone gives its
