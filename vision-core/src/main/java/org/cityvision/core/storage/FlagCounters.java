@@ -236,6 +236,8 @@ final class FlagCounters implements AutoCloseable {
       return new FlagRecount(
           now, now, Map.of(), false, 0, "this node's spool holds writes not yet in the store");
     }
+    // Markers a node written before the bucketed index spooled and delivered late.
+    store.migrateQueueIndex();
     FlagCounts before = null;
     long indexed = 0;
     for (int attempt = 0; attempt < 3; attempt++) {
@@ -280,16 +282,16 @@ final class FlagCounters implements AutoCloseable {
     Map<String, Long> counts = new HashMap<>();
     long indexed = 0;
     for (FlagStatus status : FlagStatus.values()) {
-      String prefix = StorageKeys.queuePrefix(status, FlagOrder.NEWEST_FIRST);
+      String prefix = StorageKeys.queueIndex(status, FlagOrder.NEWEST_FIRST).root();
       Set<String> byCamera = keys(StorageKeys.FLAGS + status.keyName() + StorageKeys.BY_CAMERA);
       Set<String> byLabel = keys(StorageKeys.FLAGS + status.keyName() + StorageKeys.BY_LABEL);
       long n = 0;
       try {
         for (Result<Item> r : store.list(prefix, null)) {
           String key = r.get().objectName();
+          String name = key.substring(key.lastIndexOf('/') + 1);
           MinioFrameStore.QueueKey entry =
-              MinioFrameStore.QueueKey.parse(
-                  key.substring(prefix.length()), FlagOrder.NEWEST_FIRST);
+              MinioFrameStore.QueueKey.parse(name, FlagOrder.NEWEST_FIRST);
           if (entry == null) {
             continue;
           }
@@ -298,13 +300,12 @@ final class FlagCounters implements AutoCloseable {
             counts.merge(CAMERA + entry.cameraId(), 1L, Long::sum);
             counts.merge(LABEL + entry.label(), 1L, Long::sum);
           }
-          String tail = key.substring(prefix.length());
-          String cameraKey = StorageKeys.cameraQueuePrefix(status, entry.cameraId()) + tail;
+          String cameraKey = StorageKeys.cameraQueue(status, entry.cameraId()).key(name);
           if (!byCamera.contains(cameraKey)) {
             store.put(MinioFrameStore.marker(cameraKey));
             indexed++;
           }
-          String labelKey = StorageKeys.labelQueuePrefix(status, entry.label()) + tail;
+          String labelKey = StorageKeys.labelQueue(status, entry.label()).key(name);
           if (!byLabel.contains(labelKey)) {
             store.put(MinioFrameStore.marker(labelKey));
             indexed++;

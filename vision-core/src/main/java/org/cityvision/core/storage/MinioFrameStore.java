@@ -32,7 +32,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -188,6 +187,9 @@ public final class MinioFrameStore implements FrameStore {
     MinioFrameStore store = new MinioFrameStore(config, client, http, spool, embedded, clock);
     try {
       store.ensureBucket();
+      // A store written before the bucketed queue index is rewritten before this node lists it;
+      // if the store goes away meanwhile, the next recount finishes the move.
+      store.migrateQueueIndex();
     } catch (StoreUnavailableException e) {
       store.flusher.markDown();
     } catch (StorageException | RuntimeException e) {
@@ -598,18 +600,19 @@ public final class MinioFrameStore implements FrameStore {
   public Page<FlagRecord> listFlags(FlagQuery q) throws StorageException {
     // A camera's or a label's own index when filtering by one, so that the listing costs what
     // that camera or label holds rather than the whole queue.
-    String prefix = StorageKeys.queuePrefix(q.status(), q.order());
+    QueueIndex index = StorageKeys.queueIndex(q.status(), q.order());
     FlagOrder keyOrder = q.order();
     if (q.order() == FlagOrder.NEWEST_FIRST && q.cameraId() != null) {
-      prefix = StorageKeys.cameraQueuePrefix(q.status(), q.cameraId());
+      index = StorageKeys.cameraQueue(q.status(), q.cameraId());
     } else if (q.order() == FlagOrder.NEWEST_FIRST && q.label() != null) {
-      prefix = StorageKeys.labelQueuePrefix(q.status(), q.label());
+      index = StorageKeys.labelQueue(q.status(), q.label());
     }
-    String after = Cursors.decode(q.cursor(), prefix);
+    String cursorKey = Cursors.decode(q.cursor(), index.root());
+    String after = cursorKey == null ? null : index.nameOf(cursorKey);
     if (q.order() == FlagOrder.NEWEST_FIRST && q.until() != null) {
-      // Keys sort newest first, so everything raised after `until` sorts before this point.
+      // Names sort newest first, so everything raised after `until` sorts before this point.
       long inverted = StorageKeys.MAX_MILLIS - q.until().toEpochMilli() - 1;
-      String start = prefix + String.format(Locale.ROOT, "%013d", inverted) + "~";
+      String start = String.format(Locale.ROOT, "%013d", inverted) + "~";
       if (after == null || after.compareTo(start) < 0) {
         after = start;
       }
@@ -619,13 +622,11 @@ public final class MinioFrameStore implements FrameStore {
     // full with them, so that a page costs about one request's time per flag, not two in a row.
     List<String> pendingKeys = new ArrayList<>();
     List<QueueKey> pending = new ArrayList<>();
-    String last = after;
+    String last = after == null ? null : index.root() + after;
     int scanned = 0;
-    try {
-      Iterator<Result<Item>> it = list(prefix, after).iterator();
-      while (it.hasNext()) {
-        String key = it.next().get().objectName();
-        QueueKey entry = QueueKey.parse(key.substring(prefix.length()), keyOrder);
+    try (QueueWalk walk = new QueueWalk(this, index, after, reads)) {
+      for (String key = walk.next(); key != null; key = walk.next()) {
+        QueueKey entry = QueueKey.parse(key.substring(key.lastIndexOf('/') + 1), keyOrder);
         if (entry == null) {
           last = key;
           continue;
@@ -650,10 +651,6 @@ public final class MinioFrameStore implements FrameStore {
         }
       }
       readQueued(q, pendingKeys, pending, items);
-    } catch (StorageException e) {
-      throw e;
-    } catch (Exception e) {
-      throw translate("list " + prefix, e);
     }
     return new Page<>(items, null);
   }
@@ -843,6 +840,14 @@ public final class MinioFrameStore implements FrameStore {
   @Override
   public FlagRecount recountFlags() throws StorageException {
     return counters.recount();
+  }
+
+  /**
+   * Moves the flat queue markers of a store written before the bucketed index into it ({@link
+   * QueueIndexMigration}); the number moved (0, after one listing per status, once done).
+   */
+  long migrateQueueIndex() throws StorageException {
+    return QueueIndexMigration.run(this, reads);
   }
 
   /** Retention deleted a flag: it leaves the counts. */
@@ -1457,6 +1462,34 @@ public final class MinioFrameStore implements FrameStore {
       throw translate("list " + prefix, e);
     }
     return keys;
+  }
+
+  /** What one folder level under {@code prefix} holds: its subfolders and keys, in order. */
+  record Level(List<String> folders, List<String> keys) {}
+
+  /**
+   * One folder level under {@code prefix} (a listing with the {@code /} delimiter): on S3Proxy's
+   * filesystem store it reads that folder only, not what the subfolders hold.
+   */
+  Level listLevel(String prefix) throws StorageException {
+    List<String> folders = new ArrayList<>();
+    List<String> keys = new ArrayList<>();
+    try {
+      ListObjectsArgs args =
+          ListObjectsArgs.builder()
+              .bucket(bucket)
+              .prefix(prefix)
+              .recursive(false)
+              .maxKeys(LIST_PAGE)
+              .build();
+      for (Result<Item> result : client.listObjects(args)) {
+        Item item = result.get();
+        (item.isDir() ? folders : keys).add(item.objectName());
+      }
+    } catch (Exception e) {
+      throw translate("list " + prefix, e);
+    }
+    return new Level(folders, keys);
   }
 
   Page<String> listKeyPage(String prefix, String cursor, int limit) throws StorageException {

@@ -20,10 +20,12 @@ import java.util.regex.Pattern;
  * frames/{cameraId}/{yyyy}/{MM}/{dd}/{frameId}.thumb.jpg   its thumbnail
  * results/{frameId}/{model}/{version}.json                 one classification per model version
  * flags/log/{frameId}/{9999999999-revision}.json           flag revisions, newest listed first
- * flags/{status}/time/{9999999999999-flaggedAtMillis}.{frameId}.{label}            queue, newest first
- * flags/{status}/score/{score*10^6:7}.{9999999999999-flaggedAtMillis}.{frameId}.{label}  least confident first
- * flags/{status}/camera/{cameraId}/{9999999999999-flaggedAtMillis}.{frameId}.{label}  one camera's queue
- * flags/{status}/label/{label}/{9999999999999-flaggedAtMillis}.{frameId}.{label}      one label's queue
+ * flags/{status}/by-time/{t:4}/{t:2}/{t:2}/{t}.{frameId}.{label}        queue, newest first
+ * flags/{status}/by-score/{s}/{t:4}/{t:2}/{t:1}/{s}.{t}.{frameId}.{label}  least confident first
+ * flags/{status}/by-camera/{cameraId}/{t:4}/{t:2}/{t:1}/{t}.{frameId}.{label}  one camera's queue
+ * flags/{status}/by-label/{label}/{t:4}/{t:2}/{t:2}/{t}.{frameId}.{label}     one label's queue
+ *   (t = 9999999999999 - flaggedAtMillis, 13 digits; {t:n} its next n digits; s = the score in
+ *   hundredths, 3 digits: see {@link QueueIndex})
  * flag-groups/queue/{status}/{groupId}/{9999999999999-flaggedAtMillis}.{frameId}.{label}  a near-duplicate group's members
  * flag-groups/tips/{model}/{cameraId}.json                  the camera's newest group, for the next flag
  * system/counts/flags/{9999999999-revision}.json           exact queue counts, newest revision listed first
@@ -63,10 +65,17 @@ public final class StorageKeys {
   static final String REVIEW_LEASES = "system/review-leases/";
 
   /** After {@code flags/{status}}: the per-camera queue index. */
-  static final String BY_CAMERA = "/camera/";
+  static final String BY_CAMERA = "/by-camera/";
 
   /** After {@code flags/{status}}: the per-label queue index. */
-  static final String BY_LABEL = "/label/";
+  static final String BY_LABEL = "/by-label/";
+
+  /**
+   * The folders of the flat queue index that stores written before the bucketed one hold until
+   * {@link QueueIndexMigration} rewrites them: {@code flags/{status}/time/}, {@code score/}, {@code
+   * camera/{cameraId}/}, {@code label/{label}/}, each key the queue entry's name.
+   */
+  static final List<String> LEGACY_QUEUE_FOLDERS = List.of("time/", "score/", "camera/", "label/");
 
   static final String FLAG_GROUPS = "flag-groups/";
   static final String CAMERA_HEALTH = "cameras/health/";
@@ -198,34 +207,48 @@ public final class StorageKeys {
     return MAX_REVISION - Long.parseLong(name);
   }
 
-  static String queuePrefix(FlagStatus status, FlagOrder order) {
-    return FLAGS + status.keyName() + (order == FlagOrder.NEWEST_FIRST ? "/time/" : "/score/");
-  }
-
-  static String invertedMillis(Instant at) {
-    return String.format(Locale.ROOT, "%013d", MAX_MILLIS - at.toEpochMilli());
-  }
-
-  static String queueEntry(FlagStatus status, FlagOrder order, FlagRecord flag) {
-    String tail = invertedMillis(flag.flaggedAt()) + "." + flag.frameId() + "." + flag.label();
-    if (order == FlagOrder.NEWEST_FIRST) {
-      return queuePrefix(status, order) + tail;
-    }
-    long micros = Math.round(flag.score() * 1_000_000);
-    return queuePrefix(status, order) + String.format(Locale.ROOT, "%07d", micros) + "." + tail;
+  /** The newest-first or least-confident-first index of one status. */
+  static QueueIndex queueIndex(FlagStatus status, FlagOrder order) {
+    return order == FlagOrder.NEWEST_FIRST
+        ? QueueIndex.byTime(FLAGS + status.keyName() + "/by-time/")
+        : QueueIndex.byScore(FLAGS + status.keyName() + "/by-score/");
   }
 
   /**
    * One camera's queue, newest first: a listing of it costs what that camera holds, not what the
    * whole queue holds.
    */
-  static String cameraQueuePrefix(FlagStatus status, String cameraId) {
-    return FLAGS + status.keyName() + BY_CAMERA + cameraId + "/";
+  static QueueIndex cameraQueue(FlagStatus status, String cameraId) {
+    return QueueIndex.byCameraTime(FLAGS + status.keyName() + BY_CAMERA + cameraId + "/");
   }
 
   /** One label's queue, newest first. */
-  static String labelQueuePrefix(FlagStatus status, String label) {
-    return FLAGS + status.keyName() + BY_LABEL + label + "/";
+  static QueueIndex labelQueue(FlagStatus status, String label) {
+    return QueueIndex.byTime(FLAGS + status.keyName() + BY_LABEL + label + "/");
+  }
+
+  static String invertedMillis(Instant at) {
+    return String.format(Locale.ROOT, "%013d", MAX_MILLIS - at.toEpochMilli());
+  }
+
+  /** The name of a flag's newest-first entry: {@code {inverted millis}.{frameId}.{label}}. */
+  static String timeEntryName(FlagRecord flag) {
+    return invertedMillis(flag.flaggedAt()) + "." + flag.frameId() + "." + flag.label();
+  }
+
+  /**
+   * The name of a flag's least-confident-first entry: {@code {score in hundredths:3}.{inverted
+   * millis}.{frameId}.{label}}; the hundredths are those of the score rounded to millionths.
+   */
+  static String scoreEntryName(FlagRecord flag) {
+    long hundredths = Math.round(flag.score() * 1_000_000) / 10_000;
+    return String.format(Locale.ROOT, "%03d", hundredths) + "." + timeEntryName(flag);
+  }
+
+  static String queueEntry(FlagStatus status, FlagOrder order, FlagRecord flag) {
+    return order == FlagOrder.NEWEST_FIRST
+        ? queueIndex(status, order).key(timeEntryName(flag))
+        : queueIndex(status, order).key(scoreEntryName(flag));
   }
 
   /**
@@ -233,16 +256,16 @@ public final class StorageKeys {
    * index.
    */
   static List<String> queueEntries(FlagStatus status, FlagRecord flag) {
-    String tail = invertedMillis(flag.flaggedAt()) + "." + flag.frameId() + "." + flag.label();
+    String name = timeEntryName(flag);
     List<String> entries =
         new ArrayList<>(
             List.of(
                 queueEntry(status, FlagOrder.NEWEST_FIRST, flag),
                 queueEntry(status, FlagOrder.LEAST_CONFIDENT_FIRST, flag),
-                cameraQueuePrefix(status, flag.cameraId()) + tail,
-                labelQueuePrefix(status, flag.label()) + tail));
+                cameraQueue(status, flag.cameraId()).key(name),
+                labelQueue(status, flag.label()).key(name)));
     if (flag.group() != null) {
-      entries.add(groupQueuePrefix(status, flag.group()) + tail);
+      entries.add(groupQueuePrefix(status, flag.group()) + name);
     }
     return List.copyOf(entries);
   }
@@ -261,6 +284,18 @@ public final class StorageKeys {
    */
   static String groupTip(String model, String cameraId) {
     return FLAG_GROUPS + "tips/" + model + "/" + cameraId + ".json";
+  }
+
+  /** The flat queue markers a store written before the bucketed index holds for a flag. */
+  static List<String> legacyQueueEntries(FlagStatus status, FlagRecord flag) {
+    String base = FLAGS + status.keyName() + "/";
+    String name = timeEntryName(flag);
+    long micros = Math.round(flag.score() * 1_000_000);
+    return List.of(
+        base + "time/" + name,
+        base + "score/" + String.format(Locale.ROOT, "%07d", micros) + "." + name,
+        base + "camera/" + flag.cameraId() + "/" + name,
+        base + "label/" + flag.label() + "/" + name);
   }
 
   static String flagCounts(long revision) {

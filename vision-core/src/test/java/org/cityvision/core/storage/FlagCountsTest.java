@@ -230,11 +230,11 @@ class FlagCountsTest {
       assertEquals(List.of(), none.items());
       assertEquals(null, none.nextCursor());
       assertTrue(
-          store.listKeys(StorageKeys.cameraQueuePrefix(FlagStatus.OPEN, "cam-9"), 10).isEmpty());
+          store.listKeys(StorageKeys.cameraQueue(FlagStatus.OPEN, "cam-9").root(), 10).isEmpty());
 
       // A flag stored without index markers (as before they existed) is found after a recount.
       List<String> index =
-          store.listKeys(StorageKeys.cameraQueuePrefix(FlagStatus.OPEN, "cam-1"), 10);
+          store.listKeys(StorageKeys.cameraQueue(FlagStatus.OPEN, "cam-1").root(), 10);
       store.removeAll(index);
       assertEquals(List.of(), ids(store.listFlags(byCamera)));
       FlagRecount recount = store.recountFlags();
