@@ -34,6 +34,13 @@ import org.cityvision.core.storage.StorageException;
  * not told: an audit item is a question to a reviewer, not a reported issue. Callers that do not
  * flag ({@link FlagPolicy#NEVER}) do not audit either.
  *
+ * <h2>Features</h2>
+ *
+ * A classification that carries the backbone's pooled features ({@link Classification#features()})
+ * has them stored inside its result ({@link ResultRecord#features()}): one write, so retries, the
+ * spool and retention treat them as the result. A reused result ({@link #storeReused}) is stored
+ * without them: they describe the earlier frame's image, not this one.
+ *
  * <p>A static camera frame, one that shows nothing new since its camera's last classified frame, is
  * stored with that frame's result instead ({@link #storeReused}): the frame, then the result.
  *
@@ -108,9 +115,7 @@ public final class ClassifiedFrames {
                 c.version(),
                 now,
                 FlagRecord.CAPTURED));
-    store.putResult(
-        new ResultRecord(
-            frame.frameId(), c.model(), c.version(), now, ClassificationJson.toJson(c)));
+    store.putResult(result(frame.frameId(), c, now));
     return new Written(frame, Optional.of(stored));
   }
 
@@ -157,8 +162,7 @@ public final class ClassifiedFrames {
                         FlagRecord.AUDIT)));
       }
     }
-    store.putResult(
-        new ResultRecord(frameId, c.model(), c.version(), now, ClassificationJson.toJson(c)));
+    store.putResult(result(frameId, c, now));
     if (created) {
       listener.flagCreated(flag.get());
     }
@@ -210,6 +214,15 @@ public final class ClassifiedFrames {
     store.putResult(
         new ResultRecord(frame.frameId(), earlier.model(), earlier.version(), now, payload));
     return frame;
+  }
+
+  /**
+   * The stored result of a classification: its JSON, and in the same object the pooled features its
+   * forward pass computed, if the classifier kept them.
+   */
+  private static ResultRecord result(String frameId, Classification c, Instant now) {
+    return new ResultRecord(
+        frameId, c.model(), c.version(), now, ClassificationJson.toJson(c), c.features());
   }
 
   /** The top probability minus the second (0..1); 1 for a model with one class. */
