@@ -347,7 +347,8 @@ public final class ServingNode {
                             config.inference(),
                             config.images().limits(config.http().bodyLimitBytes()),
                             s.models(),
-                            config.modelCacheDir()),
+                            config.modelCacheDir(),
+                            config.features().keep()),
                     false));
     Promise<ServingNode> started = Promise.promise();
     Future.join(store, models)

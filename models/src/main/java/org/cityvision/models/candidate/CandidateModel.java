@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.cityvision.core.model.BackboneDigest;
 import org.cityvision.core.model.ModelException;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ModelSpec;
@@ -32,10 +33,17 @@ final class CandidateModel implements AutoCloseable {
   private final float[] liveWeight;
   private final float[] liveBias;
   private final int liveClasses;
+  private final String liveBackbone;
 
   private CandidateModel(
-      Model model, int classes, float[] liveWeight, float[] liveBias, int liveClasses) {
+      Model model,
+      int classes,
+      float[] liveWeight,
+      float[] liveBias,
+      int liveClasses,
+      String liveBackbone) {
     this.model = model;
+    this.liveBackbone = liveBackbone;
     this.tuning = new FineTuning(model, classes);
     this.liveWeight = liveWeight;
     this.liveBias = liveBias;
@@ -51,6 +59,7 @@ final class CandidateModel implements AutoCloseable {
     try {
       float[] weight;
       float[] bias;
+      String digest;
       try (Model liveModel = live.loadModel()) {
         JniUtils.setGradMode(false);
         SequentialBlock block = (SequentialBlock) liveModel.getBlock();
@@ -58,13 +67,14 @@ final class CandidateModel implements AutoCloseable {
         weight = head.getParameters().get("weight").getArray().toFloatArray();
         bias = head.getParameters().get("bias").getArray().toFloatArray();
         Block backbone = block.getChildren().get(0).getValue();
+        digest = BackboneDigest.of(backbone, live.spec().input());
         tmp = Files.createTempDirectory("cityvision-candidate-backbone");
         try (OutputStream out = Files.newOutputStream(tmp.resolve(ModelPackage.BACKBONE_FILE))) {
           JniUtils.writeModule((PtSymbolBlock) backbone, out, false);
         }
       }
       Model model = ModelPackage.fromPretrained(tmp, live.spec().name(), classes);
-      return new CandidateModel(model, classes, weight, bias, live.spec().labels().size());
+      return new CandidateModel(model, classes, weight, bias, live.spec().labels().size(), digest);
     } catch (ModelException | IOException e) {
       throw new CandidateException(
           "cannot load the backbone of live package " + live.dir() + ": " + e.getMessage(), e);
@@ -95,6 +105,14 @@ final class CandidateModel implements AutoCloseable {
 
   int liveClasses() {
     return liveClasses;
+  }
+
+  /**
+   * {@link BackboneDigest} of the live backbone: stored features carrying it are what this model's
+   * backbone computes before any fine-tuning.
+   */
+  String liveBackbone() {
+    return liveBackbone;
   }
 
   /** Saves this network with {@code spec} as a package in {@code dir}. */

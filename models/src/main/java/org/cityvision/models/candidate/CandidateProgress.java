@@ -16,11 +16,18 @@ public interface CandidateProgress {
       };
 
   /**
-   * A new stage starts ({@code features}, {@code head}, {@code fine-tune}, {@code evaluate}, {@code
-   * save}).
+   * A new stage starts ({@code stored features}, {@code features}, {@code head}, {@code fine-tune},
+   * {@code evaluate}, {@code save}).
    */
   void stage(String name, int steps);
 
   /** {@code done} of the current stage's steps are done. */
   void advance(int done);
+
+  /**
+   * Where the verdicts' features came from: {@code stored} read from the results kept when their
+   * frames were classified, {@code computed} by a forward pass over their images. Told once, after
+   * the features stage.
+   */
+  default void featureSources(int stored, int computed) {}
 }

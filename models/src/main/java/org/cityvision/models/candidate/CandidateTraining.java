@@ -41,7 +41,10 @@ import org.cityvision.models.training.FineTuning;
  *   <li>Verdicts are split by a hash of the frame id ({@link VerdictSplit}) into train (80%) and
  *       holdout (20%); the holdout is never trained on. Too few verdicts, too small a holdout or a
  *       new label with too few examples stop here with {@link NotEnoughVerdictsException}.
- *   <li>The live backbone's pooled features of every verdict image (its serving view) are computed.
+ *   <li>The live backbone's pooled features of every verdict image (its serving view): in head mode
+ *       read from the verdict's result where they were kept when the frame was classified by a
+ *       model with the live backbone ({@link org.cityvision.core.model.BackboneDigest}), computed
+ *       from the image for the rest; in fine-tune mode computed from every image.
  *   <li>A linear head, started from the live one (new labels start at zero), is trained on the
  *       replay set's TRAIN rows plus the training verdicts. Classes are balanced within each part;
  *       the verdicts together weigh a share of the replay rows' total, chosen among {@link
@@ -120,9 +123,18 @@ public final class CandidateTraining {
     int dim = liveSpec.backbone().featureSize();
 
     try (CandidateModel model = CandidateModel.open(live, labels.size())) {
+      // Head mode reads the features kept at classification time where the live backbone made
+      // them; fine-tune mode tunes the backbone on the images, so it reads every image.
       VerdictFeatures verdicts =
           VerdictFeatures.compute(
-              model, liveSpec.input(), request.verdicts(), labels, progress, cancelled);
+              model,
+              liveSpec.input(),
+              request.verdicts(),
+              labels,
+              request.mode() == CandidateMode.HEAD ? model.liveBackbone() : null,
+              dim,
+              progress,
+              cancelled);
       check(verdicts.usable(), liveSpec.labels());
       VerdictFeatures train = verdicts.where(v -> !VerdictSplit.isHoldout(v.frameId()));
       VerdictFeatures holdout = verdicts.where(v -> VerdictSplit.isHoldout(v.frameId()));
@@ -524,6 +536,7 @@ public final class CandidateTraining {
     ObjectNode v = r.putObject("verdicts");
     v.put("given", request.verdicts().size());
     v.put("usable", verdicts.size());
+    v.put("fromStoredFeatures", verdicts.fromStore());
     v.put("train", train.size());
     v.put("holdout", holdout.size());
     v.put(

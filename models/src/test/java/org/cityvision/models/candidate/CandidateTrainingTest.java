@@ -249,7 +249,7 @@ class CandidateTrainingTest {
                 progress,
                 cancel::get));
 
-    assertEquals(List.of("features", "choose verdict weight", "head"), stages);
+    assertEquals(List.of("stored features", "features", "choose verdict weight", "head"), stages);
     assertFalse(Files.exists(out));
   }
 

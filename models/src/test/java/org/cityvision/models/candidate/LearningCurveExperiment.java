@@ -399,7 +399,8 @@ class LearningCurveExperiment {
     System.out.printf(Locale.ROOT, "replay %s: %d images%n", split, f.size());
   }
 
-  private static Path shippedUrban() {
+  /** The shipped urban package folder, found from the working directory up. */
+  static Path shippedUrban() {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
       Path candidate = dir.resolve("models").resolve("urban");
       if (Files.isRegularFile(candidate.resolve(ModelPackage.SPEC_FILE))) {

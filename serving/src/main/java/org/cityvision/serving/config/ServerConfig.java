@@ -16,6 +16,7 @@ import java.util.Objects;
  * @param capture which sorting answers are kept for review
  * @param audit which unflagged camera frames join the review queue as audit items
  * @param shadow how candidates run in the shadow of the live models
+ * @param features whether each result keeps the image's pooled backbone features
  */
 public record ServerConfig(
     Path data,
@@ -33,7 +34,8 @@ public record ServerConfig(
     CamerasConfig cameras,
     CaptureConfig capture,
     AuditConfig audit,
-    ShadowConfig shadow) {
+    ShadowConfig shadow,
+    FeaturesConfig features) {
   public ServerConfig {
     Objects.requireNonNull(data, "data");
     Objects.requireNonNull(home, "home");
@@ -53,6 +55,7 @@ public record ServerConfig(
     Objects.requireNonNull(capture, "capture");
     audit = audit == null ? AuditConfig.defaults() : audit;
     shadow = shadow == null ? ShadowConfig.defaults() : shadow;
+    features = features == null ? FeaturesConfig.defaults() : features;
   }
 
   /**
@@ -76,91 +79,98 @@ public record ServerConfig(
         CamerasConfig.defaults(),
         CaptureConfig.defaults(),
         AuditConfig.defaults(),
-        ShadowConfig.defaults());
+        ShadowConfig.defaults(),
+        FeaturesConfig.defaults());
   }
 
   public ServerConfig withData(Path value) {
     return new ServerConfig(
         value, home, http, images, inference, models, ingest, auth, storage, log, review, retention,
-        cameras, capture, audit, shadow);
+        cameras, capture, audit, shadow, features);
   }
 
   public ServerConfig withHttp(HttpConfig value) {
     return new ServerConfig(
         data, home, value, images, inference, models, ingest, auth, storage, log, review, retention,
-        cameras, capture, audit, shadow);
+        cameras, capture, audit, shadow, features);
   }
 
   public ServerConfig withInference(InferenceConfig value) {
     return new ServerConfig(
         data, home, http, images, value, models, ingest, auth, storage, log, review, retention,
-        cameras, capture, audit, shadow);
+        cameras, capture, audit, shadow, features);
   }
 
   public ServerConfig withModels(ModelsConfig value) {
     return new ServerConfig(
         data, home, http, images, inference, value, ingest, auth, storage, log, review, retention,
-        cameras, capture, audit, shadow);
+        cameras, capture, audit, shadow, features);
   }
 
   public ServerConfig withIngest(IngestConfig value) {
     return new ServerConfig(
         data, home, http, images, inference, models, value, auth, storage, log, review, retention,
-        cameras, capture, audit, shadow);
+        cameras, capture, audit, shadow, features);
   }
 
   public ServerConfig withAuth(AuthConfig value) {
     return new ServerConfig(
         data, home, http, images, inference, models, ingest, value, storage, log, review, retention,
-        cameras, capture, audit, shadow);
+        cameras, capture, audit, shadow, features);
   }
 
   public ServerConfig withStorage(StoreConfig value) {
     return new ServerConfig(
         data, home, http, images, inference, models, ingest, auth, value, log, review, retention,
-        cameras, capture, audit, shadow);
+        cameras, capture, audit, shadow, features);
   }
 
   public ServerConfig withLog(LogConfig value) {
     return new ServerConfig(
         data, home, http, images, inference, models, ingest, auth, storage, value, review,
-        retention, cameras, capture, audit, shadow);
+        retention, cameras, capture, audit, shadow, features);
   }
 
   public ServerConfig withReview(ReviewConfig value) {
     return new ServerConfig(
         data, home, http, images, inference, models, ingest, auth, storage, log, value, retention,
-        cameras, capture, audit, shadow);
+        cameras, capture, audit, shadow, features);
   }
 
   public ServerConfig withRetention(RetentionConfig value) {
     return new ServerConfig(
         data, home, http, images, inference, models, ingest, auth, storage, log, review, value,
-        cameras, capture, audit, shadow);
+        cameras, capture, audit, shadow, features);
   }
 
   public ServerConfig withCameras(CamerasConfig value) {
     return new ServerConfig(
         data, home, http, images, inference, models, ingest, auth, storage, log, review, retention,
-        value, capture, audit, shadow);
+        value, capture, audit, shadow, features);
   }
 
   public ServerConfig withCapture(CaptureConfig value) {
     return new ServerConfig(
         data, home, http, images, inference, models, ingest, auth, storage, log, review, retention,
-        cameras, value, audit, shadow);
+        cameras, value, audit, shadow, features);
   }
 
   public ServerConfig withAudit(AuditConfig value) {
     return new ServerConfig(
         data, home, http, images, inference, models, ingest, auth, storage, log, review, retention,
-        cameras, capture, value, shadow);
+        cameras, capture, value, shadow, features);
   }
 
   public ServerConfig withShadow(ShadowConfig value) {
     return new ServerConfig(
         data, home, http, images, inference, models, ingest, auth, storage, log, review, retention,
-        cameras, capture, audit, value);
+        cameras, capture, audit, value, features);
+  }
+
+  public ServerConfig withFeatures(FeaturesConfig value) {
+    return new ServerConfig(
+        data, home, http, images, inference, models, ingest, auth, storage, log, review, retention,
+        cameras, capture, audit, shadow, value);
   }
 
   /** Where the node keeps verified copies of the model versions it fetched from the store. */

@@ -86,9 +86,13 @@ public final class ModelRegistry implements AutoCloseable {
             return t;
           });
 
-  private ModelRegistry(InferenceConfig inference, ImageLimits limits) {
+  /** Whether the served classifiers keep each image's pooled features ({@code features.keep}). */
+  private final boolean keepFeatures;
+
+  private ModelRegistry(InferenceConfig inference, ImageLimits limits, boolean keepFeatures) {
     this.inference = inference;
     this.limits = limits;
+    this.keepFeatures = keepFeatures;
   }
 
   /**
@@ -101,7 +105,7 @@ public final class ModelRegistry implements AutoCloseable {
   public static ModelRegistry load(
       Map<String, Path> packages, boolean required, InferenceConfig inference, ImageLimits limits)
       throws ModelException {
-    return open(packages, required, inference, limits, null, null);
+    return open(packages, required, inference, limits, null, null, true);
   }
 
   /**
@@ -112,6 +116,8 @@ public final class ModelRegistry implements AutoCloseable {
    *
    * @param store the model registry, or {@code null} to serve the folders only
    * @param cacheRoot where fetched packages are kept (ignored without a store)
+   * @param keepFeatures whether each classification carries its pooled features, to be stored with
+   *     its result ({@code features.keep})
    * @throws ModelException when a required task has no package that loads
    */
   public static ModelRegistry open(
@@ -120,9 +126,10 @@ public final class ModelRegistry implements AutoCloseable {
       InferenceConfig inference,
       ImageLimits limits,
       ModelStore store,
-      Path cacheRoot)
+      Path cacheRoot,
+      boolean keepFeatures)
       throws ModelException {
-    ModelRegistry registry = new ModelRegistry(inference, limits);
+    ModelRegistry registry = new ModelRegistry(inference, limits, keepFeatures);
     try {
       for (Map.Entry<String, Path> e : packages.entrySet()) {
         registry.start(e.getKey(), e.getValue(), required, store, cacheRoot);
@@ -240,7 +247,8 @@ public final class ModelRegistry implements AutoCloseable {
    */
   ServedModel open(String task, ModelPackage pkg) throws ModelException {
     long t0 = System.nanoTime();
-    Classifier classifier = Classifier.open(pkg, inference.classifierOptions(limits));
+    Classifier classifier =
+        Classifier.open(pkg, inference.classifierOptions(limits).withFeatures(keepFeatures));
     AdmissionGate gate = gates.computeIfAbsent(task, t -> new AdmissionGate(inference.admitted()));
     JsonLog.get()
         .info(

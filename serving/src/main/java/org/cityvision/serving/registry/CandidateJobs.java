@@ -31,6 +31,7 @@ import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.LivePointer;
 import org.cityvision.core.storage.ModelStore;
+import org.cityvision.core.storage.ResultRecord;
 import org.cityvision.core.storage.ReviewRecord;
 import org.cityvision.core.storage.StorageException;
 import org.cityvision.datasets.export.ReviewExport;
@@ -300,6 +301,11 @@ public final class CandidateJobs implements AutoCloseable {
               report(done, false);
             }
 
+            @Override
+            public void featureSources(int stored, int computed) {
+              state.putObject("features").put("stored", stored).put("computed", computed);
+            }
+
             private void report(int done, boolean force) {
               if (!force && System.nanoTime() - lastWrite.get() < HEARTBEAT.toNanos()) {
                 return;
@@ -425,6 +431,7 @@ public final class CandidateJobs implements AutoCloseable {
         continue;
       }
       String frameId = r.frameId();
+      String version = r.modelVersion();
       out.add(
           new VerdictExample(
               frameId,
@@ -436,7 +443,9 @@ public final class CandidateJobs implements AutoCloseable {
                   throw new IOException(
                       "frame " + frameId + " cannot be read: " + e.getMessage(), e);
                 }
-              }));
+              },
+              // The features kept with the result of the version that flagged the frame.
+              () -> store.result(frameId, name, version).flatMap(ResultRecord::pooledFeatures)));
     }
     return out;
   }

@@ -1,6 +1,7 @@
 package org.cityvision.serving.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -71,6 +72,20 @@ class ConfigLoaderTest {
             ConfigException.class,
             () -> ConfigLoader.load(null, Map.of("CITYVISION_INFERENCE_WORKERS", "0"), dir));
     assertTrue(e.getMessage().contains("inference.workers"), e.getMessage());
+  }
+
+  @Test
+  void featuresAreKeptByDefaultAndTurnedOffInTheFileOrEnvironment() throws Exception {
+    assertTrue(ConfigLoader.load(null, Map.of(), dir).features().keep());
+    Path file = dir.resolve("features.json");
+    Files.writeString(file, "{\"features\": {\"keep\": false}}");
+    assertFalse(ConfigLoader.load(file, Map.of(), dir).features().keep());
+    assertFalse(
+        ConfigLoader.load(null, Map.of("CITYVISION_FEATURES_KEEP", "false"), dir)
+            .features()
+            .keep());
+    Files.writeString(file, "{\"features\": {\"keep\": false, \"dims\": 3}}");
+    assertThrows(ConfigException.class, () -> ConfigLoader.load(file, Map.of(), dir));
   }
 
   @Test

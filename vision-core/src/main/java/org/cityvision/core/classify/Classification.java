@@ -2,6 +2,7 @@ package org.cityvision.core.classify;
 
 import java.util.List;
 import java.util.Optional;
+import org.cityvision.core.model.PooledFeatures;
 
 /**
  * The outcome of classifying one image.
@@ -15,6 +16,8 @@ import java.util.Optional;
  * @param version the model's version
  * @param batchSize how many images shared the forward pass
  * @param timings where the time went
+ * @param features the backbone's pooled features from the same forward pass, or {@code null} when
+ *     the classifier keeps none ({@link Classifier})
  */
 public record Classification(
     String label,
@@ -25,7 +28,8 @@ public record Classification(
     String model,
     String version,
     int batchSize,
-    Timings timings) {
+    Timings timings,
+    PooledFeatures features) {
   public Classification {
     if (label == null || model == null || version == null) {
       throw new IllegalArgumentException("label, model and version are required");
@@ -46,13 +50,32 @@ public record Classification(
     timings = timings == null ? Timings.NONE : timings;
   }
 
+  /** A classification without features. */
+  public Classification(
+      String label,
+      double score,
+      List<LabelScore> top,
+      List<Double> probabilities,
+      List<String> labels,
+      String model,
+      String version,
+      int batchSize,
+      Timings timings) {
+    this(label, score, top, probabilities, labels, model, version, batchSize, timings, null);
+  }
+
+  /** The backbone's pooled features of this image, when the classifier kept them. */
+  public Optional<PooledFeatures> pooledFeatures() {
+    return Optional.ofNullable(features);
+  }
+
   /**
    * The same classification with the timings its caller measured (for example decoding done
    * elsewhere).
    */
   public Classification withTimings(Timings newTimings) {
     return new Classification(
-        label, score, top, probabilities, labels, model, version, batchSize, newTimings);
+        label, score, top, probabilities, labels, model, version, batchSize, newTimings, features);
   }
 
   /** The probability of one label, if the model has it. */

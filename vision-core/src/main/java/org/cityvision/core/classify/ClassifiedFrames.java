@@ -48,6 +48,13 @@ import org.cityvision.core.storage.StorageException;
  * flag is never refused or delayed for its group: without a thumbnail, or when the store cannot
  * answer, it is stored ungrouped.
  *
+ * <h2>Features</h2>
+ *
+ * A classification that carries the backbone's pooled features ({@link Classification#features()})
+ * has them stored inside its result ({@link ResultRecord#features()}): one write, so retries, the
+ * spool and retention treat them as the result. A reused result ({@link #storeReused}) is stored
+ * without them: they describe the earlier frame's image, not this one.
+ *
  * <p>A static camera frame, one that shows nothing new since its camera's last classified frame, is
  * stored with that frame's result instead ({@link #storeReused}): the frame, then the result.
  *
@@ -136,9 +143,7 @@ public final class ClassifiedFrames {
                     now,
                     FlagRecord.CAPTURED),
                 upload.thumbnail()));
-    store.putResult(
-        new ResultRecord(
-            frame.frameId(), c.model(), c.version(), now, ClassificationJson.toJson(c)));
+    store.putResult(result(frame.frameId(), c, now));
     return new Written(frame, Optional.of(stored));
   }
 
@@ -199,8 +204,7 @@ public final class ClassifiedFrames {
                         thumbnail)));
       }
     }
-    store.putResult(
-        new ResultRecord(frameId, c.model(), c.version(), now, ClassificationJson.toJson(c)));
+    store.putResult(result(frameId, c, now));
     if (created) {
       listener.flagCreated(flag.get());
     }
@@ -300,6 +304,15 @@ public final class ClassifiedFrames {
       // The group is right either way; the camera's next flag may start a new one.
     }
     return open.grouped(hash.hex(), next.group());
+  }
+
+  /**
+   * The stored result of a classification: its JSON, and in the same object the pooled features its
+   * forward pass computed, if the classifier kept them.
+   */
+  private static ResultRecord result(String frameId, Classification c, Instant now) {
+    return new ResultRecord(
+        frameId, c.model(), c.version(), now, ClassificationJson.toJson(c), c.features());
   }
 
   /** The top probability minus the second (0..1); 1 for a model with one class. */

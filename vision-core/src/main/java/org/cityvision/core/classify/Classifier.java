@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -32,9 +33,11 @@ import org.cityvision.core.image.ImageHeader;
 import org.cityvision.core.image.InputSpec;
 import org.cityvision.core.image.Preprocessor;
 import org.cityvision.core.image.UnsupportedImageException;
+import org.cityvision.core.model.BackboneDigest;
 import org.cityvision.core.model.ModelException;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ModelSpec;
+import org.cityvision.core.model.PooledFeatures;
 import org.cityvision.core.model.TorchRuntime;
 
 /**
@@ -56,6 +59,11 @@ import org.cityvision.core.model.TorchRuntime;
  * Before that, each worker classifies the package's {@link GoldenReferences} (when it ships them)
  * and refuses to start if any probability differs from the one recorded at build time: agreeing
  * with itself does not prove a kernel right.
+ *
+ * <p>A classifier that loads its model ({@link #open}) runs the package's network in a two-output
+ * form ({@link PooledAndLogits}): each classification also carries the backbone's pooled features
+ * of its own forward pass ({@link Classification#features()}), at the cost of copying them out
+ * (1,280 floats an image), unless {@link ClassifierOptions#features()} is off.
  *
  * <p>Thread-safe. <b>The classifier must be closed</b>: closing refuses new work, finishes what is
  * queued, stops the workers, closes their predictors and, when the classifier loaded the model
@@ -96,6 +104,13 @@ public final class Classifier implements AutoCloseable {
 
   private final List<float[]> goldenTensors;
   private final double goldenTolerance;
+
+  /**
+   * {@link BackboneDigest} of the model's backbone when every classification carries its pooled
+   * features ({@link ClassifierOptions#features()} and a package network the classifier owns), else
+   * {@code null}.
+   */
+  private final String backbone;
 
   /**
    * Largest difference in any probability between an image classified alone and in a batch; float
@@ -145,6 +160,7 @@ public final class Classifier implements AutoCloseable {
         new ArrayBlockingQueue<>(options.queueCapacity() + options.workers() * options.maxBatch());
     this.batchSizes = new AtomicLongArray(options.maxBatch() + 1);
     this.solo = options.soloThreads() > 0 ? new SynchronousQueue<>() : null;
+    this.backbone = ownsModel && options.features() ? withFeatures(model, spec) : null;
     startWorkers();
   }
 
@@ -189,8 +205,30 @@ public final class Classifier implements AutoCloseable {
     return new Classifier(spec, model, false, options, null, null);
   }
 
+  /**
+   * Turns the owned package network into its two-output form, so that each forward pass also
+   * returns the pooled features, and gives its backbone's digest; {@code null} for a network of
+   * another shape (classified without features).
+   */
+  private static String withFeatures(Model model, ModelSpec spec) {
+    PooledAndLogits both = PooledAndLogits.of(model.getBlock());
+    if (both == null) {
+      return null;
+    }
+    String digest = BackboneDigest.of(both.backbone(), spec.input());
+    model.setBlock(both);
+    return digest;
+  }
+
   public ModelSpec spec() {
     return spec;
+  }
+
+  /**
+   * The {@link BackboneDigest} its classifications' features carry, or empty when they carry none.
+   */
+  public Optional<String> backboneDigest() {
+    return Optional.ofNullable(backbone);
   }
 
   public ClassifierOptions options() {
@@ -409,7 +447,7 @@ public final class Classifier implements AutoCloseable {
    */
   private void runSolo(CompletableFuture<Void> started) {
     TorchRuntime.inferenceThread(options.soloThreads());
-    try (Predictor<TensorBatch, float[]> predictor =
+    try (Predictor<TensorBatch, SoftmaxTranslator.Output> predictor =
         model.newPredictor(new SoftmaxTranslator(options.maxBatch() * spec.input().tensorSize()))) {
       if (options.warmup()) {
         long stamp = PASSES.writeLock();
@@ -450,7 +488,8 @@ public final class Classifier implements AutoCloseable {
    * Runs {@code taken} here, or hands a lone request to the solo worker when nothing else waits and
    * no forward pass runs anywhere in the process (it then has every core to itself).
    */
-  private void run(Predictor<TensorBatch, float[]> predictor, List<Request> taken) {
+  private void run(
+      Predictor<TensorBatch, SoftmaxTranslator.Output> predictor, List<Request> taken) {
     if (solo != null && taken.size() == 1 && queue.isEmpty()) {
       long exclusive = PASSES.tryWriteLock();
       if (exclusive != 0) {
@@ -472,7 +511,7 @@ public final class Classifier implements AutoCloseable {
       TorchRuntime.inferenceThread();
     }
     List<Request> taken = new ArrayList<>(options.maxBatch());
-    try (Predictor<TensorBatch, float[]> predictor =
+    try (Predictor<TensorBatch, SoftmaxTranslator.Output> predictor =
         model.newPredictor(new SoftmaxTranslator(options.maxBatch() * spec.input().tensorSize()))) {
       try {
         if (options.warmup()) {
@@ -544,14 +583,16 @@ public final class Classifier implements AutoCloseable {
    * any request is answered (so a caller's next request finds the pass's lock already free).
    */
   private void runBatch(
-      Predictor<TensorBatch, float[]> predictor, List<Request> taken, Runnable afterPass) {
+      Predictor<TensorBatch, SoftmaxTranslator.Output> predictor,
+      List<Request> taken,
+      Runnable afterPass) {
     int n = taken.size();
     InputSpec input = spec.input();
     long start = System.nanoTime();
-    float[] probabilities;
+    SoftmaxTranslator.Output output;
     running.incrementAndGet();
     try {
-      probabilities =
+      output =
           predictor.predict(
               new TensorBatch(
                   taken.stream().map(Request::tensor).toList(), input.height(), input.width()));
@@ -576,15 +617,23 @@ public final class Classifier implements AutoCloseable {
     batchSizes.incrementAndGet(n);
     inferenceNanos.addAndGet(elapsed);
     int classes = spec.labels().size();
+    float[] features = output.features();
+    int featureSize = features == null ? 0 : features.length / n;
     for (int i = 0; i < n; i++) {
       Request r = taken.get(i);
       Timings timings = new Timings(0, 0, Math.max(0, start - r.enqueuedAt()), elapsed / n);
-      r.result().complete(toClassification(probabilities, i * classes, n, timings));
+      PooledFeatures pooled =
+          features == null
+              ? null
+              : PooledFeatures.of(
+                  spec.name(), spec.version(), backbone, features, i * featureSize, featureSize);
+      r.result()
+          .complete(toClassification(output.probabilities(), i * classes, n, timings, pooled));
     }
   }
 
   private Classification toClassification(
-      float[] probabilities, int offset, int batchSize, Timings timings) {
+      float[] probabilities, int offset, int batchSize, Timings timings, PooledFeatures features) {
     List<String> labels = spec.labels();
     Integer[] order = new Integer[labels.size()];
     List<Double> all = new ArrayList<>(labels.size());
@@ -608,7 +657,8 @@ public final class Classifier implements AutoCloseable {
         spec.name(),
         spec.version(),
         batchSize,
-        timings);
+        timings,
+        features);
   }
 
   private static double clamp(float p) {
@@ -619,13 +669,15 @@ public final class Classifier implements AutoCloseable {
    * Classifies each of the package's reference images alone and compares every probability with the
    * one stored when the package was built.
    */
-  private void checkGolden(Predictor<TensorBatch, float[]> predictor)
+  private void checkGolden(Predictor<TensorBatch, SoftmaxTranslator.Output> predictor)
       throws TranslateException, ModelException {
     InputSpec input = spec.input();
     for (int r = 0; r < golden.size(); r++) {
       float[] got =
-          predictor.predict(
-              new TensorBatch(List.of(goldenTensors.get(r)), input.height(), input.width()));
+          predictor
+              .predict(
+                  new TensorBatch(List.of(goldenTensors.get(r)), input.height(), input.width()))
+              .probabilities();
       List<Double> expected = golden.get(r).probabilities();
       double worst = 0;
       for (int c = 0; c < expected.size(); c++) {
@@ -657,7 +709,7 @@ public final class Classifier implements AutoCloseable {
    * TorchScript's executor specialises on input shapes during the first runs of each; running every
    * batch size twice up front keeps that cost out of the first real requests.
    */
-  private void warmUp(Predictor<TensorBatch, float[]> predictor)
+  private void warmUp(Predictor<TensorBatch, SoftmaxTranslator.Output> predictor)
       throws TranslateException, ModelException {
     InputSpec input = spec.input();
     int classes = spec.labels().size();
@@ -674,12 +726,15 @@ public final class Classifier implements AutoCloseable {
     float[][] alone = new float[options.maxBatch()][];
     for (int n = 1; n <= options.maxBatch(); n++) {
       alone[n - 1] =
-          predictor.predict(
-              new TensorBatch(List.of(images.get(n - 1)), input.height(), input.width()));
+          predictor
+              .predict(new TensorBatch(List.of(images.get(n - 1)), input.height(), input.width()))
+              .probabilities();
       float[] last = null;
       for (int run = 0; run < 2; run++) {
         last =
-            predictor.predict(new TensorBatch(images.subList(0, n), input.height(), input.width()));
+            predictor
+                .predict(new TensorBatch(images.subList(0, n), input.height(), input.width()))
+                .probabilities();
       }
       for (int i = 0; i < n; i++) {
         for (int c = 0; c < classes; c++) {

@@ -19,6 +19,8 @@ import org.cityvision.core.image.ImageLimits;
  * @param soloThreads intra-op threads of the solo worker, which runs a request alone when it is the
  *     only one anywhere in the process (every other forward pass waits meanwhile); 0: no solo
  *     worker
+ * @param features whether each classification carries the backbone's pooled features of its forward
+ *     pass, to be kept with its result (config {@code features.keep})
  */
 public record ClassifierOptions(
     int workers,
@@ -29,7 +31,32 @@ public record ClassifierOptions(
     int topK,
     boolean warmup,
     ImageLimits limits,
-    int soloThreads) {
+    int soloThreads,
+    boolean features) {
+
+  /** Options with pooled features kept. */
+  public ClassifierOptions(
+      int workers,
+      int torchThreads,
+      int maxBatch,
+      Duration maxDelay,
+      int queueCapacity,
+      int topK,
+      boolean warmup,
+      ImageLimits limits,
+      int soloThreads) {
+    this(
+        workers,
+        torchThreads,
+        maxBatch,
+        maxDelay,
+        queueCapacity,
+        topK,
+        warmup,
+        limits,
+        soloThreads,
+        true);
+  }
 
   /** Options without a solo worker. */
   public ClassifierOptions(
@@ -96,17 +123,35 @@ public record ClassifierOptions(
 
   public ClassifierOptions withSoloThreads(int n) {
     return new ClassifierOptions(
-        workers, torchThreads, maxBatch, maxDelay, queueCapacity, topK, warmup, limits, n);
+        workers,
+        torchThreads,
+        maxBatch,
+        maxDelay,
+        queueCapacity,
+        topK,
+        warmup,
+        limits,
+        n,
+        features);
   }
 
   public ClassifierOptions withWorkers(int n) {
     return new ClassifierOptions(
-        n, torchThreads, maxBatch, maxDelay, queueCapacity, topK, warmup, limits, soloThreads);
+        n,
+        torchThreads,
+        maxBatch,
+        maxDelay,
+        queueCapacity,
+        topK,
+        warmup,
+        limits,
+        soloThreads,
+        features);
   }
 
   public ClassifierOptions withTorchThreads(int n) {
     return new ClassifierOptions(
-        workers, n, maxBatch, maxDelay, queueCapacity, topK, warmup, limits, soloThreads);
+        workers, n, maxBatch, maxDelay, queueCapacity, topK, warmup, limits, soloThreads, features);
   }
 
   public ClassifierOptions withBatching(int newMaxBatch, Duration newMaxDelay) {
@@ -119,22 +164,41 @@ public record ClassifierOptions(
         topK,
         warmup,
         limits,
-        soloThreads);
+        soloThreads,
+        features);
   }
 
   public ClassifierOptions withQueueCapacity(int n) {
     return new ClassifierOptions(
-        workers, torchThreads, maxBatch, maxDelay, n, topK, warmup, limits, soloThreads);
+        workers, torchThreads, maxBatch, maxDelay, n, topK, warmup, limits, soloThreads, features);
   }
 
   public ClassifierOptions withTopK(int k) {
     return new ClassifierOptions(
-        workers, torchThreads, maxBatch, maxDelay, queueCapacity, k, warmup, limits, soloThreads);
+        workers,
+        torchThreads,
+        maxBatch,
+        maxDelay,
+        queueCapacity,
+        k,
+        warmup,
+        limits,
+        soloThreads,
+        features);
   }
 
   public ClassifierOptions withWarmup(boolean on) {
     return new ClassifierOptions(
-        workers, torchThreads, maxBatch, maxDelay, queueCapacity, topK, on, limits, soloThreads);
+        workers,
+        torchThreads,
+        maxBatch,
+        maxDelay,
+        queueCapacity,
+        topK,
+        on,
+        limits,
+        soloThreads,
+        features);
   }
 
   public ClassifierOptions withLimits(ImageLimits newLimits) {
@@ -147,6 +211,22 @@ public record ClassifierOptions(
         topK,
         warmup,
         newLimits,
-        soloThreads);
+        soloThreads,
+        features);
+  }
+
+  /** Whether classifications carry the backbone's pooled features ({@link Classifier}). */
+  public ClassifierOptions withFeatures(boolean on) {
+    return new ClassifierOptions(
+        workers,
+        torchThreads,
+        maxBatch,
+        maxDelay,
+        queueCapacity,
+        topK,
+        warmup,
+        limits,
+        soloThreads,
+        on);
   }
 }

@@ -13,7 +13,9 @@ import java.nio.FloatBuffer;
 
 /**
  * Feeds a ready batch of tensors and returns the softmax probabilities, {@code count × classes},
- * row-major. The NDArrays live in the predictor's per-call manager and are freed when it returns.
+ * row-major, and, from a network that also returns them ({@link PooledAndLogits}), the backbone's
+ * pooled features of the same pass, {@code count × featureSize}. The NDArrays live in the
+ * predictor's per-call manager and are freed when it returns.
  *
  * <p>The images are copied once, from the callers' arrays straight into one direct buffer that the
  * translator keeps for its whole life: libtorch wraps a direct buffer without copying it, and a
@@ -26,7 +28,16 @@ import java.nio.FloatBuffer;
  * <p>Not thread-safe: one translator per {@link ai.djl.inference.Predictor}, used by one thread,
  * and the tensor it hands to libtorch is valid only until the next call.
  */
-final class SoftmaxTranslator implements Translator<TensorBatch, float[]> {
+final class SoftmaxTranslator implements Translator<TensorBatch, SoftmaxTranslator.Output> {
+  /**
+   * One forward pass's answer.
+   *
+   * @param probabilities {@code count × classes}, row-major
+   * @param features {@code count × featureSize}, row-major; {@code null} when the network returns
+   *     logits only
+   */
+  record Output(float[] probabilities, float[] features) {}
+
   private final ByteBuffer input;
 
   /**
@@ -67,8 +78,12 @@ final class SoftmaxTranslator implements Translator<TensorBatch, float[]> {
   }
 
   @Override
-  public float[] processOutput(TranslatorContext ctx, NDList list) {
-    NDArray logits = list.singletonOrThrow();
+  public Output processOutput(TranslatorContext ctx, NDList list) {
+    if (list.isEmpty() || list.size() > 2) {
+      throw new IllegalStateException(
+          "the model returned " + list.size() + " tensors; expected logits (and features)");
+    }
+    NDArray logits = list.get(0);
     Shape shape = logits.getShape();
     if (shape.dimension() != 2) {
       throw new IllegalStateException(
@@ -76,7 +91,9 @@ final class SoftmaxTranslator implements Translator<TensorBatch, float[]> {
     }
     float[] values = logits.toType(DataType.FLOAT32, false).toFloatArray();
     softmaxRows(values, (int) shape.get(1));
-    return values;
+    float[] features =
+        list.size() == 2 ? list.get(1).toType(DataType.FLOAT32, false).toFloatArray() : null;
+    return new Output(values, features);
   }
 
   /** Replaces each row of {@code classes} logits by its softmax, computed in double precision. */

@@ -106,6 +106,13 @@ public interface FrameStore extends AutoCloseable {
   /** Every result of a frame, ordered by model then version. */
   List<ResultRecord> results(String frameId) throws StorageException;
 
+  /**
+   * The frame's result of one model version, with its pooled features when they were kept: one GET
+   * (or this node's spool), for candidate training reading many frames' features.
+   */
+  Optional<ResultRecord> result(String frameId, String model, String version)
+      throws StorageException;
+
   // ---- flags and reviews
 
   /**

@@ -520,6 +520,19 @@ public final class MinioFrameStore implements FrameStore {
     return out;
   }
 
+  @Override
+  public Optional<ResultRecord> result(String frameId, String model, String version)
+      throws StorageException {
+    FrameId.parse(frameId);
+    StorageKeys.requireSegment("model", model);
+    StorageKeys.requireDottedSegment("version", version);
+    String key = StorageKeys.result(frameId, model, version);
+    Optional<Blob> blob = readIfPresent(key);
+    return blob.isEmpty()
+        ? Optional.empty()
+        : Optional.of(StoreJson.read(blob.get().bytes(), ResultRecord.class, key));
+  }
+
   // ------------------------------------------------------------------ flags
 
   @Override

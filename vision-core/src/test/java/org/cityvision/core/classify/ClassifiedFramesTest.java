@@ -15,11 +15,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.cityvision.core.model.PooledFeatures;
 import org.cityvision.core.model.Thresholds;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.FrameStores;
 import org.cityvision.core.storage.FrameUpload;
+import org.cityvision.core.storage.ResultRecord;
 import org.cityvision.core.storage.StorageConfig;
 import org.cityvision.core.storage.embedded.EmbeddedS3Server;
 import org.cityvision.core.testing.TestImages;
@@ -190,5 +192,42 @@ class ClassifiedFramesTest {
 
     assertFalse(written.flag().isPresent());
     assertEquals(List.of("putFrame", "putResult"), calls);
+  }
+
+  @Test
+  void aClassificationsPooledFeaturesAreStoredInsideItsResultAndNotInItsPayload() throws Exception {
+    float[] values = new float[1280];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = (float) Math.sin(i) * 3;
+    }
+    PooledFeatures features =
+        PooledFeatures.of("urban", "1.0.0", "sha256:" + "ab".repeat(32), values);
+    Classification plain = classified("normal", 0.9);
+    Classification c =
+        new Classification(
+            plain.label(),
+            plain.score(),
+            plain.top(),
+            plain.probabilities(),
+            plain.labels(),
+            plain.model(),
+            plain.version(),
+            1,
+            Timings.NONE,
+            features);
+
+    String frameId = writes.storeNew(upload(41), c, GRAFFITI, NOW).frame().frameId();
+
+    ResultRecord stored = real.result(frameId, "urban", "1.0.0").orElseThrow();
+    assertEquals(features, stored.features());
+    assertEquals(List.of(stored), real.results(frameId));
+    assertFalse(stored.payload().has("features"), stored.payload().toString());
+    float[] back = stored.features().values();
+    for (int i = 0; i < values.length; i++) {
+      assertEquals(values[i], back[i], Math.abs(values[i]) * 1e-3 + 1e-4, "feature " + i);
+    }
+    String other = writes.storeNew(upload(42), plain, GRAFFITI, NOW).frame().frameId();
+    assertTrue(real.result(other, "urban", "1.0.0").orElseThrow().pooledFeatures().isEmpty());
+    assertTrue(real.result(other, "urban", "2.0.0").isEmpty());
   }
 }

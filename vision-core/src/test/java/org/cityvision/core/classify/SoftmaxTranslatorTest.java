@@ -72,11 +72,11 @@ class SoftmaxTranslatorTest {
             Arrays.copyOfRange(images, size, 2 * size),
             Arrays.copyOfRange(images, 2 * size, 3 * size));
     try (Model model = pkg.loadModel();
-        Predictor<TensorBatch, float[]> predictor =
+        Predictor<TensorBatch, SoftmaxTranslator.Output> predictor =
             model.newPredictor(new SoftmaxTranslator(images.length));
         Predictor<NDList, NDList> raw = model.newPredictor(new NoopTranslator());
         NDManager manager = model.getNDManager().newSubManager()) {
-      float[] three = predictor.predict(new TensorBatch(each, SIDE, SIDE));
+      float[] three = predictor.predict(new TensorBatch(each, SIDE, SIDE)).probabilities();
       float[] expected;
       try (NDArray x = manager.create(images, new Shape(3, 3, SIDE, SIDE));
           NDList out = raw.predict(new NDList(x))) {
@@ -93,9 +93,10 @@ class SoftmaxTranslatorTest {
       }
 
       // A smaller batch after a larger one: the stale tail of the buffer must not be read.
-      float[] alone = predictor.predict(new TensorBatch(List.of(each.get(1)), SIDE, SIDE));
+      float[] alone =
+          predictor.predict(new TensorBatch(List.of(each.get(1)), SIDE, SIDE)).probabilities();
       assertArrayEquals(Arrays.copyOfRange(three, CLASSES, 2 * CLASSES), alone, 1e-5f);
-      float[] again = predictor.predict(new TensorBatch(each, SIDE, SIDE));
+      float[] again = predictor.predict(new TensorBatch(each, SIDE, SIDE)).probabilities();
       assertArrayEquals(three, again, 0f);
     }
   }
@@ -106,7 +107,7 @@ class SoftmaxTranslatorTest {
     TorchRuntime.start(1);
     int size = 3 * SIDE * SIDE;
     try (Model model = pkg.loadModel();
-        Predictor<TensorBatch, float[]> predictor =
+        Predictor<TensorBatch, SoftmaxTranslator.Output> predictor =
             model.newPredictor(new SoftmaxTranslator(size))) {
       TranslateException e =
           assertThrows(
