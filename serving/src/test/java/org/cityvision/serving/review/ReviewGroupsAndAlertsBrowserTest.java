@@ -40,6 +40,9 @@ import org.opencv.core.Scalar;
 import org.opencv.imgcodecs.Imgcodecs;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
+import org.openqa.selenium.NoSuchElementException;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -123,9 +126,7 @@ class ReviewGroupsAndAlertsBrowserTest {
       // machine
       // this takes longer than the browser's usual 30 s wait.
       new WebDriverWait(browser.driver, Duration.ofMinutes(3))
-          .until(
-              ExpectedConditions.attributeToBe(
-                  By.cssSelector(tile(head)), "data-status", "confirmed"));
+          .until(d -> hasStatus(d, tile(head), "confirmed"));
 
       JsonNode confirmed = json(api.get("/v1/flags?status=confirmed&limit=50", ALICE), 200);
       Set<String> judged = new HashSet<>();
@@ -213,11 +214,7 @@ class ReviewGroupsAndAlertsBrowserTest {
 
       // Keyboard: C confirms the selected alert; the page judges nothing else.
       browser.keys("c");
-      browser.wait.until(
-          ExpectedConditions.attributeToBe(
-              By.cssSelector("#al-list li[data-camera-id='cam-dark']"),
-              "data-status",
-              "confirmed"));
+      browser.wait.until(d -> hasStatus(d, "#al-list li[data-camera-id='cam-dark']", "confirmed"));
       CameraAlert confirmed = alertOf(api, "cam-dark");
       assertEquals(CameraAlert.Status.CONFIRMED, confirmed.status());
       assertEquals("alice", confirmed.reviewer());
@@ -230,10 +227,7 @@ class ReviewGroupsAndAlertsBrowserTest {
               By.cssSelector("#al-list li[data-camera-id='cam-bright'] [data-verdict=dismiss]"))
           .click();
       browser.wait.until(
-          ExpectedConditions.attributeToBe(
-              By.cssSelector("#al-list li[data-camera-id='cam-bright']"),
-              "data-status",
-              "dismissed"));
+          d -> hasStatus(d, "#al-list li[data-camera-id='cam-bright']", "dismissed"));
       assertEquals(CameraAlert.Status.DISMISSED, alertOf(api, "cam-bright").status());
       browser.wait.until(
           ExpectedConditions.textToBe(By.id("alerts-count"), String.valueOf(open - 2)));
@@ -245,6 +239,18 @@ class ReviewGroupsAndAlertsBrowserTest {
       browser.wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("alerts")));
       browser.keys(Keys.ESCAPE);
       browser.wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("alerts")));
+    }
+  }
+
+  /**
+   * Whether the element (an alert row, a tile) has that status; lists are redrawn as verdicts land,
+   * so an element found a moment ago may be gone: that reads as not yet.
+   */
+  private static boolean hasStatus(WebDriver d, String css, String status) {
+    try {
+      return status.equals(d.findElement(By.cssSelector(css)).getDomAttribute("data-status"));
+    } catch (StaleElementReferenceException | NoSuchElementException e) {
+      return false;
     }
   }
 }
