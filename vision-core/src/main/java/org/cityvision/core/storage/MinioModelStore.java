@@ -412,6 +412,15 @@ final class MinioModelStore implements ModelStore {
   public Optional<LivePointer> seed(ModelPackage pkg) throws StorageException {
     String name = pkg.spec().name();
     if (live(name).isPresent()) {
+      // A node started with a newer shipped package offers it as a version an admin can promote;
+      // what is live does not change.
+      if (manifest(name, pkg.spec().version()).isEmpty()) {
+        try {
+          put(pkg, "shipped");
+        } catch (ConflictException e) {
+          // Another node put the same shipped version a moment ago.
+        }
+      }
       return Optional.empty();
     }
     if (manifest(name, pkg.spec().version()).isEmpty()) {

@@ -115,8 +115,10 @@ public interface ModelStore {
 
   /**
    * Seeds the store from a shipped package when its model has no live version: puts the package
-   * (unless that version exists) and makes it live as revision 1. Safe when several nodes start at
-   * once: one seeds, the others find it done.
+   * (unless that version exists) and makes it live as revision 1. When the model has a live version
+   * already, a shipped version the store lacks is put beside it, not made live: an upgraded node
+   * offers its newer shipped model for promotion. Safe when several nodes start at once: one seeds,
+   * the others find it done.
    *
    * @return the revision this call created, or empty when the model already had a live version
    */

@@ -180,6 +180,19 @@ class ModelStoreTest {
   }
 
   @Test
+  void aNewerShippedPackageIsOfferedBesideTheLiveVersionWithoutBeingMadeLive() throws Exception {
+    assertTrue(models.seed(pkg("waste", "1.0.0", 1)).isPresent());
+
+    assertTrue(models.seed(pkg("waste", "1.1.0", 2)).isEmpty());
+    assertTrue(models.seed(pkg("waste", "1.1.0", 2)).isEmpty());
+
+    assertEquals("1.0.0", models.live("waste").orElseThrow().version());
+    assertEquals(1, models.live("waste").orElseThrow().revision());
+    LivePointer promoted = models.promote("waste", "1.1.0", "1.0.0", "admin", "upgrade");
+    assertEquals("1.1.0", promoted.version());
+  }
+
+  @Test
   void promoteRefusesUnknownVersionsStaleExpectationsAndTheLiveVersion() throws Exception {
     models.seed(pkg("waste", "1.0.0", 1));
     models.put(pkg("waste", "2.0.0", 2), "tester");
