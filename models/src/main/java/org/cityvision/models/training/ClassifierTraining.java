@@ -416,6 +416,7 @@ public final class ClassifierTraining {
     double bestScore = -1;
     double bestF1 = -1;
     double chosen = 1;
+    Metrics chosenMetrics = null;
     for (double a : config.wise()) {
       start.interpolate(end, a);
       Metrics m = validate(classifier, val, progress);
@@ -445,10 +446,12 @@ public final class ClassifierTraining {
         bestScore = score;
         bestF1 = m.macroF1();
         chosen = a;
+        chosenMetrics = m;
       }
     }
+    // The weights return to the chosen interpolation; its validation score is the one measured.
     start.interpolate(end, chosen);
-    Metrics m = validate(classifier, val, progress);
+    Metrics m = chosenMetrics;
     record.put("wiseChosen", chosen);
     record.put(
         "wiseChosenOn",
