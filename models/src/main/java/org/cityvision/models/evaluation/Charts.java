@@ -94,8 +94,6 @@ public final class Charts {
     XYChart loss = xy(title + ": loss", "negative log-likelihood", history.size());
     XYChart quality = xy(title + ": validation", "accuracy / macro-F1", history.size());
     quality.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
-    // Accuracy climbs towards the top right: its legend goes below the lines.
-    quality.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
     List<String> phases = history.stream().map(EpochRecord::phase).distinct().toList();
     for (String phase : phases) {
       List<Integer> x = new ArrayList<>();
@@ -145,7 +143,7 @@ public final class Charts {
     XYChart chart =
         new XYChartBuilder()
             .width(640)
-            .height(420)
+            .height(500)
             .title(title)
             .xAxisTitle("epoch")
             .yAxisTitle(yTitle)
@@ -156,7 +154,9 @@ public final class Charts {
     chart.getStyler().setXAxisMax((double) Math.max(2, epochs));
     chart.getStyler().setXAxisTickMarkSpacingHint(epochs > 30 ? 60 : 35);
     chart.getStyler().setYAxisDecimalPattern("0.00");
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+    // Below the plot: a legend inside it hides the points of short phases (a fine-tune of a few
+    // epochs ends where the legend sits).
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
     chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
     return chart;
   }

@@ -4,37 +4,33 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.cityvision.core.image.OpenCvRuntime;
-import org.opencv.core.CvType;
-import org.opencv.core.Mat;
-import org.opencv.core.Point;
-import org.opencv.core.Scalar;
-import org.opencv.imgcodecs.Imgcodecs;
-import org.opencv.imgproc.Imgproc;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * Draws the learning-curve experiment's results as a PNG with OpenCV: accuracy on the new site and
- * on the original test split against the number of verdicts (evenly spaced doublings), head mode as
- * lines, fine-tune mode as points, the all-site-data head as a dashed reference.
+ * Draws the learning-curve experiment's results as a PNG (XChart): accuracy on the new site's
+ * held-out images and on the original test split against the number of verdicts, head candidates as
+ * lines, fine-tune candidates as squares, the head trained on all of the site's pool as a dashed
+ * reference.
  */
 final class LearningCurveChart {
-  private static final Scalar WHITE = new Scalar(255, 255, 255);
-  private static final Scalar BLACK = new Scalar(0, 0, 0);
-  private static final Scalar GREY = new Scalar(215, 215, 215);
-  private static final Scalar SITE = new Scalar(180, 100, 20);
-  private static final Scalar ORIGINAL = new Scalar(40, 140, 40);
-  private static final Scalar TUNED = new Scalar(30, 30, 210);
-  private static final int LEFT = 80;
-  private static final int TOP = 70;
-  private static final int WIDTH = 620;
-  private static final int HEIGHT = 360;
-  private static final double Y_MIN = 0.5;
+  private static final Font TICKS = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
+  private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 15);
+  private static final Color SITE = new Color(20, 100, 180);
+  private static final Color ORIGINAL = new Color(40, 140, 40);
 
   private LearningCurveChart() {}
 
@@ -52,116 +48,96 @@ final class LearningCurveChart {
     draw(results, png);
   }
 
-  static void draw(JsonNode results, Path file) {
-    OpenCvRuntime.load();
-    List<Integer> xs = new ArrayList<>();
+  static void draw(JsonNode results, Path file) throws IOException {
+    List<Double> headX = new ArrayList<>();
+    List<Double> headSite = new ArrayList<>();
+    List<Double> headOriginal = new ArrayList<>();
+    List<Double> tunedX = new ArrayList<>();
+    List<Double> tunedSite = new ArrayList<>();
+    List<Double> tunedOriginal = new ArrayList<>();
+    double allSite = Double.NaN;
+    int allVerdicts = 0;
+    double maxX = 0;
     for (JsonNode r : results.get("rows")) {
-      if (!r.get("mode").asText().startsWith("head,") && !xs.contains(r.get("verdicts").asInt())) {
-        xs.add(r.get("verdicts").asInt());
+      String mode = r.get("mode").asText();
+      double n = r.get("verdicts").asDouble();
+      double site = r.get("siteAccuracy").asDouble();
+      double original = r.get("originalTestAccuracy").asDouble();
+      maxX = Math.max(maxX, n);
+      if (mode.startsWith("head,")) {
+        allSite = site;
+        allVerdicts = (int) n;
+      } else if (mode.equals("fine-tune")) {
+        tunedX.add(n);
+        tunedSite.add(site);
+        tunedOriginal.add(original);
+      } else {
+        headX.add(n);
+        headSite.add(site);
+        headOriginal.add(original);
       }
     }
-    xs.sort(Integer::compare);
-    Mat img = new Mat(TOP + HEIGHT + 110, LEFT + WIDTH + 40, CvType.CV_8UC3, WHITE);
-    try {
-      text(img, "Learning loop: urban model on a new site (urban-extra)", 10, 28, 0.65, BLACK, 2);
-      text(
-          img,
-          "accuracy vs reviewer verdicts; head candidates (lines), fine-tune (squares)",
-          10,
-          52,
-          0.45,
-          BLACK,
-          1);
-      for (int t = 0; t <= 5; t++) {
-        double v = Y_MIN + t * (1 - Y_MIN) / 5;
-        int y = y(v);
-        Imgproc.line(img, new Point(LEFT, y), new Point(LEFT + WIDTH, y), GREY, 1);
-        text(img, String.format(Locale.ROOT, "%.2f", v), LEFT - 48, y + 5, 0.45, BLACK, 1);
-      }
-      for (int i = 0; i < xs.size(); i++) {
-        text(
-            img,
-            Integer.toString(xs.get(i)),
-            x(i, xs.size()) - 10,
-            TOP + HEIGHT + 22,
-            0.45,
-            BLACK,
-            1);
-      }
-      text(img, "verdicts", LEFT + WIDTH / 2 - 30, TOP + HEIGHT + 45, 0.5, BLACK, 1);
-      Imgproc.rectangle(img, new Point(LEFT, TOP), new Point(LEFT + WIDTH, TOP + HEIGHT), BLACK, 1);
-      Point prevSite = null;
-      Point prevOriginal = null;
-      for (JsonNode r : results.get("rows")) {
-        String mode = r.get("mode").asText();
-        int i = xs.indexOf(r.get("verdicts").asInt());
-        if (mode.startsWith("head,")) {
-          int y = y(r.get("siteAccuracy").asDouble());
-          for (int x = LEFT; x < LEFT + WIDTH; x += 14) {
-            Imgproc.line(
-                img, new Point(x, y), new Point(Math.min(LEFT + WIDTH, x + 7), y), SITE, 1);
-          }
-          text(
-              img,
-              "head on all " + r.get("verdicts").asInt() + " site images",
-              LEFT + 8,
-              y - 6,
-              0.42,
-              SITE,
-              1);
-          continue;
-        }
-        Point site = new Point(x(i, xs.size()), y(r.get("siteAccuracy").asDouble()));
-        Point original = new Point(x(i, xs.size()), y(r.get("originalTestAccuracy").asDouble()));
-        if (mode.equals("fine-tune")) {
-          square(img, site, TUNED);
-          square(img, original, TUNED);
-          continue;
-        }
-        Imgproc.circle(img, site, 4, SITE, -1);
-        Imgproc.circle(img, original, 4, ORIGINAL, -1);
-        if (prevSite != null) {
-          Imgproc.line(img, prevSite, site, SITE, 2);
-          Imgproc.line(img, prevOriginal, original, ORIGINAL, 2);
-        }
-        prevSite = site;
-        prevOriginal = original;
-      }
-      int ly = TOP + HEIGHT + 75;
-      Imgproc.line(img, new Point(LEFT, ly - 5), new Point(LEFT + 30, ly - 5), SITE, 2);
-      text(img, "new site, held-out images", LEFT + 36, ly, 0.45, BLACK, 1);
-      Imgproc.line(img, new Point(LEFT + 260, ly - 5), new Point(LEFT + 290, ly - 5), ORIGINAL, 2);
-      text(img, "original test split", LEFT + 296, ly, 0.45, BLACK, 1);
-      square(img, new Point(LEFT + 470, ly - 5), TUNED);
-      text(img, "fine-tune", LEFT + 480, ly, 0.45, BLACK, 1);
-      Imgcodecs.imwrite(file.toString(), img);
-    } finally {
-      img.release();
+    XYChart chart =
+        new XYChartBuilder()
+            .width(820)
+            .height(560)
+            .title(
+                "Learning loop: "
+                    + results.path("live").asText("live model")
+                    + " on never-seen sources "
+                    + results.path("site").asText("").replaceAll("^[^\\[]*\\[|\\].*$", ""))
+            .xAxisTitle("reviewer verdicts")
+            .yAxisTitle("accuracy")
+            .build();
+    chart.getStyler().setChartBackgroundColor(Color.WHITE);
+    chart.getStyler().setPlotBackgroundColor(Color.WHITE);
+    chart.getStyler().setChartTitleFont(TITLE);
+    chart.getStyler().setAxisTickLabelsFont(TICKS);
+    chart.getStyler().setAxisTitleFont(TICKS);
+    chart.getStyler().setLegendFont(TICKS);
+    chart.getStyler().setLocale(Locale.ROOT);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+    chart.getStyler().setXAxisDecimalPattern("#0");
+    chart.getStyler().setYAxisDecimalPattern("0.00");
+    chart.getStyler().setXAxisMin(0.0);
+    chart.getStyler().setXAxisMax(maxX * 1.05);
+    chart.getStyler().setYAxisMin(0.5);
+    chart.getStyler().setYAxisMax(1.0);
+
+    XYSeries s = chart.addSeries("new site, held-out images (head)", headX, headSite);
+    s.setMarker(SeriesMarkers.CIRCLE);
+    s.setLineColor(SITE);
+    s.setMarkerColor(SITE);
+    s = chart.addSeries("original test split (head)", headX, headOriginal);
+    s.setMarker(SeriesMarkers.CIRCLE);
+    s.setLineColor(ORIGINAL);
+    s.setMarkerColor(ORIGINAL);
+    if (!tunedX.isEmpty()) {
+      s = chart.addSeries("new site (fine-tune)", tunedX, tunedSite);
+      s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+      s.setMarker(SeriesMarkers.SQUARE);
+      s.setMarkerColor(SITE.darker());
+      s = chart.addSeries("original test split (fine-tune)", tunedX, tunedOriginal);
+      s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+      s.setMarker(SeriesMarkers.SQUARE);
+      s.setMarkerColor(ORIGINAL.darker());
     }
-  }
-
-  private static int x(int i, int n) {
-    return LEFT + 30 + (int) Math.round(i * (WIDTH - 60) / (double) Math.max(1, n - 1));
-  }
-
-  private static int y(double v) {
-    return TOP + (int) Math.round((1 - (Math.max(Y_MIN, v) - Y_MIN) / (1 - Y_MIN)) * HEIGHT);
-  }
-
-  private static void square(Mat img, Point c, Scalar colour) {
-    Imgproc.rectangle(img, new Point(c.x - 5, c.y - 5), new Point(c.x + 5, c.y + 5), colour, 2);
-  }
-
-  private static void text(
-      Mat img, String s, int x, int y, double scale, Scalar colour, int thickness) {
-    Imgproc.putText(
-        img,
-        s,
-        new Point(x, y),
-        Imgproc.FONT_HERSHEY_SIMPLEX,
-        scale,
-        colour,
-        thickness,
-        Imgproc.LINE_AA);
+    if (!Double.isNaN(allSite)) {
+      s =
+          chart.addSeries(
+              "head on all " + allVerdicts + " pool images (reference)",
+              new double[] {0, maxX * 1.05},
+              new double[] {allSite, allSite});
+      s.setMarker(SeriesMarkers.NONE);
+      s.setLineColor(Color.GRAY);
+      s.setLineStyle(
+          new BasicStroke(
+              1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+    }
+    BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    if (!file.getFileName().toString().endsWith(".png")) {
+      // XChart appends the extension when the name lacks it.
+      Files.move(Path.of(file + ".png"), file);
+    }
   }
 }

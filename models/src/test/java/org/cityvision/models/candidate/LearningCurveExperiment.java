@@ -2,6 +2,8 @@ package org.cityvision.models.candidate;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,16 +11,13 @@ import com.sun.management.OperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.cityvision.core.classify.Classifier;
 import org.cityvision.core.classify.ClassifierOptions;
@@ -34,26 +33,27 @@ import org.cityvision.models.evaluation.Metrics;
 import org.junit.jupiter.api.Test;
 
 /**
- * The learning-loop experiment of {@code docs/LEARNING.md}: a new site the shipped urban model
- * never saw ({@code ../shared/datasets/urban-extra}, street-level photos from twelve other
- * sources), and how the model does there before the loop and after 25 to 400 verdicts, in head mode
- * (and fine-tune mode at a few points), with what it costs on the package's original test split;
- * then the time a head candidate takes with 2,000 verdicts.
+ * The learning-loop experiment of {@code docs/LEARNING.md}: a model package trained with {@code
+ * train --exclude-sources} plays the live model, the sources it never saw play a new site, and the
+ * experiment measures how the model does there before the loop and after 25 to 400 verdicts (as
+ * many as the site's verdict pool holds) in head mode and in fine-tune mode, with what each costs
+ * on the package's original test split; then the time a head candidate takes with 2,000 verdicts.
  *
  * <p>Runs only when named ({@code -Dtest=LearningCurveExperiment}: its name is outside surefire's
  * default patterns) and asked ({@code -Dcityvision.learningCurve=DIR}, where results and work files
- * go), and skips without ../shared; {@code -Dcityvision.learningCurve.parts} picks parts ({@code
- * curve}, {@code fine-tune}, {@code timing}; all by default) and {@code
- * -Dcityvision.learningCurve.fineTuneAt} the fine-tune points (default 100):
+ * go, and {@code -Dcityvision.learningCurve.live=PACKAGE}), and skips without ../shared; {@code
+ * -Dcityvision.learningCurve.parts} picks parts ({@code curve}, {@code fine-tune}, {@code timing};
+ * all by default) and {@code -Dcityvision.learningCurve.fineTuneAt} the fine-tune points (default
+ * 100):
  *
  * <pre>
- * nice -n 10 mvn -B -o -q -pl models test -Dtest=LearningCurveExperiment -Dsurefire.failIfNoSpecifiedTests=false \
- *     -DfailIfNoTests=false -Dcityvision.learningCurve=$PWD/models/target/learning-curve
+ * mvn -B -o -q -pl models test -Dtest=LearningCurveExperiment -Dsurefire.failIfNoSpecifiedTests=false \
+ *     -DfailIfNoTests=false -Dcityvision.learningCurve=$PWD/models/target/learning-curve \
+ *     -Dcityvision.learningCurve.live=PACKAGE
  * </pre>
  *
- * The shipped package has no replay set yet, so one is built here from {@code
- * ../shared/datasets/urban} with the split its training recorded (val 0.15, test 0.15, seed 42), as
- * a package build would.
+ * The package's own replay set is the replay, and its recorded data, exclusions and split give the
+ * site and the original test images, read from {@code ../shared/datasets}.
  */
 class LearningCurveExperiment {
   private static final int[] VERDICTS = {25, 50, 100, 200, 400};
@@ -68,21 +68,57 @@ class LearningCurveExperiment {
         List.of(
             System.getProperty("cityvision.learningCurve.parts", "curve,fine-tune,timing")
                 .split(","));
-    Path urbanData = SharedData.dataset("urban");
-    Path siteData = SharedData.dataset("urban-extra");
     Path out = Path.of(outProperty);
     Files.createDirectories(out);
     // One torch thread while other work shares the cores (OpenMP threads degrade when
-    // oversubscribed);
-    // the timed run uses two.
+    // oversubscribed); the timed run uses two.
     TorchRuntime.start(1);
-    ModelPackage live = liveWithReplay(shippedUrban(), urbanData, out.resolve("urban-live"));
+    // The live model: a package trained with --exclude-sources; the sources it never saw are the
+    // new site, and its own replay set is the replay.
+    String livePath = System.getProperty("cityvision.learningCurve.live");
+    assumeTrue(
+        livePath != null,
+        "skipped: name a package trained with --exclude-sources: -Dcityvision.learningCurve.live=DIR");
+    ModelPackage live = ModelPackage.read(Path.of(livePath));
+    JsonNode training =
+        new ObjectMapper()
+            .readTree(Path.of(livePath).resolve(ModelPackage.SPEC_FILE).toFile())
+            .path("training");
+    JsonNode dataset = training.path("dataset");
+    Set<String> excluded = new TreeSet<>();
+    dataset.path("excludedSources").forEach(n -> excluded.add(n.asText()));
+    // The scores on the excluded sources name them too.
+    training
+        .path("excludedSources")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              if (e.getValue().has("images")) {
+                excluded.add(e.getKey());
+              }
+            });
+    assumeTrue(!excluded.isEmpty(), "skipped: " + livePath + " was trained without exclusions");
+    List<Path> extras = new ArrayList<>();
+    dataset.path("extras").forEach(n -> extras.add(sharedTwin(n.asText())));
+    ImageFolder data = ImageFolder.read(sharedTwin(dataset.path("path").asText()), extras);
+    List<Sample> site = data.samples().stream().filter(x -> excluded.contains(x.source())).toList();
+    String siteName = "sources " + excluded + " (never trained on)";
+    JsonNode split = training.path("split");
+    DatasetSplit originalSplit =
+        DatasetSplit.of(
+            new ImageFolder(
+                data.roots(),
+                data.labels(),
+                data.samples().stream().filter(x -> !excluded.contains(x.source())).toList()),
+            new SplitSpec(
+                split.path("val").asDouble(),
+                split.path("test").asDouble(),
+                split.path("seed").asLong()));
     ReplaySet replay = ReplaySet.of(live).orElseThrow();
     ReplayRows originalTest = ReplayRows.of(replay, ReplaySet.Split.TEST);
 
     // The new site: a fixed 30% (by id hash) to measure on; verdicts come from the rest in a fixed
     // random order.
-    List<Sample> site = ImageFolder.read(siteData).samples();
     List<VerdictExample> siteTest = new ArrayList<>();
     List<VerdictExample> pool = new ArrayList<>();
     for (Sample s : site) {
@@ -124,7 +160,8 @@ class LearningCurveExperiment {
       results.put("live", live.spec().name() + " " + live.spec().version());
       results.put(
           "site",
-          "urban-extra: "
+          siteName
+              + ": "
               + site.size()
               + " images, "
               + siteTest.size()
@@ -189,9 +226,7 @@ class LearningCurveExperiment {
       ObjectNode results = JsonNodeFactory.instance.objectNode();
       ArrayNode rows = results.putArray("rows");
       List<VerdictExample> testImages =
-          DatasetSplit.of(ImageFolder.read(urbanData), new SplitSpec(0.15, 0.15, 42))
-              .test()
-              .stream()
+          originalSplit.test().stream()
               .map(s -> new VerdictExample(s.id(), s.label(), s::read))
               .toList();
       for (String n : System.getProperty("cityvision.learningCurve.fineTuneAt", "100").split(",")) {
@@ -214,17 +249,17 @@ class LearningCurveExperiment {
     }
 
     if (parts.contains("timing")) {
-      // A head candidate from 2,000 verdicts (urban-extra and urban training images, true labels),
+      // A head candidate from 2,000 verdicts (the site's images and the package's training
+      // images, true labels),
       // two torch threads.
       TorchRuntime.start(2);
       List<VerdictExample> many = new ArrayList<>(pool);
       many.addAll(siteTest);
-      for (Sample s :
-          DatasetSplit.of(ImageFolder.read(urbanData), new SplitSpec(0.15, 0.15, 42)).train()) {
+      for (Sample s : originalSplit.train()) {
         if (many.size() == 2000) {
           break;
         }
-        many.add(new VerdictExample("urban/" + s.id(), s.label(), s::read));
+        many.add(new VerdictExample("train/" + s.id(), s.label(), s::read));
       }
       OperatingSystemMXBean os =
           (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -263,7 +298,8 @@ class LearningCurveExperiment {
       }
     }
     return CandidateTraining.run(
-        new CandidateRequest(live, verdicts, mode, "1.2.0-" + dir.getFileName(), dir),
+        new CandidateRequest(
+            live, verdicts, mode, live.spec().version() + "-" + dir.getFileName(), dir),
         CandidateProgress.NONE,
         () -> false);
   }
@@ -345,69 +381,10 @@ class LearningCurveExperiment {
   }
 
   /**
-   * The package {@code models/urban} from the repository, copied with a replay set built from
-   * {@code data}.
+   * The folder of {@code ../shared/datasets} a training run named as {@code recorded} (a path
+   * relative to where it ran, or absolute on another machine): the same dataset name here.
    */
-  private static ModelPackage liveWithReplay(Path shipped, Path data, Path dir) throws Exception {
-    Path replayFile = dir.resolve(ReplaySet.FILE);
-    if (!Files.isRegularFile(replayFile)) {
-      Files.createDirectories(dir);
-      for (String f : List.of(ModelPackage.SPEC_FILE, "model-0000.params")) {
-        Files.copy(shipped.resolve(f), dir.resolve(f), StandardCopyOption.REPLACE_EXISTING);
-      }
-      ModelPackage pkg = ModelPackage.read(dir);
-      DatasetSplit split = DatasetSplit.of(ImageFolder.read(data), new SplitSpec(0.15, 0.15, 42));
-      ReplaySet.Builder builder =
-          ReplaySet.builder(pkg.spec().labels(), pkg.spec().backbone().featureSize());
-      try (CandidateModel model = CandidateModel.open(pkg, pkg.spec().labels().size())) {
-        add(builder, model, pkg, split.train(), ReplaySet.Split.TRAIN);
-        add(builder, model, pkg, split.val(), ReplaySet.Split.VAL);
-        add(builder, model, pkg, split.test(), ReplaySet.Split.TEST);
-      }
-      builder.build().write(replayFile);
-    }
-    return ModelPackage.read(dir);
-  }
-
-  private static void add(
-      ReplaySet.Builder builder,
-      CandidateModel model,
-      ModelPackage pkg,
-      List<Sample> samples,
-      ReplaySet.Split split)
-      throws Exception {
-    List<VerdictExample> images =
-        samples.stream().map(s -> new VerdictExample(s.id(), s.label(), s::read)).toList();
-    VerdictFeatures f =
-        VerdictFeatures.compute(
-            model,
-            pkg.spec().input(),
-            images,
-            pkg.spec().labels(),
-            CandidateProgress.NONE,
-            () -> false);
-    int dim = pkg.spec().backbone().featureSize();
-    Map<String, String> sources = new HashMap<>();
-    samples.forEach(s -> sources.put(s.id(), s.source()));
-    for (int i = 0; i < f.size(); i++) {
-      builder.add(
-          Arrays.copyOfRange(f.x(), i * dim, (i + 1) * dim),
-          f.verdict(i).label(),
-          split,
-          sources.get(f.verdict(i).frameId()));
-    }
-    System.out.printf(Locale.ROOT, "replay %s: %d images%n", split, f.size());
-  }
-
-  /** The shipped urban package folder, found from the working directory up. */
-  static Path shippedUrban() {
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path candidate = dir.resolve("models").resolve("urban");
-      if (Files.isRegularFile(candidate.resolve(ModelPackage.SPEC_FILE))) {
-        return candidate;
-      }
-    }
-    throw new IllegalStateException(
-        "no models/urban package above " + Path.of("").toAbsolutePath());
+  private static Path sharedTwin(String recorded) {
+    return SharedData.dataset(Path.of(recorded).getFileName().toString());
   }
 }

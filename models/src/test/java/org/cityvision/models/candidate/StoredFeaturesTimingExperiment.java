@@ -74,7 +74,7 @@ class StoredFeaturesTimingExperiment {
     Path out = Path.of(outProperty);
     deleteTree(out);
     Files.createDirectories(out);
-    ModelPackage live = ModelPackage.read(LearningCurveExperiment.shippedUrban());
+    ModelPackage live = ModelPackage.read(shippedUrban());
     assumeTrue(
         ReplaySet.of(live).isPresent(), "skipped: the shipped urban package has no replay set");
     TorchRuntime.start(2);
@@ -242,5 +242,17 @@ class StoredFeaturesTimingExperiment {
         walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
+  }
+
+  /** The shipped urban package folder, found from the working directory up. */
+  private static Path shippedUrban() {
+    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+      Path candidate = dir.resolve("models").resolve("urban");
+      if (Files.isRegularFile(candidate.resolve(ModelPackage.SPEC_FILE))) {
+        return candidate;
+      }
+    }
+    throw new IllegalStateException(
+        "no models/urban package above " + Path.of("").toAbsolutePath());
   }
 }

@@ -178,7 +178,8 @@ public final class CameraBenchmark {
                     i.idempotencyWaitMs(),
                     i.ioThreads(),
                     reuseFor,
-                    i.staticFrames()));
+                    i.staticFrames(),
+                    i.maxInFlight()));
     step("starting a node");
     ServingNode node =
         ServingNode.start(config, Secrets.NONE.withAdminKey(KEY))

@@ -19,6 +19,9 @@ import java.util.regex.Pattern;
  *     frame
  * @param staticFrames what the store keeps of such a static frame: {@code store} (image and
  *     thumbnail) or {@code metadata} (its record and the frame it reused only)
+ * @param maxInFlight camera frames admitted at once (quality check, classification and storage);
+ *     beyond it a frame is refused with 503 {@code overloaded} and {@code Retry-After}, so that an
+ *     overload costs the node a refusal instead of a queue that grows until memory runs out
  */
 public record IngestConfig(
     UnknownCameras unknownCameras,
@@ -28,7 +31,11 @@ public record IngestConfig(
     long idempotencyWaitMs,
     int ioThreads,
     long reuseForSeconds,
-    StaticFrames staticFrames) {
+    StaticFrames staticFrames,
+    int maxInFlight) {
+  /** The default of {@link #maxInFlight}. */
+  public static final int DEFAULT_MAX_IN_FLIGHT = 64;
+
   /**
    * Camera ids become storage key segments: no dots, slashes or other characters needing escapes.
    */
@@ -53,6 +60,29 @@ public record IngestConfig(
     if (staticFrames == null) {
       throw new IllegalArgumentException("ingest.staticFrames must be store or metadata");
     }
+    Bounds.require("ingest.maxInFlight", maxInFlight, 1, 100_000);
+  }
+
+  /** Settings with the default admission limit. */
+  public IngestConfig(
+      UnknownCameras unknownCameras,
+      List<String> cameras,
+      int thumbnailMaxSide,
+      int thumbnailQuality,
+      long idempotencyWaitMs,
+      int ioThreads,
+      long reuseForSeconds,
+      StaticFrames staticFrames) {
+    this(
+        unknownCameras,
+        cameras,
+        thumbnailMaxSide,
+        thumbnailQuality,
+        idempotencyWaitMs,
+        ioThreads,
+        reuseForSeconds,
+        staticFrames,
+        DEFAULT_MAX_IN_FLIGHT);
   }
 
   /** Settings that keep every static frame's image. */
@@ -77,7 +107,15 @@ public record IngestConfig(
 
   static IngestConfig defaults() {
     return new IngestConfig(
-        UnknownCameras.ACCEPT, List.of(), 320, 80, 5_000, 8, 0, StaticFrames.STORE);
+        UnknownCameras.ACCEPT,
+        List.of(),
+        320,
+        80,
+        5_000,
+        8,
+        0,
+        StaticFrames.STORE,
+        DEFAULT_MAX_IN_FLIGHT);
   }
 
   /** These settings with {@code staticFrames} set to {@code value}. */
@@ -90,6 +128,21 @@ public record IngestConfig(
         idempotencyWaitMs,
         ioThreads,
         reuseForSeconds,
+        value,
+        maxInFlight);
+  }
+
+  /** These settings with {@code maxInFlight} set to {@code value}. */
+  public IngestConfig withMaxInFlight(int value) {
+    return new IngestConfig(
+        unknownCameras,
+        cameras,
+        thumbnailMaxSide,
+        thumbnailQuality,
+        idempotencyWaitMs,
+        ioThreads,
+        reuseForSeconds,
+        staticFrames,
         value);
   }
 

@@ -3,22 +3,23 @@ package org.cityvision.serving.inference;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Bounds the requests one model has in flight (decoding, queued or running), so that overload is
- * refused at the door in microseconds instead of growing the decode executor's unbounded queue.
- * Thread-safe, lock-free.
+ * Bounds the requests in flight at one stage (a model's decoding, queue and forward pass; camera
+ * frames from admission to their answer), so that overload is refused at the door in microseconds
+ * instead of growing an executor's unbounded queue. Thread-safe, lock-free.
  */
-final class AdmissionGate {
+public final class AdmissionGate {
   private final int limit;
   private final AtomicInteger inFlight = new AtomicInteger();
 
-  AdmissionGate(int limit) {
+  public AdmissionGate(int limit) {
     if (limit < 1) {
       throw new IllegalArgumentException("limit must be positive, got " + limit);
     }
     this.limit = limit;
   }
 
-  boolean tryEnter() {
+  /** Enters if fewer than the limit are in; {@code false} (and nothing held) otherwise. */
+  public boolean tryEnter() {
     while (true) {
       int n = inFlight.get();
       if (n >= limit) {
@@ -30,11 +31,13 @@ final class AdmissionGate {
     }
   }
 
-  void leave() {
+  /** Leaves after a successful {@link #tryEnter()}. */
+  public void leave() {
     inFlight.decrementAndGet();
   }
 
-  int inFlight() {
+  /** Requests in now. */
+  public int inFlight() {
     return inFlight.get();
   }
 }

@@ -43,6 +43,7 @@ import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.http.ApiException;
 import org.cityvision.serving.http.ErrorMapper;
 import org.cityvision.serving.http.Json;
+import org.cityvision.serving.inference.AdmissionGate;
 import org.cityvision.serving.inference.Answers;
 import org.cityvision.serving.inference.Bodies;
 import org.cityvision.serving.inference.Inference;
@@ -83,6 +84,7 @@ public final class FrameRoutes {
   private final Clock clock;
   private final ClassifiedFrames writes;
   private final CameraHealthService health;
+  private final AdmissionGate admitted;
 
   /**
    * @param writes stores a classified frame and tells its listener of the flag (webhooks, Open311)
@@ -105,6 +107,7 @@ public final class FrameRoutes {
     this.clock = clock;
     this.writes = writes;
     this.health = health;
+    this.admitted = new AdmissionGate(config.maxInFlight());
   }
 
   /** The cameras' area: camera keys. */
@@ -144,8 +147,24 @@ public final class FrameRoutes {
     Instant capturedAt = capturedAt(ctx.request().getHeader("X-Captured-At"));
     String idempotencyKey = idempotencyKey(ctx.request().getHeader("Idempotency-Key"));
     ServedModel model = inference.model(TASK);
-    frameBytes(ctx)
-        .compose(
+    if (!admitted.tryEnter()) {
+      metrics.overloaded("ingest");
+      throw new ApiException(
+          503,
+          "overloaded",
+          "this node is processing "
+              + config.maxInFlight()
+              + " frames (ingest.maxInFlight); retry after the Retry-After delay or on another node",
+          1);
+    }
+    Future<byte[]> body;
+    try {
+      body = frameBytes(ctx);
+    } catch (RuntimeException e) {
+      admitted.leave();
+      throw e;
+    }
+    body.compose(
             bytes -> {
               if (idempotencyKey == null) {
                 return process(model, cameraId, capturedAt, bytes, null, null)
@@ -207,7 +226,8 @@ public final class FrameRoutes {
               }
               Json.send(ctx, 201, outcome.answer());
             })
-        .onFailure(ctx::fail);
+        .onFailure(ctx::fail)
+        .onComplete(done -> admitted.leave());
   }
 
   private record Outcome(JsonObject answer, boolean replayed) {}

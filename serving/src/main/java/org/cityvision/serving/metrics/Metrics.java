@@ -172,7 +172,10 @@ public final class Metrics {
     flagsCreated.computeIfAbsent(label, k -> new LongAdder()).increment();
   }
 
-  /** A request refused with 503 because the model's queue or admission limit was full. */
+  /**
+   * A request refused with 503 because a model's queue or admission limit was full ({@code task}
+   * the model's task), or camera ingest's ({@code ingest}).
+   */
   public void overloaded(String task) {
     overloaded.computeIfAbsent(task, k -> new LongAdder()).increment();
   }

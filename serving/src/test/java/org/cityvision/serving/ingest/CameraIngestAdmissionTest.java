@@ -1,0 +1,110 @@
+package org.cityvision.serving.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpMethod;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.cityvision.core.storage.FrameId;
+import org.cityvision.core.testing.TestImages;
+import org.cityvision.serving.ServingNode;
+import org.cityvision.serving.config.IngestConfig;
+import org.cityvision.serving.config.StaticFrames;
+import org.cityvision.serving.config.UnknownCameras;
+import org.cityvision.serving.testing.ServingFixture;
+import org.cityvision.serving.testing.TestClient;
+import org.cityvision.serving.testing.TestClient.Response;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ingest.maxInFlight}: camera frames beyond the limit are refused at the door with 503 and
+ * {@code Retry-After} (an overloaded node must not queue frames until its memory runs out), and the
+ * frames it admitted are answered and stored as usual.
+ */
+class CameraIngestAdmissionTest {
+  @TempDir static Path data;
+  static ServingNode node;
+  static TestClient http;
+  static String camera;
+
+  @BeforeAll
+  static void start() throws Exception {
+    var config = ServingFixture.withModels(data);
+    config =
+        config.withIngest(
+            new IngestConfig(
+                UnknownCameras.ACCEPT, List.of(), 320, 80, 2_000, 8, 0, StaticFrames.STORE, 1));
+    node = ServingFixture.start(config);
+    http = new TestClient(node.port());
+    camera = http.newKey("camera", "camera-1");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (http != null) {
+      http.close();
+    }
+    ServingFixture.stop(node);
+  }
+
+  @Test
+  void aFrameBeyondTheLimitIsRefusedAndTheAdmittedOneIsStored() throws Exception {
+    // Another node started a request with this key and has not answered: a retry of it here waits
+    // up to ingest.idempotencyWaitMs (2 s) before taking it over, holding the one admission slot.
+    byte[] held = TestImages.jpeg(640, 480, 41);
+    FrameId planned = FrameId.generate("cam-held", Instant.now());
+    node.store()
+        .claimIdempotencyKey(
+            "cam-held/held-1#1",
+            new ObjectMapper()
+                .createObjectNode()
+                .put("state", "in_progress")
+                .put("bodySha256", FrameRoutes.sha256(held))
+                .put("node", "node-elsewhere")
+                .put("startedAt", Instant.now().toString())
+                .put("frameId", planned.value()));
+    Future<Response> waiting =
+        http.async(
+            HttpMethod.POST,
+            "/v1/cameras/cam-held/frames",
+            camera,
+            Map.of("Content-Type", "image/jpeg", "Idempotency-Key", "held-1"),
+            held);
+    Thread.sleep(600);
+    assertTrue(!waiting.isComplete(), "the retry waits for the request it may take over");
+
+    Response refused = http.post("/v1/cameras/cam-busy/frames", camera, "image/jpeg", jpeg(42));
+    assertEquals(503, refused.status(), refused.text());
+    assertEquals("overloaded", refused.errorCode());
+    assertEquals("1", refused.headers().get("Retry-After"));
+    assertTrue(refused.text().contains("ingest.maxInFlight"), refused.text());
+
+    Response taken = TestClient.await(waiting);
+    assertEquals(201, taken.status(), taken.text());
+    assertEquals(planned.value(), taken.json().getString("frameId"));
+    assertEquals(
+        1, node.store().listFrames("frames/cam-held/", null, 10).items().size(), "stored once");
+
+    // The slot is free again once a frame is answered.
+    Response after = http.post("/v1/cameras/cam-busy/frames", camera, "image/jpeg", jpeg(43));
+    assertEquals(201, after.status(), after.text());
+    assertEquals(1, node.store().listFrames("frames/cam-busy/", null, 10).items().size());
+    assertTrue(
+        http.get("/metrics", null)
+            .text()
+            .contains("cityvision_overload_rejected_total{task=\"ingest\"} 1"),
+        "the refusal is counted");
+  }
+
+  private static byte[] jpeg(int seed) {
+    return TestImages.jpeg(640, 480, seed);
+  }
+}
