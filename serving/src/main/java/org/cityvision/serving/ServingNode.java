@@ -657,9 +657,11 @@ public final class ServingNode {
                             io,
                             clock,
                             config.capture().queue(),
-                            metrics),
-                        config.ingest().thumbnailMaxSide(),
-                        config.ingest().thumbnailQuality())
+                            config.capture().maxPerMinute(),
+                            config.images().limits(config.http().bodyLimitBytes()),
+                            config.ingest().thumbnailMaxSide(),
+                            config.ingest().thumbnailQuality(),
+                            metrics))
                     .area(),
                 new FrameRoutes(
                         config.ingest(),

@@ -1,9 +1,14 @@
 package org.cityvision.serving.bench;
 
 import ai.djl.Model;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -291,7 +296,14 @@ public final class HttpBenchmark {
           .append(
               "same cores, comes out of that budget. Server CPU counts the whole node process (warm-up ")
           .append(
-              "included); GC pauses are the node's collections during the run (count, total ms).\n\n");
+              "included); GC pauses are the node's collections during the run (count, total ms). ")
+          .append("Capture (`capture.waste` ")
+          .append(config.capture().waste())
+          .append(", at most ")
+          .append(config.capture().maxPerMinute())
+          .append(" a minute; 0: no limit) so far: ")
+          .append(captures(node.port()))
+          .append(".\n\n");
 
       // Three windows, each three times as long as the other measurements: a p99 needs more than a
       // few
@@ -676,6 +688,32 @@ public final class HttpBenchmark {
       loaded.add(SyntheticScene.jpeg(512, 384, loaded.size(), 90));
     }
     return loaded;
+  }
+
+  /** The node's {@code cityvision_captures_total} by outcome, from its {@code /metrics}. */
+  private static String captures(int port) {
+    try {
+      HttpResponse<String> r =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      List<String> out = new ArrayList<>();
+      for (String line : r.body().split("\n")) {
+        if (line.startsWith("cityvision_captures_total{outcome=\"")) {
+          String outcome = line.substring(line.indexOf('"') + 1, line.lastIndexOf('"'));
+          long n = Math.round(Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+          out.add(outcome + " " + n);
+        }
+      }
+      return out.isEmpty() ? "not reported" : String.join(", ", out);
+    } catch (IOException e) {
+      return "not read (" + e.getMessage() + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "not read (interrupted)";
+    }
   }
 
   private void step(String what) {

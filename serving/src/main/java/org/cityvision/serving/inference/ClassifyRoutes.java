@@ -45,24 +45,14 @@ public final class ClassifyRoutes {
   private final InferenceService inference;
   private final CaptureConfig capture;
   private final CaptureWriter writer;
-  private final int thumbnailMaxSide;
-  private final int thumbnailQuality;
 
   /**
    * @param writer writes captured images behind the answers
-   * @param thumbnailMaxSide longer side of a captured image's thumbnail (as for camera frames)
    */
-  public ClassifyRoutes(
-      InferenceService inference,
-      CaptureConfig capture,
-      CaptureWriter writer,
-      int thumbnailMaxSide,
-      int thumbnailQuality) {
+  public ClassifyRoutes(InferenceService inference, CaptureConfig capture, CaptureWriter writer) {
     this.inference = inference;
     this.capture = capture;
     this.writer = writer;
-    this.thumbnailMaxSide = thumbnailMaxSide;
-    this.thumbnailQuality = thumbnailQuality;
   }
 
   /** The sorting machines' area: sorter keys. */
@@ -82,9 +72,8 @@ public final class ClassifyRoutes {
     String machine = policy.mode() == CapturePolicy.Mode.NEVER ? null : machineId(ctx, caller);
     ServedModel model = inference.model(task);
     byte[] body = Bodies.rawImage(ctx);
-    int thumbnail = machine == null ? 0 : thumbnailMaxSide;
     inference
-        .classify(model, body, thumbnail, thumbnailQuality, ALL_FORMATS)
+        .classify(model, body, 0, 0, ALL_FORMATS)
         .onSuccess(
             result -> {
               Classification c = result.classification();
@@ -100,7 +89,12 @@ public final class ClassifyRoutes {
                       capture.marginBelow(),
                       ThreadLocalRandom.current().nextDouble())) {
                 writer
-                    .submit(machine, body, result.header().format(), result.thumbnail(), c)
+                    .submit(
+                        machine,
+                        body,
+                        result.header().format(),
+                        c,
+                        policy.mode() != CapturePolicy.Mode.ALWAYS)
                     .ifPresent(id -> answer.put("frameId", id));
               }
               answer.put("timings", Answers.timings(result, System.nanoTime() - start));
