@@ -6,6 +6,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import org.cityvision.core.storage.CameraHealthRecord;
 import org.cityvision.core.storage.ConflictException;
@@ -124,6 +126,11 @@ public final class CameraHealthRecords {
                 cameraId, revision, CameraStateJson.write(update.get().state())));
       } catch (ConflictException e) {
         last = e;
+        // A random pause that grows with each loss, so that two nodes updating one camera in a
+        // tight loop do not keep meeting at the same revision (the faster reader winning every
+        // time).
+        LockSupport.parkNanos(
+            ThreadLocalRandom.current().nextLong(1, 1 + Math.min(64, 1L << attempt)) * 1_000_000L);
         continue;
       }
       if (state.hasOpenAlert() != update.get().state().hasOpenAlert()) {
