@@ -109,8 +109,17 @@ public final class CameraHealthRecords {
       String cameraId, Instant now, Function<CameraState, Optional<HealthUpdate>> change)
       throws StorageException {
     ConflictException last = null;
+    long lost = 0;
     for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
       Optional<CameraHealthRecord> current = store.cameraHealth(cameraId);
+      if (lost > current.map(CameraHealthRecord::revision).orElse(0L)) {
+        // The revision this node just lost exists; start from it even if the listing does not
+        // show it yet, or this node computes the same revision again and loses again.
+        Optional<CameraHealthRecord> winner = store.cameraHealth(cameraId, lost);
+        if (winner.isPresent()) {
+          current = winner;
+        }
+      }
       CameraState state =
           current
               .map(r -> CameraStateJson.read(r.json()))
@@ -126,6 +135,7 @@ public final class CameraHealthRecords {
                 cameraId, revision, CameraStateJson.write(update.get().state())));
       } catch (ConflictException e) {
         last = e;
+        lost = revision;
         // A random pause that grows with each loss, so that two nodes updating one camera in a
         // tight loop do not keep meeting at the same revision (the faster reader winning every
         // time).

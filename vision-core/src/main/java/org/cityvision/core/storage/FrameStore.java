@@ -255,6 +255,12 @@ public interface FrameStore extends AutoCloseable {
   Optional<CameraHealthRecord> cameraHealth(String cameraId) throws StorageException;
 
   /**
+   * One revision of a camera's health record, if it is stored and reads (a writer that lost that
+   * revision reads the one that won, whether or not a listing shows it yet).
+   */
+  Optional<CameraHealthRecord> cameraHealth(String cameraId, long revision) throws StorageException;
+
+  /**
    * Writes a camera's health record at {@code record.revision()}, which must be one more than the
    * revision it was derived from. Atomic across nodes: when another node wrote that revision first
    * this throws {@link ConflictException}, and the caller reads the newest and applies its change

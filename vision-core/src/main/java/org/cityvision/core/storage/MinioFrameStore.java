@@ -1071,6 +1071,14 @@ public final class MinioFrameStore implements FrameStore {
   }
 
   @Override
+  public Optional<CameraHealthRecord> cameraHealth(String cameraId, long revision)
+      throws StorageException {
+    String key =
+        StorageKeys.cameraHealth(StorageKeys.requireSegment("cameraId", cameraId), revision);
+    return readIfPresent(key).map(b -> new CameraHealthRecord(cameraId, revision, b.bytes()));
+  }
+
+  @Override
   public void putCameraHealth(CameraHealthRecord record) throws StorageException {
     String cameraId = record.cameraId();
     try {
