@@ -286,13 +286,16 @@ final class FlagCounters implements AutoCloseable {
       Set<String> byCamera = keys(StorageKeys.FLAGS + status.keyName() + StorageKeys.BY_CAMERA);
       Set<String> byLabel = keys(StorageKeys.FLAGS + status.keyName() + StorageKeys.BY_LABEL);
       long n = 0;
+      Set<String> frames = new HashSet<>();
       try {
         for (Result<Item> r : store.list(prefix, null)) {
           String key = r.get().objectName();
           String name = key.substring(key.lastIndexOf('/') + 1);
           MinioFrameStore.QueueKey entry =
               MinioFrameStore.QueueKey.parse(name, FlagOrder.NEWEST_FIRST);
-          if (entry == null) {
+          if (entry == null || !frames.add(entry.frameId())) {
+            // A second marker of one flag (a crash between writing a revision's markers and
+            // removing the previous revision's) counts once.
             continue;
           }
           n++;

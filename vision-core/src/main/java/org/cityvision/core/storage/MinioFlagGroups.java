@@ -39,7 +39,7 @@ final class MinioFlagGroups implements FlagGroups {
     for (String key : store.listKeys(prefix, limit)) {
       MinioFrameStore.QueueKey entry =
           MinioFrameStore.QueueKey.parse(key.substring(prefix.length()), FlagOrder.NEWEST_FIRST);
-      if (entry != null) {
+      if (entry != null && !out.contains(entry.frameId())) {
         out.add(entry.frameId());
       }
     }

@@ -32,10 +32,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -49,6 +51,8 @@ import okhttp3.OkHttpClient;
 import org.cityvision.core.storage.embedded.EmbeddedS3Server;
 import org.cityvision.core.storage.spool.SpoolObject;
 import org.cityvision.core.storage.spool.WriteAheadSpool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link FrameStore} over the MinIO Java client (8.5.17), against MinIO or the embedded S3Proxy.
@@ -68,6 +72,7 @@ import org.cityvision.core.storage.spool.WriteAheadSpool;
  */
 public final class MinioFrameStore implements FrameStore {
   static final String META_SHA256 = "sha256";
+  private static final Logger LOG = LoggerFactory.getLogger(MinioFrameStore.class);
   private static final String META_FRAME_ID = "frame-id";
   private static final String META_CAMERA = "camera-id";
   private static final String META_CAPTURED = "captured-at";
@@ -677,7 +682,7 @@ public final class MinioFrameStore implements FrameStore {
       throws StorageException {
     List<Future<Optional<FlagRecord>>> heads = new ArrayList<>();
     for (QueueKey entry : entries) {
-      heads.add(reads.submit(() -> flagHead(entry.frameId())));
+      heads.add(reads.submit(() -> queuedFlag(entry)));
     }
     for (int i = 0; i < entries.size(); i++) {
       Optional<FlagRecord> head;
@@ -708,6 +713,48 @@ public final class MinioFrameStore implements FrameStore {
     entries.clear();
   }
 
+  /**
+   * The flag a marker names: one GET of the revision in the marker's name, or, for a marker without
+   * one (or a revision not readable yet), the newest revision from the flag's log.
+   */
+  private Optional<FlagRecord> queuedFlag(QueueKey entry) throws StorageException {
+    if (entry.revision() > 0) {
+      String key = StorageKeys.flagRevision(entry.frameId(), entry.revision());
+      Optional<Blob> blob = readIfPresent(key);
+      if (blob.isPresent()) {
+        return Optional.of(StoreJson.read(blob.get().bytes(), FlagRecord.class, key));
+      }
+    }
+    return flagHead(entry.frameId());
+  }
+
+  /**
+   * Best effort after a verdict was refused because the flag is no longer open: a page may have
+   * shown it from an open marker that a crash left behind (pages read the marker's revision, not
+   * the flag's newest), so the open markers of its earlier revisions go and its own are written.
+   */
+  private void repairOpenMarkers(FlagRecord head) {
+    try {
+      for (String key : listKeys(StorageKeys.flagLogPrefix(head.frameId()), 32)) {
+        if (StorageKeys.revisionOf(key) >= head.revision()) {
+          continue;
+        }
+        Optional<Blob> blob = readIfPresent(key);
+        if (blob.isPresent()) {
+          FlagRecord earlier = StoreJson.read(blob.get().bytes(), FlagRecord.class, key);
+          if (earlier.status() == FlagStatus.OPEN) {
+            for (String marker : StorageKeys.queueEntries(FlagStatus.OPEN, earlier)) {
+              remove(marker);
+            }
+          }
+        }
+      }
+      writeQueueEntries(head);
+    } catch (StorageException e) {
+      LOG.warn("flag {}: stale open markers not repaired ({})", head.frameId(), e.getMessage());
+    }
+  }
+
   @Override
   public FlagRecord reviewFlag(FlagReview review) throws StorageException {
     int attempts = review.override() ? 5 : 1;
@@ -718,6 +765,7 @@ public final class MinioFrameStore implements FrameStore {
               .orElseThrow(
                   () -> new ObjectNotFoundException("frame " + review.frameId() + " has no flag"));
       if (!review.override() && head.status() != FlagStatus.OPEN) {
+        repairOpenMarkers(head);
         throw new ConflictException(
             "flag "
                 + review.frameId()
@@ -813,10 +861,17 @@ public final class MinioFrameStore implements FrameStore {
     return next;
   }
 
+  /**
+   * Writes the markers of {@code to} and removes those of {@code from} (their names differ even in
+   * one status: they carry the revision), and any {@code from} had without a revision.
+   */
   private void moveQueueEntries(FlagRecord from, FlagRecord to) throws StorageException {
     writeQueueEntries(to);
-    if (from.status() != to.status()) {
-      for (String key : StorageKeys.queueEntries(from.status(), from)) {
+    Set<String> kept = new HashSet<>(StorageKeys.queueEntries(to.status(), to));
+    List<String> old = new ArrayList<>(StorageKeys.queueEntries(from.status(), from));
+    old.addAll(StorageKeys.unrevisionedQueueEntries(from.status(), from));
+    for (String key : old) {
+      if (!kept.contains(key)) {
         remove(key);
       }
     }
@@ -1574,18 +1629,28 @@ public final class MinioFrameStore implements FrameStore {
     return new StorageException(what + " failed: " + e, e);
   }
 
-  /** A queue marker's key, parsed; markers carry what the filters need. */
-  record QueueKey(long flaggedAtMillis, String frameId, String cameraId, String label) {
+  /**
+   * A queue marker's key, parsed; markers carry what the filters need, and the revision of the flag
+   * they were written for (0 in markers written before names carried it).
+   */
+  record QueueKey(
+      long flaggedAtMillis, String frameId, String cameraId, String label, long revision) {
     static QueueKey parse(String tail, FlagOrder order) {
       String[] p = tail.split("\\.");
       int base = order == FlagOrder.NEWEST_FIRST ? 0 : 1;
-      if (p.length != base + 5) {
-        return null;
-      }
+      long revision = 0;
       try {
+        if (p.length == base + 6 && p[base + 5].startsWith("r")) {
+          revision = Long.parseLong(p[base + 5].substring(1));
+          if (revision < 1) {
+            return null;
+          }
+        } else if (p.length != base + 5) {
+          return null;
+        }
         long millis = StorageKeys.MAX_MILLIS - Long.parseLong(p[base]);
         String frameId = p[base + 1] + "." + p[base + 2] + "." + p[base + 3];
-        return new QueueKey(millis, frameId, p[base + 1], p[base + 4]);
+        return new QueueKey(millis, frameId, p[base + 1], p[base + 4], revision);
       } catch (NumberFormatException e) {
         return null;
       }

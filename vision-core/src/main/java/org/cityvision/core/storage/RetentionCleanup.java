@@ -123,6 +123,7 @@ final class RetentionCleanup {
           }
           for (FlagStatus status : FlagStatus.values()) {
             dependents.addAll(StorageKeys.queueEntries(status, flag.get()));
+            dependents.addAll(StorageKeys.unrevisionedQueueEntries(status, flag.get()));
             dependents.addAll(StorageKeys.legacyQueueEntries(status, flag.get()));
           }
           dependents.addAll(store.listKeys(StorageKeys.reviewLeasePrefix(frameId), 100_000));

@@ -20,13 +20,13 @@ import java.util.regex.Pattern;
  * frames/{cameraId}/{yyyy}/{MM}/{dd}/{frameId}.thumb.jpg   its thumbnail
  * results/{frameId}/{model}/{version}.json                 one classification per model version
  * flags/log/{frameId}/{9999999999-revision}.json           flag revisions, newest listed first
- * flags/{status}/by-time/{t:4}/{t:2}/{t:2}/{t}.{frameId}.{label}        queue, newest first
- * flags/{status}/by-score/{s}/{t:4}/{t:2}/{t:1}/{s}.{t}.{frameId}.{label}  least confident first
- * flags/{status}/by-camera/{cameraId}/{t:4}/{t:2}/{t:1}/{t}.{frameId}.{label}  one camera's queue
- * flags/{status}/by-label/{label}/{t:4}/{t:2}/{t:2}/{t}.{frameId}.{label}     one label's queue
+ * flags/{status}/by-time/{t:4}/{t:2}/{t:2}/{t}.{frameId}.{label}.r{rev}        queue, newest first
+ * flags/{status}/by-score/{s}/{t:4}/{t:2}/{t:1}/{s}.{t}.{frameId}.{label}.r{rev}  least confident first
+ * flags/{status}/by-camera/{cameraId}/{t:4}/{t:2}/{t:1}/{t}.{frameId}.{label}.r{rev}  one camera's queue
+ * flags/{status}/by-label/{label}/{t:4}/{t:2}/{t:2}/{t}.{frameId}.{label}.r{rev}     one label's queue
  *   (t = 9999999999999 - flaggedAtMillis, 13 digits; {t:n} its next n digits; s = the score in
  *   hundredths, 3 digits: see {@link QueueIndex})
- * flag-groups/queue/{status}/{groupId}/{9999999999999-flaggedAtMillis}.{frameId}.{label}  a near-duplicate group's members
+ * flag-groups/queue/{status}/{groupId}/{9999999999999-flaggedAtMillis}.{frameId}.{label}.r{rev}  a near-duplicate group's members
  * flag-groups/tips/{model}/{cameraId}.json                  the camera's newest group, for the next flag
  * system/counts/flags/{9999999999-revision}.json           exact queue counts, newest revision listed first
  * system/review-leases/{frameId}/{9999999999-generation}.json  who reviews an open flag until when
@@ -231,8 +231,23 @@ public final class StorageKeys {
     return String.format(Locale.ROOT, "%013d", MAX_MILLIS - at.toEpochMilli());
   }
 
-  /** The name of a flag's newest-first entry: {@code {inverted millis}.{frameId}.{label}}. */
+  /**
+   * The name of a flag's newest-first entry: {@code {inverted
+   * millis}.{frameId}.{label}.r{revision}}. The revision lets a page read the flag with one GET of
+   * that revision instead of listing its log first; a marker whose revision is no longer the flag's
+   * newest (a crash between a verdict and its queue update) is repaired when a verdict on it is
+   * refused.
+   */
   static String timeEntryName(FlagRecord flag) {
+    return unrevisionedEntryName(flag) + ".r" + flag.revision();
+  }
+
+  /**
+   * The name a flag's entries had before they carried the revision: {@code {inverted
+   * millis}.{frameId}.{label}}. Such markers are still read (the flag's log is listed for them) and
+   * removed with the flag's own.
+   */
+  static String unrevisionedEntryName(FlagRecord flag) {
     return invertedMillis(flag.flaggedAt()) + "." + flag.frameId() + "." + flag.label();
   }
 
@@ -241,8 +256,12 @@ public final class StorageKeys {
    * millis}.{frameId}.{label}}; the hundredths are those of the score rounded to millionths.
    */
   static String scoreEntryName(FlagRecord flag) {
+    return scorePrefix(flag) + timeEntryName(flag);
+  }
+
+  private static String scorePrefix(FlagRecord flag) {
     long hundredths = Math.round(flag.score() * 1_000_000) / 10_000;
-    return String.format(Locale.ROOT, "%03d", hundredths) + "." + timeEntryName(flag);
+    return String.format(Locale.ROOT, "%03d", hundredths) + ".";
   }
 
   static String queueEntry(FlagStatus status, FlagOrder order, FlagRecord flag) {
@@ -256,12 +275,20 @@ public final class StorageKeys {
    * index.
    */
   static List<String> queueEntries(FlagStatus status, FlagRecord flag) {
-    String name = timeEntryName(flag);
+    return entries(status, flag, timeEntryName(flag));
+  }
+
+  /** The markers {@link #queueEntries} named without the revision, as stores written before did. */
+  static List<String> unrevisionedQueueEntries(FlagStatus status, FlagRecord flag) {
+    return entries(status, flag, unrevisionedEntryName(flag));
+  }
+
+  private static List<String> entries(FlagStatus status, FlagRecord flag, String name) {
     List<String> entries =
         new ArrayList<>(
             List.of(
-                queueEntry(status, FlagOrder.NEWEST_FIRST, flag),
-                queueEntry(status, FlagOrder.LEAST_CONFIDENT_FIRST, flag),
+                queueIndex(status, FlagOrder.NEWEST_FIRST).key(name),
+                queueIndex(status, FlagOrder.LEAST_CONFIDENT_FIRST).key(scorePrefix(flag) + name),
                 cameraQueue(status, flag.cameraId()).key(name),
                 labelQueue(status, flag.label()).key(name)));
     if (flag.group() != null) {
@@ -289,7 +316,7 @@ public final class StorageKeys {
   /** The flat queue markers a store written before the bucketed index holds for a flag. */
   static List<String> legacyQueueEntries(FlagStatus status, FlagRecord flag) {
     String base = FLAGS + status.keyName() + "/";
-    String name = timeEntryName(flag);
+    String name = unrevisionedEntryName(flag);
     long micros = Math.round(flag.score() * 1_000_000);
     return List.of(
         base + "time/" + name,
