@@ -20,8 +20,8 @@ import java.util.logging.Logger;
  * ones are deleted, so a run killed anywhere loses no entry, and the next run goes on with what is
  * left (the flat folders empty as it goes). Two nodes running it at once write the same markers and
  * delete the same keys: harmless. A marker that was stale before (a crash between a verdict and its
- * queue update) stays stale under its new key and is repaired by the listing that meets it, as any
- * stale marker.
+ * queue update) stays stale under its new key and is repaired as any stale marker. Moved markers
+ * keep their names, which carry no revision: a page reads their flags from the flag's log.
  *
  * <p>Run by {@link MinioFrameStore} when it opens and before each recount. Stateless; safe to run
  * from several threads and nodes at once.

@@ -196,7 +196,7 @@ class ListingTest {
   }
 
   @Test
-  void dropsStaleQueueEntryLeftByACrashBetweenReviewAndQueueUpdate() throws Exception {
+  void repairsStaleQueueEntryLeftByACrashBetweenReviewAndQueueUpdate() throws Exception {
     FlagRecord flag = flagMany(1).get(0);
     store.reviewFlag(new FlagReview(flag.frameId(), Verdict.CONFIRM, null, null, "alice", false));
     // What a crash right after the revision write leaves: the open marker still there.
@@ -212,6 +212,14 @@ class ListingTest {
                 new ByteArrayInputStream(new byte[0]), 0, -1)
             .build());
 
+    // A page reads the revision the marker names (one GET per flag), so it still shows the flag;
+    // the verdict a reviewer then gives is refused and repairs the queue.
+    assertEquals(1, store.listFlags(FlagQuery.of(FlagStatus.OPEN, 10)).items().size());
+    assertThrows(
+        ConflictException.class,
+        () ->
+            store.reviewFlag(
+                new FlagReview(flag.frameId(), Verdict.REJECT, null, null, "bob", false)));
     assertTrue(store.listFlags(FlagQuery.of(FlagStatus.OPEN, 10)).items().isEmpty());
     assertFalse(store.exists(staleKey));
     assertEquals(1, store.listFlags(FlagQuery.of(FlagStatus.CONFIRMED, 10)).items().size());

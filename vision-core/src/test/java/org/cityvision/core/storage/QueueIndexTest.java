@@ -299,12 +299,16 @@ class QueueIndexTest {
     }
   }
 
-  private static Set<String> expectedMarkers(MinioFrameStore store, List<FlagRecord> flags)
+  /**
+   * The markers the migration leaves for {@code flags}: the bucketed keys of their flat names,
+   * which carry no revision (the migration reads no flag).
+   */
+  private static Set<String> migratedMarkers(MinioFrameStore store, List<FlagRecord> flags)
       throws Exception {
     Set<String> keys = new TreeSet<>();
     for (FlagRecord f : flags) {
       FlagRecord head = store.flag(f.frameId());
-      keys.addAll(StorageKeys.queueEntries(head.status(), head));
+      keys.addAll(StorageKeys.unrevisionedQueueEntries(head.status(), head));
     }
     return keys;
   }
@@ -315,6 +319,75 @@ class QueueIndexTest {
       keys.addAll(keysUnder(store, StorageKeys.FLAGS + s.keyName() + "/"));
     }
     return keys;
+  }
+
+  @Test
+  void markersNameTheRevisionAndAnOverrideLeavesOneMarkerPerIndex(TestInfo info) throws Exception {
+    try (MinioFrameStore store = open(info, "a")) {
+      FlagRecord f = flag(atInverted(LEAF + 5), "cam-1", "pothole", 0.62);
+      store.createFlag(f);
+      assertEquals(
+          new TreeSet<>(StorageKeys.queueEntries(FlagStatus.OPEN, f)),
+          queueMarkers(store),
+          "one marker per index, each ending in .r1");
+      assertTrue(StorageKeys.queueEntries(FlagStatus.OPEN, f).get(0).endsWith(".pothole.r1"));
+
+      store.reviewFlag(new FlagReview(f.frameId(), Verdict.CONFIRM, null, null, "ann", false));
+      FlagRecord overridden =
+          store.reviewFlag(
+              new FlagReview(f.frameId(), Verdict.CONFIRM, null, "second look", "bob", true));
+      assertEquals(3, overridden.revision());
+      assertEquals(
+          new TreeSet<>(StorageKeys.queueEntries(FlagStatus.CONFIRMED, overridden)),
+          queueMarkers(store),
+          "the revision-2 markers of the same status are gone");
+      assertEquals(
+          List.of(f.frameId()),
+          ids(
+              all(
+                  store,
+                  new FlagQuery(
+                      FlagStatus.CONFIRMED,
+                      null,
+                      null,
+                      null,
+                      null,
+                      FlagOrder.NEWEST_FIRST,
+                      null,
+                      10))));
+    }
+  }
+
+  @Test
+  void aStaleOpenMarkerIsRepairedWhenAVerdictOnItIsRefused(TestInfo info) throws Exception {
+    try (MinioFrameStore store = open(info, "a")) {
+      FlagRecord f = flag(atInverted(LEAF + 7), "cam-2", "graffiti", 0.71);
+      FlagRecord other = flag(atInverted(LEAF + 9), "cam-2", "graffiti", 0.55);
+      store.createFlag(f);
+      store.createFlag(other);
+      // A node crashed after writing a verdict's revision and before moving the flag's markers.
+      FlagRecord reviewed =
+          f.reviewed(
+              new FlagReview(f.frameId(), Verdict.CONFIRM, null, null, "ann", false),
+              Instant.now());
+      store.put(MinioFrameStore.json(StorageKeys.flagRevision(f.frameId(), 2), reviewed, true));
+
+      // A page reads the revision its marker names: the flag still shows as open there.
+      assertEquals(
+          List.of(f.frameId(), other.frameId()), ids(all(store, query(null, null, null, 10))));
+      ConflictException refused =
+          assertThrows(
+              ConflictException.class,
+              () ->
+                  store.reviewFlag(
+                      new FlagReview(f.frameId(), Verdict.REJECT, null, null, "bob", false)));
+      assertTrue(refused.getMessage().contains("already confirmed"), refused.getMessage());
+
+      assertEquals(List.of(other.frameId()), ids(all(store, query(null, null, null, 10))));
+      Set<String> expected = new TreeSet<>(StorageKeys.queueEntries(FlagStatus.OPEN, other));
+      expected.addAll(StorageKeys.queueEntries(FlagStatus.CONFIRMED, store.flag(f.frameId())));
+      assertEquals(expected, queueMarkers(store), "the open markers of revision 1 are gone");
+    }
   }
 
   @Test
@@ -332,7 +405,7 @@ class QueueIndexTest {
         flatten(old, f);
       }
       before = old.flagCounts();
-      expected = expectedMarkers(old, flags);
+      expected = migratedMarkers(old, flags);
       assertTrue(
           keysUnder(old, "flags/open/time/").size() == flags.size() - 1,
           "the arrangement left the flat layout");
@@ -390,13 +463,13 @@ class QueueIndexTest {
       for (FlagRecord f : flags) {
         a.createFlag(f);
       }
-      Set<String> expected = expectedMarkers(a, flags);
+      Set<String> expected = migratedMarkers(a, flags);
       // An interrupted move: every flag flat again, and a third of them also already moved.
       for (int i = 0; i < flags.size(); i++) {
         FlagRecord f = flags.get(i);
         flatten(a, f);
         if (i % 3 == 0) {
-          for (String key : StorageKeys.queueEntries(FlagStatus.OPEN, f)) {
+          for (String key : StorageKeys.unrevisionedQueueEntries(FlagStatus.OPEN, f)) {
             a.put(MinioFrameStore.marker(key));
           }
         }
