@@ -743,9 +743,7 @@ public final class MinioFrameStore implements FrameStore {
         if (blob.isPresent()) {
           FlagRecord earlier = StoreJson.read(blob.get().bytes(), FlagRecord.class, key);
           if (earlier.status() == FlagStatus.OPEN) {
-            for (String marker : StorageKeys.queueEntries(FlagStatus.OPEN, earlier)) {
-              remove(marker);
-            }
+            removeAll(StorageKeys.queueEntries(FlagStatus.OPEN, earlier));
           }
         }
       }
@@ -867,14 +865,11 @@ public final class MinioFrameStore implements FrameStore {
    */
   private void moveQueueEntries(FlagRecord from, FlagRecord to) throws StorageException {
     writeQueueEntries(to);
-    Set<String> kept = new HashSet<>(StorageKeys.queueEntries(to.status(), to));
-    List<String> old = new ArrayList<>(StorageKeys.queueEntries(from.status(), from));
+    Set<String> old = new HashSet<>(StorageKeys.queueEntries(from.status(), from));
     old.addAll(StorageKeys.unrevisionedQueueEntries(from.status(), from));
-    for (String key : old) {
-      if (!kept.contains(key)) {
-        remove(key);
-      }
-    }
+    old.removeAll(StorageKeys.queueEntries(to.status(), to));
+    // One multi-object delete, whichever of these names exist.
+    removeAll(old);
   }
 
   /** Removes a stale queue marker and makes sure the flag's current markers exist. */

@@ -121,6 +121,11 @@ class QueueIndexTest {
         FlagStatus.OPEN, camera, label, null, until, FlagOrder.NEWEST_FIRST, null, limit);
   }
 
+  private static FlagQuery confirmed(int limit) {
+    return new FlagQuery(
+        FlagStatus.CONFIRMED, null, null, null, null, FlagOrder.NEWEST_FIRST, null, limit);
+  }
+
   private static Set<String> keysUnder(MinioFrameStore store, String prefix) throws Exception {
     Set<String> keys = new TreeSet<>();
     for (Result<Item> r : store.list(prefix, null)) {
@@ -341,20 +346,7 @@ class QueueIndexTest {
           new TreeSet<>(StorageKeys.queueEntries(FlagStatus.CONFIRMED, overridden)),
           queueMarkers(store),
           "the revision-2 markers of the same status are gone");
-      assertEquals(
-          List.of(f.frameId()),
-          ids(
-              all(
-                  store,
-                  new FlagQuery(
-                      FlagStatus.CONFIRMED,
-                      null,
-                      null,
-                      null,
-                      null,
-                      FlagOrder.NEWEST_FIRST,
-                      null,
-                      10))));
+      assertEquals(List.of(f.frameId()), ids(all(store, confirmed(10))));
     }
   }
 
@@ -425,20 +417,7 @@ class QueueIndexTest {
                   .sorted(newestFirst())
                   .toList()),
           ids(all(upgraded, query("cam-1", null, null, 4))));
-      assertEquals(
-          List.of(flags.get(2).frameId()),
-          ids(
-              all(
-                  upgraded,
-                  new FlagQuery(
-                      FlagStatus.CONFIRMED,
-                      null,
-                      null,
-                      null,
-                      null,
-                      FlagOrder.NEWEST_FIRST,
-                      null,
-                      4))));
+      assertEquals(List.of(flags.get(2).frameId()), ids(all(upgraded, confirmed(4))));
       assertEquals(before.statuses(), upgraded.flagCounts().statuses());
       FlagRecount recount = upgraded.recountFlags();
       assertTrue(recount.applied());
