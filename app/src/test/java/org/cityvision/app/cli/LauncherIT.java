@@ -42,7 +42,7 @@ class LauncherIT {
     Path launcher = home.resolve("cityvision");
     assumeTrue(
         Files.isExecutable(launcher)
-            && Files.isRegularFile(home.resolve("serving/target/cityvision.jar")),
+            && Files.isRegularFile(home.resolve("app/target/cityvision.jar")),
         "skipped: no launcher or no packaged jar under " + home);
     assumeTrue(
         Files.isRegularFile(home.resolve("models/waste/model.json"))

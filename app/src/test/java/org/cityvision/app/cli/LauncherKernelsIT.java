@@ -39,7 +39,7 @@ class LauncherKernelsIT {
     launcher = home.resolve("cityvision");
     assumeTrue(
         Files.isExecutable(launcher)
-            && Files.isRegularFile(home.resolve("serving/target/cityvision.jar")),
+            && Files.isRegularFile(home.resolve("app/target/cityvision.jar")),
         "skipped: no launcher or no packaged jar under " + home);
   }
 

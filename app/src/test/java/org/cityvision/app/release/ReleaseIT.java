@@ -37,7 +37,7 @@ class ReleaseIT {
 
   @Test
   void unpackedReleaseServesTheShippedModelsWithoutMaven() throws Exception {
-    Path target = Home.root().resolve("serving/target");
+    Path target = Home.root().resolve("app/target");
     List<Path> tarballs;
     try (var files = Files.list(target)) {
       tarballs =
@@ -62,7 +62,9 @@ class ReleaseIT {
     for (String part :
         List.of(
             "bin/cityvision",
+            "lib/app-" + version + ".jar",
             "lib/serving-" + version + ".jar",
+            "lib/embedded-s3-" + version + ".jar",
             "models/waste/model.json",
             "models/urban/model.json",
             "deploy/cityvision.service",
