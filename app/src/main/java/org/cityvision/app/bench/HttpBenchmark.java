@@ -37,6 +37,7 @@ import org.cityvision.core.image.SyntheticScene;
 import org.cityvision.core.model.BackboneSpec;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ModelSpec;
+import org.cityvision.core.model.Task;
 import org.cityvision.core.model.Thresholds;
 import org.cityvision.core.model.TorchRuntime;
 import org.cityvision.core.storage.FrameStore;
@@ -163,8 +164,8 @@ public final class HttpBenchmark {
     Path photoFiles = null;
     Path frameFiles = null;
     try {
-      Classifier sorter = node.models().task("waste").orElseThrow().classifier();
-      ModelPackage pkg = node.models().task("waste").orElseThrow().pkg();
+      Classifier sorter = node.models().task(Task.WASTE.id()).orElseThrow().classifier();
+      ModelPackage pkg = node.models().task(Task.WASTE.id()).orElseThrow().pkg();
       double gflops = pkg.spec().backbone().gflopsPerImage();
       step("matmul peak");
       double peak = PhysicalLimit.matmulGflops(cores, seconds / 3);
@@ -390,7 +391,7 @@ public final class HttpBenchmark {
           .append("compiler; one without ")
           .append("ran the same passes slower because the host's cores slowed.\n\n");
 
-      Classifier camera = node.models().task("urban").orElseThrow().classifier();
+      Classifier camera = node.models().task(Task.URBAN.id()).orElseThrow().classifier();
       FrameStore store = node.store();
       Table frameTable =
           new Table(
@@ -528,9 +529,9 @@ public final class HttpBenchmark {
           .append("); shadow queue ")
           .append(config.shadow().queue())
           .append("; model `")
-          .append(node.models().task("waste").orElseThrow().spec().name())
+          .append(node.models().task(Task.WASTE.id()).orElseThrow().spec().name())
           .append("` ")
-          .append(node.models().task("waste").orElseThrow().version())
+          .append(node.models().task(Task.WASTE.id()).orElseThrow().version())
           .append("; ")
           .append(cores)
           .append(" cores; load generator ")

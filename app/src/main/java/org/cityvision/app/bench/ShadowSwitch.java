@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.model.Task;
 import org.cityvision.serving.ServingNode;
 import org.cityvision.serving.inference.ServedModel;
 
@@ -40,7 +41,7 @@ final class ShadowSwitch implements AutoCloseable {
 
   /** Stores the candidate (a copy of the live waste package in {@code dir}) on the node's store. */
   static ShadowSwitch of(ServingNode node, String adminKey, Path dir) throws Exception {
-    ServedModel live = node.models().task("waste").orElseThrow();
+    ServedModel live = node.models().task(Task.WASTE.id()).orElseThrow();
     try (var files = Files.list(live.pkg().dir())) {
       for (Path f : files.filter(Files::isRegularFile).toList()) {
         Files.copy(f, dir.resolve(f.getFileName()));

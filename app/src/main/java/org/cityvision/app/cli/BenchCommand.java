@@ -15,6 +15,7 @@ import org.cityvision.core.image.InputSpec;
 import org.cityvision.core.model.BackboneSpec;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ModelSpec;
+import org.cityvision.core.model.Task;
 import org.cityvision.serving.config.Home;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -172,10 +173,10 @@ public final class BenchCommand implements Callable<Integer> {
     Path backbone = Home.shared().resolve("pretrained/mobilenet_edgetpu_0.75_224");
     ModelPackage given =
         model == null ? null : ModelPackage.read(model.toAbsolutePath().normalize());
-    if (given != null && given.spec().task().equals("urban")) {
+    if (given != null && given.spec().task().equals(Task.URBAN.id())) {
       return new HttpModels(resolveModel(null).dir(), given.dir());
     }
-    if (given != null && !given.spec().task().equals("waste")) {
+    if (given != null && !given.spec().task().equals(Task.WASTE.id())) {
       throw new IllegalArgumentException(
           "--model "
               + model
@@ -187,7 +188,7 @@ public final class BenchCommand implements Callable<Integer> {
     return new HttpModels(
         sorting.dir(),
         HttpBenchmark.urbanModel(
-                Home.shippedModel("urban"), backbone, sorting.spec().input().width())
+                Home.shippedModel(Task.URBAN.id()), backbone, sorting.spec().input().width())
             .toAbsolutePath()
             .normalize());
   }
@@ -200,7 +201,7 @@ public final class BenchCommand implements Callable<Integer> {
     if (model != null) {
       return ModelPackage.read(model.toAbsolutePath().normalize());
     }
-    Path dir = Home.shippedModel("waste");
+    Path dir = Home.shippedModel(Task.WASTE.id());
     if (Files.isRegularFile(dir.resolve(ModelPackage.SPEC_FILE))) {
       return ModelPackage.read(dir);
     }

@@ -3,10 +3,12 @@ package org.cityvision.app.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.cityvision.core.classify.KernelCheck;
 import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.model.Task;
 import org.cityvision.serving.config.Home;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,7 +36,9 @@ public final class KernelsCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     List<ModelPackage> packages = new ArrayList<>();
     List<Path> dirs =
-        models.isEmpty() ? List.of(Home.shippedModel("waste"), Home.shippedModel("urban")) : models;
+        models.isEmpty()
+            ? Arrays.stream(Task.values()).map(t -> Home.shippedModel(t.id())).toList()
+            : models;
     for (Path dir : dirs) {
       packages.add(ModelPackage.read(dir));
     }

@@ -22,19 +22,18 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.cityvision.core.digest.Sha256;
 import org.cityvision.core.storage.FrameEntry;
 import org.cityvision.core.storage.FrameId;
 import org.cityvision.core.storage.FrameStore;
@@ -183,7 +182,7 @@ class CrashedRetryTest {
   @Test
   void retryOfARequestThatCrashedBeforeWritingTakesOverAtOnceUnderTheRecordedId() throws Exception {
     byte[] jpeg = TestImages.jpeg(640, 480, 809);
-    String bodyHash = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(jpeg));
+    String bodyHash = Sha256.hex(jpeg);
     FrameId recorded = FrameId.generate("cam-early", Instant.now());
     // What a node leaves when it dies right after claiming: an in-progress claim, nothing else.
     new IdempotencyLedger(

@@ -1,17 +1,14 @@
 package org.cityvision.serving.auth;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.cityvision.core.digest.Sha256;
 import org.cityvision.core.storage.ApiKeyRecord;
 import org.cityvision.core.storage.CameraScope;
 import org.cityvision.core.storage.ConflictException;
@@ -57,12 +54,7 @@ public final class ApiKeys {
 
   /** Lower-case hex SHA-256 of a key, as stored. */
   public static String hash(String key) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(sha.digest(key.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-    }
+    return Sha256.hex(key);
   }
 
   /** The principal of a presented key, from the cache. Non-blocking. */

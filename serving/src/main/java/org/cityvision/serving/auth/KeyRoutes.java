@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.cityvision.core.camera.CameraId;
 import org.cityvision.core.storage.ApiKeyRecord;
 import org.cityvision.core.storage.CameraScope;
 import org.cityvision.core.storage.ConflictException;
@@ -162,10 +163,9 @@ public final class KeyRoutes {
         throw ApiException.badRequest("invalid_cameras", "cameras must be an array of camera ids");
       }
       for (Object id : array) {
-        if (!(id instanceof String s) || !NAME.matcher(s).matches()) {
+        if (!(id instanceof String s) || !CameraId.isValid(s)) {
           throw ApiException.badRequest(
-              "invalid_cameras",
-              "cameras must hold camera ids of 1-64 characters of " + "[A-Za-z0-9_-]");
+              "invalid_cameras", "cameras must hold camera ids of " + CameraId.RULE);
         }
         ids.add(s);
       }

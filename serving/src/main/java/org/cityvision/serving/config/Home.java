@@ -2,6 +2,7 @@ package org.cityvision.serving.config;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.cityvision.core.model.Task;
 
 /**
  * Where the installation lives: the repository root that holds {@code models/}. The launcher sets
@@ -16,7 +17,7 @@ public final class Home {
       return Path.of(configured).toAbsolutePath().normalize();
     }
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      if (Files.isDirectory(dir.resolve("models").resolve("waste"))) {
+      if (Files.isDirectory(dir.resolve("models").resolve(Task.WASTE.id()))) {
         return dir;
       }
     }
