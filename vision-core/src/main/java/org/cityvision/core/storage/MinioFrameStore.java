@@ -1097,9 +1097,14 @@ public final class MinioFrameStore implements FrameStore {
     if (record.revision() == 1) {
       put(marker(StorageKeys.cameraIndex(cameraId)));
     }
-    long stale = record.revision() - HEALTH_REVISIONS_KEPT;
-    if (stale >= 1) {
-      remove(StorageKeys.cameraHealth(cameraId, stale));
+    // Old revisions go four at a time in one request, so 3 to 6 are kept.
+    long newestStale = record.revision() - HEALTH_REVISIONS_KEPT;
+    if (record.revision() % 4 == 0 && newestStale >= 1) {
+      List<String> stale = new ArrayList<>(4);
+      for (long r = Math.max(1, newestStale - 3); r <= newestStale; r++) {
+        stale.add(StorageKeys.cameraHealth(cameraId, r));
+      }
+      removeAll(stale);
     }
   }
 
