@@ -110,7 +110,7 @@ public final class KeysCommand implements Runnable {
     @Option(names = "--role", required = true, description = "camera, sorter, reviewer or admin")
     String role;
 
-    @Option(names = "--name", required = true, description = "a unique name, 1-64 of [A-Za-z0-9_-]")
+    @Option(names = "--name", required = true, description = "a unique name, " + ApiKeys.NAME_RULE)
     String name;
 
     @Option(
@@ -142,8 +142,8 @@ public final class KeysCommand implements Runnable {
                 + "'");
         return 2;
       }
-      if (!name.matches("[A-Za-z0-9_-]{1,64}")) {
-        System.err.println("cityvision keys: --name must be 1-64 characters of [A-Za-z0-9_-]");
+      if (!ApiKeys.isValidName(name)) {
+        System.err.println("cityvision keys: --name must be " + ApiKeys.NAME_RULE);
         return 2;
       }
       CameraScope scope = new CameraScope(cameras, cameraPrefix);

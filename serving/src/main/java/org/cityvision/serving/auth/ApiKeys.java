@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import org.cityvision.core.digest.Sha256;
 import org.cityvision.core.storage.ApiKeyRecord;
 import org.cityvision.core.storage.CameraScope;
@@ -31,6 +32,11 @@ public final class ApiKeys {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String PREFIX = "cvk_";
 
+  /** The rule for key names, as messages state it. */
+  public static final String NAME_RULE = "1-64 characters of [A-Za-z0-9_-]";
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
   private final FrameStore store;
   private final Clock clock;
 
@@ -50,6 +56,11 @@ public final class ApiKeys {
     byte[] b = new byte[32];
     RANDOM.nextBytes(b);
     return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+
+  /** Whether {@code name} is a valid key name ({@link #NAME_RULE}; {@code null} is not). */
+  public static boolean isValidName(String name) {
+    return name != null && NAME.matcher(name).matches();
   }
 
   /** Lower-case hex SHA-256 of a key, as stored. */
