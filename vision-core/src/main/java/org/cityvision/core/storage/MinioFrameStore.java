@@ -48,14 +48,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
 import org.cityvision.core.storage.spool.SpoolObject;
 import org.cityvision.core.storage.spool.WriteAheadSpool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link FrameStore} over the MinIO Java client (8.5.17), against MinIO or the embedded S3Proxy.
+ * {@link FrameStore} over the MinIO Java client (8.5.17), against MinIO or any S3-compatible
+ * server.
  *
  * <h2>Concurrency scheme</h2>
  *
@@ -99,7 +99,6 @@ public final class MinioFrameStore implements FrameStore {
   private final OkHttpClient http;
   private final WriteAheadSpool spool;
   private final SpoolFlusher flusher;
-  private final EmbeddedS3Server embedded;
   private final Clock clock;
   private final MinioModelStore models;
   private final MinioFlagGroups flagGroups;
@@ -114,14 +113,12 @@ public final class MinioFrameStore implements FrameStore {
       MinioClient client,
       OkHttpClient http,
       WriteAheadSpool spool,
-      EmbeddedS3Server embedded,
       Clock clock) {
     this.config = config;
     this.bucket = config.bucket();
     this.client = client;
     this.http = http;
     this.spool = spool;
-    this.embedded = embedded;
     this.clock = clock;
     this.models = new MinioModelStore(this, clock);
     this.flagGroups = new MinioFlagGroups(this);
@@ -157,16 +154,9 @@ public final class MinioFrameStore implements FrameStore {
    * Connects to {@code endpoint}, opens the spool under {@code config.dataDir()} and starts
    * replaying it. Creates the bucket if MinIO is reachable and it is missing; if MinIO is not
    * reachable the store still opens, degraded, and accepts writes into the spool.
-   *
-   * @param embedded the server this store owns and stops on close, or {@code null}
    */
   static MinioFrameStore open(
-      StorageConfig config,
-      String endpoint,
-      String accessKey,
-      String secretKey,
-      EmbeddedS3Server embedded,
-      Clock clock)
+      StorageConfig config, String endpoint, String accessKey, String secretKey, Clock clock)
       throws StorageException {
     long timeoutMs = config.requestTimeout().toMillis();
     Dispatcher dispatcher = new Dispatcher();
@@ -191,7 +181,7 @@ public final class MinioFrameStore implements FrameStore {
             .build();
     WriteAheadSpool spool =
         WriteAheadSpool.open(config.dataDir().resolve("spool"), config.spoolMaxBytes());
-    MinioFrameStore store = new MinioFrameStore(config, client, http, spool, embedded, clock);
+    MinioFrameStore store = new MinioFrameStore(config, client, http, spool, clock);
     try {
       store.ensureBucket();
       // A store written before the bucketed queue index is rewritten before this node lists it;
@@ -1242,11 +1232,6 @@ public final class MinioFrameStore implements FrameStore {
     return bucket;
   }
 
-  /** The embedded server this store started, or {@code null} with an external endpoint. */
-  public EmbeddedS3Server embeddedServer() {
-    return embedded;
-  }
-
   @Override
   public void close() throws StorageException {
     counters.close();
@@ -1257,9 +1242,6 @@ public final class MinioFrameStore implements FrameStore {
     } finally {
       http.dispatcher().executorService().shutdown();
       http.connectionPool().evictAll();
-      if (embedded != null) {
-        embedded.close();
-      }
     }
   }
 
