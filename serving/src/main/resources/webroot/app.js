@@ -371,6 +371,7 @@ async function judge(verdict, label, override) {
   const group = (index) => state.items[index].groupSize > 1 && state.items[index].members;
   // The next tile is selected as the key is pressed, so the reviewer looks at it while the verdict
   // is stored; a verdict that fails brings the selection back to its frame.
+  const number = ++verdictsPressed;
   const next = targets[targets.length - 1] + 1;
   const before = new Map(targets.flatMap((i) => (group(i) || [state.items[i].frameId])
     .map((frameId) => [frameId, state.items[i].status])));
@@ -417,7 +418,7 @@ async function judge(verdict, label, override) {
       toast(out.failed ? `${out.succeeded} judged, ${out.failed} not (already judged or gone)` : `${out.succeeded} judged`,
         false, judged.length > 0);
     }
-    rememberVerdicts(judged);
+    rememberVerdicts(judged, number);
     judged.forEach((f) => state.notes.delete(f.frameId));
     if (next >= state.items.length) loadMore();
     movedCounts(before, judged);
@@ -447,6 +448,12 @@ let countsLoading = false;
 let countsAgain = false;
 let countsEpoch = 0;
 let shownCounts = null;
+// True from a local move until a counts request sent after it answers: a live event meanwhile may
+// have been counted before the move and is not shown.
+let moveUnconfirmed = false;
+let shownRevision = -1;
+// Verdicts the counts on screen include already, from live events: frameId → status counted.
+const countedChanges = new Map();
 async function refreshCounts() {
   if (countsLoading) {
     countsAgain = true;
@@ -459,16 +466,28 @@ async function refreshCounts() {
       const epoch = countsEpoch;
       try {
         const counts = await api('/v1/flags/counts');
-        if (epoch === countsEpoch) showCounts(counts);
-        else countsAgain = true;
-      } catch (ignored) { /* shown as stale */ }
+        if (epoch === countsEpoch) {
+          moveUnconfirmed = false;
+          showCounts(counts);
+        } else {
+          countsAgain = true;
+        }
+      } catch (ignored) {
+        moveUnconfirmed = false; /* shown as stale; live events show counts again */
+      }
     } while (countsAgain);
   } finally {
     countsLoading = false;
   }
 }
 
+// Counts carry the counter revision they were read at: an answer that arrives after a newer one is
+// not shown. A local move keeps the revision it started from.
 function showCounts(counts) {
+  if (typeof counts.revision === 'number') {
+    if (counts.revision < shownRevision) return;
+    shownRevision = counts.revision;
+  }
   shownCounts = counts;
   for (const status of ['open', 'confirmed', 'rejected', 'relabelled']) {
     const el = document.querySelector(`[data-count="${status}"]`);
@@ -483,10 +502,22 @@ function movedCounts(from, flags) {
   for (const f of flags) {
     const was = from.get(f.frameId);
     if (!was || was === f.status || !counts[was] || !counts[f.status]) continue;
+    const counted = countedChanges.get(f.frameId) === f.status; // a live event counted it first
+    countedChanges.delete(f.frameId);
+    if (counted) continue;
     counts[was].count--;
     counts[f.status].count++;
   }
   countsEpoch++;
+  moveUnconfirmed = true;
+  showCounts(counts);
+}
+
+// Counts from the live stream, with the changes they include.
+function liveCounts(counts, changes = []) {
+  if (moveUnconfirmed) return;
+  if (countedChanges.size > 1000) countedChanges.clear();
+  for (const c of changes) countedChanges.set(c.frameId, c.status);
   showCounts(counts);
 }
 
@@ -498,7 +529,7 @@ const liveHooks = {
   shown: (frameId) => state.items.some((f) => f.frameId === frameId),
   // A group's tile holds all its open members: renewing their leases claims the ones beyond the page too.
   leasedIds: () => state.items.filter((f) => f.status === 'open').flatMap((f) => f.members || [f.frameId]),
-  showCounts,
+  showCounts: liveCounts,
   reload: () => reload(),
 };
 
@@ -762,7 +793,13 @@ function markRange(from, to) {
 const UNDO_MS = 10_000;
 let lastVerdicts = null;
 
-function rememberVerdicts(flags) {
+// Verdicts are numbered as their keys are pressed: with several in flight, the last key's verdict is
+// the one Z undoes, whichever answer comes back last.
+let verdictsPressed = 0;
+let lastVerdictNumber = 0;
+function rememberVerdicts(flags, number) {
+  if (number < lastVerdictNumber) return;
+  lastVerdictNumber = number;
   lastVerdicts = flags.length ? { flags, until: Date.now() + UNDO_MS } : null;
 }
 

@@ -70,7 +70,7 @@ function dispatch(name, id, data) {
   timings.events++;
   if (id !== null) lastId = id;
   if (name === 'queue' || name === 'resync') {
-    hooks.showCounts(data.counts);
+    hooks.showCounts(data.counts, data.changes || []);
   }
   if (name === 'queue') {
     for (const c of data.changes || []) {
@@ -173,7 +173,7 @@ window.CityVisionLive = {
   timings,
   /**
    * Starts the live stream and lease renewals. hooks: key(), filters() → {status, cameraId, label, model},
-   * shown(frameId), leasedIds(), showCounts(counts), reload().
+   * shown(frameId), leasedIds(), showCounts(counts, changes), reload().
    */
   start(h) {
     hooks = h;

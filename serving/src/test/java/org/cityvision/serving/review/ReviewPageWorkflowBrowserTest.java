@@ -199,6 +199,38 @@ class ReviewPageWorkflowBrowserTest {
   }
 
   @Test
+  void theCountsOnScreenStayExactThroughQuickVerdictsAnUndoAndAnotherReviewersVerdict()
+      throws Exception {
+    for (int i = 0; i < 8; i++) {
+      api.flagged("cam-2", "graffiti", 0.7, i);
+    }
+    FlagRecord newest = api.flagged("cam-2", "flooding", 0.9, 8);
+    FlagRecord others = api.flagged("cam-3", "flooding", 0.9, -1);
+    browser.signIn(api.base, "", ALICE);
+    browser.awaitSelected(newest.frameId());
+    browser.wait.until(ExpectedConditions.textToBe(By.cssSelector("[data-count=open]"), "10"));
+
+    // Five verdicts as fast as the keys go (their answers may come back in any order), while the
+    // live stream reports each of them too; Z then undoes the last key's verdict.
+    browser.keys("c", "x", "c", "x", "c");
+    json(
+        api.post("/v1/flags/" + others.frameId() + "/review", BOB, "{\"verdict\":\"reject\"}"),
+        200);
+    browser.wait.until(ExpectedConditions.textToBe(By.cssSelector("[data-count=open]"), "4"));
+    browser.wait.until(ExpectedConditions.textToBe(By.cssSelector("[data-count=confirmed]"), "3"));
+    browser.wait.until(ExpectedConditions.textToBe(By.cssSelector("[data-count=rejected]"), "3"));
+    browser.keys("z");
+    browser.wait.until(ExpectedConditions.textToBe(By.cssSelector("[data-count=open]"), "5"));
+    Thread.sleep(1_500); // live events and counts answers still in flight must not move them
+    assertEquals("5", browser.driver.findElement(By.cssSelector("[data-count=open]")).getText());
+    assertEquals(
+        "2", browser.driver.findElement(By.cssSelector("[data-count=confirmed]")).getText());
+    assertEquals(
+        "3", browser.driver.findElement(By.cssSelector("[data-count=rejected]")).getText());
+    assertEquals(5, api.store.flagCounts().of(FlagStatus.OPEN));
+  }
+
+  @Test
   void zAndTheToastButtonUndoTheLastVerdictAndAVerdictGivenSinceIsNotUndone() throws Exception {
     FlagRecord b = api.flagged("cam-1", "flooding", 0.8, 0);
     FlagRecord a = api.flagged("cam-1", "graffiti", 0.9, 1);
