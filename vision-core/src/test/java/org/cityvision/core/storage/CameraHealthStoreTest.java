@@ -69,7 +69,7 @@ class CameraHealthStoreTest {
           () ->
               store.putCameraHealth(new CameraHealthRecord("cam-1", 5, json("{\"r\":\"late\"}"))));
       assertTrue(
-          store.listKeys(StorageKeys.cameraHealthPrefix("cam-1"), 100).size() <= 3,
+          store.bucket().listKeys(StorageKeys.cameraHealthPrefix("cam-1"), 100).size() <= 3,
           "old revisions pruned");
       store.putCameraHealth(new CameraHealthRecord("cam-0", 1, json("{}")));
       assertEquals(List.of("cam-0", "cam-1"), store.listCameraHealth(null, 10).items());
