@@ -369,6 +369,11 @@ async function judge(verdict, label, override) {
   };
   const judged = [];
   const group = (index) => state.items[index].groupSize > 1 && state.items[index].members;
+  // The next tile is selected as the key is pressed, so the reviewer looks at it while the verdict
+  // is stored; a verdict that fails brings the selection back to its frame.
+  const next = targets[targets.length - 1] + 1;
+  if (next < state.items.length) select(next);
+  targets.forEach((i) => tileAt(i)?.classList.add('saving'));
   try {
     if (targets.length === 1 && group(targets[0]) && !override) {
       // One verdict for the group's frames the reviewer saw; one judged meanwhile by someone else
@@ -412,13 +417,14 @@ async function judge(verdict, label, override) {
     }
     rememberVerdicts(judged);
     judged.forEach((f) => state.notes.delete(f.frameId));
-    const next = targets[targets.length - 1] + 1;
-    if (next < state.items.length) select(next);
-    else loadMore();
+    if (next >= state.items.length) loadMore();
     refreshCounts();
   } catch (e) {
+    if (state.selected === next || next >= state.items.length) select(targets[0]);
     if (e.status === 409) toast(`${e.message} — hold Shift with the key to override.`, true);
     else if (e.status !== 401) toast(`Not saved: ${e.message}`, true);
+  } finally {
+    targets.forEach((i) => tileAt(i)?.classList.remove('saving'));
   }
 }
 
@@ -431,14 +437,25 @@ function applied(index, flag) {
 
 // ---------------------------------------------------------------- counts
 
-let countsTimer = null;
-function refreshCounts() {
-  clearTimeout(countsTimer);
-  countsTimer = setTimeout(async () => {
-    try {
-      showCounts(await api('/v1/flags/counts'));
-    } catch (ignored) { /* shown as stale */ }
-  }, 250);
+// At once after a verdict; verdicts while a request is out cost one more request, not one each.
+let countsLoading = false;
+let countsAgain = false;
+async function refreshCounts() {
+  if (countsLoading) {
+    countsAgain = true;
+    return;
+  }
+  countsLoading = true;
+  try {
+    do {
+      countsAgain = false;
+      try {
+        showCounts(await api('/v1/flags/counts'));
+      } catch (ignored) { /* shown as stale */ }
+    } while (countsAgain);
+  } finally {
+    countsLoading = false;
+  }
 }
 
 function showCounts(counts) {

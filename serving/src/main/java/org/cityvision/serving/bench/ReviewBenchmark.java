@@ -46,6 +46,7 @@ import org.cityvision.serving.review.FlagRecounts;
 import org.cityvision.serving.review.ReviewDeps;
 import org.cityvision.serving.review.ReviewEvents;
 import org.cityvision.serving.review.ReviewFeed;
+import org.cityvision.serving.review.ReviewPage;
 import org.cityvision.serving.review.ReviewRoutes;
 
 /**
@@ -178,7 +179,8 @@ public final class ReviewBenchmark {
                     deps,
                     new FlagRecounts(store, Clock.systemUTC(), name),
                     ReviewFeed.of(store, io, config.http().requestTimeoutMs()),
-                    config.review().reopenWindow())));
+                    config.review().reopenWindow()),
+                ReviewPage.area()));
     HttpServer server =
         vertx
             .createHttpServer()
@@ -221,6 +223,7 @@ public final class ReviewBenchmark {
     time(table, "leased page (`lease=120`)", b, "/v1/flags?limit=60&lease=120");
     verdicts(table, a, b);
     live(table, storeB, a);
+    String browser = browser(table, store, a, b);
     String load = Files.readString(Path.of("/proc/loadavg")).trim();
     return "### Review queue at "
         + open
@@ -236,7 +239,8 @@ public final class ReviewBenchmark {
         + "Two review nodes (router, auth, review routes) over one embedded S3Proxy on loopback; "
         + rounds
         + " requests per row, one at a time.\n\n"
-        + table.markdown();
+        + table.markdown()
+        + browser;
   }
 
   private void time(Table table, String what, URI node, String path) throws Exception {
@@ -329,6 +333,88 @@ public final class ReviewBenchmark {
       }
     }
     row(table, "new flag on B reaches a live stream on A", a, ms);
+  }
+
+  /**
+   * The review page in headless Chromium, signed in as the benchmark's reviewer: first paint (from
+   * navigation to the first page of tiles and the counts on screen) on both nodes, then verdicts
+   * with the C key on node A: the next tile selected, and the open count on screen changed, each
+   * timed in the page from the key's event; the count shown is checked against the store's.
+   *
+   * @return a note under the table (why the rows are missing, or whether the counts were exact)
+   */
+  private String browser(Table table, FrameStore store, URI a, URI b) throws Exception {
+    if (!HeadlessChromium.available()) {
+      return "\nNo review-page rows: " + HeadlessChromium.CHROMIUM + " is not installed.\n";
+    }
+    Vertx vertx = Vertx.vertx();
+    try (HeadlessChromium page = HeadlessChromium.start(vertx)) {
+      page.call("Page.enable", new JsonObject());
+      page.call(
+          "Page.addScriptToEvaluateOnNewDocument",
+          new JsonObject().put("source", PageProbes.FIRST_PAINT));
+      for (URI node : List.of(a, b)) {
+        open(page, node);
+        page.eval("sessionStorage.setItem('cityvision.reviewKey', '" + KEY + "'), true");
+        double[] ms = new double[rounds];
+        for (int i = -1; i < rounds; i++) { // one unmeasured load warms the node and the browser
+          open(page, node);
+          double shown = ((Number) page.eval("window.__cityvisionFirstPaint")).doubleValue();
+          if (i >= 0) {
+            ms[i] = shown;
+          }
+        }
+        row(table, "review page: first 60 tiles and counts shown (load)", node, ms);
+      }
+      open(page, a);
+      page.eval("window.__cityvisionFirstPaint");
+      double[] next = new double[rounds];
+      double[] counts = new double[rounds];
+      int exact = 0;
+      for (int i = 0; i < rounds; i++) {
+        page.eval(PageProbes.AFTER_VERDICT);
+        page.press('c');
+        JsonObject r = (JsonObject) page.eval("window.__cityvisionVerdict");
+        next[i] = r.getDouble("next");
+        counts[i] = r.getDouble("counts");
+        long shownOpen = Long.parseLong(r.getString("open").replaceAll("[^0-9]", ""));
+        exact += shownOpen == store.flagCounts().of(FlagStatus.OPEN) ? 1 : 0;
+      }
+      row(table, "review page: next tile selected after C", a, next);
+      row(table, "review page: open count on screen changed after C", a, counts);
+      return "\nReview page: headless Chromium "
+          + PageProbes.version(page)
+          + " over DevTools on loopback; the open count shown after a verdict equalled the"
+          + " store's in "
+          + exact
+          + " of "
+          + rounds
+          + " verdicts.\n";
+    } finally {
+      vertx.close().await(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Navigates to {@code node}'s page and waits until the new document is the page's. */
+  private static void open(HeadlessChromium page, URI node) throws Exception {
+    double old = ((Number) page.eval("performance.timeOrigin")).doubleValue();
+    page.navigate(node.resolve("/"));
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      Object state =
+          page.eval(
+              "window.__cityvisionFirstPaint !== undefined && location.port === '"
+                  + node.getPort()
+                  + "' ? performance.timeOrigin : -1");
+      double origin = ((Number) state).doubleValue();
+      if (origin > 0 && origin != old) {
+        return;
+      }
+      Thread.sleep(5);
+    }
+    throw new IllegalStateException(
+        "the review page did not load within 30 s: "
+            + page.eval("location.href + ', probe ' + typeof window.__cityvisionFirstPaint"));
   }
 
   private HttpResponse<String> get(URI node, String path) throws Exception {

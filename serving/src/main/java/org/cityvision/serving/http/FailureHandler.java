@@ -5,6 +5,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
 import org.cityvision.serving.log.JsonLog;
 
 /**
@@ -15,6 +16,21 @@ import org.cityvision.serving.log.JsonLog;
 public final class FailureHandler implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
+    HttpServerResponse response = ctx.response();
+    if (clientGone(ctx)) {
+      // A reload or a closed tab mid-answer (a static file, a stream): nothing to answer, no fault.
+      JsonLog.get()
+          .info(
+              "client_gone",
+              "route",
+              ctx.get(RequestLog.ROUTE, "unmatched"),
+              "error",
+              String.valueOf(ctx.failure().getMessage()));
+      if (!response.closed() && !response.ended()) {
+        response.reset();
+      }
+      return;
+    }
     ApiException error = ErrorMapper.map(ctx.failure(), ctx.statusCode());
     String requestId = RequestLog.requestId(ctx);
     if (error.status() >= 500
@@ -29,7 +45,6 @@ public final class FailureHandler implements Handler<RoutingContext> {
               "status",
               ctx.statusCode());
     }
-    HttpServerResponse response = ctx.response();
     if (response.ended()) {
       return;
     }
@@ -39,6 +54,15 @@ public final class FailureHandler implements Handler<RoutingContext> {
       return;
     }
     write(ctx.request(), error, requestId);
+  }
+
+  /**
+   * Whether the failure is the client's connection going away while its answer was being written
+   * (broken pipe, reset), as opposed to a fault of the server's.
+   */
+  static boolean clientGone(RoutingContext ctx) {
+    HttpServerResponse response = ctx.response();
+    return ctx.failure() instanceof IOException && (response.closed() || response.headWritten());
   }
 
   /** Writes an error answer; used outside the router too (invalid requests, body limit). */

@@ -169,6 +169,36 @@ class ReviewPageWorkflowBrowserTest {
   }
 
   @Test
+  void theNextTileIsSelectedAsTheKeyIsPressedAndARefusedVerdictBringsTheSelectionBack()
+      throws Exception {
+    List<FlagRecord> flags = threeFlagsSignedIn();
+    FlagRecord a = flags.get(0);
+    FlagRecord b = flags.get(1);
+    // Bob judges B while Alice's page still shows it open.
+    json(api.post("/v1/flags/" + b.frameId() + "/review", BOB, "{\"verdict\":\"reject\"}"), 200);
+
+    // The page selects B in the same task as the key press, before A's verdict is answered.
+    Object selectedAtOnce =
+        browser.script(
+            "document.body.dispatchEvent(new KeyboardEvent('keydown', {key: 'c', bubbles: true}));"
+                + " return document.querySelector('.tile.selected').dataset.frameId;");
+    assertEquals(b.frameId(), selectedAtOnce);
+    browser.awaitStatus(a.frameId(), "confirmed");
+    awaitStored(a.frameId(), FlagStatus.CONFIRMED);
+
+    browser.keys("c");
+    browser.wait.until(
+        ExpectedConditions.textMatches(By.id("toast-text"), Pattern.compile("override")));
+    browser.awaitSelected(b.frameId());
+    assertEquals(
+        0L,
+        browser.script("return document.querySelectorAll('.tile.saving').length"),
+        "no tile is left waiting for its verdict");
+    assertEquals(FlagStatus.REJECTED, api.store.flag(b.frameId()).status());
+    assertEquals("bob", api.store.flag(b.frameId()).reviewer());
+  }
+
+  @Test
   void zAndTheToastButtonUndoTheLastVerdictAndAVerdictGivenSinceIsNotUndone() throws Exception {
     FlagRecord b = api.flagged("cam-1", "flooding", 0.8, 0);
     FlagRecord a = api.flagged("cam-1", "graffiti", 0.9, 1);

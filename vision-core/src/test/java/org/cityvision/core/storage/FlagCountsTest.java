@@ -297,6 +297,36 @@ class FlagCountsTest {
   }
 
   @Test
+  void aNodeThatKnowsAnOlderGenerationNeverTakesAFrameAnotherHolds(
+      TestInfo info, @TempDir Path nodeA, @TempDir Path nodeB) throws Exception {
+    String bucket = StoreFixture.bucket(info.getTestMethod().orElseThrow().getName());
+    StoreFixture.MutableClock clock = new StoreFixture.MutableClock(Instant.now());
+    try (MinioFrameStore a =
+            FrameStores.open(StoreFixture.config(server.endpoint(), nodeA, bucket), clock);
+        MinioFrameStore b =
+            FrameStores.open(StoreFixture.config(server.endpoint(), nodeB, bucket), clock)) {
+      String id = flag(a, "cam-1", "graffiti", 1).frameId();
+      assertEquals(1, a.leaseFlag(id, "alice", Duration.ofSeconds(60)).orElseThrow().generation());
+      clock.set(clock.instant().plusSeconds(61));
+      for (int i = 0; i < 10; i++) {
+        assertTrue(b.leaseFlag(id, "bob", Duration.ofSeconds(60)).isPresent(), "renewal " + i);
+      }
+      // Node a last saw alice's expired generation 1; bob holds generation 11.
+      assertTrue(a.leaseFlag(id, "carol", Duration.ofSeconds(60)).isEmpty(), "bob holds it");
+      assertTrue(a.leaseFlag(id, "alice", Duration.ofSeconds(60)).isEmpty(), "bob holds it");
+      assertFalse(a.releaseFlag(id, "alice"), "alice's lease ended long ago");
+      assertTrue(a.releaseFlag(id, "bob"), "bob lets go from the other node");
+      // Node b still knows bob's generation 11 as held: it reads the release and claims after it.
+      ReviewLease carols = b.leaseFlag(id, "carol", Duration.ofSeconds(60)).orElseThrow();
+      assertEquals(13, carols.generation());
+      assertEquals(
+          13,
+          a.bucket().listKeys(StorageKeys.reviewLeasePrefix(id), 100).size(),
+          "every generation is kept while the frame exists");
+    }
+  }
+
+  @Test
   void ofManyReviewersClaimingOneFrameAtOnceExactlyOneGetsIt(
       TestInfo info, @TempDir Path nodeA, @TempDir Path nodeB) throws Exception {
     String bucket = StoreFixture.bucket(info.getTestMethod().orElseThrow().getName());

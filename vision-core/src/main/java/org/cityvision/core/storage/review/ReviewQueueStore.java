@@ -68,6 +68,7 @@ public final class ReviewQueueStore implements AutoCloseable {
   private final Clock clock;
   private final MinioFlagGroups flagGroups;
   private final FlagCounters counters;
+  private final ReviewLeases leases;
 
   /** Reads the flags of a queue page in parallel; daemon threads, shut down on close. */
   private final ExecutorService reads;
@@ -77,6 +78,7 @@ public final class ReviewQueueStore implements AutoCloseable {
     this.clock = clock;
     this.flagGroups = new MinioFlagGroups(bucket);
     this.counters = new FlagCounters(bucket, this, clock);
+    this.leases = new ReviewLeases(bucket, clock);
     AtomicInteger readers = new AtomicInteger();
     this.reads =
         Executors.newFixedThreadPool(
@@ -474,59 +476,12 @@ public final class ReviewQueueStore implements AutoCloseable {
   /** See {@link FrameStore#leaseFlag}. */
   public Optional<ReviewLease> leaseFlag(String frameId, String holder, Duration ttl)
       throws StorageException {
-    FrameId.parse(frameId);
-    StorageKeys.requireDottedSegment("holder", holder);
-    if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(Duration.ofHours(1)) > 0) {
-      throw new IllegalArgumentException("a review lease lasts 1 s .. 1 h, got " + ttl);
-    }
-    for (int attempt = 0; attempt < 3; attempt++) {
-      Instant now = clock.instant();
-      Optional<ReviewLease> head = leaseHead(frameId);
-      if (head.isPresent() && head.get().heldByOther(holder, now)) {
-        return Optional.empty();
-      }
-      long generation = head.map(ReviewLease::generation).orElse(0L) + 1;
-      ReviewLease next = new ReviewLease(frameId, generation, holder, now.plus(ttl), false);
-      try {
-        bucket.put(DurableBucket.json(StorageKeys.reviewLease(frameId, generation), next, true));
-      } catch (ConflictException e) {
-        continue; // Someone claimed, renewed or released it at the same moment: look again.
-      }
-      if (generation > 4) {
-        List<String> old = bucket.listKeys(StorageKeys.reviewLeasePrefix(frameId), 100);
-        if (old.size() > 2) {
-          bucket.removeAll(old.subList(2, old.size()));
-        }
-      }
-      return Optional.of(next);
-    }
-    return Optional.empty();
+    return leases.lease(frameId, holder, ttl);
   }
 
   /** See {@link FrameStore#releaseFlag}. */
   public boolean releaseFlag(String frameId, String holder) throws StorageException {
-    FrameId.parse(frameId);
-    Instant now = clock.instant();
-    Optional<ReviewLease> head = leaseHead(frameId);
-    if (head.isEmpty()
-        || head.get().released()
-        || !head.get().holder().equals(holder)
-        || !head.get().expiresAt().isAfter(now)) {
-      return false;
-    }
-    ReviewLease next = new ReviewLease(frameId, head.get().generation() + 1, holder, now, true);
-    try {
-      bucket.put(
-          DurableBucket.json(StorageKeys.reviewLease(frameId, next.generation()), next, true));
-      return true;
-    } catch (ConflictException e) {
-      return false; // The holder renewed or released it at the same moment from another tab.
-    }
-  }
-
-  /** The newest readable generation of a frame's lease. */
-  Optional<ReviewLease> leaseHead(String frameId) throws StorageException {
-    return bucket.newest(StorageKeys.reviewLeasePrefix(frameId), ReviewLease.class);
+    return leases.release(frameId, holder);
   }
 
   // ------------------------------------------------------------------ verdicts
