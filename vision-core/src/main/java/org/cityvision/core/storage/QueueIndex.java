@@ -88,6 +88,14 @@ public final class QueueIndex {
     return b.toString();
   }
 
+  /** A folder or key of this index relative to its root: the folder segments, then the name. */
+  public String relative(String key) {
+    if (!key.startsWith(root)) {
+      throw new IllegalArgumentException(key + " is not in " + this);
+    }
+    return key.substring(root.length());
+  }
+
   /**
    * The entry name of {@code key} (what follows its last {@code /}).
    *
@@ -95,7 +103,7 @@ public final class QueueIndex {
    *     be filed here (a cursor of another listing)
    */
   public String nameOf(String key) {
-    String name = key.substring(key.lastIndexOf('/') + 1);
+    String name = StorageKeys.nameOf(key);
     if (!key.startsWith(root) || name.length() < minimumName()) {
       throw new IllegalArgumentException("cursor does not belong to this listing");
     }

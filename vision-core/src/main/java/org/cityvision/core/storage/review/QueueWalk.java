@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import org.cityvision.core.storage.QueueIndex;
 import org.cityvision.core.storage.StorageException;
+import org.cityvision.core.storage.StorageKeys;
 import org.cityvision.core.storage.StoreUnavailableException;
 import org.cityvision.core.storage.bucket.DurableBucket;
 
@@ -106,7 +107,7 @@ final class QueueWalk implements AutoCloseable {
     String from = after == null ? null : index.folders(after, level);
     ArrayDeque<String> out = new ArrayDeque<>();
     for (String folder : bucket.listLevel(prefix).folders()) {
-      if (from == null || folder.substring(index.root().length()).compareTo(from) >= 0) {
+      if (from == null || index.relative(folder).compareTo(from) >= 0) {
         out.add(folder);
       }
     }
@@ -117,7 +118,7 @@ final class QueueWalk implements AutoCloseable {
   private List<String> entries(String folder) throws StorageException {
     List<String> out = new ArrayList<>();
     for (String key : bucket.listLevel(folder).keys()) {
-      if (after == null || key.substring(folder.length()).compareTo(after) > 0) {
+      if (after == null || StorageKeys.nameOf(key).compareTo(after) > 0) {
         out.add(key);
       }
     }
