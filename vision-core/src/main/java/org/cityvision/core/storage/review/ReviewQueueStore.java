@@ -62,7 +62,7 @@ public final class ReviewQueueStore implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReviewQueueStore.class);
 
   /** Bound on queue keys one {@link #listFlags} call examines before it returns a cursor. */
-  public static final int FLAG_SCAN_BOUND = 20_000;
+  private static final int FLAG_SCAN_BOUND = 20_000;
 
   private final DurableBucket bucket;
   private final Clock clock;
