@@ -62,8 +62,17 @@ public final class CameraHealthService {
     this.clock = clock;
   }
 
-  /** What the quality check made of one frame. */
-  public record Observation(FrameAnalysis analysis, HealthUpdate update, boolean recorded) {}
+  /**
+   * What the quality check made of one frame.
+   *
+   * @param recorded the camera's record took the frame
+   * @param reference the record names the frame as its camera's classified frame already, so a
+   *     later static frame may reuse its result once stored: true for a fault-free frame that is
+   *     not static (it goes to the model); a static frame whose earlier result cannot be read is
+   *     classified too, and recorded as the reference with {@link #classified} afterwards
+   */
+  public record Observation(
+      FrameAnalysis analysis, HealthUpdate update, boolean recorded, boolean reference) {}
 
   public CameraHealthConfig config() {
     return config;
@@ -95,13 +104,10 @@ public final class CameraHealthService {
               .apply(
                   cameraId,
                   receivedAt,
-                  s ->
-                      Optional.of(
-                          CameraHealth.update(
-                              s, analysis, frameId, capturedAt, receivedAt, config)))
+                  s -> Optional.of(observed(s, analysis, frameId, capturedAt, receivedAt)))
               .orElseThrow();
       announce(update);
-      return new Observation(analysis, update, true);
+      return new Observation(analysis, update, true, goesToModel(update));
     } catch (StorageException e) {
       LOG.warn("camera {} health not recorded: {}", cameraId, e.getMessage());
       HealthUpdate update =
@@ -112,8 +118,34 @@ public final class CameraHealthService {
               capturedAt,
               receivedAt,
               config);
-      return new Observation(analysis, update, false);
+      return new Observation(analysis, update, false, false);
     }
+  }
+
+  /**
+   * The frame applied to the camera's state; a frame that goes to the model is named the camera's
+   * classified frame in the same write (one record write per frame instead of two: a later static
+   * frame that finds no stored result for it is classified itself).
+   */
+  private HealthUpdate observed(
+      CameraState s,
+      FrameAnalysis analysis,
+      String frameId,
+      Instant capturedAt,
+      Instant receivedAt) {
+    HealthUpdate update = CameraHealth.update(s, analysis, frameId, capturedAt, receivedAt, config);
+    if (!goesToModel(update)) {
+      return update;
+    }
+    return new HealthUpdate(
+        CameraHealth.classified(update.state(), analysis, frameId, receivedAt),
+        update.faults(),
+        update.reuse(),
+        update.transitions());
+  }
+
+  private static boolean goesToModel(HealthUpdate update) {
+    return update.faults().isEmpty() && !update.isStatic();
   }
 
   /**

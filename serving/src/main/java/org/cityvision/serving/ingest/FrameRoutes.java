@@ -326,7 +326,9 @@ public final class FrameRoutes {
                                                   result,
                                                   idempotencyKey,
                                                   id);
-                                          if (seen.update().faults().isEmpty() && seen.recorded()) {
+                                          if (seen.update().faults().isEmpty()
+                                              && seen.recorded()
+                                              && !seen.reference()) {
                                             health.classified(
                                                 cameraId,
                                                 seen.analysis(),

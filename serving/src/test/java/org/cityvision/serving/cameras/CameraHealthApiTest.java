@@ -310,11 +310,15 @@ class CameraHealthApiTest {
   }
 
   @Test
-  void aStaticFrameReusesTheLastResultWithoutAForwardPass() {
+  void aStaticFrameReusesTheLastResultWithoutAForwardPass() throws Exception {
     String id = "cam-static";
     JsonObject first = post(toA, id, frame(1.0));
     assertFalse(first.getJsonObject("quality").getBoolean("static"));
     assertFalse(first.containsKey("reused"));
+    assertEquals(
+        1,
+        a.store().cameraHealth(id).orElseThrow().revision(),
+        "one record write names the classified frame the camera's reference");
     double reusedBefore = reusedFrames(toB);
     JsonObject second = post(toB, id, frame(1.0));
     assertTrue(second.getJsonObject("quality").getBoolean("static"), second.encode());

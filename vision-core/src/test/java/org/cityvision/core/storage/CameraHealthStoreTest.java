@@ -2,7 +2,6 @@ package org.cityvision.core.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -58,19 +57,24 @@ class CameraHealthStoreTest {
     try (MinioFrameStore store =
         StoreFixture.open(server, node, StoreFixture.bucket(info.getDisplayName()))) {
       assertEquals(Optional.empty(), store.cameraHealth("cam-1"));
-      for (long r = 1; r <= 5; r++) {
+      for (long r = 1; r <= 9; r++) {
         store.putCameraHealth(new CameraHealthRecord("cam-1", r, json("{\"r\":" + r + "}")));
       }
       CameraHealthRecord newest = store.cameraHealth("cam-1").orElseThrow();
-      assertEquals(5, newest.revision());
-      assertEquals("{\"r\":5}", new String(newest.json(), StandardCharsets.UTF_8));
+      assertEquals(9, newest.revision());
+      assertEquals("{\"r\":9}", new String(newest.json(), StandardCharsets.UTF_8));
       assertThrows(
           ConflictException.class,
           () ->
-              store.putCameraHealth(new CameraHealthRecord("cam-1", 5, json("{\"r\":\"late\"}"))));
-      assertTrue(
-          store.bucket().listKeys(StorageKeys.cameraHealthPrefix("cam-1"), 100).size() <= 3,
-          "old revisions pruned");
+              store.putCameraHealth(new CameraHealthRecord("cam-1", 9, json("{\"r\":\"late\"}"))));
+      assertEquals(
+          List.of(
+              StorageKeys.cameraHealth("cam-1", 9),
+              StorageKeys.cameraHealth("cam-1", 8),
+              StorageKeys.cameraHealth("cam-1", 7),
+              StorageKeys.cameraHealth("cam-1", 6)),
+          store.bucket().listKeys(StorageKeys.cameraHealthPrefix("cam-1"), 100),
+          "old revisions pruned four at a time at every fourth revision");
       store.putCameraHealth(new CameraHealthRecord("cam-0", 1, json("{}")));
       assertEquals(List.of("cam-0", "cam-1"), store.listCameraHealth(null, 10).items());
     }

@@ -1,6 +1,7 @@
 package org.cityvision.core.storage.system;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -190,9 +191,14 @@ public final class SystemRecordStore {
     if (record.revision() == 1) {
       bucket.put(DurableBucket.marker(StorageKeys.cameraIndex(cameraId)));
     }
-    long stale = record.revision() - HEALTH_REVISIONS_KEPT;
-    if (stale >= 1) {
-      bucket.remove(StorageKeys.cameraHealth(cameraId, stale));
+    // Old revisions go four at a time in one request, so 3 to 6 are kept.
+    long newestStale = record.revision() - HEALTH_REVISIONS_KEPT;
+    if (record.revision() % 4 == 0 && newestStale >= 1) {
+      List<String> stale = new ArrayList<>(4);
+      for (long r = Math.max(1, newestStale - 3); r <= newestStale; r++) {
+        stale.add(StorageKeys.cameraHealth(cameraId, r));
+      }
+      bucket.removeAll(stale);
     }
   }
 
