@@ -372,6 +372,8 @@ async function judge(verdict, label, override) {
   // The next tile is selected as the key is pressed, so the reviewer looks at it while the verdict
   // is stored; a verdict that fails brings the selection back to its frame.
   const next = targets[targets.length - 1] + 1;
+  const before = new Map(targets.flatMap((i) => (group(i) || [state.items[i].frameId])
+    .map((frameId) => [frameId, state.items[i].status])));
   if (next < state.items.length) select(next);
   targets.forEach((i) => tileAt(i)?.classList.add('saving'));
   try {
@@ -418,6 +420,7 @@ async function judge(verdict, label, override) {
     rememberVerdicts(judged);
     judged.forEach((f) => state.notes.delete(f.frameId));
     if (next >= state.items.length) loadMore();
+    movedCounts(before, judged);
     refreshCounts();
   } catch (e) {
     if (state.selected === next || next >= state.items.length) select(targets[0]);
@@ -437,9 +440,13 @@ function applied(index, flag) {
 
 // ---------------------------------------------------------------- counts
 
-// At once after a verdict; verdicts while a request is out cost one more request, not one each.
+// At once after a verdict; verdicts while a request is out cost one more request, not one each. A
+// verdict's answer moves its frames between the counts on screen before that request returns
+// (movedCounts); an answer to a request sent before such a move may predate it and is not shown.
 let countsLoading = false;
 let countsAgain = false;
+let countsEpoch = 0;
+let shownCounts = null;
 async function refreshCounts() {
   if (countsLoading) {
     countsAgain = true;
@@ -449,8 +456,11 @@ async function refreshCounts() {
   try {
     do {
       countsAgain = false;
+      const epoch = countsEpoch;
       try {
-        showCounts(await api('/v1/flags/counts'));
+        const counts = await api('/v1/flags/counts');
+        if (epoch === countsEpoch) showCounts(counts);
+        else countsAgain = true;
       } catch (ignored) { /* shown as stale */ }
     } while (countsAgain);
   } finally {
@@ -459,10 +469,25 @@ async function refreshCounts() {
 }
 
 function showCounts(counts) {
+  shownCounts = counts;
   for (const status of ['open', 'confirmed', 'rejected', 'relabelled']) {
     const el = document.querySelector(`[data-count="${status}"]`);
     if (el && counts[status]) el.textContent = `${counts[status].count}${counts[status].atLeast ? '+' : ''}`;
   }
+}
+
+// Frames whose status the server just changed (from: frameId → status before) move between the counts.
+function movedCounts(from, flags) {
+  if (!shownCounts || !flags.length) return;
+  const counts = structuredClone(shownCounts);
+  for (const f of flags) {
+    const was = from.get(f.frameId);
+    if (!was || was === f.status || !counts[was] || !counts[f.status]) continue;
+    counts[was].count--;
+    counts[f.status].count++;
+  }
+  countsEpoch++;
+  showCounts(counts);
 }
 
 // What live.js (the live queue and leases) reads from and calls back into the page.
@@ -758,6 +783,7 @@ async function undo() {
   let undone = 0;
   let first = -1;
   const refused = [];
+  const reopened = [];
   for (const f of last.flags) {
     try {
       const flag = await api(`/v1/flags/${encodeURIComponent(f.frameId)}/reopen`,
@@ -767,6 +793,7 @@ async function undo() {
         applied(index, flag);
         if (first < 0) first = index;
       }
+      reopened.push(flag);
       undone++;
     } catch (e) {
       if (e.status === 401) return;
@@ -774,6 +801,7 @@ async function undo() {
     }
   }
   if (first >= 0) select(first);
+  movedCounts(new Map(last.flags.map((f) => [f.frameId, f.status])), reopened);
   refreshCounts();
   if (refused.length) toast(`${undone ? `${undone} undone; ` : ''}not undone: ${refused[0]}`, true);
   else toast(undone === 1 ? 'Undone: the frame is open again.' : `Undone: ${undone} frames are open again.`);

@@ -12,9 +12,6 @@ import java.util.Optional;
  * <p>Stateless and thread-safe.
  */
 public final class ShippedModels {
-  /** The tasks with a shipped model. */
-  public static final List<String> TASKS = List.of("waste", "urban");
-
   private ShippedModels() {}
 
   /**

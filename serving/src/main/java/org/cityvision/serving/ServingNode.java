@@ -29,6 +29,7 @@ import org.cityvision.core.batch.BatchTotals;
 import org.cityvision.core.classify.AuditSampler;
 import org.cityvision.core.classify.ClassifiedFrames;
 import org.cityvision.core.classify.FlagListener;
+import org.cityvision.core.model.Task;
 import org.cityvision.core.quality.CameraCondition;
 import org.cityvision.core.quality.CameraHealthRecords;
 import org.cityvision.core.quality.CameraState;
@@ -296,7 +297,7 @@ public final class ServingNode {
   /** The labels reviewers can relabel to: the urban model's, when it is loaded. */
   private static List<String> urbanLabels(ModelRegistry models) {
     return models.all().stream()
-        .filter(m -> m.spec().task().equals("urban"))
+        .filter(m -> m.spec().task().equals(Task.URBAN.id()))
         .findFirst()
         .map(m -> m.spec().labels())
         .orElse(List.of());

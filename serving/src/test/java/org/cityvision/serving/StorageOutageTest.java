@@ -8,16 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
+import org.cityvision.core.digest.Sha256;
 import org.cityvision.core.testing.TestImages;
+import org.cityvision.s3server.EmbeddedS3Server;
 import org.cityvision.serving.config.Secrets;
 import org.cityvision.serving.config.ServerConfig;
 import org.cityvision.serving.config.StoreConfig;
@@ -126,7 +125,7 @@ class StorageOutageTest {
     for (Map.Entry<String, byte[]> e : accepted.entrySet()) {
       Response frame = client.get("/v1/frames/" + e.getKey(), reviewer);
       assertEquals(200, frame.status(), frame.text());
-      assertEquals(sha256(e.getValue()), frame.json().getString("sha256"), frame.text());
+      assertEquals(Sha256.hex(e.getValue()), frame.json().getString("sha256"), frame.text());
       assertTrue(frame.json().getBoolean("hasThumbnail"), frame.text());
       assertEquals(1, frame.json().getJsonArray("results").size(), frame.text());
       flagsSeen += frame.json().getValue("flag") != null ? 1 : 0;
@@ -143,9 +142,5 @@ class StorageOutageTest {
         .forEach(f -> listed.add(f.frameId()));
     assertEquals(accepted.size() + 1, listed.size(), "no frame lost, none twice: " + listed);
     assertTrue(listed.containsAll(accepted.keySet()));
-  }
-
-  private static String sha256(byte[] bytes) throws Exception {
-    return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
   }
 }

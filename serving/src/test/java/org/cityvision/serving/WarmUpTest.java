@@ -117,6 +117,7 @@ class WarmUpTest {
     node.shutdown().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     assertTrue(node.warmedUp().isComplete());
     assertTrue((System.nanoTime() - t0) / 1e9 < 60);
+    ServingFixture.stop(node);
   }
 
   @Test

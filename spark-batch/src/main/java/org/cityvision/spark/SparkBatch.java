@@ -43,7 +43,9 @@ import org.cityvision.core.storage.StorageConfig;
  *
  * <p>Usage: {@code SparkBatch [--master M] --task T --prefix P --model DIR [--flag] [--data DIR]
  * [--partition-size N] [--task-parallelism N]}. The store comes from the environment ({@code
- * CITYVISION_S3_*}), else the embedded store under {@code --data} (local mode only).
+ * CITYVISION_S3_*}, endpoint required); {@code cityvision batch --engine spark} with no endpoint
+ * configured runs the embedded S3 server over {@code --data} and passes its endpoint here. {@code
+ * --data} holds the driver's spool.
  */
 public final class SparkBatch {
   private static final DateTimeFormatter ID_TIME =

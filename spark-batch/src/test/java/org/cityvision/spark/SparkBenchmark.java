@@ -20,10 +20,10 @@ import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.FrameStores;
 import org.cityvision.core.storage.FrameUpload;
 import org.cityvision.core.storage.StorageConfig;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
 import org.cityvision.core.testing.TempDirs;
 import org.cityvision.core.testing.TestImages;
 import org.cityvision.core.testing.TestModels;
+import org.cityvision.s3server.EmbeddedS3Server;
 
 /**
  * Spark local[1] and local[2] against the single-node batch on the same stored 1080p frames, each

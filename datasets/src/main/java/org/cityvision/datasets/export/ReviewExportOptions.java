@@ -3,6 +3,7 @@ package org.cityvision.datasets.export;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Objects;
+import org.cityvision.core.model.Task;
 import org.cityvision.core.storage.StorageKeys;
 
 /**
@@ -36,7 +37,8 @@ public record ReviewExportOptions(
 
   /** Confirmed and relabelled frames of every verdict, urban task, into a new folder. */
   public static ReviewExportOptions to(Path out) {
-    return new ReviewExportOptions(out, null, false, "urban", "normal", "city-owned", false);
+    return new ReviewExportOptions(
+        out, null, false, Task.URBAN.id(), "normal", "city-owned", false);
   }
 
   public ReviewExportOptions withSince(Instant value) {

@@ -1,16 +1,12 @@
 package org.cityvision.datasets.split;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.cityvision.core.digest.Sha256;
 import org.cityvision.datasets.DatasetException;
 import org.cityvision.datasets.folder.Sample;
 
@@ -98,17 +94,10 @@ public final class DuplicateGroups {
   }
 
   private static String sha256(Sample s) throws DatasetException {
-    try (InputStream in = Files.newInputStream(s.file())) {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      byte[] buffer = new byte[64 * 1024];
-      for (int r; (r = in.read(buffer)) > 0; ) {
-        digest.update(buffer, 0, r);
-      }
-      return HexFormat.of().formatHex(digest.digest());
+    try {
+      return Sha256.hex(s.file());
     } catch (IOException e) {
       throw new DatasetException("cannot read " + s.file() + ": " + e.getMessage(), e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
     }
   }
 }

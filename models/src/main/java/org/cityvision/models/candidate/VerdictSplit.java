@@ -1,9 +1,7 @@
 package org.cityvision.models.candidate;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import org.cityvision.core.digest.Sha256;
 
 /**
  * The deterministic split of verdicts by frame id: SHA-256 of the id decides, so a frame stays in
@@ -37,14 +35,7 @@ public final class VerdictSplit {
 
   /** A number in [0, 1) from the salted SHA-256 of the id. */
   static double unit(String salt, String frameId) {
-    try {
-      byte[] digest =
-          MessageDigest.getInstance("SHA-256")
-              .digest((salt + frameId).getBytes(StandardCharsets.UTF_8));
-      long bits = ByteBuffer.wrap(digest).getLong() >>> 11;
-      return bits / (double) (1L << 53);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every JVM", e);
-    }
+    long bits = ByteBuffer.wrap(Sha256.of(salt + frameId)).getLong() >>> 11;
+    return bits / (double) (1L << 53);
   }
 }

@@ -10,10 +10,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import org.cityvision.core.digest.Sha256;
 import org.cityvision.core.image.ImageDecoder;
 import org.cityvision.core.image.Preprocessor;
 import org.cityvision.datasets.augment.Augmenter;
@@ -198,7 +198,7 @@ final class FeatureBank {
       Path backboneFile)
       throws ModelRunException {
     try {
-      MessageDigest d = MessageDigest.getInstance("SHA-256");
+      MessageDigest d = Sha256.newDigest();
       d.update(
           (views
                   + "|"
@@ -220,7 +220,7 @@ final class FeatureBank {
         d.update((s.id() + "|" + Files.size(s.file()) + "\n").getBytes(StandardCharsets.UTF_8));
       }
       return HexFormat.of().formatHex(d.digest(), 0, 10);
-    } catch (NoSuchAlgorithmException | IOException e) {
+    } catch (IOException e) {
       throw new ModelRunException("cannot key the feature cache: " + e.getMessage(), e);
     }
   }

@@ -25,9 +25,8 @@ import org.cityvision.core.model.ReplaySet;
 import org.cityvision.core.model.TorchRuntime;
 import org.cityvision.core.storage.FrameId;
 import org.cityvision.core.storage.FrameStore;
-import org.cityvision.core.storage.FrameStores;
 import org.cityvision.core.storage.ResultRecord;
-import org.cityvision.core.storage.StorageConfig;
+import org.cityvision.core.testing.EmbeddedStore;
 import org.cityvision.core.testing.SharedData;
 import org.cityvision.datasets.folder.ImageFolder;
 import org.cityvision.datasets.folder.Sample;
@@ -96,7 +95,8 @@ class StoredFeaturesTimingExperiment {
     String model = live.spec().name();
     String version = live.spec().version();
 
-    try (FrameStore store = FrameStores.open(StorageConfig.embedded(out.resolve("store")))) {
+    try (EmbeddedStore embedded = EmbeddedStore.open(out.resolve("store"))) {
+      FrameStore store = embedded.store();
       // 1. Classification time: eight callers at once, as a busy node classifies.
       List<VerdictExample> stored = new ArrayList<>();
       List<VerdictExample> imagesOnly = new ArrayList<>();

@@ -18,11 +18,11 @@ import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.FrameStores;
 import org.cityvision.core.storage.FrameUpload;
 import org.cityvision.core.storage.StorageConfig;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
 import org.cityvision.core.testing.SharedData;
 import org.cityvision.datasets.export.ReviewExport;
 import org.cityvision.datasets.export.ReviewExportOptions;
 import org.cityvision.datasets.export.ReviewExportReport;
+import org.cityvision.s3server.EmbeddedS3Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,18 +1,16 @@
 package org.cityvision.serving.auth;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import org.cityvision.core.auth.KeyRole;
+import org.cityvision.core.digest.Sha256;
 import org.cityvision.core.storage.ApiKeyRecord;
 import org.cityvision.core.storage.CameraScope;
 import org.cityvision.core.storage.ConflictException;
@@ -33,6 +31,11 @@ import org.cityvision.core.storage.StorageKeys;
 public final class ApiKeys {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String PREFIX = "cvk_";
+
+  /** The rule for key names, as messages state it. */
+  public static final String NAME_RULE = "1-64 characters of [A-Za-z0-9_-]";
+
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   private final FrameStore store;
   private final Clock clock;
@@ -55,14 +58,14 @@ public final class ApiKeys {
     return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
   }
 
+  /** Whether {@code name} is a valid key name ({@link #NAME_RULE}; {@code null} is not). */
+  public static boolean isValidName(String name) {
+    return name != null && NAME.matcher(name).matches();
+  }
+
   /** Lower-case hex SHA-256 of a key, as stored. */
   public static String hash(String key) {
-    try {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(sha.digest(key.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-    }
+    return Sha256.hex(key);
   }
 
   /** The principal of a presented key, from the cache. Non-blocking. */

@@ -10,8 +10,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.cityvision.core.auth.KeyRole;
+import org.cityvision.core.camera.CameraId;
 import org.cityvision.core.storage.ApiKeyRecord;
 import org.cityvision.core.storage.CameraScope;
 import org.cityvision.core.storage.ConflictException;
@@ -22,7 +22,6 @@ import org.cityvision.serving.http.Json;
 
 /** {@code /v1/keys} (admin): create a key (shown once), list keys, delete a key. */
 public final class KeyRoutes {
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final List<String> FIELDS =
       List.of("role", "name", "cameras", "cameraPrefix", "allowCaptureOverride");
 
@@ -162,17 +161,16 @@ public final class KeyRoutes {
         throw ApiException.badRequest("invalid_cameras", "cameras must be an array of camera ids");
       }
       for (Object id : array) {
-        if (!(id instanceof String s) || !NAME.matcher(s).matches()) {
+        if (!(id instanceof String s) || !CameraId.isValid(s)) {
           throw ApiException.badRequest(
-              "invalid_cameras",
-              "cameras must hold camera ids of 1-64 characters of " + "[A-Za-z0-9_-]");
+              "invalid_cameras", "cameras must hold camera ids of " + CameraId.RULE);
         }
         ids.add(s);
       }
     }
-    if (prefix != null && (!(prefix instanceof String p) || !NAME.matcher(p).matches())) {
+    if (prefix != null && (!(prefix instanceof String p) || !CameraId.isValid(p))) {
       throw ApiException.badRequest(
-          "invalid_camera_prefix", "cameraPrefix must be 1-64 characters of [A-Za-z0-9_-]");
+          "invalid_camera_prefix", "cameraPrefix must be " + CameraId.RULE);
     }
     try {
       return new CameraScope(ids, (String) prefix);
@@ -202,9 +200,9 @@ public final class KeyRoutes {
   }
 
   private static String name(Object value) {
-    if (value instanceof String s && NAME.matcher(s).matches()) {
+    if (value instanceof String s && ApiKeys.isValidName(s)) {
       return s;
     }
-    throw ApiException.badRequest("invalid_name", "name must be 1-64 characters of [A-Za-z0-9_-]");
+    throw ApiException.badRequest("invalid_name", "name must be " + ApiKeys.NAME_RULE);
   }
 }

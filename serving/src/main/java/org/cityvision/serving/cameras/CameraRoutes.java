@@ -13,12 +13,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.cityvision.core.auth.KeyRole;
+import org.cityvision.core.camera.CameraId;
 import org.cityvision.core.quality.CameraAlert;
 import org.cityvision.core.quality.CameraState;
 import org.cityvision.core.quality.HealthTransition;
 import org.cityvision.core.quality.QualityFault;
 import org.cityvision.serving.auth.Authenticator;
-import org.cityvision.serving.config.IngestConfig;
 import org.cityvision.serving.http.Access;
 import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.http.ApiException;
@@ -159,9 +159,8 @@ public final class CameraRoutes {
    */
   private static String cameraId(RoutingContext ctx) {
     String cameraId = ctx.pathParam("cameraId");
-    if (cameraId == null || !IngestConfig.CAMERA_ID.matcher(cameraId).matches()) {
-      throw ApiException.badRequest(
-          "invalid_camera_id", "camera ids are 1-64 characters of [A-Za-z0-9_-]");
+    if (!CameraId.isValid(cameraId)) {
+      throw ApiException.badRequest("invalid_camera_id", "camera ids are " + CameraId.RULE);
     }
     return cameraId;
   }

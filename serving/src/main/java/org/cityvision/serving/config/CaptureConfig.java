@@ -1,5 +1,6 @@
 package org.cityvision.serving.config;
 
+import org.cityvision.core.model.Task;
 import org.cityvision.serving.capture.CapturePolicy;
 
 /**
@@ -42,10 +43,13 @@ public record CaptureConfig(
 
   /** The policy of {@code task}; {@code never} for a task without one. */
   public CapturePolicy policy(String task) {
-    return switch (task) {
-      case "waste" -> CapturePolicy.parse("capture.waste", waste);
-      case "urban" -> CapturePolicy.parse("capture.urban", urban);
-      default -> CapturePolicy.NEVER;
-    };
+    return Task.of(task)
+        .map(
+            t ->
+                switch (t) {
+                  case WASTE -> CapturePolicy.parse("capture.waste", waste);
+                  case URBAN -> CapturePolicy.parse("capture.urban", urban);
+                })
+        .orElse(CapturePolicy.NEVER);
   }
 }

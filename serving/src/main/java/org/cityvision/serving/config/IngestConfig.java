@@ -2,7 +2,7 @@ package org.cityvision.serving.config;
 
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Pattern;
+import org.cityvision.core.camera.CameraId;
 
 /**
  * Camera frames.
@@ -36,20 +36,15 @@ public record IngestConfig(
   /** The default of {@link #maxInFlight}. */
   public static final int DEFAULT_MAX_IN_FLIGHT = 64;
 
-  /**
-   * Camera ids become storage key segments: no dots, slashes or other characters needing escapes.
-   */
-  public static final Pattern CAMERA_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-
   public IngestConfig {
     if (unknownCameras == null) {
       throw new IllegalArgumentException("ingest.unknownCameras must be accept or refuse");
     }
     cameras = cameras == null ? List.of() : List.copyOf(cameras);
     for (String id : cameras) {
-      if (id == null || !CAMERA_ID.matcher(id).matches()) {
+      if (!CameraId.isValid(id)) {
         throw new IllegalArgumentException(
-            "ingest.cameras: '" + id + "' is not a camera id " + CAMERA_ID.pattern());
+            "ingest.cameras: '" + id + "' is not a camera id (" + CameraId.RULE + ")");
       }
     }
     Bounds.require("ingest.thumbnailMaxSide", thumbnailMaxSide, 16, 4096);

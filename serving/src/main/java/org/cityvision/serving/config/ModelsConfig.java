@@ -3,6 +3,7 @@ package org.cityvision.serving.config;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.cityvision.core.model.Task;
 
 /**
  * Which model package seeds each task, and how the node follows the live versions in the store.
@@ -42,10 +43,10 @@ public record ModelsConfig(String waste, String urban, boolean required, long wa
   public Map<String, Path> packages(Path home) {
     Map<String, Path> out = new LinkedHashMap<>();
     if (!waste.isEmpty()) {
-      out.put("waste", home.resolve(waste).normalize());
+      out.put(Task.WASTE.id(), home.resolve(waste).normalize());
     }
     if (!urban.isEmpty()) {
-      out.put("urban", home.resolve(urban).normalize());
+      out.put(Task.URBAN.id(), home.resolve(urban).normalize());
     }
     return out;
   }

@@ -37,6 +37,10 @@ public record Secrets(String adminKey, String s3AccessKey, String s3SecretKey) {
     return new Secrets(key, s3AccessKey, s3SecretKey);
   }
 
+  public Secrets withS3Keys(String accessKey, String secretKey) {
+    return new Secrets(adminKey, accessKey, secretKey);
+  }
+
   private static String blankToNull(String s) {
     return s == null || s.isBlank() ? null : s.strip();
   }

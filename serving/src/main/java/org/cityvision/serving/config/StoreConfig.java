@@ -7,8 +7,8 @@ import org.cityvision.core.storage.StorageConfig;
 /**
  * The store (non-secret parts; access and secret keys come from the environment only).
  *
- * @param endpoint MinIO URL or {@code host:port}; empty starts the embedded S3 server under the
- *     data directory
+ * @param endpoint MinIO URL or {@code host:port}; empty: the {@code cityvision} command starts an
+ *     embedded S3 server under the data directory and sets its endpoint here
  * @param spoolDrainMs at shutdown, how long to wait for the spool to reach MinIO
  */
 public record StoreConfig(
@@ -37,6 +37,11 @@ public record StoreConfig(
         StorageConfig.DEFAULT_SPOOL_MAX_BYTES,
         10_000,
         10_000);
+  }
+
+  public StoreConfig withEndpoint(String value) {
+    return new StoreConfig(
+        value, region, bucket, secure, spoolMaxBytes, requestTimeoutMs, spoolDrainMs);
   }
 
   /** The core storage configuration for a data directory and the secrets from the environment. */

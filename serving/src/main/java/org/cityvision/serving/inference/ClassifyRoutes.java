@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.cityvision.core.auth.KeyRole;
+import org.cityvision.core.camera.CameraId;
 import org.cityvision.core.classify.Classification;
 import org.cityvision.core.classify.ClassifiedFrames;
 import org.cityvision.core.classify.UncertaintyPolicy;
@@ -18,7 +19,6 @@ import org.cityvision.serving.auth.Principal;
 import org.cityvision.serving.capture.CapturePolicy;
 import org.cityvision.serving.capture.CaptureWriter;
 import org.cityvision.serving.config.CaptureConfig;
-import org.cityvision.serving.config.IngestConfig;
 import org.cityvision.serving.http.Access;
 import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.http.ApiException;
@@ -138,9 +138,9 @@ public final class ClassifyRoutes {
     String header = ctx.request().getHeader("X-Machine-Id");
     if (header != null) {
       String id = header.strip();
-      if (!IngestConfig.CAMERA_ID.matcher(id).matches()) {
+      if (!CameraId.isValid(id)) {
         throw ApiException.badRequest(
-            "invalid_machine_id", "X-Machine-Id must be 1-64 characters of [A-Za-z0-9_-]");
+            "invalid_machine_id", "X-Machine-Id must be " + CameraId.RULE);
       }
       return id;
     }

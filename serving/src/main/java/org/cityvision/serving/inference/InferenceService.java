@@ -11,6 +11,7 @@ import org.cityvision.core.classify.Classification;
 import org.cityvision.core.classify.OverCapacityException;
 import org.cityvision.core.classify.PreparedImage;
 import org.cityvision.core.image.ImageFormat;
+import org.cityvision.core.model.Task;
 import org.cityvision.serving.metrics.Metrics;
 
 /**
@@ -20,9 +21,6 @@ import org.cityvision.serving.metrics.Metrics;
  * Decode threads are never held while an image waits for inference.
  */
 public final class InferenceService {
-  /** The tasks of the API; one without a loaded model answers 503 rather than 404. */
-  public static final Set<String> TASKS = Set.of("waste", "urban");
-
   private final ModelRegistry models;
   private final WorkerExecutor decoders;
   private final Metrics metrics;
@@ -69,7 +67,8 @@ public final class InferenceService {
   }
 
   private RuntimeException unavailable(String task) {
-    return models.missing().containsKey(task) || TASKS.contains(task)
+    // A task of the API without a loaded model answers 503 rather than 404.
+    return models.missing().containsKey(task) || Task.of(task).isPresent()
         ? new ModelUnavailableException("no model is loaded for task '" + task + "' on this node")
         : new UnknownTaskException(
             "unknown task; tasks served: " + models.all().stream().map(ServedModel::task).toList());

@@ -8,26 +8,26 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.FileUpload;
 import io.vertx.ext.web.RoutingContext;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.EnumSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import org.cityvision.core.auth.KeyRole;
+import org.cityvision.core.camera.CameraId;
 import org.cityvision.core.classify.Classification;
 import org.cityvision.core.classify.ClassifiedFrames;
 import org.cityvision.core.classify.FlagPolicy;
 import org.cityvision.core.classify.PreparedImage;
 import org.cityvision.core.classify.Timings;
+import org.cityvision.core.digest.Sha256;
 import org.cityvision.core.image.ImageFormat;
 import org.cityvision.core.image.ImageHeaders;
+import org.cityvision.core.model.Task;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FrameId;
 import org.cityvision.core.storage.FrameRecord;
@@ -67,7 +67,7 @@ import org.cityvision.serving.metrics.Metrics;
  */
 public final class FrameRoutes {
   /** The task camera frames are classified with. */
-  public static final String TASK = "urban";
+  public static final String TASK = Task.URBAN.id();
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_IDEMPOTENCY_KEY = 128;
@@ -123,9 +123,8 @@ public final class FrameRoutes {
   /** {@code POST /v1/cameras/{cameraId}/frames}. */
   public void ingest(RoutingContext ctx) {
     String cameraId = ctx.pathParam("cameraId");
-    if (cameraId == null || !IngestConfig.CAMERA_ID.matcher(cameraId).matches()) {
-      throw ApiException.badRequest(
-          "invalid_camera_id", "camera ids are 1-64 characters of [A-Za-z0-9_-]");
+    if (!CameraId.isValid(cameraId)) {
+      throw ApiException.badRequest("invalid_camera_id", "camera ids are " + CameraId.RULE);
     }
     if (!config.accepts(cameraId)) {
       throw new ApiException(
@@ -170,7 +169,7 @@ public final class FrameRoutes {
                 return process(model, cameraId, capturedAt, bytes, null, null)
                     .map(answer -> new Outcome(answer, false));
               }
-              String bodyHash = sha256(bytes);
+              String bodyHash = Sha256.hex(bytes);
               // The frame id is fixed before anything is written and recorded in the claim, so that
               // a retry
               // of this request, here or on another node, after a crash, stores under the same id.
@@ -532,13 +531,5 @@ public final class FrameRoutes {
   private static String clip(String s) {
     String p = s.replaceAll("[^\\x20-\\x7e]", "?");
     return p.length() > 40 ? p.substring(0, 40) : p;
-  }
-
-  static String sha256(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-    }
   }
 }

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.locks.LockSupport;
 import org.cityvision.core.image.SyntheticScene;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
+import org.cityvision.s3server.EmbeddedS3Server;
 import org.cityvision.serving.ServingNode;
 import org.cityvision.serving.config.AuthConfig;
 import org.cityvision.serving.config.CamerasConfig;

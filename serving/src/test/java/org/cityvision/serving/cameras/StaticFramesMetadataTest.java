@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.cityvision.core.image.SyntheticScene;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
+import org.cityvision.s3server.EmbeddedS3Server;
 import org.cityvision.serving.ServingNode;
 import org.cityvision.serving.config.IngestConfig;
 import org.cityvision.serving.config.ModelsConfig;

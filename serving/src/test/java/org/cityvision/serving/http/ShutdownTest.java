@@ -56,6 +56,8 @@ class ShutdownTest {
           inFlight.stream().anyMatch(f -> f.result().status() == 201),
           "no request in flight completed");
       TestClient.await(stopped);
+    } finally {
+      ServingFixture.stop(node);
     }
   }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.cityvision.core.digest.Sha256;
 import org.cityvision.core.storage.FrameId;
 import org.cityvision.core.testing.TestImages;
 import org.cityvision.serving.ServingNode;
@@ -67,7 +68,7 @@ class CameraIngestAdmissionTest {
             new ObjectMapper()
                 .createObjectNode()
                 .put("state", "in_progress")
-                .put("bodySha256", FrameRoutes.sha256(held))
+                .put("bodySha256", Sha256.hex(held))
                 .put("node", "node-elsewhere")
                 .put("startedAt", Instant.now().toString())
                 .put("frameId", planned.value()));

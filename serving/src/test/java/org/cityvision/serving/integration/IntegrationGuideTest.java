@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.testing.TestImages;
 import org.cityvision.serving.ServingNode;
-import org.cityvision.serving.cli.Home;
+import org.cityvision.serving.config.Home;
 import org.cityvision.serving.review.webhook.Webhook;
 import org.cityvision.serving.review.webhook.WebhookConfig;
 import org.cityvision.serving.review.webhook.WebhookNotifier;

@@ -12,9 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
-import org.cityvision.core.storage.FrameStore;
-import org.cityvision.core.storage.FrameStores;
-import org.cityvision.core.storage.StorageConfig;
+import org.cityvision.core.testing.EmbeddedStore;
 import org.cityvision.serving.http.Access;
 import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.testing.AreaServer;
@@ -62,8 +60,8 @@ class RequestIdAcrossThreadsTest {
     String id;
     int status;
     String body;
-    try (FrameStore store = FrameStores.open(StorageConfig.embedded(data));
-        AreaServer server = AreaServer.start(vertx, store, data, List.of(area));
+    try (EmbeddedStore store = EmbeddedStore.open(data);
+        AreaServer server = AreaServer.start(vertx, store.store(), data, List.of(area));
         StderrCapture err = new StderrCapture()) {
       HttpResponse<String> answer =
           HttpClient.newHttpClient()

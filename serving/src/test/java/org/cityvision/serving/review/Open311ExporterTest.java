@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.cityvision.core.review.Verdict;
 import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FlagReview;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
+import org.cityvision.s3server.EmbeddedS3Server;
 import org.cityvision.serving.review.open311.CameraSite;
 import org.cityvision.serving.review.open311.Open311Config;
 import org.cityvision.serving.review.open311.Open311Exporter;

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.cityvision.core.review.FlagStatus;
 import org.cityvision.core.storage.FlagRecord;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
+import org.cityvision.s3server.EmbeddedS3Server;
 import org.cityvision.serving.testing.ReviewBrowser;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

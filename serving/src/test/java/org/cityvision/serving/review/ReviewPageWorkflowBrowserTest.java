@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.cityvision.core.review.FlagStatus;
 import org.cityvision.core.storage.FlagRecord;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
+import org.cityvision.s3server.EmbeddedS3Server;
 import org.cityvision.serving.testing.ReviewBrowser;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;

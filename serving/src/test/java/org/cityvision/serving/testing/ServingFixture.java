@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.cityvision.core.model.ModelException;
@@ -13,9 +14,10 @@ import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ModelSpec;
 import org.cityvision.core.model.Thresholds;
 import org.cityvision.core.testing.TestModels;
+import org.cityvision.s3server.EmbeddedS3Server;
 import org.cityvision.serving.ServingNode;
-import org.cityvision.serving.cli.Home;
 import org.cityvision.serving.config.AuthConfig;
+import org.cityvision.serving.config.Home;
 import org.cityvision.serving.config.HttpConfig;
 import org.cityvision.serving.config.InferenceConfig;
 import org.cityvision.serving.config.LogConfig;
@@ -36,6 +38,12 @@ public final class ServingFixture {
   public static final List<String> URBAN_LABELS =
       List.of("pothole_road_damage", "graffiti", "garbage_dumping", "flooding", "normal");
   public static final List<String> WASTE_LABELS = TestModels.WASTE_LABELS;
+
+  private static final String S3_ACCESS = "serving-test";
+  private static final String S3_SECRET = "serving-test-secret";
+
+  /** The embedded S3 server of each node {@link #start} ran one for. */
+  private static final Map<ServingNode, EmbeddedS3Server> EMBEDDED = new ConcurrentHashMap<>();
 
   private static Path models;
   private static boolean shipped;
@@ -158,16 +166,47 @@ public final class ServingFixture {
     return start(config, Secrets.NONE.withAdminKey(ADMIN_KEY));
   }
 
+  /**
+   * Starts a node. With no storage endpoint in {@code config}, first starts an embedded S3 server
+   * under {@code DATA/s3} for it (as the {@code cityvision} command does), which {@link #stop}
+   * stops after the node.
+   */
   public static ServingNode start(ServerConfig config, Secrets secrets) throws Exception {
-    return ServingNode.start(config, secrets)
-        .toCompletionStage()
-        .toCompletableFuture()
-        .get(120, TimeUnit.SECONDS);
+    if (!config.storage().endpoint().isEmpty()) {
+      return ServingNode.start(config, secrets)
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(120, TimeUnit.SECONDS);
+    }
+    EmbeddedS3Server s3 =
+        EmbeddedS3Server.start(config.data().resolve("s3"), 0, S3_ACCESS, S3_SECRET);
+    try {
+      ServingNode node =
+          ServingNode.start(
+                  config.withStorage(config.storage().withEndpoint(s3.endpoint())),
+                  secrets.withS3Keys(S3_ACCESS, S3_SECRET))
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(120, TimeUnit.SECONDS);
+      EMBEDDED.put(node, s3);
+      return node;
+    } catch (Exception | Error e) {
+      s3.close();
+      throw e;
+    }
   }
 
+  /** Shuts the node down, then stops the embedded S3 server {@link #start} ran for it. */
   public static void stop(ServingNode node) throws Exception {
     if (node != null) {
-      node.shutdown().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      try {
+        node.shutdown().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      } finally {
+        EmbeddedS3Server s3 = EMBEDDED.remove(node);
+        if (s3 != null) {
+          s3.close();
+        }
+      }
     }
   }
 }

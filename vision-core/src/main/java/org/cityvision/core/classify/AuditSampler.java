@@ -1,13 +1,11 @@
 package org.cityvision.core.classify;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import org.cityvision.core.digest.Sha256;
 import org.cityvision.core.storage.FrameId;
 
 /**
@@ -93,17 +91,11 @@ public final class AuditSampler {
 
   /** A number in [0, 1) from the frame id's salted SHA-256. */
   static double unit(String frameId) {
-    try {
-      byte[] d =
-          MessageDigest.getInstance("SHA-256")
-              .digest(("audit:" + frameId).getBytes(StandardCharsets.UTF_8));
-      long v = 0;
-      for (int i = 0; i < 7; i++) {
-        v = (v << 8) | (d[i] & 0xff);
-      }
-      return v / (double) (1L << 56);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
+    byte[] d = Sha256.of("audit:" + frameId);
+    long v = 0;
+    for (int i = 0; i < 7; i++) {
+      v = (v << 8) | (d[i] & 0xff);
     }
+    return v / (double) (1L << 56);
   }
 }

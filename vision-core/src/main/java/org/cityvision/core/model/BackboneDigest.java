@@ -6,8 +6,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import org.cityvision.core.digest.Sha256;
 import org.cityvision.core.image.InputSpec;
 
 /**
@@ -30,7 +29,7 @@ public final class BackboneDigest {
    * @param backbone the feature extractor alone (the first child of a package's network)
    */
   public static String of(Block backbone, InputSpec input) {
-    MessageDigest sha = sha256();
+    MessageDigest sha = Sha256.newDigest();
     update(sha, "input " + input.width() + "x" + input.height() + " " + input.resize());
     update(sha, " " + input.channelOrder() + " mean " + input.mean() + " std " + input.std());
     for (Pair<String, Parameter> p : backbone.getParameters()) {
@@ -38,18 +37,10 @@ public final class BackboneDigest {
       update(sha, "\n" + p.getKey() + " " + array.getShape() + " " + array.getDataType() + "\n");
       sha.update(array.toByteArray());
     }
-    return "sha256:" + HexFormat.of().formatHex(sha.digest());
+    return "sha256:" + Sha256.hex(sha);
   }
 
   private static void update(MessageDigest sha, String text) {
     sha.update(text.getBytes(StandardCharsets.UTF_8));
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform has SHA-256", e);
-    }
   }
 }

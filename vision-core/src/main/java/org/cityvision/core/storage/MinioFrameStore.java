@@ -9,14 +9,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import org.cityvision.core.storage.bucket.DurableBucket;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
 import org.cityvision.core.storage.frames.FrameResultStore;
 import org.cityvision.core.storage.review.ReviewQueueStore;
 import org.cityvision.core.storage.system.SystemRecordStore;
 
 /**
- * {@link FrameStore} over MinIO (or the embedded S3Proxy): one {@link DurableBucket} holding every
- * record kind, and a store per kind over it, to which this class delegates:
+ * {@link FrameStore} over MinIO (or any S3-compatible server): one {@link DurableBucket} holding
+ * every record kind, and a store per kind over it, to which this class delegates:
  *
  * <ul>
  *   <li>{@link FrameResultStore}: frames, thumbnails and classification results;
@@ -31,17 +30,14 @@ import org.cityvision.core.storage.system.SystemRecordStore;
 public final class MinioFrameStore implements FrameStore {
   private final StorageConfig config;
   private final DurableBucket bucket;
-  private final EmbeddedS3Server embedded;
   private final FrameResultStore frames;
   private final ReviewQueueStore review;
   private final SystemRecordStore system;
   private final MinioModelStore models;
 
-  private MinioFrameStore(
-      StorageConfig config, DurableBucket bucket, EmbeddedS3Server embedded, Clock clock) {
+  private MinioFrameStore(StorageConfig config, DurableBucket bucket, Clock clock) {
     this.config = config;
     this.bucket = bucket;
-    this.embedded = embedded;
     this.frames = new FrameResultStore(bucket, clock);
     this.review = new ReviewQueueStore(bucket, clock);
     this.system = new SystemRecordStore(bucket);
@@ -52,19 +48,12 @@ public final class MinioFrameStore implements FrameStore {
    * Connects to {@code endpoint}, opens the spool under {@code config.dataDir()} and starts
    * replaying it. Creates the bucket if MinIO is reachable and it is missing; if MinIO is not
    * reachable the store still opens, degraded, and accepts writes into the spool.
-   *
-   * @param embedded the server this store owns and stops on close, or {@code null}
    */
   static MinioFrameStore open(
-      StorageConfig config,
-      String endpoint,
-      String accessKey,
-      String secretKey,
-      EmbeddedS3Server embedded,
-      Clock clock)
+      StorageConfig config, String endpoint, String accessKey, String secretKey, Clock clock)
       throws StorageException {
     DurableBucket bucket = DurableBucket.open(config, endpoint, accessKey, secretKey);
-    MinioFrameStore store = new MinioFrameStore(config, bucket, embedded, clock);
+    MinioFrameStore store = new MinioFrameStore(config, bucket, clock);
     try {
       bucket.ensureBucket();
       // A store written before the bucketed queue index is rewritten before this node lists it;
@@ -358,21 +347,10 @@ public final class MinioFrameStore implements FrameStore {
     return review.migrateQueueIndex();
   }
 
-  /** The embedded server this store started, or {@code null} with an external endpoint. */
-  public EmbeddedS3Server embeddedServer() {
-    return embedded;
-  }
-
   @Override
   public void close() throws StorageException {
     review.close();
-    try {
-      bucket.close();
-    } finally {
-      if (embedded != null) {
-        embedded.close();
-      }
-    }
+    bucket.close();
   }
 
   private void closeQuietly() {

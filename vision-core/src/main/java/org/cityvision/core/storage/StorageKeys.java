@@ -1,17 +1,15 @@
 package org.cityvision.core.storage;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import org.cityvision.core.digest.Sha256;
 import org.cityvision.core.review.FlagStatus;
 
 /**
@@ -699,10 +697,6 @@ public final class StorageKeys {
 
   /** Lower-case hex SHA-256, the checksum written to every object's metadata. */
   public static String sha256Hex(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
+    return Sha256.hex(bytes);
   }
 }

@@ -21,10 +21,10 @@ import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.FrameUpload;
 import org.cityvision.core.storage.JobStatus;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
 import org.cityvision.core.testing.TempDirs;
 import org.cityvision.core.testing.TestImages;
 import org.cityvision.core.testing.TestModels;
+import org.cityvision.s3server.EmbeddedS3Server;
 
 /**
  * Batch throughput against the in-process classifier in the same run: stores {@code frames} 1080p

@@ -24,9 +24,9 @@ import org.cityvision.core.storage.FrameUpload;
 import org.cityvision.core.storage.ResultRecord;
 import org.cityvision.core.storage.StorageConfig;
 import org.cityvision.core.storage.StorageException;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
 import org.cityvision.core.testing.TestImages;
 import org.cityvision.core.testing.TestModels;
+import org.cityvision.s3server.EmbeddedS3Server;
 
 /** Arrangements shared by the batch tests: a real S3 server, a bucket per test, frames, a model. */
 final class BatchFixture {

@@ -20,7 +20,7 @@ import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.JobStatus;
 import org.cityvision.core.storage.ResultRecord;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
+import org.cityvision.s3server.EmbeddedS3Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;

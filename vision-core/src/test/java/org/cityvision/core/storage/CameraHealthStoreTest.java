@@ -20,7 +20,7 @@ import org.cityvision.core.quality.CameraHealthRecords;
 import org.cityvision.core.quality.CameraState;
 import org.cityvision.core.quality.FrameAnalysis;
 import org.cityvision.core.quality.FrameQuality;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
+import org.cityvision.s3server.EmbeddedS3Server;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

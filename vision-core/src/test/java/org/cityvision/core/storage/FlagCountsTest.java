@@ -16,7 +16,7 @@ import java.util.concurrent.Future;
 import org.cityvision.core.review.FlagStatus;
 import org.cityvision.core.review.Verdict;
 import org.cityvision.core.storage.bucket.DurableBucket;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
+import org.cityvision.s3server.EmbeddedS3Server;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

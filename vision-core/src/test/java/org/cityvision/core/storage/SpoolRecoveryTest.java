@@ -21,7 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
+import org.cityvision.s3server.EmbeddedS3Server;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
@@ -190,16 +190,11 @@ class SpoolRecoveryTest {
   }
 
   @Test
-  void startsAndStopsItsOwnEmbeddedServerWhenNoEndpointIsConfigured() throws Exception {
-    FrameRecord frame;
-    try (FrameStore store = FrameStores.open(StorageConfig.embedded(dataDir))) {
-      frame = store.putFrame(StoreFixture.upload("cam-1", T0, 1000, 1));
-      assertEquals(Durability.STORED, frame.durability());
-      assertTrue(store.health().reachable());
-    }
-    assertTrue(Files.isDirectory(dataDir.resolve("s3").resolve("cityvision")));
-    try (FrameStore reopened = FrameStores.open(StorageConfig.embedded(dataDir))) {
-      assertEquals(frame.sha256(), reopened.frame(frame.frameId()).sha256());
-    }
+  void refusesToOpenWithoutAnEndpoint() {
+    StorageException e =
+        assertThrows(
+            StorageException.class, () -> FrameStores.open(StorageConfig.embedded(dataDir)));
+    assertTrue(e.getMessage().contains("no storage endpoint"), e.getMessage());
+    assertFalse(Files.exists(dataDir.resolve("spool")));
   }
 }

@@ -16,8 +16,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.cityvision.core.storage.embedded.EmbeddedS3Server;
 import org.cityvision.core.testing.TempDirs;
+import org.cityvision.s3server.EmbeddedS3Server;
 
 /**
  * Put/get throughput of 300 KB frames through {@link FrameStore} against bare MinIO client calls,

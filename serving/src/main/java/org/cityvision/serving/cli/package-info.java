@@ -1,2 +1,0 @@
-/** The {@code cityvision} command line: one picocli subcommand per verb. */
-package org.cityvision.serving.cli;
