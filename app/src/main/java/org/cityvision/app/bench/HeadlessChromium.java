@@ -2,6 +2,7 @@ package org.cityvision.app.bench;
 
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -83,13 +84,18 @@ final class HeadlessChromium implements AutoCloseable {
     try {
       URI browser = URI.create(devToolsAddress(process));
       WebSocketClient client = vertx.createWebSocketClient();
-      JsonArray targets =
-          vertx
-              .createHttpClient()
-              .request(HttpMethod.GET, browser.getPort(), "127.0.0.1", "/json/list")
-              .compose(r -> r.send().compose(res -> res.body()))
-              .map(b -> new JsonArray(b))
-              .await(TIMEOUT_S, TimeUnit.SECONDS);
+      // Held until the answer is in: an unreachable client's pool is closed by Vert.x's cleaner.
+      HttpClient http = vertx.createHttpClient();
+      JsonArray targets;
+      try {
+        targets =
+            http.request(HttpMethod.GET, browser.getPort(), "127.0.0.1", "/json/list")
+                .compose(r -> r.send().compose(res -> res.body()))
+                .map(b -> new JsonArray(b))
+                .await(TIMEOUT_S, TimeUnit.SECONDS);
+      } finally {
+        http.close();
+      }
       String page = null;
       for (Object t : targets) {
         JsonObject target = (JsonObject) t;
