@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.cityvision.core.storage.KeyRole;
+import org.cityvision.core.auth.KeyRole;
 import org.cityvision.serving.auth.Authenticator;
 import org.cityvision.serving.config.ServerConfig;
 import org.cityvision.serving.http.ApiArea;

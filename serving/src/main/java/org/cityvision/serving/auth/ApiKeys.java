@@ -9,12 +9,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
+import org.cityvision.core.auth.KeyRole;
 import org.cityvision.core.digest.Sha256;
 import org.cityvision.core.storage.ApiKeyRecord;
 import org.cityvision.core.storage.CameraScope;
 import org.cityvision.core.storage.ConflictException;
 import org.cityvision.core.storage.FrameStore;
-import org.cityvision.core.storage.KeyRole;
 import org.cityvision.core.storage.StorageException;
 import org.cityvision.core.storage.StorageKeys;
 

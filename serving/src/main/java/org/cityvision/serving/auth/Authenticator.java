@@ -10,7 +10,7 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import org.cityvision.core.storage.KeyRole;
+import org.cityvision.core.auth.KeyRole;
 import org.cityvision.serving.http.ApiException;
 import org.cityvision.serving.http.RequestLog;
 import org.cityvision.serving.metrics.Metrics;

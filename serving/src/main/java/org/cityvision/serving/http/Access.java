@@ -4,7 +4,7 @@ import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
-import org.cityvision.core.storage.KeyRole;
+import org.cityvision.core.auth.KeyRole;
 
 /**
  * Who may call a route: nobody needs a key ({@link #OPEN}), or the request's {@code Authorization:

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.cityvision.core.review.FlagStatus;
 import org.cityvision.core.storage.FlagRecord;
-import org.cityvision.core.storage.FlagStatus;
 import org.cityvision.core.storage.FrameId;
 import org.junit.jupiter.api.Test;
 

@@ -13,16 +13,6 @@ import org.cityvision.core.storage.StorageKeys;
 public record BatchRequest(String task, String prefix, boolean flag) {
   public BatchRequest {
     StorageKeys.requireSegment("task", task);
-    if (prefix == null || !prefix.startsWith("frames/")) {
-      throw new IllegalArgumentException("prefix must start with frames/, got " + quote(prefix));
-    }
-    if (prefix.length() > 512 || prefix.contains("..") || prefix.contains("//")) {
-      throw new IllegalArgumentException(
-          "prefix must be at most 512 characters without '..' or '//', got " + quote(prefix));
-    }
-  }
-
-  private static String quote(String value) {
-    return value == null ? "null" : "'" + value + "'";
+    StorageKeys.requireFramesPrefix(prefix);
   }
 }

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import org.cityvision.core.auth.KeyRole;
 
 /**
  * An API key as stored: never the key itself, only its SHA-256.

@@ -2,6 +2,7 @@ package org.cityvision.core.storage;
 
 import java.time.Instant;
 import java.util.Objects;
+import org.cityvision.core.review.FlagStatus;
 
 /**
  * One change of the review queue, recorded with the counter revision that counted it, so that every
@@ -34,7 +35,8 @@ public record FlagChange(
     Objects.requireNonNull(at, "at");
   }
 
-  static FlagChange of(String kind, FlagRecord flag, Instant at) {
+  /** The change {@code kind} of {@code flag}, made {@code at}. */
+  public static FlagChange of(String kind, FlagRecord flag, Instant at) {
     return new FlagChange(
         kind, flag.frameId(), flag.cameraId(), flag.label(), flag.model(), flag.status(), at);
   }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.cityvision.core.review.FlagStatus;
 
 /**
  * Exact counts of the review queue, maintained by the store as flags are created, judged and

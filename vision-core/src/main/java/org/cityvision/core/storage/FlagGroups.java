@@ -2,6 +2,7 @@ package org.cityvision.core.storage;
 
 import java.util.List;
 import java.util.Optional;
+import org.cityvision.core.review.FlagStatus;
 
 /**
  * The review queue's near-duplicate groups, kept in the store beside the queue ({@code

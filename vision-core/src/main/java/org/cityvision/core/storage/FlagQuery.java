@@ -3,6 +3,7 @@ package org.cityvision.core.storage;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Set;
+import org.cityvision.core.review.FlagStatus;
 
 /**
  * A page of the review queue.

@@ -3,6 +3,7 @@ package org.cityvision.core.storage;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.cityvision.core.review.FlagStatus;
 
 /**
  * One revision of a flag: a frame in the review queue (raised by a model or kept by capture), and
@@ -235,7 +236,7 @@ public record FlagRecord(
   }
 
   /** The next revision after {@code review}. */
-  FlagRecord reviewed(FlagReview review, Instant at) {
+  public FlagRecord reviewed(FlagReview review, Instant at) {
     return new FlagRecord(
         frameId,
         cameraId,
@@ -259,7 +260,7 @@ public record FlagRecord(
   /**
    * The next revision after a verdict is taken back: open again, with no reviewer, label or note.
    */
-  FlagRecord reopened() {
+  public FlagRecord reopened() {
     return new FlagRecord(
         frameId,
         cameraId,

@@ -1,6 +1,7 @@
 package org.cityvision.core.storage;
 
 import java.util.Objects;
+import org.cityvision.core.review.Verdict;
 
 /**
  * A reviewer's request to move a flag out of (or, with {@code override}, between) statuses.

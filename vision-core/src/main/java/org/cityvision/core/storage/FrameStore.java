@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.cityvision.core.review.Verdict;
 
 /**
  * The system of record: frames, classification results, the review queue, reviewers' verdicts, API

@@ -23,11 +23,12 @@ import java.util.Optional;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.storage.bucket.DurableBucket;
 
 /**
- * {@link ModelStore} over a {@link MinioFrameStore}'s object primitives. Writes go to MinIO
- * directly, never through the write-ahead spool: a promotion or a package put either reaches the
- * store or fails for its caller to see. See {@link ModelStore} for the concurrency scheme.
+ * {@link ModelStore} over the {@link DurableBucket}. Writes go to MinIO directly, never through the
+ * write-ahead spool: a promotion or a package put either reaches the store or fails for its caller
+ * to see. See {@link ModelStore} for the concurrency scheme.
  *
  * <p>Thread-safe; owned by its {@link MinioFrameStore}.
  */
@@ -35,18 +36,18 @@ final class MinioModelStore implements ModelStore {
   private static final String OCTETS = "application/octet-stream";
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  private final MinioFrameStore store;
+  private final DurableBucket bucket;
   private final Clock clock;
 
-  MinioModelStore(MinioFrameStore store, Clock clock) {
-    this.store = store;
+  MinioModelStore(DurableBucket bucket, Clock clock) {
+    this.bucket = bucket;
     this.clock = clock;
   }
 
   @Override
   public List<String> models() throws StorageException {
     TreeSet<String> names = new TreeSet<>();
-    for (String key : store.listKeys(StorageKeys.modelsPrefix(), 100_000)) {
+    for (String key : bucket.listKeys(StorageKeys.modelsPrefix(), 100_000)) {
       String name = StorageKeys.modelOf(key);
       if (name != null) {
         names.add(name);
@@ -59,7 +60,7 @@ final class MinioModelStore implements ModelStore {
   public List<ModelManifest> versions(String name) throws StorageException {
     StorageKeys.requireSegment("model name", name);
     List<ModelManifest> out = new ArrayList<>();
-    for (String key : store.listKeys(StorageKeys.modelPrefix(name), 100_000)) {
+    for (String key : bucket.listKeys(StorageKeys.modelPrefix(name), 100_000)) {
       String version = StorageKeys.versionOfManifest(name, key);
       if (version != null) {
         manifest(name, version).ifPresent(out::add);
@@ -75,7 +76,7 @@ final class MinioModelStore implements ModelStore {
         StorageKeys.modelManifest(
             StorageKeys.requireSegment("model name", name),
             StorageKeys.requireModelVersion(version));
-    Optional<MinioFrameStore.Blob> blob = store.readIfPresent(key);
+    Optional<DurableBucket.Blob> blob = bucket.readIfPresent(key);
     if (blob.isEmpty()) {
       return Optional.empty();
     }
@@ -110,9 +111,9 @@ final class MinioModelStore implements ModelStore {
 
   private byte[] download(ModelManifest m, ModelManifest.PackageFile file) throws StorageException {
     String key = StorageKeys.modelFile(m.name(), m.version(), m.uploadId(), file.path());
-    Optional<MinioFrameStore.Blob> blob;
+    Optional<DurableBucket.Blob> blob;
     try {
-      blob = store.readIfPresent(key);
+      blob = bucket.readIfPresent(key);
     } catch (ChecksumMismatchException e) {
       throw new ChecksumMismatchException(
           "package " + m.name() + " " + m.version() + " is corrupt: " + e.getMessage(), e);
@@ -132,7 +133,7 @@ final class MinioModelStore implements ModelStore {
     byte[] bytes = blob.get().bytes();
     // The read checked the bytes against the object's own SHA-256 (its metadata), so comparing that
     // with the manifest's spares hashing 12 MB of weights a second time.
-    String sha = blob.get().metadata().get(MinioFrameStore.META_SHA256);
+    String sha = blob.get().metadata().get(DurableBucket.META_SHA256);
     if (bytes.length != file.size() || !file.sha256().equals(sha)) {
       throw new ChecksumMismatchException(
           "package "
@@ -158,7 +159,7 @@ final class MinioModelStore implements ModelStore {
     String name = StorageKeys.requireSegment("model name", pkg.spec().name());
     String version = StorageKeys.requireModelVersion(pkg.spec().version());
     String manifestKey = StorageKeys.modelManifest(name, version);
-    if (store.exists(manifestKey)) {
+    if (bucket.exists(manifestKey)) {
       throw new ConflictException(versionExists(name, version));
     }
     String uploadId = HexFormat.of().formatHex(bytes(8));
@@ -177,8 +178,8 @@ final class MinioModelStore implements ModelStore {
         throw new StorageException(
             "cannot read " + file + " of package " + pkg.dir() + ": " + e.getMessage(), e);
       }
-      store.put(
-          MinioFrameStore.object(
+      bucket.put(
+          DurableBucket.object(
               StorageKeys.modelFile(name, version, uploadId, path),
               OCTETS,
               Map.of(),
@@ -190,7 +191,7 @@ final class MinioModelStore implements ModelStore {
         new ModelManifest(
             name, version, pkg.spec().task(), uploadId, clock.instant(), actor, files);
     try {
-      store.put(MinioFrameStore.json(manifestKey, manifest, true));
+      bucket.put(DurableBucket.json(manifestKey, manifest, true));
     } catch (ConflictException e) {
       throw new ConflictException(versionExists(name, version), e);
     }
@@ -318,8 +319,8 @@ final class MinioModelStore implements ModelStore {
       throw new IllegalArgumentException("limit must be in 1..1000, got " + limit);
     }
     List<LivePointer> out = new ArrayList<>();
-    for (String key : store.listKeys(StorageKeys.livePrefix(name), limit)) {
-      LivePointer p = StoreJson.read(store.read(key).bytes(), LivePointer.class, key);
+    for (String key : bucket.listKeys(StorageKeys.livePrefix(name), limit)) {
+      LivePointer p = StoreJson.read(bucket.read(key).bytes(), LivePointer.class, key);
       if (p.revision() != StorageKeys.revisionOf(key) || !p.model().equals(name)) {
         throw new StorageException(
             "live pointer revision "
@@ -450,8 +451,8 @@ final class MinioModelStore implements ModelStore {
 
   @Override
   public void report(NodeReport report) throws StorageException {
-    store.put(
-        MinioFrameStore.json(StorageKeys.nodeReport(report.model(), report.node()), report, false));
+    bucket.put(
+        DurableBucket.json(StorageKeys.nodeReport(report.model(), report.node()), report, false));
   }
 
   @Override
@@ -465,26 +466,19 @@ final class MinioModelStore implements ModelStore {
    * listing.
    */
   private <T> List<T> readAll(String prefix, Class<T> type) throws StorageException {
-    List<T> out = new ArrayList<>();
-    for (String key : store.listKeys(prefix, 10_000)) {
-      Optional<MinioFrameStore.Blob> blob = store.readIfPresent(key);
-      if (blob.isPresent()) {
-        out.add(StoreJson.read(blob.get().bytes(), type, key));
-      }
-    }
-    return out;
+    return bucket.readJsonAll(bucket.listKeys(prefix, 10_000), type);
   }
 
   @Override
   public void putCandidate(String name, String id, JsonNode state) throws StorageException {
     StorageKeys.requireSegment("model name", name);
-    store.put(MinioFrameStore.json(StorageKeys.candidate(name, id), state, false));
+    bucket.put(DurableBucket.json(StorageKeys.candidate(name, id), state, false));
   }
 
   @Override
   public Optional<JsonNode> candidate(String name, String id) throws StorageException {
     StorageKeys.requireSegment("model name", name);
-    Optional<MinioFrameStore.Blob> blob = store.readIfPresent(StorageKeys.candidate(name, id));
+    Optional<DurableBucket.Blob> blob = bucket.readIfPresent(StorageKeys.candidate(name, id));
     return blob.isPresent()
         ? Optional.of(StoreJson.read(blob.get().bytes(), JsonNode.class, id))
         : Optional.empty();
@@ -500,7 +494,7 @@ final class MinioModelStore implements ModelStore {
   public void addLabel(String name, ModelLabel label) throws StorageException {
     StorageKeys.requireSegment("model name", name);
     try {
-      store.put(MinioFrameStore.json(StorageKeys.label(name, label.label()), label, true));
+      bucket.put(DurableBucket.json(StorageKeys.label(name, label.label()), label, true));
     } catch (ConflictException e) {
       throw new ConflictException(
           "model " + name + " already has label '" + label.label() + "'", e);
@@ -520,7 +514,7 @@ final class MinioModelStore implements ModelStore {
   public List<String> labelIds(String name) throws StorageException {
     StorageKeys.requireSegment("model name", name);
     List<String> out = new ArrayList<>();
-    for (String key : store.listKeys(StorageKeys.labelsPrefix(name), 10_000)) {
+    for (String key : bucket.listKeys(StorageKeys.labelsPrefix(name), 10_000)) {
       String label = StorageKeys.labelOf(name, key);
       if (label != null) {
         out.add(label);
@@ -533,7 +527,7 @@ final class MinioModelStore implements ModelStore {
   @Override
   public void putShadow(String name, String candidateId, JsonNode state) throws StorageException {
     StorageKeys.requireSegment("model name", name);
-    store.put(MinioFrameStore.json(StorageKeys.shadow(name, candidateId), state, false));
+    bucket.put(DurableBucket.json(StorageKeys.shadow(name, candidateId), state, false));
   }
 
   @Override
@@ -547,9 +541,8 @@ final class MinioModelStore implements ModelStore {
     StorageKeys.requireSegment("model name", name);
     String prefix = StorageKeys.shadowsPrefix(name);
     List<JsonNode> out = new ArrayList<>();
-    for (String key : store.listKeys(prefix, 10_000)) {
-      // The runs themselves, not the nodes' comparisons in the folders beside them.
-      if (key.indexOf('/', prefix.length()) < 0) {
+    for (String key : bucket.listKeys(prefix, 10_000)) {
+      if (StorageKeys.isShadowRun(name, key)) {
         readJson(key).ifPresent(out::add);
       }
     }
@@ -560,7 +553,7 @@ final class MinioModelStore implements ModelStore {
   public void putShadowNode(String name, String candidateId, String node, JsonNode stats)
       throws StorageException {
     StorageKeys.requireSegment("model name", name);
-    store.put(MinioFrameStore.json(StorageKeys.shadowNode(name, candidateId, node), stats, false));
+    bucket.put(DurableBucket.json(StorageKeys.shadowNode(name, candidateId, node), stats, false));
   }
 
   @Override
@@ -573,22 +566,17 @@ final class MinioModelStore implements ModelStore {
   @Override
   public List<JsonNode> shadowNodes(String name, String candidateId) throws StorageException {
     StorageKeys.requireSegment("model name", name);
-    String file = StorageKeys.shadow(name, candidateId);
-    return readAll(file.substring(0, file.length() - ".json".length()) + "/", JsonNode.class);
+    return readAll(StorageKeys.shadowNodesPrefix(name, candidateId), JsonNode.class);
   }
 
   private Optional<JsonNode> readJson(String key) throws StorageException {
-    Optional<MinioFrameStore.Blob> blob = store.readIfPresent(key);
-    return blob.isPresent()
-        ? Optional.of(StoreJson.read(blob.get().bytes(), JsonNode.class, key))
-        : Optional.empty();
+    return bucket.readJson(key, JsonNode.class);
   }
 
   private LivePointer create(LivePointer next) throws StorageException {
     try {
-      store.put(
-          MinioFrameStore.json(
-              StorageKeys.liveRevision(next.model(), next.revision()), next, true));
+      bucket.put(
+          DurableBucket.json(StorageKeys.liveRevision(next.model(), next.revision()), next, true));
       return next;
     } catch (ConflictException e) {
       throw new ConflictException(

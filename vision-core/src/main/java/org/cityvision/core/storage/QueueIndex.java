@@ -19,7 +19,7 @@ package org.cityvision.core.storage;
  *
  * <p>Immutable and thread-safe.
  */
-final class QueueIndex {
+public final class QueueIndex {
   private final String root;
 
   /** Pairs of (start, length) into the entry name, one per folder level. */
@@ -56,12 +56,12 @@ final class QueueIndex {
   }
 
   /** The prefix every key of this index starts with, ending in {@code /}. */
-  String root() {
+  public String root() {
     return root;
   }
 
   /** Folder levels below the root; the entries are in the folders of the last level. */
-  int depth() {
+  public int depth() {
     return cuts.length / 2;
   }
 
@@ -71,7 +71,7 @@ final class QueueIndex {
   }
 
   /** The key of the entry {@code name}. */
-  String key(String name) {
+  public String key(String name) {
     return root + folders(name, depth()) + name;
   }
 
@@ -79,7 +79,7 @@ final class QueueIndex {
    * The first {@code levels} folder segments of {@code name}, each followed by {@code /}, relative
    * to the root.
    */
-  String folders(String name, int levels) {
+  public String folders(String name, int levels) {
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < levels; i++) {
       int start = cuts[2 * i];
@@ -88,14 +88,22 @@ final class QueueIndex {
     return b.toString();
   }
 
+  /** A folder or key of this index relative to its root: the folder segments, then the name. */
+  public String relative(String key) {
+    if (!key.startsWith(root)) {
+      throw new IllegalArgumentException(key + " is not in " + this);
+    }
+    return key.substring(root.length());
+  }
+
   /**
    * The entry name of {@code key} (what follows its last {@code /}).
    *
    * @throws IllegalArgumentException if the key is not under the root or its name is too short to
    *     be filed here (a cursor of another listing)
    */
-  String nameOf(String key) {
-    String name = key.substring(key.lastIndexOf('/') + 1);
+  public String nameOf(String key) {
+    String name = StorageKeys.nameOf(key);
     if (!key.startsWith(root) || name.length() < minimumName()) {
       throw new IllegalArgumentException("cursor does not belong to this listing");
     }

@@ -1,13 +1,15 @@
 package org.cityvision.core.storage;
 
-import io.minio.Result;
-import io.minio.messages.Item;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.cityvision.core.review.FlagStatus;
+import org.cityvision.core.storage.bucket.DurableBucket;
+import org.cityvision.core.storage.frames.FrameResultStore;
+import org.cityvision.core.storage.review.ReviewQueueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,17 +51,23 @@ final class RetentionCleanup {
 
   private static final Logger LOG = LoggerFactory.getLogger(RetentionCleanup.class);
 
-  private final MinioFrameStore store;
+  private final DurableBucket bucket;
+  private final FrameResultStore frames;
+  private final ReviewQueueStore review;
   private final RetentionPolicy policy;
   private final boolean dryRun;
   private final Consumer<RetentionReport> progress;
 
   RetentionCleanup(
-      MinioFrameStore store,
+      DurableBucket bucket,
+      FrameResultStore frames,
+      ReviewQueueStore review,
       RetentionPolicy policy,
       boolean dryRun,
       Consumer<RetentionReport> progress) {
-    this.store = store;
+    this.bucket = bucket;
+    this.frames = frames;
+    this.review = review;
     this.policy = policy;
     this.dryRun = dryRun;
     this.progress = progress;
@@ -78,32 +86,29 @@ final class RetentionCleanup {
     long keptSpooled = 0;
     long orphans = 0;
     // Keys list a frame ({id}.jpg or .png) right before its thumbnail ({id}.thumb.jpg).
-    String lastFrame = null;
+    Optional<FrameId> lastFrame = Optional.empty();
     String cursor = null;
     do {
-      Page<String> page = store.listKeyPage(StorageKeys.FRAMES, cursor, chunkSize);
+      Page<String> page = bucket.listKeyPage(StorageKeys.FRAMES, cursor, chunkSize);
       List<String> dependents = new ArrayList<>();
       List<String> flagLogs = new ArrayList<>();
       List<FlagRecord> deletedFlags = new ArrayList<>();
-      List<String> frames = new ArrayList<>();
+      List<String> frameKeys = new ArrayList<>();
       for (String key : page.items()) {
-        if (key.endsWith(StorageKeys.THUMB_SUFFIX)) {
-          String base = key.substring(0, key.length() - StorageKeys.THUMB_SUFFIX.length());
-          if (!base.equals(lastFrame) && orphan(key, base, now)) {
+        if (StorageKeys.isThumbnail(key)) {
+          Optional<FrameId> of = StorageKeys.frameOfThumbnail(key);
+          if (of.isPresent() && !of.equals(lastFrame) && orphan(key, of.get(), now)) {
             dependents.add(key);
             orphans++;
           }
           continue;
         }
         scanned++;
-        String name = key.substring(key.lastIndexOf('/') + 1);
-        lastFrame = name.lastIndexOf('.') < 0 ? key : key.substring(0, key.lastIndexOf('.'));
-        FrameId id;
-        try {
-          id = FrameId.parse(name.substring(0, name.lastIndexOf('.')));
-        } catch (IllegalArgumentException | StringIndexOutOfBoundsException e) {
+        lastFrame = StorageKeys.frameOf(key);
+        if (lastFrame.isEmpty()) {
           continue; // Not written by this store; leave it alone.
         }
+        FrameId id = lastFrame.get();
         if (!id.capturedAt().isBefore(capturedBefore)) {
           continue; // Young frames need no request at all.
         }
@@ -112,7 +117,7 @@ final class RetentionCleanup {
           keptSpooled++;
           continue;
         }
-        Optional<FlagRecord> flag = store.flagHead(frameId);
+        Optional<FlagRecord> flag = review.flagHead(frameId);
         if (flag.isPresent()) {
           if (flag.get().status() == FlagStatus.OPEN) {
             keptOpen++;
@@ -126,21 +131,21 @@ final class RetentionCleanup {
             dependents.addAll(StorageKeys.unrevisionedQueueEntries(status, flag.get()));
             dependents.addAll(StorageKeys.legacyQueueEntries(status, flag.get()));
           }
-          dependents.addAll(store.listKeys(StorageKeys.reviewLeasePrefix(frameId), 100_000));
-          flagLogs.addAll(store.listKeys(StorageKeys.flagLogPrefix(frameId), 100_000));
+          dependents.addAll(bucket.listKeys(StorageKeys.reviewLeasePrefix(frameId), 100_000));
+          flagLogs.addAll(bucket.listKeys(StorageKeys.flagLogPrefix(frameId), 100_000));
           deletedFlags.add(flag.get());
           flagsDeleted++;
         }
         dependents.add(StorageKeys.thumbnail(id));
-        dependents.addAll(store.listKeys(StorageKeys.resultsPrefix(frameId), 100_000));
-        frames.add(key);
+        dependents.addAll(bucket.listKeys(StorageKeys.resultsPrefix(frameId), 100_000));
+        frameKeys.add(key);
         framesDeleted++;
       }
       if (!dryRun) {
-        store.removeAll(dependents);
-        store.removeAll(flagLogs);
-        deletedFlags.forEach(store::flagDeleted);
-        store.removeAll(frames);
+        bucket.removeAll(dependents);
+        bucket.removeAll(flagLogs);
+        deletedFlags.forEach(review::flagDeleted);
+        bucket.removeAll(frameKeys);
       }
       cursor = page.nextCursor();
       progress.accept(
@@ -167,29 +172,22 @@ final class RetentionCleanup {
    * A thumbnail whose frame is neither stored nor spooled, and old enough not to be a write in
    * flight.
    */
-  private boolean orphan(String thumbKey, String base, Instant now) throws StorageException {
-    String name = base.substring(base.lastIndexOf('/') + 1);
-    FrameId id;
-    try {
-      id = FrameId.parse(name);
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
+  private boolean orphan(String thumbKey, FrameId id, Instant now) throws StorageException {
     if (inSpool(id, StorageKeys.frame(id, "image/jpeg"))
-        || store.spool().contains(StorageKeys.frame(id, "image/png"))) {
+        || bucket.spool().contains(StorageKeys.frame(id, "image/png"))) {
       return false;
     }
     try {
-      store.frame(id.value());
+      frames.frame(id.value());
       return false;
     } catch (ObjectNotFoundException missing) {
-      Optional<Instant> written = store.lastModified(thumbKey);
+      Optional<Instant> written = bucket.stat(thumbKey).map(DurableBucket.Stat::lastModified);
       return written.isPresent() && written.get().isBefore(now.minus(ORPHAN_GRACE));
     }
   }
 
   private boolean inSpool(FrameId id, String key) {
-    var spool = store.spool();
+    var spool = bucket.spool();
     return spool.contains(key)
         || spool.contains(StorageKeys.thumbnail(id))
         || !spool.keys(StorageKeys.resultsPrefix(id.value())).isEmpty()
@@ -198,31 +196,27 @@ final class RetentionCleanup {
 
   /** Deletes the objects under {@code prefix} last written before {@code writtenBefore}. */
   private long expire(String prefix, Instant writtenBefore, int chunkSize) throws StorageException {
-    long deleted = 0;
+    long[] deleted = {0};
     List<String> doomed = new ArrayList<>();
-    try {
-      for (Result<Item> result : store.list(prefix, null)) {
-        Item item = result.get();
-        if (item.lastModified() != null
-            && item.lastModified().toInstant().isBefore(writtenBefore)) {
-          doomed.add(item.objectName());
-          if (doomed.size() == chunkSize) {
-            if (!dryRun) {
-              store.removeAll(doomed);
+    bucket.walk(
+        prefix,
+        null,
+        entry -> {
+          if (entry.lastModified() != null && entry.lastModified().isBefore(writtenBefore)) {
+            doomed.add(entry.key());
+            if (doomed.size() == chunkSize) {
+              if (!dryRun) {
+                bucket.removeAll(doomed);
+              }
+              deleted[0] += doomed.size();
+              doomed.clear();
             }
-            deleted += doomed.size();
-            doomed.clear();
           }
-        }
-      }
-    } catch (StorageException e) {
-      throw e;
-    } catch (Exception e) {
-      throw MinioFrameStore.translate("list " + prefix, e);
-    }
+          return true;
+        });
     if (!dryRun) {
-      store.removeAll(doomed);
+      bucket.removeAll(doomed);
     }
-    return deleted + doomed.size();
+    return deleted[0] + doomed.size();
   }
 }

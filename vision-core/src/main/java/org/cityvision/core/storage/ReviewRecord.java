@@ -2,6 +2,8 @@ package org.cityvision.core.storage;
 
 import java.time.Instant;
 import java.util.Objects;
+import org.cityvision.core.review.FlagStatus;
+import org.cityvision.core.review.Verdict;
 
 /**
  * A reviewer's verdict as appended to {@code reviews/}: who, when, which model version they judged.

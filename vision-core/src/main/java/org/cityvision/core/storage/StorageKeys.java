@@ -7,8 +7,10 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.cityvision.core.digest.Sha256;
+import org.cityvision.core.review.FlagStatus;
 
 /**
  * Every object key of the bucket, built in one place. The layout (see {@code docs/STORAGE.md}):
@@ -50,64 +52,65 @@ import org.cityvision.core.digest.Sha256;
  * <p>Stateless and thread-safe.
  */
 public final class StorageKeys {
-  static final String FRAMES = "frames/";
-  static final String RESULTS = "results/";
-  static final String FLAGS = "flags/";
-  static final String FLAG_LOG = "flags/log/";
-  static final String REVIEWS = "reviews/";
-  static final String KEYS = "system/keys/";
-  static final String JOBS = "system/jobs/";
-  static final String IDEMPOTENCY = "system/idempotency/";
-  static final String LEASES = "system/leases/";
-  static final String FLAG_COUNTS = "system/counts/flags/";
-  static final String REVIEW_LEASES = "system/review-leases/";
+  public static final String FRAMES = "frames/";
+  public static final String RESULTS = "results/";
+  public static final String FLAGS = "flags/";
+  public static final String FLAG_LOG = "flags/log/";
+  public static final String REVIEWS = "reviews/";
+  public static final String KEYS = "system/keys/";
+  public static final String JOBS = "system/jobs/";
+  public static final String IDEMPOTENCY = "system/idempotency/";
+  public static final String LEASES = "system/leases/";
+  public static final String FLAG_COUNTS = "system/counts/flags/";
+  public static final String REVIEW_LEASES = "system/review-leases/";
 
   /** After {@code flags/{status}}: the per-camera queue index. */
-  static final String BY_CAMERA = "/by-camera/";
+  private static final String BY_CAMERA = "/by-camera/";
 
   /** After {@code flags/{status}}: the per-label queue index. */
-  static final String BY_LABEL = "/by-label/";
+  private static final String BY_LABEL = "/by-label/";
 
   /**
    * The folders of the flat queue index that stores written before the bucketed one hold until
    * {@link QueueIndexMigration} rewrites them: {@code flags/{status}/time/}, {@code score/}, {@code
    * camera/{cameraId}/}, {@code label/{label}/}, each key the queue entry's name.
    */
-  static final List<String> LEGACY_QUEUE_FOLDERS = List.of("time/", "score/", "camera/", "label/");
+  public static final List<String> LEGACY_QUEUE_FOLDERS =
+      List.of("time/", "score/", "camera/", "label/");
 
-  static final String FLAG_GROUPS = "flag-groups/";
-  static final String CAMERA_HEALTH = "cameras/health/";
-  static final String CAMERA_INDEX = "cameras/index/";
-  static final String CAMERA_ALERTS = "cameras/alerts/";
-  static final String THUMB_SUFFIX = ".thumb.jpg";
-  static final String MODELS = "models/";
-  static final String MANIFEST = "manifest.json";
+  public static final String FLAG_GROUPS = "flag-groups/";
+  public static final String CAMERA_HEALTH = "cameras/health/";
+  public static final String CAMERA_INDEX = "cameras/index/";
+  public static final String CAMERA_ALERTS = "cameras/alerts/";
+  private static final String THUMB_SUFFIX = ".thumb.jpg";
+  public static final String MODELS = "models/";
+  public static final String MANIFEST = "manifest.json";
 
   /** The folder of a model's live pointer; reserved, so never a version. */
-  static final String LIVE = "live";
+  public static final String LIVE = "live";
 
   /** The folder of the nodes' reports; reserved, so never a version. */
-  static final String NODES = "nodes";
+  public static final String NODES = "nodes";
 
   /** The folder of a model's candidate jobs; reserved, so never a version. */
-  static final String CANDIDATES = "candidates";
+  public static final String CANDIDATES = "candidates";
 
   /** The folder of the labels added to a model; reserved, so never a version. */
-  static final String LABELS = "labels";
+  public static final String LABELS = "labels";
 
   /** The folder of a model's shadow runs; reserved, so never a version. */
-  static final String SHADOWS = "shadows";
+  public static final String SHADOWS = "shadows";
 
   /** Inverting against these keeps keys fixed-width, so S3's ascending order is newest first. */
-  static final long MAX_MILLIS = 9_999_999_999_999L;
+  public static final long MAX_MILLIS = 9_999_999_999_999L;
 
-  static final long MAX_REVISION = 9_999_999_999L;
+  public static final long MAX_REVISION = 9_999_999_999L;
 
   private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final Pattern DOTTED = Pattern.compile("[A-Za-z0-9_.@-]{1,64}");
   private static final DateTimeFormatter DAY_PATH =
       DateTimeFormatter.ofPattern("yyyy/MM/dd", Locale.ROOT).withZone(ZoneOffset.UTC);
-  static final DateTimeFormatter STAMP =
+  public static final DateTimeFormatter STAMP =
       DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
 
   private StorageKeys() {}
@@ -140,16 +143,16 @@ public final class StorageKeys {
     return value == null ? "null" : "'" + value + "'";
   }
 
-  static String frame(FrameId id, String contentType) {
+  public static String frame(FrameId id, String contentType) {
     return framePrefix(id) + id.value() + FrameRecord.extension(contentType);
   }
 
-  static String thumbnail(FrameId id) {
+  public static String thumbnail(FrameId id) {
     return framePrefix(id) + id.value() + THUMB_SUFFIX;
   }
 
   /** The prefix of one camera's frames captured on {@code at}'s UTC day. */
-  static String cameraDayPrefix(String cameraId, Instant at) {
+  public static String cameraDayPrefix(String cameraId, Instant at) {
     return FRAMES + cameraId + "/" + DAY_PATH.format(at) + "/";
   }
 
@@ -157,19 +160,19 @@ public final class StorageKeys {
     return cameraDayPrefix(id.cameraId(), id.capturedAt());
   }
 
-  static String resultsPrefix(String frameId) {
+  public static String resultsPrefix(String frameId) {
     return RESULTS + frameId + "/";
   }
 
-  static String result(String frameId, String model, String version) {
+  public static String result(String frameId, String model, String version) {
     return resultsPrefix(frameId) + model + "/" + version + ".json";
   }
 
-  static String flagLogPrefix(String frameId) {
+  public static String flagLogPrefix(String frameId) {
     return FLAG_LOG + frameId + "/";
   }
 
-  static String flagRevision(String frameId, long revision) {
+  public static String flagRevision(String frameId, long revision) {
     return flagLogPrefix(frameId) + invertedRevision(revision);
   }
 
@@ -178,17 +181,17 @@ public final class StorageKeys {
     return String.format(Locale.ROOT, "%010d", MAX_REVISION - revision) + ".json";
   }
 
-  static String cameraHealthPrefix(String cameraId) {
+  public static String cameraHealthPrefix(String cameraId) {
     return CAMERA_HEALTH + cameraId + "/";
   }
 
   /** One revision of a camera's health record, newest first under the camera's prefix. */
-  static String cameraHealth(String cameraId, long revision) {
+  public static String cameraHealth(String cameraId, long revision) {
     return cameraHealthPrefix(cameraId) + invertedRevision(revision);
   }
 
   /** An empty marker per camera that has a health record: listing these lists the cameras. */
-  static String cameraIndex(String cameraId) {
+  public static String cameraIndex(String cameraId) {
     return CAMERA_INDEX + cameraId;
   }
 
@@ -196,36 +199,59 @@ public final class StorageKeys {
    * An empty marker per camera with an open health alert: listing these lists the cameras to
    * review.
    */
-  static String cameraAlert(String cameraId) {
+  public static String cameraAlert(String cameraId) {
     return CAMERA_ALERTS + cameraId;
   }
 
-  static long revisionOf(String flagLogKey) {
+  public static long revisionOf(String flagLogKey) {
     String name = flagLogKey.substring(flagLogKey.lastIndexOf('/') + 1, flagLogKey.length() - 5);
     return MAX_REVISION - Long.parseLong(name);
   }
 
+  /** Every queue index of one status: {@code flags/{status}/}. */
+  public static String statusPrefix(FlagStatus status) {
+    return FLAGS + status.keyName() + "/";
+  }
+
+  /** The per-camera indexes of one status ({@link #cameraQueue}). */
+  public static String cameraQueuesPrefix(FlagStatus status) {
+    return FLAGS + status.keyName() + BY_CAMERA;
+  }
+
+  /** The per-label indexes of one status ({@link #labelQueue}). */
+  public static String labelQueuesPrefix(FlagStatus status) {
+    return FLAGS + status.keyName() + BY_LABEL;
+  }
+
+  /**
+   * A name that sorts after the newest-first names of every flag raised after {@code until} and
+   * before those of flags raised at or before it: where a walk that stops at {@code until} starts.
+   */
+  public static String newestFirstFrom(Instant until) {
+    return String.format(Locale.ROOT, "%013d", MAX_MILLIS - until.toEpochMilli() - 1) + "~";
+  }
+
   /** The newest-first or least-confident-first index of one status. */
-  static QueueIndex queueIndex(FlagStatus status, FlagOrder order) {
+  public static QueueIndex queueIndex(FlagStatus status, FlagOrder order) {
     return order == FlagOrder.NEWEST_FIRST
-        ? QueueIndex.byTime(FLAGS + status.keyName() + "/by-time/")
-        : QueueIndex.byScore(FLAGS + status.keyName() + "/by-score/");
+        ? QueueIndex.byTime(statusPrefix(status) + "by-time/")
+        : QueueIndex.byScore(statusPrefix(status) + "by-score/");
   }
 
   /**
    * One camera's queue, newest first: a listing of it costs what that camera holds, not what the
    * whole queue holds.
    */
-  static QueueIndex cameraQueue(FlagStatus status, String cameraId) {
-    return QueueIndex.byCameraTime(FLAGS + status.keyName() + BY_CAMERA + cameraId + "/");
+  public static QueueIndex cameraQueue(FlagStatus status, String cameraId) {
+    return QueueIndex.byCameraTime(cameraQueuesPrefix(status) + cameraId + "/");
   }
 
   /** One label's queue, newest first. */
-  static QueueIndex labelQueue(FlagStatus status, String label) {
-    return QueueIndex.byTime(FLAGS + status.keyName() + BY_LABEL + label + "/");
+  public static QueueIndex labelQueue(FlagStatus status, String label) {
+    return QueueIndex.byTime(labelQueuesPrefix(status) + label + "/");
   }
 
-  static String invertedMillis(Instant at) {
+  public static String invertedMillis(Instant at) {
     return String.format(Locale.ROOT, "%013d", MAX_MILLIS - at.toEpochMilli());
   }
 
@@ -236,7 +262,7 @@ public final class StorageKeys {
    * newest (a crash between a verdict and its queue update) is repaired when a verdict on it is
    * refused.
    */
-  static String timeEntryName(FlagRecord flag) {
+  public static String timeEntryName(FlagRecord flag) {
     return unrevisionedEntryName(flag) + ".r" + flag.revision();
   }
 
@@ -245,7 +271,7 @@ public final class StorageKeys {
    * millis}.{frameId}.{label}}. Such markers are still read (the flag's log is listed for them) and
    * removed with the flag's own.
    */
-  static String unrevisionedEntryName(FlagRecord flag) {
+  public static String unrevisionedEntryName(FlagRecord flag) {
     return invertedMillis(flag.flaggedAt()) + "." + flag.frameId() + "." + flag.label();
   }
 
@@ -253,7 +279,7 @@ public final class StorageKeys {
    * The name of a flag's least-confident-first entry: {@code {score in hundredths:3}.{inverted
    * millis}.{frameId}.{label}}; the hundredths are those of the score rounded to millionths.
    */
-  static String scoreEntryName(FlagRecord flag) {
+  public static String scoreEntryName(FlagRecord flag) {
     return scorePrefix(flag) + timeEntryName(flag);
   }
 
@@ -262,7 +288,7 @@ public final class StorageKeys {
     return String.format(Locale.ROOT, "%03d", hundredths) + ".";
   }
 
-  static String queueEntry(FlagStatus status, FlagOrder order, FlagRecord flag) {
+  public static String queueEntry(FlagStatus status, FlagOrder order, FlagRecord flag) {
     return order == FlagOrder.NEWEST_FIRST
         ? queueIndex(status, order).key(timeEntryName(flag))
         : queueIndex(status, order).key(scoreEntryName(flag));
@@ -272,12 +298,12 @@ public final class StorageKeys {
    * Every queue marker of a flag in {@code status}: both orders, its camera's and its label's
    * index.
    */
-  static List<String> queueEntries(FlagStatus status, FlagRecord flag) {
+  public static List<String> queueEntries(FlagStatus status, FlagRecord flag) {
     return entries(status, flag, timeEntryName(flag));
   }
 
   /** The markers {@link #queueEntries} named without the revision, as stores written before did. */
-  static List<String> unrevisionedQueueEntries(FlagStatus status, FlagRecord flag) {
+  public static List<String> unrevisionedQueueEntries(FlagStatus status, FlagRecord flag) {
     return entries(status, flag, unrevisionedEntryName(flag));
   }
 
@@ -299,7 +325,7 @@ public final class StorageKeys {
    * One near-duplicate group's members in a status, newest first (markers like the camera's index):
    * {@code flag-groups/queue/{status}/{groupId}/}.
    */
-  static String groupQueuePrefix(FlagStatus status, String group) {
+  public static String groupQueuePrefix(FlagStatus status, String group) {
     return FLAG_GROUPS + "queue/" + status.keyName() + "/" + group + "/";
   }
 
@@ -307,13 +333,13 @@ public final class StorageKeys {
    * The newest group of one camera's flags of one model: what a new flag of the camera is compared
    * with, {@code flag-groups/tips/{model}/{cameraId}.json}.
    */
-  static String groupTip(String model, String cameraId) {
+  public static String groupTip(String model, String cameraId) {
     return FLAG_GROUPS + "tips/" + model + "/" + cameraId + ".json";
   }
 
   /** The flat queue markers a store written before the bucketed index holds for a flag. */
-  static List<String> legacyQueueEntries(FlagStatus status, FlagRecord flag) {
-    String base = FLAGS + status.keyName() + "/";
+  public static List<String> legacyQueueEntries(FlagStatus status, FlagRecord flag) {
+    String base = statusPrefix(status);
     String name = unrevisionedEntryName(flag);
     long micros = Math.round(flag.score() * 1_000_000);
     return List.of(
@@ -323,19 +349,19 @@ public final class StorageKeys {
         base + "label/" + flag.label() + "/" + name);
   }
 
-  static String flagCounts(long revision) {
+  public static String flagCounts(long revision) {
     return FLAG_COUNTS + invertedRevision(revision);
   }
 
-  static String reviewLeasePrefix(String frameId) {
+  public static String reviewLeasePrefix(String frameId) {
     return REVIEW_LEASES + frameId + "/";
   }
 
-  static String reviewLease(String frameId, long generation) {
+  public static String reviewLease(String frameId, long generation) {
     return reviewLeasePrefix(frameId) + invertedRevision(generation);
   }
 
-  static String review(ReviewRecord review) {
+  public static String review(ReviewRecord review) {
     return REVIEWS
         + DAY_PATH.format(review.reviewedAt())
         + "/"
@@ -347,15 +373,15 @@ public final class StorageKeys {
         + ".json";
   }
 
-  static String apiKey(String name) {
+  public static String apiKey(String name) {
     return KEYS + name + ".json";
   }
 
-  static String job(String jobId) {
+  public static String job(String jobId) {
     return JOBS + jobId + ".json";
   }
 
-  static String idempotency(String idempotencyKey) {
+  public static String idempotency(String idempotencyKey) {
     return IDEMPOTENCY + sha256Hex(idempotencyKey.getBytes(StandardCharsets.UTF_8)) + ".json";
   }
 
@@ -388,15 +414,15 @@ public final class StorageKeys {
     return value;
   }
 
-  static String modelsPrefix() {
+  public static String modelsPrefix() {
     return MODELS;
   }
 
-  static String modelPrefix(String name) {
+  public static String modelPrefix(String name) {
     return MODELS + name + "/";
   }
 
-  static String modelManifest(String name, String version) {
+  public static String modelManifest(String name, String version) {
     return modelPrefix(name) + version + "/" + MANIFEST;
   }
 
@@ -410,7 +436,7 @@ public final class StorageKeys {
   /**
    * The version of a {@link #modelManifest} key under {@code modelPrefix(name)}, or {@code null}.
    */
-  static String versionOfManifest(String name, String key) {
+  public static String versionOfManifest(String name, String key) {
     String prefix = modelPrefix(name);
     if (!key.startsWith(prefix) || !key.endsWith("/" + MANIFEST)) {
       return null;
@@ -428,7 +454,7 @@ public final class StorageKeys {
   }
 
   /** The model name of a key under {@code models/}, or {@code null}. */
-  static String modelOf(String key) {
+  public static String modelOf(String key) {
     if (!key.startsWith(MODELS)) {
       return null;
     }
@@ -436,24 +462,24 @@ public final class StorageKeys {
     return slash < 0 ? null : key.substring(MODELS.length(), slash);
   }
 
-  static String candidatesPrefix(String name) {
+  public static String candidatesPrefix(String name) {
     return modelPrefix(name) + CANDIDATES + "/";
   }
 
-  static String candidate(String name, String id) {
+  public static String candidate(String name, String id) {
     return candidatesPrefix(name) + requireSegment("candidate id", id) + ".json";
   }
 
-  static String labelsPrefix(String name) {
+  public static String labelsPrefix(String name) {
     return modelPrefix(name) + LABELS + "/";
   }
 
-  static String label(String name, String label) {
+  public static String label(String name, String label) {
     return labelsPrefix(name) + requireSegment("label", label) + ".json";
   }
 
   /** The label of a {@link #label} key, or {@code null}. */
-  static String labelOf(String name, String key) {
+  public static String labelOf(String name, String key) {
     String prefix = labelsPrefix(name);
     if (!key.startsWith(prefix) || !key.endsWith(".json")) {
       return null;
@@ -461,40 +487,212 @@ public final class StorageKeys {
     return key.substring(prefix.length(), key.length() - ".json".length());
   }
 
-  static String shadowsPrefix(String name) {
+  public static String shadowsPrefix(String name) {
     return modelPrefix(name) + SHADOWS + "/";
   }
 
-  static String shadow(String name, String candidateId) {
+  public static String shadow(String name, String candidateId) {
     return shadowsPrefix(name) + requireSegment("candidate id", candidateId) + ".json";
   }
 
-  static String shadowNode(String name, String candidateId, String node) {
-    return shadowsPrefix(name)
-        + requireSegment("candidate id", candidateId)
-        + "/"
-        + requireSegment("node id", node)
-        + ".json";
+  /** The folder of the nodes' comparisons of one shadow run ({@link #shadowNode}). */
+  public static String shadowNodesPrefix(String name, String candidateId) {
+    return shadowsPrefix(name) + requireSegment("candidate id", candidateId) + "/";
   }
 
-  static String nodesPrefix(String name) {
+  public static String shadowNode(String name, String candidateId, String node) {
+    return shadowNodesPrefix(name, candidateId) + requireSegment("node id", node) + ".json";
+  }
+
+  /**
+   * Whether a key under {@link #shadowsPrefix} is a shadow run ({@link #shadow}) rather than a
+   * node's comparison in the folder beside it.
+   */
+  public static boolean isShadowRun(String name, String key) {
+    String prefix = shadowsPrefix(name);
+    return key.startsWith(prefix) && key.indexOf('/', prefix.length()) < 0;
+  }
+
+  public static String nodesPrefix(String name) {
     return modelPrefix(name) + NODES + "/";
   }
 
-  static String nodeReport(String name, String node) {
+  public static String nodeReport(String name, String node) {
     return nodesPrefix(name) + node + ".json";
   }
 
-  static String livePrefix(String name) {
+  public static String livePrefix(String name) {
     return modelPrefix(name) + LIVE + "/";
   }
 
-  static String liveRevision(String name, long revision) {
+  public static String liveRevision(String name, long revision) {
     if (revision < 1 || revision > MAX_REVISION) {
       throw new IllegalArgumentException(
           "live pointer revision must be in 1.." + MAX_REVISION + ", got " + revision);
     }
     return livePrefix(name) + invertedRevision(revision);
+  }
+
+  /** The part of a key after its last {@code /}: a marker's or object's name. */
+  public static String nameOf(String key) {
+    return key.substring(key.lastIndexOf('/') + 1);
+  }
+
+  /** Whether {@code key} is a frame's thumbnail ({@link #thumbnail}). */
+  public static boolean isThumbnail(String key) {
+    return key.endsWith(THUMB_SUFFIX);
+  }
+
+  /**
+   * The frame a {@link #frame} key names ({@code .../{frameId}.jpg|.png}), or empty if the key is
+   * not one.
+   */
+  public static Optional<FrameId> frameOf(String frameKey) {
+    String name = nameOf(frameKey);
+    int dot = name.lastIndexOf('.');
+    return dot < 0 ? Optional.empty() : parseFrameId(name.substring(0, dot));
+  }
+
+  /** The frame a {@link #thumbnail} key belongs to, or empty if the key is not a thumbnail's. */
+  public static Optional<FrameId> frameOfThumbnail(String thumbnailKey) {
+    if (!isThumbnail(thumbnailKey)) {
+      return Optional.empty();
+    }
+    String name = nameOf(thumbnailKey);
+    return parseFrameId(name.substring(0, name.length() - THUMB_SUFFIX.length()));
+  }
+
+  private static Optional<FrameId> parseFrameId(String value) {
+    try {
+      return Optional.of(FrameId.parse(value));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * The name, under {@link #cameraDayPrefix}, that a camera's frames captured at {@code at} or
+   * later sort after: a listing that starts after it skips the day's earlier frames.
+   */
+  public static String framesFrom(String cameraId, Instant at) {
+    return cameraDayPrefix(cameraId, at) + cameraId + "." + STAMP.format(at);
+  }
+
+  /**
+   * Requires a key prefix under {@code frames/} that a batch job may walk: at most 512 characters,
+   * without {@code ..} or {@code //}.
+   */
+  public static String requireFramesPrefix(String prefix) {
+    if (prefix == null || !prefix.startsWith(FRAMES)) {
+      throw new IllegalArgumentException("prefix must start with frames/, got " + quote(prefix));
+    }
+    if (prefix.length() > 512 || prefix.contains("..") || prefix.contains("//")) {
+      throw new IllegalArgumentException(
+          "prefix must be at most 512 characters without '..' or '//', got " + quote(prefix));
+    }
+    return prefix;
+  }
+
+  /** The camera id of a {@link #cameraIndex} key. */
+  public static String cameraOfIndex(String key) {
+    return key.substring(CAMERA_INDEX.length());
+  }
+
+  /** The camera id of a {@link #cameraAlert} key. */
+  public static String cameraOfAlert(String key) {
+    return key.substring(CAMERA_ALERTS.length());
+  }
+
+  /**
+   * Who runs the scheduled task {@code name} in {@code slot}: {@code
+   * system/leases/{name}/{slot}.json}.
+   */
+  public static String lease(String name, String slot) {
+    return LEASES + requireSegment("lease", name) + "/" + requireSegment("slot", slot) + ".json";
+  }
+
+  /**
+   * The queue marker named {@code name} in an index of {@code order} ({@link #timeEntryName},
+   * {@link #scoreEntryName}, or either without its revision), or {@code null} if it is not one.
+   */
+  public static QueueKey queueKey(String name, FlagOrder order) {
+    String[] p = name.split("\\.");
+    int base = order == FlagOrder.NEWEST_FIRST ? 0 : 1;
+    long revision = 0;
+    try {
+      if (p.length == base + 6 && p[base + 5].startsWith("r")) {
+        revision = Long.parseLong(p[base + 5].substring(1));
+        if (revision < 1) {
+          return null;
+        }
+      } else if (p.length != base + 5) {
+        return null;
+      }
+      long millis = MAX_MILLIS - Long.parseLong(p[base]);
+      String frameId = p[base + 1] + "." + p[base + 2] + "." + p[base + 3];
+      return new QueueKey(millis, frameId, p[base + 1], p[base + 4], revision);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /** The queue marker of the key {@code key} ({@link #queueKey} of its name), or {@code null}. */
+  public static QueueKey queueKeyOf(String key, FlagOrder order) {
+    return queueKey(nameOf(key), order);
+  }
+
+  /**
+   * The bucketed key ({@link QueueIndex}) of the flat marker {@code key} under {@code prefix}, one
+   * of the {@link #LEGACY_QUEUE_FOLDERS} of {@code status}, or {@code null} if it is not a queue
+   * marker. Follows from the old key alone: its name carries time, frame id, label and, in the
+   * score index, the score.
+   */
+  public static String bucketedQueueKey(FlagStatus status, String prefix, String key) {
+    String rest = key.substring(prefix.length());
+    String folder = prefix.substring(prefix.lastIndexOf('/', prefix.length() - 2) + 1);
+    switch (folder) {
+      case "time/":
+        return isQueueName(rest, FlagOrder.NEWEST_FIRST)
+            ? queueIndex(status, FlagOrder.NEWEST_FIRST).key(rest)
+            : null;
+      case "score/":
+        {
+          int dot = rest.indexOf('.');
+          if (dot != 7 || !isQueueName(rest, FlagOrder.LEAST_CONFIDENT_FIRST)) {
+            return null;
+          }
+          long micros;
+          try {
+            micros = Long.parseLong(rest.substring(0, dot));
+          } catch (NumberFormatException e) {
+            return null;
+          }
+          String name = String.format(Locale.ROOT, "%03d", micros / 10_000) + rest.substring(dot);
+          return queueIndex(status, FlagOrder.LEAST_CONFIDENT_FIRST).key(name);
+        }
+      case "camera/":
+      case "label/":
+        {
+          int slash = rest.indexOf('/');
+          if (slash < 1 || rest.indexOf('/', slash + 1) >= 0) {
+            return null;
+          }
+          String owner = rest.substring(0, slash);
+          String name = rest.substring(slash + 1);
+          if (!isQueueName(name, FlagOrder.NEWEST_FIRST)) {
+            return null;
+          }
+          QueueIndex index =
+              folder.equals("camera/") ? cameraQueue(status, owner) : labelQueue(status, owner);
+          return index.key(name);
+        }
+      default:
+        return null;
+    }
+  }
+
+  private static boolean isQueueName(String name, FlagOrder order) {
+    return !name.contains("/") && queueKey(name, order) != null;
   }
 
   /** Lower-case hex SHA-256, the checksum written to every object's metadata. */

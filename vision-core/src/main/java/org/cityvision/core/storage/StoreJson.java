@@ -16,7 +16,7 @@ import java.time.Instant;
  * The JSON form of stored records. Instants are ISO-8601 strings; unknown fields are ignored so
  * that an older node can read what a newer one wrote.
  */
-final class StoreJson {
+public final class StoreJson {
   static final ObjectMapper MAPPER = create();
 
   private StoreJson() {}
@@ -46,7 +46,7 @@ final class StoreJson {
         .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   }
 
-  static byte[] write(Object value) {
+  public static byte[] write(Object value) {
     try {
       return MAPPER.writeValueAsBytes(value);
     } catch (IOException e) {
@@ -54,7 +54,7 @@ final class StoreJson {
     }
   }
 
-  static <T> T read(byte[] bytes, Class<T> type, String key) throws StorageException {
+  public static <T> T read(byte[] bytes, Class<T> type, String key) throws StorageException {
     try {
       return MAPPER.readValue(bytes, type);
     } catch (IOException | IllegalArgumentException e) {

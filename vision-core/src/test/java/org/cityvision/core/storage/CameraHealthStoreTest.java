@@ -73,7 +73,7 @@ class CameraHealthStoreTest {
               StorageKeys.cameraHealth("cam-1", 8),
               StorageKeys.cameraHealth("cam-1", 7),
               StorageKeys.cameraHealth("cam-1", 6)),
-          store.listKeys(StorageKeys.cameraHealthPrefix("cam-1"), 100),
+          store.bucket().listKeys(StorageKeys.cameraHealthPrefix("cam-1"), 100),
           "old revisions pruned four at a time at every fourth revision");
       store.putCameraHealth(new CameraHealthRecord("cam-0", 1, json("{}")));
       assertEquals(List.of("cam-0", "cam-1"), store.listCameraHealth(null, 10).items());

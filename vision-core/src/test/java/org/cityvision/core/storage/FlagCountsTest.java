@@ -13,6 +13,9 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.cityvision.core.review.FlagStatus;
+import org.cityvision.core.review.Verdict;
+import org.cityvision.core.storage.bucket.DurableBucket;
 import org.cityvision.s3server.EmbeddedS3Server;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -191,7 +194,7 @@ class FlagCountsTest {
               Map.of("graffiti", 2L, "pothole", 1L),
               List.of(),
               0);
-      store.put(MinioFrameStore.json(StorageKeys.flagCounts(wrong.revision()), wrong, true));
+      store.bucket().put(DurableBucket.json(StorageKeys.flagCounts(wrong.revision()), wrong, true));
       assertEquals(2, store.flagCounts().of(FlagStatus.OPEN));
 
       FlagRecount recount = store.recountFlags();
@@ -230,12 +233,15 @@ class FlagCountsTest {
       assertEquals(List.of(), none.items());
       assertEquals(null, none.nextCursor());
       assertTrue(
-          store.listKeys(StorageKeys.cameraQueue(FlagStatus.OPEN, "cam-9").root(), 10).isEmpty());
+          store
+              .bucket()
+              .listKeys(StorageKeys.cameraQueue(FlagStatus.OPEN, "cam-9").root(), 10)
+              .isEmpty());
 
       // A flag stored without index markers (as before they existed) is found after a recount.
       List<String> index =
-          store.listKeys(StorageKeys.cameraQueue(FlagStatus.OPEN, "cam-1").root(), 10);
-      store.removeAll(index);
+          store.bucket().listKeys(StorageKeys.cameraQueue(FlagStatus.OPEN, "cam-1").root(), 10);
+      store.bucket().removeAll(index);
       assertEquals(List.of(), ids(store.listFlags(byCamera)));
       FlagRecount recount = store.recountFlags();
       assertEquals(1, recount.indexed());
@@ -315,7 +321,7 @@ class FlagCountsTest {
       assertEquals(13, carols.generation());
       assertEquals(
           13,
-          a.listKeys(StorageKeys.reviewLeasePrefix(id), 100).size(),
+          a.bucket().listKeys(StorageKeys.reviewLeasePrefix(id), 100).size(),
           "every generation is kept while the frame exists");
     }
   }

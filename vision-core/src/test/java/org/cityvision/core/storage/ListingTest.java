@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.cityvision.core.review.FlagStatus;
+import org.cityvision.core.review.Verdict;
 import org.cityvision.s3server.EmbeddedS3Server;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -221,7 +223,7 @@ class ListingTest {
             store.reviewFlag(
                 new FlagReview(flag.frameId(), Verdict.REJECT, null, null, "bob", false)));
     assertTrue(store.listFlags(FlagQuery.of(FlagStatus.OPEN, 10)).items().isEmpty());
-    assertFalse(store.exists(staleKey));
+    assertFalse(store.bucket().exists(staleKey));
     assertEquals(1, store.listFlags(FlagQuery.of(FlagStatus.CONFIRMED, 10)).items().size());
   }
 }

@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.storage.bucket.DurableBucket;
 import org.cityvision.core.testing.TestModels;
 import org.cityvision.s3server.EmbeddedS3Server;
 import org.junit.jupiter.api.AfterEach;
@@ -109,13 +110,15 @@ class ModelStoreTest {
     new Random(99).nextBytes(other);
     // A well-formed object (its own metadata checksum matches) with bytes the manifest does not
     // list.
-    store.put(
-        MinioFrameStore.object(
-            StorageKeys.modelFile("waste", "2.0.0", m.uploadId(), "model-0000.params"),
-            "application/octet-stream",
-            Map.of(),
-            other,
-            false));
+    store
+        .bucket()
+        .put(
+            DurableBucket.object(
+                StorageKeys.modelFile("waste", "2.0.0", m.uploadId(), "model-0000.params"),
+                "application/octet-stream",
+                Map.of(),
+                other,
+                false));
 
     ChecksumMismatchException e =
         assertThrows(
@@ -132,7 +135,7 @@ class ModelStoreTest {
   @Test
   void aPackageWithAFileMissingIsRefusedAsIncomplete() throws Exception {
     ModelManifest m = models.put(pkg("waste", "2.0.0", 1), "tester");
-    store.remove(StorageKeys.modelFile("waste", "2.0.0", m.uploadId(), "model.json"));
+    store.bucket().remove(StorageKeys.modelFile("waste", "2.0.0", m.uploadId(), "model.json"));
 
     ChecksumMismatchException e =
         assertThrows(

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.minio.Result;
-import io.minio.messages.Item;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -19,6 +17,10 @@ import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.cityvision.core.review.FlagStatus;
+import org.cityvision.core.review.Verdict;
+import org.cityvision.core.storage.bucket.Cursors;
+import org.cityvision.core.storage.bucket.DurableBucket;
 import org.cityvision.s3server.EmbeddedS3Server;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -128,9 +130,15 @@ class QueueIndexTest {
 
   private static Set<String> keysUnder(MinioFrameStore store, String prefix) throws Exception {
     Set<String> keys = new TreeSet<>();
-    for (Result<Item> r : store.list(prefix, null)) {
-      keys.add(r.get().objectName());
-    }
+    store
+        .bucket()
+        .walk(
+            prefix,
+            null,
+            entry -> {
+              keys.add(entry.key());
+              return true;
+            });
     return keys;
   }
 
@@ -150,7 +158,7 @@ class QueueIndexTest {
       // Each entry sits in the folders of its own day, hour and 100 s of flag time.
       String key = StorageKeys.queueEntry(FlagStatus.OPEN, FlagOrder.NEWEST_FIRST, flags.get(0));
       assertEquals("flags/open/by-time/8258/99/99/" + StorageKeys.timeEntryName(flags.get(0)), key);
-      assertTrue(store.exists(key));
+      assertTrue(store.bucket().exists(key));
     }
   }
 
@@ -298,9 +306,9 @@ class QueueIndexTest {
   /** Rewrites a store's markers into the flat layout of a store written before the folders. */
   private static void flatten(MinioFrameStore store, FlagRecord flag) throws Exception {
     FlagRecord head = store.flag(flag.frameId());
-    store.removeAll(StorageKeys.queueEntries(head.status(), head));
+    store.bucket().removeAll(StorageKeys.queueEntries(head.status(), head));
     for (String key : StorageKeys.legacyQueueEntries(head.status(), head)) {
-      store.put(MinioFrameStore.marker(key));
+      store.bucket().put(DurableBucket.marker(key));
     }
   }
 
@@ -362,7 +370,9 @@ class QueueIndexTest {
           f.reviewed(
               new FlagReview(f.frameId(), Verdict.CONFIRM, null, null, "ann", false),
               Instant.now());
-      store.put(MinioFrameStore.json(StorageKeys.flagRevision(f.frameId(), 2), reviewed, true));
+      store
+          .bucket()
+          .put(DurableBucket.json(StorageKeys.flagRevision(f.frameId(), 2), reviewed, true));
 
       // A page reads the revision its marker names: the flag still shows as open there.
       assertEquals(
@@ -449,7 +459,7 @@ class QueueIndexTest {
         flatten(a, f);
         if (i % 3 == 0) {
           for (String key : StorageKeys.unrevisionedQueueEntries(FlagStatus.OPEN, f)) {
-            a.put(MinioFrameStore.marker(key));
+            a.bucket().put(DurableBucket.marker(key));
           }
         }
       }

@@ -12,6 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.cityvision.core.review.FlagStatus;
+import org.cityvision.core.review.Verdict;
 import org.cityvision.core.storage.StoreFixture.MutableClock;
 import org.cityvision.core.storage.spool.SpoolObject;
 import org.cityvision.s3server.EmbeddedS3Server;
@@ -52,9 +54,10 @@ class RetentionTest {
           new FlagReview(reviewedLongAgo, Verdict.CONFIRM, null, null, "alice", false));
       clock.set(now.minus(Duration.ofDays(2)));
       store.reviewFlag(new FlagReview(reviewedRecently, Verdict.REJECT, null, null, "bob", false));
-      store.pauseFlusher(true);
+      store.bucket().pauseDelivery(true);
       String spooledKey = StorageKeys.result(oldWithSpooledResult, "urban", "2.0.0");
       store
+          .bucket()
           .spool()
           .append(
               List.of(
@@ -74,7 +77,7 @@ class RetentionTest {
       assertEquals(new RetentionReport(6, 2, 1, 1, 1, 1, 0), report);
       assertGone(store, oldUnflagged);
       assertGone(store, reviewedLongAgo);
-      assertTrue(store.listKeys(StorageKeys.flagLogPrefix(reviewedLongAgo), 10).isEmpty());
+      assertTrue(store.bucket().listKeys(StorageKeys.flagLogPrefix(reviewedLongAgo), 10).isEmpty());
       assertTrue(store.listFlags(FlagQuery.of(FlagStatus.CONFIRMED, 10)).items().isEmpty());
       for (String kept : List.of(youngUnflagged, oldOpen, reviewedRecently, oldWithSpooledResult)) {
         assertEquals(kept, store.readFrame(kept).record().frameId());
@@ -86,7 +89,7 @@ class RetentionTest {
       assertEquals(
           Optional.empty(),
           store.claimIdempotencyKey("old-request", JsonNodeFactory.instance.nullNode()));
-      store.pauseFlusher(false);
+      store.bucket().pauseDelivery(false);
     }
   }
 
@@ -105,10 +108,10 @@ class RetentionTest {
           FrameId.parse(
               store.putFrame(StoreFixture.upload("cam-1", at.plusMillis(1), 2_000, 2)).frameId());
       // What a node killed between the thumbnail's write and the frame's leaves.
-      store.removeAll(List.of(StorageKeys.frame(cut, "image/jpeg")));
+      store.bucket().removeAll(List.of(StorageKeys.frame(cut, "image/jpeg")));
 
       RetentionReport early = store.applyRetention(keepFrames, Instant.now(), 1, false, r -> {});
-      boolean keptWhileYoung = store.exists(StorageKeys.thumbnail(cut));
+      boolean keptWhileYoung = store.bucket().exists(StorageKeys.thumbnail(cut));
       RetentionReport later =
           store.applyRetention(
               keepFrames, Instant.now().plus(Duration.ofHours(2)), 1, false, r -> {});
@@ -117,8 +120,8 @@ class RetentionTest {
       assertTrue(
           keptWhileYoung, "a thumbnail younger than a write takes may have its frame on the way");
       assertEquals(1, later.orphanThumbnailsDeleted());
-      assertFalse(store.exists(StorageKeys.thumbnail(cut)));
-      assertTrue(store.exists(StorageKeys.thumbnail(whole)));
+      assertFalse(store.bucket().exists(StorageKeys.thumbnail(cut)));
+      assertTrue(store.bucket().exists(StorageKeys.thumbnail(whole)));
       assertEquals(whole.value(), store.readFrame(whole.value()).record().frameId());
     }
   }
@@ -141,7 +144,7 @@ class RetentionTest {
       RetentionReport dry = store.applyRetention(policy, now, 1, true, chunks::add);
       List<String> afterDry = new ArrayList<>();
       for (String id : old) {
-        if (store.exists(StorageKeys.frame(FrameId.parse(id), "image/jpeg"))) {
+        if (store.bucket().exists(StorageKeys.frame(FrameId.parse(id), "image/jpeg"))) {
           afterDry.add(id);
         }
       }
@@ -172,8 +175,8 @@ class RetentionTest {
 
   private static void assertGone(MinioFrameStore store, String frameId) throws Exception {
     FrameId id = FrameId.parse(frameId);
-    assertFalse(store.exists(StorageKeys.frame(id, "image/jpeg")));
-    assertFalse(store.exists(StorageKeys.thumbnail(id)));
+    assertFalse(store.bucket().exists(StorageKeys.frame(id, "image/jpeg")));
+    assertFalse(store.bucket().exists(StorageKeys.thumbnail(id)));
     assertTrue(store.results(frameId).isEmpty());
   }
 }

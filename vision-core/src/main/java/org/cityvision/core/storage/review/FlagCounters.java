@@ -1,13 +1,10 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.storage.review;
 
-import io.minio.Result;
-import io.minio.messages.Item;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,6 +15,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import org.cityvision.core.review.FlagStatus;
+import org.cityvision.core.storage.ConflictException;
+import org.cityvision.core.storage.FlagChange;
+import org.cityvision.core.storage.FlagCounts;
+import org.cityvision.core.storage.FlagOrder;
+import org.cityvision.core.storage.FlagRecord;
+import org.cityvision.core.storage.FlagRecount;
+import org.cityvision.core.storage.QueueKey;
+import org.cityvision.core.storage.StorageException;
+import org.cityvision.core.storage.StorageKeys;
+import org.cityvision.core.storage.bucket.DurableBucket;
 
 /**
  * The review queue's maintained counters: one record of exact counts ({@link FlagCounts}) kept as a
@@ -40,7 +48,7 @@ import java.util.logging.Logger;
  * landed while it listed, writes the recount as the next revision and reports the difference (the
  * drift). It also writes missing per-camera and per-label queue markers.
  *
- * <p>Owned by its {@link MinioFrameStore}, which closes it. Thread-safe.
+ * <p>Owned by its {@link ReviewQueueStore}, which closes it. Thread-safe.
  */
 final class FlagCounters implements AutoCloseable {
   private static final Logger LOG = Logger.getLogger(FlagCounters.class.getName());
@@ -52,7 +60,8 @@ final class FlagCounters implements AutoCloseable {
   /** Revisions kept behind the newest; older ones are deleted now and then. */
   private static final int KEEP = 64;
 
-  private final MinioFrameStore store;
+  private final DurableBucket bucket;
+  private final ReviewQueueStore queue;
   private final Clock clock;
   private final ReentrantLock writing = new ReentrantLock();
   private final Semaphore signal = new Semaphore(0);
@@ -62,8 +71,9 @@ final class FlagCounters implements AutoCloseable {
   private long dropped;
   private volatile boolean closed;
 
-  FlagCounters(MinioFrameStore store, Clock clock) {
-    this.store = store;
+  FlagCounters(DurableBucket bucket, ReviewQueueStore queue, Clock clock) {
+    this.bucket = bucket;
+    this.queue = queue;
     this.clock = clock;
     this.flusher = new Thread(this::run, "cityvision-flag-counters");
     flusher.setDaemon(true);
@@ -176,7 +186,7 @@ final class FlagCounters implements AutoCloseable {
       delta.counts().forEach((k, v) -> merged.merge(k, v, Long::sum));
       FlagCounts next = unflatten(head.revision() + 1, merged, delta);
       try {
-        store.put(MinioFrameStore.json(StorageKeys.flagCounts(next.revision()), next, true));
+        bucket.put(DurableBucket.json(StorageKeys.flagCounts(next.revision()), next, true));
       } catch (ConflictException e) {
         continue; // Another node wrote this revision first: read its counts and apply ours again.
       }
@@ -191,7 +201,7 @@ final class FlagCounters implements AutoCloseable {
 
   /** The newest readable revision, or the empty counts of a store that has none. */
   FlagCounts head() throws StorageException {
-    return store.newest(StorageKeys.FLAG_COUNTS, FlagCounts.class).orElseGet(FlagCounts::empty);
+    return bucket.newest(StorageKeys.FLAG_COUNTS, FlagCounts.class).orElseGet(FlagCounts::empty);
   }
 
   /**
@@ -199,26 +209,26 @@ final class FlagCounters implements AutoCloseable {
    * {@value #KEEP}); a revision listed but not readable yet (a write in flight) ends the list.
    */
   List<FlagCounts> since(long revision) throws StorageException {
-    List<String> keys = store.listKeys(StorageKeys.FLAG_COUNTS, KEEP);
+    List<String> keys = bucket.listKeys(StorageKeys.FLAG_COUNTS, KEEP);
     List<FlagCounts> out = new ArrayList<>();
     for (int i = keys.size() - 1; i >= 0; i--) {
       if (StorageKeys.revisionOf(keys.get(i)) <= revision) {
         continue;
       }
-      Optional<MinioFrameStore.Blob> blob = store.readIfPresent(keys.get(i));
-      if (blob.isEmpty()) {
+      Optional<FlagCounts> counts = bucket.readJson(keys.get(i), FlagCounts.class);
+      if (counts.isEmpty()) {
         break;
       }
-      out.add(StoreJson.read(blob.get().bytes(), FlagCounts.class, keys.get(i)));
+      out.add(counts.get());
     }
     return out;
   }
 
   private void prune() {
     try {
-      List<String> keys = store.listKeys(StorageKeys.FLAG_COUNTS, 4 * KEEP);
+      List<String> keys = bucket.listKeys(StorageKeys.FLAG_COUNTS, 4 * KEEP);
       if (keys.size() > KEEP) {
-        store.removeAll(keys.subList(KEEP, keys.size()));
+        bucket.removeAll(keys.subList(KEEP, keys.size()));
       }
     } catch (StorageException e) {
       LOG.log(Level.FINE, "flag counters: old revisions stay until the next prune", e);
@@ -231,13 +241,13 @@ final class FlagCounters implements AutoCloseable {
    * per-label markers. Skipped while this node's spool holds writes not yet in the store.
    */
   FlagRecount recount() throws StorageException {
-    if (store.spool().items() > 0) {
+    if (bucket.spool().items() > 0) {
       FlagCounts now = counts();
       return new FlagRecount(
           now, now, Map.of(), false, 0, "this node's spool holds writes not yet in the store");
     }
     // Markers a node written before the bucketed index spooled and delivered late.
-    store.migrateQueueIndex();
+    queue.migrateQueueIndex();
     FlagCounts before = null;
     long indexed = 0;
     for (int attempt = 0; attempt < 3; attempt++) {
@@ -283,56 +293,54 @@ final class FlagCounters implements AutoCloseable {
     long indexed = 0;
     for (FlagStatus status : FlagStatus.values()) {
       String prefix = StorageKeys.queueIndex(status, FlagOrder.NEWEST_FIRST).root();
-      Set<String> byCamera = keys(StorageKeys.FLAGS + status.keyName() + StorageKeys.BY_CAMERA);
-      Set<String> byLabel = keys(StorageKeys.FLAGS + status.keyName() + StorageKeys.BY_LABEL);
-      long n = 0;
+      Set<String> byCamera = keys(StorageKeys.cameraQueuesPrefix(status));
+      Set<String> byLabel = keys(StorageKeys.labelQueuesPrefix(status));
+      long[] n = {0};
+      long[] added = {0};
       Set<String> frames = new HashSet<>();
-      try {
-        for (Result<Item> r : store.list(prefix, null)) {
-          String key = r.get().objectName();
-          String name = key.substring(key.lastIndexOf('/') + 1);
-          MinioFrameStore.QueueKey entry =
-              MinioFrameStore.QueueKey.parse(name, FlagOrder.NEWEST_FIRST);
-          if (entry == null || !frames.add(entry.frameId())) {
-            // A second marker of one flag (a crash between writing a revision's markers and
-            // removing the previous revision's) counts once.
-            continue;
-          }
-          n++;
-          if (status == FlagStatus.OPEN) {
-            counts.merge(CAMERA + entry.cameraId(), 1L, Long::sum);
-            counts.merge(LABEL + entry.label(), 1L, Long::sum);
-          }
-          String cameraKey = StorageKeys.cameraQueue(status, entry.cameraId()).key(name);
-          if (!byCamera.contains(cameraKey)) {
-            store.put(MinioFrameStore.marker(cameraKey));
-            indexed++;
-          }
-          String labelKey = StorageKeys.labelQueue(status, entry.label()).key(name);
-          if (!byLabel.contains(labelKey)) {
-            store.put(MinioFrameStore.marker(labelKey));
-            indexed++;
-          }
-        }
-      } catch (StorageException e) {
-        throw e;
-      } catch (Exception e) {
-        throw MinioFrameStore.translate("list " + prefix, e);
-      }
-      counts.put(STATUS + status.keyName(), n);
+      bucket.walk(
+          prefix,
+          null,
+          item -> {
+            String name = StorageKeys.nameOf(item.key());
+            QueueKey entry = StorageKeys.queueKey(name, FlagOrder.NEWEST_FIRST);
+            if (entry == null || !frames.add(entry.frameId())) {
+              // A second marker of one flag (a crash between writing a revision's markers and
+              // removing the previous revision's) counts once.
+              return true;
+            }
+            n[0]++;
+            if (status == FlagStatus.OPEN) {
+              counts.merge(CAMERA + entry.cameraId(), 1L, Long::sum);
+              counts.merge(LABEL + entry.label(), 1L, Long::sum);
+            }
+            String cameraKey = StorageKeys.cameraQueue(status, entry.cameraId()).key(name);
+            if (!byCamera.contains(cameraKey)) {
+              bucket.put(DurableBucket.marker(cameraKey));
+              added[0]++;
+            }
+            String labelKey = StorageKeys.labelQueue(status, entry.label()).key(name);
+            if (!byLabel.contains(labelKey)) {
+              bucket.put(DurableBucket.marker(labelKey));
+              added[0]++;
+            }
+            return true;
+          });
+      indexed += added[0];
+      counts.put(STATUS + status.keyName(), n[0]);
     }
     return new Listed(counts, indexed);
   }
 
   private Set<String> keys(String prefix) throws StorageException {
     Set<String> out = new HashSet<>();
-    try {
-      for (Iterator<Result<Item>> it = store.list(prefix, null).iterator(); it.hasNext(); ) {
-        out.add(it.next().get().objectName());
-      }
-    } catch (Exception e) {
-      throw MinioFrameStore.translate("list " + prefix, e);
-    }
+    bucket.walk(
+        prefix,
+        null,
+        item -> {
+          out.add(item.key());
+          return true;
+        });
     return out;
   }
 

@@ -1,4 +1,4 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.storage.review;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -8,6 +8,11 @@ import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import org.cityvision.core.storage.QueueIndex;
+import org.cityvision.core.storage.StorageException;
+import org.cityvision.core.storage.StorageKeys;
+import org.cityvision.core.storage.StoreUnavailableException;
+import org.cityvision.core.storage.bucket.DurableBucket;
 
 /**
  * The keys of one {@link QueueIndex} in order, after a given entry name: lists each folder level
@@ -22,7 +27,7 @@ import java.util.concurrent.Future;
 final class QueueWalk implements AutoCloseable {
   static final int MAX_AHEAD = 8;
 
-  private final MinioFrameStore store;
+  private final DurableBucket bucket;
   private final QueueIndex index;
   private final String after;
   private final ExecutorService pool;
@@ -39,8 +44,8 @@ final class QueueWalk implements AutoCloseable {
   /**
    * @param after the entry name to start after (exclusive), or {@code null} for the start
    */
-  QueueWalk(MinioFrameStore store, QueueIndex index, String after, ExecutorService pool) {
-    this.store = store;
+  QueueWalk(DurableBucket bucket, QueueIndex index, String after, ExecutorService pool) {
+    this.bucket = bucket;
     this.index = index;
     this.after = after;
     this.pool = pool;
@@ -101,8 +106,8 @@ final class QueueWalk implements AutoCloseable {
   private ArrayDeque<String> subfolders(String prefix, int level) throws StorageException {
     String from = after == null ? null : index.folders(after, level);
     ArrayDeque<String> out = new ArrayDeque<>();
-    for (String folder : store.listLevel(prefix).folders()) {
-      if (from == null || folder.substring(index.root().length()).compareTo(from) >= 0) {
+    for (String folder : bucket.listLevel(prefix).folders()) {
+      if (from == null || index.relative(folder).compareTo(from) >= 0) {
         out.add(folder);
       }
     }
@@ -112,8 +117,8 @@ final class QueueWalk implements AutoCloseable {
   /** The entry keys of one leaf folder after the start, in order. */
   private List<String> entries(String folder) throws StorageException {
     List<String> out = new ArrayList<>();
-    for (String key : store.listLevel(folder).keys()) {
-      if (after == null || key.substring(folder.length()).compareTo(after) > 0) {
+    for (String key : bucket.listLevel(folder).keys()) {
+      if (after == null || StorageKeys.nameOf(key).compareTo(after) > 0) {
         out.add(key);
       }
     }
@@ -126,7 +131,7 @@ final class QueueWalk implements AutoCloseable {
     } catch (ExecutionException e) {
       throw e.getCause() instanceof StorageException s
           ? s
-          : MinioFrameStore.translate("list queue folder", (Exception) e.getCause());
+          : DurableBucket.translate("list queue folder", (Exception) e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new StoreUnavailableException("interrupted while listing the queue", e);

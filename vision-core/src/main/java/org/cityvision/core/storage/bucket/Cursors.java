@@ -1,15 +1,15 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.storage.bucket;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /** Opaque listing cursors: the last key a page examined, so the next page starts after it. */
-final class Cursors {
+public final class Cursors {
   private static final String TAG = "k1:";
 
   private Cursors() {}
 
-  static String encode(String lastKey) {
+  public static String encode(String lastKey) {
     return Base64.getUrlEncoder()
         .withoutPadding()
         .encodeToString((TAG + lastKey).getBytes(StandardCharsets.UTF_8));
@@ -20,7 +20,7 @@ final class Cursors {
    *
    * @throws IllegalArgumentException if it is not a cursor of a listing under {@code prefix}
    */
-  static String decode(String cursor, String prefix) {
+  public static String decode(String cursor, String prefix) {
     if (cursor == null) {
       return null;
     }

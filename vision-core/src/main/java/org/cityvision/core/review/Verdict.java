@@ -1,4 +1,4 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.review;
 
 /**
  * A reviewer's judgement of a flag, as the reviews log records it. {@link #REOPEN} is no judgement:

@@ -1,4 +1,4 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.auth;
 
 /** What an API key may do: the roles of docs/API.md. */
 public enum KeyRole {

@@ -1,4 +1,4 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.storage.bucket;
 
 import java.time.Duration;
 import java.util.List;
@@ -6,6 +6,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import org.cityvision.core.storage.ChecksumMismatchException;
+import org.cityvision.core.storage.StorageException;
 import org.cityvision.core.storage.spool.SpoolEntry;
 import org.cityvision.core.storage.spool.SpoolObject;
 import org.cityvision.core.storage.spool.WriteAheadSpool;
@@ -22,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * same bytes under the same key again, which changes nothing. Errors other than corruption are
  * retried forever; a corrupt entry is quarantined by the spool and skipped.
  *
- * <p>Owned and closed by {@link MinioFrameStore}. Thread-safe.
+ * <p>Owned and closed by {@link DurableBucket}. Thread-safe.
  */
 final class SpoolFlusher implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SpoolFlusher.class);

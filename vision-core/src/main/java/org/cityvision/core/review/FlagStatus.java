@@ -1,4 +1,4 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.review;
 
 import java.util.Locale;
 

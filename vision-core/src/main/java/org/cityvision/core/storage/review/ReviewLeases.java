@@ -1,4 +1,4 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.storage.review;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,6 +6,13 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.cityvision.core.storage.ConflictException;
+import org.cityvision.core.storage.FrameId;
+import org.cityvision.core.storage.FrameStore;
+import org.cityvision.core.storage.ReviewLease;
+import org.cityvision.core.storage.StorageException;
+import org.cityvision.core.storage.StorageKeys;
+import org.cityvision.core.storage.bucket.DurableBucket;
 
 /**
  * Review leases ({@link FrameStore#leaseFlag}): per frame a dense chain of immutable generations
@@ -27,6 +34,8 @@ import java.util.Optional;
  * When that create is refused, the claim reads the newest generation (a listing and a read) and
  * decides on it, as every claim of a frame held by another reviewer does. A lease is one small
  * object per claim, renewal or release; a frame under review collects a few dozen.
+ *
+ * <p>Owned by the {@link ReviewQueueStore}. Thread-safe.
  */
 final class ReviewLeases {
   /** Generations this node knows, per frame; bounded, least recently used dropped first. */
@@ -34,7 +43,7 @@ final class ReviewLeases {
 
   private static final int ATTEMPTS = 4;
 
-  private final MinioFrameStore store;
+  private final DurableBucket bucket;
   private final Clock clock;
   private final Map<String, ReviewLease> known =
       new LinkedHashMap<>(256, 0.75f, true) {
@@ -44,8 +53,8 @@ final class ReviewLeases {
         }
       };
 
-  ReviewLeases(MinioFrameStore store, Clock clock) {
-    this.store = store;
+  ReviewLeases(DurableBucket bucket, Clock clock) {
+    this.bucket = bucket;
     this.clock = clock;
   }
 
@@ -103,7 +112,7 @@ final class ReviewLeases {
   /** The newest readable generation of a frame's lease, remembered for the next claim. */
   Optional<ReviewLease> head(String frameId) throws StorageException {
     Optional<ReviewLease> head =
-        store.newest(StorageKeys.reviewLeasePrefix(frameId), ReviewLease.class);
+        bucket.newest(StorageKeys.reviewLeasePrefix(frameId), ReviewLease.class);
     head.ifPresent(this::remember);
     return head;
   }
@@ -111,8 +120,8 @@ final class ReviewLeases {
   /** Creates {@code next}'s generation; {@code false} when it exists already. */
   private boolean create(ReviewLease next) throws StorageException {
     try {
-      store.put(
-          MinioFrameStore.json(
+      bucket.put(
+          DurableBucket.json(
               StorageKeys.reviewLease(next.frameId(), next.generation()), next, true));
     } catch (ConflictException e) {
       forget(next.frameId());

@@ -1,0 +1,2 @@
+/** The review of flagged frames: a flag's statuses and the verdicts that move it between them. */
+package org.cityvision.core.review;
