@@ -27,8 +27,13 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe (the store is); the store stays its owner's to close.
  */
 public final class CameraHealthRecords {
-  /** Attempts before a change gives up under contention (each loses only to a newer write). */
-  static final int ATTEMPTS = 8;
+  /**
+   * Attempts before a change gives up under contention (each loses only to a newer write). A node
+   * that lost pauses before it reads again while the winner goes straight on, so against another
+   * node writing one camera in a tight loop it may lose until that node stops: 16 attempts with
+   * pauses of up to 64 ms outlast a busy two-core machine's bursts.
+   */
+  static final int ATTEMPTS = 16;
 
   private static final Logger LOG = LoggerFactory.getLogger(CameraHealthRecords.class);
 

@@ -319,7 +319,7 @@ final class MinioModelStore implements ModelStore {
       throw new IllegalArgumentException("limit must be in 1..1000, got " + limit);
     }
     List<LivePointer> out = new ArrayList<>();
-    for (String key : bucket.listKeys(StorageKeys.livePrefix(name), limit)) {
+    for (String key : bucket.listRevisions(StorageKeys.livePrefix(name), limit)) {
       LivePointer p = StoreJson.read(bucket.read(key).bytes(), LivePointer.class, key);
       if (p.revision() != StorageKeys.revisionOf(key) || !p.model().equals(name)) {
         throw new StorageException(

@@ -105,6 +105,7 @@ public final class StorageKeys {
   public static final long MAX_MILLIS = 9_999_999_999_999L;
 
   public static final long MAX_REVISION = 9_999_999_999L;
+  private static final Pattern REVISION_NAME = Pattern.compile("[0-9]{10}\\.json");
 
   private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   private static final Pattern DOTTED = Pattern.compile("[A-Za-z0-9_.@-]{1,64}");
@@ -201,6 +202,14 @@ public final class StorageKeys {
    */
   public static String cameraAlert(String cameraId) {
     return CAMERA_ALERTS + cameraId;
+  }
+
+  /**
+   * Whether {@code key} names a revision of a chain ({@code .../{inverted revision}.json}); the
+   * embedded S3 server lists a write in flight under a temporary name beside it.
+   */
+  public static boolean isRevision(String key) {
+    return REVISION_NAME.matcher(key.substring(key.lastIndexOf('/') + 1)).matches();
   }
 
   public static long revisionOf(String flagLogKey) {

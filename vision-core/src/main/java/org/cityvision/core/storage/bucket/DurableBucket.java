@@ -65,6 +65,9 @@ import org.cityvision.core.storage.spool.WriteAheadSpool;
  * #startDelivery}) and closes it. Thread-safe.
  */
 public final class DurableBucket implements AutoCloseable {
+  /** Room a revision listing leaves for writes in flight listed under temporary names. */
+  private static final int IN_FLIGHT_NAMES = 8;
+
   /** The object metadata that holds the SHA-256 of the object's bytes. */
   public static final String META_SHA256 = "sha256";
 
@@ -341,7 +344,7 @@ public final class DurableBucket implements AutoCloseable {
    * or losing).
    */
   public <T> Optional<T> newest(String prefix, Class<T> type) throws StorageException {
-    for (String key : listKeys(prefix, 3)) {
+    for (String key : listRevisions(prefix, 3)) {
       Optional<T> record = readJson(key, type);
       if (record.isPresent()) {
         return record;
@@ -531,6 +534,24 @@ public final class DurableBucket implements AutoCloseable {
   }
 
   /** Up to {@code max} keys under {@code prefix}, in order. */
+  /**
+   * The newest {@code max} revisions of a chain under {@code prefix} ({@link
+   * StorageKeys#isRevision}), newest first; other names (a write in flight that the embedded S3
+   * server lists under a temporary name) are skipped.
+   */
+  public List<String> listRevisions(String prefix, int max) throws StorageException {
+    List<String> keys = new ArrayList<>(max);
+    for (String key : listKeys(prefix, max + IN_FLIGHT_NAMES)) {
+      if (StorageKeys.isRevision(key)) {
+        keys.add(key);
+        if (keys.size() == max) {
+          break;
+        }
+      }
+    }
+    return keys;
+  }
+
   public List<String> listKeys(String prefix, int max) throws StorageException {
     List<String> keys = new ArrayList<>();
     try {

@@ -209,7 +209,7 @@ final class FlagCounters implements AutoCloseable {
    * {@value #KEEP}); a revision listed but not readable yet (a write in flight) ends the list.
    */
   List<FlagCounts> since(long revision) throws StorageException {
-    List<String> keys = bucket.listKeys(StorageKeys.FLAG_COUNTS, KEEP);
+    List<String> keys = bucket.listRevisions(StorageKeys.FLAG_COUNTS, KEEP);
     List<FlagCounts> out = new ArrayList<>();
     for (int i = keys.size() - 1; i >= 0; i--) {
       if (StorageKeys.revisionOf(keys.get(i)) <= revision) {

@@ -278,7 +278,7 @@ public final class ReviewQueueStore implements AutoCloseable {
    */
   private void repairOpenMarkers(FlagRecord head) {
     try {
-      for (String key : bucket.listKeys(StorageKeys.flagLogPrefix(head.frameId()), 32)) {
+      for (String key : bucket.listRevisions(StorageKeys.flagLogPrefix(head.frameId()), 32)) {
         if (StorageKeys.revisionOf(key) >= head.revision()) {
           continue;
         }

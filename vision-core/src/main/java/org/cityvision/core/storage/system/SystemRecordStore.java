@@ -148,7 +148,7 @@ public final class SystemRecordStore {
     String prefix =
         StorageKeys.cameraHealthPrefix(StorageKeys.requireSegment("cameraId", cameraId));
     // As with flags: a revision can be listed before it reads (a write landing or losing).
-    for (String key : bucket.listKeys(prefix, HEALTH_REVISIONS_KEPT)) {
+    for (String key : bucket.listRevisions(prefix, HEALTH_REVISIONS_KEPT)) {
       Optional<DurableBucket.Blob> blob = bucket.readIfPresent(key);
       if (blob.isPresent()) {
         return Optional.of(

@@ -176,11 +176,17 @@ class DurableBucketTest {
   }
 
   @Test
-  void newestReadsTheFirstListedRecordOfAChain() throws Exception {
+  void newestReadsTheFirstListedRecordOfAChainAndSkipsNamesThatAreNotRevisions() throws Exception {
     try (DurableBucket bucket = open()) {
-      bucket.put(DurableBucket.json("chain/2.json", Map.of("revision", 1), true));
-      bucket.put(DurableBucket.json("chain/1.json", Map.of("revision", 2), true));
+      bucket.put(DurableBucket.json("chain/9999999998.json", Map.of("revision", 1), true));
+      bucket.put(DurableBucket.json("chain/9999999997.json", Map.of("revision", 2), true));
+      // The embedded server lists a write in flight under a temporary name like this one.
+      bucket.put(
+          DurableBucket.json("chain/9999999996.json-3f2a9c1e", Map.of("revision", "x"), true));
       assertEquals(Map.of("revision", 2), bucket.newest("chain/", Map.class).orElseThrow());
+      assertEquals(
+          List.of("chain/9999999997.json", "chain/9999999998.json"),
+          bucket.listRevisions("chain/", 3));
       assertEquals(Optional.empty(), bucket.newest("nothing/", Map.class));
     }
   }
