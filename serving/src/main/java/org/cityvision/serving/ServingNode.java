@@ -34,7 +34,7 @@ import org.cityvision.core.quality.CameraCondition;
 import org.cityvision.core.quality.CameraHealthRecords;
 import org.cityvision.core.quality.CameraState;
 import org.cityvision.core.quality.HealthTransition;
-import org.cityvision.core.storage.FlagRecord;
+import org.cityvision.core.review.FlagRecord;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.FrameStores;
 import org.cityvision.core.storage.StoreHealth;

@@ -22,12 +22,12 @@ import org.cityvision.core.batch.BatchRequest;
 import org.cityvision.core.batch.FailureKind;
 import org.cityvision.core.batch.FrameFailure;
 import org.cityvision.core.batch.JobLedger;
+import org.cityvision.core.job.JobStatus;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ModelSpec;
 import org.cityvision.core.storage.FrameEntry;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.FrameStores;
-import org.cityvision.core.storage.JobStatus;
 import org.cityvision.core.storage.Page;
 import org.cityvision.core.storage.StorageConfig;
 

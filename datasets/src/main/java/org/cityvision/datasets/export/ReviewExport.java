@@ -14,15 +14,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.cityvision.core.review.FlagRecord;
 import org.cityvision.core.review.FlagStatus;
+import org.cityvision.core.review.ReviewRecord;
 import org.cityvision.core.review.Verdict;
 import org.cityvision.core.storage.ChecksumMismatchException;
-import org.cityvision.core.storage.FlagRecord;
 import org.cityvision.core.storage.FrameData;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.ObjectNotFoundException;
 import org.cityvision.core.storage.Page;
-import org.cityvision.core.storage.ReviewRecord;
 import org.cityvision.core.storage.StorageException;
 
 /**

@@ -1,8 +1,8 @@
 package org.cityvision.serving.auth;
 
 import java.util.Objects;
+import org.cityvision.core.auth.CameraScope;
 import org.cityvision.core.auth.KeyRole;
-import org.cityvision.core.storage.CameraScope;
 
 /**
  * Who is calling: the name and role of the API key presented, and for camera keys the cameras it

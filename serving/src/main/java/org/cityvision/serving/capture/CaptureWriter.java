@@ -11,13 +11,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.cityvision.core.classify.Classification;
 import org.cityvision.core.classify.ClassifiedFrames;
+import org.cityvision.core.frame.FrameId;
+import org.cityvision.core.frame.FrameUpload;
 import org.cityvision.core.image.DecodedImage;
 import org.cityvision.core.image.ImageDecoder;
 import org.cityvision.core.image.ImageException;
 import org.cityvision.core.image.ImageFormat;
 import org.cityvision.core.image.ImageLimits;
-import org.cityvision.core.storage.FrameId;
-import org.cityvision.core.storage.FrameUpload;
 import org.cityvision.serving.log.JsonLog;
 import org.cityvision.serving.metrics.Metrics;
 

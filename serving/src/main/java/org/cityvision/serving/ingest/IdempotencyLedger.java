@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
-import org.cityvision.core.storage.FrameId;
+import org.cityvision.core.frame.FrameId;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.StorageException;
 import org.cityvision.serving.http.ApiException;

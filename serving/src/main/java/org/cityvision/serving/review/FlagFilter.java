@@ -2,7 +2,7 @@ package org.cityvision.serving.review;
 
 import io.vertx.core.MultiMap;
 import java.util.List;
-import org.cityvision.core.storage.FlagRecord;
+import org.cityvision.core.review.FlagRecord;
 import org.cityvision.core.storage.StorageKeys;
 
 /**

@@ -9,7 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.cityvision.core.storage.FlagRecord;
+import org.cityvision.core.review.FlagRecord;
 
 /**
  * {@code GET /v1/flags?order=informative}: the flags whose verdicts teach a model most come first.

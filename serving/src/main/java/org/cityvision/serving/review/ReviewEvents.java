@@ -2,7 +2,7 @@ package org.cityvision.serving.review;
 
 import java.util.List;
 import org.cityvision.core.classify.FlagListener;
-import org.cityvision.core.storage.FlagRecord;
+import org.cityvision.core.review.FlagRecord;
 
 /**
  * Who hears about the review queue changing: webhooks, the Open311 export.

@@ -14,8 +14,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.cityvision.core.storage.FlagChange;
-import org.cityvision.core.storage.FlagCounts;
+import org.cityvision.core.review.FlagChange;
+import org.cityvision.core.review.FlagCounts;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.serving.log.JsonLog;
 

@@ -3,11 +3,11 @@ package org.cityvision.serving.review;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.Locale;
-import org.cityvision.core.storage.FlagRecord;
-import org.cityvision.core.storage.FrameId;
-import org.cityvision.core.storage.FrameRecord;
-import org.cityvision.core.storage.ResultRecord;
-import org.cityvision.core.storage.ReviewRecord;
+import org.cityvision.core.frame.FrameId;
+import org.cityvision.core.frame.FrameRecord;
+import org.cityvision.core.frame.ResultRecord;
+import org.cityvision.core.review.FlagRecord;
+import org.cityvision.core.review.ReviewRecord;
 
 /** The review API's JSON shapes, in one place (documented in {@code docs/REVIEW.md}). */
 public final class ReviewJson {

@@ -6,9 +6,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.cityvision.core.frame.FrameId;
+import org.cityvision.core.review.FlagReview;
 import org.cityvision.core.review.Verdict;
-import org.cityvision.core.storage.FlagReview;
-import org.cityvision.core.storage.FrameId;
 
 /**
  * One verdict as a reviewer sends it: {@code {"verdict": "confirm"|"reject"|"relabel", "label"?,

@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.cityvision.core.review.ReviewRecord;
 import org.cityvision.core.storage.FrameStore;
-import org.cityvision.core.storage.ReviewRecord;
 import org.cityvision.core.storage.StorageException;
 import org.cityvision.datasets.export.ReviewExport;
 

@@ -17,7 +17,7 @@ import org.cityvision.core.quality.CameraCondition;
 import org.cityvision.core.quality.CameraState;
 import org.cityvision.core.quality.HealthTransition;
 import org.cityvision.core.quality.QualityFault;
-import org.cityvision.core.storage.FlagRecord;
+import org.cityvision.core.review.FlagRecord;
 import org.cityvision.serving.review.webhook.Webhook;
 import org.cityvision.serving.review.webhook.WebhookConfig;
 import org.cityvision.serving.review.webhook.WebhookNotifier;

@@ -11,7 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.cityvision.core.digest.Sha256;
-import org.cityvision.core.storage.FrameId;
+import org.cityvision.core.frame.FrameId;
 import org.cityvision.core.testing.TestImages;
 import org.cityvision.serving.ServingNode;
 import org.cityvision.serving.config.IngestConfig;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.cityvision.core.frame.FrameId;
+import org.cityvision.core.review.FlagRecord;
 import org.cityvision.core.review.FlagStatus;
-import org.cityvision.core.storage.FlagRecord;
-import org.cityvision.core.storage.FrameId;
 import org.junit.jupiter.api.Test;
 
 class InformativeOrderTest {

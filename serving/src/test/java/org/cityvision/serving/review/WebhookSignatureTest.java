@@ -27,7 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.cityvision.core.storage.FlagRecord;
+import org.cityvision.core.review.FlagRecord;
 import org.cityvision.serving.review.webhook.Webhook;
 import org.cityvision.serving.review.webhook.WebhookConfig;
 import org.cityvision.serving.review.webhook.WebhookNotifier;

@@ -23,9 +23,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.cityvision.core.classify.Classifier;
+import org.cityvision.core.job.JobStatus;
 import org.cityvision.core.storage.FrameEntry;
 import org.cityvision.core.storage.FrameStore;
-import org.cityvision.core.storage.JobStatus;
 import org.cityvision.core.storage.Page;
 import org.cityvision.core.storage.StorageException;
 

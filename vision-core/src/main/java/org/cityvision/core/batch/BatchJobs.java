@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.cityvision.core.classify.Classifier;
+import org.cityvision.core.job.JobStatus;
 import org.cityvision.core.storage.FrameStore;
-import org.cityvision.core.storage.JobStatus;
 import org.cityvision.core.storage.Page;
 import org.cityvision.core.storage.StorageException;
 

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
-import org.cityvision.core.storage.JobStatus;
+import org.cityvision.core.job.JobStatus;
 import org.cityvision.core.storage.StorageKeys;
 
 /**

@@ -1,7 +1,7 @@
 package org.cityvision.core.batch;
 
 import java.util.Map;
-import org.cityvision.core.storage.JobStatus;
+import org.cityvision.core.job.JobStatus;
 
 /**
  * What the batch jobs of one node did since it started, for monitoring.

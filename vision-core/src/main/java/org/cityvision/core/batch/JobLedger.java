@@ -12,9 +12,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.cityvision.core.job.JobState;
+import org.cityvision.core.job.JobStatus;
 import org.cityvision.core.storage.FrameStore;
-import org.cityvision.core.storage.JobState;
-import org.cityvision.core.storage.JobStatus;
 import org.cityvision.core.storage.Page;
 import org.cityvision.core.storage.StorageException;
 

@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.cityvision.core.digest.Sha256;
-import org.cityvision.core.storage.FrameId;
+import org.cityvision.core.frame.FrameId;
 
 /**
  * Chooses the unflagged camera frames that join the review queue as {@code audit} items, by each

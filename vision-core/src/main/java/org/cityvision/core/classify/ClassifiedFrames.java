@@ -4,16 +4,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import org.cityvision.core.frame.FrameId;
+import org.cityvision.core.frame.FrameRecord;
+import org.cityvision.core.frame.FrameUpload;
+import org.cityvision.core.frame.ResultRecord;
 import org.cityvision.core.image.CorruptImageException;
 import org.cityvision.core.image.DifferenceHash;
+import org.cityvision.core.review.FlagRecord;
 import org.cityvision.core.storage.FlagGroupTip;
 import org.cityvision.core.storage.FlagGroups;
-import org.cityvision.core.storage.FlagRecord;
-import org.cityvision.core.storage.FrameId;
-import org.cityvision.core.storage.FrameRecord;
 import org.cityvision.core.storage.FrameStore;
-import org.cityvision.core.storage.FrameUpload;
-import org.cityvision.core.storage.ResultRecord;
 import org.cityvision.core.storage.StorageException;
 
 /**

@@ -1,6 +1,6 @@
 package org.cityvision.core.classify;
 
-import org.cityvision.core.storage.FlagRecord;
+import org.cityvision.core.review.FlagRecord;
 
 /**
  * Hears of every flag {@link ClassifiedFrames} creates, from live ingest and batch jobs alike:

@@ -3,6 +3,7 @@ package org.cityvision.core.storage;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.cityvision.core.frame.FrameId;
 
 /**
  * The newest near-duplicate group of one camera's flags of one model: what the camera's next flag

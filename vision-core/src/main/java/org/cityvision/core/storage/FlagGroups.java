@@ -2,6 +2,7 @@ package org.cityvision.core.storage;
 
 import java.util.List;
 import java.util.Optional;
+import org.cityvision.core.review.FlagRecord;
 import org.cityvision.core.review.FlagStatus;
 
 /**

@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.cityvision.core.review.FlagCounts;
 
 /**
  * What one recount of the review queue found ({@link FrameStore#recountFlags()}).

@@ -1,6 +1,7 @@
 package org.cityvision.core.storage;
 
 import java.util.Objects;
+import org.cityvision.core.frame.FrameRecord;
 
 /**
  * A frame with its bytes, checked against the stored SHA-256.

@@ -7,6 +7,17 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.cityvision.core.auth.ApiKeyRecord;
+import org.cityvision.core.frame.Durability;
+import org.cityvision.core.frame.FrameRecord;
+import org.cityvision.core.frame.FrameUpload;
+import org.cityvision.core.frame.ResultRecord;
+import org.cityvision.core.job.JobState;
+import org.cityvision.core.review.FlagCounts;
+import org.cityvision.core.review.FlagQuery;
+import org.cityvision.core.review.FlagRecord;
+import org.cityvision.core.review.FlagReview;
+import org.cityvision.core.review.ReviewRecord;
 import org.cityvision.core.review.Verdict;
 
 /**

@@ -1,5 +1,7 @@
 package org.cityvision.core.storage;
 
+import org.cityvision.core.review.FlagQuery;
+
 /**
  * A queue marker's name, parsed ({@link StorageKeys#queueKey}): markers carry what the filters
  * need, and the revision of the flag they were written for (0 in markers written before names

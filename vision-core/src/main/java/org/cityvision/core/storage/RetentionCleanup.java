@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.cityvision.core.frame.FrameId;
+import org.cityvision.core.review.FlagRecord;
 import org.cityvision.core.review.FlagStatus;
 import org.cityvision.core.storage.bucket.DurableBucket;
 import org.cityvision.core.storage.frames.FrameResultStore;

@@ -2,6 +2,7 @@ package org.cityvision.core.storage;
 
 import java.time.Instant;
 import java.util.Objects;
+import org.cityvision.core.frame.FrameId;
 
 /**
  * One generation of a review lease: {@code holder} reviews the open flag of {@code frameId} until

@@ -10,7 +10,13 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.cityvision.core.digest.Sha256;
+import org.cityvision.core.frame.FrameId;
+import org.cityvision.core.frame.FrameRecord;
+import org.cityvision.core.naming.Names;
+import org.cityvision.core.review.FlagOrder;
+import org.cityvision.core.review.FlagRecord;
 import org.cityvision.core.review.FlagStatus;
+import org.cityvision.core.review.ReviewRecord;
 
 /**
  * Every object key of the bucket, built in one place. The layout (see {@code docs/STORAGE.md}):
@@ -104,40 +110,23 @@ public final class StorageKeys {
   /** Inverting against these keeps keys fixed-width, so S3's ascending order is newest first. */
   public static final long MAX_MILLIS = 9_999_999_999_999L;
 
-  public static final long MAX_REVISION = 9_999_999_999L;
+  public static final long MAX_REVISION = Names.MAX_REVISION;
   private static final Pattern REVISION_NAME = Pattern.compile("[0-9]{10}\\.json");
 
-  private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9_-]{1,64}");
-  private static final Pattern DOTTED = Pattern.compile("[A-Za-z0-9_.@-]{1,64}");
   private static final DateTimeFormatter DAY_PATH =
       DateTimeFormatter.ofPattern("yyyy/MM/dd", Locale.ROOT).withZone(ZoneOffset.UTC);
-  public static final DateTimeFormatter STAMP =
-      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+  public static final DateTimeFormatter STAMP = FrameId.STAMP;
 
   private StorageKeys() {}
 
-  /** Requires a camera id, label, role-free name or job id: 1-64 of {@code [A-Za-z0-9_-]}. */
+  /** Requires a camera id, label, role-free name or job id ({@link Names#requireSegment}). */
   public static String requireSegment(String what, String value) {
-    if (value == null || !SEGMENT.matcher(value).matches()) {
-      throw new IllegalArgumentException(
-          what + " must be 1-64 characters of [A-Za-z0-9_-], got " + quote(value));
-    }
-    return value;
+    return Names.requireSegment(what, value);
   }
 
-  /**
-   * Like {@link #requireSegment} but also allows {@code .} and {@code @} (model versions,
-   * reviewers).
-   */
+  /** Also allows {@code .} and {@code @} ({@link Names#requireDottedSegment}). */
   public static String requireDottedSegment(String what, String value) {
-    if (value == null
-        || !DOTTED.matcher(value).matches()
-        || value.equals(".")
-        || value.equals("..")) {
-      throw new IllegalArgumentException(
-          what + " must be 1-64 characters of [A-Za-z0-9_.@-], got " + quote(value));
-    }
-    return value;
+    return Names.requireDottedSegment(what, value);
   }
 
   private static String quote(String value) {

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.cityvision.core.storage.FrameId;
+import org.cityvision.core.frame.FrameId;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.time.Instant;
-import org.cityvision.core.storage.FrameId;
-import org.cityvision.core.storage.ResultRecord;
+import org.cityvision.core.frame.FrameId;
+import org.cityvision.core.frame.ResultRecord;
 import org.junit.jupiter.api.Test;
 
 class PooledFeaturesTest {

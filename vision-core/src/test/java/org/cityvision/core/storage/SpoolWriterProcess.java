@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
+import org.cityvision.core.frame.FrameRecord;
 
 /**
  * Child process of {@link SpoolRecoveryTest}: stores frames while MinIO is unreachable, so they

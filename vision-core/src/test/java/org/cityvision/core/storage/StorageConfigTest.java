@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import org.cityvision.core.frame.FrameId;
 import org.junit.jupiter.api.Test;
 
 /** Configuration and identifiers reject what the store could not handle safely. */

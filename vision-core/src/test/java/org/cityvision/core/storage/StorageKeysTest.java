@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
 import java.util.Optional;
+import org.cityvision.core.frame.FrameId;
+import org.cityvision.core.review.FlagOrder;
+import org.cityvision.core.review.FlagRecord;
 import org.cityvision.core.review.FlagStatus;
 import org.junit.jupiter.api.Test;
 

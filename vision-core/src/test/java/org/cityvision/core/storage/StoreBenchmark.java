@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.cityvision.core.frame.FrameUpload;
 import org.cityvision.core.testing.TempDirs;
 import org.cityvision.s3server.EmbeddedS3Server;
 

@@ -12,6 +12,7 @@ import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import org.cityvision.core.frame.FrameUpload;
 import org.cityvision.s3server.EmbeddedS3Server;
 
 /** Shared arrangements of the storage tests: a real S3 server, a bucket per test, frame bytes. */

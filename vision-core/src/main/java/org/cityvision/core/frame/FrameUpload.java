@@ -1,7 +1,8 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.frame;
 
 import java.time.Instant;
 import java.util.Objects;
+import org.cityvision.core.naming.Names;
 
 /**
  * A frame to store, as received from a camera.
@@ -23,7 +24,7 @@ public record FrameUpload(
     byte[] thumbnail,
     FrameId frameId) {
   public FrameUpload {
-    StorageKeys.requireSegment("cameraId", cameraId);
+    Names.requireSegment("cameraId", cameraId);
     FrameRecord.extension(contentType);
     Objects.requireNonNull(bytes, "bytes");
     if (bytes.length == 0) {

@@ -1,4 +1,4 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.review;
 
 import java.time.Instant;
 import java.util.Collections;
@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import org.cityvision.core.review.FlagStatus;
+import org.cityvision.core.naming.Names;
 
 /**
  * Exact counts of the review queue, maintained by the store as flags are created, judged and
- * deleted (see {@link FrameStore#flagCounts()}): flags per status, and open flags per camera and
+ * deleted (see {@code FrameStore.flagCounts()}): flags per status, and open flags per camera and
  * per flagged label. Immutable; thread-safe.
  *
  * @param revision the counter record's revision in the store; 0 before the first flag was counted
@@ -75,7 +75,7 @@ public record FlagCounts(
     if (in != null) {
       in.forEach(
           (k, v) -> {
-            StorageKeys.requireSegment(what, k);
+            Names.requireSegment(what, k);
             if (Objects.requireNonNull(v, k) != 0) {
               out.put(k, v);
             }

@@ -1,10 +1,10 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.auth;
 
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import org.cityvision.core.auth.KeyRole;
+import org.cityvision.core.naming.Names;
 
 /**
  * An API key as stored: never the key itself, only its SHA-256.
@@ -26,7 +26,7 @@ public record ApiKeyRecord(
     String cameraPrefix,
     boolean allowCaptureOverride) {
   public ApiKeyRecord {
-    StorageKeys.requireSegment("name", name);
+    Names.requireSegment("name", name);
     Objects.requireNonNull(role, "role");
     if (keyHash == null || !keyHash.matches("[0-9a-f]{64}")) {
       throw new IllegalArgumentException("keyHash must be 64 lower-case hex digits (SHA-256)");

@@ -1,4 +1,4 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.job;
 
 /** The state of a batch job. */
 public enum JobStatus {

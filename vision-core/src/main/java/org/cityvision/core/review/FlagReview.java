@@ -1,7 +1,8 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.review;
 
 import java.util.Objects;
-import org.cityvision.core.review.Verdict;
+import org.cityvision.core.frame.FrameId;
+import org.cityvision.core.naming.Names;
 
 /**
  * A reviewer's request to move a flag out of (or, with {@code override}, between) statuses.
@@ -9,7 +10,7 @@ import org.cityvision.core.review.Verdict;
  * @param label the new label, required for {@link Verdict#RELABEL} and forbidden otherwise
  * @param note free text, up to 2,000 characters, or {@code null}
  * @param override {@code false}: the flag must still be open and unchanged since it was read, or
- *     the review fails with {@link ConflictException}; {@code true}: replace whatever verdict is
+ *     the review fails with {@code ConflictException}; {@code true}: replace whatever verdict is
  *     there (the previous one stays in the reviews log)
  */
 public record FlagReview(
@@ -23,7 +24,7 @@ public record FlagReview(
               + "with FrameStore.reopenFlag");
     }
     if (verdict == Verdict.RELABEL) {
-      StorageKeys.requireSegment("label", label);
+      Names.requireSegment("label", label);
     } else if (label != null) {
       throw new IllegalArgumentException("label is only allowed with verdict RELABEL");
     }
@@ -31,6 +32,6 @@ public record FlagReview(
       throw new IllegalArgumentException(
           "note must be at most 2000 characters, got " + note.length());
     }
-    StorageKeys.requireDottedSegment("reviewer", reviewer);
+    Names.requireDottedSegment("reviewer", reviewer);
   }
 }

@@ -1,4 +1,4 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.frame;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 import org.cityvision.core.model.PooledFeatures;
+import org.cityvision.core.naming.Names;
 
 /**
  * One classification of a frame by one model version, stored at {@code
@@ -29,8 +30,8 @@ public record ResultRecord(
     @JsonInclude(JsonInclude.Include.NON_NULL) PooledFeatures features) {
   public ResultRecord {
     FrameId.parse(frameId);
-    StorageKeys.requireSegment("model", model);
-    StorageKeys.requireDottedSegment("version", version);
+    Names.requireSegment("model", model);
+    Names.requireDottedSegment("version", version);
     Objects.requireNonNull(classifiedAt, "classifiedAt");
     Objects.requireNonNull(payload, "payload");
     if (features != null

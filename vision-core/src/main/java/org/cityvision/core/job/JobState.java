@@ -1,7 +1,8 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.job;
 
 import java.time.Instant;
 import java.util.Objects;
+import org.cityvision.core.naming.Names;
 
 /**
  * A batch job's progress, stored at {@code system/jobs/{jobId}.json}; one writer (the node running
@@ -24,8 +25,8 @@ public record JobState(
     Instant createdAt,
     Instant updatedAt) {
   public JobState {
-    StorageKeys.requireSegment("jobId", jobId);
-    StorageKeys.requireSegment("task", task);
+    Names.requireSegment("jobId", jobId);
+    Names.requireSegment("task", task);
     Objects.requireNonNull(prefix, "prefix");
     Objects.requireNonNull(status, "status");
     if (listed < 0 || classified < 0 || skipped < 0 || failed < 0) {

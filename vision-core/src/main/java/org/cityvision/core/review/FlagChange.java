@@ -1,12 +1,13 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.review;
 
 import java.time.Instant;
 import java.util.Objects;
-import org.cityvision.core.review.FlagStatus;
+import org.cityvision.core.frame.FrameId;
+import org.cityvision.core.naming.Names;
 
 /**
  * One change of the review queue, recorded with the counter revision that counted it, so that every
- * node can tell its clients what changed on any node ({@link FrameStore#flagCountsSince}).
+ * node can tell its clients what changed on any node ({@code FrameStore.flagCountsSince}).
  *
  * @param kind {@value #CREATED}, {@value #REVIEWED} or {@value #DELETED}
  * @param status the flag's status after the change
@@ -29,8 +30,8 @@ public record FlagChange(
       throw new IllegalArgumentException("kind must be created, reviewed or deleted, got " + kind);
     }
     FrameId.parse(frameId);
-    StorageKeys.requireSegment("cameraId", cameraId);
-    StorageKeys.requireSegment("label", label);
+    Names.requireSegment("cameraId", cameraId);
+    Names.requireSegment("label", label);
     Objects.requireNonNull(status, "status");
     Objects.requireNonNull(at, "at");
   }

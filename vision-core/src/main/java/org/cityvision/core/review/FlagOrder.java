@@ -1,4 +1,4 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.review;
 
 /** Orders of the review queue; each has its own index so that a page costs one listing. */
 public enum FlagOrder {

@@ -1,9 +1,9 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.review;
 
 import java.time.Instant;
 import java.util.Objects;
-import org.cityvision.core.review.FlagStatus;
-import org.cityvision.core.review.Verdict;
+import org.cityvision.core.frame.FrameId;
+import org.cityvision.core.naming.Names;
 
 /**
  * A reviewer's verdict as appended to {@code reviews/}: who, when, which model version they judged.
@@ -25,11 +25,11 @@ public record ReviewRecord(
     Instant reviewedAt) {
   public ReviewRecord {
     FrameId.parse(frameId);
-    StorageKeys.requireDottedSegment("reviewer", reviewer);
+    Names.requireDottedSegment("reviewer", reviewer);
     Objects.requireNonNull(verdict, "verdict");
-    StorageKeys.requireSegment("model", model);
-    StorageKeys.requireDottedSegment("modelVersion", modelVersion);
-    StorageKeys.requireSegment("flaggedLabel", flaggedLabel);
+    Names.requireSegment("model", model);
+    Names.requireDottedSegment("modelVersion", modelVersion);
+    Names.requireSegment("flaggedLabel", flaggedLabel);
     Objects.requireNonNull(previousStatus, "previousStatus");
     Objects.requireNonNull(reviewedAt, "reviewedAt");
   }

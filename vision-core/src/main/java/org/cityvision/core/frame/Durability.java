@@ -1,4 +1,4 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.frame;
 
 /** Where an accepted write is durable when the call returns. */
 public enum Durability {

@@ -1,9 +1,10 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.review;
 
 import java.time.Instant;
 import java.util.Objects;
 import java.util.regex.Pattern;
-import org.cityvision.core.review.FlagStatus;
+import org.cityvision.core.frame.FrameId;
+import org.cityvision.core.naming.Names;
 
 /**
  * One revision of a flag: a frame in the review queue (raised by a model or kept by capture), and
@@ -75,20 +76,20 @@ public record FlagRecord(
           "reason must be " + FLAGGED + ", " + CAPTURED + " or " + AUDIT + ", got " + reason);
     }
     FrameId id = FrameId.parse(frameId);
-    StorageKeys.requireSegment("cameraId", cameraId);
+    Names.requireSegment("cameraId", cameraId);
     if (!id.cameraId().equals(cameraId)) {
       throw new IllegalArgumentException(
           "cameraId " + cameraId + " does not match frameId " + frameId);
     }
-    StorageKeys.requireSegment("label", label);
+    Names.requireSegment("label", label);
     if (!(score >= 0.0 && score <= 1.0)) {
       throw new IllegalArgumentException("score must be in 0..1, got " + score);
     }
-    StorageKeys.requireSegment("model", model);
-    StorageKeys.requireDottedSegment("modelVersion", modelVersion);
+    Names.requireSegment("model", model);
+    Names.requireDottedSegment("modelVersion", modelVersion);
     Objects.requireNonNull(flaggedAt, "flaggedAt");
     Objects.requireNonNull(status, "status");
-    if (revision < 1 || revision >= StorageKeys.MAX_REVISION) {
+    if (revision < 1 || revision >= Names.MAX_REVISION) {
       throw new IllegalArgumentException("revision must be >= 1, got " + revision);
     }
     if (status == FlagStatus.OPEN) {
@@ -97,11 +98,11 @@ public record FlagRecord(
             "an open flag has no reviewer, reviewedAt or verdictLabel");
       }
     } else {
-      StorageKeys.requireDottedSegment("reviewer", reviewer);
+      Names.requireDottedSegment("reviewer", reviewer);
       Objects.requireNonNull(reviewedAt, "reviewedAt");
     }
     if (status == FlagStatus.RELABELLED) {
-      StorageKeys.requireSegment("verdictLabel", verdictLabel);
+      Names.requireSegment("verdictLabel", verdictLabel);
     } else if (verdictLabel != null) {
       throw new IllegalArgumentException("verdictLabel is only for relabelled flags");
     }

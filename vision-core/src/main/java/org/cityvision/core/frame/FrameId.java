@@ -1,12 +1,16 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.frame;
 
 import java.security.SecureRandom;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.cityvision.core.naming.Names;
 
 /**
  * A frame id, {@code {cameraId}.{yyyyMMddTHHmmssSSSZ}.{12 hex}}: it carries the camera and the
@@ -18,11 +22,15 @@ import java.util.regex.Pattern;
  * @param nonce 12 lower-case hex digits that make ids of one camera and millisecond distinct
  */
 public record FrameId(String cameraId, Instant capturedAt, String nonce) {
+  /** The capture time inside a frame id (and in keys named by time): UTC to the millisecond. */
+  public static final DateTimeFormatter STAMP =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+
   private static final Pattern NONCE = Pattern.compile("[0-9a-f]{12}");
   private static final SecureRandom RANDOM = new SecureRandom();
 
   public FrameId {
-    StorageKeys.requireSegment("cameraId", cameraId);
+    Names.requireSegment("cameraId", cameraId);
     Objects.requireNonNull(capturedAt, "capturedAt");
     capturedAt = capturedAt.truncatedTo(ChronoUnit.MILLIS);
     if (capturedAt.isBefore(Instant.EPOCH) || capturedAt.getEpochSecond() > 253_402_300_799L) {
@@ -56,7 +64,7 @@ public record FrameId(String cameraId, Instant capturedAt, String nonce) {
           "frameId must look like {cameraId}.{yyyyMMddTHHmmssSSSZ}.{12 hex}, got '" + value + "'");
     }
     try {
-      Instant at = StorageKeys.STAMP.parse(parts[1], Instant::from);
+      Instant at = STAMP.parse(parts[1], Instant::from);
       return new FrameId(parts[0], at, parts[2]);
     } catch (DateTimeParseException e) {
       throw new IllegalArgumentException("frameId '" + value + "' has no valid capture time", e);
@@ -65,7 +73,7 @@ public record FrameId(String cameraId, Instant capturedAt, String nonce) {
 
   /** The id as a string, as used in keys and URLs. */
   public String value() {
-    return cameraId + "." + StorageKeys.STAMP.format(capturedAt) + "." + nonce;
+    return cameraId + "." + STAMP.format(capturedAt) + "." + nonce;
   }
 
   @Override

@@ -1,7 +1,8 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.frame;
 
 import java.time.Instant;
 import java.util.Objects;
+import org.cityvision.core.naming.Names;
 
 /**
  * What the store knows about one frame, kept in the frame object's metadata.
@@ -13,7 +14,7 @@ import java.util.Objects;
  * @param sha256 lower-case hex SHA-256 of the frame bytes as received
  * @param durability {@link Durability#SPOOLED} while the frame is only in the local spool
  * @param imageOf {@code null} when the image is stored; else the frame whose image and result stand
- *     for this one (a static frame kept as its record only, see {@link FrameStore#putFrameRecord})
+ *     for this one (a static frame kept as its record only, see {@code FrameStore.putFrameRecord})
  */
 public record FrameRecord(
     String frameId,
@@ -29,7 +30,7 @@ public record FrameRecord(
     String imageOf) {
   public FrameRecord {
     FrameId.parse(frameId);
-    StorageKeys.requireSegment("cameraId", cameraId);
+    Names.requireSegment("cameraId", cameraId);
     Objects.requireNonNull(capturedAt, "capturedAt");
     Objects.requireNonNull(receivedAt, "receivedAt");
     extension(contentType);
@@ -78,7 +79,7 @@ public record FrameRecord(
   }
 
   /** The key extension for a frame content type; the two types the API accepts. */
-  static String extension(String contentType) {
+  public static String extension(String contentType) {
     if ("image/jpeg".equals(contentType)) {
       return ".jpg";
     }
@@ -89,7 +90,7 @@ public record FrameRecord(
         "contentType must be image/jpeg or image/png, got " + contentType);
   }
 
-  FrameRecord withDurability(Durability value) {
+  public FrameRecord withDurability(Durability value) {
     return new FrameRecord(
         frameId,
         cameraId,

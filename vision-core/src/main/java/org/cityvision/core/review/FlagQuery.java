@@ -1,9 +1,9 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.review;
 
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Set;
-import org.cityvision.core.review.FlagStatus;
+import org.cityvision.core.naming.Names;
 
 /**
  * A page of the review queue.
@@ -44,14 +44,14 @@ public record FlagQuery(
               + "'");
     }
     if (model != null) {
-      StorageKeys.requireSegment("model", model);
+      Names.requireSegment("model", model);
     }
     Objects.requireNonNull(status, "status");
     if (cameraId != null) {
-      StorageKeys.requireSegment("cameraId", cameraId);
+      Names.requireSegment("cameraId", cameraId);
     }
     if (label != null) {
-      StorageKeys.requireSegment("label", label);
+      Names.requireSegment("label", label);
     }
     if (since != null && until != null && since.isAfter(until)) {
       throw new IllegalArgumentException("since " + since + " is after until " + until);

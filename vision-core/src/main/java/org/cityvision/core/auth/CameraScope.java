@@ -1,7 +1,8 @@
-package org.cityvision.core.storage;
+package org.cityvision.core.auth;
 
 import java.util.List;
 import java.util.Set;
+import org.cityvision.core.naming.Names;
 
 /**
  * The cameras an API key may post frames as: listed ids, ids starting with a prefix, or — for an
@@ -27,12 +28,12 @@ public record CameraScope(List<String> ids, String prefix) {
               + ids.size()
               + "; bind it to a camera id prefix instead");
     }
-    ids.forEach(id -> StorageKeys.requireSegment("camera id", id));
+    ids.forEach(id -> Names.requireSegment("camera id", id));
     if (prefix != null && prefix.isEmpty()) {
       prefix = null;
     }
     if (prefix != null) {
-      StorageKeys.requireSegment("camera prefix", prefix);
+      Names.requireSegment("camera prefix", prefix);
     }
   }
 

@@ -1,0 +1,2 @@
+/** Frames as the system knows them: ids, records, results and uploads. */
+package org.cityvision.core.frame;

@@ -1,0 +1,2 @@
+/** Batch jobs as the system records them. */
+package org.cityvision.core.job;
