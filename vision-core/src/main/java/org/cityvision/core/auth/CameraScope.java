@@ -2,6 +2,7 @@ package org.cityvision.core.auth;
 
 import java.util.List;
 import java.util.Set;
+import org.cityvision.core.camera.CameraId;
 import org.cityvision.core.naming.Names;
 
 /**
@@ -28,7 +29,7 @@ public record CameraScope(List<String> ids, String prefix) {
               + ids.size()
               + "; bind it to a camera id prefix instead");
     }
-    ids.forEach(id -> Names.requireSegment("camera id", id));
+    ids.forEach(CameraId::new);
     if (prefix != null && prefix.isEmpty()) {
       prefix = null;
     }

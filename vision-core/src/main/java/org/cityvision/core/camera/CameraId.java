@@ -1,6 +1,6 @@
 package org.cityvision.core.camera;
 
-import java.util.regex.Pattern;
+import org.cityvision.core.naming.Names;
 
 /**
  * A camera's id, also a sorting machine's: 1-64 characters of {@code [A-Za-z0-9_-]}. Camera ids
@@ -11,9 +11,7 @@ import java.util.regex.Pattern;
  */
 public record CameraId(String value) {
   /** The rule, as messages state it. */
-  public static final String RULE = "1-64 characters of [A-Za-z0-9_-]";
-
-  private static final Pattern PATTERN = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  public static final String RULE = Names.SEGMENT_RULE;
 
   public CameraId {
     if (!isValid(value)) {
@@ -23,7 +21,7 @@ public record CameraId(String value) {
 
   /** Whether {@code value} is a camera id ({@code null} is not). */
   public static boolean isValid(String value) {
-    return value != null && PATTERN.matcher(value).matches();
+    return Names.isSegment(value);
   }
 
   @Override

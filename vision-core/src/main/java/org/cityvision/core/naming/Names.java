@@ -16,11 +16,19 @@ public final class Names {
 
   private Names() {}
 
+  /** The segment rule, as messages state it. */
+  public static final String SEGMENT_RULE = "1-64 characters of [A-Za-z0-9_-]";
+
+  /** Whether {@code value} follows the segment rule ({@code null} does not). */
+  public static boolean isSegment(String value) {
+    return value != null && SEGMENT.matcher(value).matches();
+  }
+
   /** Requires a camera id, label, role-free name or job id: 1-64 of {@code [A-Za-z0-9_-]}. */
   public static String requireSegment(String what, String value) {
-    if (value == null || !SEGMENT.matcher(value).matches()) {
+    if (!isSegment(value)) {
       throw new IllegalArgumentException(
-          what + " must be 1-64 characters of [A-Za-z0-9_-], got " + quote(value));
+          what + " must be " + SEGMENT_RULE + ", got " + quote(value));
     }
     return value;
   }

@@ -2,16 +2,12 @@ package org.cityvision.core.storage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -22,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.cityvision.core.digest.Sha256;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.storage.bucket.DurableBucket;
 
@@ -281,21 +278,11 @@ final class MinioModelStore implements ModelStore {
       Path p = dir.resolve(file.path());
       if (!Files.isRegularFile(p)
           || Files.size(p) != file.size()
-          || !sha256(p).equals(file.sha256())) {
+          || !Sha256.hex(p).equals(file.sha256())) {
         return false;
       }
     }
     return true;
-  }
-
-  private static String sha256(Path file) throws IOException {
-    try (DigestInputStream in =
-        new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-      in.transferTo(OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(in.getMessageDigest().digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
   }
 
   private static void deleteTree(Path dir) throws IOException {

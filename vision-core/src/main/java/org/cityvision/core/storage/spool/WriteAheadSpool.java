@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -24,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import org.cityvision.core.digest.Sha256;
 import org.cityvision.core.storage.ChecksumMismatchException;
 import org.cityvision.core.storage.SpoolFullException;
 import org.cityvision.core.storage.StorageException;
@@ -455,12 +455,8 @@ public final class WriteAheadSpool implements AutoCloseable {
   }
 
   private static byte[] sha256(byte[] bytes, int length) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      digest.update(bytes, 0, length);
-      return digest.digest();
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
+    MessageDigest digest = Sha256.newDigest();
+    digest.update(bytes, 0, length);
+    return digest.digest();
   }
 }
