@@ -448,9 +448,9 @@ let countsLoading = false;
 let countsAgain = false;
 let countsEpoch = 0;
 let shownCounts = null;
-// True from a local move until a counts request sent after it answers: a live event meanwhile may
-// have been counted before the move and is not shown.
-let moveUnconfirmed = false;
+// The move a counts answer last confirmed: until it reaches countsEpoch, a live event may have been
+// counted before the latest move and is not shown.
+let confirmedEpoch = 0;
 let shownRevision = -1;
 // Verdicts the counts on screen include already, from live events: frameId → status counted.
 const countedChanges = new Map();
@@ -467,13 +467,13 @@ async function refreshCounts() {
       try {
         const counts = await api('/v1/flags/counts');
         if (epoch === countsEpoch) {
-          moveUnconfirmed = false;
+          confirmedEpoch = epoch;
           showCounts(counts);
         } else {
           countsAgain = true;
         }
       } catch (ignored) {
-        moveUnconfirmed = false; /* shown as stale; live events show counts again */
+        confirmedEpoch = countsEpoch; /* shown as stale; live events show counts again */
       }
     } while (countsAgain);
   } finally {
@@ -509,13 +509,12 @@ function movedCounts(from, flags) {
     counts[f.status].count++;
   }
   countsEpoch++;
-  moveUnconfirmed = true;
   showCounts(counts);
 }
 
 // Counts from the live stream, with the changes they include.
 function liveCounts(counts, changes = []) {
-  if (moveUnconfirmed) return;
+  if (confirmedEpoch !== countsEpoch) return;
   if (countedChanges.size > 1000) countedChanges.clear();
   for (const c of changes) countedChanges.set(c.frameId, c.status);
   showCounts(counts);

@@ -3,7 +3,7 @@ package org.cityvision.spark;
 import java.io.Serializable;
 import java.util.Objects;
 import org.cityvision.core.batch.BatchRequest;
-import org.cityvision.core.storage.StorageKeys;
+import org.cityvision.core.naming.Names;
 
 /**
  * What every task of a Spark batch job needs, shipped to executors with the tasks: no secrets
@@ -35,7 +35,7 @@ public record SparkBatchSpec(
   public static final String SPARK_FILES = "spark-files";
 
   public SparkBatchSpec {
-    StorageKeys.requireSegment("jobId", jobId);
+    Names.requireSegment("jobId", jobId);
     new BatchRequest(task, prefix, flag);
     Objects.requireNonNull(modelDir, "modelDir");
     if (partitionSize < 1 || partitionSize > 1000) {

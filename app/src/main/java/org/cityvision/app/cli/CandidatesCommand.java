@@ -15,10 +15,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.naming.Names;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.LivePointer;
 import org.cityvision.core.storage.ModelStore;
-import org.cityvision.core.storage.StorageKeys;
 import org.cityvision.models.candidate.CandidateMode;
 import org.cityvision.serving.config.ServerConfig;
 import org.cityvision.serving.inference.ModelRegistry;
@@ -79,7 +79,7 @@ final class CandidatesCommand extends ModelsCommand.StoreAction {
 
   @Override
   int run(FrameStore store) throws Exception {
-    StorageKeys.requireSegment("MODEL", name);
+    Names.requireSegment("MODEL", name);
     int chosen = (start != null ? 1 : 0) + (id != null ? 1 : 0) + (cancel != null ? 1 : 0);
     if (chosen > 1) {
       return fail(ModelsCommand.BAD_ARGUMENTS, "choose one of --start, --id and --cancel");
@@ -90,7 +90,7 @@ final class CandidatesCommand extends ModelsCommand.StoreAction {
     ModelStore models = store.models();
     Clock clock = Clock.systemUTC();
     if (cancel != null) {
-      StorageKeys.requireSegment("--cancel", cancel);
+      Names.requireSegment("--cancel", cancel);
       JsonNode state = CandidateJobs.requestCancel(models, name, cancel, clock.instant());
       System.err.println(
           "asked candidate "
@@ -103,7 +103,7 @@ final class CandidatesCommand extends ModelsCommand.StoreAction {
       return 0;
     }
     if (id != null) {
-      StorageKeys.requireSegment("--id", id);
+      Names.requireSegment("--id", id);
       Optional<JsonNode> state = models.candidate(name, id);
       if (state.isEmpty()) {
         return fail(ModelsCommand.NOT_FOUND, "model " + name + " has no candidate " + id);

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.cityvision.app.storage.StorageEndpoint;
+import org.cityvision.core.naming.Names;
 import org.cityvision.core.storage.ConflictException;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.LivePointer;
@@ -127,7 +128,7 @@ public final class ModelsCommand implements Runnable {
     @Override
     int run(ModelStore models) throws Exception {
       List<String> names =
-          name == null ? models.models() : List.of(StorageKeys.requireSegment("--name", name));
+          name == null ? models.models() : List.of(Names.requireSegment("--name", name));
       for (String n : names) {
         Optional<JsonObject> entry = RegistryJson.model(models, n, Optional.empty(), "cli");
         if (entry.isEmpty()) {
@@ -162,7 +163,7 @@ public final class ModelsCommand implements Runnable {
 
     @Override
     int run(ModelStore models) throws Exception {
-      StorageKeys.requireSegment("--name", name);
+      Names.requireSegment("--name", name);
       StorageKeys.requireModelVersion(version);
       Path cache = Files.createTempDirectory("cityvision-models-verify");
       try {
@@ -199,8 +200,7 @@ public final class ModelsCommand implements Runnable {
     @Override
     int run(ModelStore models) throws Exception {
       printChange(
-          "rolled back",
-          models.rollback(StorageKeys.requireSegment("--name", name), "cli", reason));
+          "rolled back", models.rollback(Names.requireSegment("--name", name), "cli", reason));
       return 0;
     }
   }

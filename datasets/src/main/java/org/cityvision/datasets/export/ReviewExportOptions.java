@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Objects;
 import org.cityvision.core.model.Task;
-import org.cityvision.core.storage.StorageKeys;
+import org.cityvision.core.naming.Names;
 
 /**
  * What {@link ReviewExport} writes.
@@ -28,8 +28,8 @@ public record ReviewExportOptions(
     boolean overwrite) {
   public ReviewExportOptions {
     Objects.requireNonNull(out, "out");
-    StorageKeys.requireSegment("task", task);
-    StorageKeys.requireSegment("normalLabel", normalLabel);
+    Names.requireSegment("task", task);
+    Names.requireSegment("normalLabel", normalLabel);
     if (license == null || license.isBlank() || license.contains("\n")) {
       throw new IllegalArgumentException("license must be one non-blank line");
     }

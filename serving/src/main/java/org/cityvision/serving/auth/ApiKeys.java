@@ -13,10 +13,10 @@ import org.cityvision.core.auth.ApiKeyRecord;
 import org.cityvision.core.auth.CameraScope;
 import org.cityvision.core.auth.KeyRole;
 import org.cityvision.core.digest.Sha256;
+import org.cityvision.core.naming.Names;
 import org.cityvision.core.storage.ConflictException;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.StorageException;
-import org.cityvision.core.storage.StorageKeys;
 
 /**
  * The API keys of the system. Keys live in the shared store as SHA-256 hashes only, so every node
@@ -163,7 +163,7 @@ public final class ApiKeys {
    */
   public Created create(String name, KeyRole role, CameraScope scope, boolean allowCaptureOverride)
       throws StorageException {
-    StorageKeys.requireSegment("name", name);
+    Names.requireSegment("name", name);
     String key = newKey();
     ApiKeyRecord record =
         new ApiKeyRecord(
@@ -190,7 +190,7 @@ public final class ApiKeys {
    * @throws LastAdminKeyException if it is the last admin key: nobody could then manage keys
    */
   public boolean delete(String name) throws StorageException {
-    StorageKeys.requireSegment("name", name);
+    Names.requireSegment("name", name);
     List<ApiKeyRecord> all = store.apiKeys();
     boolean admin = all.stream().anyMatch(r -> r.name().equals(name) && r.role() == KeyRole.ADMIN);
     if (admin && all.stream().noneMatch(r -> !r.name().equals(name) && r.role() == KeyRole.ADMIN)) {

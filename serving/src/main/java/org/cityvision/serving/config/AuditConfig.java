@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.cityvision.core.classify.AuditRule;
 import org.cityvision.core.classify.AuditSampler;
-import org.cityvision.core.storage.StorageKeys;
+import org.cityvision.core.naming.Names;
 
 /**
  * {@code audit.<model>}: which unflagged camera frames of each model join the review queue as
@@ -21,7 +21,7 @@ public record AuditConfig(Map<String, AuditRule> models) {
     models = Map.copyOf(new TreeMap<>(models));
     models.forEach(
         (name, rule) -> {
-          StorageKeys.requireSegment("audit.<model> model name", name);
+          Names.requireSegment("audit.<model> model name", name);
           if (rule == null) {
             throw new IllegalArgumentException(
                 "audit." + name + " needs rate, normalBelow, normalRate and " + "perCameraPerHour");

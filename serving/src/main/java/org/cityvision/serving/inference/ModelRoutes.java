@@ -9,9 +9,9 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import org.cityvision.core.naming.Names;
 import org.cityvision.core.storage.ModelStore;
 import org.cityvision.core.storage.StorageException;
-import org.cityvision.core.storage.StorageKeys;
 import org.cityvision.serving.http.Access;
 import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.http.ApiException;
@@ -97,7 +97,7 @@ public final class ModelRoutes {
   public void get(RoutingContext ctx) {
     String name = ctx.pathParam("name");
     try {
-      StorageKeys.requireSegment("model name", name);
+      Names.requireSegment("model name", name);
     } catch (IllegalArgumentException e) {
       throw ApiException.notFound("unknown_model", "no model of that name: " + e.getMessage());
     }

@@ -13,12 +13,12 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import org.cityvision.core.naming.Names;
 import org.cityvision.core.storage.ConflictException;
 import org.cityvision.core.storage.LivePointer;
 import org.cityvision.core.storage.ModelLabel;
 import org.cityvision.core.storage.ModelStore;
 import org.cityvision.core.storage.StorageException;
-import org.cityvision.core.storage.StorageKeys;
 import org.cityvision.serving.http.ApiException;
 import org.cityvision.serving.inference.ModelRegistry;
 import org.cityvision.serving.inference.ServedModel;
@@ -171,7 +171,7 @@ public final class ModelLabels {
       return model.get().spec().labels();
     }
     try {
-      StorageKeys.requireSegment("model name", name);
+      Names.requireSegment("model name", name);
     } catch (IllegalArgumentException e) {
       throw ApiException.notFound("unknown_model", "no model of that name: " + e.getMessage());
     }

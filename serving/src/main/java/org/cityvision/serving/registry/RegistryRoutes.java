@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Objects;
+import org.cityvision.core.naming.Names;
 import org.cityvision.core.storage.ModelStore;
 import org.cityvision.core.storage.StorageException;
 import org.cityvision.core.storage.StorageKeys;
@@ -250,7 +251,7 @@ public final class RegistryRoutes {
 
   private static String candidateId(RoutingContext ctx) {
     try {
-      return StorageKeys.requireSegment("candidate id", ctx.pathParam("id"));
+      return Names.requireSegment("candidate id", ctx.pathParam("id"));
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest("invalid_candidate", e.getMessage());
     }
@@ -258,7 +259,7 @@ public final class RegistryRoutes {
 
   private static String name(RoutingContext ctx) {
     try {
-      return StorageKeys.requireSegment("model name", ctx.pathParam("name"));
+      return Names.requireSegment("model name", ctx.pathParam("name"));
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest("invalid_model", e.getMessage());
     }

@@ -2,8 +2,8 @@ package org.cityvision.serving.review;
 
 import io.vertx.core.MultiMap;
 import java.util.List;
+import org.cityvision.core.naming.Names;
 import org.cityvision.core.review.FlagRecord;
-import org.cityvision.core.storage.StorageKeys;
 
 /**
  * The queue filters {@code GET /v1/flags} applies to each page the store returns: the model's score
@@ -26,7 +26,7 @@ record FlagFilter(double minScore, double maxScore, String reviewer) {
           "minScore must be at most maxScore, got " + minScore + " > " + maxScore);
     }
     if (reviewer != null) {
-      StorageKeys.requireDottedSegment("reviewer", reviewer);
+      Names.requireDottedSegment("reviewer", reviewer);
     }
   }
 

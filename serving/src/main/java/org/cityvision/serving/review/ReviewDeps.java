@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
+import org.cityvision.core.naming.Names;
 import org.cityvision.core.storage.FrameStore;
-import org.cityvision.core.storage.StorageKeys;
 
 /**
  * What the review API runs on. The caller owns (and closes) the store and the worker executor.
@@ -31,7 +31,7 @@ public record ReviewDeps(
     Objects.requireNonNull(events, "events");
     labels = List.copyOf(labels);
     for (String label : labels) {
-      StorageKeys.requireSegment("label", label);
+      Names.requireSegment("label", label);
     }
     if (labels.size() != labels.stream().distinct().count()) {
       throw new IllegalArgumentException("labels must be distinct, got " + labels);

@@ -12,12 +12,12 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import org.cityvision.core.naming.Names;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.LivePointer;
 import org.cityvision.core.storage.ModelStore;
 import org.cityvision.core.storage.ObjectNotFoundException;
 import org.cityvision.core.storage.StorageException;
-import org.cityvision.core.storage.StorageKeys;
 import org.cityvision.serving.auth.Authenticator;
 import org.cityvision.serving.config.ShadowConfig;
 import org.cityvision.serving.http.Access;
@@ -253,7 +253,7 @@ public final class ShadowRoutes {
 
   private static String segment(RoutingContext ctx, String param, String what, String code) {
     try {
-      return StorageKeys.requireSegment(what, ctx.pathParam(param));
+      return Names.requireSegment(what, ctx.pathParam(param));
     } catch (IllegalArgumentException e) {
       throw ApiException.badRequest(code, e.getMessage());
     }

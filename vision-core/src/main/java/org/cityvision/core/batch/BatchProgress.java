@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import org.cityvision.core.job.JobStatus;
-import org.cityvision.core.storage.StorageKeys;
+import org.cityvision.core.naming.Names;
 
 /**
  * Where a batch job stands, as stored (one writer, the node running it) and as reported by {@code
@@ -42,7 +42,7 @@ public record BatchProgress(
     Instant createdAt,
     Instant updatedAt) {
   public BatchProgress {
-    StorageKeys.requireSegment("jobId", jobId);
+    Names.requireSegment("jobId", jobId);
     Objects.requireNonNull(request, "request");
     Objects.requireNonNull(status, "status");
     if (total < -1) {

@@ -1,5 +1,6 @@
 package org.cityvision.core.batch;
 
+import org.cityvision.core.naming.Names;
 import org.cityvision.core.storage.StorageKeys;
 
 /**
@@ -12,7 +13,7 @@ import org.cityvision.core.storage.StorageKeys;
  */
 public record BatchRequest(String task, String prefix, boolean flag) {
   public BatchRequest {
-    StorageKeys.requireSegment("task", task);
+    Names.requireSegment("task", task);
     StorageKeys.requireFramesPrefix(prefix);
   }
 }

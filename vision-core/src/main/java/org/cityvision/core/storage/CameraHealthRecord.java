@@ -1,5 +1,7 @@
 package org.cityvision.core.storage;
 
+import org.cityvision.core.naming.Names;
+
 /**
  * One revision of a camera's health record as stored: the camera, the revision (1, 2, ...; each
  * written once, by whichever node wins it) and the record's JSON (see {@code
@@ -11,10 +13,10 @@ package org.cityvision.core.storage;
  */
 public record CameraHealthRecord(String cameraId, long revision, byte[] json) {
   public CameraHealthRecord {
-    StorageKeys.requireSegment("cameraId", cameraId);
-    if (revision < 1 || revision > StorageKeys.MAX_REVISION) {
+    Names.requireSegment("cameraId", cameraId);
+    if (revision < 1 || revision > Names.MAX_REVISION) {
       throw new IllegalArgumentException(
-          "revision must be 1.." + StorageKeys.MAX_REVISION + ", got " + revision);
+          "revision must be 1.." + Names.MAX_REVISION + ", got " + revision);
     }
     if (json == null || json.length == 0) {
       throw new IllegalArgumentException("a camera health record needs its JSON");

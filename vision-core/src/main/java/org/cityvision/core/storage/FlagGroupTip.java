@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Objects;
 import java.util.regex.Pattern;
 import org.cityvision.core.frame.FrameId;
+import org.cityvision.core.naming.Names;
 
 /**
  * The newest near-duplicate group of one camera's flags of one model: what the camera's next flag
@@ -25,10 +26,10 @@ public record FlagGroupTip(
   private static final Pattern HASH = Pattern.compile("[0-9a-f]{32}");
 
   public FlagGroupTip {
-    StorageKeys.requireSegment("model", model);
-    StorageKeys.requireSegment("cameraId", cameraId);
+    Names.requireSegment("model", model);
+    Names.requireSegment("cameraId", cameraId);
     FrameId.parse(group);
-    StorageKeys.requireSegment("label", label);
+    Names.requireSegment("label", label);
     if (hash == null || !HASH.matcher(hash).matches()) {
       throw new IllegalArgumentException("hash must be 32 lowercase hex digits, got " + hash);
     }

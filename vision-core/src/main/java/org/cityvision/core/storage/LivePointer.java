@@ -1,6 +1,7 @@
 package org.cityvision.core.storage;
 
 import java.time.Instant;
+import org.cityvision.core.naming.Names;
 
 /**
  * One revision of a model's live pointer: which version every node serves from then on. Revisions
@@ -39,14 +40,14 @@ public record LivePointer(
   }
 
   public LivePointer {
-    StorageKeys.requireSegment("model", model);
+    Names.requireSegment("model", model);
     StorageKeys.requireModelVersion(version);
     if (previous != null) {
       StorageKeys.requireModelVersion(previous);
     }
-    if (revision < 1 || revision > StorageKeys.MAX_REVISION) {
+    if (revision < 1 || revision > Names.MAX_REVISION) {
       throw new IllegalArgumentException(
-          "revision must be in 1.." + StorageKeys.MAX_REVISION + ", got " + revision);
+          "revision must be in 1.." + Names.MAX_REVISION + ", got " + revision);
     }
     if (action == null || at == null || actor == null || actor.isBlank()) {
       throw new IllegalArgumentException("action, actor and at are required");

@@ -20,6 +20,7 @@ import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.cityvision.core.digest.Sha256;
 import org.cityvision.core.model.ModelPackage;
+import org.cityvision.core.naming.Names;
 import org.cityvision.core.storage.bucket.DurableBucket;
 
 /**
@@ -55,7 +56,7 @@ final class MinioModelStore implements ModelStore {
 
   @Override
   public List<ModelManifest> versions(String name) throws StorageException {
-    StorageKeys.requireSegment("model name", name);
+    Names.requireSegment("model name", name);
     List<ModelManifest> out = new ArrayList<>();
     for (String key : bucket.listKeys(StorageKeys.modelPrefix(name), 100_000)) {
       String version = StorageKeys.versionOfManifest(name, key);
@@ -71,8 +72,7 @@ final class MinioModelStore implements ModelStore {
   public Optional<ModelManifest> manifest(String name, String version) throws StorageException {
     String key =
         StorageKeys.modelManifest(
-            StorageKeys.requireSegment("model name", name),
-            StorageKeys.requireModelVersion(version));
+            Names.requireSegment("model name", name), StorageKeys.requireModelVersion(version));
     Optional<DurableBucket.Blob> blob = bucket.readIfPresent(key);
     if (blob.isEmpty()) {
       return Optional.empty();
@@ -153,7 +153,7 @@ final class MinioModelStore implements ModelStore {
 
   @Override
   public ModelManifest put(ModelPackage pkg, String actor) throws StorageException {
-    String name = StorageKeys.requireSegment("model name", pkg.spec().name());
+    String name = Names.requireSegment("model name", pkg.spec().name());
     String version = StorageKeys.requireModelVersion(pkg.spec().version());
     String manifestKey = StorageKeys.modelManifest(name, version);
     if (bucket.exists(manifestKey)) {
@@ -301,7 +301,7 @@ final class MinioModelStore implements ModelStore {
 
   @Override
   public List<LivePointer> history(String name, int limit) throws StorageException {
-    StorageKeys.requireSegment("model name", name);
+    Names.requireSegment("model name", name);
     if (limit < 1 || limit > 1000) {
       throw new IllegalArgumentException("limit must be in 1..1000, got " + limit);
     }
@@ -444,7 +444,7 @@ final class MinioModelStore implements ModelStore {
 
   @Override
   public List<NodeReport> nodes(String name) throws StorageException {
-    StorageKeys.requireSegment("model name", name);
+    Names.requireSegment("model name", name);
     return readAll(StorageKeys.nodesPrefix(name), NodeReport.class);
   }
 
@@ -458,13 +458,13 @@ final class MinioModelStore implements ModelStore {
 
   @Override
   public void putCandidate(String name, String id, JsonNode state) throws StorageException {
-    StorageKeys.requireSegment("model name", name);
+    Names.requireSegment("model name", name);
     bucket.put(DurableBucket.json(StorageKeys.candidate(name, id), state, false));
   }
 
   @Override
   public Optional<JsonNode> candidate(String name, String id) throws StorageException {
-    StorageKeys.requireSegment("model name", name);
+    Names.requireSegment("model name", name);
     Optional<DurableBucket.Blob> blob = bucket.readIfPresent(StorageKeys.candidate(name, id));
     return blob.isPresent()
         ? Optional.of(StoreJson.read(blob.get().bytes(), JsonNode.class, id))
@@ -473,13 +473,13 @@ final class MinioModelStore implements ModelStore {
 
   @Override
   public List<JsonNode> candidates(String name) throws StorageException {
-    StorageKeys.requireSegment("model name", name);
+    Names.requireSegment("model name", name);
     return readAll(StorageKeys.candidatesPrefix(name), JsonNode.class);
   }
 
   @Override
   public void addLabel(String name, ModelLabel label) throws StorageException {
-    StorageKeys.requireSegment("model name", name);
+    Names.requireSegment("model name", name);
     try {
       bucket.put(DurableBucket.json(StorageKeys.label(name, label.label()), label, true));
     } catch (ConflictException e) {
@@ -490,7 +490,7 @@ final class MinioModelStore implements ModelStore {
 
   @Override
   public List<ModelLabel> labels(String name) throws StorageException {
-    StorageKeys.requireSegment("model name", name);
+    Names.requireSegment("model name", name);
     List<ModelLabel> out =
         new ArrayList<>(readAll(StorageKeys.labelsPrefix(name), ModelLabel.class));
     out.sort(Comparator.comparing(ModelLabel::label));
@@ -499,7 +499,7 @@ final class MinioModelStore implements ModelStore {
 
   @Override
   public List<String> labelIds(String name) throws StorageException {
-    StorageKeys.requireSegment("model name", name);
+    Names.requireSegment("model name", name);
     List<String> out = new ArrayList<>();
     for (String key : bucket.listKeys(StorageKeys.labelsPrefix(name), 10_000)) {
       String label = StorageKeys.labelOf(name, key);
@@ -513,19 +513,19 @@ final class MinioModelStore implements ModelStore {
 
   @Override
   public void putShadow(String name, String candidateId, JsonNode state) throws StorageException {
-    StorageKeys.requireSegment("model name", name);
+    Names.requireSegment("model name", name);
     bucket.put(DurableBucket.json(StorageKeys.shadow(name, candidateId), state, false));
   }
 
   @Override
   public Optional<JsonNode> shadow(String name, String candidateId) throws StorageException {
-    StorageKeys.requireSegment("model name", name);
+    Names.requireSegment("model name", name);
     return readJson(StorageKeys.shadow(name, candidateId));
   }
 
   @Override
   public List<JsonNode> shadows(String name) throws StorageException {
-    StorageKeys.requireSegment("model name", name);
+    Names.requireSegment("model name", name);
     String prefix = StorageKeys.shadowsPrefix(name);
     List<JsonNode> out = new ArrayList<>();
     for (String key : bucket.listKeys(prefix, 10_000)) {
@@ -539,20 +539,20 @@ final class MinioModelStore implements ModelStore {
   @Override
   public void putShadowNode(String name, String candidateId, String node, JsonNode stats)
       throws StorageException {
-    StorageKeys.requireSegment("model name", name);
+    Names.requireSegment("model name", name);
     bucket.put(DurableBucket.json(StorageKeys.shadowNode(name, candidateId, node), stats, false));
   }
 
   @Override
   public Optional<JsonNode> shadowNode(String name, String candidateId, String node)
       throws StorageException {
-    StorageKeys.requireSegment("model name", name);
+    Names.requireSegment("model name", name);
     return readJson(StorageKeys.shadowNode(name, candidateId, node));
   }
 
   @Override
   public List<JsonNode> shadowNodes(String name, String candidateId) throws StorageException {
-    StorageKeys.requireSegment("model name", name);
+    Names.requireSegment("model name", name);
     return readAll(StorageKeys.shadowNodesPrefix(name, candidateId), JsonNode.class);
   }
 

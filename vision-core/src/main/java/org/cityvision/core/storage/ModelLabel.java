@@ -1,6 +1,7 @@
 package org.cityvision.core.storage;
 
 import java.time.Instant;
+import org.cityvision.core.naming.Names;
 
 /**
  * A label an admin added to a model's taxonomy in the store, beyond the labels its package ships:
@@ -9,7 +10,7 @@ import java.time.Instant;
  * it is in both places.
  *
  * @param label the label id, the same rule as every label that becomes a key segment ({@link
- *     StorageKeys#requireSegment})
+ *     org.cityvision.core.naming.Names#requireSegment})
  * @param description what the label means, for reviewers (may be empty, at most {@value
  *     #MAX_DESCRIPTION} characters)
  * @param addedBy the admin key's name that added it
@@ -19,7 +20,7 @@ public record ModelLabel(String label, String description, String addedBy, Insta
   public static final int MAX_DESCRIPTION = 500;
 
   public ModelLabel {
-    StorageKeys.requireSegment("label", label);
+    Names.requireSegment("label", label);
     description = description == null ? "" : description;
     if (description.length() > MAX_DESCRIPTION) {
       throw new IllegalArgumentException(

@@ -3,6 +3,7 @@ package org.cityvision.core.storage;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
+import org.cityvision.core.naming.Names;
 
 /**
  * What a model package in the store holds: every file with its size and SHA-256, the upload that
@@ -48,10 +49,10 @@ public record ModelManifest(
   }
 
   public ModelManifest {
-    StorageKeys.requireSegment("name", name);
+    Names.requireSegment("name", name);
     StorageKeys.requireModelVersion(version);
-    StorageKeys.requireSegment("task", task);
-    StorageKeys.requireSegment("uploadId", uploadId);
+    Names.requireSegment("task", task);
+    Names.requireSegment("uploadId", uploadId);
     if (createdAt == null || createdBy == null || createdBy.isBlank()) {
       throw new IllegalArgumentException("createdAt and createdBy are required");
     }

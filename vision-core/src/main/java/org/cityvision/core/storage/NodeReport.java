@@ -1,6 +1,7 @@
 package org.cityvision.core.storage;
 
 import java.time.Instant;
+import org.cityvision.core.naming.Names;
 
 /**
  * What one serving node says it serves for a model, written by the node whenever that changes and
@@ -18,9 +19,9 @@ import java.time.Instant;
 public record NodeReport(
     String node, String model, String task, String served, String live, String error, Instant at) {
   public NodeReport {
-    StorageKeys.requireDottedSegment("node", node);
-    StorageKeys.requireSegment("model", model);
-    StorageKeys.requireSegment("task", task);
+    Names.requireDottedSegment("node", node);
+    Names.requireSegment("model", model);
+    Names.requireSegment("task", task);
     if (at == null) {
       throw new IllegalArgumentException("at is required");
     }

@@ -3,6 +3,7 @@ package org.cityvision.core.storage;
 import java.time.Instant;
 import java.util.Objects;
 import org.cityvision.core.frame.FrameId;
+import org.cityvision.core.naming.Names;
 
 /**
  * One generation of a review lease: {@code holder} reviews the open flag of {@code frameId} until
@@ -21,7 +22,7 @@ public record ReviewLease(
     if (generation < 1) {
       throw new IllegalArgumentException("generation must be at least 1, got " + generation);
     }
-    StorageKeys.requireDottedSegment("holder", holder);
+    Names.requireDottedSegment("holder", holder);
     Objects.requireNonNull(expiresAt, "expiresAt");
   }
 

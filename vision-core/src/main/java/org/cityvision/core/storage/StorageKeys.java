@@ -110,24 +110,12 @@ public final class StorageKeys {
   /** Inverting against these keeps keys fixed-width, so S3's ascending order is newest first. */
   public static final long MAX_MILLIS = 9_999_999_999_999L;
 
-  public static final long MAX_REVISION = Names.MAX_REVISION;
   private static final Pattern REVISION_NAME = Pattern.compile("[0-9]{10}\\.json");
 
   private static final DateTimeFormatter DAY_PATH =
       DateTimeFormatter.ofPattern("yyyy/MM/dd", Locale.ROOT).withZone(ZoneOffset.UTC);
-  public static final DateTimeFormatter STAMP = FrameId.STAMP;
 
   private StorageKeys() {}
-
-  /** Requires a camera id, label, role-free name or job id ({@link Names#requireSegment}). */
-  public static String requireSegment(String what, String value) {
-    return Names.requireSegment(what, value);
-  }
-
-  /** Also allows {@code .} and {@code @} ({@link Names#requireDottedSegment}). */
-  public static String requireDottedSegment(String what, String value) {
-    return Names.requireDottedSegment(what, value);
-  }
 
   private static String quote(String value) {
     return value == null ? "null" : "'" + value + "'";
@@ -168,7 +156,7 @@ public final class StorageKeys {
 
   /** A revision's file name: newest first in a listing. */
   private static String invertedRevision(long revision) {
-    return String.format(Locale.ROOT, "%010d", MAX_REVISION - revision) + ".json";
+    return String.format(Locale.ROOT, "%010d", Names.MAX_REVISION - revision) + ".json";
   }
 
   public static String cameraHealthPrefix(String cameraId) {
@@ -203,7 +191,7 @@ public final class StorageKeys {
 
   public static long revisionOf(String flagLogKey) {
     String name = flagLogKey.substring(flagLogKey.lastIndexOf('/') + 1, flagLogKey.length() - 5);
-    return MAX_REVISION - Long.parseLong(name);
+    return Names.MAX_REVISION - Long.parseLong(name);
   }
 
   /** Every queue index of one status: {@code flags/{status}/}. */
@@ -363,7 +351,7 @@ public final class StorageKeys {
     return REVIEWS
         + DAY_PATH.format(review.reviewedAt())
         + "/"
-        + STAMP.format(review.reviewedAt())
+        + FrameId.STAMP.format(review.reviewedAt())
         + "-"
         + review.frameId()
         + "-"
@@ -385,7 +373,7 @@ public final class StorageKeys {
 
   /** Requires a model version: a dotted segment other than the reserved {@code live}. */
   public static String requireModelVersion(String value) {
-    requireDottedSegment("version", value);
+    Names.requireDottedSegment("version", value);
     if (value.equals(LIVE)
         || value.equals(NODES)
         || value.equals(CANDIDATES)
@@ -407,7 +395,7 @@ public final class StorageKeys {
           "a package file path must have 1-8 segments, got " + quote(value));
     }
     for (String part : parts) {
-      requireDottedSegment("package file path segment", part);
+      Names.requireDottedSegment("package file path segment", part);
     }
     return value;
   }
@@ -465,7 +453,7 @@ public final class StorageKeys {
   }
 
   public static String candidate(String name, String id) {
-    return candidatesPrefix(name) + requireSegment("candidate id", id) + ".json";
+    return candidatesPrefix(name) + Names.requireSegment("candidate id", id) + ".json";
   }
 
   public static String labelsPrefix(String name) {
@@ -473,7 +461,7 @@ public final class StorageKeys {
   }
 
   public static String label(String name, String label) {
-    return labelsPrefix(name) + requireSegment("label", label) + ".json";
+    return labelsPrefix(name) + Names.requireSegment("label", label) + ".json";
   }
 
   /** The label of a {@link #label} key, or {@code null}. */
@@ -490,16 +478,16 @@ public final class StorageKeys {
   }
 
   public static String shadow(String name, String candidateId) {
-    return shadowsPrefix(name) + requireSegment("candidate id", candidateId) + ".json";
+    return shadowsPrefix(name) + Names.requireSegment("candidate id", candidateId) + ".json";
   }
 
   /** The folder of the nodes' comparisons of one shadow run ({@link #shadowNode}). */
   public static String shadowNodesPrefix(String name, String candidateId) {
-    return shadowsPrefix(name) + requireSegment("candidate id", candidateId) + "/";
+    return shadowsPrefix(name) + Names.requireSegment("candidate id", candidateId) + "/";
   }
 
   public static String shadowNode(String name, String candidateId, String node) {
-    return shadowNodesPrefix(name, candidateId) + requireSegment("node id", node) + ".json";
+    return shadowNodesPrefix(name, candidateId) + Names.requireSegment("node id", node) + ".json";
   }
 
   /**
@@ -524,9 +512,9 @@ public final class StorageKeys {
   }
 
   public static String liveRevision(String name, long revision) {
-    if (revision < 1 || revision > MAX_REVISION) {
+    if (revision < 1 || revision > Names.MAX_REVISION) {
       throw new IllegalArgumentException(
-          "live pointer revision must be in 1.." + MAX_REVISION + ", got " + revision);
+          "live pointer revision must be in 1.." + Names.MAX_REVISION + ", got " + revision);
     }
     return livePrefix(name) + invertedRevision(revision);
   }
@@ -573,7 +561,7 @@ public final class StorageKeys {
    * later sort after: a listing that starts after it skips the day's earlier frames.
    */
   public static String framesFrom(String cameraId, Instant at) {
-    return cameraDayPrefix(cameraId, at) + cameraId + "." + STAMP.format(at);
+    return cameraDayPrefix(cameraId, at) + cameraId + "." + FrameId.STAMP.format(at);
   }
 
   /**
@@ -606,7 +594,11 @@ public final class StorageKeys {
    * system/leases/{name}/{slot}.json}.
    */
   public static String lease(String name, String slot) {
-    return LEASES + requireSegment("lease", name) + "/" + requireSegment("slot", slot) + ".json";
+    return LEASES
+        + Names.requireSegment("lease", name)
+        + "/"
+        + Names.requireSegment("slot", slot)
+        + ".json";
   }
 
   /**

@@ -3,7 +3,7 @@ package org.cityvision.serving.review.open311;
 import java.net.URI;
 import java.util.Locale;
 import java.util.Map;
-import org.cityvision.core.storage.StorageKeys;
+import org.cityvision.core.naming.Names;
 
 /**
  * The city's GeoReport v2 endpoint and how confirmed flags map onto it.
@@ -48,14 +48,14 @@ public record Open311Config(
     serviceCodes = serviceCodes == null ? Map.of() : Map.copyOf(serviceCodes);
     serviceCodes.forEach(
         (label, code) -> {
-          StorageKeys.requireSegment("review.open311.serviceCodes label", label);
+          Names.requireSegment("review.open311.serviceCodes label", label);
           if (code == null || code.isBlank() || code.length() > 100) {
             throw new IllegalArgumentException(
                 "review.open311.serviceCodes." + label + " must be 1-100 characters");
           }
         });
     cameras = cameras == null ? Map.of() : Map.copyOf(cameras);
-    cameras.keySet().forEach(id -> StorageKeys.requireSegment("review.open311.cameras id", id));
+    cameras.keySet().forEach(id -> Names.requireSegment("review.open311.cameras id", id));
     apiKeyEnv = apiKeyEnv == null || apiKeyEnv.isBlank() ? DEFAULT_API_KEY_ENV : apiKeyEnv;
     if (mediaUrlExpirySeconds < 0 || mediaUrlExpirySeconds > 7 * 86_400) {
       throw new IllegalArgumentException(

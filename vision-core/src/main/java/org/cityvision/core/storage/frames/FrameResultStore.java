@@ -16,6 +16,7 @@ import org.cityvision.core.frame.FrameId;
 import org.cityvision.core.frame.FrameRecord;
 import org.cityvision.core.frame.FrameUpload;
 import org.cityvision.core.frame.ResultRecord;
+import org.cityvision.core.naming.Names;
 import org.cityvision.core.storage.FrameData;
 import org.cityvision.core.storage.FrameEntry;
 import org.cityvision.core.storage.FrameStore;
@@ -255,7 +256,7 @@ public final class FrameResultStore {
   /** See {@link FrameStore#framesBefore}. */
   public List<FrameEntry> framesBefore(
       String cameraId, Instant before, Duration lookback, int limit) throws StorageException {
-    StorageKeys.requireSegment("cameraId", cameraId);
+    Names.requireSegment("cameraId", cameraId);
     DurableBucket.requirePageLimit(limit);
     if (lookback.compareTo(Duration.ofSeconds(1)) < 0
         || lookback.compareTo(Duration.ofHours(24)) > 0) {
@@ -339,8 +340,8 @@ public final class FrameResultStore {
 
   private static String resultKey(String frameId, String model, String version) {
     FrameId.parse(frameId);
-    StorageKeys.requireSegment("model", model);
-    StorageKeys.requireDottedSegment("version", version);
+    Names.requireSegment("model", model);
+    Names.requireDottedSegment("version", version);
     return StorageKeys.result(frameId, model, version);
   }
 }

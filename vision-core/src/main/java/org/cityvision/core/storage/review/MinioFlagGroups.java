@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.cityvision.core.frame.FrameId;
+import org.cityvision.core.naming.Names;
 import org.cityvision.core.review.FlagOrder;
 import org.cityvision.core.review.FlagStatus;
 import org.cityvision.core.storage.FlagGroupTip;
@@ -23,8 +24,8 @@ final class MinioFlagGroups implements FlagGroups {
 
   @Override
   public Optional<FlagGroupTip> tip(String model, String cameraId) throws StorageException {
-    StorageKeys.requireSegment("model", model);
-    StorageKeys.requireSegment("cameraId", cameraId);
+    Names.requireSegment("model", model);
+    Names.requireSegment("cameraId", cameraId);
     return bucket.readJson(StorageKeys.groupTip(model, cameraId), FlagGroupTip.class);
   }
 

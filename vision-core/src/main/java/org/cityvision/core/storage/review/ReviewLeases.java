@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.cityvision.core.frame.FrameId;
+import org.cityvision.core.naming.Names;
 import org.cityvision.core.storage.ConflictException;
 import org.cityvision.core.storage.FrameStore;
 import org.cityvision.core.storage.ReviewLease;
@@ -60,7 +61,7 @@ final class ReviewLeases {
 
   Optional<ReviewLease> lease(String frameId, String holder, Duration ttl) throws StorageException {
     FrameId.parse(frameId);
-    StorageKeys.requireDottedSegment("holder", holder);
+    Names.requireDottedSegment("holder", holder);
     if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(Duration.ofHours(1)) > 0) {
       throw new IllegalArgumentException("a review lease lasts 1 s .. 1 h, got " + ttl);
     }

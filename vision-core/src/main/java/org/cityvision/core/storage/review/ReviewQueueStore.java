@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cityvision.core.frame.FrameId;
+import org.cityvision.core.naming.Names;
 import org.cityvision.core.review.FlagCounts;
 import org.cityvision.core.review.FlagOrder;
 import org.cityvision.core.review.FlagQuery;
@@ -336,7 +337,7 @@ public final class ReviewQueueStore implements AutoCloseable {
   public FlagRecord reopenFlag(String frameId, long revision, String reviewer)
       throws StorageException {
     FrameId.parse(frameId);
-    StorageKeys.requireDottedSegment("reviewer", reviewer);
+    Names.requireDottedSegment("reviewer", reviewer);
     FlagRecord head =
         flagHead(frameId)
             .orElseThrow(() -> new ObjectNotFoundException("frame " + frameId + " has no flag"));

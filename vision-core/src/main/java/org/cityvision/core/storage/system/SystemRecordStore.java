@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.cityvision.core.auth.ApiKeyRecord;
 import org.cityvision.core.job.JobState;
+import org.cityvision.core.naming.Names;
 import org.cityvision.core.storage.CameraHealthRecord;
 import org.cityvision.core.storage.ConflictException;
 import org.cityvision.core.storage.FrameStore;
@@ -52,7 +53,7 @@ public final class SystemRecordStore {
   /** See {@link FrameStore#apiKey}. */
   public Optional<ApiKeyRecord> apiKey(String name) throws StorageException {
     return bucket.readJson(
-        StorageKeys.apiKey(StorageKeys.requireSegment("name", name)), ApiKeyRecord.class);
+        StorageKeys.apiKey(Names.requireSegment("name", name)), ApiKeyRecord.class);
   }
 
   /** See {@link FrameStore#apiKeys}. */
@@ -62,7 +63,7 @@ public final class SystemRecordStore {
 
   /** See {@link FrameStore#deleteApiKey}. */
   public boolean deleteApiKey(String name) throws StorageException {
-    String key = StorageKeys.apiKey(StorageKeys.requireSegment("name", name));
+    String key = StorageKeys.apiKey(Names.requireSegment("name", name));
     if (!bucket.exists(key)) {
       return false;
     }
@@ -79,8 +80,7 @@ public final class SystemRecordStore {
 
   /** See {@link FrameStore#job}. */
   public Optional<JobState> job(String jobId) throws StorageException {
-    return bucket.readJson(
-        StorageKeys.job(StorageKeys.requireSegment("jobId", jobId)), JobState.class);
+    return bucket.readJson(StorageKeys.job(Names.requireSegment("jobId", jobId)), JobState.class);
   }
 
   /** See {@link FrameStore#listJobs}. */
@@ -145,8 +145,7 @@ public final class SystemRecordStore {
 
   /** See {@link FrameStore#cameraHealth(String)}. */
   public Optional<CameraHealthRecord> cameraHealth(String cameraId) throws StorageException {
-    String prefix =
-        StorageKeys.cameraHealthPrefix(StorageKeys.requireSegment("cameraId", cameraId));
+    String prefix = StorageKeys.cameraHealthPrefix(Names.requireSegment("cameraId", cameraId));
     // As with flags: a revision can be listed before it reads (a write landing or losing).
     for (String key : bucket.listRevisions(prefix, HEALTH_REVISIONS_KEPT)) {
       Optional<DurableBucket.Blob> blob = bucket.readIfPresent(key);
@@ -161,8 +160,7 @@ public final class SystemRecordStore {
   /** See {@link FrameStore#cameraHealth(String, long)}. */
   public Optional<CameraHealthRecord> cameraHealth(String cameraId, long revision)
       throws StorageException {
-    String key =
-        StorageKeys.cameraHealth(StorageKeys.requireSegment("cameraId", cameraId), revision);
+    String key = StorageKeys.cameraHealth(Names.requireSegment("cameraId", cameraId), revision);
     return bucket
         .readIfPresent(key)
         .map(b -> new CameraHealthRecord(cameraId, revision, b.bytes()));
@@ -212,7 +210,7 @@ public final class SystemRecordStore {
 
   /** See {@link FrameStore#markCameraAlert}. */
   public void markCameraAlert(String cameraId, boolean open) throws StorageException {
-    String key = StorageKeys.cameraAlert(StorageKeys.requireSegment("cameraId", cameraId));
+    String key = StorageKeys.cameraAlert(Names.requireSegment("cameraId", cameraId));
     if (open) {
       bucket.put(DurableBucket.marker(key));
     } else {
