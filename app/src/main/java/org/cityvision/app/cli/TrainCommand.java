@@ -128,7 +128,8 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--fine-tune-augment",
-      description = "phase 2 augmentation: standard, light or none (default: light)")
+      description =
+          "phase 2 augmentation: standard, light, wide (light with stretching, adaptive equalisation and compression spread over every source) or none (default: light)")
   String fineTuneAugment;
 
   @Option(

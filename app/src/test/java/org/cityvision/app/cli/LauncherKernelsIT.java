@@ -118,4 +118,32 @@ class LauncherKernelsIT {
             .contains("checking this CPU's libtorch kernels"),
         "the second start reuses the cached verdict");
   }
+
+  @Test
+  void trainingStaysOnTheAvx2KernelsTheCheckCovers() throws Exception {
+    // Two torch threads are refused unless oneDNN is capped; the launcher caps it for `train`
+    // without running the forward-only check, so the run gets as far as its (missing) data.
+    Path missing = dir.resolve("no-such-dataset");
+    int exit =
+        run(
+            launch(
+                List.of(
+                    launcher.toString(),
+                    "train",
+                    "--task",
+                    "waste",
+                    "--threads",
+                    "2",
+                    "--epochs",
+                    "0",
+                    "--data",
+                    missing.toString(),
+                    "--out",
+                    dir.resolve("out").toString())));
+    String stderr = Files.readString(dir.resolve("stderr.txt"));
+    assertTrue(exit != 0, "a missing dataset fails the run");
+    assertFalse(stderr.contains("needs ONEDNN_MAX_CPU_ISA"), stderr);
+    assertTrue(stderr.contains(missing.getFileName().toString()), stderr);
+    assertFalse(stderr.contains("checking this CPU's libtorch kernels"), stderr);
+  }
 }

@@ -13,6 +13,7 @@ import org.opencv.core.Point;
 import org.opencv.core.Rect;
 import org.opencv.core.Size;
 import org.opencv.imgcodecs.Imgcodecs;
+import org.opencv.imgproc.CLAHE;
 import org.opencv.imgproc.Imgproc;
 
 /**
@@ -66,6 +67,9 @@ public final class Augmenter {
         current = flipped;
       }
       current = track(temps, jitter(current, random));
+      if (spec.equalizeProbability() > 0 && random.nextDouble() < spec.equalizeProbability()) {
+        current = track(temps, equalize(current, random));
+      }
       if (random.nextDouble() < spec.degradeProbability()) {
         current = track(temps, degrade(current, random));
       }
@@ -155,6 +159,26 @@ public final class Augmenter {
       }
     }
     return out;
+  }
+
+  /** CLAHE on the lightness of Lab, with a clip limit of 1.5-4 and a grid of 4-8 tiles. */
+  private static Mat equalize(Mat src, Random random) {
+    Mat lab = new Mat();
+    List<Mat> planes = new ArrayList<>(3);
+    int grid = 4 + random.nextInt(5);
+    CLAHE clahe = Imgproc.createCLAHE(uniform(random, 1.5, 4.0), new Size(grid, grid));
+    try {
+      Imgproc.cvtColor(src, lab, Imgproc.COLOR_BGR2Lab);
+      Core.split(lab, planes);
+      clahe.apply(planes.get(0), planes.get(0));
+      Core.merge(planes, lab);
+      Mat out = new Mat();
+      Imgproc.cvtColor(lab, out, Imgproc.COLOR_Lab2BGR);
+      return out;
+    } finally {
+      lab.release();
+      planes.forEach(Mat::release);
+    }
   }
 
   private Mat degrade(Mat src, Random random) {

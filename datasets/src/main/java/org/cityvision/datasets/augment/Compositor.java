@@ -2,6 +2,7 @@ package org.cityvision.datasets.augment;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.cityvision.core.image.OpenCvRuntime;
@@ -19,14 +20,15 @@ import org.opencv.imgproc.Imgproc;
 /**
  * Moves an item photographed on a plain light sheet (TrashNet's white background) onto another
  * background: procedural floors, wood, concrete, conveyor-belt stripes, tiles, bin interiors,
- * gradients and noise, or a random crop of a scene photo; with a cast shadow and uneven light. A
- * model trained on such views cannot tell the classes apart by the sheet and its light.
+ * cardboard boxes and kraft paper, gradients and noise, or a random crop of a scene photo; with a
+ * cast shadow and uneven light. A model trained on such views cannot tell the classes apart by the
+ * sheet and its light.
  *
- * <p>The item's mask is what differs from the sheet: the sheet's colour is the median of the
- * image's border, and pixels far from it in colour, or clearly saturated, are the item; morphology
- * closes small holes and a blurred mask feathers the edge. Clear glass and white paper are partly
- * missed, which shows them partly see-through on the new background: close to how they look on it
- * anyway.
+ * <p>The item's mask is what differs from the sheet: the sheet's colour is a smooth surface fitted
+ * to the image's border and then to every pixel it explains (light falls off across a sheet), and
+ * pixels far from it in colour, or clearly saturated, are the item; morphology closes small holes
+ * and a blurred mask feathers the edge. Clear glass and white paper are partly missed, which shows
+ * them partly see-through on the new background: close to how they look on it anyway.
  *
  * <p>Immutable and thread-safe; randomness comes from the caller's {@link Random}. Returned {@link
  * Mat}s belong to the caller.
@@ -39,6 +41,14 @@ public final class Compositor {
   static final double SATURATION = 60;
 
   private static final int SCENE_ATTEMPTS = 3;
+
+  /** Width of the copy the sheet's surface is fitted on, and how many times it is refitted. */
+  private static final int SURFACE_WIDTH = 96;
+
+  private static final int SURFACE_ROUNDS = 4;
+
+  /** Procedural background kinds; scene crops, when given, come up as often as two of them. */
+  private static final int PROCEDURAL_KINDS = 9;
 
   private final List<Path> scenes;
 
@@ -55,7 +65,7 @@ public final class Compositor {
    * edge.
    */
   public static Mat mask(Mat bgr) {
-    Scalar sheet = borderMedian(bgr);
+    Mat sheet = sheetSurface(bgr);
     Mat diff = new Mat();
     Mat distance = new Mat();
     Mat hsv = new Mat();
@@ -83,10 +93,12 @@ public final class Compositor {
       Core.bitwise_or(mask, saturated, mask);
       Imgproc.morphologyEx(mask, mask, Imgproc.MORPH_CLOSE, kernel);
       Imgproc.morphologyEx(mask, mask, Imgproc.MORPH_OPEN, kernel);
+      keepLargeParts(mask);
       fillHoles(mask);
       Imgproc.GaussianBlur(mask, mask, new Size(7, 7), 2);
       return mask.clone();
     } finally {
+      sheet.release();
       diff.release();
       distance.release();
       hsv.release();
@@ -95,6 +107,164 @@ public final class Compositor {
       mask.release();
       kernel.release();
     }
+  }
+
+  /**
+   * The sheet's colour at every pixel of {@code bgr}, as 32-bit float BGR: a quadratic surface in x
+   * and y per channel. A photographed sheet is never one colour (light falls off towards the
+   * corners, the sheet curls up behind the item), and one colour for all of it leaves the darker
+   * corners looking like item. The surface is fitted on a small copy, first to the image's border,
+   * then again and again to the pixels it explains, so an item that reaches the border weighs less
+   * with each round.
+   */
+  static Mat sheetSurface(Mat bgr) {
+    int w = bgr.cols();
+    int h = bgr.rows();
+    int sw = Math.min(w, SURFACE_WIDTH);
+    int sh = Math.max(1, (int) Math.round(h * sw / (double) w));
+    Mat small = new Mat();
+    Imgproc.resize(bgr, small, new Size(sw, sh), 0, 0, Imgproc.INTER_AREA);
+    byte[] px = new byte[sw * sh * 3];
+    small.get(0, 0, px);
+    small.release();
+    int n = sw * sh;
+    double[][] colour = new double[3][n];
+    double[][] basis = new double[n][];
+    boolean[] use = new boolean[n];
+    int band = Math.max(1, Math.min(sw, sh) / 12);
+    for (int y = 0; y < sh; y++) {
+      for (int x = 0; x < sw; x++) {
+        int i = y * sw + x;
+        for (int c = 0; c < 3; c++) {
+          colour[c][i] = px[i * 3 + c] & 255;
+        }
+        basis[i] = quadratic(x / (double) Math.max(1, sw - 1), y / (double) Math.max(1, sh - 1));
+        use[i] = x < band || y < band || x >= sw - band || y >= sh - band;
+      }
+    }
+    double[][] coefficients = fit(basis, colour, use);
+    double[] residual = new double[n];
+    for (int round = 0; round < SURFACE_ROUNDS; round++) {
+      int used = 0;
+      for (int i = 0; i < n; i++) {
+        residual[i] = distance(coefficients, basis[i], colour, i);
+        used += use[i] ? 1 : 0;
+      }
+      double[] inUse = new double[used];
+      for (int i = 0, k = 0; i < n; i++) {
+        if (use[i]) {
+          inUse[k++] = residual[i];
+        }
+      }
+      Arrays.sort(inUse);
+      double median = inUse.length == 0 ? 0 : inUse[inUse.length / 2];
+      // The first round trims the border to what one surface explains; later rounds take every
+      // pixel of the image it explains.
+      double limit = Math.min(COLOUR_DISTANCE * 0.75, Math.max(6, 2.5 * median));
+      boolean[] next = new boolean[n];
+      int count = 0;
+      for (int i = 0; i < n; i++) {
+        next[i] = (round == 0 ? use[i] : true) && residual[i] <= limit;
+        count += next[i] ? 1 : 0;
+      }
+      if (count < 6 * 4) {
+        break;
+      }
+      use = next;
+      coefficients = fit(basis, colour, use);
+    }
+    Mat surface = new Mat(h, w, CvType.CV_32FC3);
+    float[] row = new float[w * 3];
+    for (int y = 0; y < h; y++) {
+      for (int x = 0; x < w; x++) {
+        double[] b = quadratic(x / (double) Math.max(1, w - 1), y / (double) Math.max(1, h - 1));
+        for (int c = 0; c < 3; c++) {
+          double v = 0;
+          for (int k = 0; k < b.length; k++) {
+            v += coefficients[c][k] * b[k];
+          }
+          row[x * 3 + c] = (float) v;
+        }
+      }
+      surface.put(y, 0, row);
+    }
+    return surface;
+  }
+
+  private static double[] quadratic(double x, double y) {
+    double u = 2 * x - 1;
+    double v = 2 * y - 1;
+    return new double[] {1, u, v, u * u, u * v, v * v};
+  }
+
+  private static double distance(double[][] coefficients, double[] b, double[][] colour, int i) {
+    double sum = 0;
+    for (int c = 0; c < 3; c++) {
+      double v = 0;
+      for (int k = 0; k < b.length; k++) {
+        v += coefficients[c][k] * b[k];
+      }
+      double d = colour[c][i] - v;
+      sum += d * d;
+    }
+    return Math.sqrt(sum);
+  }
+
+  /** Least squares of each channel on the used pixels (normal equations, 6 unknowns). */
+  private static double[][] fit(double[][] basis, double[][] colour, boolean[] use) {
+    int k = basis[0].length;
+    double[][] out = new double[3][];
+    for (int c = 0; c < 3; c++) {
+      double[][] a = new double[k][k + 1];
+      for (int i = 0; i < basis.length; i++) {
+        if (!use[i]) {
+          continue;
+        }
+        double[] b = basis[i];
+        for (int r = 0; r < k; r++) {
+          for (int q = 0; q < k; q++) {
+            a[r][q] += b[r] * b[q];
+          }
+          a[r][k] += b[r] * colour[c][i];
+        }
+      }
+      for (int r = 0; r < k; r++) {
+        a[r][r] += 1e-6; // keeps a border-only fit solvable
+      }
+      out[c] = solve(a);
+    }
+    return out;
+  }
+
+  /** Gaussian elimination with partial pivoting of an augmented k × (k + 1) system. */
+  private static double[] solve(double[][] a) {
+    int k = a.length;
+    for (int col = 0; col < k; col++) {
+      int pivot = col;
+      for (int r = col + 1; r < k; r++) {
+        if (Math.abs(a[r][col]) > Math.abs(a[pivot][col])) {
+          pivot = r;
+        }
+      }
+      double[] swap = a[col];
+      a[col] = a[pivot];
+      a[pivot] = swap;
+      for (int r = col + 1; r < k; r++) {
+        double factor = a[r][col] / a[col][col];
+        for (int q = col; q <= k; q++) {
+          a[r][q] -= factor * a[col][q];
+        }
+      }
+    }
+    double[] x = new double[k];
+    for (int r = k - 1; r >= 0; r--) {
+      double v = a[r][k];
+      for (int q = r + 1; q < k; q++) {
+        v -= a[r][q] * x[q];
+      }
+      x[r] = v / a[r][r];
+    }
+    return x;
   }
 
   /** The fraction of {@code mask} that is item (values above half). */
@@ -109,9 +279,10 @@ public final class Compositor {
   }
 
   /**
-   * The item of {@code bgr} on a new background of the same size, scaled by 0.7-1.05 and moved a
-   * little, with a shadow and a light gradient; or a copy of {@code bgr} when its mask looks wrong
-   * (under 2% or over 85% of the image: no sheet to remove).
+   * The item of {@code bgr} on a new background of the same size, scaled by 0.5-1.05 (an item
+   * further from the camera shows more of what it lies on) and moved a little, with a shadow and a
+   * light gradient; or a copy of {@code bgr} when its mask looks wrong (under 2% or over 85% of the
+   * image: no sheet to remove).
    */
   public Mat composite(Mat bgr, Random random) {
     Mat mask = mask(bgr);
@@ -125,7 +296,7 @@ public final class Compositor {
       int w = bgr.cols();
       int h = bgr.rows();
       // Place the item: scale about the centre and shift.
-      double scale = 0.7 + 0.35 * random.nextDouble();
+      double scale = 0.5 + 0.55 * random.nextDouble();
       double dx = (random.nextDouble() - 0.5) * 0.2 * w;
       double dy = (random.nextDouble() - 0.5) * 0.2 * h;
       Mat affine = Imgproc.getRotationMatrix2D(new Point(w / 2.0, h / 2.0), 0, scale);
@@ -198,14 +369,14 @@ public final class Compositor {
 
   /** A background of {@code w × h}: one of the procedural kinds, or a crop of a scene photo. */
   Mat background(int w, int h, Random random) {
-    int kinds = scenes.isEmpty() ? 8 : 10;
+    int kinds = scenes.isEmpty() ? PROCEDURAL_KINDS : PROCEDURAL_KINDS + 2;
     int kind = random.nextInt(kinds);
-    if (kind >= 8) {
+    if (kind >= PROCEDURAL_KINDS) {
       Mat scene = sceneCrop(w, h, random);
       if (scene != null) {
         return scene;
       }
-      kind = random.nextInt(8);
+      kind = random.nextInt(PROCEDURAL_KINDS);
     }
     return switch (kind) {
       case 0 -> solid(w, h, random);
@@ -215,6 +386,7 @@ public final class Compositor {
       case 4 -> conveyor(w, h, random);
       case 5 -> tiles(w, h, random);
       case 6 -> bin(w, h, random);
+      case 7 -> cardboard(w, h, random);
       default -> noise(w, h, random);
     };
   }
@@ -332,6 +504,49 @@ public final class Compositor {
     return m;
   }
 
+  /**
+   * Brown card or kraft paper, as in a cardboard box or a chute lined with it: fibre grain, often
+   * corrugation ridges, sometimes the box's walls around a floor (walls in shade) and a strip of
+   * tape. Items of every class lie on such surfaces, so their colour must not mean {@code
+   * cardboard}.
+   */
+  static Mat cardboard(int w, int h, Random random) {
+    double l = 110 + random.nextDouble() * 90;
+    double warm = 0.55 + random.nextDouble() * 0.2;
+    Scalar card = new Scalar(l * warm * 0.75, l * (warm + 0.12), l);
+    Mat m = new Mat(h, w, CvType.CV_8UC3, card);
+    if (random.nextDouble() < 0.6) {
+      int period = 6 + random.nextInt(14);
+      boolean vertical = random.nextBoolean();
+      double shade = 0.86 + random.nextDouble() * 0.08;
+      Scalar ridge = new Scalar(card.val[0] * shade, card.val[1] * shade, card.val[2] * shade);
+      for (int k = random.nextInt(period); k < (vertical ? w : h); k += period) {
+        Point a = vertical ? new Point(k, 0) : new Point(0, k);
+        Point b = vertical ? new Point(k, h) : new Point(w, k);
+        Imgproc.line(m, a, b, ridge, Math.max(1, period / 3));
+      }
+      Imgproc.GaussianBlur(m, m, new Size(0, 0), 1.5);
+    }
+    if (random.nextDouble() < 0.5) {
+      // Looking into a box: the floor in the middle, the walls around it in shade.
+      double wall = 0.55 + random.nextDouble() * 0.25;
+      int inset = (int) (Math.min(w, h) * (0.08 + random.nextDouble() * 0.17));
+      Mat floor = m.submat(new Rect(inset, inset, w - 2 * inset, h - 2 * inset)).clone();
+      Core.multiply(m, Scalar.all(wall), m);
+      floor.copyTo(m.submat(new Rect(inset, inset, w - 2 * inset, h - 2 * inset)));
+      floor.release();
+      Imgproc.GaussianBlur(m, m, new Size(0, 0), 3);
+    }
+    if (random.nextDouble() < 0.3) {
+      int width = (int) (Math.min(w, h) * (0.06 + random.nextDouble() * 0.06));
+      int at = random.nextInt(Math.max(1, w - width));
+      Imgproc.rectangle(
+          m, new Point(at, 0), new Point(at + width, h), colour(random, 120, 220), -1);
+    }
+    addNoise(m, random, 5 + random.nextInt(6));
+    return m;
+  }
+
   private static Mat noise(int w, int h, Random random) {
     Mat m = gaussian(h, w, 60 + random.nextDouble() * 120, 20 + random.nextDouble() * 40, random);
     Imgproc.GaussianBlur(m, m, new Size(0, 0), 1 + random.nextDouble() * 4);
@@ -413,32 +628,40 @@ public final class Compositor {
     return m;
   }
 
-  private static Scalar borderMedian(Mat bgr) {
-    int w = bgr.cols();
-    int h = bgr.rows();
-    int band = Math.max(1, Math.min(w, h) / 40);
-    List<int[]> values = new ArrayList<>();
-    byte[] px = new byte[3];
-    int step = Math.max(1, (w + h) / 200);
-    for (int x = 0; x < w; x += step) {
-      for (int y : new int[] {band / 2, h - 1 - band / 2}) {
-        bgr.get(y, x, px);
-        values.add(new int[] {px[0] & 255, px[1] & 255, px[2] & 255});
+  /**
+   * Keeps the largest connected part of a binary {@code mask} and every part at least a quarter of
+   * its size: an item is one or a few large parts, while creases and shade on the sheet leave small
+   * scattered ones.
+   */
+  private static void keepLargeParts(Mat mask) {
+    Mat labels = new Mat();
+    Mat stats = new Mat();
+    Mat centroids = new Mat();
+    try {
+      int count =
+          Imgproc.connectedComponentsWithStats(mask, labels, stats, centroids, 8, CvType.CV_32S);
+      if (count <= 2) {
+        return;
       }
-    }
-    for (int y = 0; y < h; y += step) {
-      for (int x : new int[] {band / 2, w - 1 - band / 2}) {
-        bgr.get(y, x, px);
-        values.add(new int[] {px[0] & 255, px[1] & 255, px[2] & 255});
+      int[] area = new int[count];
+      int largest = 0;
+      for (int label = 1; label < count; label++) {
+        area[label] = (int) stats.get(label, Imgproc.CC_STAT_AREA)[0];
+        largest = Math.max(largest, area[label]);
       }
+      int[] keep = new int[labels.rows() * labels.cols()];
+      labels.get(0, 0, keep);
+      byte[] out = new byte[keep.length];
+      for (int i = 0; i < keep.length; i++) {
+        int label = keep[i];
+        out[i] = label > 0 && area[label] * 4 >= largest ? (byte) 255 : 0;
+      }
+      mask.put(0, 0, out);
+    } finally {
+      labels.release();
+      stats.release();
+      centroids.release();
     }
-    double[] median = new double[3];
-    for (int c = 0; c < 3; c++) {
-      final int channel = c;
-      int[] v = values.stream().mapToInt(a -> a[channel]).sorted().toArray();
-      median[c] = v[v.length / 2];
-    }
-    return new Scalar(median[0], median[1], median[2]);
   }
 
   /**

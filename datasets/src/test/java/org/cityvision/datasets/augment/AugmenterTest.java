@@ -12,12 +12,14 @@ import org.cityvision.core.image.DecodedImage;
 import org.cityvision.core.image.ImageDecoder;
 import org.cityvision.core.image.ImageLimits;
 import org.cityvision.core.image.InputSpec;
+import org.cityvision.core.image.OpenCvRuntime;
 import org.cityvision.core.image.Preprocessor;
 import org.cityvision.core.testing.TestImages;
 import org.junit.jupiter.api.Test;
 import org.opencv.core.Core;
 import org.opencv.core.CvType;
 import org.opencv.core.Mat;
+import org.opencv.core.MatOfDouble;
 
 class AugmenterTest {
   private final ImageDecoder decoder = new ImageDecoder(ImageLimits.DEFAULT);
@@ -102,8 +104,50 @@ class AugmenterTest {
   @Test
   void refusesOutOfRangeSpecs() {
     assertThrows(
-        IllegalArgumentException.class, () -> new AugmentSpec(0, 1, 0, 0, 0, 0, 0, 0, 0, 95));
+        IllegalArgumentException.class, () -> new AugmentSpec(0, 1, 0, 0, 0, 0, 0, 0, 0, 95, 0));
     assertThrows(
-        IllegalArgumentException.class, () -> new AugmentSpec(0.5, 1, 1.5, 0, 0, 0, 0, 0, 0, 95));
+        IllegalArgumentException.class,
+        () -> new AugmentSpec(0.5, 1, 1.5, 0, 0, 0, 0, 0, 0, 95, 0));
+  }
+
+  @Test
+  void equalisationSpreadsALowContrastViewsLightness() {
+    OpenCvRuntime.load();
+    // A dim, low-contrast ramp: adaptive equalisation must widen its spread of grey levels.
+    Mat flat = new Mat(96, 128, CvType.CV_8UC3);
+    byte[] px = new byte[96 * 128 * 3];
+    for (int y = 0; y < 96; y++) {
+      for (int x = 0; x < 128; x++) {
+        int v = 90 + (x + y) / 12 + ((x * 7 + y * 13) % 5);
+        for (int c = 0; c < 3; c++) {
+          px[(y * 128 + x) * 3 + c] = (byte) v;
+        }
+      }
+    }
+    flat.put(0, 0, px);
+    AugmentSpec plain = AugmentSpec.NONE;
+    AugmentSpec equalised = new AugmentSpec(1, 1, 0, 0, 0, 0, 0, 0, 0, 95, 1);
+    Mat a = new Augmenter(plain, 128, 96).view(flat, new Random(3));
+    Mat b = new Augmenter(equalised, 128, 96).view(flat, new Random(3));
+    try {
+      MatOfDouble meanA = new MatOfDouble();
+      MatOfDouble sdA = new MatOfDouble();
+      MatOfDouble meanB = new MatOfDouble();
+      MatOfDouble sdB = new MatOfDouble();
+      Core.meanStdDev(a, meanA, sdA);
+      Core.meanStdDev(b, meanB, sdB);
+      assertTrue(
+          sdB.toArray()[0] > 1.3 * sdA.toArray()[0],
+          "equalised spread " + sdB.toArray()[0] + " vs plain " + sdA.toArray()[0]);
+      assertEquals(0.3, AugmentSpec.named("wide").equalizeProbability());
+      assertEquals(0.0, AugmentSpec.light().equalizeProbability());
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> new AugmentSpec(1, 1, 0, 0, 0, 0, 0, 0, 0, 95, 1.5));
+    } finally {
+      a.release();
+      b.release();
+      flat.release();
+    }
   }
 }

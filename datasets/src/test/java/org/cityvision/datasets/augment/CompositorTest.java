@@ -61,7 +61,7 @@ class CompositorTest {
       Mat out = compositor.composite(image, new Random(seed));
       assertEquals(image.size(), out.size());
       assertEquals(CvType.CV_8UC3, out.type());
-      // The item stays near the centre (scaled 0.7-1.05 and shifted by at most 10%): still red
+      // The item stays near the centre (scaled 0.5-1.05 and shifted by at most 10%): still red
       // there.
       double[] centre = out.get(150, 200);
       assertTrue(
@@ -74,6 +74,27 @@ class CompositorTest {
     double max = Arrays.stream(cornerMeans).max().orElseThrow();
     assertTrue(max - min > 80, "backgrounds vary: corner green means from " + min + " to " + max);
     assertTrue(min < 200, "the white sheet is gone from some corners");
+  }
+
+  @Test
+  void cardboardBackgroundsAreBrownFullSizeAndVaried() {
+    OpenCvRuntime.load();
+    double[] lightness = new double[16];
+    for (int seed = 0; seed < lightness.length; seed++) {
+      Mat card = Compositor.cardboard(256, 192, new Random(seed));
+      assertEquals(192, card.rows());
+      assertEquals(256, card.cols());
+      assertEquals(CvType.CV_8UC3, card.type());
+      Scalar mean = Core.mean(card);
+      // BGR: red above green above blue, as card and kraft paper are.
+      assertTrue(
+          mean.val[2] > mean.val[1] + 5 && mean.val[1] > mean.val[0] + 5, "brown, got " + mean);
+      lightness[seed] = mean.val[2];
+      card.release();
+    }
+    double min = Arrays.stream(lightness).min().orElseThrow();
+    double max = Arrays.stream(lightness).max().orElseThrow();
+    assertTrue(max - min > 30, "light and dark card: red means from " + min + " to " + max);
   }
 
   @Test

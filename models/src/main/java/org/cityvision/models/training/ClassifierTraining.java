@@ -87,7 +87,9 @@ public final class ClassifierTraining {
 
   private static final int FEATURE_BATCH =
       FineTuning.MAX_FORWARD_BATCH; // serving-size batches: cheap, and safe anywhere
-  private static final double EDGETPU_GFLOPS_224 = 1.246;
+
+  /** The pooled feature width both pretrained backbones have, and the replay set stores. */
+  static final int FEATURE_DIM = 1280;
 
   private ClassifierTraining() {}
 
@@ -144,6 +146,15 @@ public final class ClassifierTraining {
     InputSpec input = InputSpec.mobileNet(width, height);
     double[] classWeight = classWeights(train, labels);
     ObjectNode record = trainingRecord(config, data, split, train, val, test, classWeight, labels);
+    BackboneGraph graph = BackboneGraph.read(config.backbone());
+    if (graph.featureDim() != FEATURE_DIM) {
+      throw new ModelRunException(
+          graph.name()
+              + " pools "
+              + graph.featureDim()
+              + " features; training, the replay set and stored features expect "
+              + FEATURE_DIM);
+    }
     ModelSpec spec =
         new ModelSpec(
             config.task(),
@@ -153,8 +164,8 @@ public final class ClassifierTraining {
             input,
             new BackboneSpec(
                 config.backbone().toAbsolutePath().normalize().getFileName().toString(),
-                1280,
-                EDGETPU_GFLOPS_224 * width * height / (224.0 * 224.0)),
+                graph.featureDim(),
+                graph.gflops(width, height)),
             "model",
             Thresholds.NONE,
             record,
