@@ -77,6 +77,34 @@ class CompositorTest {
   }
 
   @Test
+  void aSheetDarkeningTowardsItsCornersStaysSheet() {
+    OpenCvRuntime.load();
+    // Light falls off from 245 in the middle to about 165 in the corners, far more than the colour
+    // distance that marks an item; a grey can (not saturated) lies off-centre.
+    Mat image = new Mat(300, 400, CvType.CV_8UC3);
+    byte[] px = new byte[300 * 400 * 3];
+    for (int y = 0; y < 300; y++) {
+      for (int x = 0; x < 400; x++) {
+        double u = (x - 200) / 200.0;
+        double v = (y - 150) / 150.0;
+        int grey = (int) Math.round(245 - 40 * (u * u + v * v));
+        for (int c = 0; c < 3; c++) {
+          px[(y * 400 + x) * 3 + c] = (byte) grey;
+        }
+      }
+    }
+    image.put(0, 0, px);
+    Imgproc.rectangle(image, new Point(230, 90), new Point(310, 230), Scalar.all(90), -1);
+    Mat mask = Compositor.mask(image);
+
+    assertEquals(255, at(mask, 270, 160), "the can is item");
+    for (int[] corner : new int[][] {{5, 5}, {394, 5}, {5, 294}, {394, 294}}) {
+      assertEquals(0, at(mask, corner[0], corner[1]), "a dark corner is sheet");
+    }
+    assertEquals(80.0 * 140 / (400 * 300), Compositor.coverage(mask), 0.02);
+  }
+
+  @Test
   void cardboardBackgroundsAreBrownFullSizeAndVaried() {
     OpenCvRuntime.load();
     double[] lightness = new double[16];
