@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import org.cityvision.models.ModelRunException;
 
 /**
@@ -26,6 +27,16 @@ import org.cityvision.models.ModelRunException;
  * @param graph the parsed graph
  */
 public record BackboneGraph(String name, int featureDim, JsonNode graph) {
+
+  /**
+   * The graph of a backbone folder, or empty when it has no {@code graph.json} (a TorchScript
+   * backbone from elsewhere, or one taken out of a model package): its cost is then unknown.
+   */
+  public static Optional<BackboneGraph> find(Path backboneDir) throws ModelRunException {
+    return Files.isRegularFile(backboneDir.resolve("graph.json"))
+        ? Optional.of(read(backboneDir))
+        : Optional.empty();
+  }
 
   /** Reads {@code graph.json} from a pretrained backbone folder. */
   public static BackboneGraph read(Path backboneDir) throws ModelRunException {

@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
@@ -146,14 +147,21 @@ public final class ClassifierTraining {
     InputSpec input = InputSpec.mobileNet(width, height);
     double[] classWeight = classWeights(train, labels);
     ObjectNode record = trainingRecord(config, data, split, train, val, test, classWeight, labels);
-    BackboneGraph graph = BackboneGraph.read(config.backbone());
-    if (graph.featureDim() != FEATURE_DIM) {
+    Optional<BackboneGraph> graph = BackboneGraph.find(config.backbone());
+    if (graph.isPresent() && graph.get().featureDim() != FEATURE_DIM) {
       throw new ModelRunException(
-          graph.name()
+          graph.get().name()
               + " pools "
-              + graph.featureDim()
+              + graph.get().featureDim()
               + " features; training, the replay set and stored features expect "
               + FEATURE_DIM);
+    }
+    double gflops = graph.isPresent() ? graph.get().gflops(width, height) : 0;
+    if (graph.isEmpty()) {
+      progress.note(
+          "backbone folder "
+              + config.backbone()
+              + " has no graph.json: its cost per image is recorded as unknown (0)");
     }
     ModelSpec spec =
         new ModelSpec(
@@ -164,8 +172,8 @@ public final class ClassifierTraining {
             input,
             new BackboneSpec(
                 config.backbone().toAbsolutePath().normalize().getFileName().toString(),
-                graph.featureDim(),
-                graph.gflops(width, height)),
+                FEATURE_DIM,
+                gflops),
             "model",
             Thresholds.NONE,
             record,

@@ -62,7 +62,7 @@ class CandidateTrainingTest {
 
   @Test
   void aNewLabelWithEnoughVerdictsIsLearnedAndReportedSeparately() throws Exception {
-    CandidateResult result = train(withWhite("site", 10, 40), CandidateMode.HEAD, "candidate");
+    CandidateResult result = train(withWhite("site", 10, 60), CandidateMode.HEAD, "candidate");
 
     CandidateEvaluation e = result.evaluation();
     assertEquals(List.of("blue", "green", "red", "white"), result.candidate().spec().labels());

@@ -69,6 +69,8 @@ class BackboneGraphTest {
     assertThrows(ModelRunException.class, () -> BackboneGraph.read(write("{\"nodes\": []}")));
     Path empty = Files.createDirectories(dir.resolve("empty"));
     assertThrows(ModelRunException.class, () -> BackboneGraph.read(empty));
+    assertTrue(BackboneGraph.find(empty).isEmpty(), "no graph: cost unknown, not an error");
+    assertEquals("tiny", BackboneGraph.find(write(SMALL_NET)).orElseThrow().name());
   }
 
   @Test

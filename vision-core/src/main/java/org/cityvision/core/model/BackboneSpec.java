@@ -7,7 +7,7 @@ package org.cityvision.core.model;
  *     mobilenet_edgetpu_0.75_224}
  * @param featureSize the length of its pooled feature vector (1280 for both shipped backbones)
  * @param gflopsPerImage forward cost of the whole model at the input size, for the physical-limit
- *     figure
+ *     figure; 0 when unknown (the backbone came without a graph to count it from)
  */
 public record BackboneSpec(String name, int featureSize, double gflopsPerImage) {
   public BackboneSpec {
