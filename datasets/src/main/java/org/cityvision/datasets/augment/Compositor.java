@@ -138,7 +138,11 @@ public final class Compositor {
         for (int c = 0; c < 3; c++) {
           colour[c][i] = px[i * 3 + c] & 255;
         }
-        basis[i] = quadratic(x / (double) Math.max(1, sw - 1), y / (double) Math.max(1, sh - 1));
+        basis[i] =
+            quadratic(
+                x / (double) Math.max(1, sw - 1),
+                y / (double) Math.max(1, sh - 1),
+                new double[TERMS]);
         use[i] = x < band || y < band || x >= sw - band || y >= sh - band;
       }
     }
@@ -175,15 +179,12 @@ public final class Compositor {
     }
     Mat surface = new Mat(h, w, CvType.CV_32FC3);
     float[] row = new float[w * 3];
+    double[] b = new double[TERMS];
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
-        double[] b = quadratic(x / (double) Math.max(1, w - 1), y / (double) Math.max(1, h - 1));
+        quadratic(x / (double) Math.max(1, w - 1), y / (double) Math.max(1, h - 1), b);
         for (int c = 0; c < 3; c++) {
-          double v = 0;
-          for (int k = 0; k < b.length; k++) {
-            v += coefficients[c][k] * b[k];
-          }
-          row[x * 3 + c] = (float) v;
+          row[x * 3 + c] = (float) at(coefficients[c], b);
         }
       }
       surface.put(y, 0, row);
@@ -191,20 +192,35 @@ public final class Compositor {
     return surface;
   }
 
-  private static double[] quadratic(double x, double y) {
+  /** Terms of a quadratic in x and y. */
+  private static final int TERMS = 6;
+
+  /** Fills {@code out} with the quadratic's terms at (x, y) in [0, 1]², centred on [-1, 1]. */
+  private static double[] quadratic(double x, double y, double[] out) {
     double u = 2 * x - 1;
     double v = 2 * y - 1;
-    return new double[] {1, u, v, u * u, u * v, v * v};
+    out[0] = 1;
+    out[1] = u;
+    out[2] = v;
+    out[3] = u * u;
+    out[4] = u * v;
+    out[5] = v * v;
+    return out;
+  }
+
+  /** One channel's surface value for the terms {@code b}. */
+  private static double at(double[] coefficients, double[] b) {
+    double v = 0;
+    for (int k = 0; k < b.length; k++) {
+      v += coefficients[k] * b[k];
+    }
+    return v;
   }
 
   private static double distance(double[][] coefficients, double[] b, double[][] colour, int i) {
     double sum = 0;
     for (int c = 0; c < 3; c++) {
-      double v = 0;
-      for (int k = 0; k < b.length; k++) {
-        v += coefficients[c][k] * b[k];
-      }
-      double d = colour[c][i] - v;
+      double d = colour[c][i] - at(coefficients[c], b);
       sum += d * d;
     }
     return Math.sqrt(sum);

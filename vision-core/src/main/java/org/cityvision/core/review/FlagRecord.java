@@ -189,7 +189,7 @@ public record FlagRecord(
       String frameId,
       String label,
       double score,
-      double margin,
+      Double margin,
       String model,
       String modelVersion,
       Instant flaggedAt,
@@ -220,20 +220,7 @@ public record FlagRecord(
       String model,
       String modelVersion,
       Instant flaggedAt) {
-    return new FlagRecord(
-        frameId,
-        FrameId.parse(frameId).cameraId(),
-        label,
-        score,
-        model,
-        modelVersion,
-        flaggedAt,
-        FlagStatus.OPEN,
-        1,
-        null,
-        null,
-        null,
-        null);
+    return open(frameId, label, score, null, model, modelVersion, flaggedAt, FLAGGED);
   }
 
   /** The next revision after {@code review}. */
