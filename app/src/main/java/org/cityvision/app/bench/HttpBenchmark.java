@@ -144,6 +144,11 @@ public final class HttpBenchmark {
             .withModels(new ModelsConfig(waste.toString(), urban.toString(), true))
             .withAuth(new AuthConfig(0, 1, 60_000))
             .withLog(new LogConfig(false));
+    // Before the node starts: its solo worker's OpenMP helper would put this measurement's to sleep
+    // between parallel regions (PhysicalLimit).
+    step("matmul peak");
+    double peak = PhysicalLimit.matmulGflops(cores, seconds / 3);
+    TorchRuntime.start(config.inference().torchThreads());
     step("starting a node (" + config.inference() + ")");
     StorageEndpoint storage = StorageEndpoint.of(config, Secrets.NONE.withAdminKey(KEY));
     ServingNode node =
@@ -167,9 +172,6 @@ public final class HttpBenchmark {
       Classifier sorter = node.models().task(Task.WASTE.id()).orElseThrow().classifier();
       ModelPackage pkg = node.models().task(Task.WASTE.id()).orElseThrow().pkg();
       double gflops = pkg.spec().backbone().gflopsPerImage();
-      step("matmul peak");
-      double peak = PhysicalLimit.matmulGflops(cores, seconds / 3);
-      TorchRuntime.start(config.inference().torchThreads());
       double limit = gflops > 0 ? peak / gflops : Double.NaN;
       report
           .append("Node: production defaults unless CITYVISION_* says otherwise (")

@@ -18,7 +18,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -130,11 +129,11 @@ public final class Classifier implements AutoCloseable {
    */
   private static final StampedLock PASSES = new StampedLock();
 
-  /** A request handed to the solo worker with the exclusive stamp it must free. */
-  private record Solo(Request request, long stamp) {}
+  /** Runs a lone request on several intra-op threads; {@code null} without a solo worker. */
+  private final SoloThread solo;
 
-  /** Hands a lone request to the solo worker; {@code null} without one. */
-  private final SynchronousQueue<Solo> solo;
+  /** This classifier's predictor on {@link #solo}, used only there; set once it has warmed up. */
+  private volatile Predictor<TensorBatch, SoftmaxTranslator.Output> soloPredictor;
 
   private final AtomicLong soloPasses = new AtomicLong();
 
@@ -159,7 +158,7 @@ public final class Classifier implements AutoCloseable {
     this.spareTensors =
         new ArrayBlockingQueue<>(options.queueCapacity() + options.workers() * options.maxBatch());
     this.batchSizes = new AtomicLongArray(options.maxBatch() + 1);
-    this.solo = options.soloThreads() > 0 ? new SynchronousQueue<>() : null;
+    this.solo = options.soloThreads() > 0 ? SoloThread.of(options.soloThreads()) : null;
     this.backbone = ownsModel && options.features() ? withFeatures(model, spec) : null;
     startWorkers();
   }
@@ -412,70 +411,57 @@ public final class Classifier implements AutoCloseable {
       workers.add(t);
       t.start();
     }
-    if (solo != null) {
-      CompletableFuture<Void> started = new CompletableFuture<>();
-      ready.add(started);
-      Thread t = new Thread(() -> runSolo(started), "classifier-" + spec.name() + "-solo");
-      t.setDaemon(true);
-      workers.add(t);
-      t.start();
-    }
     try {
+      if (solo != null) {
+        startSolo();
+      }
       CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).join();
-    } catch (CompletionException e) {
+    } catch (CompletionException | ModelException e) {
+      Throwable cause = e instanceof CompletionException ? e.getCause() : e;
       close();
       throw new ModelException(
-          "classifier workers for model "
-              + spec.name()
-              + " failed to start: "
-              + e.getCause().getMessage(),
-          e.getCause());
+          "classifier workers for model " + spec.name() + " failed to start: " + cause.getMessage(),
+          cause);
     } finally {
       if (solo != null) {
-        // The solo worker's count became the process-wide one: threads that start later take the
-        // workers'.
+        // Starting the solo thread made its count the process-wide one: threads that start later
+        // take the workers'.
         TorchRuntime.defaultThreads(options.torchThreads());
       }
     }
   }
 
   /**
-   * The solo worker: its own predictor on a thread with {@code soloThreads} intra-op threads, fed
-   * only by {@link #runWorker}'s hand-off of a lone request under the exclusive {@link #PASSES}
-   * stamp. Its warm-up (golden check included) runs exclusively too, so it is checked at the thread
-   * count it serves with.
+   * Gives the shared {@link SoloThread} this classifier's predictor: created there, and warmed up
+   * there (golden check included) under the exclusive {@link #PASSES} stamp, so it is checked at
+   * the thread count it serves with.
    */
-  private void runSolo(CompletableFuture<Void> started) {
-    TorchRuntime.inferenceThread(options.soloThreads());
-    try (Predictor<TensorBatch, SoftmaxTranslator.Output> predictor =
-        model.newPredictor(new SoftmaxTranslator(options.maxBatch() * spec.input().tensorSize()))) {
-      if (options.warmup()) {
-        long stamp = PASSES.writeLock();
-        try {
-          checkGolden(predictor);
-          warmUp(predictor);
-        } catch (TranslateException | ModelException | RuntimeException e) {
-          started.completeExceptionally(e);
-          return;
-        } finally {
-          PASSES.unlockWrite(stamp);
-        }
-      }
-      started.complete(null);
-      while (open) {
-        Solo next;
-        try {
-          next = solo.poll(50, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-        if (next == null) {
-          continue;
-        }
-        soloPasses.incrementAndGet();
-        runBatch(predictor, List.of(next.request()), () -> PASSES.unlockWrite(next.stamp()));
-      }
+  private void startSolo() throws ModelException {
+    try {
+      soloPredictor =
+          solo.call(
+              () -> {
+                Predictor<TensorBatch, SoftmaxTranslator.Output> predictor =
+                    model.newPredictor(
+                        new SoftmaxTranslator(options.maxBatch() * spec.input().tensorSize()));
+                if (options.warmup()) {
+                  long stamp = PASSES.writeLock();
+                  try {
+                    checkGolden(predictor);
+                    warmUp(predictor);
+                  } catch (TranslateException | ModelException | RuntimeException e) {
+                    predictor.close();
+                    throw e;
+                  } finally {
+                    PASSES.unlockWrite(stamp);
+                  }
+                }
+                return predictor;
+              });
+    } catch (ModelException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new ModelException("the solo worker failed to start: " + e.getMessage(), e);
     }
   }
 
@@ -490,10 +476,16 @@ public final class Classifier implements AutoCloseable {
    */
   private void run(
       Predictor<TensorBatch, SoftmaxTranslator.Output> predictor, List<Request> taken) {
-    if (solo != null && taken.size() == 1 && queue.isEmpty()) {
+    Predictor<TensorBatch, SoftmaxTranslator.Output> alone = soloPredictor;
+    if (alone != null && taken.size() == 1 && queue.isEmpty()) {
       long exclusive = PASSES.tryWriteLock();
       if (exclusive != 0) {
-        if (solo.offer(new Solo(taken.get(0), exclusive))) {
+        List<Request> request = List.of(taken.get(0));
+        if (solo.offer(
+            () -> {
+              soloPasses.incrementAndGet();
+              runBatch(alone, request, () -> PASSES.unlockWrite(exclusive));
+            })) {
           return;
         }
         PASSES.unlockWrite(exclusive);
@@ -769,6 +761,23 @@ public final class Classifier implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
+      }
+    }
+    // The workers have stopped handing requests over; once the solo thread is free (any pass
+    // handed over before is answered) the predictor can go.
+    Predictor<TensorBatch, SoftmaxTranslator.Output> alone = soloPredictor;
+    soloPredictor = null;
+    if (alone != null) {
+      try {
+        solo.call(
+            () -> {
+              alone.close();
+              return null;
+            });
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (Exception e) {
+        alone.close();
       }
     }
     // A request that slipped in while the last worker was leaving has nobody to run it.

@@ -60,6 +60,38 @@ class SoloWorkerTest {
   }
 
   @Test
+  void everyClassifierWithASoloWorkerRunsItsLoneRequestsOnOneSharedThread() throws Exception {
+    ModelPackage waste = TestModels.untrainedPackage(dir, "waste", TestModels.WASTE_LABELS, 160);
+    List<byte[]> images = references(waste);
+    ModelPackage other =
+        TestModels.untrainedPackage(
+            dir.resolve("other"), "urban", List.of("flooding", "graffiti", "normal"), 160);
+    try (Classifier plain = Classifier.open(waste, WORKERS);
+        Classifier first = Classifier.open(waste, WORKERS.withSoloThreads(2));
+        Classifier second = Classifier.open(other, WORKERS.withSoloThreads(2))) {
+      // One OpenMP team for lone requests however many models are served: a second team would
+      // put both teams' idle helpers to sleep after every parallel region (SoloThread).
+      List<String> soloThreads =
+          Thread.getAllStackTraces().keySet().stream()
+              .map(Thread::getName)
+              .filter(n -> n.startsWith("cityvision-solo-"))
+              .toList();
+      assertEquals(List.of("cityvision-solo-2t"), soloThreads);
+      for (byte[] image : images) {
+        assertSameAnswer(plain.classify(image), first.classify(image), "first model");
+        assertEquals(3, second.classify(image).probabilities().size());
+      }
+      assertEquals(images.size(), first.soloPasses());
+      assertEquals(images.size(), second.soloPasses());
+    }
+    try (Classifier again = Classifier.open(waste, WORKERS.withSoloThreads(2))) {
+      // Closed classifiers gave their predictors back on the shared thread; a new one uses it.
+      again.classify(images.get(0));
+      assertEquals(1, again.soloPasses());
+    }
+  }
+
+  @Test
   void underConcurrentLoadEveryRequestIsAnsweredCorrectlyAndMostRunOnTheOrdinaryWorkers()
       throws Exception {
     ModelPackage pkg = TestModels.untrainedPackage(dir, "waste", TestModels.WASTE_LABELS, 160);

@@ -1,0 +1,116 @@
+package org.cityvision.core.classify;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.SynchronousQueue;
+import org.cityvision.core.model.TorchRuntime;
+
+/**
+ * The one thread in the process that runs lone requests on several intra-op threads, shared by
+ * every classifier that has a solo worker (each keeps its own predictor, used only here).
+ *
+ * <p>Why one: libtorch's OpenMP runtime (libgomp) gives every thread that opens a parallel region
+ * with more than one thread its own team of helper threads, and once the process holds more such
+ * helpers than cores it stops letting idle helpers spin and puts them to sleep after every parallel
+ * region. A forward pass opens hundreds of regions, so each then pays a futex wake-up: with a solo
+ * thread per model (two models served, three helpers on two cores) a lone request ran 1.5-2.8x
+ * slower than on one thread instead of faster (docs/BENCHMARKS.md). One thread per intra-op count
+ * keeps the helpers at one team however many models and candidates a node serves.
+ *
+ * <p>Thread-safe.
+ */
+final class SoloThread {
+  private static final Map<Integer, SoloThread> BY_THREADS = new HashMap<>();
+
+  private final SynchronousQueue<Runnable> jobs = new SynchronousQueue<>();
+  private final int threads;
+
+  private SoloThread(int threads) {
+    this.threads = threads;
+  }
+
+  /**
+   * The solo thread with {@code threads} intra-op threads, started on first use. Starting it sets
+   * the process-wide intra-op count to {@code threads} (libtorch's setter is process-wide as well
+   * as per thread): the caller restores its own with {@link TorchRuntime#defaultThreads(int)}.
+   */
+  static synchronized SoloThread of(int threads) {
+    SoloThread solo = BY_THREADS.get(threads);
+    if (solo == null) {
+      solo = new SoloThread(threads);
+      CompletableFuture<Void> ready = new CompletableFuture<>();
+      SoloThread started = solo;
+      Thread t = new Thread(() -> started.run(ready), "cityvision-solo-" + threads + "t");
+      t.setDaemon(true);
+      t.start();
+      ready.join();
+      BY_THREADS.put(threads, solo);
+    }
+    return solo;
+  }
+
+  int threads() {
+    return threads;
+  }
+
+  private void run(CompletableFuture<Void> ready) {
+    try {
+      TorchRuntime.inferenceThread(threads);
+      ready.complete(null);
+    } catch (RuntimeException | Error e) {
+      ready.completeExceptionally(e);
+      return;
+    }
+    while (true) {
+      Runnable job;
+      try {
+        job = jobs.take();
+      } catch (InterruptedException e) {
+        // Nobody interrupts this thread; should something, keep serving.
+        continue;
+      }
+      try {
+        job.run();
+      } catch (RuntimeException e) {
+        // Jobs complete their own futures; one that throws must not stop the thread.
+      }
+    }
+  }
+
+  /**
+   * Hands {@code job} over if the thread is idle at this moment, else returns {@code false} at
+   * once.
+   */
+  boolean offer(Runnable job) {
+    return jobs.offer(job);
+  }
+
+  /** Runs {@code task} on the solo thread, waiting for it to be free, and returns its result. */
+  <T> T call(Callable<T> task) throws Exception {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    Runnable job =
+        () -> {
+          try {
+            result.complete(task.call());
+          } catch (Exception | Error e) {
+            result.completeExceptionally(e);
+          }
+        };
+    jobs.put(job);
+    try {
+      return result.join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof Exception ex) {
+        throw ex;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw e;
+    }
+  }
+}
