@@ -27,6 +27,7 @@ final class SoloThread {
 
   private final SynchronousQueue<Runnable> jobs = new SynchronousQueue<>();
   private final int threads;
+  private volatile Thread thread;
 
   private SoloThread(int threads) {
     this.threads = threads;
@@ -45,6 +46,7 @@ final class SoloThread {
       SoloThread started = solo;
       Thread t = new Thread(() -> started.run(ready), "cityvision-solo-" + threads + "t");
       t.setDaemon(true);
+      solo.thread = t;
       t.start();
       ready.join();
       BY_THREADS.put(threads, solo);
@@ -88,8 +90,16 @@ final class SoloThread {
     return jobs.offer(job);
   }
 
-  /** Runs {@code task} on the solo thread, waiting for it to be free, and returns its result. */
+  /**
+   * Runs {@code task} on the solo thread, waiting for it to be free, and returns its result. Called
+   * on the solo thread itself (a caller's code that a solo pass's answer ran, closing a classifier
+   * for instance), it runs the task at once: that pass is over, and waiting for the thread to be
+   * free would wait forever.
+   */
   <T> T call(Callable<T> task) throws Exception {
+    if (Thread.currentThread() == thread) {
+      return task.call();
+    }
     CompletableFuture<T> result = new CompletableFuture<>();
     Runnable job =
         () -> {

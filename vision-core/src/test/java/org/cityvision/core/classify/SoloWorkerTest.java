@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.cityvision.core.image.ImageLimits;
 import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.testing.TestModels;
@@ -88,6 +89,27 @@ class SoloWorkerTest {
       // Closed classifiers gave their predictors back on the shared thread; a new one uses it.
       again.classify(images.get(0));
       assertEquals(1, again.soloPasses());
+    }
+  }
+
+  @Test
+  void aClassifierClosedByCodeItsOwnSoloAnswerRunsClosesAtOnce() throws Exception {
+    ModelPackage pkg = TestModels.untrainedPackage(dir, "waste", TestModels.WASTE_LABELS, 160);
+    List<byte[]> images = references(pkg);
+    Classifier solo = Classifier.open(pkg, WORKERS.withSoloThreads(2));
+    float[] tensor = solo.prepare(images.get(0)).tensor();
+    // The answer's dependent stages run on the thread that completed it: the shared solo thread.
+    CompletableFuture<String> closedOn =
+        solo.submit(tensor)
+            .thenApply(
+                answer -> {
+                  solo.close();
+                  return Thread.currentThread().getName();
+                });
+    assertEquals("cityvision-solo-2t", closedOn.get(60, TimeUnit.SECONDS));
+    try (Classifier next = Classifier.open(pkg, WORKERS.withSoloThreads(2))) {
+      next.classify(images.get(1));
+      assertEquals(1, next.soloPasses(), "the solo thread still serves");
     }
   }
 
