@@ -31,6 +31,7 @@ import org.cityvision.core.classify.ClassifiedFrames;
 import org.cityvision.core.classify.FlagListener;
 import org.cityvision.core.model.Task;
 import org.cityvision.core.quality.CameraCondition;
+import org.cityvision.core.quality.CameraHealthConfig;
 import org.cityvision.core.quality.CameraHealthRecords;
 import org.cityvision.core.quality.CameraState;
 import org.cityvision.core.quality.HealthTransition;
@@ -124,6 +125,8 @@ public final class ServingNode {
   /** Candidates in the shadow of the live models; closed before the registry and the store. */
   private final ShadowRunner shadows;
 
+  private final CameraHealthService cameraHealth;
+
   /**
    * Candidate models trained here from verdicts; closed (the running job cancelled) at shutdown.
    */
@@ -173,6 +176,7 @@ public final class ServingNode {
     this.listeners = listeners;
     this.batch = batch;
     this.candidates = deployed.candidates();
+    this.cameraHealth = deployed.cameraHealth();
   }
 
   /**
@@ -546,7 +550,8 @@ public final class ServingNode {
       int port,
       AtomicBoolean draining,
       List<Route> routes,
-      CandidateJobs candidates) {}
+      CandidateJobs candidates,
+      CameraHealthService cameraHealth) {}
 
   private static Future<Deployed> deploy(
       ServerConfig config,
@@ -610,11 +615,13 @@ public final class ServingNode {
             config.modelCacheDir(),
             config.shadow(),
             clock);
+    CameraHealthConfig healthRules =
+        config.cameras().health(Duration.ofSeconds(config.ingest().reuseForSeconds()));
     CameraHealthService cameraHealth =
         new CameraHealthService(
             config.images().limits(config.http().bodyLimitBytes()),
-            new CameraHealthRecords(store),
-            config.cameras().health(Duration.ofSeconds(config.ingest().reuseForSeconds())),
+            new CameraHealthRecords(store, config.cameras().healthWriteEvery(healthRules)),
+            healthRules,
             cameraEvents,
             clock);
     metrics.gauge(
@@ -633,6 +640,11 @@ public final class ServingNode {
         "Static camera frames given their camera's last result instead of a " + "forward pass.",
         "task",
         () -> Map.of(FrameRoutes.TASK, cameraHealth.reusedFrames()));
+    metrics.gauge(
+        "cityvision_camera_health_queued",
+        "Cameras whose health changes (frame counts, times, cadence) wait in this node for their "
+            + "next write (cameras.healthWriteSeconds).",
+        cameraHealth::queuedCameras);
     startSilenceSweep(vertx, io, cameraHealth, config.cameras().sweepSeconds());
     // The API, area by area: one line each. The review page answers every other GET path.
     ApiRouter api =
@@ -761,7 +773,10 @@ public final class ServingNode {
               }
               return more;
             })
-        .map(v -> new Deployed(ids, first.actualPort(), draining, api.routes(), candidates));
+        .map(
+            v ->
+                new Deployed(
+                    ids, first.actualPort(), draining, api.routes(), candidates, cameraHealth));
   }
 
   /** Reads the labels admins added (on any node) now and every {@link ModelLabels#REFRESH_MS}. */
@@ -945,6 +960,11 @@ public final class ServingNode {
                       shadows.close();
                       models.close();
                       listeners.forEach(ServingNode::closeQuietly);
+                      // Camera health changes still waiting in this node (frame counts, times).
+                      int written = cameraHealth.flush();
+                      if (written > 0) {
+                        JsonLog.get().info("camera_health_flushed", "cameras", written);
+                      }
                       drainSpool();
                       store.close();
                       return null;

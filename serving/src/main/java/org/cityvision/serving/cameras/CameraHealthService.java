@@ -101,7 +101,7 @@ public final class CameraHealthService {
     try {
       HealthUpdate update =
           records
-              .apply(
+              .applyDeferred(
                   cameraId,
                   receivedAt,
                   s -> Optional.of(observed(s, analysis, frameId, capturedAt, receivedAt)))
@@ -242,6 +242,9 @@ public final class CameraHealthService {
    */
   public int sweep() throws StorageException {
     Instant now = clock.instant();
+    // Health changes waiting in this node go out first (CameraHealthRecords.applyDeferred), so
+    // that every node's sweep sees the cameras' newest frames.
+    records.flushDue(now);
     Map<CameraCondition, Integer> seen = new EnumMap<>(CameraCondition.class);
     int silenced = 0;
     Set<String> indexed = records.alertIndex();
@@ -270,6 +273,16 @@ public final class CameraHealthService {
     indexed.forEach(id -> records.index(id, false));
     counts = Map.copyOf(seen);
     return silenced;
+  }
+
+  /** Writes every camera's health changes still waiting in this node (on shutdown). */
+  public int flush() {
+    return records.flushDue(null);
+  }
+
+  /** Cameras whose health changes wait in this node, not yet in the store. */
+  public int queuedCameras() {
+    return records.queuedCameras();
   }
 
   /** Counts a static frame stored with its camera's last result instead of a forward pass. */

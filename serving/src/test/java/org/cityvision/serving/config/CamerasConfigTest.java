@@ -60,6 +60,36 @@ class CamerasConfigTest {
   }
 
   @Test
+  void healthWritesWaitAtMostAThirdOfTheShortestSilenceLimit() throws Exception {
+    ServerConfig defaults = ConfigLoader.load(null, Map.of(), dir);
+    assertEquals(20, defaults.cameras().healthWriteSeconds());
+    // Derived silence limits are at least 60 s (silentMin): a third of that is the default.
+    assertEquals(
+        Duration.ofSeconds(20),
+        defaults.cameras().healthWriteEvery(defaults.cameras().health(Duration.ZERO)));
+    ServerConfig quick =
+        ConfigLoader.load(
+            null,
+            Map.of(
+                "CITYVISION_CAMERAS_SILENT_AFTER_SECONDS", "15",
+                "CITYVISION_CAMERAS_HEALTH_WRITE_SECONDS", "10"),
+            dir);
+    assertEquals(
+        Duration.ofSeconds(5),
+        quick.cameras().healthWriteEvery(quick.cameras().health(Duration.ZERO)));
+    ServerConfig off =
+        ConfigLoader.load(null, Map.of("CITYVISION_CAMERAS_HEALTH_WRITE_SECONDS", "0"), dir);
+    assertTrue(off.cameras().healthWriteEvery(off.cameras().health(Duration.ZERO)).isZero());
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                ConfigLoader.load(
+                    null, Map.of("CITYVISION_CAMERAS_HEALTH_WRITE_SECONDS", "-5"), dir));
+    assertTrue(e.getMessage().contains("cameras.healthWriteSeconds"), e.getMessage());
+  }
+
+  @Test
   void staticFramesIsStoreByDefaultMetadataOnRequestAndNothingElse() throws Exception {
     assertEquals(
         StaticFrames.STORE, ConfigLoader.load(null, Map.of(), dir).ingest().staticFrames());

@@ -756,6 +756,10 @@ public final class Classifier implements AutoCloseable {
   public void close() {
     open = false;
     for (Thread t : workers) {
+      if (t == Thread.currentThread()) {
+        // Closed by code that this worker's answer ran: it stops once that code returns.
+        continue;
+      }
       try {
         t.join(TimeUnit.SECONDS.toMillis(30));
       } catch (InterruptedException e) {

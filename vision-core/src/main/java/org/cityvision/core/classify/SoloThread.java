@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.TimeUnit;
 import org.cityvision.core.model.TorchRuntime;
 
 /**
@@ -24,6 +25,13 @@ import org.cityvision.core.model.TorchRuntime;
  */
 final class SoloThread {
   private static final Map<Integer, SoloThread> BY_THREADS = new HashMap<>();
+
+  /**
+   * How long a worker holding a lone request waits for the solo thread to come back from its last
+   * job: a caller's next request can arrive before the thread has returned from answering the
+   * previous one.
+   */
+  static final long HANDOVER_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
   private final SynchronousQueue<Runnable> jobs = new SynchronousQueue<>();
   private final int threads;
@@ -83,11 +91,17 @@ final class SoloThread {
   }
 
   /**
-   * Hands {@code job} over if the thread is idle at this moment, else returns {@code false} at
-   * once.
+   * Hands {@code job} over if the thread is idle or becomes idle within {@link
+   * #HANDOVER_WAIT_NANOS} (it may still be running the code that the previous pass's answer set
+   * off), else returns {@code false}.
    */
   boolean offer(Runnable job) {
-    return jobs.offer(job);
+    try {
+      return jobs.offer(job, HANDOVER_WAIT_NANOS, TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   /**

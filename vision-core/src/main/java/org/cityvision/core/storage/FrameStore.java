@@ -267,6 +267,12 @@ public interface FrameStore extends AutoCloseable {
   Optional<CameraHealthRecord> cameraHealth(String cameraId) throws StorageException;
 
   /**
+   * The newest revision of a camera's health record that a listing shows (0 when it has none),
+   * without reading it: a writer that holds the record at this revision can write the next one.
+   */
+  long newestCameraHealthRevision(String cameraId) throws StorageException;
+
+  /**
    * One revision of a camera's health record, if it is stored and reads (a writer that lost that
    * revision reads the one that won, whether or not a listing shows it yet).
    */

@@ -285,6 +285,11 @@ public final class MinioFrameStore implements FrameStore {
   }
 
   @Override
+  public long newestCameraHealthRevision(String cameraId) throws StorageException {
+    return system.newestCameraHealthRevision(cameraId);
+  }
+
+  @Override
   public Optional<CameraHealthRecord> cameraHealth(String cameraId, long revision)
       throws StorageException {
     return system.cameraHealth(cameraId, revision);

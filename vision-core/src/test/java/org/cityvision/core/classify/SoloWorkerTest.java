@@ -1,6 +1,7 @@
 package org.cityvision.core.classify;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -93,24 +94,39 @@ class SoloWorkerTest {
   }
 
   @Test
-  void aClassifierClosedByCodeItsOwnSoloAnswerRunsClosesAtOnce() throws Exception {
+  void aClassifierClosedByCodeItsOwnAnswerRunsClosesAtOnce() throws Exception {
     ModelPackage pkg = TestModels.untrainedPackage(dir, "waste", TestModels.WASTE_LABELS, 160);
     List<byte[]> images = references(pkg);
-    Classifier solo = Classifier.open(pkg, WORKERS.withSoloThreads(2));
-    float[] tensor = solo.prepare(images.get(0)).tensor();
-    // The answer's dependent stages run on the thread that completed it: the shared solo thread.
-    CompletableFuture<String> closedOn =
-        solo.submit(tensor)
-            .thenApply(
-                answer -> {
-                  solo.close();
-                  return Thread.currentThread().getName();
-                });
-    assertEquals("cityvision-solo-2t", closedOn.get(60, TimeUnit.SECONDS));
-    try (Classifier next = Classifier.open(pkg, WORKERS.withSoloThreads(2))) {
-      next.classify(images.get(1));
-      assertEquals(1, next.soloPasses(), "the solo thread still serves");
+    // The answer's dependent stages run on the thread that completed it: the shared solo thread
+    // when the request ran alone, else a worker. Either must close without waiting on itself. A
+    // pass elsewhere in the test JVM can keep a request off the solo thread, so try a few times.
+    List<String> closedOn = new ArrayList<>();
+    for (int attempt = 0; attempt < 5 && !closedOn.contains("cityvision-solo-2t"); attempt++) {
+      Classifier solo = Classifier.open(pkg, WORKERS.withSoloThreads(2));
+      float[] tensor = solo.prepare(images.get(0)).tensor();
+      long start = System.nanoTime();
+      closedOn.add(
+          solo.submit(tensor)
+              .thenApply(
+                  answer -> {
+                    solo.close();
+                    return Thread.currentThread().getName();
+                  })
+              .get(60, TimeUnit.SECONDS));
+      assertTrue(
+          System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20),
+          "closing from " + closedOn.get(closedOn.size() - 1) + " waited on itself");
     }
+    assertTrue(closedOn.contains("cityvision-solo-2t"), "closed on " + closedOn);
+    // A solo thread still waiting on itself would never start the next classifier's predictor.
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(60),
+        () -> {
+          try (Classifier next = Classifier.open(pkg, WORKERS.withSoloThreads(2))) {
+            next.classify(images.get(1));
+          }
+        },
+        "the solo thread is free for the next classifier");
   }
 
   @Test

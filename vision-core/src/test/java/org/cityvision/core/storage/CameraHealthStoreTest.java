@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,12 +21,17 @@ import org.cityvision.core.quality.CameraHealthRecords;
 import org.cityvision.core.quality.CameraState;
 import org.cityvision.core.quality.FrameAnalysis;
 import org.cityvision.core.quality.FrameQuality;
+import org.cityvision.core.quality.HealthUpdate;
+import org.cityvision.core.quality.QualityFault;
 import org.cityvision.s3server.EmbeddedS3Server;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
+import org.opencv.core.CvType;
+import org.opencv.core.Mat;
+import org.opencv.imgcodecs.Imgcodecs;
 
 /**
  * Camera health records in a real S3 server: revisions written once, newest read, two nodes at
@@ -45,6 +51,11 @@ class CameraHealthStoreTest {
   @AfterAll
   static void stopServer() {
     server.close();
+  }
+
+  /** One analysed frame of a plain synthetic scene. */
+  private static FrameAnalysis plainFrame() throws Exception {
+    return new FrameQuality(ImageLimits.DEFAULT).analyze(SyntheticScene.jpeg(640, 360, 3, 85));
   }
 
   private static byte[] json(String text) {
@@ -84,8 +95,7 @@ class CameraHealthStoreTest {
   void twoNodesUpdatingOneCameraLoseNoUpdate(
       TestInfo info, @TempDir Path nodeA, @TempDir Path nodeB) throws Exception {
     String bucket = StoreFixture.bucket(info.getDisplayName());
-    FrameAnalysis frame =
-        new FrameQuality(ImageLimits.DEFAULT).analyze(SyntheticScene.jpeg(640, 360, 3, 85));
+    FrameAnalysis frame = plainFrame();
     int perNode = 12;
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try (MinioFrameStore a = StoreFixture.open(server, nodeA, bucket);
@@ -116,6 +126,79 @@ class CameraHealthStoreTest {
       assertEquals(2 * perNode, state.frames(), "every frame from both nodes counted once");
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  private static Optional<HealthUpdate> observe(
+      CameraHealthRecords records, String camera, FrameAnalysis frame, Instant at)
+      throws StorageException {
+    return records.applyDeferred(
+        camera,
+        at,
+        s ->
+            Optional.of(
+                CameraHealth.update(s, frame, null, null, at, CameraHealthConfig.DEFAULTS)));
+  }
+
+  @Test
+  void countersWaitInTheNodeUntilTheyAreDueAndAFaultIsWrittenAtOnce(
+      TestInfo info, @TempDir Path node) throws Exception {
+    FrameQuality quality = new FrameQuality(ImageLimits.DEFAULT);
+    FrameAnalysis frame = quality.analyze(SyntheticScene.jpeg(640, 360, 3, 85));
+    FrameAnalysis black =
+        quality.analyze(
+            SyntheticScene.encode(
+                Mat.zeros(360, 640, CvType.CV_8UC3), ".jpg", Imgcodecs.IMWRITE_JPEG_QUALITY, 85));
+    try (MinioFrameStore store =
+        StoreFixture.open(server, node, StoreFixture.bucket(info.getDisplayName()))) {
+      CameraHealthRecords records = new CameraHealthRecords(store, Duration.ofSeconds(30));
+      for (int i = 0; i < 6; i++) {
+        observe(records, "cam-d", frame, T0.plusSeconds(2L * i));
+      }
+      // The camera's first frame was written; the other five wait in the node's copy.
+      assertEquals(1, store.newestCameraHealthRevision("cam-d"));
+      assertEquals(1, records.queuedCameras());
+      assertEquals(6, records.read("cam-d").orElseThrow().frames(), "the node reads its copy");
+      assertEquals(
+          1,
+          new CameraHealthRecords(store).read("cam-d").orElseThrow().frames(),
+          "another node reads the store");
+      assertEquals(0, records.flushDue(T0.plusSeconds(29)), "not due before 30 s");
+      assertEquals(1, records.flushDue(T0.plusSeconds(30)));
+      assertEquals(2, store.newestCameraHealthRevision("cam-d"));
+      assertEquals(6, new CameraHealthRecords(store).read("cam-d").orElseThrow().frames());
+      assertEquals(0, records.queuedCameras());
+
+      observe(records, "cam-d", frame, T0.plusSeconds(32));
+      HealthUpdate update = observe(records, "cam-d", black, T0.plusSeconds(34)).orElseThrow();
+      assertEquals(List.of(QualityFault.BLACK), update.faults());
+      assertEquals(3, store.newestCameraHealthRevision("cam-d"), "a fault is written at once");
+      CameraState stored = new CameraHealthRecords(store).read("cam-d").orElseThrow();
+      assertEquals(8, stored.frames(), "with the frame that waited before it");
+      assertEquals(List.of(QualityFault.BLACK), stored.lastFaults());
+    }
+  }
+
+  @Test
+  void aCameraWhoseFramesComeThroughTwoNodesIsWrittenAtEveryFrame(
+      TestInfo info, @TempDir Path nodeA, @TempDir Path nodeB) throws Exception {
+    String bucket = StoreFixture.bucket(info.getDisplayName());
+    FrameAnalysis frame = plainFrame();
+    try (MinioFrameStore a = StoreFixture.open(server, nodeA, bucket);
+        MinioFrameStore b = StoreFixture.open(server, nodeB, bucket)) {
+      CameraHealthRecords onA = new CameraHealthRecords(a, Duration.ofSeconds(10));
+      CameraHealthRecords onB = new CameraHealthRecords(b, Duration.ofSeconds(10));
+      // Frames alternate between the nodes: node A's second frame finds node B's revision after
+      // its copy, applies itself to the newest record, and from then on both nodes write every
+      // frame at once, so that each judges from all of them.
+      for (int i = 0; i < 40; i++) {
+        observe(i % 2 == 0 ? onA : onB, "cam-2", frame, T0.plusSeconds(i));
+        assertEquals(0, onA.queuedCameras() + onB.queuedCameras(), "frame " + i);
+      }
+      assertEquals(40, a.newestCameraHealthRevision("cam-2"));
+      CameraState state = new CameraHealthRecords(b).read("cam-2").orElseThrow();
+      assertEquals(40, state.frames(), "every frame from both nodes counted once");
+      assertEquals(T0.plusSeconds(39), state.lastReceivedAt());
     }
   }
 }

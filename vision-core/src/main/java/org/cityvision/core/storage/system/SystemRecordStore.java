@@ -157,6 +157,13 @@ public final class SystemRecordStore {
     return Optional.empty();
   }
 
+  /** See {@link FrameStore#newestCameraHealthRevision}. */
+  public long newestCameraHealthRevision(String cameraId) throws StorageException {
+    String prefix = StorageKeys.cameraHealthPrefix(Names.requireSegment("cameraId", cameraId));
+    List<String> newest = bucket.listRevisions(prefix, 1);
+    return newest.isEmpty() ? 0 : StorageKeys.revisionOf(newest.get(0));
+  }
+
   /** See {@link FrameStore#cameraHealth(String, long)}. */
   public Optional<CameraHealthRecord> cameraHealth(String cameraId, long revision)
       throws StorageException {
