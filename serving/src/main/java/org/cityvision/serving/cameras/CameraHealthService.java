@@ -244,7 +244,7 @@ public final class CameraHealthService {
     Instant now = clock.instant();
     // Health changes waiting in this node go out first (CameraHealthRecords.applyDeferred), so
     // that every node's sweep sees the cameras' newest frames.
-    records.flushDue(now);
+    records.flushDue(now, this::announce);
     Map<CameraCondition, Integer> seen = new EnumMap<>(CameraCondition.class);
     int silenced = 0;
     Set<String> indexed = records.alertIndex();
@@ -277,7 +277,7 @@ public final class CameraHealthService {
 
   /** Writes every camera's health changes still waiting in this node (on shutdown). */
   public int flush() {
-    return records.flushDue(null);
+    return records.flushDue(null, this::announce);
   }
 
   /** Cameras whose health changes wait in this node, not yet in the store. */

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.cityvision.core.storage.CameraHealthRecord;
 import org.cityvision.core.storage.ConflictException;
@@ -158,7 +159,16 @@ public final class CameraHealthRecords {
    * camera whose write fails keeps its queue for the next call.
    */
   public int flushDue(Instant now) {
-    int written = 0;
+    return flushDue(now, update -> {});
+  }
+
+  /**
+   * {@link #flushDue(Instant)}, handing each write's update to {@code written}: frames applied
+   * again to a record another node changed meanwhile can change the camera's state (a silent
+   * camera's queued frames make it recover), and those state changes go out like any other.
+   */
+  public int flushDue(Instant now, Consumer<HealthUpdate> written) {
+    int flushed = 0;
     for (Map.Entry<String, Copy> e : copies.entrySet()) {
       Copy copy = e.getValue();
       synchronized (copy) {
@@ -169,15 +179,17 @@ public final class CameraHealthRecords {
           continue;
         }
         try {
-          writeQueued(e.getKey(), copy, now == null ? copy.writtenAt : now);
-          written++;
+          writeQueued(e.getKey(), copy, now == null ? copy.writtenAt : now)
+              .filter(u -> !u.transitions().isEmpty())
+              .ifPresent(written);
+          flushed++;
         } catch (StorageException ex) {
           LOG.warn(
               "camera {}: queued health changes not written yet: {}", e.getKey(), ex.getMessage());
         }
       }
     }
-    return written;
+    return flushed;
   }
 
   /**
@@ -239,8 +251,7 @@ public final class CameraHealthRecords {
       if (copy.dropped) {
         return apply(cameraId, now, change);
       }
-      copy.queued.add(change);
-      return writeQueued(cameraId, copy, now);
+      return writeWith(cameraId, copy, change, now);
     }
   }
 
@@ -274,29 +285,27 @@ public final class CameraHealthRecords {
         return applyDeferred(cameraId, now, change);
       }
       if (now.isBefore(copy.sharedUntil)) {
-        copy.queued.add(change);
-        return writeQueued(cameraId, copy, now);
+        return writeWith(cameraId, copy, change, now);
       }
       if (store.cameraHealth(cameraId, copy.revision + 1).isPresent()) {
         // Another node wrote this camera since the copy: its frames come through several nodes
         // (a balancer without camera affinity), where only a record written at every frame lets
         // each node judge from all of them.
         copy.sharedUntil = now.plus(SHARED_FOR);
-        copy.queued.add(change);
-        return writeQueued(cameraId, copy, now);
+        return writeWith(cameraId, copy, change, now);
       }
       Optional<HealthUpdate> update = change.apply(copy.current);
       if (update.isEmpty()) {
         return update;
       }
-      copy.queued.add(change);
       if (!matters(copy.current, update.get())
           && Duration.between(copy.writtenAt, now).compareTo(writeEvery) < 0
-          && copy.queued.size() < MAX_QUEUED) {
+          && copy.queued.size() + 1 < MAX_QUEUED) {
+        copy.queued.add(change);
         copy.current = update.get().state();
         return update;
       }
-      return writeQueued(cameraId, copy, now);
+      return writeWith(cameraId, copy, change, now);
     }
   }
 
@@ -317,6 +326,22 @@ public final class CameraHealthRecords {
         || !before.history().equals(after.history())
         || !before.accepted().equals(after.accepted())
         || before.hasOpenAlert() != after.hasOpenAlert();
+  }
+
+  /**
+   * Writes the copy's queue with {@code change} last. When the write fails the change is taken out
+   * again (the caller learns that it was not recorded); what was queued before stays queued.
+   */
+  private Optional<HealthUpdate> writeWith(
+      String cameraId, Copy copy, Function<CameraState, Optional<HealthUpdate>> change, Instant now)
+      throws StorageException {
+    copy.queued.add(change);
+    try {
+      return writeQueued(cameraId, copy, now);
+    } catch (StorageException | RuntimeException e) {
+      copy.queued.remove(copy.queued.size() - 1);
+      throw e;
+    }
   }
 
   /**

@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.cityvision.core.image.ImageLimits;
 import org.cityvision.core.image.SyntheticScene;
+import org.cityvision.core.quality.CameraCondition;
 import org.cityvision.core.quality.CameraHealth;
 import org.cityvision.core.quality.CameraHealthConfig;
 import org.cityvision.core.quality.CameraHealthRecords;
@@ -199,6 +200,34 @@ class CameraHealthStoreTest {
       CameraState state = new CameraHealthRecords(b).read("cam-2").orElseThrow();
       assertEquals(40, state.frames(), "every frame from both nodes counted once");
       assertEquals(T0.plusSeconds(39), state.lastReceivedAt());
+    }
+  }
+
+  @Test
+  void queuedFramesWrittenOnARecordAnotherNodeMarkedSilentReportTheRecovery(
+      TestInfo info, @TempDir Path node) throws Exception {
+    FrameAnalysis frame = plainFrame();
+    try (MinioFrameStore store =
+        StoreFixture.open(server, node, StoreFixture.bucket(info.getDisplayName()))) {
+      CameraHealthRecords records = new CameraHealthRecords(store, Duration.ofSeconds(30));
+      for (int i = 0; i < 3; i++) {
+        observe(records, "cam-q", frame, T0.plusSeconds(2L * i));
+      }
+      assertEquals(1, records.queuedCameras());
+      // Another node's sweep, an hour on, finds only the first frame and marks the camera silent.
+      Instant later = T0.plusSeconds(3600);
+      new CameraHealthRecords(store)
+          .apply("cam-q", later, s -> CameraHealth.sweep(s, later, CameraHealthConfig.DEFAULTS));
+      assertEquals(
+          CameraCondition.SILENT,
+          new CameraHealthRecords(store).read("cam-q").orElseThrow().condition());
+      List<HealthUpdate> written = new ArrayList<>();
+      assertEquals(1, records.flushDue(later, written::add));
+      CameraState stored = new CameraHealthRecords(store).read("cam-q").orElseThrow();
+      assertEquals(3, stored.frames(), "the queued frames applied to the newest record");
+      assertEquals(CameraCondition.OK, stored.condition());
+      assertEquals(1, written.size(), "the flush hands over the state change it wrote");
+      assertEquals(CameraCondition.OK, written.get(0).transitions().get(0).to());
     }
   }
 }
