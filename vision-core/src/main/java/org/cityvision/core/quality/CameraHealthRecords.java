@@ -324,8 +324,7 @@ public final class CameraHealthRecords {
         || !before.lastFaults().equals(after.lastFaults())
         || !before.alerts().equals(after.alerts())
         || !before.history().equals(after.history())
-        || !before.accepted().equals(after.accepted())
-        || before.hasOpenAlert() != after.hasOpenAlert();
+        || !before.accepted().equals(after.accepted());
   }
 
   /**
