@@ -63,6 +63,13 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--report", description = "folder for the report (default: the model folder)")
   Path report;
 
+  @Option(
+      names = "--predictions",
+      description =
+          "also write every image's probabilities to this CSV file (image, source, truth, predicted, "
+              + "one p_<label> column per class)")
+  Path predictions;
+
   @Override
   public Integer call() throws Exception {
     ModelEvaluation.Part part =
@@ -89,6 +96,7 @@ public final class EvaluateCommand implements Callable<Integer> {
             report != null ? report : model,
             holdoutBackbone,
             reencodeLabel,
+            predictions,
             new ProgressBar(System.err));
     System.out.printf(
         Locale.ROOT,

@@ -15,6 +15,7 @@ import org.cityvision.datasets.augment.AugmentSpec;
 import org.cityvision.datasets.split.SplitSpec;
 import org.cityvision.models.training.ClassifierTraining;
 import org.cityvision.models.training.CompositeSpec;
+import org.cityvision.models.training.FloodSpec;
 import org.cityvision.models.training.MixSpec;
 import org.cityvision.models.training.ProgressBar;
 import org.cityvision.models.training.TrainingConfig;
@@ -174,6 +175,15 @@ public final class TrainCommand implements Callable<Integer> {
   String composite;
 
   @Option(
+      names = "--synthesize-floods",
+      description =
+          "SOURCE[,SOURCE...]:FRACTION or all:FRACTION: that share of the training split's normal "
+              + "street scenes from those sources also joins the training split flooded (a muddy, "
+              + "mirroring water surface from a random waterline down), labelled flooding; needs the "
+              + "classes flooding and normal")
+  String synthesizeFloods;
+
+  @Option(
       names = "--composite-scenes",
       description =
           "folder of photos whose random crops are also used as"
@@ -297,6 +307,9 @@ public final class TrainCommand implements Callable<Integer> {
       b.temperature(temperature);
     }
     b.thresholdsFrom(thresholdsFrom);
+    if (synthesizeFloods != null) {
+      b.floods(FloodSpec.parse(synthesizeFloods));
+    }
     if (composite != null) {
       b.composite(CompositeSpec.parse(composite, compositeScenes));
     }
@@ -357,6 +370,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
     append(sb, "--composite", composite);
     append(sb, "--composite-scenes", compositeScenes);
+    append(sb, "--synthesize-floods", synthesizeFloods);
     if (headL2 != 1e-4) {
       append(sb, "--head-l2", headL2);
     }

@@ -59,39 +59,11 @@ public final class ModelEvaluation {
 
   /**
    * Loads the package, evaluates it on {@code part} of {@code data} and writes the report into
-   * {@code reportDir}.
-   */
-  public static EvaluationSummary run(
-      Path modelDir,
-      Path data,
-      List<Path> extras,
-      Part part,
-      Path reportDir,
-      TrainingProgress progress)
-      throws ModelRunException {
-    return run(modelDir, data, extras, part, reportDir, null, progress);
-  }
-
-  /**
-   * As {@link #run(Path, Path, List, Part, Path, TrainingProgress)}; with {@code probeBackbone} (a
-   * pretrained backbone folder) non-null and several sources in the data, also runs the
-   * held-out-source diagnostic ({@link SourceHoldoutProbe}) and adds it to the report.
-   */
-  public static EvaluationSummary run(
-      Path modelDir,
-      Path data,
-      List<Path> extras,
-      Part part,
-      Path reportDir,
-      Path probeBackbone,
-      TrainingProgress progress)
-      throws ModelRunException {
-    return run(modelDir, data, extras, part, reportDir, probeBackbone, null, progress);
-  }
-
-  /**
-   * As above; with {@code reencodeLabel} non-null, also runs {@link ReencodeCheck} for that label
-   * and adds it to the report.
+   * {@code reportDir}. Optional parts (each null for none): with {@code probeBackbone} (a
+   * pretrained backbone folder) and several sources in the data, also runs the held-out-source
+   * diagnostic ({@link SourceHoldoutProbe}); with {@code reencodeLabel}, {@link ReencodeCheck} for
+   * that label; with {@code predictionsCsv}, writes every image's probabilities there ({@link
+   * #writePredictions}).
    */
   public static EvaluationSummary run(
       Path modelDir,
@@ -101,6 +73,7 @@ public final class ModelEvaluation {
       Path reportDir,
       Path probeBackbone,
       String reencodeLabel,
+      Path predictionsCsv,
       TrainingProgress progress)
       throws ModelRunException {
     ModelPackage pkg;
@@ -158,7 +131,54 @@ public final class ModelEvaluation {
       }
     }
     writeReport(reportDir, pkg.spec(), summary, predictions, extra);
+    if (predictionsCsv != null) {
+      writePredictions(predictionsCsv, predictions);
+    }
     return summary;
+  }
+
+  /**
+   * Writes one CSV row per image: {@code image,source,truth,predicted} and one probability column
+   * per label, in the model's output order; for analyses the report does not make (other
+   * calibrations, class-prior shifts, per-image error lists).
+   */
+  public static void writePredictions(Path csv, Predictions p) throws ModelRunException {
+    StringBuilder out = new StringBuilder("image,source,truth,predicted");
+    for (String label : p.labels()) {
+      out.append(",p_").append(label);
+    }
+    out.append('\n');
+    for (int i = 0; i < p.size(); i++) {
+      Sample s = p.samples().get(i);
+      float[] row = p.probabilities()[i];
+      out.append(csvField(s.id()))
+          .append(',')
+          .append(csvField(s.source()))
+          .append(',')
+          .append(p.labels().get(p.truth()[i]))
+          .append(',')
+          .append(p.labels().get(Metrics.argmax(row)));
+      for (float v : row) {
+        out.append(',').append(String.format(Locale.ROOT, "%.6f", v));
+      }
+      out.append('\n');
+    }
+    try {
+      Path parent = csv.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+      Files.writeString(csv, out, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new ModelRunException("cannot write predictions to " + csv + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String csvField(String v) {
+    if (v.indexOf(',') < 0 && v.indexOf('"') < 0 && v.indexOf('\n') < 0) {
+      return v;
+    }
+    return '"' + v.replace("\"", "\"\"") + '"';
   }
 
   /**

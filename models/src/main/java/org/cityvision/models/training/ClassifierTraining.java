@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +24,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 import org.cityvision.core.VisionException;
 import org.cityvision.core.classify.Classifier;
 import org.cityvision.core.classify.ClassifierOptions;
@@ -96,6 +98,35 @@ public final class ClassifierTraining {
 
   public static TrainingResult run(TrainingConfig config, TrainingProgress progress)
       throws ModelRunException {
+    if (config.floods().isOff()) {
+      return train(config, progress, null);
+    }
+    Path floodDir;
+    try {
+      floodDir = Files.createTempDirectory("cityvision-floods");
+    } catch (IOException e) {
+      throw new ModelRunException(
+          "cannot make a working folder for synthetic floods: " + e.getMessage(), e);
+    }
+    try {
+      return train(config, progress, floodDir);
+    } finally {
+      deleteQuietly(floodDir);
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(f);
+      }
+    } catch (IOException ignored) {
+      // a temporary folder; the system cleans it up eventually
+    }
+  }
+
+  private static TrainingResult train(
+      TrainingConfig config, TrainingProgress progress, Path floodDir) throws ModelRunException {
     long started = System.nanoTime();
     if (config.threads() > 1 && !FineTuning.isaCapped()) {
       throw new ModelRunException(
@@ -127,6 +158,28 @@ public final class ClassifierTraining {
     List<Sample> train = cap(split.train(), config.maxTrainImages(), config.seed());
     List<Sample> val = cap(split.val(), config.maxTrainImages() / 2, config.seed());
     List<Sample> test = cap(split.test(), config.maxTrainImages() / 2, config.seed());
+    if (!config.floods().isOff()) {
+      List<String> known = data.labels();
+      if (!known.contains(SyntheticFloods.LABEL) || !known.contains(SyntheticFloods.BASE_LABEL)) {
+        throw new ModelRunException(
+            "synthetic floods need the classes '"
+                + SyntheticFloods.LABEL
+                + "' and '"
+                + SyntheticFloods.BASE_LABEL
+                + "'; this data has "
+                + known);
+      }
+      List<Sample> floods = SyntheticFloods.make(train, config.floods(), config.seed(), floodDir);
+      progress.note(
+          String.format(
+              Locale.ROOT,
+              "synthetic floods: %d street scenes of the training split flooded (%s)",
+              floods.size(),
+              config.floods()));
+      List<Sample> withFloods = new ArrayList<>(train);
+      withFloods.addAll(floods);
+      train = withFloods;
+    }
     List<String> labels = data.labels();
     progress.note(
         String.format(
@@ -972,6 +1025,7 @@ public final class ClassifierTraining {
     r.set("augmentation", mapper.valueToTree(c.augment()));
     r.set("fineTuneAugmentation", mapper.valueToTree(c.fineTuneAugment()));
     r.put("compositing", c.composite().toString());
+    r.put("syntheticFloods", c.floods().toString());
     r.put("sourceBalance", c.sourceBalance());
     r.put("holdout", c.holdout());
     r.put("threads", c.threads());

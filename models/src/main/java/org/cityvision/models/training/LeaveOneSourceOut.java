@@ -90,6 +90,7 @@ final class LeaveOneSourceOut {
       TrainingProgress progress) {
     Set<String> sources = new TreeSet<>();
     samples.forEach(s -> sources.add(s.source()));
+    sources.remove(SyntheticFloods.SOURCE);
     List<Fold> folds = new ArrayList<>();
     List<Sample> pooled = new ArrayList<>();
     List<Integer> truth = new ArrayList<>();
@@ -100,7 +101,7 @@ final class LeaveOneSourceOut {
       Set<Integer> elsewhere = new TreeSet<>();
       for (int i = 0; i < samples.size(); i++) {
         Sample s = samples.get(i);
-        if (!s.source().equals(source)) {
+        if (!SyntheticFloods.comesFrom(s, source)) {
           (validation.test(s) ? val : train).add(i);
           elsewhere.add(bank.label(i));
         }

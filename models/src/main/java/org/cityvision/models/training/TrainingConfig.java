@@ -70,6 +70,8 @@ import org.cityvision.datasets.split.SplitSpec;
  * @param thresholdsFrom a model package whose thresholds this run ships instead of choosing its own
  *     (e.g. those an {@code excludeSources} run of the same recipe chose on sources it never saw),
  *     or null
+ * @param floods which training images of street scenes also serve as synthetic street floods
+ *     ({@link FloodSpec#OFF} by default)
  * @param commandLine the command that started the run, for the model card
  */
 public record TrainingConfig(
@@ -108,6 +110,7 @@ public record TrainingConfig(
     Set<String> excludeSources,
     double temperature,
     Path thresholdsFrom,
+    FloodSpec floods,
     String commandLine) {
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
@@ -161,6 +164,7 @@ public record TrainingConfig(
         Set.of(),
         0,
         null,
+        FloodSpec.OFF,
         "");
   }
 
@@ -250,6 +254,7 @@ public record TrainingConfig(
       throw new IllegalArgumentException(
           "temperature must be 0 (none) or in 0.05..20, got " + temperature);
     }
+    floods = floods == null ? FloodSpec.OFF : floods;
     commandLine = commandLine == null ? "" : commandLine;
   }
 
@@ -295,6 +300,7 @@ public record TrainingConfig(
     private Set<String> excludeSources;
     private double temperature;
     private Path thresholdsFrom;
+    private FloodSpec floods;
     private String commandLine;
 
     private Builder(TrainingConfig c) {
@@ -333,6 +339,7 @@ public record TrainingConfig(
       excludeSources = c.excludeSources;
       temperature = c.temperature;
       thresholdsFrom = c.thresholdsFrom;
+      floods = c.floods;
       commandLine = c.commandLine;
     }
 
@@ -482,6 +489,11 @@ public record TrainingConfig(
       return this;
     }
 
+    public Builder floods(FloodSpec v) {
+      floods = v;
+      return this;
+    }
+
     public Builder commandLine(String v) {
       commandLine = v;
       return this;
@@ -524,6 +536,7 @@ public record TrainingConfig(
           excludeSources,
           temperature,
           thresholdsFrom,
+          floods,
           commandLine);
     }
   }
