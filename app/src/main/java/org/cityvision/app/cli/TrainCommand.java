@@ -175,6 +175,13 @@ public final class TrainCommand implements Callable<Integer> {
   String composite;
 
   @Option(
+      names = "--composite-min-scale",
+      description =
+          "with --composite: the smallest scale an item is placed at on its new background, 0.1-1 "
+              + "(default 0.5); smaller shows items further from the camera, moved further across the frame")
+  Double compositeMinScale;
+
+  @Option(
       names = "--synthesize-floods",
       description =
           "SOURCE[,SOURCE...]:FRACTION or all:FRACTION: that share of the training split's normal "
@@ -311,7 +318,10 @@ public final class TrainCommand implements Callable<Integer> {
       b.floods(FloodSpec.parse(synthesizeFloods));
     }
     if (composite != null) {
-      b.composite(CompositeSpec.parse(composite, compositeScenes));
+      b.composite(
+          compositeMinScale == null
+              ? CompositeSpec.parse(composite, compositeScenes)
+              : CompositeSpec.parse(composite, compositeScenes, compositeMinScale));
     }
     TrainingConfig c = b.commandLine(commandLine()).build();
     TrainingResult result = ClassifierTraining.run(c, new ProgressBar(System.err));
@@ -370,6 +380,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
     append(sb, "--composite", composite);
     append(sb, "--composite-scenes", compositeScenes);
+    append(sb, "--composite-min-scale", compositeMinScale);
     append(sb, "--synthesize-floods", synthesizeFloods);
     if (headL2 != 1e-4) {
       append(sb, "--head-l2", headL2);

@@ -50,14 +50,34 @@ public final class Compositor {
   /** Procedural background kinds; scene crops, when given, come up as often as two of them. */
   private static final int PROCEDURAL_KINDS = 9;
 
+  /** The smallest and largest scale an item is placed at, unless the caller chooses. */
+  public static final double MIN_SCALE = 0.5;
+
+  static final double MAX_SCALE = 1.05;
+
   private final List<Path> scenes;
+  private final double minScale;
 
   /**
    * @param scenes photos whose random crops serve as backgrounds (may be empty: procedural only)
    */
   public Compositor(List<Path> scenes) {
+    this(scenes, MIN_SCALE);
+  }
+
+  /**
+   * @param scenes photos whose random crops serve as backgrounds (may be empty: procedural only)
+   * @param minScale the smallest scale an item is placed at (0.1-1; {@value #MIN_SCALE} by
+   *     default): small items far from the camera, as a camera over a bin or a box sees them
+   */
+  public Compositor(List<Path> scenes, double minScale) {
+    if (!(minScale >= 0.1 && minScale <= 1)) {
+      throw new IllegalArgumentException(
+          "the smallest item scale must be in 0.1..1, got " + minScale);
+    }
     OpenCvRuntime.load();
     this.scenes = List.copyOf(scenes);
+    this.minScale = minScale;
   }
 
   /**
@@ -295,10 +315,11 @@ public final class Compositor {
   }
 
   /**
-   * The item of {@code bgr} on a new background of the same size, scaled by 0.5-1.05 (an item
-   * further from the camera shows more of what it lies on) and moved a little, with a shadow and a
-   * light gradient; or a copy of {@code bgr} when its mask looks wrong (under 2% or over 85% of the
-   * image: no sheet to remove).
+   * The item of {@code bgr} on a new background of the same size, scaled by the smallest scale (0.5
+   * by default) to 1.05 (an item further from the camera shows more of what it lies on) and moved,
+   * a little or, when placed smaller than half its size, further across the frame, with a shadow
+   * and a light gradient; or a copy of {@code bgr} when its mask looks wrong (under 2% or over 85%
+   * of the image: no sheet to remove).
    */
   public Mat composite(Mat bgr, Random random) {
     Mat mask = mask(bgr);
@@ -312,9 +333,10 @@ public final class Compositor {
       int w = bgr.cols();
       int h = bgr.rows();
       // Place the item: scale about the centre and shift.
-      double scale = 0.5 + 0.55 * random.nextDouble();
-      double dx = (random.nextDouble() - 0.5) * 0.2 * w;
-      double dy = (random.nextDouble() - 0.5) * 0.2 * h;
+      double scale = minScale + (MAX_SCALE - minScale) * random.nextDouble();
+      double spread = 0.2 + 0.8 * Math.max(0, MIN_SCALE - scale);
+      double dx = (random.nextDouble() - 0.5) * spread * w;
+      double dy = (random.nextDouble() - 0.5) * spread * h;
       Mat affine = Imgproc.getRotationMatrix2D(new Point(w / 2.0, h / 2.0), 0, scale);
       temps.add(affine);
       affine.put(0, 2, affine.get(0, 2)[0] + dx);

@@ -2,6 +2,7 @@ package org.cityvision.datasets.augment;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -74,6 +75,47 @@ class CompositorTest {
     double max = Arrays.stream(cornerMeans).max().orElseThrow();
     assertTrue(max - min > 80, "backgrounds vary: corner green means from " + min + " to " + max);
     assertTrue(min < 200, "the white sheet is gone from some corners");
+  }
+
+  @Test
+  void aSmallerMinimumScalePlacesItemsSmallerAndLeavesTheDefaultAsItWas() {
+    Mat image = itemOnSheet();
+    Compositor usual = new Compositor(List.of());
+    Compositor explicit = new Compositor(List.of(), Compositor.MIN_SCALE);
+    Compositor far = new Compositor(List.of(), 0.2);
+    double usualRed = 0;
+    double farRed = 0;
+    for (int seed = 0; seed < 24; seed++) {
+      Mat a = usual.composite(image, new Random(seed));
+      Mat b = explicit.composite(image, new Random(seed));
+      assertEquals(0, Core.norm(a, b, Core.NORM_L1), "seed " + seed + ": the default is 0.5");
+      Mat c = far.composite(image, new Random(seed));
+      usualRed += redPixels(a);
+      farRed += redPixels(c);
+      a.release();
+      b.release();
+      c.release();
+    }
+    // The disc covers pi*80^2 px at scale 1: placed at 0.2-1.05 it covers 0.72 of what it covers
+    // at 0.5-1.05 on average.
+    assertTrue(farRed < usualRed * 0.9, "smaller items: " + farRed + " vs " + usualRed);
+    assertThrows(IllegalArgumentException.class, () -> new Compositor(List.of(), 0.05));
+  }
+
+  /** How many pixels are clearly red (the disc). */
+  private static int redPixels(Mat bgr) {
+    byte[] px = new byte[(int) (bgr.total() * 3)];
+    bgr.get(0, 0, px);
+    int n = 0;
+    for (int i = 0; i < px.length; i += 3) {
+      int b = px[i] & 255;
+      int g = px[i + 1] & 255;
+      int r = px[i + 2] & 255;
+      if (r > 120 && r > b + 80 && r > g + 80) {
+        n++;
+      }
+    }
+    return n;
   }
 
   @Test

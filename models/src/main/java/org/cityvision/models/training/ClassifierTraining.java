@@ -255,7 +255,7 @@ public final class ClassifierTraining {
           config.composite().isOff()
               ? ViewLoader.Compositing.NONE
               : new ViewLoader.Compositing(
-                  new Compositor(config.composite().sceneFiles()),
+                  new Compositor(config.composite().sceneFiles(), config.composite().minScale()),
                   config.composite().probability(),
                   config.composite().sources());
       FeatureBank bank =
@@ -777,9 +777,10 @@ public final class ClassifierTraining {
    */
   private record Replay(FeatureBank bank, List<Sample> samples, int train, int val) {
     /**
-     * Writes {@code replay.bin}: the shipped backbone's features of every image's serving view.
-     * When the backbone was not fine-tuned ({@code pretrainedBackbone}) they are the cached phase-1
-     * rows; otherwise they are computed again through the package's fine-tuned backbone.
+     * Writes {@code replay.bin}: the shipped backbone's features of every real image's serving view
+     * (synthetic floods are left out). When the backbone was not fine-tuned ({@code
+     * pretrainedBackbone}) they are the cached phase-1 rows; otherwise they are computed again
+     * through the package's fine-tuned backbone.
      */
     void write(
         ModelPackage pkg,
@@ -790,15 +791,26 @@ public final class ClassifierTraining {
       List<String> labels = pkg.spec().labels();
       int featureSize = pkg.spec().backbone().featureSize();
       ReplaySet.Builder builder = ReplaySet.builder(labels, featureSize);
-      FeatureBank features =
-          pretrainedBackbone ? bank : servingFeatures(pkg, samples, config, progress);
+      // Real photos only: synthetic floods are made again by any run that wants them, and the
+      // replay set stays the size of the data the package was trained on.
+      List<Integer> kept = new ArrayList<>();
       for (int i = 0; i < samples.size(); i++) {
+        if (!SyntheticFloods.SOURCE.equals(samples.get(i).source())) {
+          kept.add(i);
+        }
+      }
+      FeatureBank features =
+          pretrainedBackbone
+              ? bank
+              : servingFeatures(pkg, kept.stream().map(samples::get).toList(), config, progress);
+      for (int k = 0; k < kept.size(); k++) {
+        int i = kept.get(k);
         ReplaySet.Split split =
             i < train
                 ? ReplaySet.Split.TRAIN
                 : i < train + val ? ReplaySet.Split.VAL : ReplaySet.Split.TEST;
         Sample s = samples.get(i);
-        builder.add(features.serving(i), s.label(), split, s.source());
+        builder.add(features.serving(pretrainedBackbone ? i : k), s.label(), split, s.source());
       }
       try {
         builder.build().write(pkg.dir().resolve(ReplaySet.FILE));
@@ -810,7 +822,7 @@ public final class ClassifierTraining {
           String.format(
               Locale.ROOT,
               "replay set: %d images' features (%s backbone) written into %s",
-              samples.size(),
+              kept.size(),
               pretrainedBackbone ? "pretrained" : "fine-tuned",
               pkg.dir()));
     }
@@ -988,7 +1000,11 @@ public final class ClassifierTraining {
         "grouping",
         "identical file contents (SHA-256), manifest 'group' column, Roboflow '<original>.rf.<hash>' names");
     s.put("duplicateGroups", split.groups());
-    s.put("train", train.size());
+    long floods = train.stream().filter(x -> SyntheticFloods.SOURCE.equals(x.source())).count();
+    s.put("train", train.size() - floods);
+    if (floods > 0) {
+      s.put("syntheticFloods", floods);
+    }
     s.put("valImages", val.size());
     s.put("testImages", test.size());
     if (c.maxTrainImages() > 0) {

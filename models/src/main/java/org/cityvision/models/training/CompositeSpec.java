@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.cityvision.datasets.augment.Compositor;
 
 /**
  * Which phase-1 views are composited (see {@code Compositor}): images of {@code sources} (items
@@ -18,9 +19,15 @@ import java.util.stream.Stream;
  * @param sources source tags whose images are items on a plain sheet
  * @param probability chance that an augmented view of such an image is composited, 0..1
  * @param scenes a folder of photos (searched recursively for JPEGs) for backgrounds, or null
+ * @param minScale the smallest scale an item is placed at ({@code Compositor#MIN_SCALE} by default)
  */
-public record CompositeSpec(Set<String> sources, double probability, Path scenes) {
-  public static final CompositeSpec OFF = new CompositeSpec(Set.of(), 0, null);
+public record CompositeSpec(Set<String> sources, double probability, Path scenes, double minScale) {
+  public static final CompositeSpec OFF =
+      new CompositeSpec(Set.of(), 0, null, Compositor.MIN_SCALE);
+
+  public CompositeSpec(Set<String> sources, double probability, Path scenes) {
+    this(sources, probability, scenes, Compositor.MIN_SCALE);
+  }
 
   public CompositeSpec {
     sources = Set.copyOf(new TreeSet<>(sources));
@@ -31,10 +38,19 @@ public record CompositeSpec(Set<String> sources, double probability, Path scenes
     if (probability > 0 && sources.isEmpty()) {
       throw new IllegalArgumentException("compositing needs at least one source tag");
     }
+    if (!(minScale >= 0.1 && minScale <= 1)) {
+      throw new IllegalArgumentException(
+          "--composite-min-scale must be in 0.1..1, got " + minScale);
+    }
   }
 
   /** {@code SOURCE[,SOURCE...]:PROBABILITY}, e.g. {@code trashnet:0.5}. */
   public static CompositeSpec parse(String text, Path scenes) {
+    return parse(text, scenes, Compositor.MIN_SCALE);
+  }
+
+  /** As {@link #parse(String, Path)}, placing items down to {@code minScale} of their size. */
+  public static CompositeSpec parse(String text, Path scenes, double minScale) {
     int colon = text.lastIndexOf(':');
     if (colon <= 0) {
       throw new IllegalArgumentException(
@@ -48,7 +64,7 @@ public record CompositeSpec(Set<String> sources, double probability, Path scenes
       throw new IllegalArgumentException(
           "--composite probability must be a number, got '" + text + "'", e);
     }
-    return new CompositeSpec(sources, p, scenes);
+    return new CompositeSpec(sources, p, scenes, minScale);
   }
 
   public boolean isOff() {
@@ -79,6 +95,7 @@ public record CompositeSpec(Set<String> sources, double probability, Path scenes
         : String.join(",", new TreeSet<>(sources))
             + ":"
             + probability
-            + (scenes == null ? "" : " scenes " + scenes.getFileName());
+            + (scenes == null ? "" : " scenes " + scenes.getFileName())
+            + (minScale == Compositor.MIN_SCALE ? "" : " from scale " + minScale);
   }
 }
