@@ -16,7 +16,10 @@ class HealthRecordCostTest {
     HealthRecordCost.Step[] steps = HealthRecordCost.measure(dir, 8);
     assertEquals(5, steps.length);
     for (HealthRecordCost.Step s : steps) {
-      assertTrue(s.cpuMs() > 0 && s.wallMs() > 0, s.toString());
+      // The process CPU clock can tick in 10 ms steps: a few fast reads may add up to none.
+      assertTrue(s.cpuMs() >= 0 && s.wallMs() > 0, s.toString());
     }
+    // Eight list-read-update-write cycles take well over one tick.
+    assertTrue(steps[0].cpuMs() > 0, steps[0].toString());
   }
 }
