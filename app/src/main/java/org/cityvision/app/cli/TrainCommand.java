@@ -15,9 +15,9 @@ import org.cityvision.datasets.augment.AugmentSpec;
 import org.cityvision.datasets.split.SplitSpec;
 import org.cityvision.models.training.ClassifierTraining;
 import org.cityvision.models.training.CompositeSpec;
-import org.cityvision.models.training.FloodSpec;
 import org.cityvision.models.training.MixSpec;
 import org.cityvision.models.training.ProgressBar;
+import org.cityvision.models.training.SceneSpec;
 import org.cityvision.models.training.TrainingConfig;
 import org.cityvision.models.training.TrainingResult;
 import org.cityvision.serving.config.Home;
@@ -191,6 +191,15 @@ public final class TrainCommand implements Callable<Integer> {
   String synthesizeFloods;
 
   @Option(
+      names = "--synthesize-potholes",
+      description =
+          "SOURCE[,SOURCE...]:FRACTION or all:FRACTION: that share of the training split's normal "
+              + "street scenes from those sources also joins the training split with one to three "
+              + "potholes in the road (dark, shaded holes with a broken lip, sometimes water, and "
+              + "cracks), labelled pothole_road_damage; needs the classes pothole_road_damage and normal")
+  String synthesizePotholes;
+
+  @Option(
       names = "--composite-scenes",
       description =
           "folder of photos whose random crops are also used as"
@@ -315,7 +324,10 @@ public final class TrainCommand implements Callable<Integer> {
     }
     b.thresholdsFrom(thresholdsFrom);
     if (synthesizeFloods != null) {
-      b.floods(FloodSpec.parse(synthesizeFloods));
+      b.floods(SceneSpec.parse(synthesizeFloods));
+    }
+    if (synthesizePotholes != null) {
+      b.potholes(SceneSpec.parse(synthesizePotholes));
     }
     if (composite != null) {
       b.composite(
@@ -382,6 +394,7 @@ public final class TrainCommand implements Callable<Integer> {
     append(sb, "--composite-scenes", compositeScenes);
     append(sb, "--composite-min-scale", compositeMinScale);
     append(sb, "--synthesize-floods", synthesizeFloods);
+    append(sb, "--synthesize-potholes", synthesizePotholes);
     if (headL2 != 1e-4) {
       append(sb, "--head-l2", headL2);
     }

@@ -34,12 +34,6 @@ class FloodSynthTest {
     return m;
   }
 
-  private static byte[] bytes(Mat m) {
-    byte[] b = new byte[(int) (m.total() * m.channels())];
-    m.get(0, 0, b);
-    return b;
-  }
-
   @Test
   void theSkyStaysAndTheRoadBecomesWater() {
     Mat image = street();
@@ -51,7 +45,8 @@ class FloodSynthTest {
       // Above the highest possible waterline (0.78 of the height, minus the tilt and the waves)
       // nothing changes.
       Rect top = new Rect(0, 0, 400, 60);
-      assertArrayEquals(bytes(image.submat(top)), bytes(flooded.submat(top)), "seed " + seed);
+      assertArrayEquals(
+          TestMats.bytes(image.submat(top)), TestMats.bytes(flooded.submat(top)), "seed " + seed);
       // The bottom rows are water: the lane marks are under it, the grey road is tinted.
       Rect bottom = new Rect(0, 270, 400, 20);
       Mat water = flooded.submat(bottom);
@@ -89,9 +84,9 @@ class FloodSynthTest {
   void theSameSeedGivesTheSameFloodAndAnotherSeedAnother() {
     Mat image = street();
     FloodSynth synth = new FloodSynth();
-    byte[] a = bytes(synth.flood(image, new Random(42)));
-    byte[] b = bytes(synth.flood(image, new Random(42)));
-    byte[] c = bytes(synth.flood(image, new Random(43)));
+    byte[] a = TestMats.bytes(synth.flood(image, new Random(42)));
+    byte[] b = TestMats.bytes(synth.flood(image, new Random(42)));
+    byte[] c = TestMats.bytes(synth.flood(image, new Random(43)));
     assertArrayEquals(a, b);
     assertFalse(Arrays.equals(a, c));
   }

@@ -98,21 +98,64 @@ public final class ClassifierTraining {
 
   public static TrainingResult run(TrainingConfig config, TrainingProgress progress)
       throws ModelRunException {
-    if (config.floods().isOff()) {
+    if (config.floods().isOff() && config.potholes().isOff()) {
       return train(config, progress, null);
     }
-    Path floodDir;
+    Path sceneDir;
     try {
-      floodDir = Files.createTempDirectory("cityvision-floods");
+      sceneDir = Files.createTempDirectory("cityvision-scenes");
     } catch (IOException e) {
       throw new ModelRunException(
-          "cannot make a working folder for synthetic floods: " + e.getMessage(), e);
+          "cannot make a working folder for synthetic street scenes: " + e.getMessage(), e);
     }
     try {
-      return train(config, progress, floodDir);
+      return train(config, progress, sceneDir);
     } finally {
-      deleteQuietly(floodDir);
+      deleteQuietly(sceneDir);
     }
+  }
+
+  /**
+   * {@code train} and the synthetic images of {@code kind} its spec asks for, made in {@code dir}.
+   */
+  private static List<Sample> withSynthetic(
+      List<Sample> train,
+      List<String> known,
+      TrainingConfig config,
+      SyntheticScenes.Kind kind,
+      Path dir,
+      TrainingProgress progress)
+      throws ModelRunException {
+    SceneSpec spec = kind == SyntheticScenes.Kind.FLOOD ? config.floods() : config.potholes();
+    if (spec.isOff()) {
+      return train;
+    }
+    if (!known.contains(kind.label) || !known.contains(SyntheticScenes.BASE_LABEL)) {
+      throw new ModelRunException(
+          "synthetic "
+              + kind.plural
+              + " need the classes '"
+              + kind.label
+              + "' and '"
+              + SyntheticScenes.BASE_LABEL
+              + "'; this data has "
+              + known);
+    }
+    List<Sample> made = SyntheticScenes.make(train, spec, kind, config.seed(), dir);
+    progress.note(
+        String.format(
+            Locale.ROOT,
+            "synthetic %s: made from %d street scenes of the training split (%s)",
+            kind.plural,
+            made.size(),
+            spec));
+    List<Sample> out = new ArrayList<>(train);
+    out.addAll(made);
+    return out;
+  }
+
+  private static long count(List<Sample> samples, SyntheticScenes.Kind kind) {
+    return samples.stream().filter(x -> kind.source.equals(x.source())).count();
   }
 
   private static void deleteQuietly(Path dir) {
@@ -126,7 +169,7 @@ public final class ClassifierTraining {
   }
 
   private static TrainingResult train(
-      TrainingConfig config, TrainingProgress progress, Path floodDir) throws ModelRunException {
+      TrainingConfig config, TrainingProgress progress, Path sceneDir) throws ModelRunException {
     long started = System.nanoTime();
     if (config.threads() > 1 && !FineTuning.isaCapped()) {
       throw new ModelRunException(
@@ -158,28 +201,11 @@ public final class ClassifierTraining {
     List<Sample> train = cap(split.train(), config.maxTrainImages(), config.seed());
     List<Sample> val = cap(split.val(), config.maxTrainImages() / 2, config.seed());
     List<Sample> test = cap(split.test(), config.maxTrainImages() / 2, config.seed());
-    if (!config.floods().isOff()) {
-      List<String> known = data.labels();
-      if (!known.contains(SyntheticFloods.LABEL) || !known.contains(SyntheticFloods.BASE_LABEL)) {
-        throw new ModelRunException(
-            "synthetic floods need the classes '"
-                + SyntheticFloods.LABEL
-                + "' and '"
-                + SyntheticFloods.BASE_LABEL
-                + "'; this data has "
-                + known);
-      }
-      List<Sample> floods = SyntheticFloods.make(train, config.floods(), config.seed(), floodDir);
-      progress.note(
-          String.format(
-              Locale.ROOT,
-              "synthetic floods: %d street scenes of the training split flooded (%s)",
-              floods.size(),
-              config.floods()));
-      List<Sample> withFloods = new ArrayList<>(train);
-      withFloods.addAll(floods);
-      train = withFloods;
-    }
+    train =
+        withSynthetic(train, data.labels(), config, SyntheticScenes.Kind.FLOOD, sceneDir, progress);
+    train =
+        withSynthetic(
+            train, data.labels(), config, SyntheticScenes.Kind.POTHOLE, sceneDir, progress);
     List<String> labels = data.labels();
     progress.note(
         String.format(
@@ -778,7 +804,7 @@ public final class ClassifierTraining {
   private record Replay(FeatureBank bank, List<Sample> samples, int train, int val) {
     /**
      * Writes {@code replay.bin}: the shipped backbone's features of every real image's serving view
-     * (synthetic floods are left out). When the backbone was not fine-tuned ({@code
+     * (synthetic street scenes are left out). When the backbone was not fine-tuned ({@code
      * pretrainedBackbone}) they are the cached phase-1 rows; otherwise they are computed again
      * through the package's fine-tuned backbone.
      */
@@ -791,11 +817,12 @@ public final class ClassifierTraining {
       List<String> labels = pkg.spec().labels();
       int featureSize = pkg.spec().backbone().featureSize();
       ReplaySet.Builder builder = ReplaySet.builder(labels, featureSize);
-      // Real photos only: synthetic floods are made again by any run that wants them, and the
+      // Real photos only: synthetic street scenes are made again by any run that wants them, and
+      // the
       // replay set stays the size of the data the package was trained on.
       List<Integer> kept = new ArrayList<>();
       for (int i = 0; i < samples.size(); i++) {
-        if (!SyntheticFloods.SOURCE.equals(samples.get(i).source())) {
+        if (!SyntheticScenes.isSynthetic(samples.get(i))) {
           kept.add(i);
         }
       }
@@ -1000,10 +1027,14 @@ public final class ClassifierTraining {
         "grouping",
         "identical file contents (SHA-256), manifest 'group' column, Roboflow '<original>.rf.<hash>' names");
     s.put("duplicateGroups", split.groups());
-    long floods = train.stream().filter(x -> SyntheticFloods.SOURCE.equals(x.source())).count();
-    s.put("train", train.size() - floods);
+    long floods = count(train, SyntheticScenes.Kind.FLOOD);
+    long potholes = count(train, SyntheticScenes.Kind.POTHOLE);
+    s.put("train", train.size() - floods - potholes);
     if (floods > 0) {
       s.put("syntheticFloods", floods);
+    }
+    if (potholes > 0) {
+      s.put("syntheticPotholes", potholes);
     }
     s.put("valImages", val.size());
     s.put("testImages", test.size());
@@ -1042,6 +1073,7 @@ public final class ClassifierTraining {
     r.set("fineTuneAugmentation", mapper.valueToTree(c.fineTuneAugment()));
     r.put("compositing", c.composite().toString());
     r.put("syntheticFloods", c.floods().toString());
+    r.put("syntheticPotholes", c.potholes().toString());
     r.put("sourceBalance", c.sourceBalance());
     r.put("holdout", c.holdout());
     r.put("threads", c.threads());

@@ -90,7 +90,9 @@ final class LeaveOneSourceOut {
       TrainingProgress progress) {
     Set<String> sources = new TreeSet<>();
     samples.forEach(s -> sources.add(s.source()));
-    sources.remove(SyntheticFloods.SOURCE);
+    for (SyntheticScenes.Kind k : SyntheticScenes.Kind.values()) {
+      sources.remove(k.source);
+    }
     List<Fold> folds = new ArrayList<>();
     List<Sample> pooled = new ArrayList<>();
     List<Integer> truth = new ArrayList<>();
@@ -101,7 +103,7 @@ final class LeaveOneSourceOut {
       Set<Integer> elsewhere = new TreeSet<>();
       for (int i = 0; i < samples.size(); i++) {
         Sample s = samples.get(i);
-        if (!SyntheticFloods.comesFrom(s, source)) {
+        if (!SyntheticScenes.comesFrom(s, source)) {
           (validation.test(s) ? val : train).add(i);
           elsewhere.add(bank.label(i));
         }

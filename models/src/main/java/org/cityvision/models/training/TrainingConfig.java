@@ -71,7 +71,9 @@ import org.cityvision.datasets.split.SplitSpec;
  *     (e.g. those an {@code excludeSources} run of the same recipe chose on sources it never saw),
  *     or null
  * @param floods which training images of street scenes also serve as synthetic street floods
- *     ({@link FloodSpec#OFF} by default)
+ *     ({@link SceneSpec#OFF} by default)
+ * @param potholes which training images of street scenes also serve with synthetic potholes ({@link
+ *     SceneSpec#OFF} by default)
  * @param commandLine the command that started the run, for the model card
  */
 public record TrainingConfig(
@@ -110,7 +112,8 @@ public record TrainingConfig(
     Set<String> excludeSources,
     double temperature,
     Path thresholdsFrom,
-    FloodSpec floods,
+    SceneSpec floods,
+    SceneSpec potholes,
     String commandLine) {
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,63}");
@@ -164,7 +167,8 @@ public record TrainingConfig(
         Set.of(),
         0,
         null,
-        FloodSpec.OFF,
+        SceneSpec.OFF,
+        SceneSpec.OFF,
         "");
   }
 
@@ -254,7 +258,8 @@ public record TrainingConfig(
       throw new IllegalArgumentException(
           "temperature must be 0 (none) or in 0.05..20, got " + temperature);
     }
-    floods = floods == null ? FloodSpec.OFF : floods;
+    floods = floods == null ? SceneSpec.OFF : floods;
+    potholes = potholes == null ? SceneSpec.OFF : potholes;
     commandLine = commandLine == null ? "" : commandLine;
   }
 
@@ -300,7 +305,8 @@ public record TrainingConfig(
     private Set<String> excludeSources;
     private double temperature;
     private Path thresholdsFrom;
-    private FloodSpec floods;
+    private SceneSpec floods;
+    private SceneSpec potholes;
     private String commandLine;
 
     private Builder(TrainingConfig c) {
@@ -340,6 +346,7 @@ public record TrainingConfig(
       temperature = c.temperature;
       thresholdsFrom = c.thresholdsFrom;
       floods = c.floods;
+      potholes = c.potholes;
       commandLine = c.commandLine;
     }
 
@@ -489,8 +496,13 @@ public record TrainingConfig(
       return this;
     }
 
-    public Builder floods(FloodSpec v) {
+    public Builder floods(SceneSpec v) {
       floods = v;
+      return this;
+    }
+
+    public Builder potholes(SceneSpec v) {
+      potholes = v;
       return this;
     }
 
@@ -537,6 +549,7 @@ public record TrainingConfig(
           temperature,
           thresholdsFrom,
           floods,
+          potholes,
           commandLine);
     }
   }

@@ -1,5 +1,7 @@
 package org.cityvision.models.training;
 
+import static org.cityvision.models.training.SyntheticScenes.Kind.FLOOD;
+import static org.cityvision.models.training.SyntheticScenes.Kind.POTHOLE;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -24,15 +26,15 @@ import org.cityvision.datasets.folder.Sample;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Synthetic street floods: which images are flooded, and how a run and its folds use them. */
-class SyntheticFloodsTest {
+/** Synthetic street scenes: which images are used, and how a run and its folds use them. */
+class SyntheticScenesTest {
   @TempDir Path dir;
 
-  /** flooding, normal and graffiti from the sources street, cctv and walls, 8 images each. */
+  /** flooding, normal, graffiti and potholes from the sources street, cctv and walls, 8 each. */
   private Path dataset() throws Exception {
     Path data = dir.resolve("data");
     int seed = 0;
-    for (String label : List.of("flooding", "normal", "graffiti")) {
+    for (String label : List.of("flooding", "normal", "graffiti", "pothole_road_damage")) {
       for (String source : List.of("street", "cctv", "walls")) {
         Files.createDirectories(data.resolve(label));
         for (int i = 0; i < 8; i++) {
@@ -66,26 +68,50 @@ class SyntheticFloodsTest {
     Path a = Files.createDirectories(dir.resolve("a"));
     Path b = Files.createDirectories(dir.resolve("b"));
 
-    List<Sample> floods = SyntheticFloods.make(train, FloodSpec.parse("street,cctv:1"), 7, a);
-    List<Sample> again = SyntheticFloods.make(train, FloodSpec.parse("street,cctv:1"), 7, b);
+    List<Sample> floods =
+        SyntheticScenes.make(train, SceneSpec.parse("street,cctv:1"), FLOOD, 7, a);
+    List<Sample> again = SyntheticScenes.make(train, SceneSpec.parse("street,cctv:1"), FLOOD, 7, b);
 
     assertEquals(16, floods.size());
     Set<String> bases = new TreeSet<>();
     for (int i = 0; i < floods.size(); i++) {
       Sample f = floods.get(i);
       assertEquals("flooding", f.label());
-      assertEquals(SyntheticFloods.SOURCE, f.source());
+      assertEquals(FLOOD.source, f.source());
       assertTrue(Files.size(f.file()) > 0);
-      bases.add(SyntheticFloods.baseSource(f));
+      bases.add(SyntheticScenes.baseSource(f));
       assertEquals(f.id(), again.get(i).id());
       assertArrayEquals(f.read(), again.get(i).read(), "same seed, same flood");
     }
     assertEquals(Set.of("street", "cctv"), bases);
     assertTrue(floods.stream().allMatch(f -> f.id().contains("normal/")));
 
-    List<Sample> half = SyntheticFloods.make(train, FloodSpec.parse("all:0.5"), 7, b);
+    List<Sample> half = SyntheticScenes.make(train, SceneSpec.parse("all:0.5"), FLOOD, 7, b);
     assertTrue(half.size() > 3 && half.size() < 21, "about half of 24: " + half.size());
-    assertTrue(SyntheticFloods.make(train, FloodSpec.OFF, 7, b).isEmpty());
+    assertTrue(SyntheticScenes.make(train, SceneSpec.OFF, FLOOD, 7, b).isEmpty());
+  }
+
+  @Test
+  void potholesAreMadeFromTheSameScenesUnderTheirOwnClassAndSource() throws Exception {
+    OpenCvRuntime.load();
+    List<Sample> train = samples(dataset());
+    Path d = Files.createDirectories(dir.resolve("p"));
+
+    List<Sample> potholes = SyntheticScenes.make(train, SceneSpec.parse("all:1"), POTHOLE, 7, d);
+    List<Sample> floods = SyntheticScenes.make(train, SceneSpec.parse("all:1"), FLOOD, 7, d);
+
+    assertEquals(24, potholes.size());
+    Set<String> ids = new TreeSet<>();
+    for (Sample p : potholes) {
+      assertEquals("pothole_road_damage", p.label());
+      assertEquals(POTHOLE.source, p.source());
+      assertTrue(SyntheticScenes.isSynthetic(p));
+      assertTrue(SyntheticScenes.comesFrom(p, SyntheticScenes.baseSource(p)));
+      ids.add(p.id());
+    }
+    floods.forEach(f -> ids.add(f.id()));
+    assertEquals(48, ids.size(), "a scene's flood and its potholes are two images");
+    assertEquals(48, Files.list(d).count());
   }
 
   @Test
@@ -93,28 +119,32 @@ class SyntheticFloodsTest {
     OpenCvRuntime.load();
     List<Sample> train = samples(dataset());
     Sample flood =
-        SyntheticFloods.make(
-                train, FloodSpec.parse("cctv:1"), 1, Files.createDirectories(dir.resolve("f")))
+        SyntheticScenes.make(
+                train,
+                SceneSpec.parse("cctv:1"),
+                FLOOD,
+                1,
+                Files.createDirectories(dir.resolve("f")))
             .get(0);
     Sample real = train.get(0);
 
-    assertTrue(SyntheticFloods.comesFrom(flood, "cctv"));
-    assertTrue(SyntheticFloods.comesFrom(flood, SyntheticFloods.SOURCE));
-    assertFalse(SyntheticFloods.comesFrom(flood, "street"));
-    assertTrue(SyntheticFloods.comesFrom(real, real.source()));
-    assertNull(SyntheticFloods.baseSource(real));
+    assertTrue(SyntheticScenes.comesFrom(flood, "cctv"));
+    assertTrue(SyntheticScenes.comesFrom(flood, FLOOD.source));
+    assertFalse(SyntheticScenes.comesFrom(flood, "street"));
+    assertTrue(SyntheticScenes.comesFrom(real, real.source()));
+    assertNull(SyntheticScenes.baseSource(real));
   }
 
   @Test
   void specsParseAndRefuseNonsense() {
-    FloodSpec spec = FloodSpec.parse("uk_trafficcams,wdp_mvd:0.5");
+    SceneSpec spec = SceneSpec.parse("uk_trafficcams,wdp_mvd:0.5");
     assertTrue(spec.covers("wdp_mvd"));
     assertFalse(spec.covers("graffiti"));
-    assertTrue(FloodSpec.parse("all:1").covers("anything"));
-    assertThrows(IllegalArgumentException.class, () -> FloodSpec.parse("all"));
-    assertThrows(IllegalArgumentException.class, () -> FloodSpec.parse("all:x"));
-    assertThrows(IllegalArgumentException.class, () -> FloodSpec.parse("all:1.5"));
-    assertThrows(IllegalArgumentException.class, () -> FloodSpec.parse(":0.5"));
+    assertTrue(SceneSpec.parse("all:1").covers("anything"));
+    assertThrows(IllegalArgumentException.class, () -> SceneSpec.parse("all"));
+    assertThrows(IllegalArgumentException.class, () -> SceneSpec.parse("all:x"));
+    assertThrows(IllegalArgumentException.class, () -> SceneSpec.parse("all:1.5"));
+    assertThrows(IllegalArgumentException.class, () -> SceneSpec.parse(":0.5"));
   }
 
   @Test
@@ -128,7 +158,8 @@ class SyntheticFloodsTest {
             .fineTuneEpochs(0)
             .sourceBalance(0.5)
             .holdout(true)
-            .floods(FloodSpec.parse("all:1"))
+            .floods(SceneSpec.parse("all:1"))
+            .potholes(SceneSpec.parse("street:1"))
             .commandLine("test")
             .build();
     Set<Path> before = floodDirs();
@@ -140,24 +171,29 @@ class SyntheticFloodsTest {
     assertEquals("all:1.0", training.path("syntheticFloods").asText());
     JsonNode held = training.path("heldOutSources");
     assertEquals(Set.of("street", "cctv", "walls"), names(held.path("perSource")));
-    // 24 normal scenes, about 70% of them in the training split, each flooded once: the training
-    // split grows by them; the replay set keeps the 72 real photos only.
+    // 24 normal scenes, about 70% of them in the training split, each flooded once and those of
+    // street also given potholes: the training split grows by them; the replay set keeps the 96
+    // real photos only.
     ReplaySet replay = ReplaySet.of(pkg).orElseThrow();
-    assertEquals(72, replay.size());
-    assertFalse(replay.sources().contains(SyntheticFloods.SOURCE));
+    assertEquals(96, replay.size());
+    assertFalse(replay.sources().contains(FLOOD.source));
+    assertFalse(replay.sources().contains(POTHOLE.source));
     assertEquals(
         training.path("split").path("train").asInt(),
         replay.filter(i -> replay.split(i) == ReplaySet.Split.TRAIN).size(),
         "the split's training count is of real photos");
     int floods = training.path("split").path("syntheticFloods").asInt();
     assertTrue(floods >= 12 && floods <= 20, "floods in the training split: " + floods);
+    int potholes = training.path("split").path("syntheticPotholes").asInt();
+    assertTrue(potholes >= 4 && potholes <= 7, "potholes from street's scenes: " + potholes);
+    assertEquals("street:1.0", training.path("syntheticPotholes").asText());
     assertEquals(before, floodDirs(), "the working folder is deleted");
   }
 
   private static Set<Path> floodDirs() throws Exception {
     try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
       return new TreeSet<>(
-          s.filter(p -> p.getFileName().toString().startsWith("cityvision-floods")).toList());
+          s.filter(p -> p.getFileName().toString().startsWith("cityvision-scenes")).toList());
     }
   }
 
