@@ -58,6 +58,6 @@ public record SceneSpec(Set<String> sources, double fraction) {
 
   @Override
   public String toString() {
-    return isOff() ? "none" : String.join(",", sources) + ":" + fraction;
+    return isOff() ? "none" : String.join(",", new TreeSet<>(sources)) + ":" + fraction;
   }
 }

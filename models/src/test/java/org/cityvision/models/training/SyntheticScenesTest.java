@@ -137,7 +137,8 @@ class SyntheticScenesTest {
 
   @Test
   void specsParseAndRefuseNonsense() {
-    SceneSpec spec = SceneSpec.parse("uk_trafficcams,wdp_mvd:0.5");
+    SceneSpec spec = SceneSpec.parse("wdp_mvd,uk_trafficcams:0.5");
+    assertEquals("uk_trafficcams,wdp_mvd:0.5", spec.toString(), "sorted, the same in every run");
     assertTrue(spec.covers("wdp_mvd"));
     assertFalse(spec.covers("graffiti"));
     assertTrue(SceneSpec.parse("all:1").covers("anything"));
