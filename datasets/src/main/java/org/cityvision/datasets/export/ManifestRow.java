@@ -74,7 +74,8 @@ public record ManifestRow(
     return String.join(",", cells.stream().map(ManifestRow::quote).toList());
   }
 
-  static String quote(String cell) {
+  /** {@code cell} as one CSV field: quoted, with its quotes doubled, when it needs to be. */
+  public static String quote(String cell) {
     if (cell.contains(",") || cell.contains("\"") || cell.contains("\n") || cell.contains("\r")) {
       return "\"" + cell.replace("\"", "\"\"") + "\"";
     }

@@ -20,6 +20,7 @@ import org.cityvision.core.model.ModelPackage;
 import org.cityvision.core.model.ModelSpec;
 import org.cityvision.core.model.TorchRuntime;
 import org.cityvision.datasets.DatasetException;
+import org.cityvision.datasets.export.ManifestRow;
 import org.cityvision.datasets.folder.ImageFolder;
 import org.cityvision.datasets.folder.Sample;
 import org.cityvision.datasets.split.DatasetSplit;
@@ -151,9 +152,9 @@ public final class ModelEvaluation {
     for (int i = 0; i < p.size(); i++) {
       Sample s = p.samples().get(i);
       float[] row = p.probabilities()[i];
-      out.append(csvField(s.id()))
+      out.append(ManifestRow.quote(s.id()))
           .append(',')
-          .append(csvField(s.source()))
+          .append(ManifestRow.quote(s.source()))
           .append(',')
           .append(p.labels().get(p.truth()[i]))
           .append(',')
@@ -172,13 +173,6 @@ public final class ModelEvaluation {
     } catch (IOException e) {
       throw new ModelRunException("cannot write predictions to " + csv + ": " + e.getMessage(), e);
     }
-  }
-
-  private static String csvField(String v) {
-    if (v.indexOf(',') < 0 && v.indexOf('"') < 0 && v.indexOf('\n') < 0) {
-      return v;
-    }
-    return '"' + v.replace("\"", "\"\"") + '"';
   }
 
   /**
