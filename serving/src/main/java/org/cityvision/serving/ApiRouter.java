@@ -24,10 +24,12 @@ import org.cityvision.serving.metrics.Metrics;
 /**
  * The whole HTTP API, built in one place from the areas' route tables. Every request first gets a
  * request id, the access log and metrics ({@link RequestLog}), the body limit on its declared
- * length (413 before reading), the request timeout, and its body read up to the same limit; then
- * the route table, the routes of every {@link ApiArea} in order, each labelled with its template
- * (the metrics' {@code route}), checking the key and its role ({@link Authenticator}) and running
- * its handler; one {@link FailureHandler} maps every failure of every area to a JSON error.
+ * length (413 before reading), the request timeout, the key's validity and any route's own check
+ * before the body ({@link Route#beforeBody()}, such as an overloaded node's refusal), and its body
+ * read up to the same limit; then the route table, the routes of every {@link ApiArea} in order,
+ * each labelled with its template (the metrics' {@code route}), checking the key and its role
+ * ({@link Authenticator}) and running its handler; one {@link FailureHandler} maps every failure of
+ * every area to a JSON error.
  *
  * <p>A route whose path ends in {@code /*} (the review page's files) is mounted last, for GET only,
  * on every path outside the other routes' first segments, so that an unknown API path stays a JSON
@@ -76,6 +78,14 @@ public final class ApiRouter {
     root.route().handler(TimeoutHandler.create(config.http().requestTimeoutMs(), 503));
     // No body is read or written to disk for a request without a valid key; roles come per route.
     root.route("/v1/*").handler(auth.beforeBody());
+    // Routes that can refuse a request from its headers and the node's state do so before its body.
+    for (Route r : table) {
+      if (r.beforeBody() != null && r.documented()) {
+        root.route(r.method(), vertxPath(r))
+            .handler(RequestLog.route(r.path()))
+            .handler(r.beforeBody());
+      }
+    }
     root.route().handler(body);
 
     // Every route on the root router, in table order, so that Vert.x's own 404 and 405 decisions

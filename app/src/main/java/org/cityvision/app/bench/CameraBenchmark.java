@@ -238,6 +238,8 @@ public final class CameraBenchmark {
                           URI.create(base + "/v1/cameras/" + cameraId(camera) + "/frames"))
                       .header("Authorization", "Bearer " + KEY)
                       .header("Content-Type", "image/jpeg")
+                      // As curl does for large bodies: a refused frame's body is never sent.
+                      .expectContinue(true)
                       .timeout(Duration.ofSeconds(60))
                       .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                       .build();

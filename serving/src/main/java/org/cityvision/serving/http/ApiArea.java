@@ -51,6 +51,22 @@ public final class ApiArea {
     return this;
   }
 
+  /**
+   * As {@link #add(HttpMethod, String, Access, Handler)}, with a handler that runs before the body
+   * is read: it calls {@code ctx.next()} to go on, or fails the request (with {@code Connection:
+   * close} when the body was not read, since the connection cannot be reused), so that a request it
+   * refuses never costs the node its body.
+   */
+  public ApiArea add(
+      HttpMethod method,
+      String path,
+      Access access,
+      Handler<RoutingContext> beforeBody,
+      Handler<RoutingContext> handler) {
+    routes.add(new Route(method, path, access, beforeBody, handler));
+    return this;
+  }
+
   public String name() {
     return name;
   }

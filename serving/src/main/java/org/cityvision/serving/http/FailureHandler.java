@@ -81,8 +81,12 @@ public final class FailureHandler implements Handler<RoutingContext> {
       response.putHeader("Retry-After", Integer.toString(error.retryAfterSeconds()));
     }
     if (error.status() == 413) {
-      // The rest of an oversized body is not worth reading: close once the answer is out.
+      // The rest of an oversized body is not worth reading.
       response.putHeader("Connection", "close");
+    }
+    if ("close".equalsIgnoreCase(response.headers().get("Connection"))) {
+      // A refusal before the body (413, 401, an overloaded node): the unread rest of the body would
+      // be taken for the next request, so the connection ends with the answer.
       response.end(body.toBuffer()).onComplete(done -> request.connection().close());
       return;
     }

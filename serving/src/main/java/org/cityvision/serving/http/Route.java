@@ -12,9 +12,16 @@ import java.util.regex.Pattern;
  *
  * @param path the template in OpenAPI form ({@code /v1/flags/{frameId}/review}); a path ending in
  *     {@code /*} serves files under it and is not an API operation (see {@link #documented()})
+ * @param beforeBody run before the request's body is read (after the key is known to be valid), or
+ *     {@code null}: a route that can refuse a request from its headers and the node's state alone
+ *     (an overloaded node) does so here, so that a refused request's body is never read
  */
 public record Route(
-    HttpMethod method, String path, Access access, Handler<RoutingContext> handler) {
+    HttpMethod method,
+    String path,
+    Access access,
+    Handler<RoutingContext> beforeBody,
+    Handler<RoutingContext> handler) {
   private static final Pattern TEMPLATE =
       Pattern.compile("/|(/([A-Za-z0-9._-]+|\\{[A-Za-z]+\\}))+(/\\*)?|/\\*");
 
@@ -29,6 +36,10 @@ public record Route(
               + path
               + "'");
     }
+  }
+
+  public Route(HttpMethod method, String path, Access access, Handler<RoutingContext> handler) {
+    this(method, path, access, null, handler);
   }
 
   /** Whether {@code /openapi.json} documents this route (file routes are not operations). */

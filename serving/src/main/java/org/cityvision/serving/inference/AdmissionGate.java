@@ -36,6 +36,14 @@ public final class AdmissionGate {
     inFlight.decrementAndGet();
   }
 
+  /**
+   * Whether a {@link #tryEnter()} now would fail: a cheap look for refusing a request before any
+   * work (reading its body) is spent on it. Another thread may enter or leave just after.
+   */
+  public boolean full() {
+    return inFlight.get() >= limit;
+  }
+
   /** Requests in now. */
   public int inFlight() {
     return inFlight.get();

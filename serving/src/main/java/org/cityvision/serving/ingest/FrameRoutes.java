@@ -117,7 +117,37 @@ public final class FrameRoutes {
             HttpMethod.POST,
             "/v1/cameras/{cameraId}/frames",
             Access.role(KeyRole.CAMERA),
+            this::refuseWhenFull,
             this::ingest);
+  }
+
+  /**
+   * Before the body: a node that holds {@code ingest.maxInFlight} frames refuses the next at once,
+   * without reading its body. A client that sent {@code Expect: 100-continue} never sends the body;
+   * for another the connection is closed after the answer, since its unread body cannot be skipped.
+   * A frame that gets past this may still be refused by {@link #ingest} if the node filled up while
+   * its body came.
+   */
+  private void refuseWhenFull(RoutingContext ctx) {
+    if (!admitted.full()) {
+      ctx.next();
+      return;
+    }
+    if (!ctx.request().isEnded()) {
+      ctx.response().putHeader("Connection", "close");
+    }
+    ctx.fail(overloaded());
+  }
+
+  private ApiException overloaded() {
+    metrics.overloaded("ingest");
+    return new ApiException(
+        503,
+        "overloaded",
+        "this node is processing "
+            + config.maxInFlight()
+            + " frames (ingest.maxInFlight); retry after the Retry-After delay or on another node",
+        1);
   }
 
   /** {@code POST /v1/cameras/{cameraId}/frames}. */
@@ -147,14 +177,7 @@ public final class FrameRoutes {
     String idempotencyKey = idempotencyKey(ctx.request().getHeader("Idempotency-Key"));
     ServedModel model = inference.model(TASK);
     if (!admitted.tryEnter()) {
-      metrics.overloaded("ingest");
-      throw new ApiException(
-          503,
-          "overloaded",
-          "this node is processing "
-              + config.maxInFlight()
-              + " frames (ingest.maxInFlight); retry after the Retry-After delay or on another node",
-          1);
+      throw overloaded();
     }
     Future<byte[]> body;
     try {

@@ -6,9 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.cityvision.core.digest.Sha256;
 import org.cityvision.core.frame.FrameId;
@@ -27,8 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code ingest.maxInFlight}: camera frames beyond the limit are refused at the door with 503 and
- * {@code Retry-After} (an overloaded node must not queue frames until its memory runs out), and the
- * frames it admitted are answered and stored as usual.
+ * {@code Retry-After} (an overloaded node must not queue frames until its memory runs out), before
+ * their body is read, and the frames it admitted are answered and stored as usual.
  */
 class CameraIngestAdmissionTest {
   @TempDir static Path data;
@@ -42,7 +47,7 @@ class CameraIngestAdmissionTest {
     config =
         config.withIngest(
             new IngestConfig(
-                UnknownCameras.ACCEPT, List.of(), 320, 80, 2_000, 8, 0, StaticFrames.STORE, 1));
+                UnknownCameras.ACCEPT, List.of(), 320, 80, 4_000, 8, 0, StaticFrames.STORE, 1));
     node = ServingFixture.start(config);
     http = new TestClient(node.port());
     camera = http.newKey("camera", "camera-1");
@@ -59,7 +64,7 @@ class CameraIngestAdmissionTest {
   @Test
   void aFrameBeyondTheLimitIsRefusedAndTheAdmittedOneIsStored() throws Exception {
     // Another node started a request with this key and has not answered: a retry of it here waits
-    // up to ingest.idempotencyWaitMs (2 s) before taking it over, holding the one admission slot.
+    // up to ingest.idempotencyWaitMs (4 s) before taking it over, holding the one admission slot.
     byte[] held = TestImages.jpeg(640, 480, 41);
     FrameId planned = FrameId.generate("cam-held", Instant.now());
     node.store()
@@ -88,6 +93,36 @@ class CameraIngestAdmissionTest {
     assertEquals("1", refused.headers().get("Retry-After"));
     assertTrue(refused.text().contains("ingest.maxInFlight"), refused.text());
 
+    // Refused before the body: a camera that asks before sending never sends it, and one that sends
+    // at once is answered before the rest of its 8 MB and its connection closed.
+    for (boolean expectContinue : new boolean[] {true, false}) {
+      try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), node.port())) {
+        socket.setSoTimeout(10_000);
+        OutputStream out = socket.getOutputStream();
+        out.write(
+            ("POST /v1/cameras/cam-busy/frames HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    + "Authorization: Bearer "
+                    + camera
+                    + "\r\nContent-Type: image/jpeg\r\nContent-Length: 8000000\r\n"
+                    + (expectContinue ? "Expect: 100-continue\r\n" : "")
+                    + "\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        if (!expectContinue) {
+          out.write(new byte[16 * 1024]);
+        }
+        out.flush();
+        String answer =
+            new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        assertTrue(
+            answer.startsWith("HTTP/1.1 503 Service Unavailable\r\n"),
+            "answered 503 (no 100 Continue) before the body: " + answer);
+        String head = answer.toLowerCase(Locale.ROOT);
+        assertTrue(head.contains("\r\nconnection: close\r\n"), answer);
+        assertTrue(head.contains("\r\nretry-after: 1\r\n"), answer);
+        assertTrue(answer.contains("\"overloaded\""), answer);
+      }
+    }
+
     Response taken = TestClient.await(waiting);
     assertEquals(201, taken.status(), taken.text());
     assertEquals(planned.value(), taken.json().getString("frameId"));
@@ -101,8 +136,8 @@ class CameraIngestAdmissionTest {
     assertTrue(
         http.get("/metrics", null)
             .text()
-            .contains("cityvision_overload_rejected_total{task=\"ingest\"} 1"),
-        "the refusal is counted");
+            .contains("cityvision_overload_rejected_total{task=\"ingest\"} 3"),
+        "every refusal is counted");
   }
 
   private static byte[] jpeg(int seed) {

@@ -2,6 +2,8 @@ package org.cityvision.core.classify;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.cityvision.core.frame.FrameId;
@@ -56,10 +58,13 @@ import org.cityvision.core.storage.StorageException;
  * without them: they describe the earlier frame's image, not this one.
  *
  * <p>A static camera frame, one that shows nothing new since its camera's last classified frame, is
- * stored with that frame's result instead ({@link #storeReused}): the frame, then the result.
+ * stored with that frame's result instead ({@link #storeReused}): the frame, then the result. The
+ * results of the frames received here ({@link #storeNew}) are remembered, the newest {@value
+ * #REMEMBERED} of them, so that {@link #reusable} answers from memory for a camera whose frames
+ * come to this node: on the embedded store the listing and read it saves are a good part of a
+ * static frame's cost. A frame classified on another node is looked up in the store.
  *
- * <p>Thread-safe and stateless beyond its collaborators; blocking (storage I/O). Owns nothing: the
- * caller closes the store.
+ * <p>Thread-safe; blocking (storage I/O). Owns nothing: the caller closes the store.
  */
 public final class ClassifiedFrames {
   /** What was written: the frame's record, and the flag if the frame has one now. */
@@ -70,7 +75,17 @@ public final class ClassifiedFrames {
     }
   }
 
+  /** Results of frames received here kept for {@link #reusable}, newest first out last. */
+  static final int REMEMBERED = 16_384;
+
   private final FrameStore store;
+  private final Map<String, ResultRecord> remembered =
+      new LinkedHashMap<>(256, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, ResultRecord> eldest) {
+          return size() > REMEMBERED;
+        }
+      };
   private final FlagListener listener;
   private final AuditSampler audit;
   private final FlagGrouping grouping;
@@ -114,7 +129,20 @@ public final class ClassifiedFrames {
   public Written storeNew(FrameUpload upload, Classification c, FlagPolicy policy, Instant now)
       throws StorageException {
     FrameRecord frame = store.putFrame(upload);
-    return new Written(frame, record(frame.frameId(), upload.thumbnail(), c, policy, now));
+    Written written =
+        new Written(frame, record(frame.frameId(), upload.thumbnail(), c, policy, now));
+    ResultRecord result = result(frame.frameId(), c, now);
+    // Without its features: a reuse stores the payload only.
+    remember(
+        new ResultRecord(
+            result.frameId(), result.model(), result.version(), now, result.payload(), null));
+    return written;
+  }
+
+  private void remember(ResultRecord result) {
+    synchronized (remembered) {
+      remembered.put(result.frameId(), result);
+    }
   }
 
   /**
@@ -220,6 +248,13 @@ public final class ClassifiedFrames {
    */
   public Optional<ResultRecord> reusable(String earlierFrameId, String model, String version)
       throws StorageException {
+    ResultRecord known;
+    synchronized (remembered) {
+      known = remembered.get(earlierFrameId);
+    }
+    if (known != null && known.model().equals(model) && known.version().equals(version)) {
+      return Optional.of(known);
+    }
     return store.results(earlierFrameId).stream()
         .filter(r -> r.model().equals(model) && r.version().equals(version))
         .findFirst();

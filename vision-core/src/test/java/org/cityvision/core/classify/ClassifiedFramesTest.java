@@ -48,6 +48,10 @@ class ClassifiedFramesTest {
   static EmbeddedS3Server s3;
   static FrameStore real;
   static final List<String> calls = new CopyOnWriteArrayList<>();
+
+  /** The frames whose results were listed from the store. */
+  static final List<String> lookups = new CopyOnWriteArrayList<>();
+
   static FrameStore store;
   final List<FlagRecord> heard = new ArrayList<>();
   ClassifiedFrames writes;
@@ -73,6 +77,9 @@ class ClassifiedFramesTest {
                   if (WRITES.contains(method.getName())) {
                     calls.add(method.getName());
                   }
+                  if (method.getName().equals("results")) {
+                    lookups.add((String) args[0]);
+                  }
                   try {
                     return method.invoke(real, args);
                   } catch (InvocationTargetException e) {
@@ -85,6 +92,7 @@ class ClassifiedFramesTest {
   void newWritePath() {
     writes = new ClassifiedFrames(store, heard::add);
     calls.clear();
+    lookups.clear();
   }
 
   @AfterAll
@@ -229,5 +237,33 @@ class ClassifiedFramesTest {
     String other = writes.storeNew(upload(42), plain, GRAFFITI, NOW).frame().frameId();
     assertTrue(real.result(other, "urban", "1.0.0").orElseThrow().pooledFeatures().isEmpty());
     assertTrue(real.result(other, "urban", "2.0.0").isEmpty());
+  }
+
+  @Test
+  void aFrameReceivedHereHasItsResultReusedFromMemoryAndOneFromElsewhereFromTheStore()
+      throws Exception {
+    String frameId =
+        writes.storeNew(upload(51), classified("normal", 0.8), GRAFFITI, NOW).frame().frameId();
+
+    ResultRecord here = writes.reusable(frameId, "urban", "1.0.0").orElseThrow();
+    assertEquals(List.of(), lookups, "the result of a frame received here needs no store lookup");
+    ResultRecord stored = real.result(frameId, "urban", "1.0.0").orElseThrow();
+    assertEquals(stored.payload(), here.payload());
+    assertEquals(frameId, here.frameId());
+    assertTrue(writes.reusable(frameId, "urban", "2.0.0").isEmpty(), "another version: none");
+    assertEquals(List.of(frameId), lookups, "a version not remembered is looked up");
+
+    // Another node (another write path) has not seen the frame: it reads the store.
+    lookups.clear();
+    ClassifiedFrames elsewhere = new ClassifiedFrames(store, heard::add);
+    assertEquals(
+        stored.payload(), elsewhere.reusable(frameId, "urban", "1.0.0").orElseThrow().payload());
+    assertEquals(List.of(frameId), lookups);
+
+    // A reuse stores the remembered payload under the new frame.
+    String next = writes.storeReused(upload(52), here, NOW.plusSeconds(10)).frameId();
+    assertEquals(
+        "normal",
+        real.result(next, "urban", "1.0.0").orElseThrow().payload().get("label").asText());
   }
 }
