@@ -11,6 +11,7 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -81,8 +83,16 @@ public final class CameraBenchmark {
    * @param intervalSeconds seconds between one camera's frames
    * @param staticShare share of the healthy cameras watching a static scene (0..1)
    * @param seconds how long the cameras post
+   * @param warmUp first send every camera's first frame, a few at a time, retrying refusals, so
+   *     that the measured part starts from a node that knows every camera and holds a result each
+   *     static camera can reuse (a node that has been running), not from a cold one
    */
-  public record Settings(int cameras, double intervalSeconds, double staticShare, double seconds) {
+  public record Settings(
+      int cameras, double intervalSeconds, double staticShare, double seconds, boolean warmUp) {
+    public Settings(int cameras, double intervalSeconds, double staticShare, double seconds) {
+      this(cameras, intervalSeconds, staticShare, seconds, false);
+    }
+
     public Settings {
       if (cameras < 1 || cameras > 100_000) {
         throw new IllegalArgumentException("--cameras must be 1..100000, got " + cameras);
@@ -108,8 +118,9 @@ public final class CameraBenchmark {
   }
 
   /**
-   * What a run measured.
+   * What a run measured (the warm-up's frames not counted).
    *
+   * @param reused accepted frames answered with their camera's earlier result
    * @param lost frames answered 201 whose id is not in the store (must be 0)
    * @param found faulty cameras in state {@code fault} at the end
    * @param injected faulty cameras that sent at least two faulty frames (enough to confirm a fault)
@@ -119,6 +130,7 @@ public final class CameraBenchmark {
   public record Result(
       long sent,
       long accepted,
+      long reused,
       long errors,
       long lost,
       int found,
@@ -218,6 +230,17 @@ public final class CameraBenchmark {
               + " s, for "
               + settings.seconds()
               + " s");
+      long warmUpSeconds = 0;
+      if (settings.warmUp()) {
+        step(
+            "warm-up: every camera's first frame, "
+                + config.ingest().maxInFlight()
+                + " at a time (ingest.maxInFlight)");
+        long t0 = System.nanoTime();
+        warmUp(frames, client, base, config.ingest().maxInFlight(), acknowledged);
+        warmUpSeconds = Math.round((System.nanoTime() - t0) / 1e9);
+      }
+      long first = settings.warmUp() ? 1 : 0;
       long cpuStart = os.getProcessCpuTime();
       long start = System.nanoTime();
       long end = start + (long) (settings.seconds() * 1e9);
@@ -226,23 +249,14 @@ public final class CameraBenchmark {
         int camera = c;
         Kind kind = kind(c, settings.staticShare());
         long offset = interval * c / settings.cameras();
-        long[] frameNo = {0};
+        long[] frameNo = {first};
         clock.scheduleAtFixedRate(
             () -> {
               if (System.nanoTime() >= end) {
                 return;
               }
               byte[] body = frames.frame(camera, kind, frameNo[0]++);
-              HttpRequest request =
-                  HttpRequest.newBuilder(
-                          URI.create(base + "/v1/cameras/" + cameraId(camera) + "/frames"))
-                      .header("Authorization", "Bearer " + KEY)
-                      .header("Content-Type", "image/jpeg")
-                      // As curl does for large bodies: a refused frame's body is never sent.
-                      .expectContinue(true)
-                      .timeout(Duration.ofSeconds(60))
-                      .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                      .build();
+              HttpRequest request = frameRequest(base, camera, body);
               long sentAt = System.nanoTime();
               sent.incrementAndGet();
               inFlight.incrementAndGet();
@@ -294,7 +308,8 @@ public final class CameraBenchmark {
       int injected = 0;
       for (int c = 0; c < settings.cameras(); c++) {
         Kind k = kind(c, settings.staticShare());
-        if ((k == Kind.BLACK || k == Kind.COVERED) && sentFrames(c, settings) > FAULT_AFTER + 1) {
+        if ((k == Kind.BLACK || k == Kind.COVERED)
+            && first + sentFrames(c, settings) > FAULT_AFTER + 1) {
           injected++;
         }
       }
@@ -335,7 +350,14 @@ public final class CameraBenchmark {
           .append(Table.format(settings.intervalSeconds()))
           .append(" s, ")
           .append(Table.format(settings.seconds()))
-          .append(" s\n\n")
+          .append(" s")
+          .append(
+              settings.warmUp()
+                  ? ", after a warm-up that sent every camera's first frame ("
+                      + warmUpSeconds
+                      + " s)"
+                  : ", from a cold node")
+          .append("\n\n")
           .append(table.markdown())
           .append('\n')
           .append("Node: the urban model, ")
@@ -380,6 +402,7 @@ public final class CameraBenchmark {
           new Result(
               sent.get(),
               ok,
+              reused.get(),
               failed.get(),
               lost,
               faults[0],
@@ -393,6 +416,69 @@ public final class CameraBenchmark {
       storage.close();
     }
     return result;
+  }
+
+  /**
+   * Sends every camera's frame 0 with {@code parallel} requests at a time, each retried after a
+   * refusal or a connection error (up to 60 s per camera), and waits for all. Frame 0 of every kind
+   * is a normal view: no camera starts faulty.
+   */
+  private void warmUp(
+      Frames frames, HttpClient client, String base, int parallel, Set<String> acknowledged)
+      throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(parallel);
+    try {
+      List<Future<?>> sent = new ArrayList<>();
+      for (int c = 0; c < settings.cameras(); c++) {
+        int camera = c;
+        sent.add(
+            pool.submit(
+                () -> {
+                  byte[] body = frames.frame(camera, kind(camera, settings.staticShare()), 0);
+                  long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                  while (true) {
+                    try {
+                      HttpResponse<String> r =
+                          client.send(frameRequest(base, camera, body), BodyHandlers.ofString());
+                      if (r.statusCode() == 201) {
+                        acknowledged.add(new JsonObject(r.body()).getString("frameId"));
+                        return null;
+                      }
+                      if (r.statusCode() != 503 || System.nanoTime() > deadline) {
+                        throw new IllegalStateException(
+                            "warm-up frame of "
+                                + cameraId(camera)
+                                + ": "
+                                + r.statusCode()
+                                + " "
+                                + r.body());
+                      }
+                    } catch (IOException e) {
+                      if (System.nanoTime() > deadline) {
+                        throw e;
+                      }
+                    }
+                    Thread.sleep(100);
+                  }
+                }));
+      }
+      for (Future<?> f : sent) {
+        f.get(15, TimeUnit.MINUTES);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static HttpRequest frameRequest(String base, int camera, byte[] body) {
+    return HttpRequest.newBuilder(URI.create(base + "/v1/cameras/" + cameraId(camera) + "/frames"))
+        .header("Authorization", "Bearer " + KEY)
+        .header("Content-Type", "image/jpeg")
+        // As curl does for large bodies: a refused frame's body is never sent.
+        .expectContinue(true)
+        .timeout(Duration.ofSeconds(60))
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+        .build();
   }
 
   /** Frames camera {@code c} sent in the run (by its schedule). */

@@ -56,6 +56,13 @@ public final class BenchCommand implements Callable<Integer> {
   double staticShare;
 
   @Option(
+      names = "--warm-up",
+      description =
+          "cameras: first send every camera's first frame (closed loop, retrying refusals), so that"
+              + " the measurement starts from a node that knows its cameras, as one that has been running does")
+  boolean warmUp;
+
+  @Option(
       names = "--model",
       description =
           "model package, relative to the working directory (default: models/waste,"
@@ -133,7 +140,7 @@ public final class BenchCommand implements Callable<Integer> {
     } else if (which.equals("cameras")) {
       CameraBenchmark.Settings settings;
       try {
-        settings = new CameraBenchmark.Settings(cameras, interval, staticShare, seconds);
+        settings = new CameraBenchmark.Settings(cameras, interval, staticShare, seconds, warmUp);
       } catch (IllegalArgumentException e) {
         System.err.println(e.getMessage());
         return 2;

@@ -42,13 +42,7 @@ class CameraBenchmarkTest {
   @Test
   void aShortRunLosesNoFrameAndFindsTheInjectedFaults() throws Exception {
     CameraBenchmark.Settings settings = new CameraBenchmark.Settings(10, 3.0, 0.8, 30);
-    CameraBenchmark.Result r =
-        new CameraBenchmark(
-                Home.shippedModel("waste"),
-                Home.shippedModel("urban"),
-                settings,
-                new PrintStream(PrintStream.nullOutputStream()))
-            .run();
+    CameraBenchmark.Result r = run(settings);
     assertTrue(
         r.sent() > 90 && r.sent() <= 100, "each camera posts every 3 s for 30 s: " + r.sent());
     assertTrue(r.accepted() > r.sent() / 2, r.markdown());
@@ -57,5 +51,30 @@ class CameraBenchmarkTest {
     assertEquals(r.injected(), r.found(), r.markdown());
     assertEquals(0, r.falseStates(), r.markdown());
     assertTrue(r.markdown().contains("| 10 | 3.00 | 0.80 |"), r.markdown());
+  }
+
+  @Test
+  void afterAWarmUpStaticCamerasReuseTheirResultsFromTheFirstMeasuredFrame() throws Exception {
+    CameraBenchmark.Settings settings = new CameraBenchmark.Settings(10, 2.0, 0.8, 20, true);
+    CameraBenchmark.Result r = run(settings);
+    assertTrue(r.markdown().contains("after a warm-up"), r.markdown());
+    assertTrue(
+        r.sent() > 90 && r.sent() <= 100,
+        "the warm-up's frames are not counted: " + r.sent() + "\n" + r.markdown());
+    assertEquals(0, r.lost(), r.markdown());
+    // 7 of the 9 healthy cameras are static: with their first frame classified in the warm-up,
+    // their accepted frames reuse it.
+    assertTrue(r.reused() >= r.accepted() / 2, r.markdown());
+    assertEquals(1, r.injected(), "warm-up frame + 10 measured ones reach the fault");
+    assertEquals(r.injected(), r.found(), r.markdown());
+  }
+
+  private static CameraBenchmark.Result run(CameraBenchmark.Settings settings) throws Exception {
+    return new CameraBenchmark(
+            Home.shippedModel("waste"),
+            Home.shippedModel("urban"),
+            settings,
+            new PrintStream(PrintStream.nullOutputStream()))
+        .run();
   }
 }

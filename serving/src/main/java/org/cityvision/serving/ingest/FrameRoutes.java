@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import org.cityvision.core.auth.KeyRole;
+import org.cityvision.core.cache.BoundedMap;
 import org.cityvision.core.camera.CameraId;
 import org.cityvision.core.classify.Classification;
 import org.cityvision.core.classify.ClassifiedFrames;
@@ -84,7 +85,17 @@ public final class FrameRoutes {
   private final Clock clock;
   private final ClassifiedFrames writes;
   private final CameraHealthService health;
+
+  /** Frames of cameras whose last frame here took a forward pass (or of new cameras). */
   private final AdmissionGate admitted;
+
+  /** Frames of cameras whose last frame here reused its camera's result: the cheap lane. */
+  private final AdmissionGate staticLane;
+
+  /** Cameras whose last frame answered here reused a result, the newest {@value #LANES} kept. */
+  private final BoundedMap<String, Boolean> lastReused = new BoundedMap<>(LANES);
+
+  static final int LANES = 100_000;
 
   /**
    * @param writes stores a classified frame and tells its listener of the flag (webhooks, Open311)
@@ -108,6 +119,7 @@ public final class FrameRoutes {
     this.writes = writes;
     this.health = health;
     this.admitted = new AdmissionGate(config.maxInFlight());
+    this.staticLane = new AdmissionGate(config.maxInFlight());
   }
 
   /** The cameras' area: camera keys. */
@@ -129,7 +141,8 @@ public final class FrameRoutes {
    * its body came.
    */
   private void refuseWhenFull(RoutingContext ctx) {
-    if (!admitted.full()) {
+    String cameraId = ctx.pathParam("cameraId");
+    if (!lane(cameraId).full()) {
       ctx.next();
       return;
     }
@@ -176,14 +189,15 @@ public final class FrameRoutes {
     Instant capturedAt = capturedAt(ctx.request().getHeader("X-Captured-At"));
     String idempotencyKey = idempotencyKey(ctx.request().getHeader("Idempotency-Key"));
     ServedModel model = inference.model(TASK);
-    if (!admitted.tryEnter()) {
+    AdmissionGate lane = lane(cameraId);
+    if (!lane.tryEnter()) {
       throw overloaded();
     }
     Future<byte[]> body;
     try {
       body = frameBytes(ctx);
     } catch (RuntimeException e) {
-      admitted.leave();
+      lane.leave();
       throw e;
     }
     body.compose(
@@ -249,10 +263,29 @@ public final class FrameRoutes {
               Json.send(ctx, 201, outcome.answer());
             })
         .onFailure(ctx::fail)
-        .onComplete(done -> admitted.leave());
+        .onComplete(
+            done -> {
+              lane.leave();
+              if (done.succeeded()) {
+                lastReused.put(
+                    cameraId, done.result().answer().getBoolean("reused", Boolean.FALSE));
+              }
+            });
   }
 
   private record Outcome(JsonObject answer, boolean replayed) {}
+
+  /**
+   * The admission lane of a camera's next frame: a camera whose last frame here reused its result
+   * most likely sends another static frame, which costs a fraction of a classified one, so such
+   * frames have {@code ingest.maxInFlight} places of their own and keep coming through while frames
+   * waiting for the model fill the other lane. A guess only: a frame that turns out to need the
+   * model is classified all the same (the model's own limit, {@code inference.maxInFlight}, still
+   * applies), and the next frame of its camera goes to the other lane.
+   */
+  private AdmissionGate lane(String cameraId) {
+    return Boolean.TRUE.equals(lastReused.get(cameraId)) ? staticLane : admitted;
+  }
 
   /**
    * Quality check and camera health first (I/O threads: a 1/8-scale decode and the camera's

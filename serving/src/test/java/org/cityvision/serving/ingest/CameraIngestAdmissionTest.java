@@ -15,8 +15,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import org.cityvision.core.digest.Sha256;
 import org.cityvision.core.frame.FrameId;
+import org.cityvision.core.image.SyntheticScene;
 import org.cityvision.core.testing.TestImages;
 import org.cityvision.serving.ServingNode;
 import org.cityvision.serving.config.IngestConfig;
@@ -29,11 +31,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.opencv.core.Mat;
 
 /**
  * {@code ingest.maxInFlight}: camera frames beyond the limit are refused at the door with 503 and
  * {@code Retry-After} (an overloaded node must not queue frames until its memory runs out), before
- * their body is read, and the frames it admitted are answered and stored as usual.
+ * their body is read, and the frames it admitted are answered and stored as usual; a camera whose
+ * last frame reused its result has a lane of its own.
  */
 class CameraIngestAdmissionTest {
   @TempDir static Path data;
@@ -47,7 +51,7 @@ class CameraIngestAdmissionTest {
     config =
         config.withIngest(
             new IngestConfig(
-                UnknownCameras.ACCEPT, List.of(), 320, 80, 4_000, 8, 0, StaticFrames.STORE, 1));
+                UnknownCameras.ACCEPT, List.of(), 320, 80, 4_000, 8, 600, StaticFrames.STORE, 1));
     node = ServingFixture.start(config);
     http = new TestClient(node.port());
     camera = http.newKey("camera", "camera-1");
@@ -65,28 +69,13 @@ class CameraIngestAdmissionTest {
   void aFrameBeyondTheLimitIsRefusedAndTheAdmittedOneIsStored() throws Exception {
     // Another node started a request with this key and has not answered: a retry of it here waits
     // up to ingest.idempotencyWaitMs (4 s) before taking it over, holding the one admission slot.
-    byte[] held = TestImages.jpeg(640, 480, 41);
-    FrameId planned = FrameId.generate("cam-held", Instant.now());
-    node.store()
-        .claimIdempotencyKey(
-            "cam-held/held-1#1",
-            new ObjectMapper()
-                .createObjectNode()
-                .put("state", "in_progress")
-                .put("bodySha256", Sha256.hex(held))
-                .put("node", "node-elsewhere")
-                .put("startedAt", Instant.now().toString())
-                .put("frameId", planned.value()));
-    Future<Response> waiting =
-        http.async(
-            HttpMethod.POST,
-            "/v1/cameras/cam-held/frames",
-            camera,
-            Map.of("Content-Type", "image/jpeg", "Idempotency-Key", "held-1"),
-            held);
+    Held h = hold("cam-held", "held-1", 41);
+    Future<Response> waiting = h.answer();
+    FrameId planned = h.planned();
     Thread.sleep(600);
     assertTrue(!waiting.isComplete(), "the retry waits for the request it may take over");
 
+    double refusalsBefore = refusals();
     Response refused = http.post("/v1/cameras/cam-busy/frames", camera, "image/jpeg", jpeg(42));
     assertEquals(503, refused.status(), refused.text());
     assertEquals("overloaded", refused.errorCode());
@@ -133,14 +122,87 @@ class CameraIngestAdmissionTest {
     Response after = http.post("/v1/cameras/cam-busy/frames", camera, "image/jpeg", jpeg(43));
     assertEquals(201, after.status(), after.text());
     assertEquals(1, node.store().listFrames("frames/cam-busy/", null, 10).items().size());
-    assertTrue(
-        http.get("/metrics", null)
-            .text()
-            .contains("cityvision_overload_rejected_total{task=\"ingest\"} 3"),
-        "every refusal is counted");
+    assertEquals(refusalsBefore + 3, refusals(), "every refusal is counted");
   }
 
   private static byte[] jpeg(int seed) {
     return TestImages.jpeg(640, 480, seed);
+  }
+
+  @Test
+  void aCameraWhoseLastFrameReusedItsResultIsAdmittedWhileClassifiedFramesFillTheNode()
+      throws Exception {
+    Mat scene = SyntheticScene.render(640, 360, 5);
+    try {
+      Random random = new Random(3);
+      Response first = still(scene, random);
+      assertEquals(201, first.status(), first.text());
+      Response second = still(scene, random);
+      assertEquals(201, second.status(), second.text());
+      assertTrue(second.json().getBoolean("reused", false), second.text());
+
+      // A frame waiting to take over another node's request holds the one place of the lane of
+      // cameras whose frames are classified.
+      Future<Response> waiting = hold("cam-held2", "held-2", 44).answer();
+      Thread.sleep(600);
+      assertTrue(!waiting.isComplete(), "the retry waits for the request it may take over");
+
+      Response busy = http.post("/v1/cameras/cam-new/frames", camera, "image/jpeg", jpeg(45));
+      assertEquals(503, busy.status(), "a new camera's frame is refused: " + busy.text());
+      Response third = still(scene, random);
+      assertEquals(201, third.status(), "the static camera's lane has room: " + third.text());
+      assertTrue(third.json().getBoolean("reused", false), third.text());
+      assertEquals(201, TestClient.await(waiting).status());
+    } finally {
+      scene.release();
+    }
+  }
+
+  private static Response still(Mat scene, Random random) throws Exception {
+    return http.post(
+        "/v1/cameras/cam-still/frames",
+        camera,
+        "image/jpeg",
+        SyntheticScene.noisyJpeg(scene, 1.0, 3, random.nextInt(), 85));
+  }
+
+  private static double refusals() throws Exception {
+    String prefix = "cityvision_overload_rejected_total{task=\"ingest\"} ";
+    return http.get("/metrics", null)
+        .text()
+        .lines()
+        .filter(l -> l.startsWith(prefix))
+        .mapToDouble(l -> Double.parseDouble(l.substring(prefix.length())))
+        .findFirst()
+        .orElse(0);
+  }
+
+  private record Held(FrameId planned, Future<Response> answer) {}
+
+  /**
+   * A retry of a request another node claimed and has not answered: it waits up to
+   * ingest.idempotencyWaitMs before taking it over, holding a place in the node meanwhile.
+   */
+  private static Held hold(String cameraId, String key, int seed) throws Exception {
+    byte[] held = TestImages.jpeg(640, 480, seed);
+    FrameId planned = FrameId.generate(cameraId, Instant.now());
+    node.store()
+        .claimIdempotencyKey(
+            cameraId + "/" + key + "#1",
+            new ObjectMapper()
+                .createObjectNode()
+                .put("state", "in_progress")
+                .put("bodySha256", Sha256.hex(held))
+                .put("node", "node-elsewhere")
+                .put("startedAt", Instant.now().toString())
+                .put("frameId", planned.value()));
+    return new Held(
+        planned,
+        http.async(
+            HttpMethod.POST,
+            "/v1/cameras/" + cameraId + "/frames",
+            camera,
+            Map.of("Content-Type", "image/jpeg", "Idempotency-Key", key),
+            held));
   }
 }

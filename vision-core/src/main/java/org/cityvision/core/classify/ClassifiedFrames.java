@@ -2,10 +2,9 @@ package org.cityvision.core.classify;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.cityvision.core.cache.BoundedMap;
 import org.cityvision.core.frame.FrameId;
 import org.cityvision.core.frame.FrameRecord;
 import org.cityvision.core.frame.FrameUpload;
@@ -79,13 +78,7 @@ public final class ClassifiedFrames {
   static final int REMEMBERED = 16_384;
 
   private final FrameStore store;
-  private final Map<String, ResultRecord> remembered =
-      new LinkedHashMap<>(256, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, ResultRecord> eldest) {
-          return size() > REMEMBERED;
-        }
-      };
+  private final BoundedMap<String, ResultRecord> remembered = new BoundedMap<>(REMEMBERED);
   private final FlagListener listener;
   private final AuditSampler audit;
   private final FlagGrouping grouping;
@@ -140,9 +133,7 @@ public final class ClassifiedFrames {
   }
 
   private void remember(ResultRecord result) {
-    synchronized (remembered) {
-      remembered.put(result.frameId(), result);
-    }
+    remembered.put(result.frameId(), result);
   }
 
   /**
@@ -248,10 +239,7 @@ public final class ClassifiedFrames {
    */
   public Optional<ResultRecord> reusable(String earlierFrameId, String model, String version)
       throws StorageException {
-    ResultRecord known;
-    synchronized (remembered) {
-      known = remembered.get(earlierFrameId);
-    }
+    ResultRecord known = remembered.get(earlierFrameId);
     if (known != null && known.model().equals(model) && known.version().equals(version)) {
       return Optional.of(known);
     }

@@ -3,9 +3,8 @@ package org.cityvision.core.storage.review;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
+import org.cityvision.core.cache.BoundedMap;
 import org.cityvision.core.frame.FrameId;
 import org.cityvision.core.naming.Names;
 import org.cityvision.core.storage.ConflictException;
@@ -46,13 +45,7 @@ final class ReviewLeases {
 
   private final DurableBucket bucket;
   private final Clock clock;
-  private final Map<String, ReviewLease> known =
-      new LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, ReviewLease> eldest) {
-          return size() > KNOWN;
-        }
-      };
+  private final BoundedMap<String, ReviewLease> known = new BoundedMap<>(KNOWN);
 
   ReviewLeases(DurableBucket bucket, Clock clock) {
     this.bucket = bucket;

@@ -1,0 +1,2 @@
+/** Small in-memory caches a node keeps beside the store. */
+package org.cityvision.core.cache;
