@@ -367,9 +367,9 @@ public final class ModelEvaluation {
       md.append(heldOutMarkdown(json.get("heldOutSources")));
     }
     JsonNode t = json.path("thresholds");
-    md.append("\n## Thresholds (chosen on ")
+    md.append("\n## Thresholds (stored in `model.json`)\n\nChosen on: ")
         .append(t.path("onValidation").path("chosenOn").asText("the validation split"))
-        .append(", stored in `model.json`)\n\n");
+        .append(".\n\n");
     JsonNode unc = t.path("uncertainOnThisSplit");
     md.append(
             String.format(

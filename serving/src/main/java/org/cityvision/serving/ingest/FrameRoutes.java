@@ -134,11 +134,11 @@ public final class FrameRoutes {
   }
 
   /**
-   * Before the body: a node that holds {@code ingest.maxInFlight} frames refuses the next at once,
-   * without reading its body. A client that sent {@code Expect: 100-continue} never sends the body;
-   * for another the connection is closed after the answer, since its unread body cannot be skipped.
-   * A frame that gets past this may still be refused by {@link #ingest} if the node filled up while
-   * its body came.
+   * Before the body: when the camera's {@linkplain #lane lane} holds {@code ingest.maxInFlight}
+   * frames, the node refuses the next at once, without reading its body. A client that sent {@code
+   * Expect: 100-continue} never sends the body; for another the connection is closed after the
+   * answer, since its unread body cannot be skipped. A frame that gets past this may still be
+   * refused by {@link #ingest} if the node filled up while its body came.
    */
   private void refuseWhenFull(RoutingContext ctx) {
     String cameraId = ctx.pathParam("cameraId");
