@@ -3,6 +3,7 @@ package org.cityvision.serving.http;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
@@ -79,6 +80,13 @@ public final class FailureHandler implements Handler<RoutingContext> {
     response.setStatusCode(error.status()).putHeader("Content-Type", "application/json");
     if (error.retryAfterSeconds() > 0) {
       response.putHeader("Retry-After", Integer.toString(error.retryAfterSeconds()));
+    }
+    if (request.version() == HttpVersion.HTTP_2) {
+      // One stream of a shared connection: ending it discards its unread body; the connection, and
+      // every other stream on it, stays.
+      response.headers().remove("Connection");
+      response.end(body.toBuffer());
+      return;
     }
     if (error.status() == 413) {
       // The rest of an oversized body is not worth reading.
