@@ -51,20 +51,10 @@ public record CompositeSpec(Set<String> sources, double probability, Path scenes
 
   /** As {@link #parse(String, Path)}, placing items down to {@code minScale} of their size. */
   public static CompositeSpec parse(String text, Path scenes, double minScale) {
-    int colon = text.lastIndexOf(':');
-    if (colon <= 0) {
-      throw new IllegalArgumentException(
-          "--composite must be SOURCE[,SOURCE...]:PROBABILITY, got '" + text + "'");
-    }
-    Set<String> sources = new TreeSet<>(List.of(text.substring(0, colon).split(",")));
-    double p;
-    try {
-      p = Double.parseDouble(text.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "--composite probability must be a number, got '" + text + "'", e);
-    }
-    return new CompositeSpec(sources, p, scenes, minScale);
+    SourceShare parsed =
+        SourceShare.parse(
+            text, "--composite must be SOURCE[,SOURCE...]:PROBABILITY", "--composite probability");
+    return new CompositeSpec(parsed.sources(), parsed.value(), scenes, minScale);
   }
 
   public boolean isOff() {

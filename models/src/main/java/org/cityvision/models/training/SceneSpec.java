@@ -1,6 +1,5 @@
 package org.cityvision.models.training;
 
-import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -30,21 +29,12 @@ public record SceneSpec(Set<String> sources, double fraction) {
 
   /** {@code SOURCE[,SOURCE...]:FRACTION} or {@code all:FRACTION}, e.g. {@code all:0.5}. */
   public static SceneSpec parse(String text) {
-    int colon = text.lastIndexOf(':');
-    if (colon <= 0) {
-      throw new IllegalArgumentException(
-          "--synthesize-floods and --synthesize-potholes take SOURCE[,SOURCE...]:FRACTION or all:FRACTION, got '"
-              + text
-              + "'");
-    }
-    double f;
-    try {
-      f = Double.parseDouble(text.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "the share of street scenes must be a number, got '" + text + "'", e);
-    }
-    return new SceneSpec(new TreeSet<>(List.of(text.substring(0, colon).split(","))), f);
+    SourceShare parsed =
+        SourceShare.parse(
+            text,
+            "--synthesize-floods and --synthesize-potholes take SOURCE[,SOURCE...]:FRACTION or all:FRACTION",
+            "the share of street scenes");
+    return new SceneSpec(parsed.sources(), parsed.value());
   }
 
   public boolean isOff() {

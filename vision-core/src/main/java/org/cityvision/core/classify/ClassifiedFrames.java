@@ -122,18 +122,15 @@ public final class ClassifiedFrames {
   public Written storeNew(FrameUpload upload, Classification c, FlagPolicy policy, Instant now)
       throws StorageException {
     FrameRecord frame = store.putFrame(upload);
-    Written written =
-        new Written(frame, record(frame.frameId(), upload.thumbnail(), c, policy, now));
     ResultRecord result = result(frame.frameId(), c, now);
+    Written written =
+        new Written(frame, record(frame.frameId(), upload.thumbnail(), c, result, policy, now));
     // Without its features: a reuse stores the payload only.
-    remember(
+    remembered.put(
+        frame.frameId(),
         new ResultRecord(
-            result.frameId(), result.model(), result.version(), now, result.payload(), null));
+            result.frameId(), result.model(), result.version(), now, result.payload()));
     return written;
-  }
-
-  private void remember(ResultRecord result) {
-    remembered.put(result.frameId(), result);
   }
 
   /**
@@ -175,15 +172,21 @@ public final class ClassifiedFrames {
    */
   public Optional<FlagRecord> record(
       String frameId, Classification c, FlagPolicy policy, Instant now) throws StorageException {
-    return record(frameId, null, c, policy, now);
+    return record(frameId, null, c, result(frameId, c, now), policy, now);
   }
 
   /**
    * As {@link #record(String, Classification, FlagPolicy, Instant)}, with the frame's thumbnail
-   * when the caller has it ({@code null}: read from the store if a flag is created).
+   * when the caller has it ({@code null}: read from the store if a flag is created), and the result
+   * to store ({@link #result}).
    */
   private Optional<FlagRecord> record(
-      String frameId, byte[] thumbnail, Classification c, FlagPolicy policy, Instant now)
+      String frameId,
+      byte[] thumbnail,
+      Classification c,
+      ResultRecord result,
+      FlagPolicy policy,
+      Instant now)
       throws StorageException {
     Optional<FlagRecord> flag = Optional.empty();
     boolean created = false;
@@ -223,7 +226,7 @@ public final class ClassifiedFrames {
                         thumbnail)));
       }
     }
-    store.putResult(result(frameId, c, now));
+    store.putResult(result);
     if (created) {
       listener.flagCreated(flag.get());
     }
