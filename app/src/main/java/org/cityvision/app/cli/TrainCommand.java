@@ -222,6 +222,14 @@ public final class TrainCommand implements Callable<Integer> {
   List<Double> wise = new ArrayList<>();
 
   @Option(
+      names = "--soup",
+      description =
+          "fine-tune this many times from the same start (seeds --seed, --seed + 1, ...) and"
+              + " average the runs' weights before --wise: one network, less dependent on one"
+              + " run's luck (default: 1)")
+  Integer soup;
+
+  @Option(
       names = "--exclude-sources",
       split = ",",
       description =
@@ -318,6 +326,9 @@ public final class TrainCommand implements Callable<Integer> {
       b.sourceBalance(sourceBalance);
     }
     b.holdout(holdout).featureCache(featureCache).headL2(headL2).wise(wise);
+    if (soup != null) {
+      b.soup(soup);
+    }
     b.excludeSources(excludeSources);
     if (temperature != null) {
       b.temperature(temperature);
@@ -401,6 +412,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (!excludeSources.isEmpty()) {
       append(sb, "--exclude-sources", String.join(",", excludeSources));
     }
+    append(sb, "--soup", soup);
     if (!wise.isEmpty()) {
       append(sb, "--wise", String.join(",", wise.stream().map(a -> Double.toString(a)).toList()));
     }

@@ -374,96 +374,90 @@ public final class ClassifierTraining {
         if (config.fineTuneEpochs() > 0) {
           List<Parameter> trainable = tuning.trainable(config.frozenFraction());
           int stepsPerEpoch = (train.size() + config.batchSize() - 1) / config.batchSize();
-          Optimizer optimizer =
-              FineTuning.adam(
-                  config.fineTuneLearningRate(),
-                  stepsPerEpoch * config.fineTuneEpochs(),
-                  (int) Math.round(stepsPerEpoch * config.warmupEpochs()));
           progress.note(
               String.format(
                   Locale.ROOT,
-                  "phase 2: %d of %d backbone tensors trainable, %d steps per epoch",
+                  "phase 2: %d of %d backbone tensors trainable, %d steps per epoch%s",
                   trainable.size() - 2,
                   tuning.backboneTensors(),
-                  stepsPerEpoch));
-          int sinceBest = 0;
-          FineTuning.WeightAverage average = new FineTuning.WeightAverage(trainable);
+                  stepsPerEpoch,
+                  config.soup() > 1 ? ", " + config.soup() + " runs averaged" : ""));
           FineTuning.Snapshot start = FineTuning.Snapshot.of(trainable);
-          BatchMixer mixer = new BatchMixer(config.mix(), config.seed() * 31 + 5);
-          int lastEpoch = 0;
-          for (int epoch = 1; epoch <= config.fineTuneEpochs(); epoch++) {
-            lastEpoch = epoch;
-            long e0 = System.nanoTime();
-            List<Sample> order = new ArrayList<>(train);
-            Collections.shuffle(order, new Random(config.seed() * 7919 + epoch));
-            progress.stage(
-                String.format(Locale.ROOT, "fine-tune epoch %d/%d", epoch, config.fineTuneEpochs()),
-                stepsPerEpoch);
-            double lossSum = 0;
-            int steps = 0;
-            try (ViewLoader loader =
-                new ViewLoader(
-                    jobs(order, labels, false, 1),
-                    config.batchSize(),
-                    decoder,
-                    preprocessor,
-                    fineTuneAugmenter,
-                    compositing,
-                    config.seed() + 1000L * epoch)) {
-              for (ViewLoader.Batch b; (b = loader.next()) != null; ) {
-                float[] target =
-                    FineTuning.targets(
-                        b.labels(), b.size(), labels.size(), classWeight, config.labelSmoothing());
-                mixer.mix(b.data(), target, b.size(), width, height, labels.size());
-                lossSum +=
-                    tuning.step(b.data(), target, b.size(), width, height, trainable, optimizer);
-                steps++;
-                progress.advance(steps, String.format(Locale.ROOT, "loss %.3f", lossSum / steps));
-              }
+          List<FineTuning.Snapshot> ingredients = new ArrayList<>();
+          ArrayNode soupRuns = config.soup() > 1 ? record.putArray("soup") : null;
+          for (int run = 0; run < config.soup(); run++) {
+            if (run > 0) {
+              start.restore();
             }
-            Metrics m = validate(classifier, val, progress);
-            boolean improved = best.consider(m, "fine-tune", epoch, model, spec, config, progress);
-            EpochRecord r =
-                new EpochRecord(
-                    "fine-tune",
-                    epoch,
-                    lossSum / Math.max(1, steps),
-                    m.nll(),
-                    m.accuracy(),
-                    m.macroF1(),
-                    (System.nanoTime() - e0) / 1e9,
-                    improved);
-            history.add(r);
-            progress.epoch(r);
-            if (config.averageFrom() > 0 && epoch >= config.averageFrom()) {
-              average.add();
-            }
-            sinceBest = improved ? 0 : sinceBest + 1;
-            if (sinceBest >= config.patience()) {
-              progress.note("early stop: no better validation score for " + sinceBest + " epochs");
-              break;
+            // The first run draws with the run's own seed, so --soup 1 is plain fine-tuning.
+            long seed = config.seed() + run;
+            String phase = config.soup() > 1 ? "fine-tune run " + (run + 1) : "fine-tune";
+            fineTune(
+                config,
+                seed,
+                phase,
+                train,
+                val,
+                labels,
+                classWeight,
+                width,
+                height,
+                stepsPerEpoch,
+                trainable,
+                tuning,
+                decoder,
+                preprocessor,
+                fineTuneAugmenter,
+                compositing,
+                classifier,
+                best,
+                model,
+                spec,
+                record,
+                history,
+                progress);
+            if (soupRuns != null) {
+              Metrics m = validate(classifier, val, progress);
+              ObjectNode row = soupRuns.addObject();
+              row.put("run", run + 1);
+              row.put("seed", seed);
+              row.put("valAccuracy", EvaluationSummary.round(m.accuracy()));
+              row.put("valMacroF1", EvaluationSummary.round(m.macroF1()));
+              scoreExcluded(classifier, excluded, row, progress);
+              progress.note(
+                  String.format(
+                      Locale.ROOT,
+                      "soup run %d/%d: val accuracy %.4f, macro-F1 %.4f",
+                      run + 1,
+                      config.soup(),
+                      m.accuracy(),
+                      m.macroF1()));
+              ingredients.add(FineTuning.Snapshot.of(trainable));
             }
           }
-          if (average.count() >= 2) {
-            average.apply();
+          if (soupRuns != null) {
+            FineTuning.Snapshot.mean(ingredients).restore();
             Metrics m = validate(classifier, val, progress);
-            String what = "average of epochs " + config.averageFrom() + "-" + lastEpoch;
-            boolean improved = best.consider(m, what, 0, model, spec, config, progress);
+            ObjectNode soup = record.putObject("soupAverage");
+            soup.put("runs", config.soup());
+            soup.put("valAccuracy", EvaluationSummary.round(m.accuracy()));
+            soup.put("valMacroF1", EvaluationSummary.round(m.macroF1()));
+            scoreExcluded(classifier, excluded, soup, progress);
             progress.note(
                 String.format(
                     Locale.ROOT,
-                    "%s: val accuracy %.4f, macro-F1 %.4f, NLL %.4f%s",
-                    what,
+                    "average of %d fine-tuning runs: val accuracy %.4f, macro-F1 %.4f",
+                    config.soup(),
                     m.accuracy(),
-                    m.macroF1(),
-                    m.nll(),
-                    improved ? " (best)" : ""));
-            ObjectNode avg = record.putObject("weightAverage");
-            avg.put("epochs", config.averageFrom() + "-" + lastEpoch);
-            avg.put("valAccuracy", m.accuracy());
-            avg.put("valMacroF1", m.macroF1());
-            avg.put("valLoss", m.nll());
-            avg.put("chosen", improved);
+                    m.macroF1()));
+            // The soup is the run's model whatever an ingredient's own validation score was.
+            best.force(
+                m,
+                "average of " + config.soup() + " fine-tuning runs",
+                model,
+                spec,
+                config,
+                progress);
           }
           if (!config.wise().isEmpty()) {
             chooseWise(
@@ -488,6 +482,138 @@ public final class ClassifierTraining {
     return finish(
         config, spec, record, history, best, val, test, excluded, holdout, replay, started,
         progress);
+  }
+
+  /**
+   * One fine-tuning run of phase 2 from the weights the trainable tensors hold now, with its own
+   * optimizer and {@code seed} for shuffling, augmentation and mixing. Each epoch is recorded under
+   * {@code phase} and offered to {@code best}; patience counts epochs without a better validation
+   * score within this run. With {@link TrainingConfig#averageFrom()} the run ends on its averaged
+   * weights.
+   */
+  private static void fineTune(
+      TrainingConfig config,
+      long seed,
+      String phase,
+      List<Sample> train,
+      List<Sample> val,
+      List<String> labels,
+      double[] classWeight,
+      int width,
+      int height,
+      int stepsPerEpoch,
+      List<Parameter> trainable,
+      FineTuning tuning,
+      ImageDecoder decoder,
+      Preprocessor preprocessor,
+      Augmenter fineTuneAugmenter,
+      ViewLoader.Compositing compositing,
+      Classifier classifier,
+      Best best,
+      Model model,
+      ModelSpec spec,
+      ObjectNode record,
+      List<EpochRecord> history,
+      TrainingProgress progress)
+      throws ModelRunException, ModelException {
+    Optimizer optimizer =
+        FineTuning.adam(
+            config.fineTuneLearningRate(),
+            stepsPerEpoch * config.fineTuneEpochs(),
+            (int) Math.round(stepsPerEpoch * config.warmupEpochs()));
+    int sinceBest = 0;
+    double runBestF1 = -1;
+    FineTuning.WeightAverage average = new FineTuning.WeightAverage(trainable);
+    BatchMixer mixer = new BatchMixer(config.mix(), seed * 31 + 5);
+    int lastEpoch = 0;
+    for (int epoch = 1; epoch <= config.fineTuneEpochs(); epoch++) {
+      lastEpoch = epoch;
+      long e0 = System.nanoTime();
+      List<Sample> order = new ArrayList<>(train);
+      Collections.shuffle(order, new Random(seed * 7919 + epoch));
+      progress.stage(
+          String.format(Locale.ROOT, "%s epoch %d/%d", phase, epoch, config.fineTuneEpochs()),
+          stepsPerEpoch);
+      double lossSum = 0;
+      int steps = 0;
+      try (ViewLoader loader =
+          new ViewLoader(
+              jobs(order, labels, false, 1),
+              config.batchSize(),
+              decoder,
+              preprocessor,
+              fineTuneAugmenter,
+              compositing,
+              seed + 1000L * epoch)) {
+        for (ViewLoader.Batch b; (b = loader.next()) != null; ) {
+          float[] target =
+              FineTuning.targets(
+                  b.labels(), b.size(), labels.size(), classWeight, config.labelSmoothing());
+          mixer.mix(b.data(), target, b.size(), width, height, labels.size());
+          lossSum += tuning.step(b.data(), target, b.size(), width, height, trainable, optimizer);
+          steps++;
+          progress.advance(steps, String.format(Locale.ROOT, "loss %.3f", lossSum / steps));
+        }
+      }
+      Metrics m = validate(classifier, val, progress);
+      boolean improved = best.consider(m, phase, epoch, model, spec, config, progress);
+      EpochRecord r =
+          new EpochRecord(
+              phase,
+              epoch,
+              lossSum / Math.max(1, steps),
+              m.nll(),
+              m.accuracy(),
+              m.macroF1(),
+              (System.nanoTime() - e0) / 1e9,
+              improved);
+      history.add(r);
+      progress.epoch(r);
+      if (config.averageFrom() > 0 && epoch >= config.averageFrom()) {
+        average.add();
+      }
+      boolean runImproved = m.macroF1() > runBestF1 + 1e-9;
+      runBestF1 = Math.max(runBestF1, m.macroF1());
+      sinceBest = runImproved ? 0 : sinceBest + 1;
+      if (sinceBest >= config.patience()) {
+        progress.note("early stop: no better validation score for " + sinceBest + " epochs");
+        break;
+      }
+    }
+    if (average.count() >= 2) {
+      average.apply();
+      Metrics m = validate(classifier, val, progress);
+      String what = "average of epochs " + config.averageFrom() + "-" + lastEpoch;
+      boolean improved = best.consider(m, what, 0, model, spec, config, progress);
+      progress.note(
+          String.format(
+              Locale.ROOT,
+              "%s: val accuracy %.4f, macro-F1 %.4f, NLL %.4f%s",
+              what,
+              m.accuracy(),
+              m.macroF1(),
+              m.nll(),
+              improved ? " (best)" : ""));
+      ObjectNode avg =
+          record.has("weightAverage")
+              ? (ObjectNode) record.get("weightAverage")
+              : record.putObject("weightAverage");
+      avg.put("epochs", config.averageFrom() + "-" + lastEpoch);
+      avg.put("valAccuracy", m.accuracy());
+      avg.put("valMacroF1", m.macroF1());
+      avg.put("valLoss", m.nll());
+      avg.put("chosen", improved);
+    }
+  }
+
+  /** Adds the per-source accuracy on the excluded sources to {@code row}, when there are any. */
+  private static void scoreExcluded(
+      Classifier classifier, List<Sample> excluded, ObjectNode row, TrainingProgress progress)
+      throws ModelRunException {
+    if (!excluded.isEmpty()) {
+      progress.stage("excluded sources", excluded.size());
+      row.set("excludedSources", perSource(Evaluator.predict(classifier, excluded, progress)));
+    }
   }
 
   /**

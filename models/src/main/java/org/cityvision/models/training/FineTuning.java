@@ -202,6 +202,44 @@ public final class FineTuning {
       return new Snapshot(List.copyOf(params), values);
     }
 
+    /** Sets every parameter back to this snapshot's values. */
+    void restore() {
+      JniUtils.setGradMode(false);
+      for (int i = 0; i < params.size(); i++) {
+        params.get(i).getArray().set(FloatBuffer.wrap(values.get(i)));
+      }
+    }
+
+    /**
+     * The tensor-by-tensor mean of snapshots of the same parameters (a uniform model soup of runs
+     * that started from the same weights).
+     */
+    static Snapshot mean(List<Snapshot> snapshots) {
+      if (snapshots.isEmpty()) {
+        throw new IllegalArgumentException("no snapshots to average");
+      }
+      Snapshot first = snapshots.get(0);
+      List<float[]> sums = new ArrayList<>(first.values.size());
+      for (int i = 0; i < first.values.size(); i++) {
+        double[] sum = new double[first.values.get(i).length];
+        for (Snapshot s : snapshots) {
+          if (s.params.size() != first.params.size() || s.params.get(i) != first.params.get(i)) {
+            throw new IllegalArgumentException("snapshots of different parameter lists");
+          }
+          float[] v = s.values.get(i);
+          for (int k = 0; k < sum.length; k++) {
+            sum[k] += v[k];
+          }
+        }
+        float[] mean = new float[sum.length];
+        for (int k = 0; k < mean.length; k++) {
+          mean[k] = (float) (sum[k] / snapshots.size());
+        }
+        sums.add(mean);
+      }
+      return new Snapshot(first.params, sums);
+    }
+
     /** Sets every parameter to {@code this + a * (end - this)}. */
     void interpolate(Snapshot end, double a) {
       if (end.params.size() != params.size()) {

@@ -62,6 +62,10 @@ import org.cityvision.datasets.split.SplitSpec;
  *     {@code pretrained + a * (fine-tuned - pretrained)} over every trainable tensor (backbone and
  *     the phase-1-initialised head) and the best is kept: by mean accuracy over the excluded
  *     sources when there are any, else by validation macro-F1; empty keeps the fine-tuned weights
+ * @param soup how many fine-tuning runs phase 2 makes from the same start (pretrained backbone,
+ *     phase-1 head), each with its own seed for shuffling, augmentation and mixing; their weights
+ *     are averaged tensor by tensor (a uniform model soup) before {@code wise}, so the model is one
+ *     network at the cost of one at serving time. 1 (the default) is plain fine-tuning
  * @param excludeSources source tags left out of the split and of all training: their images are
  *     sites the model never sees, scored per source at the end (and used to choose {@code wise})
  * @param temperature a calibration temperature to divide the saved head by (0: none given; with
@@ -109,6 +113,7 @@ public record TrainingConfig(
     Path featureCache,
     CompositeSpec composite,
     List<Double> wise,
+    int soup,
     Set<String> excludeSources,
     double temperature,
     Path thresholdsFrom,
@@ -164,6 +169,7 @@ public record TrainingConfig(
         null,
         CompositeSpec.OFF,
         List.of(),
+        1,
         Set.of(),
         0,
         null,
@@ -246,6 +252,13 @@ public record TrainingConfig(
         throw new IllegalArgumentException("wise weights must be in 0..1, got " + a);
       }
     }
+    if (soup < 1 || soup > 8) {
+      throw new IllegalArgumentException("soup must be 1..8 fine-tuning runs, got " + soup);
+    }
+    if (soup > 1 && fineTuneEpochs == 0) {
+      throw new IllegalArgumentException(
+          "soup averages fine-tuned weights: it needs fineTuneEpochs > 0");
+    }
     if (!wise.isEmpty() && fineTuneEpochs == 0) {
       throw new IllegalArgumentException(
           "wise interpolates fine-tuned weights: it needs fineTuneEpochs > 0");
@@ -302,6 +315,7 @@ public record TrainingConfig(
     private Path featureCache;
     private CompositeSpec composite;
     private List<Double> wise;
+    private int soup;
     private Set<String> excludeSources;
     private double temperature;
     private Path thresholdsFrom;
@@ -342,6 +356,7 @@ public record TrainingConfig(
       featureCache = c.featureCache;
       composite = c.composite;
       wise = c.wise;
+      soup = c.soup;
       excludeSources = c.excludeSources;
       temperature = c.temperature;
       thresholdsFrom = c.thresholdsFrom;
@@ -476,6 +491,11 @@ public record TrainingConfig(
       return this;
     }
 
+    public Builder soup(int v) {
+      soup = v;
+      return this;
+    }
+
     public Builder wise(List<Double> v) {
       wise = v;
       return this;
@@ -545,6 +565,7 @@ public record TrainingConfig(
           featureCache,
           composite,
           wise,
+          soup,
           excludeSources,
           temperature,
           thresholdsFrom,

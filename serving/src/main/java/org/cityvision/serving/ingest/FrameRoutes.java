@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.FileUpload;
@@ -77,6 +78,12 @@ public final class FrameRoutes {
   private static final Set<ImageFormat> STORED_FORMATS =
       EnumSet.of(ImageFormat.JPEG, ImageFormat.PNG);
 
+  /**
+   * The largest body a frame refused before its body is read and dropped so that its connection
+   * stays open (a 1080p JPEG is 0.2-1 MB); a larger one is not read and its connection is closed.
+   */
+  static final long DRAIN_LIMIT = 2L << 20;
+
   private final IngestConfig config;
   private final InferenceService inference;
   private final IdempotencyLedger ledger;
@@ -135,10 +142,13 @@ public final class FrameRoutes {
 
   /**
    * Before the body: when the camera's {@linkplain #lane lane} holds {@code ingest.maxInFlight}
-   * frames, the node refuses the next at once, without reading its body. A client that sent {@code
-   * Expect: 100-continue} never sends the body; for another the connection is closed after the
-   * answer, since its unread body cannot be skipped. A frame that gets past this may still be
-   * refused by {@link #ingest} if the node filled up while its body came.
+   * frames, the node refuses the next at once. A client that sent {@code Expect: 100-continue}
+   * never sends the body. A body already on its way of at most {@link #DRAIN_LIMIT} bytes (a frame
+   * of a usual camera) is read and dropped and the answer keeps the connection open: closing on a
+   * client still writing makes its request fail with a reset instead of this 503, and the camera's
+   * next frame would pay a new connection. A larger or chunked body is not read: the connection is
+   * closed after the answer. A frame that gets past this may still be refused by {@link #ingest} if
+   * the node filled up while its body came.
    */
   private void refuseWhenFull(RoutingContext ctx) {
     String cameraId = ctx.pathParam("cameraId");
@@ -146,10 +156,34 @@ public final class FrameRoutes {
       ctx.next();
       return;
     }
-    if (!ctx.request().isEnded()) {
-      ctx.response().putHeader("Connection", "close");
+    HttpServerRequest request = ctx.request();
+    if (request.isEnded()) {
+      ctx.fail(overloaded());
+      return;
     }
+    long length = declaredLength(request);
+    boolean asksFirst = "100-continue".equalsIgnoreCase(request.getHeader("Expect"));
+    if (!asksFirst && length >= 0 && length <= DRAIN_LIMIT) {
+      ApiException refusal = overloaded();
+      request.handler(chunk -> {}).exceptionHandler(e -> {}).endHandler(v -> ctx.fail(refusal));
+      request.resume();
+      return;
+    }
+    ctx.response().putHeader("Connection", "close");
     ctx.fail(overloaded());
+  }
+
+  /** The request's {@code Content-Length}, or -1 when it has none or it is not a number. */
+  private static long declaredLength(HttpServerRequest request) {
+    String value = request.getHeader("Content-Length");
+    if (value == null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   private ApiException overloaded() {

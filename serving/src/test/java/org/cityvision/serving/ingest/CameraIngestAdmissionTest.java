@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpMethod;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -112,6 +115,38 @@ class CameraIngestAdmissionTest {
       }
     }
 
+    // A camera that sends a frame of usual size at once gets its answer after the body is read and
+    // dropped, and its connection stays open for its next request.
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), node.port())) {
+      socket.setSoTimeout(10_000);
+      byte[] frame = jpeg(44);
+      assertTrue(frame.length <= FrameRoutes.DRAIN_LIMIT);
+      OutputStream out = socket.getOutputStream();
+      out.write(
+          ("POST /v1/cameras/cam-busy/frames HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  + "Authorization: Bearer "
+                  + camera
+                  + "\r\nContent-Type: image/jpeg\r\nContent-Length: "
+                  + frame.length
+                  + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.write(frame);
+      out.flush();
+      InputStream in = socket.getInputStream();
+      String answer = readAnswer(in);
+      assertTrue(answer.startsWith("HTTP/1.1 503 Service Unavailable\r\n"), answer);
+      assertTrue(answer.contains("\"overloaded\""), answer);
+      assertTrue(
+          !answer.toLowerCase(Locale.ROOT).contains("\r\nconnection: close\r\n"),
+          "the connection is kept: " + answer);
+      out.write(
+          "GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      String next = readAnswer(in);
+      assertTrue(next.startsWith("HTTP/1.1 200 OK\r\n"), "same connection, next request: " + next);
+    }
+
     Response taken = TestClient.await(waiting);
     assertEquals(201, taken.status(), taken.text());
     assertEquals(planned.value(), taken.json().getString("frameId"));
@@ -122,7 +157,26 @@ class CameraIngestAdmissionTest {
     Response after = http.post("/v1/cameras/cam-busy/frames", camera, "image/jpeg", jpeg(43));
     assertEquals(201, after.status(), after.text());
     assertEquals(1, node.store().listFrames("frames/cam-busy/", null, 10).items().size());
-    assertEquals(refusalsBefore + 3, refusals(), "every refusal is counted");
+    assertEquals(refusalsBefore + 4, refusals(), "every refusal is counted");
+  }
+
+  /** One HTTP/1.1 answer with a Content-Length body: its head and body as text. */
+  private static String readAnswer(InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int c = in.read();
+      if (c < 0) {
+        throw new EOFException("connection closed after: " + head);
+      }
+      head.append((char) c);
+    }
+    int length = 0;
+    for (String line : head.toString().split("\r\n")) {
+      if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+        length = Integer.parseInt(line.substring("content-length:".length()).trim());
+      }
+    }
+    return head + new String(in.readNBytes(length), StandardCharsets.UTF_8);
   }
 
   private static byte[] jpeg(int seed) {
