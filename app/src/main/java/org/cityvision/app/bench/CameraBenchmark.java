@@ -474,9 +474,8 @@ public final class CameraBenchmark {
     return HttpRequest.newBuilder(URI.create(base + "/v1/cameras/" + cameraId(camera) + "/frames"))
         .header("Authorization", "Bearer " + KEY)
         .header("Content-Type", "image/jpeg")
-        // No Expect: 100-continue: Java 17's HttpClient never completes a request whose answer to
-        // it
-        // is a refusal rather than 100 Continue (its own timeout does not fire either).
+        // No Expect: 100-continue: Java 17's HttpClient never completes a request answered with a
+        // refusal rather than 100 Continue (its own timeout does not fire either).
         .timeout(Duration.ofSeconds(60))
         .POST(HttpRequest.BodyPublishers.ofByteArray(body))
         .build();

@@ -383,7 +383,7 @@ public final class ClassifierTraining {
                   stepsPerEpoch,
                   config.soup() > 1 ? ", " + config.soup() + " runs averaged" : ""));
           FineTuning.Snapshot start = FineTuning.Snapshot.of(trainable);
-          List<FineTuning.Snapshot> ingredients = new ArrayList<>();
+          FineTuning.WeightAverage soupAverage = new FineTuning.WeightAverage(trainable);
           ArrayNode soupRuns = config.soup() > 1 ? record.putArray("soup") : null;
           for (int run = 0; run < config.soup(); run++) {
             if (run > 0) {
@@ -417,47 +417,24 @@ public final class ClassifierTraining {
                 history,
                 progress);
             if (soupRuns != null) {
-              Metrics m = validate(classifier, val, progress);
-              ObjectNode row = soupRuns.addObject();
-              row.put("run", run + 1);
-              row.put("seed", seed);
-              row.put("valAccuracy", EvaluationSummary.round(m.accuracy()));
-              row.put("valMacroF1", EvaluationSummary.round(m.macroF1()));
-              scoreExcluded(classifier, excluded, row, progress);
-              progress.note(
-                  String.format(
-                      Locale.ROOT,
-                      "soup run %d/%d: val accuracy %.4f, macro-F1 %.4f",
-                      run + 1,
-                      config.soup(),
-                      m.accuracy(),
-                      m.macroF1()));
-              ingredients.add(FineTuning.Snapshot.of(trainable));
+              ObjectNode row = soupRuns.addObject().put("run", run + 1).put("seed", seed);
+              scoreSoup(
+                  "soup run " + (run + 1) + "/" + config.soup(),
+                  row,
+                  classifier,
+                  val,
+                  excluded,
+                  progress);
+              soupAverage.add();
             }
           }
           if (soupRuns != null) {
-            FineTuning.Snapshot.mean(ingredients).restore();
-            Metrics m = validate(classifier, val, progress);
-            ObjectNode soup = record.putObject("soupAverage");
-            soup.put("runs", config.soup());
-            soup.put("valAccuracy", EvaluationSummary.round(m.accuracy()));
-            soup.put("valMacroF1", EvaluationSummary.round(m.macroF1()));
-            scoreExcluded(classifier, excluded, soup, progress);
-            progress.note(
-                String.format(
-                    Locale.ROOT,
-                    "average of %d fine-tuning runs: val accuracy %.4f, macro-F1 %.4f",
-                    config.soup(),
-                    m.accuracy(),
-                    m.macroF1()));
+            soupAverage.apply();
+            String what = "average of " + config.soup() + " fine-tuning runs";
+            ObjectNode row = record.putObject("soupAverage").put("runs", config.soup());
+            Metrics m = scoreSoup(what, row, classifier, val, excluded, progress);
             // The soup is the run's model whatever an ingredient's own validation score was.
-            best.force(
-                m,
-                "average of " + config.soup() + " fine-tuning runs",
-                model,
-                spec,
-                config,
-                progress);
+            best.force(m, what, model, spec, config, progress);
           }
           if (!config.wise().isEmpty()) {
             chooseWise(
@@ -606,14 +583,30 @@ public final class ClassifierTraining {
     }
   }
 
-  /** Adds the per-source accuracy on the excluded sources to {@code row}, when there are any. */
-  private static void scoreExcluded(
-      Classifier classifier, List<Sample> excluded, ObjectNode row, TrainingProgress progress)
+  /**
+   * Scores the weights the model holds now for {@code --soup}'s record: validation accuracy and
+   * macro-F1 into {@code row}, with the per-source accuracy on the excluded sources when there are
+   * any; returns the validation metrics.
+   */
+  private static Metrics scoreSoup(
+      String what,
+      ObjectNode row,
+      Classifier classifier,
+      List<Sample> val,
+      List<Sample> excluded,
+      TrainingProgress progress)
       throws ModelRunException {
+    Metrics m = validate(classifier, val, progress);
+    row.put("valAccuracy", EvaluationSummary.round(m.accuracy()));
+    row.put("valMacroF1", EvaluationSummary.round(m.macroF1()));
     if (!excluded.isEmpty()) {
       progress.stage("excluded sources", excluded.size());
       row.set("excludedSources", perSource(Evaluator.predict(classifier, excluded, progress)));
     }
+    progress.note(
+        String.format(
+            Locale.ROOT, "%s: val accuracy %.4f, macro-F1 %.4f", what, m.accuracy(), m.macroF1()));
+    return m;
   }
 
   /**

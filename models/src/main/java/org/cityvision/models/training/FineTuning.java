@@ -134,10 +134,11 @@ public final class FineTuning {
   }
 
   /**
-   * A running mean of parameter values (stochastic weight averaging): the mean of the weights after
-   * several epochs of the same run usually generalises better than any one of them, at no inference
-   * cost. The backbones have their BatchNorm folded into the convolutions, so no statistics need
-   * recomputing after averaging.
+   * A running mean of parameter values: of the weights after several epochs of one run (stochastic
+   * weight averaging) or at the end of several runs from the same start (a uniform model soup). The
+   * mean usually generalises at least as well as any one of them, at no inference cost. The
+   * backbones have their BatchNorm folded into the convolutions, so no statistics need recomputing
+   * after averaging.
    */
   static final class WeightAverage {
     private final List<Parameter> params;
@@ -208,36 +209,6 @@ public final class FineTuning {
       for (int i = 0; i < params.size(); i++) {
         params.get(i).getArray().set(FloatBuffer.wrap(values.get(i)));
       }
-    }
-
-    /**
-     * The tensor-by-tensor mean of snapshots of the same parameters (a uniform model soup of runs
-     * that started from the same weights).
-     */
-    static Snapshot mean(List<Snapshot> snapshots) {
-      if (snapshots.isEmpty()) {
-        throw new IllegalArgumentException("no snapshots to average");
-      }
-      Snapshot first = snapshots.get(0);
-      List<float[]> sums = new ArrayList<>(first.values.size());
-      for (int i = 0; i < first.values.size(); i++) {
-        double[] sum = new double[first.values.get(i).length];
-        for (Snapshot s : snapshots) {
-          if (s.params.size() != first.params.size() || s.params.get(i) != first.params.get(i)) {
-            throw new IllegalArgumentException("snapshots of different parameter lists");
-          }
-          float[] v = s.values.get(i);
-          for (int k = 0; k < sum.length; k++) {
-            sum[k] += v[k];
-          }
-        }
-        float[] mean = new float[sum.length];
-        for (int k = 0; k < mean.length; k++) {
-          mean[k] = (float) (sum[k] / snapshots.size());
-        }
-        sums.add(mean);
-      }
-      return new Snapshot(first.params, sums);
     }
 
     /** Sets every parameter to {@code this + a * (end - this)}. */

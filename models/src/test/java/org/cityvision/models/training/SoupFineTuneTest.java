@@ -60,7 +60,7 @@ class SoupFineTuneTest {
   }
 
   @Test
-  void theMeanOfSnapshotsIsTheirTensorByTensorAverageAndRestoreSetsIt() throws Exception {
+  void theAverageOfRunsIsTheirTensorByTensorMeanAndRestoreSetsAStart() throws Exception {
     TorchRuntime.engine();
     try (Model model = ModelPackage.fromPretrained(SharedData.edgeTpu(), "waste", 3)) {
       FineTuning tuning = new FineTuning(model, 3);
@@ -74,12 +74,14 @@ class SoupFineTuneTest {
         a[i] = i;
         b[i] = -3 * i + 1;
       }
+      FineTuning.WeightAverage average = new FineTuning.WeightAverage(trainable);
       p.getArray().set(FloatBuffer.wrap(a));
       FineTuning.Snapshot first = FineTuning.Snapshot.of(trainable);
+      average.add();
       p.getArray().set(FloatBuffer.wrap(b));
-      FineTuning.Snapshot second = FineTuning.Snapshot.of(trainable);
+      average.add();
 
-      FineTuning.Snapshot.mean(List.of(first, second)).restore();
+      average.apply();
       float[] expected = new float[n];
       for (int i = 0; i < n; i++) {
         expected[i] = (a[i] + b[i]) / 2;

@@ -43,6 +43,7 @@ import org.cityvision.serving.config.StaticFrames;
 import org.cityvision.serving.http.Access;
 import org.cityvision.serving.http.ApiArea;
 import org.cityvision.serving.http.ApiException;
+import org.cityvision.serving.http.BodyLimit;
 import org.cityvision.serving.http.ErrorMapper;
 import org.cityvision.serving.http.Json;
 import org.cityvision.serving.inference.AdmissionGate;
@@ -161,7 +162,7 @@ public final class FrameRoutes {
       ctx.fail(overloaded());
       return;
     }
-    long length = declaredLength(request);
+    long length = BodyLimit.declaredLength(request);
     boolean asksFirst = "100-continue".equalsIgnoreCase(request.getHeader("Expect"));
     if (!asksFirst && length >= 0 && length <= DRAIN_LIMIT) {
       ApiException refusal = overloaded();
@@ -171,19 +172,6 @@ public final class FrameRoutes {
     }
     ctx.response().putHeader("Connection", "close");
     ctx.fail(overloaded());
-  }
-
-  /** The request's {@code Content-Length}, or -1 when it has none or it is not a number. */
-  private static long declaredLength(HttpServerRequest request) {
-    String value = request.getHeader("Content-Length");
-    if (value == null) {
-      return -1;
-    }
-    try {
-      return Long.parseLong(value.trim());
-    } catch (NumberFormatException e) {
-      return -1;
-    }
   }
 
   private ApiException overloaded() {
